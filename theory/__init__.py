@@ -1,0 +1,17 @@
+"""theory — the electrodynamics of two-layer networks, symbolically and numerically.
+
+Pipeline: activation → potential → condition → dynamics → verdict → report.
+
+>>> import theory
+>>> theory.potential("relu").sphere().expr
+(-rho*acos(rho) + pi*rho + sqrt(1 - rho**2))/(2*pi)
+"""
+
+from .activations import Activation, activation
+from .errors import DerivationError, InputError, TheoryError, Timeout
+from .potential import Potential, potential
+from .verdict import Evidence, Method, Verdict
+
+__all__ = ["Activation", "activation", "Potential", "potential", "Verdict", "Evidence", "Method",
+           "TheoryError", "InputError", "DerivationError", "Timeout"]
+__version__ = "0.1.0"

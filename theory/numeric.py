@@ -1,0 +1,46 @@
+"""Compile SymPy expressions to numeric functions, with precision kept local.
+
+A function made by ``lambdify(..., "mpmath")`` looks up ``mpmath.pi``,
+``mpmath.sqrt`` … in the *global* mpmath context and so silently runs at 15
+digits. Here every mpmath function is bound to a private
+:class:`mpmath.MPContext`, so constants and elementary functions are computed
+at that context's precision.
+
+>>> import sympy as sp
+>>> from theory.symbols import t
+>>> ctx = context(40)
+>>> f = mpmath_function(sp.pi * t, (t,), ctx)
+>>> str(f(ctx.mpf(1)))
+'3.141592653589793238462643383279502884197'
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+from sympy.printing.pycode import MpmathPrinter
+
+from .errors import InputError
+
+
+def context(dps: int) -> mpmath.MPContext:
+    """A fresh mpmath context working with ``dps`` decimal digits."""
+    if not isinstance(dps, (int, np.integer)) or isinstance(dps, bool) or dps < 1:
+        raise InputError(f"dps (decimal digits) must be an integer ≥ 1, got {dps!r}")
+    ctx = mpmath.MPContext()
+    ctx.dps = int(dps)
+    return ctx
+
+
+def mpmath_function(expr: sp.Expr, args: Sequence[sp.Symbol], ctx: mpmath.MPContext) -> Callable:
+    """``expr`` as a Python function of ``args`` evaluated in ``ctx``."""
+    return sp.lambdify(tuple(args), expr, modules=[{"mpmath": ctx}, "mpmath"],
+                       printer=MpmathPrinter)
+
+
+def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
+    """``expr`` as a vectorised float64 function of ``args`` (NumPy and SciPy special)."""
+    return sp.lambdify(tuple(args), expr, modules=["scipy", "numpy"])
