@@ -204,6 +204,9 @@ def activation(spec: "str | sp.Expr | Activation", *params) -> Activation:
         args = [parse_expression(a, {"t": t}) for a in _split_args(arg_text) if a.strip()]
         if not any(a.has(t) for a in args):  # "erf(2)" is erf with scale 2, "erf(2*t)" a formula
             return _registered(name, tuple(args))
+    if match and match.group(2) is None and match.group(1) not in ("t",):
+        raise InputError(f"unknown activation {spec.strip()!r}; registered: {', '.join(REGISTRY)}; "
+                         "or give a formula in t")
     return _custom(parse_expression(spec, {"t": t}), spec.strip())
 
 

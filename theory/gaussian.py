@@ -489,6 +489,46 @@ def _tidy(value: sp.Expr) -> sp.Expr:
     return value
 
 
+def radical_normal_form(expr: sp.Expr) -> sp.Expr:
+    """Collect ``expr`` over its square roots and inverse trigonometric atoms.
+
+    Each √B becomes a symbol R with R² = B, so every term is a rational function
+    times R₁^{p₁}⋯ (pᵢ ∈ {0, 1}) times a monomial in the asin/acos atoms; the
+    rational coefficient of each such monomial is then cancelled. This turns the
+    long sums Price's route produces into a few readable terms.
+
+    >>> from theory.symbols import dot
+    >>> radical_normal_form(dot/sp.sqrt(1 - dot**2) - dot**3/sp.sqrt(1 - dot**2))
+    dot*sqrt(1 - dot**2)
+    """
+    roots = {}
+    for power in expr.atoms(sp.Pow):
+        if power.exp.is_Rational and power.exp.q == 2:
+            roots.setdefault(sp.expand(power.base), sp.Dummy("R", positive=True))
+    angles = {atom: sp.Dummy("A") for atom in expr.atoms(sp.asin, sp.acos, sp.atan)}
+    squares = {symbol: base for base, symbol in roots.items()}
+    replaced = expr.subs(angles).replace(
+        lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q == 2,
+        lambda e: roots[sp.expand(e.base)] ** e.exp.p)
+    groups: dict[sp.Expr, sp.Expr] = {}
+    for term in sp.Add.make_args(sp.expand(replaced)):
+        coeff, monomial = sp.S.One, sp.S.One
+        for base, exponent in term.as_powers_dict().items():
+            if base in squares:
+                quotient, parity = divmod(int(exponent), 2)
+                coeff *= squares[base] ** quotient
+                monomial *= base**parity
+            elif base in angles.values():
+                monomial *= base**exponent
+            else:
+                coeff *= base**exponent
+        groups[monomial] = groups.get(monomial, 0) + coeff
+    inverse = {symbol: atom for atom, symbol in angles.items()}
+    inverse.update({symbol: sp.sqrt(base) for symbol, base in squares.items()})
+    return sp.Add(*[sp.factor(sp.cancel(coeff)).subs(inverse) * monomial.subs(inverse)
+                    for monomial, coeff in groups.items()])
+
+
 def _price(f, g, a, b, c, seconds: float) -> Expectation:
     """Price's theorem: ∂ⁿ/∂cⁿ E[f(U)g(V)] = E[f⁽ⁿ⁾(U) g⁽ⁿ⁾(V)].
 

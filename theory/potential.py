@@ -406,6 +406,12 @@ def _rows(array, name: str) -> np.ndarray:
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
     """A readable form on the sphere: acos terms collected, common factors pulled out."""
+    if expr.has(sp.asin) and expr.count_ops() > 60:  # Price's route: long sums over radicals
+        for _ in range(3):  # the first pass merges equivalent radicals, later ones collect
+            expr, previous = gaussian.radical_normal_form(expr), expr
+            if expr == previous:
+                break
+        return expr
     expr = sp.expand(expr)
     if expr.has(sp.acos):
         expr = sp.collect(expr, list(expr.atoms(sp.acos)), sp.factor)

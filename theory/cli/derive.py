@@ -1,0 +1,85 @@
+"""Derive the potential Φ(θ, w) = E_x[σ(θᵀx)σ(wᵀx)] of an activation.
+
+Examples:
+  theory derive relu
+  theory derive "leaky_relu(0.2)" --sphere --latex
+  theory derive "t**3 - 3*t" --json
+  theory derive --all
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import sympy as sp
+
+from ..activations import REGISTRY
+from ..errors import InputError
+from ..potential import Potential, potential
+
+NAME = "derive"
+HELP = "derive the potential of an activation (closed form, LaTeX, method)"
+
+#: Parameters used for the parametrised registry entries by ``--all``.
+EXAMPLE_PARAMETERS = {"relu_power": "relu_power(2)", "hermite": "hermite(3)"}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("activation", nargs="?",
+                        help="registered name (relu, erf, hermite(4), …) or a formula in t")
+    parser.add_argument("--all", action="store_true", help="every registered activation")
+    parser.add_argument("--sphere", action="store_true", help="restrict to S^{d-1}: Φ as f(ρ)")
+    parser.add_argument("--latex", action="store_true", help="print LaTeX only")
+    parser.add_argument("--at", metavar="VALUES",
+                        help="evaluate at comma-separated values of the form's variables "
+                             "(‖θ‖,‖w‖,θᵀw, or ρ with --sphere)")
+    parser.add_argument("--dps", type=int, default=30, help="digits for --at (default 30)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="time budget of each symbolic step before the numeric route")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.all == bool(args.activation):
+        raise InputError("give one activation, or --all")
+    names = [EXAMPLE_PARAMETERS.get(n, n) for n in REGISTRY] if args.all else [args.activation]
+    records = []
+    for name in names:
+        phi = potential(name, seconds=args.seconds)
+        if args.sphere and phi.form == "ridge":
+            phi = phi.sphere()
+        records.append(_record(phi, args))
+        if not args.json:
+            _print(records[-1], args)
+    if args.json:
+        print(json.dumps(records if args.all else records[0], indent=2))
+    return 0
+
+
+def _record(phi: Potential, args: argparse.Namespace) -> dict:
+    record = {"activation": phi.name, "form": phi.form, "manifold": phi.manifold,
+              "method": phi.method, "expr": None if phi.expr is None else str(phi.expr),
+              "latex": phi.latex(), "conditions": str(phi.conditions)}
+    if args.at:
+        values = [sp.Rational(v.strip()) for v in args.at.split(",")]
+        record["value"] = str(phi.at(*values, dps=args.dps))
+    return record
+
+
+def _print(record: dict, args: argparse.Namespace) -> None:
+    if args.latex:
+        print(record["latex"])
+        return
+    if args.quiet:
+        print(record["expr"] if record["expr"] is not None else record["method"])
+        return
+    print(f"activation  {record['activation']}")
+    print(f"potential   {record['expr'] if record['expr'] is not None else '(numeric)'}")
+    print(f"form        {record['form']} on {record['manifold']}")
+    print(f"method      {record['method']}")
+    if record["conditions"] != "True":
+        print(f"valid when  {record['conditions']}")
+    print(f"LaTeX       {record['latex']}")
+    if "value" in record:
+        print(f"value       {record['value']}")
+    print()
