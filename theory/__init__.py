@@ -12,6 +12,17 @@ from .errors import DerivationError, InputError, TheoryError, Timeout
 from .potential import Potential, potential
 from .verdict import Evidence, Method, Verdict
 
-__all__ = ["Activation", "activation", "Potential", "potential", "Verdict", "Evidence", "Method",
-           "TheoryError", "InputError", "DerivationError", "Timeout"]
+__all__ = [
+           "Activation",
+           "DerivationError",
+           "Evidence",
+           "InputError",
+           "Method",
+           "Potential",
+           "TheoryError",
+           "Timeout",
+           "Verdict",
+           "activation",
+           "potential",
+]
 __version__ = "0.1.0"

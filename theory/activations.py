@@ -25,8 +25,9 @@ from __future__ import annotations
 import functools
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 import sympy as sp
 
@@ -175,10 +176,10 @@ REGISTRY: dict[str, Entry] = {
         "(2/π)^{3/4}·e^{x²/4}·K₀(|x-θ|) per coordinate (Bessel row of Table 1)", kind="product"),
 }
 
-_CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*(?:\((.*)\))?\s*$", re.S)
+_CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
 
 
-def activation(spec: "str | sp.Expr | Activation", *params) -> Activation:
+def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
     """Build an :class:`Activation` from a registered name, a formula or an expression.
 
     Parameters
@@ -349,7 +350,7 @@ def _parity(expr: sp.Expr) -> Literal["even", "odd"] | None:
 
 def _homogeneity(expr: sp.Expr) -> int | None:
     lam = sp.Rational(3, 2)
-    for degree in range(0, 12):
+    for degree in range(12):
         if _numerically_equal(expr.subs(t, lam * t), lam**degree * expr):
             mu = sp.Symbol("mu", positive=True)
             homogeneous = _zero_on_both_half_lines(expr.subs(t, mu * t) - mu**degree * expr)

@@ -36,12 +36,12 @@ Orthant integrals (``half`` family). With X = r cos φ, Y = r cos(φ − α),
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import sympy as sp
 
-from .errors import DerivationError, Timeout
+from .errors import DerivationError
 from .symbols import dot, na, nb, t
 from .timebound import bounded
 
@@ -272,7 +272,7 @@ def half_moment(m: int) -> sp.Expr:
 _A, _S, _R = sp.symbols("alpha_angle s_sine rho_cos", real=True)  # α, sin α, cos α
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def orthant_moment(m: int, n: int) -> sp.Expr:
     """E[Xᵐ Yⁿ 1{X>0} 1{Y>0}] for standard (X, Y) with correlation cos α.
 
@@ -592,7 +592,7 @@ def _sympy_integral(integrand: sp.Expr, u: sp.Symbol, c: sp.Expr) -> sp.Expr:
     return result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reduction(i: int, k: int, A: sp.Expr, B: sp.Expr, c: sp.Expr) -> sp.Expr:
     """J(i, k) = ∫₀^c uⁱ (A − B u²)^{−k/2} du for A > 0, B ≥ 0, |c| < √(A/B), k odd.
 

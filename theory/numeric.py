@@ -16,7 +16,7 @@ at that context's precision.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import mpmath
 import numpy as np

@@ -21,7 +21,7 @@ theory.errors.InputError: expression "__import__('os')": calling '__import__' is
 from __future__ import annotations
 
 import ast
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import sympy as sp
 

@@ -30,8 +30,9 @@ exp(-s**2/2)
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 import mpmath
 import numpy as np
@@ -104,7 +105,7 @@ class Potential:
     def name(self) -> str:
         return self.activation.name if self.activation else str(self.expr)
 
-    def sphere(self) -> "Potential":
+    def sphere(self) -> Potential:
         """The restriction to S^{d−1}: f(ρ) = Φ with ‖θ‖ = ‖w‖ = 1, θᵀw = ρ."""
         if self.form == "zonal":
             return self

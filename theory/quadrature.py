@@ -25,7 +25,7 @@ kink (mpmath's tanh–sinh rule converges fast only on smooth pieces).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import mpmath
 import sympy as sp
@@ -66,6 +66,8 @@ def bivariate(f: sp.Expr, g: sp.Expr | None = None, a=1, b=1, c=0, *, dps: int =
     fn, gn = mpmath_function(f, (t,), ctx), mpmath_function(g, (t,), ctx)
     ctx.cutoff = _cutoff(ctx, a + b, _growth(f) + _growth(g), max(a, b))
     kf, kg = _kinks(f, kinks), _kinks(g, kinks)
+    if c == 0:  # independent: the double integral factorises
+        return _rounded(gaussian_mean(f, a, dps=dps + GUARD) * gaussian_mean(g, b, dps=dps + GUARD), dps)
     slope, s = c / a, ctx.sqrt(max(s2, 0))
     if s == 0:  # V is a multiple of U
         points = [ctx.mpf(k) / a for k in kf] + ([ctx.mpf(k) / slope for k in kg] if slope else [])

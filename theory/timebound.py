@@ -12,7 +12,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import Timeout
 

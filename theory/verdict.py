@@ -14,8 +14,9 @@ assumption system is never read as ``False``: it becomes ``UNDECIDED``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 
 class Verdict(enum.Enum):
@@ -24,14 +25,14 @@ class Verdict(enum.Enum):
     UNDECIDED = "undecided"
 
     @classmethod
-    def from_bool(cls, value: bool | None) -> "Verdict":
+    def from_bool(cls, value: bool | None) -> Verdict:
         """``True`` → PROVEN, ``False`` → REFUTED, ``None`` → UNDECIDED."""
         if value is None:
             return cls.UNDECIDED
         return cls.PROVEN if value else cls.REFUTED
 
     @classmethod
-    def all(cls, verdicts: Iterable["Verdict"]) -> "Verdict":
+    def all(cls, verdicts: Iterable[Verdict]) -> Verdict:
         """Conjunction: REFUTED if any is, else UNDECIDED if any is, else PROVEN."""
         verdicts = list(verdicts)
         if cls.REFUTED in verdicts:
@@ -40,7 +41,7 @@ class Verdict(enum.Enum):
             return cls.UNDECIDED
         return cls.PROVEN
 
-    def __invert__(self) -> "Verdict":
+    def __invert__(self) -> Verdict:
         """Negation: PROVEN ↔ REFUTED, UNDECIDED stays."""
         return {Verdict.PROVEN: Verdict.REFUTED, Verdict.REFUTED: Verdict.PROVEN}.get(
             self, Verdict.UNDECIDED

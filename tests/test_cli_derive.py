@@ -1,0 +1,38 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from theory.cli import main
+
+
+def test_derive_prints_the_potential_method_and_latex(capsys):
+    assert main(["derive", "relu", "--sphere"]) == 0
+    out = capsys.readouterr().out
+    assert "acos(rho)" in out and "orthant" in out and r"\Phi(\rho)" in out
+
+
+def test_derive_json_is_parseable_and_evaluates(capsys):
+    assert main(["derive", "erf", "--sphere", "--json", "--at", "0.5", "--dps", "25"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["expr"] == "2*asin(2*rho/3)/pi" and record["manifold"] == "sphere"
+    assert record["value"].startswith("0.21634689593878545965")  # (2/π) asin(1/3)
+
+
+@pytest.mark.parametrize("argv,problem", [
+    (["derive", "nonsense"], "unknown activation"),
+    (["derive", "exp(t**2)"], "diverges"),
+    (["derive", "__import__('os')"], "not allowed"),
+    (["derive", "hermite(-1)"], "integer"),
+    (["derive"], "one activation"),
+    (["derive", "relu", "--sphere", "--at", "2"], "outside"),
+])
+def test_bad_input_exits_2_with_the_reason(argv, problem, capsys):
+    assert main(argv) == 2
+    assert problem in capsys.readouterr().err
+
+
+def test_module_entry_point_and_help():
+    out = subprocess.run([sys.executable, "-m", "theory", "--help"], capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and "electrons" in out.stdout and "derive" in out.stdout
