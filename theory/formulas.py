@@ -97,5 +97,7 @@ PRODUCT: tuple[Formula, ...] = (
 
 
 def product_entry(act: Activation) -> Formula | None:
-    """The table row of a product activation, if any."""
-    return next((f for f in PRODUCT if f.activation == act.name), None)
+    """The table row of a product activation with the same factor g(x, θ), if any."""
+    from .activations import activation
+
+    return next((f for f in PRODUCT if sp.simplify(activation(f.activation).expr - act.expr) == 0), None)

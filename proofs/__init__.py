@@ -1,0 +1,21 @@
+"""The claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458), one module per claim.
+
+Each module defines ``CLAIMS``, a list of :class:`theory.claims.Claim`.
+:func:`all_claims` collects them in the paper's order.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from theory.claims import Claim
+
+#: Modules in the order of the paper.
+MODULES = ("table1", "theorem_2_5")
+
+
+def all_claims() -> list[Claim]:
+    claims = []
+    for name in MODULES:
+        claims += importlib.import_module(f"{__name__}.{name}").CLAIMS
+    return claims

@@ -1,0 +1,75 @@
+"""Re-check the claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458) and write a report.
+
+Each claim is checked symbolically and numerically and gets a verdict
+PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements
+are checked and reported beside it. The report (Markdown, LaTeX, JSON) is
+rewritten after every claim, so an interrupted run keeps what it finished.
+
+Examples:
+  theory prove --report report/
+  theory prove --only table1 --json
+  theory prove --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import InputError
+from ..report import summary, to_json, write
+from ..verdict import Verdict
+
+NAME = "prove"
+HELP = "re-check every claim of the electrodynamics paper and write a report"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--report", metavar="DIR", help="write report.md, report.tex, report.json here")
+    parser.add_argument("--only", metavar="PREFIX", action="append",
+                        help="check only claims whose key starts with PREFIX (repeatable)")
+    parser.add_argument("--experiments", action="store_true",
+                        help="also run the slow experiments (Section 5 reproduction)")
+    parser.add_argument("--list", action="store_true", help="list the claims and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    from proofs import all_claims
+
+    claims = [c for c in all_claims() if args.experiments or not c.experiment]
+    if args.only:
+        claims = [c for c in claims if any(c.key.startswith(p) for p in args.only)]
+        if not claims:
+            raise InputError(f"no claim key starts with {', '.join(args.only)}; see theory prove --list")
+    if args.list:
+        for claim in claims:
+            print(f"{claim.key:32} {claim.source}")
+        return 0
+    results, progress = [], sys.stderr.isatty() and not (args.quiet or args.json)
+    for number, claim in enumerate(claims, 1):
+        if progress:
+            print(f"[{number}/{len(claims)}] {claim.source} ...", end=" ", file=sys.stderr, flush=True)
+        results.append(claim.run())
+        if progress:
+            print(f"{results[-1].verdict.value} ({results[-1].seconds:.1f} s)", file=sys.stderr)
+        if args.report:
+            write(results, args.report)
+    if args.json:
+        print(json.dumps(to_json(results), indent=2))
+    else:
+        _print(results, args)
+    return Verdict.all(r.verdict for r in results if not r.claim.conjecture).exit_code
+
+
+def _print(results, args) -> None:
+    width = max(len(r.claim.key) for r in results)
+    for r in results:
+        corrected = f"  corrected: {r.corrected_verdict.value}" if r.corrected_verdict else ""
+        print(f"{r.claim.key:{width}}  {r.verdict.value:9}{corrected}")
+        if not args.quiet and r.verdict is not Verdict.PROVEN:
+            for check in r.checks:
+                print(f"{'':{width}}    {check.verdict.value:9} {check.subject}: {check.name}")
+    counts = summary(results)
+    print("\n" + ", ".join(f"{n} {v}" for v, n in counts.items())
+          + (f"; report in {args.report}" if args.report else ""))
