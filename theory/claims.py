@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 from .verdict import Evidence, Method, Verdict
 
@@ -56,12 +57,12 @@ class Claim:
     conjecture: bool = False
     experiment: bool = False
 
-    def run(self) -> "Result":
+    def run(self) -> Result:
         """Run the checks; an exception becomes an UNDECIDED check that names it."""
         start = time.perf_counter()
         try:
             checks = tuple(self.check())
-        except Exception as why:  # a broken check must not look like a verdict
+        except Exception as why:  # noqa: BLE001 — a broken check must not look like a verdict
             detail = f"{type(why).__name__}: {why}"
             checks = (Check("check raised", Verdict.UNDECIDED, Evidence(
                 Method.NUMERIC, detail, {"traceback": traceback.format_exc(limit=3)})),)

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .claims import Result
 from .verdict import Verdict
@@ -26,9 +26,9 @@ def summary(results: Sequence[Result]) -> dict[str, int]:
 
 def markdown(results: Sequence[Result]) -> str:
     lines = [f"# Claims of {PAPER}", "",
-             "Verdicts are about each statement *as stated*; where a statement holds only after a "
-             "correction, the verdict is REFUTED and the corrected statement is checked separately. "
-             "Conjectures get numerical evidence, never proof.", "",
+             ("Verdicts are about each statement *as stated*; where a statement holds only after a "
+              "correction, the verdict is REFUTED and the corrected statement is checked separately. "
+              "Conjectures get numerical evidence, never proof."), "",
              "| claim | source | verdict | corrected |", "|---|---|---|---|"]
     for r in results:
         corrected = _BADGE[r.corrected_verdict] if r.corrected_verdict else ""
