@@ -26,10 +26,16 @@ from sympy.printing.pycode import MpmathPrinter
 from .errors import InputError
 
 
-def context(dps: int) -> mpmath.MPContext:
-    """A fresh mpmath context working with ``dps`` decimal digits."""
+def check_dps(dps) -> int:
+    """``dps`` as an int, or an InputError naming the problem."""
     if not isinstance(dps, (int, np.integer)) or isinstance(dps, bool) or dps < 1:
         raise InputError(f"dps (decimal digits) must be an integer ≥ 1, got {dps!r}")
+    return int(dps)
+
+
+def context(dps: int) -> mpmath.MPContext:
+    """A fresh mpmath context working with ``dps`` decimal digits."""
+    dps = check_dps(dps)
     ctx = mpmath.MPContext()
     ctx.dps = int(dps)
     return ctx

@@ -41,7 +41,7 @@ import sympy as sp
 from . import gaussian, quadrature
 from .activations import Activation, activation
 from .errors import DerivationError, InputError, Timeout
-from .numeric import context, mpmath_function, numpy_function
+from .numeric import check_dps, context, mpmath_function, numpy_function
 from .parsing import parse_expression
 from .symbols import LATEX_NAMES, dot, na, nb, r, rho, s, t, theta, w, x
 from .timebound import bounded
@@ -141,13 +141,13 @@ class Potential:
         The value is computed at two working precisions and returned only when
         they agree to ``dps`` digits.
         """
-        context(dps)  # validates dps
+        check_dps(dps)
         values = self._form_values(theta_, w_, dps + 2 * quadrature.GUARD)
         return self.at(*values, dps=dps)
 
     def at(self, *values, dps: int = 30) -> mpmath.mpf:
         """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``)."""
-        context(dps)
+        check_dps(dps)
         self._check_values(values)
         if self.expr is None:
             return self._numeric_at(values, dps)
@@ -237,8 +237,7 @@ class Potential:
             raise InputError(f"r = ‖θ − w‖ must be non-negative, got {values[0]}")
 
     def _mpmath_at(self, values: Sequence, dps: int):
-        ctx = context(dps)
-        f = _mpmath(self.expr, self.variables, dps)
+        ctx, f = _compiled(self.expr, self.variables, dps)
         args = [ctx.mpf(sp.N(v, dps)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in values]
         if self.form == "ridge":  # rounding must not push θᵀw past ‖θ‖‖w‖
             args[2] = max(min(args[2], args[0] * args[1]), -args[0] * args[1])
@@ -252,8 +251,8 @@ class Potential:
         other = values[1] if values[0] == 0 else values[0]
         at_zero = sigma.subs(t, 0)
         if at_zero == 0:
-            return context(dps).mpf(0)
-        return context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
+            return _output_context(dps).mpf(0)
+        return _output_context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
 
     def _numeric_at(self, values: Sequence, dps: int) -> mpmath.mpf:
         sigma = self.activation.expr
@@ -368,8 +367,10 @@ def _numpy(expr: sp.Expr, variables: tuple) -> Callable:
 
 
 @functools.lru_cache(maxsize=256)
-def _mpmath(expr: sp.Expr, variables: tuple, dps: int) -> Callable:
-    return mpmath_function(expr, variables, context(dps))
+def _compiled(expr: sp.Expr, variables: tuple, dps: int) -> tuple[mpmath.MPContext, Callable]:
+    """A private context at ``dps`` digits and ``expr`` compiled in it (read-only: never mutate)."""
+    ctx = context(dps)
+    return ctx, mpmath_function(expr, variables, ctx)
 
 
 def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
@@ -381,9 +382,15 @@ def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
             raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
         scale = max(abs(high), mpmath.mpf(1))
         if abs(high - low) <= scale * mpmath.mpf(10) ** (-dps - 2):
-            return context(dps).mpf(high)
+            return _output_context(dps).mpf(high)
         work *= 2
     raise DerivationError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+
+
+@functools.lru_cache(maxsize=64)
+def _output_context(dps: int) -> mpmath.MPContext:
+    """Where returned numbers live: a context at exactly the requested digits (read-only)."""
+    return context(dps)
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:
