@@ -8,10 +8,13 @@ Pipeline: activation → potential → condition → dynamics → verdict → re
 """
 
 from .activations import Activation, activation
+from .classify import Classification, classify
+from .laplacian import laplacian
 from .errors import DerivationError, InputError, TheoryError, Timeout
 from .potential import Potential, potential
 from .verdict import Evidence, Method, Verdict
 
 __all__ = ["Activation", "activation", "Potential", "potential", "Verdict", "Evidence", "Method",
+           "classify", "Classification", "laplacian",
            "TheoryError", "InputError", "DerivationError", "Timeout"]
 __version__ = "0.1.0"

@@ -168,14 +168,12 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
     notes = _kink_notes(phi, parts)
     if phi.form == "product":
         return _classify_product(phi, d, parts, notes, seconds)
-    try:
-        lap = bounded(laplacian, phi, d, seconds=seconds, what="Laplacian")
-    except Timeout as why:
-        return _undecided(phi, d, str(why))
-    charts = [sign_chart(_laplacian_on(phi, f, d), variable, piece, seconds=seconds) for piece, f in parts]
+    laps = [(piece, f, _simplified(_laplacian_on(phi, f, d), seconds)) for piece, f in parts]
+    lap = laps[0][2] if len(laps) == 1 else laplacian(phi, d)
+    charts = [sign_chart(g, variable, piece, seconds=seconds) for piece, _, g in laps]
     chart = _joined(charts, sp.Union(*[p for p, _ in parts]))
-    conditions = _sign_conditions(chart, variable, lambda u: [(_laplacian_on(phi, f, d), p) for p, f in parts])
-    conditions.append(_lambda_condition(phi, d, parts, chart.domain, variable, seconds))
+    conditions = _sign_conditions(chart, variable, lambda u: [(g, p) for p, _, g in laps])
+    conditions.append(_lambda_condition(laps, chart.domain, variable, seconds))
     return Classification(phi, d, lap, variable, chart.domain, tuple(conditions), tuple(notes))
 
 
@@ -279,13 +277,20 @@ def _counterexample(functions, region: sp.Set, var: sp.Symbol, label: str) -> Ev
     return None
 
 
-def _lambda_condition(phi, d, parts, domain, variable, seconds) -> Condition:
+def _simplified(expr: sp.Expr, seconds: float) -> sp.Expr:
+    """``sp.simplify(expr)`` within the time budget, else ``expr`` unchanged."""
+    try:
+        return bounded(sp.simplify, expr, seconds=seconds, what="simplify")
+    except Timeout:
+        return expr
+
+
+def _lambda_condition(laps, domain, variable, seconds) -> Condition:
     """Δ = λΦ with a constant λ > 0: exact ratio ΔΦ/Φ, else two certified unequal ratios."""
     ratios = []
-    for piece, f in parts:
+    for piece, f, g in laps:
         try:
-            ratio = bounded(lambda a, b: sp.simplify(a / b), _laplacian_on(phi, f, d), f,
-                            seconds=seconds, what="ratio ΔΦ/Φ")
+            ratio = bounded(lambda a, b: sp.simplify(a / b), g, f, seconds=seconds, what="ratio ΔΦ/Φ")
         except Timeout as why:
             return Condition("λ-harmonic", Verdict.UNDECIDED, None, (Evidence(Method.EXACT, str(why)),))
         ratios.append((piece, ratio))
