@@ -4,7 +4,7 @@ Prints one row per (activation, d): the time of the classification and the
 verdict of each Earnshaw class (P proven, R refuted, U undecided), in the order
 harmonic, strictly subharmonic, superharmonic, λ-harmonic.
 
-    python examples/benchmark_classify.py [--dims 2 10]
+    PYTHONPATH=. python examples/benchmark_classify.py [--dims 2 10]   # from the repository root
 """
 
 import argparse

@@ -11,7 +11,7 @@ from theory import classify
 from theory.errors import InputError
 from theory.potential import Potential, given, potential
 from theory.signs import sign_chart
-from theory.symbols import d, r, rho, s
+from theory.symbols import d, r, rho
 from theory.verdict import Method, Verdict
 
 P, R, U = Verdict.PROVEN, Verdict.REFUTED, Verdict.UNDECIDED

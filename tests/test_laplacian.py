@@ -6,8 +6,15 @@ import pytest
 import sympy as sp
 
 from theory.errors import DerivationError, InputError
-from theory.laplacian import (coordinate_laplacian, laplacian, product_laplacian, product_ratio,
-                              radial_laplacian, ridge_laplacian, zonal_laplacian)
+from theory.laplacian import (
+    coordinate_laplacian,
+    laplacian,
+    product_laplacian,
+    product_ratio,
+    radial_laplacian,
+    ridge_laplacian,
+    zonal_laplacian,
+)
 from theory.potential import Potential, given, potential
 from theory.symbols import coordinates, d, dot, na, nb, r, rho, s
 

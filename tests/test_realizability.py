@@ -8,9 +8,18 @@ from theory.activations import Activation
 from theory.errors import InputError
 from theory.laplacian import zonal_laplacian
 from theory.potential import potential
-from theory.realizability import (almost_harmonic, almost_harmonic_coefficients, almost_harmonic_growth,
-                                  fourier, fourier_realizable, inverse_fourier, k,
-                                  product_potential_value, radial_realizable, taylor_realizable)
+from theory.realizability import (
+    almost_harmonic,
+    almost_harmonic_coefficients,
+    almost_harmonic_growth,
+    fourier,
+    fourier_realizable,
+    inverse_fourier,
+    k,
+    product_potential_value,
+    radial_realizable,
+    taylor_realizable,
+)
 from theory.symbols import d, r, rho, s, theta, x
 from theory.verdict import Verdict
 

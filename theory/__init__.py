@@ -9,12 +9,25 @@ Pipeline: activation → potential → condition → dynamics → verdict → re
 
 from .activations import Activation, activation
 from .classify import Classification, classify
-from .laplacian import laplacian
 from .errors import DerivationError, InputError, TheoryError, Timeout
+from .laplacian import laplacian
 from .potential import Potential, potential
 from .verdict import Evidence, Method, Verdict
 
-__all__ = ["Activation", "activation", "Potential", "potential", "Verdict", "Evidence", "Method",
-           "classify", "Classification", "laplacian",
-           "TheoryError", "InputError", "DerivationError", "Timeout"]
+__all__ = [
+           "Activation",
+           "Classification",
+           "DerivationError",
+           "Evidence",
+           "InputError",
+           "Method",
+           "Potential",
+           "TheoryError",
+           "Timeout",
+           "Verdict",
+           "activation",
+           "classify",
+           "laplacian",
+           "potential",
+]
 __version__ = "0.1.0"

@@ -30,10 +30,20 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from .errors import InputError, Timeout
-from .laplacian import DOMAIN, VARIABLE, dimension, laplacian, pieces, product_ratio
+from .laplacian import (
+    DOMAIN,
+    VARIABLE,
+    dimension,
+    laplacian,
+    pieces,
+    product_ratio,
+    radial_laplacian,
+    zonal_laplacian,
+)
 from .potential import Potential
 from .signs import SignChart, certified_sign, sample_points, sign_chart, witness
-from .symbols import LATEX_NAMES, coordinates, d as d_symbol
+from .symbols import LATEX_NAMES, coordinates, s
+from .symbols import d as d_symbol
 from .timebound import bounded
 from .verdict import Evidence, Method, Verdict
 
@@ -202,8 +212,6 @@ def _domain(form: str, variable: sp.Symbol, domain: sp.Set | None) -> sp.Set:
 
 
 def _laplacian_on(phi: Potential, smooth: sp.Expr, d) -> sp.Expr:
-    from .laplacian import radial_laplacian, zonal_laplacian
-
     rule = radial_laplacian if phi.form == "radial" else zonal_laplacian
     return rule(smooth, d)
 
@@ -325,8 +333,6 @@ def _lambda_from_ratios(ratios, variable, domain, label, scale=1) -> Condition:
 def _classify_product(phi, d, parts, notes, seconds) -> Classification:
     """Φ = ∏ h(sᵢ), h > 0: ΔΦ = Φ·Σ q(sᵢ) with q = h''/h; the sign on all of R^d is that of q
     (take every sᵢ equal), and Δ = λΦ iff q ≡ λ/d."""
-    from .symbols import s
-
     lap = laplacian(phi, d)
     domain = sp.Union(*[p for p, _ in parts])
     h_chart = _joined([sign_chart(f, s, p, seconds=seconds) for p, f in parts], domain)
@@ -338,15 +344,13 @@ def _classify_product(phi, d, parts, notes, seconds) -> Classification:
     if len(ratios) == 1 and not isinstance(d, sp.Symbol):
         conditions = [_lifted(c, ratios[0][1], d) for c in conditions]
     conditions.append(_lambda_from_ratios(ratios, s, domain, "ΔΦ/Φ = d·q", scale=d))
-    notes = notes + ["product form: ΔΦ = Φ·Σᵢ q(sᵢ), q = h''/h; a verdict about q at s₀ is one "
-                     "about ΔΦ at θ − w = (s₀, …, s₀)"]
+    notes = [*notes, ("product form: ΔΦ = Φ·Σᵢ q(sᵢ), q = h''/h; a verdict about q at s₀ is one "
+                      "about ΔΦ at θ − w = (s₀, …, s₀)")]
     return Classification(phi, d, lap, s, domain, tuple(conditions), tuple(notes))
 
 
 def _lifted(condition: Condition, q: sp.Expr, d: int) -> Condition:
     """The region {Σ q(sᵢ) ⋛ 0} of ΔΦ in s1…sd in place of the region of q in s."""
-    from .symbols import s
-
     total = sp.Add(*[q.subs(s, si) for si in coordinates("s", d)])
     relation = {"harmonic": sp.Eq, "strictly subharmonic": sp.StrictGreaterThan,
                 "superharmonic": sp.StrictLessThan}[condition.name]

@@ -25,11 +25,14 @@ rho*(2 - d)/sqrt(1 - rho**2)
 
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 
 from .errors import DerivationError, InputError
 from .potential import Potential
-from .symbols import coordinates, d as d_symbol, dot, na, nb, r, rho, s
+from .symbols import coordinates, dot, na, nb, r, rho, s
+from .symbols import d as d_symbol
 
 #: Open domain of the one variable of each one-variable form (kinks removed later).
 DOMAIN = {"radial": sp.Interval.open(0, sp.oo), "zonal": sp.Interval.open(-1, 1),
@@ -187,7 +190,7 @@ def pieces(expr: sp.Expr, variable: sp.Symbol, domain: sp.Interval) -> list[tupl
     cuts = [p for p in kinks(expr, variable) if domain.contains(p) == sp.true]
     ends = [domain.inf, *cuts, domain.sup]
     result = []
-    for a, b in zip(ends, ends[1:]):
+    for a, b in itertools.pairwise(ends):
         piece = sp.Interval.open(a, b)
         result.append((piece, _smooth_on(expr, variable, _inner_point(piece))))
     return result

@@ -32,7 +32,8 @@ from .errors import InputError, Timeout
 from .laplacian import zonal_laplacian
 from .numeric import context, mpmath_function
 from .signs import certified_sign, sign_chart
-from .symbols import d as d_symbol, r, rho, s, t, theta, x
+from .symbols import d as d_symbol
+from .symbols import r, rho, s, t, theta, x
 from .timebound import bounded
 from .verdict import Evidence, Method, Verdict
 
@@ -184,8 +185,7 @@ def taylor_coefficients(f: sp.Expr, terms: int) -> list[sp.Expr]:
     if f.free_symbols - {rho}:
         raise InputError(f"a zonal potential is a formula in rho only, got {f}")
     series = sp.series(f, rho, 0, terms).removeO()
-    return [sp.nsimplify(sp.simplify(series.coeff(rho, n))) if series.coeff(rho, n).is_Float
-            else sp.simplify(series.coeff(rho, n)) for n in range(terms)]
+    return [sp.simplify(series.coeff(rho, n)) for n in range(terms)]
 
 
 def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
@@ -215,7 +215,7 @@ def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
         return Realizability(Verdict.UNDECIDED, (Evidence(Method.EXACT, f"sign of some c_k undecided; {rule}"),))
     act = Activation(f"Σ√c_k h_k for {f}", hermite_synthesis(coefficients), "ridge",
                      "σ = Σ √c_k He_k/√k!")
-    verdict = Verdict.PROVEN if complete or exponential is not None and complete else Verdict.UNDECIDED
+    verdict = Verdict.PROVEN if complete else Verdict.UNDECIDED
     evidence = [Evidence(Method.EXACT, f"c_0..c_{len(coefficients) - 1} ≥ 0; {rule}")]
     if not f.is_polynomial(rho):
         tail = sp.simplify(f.subs(rho, 1) - sum(coefficients))

@@ -167,8 +167,8 @@ def _exact_chart(expr: sp.Expr, variable: sp.Symbol, domain: sp.Set) -> SignChar
     if sp.simplify(expr) == 0:
         return SignChart(domain, sp.EmptySet, sp.EmptySet, domain, Method.EXACT, "Δ simplifies to 0")
     positive, negative, zero = domain, sp.EmptySet, sp.EmptySet
-    reasons = []
-    for factor in sp.Mul.make_args(sp.factor(expr)):
+    reasons, factored = [], sp.factor(expr)
+    for factor in sp.Mul.make_args(factored):
         p, n, why = _factor_signs(factor, variable, domain)
         if why:
             reasons.append(why)
@@ -177,7 +177,7 @@ def _exact_chart(expr: sp.Expr, variable: sp.Symbol, domain: sp.Set) -> SignChar
                               sp.Union(sp.Intersection(positive, n), sp.Intersection(negative, p)))
         zero = sp.Union(zero, z)
     positive, negative = sp.Complement(positive, zero), sp.Complement(negative, zero)
-    detail = "; ".join(reasons) if reasons else f"signs of the factors of {sp.factor(expr)}"
+    detail = "; ".join(reasons) if reasons else f"signs of the factors of {factored}"
     return SignChart(domain, positive, negative, zero, Method.EXACT, detail)
 
 

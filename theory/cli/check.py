@@ -26,7 +26,8 @@ from ..errors import InputError
 from ..parsing import parse_expression
 from ..potential import Potential, potential
 from ..realizability import Realizability, fourier_realizable, radial_realizable, taylor_realizable
-from ..symbols import d as d_symbol, r, rho, s
+from ..symbols import d as d_symbol
+from ..symbols import r, rho, s
 
 NAME = "check"
 HELP = "Laplacian, Earnshaw classes (harmonic, subharmonic, …) and realizability of a potential"
