@@ -105,7 +105,9 @@ def test_gaussian_product_region_in_coordinates():
 
 
 @pytest.mark.parametrize("name,dim", [("sign", 3), ("relu", 4), ("erf", 5), ("hermite(3)", 3),
-                                      ("exp", 6), ("step", 2), ("abs", 3)])
+                                      pytest.param("exp", 6, marks=pytest.mark.slow),
+                                      pytest.param("step", 2, marks=pytest.mark.slow),
+                                      pytest.param("abs", 3, marks=pytest.mark.slow)])
 def test_engine_potentials_never_claim_falsely(name, dim):
     start = time.monotonic()
     c = classify(potential(name), d=dim)

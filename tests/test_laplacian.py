@@ -106,7 +106,7 @@ def test_product_laplacian_with_symbolic_d_has_the_sum_form():
     assert expr.has(sp.Sum) and expr.has(sp.Product)
 
 
-@pytest.mark.parametrize("dim", [2, 3])
+@pytest.mark.parametrize("dim", [2, pytest.param(3, marks=pytest.mark.slow)])
 def test_ridge_shortcut_matches_coordinates(dim):
     phi = potential("relu_power(2)")
     full, th, wv = phi.in_coordinates(dim)

@@ -24,6 +24,7 @@ Union(Interval.open(-1, -1/2), Interval.open(1/2, 1))
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import time
 from dataclasses import dataclass
@@ -206,11 +207,11 @@ def _factor_signs(factor: sp.Expr, variable: sp.Symbol, domain: sp.Set):
 def _interval_chart(expr, variable, domain, seconds, tolerance, boxes, exact_detail) -> SignChart:
     start = time.monotonic()
     low, high = _window(domain)
-    queue, positive, negative = [(low, high)], [], []
+    queue, positive, negative = collections.deque([(low, high)]), [], []  # breadth first
     count = 0
     with precision(96):
         while queue and count < boxes and time.monotonic() - start < seconds:
-            a, b = queue.pop()
+            a, b = queue.popleft()
             count += 1
             sign = _box_sign(expr, variable, a, b)
             if sign > 0:
@@ -222,7 +223,8 @@ def _interval_chart(expr, variable, domain, seconds, tolerance, boxes, exact_det
                 queue += [(a, m), (m, b)]
     positive = sp.Intersection(domain, _merged(positive))
     negative = sp.Intersection(domain, _merged(negative))
-    detail = (f"exact route: {exact_detail}; arb bisection of [{low}, {high}] into {count} boxes "
+    detail = (f"exact route: {exact_detail}; arb bisection of [{low}, {high}] into {count} boxes, "
+              "regions are certified inner approximations "
               f"(tolerance {tolerance:g}{', stopped early' if queue else ''})")
     return SignChart(domain, positive, negative, sp.EmptySet, Method.INTERVAL, detail)
 
