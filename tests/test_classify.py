@@ -197,3 +197,25 @@ def test_renderings():
     assert [k["name"] for k in record["classes"]][:3] == ["harmonic", "strictly subharmonic", "superharmonic"]
     assert r"\Delta_\theta" in sp.latex(c) and c._repr_latex_().startswith("$")
     assert "| strictly subharmonic | refuted |" in c.to_markdown()
+
+
+def test_regression_relu_squared_is_not_subharmonic():
+    """SymPy's solve_univariate_inequality once made this a false PROVEN (Δ < 0 near ρ = 1)."""
+    c = classify(potential("relu_power(2)"), d=3)
+    assert c["strictly subharmonic"].verdict is R
+    assert numeric_laplacian(c.potential.expr, rho, "0.9", 3, "zonal") < 0
+    assert c["superharmonic"].region.contains(sp.Rational(9, 10)) == sp.true
+
+
+@pytest.mark.parametrize("expr,positive", [
+    (sp.acos(rho) - 4, sp.EmptySet), (4 - sp.acos(rho), sp.Interval.open(-1, 1)),
+    (-2 * sp.acos(rho) - 1, sp.EmptySet), (sp.acos(rho) - 1, sp.Interval.open(-1, sp.cos(1))),
+    (sp.atan(rho) - sp.Rational(1, 2), sp.Interval.open(sp.tan(sp.Rational(1, 2)), 1)),
+    ((rho - sp.Rational(1, 3)) ** 2 * (1 - rho**2) ** sp.Rational(-1, 2),
+     sp.Complement(sp.Interval.open(-1, 1), sp.FiniteSet(sp.Rational(1, 3))))])
+def test_exact_sign_rules_against_certified_points(expr, positive):
+    chart = sign_chart(expr, rho, sp.Interval.open(-1, 1))
+    assert chart.method is Method.EXACT and chart.positive == positive
+    for point in (sp.Rational(-9, 10), sp.Rational(1, 10), sp.Rational(4, 5)):   # independent
+        value = sp.N(expr.subs(rho, point), 30)
+        assert (value > 0) == (positive.contains(point) == sp.true)

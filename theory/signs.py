@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import flint
 import sympy as sp
-from sympy.solvers.inequalities import solve_univariate_inequality
 
 from .errors import Timeout
 from .timebound import bounded
@@ -170,10 +169,9 @@ def _exact_chart(expr: sp.Expr, variable: sp.Symbol, domain: sp.Set) -> SignChar
     positive, negative, zero = domain, sp.EmptySet, sp.EmptySet
     reasons, factored = [], sp.factor(expr)
     for factor in sp.Mul.make_args(factored):
-        p, n, why = _factor_signs(factor, variable, domain)
+        p, n, z, why = _factor_signs(factor, variable, domain)
         if why:
             reasons.append(why)
-        z = sp.Complement(domain, sp.Union(p, n)) if not why else sp.EmptySet
         positive, negative = (sp.Union(sp.Intersection(positive, p), sp.Intersection(negative, n)),
                               sp.Union(sp.Intersection(positive, n), sp.Intersection(negative, p)))
         zero = sp.Union(zero, z)
@@ -183,25 +181,71 @@ def _exact_chart(expr: sp.Expr, variable: sp.Symbol, domain: sp.Set) -> SignChar
 
 
 def _factor_signs(factor: sp.Expr, variable: sp.Symbol, domain: sp.Set):
-    """(where > 0, where < 0, reason if unknown) for one factor."""
-    if not factor.has(variable):
-        if factor.is_positive:
-            return domain, sp.EmptySet, ""
-        if factor.is_negative:
-            return sp.EmptySet, domain, ""
-        if factor.is_zero:
-            return sp.EmptySet, sp.EmptySet, ""
-        return sp.EmptySet, sp.EmptySet, f"the sign of {factor} is not decided by its assumptions"
+    """(where > 0, where < 0, where = 0, reason if unknown) for one factor.
+
+    Only two kinds of factor are signed exactly: those SymPy's assumptions sign
+    outright (constants, e^{real}), and powers pⁿ or p^{a/b} of a polynomial p,
+    whose sign comes from the exact real roots of p. SymPy's
+    ``solve_univariate_inequality`` is not used on transcendental factors: it
+    tests signs between the roots ``solveset`` finds and so can miss a change of
+    sign (it claimed a positive Laplacian for max(t, 0)² on S²).
+    """
+    unknown = sp.EmptySet, sp.EmptySet, sp.EmptySet
     if factor.free_symbols - {variable}:
-        return sp.EmptySet, sp.EmptySet, f"the factor {factor} depends on {factor.free_symbols - {variable}}"
-    try:
-        sets = [solve_univariate_inequality(rel, variable, relational=False, domain=domain)
-                for rel in (factor > 0, factor < 0)]
-    except (NotImplementedError, ValueError, TypeError) as why:
-        return sp.EmptySet, sp.EmptySet, f"SymPy cannot solve {factor} > 0 ({type(why).__name__})"
-    if any(s.has(sp.ConditionSet) for s in sets):
-        return sp.EmptySet, sp.EmptySet, f"SymPy left {factor} > 0 as a condition set"
-    return sets[0], sets[1], ""
+        return (*unknown, f"the factor {factor} depends on {factor.free_symbols - {variable}}")
+    if factor.is_positive:
+        return domain, sp.EmptySet, sp.EmptySet, ""
+    if factor.is_negative:
+        return sp.EmptySet, domain, sp.EmptySet, ""
+    if not factor.has(variable):
+        return (*unknown, f"the sign of {factor} is not decided by its assumptions")
+    base, exponent = factor.as_base_exp()
+    sides = _base_signs(base, variable, domain) if exponent.is_Rational else None
+    if sides is None:
+        return (*unknown, f"no exact sign rule for the factor {factor}")
+    above, below = sides
+    roots = sp.Complement(domain, sp.Union(above, below))
+    zero = roots if exponent > 0 else sp.EmptySet
+    if exponent.q != 1:          # a real root p^{a/b} is defined (and > 0) where p > 0 only
+        return above, sp.EmptySet, zero, "" if below.is_empty else f"{factor} is not real on {below}"
+    if exponent.p % 2 == 0:
+        return sp.Union(above, below), sp.EmptySet, zero, ""
+    return above, below, zero, ""
+
+
+#: Monotone functions g with their direction, inverse and open range.
+_MONOTONE = {sp.acos: (-1, sp.cos, sp.Interval(0, sp.pi)), sp.asin: (1, sp.sin, sp.Interval(-sp.pi / 2, sp.pi / 2)),
+             sp.atan: (1, sp.tan, sp.Interval.open(-sp.pi / 2, sp.pi / 2)),
+             sp.exp: (1, sp.log, sp.Interval.open(0, sp.oo)), sp.log: (1, sp.exp, sp.Reals)}
+
+
+def _base_signs(base: sp.Expr, variable: sp.Symbol, domain: sp.Set):
+    """(where base > 0, where base < 0) for a polynomial base, or for a·g(v) + b with g
+    monotone (acos, asin, atan, exp, log of the variable itself); None otherwise."""
+    if base.is_polynomial(variable):
+        poly = sp.Poly(base, variable)
+        return tuple(sp.Intersection(domain, sp.Union(*sp.solve_poly_inequality(poly, op)))
+                     for op in (">", "<"))
+    calls = [g for g in base.atoms(sp.Function) if type(g) in _MONOTONE and g.args == (variable,)]
+    if len(calls) != 1:
+        return None
+    g = calls[0]
+    linear = sp.Poly(base.subs(g, _G), _G) if not base.subs(g, _G).has(variable) else None
+    if linear is None or linear.degree() != 1 or not linear.LC().is_comparable:
+        return None
+    slope, value = linear.LC(), -linear.coeff_monomial(1) / linear.LC()
+    direction, inverse, image = _MONOTONE[type(g)]
+    rising = (slope > 0) == (direction > 0)
+    if image.contains(value) != sp.true:   # no root: one sign on the whole domain
+        sign = (1 if slope > 0 else -1) * (1 if value <= image.inf else -1)   # g − value has one sign
+        return (domain, sp.EmptySet) if sign > 0 else (sp.EmptySet, domain)
+    root = inverse(value)
+    left, right = sp.Interval.open(-sp.oo, root), sp.Interval.open(root, sp.oo)
+    upper, lower = (right, left) if rising else (left, right)
+    return sp.Intersection(domain, upper), sp.Intersection(domain, lower)
+
+
+_G = sp.Dummy("g")
 
 
 def _interval_chart(expr, variable, domain, seconds, tolerance, boxes, exact_detail) -> SignChart:
