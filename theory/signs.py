@@ -3,9 +3,10 @@
 :func:`sign_chart` splits a domain into where ``expr`` is certainly positive,
 certainly negative, identically zero, and not decided:
 
-1. **exact algebra** — factor, then solve each factor's inequalities with
-   SymPy (each step under a time bound); a factor free of the variable is
-   signed by SymPy's assumptions, and ``None`` leaves its sign unknown;
+1. **exact algebra** (under a time bound) — factor, then sign each factor by a
+   rigorous rule: SymPy's assumptions (``None`` leaves the sign unknown), the
+   exact real roots of a polynomial, or monotonicity for a·g(v) + b with g one
+   of acos, asin, atan, exp, log; any other factor is left unknown;
 2. **ball arithmetic** — python-flint ``arb`` enclosures on boxes, bisected
    until each box has a certified sign or is narrower than the tolerance
    (the undecided boxes are where the sign changes: their union isolates the
