@@ -8,12 +8,15 @@ Pipeline: activation → potential → condition → dynamics → verdict → re
 """
 
 from .activations import Activation, activation
+from .classify import Classification, classify
 from .errors import DerivationError, InputError, TheoryError, Timeout
+from .laplacian import laplacian
 from .potential import Potential, potential
 from .verdict import Evidence, Method, Verdict
 
 __all__ = [
            "Activation",
+           "Classification",
            "DerivationError",
            "Evidence",
            "InputError",
@@ -23,6 +26,8 @@ __all__ = [
            "Timeout",
            "Verdict",
            "activation",
+           "classify",
+           "laplacian",
            "potential",
 ]
 __version__ = "0.1.0"

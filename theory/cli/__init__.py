@@ -13,7 +13,7 @@ import sys
 
 from ..errors import InputError, TheoryError
 
-SUBCOMMANDS = ("derive", "prove")
+SUBCOMMANDS = ("derive", "check", "prove")
 
 DESCRIPTION = """\
 Convergence theory of two-layer networks via electrodynamics.

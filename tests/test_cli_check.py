@@ -1,0 +1,55 @@
+"""`theory check`: output, JSON and exit codes."""
+
+import json
+
+import pytest
+
+from theory.cli import main
+
+
+def run(capsys, *argv):
+    code = main(["check", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_coulomb_symbolic_d_is_proven_harmonic(capsys):
+    code, out, _ = run(capsys, "--potential", "r^(2-d)", "--manifold", "euclidean")
+    assert code == 0 and "harmonic" in out and "proven" in out
+
+
+def test_gaussian_json_has_laplacian_classes_and_regions(capsys):
+    code, out, _ = run(capsys, "--potential", "exp(-r^2/2)", "--d", "3", "--json")
+    record = json.loads(out)
+    assert code == 1                                   # every class refuted on the whole space
+    assert record["laplacian"]["sympy"] == "(r**2 - 3)*exp(-r**2/2)"
+    sub = next(c for c in record["classes"] if c["name"] == "strictly subharmonic")
+    assert sub["verdict"] == "refuted" and sub["region"] == "Interval.open(sqrt(3), oo)"
+    assert {"name", "verdict", "region", "evidence"} <= set(sub)
+    assert "realizable" in record
+
+
+def test_laplace_product_potential_is_lambda_harmonic_and_realizable(capsys):
+    code, out, _ = run(capsys, "--potential", "exp(-abs(s))", "--d", "2", "--json")
+    record = json.loads(out)
+    lam = next(c for c in record["classes"] if c["name"] == "λ-harmonic")
+    assert code == 0 and lam["verdict"] == "proven" and lam["lambda"] == "2"
+    assert record["realizable"]["verdict"] == "proven" and "besselk" in record["realizable"]["activation"]
+
+
+def test_activation_on_the_sphere(capsys):
+    code, out, _ = run(capsys, "sign", "--d", "2", "--quiet")
+    assert code == 0 and out.strip() == "proven"      # (2/π) asin ρ is harmonic on S^1
+
+
+def test_numeric_potential_is_undecided(capsys):
+    code, out, _ = run(capsys, "tanh", "--d", "3", "--quiet")
+    assert code == 3 and out.strip() == "undecided"
+
+
+@pytest.mark.parametrize("argv", [["--potential", "rho^2", "--manifold", "euclidean", "--d", "3"],
+                                  ["--potential", "r*rho", "--d", "3"], ["relu", "--d", "0"],
+                                  ["relu", "--d", "1.5"], [], ["relu", "--potential", "r"]])
+def test_usage_errors_exit_2(capsys, argv):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "error" in err
