@@ -83,6 +83,7 @@ class Kernel:
     form: str
     derivatives: dict
     self_terms: tuple | None
+    cusp: sp.Expr = sp.S.Zero
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -121,7 +122,24 @@ def _kernel(expr: sp.Expr, form: str) -> Kernel:
     if form == "ridge":
         G = derivatives[()].subs({N2: N1}).subs({rho: 1, C: 0})
         self_terms = (G, sp.diff(G, N1), sp.diff(G, N1, 2))
-    return Kernel(form, derivatives, self_terms)
+    return Kernel(form, derivatives, self_terms, _cusp(form, derivatives))
+
+
+def _cusp(form: str, derivatives: dict) -> sp.Expr:
+    """lim ‖∇_θ Φ(θ, w)‖ as θ → w (unit vectors): 0 where Φ is smooth there, > 0 at a
+    cusp (sign: 2/π), ∞ at a singularity (Coulomb). ‖∇ρ‖ = √c, ‖∇q‖ = 2√q."""
+    index = INVARIANTS[form].index("q" if form == "radial" else "rho")
+    first = derivatives[(index,)]
+    if form == "radial":
+        slope = 2 * first * sp.sqrt(Q)
+        variable = Q
+    else:
+        slope = (first * sp.sqrt(C)).subs({N1: 1, N2: 1, rho: 1})
+        variable = C
+    try:
+        return sp.Abs(bounded(sp.limit, slope, variable, 0, "+", seconds=5, what="cusp limit"))
+    except (Timeout, NotImplementedError, ValueError):
+        return sp.S.Zero
 
 
 def _simplified(expr: sp.Expr) -> sp.Expr:
@@ -260,6 +278,17 @@ class Loss:
         self.protons = positions(protons, "protons", sphere=manifold == "sphere")
         m = len(self.protons)
         self.proton_charges = np.ones(m) if proton_charges is None else charges_of(proton_charges, m)
+
+    def with_fixed(self, electrons, charges) -> "Loss":
+        """The loss of the other electrons when ``electrons`` (charges ``charges``) are held
+        fixed: they join the protons. Used for captured electrons and node-wise descent."""
+        extra = positions(electrons, "fixed electrons", sphere=self.manifold == "sphere") \
+            if len(electrons) else np.zeros((0, self.dimension))
+        fixed = Loss.__new__(Loss)
+        fixed.potential, fixed.manifold, fixed.kernel = self.potential, self.manifold, self.kernel
+        fixed.protons = np.concatenate([self.protons, extra])
+        fixed.proton_charges = np.concatenate([self.proton_charges, np.asarray(charges, dtype=float)])
+        return fixed
 
     @property
     def dimension(self) -> int:
