@@ -8,10 +8,12 @@ Pipeline: activation → potential → condition → dynamics → verdict → re
 """
 
 from .activations import Activation, activation
+from .equilibrium import Equilibrium, equilibrium, simulate
 from .errors import DerivationError, InputError, TheoryError, Timeout
 from .potential import Potential, potential
 from .verdict import Evidence, Method, Verdict
 
-__all__ = ["Activation", "activation", "Potential", "potential", "Verdict", "Evidence", "Method",
+__all__ = ["Activation", "activation", "Potential", "potential", "Equilibrium", "equilibrium",
+           "simulate", "Verdict", "Evidence", "Method",
            "TheoryError", "InputError", "DerivationError", "Timeout"]
 __version__ = "0.1.0"

@@ -87,11 +87,12 @@ class _State:
         held = sorted(self.captured)
         return self.loss.with_fixed(self.X[held], self.a[held])
 
-    def gradient(self) -> np.ndarray:
-        """The gradient of the free electrons (captured rows zero)."""
-        g = np.zeros_like(self.X)
+    def gradient(self, X: np.ndarray | None = None) -> np.ndarray:
+        """The gradient of the free electrons at X (default: here); captured rows zero."""
+        X = self.X if X is None else X
+        g = np.zeros_like(X)
         if len(self.free):
-            g[self.free] = self.active().gradient(self.X[self.free], self.a[self.free])
+            g[self.free] = self.active().gradient(X[self.free], self.a[self.free])
         return g
 
     def record(self, run: Trajectory) -> float:
@@ -201,8 +202,10 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
             why = "step size collapsed" if alpha < step * 1e-14 else "time budget spent"
             return _finish(run, state, clock, False, f"{why} with ‖∇L‖ = {norm:.3g}")
         trial = state.project(state.X - alpha * g)
-        trial_value = loss.value(trial, state.a)
-        if not np.isfinite(trial_value) or trial_value > value + _NOISE * (1 + abs(value)):
+        trial_value, noise = loss.value(trial, state.a), _NOISE * (1 + abs(value))
+        flat = trial_value >= value - noise  # within rounding: let the gradient decide
+        if not np.isfinite(trial_value) or trial_value > value + noise or (
+                flat and np.linalg.norm(state.gradient(trial)) >= norm):
             alpha /= 2
             continue
         state.X[:], value = trial, trial_value

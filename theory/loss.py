@@ -339,7 +339,8 @@ class Loss:
         """
         arith = Arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith)
-        grad = self._ambient_gradient(X, a, W, b, arith)
+        with np.errstate(divide="ignore", invalid="ignore"):  # checked below
+            grad = self._ambient_gradient(X, a, W, b, arith)
         if self.manifold == "sphere":
             grad = grad - X * (X * grad).sum(axis=1)[:, None]
         if not arith.finite(grad):
@@ -390,7 +391,8 @@ class Loss:
         :meth:`tangent_basis`, of size k(d−1)."""
         arith = Arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith)
-        H = self._ambient_hessian(X, a, W, b, arith)
+        with np.errstate(divide="ignore", invalid="ignore"):  # checked in _ambient_hessian
+            H = self._ambient_hessian(X, a, W, b, arith)
         if self.manifold == "euclidean":
             return H
         k, d = X.shape
@@ -469,27 +471,34 @@ class Loss:
 
 
 def _pair_blocks(x, y, pairs: _Pairs, i: int, j: int, F: dict, names, arith: Arithmetic):
-    """∇_xx φ and ∇_xy φ of one pair from the chain rule through the invariants."""
-    d = len(x)
-    I = _identity(d, arith)
-    n1, n2, rho_ = pairs.n1[i], pairs.n2[j], pairs.values["rho"][i, j]
-    xh, yh = pairs.xh[i], pairs.yh[j]
-    zero = 0 * x
-    gx = {"n1": xh, "n2": zero, "rho": (yh - rho_ * xh) / n1, "q": 2 * (x - y)}
-    gy = {"n1": zero, "n2": yh, "rho": (xh - rho_ * yh) / n2, "q": 2 * (y - x)}
-    Px, Py = I - np.outer(xh, xh), I - np.outer(yh, yh)
-    hxx = {"n1": Px / n1, "n2": 0 * I, "q": 2 * I,
-           "rho": (3 * rho_ * np.outer(xh, xh) - np.outer(xh, yh) - np.outer(yh, xh) - rho_ * I) / (n1 * n1)}
-    hxy = {"n1": 0 * I, "n2": 0 * I, "rho": Px @ Py / (n1 * n2), "q": -2 * I}
+    """∇_xx φ and ∇_xy φ of one pair from the chain rule through the invariants:
+    ∇_xx φ = Σ F_ab ∇_x u_a ∇_x u_bᵀ + Σ F_a ∇_xx u_a, likewise ∇_xy φ."""
+    I = _identity(len(x), arith)
+    parts = [_invariant_derivatives(name, x, y, pairs, i, j, I) for name in names]
     xx, xy = 0 * I, 0 * I
-    for a_, name in enumerate(names):
-        xx = xx + F[(a_,)] * hxx[name]
-        xy = xy + F[(a_,)] * hxy[name]
-        for b_, other in enumerate(names):
+    for a_, (gx, _, hxx, hxy) in enumerate(parts):
+        xx = xx + F[(a_,)] * hxx
+        xy = xy + F[(a_,)] * hxy
+        for b_, (gx_b, gy_b, _, _) in enumerate(parts):
             second = F[tuple(sorted((a_, b_)))]
-            xx = xx + second * np.outer(gx[name], gx[other])
-            xy = xy + second * np.outer(gx[name], gy[other])
+            xx = xx + second * np.outer(gx, gx_b)
+            xy = xy + second * np.outer(gx, gy_b)
     return xx, xy
+
+
+def _invariant_derivatives(name: str, x, y, pairs: _Pairs, i: int, j: int, I):
+    """(∇_x u, ∇_y u, ∇_xx u, ∇_xy u) for one invariant u of the pair (x, y)."""
+    if name == "q":
+        return 2 * (x - y), 2 * (y - x), 2 * I, -2 * I
+    n1, n2, xh, yh = pairs.n1[i], pairs.n2[j], pairs.xh[i], pairs.yh[j]
+    if name == "n1":
+        return xh, 0 * x, (I - np.outer(xh, xh)) / n1, 0 * I
+    if name == "n2":
+        return 0 * x, yh, 0 * I, 0 * I
+    rho_ = pairs.values["rho"][i, j]
+    hxx = (3 * rho_ * np.outer(xh, xh) - np.outer(xh, yh) - np.outer(yh, xh) - rho_ * I) / (n1 * n1)
+    hxy = (I - np.outer(xh, xh)) @ (I - np.outer(yh, yh)) / (n1 * n2)
+    return (yh - rho_ * xh) / n1, (xh - rho_ * yh) / n2, hxx, hxy
 
 
 def _identity(n: int, arith: Arithmetic) -> np.ndarray:

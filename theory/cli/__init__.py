@@ -13,7 +13,7 @@ import sys
 
 from ..errors import InputError, TheoryError
 
-SUBCOMMANDS = ("derive",)
+SUBCOMMANDS = ("derive", "simulate")
 
 DESCRIPTION = """\
 Convergence theory of two-layer networks via electrodynamics.
