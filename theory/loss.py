@@ -64,7 +64,7 @@ C = sp.Symbol("c", nonnegative=True)
 INVARIANTS = {"ridge": ("n1", "n2", "rho"), "zonal": ("rho",), "radial": ("q",)}
 _SYMBOL = {"n1": N1, "n2": N2, "rho": rho, "q": Q}
 #: |ρ| above which c = 1 − ρ² is recomputed from differences of unit vectors.
-_NEAR = 0.5
+_NEAR = 0.99
 
 
 # ---------------------------------------------------------------------- symbolic kernel
@@ -184,13 +184,13 @@ class Arithmetic:
         return np.asarray(np.frompyfunc(self.ctx.sqrt, 1, 1)(values), dtype=object)
 
     def function(self, expr: sp.Expr, args: tuple) -> Callable:
-        """``expr`` compiled for this arithmetic, elementwise on arrays of equal shape."""
+        """``expr`` compiled for this arithmetic, elementwise with broadcasting (a constant
+        expression gives a scalar in float64)."""
         if self.ctx is None:
-            f = _numpy(expr, args)
-            return lambda *a: np.broadcast_to(np.asarray(f(*a), dtype=float), a[0].shape)
+            return _numpy(expr, args)
         f = _mpmath(expr, args, self.dps)
         ufunc = np.frompyfunc(f, len(args), 1)
-        return lambda *a: np.asarray(ufunc(*a), dtype=object).reshape(a[0].shape)
+        return lambda *a: np.asarray(ufunc(*a), dtype=object)
 
     def finite(self, values: np.ndarray) -> bool:
         if self.ctx is None:
@@ -219,12 +219,30 @@ class _Pairs:
     yh: np.ndarray
 
 
-def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, same: bool) -> _Pairs:
+def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, same: bool, form: str) -> _Pairs:
+    """The invariants the form needs; n₁ as (k, 1), n₂ as (1, m), the rest (k, m).
+
+    On the diagonal of a same-set block (handled by the self terms) harmless values
+    are stored so that no singular formula is evaluated there.
+    """
     n1, n2 = arith.sqrt((X * X).sum(axis=1)), arith.sqrt((Y * Y).sum(axis=1))
     xh, yh = X / np.where(n1 == 0, 1, n1)[:, None], Y / np.where(n2 == 0, 1, n2)[:, None]
+    values = {"n1": n1[:, None], "n2": n2[None, :]}
+    diagonal = (np.arange(len(X)),) * 2 if same else None
+    if form == "radial":
+        values["q"] = _squared_distances(X, Y, n1, n2, diagonal)
+    else:
+        values["rho"], values["c"] = _cosines(xh, yh, arith, diagonal)
+    return _Pairs(values, n1, n2, xh, yh)
+
+
+def _cosines(xh, yh, arith: Arithmetic, diagonal):
+    """ρ = θ̂ᵀŵ and c = 1 − ρ², the latter from ‖θ̂ ∓ ŵ‖²/2 where |ρ| is near 1."""
     rho_ = xh @ yh.T
     if arith.ctx is None:
         rho_ = np.clip(rho_, -1.0, 1.0)
+    if diagonal is not None:
+        rho_[diagonal] = 0
     c = 1 - rho_ * rho_
     near = np.nonzero(np.abs(rho_) > _NEAR)
     if len(near[0]):
@@ -232,18 +250,19 @@ def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, same: bool) -> _Pair
         plus = ((xh[near[0]] + yh[near[1]]) ** 2).sum(axis=1) / 2
         c[near] = minus * plus
         rho_[near] = np.where(rho_[near] > 0, 1 - minus, plus - 1)
-    q = (n1 * n1)[:, None] + (n2 * n2)[None, :] - 2 * (X @ Y.T)
-    close = np.nonzero(q < ((n1 * n1)[:, None] + (n2 * n2)[None, :]) / 4)
+    return rho_, c
+
+
+def _squared_distances(X, Y, n1, n2, diagonal):
+    """q = ‖θ − w‖², from the differences themselves where it is small."""
+    scale = (n1 * n1)[:, None] + (n2 * n2)[None, :]
+    q = scale - 2 * (X @ Y.T)
+    if diagonal is not None:
+        q[diagonal] = 1
+    close = np.nonzero(q < scale / 4)
     if len(close[0]):
         q[close] = ((X[close[0]] - Y[close[1]]) ** 2).sum(axis=1)
-    values = {"n1": np.broadcast_to(n1[:, None], rho_.shape), "n2": np.broadcast_to(n2[None, :], rho_.shape),
-              "rho": rho_, "q": q, "c": c}
-    if same:  # the diagonal is handled by the self terms; keep its entries harmless
-        i = np.arange(len(X))
-        for name, harmless in (("rho", 0), ("c", 1), ("q", 1)):
-            values[name] = values[name].copy()
-            values[name][i, i] = harmless
-    return _Pairs(values, n1, n2, xh, yh)
+    return q
 
 
 # ---------------------------------------------------------------------- the loss
@@ -309,8 +328,8 @@ class Loss:
         return total if arith.ctx else float(total)
 
     def _matrix(self, F: Callable, X, Y, arith: Arithmetic, same: bool) -> np.ndarray:
-        pairs = _pairs(X, Y, arith, same)
-        M = F(*[pairs.values[n] for n in self.kernel.names], pairs.values["c"])
+        pairs = _pairs(X, Y, arith, same, self.kernel.form)
+        M = np.broadcast_to(F(*self._arguments(pairs)), (len(X), len(Y)))
         if same:
             M = M.copy()
             M[np.arange(len(X)), np.arange(len(X))] = self._self_values(pairs.n1, arith)
@@ -319,7 +338,7 @@ class Loss:
     def _self_values(self, norms: np.ndarray, arith: Arithmetic) -> np.ndarray:
         """Φ(θ, θ): G(‖θ‖) for ridge potentials, F at coincidence otherwise."""
         if self.kernel.self_terms is not None:
-            return arith.function(self.kernel.self_terms[0], (N1,))(norms)
+            return np.broadcast_to(arith.function(self.kernel.self_terms[0], (N1,))(norms), norms.shape)
         at = {"rho": 1, "q": 0}
         value = self.kernel.derivatives[()].subs({_SYMBOL[n]: at[n] for n in self.kernel.names}).subs(C, 0)
         if not value.is_finite:
@@ -349,10 +368,10 @@ class Loss:
 
     def _pair_gradient(self, pairs: _Pairs, X, Y, weights, arith: Arithmetic) -> np.ndarray:
         """Σ_j C_ij Σ_a ∂F/∂u_a ∇_x u_a, with ∇_x u_a = α_a x + β_a y."""
-        v, args = pairs.values, [pairs.values[n] for n in self.kernel.names] + [pairs.values["c"]]
+        v, args = pairs.values, self._arguments(pairs)
         n1, n2 = v["n1"], v["n2"]
-        alpha = {"n1": lambda: 1 / n1, "rho": lambda: -v["rho"] / (n1 * n1), "q": lambda: 2 + 0 * n1}
-        beta = {"rho": lambda: 1 / (n1 * n2), "q": lambda: -2 + 0 * n1}
+        alpha = {"n1": lambda: 1 / n1, "rho": lambda: -v["rho"] / (n1 * n1), "q": lambda: 2}
+        beta = {"rho": lambda: 1 / (n1 * n2), "q": lambda: -2}
         A, B = 0, 0
         for index, name in enumerate(self.kernel.names):
             Fa = arith.function(self.kernel.derivatives[(index,)], self.kernel.arguments)(*args)
@@ -363,10 +382,14 @@ class Loss:
         A, B = weights * A, weights * B
         return X * A.sum(axis=1)[:, None] + B @ Y
 
+    def _arguments(self, pairs: _Pairs) -> list:
+        """The compiled functions' arguments: the invariants, then c (0 where unused)."""
+        return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get("c", 0)]
+
     def _self_gradient(self, pairs: _Pairs, X, a, arith: Arithmetic) -> np.ndarray:
         if self.kernel.self_terms is None:
             return 0 * X
-        G1 = arith.function(self.kernel.self_terms[1], (N1,))(pairs.n1)
+        G1 = np.broadcast_to(arith.function(self.kernel.self_terms[1], (N1,))(pairs.n1), (len(X),))
         return (a * a * G1)[:, None] * pairs.xh
 
     def charge_gradient(self, thetas, charges=None) -> np.ndarray:
@@ -423,15 +446,15 @@ class Loss:
         Y = np.concatenate([X, W])
         weights = 2 * np.outer(a, np.concatenate([a, b]))
         weights[np.arange(len(X)), np.arange(len(X))] = 0
-        pairs = _pairs(X, Y, arith, True)
+        pairs = _pairs(X, Y, arith, True, self.kernel.form)
         return self._pair_gradient(pairs, X, Y, weights, arith) + self._self_gradient(pairs, X, a, arith)
 
     def _ambient_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
         k, d = X.shape
         Y = np.concatenate([X, W])
         charges = np.concatenate([a, b])
-        pairs = _pairs(X, Y, arith, True)
-        values = self._derivative_values(pairs, arith)
+        pairs = _pairs(X, Y, arith, True, self.kernel.form)
+        values = self._derivative_values(pairs, arith, (k, len(Y)))
         H = arith.array(np.zeros((k * d, k * d)))
         for i, j in itertools.product(range(k), range(len(Y))):
             if i == j:
@@ -443,7 +466,8 @@ class Loss:
             if j < k:
                 H[i * d:(i + 1) * d, j * d:(j + 1) * d] += weight * xy
         if self.kernel.self_terms is not None:
-            G1, G2 = (arith.function(e, (N1,))(pairs.n1) for e in self.kernel.self_terms[1:])
+            G1, G2 = (np.broadcast_to(arith.function(e, (N1,))(pairs.n1), (k,))
+                      for e in self.kernel.self_terms[1:])
             for i in range(k):
                 x = pairs.xh[i]
                 P = _identity(d, arith) - np.outer(x, x)
@@ -453,9 +477,9 @@ class Loss:
             raise InputError("the Hessian is not finite: an electron sits on a singular point of Φ")
         return H
 
-    def _derivative_values(self, pairs: _Pairs, arith: Arithmetic) -> dict:
-        args = [pairs.values[n] for n in self.kernel.names] + [pairs.values["c"]]
-        return {key: arith.function(expr, self.kernel.arguments)(*args)
+    def _derivative_values(self, pairs: _Pairs, arith: Arithmetic, shape: tuple) -> dict:
+        args = self._arguments(pairs)
+        return {key: np.broadcast_to(arith.function(expr, self.kernel.arguments)(*args), shape)
                 for key, expr in self.kernel.derivatives.items() if key}
 
     # -------------------------------------------------------------- input
