@@ -15,6 +15,7 @@ CIRCLE = np.c_[np.cos(ANGLES), np.sin(ANGLES)]
 
 def test_sign_potential_on_the_circle_is_two_over_pi_asin():
     import sympy as sp
+
     from theory.symbols import rho
     assert sp.simplify((SIGN.expr - 2 * sp.asin(rho) / sp.pi).rewrite(sp.asin)) == 0
 
@@ -86,8 +87,8 @@ def test_unconverged_runs_never_match():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(d=3, k=0), "k must"), (dict(d=2, k=3), "do not fit"),
-    (dict(d=3, k=2, protons="lattice"), "protons must")])
+    ({"d": 3, "k": 0}, "k must"), ({"d": 2, "k": 3}, "do not fit"),
+    ({"d": 3, "k": 2, "protons": "lattice"}, "protons must")])
 def test_bad_simulation_input(kwargs, message):
     with pytest.raises(InputError, match=message):
         simulate("relu", **kwargs)

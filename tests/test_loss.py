@@ -142,3 +142,13 @@ def test_electron_on_the_cusp_of_a_sign_proton_is_singular():
     loss = Loss(potential("sign"), [[1.0, 0.0]], manifold="sphere")
     with pytest.raises(InputError, match="singular"):
         loss.gradient([[1.0, 0.0]])
+
+
+def test_euclidean_relu_gradient_is_accurate_next_to_a_proton():
+    """(1 − ρ²)/√c terms are rewritten to √c: float64 agrees with 30 digits at distance 1e-9."""
+    W = np.array([[1.0, 2.0, -0.5]])
+    X = W + 1e-9 * np.array([[0.3, -0.2, 0.7]])
+    loss = Loss(RELU, W)
+    exact = loss.gradient(X, dps=30).astype(float)
+    assert np.abs(loss.gradient(X) - exact).max() < 1e-14
+    assert np.abs(exact).max() < 1e-8

@@ -37,7 +37,8 @@ from scipy.optimize import linear_sum_assignment
 from .errors import DerivationError, InputError
 from .flow import Trajectory, polish, run_algorithm
 from .loss import Arithmetic, Loss, positions
-from .potential import Potential, given, potential as derive
+from .potential import Potential, given
+from .potential import potential as derive
 
 
 @dataclass
@@ -59,7 +60,9 @@ class Equilibrium:
     dps: int = 30
 
     def to_json(self) -> dict:
-        text = lambda v: None if v is None else str(v)  # noqa: E731
+        def text(v):
+            return None if v is None else str(v)
+
         return {"converged": self.converged, "reason": self.reason, "kind": self.kind,
                 "matched": self.matched, "gradient_norm": text(self.gradient_norm),
                 "loss": text(self.loss), "hessian_eigenvalues": [text(v) for v in self.eigenvalues],
@@ -95,7 +98,7 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     loss = Loss(phi, protons, manifold=manifold)
     X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
     a = loss.default_charges(len(X)) if charges is None else np.asarray(charges, dtype=float)
-    held = dict((int(i), int(j)) for i, j in captured)
+    held = {int(i): int(j) for i, j in captured}
     for i, j in held.items():
         X[i] = loss.protons[j]
     free = [i for i in range(len(X)) if i not in held]

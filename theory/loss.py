@@ -46,8 +46,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import sympy as sp
@@ -157,7 +157,10 @@ def _stable(expr: sp.Expr) -> sp.Expr:
                   and sp.degree(n, rho) >= 2)
     expr = expr.replace(lambda n: n.is_Pow and polynomial(n.base),
                         lambda n: sp.Pow(sp.factor(sp.expand(n.base.subs(rho**2, 1 - C))), n.exp))
-    return expr.replace(polynomial, lambda n: sp.factor(sp.expand(n.subs(rho**2, 1 - C))))
+    expr = expr.replace(polynomial, lambda n: sp.factor(sp.expand(n.subs(rho**2, 1 - C))))
+    if expr.has(rho**2) and expr.has(C):  # e.g. (1 − ρ²)/√c beside other terms
+        expr = _simplified(expr.subs(rho**2, 1 - C))
+    return expr
 
 
 # ---------------------------------------------------------------------- numbers
@@ -192,6 +195,14 @@ class Arithmetic:
         ufunc = np.frompyfunc(f, len(args), 1)
         return lambda *a: np.asarray(ufunc(*a), dtype=object)
 
+    def functions(self, exprs: tuple, args: tuple) -> Callable:
+        """Several expressions compiled together (float64: common subexpressions shared);
+        the result returns a list of values."""
+        if self.ctx is None:
+            return _numpy_list(exprs, args)
+        compiled = [self.function(e, args) for e in exprs]
+        return lambda *a: [f(*a) for f in compiled]
+
     def finite(self, values: np.ndarray) -> bool:
         if self.ctx is None:
             return bool(np.all(np.isfinite(values)))
@@ -201,6 +212,11 @@ class Arithmetic:
 @functools.lru_cache(maxsize=512)
 def _numpy(expr: sp.Expr, args: tuple) -> Callable:
     return numpy_function(expr, args)
+
+
+@functools.lru_cache(maxsize=128)
+def _numpy_list(exprs: tuple, args: tuple) -> Callable:
+    return numpy_function(list(exprs), args, cse=True)
 
 
 @functools.lru_cache(maxsize=512)
@@ -298,7 +314,7 @@ class Loss:
         m = len(self.protons)
         self.proton_charges = np.ones(m) if proton_charges is None else charges_of(proton_charges, m)
 
-    def with_fixed(self, electrons, charges) -> "Loss":
+    def with_fixed(self, electrons, charges) -> Loss:
         """The loss of the other electrons when ``electrons`` (charges ``charges``) are held
         fixed: they join the protons. Used for captured electrons and node-wise descent."""
         extra = positions(electrons, "fixed electrons", sphere=self.manifold == "sphere") \
@@ -372,11 +388,12 @@ class Loss:
         n1, n2 = v["n1"], v["n2"]
         alpha = {"n1": lambda: 1 / n1, "rho": lambda: -v["rho"] / (n1 * n1), "q": lambda: 2}
         beta = {"rho": lambda: 1 / (n1 * n2), "q": lambda: -2}
+        used = [(i, name) for i, name in enumerate(self.kernel.names) if name in alpha]
+        firsts = arith.functions(tuple(self.kernel.derivatives[(i,)] for i, _ in used),
+                                 self.kernel.arguments)(*args)
         A, B = 0, 0
-        for index, name in enumerate(self.kernel.names):
-            Fa = arith.function(self.kernel.derivatives[(index,)], self.kernel.arguments)(*args)
-            if name in alpha:
-                A = A + Fa * alpha[name]()
+        for Fa, (_, name) in zip(firsts, used):
+            A = A + Fa * alpha[name]()
             if name in beta:
                 B = B + Fa * beta[name]()
         A, B = weights * A, weights * B
