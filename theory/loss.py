@@ -393,10 +393,10 @@ class Loss:
                                  self.kernel.arguments)(*args)
         A, B = 0, 0
         for Fa, (_, name) in zip(firsts, used):
-            A = A + Fa * alpha[name]()
+            weighted = weights * Fa
+            A = A + weighted * alpha[name]()
             if name in beta:
-                B = B + Fa * beta[name]()
-        A, B = weights * A, weights * B
+                B = B + weighted * beta[name]()
         return X * A.sum(axis=1)[:, None] + B @ Y
 
     def _arguments(self, pairs: _Pairs) -> list:
