@@ -9,25 +9,13 @@ Pipeline: activation → potential → condition → dynamics → verdict → re
 
 from .activations import Activation, activation
 from .classify import Classification, classify
+from .equilibrium import Equilibrium, equilibrium, simulate
 from .errors import DerivationError, InputError, TheoryError, Timeout
 from .laplacian import laplacian
 from .potential import Potential, potential
 from .verdict import Evidence, Method, Verdict
 
-__all__ = [
-           "Activation",
-           "Classification",
-           "DerivationError",
-           "Evidence",
-           "InputError",
-           "Method",
-           "Potential",
-           "TheoryError",
-           "Timeout",
-           "Verdict",
-           "activation",
-           "classify",
-           "laplacian",
-           "potential",
-]
+__all__ = ["Activation", "Classification", "DerivationError", "Equilibrium", "Evidence", "InputError",
+           "Method", "Potential", "TheoryError", "Timeout", "Verdict", "activation", "classify",
+           "equilibrium", "laplacian", "potential", "simulate"]
 __version__ = "0.1.0"

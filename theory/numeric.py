@@ -47,6 +47,10 @@ def mpmath_function(expr: sp.Expr, args: Sequence[sp.Symbol], ctx: mpmath.MPCont
                        printer=MpmathPrinter)
 
 
-def numpy_function(expr: sp.Expr, args: Sequence[sp.Symbol]) -> Callable:
-    """``expr`` as a vectorised float64 function of ``args`` (NumPy and SciPy special)."""
-    return sp.lambdify(tuple(args), expr, modules=["scipy", "numpy"])
+def numpy_function(expr, args: Sequence[sp.Symbol], *, cse: bool = False) -> Callable:
+    """``expr`` as a vectorised float64 function of ``args`` (NumPy and SciPy special).
+
+    ``expr`` may be a list of expressions (the function returns a list); with
+    ``cse=True`` their common subexpressions are computed once.
+    """
+    return sp.lambdify(tuple(args), expr, modules=["scipy", "numpy"], cse=cse)

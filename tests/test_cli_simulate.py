@@ -1,0 +1,42 @@
+"""`theory simulate`: output, JSON fields, exit codes."""
+
+import json
+
+import numpy as np
+
+from theory.cli import main
+
+
+def test_simulate_relu_sphere_json(capsys):
+    code = main(["simulate", "relu", "--manifold", "sphere", "--d", "3", "--k", "3", "--seed", "1",
+                 "--json"])
+    record = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert record["converged"] is True and record["kind"] == "global minimum"
+    assert float(record["gradient_norm"]) < 1e-25
+    assert len(record["hessian_eigenvalues"]) == 6
+    assert sorted(m["proton"] for m in record["matching"]) == [0, 1, 2]
+    assert all(m["distance"] < 1e-20 for m in record["matching"])
+    assert float(record["loss"]) < 1e-25
+
+
+def test_simulate_text_and_protons_file(tmp_path, capsys):
+    path = tmp_path / "protons.txt"
+    np.savetxt(path, [[0.5, -1.0]])
+    code = main(["simulate", "radial:exp(-r^2/2)", "--manifold", "euclidean", "--d", "2", "--k", "1",
+                 "--protons", str(path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "global minimum" in out and "matched     True" in out
+
+
+def test_unconverged_run_exits_3(capsys):
+    code = main(["simulate", "relu", "--d", "3", "--k", "3", "--seconds", "0.001", "--json"])
+    record = json.loads(capsys.readouterr().out)
+    assert code == 3 and record["converged"] is False and record["matched"] is False
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["simulate", "relu", "--d", "2", "--k", "0"]) == 2
+    assert main(["simulate", "relu", "--d", "2", "--k", "1", "--protons", "/nonexistent"]) == 2
+    assert "error" in capsys.readouterr().err

@@ -1,0 +1,154 @@
+"""The charge energy: Monte Carlo check of the potential form, exact derivatives."""
+
+import mpmath
+import numpy as np
+import pytest
+
+from theory.errors import InputError
+from theory.loss import Arithmetic, Loss, kernel, single_node_loss
+from theory.potential import given, potential
+
+RELU = potential("relu")
+GAUSS = given("exp(-r^2/2)", "radial")
+
+
+def test_loss_is_the_population_risk_by_monte_carlo():
+    """L(a, θ) = E(Σ a_i σ(θ_iᵀx) + Σ b_j σ(w_jᵀx))², x ~ N(0, I_3), 10⁶ samples."""
+    rng = np.random.default_rng(7)
+    thetas, protons = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    a, b = rng.normal(size=2), rng.normal(size=2)
+    x = rng.normal(size=(10**6, 3))
+    out = np.maximum(x @ thetas.T, 0) @ a + np.maximum(x @ protons.T, 0) @ b
+    sample = out**2
+    estimate, error = sample.mean(), sample.std() / np.sqrt(len(sample))
+    value = Loss(RELU, protons, proton_charges=b).value(thetas, a)
+    assert abs(value - estimate) < 5 * error
+    assert error < 0.01 * estimate  # the test has power
+
+
+def test_loss_vanishes_exactly_at_a_perfect_match():
+    W = np.random.default_rng(1).normal(size=(3, 4))
+    loss = Loss(RELU, W)
+    assert abs(loss.value(W)) < 1e-12
+    assert loss.value(W[::-1] * 1.1) > 1e-3
+
+
+def test_self_interaction_of_relu_is_half_the_squared_norm():
+    kern = kernel(RELU)
+    G = kern.self_terms[0]
+    assert str(G) == "n1**2/2"
+
+
+def _mp_fd_gradient(loss, X, dps, h):
+    arith = Arithmetic(dps)
+    Xm = arith.array(X)
+    grad = np.empty(X.shape, dtype=object)
+    for idx in np.ndindex(X.shape):
+        plus, minus = Xm.copy(), Xm.copy()
+        plus[idx] += h
+        minus[idx] -= h
+        grad[idx] = (loss.value(plus, dps=dps) - loss.value(minus, dps=dps)) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("phi", [RELU, potential("erf"), GAUSS], ids=["relu", "erf", "gauss"])
+def test_gradient_matches_high_precision_finite_differences(phi):
+    rng = np.random.default_rng(3)
+    loss = Loss(phi, rng.normal(size=(2, 3)))
+    X = rng.normal(size=(2, 3))
+    h = mpmath.mpf(10) ** -15
+    exact = loss.gradient(X, dps=40)
+    fd = _mp_fd_gradient(loss, X, 40, h)
+    assert max(abs(u - v) for u, v in zip(exact.ravel(), fd.ravel())) < mpmath.mpf(10) ** -20
+    assert np.allclose(loss.gradient(X), exact.astype(float), rtol=1e-12, atol=1e-13)
+
+
+def test_hessian_is_the_derivative_of_the_gradient():
+    rng = np.random.default_rng(4)
+    loss = Loss(RELU, rng.normal(size=(3, 3)))
+    X = rng.normal(size=(2, 3))
+    H = loss.hessian(X, dps=30)
+    h = mpmath.mpf(10) ** -12
+    arith = Arithmetic(30)
+    for column in range(6):
+        shift = arith.array(np.zeros(6))
+        shift[column] = h
+        up = loss.gradient(arith.array(X) + shift.reshape(2, 3), dps=30).ravel()
+        down = loss.gradient(arith.array(X) - shift.reshape(2, 3), dps=30).ravel()
+        fd = (up - down) / (2 * h)
+        assert max(abs(u - v) for u, v in zip(fd, H[:, column])) < mpmath.mpf(10) ** -18
+
+
+def test_riemannian_gradient_and_hessian_on_the_sphere():
+    rng = np.random.default_rng(5)
+    W = rng.normal(size=(2, 3))
+    W /= np.linalg.norm(W, axis=1)[:, None]
+    X = rng.normal(size=(2, 3))
+    X /= np.linalg.norm(X, axis=1)[:, None]
+    loss = Loss(RELU, W, manifold="sphere")
+    g = loss.gradient(X)
+    assert np.allclose((g * X).sum(axis=1), 0, atol=1e-15)  # tangent
+    B = loss.tangent_basis(X)
+
+    def along(v):
+        Y = X + (B @ v).reshape(X.shape)
+        return loss.value(Y / np.linalg.norm(Y, axis=1)[:, None])
+
+    n, h = B.shape[1], 1e-4
+    fd = np.array([[(along(h * (e + f)) - along(h * (e - f)) - along(h * (f - e)) + along(-h * (e + f)))
+                    / (4 * h * h) for f in np.eye(n)] for e in np.eye(n)])
+    assert np.allclose(loss.hessian(X), fd, atol=1e-6)
+    assert np.allclose(B.T @ g.ravel(), [(along(h * e) - along(-h * e)) / (2 * h) for e in np.eye(n)],
+                       atol=1e-8)
+
+
+def test_derivatives_stay_finite_and_accurate_next_to_a_proton():
+    """c = 1 − ρ² is computed from θ̂ − ŵ: no cancellation when θ is 1e-12 from w."""
+    W = np.array([[1.0, 0.0, 0.0]])
+    loss = Loss(RELU, W, manifold="sphere")
+    X = np.array([[1.0, 1e-12, 0.0]])
+    X /= np.linalg.norm(X)
+    H = loss.hessian(X)
+    assert np.all(np.isfinite(H))
+    assert np.allclose(H, loss.hessian(X, dps=30).astype(float), atol=1e-9)
+
+
+def test_optimal_charges_minimise_the_quadratic():
+    rng = np.random.default_rng(6)
+    loss = Loss(RELU, rng.normal(size=(2, 3)))
+    X = rng.normal(size=(3, 3))
+    a = loss.optimal_charges(X)
+    assert np.allclose(loss.charge_gradient(X, a), 0, atol=1e-10)
+    assert loss.value(X, a) <= loss.value(X, a + 0.01 * rng.normal(size=3))
+
+
+def test_single_node_loss_is_one_electron():
+    """On w₁, the electron cancels it: what is left is the energy Φ(w₂, w₂) = 1 of w₂."""
+    W = [[1.0, 0.0], [0.0, 1.0]]
+    assert single_node_loss(GAUSS, [1.0, 0.0], W) == pytest.approx(1.0, abs=1e-14)
+    far = single_node_loss(GAUSS, [30.0, 30.0], W)  # no interaction: 1 + (2 + 2e^{-1})
+    assert far == pytest.approx(3 + 2 * np.exp(-1), abs=1e-12)
+
+
+@pytest.mark.parametrize("electrons, message", [
+    ([[np.nan, 0.0]], "NaN"), ([[1.0, 0.0, 0.0]], "dimension"), (np.zeros((0, 2)), "non-empty"),
+    ([[0.0, 0.0]], "origin")])
+def test_bad_positions_are_input_errors(electrons, message):
+    with pytest.raises(InputError, match=message):
+        Loss(RELU, [[1.0, 0.0]]).gradient(electrons)
+
+
+def test_electron_on_the_cusp_of_a_sign_proton_is_singular():
+    loss = Loss(potential("sign"), [[1.0, 0.0]], manifold="sphere")
+    with pytest.raises(InputError, match="singular"):
+        loss.gradient([[1.0, 0.0]])
+
+
+def test_euclidean_relu_gradient_is_accurate_next_to_a_proton():
+    """(1 − ρ²)/√c terms are rewritten to √c: float64 agrees with 30 digits at distance 1e-9."""
+    W = np.array([[1.0, 2.0, -0.5]])
+    X = W + 1e-9 * np.array([[0.3, -0.2, 0.7]])
+    loss = Loss(RELU, W)
+    exact = loss.gradient(X, dps=30).astype(float)
+    assert np.abs(loss.gradient(X) - exact).max() < 1e-14
+    assert np.abs(exact).max() < 1e-8
