@@ -15,7 +15,8 @@ CLAIMS = {claim.key: claim for claim in all_claims()}
 
 @pytest.fixture(scope="module")
 def results():
-    keys = ["table1-sign", "table1-relu", "table1-exponential", "table1-hermite-probabilists", "thm2.5"]
+    keys = ["table1-sign", "table1-relu", "table1-exponential", "table1-hermite-probabilists", "thm2.5",
+            "thm3.3", "lemma3.8", "thm3.10", "thm4.2", "thm4.4", "conj3.14"]
     return {key: CLAIMS[key].run() for key in keys}
 
 
@@ -31,6 +32,12 @@ def test_keys_are_unique_and_every_claim_has_a_statement():
     ("table1-exponential", Verdict.REFUTED, Verdict.PROVEN),   # e^{t−2} gives e^{ρ−3}; e^{t−1} is right
     ("table1-hermite-probabilists", Verdict.REFUTED, Verdict.PROVEN),  # He_m needs 1/√(m!)
     ("thm2.5", Verdict.REFUTED, Verdict.PROVEN),               # the sum must start at i = 0
+    ("thm3.3", Verdict.PROVEN, None),                          # Coulomb: trace of the Hessian is 0
+    ("lemma3.8", Verdict.PROVEN, None),
+    ("thm3.10", Verdict.PROVEN, None),                         # diagonal entry −2(l−2)la², saddles
+    ("thm4.2", Verdict.REFUTED, Verdict.PROVEN),               # "constant c" impossible; region r² > d
+    ("thm4.4", Verdict.REFUTED, Verdict.PROVEN),               # residual is −c_N k_N ρ^N
+    ("conj3.14", Verdict.REFUTED, None),                       # ‖θ − w‖ is not realizable
 ])
 def test_verdicts(results, key, stated, corrected):
     assert results[key].verdict is stated

@@ -1,0 +1,56 @@
+"""Theorem 4.2: the Gaussian potential e^{−‖θ−w‖²/2} on R^d.
+
+Checked: the Laplacian (r² − d)e^{−r²/2}, so Φ is strictly subharmonic exactly
+where r² > d — the theorem's 2d < r² is sufficient but not sharp; for one
+electron and one proton the Hessian of −Φ has a negative eigenvalue exactly
+where r > 1 (radial direction), sharper still. And the hypothesis on the
+proton scale, kc²e^{−c} ≤ e^{−2d} "for some constant c > 2", cannot hold for a
+constant c as d grows: it forces c ≥ 2d + 2 log c + log k.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from theory.claims import Check, Claim
+from theory.classify import classify
+from theory.compare import identity
+from theory.laplacian import radial_laplacian
+from theory.potential import given
+from theory.symbols import d, r
+from theory.verdict import Evidence, Method, Verdict
+
+GAUSSIAN = sp.exp(-r**2 / 2)
+
+
+def _checks() -> list[Check]:
+    lap = identity(radial_laplacian(GAUSSIAN, d), (r**2 - d) * GAUSSIAN, {r: [sp.Rational(3, 2)], d: [3, 7]},
+                   name="ΔΦ = (r² − d)e^{−r²/2}")
+    checks = [lap]
+    for dim in (2, 5):
+        region = classify(given(GAUSSIAN, "radial"), d=dim)["strictly subharmonic"].region
+        sharp = region == sp.Interval.open(sp.sqrt(dim), sp.oo)
+        checks.append(Check(f"d = {dim}: strictly subharmonic exactly on r > √d (the theorem asks r² > 2d)",
+                            Verdict.from_bool(sharp), Evidence(Method.EXACT, f"certified region {region}"),
+                            "corrected"))
+    radial_curvature = sp.factor(sp.diff(-GAUSSIAN, r, 2))
+    checks.append(Check("one proton: ∂²(−Φ)/∂r² = (1 − r²)e^{−r²/2} < 0 exactly for r > 1",
+                        Verdict.from_bool(sp.simplify(radial_curvature - (1 - r**2) * GAUSSIAN) == 0),
+                        Evidence(Method.EXACT, f"∂²(−Φ)/∂r² = {radial_curvature}"), "corrected"))
+    c, k = sp.symbols("c k", positive=True)
+    dims = [10, 50]
+    needed = [sp.nsolve(sp.log(1 * c**2) - c + 2 * dim, c, 3 * dim) for dim in dims]
+    constant = all(n > 2 * dim for n, dim in zip(needed, dims))
+    checks.append(Check("kc²e^{−c} ≤ e^{−2d} with a constant c > 2 for all d", Verdict.from_bool(not constant),
+                        Evidence(Method.COUNTEREXAMPLE, "even for k = 1 the smallest admissible c is "
+                                 + ", ".join(f"{float(n):.1f} at d = {dim}" for n, dim in zip(needed, dims))
+                                 + ": c must grow like 2d")))
+    return checks
+
+
+CLAIMS = [Claim("thm4.2", "Theorem 4.2 (Gaussian potential)",
+                r"\Phi = e^{-\|\theta-w\|^2/2},\ 2d < \|\theta_i - w_j\|^2 < O(d) \Rightarrow "
+                r"e^{-O(d)}\text{-strict};\ w_j \sim N(0, cI),\ kc^2e^{-c} \le e^{-2d},\ c \text{ constant}",
+                check=_checks, hypotheses=("M = R^d", "Assumption 1 (fixed charges)"),
+                correction=r"c \ge 2d + 2\log c + \log k \text{ (c grows with d)}; "
+                           r"\text{ strict subharmonicity already for } \|\theta - w\|^2 > d")]
