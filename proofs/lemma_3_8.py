@@ -40,7 +40,7 @@ def _example() -> Check:
     protons = [sp.Rational(rng.randint(-20, 20), 5) for _ in range(3)]
     a_others = [sp.Rational(rng.randint(-9, 9) or 1, 4) for _ in others]
     b = [sp.Rational(rng.randint(1, 9), 3) for _ in protons]
-    phi = lambda u, v: sp.exp(-sp.Abs(u - v))  # noqa: E731
+    phi = lambda u, v: sp.exp(-sp.Abs(u - v))
     theta = sp.Rational(1, 3)
     a_opt = -(sum(aj * phi(theta, t) for aj, t in zip(a_others, others))
               + sum(bj * phi(theta, w) for bj, w in zip(b, protons)))  # c = 1

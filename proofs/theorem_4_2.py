@@ -37,9 +37,9 @@ def _checks() -> list[Check]:
     checks.append(Check("one proton: ∂²(−Φ)/∂r² = (1 − r²)e^{−r²/2} < 0 exactly for r > 1",
                         Verdict.from_bool(sp.simplify(radial_curvature - (1 - r**2) * GAUSSIAN) == 0),
                         Evidence(Method.EXACT, f"∂²(−Φ)/∂r² = {radial_curvature}"), "corrected"))
-    c, k = sp.symbols("c k", positive=True)
-    dims = [10, 50]
-    needed = [sp.nsolve(sp.log(1 * c**2) - c + 2 * dim, c, 3 * dim) for dim in dims]
+    c = sp.Symbol("c", positive=True)
+    dims = [10, 50]  # k = 1: the largest root of log(c²) − c = −2d is the smallest admissible c
+    needed = [sp.nsolve(sp.log(c**2) - c + 2 * dim, c, 3 * dim) for dim in dims]
     constant = all(n > 2 * dim for n, dim in zip(needed, dims))
     checks.append(Check("kc²e^{−c} ≤ e^{−2d} with a constant c > 2 for all d", Verdict.from_bool(not constant),
                         Evidence(Method.COUNTEREXAMPLE, "even for k = 1 the smallest admissible c is "
