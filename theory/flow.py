@@ -56,6 +56,7 @@ class Trajectory:
     losses: list = field(default_factory=list)
     gradient_norms: list = field(default_factory=list)
     captured: list = field(default_factory=list)
+    path: list = field(default_factory=list)   # positions along the way (thinned), for plots
 
     def summary(self) -> dict:
         return {"algorithm": self.algorithm, "converged": self.converged, "reason": self.reason,
@@ -99,6 +100,7 @@ class _State:
         norm = float(np.linalg.norm(self.gradient()))
         run.losses.append(self.loss.value(self.X, self.a))
         run.gradient_norms.append(norm)
+        run.path.append(self.X.copy())
         return norm
 
     def absorb(self) -> None:
@@ -196,6 +198,8 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
         norm = float(np.linalg.norm(g))
         run.gradient_norms.append(norm)
         run.losses.append(value)
+        if run.steps < 200 or run.steps % 50 == 0:   # every step early on, then thinned
+            run.path.append(state.X.copy())
         if norm < gtol or not len(state.free):
             return _finish(run, state, clock, True, f"‖∇L‖ = {norm:.3g} < {gtol:g}")
         if alpha < step * 1e-14 or time.perf_counter() - clock > seconds:
@@ -245,6 +249,7 @@ def run_algorithm(loss: Loss, start, algorithm: str, charges=None, **options) ->
 
 def _finish(run: Trajectory, state: _State, clock: float, converged: bool, reason: str) -> Trajectory:
     run.positions, run.converged, run.reason = state.X.copy(), converged, reason
+    run.path.append(state.X.copy())
     run.seconds = time.perf_counter() - clock
     run.captured = sorted(state.captured.items())
     return run
