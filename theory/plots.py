@@ -1,8 +1,7 @@
 """Figures: electrons finding protons, a potential with the sign of its Laplacian, convergence curves.
 
-Each function returns a :class:`matplotlib.figure.Figure` (drawn with the
-non-interactive Agg backend unless another is active) and saves it when given
-``path``.
+Each function returns a :class:`matplotlib.figure.Figure` on the active backend
+(Agg when there is no display) and saves it when given ``file``.
 
 >>> from theory.potential import potential
 >>> figure = potential_and_laplacian(potential("sign").sphere(), d=3)
@@ -13,11 +12,6 @@ non-interactive Agg backend unless another is active) and saves it when given
 from __future__ import annotations
 
 from pathlib import Path
-
-import matplotlib
-
-if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
