@@ -25,7 +25,7 @@ def _forces(f: sp.Expr, inner, self_value) -> list[sp.Expr]:
     """½∇_{θ₁}L − Σ forces for L = a₁²Φ(θ₁,θ₁) + 2a₁a₂Φ(θ₁,θ₂) + 2a₁bΦ(θ₁,w) (+ terms without θ₁)."""
     t1, t2, w = coordinates("theta", 3), coordinates("u", 3), coordinates("p", 3)
     a1, a2, b = sp.symbols("a1 a2 b", real=True)
-    phi = lambda x, y: inner(f, x, y)  # noqa: E731
+    phi = lambda x, y: inner(f, x, y)
     half_loss = (a1**2 * self_value(t1) + 2 * a1 * a2 * phi(t1, t2) + 2 * a1 * b * phi(t1, w)) / 2
     forces = [a1 * a2 * sp.diff(phi(t1, t2), x) + a1 * b * sp.diff(phi(t1, w), x) for x in t1]
     return [sp.simplify(sp.diff(half_loss, x) - force) for x, force in zip(t1, forces)]
@@ -39,7 +39,7 @@ def _zonal_check() -> Check:
 
 
 def _relu_check() -> Check:
-    norm = lambda x: sp.sqrt(sum(u**2 for u in x))  # noqa: E731
+    norm = lambda x: sp.sqrt(sum(u**2 for u in x))
     relu = potential("relu").expr
 
     def inner(g, x, y):
