@@ -8,7 +8,8 @@ from theory.cli import main
 
 
 def run(capsys, *argv):
-    code = main(["check", *argv])
+    """Generous step budgets: these tests are about the answers, not the speed of a loaded machine."""
+    code = main(["check", "--seconds", "30", *argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
