@@ -40,7 +40,7 @@ import sympy as sp
 
 from .classify import Classification, classify
 from .equilibrium import _potential, simulate
-from .errors import InputError
+from .errors import InputError, TheoryError
 from .executor import run_all
 from .loss import kernel
 from .potential import Potential
@@ -51,6 +51,10 @@ from .verdict import Verdict
 MINIMA = ("global minimum", "spurious local minimum", "degenerate")
 #: A loss below −NEGATIVE (float64) is taken as L < 0, not rounding.
 NEGATIVE = 1e-9
+
+_REALIZABLE = "Φ is realizable: L = E(f − f̂)² ≥ 0 (Φ a positive-definite kernel)"
+_SMOOTH = "sup‖∇²Φ‖ ≤ B (Φ twice differentiable with a bounded Hessian)"
+_FIXED = "Assumption 1: output weights fixed, a_i = −b_i = −1"
 
 
 class Outcome(enum.Enum):
@@ -80,28 +84,25 @@ class Prediction:
     rule: str
     radius: float | None = None
 
-    def counterexample(self, run: dict) -> str | None:
-        """Why ``run`` (a :func:`_start` record) contradicts the prediction, else ``None``."""
+    def counterexample(self, run: dict) -> tuple[str, str] | None:
+        """(why ``run`` contradicts the prediction, the hypothesis to suspect), else ``None``."""
         if self.rule != "strict" and run["final_loss"] < -NEGATIVE:
-            return (f"the loss fell to {run['final_loss']:.6g} < 0, below the value 0 of every "
-                    "global minimum: L is not E(f − f̂)²")
-        if self.rule == "strict" and run["kind"] == "spurious local minimum" and run["isolated"]:
-            return "a strict local minimum with an electron off every proton and every other electron"
-        if self.rule == "global" and run["kind"] == "spurious local minimum":
-            return f"a strict local minimum with L = {run['loss']} > 0"
+            return ((f"the loss fell to {run['final_loss']:.6g} < 0, below the value 0 of every "
+                    "global minimum: L is not E(f − f̂)²"), _REALIZABLE)
+        strict = run["kind"] == "spurious local minimum"
+        if self.rule == "strict" and strict and run["isolated"]:
+            return (("a strict local minimum with an electron off every proton and every other "
+                    "electron"), "Φ harmonic on M (or a bug in the classifier)")
+        if self.rule == "global" and strict:
+            return f"a strict local minimum with L = {run['loss']} > 0", _SMOOTH
         if self.rule == "near" and run["kind"] in MINIMA and run["nearest"] > self.radius:
-            return (f"a local minimum with every electron farther than {self.radius:.6g} from every "
-                    f"proton (nearest pair {run['nearest']:.6g})")
+            return ((f"a local minimum with every electron farther than {self.radius:.6g} from every "
+                    f"proton (nearest pair {run['nearest']:.6g})"), "Φ translation invariant")
         return None
 
     def to_json(self) -> dict:
         return {"theorem": self.theorem, "statement": self.statement,
                 "hypotheses": list(self.hypotheses), "rule": self.rule, "radius": self.radius}
-
-
-_REALIZABLE = "Φ is realizable: L = E(f − f̂)² ≥ 0 (Φ a positive-definite kernel)"
-_SMOOTH = "sup‖∇²Φ‖ ≤ B (Φ twice differentiable with a bounded Hessian)"
-_FIXED = "Assumption 1: output weights fixed, a_i = −b_i = −1"
 
 
 def predict(classification: Classification, *, d: int) -> tuple[Prediction | None, str]:
@@ -144,10 +145,18 @@ def _threshold(c: Classification, region) -> float | None:
 # --------------------------------------------------------------------------- starts
 
 def _start(task: dict) -> dict:
-    """One seeded start: simulate, and record what the predictions need (JSON)."""
-    run = simulate(task["potential"], d=task["d"], k=task["k"], manifold=task["manifold"],
-                   protons=np.array(task["protons"]), algorithm=task["algorithm"], seed=task["seed"],
-                   dps=task["dps"], seconds=task["seconds"])
+    """One seeded start: simulate, and record what the predictions need (JSON).
+
+    A start the dynamics cannot continue (an electron on a singular point of Φ)
+    is kept as kind ``failed`` with the reason, not allowed to end the sweep.
+    """
+    try:
+        run = simulate(task["potential"], d=task["d"], k=task["k"], manifold=task["manifold"],
+                       protons=np.array(task["protons"]), algorithm=task["algorithm"], seed=task["seed"],
+                       dps=task["dps"], seconds=task["seconds"])
+    except TheoryError as why:
+        return {"seed": task["seed"], "kind": "failed", "reason": str(why), "matched": False,
+                "final_loss": math.nan, "nearest": math.nan, "isolated": False}
     record = run.to_json()
     X, W = run.equilibrium.positions.astype(float), run.protons
     to_protons = np.linalg.norm(X[:, None] - W[None], axis=2)
@@ -213,7 +222,7 @@ class Verification:
             return Outcome.NO_PREDICTION
         if self.counterexamples:
             return Outcome.CONTRADICTED
-        informative = any(r["kind"] != "not converged" for r in self.runs)
+        informative = any(r["kind"] not in ("not converged", "failed") for r in self.runs)
         return Outcome.CONFIRMED if informative else Outcome.UNDECIDED
 
     def headline(self) -> str:
@@ -221,9 +230,9 @@ class Verification:
         text = (f"{self.outcome.value}: {self.matched}/{len(self.runs)} starts matched "
                 f"(Wilson 95% [{low:.3f}, {high:.3f}])")
         if self.outcome is Outcome.CONTRADICTED:
+            suspects = "; ".join(sorted({r["suspect"] for r in self.counterexamples}))
             text = (f"!!! {text}. {len(self.counterexamples)} counter-example(s) to "
-                    f"{self.prediction.theorem}; suspect a broken hypothesis: "
-                    f"{'; '.join(self.prediction.hypotheses[1:] or self.prediction.hypotheses)} !!!")
+                    f"{self.prediction.theorem}; suspect the hypothesis: {suspects} !!!")
         return text
 
     def latex(self) -> str:
@@ -249,8 +258,8 @@ class Verification:
                  f"{p.theorem}: {p.statement}." if p else f"NO PREDICTION: {self.reason}.", ""]
         if p:
             lines += [f"Because {self.reason}; hypotheses: " + "; ".join(p.hypotheses) + ".", ""]
-        lines += ["## Observed", "", f"{len(self.runs)} seeded starts, algorithm `{self.algorithm}`, "
-                  f"charges {self.charges}.", "", "| kind | count |", "|---|---|"]
+        observed = f"{len(self.runs)} seeded starts, algorithm `{self.algorithm}`, charges {self.charges}."
+        lines += ["## Observed", "", observed, "", "| kind | count |", "|---|---|"]
         lines += [f"| {kind} | {n} |" for kind, n in sorted(self.kinds.items())]
         for title, runs in (("Counter-examples", self.counterexamples), ("Spurious minima", self.spurious)):
             if runs:
@@ -333,8 +342,8 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     result = Verification(classification.potential, manifold, d, k, charges, classification, prediction,
                           reason, algorithm, protons, runs)
     if prediction:
-        result.counterexamples = [dict(r, contradiction=why) for r in runs
-                                  if (why := prediction.counterexample(r))]
+        result.counterexamples = [dict(r, contradiction=found[0], suspect=found[1]) for r in runs
+                                  if (found := prediction.counterexample(r))]
     return result
 
 
