@@ -24,6 +24,9 @@ def show(title, result):
     print(f"   end points: {result.kinds}")
     for run in result.counterexamples[:1]:
         print(f"   counter-example (seed {run['seed']}): {run['contradiction']}")
+    for run in result.spurious:
+        print(f"   spurious minimum (seed {run['seed']}): L = {float(run['loss']):.6g}, smallest Hessian "
+              f"eigenvalue {float(run['hessian_eigenvalues'][0]):.3g}, ‖∇L‖ = {float(run['gradient_norm']):.2g}")
     print()
 
 
