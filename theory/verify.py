@@ -105,11 +105,11 @@ class Prediction:
                 "hypotheses": list(self.hypotheses), "rule": self.rule, "radius": self.radius}
 
 
-def predict(classification: Classification, *, d: int) -> tuple[Prediction | None, str]:
+def predict(classification: Classification) -> tuple[Prediction | None, str]:
     """The prediction for fixed charges and the reason it was (not) made.
 
     >>> from theory.potential import given
-    >>> prediction, why = predict(classify(given("exp(-r^2/2)", "radial"), d=3), d=3)
+    >>> prediction, why = predict(classify(given("exp(-r^2/2)", "radial"), d=3))
     >>> prediction.rule, round(prediction.radius, 6)
     ('near', 1.732051)
     """
@@ -331,7 +331,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
     classification = classify(phi, d=d, manifold=manifold)
-    prediction, reason = predict(classification, d=d)
+    prediction, reason = predict(classification)
     protons = _protons(d, k, manifold, seed)
     algorithm = "gd" if _cusp(classification.potential) else "flow"
     tasks = [{"potential": spec, "d": d, "k": k, "manifold": manifold, "protons": protons.tolist(),
