@@ -14,8 +14,9 @@ from .errors import DerivationError, InputError, TheoryError, Timeout
 from .laplacian import laplacian
 from .potential import Potential, potential
 from .verdict import Evidence, Method, Verdict
+from .verify import Verification, verify
 
 __all__ = ["Activation", "Classification", "DerivationError", "Equilibrium", "Evidence", "InputError",
-           "Method", "Potential", "TheoryError", "Timeout", "Verdict", "activation", "classify",
-           "equilibrium", "laplacian", "potential", "simulate"]
+           "Method", "Potential", "TheoryError", "Timeout", "Verdict", "Verification", "activation",
+           "classify", "equilibrium", "laplacian", "potential", "simulate", "verify"]
 __version__ = "0.1.0"
