@@ -13,7 +13,7 @@ import sys
 
 from ..errors import InputError, TheoryError
 
-SUBCOMMANDS = ("derive", "check", "simulate", "verify", "prove")
+SUBCOMMANDS = ("derive", "check", "simulate", "verify", "sweep", "prove")
 
 DESCRIPTION = """\
 Convergence theory of two-layer networks via electrodynamics.

@@ -1,0 +1,79 @@
+"""Sweep seeded runs of a teacher–student problem and count where they end.
+
+relu: k teachers = k students = d inputs, teacher W* = I, unit output weights;
+each run starts from a Xavier-normal student, descends the population loss,
+is polished by Newton's method to --dps digits and classified (global minimum,
+spurious local minimum, saddle, degenerate, not converged). Spurious minima are
+grouped by loss and deduplicated up to a permutation of the students. Every
+finished run is checkpointed in the results folder; give the same folder to
+--resume to continue a killed sweep (a folder from another configuration is
+refused). The folder also receives summary.json.
+
+Examples:
+  theory sweep relu --k 6..8 --runs 30 --workers 2 --plot spurious.png
+  theory sweep relu --k 6 --runs 10 --resume sweep-k6 --json
+
+Exit codes: 0 done, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+
+from ..errors import InputError
+from ..relu_sweep import K_MAX, plot, sweep
+
+NAME = "sweep"
+HELP = "seeded sweeps of teacher–student runs: spurious minima of ReLU networks"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("problem", choices=("relu",), help="the teacher–student problem")
+    parser.add_argument("--k", required=True, help=f"k = d, a number or a range A..B (2 ≤ k ≤ {K_MAX})")
+    parser.add_argument("--runs", type=int, required=True, help="seeds per k")
+    parser.add_argument("--workers", type=int, default=1, help="parallel joblib workers")
+    parser.add_argument("--backend", default="loky", help="joblib backend (loky, dask, ray, …)")
+    parser.add_argument("--resume", metavar="DIR", help="results folder (created, or resumed)")
+    parser.add_argument("--plot", metavar="FILE", help="save the spurious fraction against k")
+    parser.add_argument("--dps", type=int, default=20, help="digits of the Newton polishing")
+    parser.add_argument("--seconds", type=float, default=120.0, help="time budget of one run")
+
+
+def parse_range(text: str) -> list[int]:
+    """``"6..10"`` → [6, 7, 8, 9, 10]; ``"7"`` → [7]."""
+    first, dots, last = text.partition("..")
+    try:
+        low, high = int(first), int(last if dots else first)
+    except ValueError as why:
+        raise InputError(f"--k must be a number or a range like 6..10, got {text!r}") from why
+    if high < low:
+        raise InputError(f"--k range {text!r} is empty")
+    return list(range(low, high + 1))
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = args.resume or tempfile.mkdtemp(prefix="theory-sweep-relu-")
+    result = sweep(parse_range(args.k), args.runs, workers=args.workers, checkpoint=folder,
+                   dps=args.dps, seconds=args.seconds, backend=args.backend,
+                   progress=None if not args.quiet else False)
+    if args.plot:
+        plot(result["table"], args.plot)
+    if args.json:
+        print(json.dumps({"folder": folder, "config": result["config"], "table": result["table"]}, indent=2))
+    else:
+        _print(result["table"], folder, args.quiet)
+    return 0
+
+
+def _print(table: list[dict], folder: str, quiet: bool) -> None:
+    print(f"{'k':>3} {'runs':>5} {'global':>7} {'spurious':>9} {'saddle':>7} {'other':>6}  spurious losses")
+    for row in table:
+        c = row["counts"]
+        other = c["degenerate"] + c["not converged"]
+        losses = ", ".join(f"{f['loss']:.6g} ×{f['runs']}" for f in row["families"]) or "—"
+        print(f"{row['k']:>3} {row['runs']:>5} {c['global minimum']:>7} {c['spurious local minimum']:>9} "
+              f"{c['saddle']:>7} {other:>6}  {losses}")
+    if not quiet:
+        print(f"results: {folder}/summary.json (one checkpoint a run in {folder}/results)")
