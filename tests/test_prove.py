@@ -7,7 +7,7 @@ import pytest
 from proofs import all_claims
 from theory.claims import Check, Claim
 from theory.cli import main
-from theory.report import latex, markdown
+from theory.report import label, latex, markdown
 from theory.verdict import Evidence, Method, Verdict
 
 CLAIMS = {claim.key: claim for claim in all_claims()}
@@ -60,7 +60,8 @@ def test_a_check_that_raises_is_undecided_not_passed():
 def test_conjecture_verdict_comes_from_evidence_only():
     claim = Claim("c", "test", "x", conjecture=True, check=lambda: [
         Check("runs", Verdict.PROVEN, Evidence(Method.EXPERIMENT, "50 of 50 matched"), "evidence")])
-    assert claim.run().verdict is Verdict.PROVEN
+    result = claim.run()
+    assert result.verdict is Verdict.PROVEN and label(result) == "SUPPORTED (evidence)"  # never "proven"
 
 
 def test_reports_render_every_claim(results):

@@ -32,11 +32,11 @@ def markdown(results: Sequence[Result]) -> str:
              "| claim | source | verdict | corrected |", "|---|---|---|---|"]
     for r in results:
         corrected = _BADGE[r.corrected_verdict] if r.corrected_verdict else ""
-        lines.append(f"| `{r.claim.key}` | {r.claim.source} | {_label(r)} | {corrected} |")
+        lines.append(f"| `{r.claim.key}` | {r.claim.source} | {label(r)} | {corrected} |")
     counts = summary(results)
     lines += ["", "Totals: " + ", ".join(f"{n} {v}" for v, n in counts.items()), ""]
     for r in results:
-        lines += [f"## {r.claim.source} — {_label(r)}", "", f"$${r.claim.statement}$$", ""]
+        lines += [f"## {r.claim.source} — {label(r)}", "", f"$${r.claim.statement}$$", ""]
         if r.claim.hypotheses:
             lines += ["Hypotheses: " + "; ".join(r.claim.hypotheses) + ".", ""]
         if r.claim.correction:
@@ -51,12 +51,12 @@ def latex(results: Sequence[Result]) -> str:
     rows = []
     for r in results:
         corrected = r.corrected_verdict.value if r.corrected_verdict else "--"
-        rows.append(rf"\texttt{{{_tex(r.claim.key)}}} & {_tex(r.claim.source)} & {_label(r)} & {corrected} \\")
+        rows.append(rf"\texttt{{{_tex(r.claim.key)}}} & {_tex(r.claim.source)} & {label(r)} & {corrected} \\")
     sections = []
     for r in results:
         items = "\n".join(rf"  \item \textbf{{{c.verdict.value}}} ({c.subject}) {_tex(c.name)}: "
                           rf"{_tex(str(c.evidence))}" for c in r.checks)
-        sections.append(rf"\subsection*{{{_tex(r.claim.source)} --- {_label(r)}}}" "\n"
+        sections.append(rf"\subsection*{{{_tex(r.claim.source)} --- {label(r)}}}" "\n"
                         rf"\[ {r.claim.statement} \]" "\n" rf"\begin{{itemize}}" "\n" f"{items}\n"
                         rf"\end{{itemize}}")
     body = "\n".join(rows)
@@ -85,9 +85,12 @@ def write(results: Sequence[Result], folder: str | Path) -> list[Path]:
     return paths
 
 
-def _label(result: Result) -> str:
-    badge = _BADGE[result.verdict]
-    return f"{badge} (evidence)" if result.claim.conjecture else badge
+def label(result: Result) -> str:
+    """The verdict as shown: a conjecture's evidence supports it or finds a counter-example, never proves."""
+    if result.claim.conjecture:
+        return {Verdict.PROVEN: "SUPPORTED (evidence)", Verdict.REFUTED: "COUNTER-EXAMPLE FOUND",
+                Verdict.UNDECIDED: "UNDECIDED (evidence)"}[result.verdict]
+    return _BADGE[result.verdict]
 
 
 def _tex(text: str) -> str:

@@ -18,7 +18,7 @@ import json
 import sys
 
 from ..errors import InputError
-from ..report import summary, to_json, write
+from ..report import label, summary, to_json, write
 from ..verdict import Verdict
 
 NAME = "prove"
@@ -66,7 +66,7 @@ def _print(results, args) -> None:
     width = max(len(r.claim.key) for r in results)
     for r in results:
         corrected = f"  corrected: {r.corrected_verdict.value}" if r.corrected_verdict else ""
-        print(f"{r.claim.key:{width}}  {r.verdict.value:9}{corrected}")
+        print(f"{r.claim.key:{width}}  {label(r).lower():9}{corrected}")
         if not args.quiet and r.verdict is not Verdict.PROVEN:
             for check in r.checks:
                 print(f"{'':{width}}    {check.verdict.value:9} {check.subject}: {check.name}")
