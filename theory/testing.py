@@ -3,6 +3,14 @@
 >>> import sympy as sp
 >>> from theory.symbols import rho
 >>> assert_identical(sp.asin(rho), sp.pi/2 - sp.acos(rho), rho)
+>>> from theory.potential import given
+>>> gaussian = given("exp(-r^2/2)", "radial")
+>>> assert_condition(gaussian, "strictly subharmonic", d=3, region=sp.Interval(2, 10))
+>>> assert_condition(gaussian, "strictly subharmonic", d=3)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+AssertionError: strictly subharmonic on the whole domain: refuted (holds on Interval.open(sqrt(3), oo)); counter-example with certified sign: ΔΦ at r = ... is [-...]
+>>> assert_strict_local_minimum(gaussian, [[0.9, 0.1]], [[1.0, 0.0]], manifold="euclidean")
 >>> assert_agree(sp.pi, sp.Rational(355, 113), digits=6)
 >>> assert_agree(sp.pi, sp.Rational(355, 113), digits=8)
 Traceback (most recent call last):
@@ -15,7 +23,9 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
+from .classify import classify
 from .compare import identity
+from .equilibrium import equilibrium
 from .verdict import Verdict
 
 
@@ -37,3 +47,28 @@ def assert_identical(lhs: sp.Expr, rhs: sp.Expr, *symbols: sp.Symbol, points=Non
     check = identity(lhs, rhs, points)
     if check.verdict is not Verdict.PROVEN:
         raise AssertionError(f"{check.verdict.value}: {check.evidence}")
+
+
+def assert_condition(phi, condition: str, *, d, region=None, manifold=None) -> None:
+    """Assert an Earnshaw class (``"harmonic"``, ``"strictly subharmonic"``, ``"superharmonic"``,
+    ``"λ-harmonic"``) is PROVEN on the whole domain, or holds on all of ``region`` (a SymPy set)."""
+    found = classify(phi, d=d, manifold=manifold)[condition]
+    if region is None:
+        holds = found.verdict is Verdict.PROVEN
+    else:
+        holds = found.region is not None and sp.S(region).is_subset(found.region) is True
+    if not holds:
+        where = "the whole domain" if region is None else str(region)
+        evidence = "; ".join(str(e) for e in found.evidence[-1:])
+        raise AssertionError(f"{condition} on {where}: {found.verdict.value} "
+                             f"(holds on {found.region}); {evidence}")
+
+
+def assert_strict_local_minimum(phi, electrons, protons, *, manifold: str, dps: int = 30) -> None:
+    """Assert the configuration refines to a critical point whose Hessian eigenvalues are all > 0
+    (paper Definition 3.2), polished at ``dps`` digits."""
+    found = equilibrium(phi, electrons, protons, manifold=manifold, dps=dps)
+    smallest = min(found.eigenvalues) if found.eigenvalues else None
+    if not (found.converged and smallest is not None and smallest > 0):
+        raise AssertionError(f"not a strict local minimum: {found.kind}, ‖∇L‖ = "
+                             f"{mpmath.nstr(found.gradient_norm, 3)}, λ_min = {smallest}")
