@@ -92,3 +92,15 @@ def test_unconverged_runs_never_match():
 def test_bad_simulation_input(kwargs, message):
     with pytest.raises(InputError, match=message):
         simulate("relu", **kwargs)
+
+
+def test_potentials_with_a_cusp_at_coincidence_run():
+    """Regression: the self pair of a cusped radial Φ used to give 0·∞ in the gradient."""
+    from theory.equilibrium import simulate
+
+    laplace = simulate("radial:exp(-r)", d=1, k=2, manifold="euclidean", protons=[[1.0], [-1.0]],
+                       algorithm="gd", seed=0, dps=20, seconds=20)
+    assert laplace.equilibrium.kind == "global minimum" and laplace.equilibrium.matched
+    distance = simulate("radial:r", d=2, k=1, manifold="euclidean", protons=[[1.0, 0.0]],
+                        algorithm="gd", seed=0, dps=20, seconds=2)
+    assert not distance.converged and distance.trajectory.losses[-1] < -100  # the electron flees

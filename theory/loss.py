@@ -273,11 +273,11 @@ def _squared_distances(X, Y, n1, n2, diagonal):
     """q = ‖θ − w‖², from the differences themselves where it is small."""
     scale = (n1 * n1)[:, None] + (n2 * n2)[None, :]
     q = scale - 2 * (X @ Y.T)
-    if diagonal is not None:
-        q[diagonal] = 1
     close = np.nonzero(q < scale / 4)
     if len(close[0]):
         q[close] = ((X[close[0]] - Y[close[1]]) ** 2).sum(axis=1)
+    if diagonal is not None:  # last, so the refinement above cannot put the singular q = 0 back
+        q[diagonal] = 1
     return q
 
 
