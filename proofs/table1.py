@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from theory.activations import Activation, activation
 from theory.claims import Check, Claim
 from theory.compare import identity
-from theory.numeric import context, mpmath_function
 from theory.potential import potential
+from theory.realizability import product_potential_value
 from theory.symbols import rho, s, t, theta, x
 from theory.verdict import Evidence, Method, Verdict
 
@@ -69,17 +70,13 @@ def _row_checks(row: Row) -> list[Check]:
 
 
 def _quadrature_check(row: Row) -> Check:
-    """h(θ − w) = ∫ g(x, θ) g(x, w) φ(x) dx by mpmath quadrature split at θ and w (independent of tables)."""
+    """h(θ − w) = E[g(x,θ)g(x,w)] by quadrature split at θ and w (independent of the formula table)."""
     u, v = sp.Rational(7, 10), sp.Rational(-1, 5)
-    integrand = sp.powsimp(row.sigma.subs(theta, u) * row.sigma.subs(theta, v) * sp.exp(-x**2 / 2),
-                           combine="exp") / sp.sqrt(2 * sp.pi)
-    ctx = context(30)
-    f = mpmath_function(integrand, (x,), ctx)
-    value = ctx.quad(f, [-ctx.inf, ctx.mpf(v), ctx.mpf(u), ctx.inf])
-    expected = ctx.mpf(sp.N(row.stated.subs(s, u - v), 40))
-    agree = abs(value - expected) < ctx.mpf(10) ** -20
+    value = product_potential_value(Activation(f"{row.name} row", row.sigma, "product"), u, v, dps=30)
+    expected = sp.N(row.stated.subs(s, u - v), 40)
+    agree = abs(value - sp.Float(expected, 40)) < 1e-20
     return Check(f"quadrature of E[σ(x,θ)σ(x,w)] at θ−w = {u - v}", Verdict.from_bool(agree), Evidence(
-        Method.NUMERIC, f"{ctx.nstr(value, 22)} vs stated {ctx.nstr(expected, 22)}"))
+        Method.NUMERIC, f"{mpmath.nstr(value, 22)} vs stated {sp.N(expected, 22)}"))
 
 
 def _correction(row: Row, derived: sp.Expr) -> list[Check]:

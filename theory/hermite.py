@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import gaussian, quadrature
-from .activations import Activation, activation
+from .activations import activation
 from .errors import InputError
 from .symbols import rho, t
 
@@ -31,7 +31,7 @@ def normalised_hermite(k: int) -> sp.Expr:
 
 def hermite_coefficients(act, n: int, *, dps: int | None = None) -> list:
     """c_0 … c_{n−1} of a ridge activation: exact when its terms allow, else to ``dps`` digits."""
-    act = activation(act) if not isinstance(act, Activation) else act
+    act = activation(act)
     if act.kind != "ridge":
         raise InputError(f"{act.name} is not a ridge activation σ(t)")
     if dps is None:

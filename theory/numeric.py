@@ -16,6 +16,7 @@ at that context's precision.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import mpmath
@@ -39,6 +40,12 @@ def context(dps: int) -> mpmath.MPContext:
     ctx = mpmath.MPContext()
     ctx.dps = int(dps)
     return ctx
+
+
+@functools.lru_cache(maxsize=64)
+def output_context(dps: int) -> mpmath.MPContext:
+    """A shared context at exactly ``dps`` digits, where returned numbers live (read-only: never mutate)."""
+    return context(dps)
 
 
 def mpmath_function(expr: sp.Expr, args: Sequence[sp.Symbol], ctx: mpmath.MPContext) -> Callable:

@@ -41,7 +41,7 @@ import sympy as sp
 from . import gaussian, quadrature
 from .activations import Activation, activation
 from .errors import DerivationError, InputError, Timeout
-from .numeric import check_dps, context, mpmath_function, numpy_function
+from .numeric import check_dps, context, mpmath_function, numpy_function, output_context
 from .parsing import parse_expression
 from .symbols import LATEX_NAMES, dot, na, nb, r, rho, s, t, theta, w, x
 from .timebound import bounded
@@ -251,8 +251,8 @@ class Potential:
         other = values[1] if values[0] == 0 else values[0]
         at_zero = sigma.subs(t, 0)
         if at_zero == 0:
-            return _output_context(dps).mpf(0)
-        return _output_context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
+            return output_context(dps).mpf(0)
+        return output_context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
 
     def _numeric_at(self, values: Sequence, dps: int) -> mpmath.mpf:
         sigma = self.activation.expr
@@ -382,15 +382,9 @@ def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
             raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
         scale = max(abs(high), mpmath.mpf(1))
         if abs(high - low) <= scale * mpmath.mpf(10) ** (-dps - 2):
-            return _output_context(dps).mpf(high)
+            return output_context(dps).mpf(high)
         work *= 2
     raise DerivationError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
-
-
-@functools.lru_cache(maxsize=64)
-def _output_context(dps: int) -> mpmath.MPContext:
-    """Where returned numbers live: a context at exactly the requested digits (read-only)."""
-    return context(dps)
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:

@@ -31,7 +31,7 @@ import mpmath
 import sympy as sp
 
 from .errors import InputError
-from .numeric import context, mpmath_function
+from .numeric import context, mpmath_function, output_context
 from .symbols import t
 
 GUARD = 10  # extra working digits
@@ -45,7 +45,7 @@ def gaussian_mean(f: sp.Expr, scale=1, *, dps: int = 30, kinks: Sequence = ()) -
     points = [ctx.mpf(sp.N(k, dps + GUARD)) / a for k in _kinks(f, kinks)]
     ctx.cutoff = _cutoff(ctx, a, _growth(f), a)
     value = _normal_integral(ctx, lambda x: fn(a * x), points)
-    return _rounded(value, dps)
+    return output_context(dps).mpf(value)
 
 
 def bivariate(f: sp.Expr, g: sp.Expr | None = None, a=1, b=1, c=0, *, dps: int = 30,
@@ -67,11 +67,11 @@ def bivariate(f: sp.Expr, g: sp.Expr | None = None, a=1, b=1, c=0, *, dps: int =
     ctx.cutoff = _cutoff(ctx, a + b, _growth(f) + _growth(g), max(a, b))
     kf, kg = _kinks(f, kinks), _kinks(g, kinks)
     if c == 0:  # independent: the double integral factorises
-        return _rounded(gaussian_mean(f, a, dps=dps + GUARD) * gaussian_mean(g, b, dps=dps + GUARD), dps)
+        return output_context(dps).mpf(gaussian_mean(f, a, dps=dps + GUARD) * gaussian_mean(g, b, dps=dps + GUARD))
     slope, s = c / a, ctx.sqrt(max(s2, 0))
     if s == 0:  # V is a multiple of U
         points = [ctx.mpf(k) / a for k in kf] + ([ctx.mpf(k) / slope for k in kg] if slope else [])
-        return _rounded(_normal_integral(ctx, lambda x: fn(a * x) * gn(slope * x), points), dps)
+        return output_context(dps).mpf(_normal_integral(ctx, lambda x: fn(a * x) * gn(slope * x), points))
 
     def inner(x):
         points = [(ctx.mpf(k) - slope * x) / s for k in kg]
@@ -82,7 +82,7 @@ def bivariate(f: sp.Expr, g: sp.Expr | None = None, a=1, b=1, c=0, *, dps: int =
         return outer * inner(x) if outer else outer  # skip the inner integral where f vanishes
 
     outer_points = [ctx.mpf(k) / a for k in kf]
-    return _rounded(_normal_integral(ctx, integrand, outer_points), dps)
+    return output_context(dps).mpf(_normal_integral(ctx, integrand, outer_points))
 
 
 def _kinks(expr: sp.Expr, extra: Sequence) -> list:
@@ -117,8 +117,3 @@ def _normal_integral(ctx: mpmath.MPContext, fn, points: Sequence) -> mpmath.mpf:
     cut = ctx.cutoff
     nodes = [-cut] + sorted({p for p in points if -cut < p < cut}) + [cut]
     return density * ctx.quad(lambda x: ctx.exp(-x**2 / 2) * fn(x), nodes)
-
-
-def _rounded(value, dps: int) -> mpmath.mpf:
-    """``value`` rounded to a number of a context working at ``dps`` digits."""
-    return context(dps).mpf(value)
