@@ -4,7 +4,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from conftest import POINT, agree, mp
+from conftest import POINT, mp
 
 from theory import potential
 from theory.activations import REGISTRY
@@ -16,6 +16,7 @@ from theory.potential import NUMERIC, given
 from theory.quadrature import bivariate
 from theory.realizability import product_potential_value
 from theory.symbols import dot, na, nb, rho, s
+from theory.testing import assert_agree
 
 EXACT = ["linear", "relu", "leaky_relu(1/5)", "abs", "step", "sign", "relu_power(2)", "erf(1/2)",
          "exp(t/2)", "cos", "sin", "gaussian", "gelu", "hermite(3)", "t**3 - 2*t + 1"]
@@ -28,7 +29,7 @@ def test_exact_potential_agrees_with_quadrature(name):
     phi = potential(name)
     assert phi.exact, phi.method
     reference = bivariate(phi.activation.expr, None, *POINT, dps=10)
-    assert agree(phi.at(*POINT, dps=20), reference, 9), (phi.expr, reference)
+    assert_agree(phi.at(*POINT, dps=20), reference, digits=9)
 
 
 @pytest.mark.slow
@@ -36,7 +37,7 @@ def test_exact_potential_agrees_with_quadrature(name):
 def test_exact_potential_agrees_with_quadrature_to_25_digits(name):
     phi = potential(name)
     for point in (POINT, (1, 1, sp.Rational(-9, 10)), (sp.Rational(1, 5), 3, sp.Rational(1, 2))):
-        assert agree(phi.at(*point, dps=30), bivariate(phi.activation.expr, None, *point, dps=28), 25)
+        assert_agree(phi.at(*point, dps=30), bivariate(phi.activation.expr, None, *point, dps=28), digits=25)
 
 
 @pytest.mark.parametrize("formula", RIDGE, ids=lambda f: f.activation)
@@ -47,14 +48,14 @@ def test_engine_reproduces_the_formula_table(formula):
     for point in (POINT, (sp.Rational(1, 3), 2, sp.Rational(-1, 2)), (1, 1, sp.Rational(99, 100))):
         with mpmath.workdps(50):
             table = f_table(*(mp(v) for v in point))
-        assert agree(phi.at(*point, dps=40), table, 35), formula.activation
+        assert_agree(phi.at(*point, dps=40), table, digits=35)
 
 
 @pytest.mark.parametrize("formula", PRODUCT, ids=lambda f: f.activation)
 def test_product_rows_agree_with_one_dimensional_quadrature(formula):
     u, v = sp.Rational(7, 10), sp.Rational(-1, 5)
     reference = product_potential_value(potential(formula.activation).activation, u, v, dps=25)
-    assert agree(formula.result.subs(s, u - v).evalf(30), reference, 15)
+    assert_agree(formula.result.subs(s, u - v).evalf(30), reference, digits=15)
 
 
 def test_registry_derives_exactly_except_the_smooth_non_polynomial_ones():
@@ -66,7 +67,7 @@ def test_registry_derives_exactly_except_the_smooth_non_polynomial_ones():
 def test_numeric_potential_says_so_and_factorises_at_zero_correlation():
     phi = potential("sigmoid").sphere()
     assert phi.method == NUMERIC and phi.expr is None
-    assert agree(phi.at(0, dps=20), sp.Rational(1, 4), 19)  # E[sigmoid(X)] = 1/2 by symmetry
+    assert_agree(phi.at(0, dps=20), sp.Rational(1, 4), digits=19)  # E[sigmoid(X)] = 1/2 by symmetry
 
 
 @pytest.mark.slow
@@ -117,10 +118,10 @@ def test_numpy_evaluator_matches_mpmath():
 
 def test_self_interaction_and_zero_vectors():
     relu = potential("relu")
-    assert agree(relu.evaluate([3, 4], [3, 4], dps=25), sp.Rational(25, 2), 24)  # E[relu(U)²] = ‖θ‖²/2
+    assert_agree(relu.evaluate([3, 4], [3, 4], dps=25), sp.Rational(25, 2), digits=24)  # E[relu(U)²] = ‖θ‖²/2
     assert relu.evaluate([0, 0], [1, 0], dps=20) == 0
     step = potential("step")  # σ(0) = 1/2: Φ(0, w) = ½·P(wᵀx > 0) = 1/4
-    assert agree(step.evaluate([0, 0], [1, 0], dps=20), sp.Rational(1, 4), 19)
+    assert_agree(step.evaluate([0, 0], [1, 0], dps=20), sp.Rational(1, 4), digits=19)
 
 
 def test_latex_and_printing():
@@ -133,8 +134,8 @@ def test_latex_and_printing():
 
 def test_given_potentials():
     coulomb = given("r^(-1)", "radial")
-    assert coulomb.manifold == "euclidean" and agree(coulomb.evaluate([0, 0, 0], [0, 3, 4], dps=20),
-                                                     sp.Rational(1, 5), 19)
+    assert coulomb.manifold == "euclidean"
+    assert_agree(coulomb.evaluate([0, 0, 0], [0, 3, 4], dps=20), sp.Rational(1, 5), digits=19)
     with pytest.raises(InputError, match="unknown symbol 'r'"):
         given("rho + r", "zonal")
     with pytest.raises(InputError, match="form"):

@@ -21,6 +21,7 @@ from theory.realizability import (
     taylor_realizable,
 )
 from theory.symbols import d, r, rho, s, theta, x
+from theory.testing import assert_agree
 from theory.verdict import Verdict
 
 THETA, W = sp.Rational(1, 3), sp.Rational(-1, 2)
@@ -29,10 +30,6 @@ THETA, W = sp.Rational(1, 3), sp.Rational(-1, 2)
 @pytest.fixture(scope="module")
 def gaussian():
     return fourier_realizable(sp.exp(-s**2 / 2))
-
-
-def agree(a, b, digits):
-    return abs(mpmath.mpf(a) - mpmath.mpf(sp.N(b, digits + 10))) < mpmath.mpf(10) ** (-digits)
 
 
 def test_fourier_convention_and_values():
@@ -61,8 +58,8 @@ def test_gaussian_synthesis_is_the_registered_activation(gaussian):
     assert res.verdict is Verdict.PROVEN
     registered = potential("gaussian_bump").activation.expr
     assert sp.simplify(res.activation.expr - registered) == 0
-    assert agree(product_potential_value(res.activation, THETA, W, dps=25),
-                 sp.exp(-(THETA - W) ** 2 / 2), 25)
+    assert_agree(product_potential_value(res.activation, THETA, W, dps=25),
+                 sp.exp(-(THETA - W) ** 2 / 2), digits=25)
 
 
 def test_laplace_synthesis_is_the_bessel_activation_and_round_trips():
@@ -70,14 +67,14 @@ def test_laplace_synthesis_is_the_bessel_activation_and_round_trips():
     assert res.verdict is Verdict.PROVEN
     expected = (2 / sp.pi) ** sp.Rational(3, 4) * sp.exp(x**2 / 4) * sp.besselk(0, sp.Abs(x - theta))
     assert sp.simplify(res.activation.expr - expected) == 0
-    assert agree(product_potential_value(res.activation, THETA, W, dps=25), sp.exp(-sp.Abs(THETA - W)), 25)
+    assert_agree(product_potential_value(res.activation, THETA, W, dps=25), sp.exp(-sp.Abs(THETA - W)), digits=25)
 
 
 def test_the_unitary_convention_gives_a_wrong_constant(gaussian):
     """With the unitary transform g is (2π)^{1/4} times larger and Φ comes out (2π)^{1/2}·h."""
     unitary = Activation("unitary", gaussian.activation.expr * (2 * sp.pi) ** sp.Rational(1, 4), "product")
     target = sp.sqrt(2 * sp.pi) * sp.exp(-(THETA - W) ** 2 / 2)
-    assert agree(product_potential_value(unitary, THETA, W, dps=25), target, 24)
+    assert_agree(product_potential_value(unitary, THETA, W, dps=25), target, digits=24)
 
 
 @pytest.mark.slow
