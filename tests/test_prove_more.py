@@ -64,9 +64,10 @@ def test_signed_correlation_is_refuted_by_the_antipodal_node():
     assert check.verdict is Verdict.REFUTED and check.evidence.data["theta"] == [-1, 0, 0]
 
 
-def test_single_node_threshold_and_sharp_rate():
+def test_single_node_threshold_and_paired_electrons_above_the_linear_level():
     assert theorem_5_1._single_node().verdict is Verdict.PROVEN
-    assert theorem_5_1._sharpness().verdict is Verdict.PROVEN
+    check = theorem_5_1._level_matters()
+    assert check.verdict is Verdict.PROVEN and "(-2*C + pi*C + 2*pi)/(pi*(C + 2))" in check.evidence.detail
 
 
 def test_capped_search_stays_above_the_level_and_can_go_below_it():
