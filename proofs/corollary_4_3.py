@@ -24,6 +24,7 @@ import sympy as sp
 from theory.claims import Check, Claim
 from theory.classify import classify
 from theory.compare import identity
+from theory.errors import DerivationError
 from theory.flow import gradient_descent
 from theory.laplacian import zonal_laplacian
 from theory.loss import Loss
@@ -69,7 +70,9 @@ def algorithm2(loss: Loss, k: int, scale: float) -> np.ndarray:
     node stops at ‖∇L‖ < 10⁻⁸ce^{−c} (the loss and its gradient are of order e^{−c})."""
     X = np.zeros((0, loss.dimension))
     for i in range(k):
-        start = loss.protons.sum(axis=0) - X.sum(axis=0)
+        start = loss.protons.sum(axis=0) - X.sum(axis=0)   # −∇L(0) ∝ Σ_j w_j − Σ_{l<i} θ_l
+        if np.linalg.norm(start) < 1e-12:
+            raise DerivationError(f"node {i + 1}: Σ_j w_j − Σ_(l<i) θ_l = 0, the step from θ = 0 has no direction")
         run = gradient_descent(loss.with_fixed(X, -np.ones(i)), [start / np.linalg.norm(start)], [-1.0],
                                step=0.5 * np.exp(scale) / scale, gtol=1e-8 * scale * np.exp(-scale),
                                iterations=5000)
@@ -110,8 +113,8 @@ CLAIMS = [Claim("cor4.3", "Corollary 4.3 (exponential potential on the sphere, A
                 r"\Phi = e^{c(\theta^{\top}w - 1)},\ c = \operatorname{poly}(d),\ w_j \sim U(S^{d-1}):\ "
                 r"\text{Algorithm 2 from } \theta = 0 \text{ ends within } e^{-\operatorname{poly}(d)} "
                 r"\text{ of the global minimum in } T = e^{\operatorname{poly}(d)}",
-                check=lambda: [_laplacian(3), _laplacian(100), _region(5, 10), _region(10, 100), _realizable(), _asymptotic(),
-                               runs()],
+                check=lambda: [_laplacian(3), _laplacian(100), _region(5, 10), _region(10, 100), _realizable(),
+                               _asymptotic(), runs()],
                 hypotheses=("M = S^{d−1}", "Assumption 1 (fixed charges)", "w_j uniform on S^{d−1}",
                             "ε = α = e^{−poly(d)}"),
                 correction=r"\theta = 0 \notin S^{d-1}: \text{ start at the projected step } "
