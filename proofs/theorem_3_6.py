@@ -3,13 +3,15 @@
 The proof moves all electrons together by v: for a translation-invariant Φ the
 electron–electron terms are constant and Tr ∇²_v L = −2 Σ_ij ΔΦ(θ_i, w_j) < 0.
 That step is checked exactly. The conclusion fails: the hypotheses never let the
-matched configuration be a minimum. Φ = −(1 + ‖θ − w‖²)^{−1/2} on R³ meets them
-(ΔΦ = 3(1 + r²)^{−5/2} > 0 everywhere, B = 1), yet moving both electrons of a
-matched pair of protons together lowers L (certified in ball arithmetic), and
-Algorithm 1 carries the electrons away from the protons. In general, with a
-bounded Hessian Φ(·, w) is subharmonic across θ = w, so by the maximum
-principle it has no maximum there: the correlated move then lowers L at every
-critical point, L has no local minimum at all. A realizable (positive-definite)
+matched configuration θ_i = w_π(i) be a minimum, so "no local minimum but the
+global one" holds only vacuously and Algorithm 1 cannot converge to θ = w.
+Φ = −(1 + ‖θ − w‖²)^{−1/2} on R³ meets the hypotheses (ΔΦ = 3(1 + r²)^{−5/2} > 0
+everywhere, B = 1), yet moving both electrons of a matched pair of protons
+together lowers L (certified in ball arithmetic), and Algorithm 1 carries the
+electrons away from the protons. In general a bounded Hessian makes ΔΦ ≥ 0
+across θ = w too, so the correlated move has negative trace at every critical
+point when k ≥ 2, and for k = 1 the maximum principle forbids a maximum of
+Φ(·, w) at w: L has no local minimum at all. A realizable (positive-definite)
 translation-invariant Φ has its maximum at θ = w, so no realizable potential
 meets the hypotheses: among the candidates surveyed, the realizable ones are
 subharmonic only far from w, the subharmonic ones are not positive definite or
