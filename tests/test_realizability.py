@@ -97,6 +97,7 @@ def test_odd_or_foreign_h_is_rejected():
 def test_radial_distance_and_coulomb_are_not_realizable():
     assert radial_realizable(r, 3).verdict is Verdict.REFUTED           # h(0) = 0 < h(r)
     assert radial_realizable(1 / r, 3).verdict is Verdict.REFUTED       # h(0) = ∞
+    assert radial_realizable(-1 / sp.sqrt(1 + r**2), 3).verdict is Verdict.REFUTED  # h(0) = −1 < 0
     assert radial_realizable(sp.exp(-r**2 / 2), 3).verdict is Verdict.UNDECIDED
 
 

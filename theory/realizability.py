@@ -146,7 +146,7 @@ def product_potential_value(act: Activation, theta_: sp.Rational, w_: sp.Rationa
 
 
 def radial_realizable(h: sp.Expr, d: int) -> Realizability:
-    """Necessary conditions for a radial h(‖θ − w‖) on R^d: Φ(θ, θ) = h(0) finite and
+    """Necessary conditions for a radial h(‖θ − w‖) on R^d: Φ(θ, θ) = h(0) finite, ≥ 0, and
     |h(r)| ≤ h(0) (a 2×2 Gram matrix [[h(0), h(r)], [h(r), h(0)]] must be ≥ 0).
 
     >>> radial_realizable(r, 3).verdict
@@ -156,6 +156,9 @@ def radial_realizable(h: sp.Expr, d: int) -> Realizability:
     if at_zero.is_infinite:
         return Realizability(Verdict.REFUTED, (Evidence(Method.EXACT, (
             f"Φ(θ, θ) = h(0⁺) = {at_zero}, but Φ(θ, θ) = E σ(x, θ)² is finite for a bounded σ")),))
+    if at_zero.is_negative:
+        return Realizability(Verdict.REFUTED, (Evidence(Method.EXACT, (
+            f"Φ(θ, θ) = h(0) = {at_zero} < 0, but Φ(θ, θ) = E σ(x, θ)² ≥ 0")),))
     for point in (sp.Rational(1, 2), sp.Integer(1), sp.Integer(2)):
         found = certified_sign(h**2 - at_zero**2, r, point)
         if found and found[0] > 0:
