@@ -75,7 +75,17 @@ class Condition:
 
 @dataclass(frozen=True)
 class Classification:
-    """The Laplacian of a potential and its Earnshaw classes."""
+    """The Laplacian of a potential and its Earnshaw classes.
+
+    Index by class name for a :class:`Condition`; :attr:`verdict` is PROVEN when some class is.
+
+    >>> from theory.potential import given
+    >>> c = classify(given("rho^2", "zonal"), d=3)
+    >>> c
+    <Classification of Φ[rho**2, zonal] = rho**2, d = 3: harmonic refuted, strictly subharmonic refuted, superharmonic refuted, λ-harmonic refuted>
+    >>> c["strictly subharmonic"].region
+    Interval.open(-sqrt(3)/3, sqrt(3)/3)
+    """
 
     potential: Potential
     d: object

@@ -81,6 +81,16 @@ class Potential:
         The activation it was derived from (``None`` for a potential given directly).
     conditions : sympy.Boolean
         Where the expression is valid (for growing activations such as e^{βt²}).
+
+    Examples
+    --------
+    >>> phi = potential("erf").sphere()
+    >>> phi
+    <Potential Φ[erf(1), zonal] = 2*asin(2*rho/3)/pi (closed form: Price's theorem (exact))>
+    >>> phi.variables, phi.manifold
+    ((rho,), 'sphere')
+    >>> print(f"{phi.matrix([[1.0, 0.0]], [[0.6, 0.8]])[0, 0]:.12f}")
+    0.261979760869
     """
 
     expr: sp.Expr | None
