@@ -4,16 +4,14 @@ For x ~ N(0, I_d) the population loss of a two-layer network is the energy of
 electrons θᵢ (learner) and protons w_j (target) under the pair potential
 Φ(θ, w) = E_x[σ(θᵀx) σ(wᵀx)]. The pipeline runs one way:
 
-==============================  ==================================================
-:func:`activation`              σ, from a name (``"relu"``, ``"hermite(3)"``) or a formula in t
-:func:`potential`               derive Φ (:class:`Potential`), exactly when a route exists
-:func:`laplacian`               ΔΦ in θ, on R^d or on the sphere S^{d−1}
-:func:`classify`                harmonic / strictly subharmonic / superharmonic / λ-harmonic
-:func:`equilibrium`             polish a configuration and say what it is
-:func:`simulate`                run the dynamics from a seeded start
-:func:`verify`                  predicted against observed for one activation
-:func:`prove`                   re-check the claims of arXiv 1702.00458
-==============================  ==================================================
+- :func:`activation` — σ, from a name (``"relu"``, ``"hermite(3)"``) or a formula in t
+- :func:`potential` — derive Φ (:class:`Potential`), exactly when a route exists
+- :func:`laplacian` — ΔΦ in θ, on R^d or on the sphere S^{d−1}
+- :func:`classify` — harmonic / strictly subharmonic / superharmonic / λ-harmonic
+- :func:`equilibrium` — polish a configuration and say what it is
+- :func:`simulate` — run the dynamics from a seeded start
+- :func:`verify` — predicted against observed for one activation
+- :func:`prove` — re-check the claims of arXiv 1702.00458
 
 Verdicts are three-valued (:class:`Verdict`) and carry :class:`Evidence`.
 Assertions for your own pytest suites are in :mod:`theory.testing`.

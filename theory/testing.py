@@ -16,6 +16,8 @@ from .compare import identity
 from .equilibrium import equilibrium
 from .verdict import Verdict
 
+__all__ = ["assert_agree", "assert_condition", "assert_identical", "assert_strict_local_minimum"]
+
 
 def assert_agree(actual, expected, *, digits: int) -> None:
     """Assert agreement to ``digits`` digits of numbers, SymPy or mpmath values.
