@@ -4,9 +4,12 @@
 (‖θ‖, ‖w‖, θᵀw, ρ, ‖θ − w‖). :func:`parse` inverts it for the right-hand side of
 ``\\Phi(…) = …``: the house names are swapped for placeholders, SymPy's ANTLR
 LaTeX parser reads the text, and the result is accepted only if every symbol and
-function in it is known. What that parser cannot read (``cases`` from a
-Piecewise, special functions such as erf or K₀) raises :class:`InputError`
-instead of coming back as a product of letters.
+function in it is known. What that parser cannot read raises :class:`InputError`
+instead of coming back as a product of letters: ``cases`` (a Piecewise), and
+functions it lacks — erf, Bessel K₀, Max/Min (``\\max`` reads as an unknown
+function). Every closed-form potential of the registry reads back (``tests/test_latex.py``).
+Only the ANTLR backend is used: in SymPy 1.14 the Lark backend fails on ``\\pi``
+and on implicit products such as ``2 \\pi \\rho``.
 
 >>> from theory.symbols import rho
 >>> text = latex(sp.acos(rho) * sp.exp(rho))
