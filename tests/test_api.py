@@ -15,7 +15,7 @@ from theory.errors import InputError
 from theory.potential import given
 
 API_MD = Path(__file__).resolve().parent.parent / "API.md"
-#: Defined in flow.py / equilibrium.py / verify.py, which another change owns: examples still missing there.
+#: Defined in equilibrium.py / verify.py, which another change owns; strict xfail: drop a name once it has one.
 AWAITING_EXAMPLES = {"theory.Equilibrium", "theory.Verification", "theory.equilibrium", "theory.verify"}
 
 
@@ -35,10 +35,14 @@ def test_reference_covers_every_public_name_and_subcommand():
     assert {q for q, _ in public_names()} >= {f"theory.{n}" for n in theory.__all__}
 
 
-@pytest.mark.parametrize("qualified,obj", public_names(), ids=[q for q, _ in public_names()])
+def _documented_names():
+    awaiting = pytest.mark.xfail(strict=True, reason="example belongs to the flow/equilibrium/verify change")
+    return [pytest.param(q, obj, id=q, marks=[awaiting] if q in AWAITING_EXAMPLES else [])
+            for q, obj in public_names()]
+
+
+@pytest.mark.parametrize("qualified,obj", _documented_names())
 def test_public_name_has_a_docstring_with_an_example(qualified, obj):
-    if qualified in AWAITING_EXAMPLES:
-        pytest.xfail("docstring example belongs to the flow/equilibrium/verify change")
     doc = inspect.getdoc(obj) or ""
     assert doc.strip() and ">>>" in doc, f"{qualified} needs a docstring with a runnable example"
 

@@ -24,6 +24,7 @@ _SECTION = re.compile(r"^(Parameters|Returns|Yields|Raises|Attributes|Examples|N
 _LISTED = {"Parameters", "Returns", "Yields", "Raises", "Attributes"}
 _MATH = re.compile(r"^\.\. math::\s*\n\n((?:(?: {4}.*)?\n?)+)", re.MULTILINE)
 _ENTRY = re.compile(r"^[\w*][\w, *.\[\]]*(\s:\s.*)?$")
+_DIRECTIVE = re.compile(r"\s+# doctest:.*$")
 _ROLE = re.compile(r":\w+:`~?([^`]+)`")
 
 INTRO = """\
@@ -100,7 +101,7 @@ def markdown_docstring(doc: str) -> str:
         elif line.startswith("---") and number and _SECTION.match(lines[number - 1]):
             continue
         elif in_example:
-            out.append(line.strip())
+            out.append(_DIRECTIVE.sub("", line.strip()))
         elif section in _LISTED and line.startswith(" "):
             out.append(f"  {line.strip()}")
         elif section in _LISTED and _ENTRY.match(line):
@@ -113,7 +114,7 @@ def markdown_docstring(doc: str) -> str:
 def document(qualified: str, obj) -> str:
     """One entry: heading, signature, docstring and, for a class, its public members."""
     kind = "class" if inspect.isclass(obj) else "function"
-    sig = "" if inspect.isclass(obj) and issubclass(obj, BaseException) else signature(obj)
+    sig = "" if inspect.isclass(obj) and issubclass(obj, (BaseException, enum.Enum)) else signature(obj)
     lines = [f"### `{qualified}`", "", f"```python\n{kind} {qualified.rsplit('.', 1)[-1]}{sig}\n```", "",
              markdown_docstring(inspect.getdoc(obj) or "(undocumented)"), ""]
     if inspect.isclass(obj):
@@ -122,9 +123,8 @@ def document(qualified: str, obj) -> str:
 
 
 def _members(cls) -> list[str]:
-    if issubclass(cls, enum.Enum):
-        return ["Members: " + ", ".join(f"`{m.name}` = `{m.value!r}`" for m in cls), ""]
-    rows = []
+    rows = ["Values: " + ", ".join(f"`{m.name}` = `{m.value!r}`" for m in cls), ""] if issubclass(cls, enum.Enum) else []
+    methods = []
     for name, member in vars(cls).items():
         if name.startswith("_") or not (callable(member) or isinstance(member, (property, classmethod))):
             continue
@@ -132,8 +132,8 @@ def _members(cls) -> list[str]:
         doc = inspect.getdoc(target.fget if isinstance(target, property) else target) or ""
         summary = _ROLE.sub(r"`\1`", doc.split("\n\n")[0].replace("\n", " "))
         sig = "" if isinstance(target, property) else _method_signature(target)
-        rows.append(f"- `{name}{sig}` — {summary}" if summary else f"- `{name}{sig}`")
-    return (["Members:", ""] + rows + [""]) if rows else []
+        methods.append(f"- `{name}{sig}` — {summary}" if summary else f"- `{name}{sig}`")
+    return rows + (["Members:", ""] + methods + [""] if methods else [])
 
 
 def _method_signature(function) -> str:
