@@ -52,6 +52,7 @@ def test_all_names_exist_and_nothing_private_is_exported():
         assert not name.rsplit(".", 1)[-1].startswith("_")
     assert all(hasattr(theory, n) for n in theory.__all__)
     assert all(callable(getattr(theory.testing, n)) for n in theory.testing.__all__)
+    assert theory.testing is __import__("theory.testing").testing  # reachable after a bare `import theory`
 
 
 def test_markdown_docstring_fences_examples_and_lists_parameters():

@@ -14,13 +14,15 @@ electrons θᵢ (learner) and protons w_j (target) under the pair potential
 - :func:`prove` — re-check the claims of arXiv 1702.00458
 
 Verdicts are three-valued (:class:`Verdict`) and carry :class:`Evidence`.
-Assertions for your own pytest suites are in :mod:`theory.testing`.
+Assertions for your own pytest suites are in :mod:`theory.testing`
+(``theory.testing.assert_condition`` and friends, available after ``import theory``).
 
 >>> import theory
 >>> theory.potential("relu").sphere().expr
 (-rho*acos(rho) + pi*rho + sqrt(1 - rho**2))/(2*pi)
 """
 
+from . import testing as testing
 from .activations import Activation, activation
 from .classify import Classification, classify
 from .equilibrium import Equilibrium, equilibrium, simulate
