@@ -52,6 +52,14 @@ class Activation:
     kind : {"ridge", "product"}
     description : str
         One line for tables and reports.
+
+    Examples
+    --------
+    >>> relu = activation("relu")
+    >>> relu.expr, relu.kinks, relu.degree
+    (Max(0, t), (0,), 1)
+    >>> relu(-2), relu(3)
+    (0, 3)
     """
 
     name: str
@@ -189,6 +197,15 @@ def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
         as ``"t**3 - 3*t"``, or a SymPy expression in :data:`theory.symbols.t`.
     *params
         Parameters of a registered name, as an alternative to ``"name(p)"``.
+
+    Examples
+    --------
+    >>> activation("leaky_relu(0.2)").expr
+    Max(0, t) + Min(0, t)/5
+    >>> activation("hermite", 3).expr
+    sqrt(6)*(t**3 - 3*t)/6
+    >>> activation("t**2 - 1").parity
+    'even'
     """
     if isinstance(spec, Activation):
         return spec

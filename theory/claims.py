@@ -90,6 +90,25 @@ class Result:
         corrected = [c.verdict for c in self.checks if c.subject == "corrected"]
         return Verdict.all(corrected) if corrected else None
 
+    def latex(self) -> str:
+        """The statement with the verdict as a tag."""
+        return rf"{self.claim.statement} \quad \text{{[{self.verdict.value}]}}"
+
+    def _latex(self, printer) -> str:
+        return self.latex()
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def __str__(self) -> str:
+        corrected = f" (corrected: {self.corrected_verdict.value})" if self.corrected_verdict else ""
+        lines = [f"{self.claim.source}: {self.verdict.value}{corrected}"]
+        return "\n".join(lines + [f"    {c.verdict.value:9} {c.subject}: {c.name}" for c in self.checks])
+
+    def __repr__(self) -> str:
+        n = len(self.checks)
+        return f"<Result {self.claim.key}: {self.verdict.value} ({self.claim.source}; {n} check{'s' * (n != 1)})>"
+
     def to_json(self) -> dict:
         corrected = self.corrected_verdict
         return {"key": self.claim.key, "source": self.claim.source, "statement": self.claim.statement,

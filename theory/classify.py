@@ -40,9 +40,10 @@ from .laplacian import (
     radial_laplacian,
     zonal_laplacian,
 )
+from .latex import latex as house_latex
 from .potential import Potential
 from .signs import SignChart, certified_sign, sample_points, sign_chart, witness
-from .symbols import LATEX_NAMES, coordinates, s
+from .symbols import coordinates, s
 from .symbols import d as d_symbol
 from .timebound import bounded
 from .verdict import Evidence, Method, Verdict
@@ -60,6 +61,9 @@ class Condition:
     evidence: tuple[Evidence, ...]
     value: sp.Expr | None = None  # λ for the λ-harmonic class
 
+    def __repr__(self) -> str:
+        return f"<Condition {self.name}: {self.verdict.value}, region {self.region}>"
+
     def to_json(self) -> dict:
         record = {"name": self.name, "verdict": self.verdict.value,
                   "region": None if self.region is None else str(self.region),
@@ -71,7 +75,17 @@ class Condition:
 
 @dataclass(frozen=True)
 class Classification:
-    """The Laplacian of a potential and its Earnshaw classes."""
+    """The Laplacian of a potential and its Earnshaw classes.
+
+    Index by class name for a :class:`Condition`; :attr:`verdict` is PROVEN when some class is.
+
+    >>> from theory.potential import given
+    >>> c = classify(given("rho^2", "zonal"), d=3)
+    >>> c
+    <Classification of Φ[rho**2, zonal] = rho**2, d = 3: harmonic refuted, strictly subharmonic refuted, superharmonic refuted, λ-harmonic refuted>
+    >>> c["strictly subharmonic"].region
+    Interval.open(-sqrt(3)/3, sqrt(3)/3)
+    """
 
     potential: Potential
     d: object
@@ -98,8 +112,15 @@ class Classification:
         return next((c for c in self.conditions if c.verdict is Verdict.PROVEN), None)
 
     def latex(self) -> str:
-        body = r"\text{(numeric)}" if self.laplacian is None else sp.latex(
-            self.laplacian, symbol_names=LATEX_NAMES)
+        """``\\Delta \\Phi = …``: the Laplacian in θ on R^d, the Laplace–Beltrami operator on S^{d−1}.
+
+        >>> from theory.potential import given
+        >>> print(classify(given("rho^2", "zonal"), d=3).latex())
+        \\Delta_{S^{2}} \\Phi = 2 - 6 \\rho^{2}
+        """
+        body = r"\text{(numeric)}" if self.laplacian is None else house_latex(self.laplacian)
+        if self.potential.manifold == "sphere":
+            return rf"\Delta_{{S^{{{house_latex(self.d - 1)}}}}} \Phi = {body}"
         return rf"\Delta_\theta \Phi = {body}"
 
     def _latex(self, printer) -> str:
@@ -134,6 +155,10 @@ class Classification:
             lines += [f"    {e}" for e in c.evidence]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        classes = ", ".join(f"{c.name} {c.verdict.value}" for c in self.conditions)
+        return f"<Classification of {self.potential}, d = {self.d}: {classes}>"
 
     def to_text(self) -> str:
         return str(self)

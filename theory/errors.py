@@ -9,16 +9,42 @@ from __future__ import annotations
 
 
 class TheoryError(Exception):
-    """Base class of every error raised on purpose by ``theory``."""
+    """Base class of every error raised on purpose by ``theory``.
+
+    >>> issubclass(InputError, TheoryError) and issubclass(Timeout, TheoryError)
+    True
+    """
 
 
 class InputError(TheoryError, ValueError):
-    """The input is malformed or out of range (command-line exit code 2)."""
+    """The input is malformed or out of range (command-line exit code 2).
+
+    >>> from theory.potential import given
+    >>> given("rho", "conical")
+    Traceback (most recent call last):
+    ...
+    theory.errors.InputError: form must be one of ridge, zonal, radial, product, got 'conical'
+    """
 
 
 class DerivationError(TheoryError):
-    """No derivation route could produce the requested result."""
+    """No derivation route could produce the requested result.
+
+    >>> from theory.potential import potential
+    >>> potential("tanh").numpy()
+    Traceback (most recent call last):
+    ...
+    theory.errors.DerivationError: potential of tanh is numeric; a float64 evaluator needs an exact one
+    """
 
 
 class Timeout(TheoryError):
-    """A time-bounded step did not finish within its budget."""
+    """A time-bounded step did not finish within its budget.
+
+    >>> import time
+    >>> from theory.timebound import bounded
+    >>> bounded(time.sleep, 5, seconds=0.2, what="a nap")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    theory.errors.Timeout: a nap ...
+    """

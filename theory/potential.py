@@ -41,9 +41,11 @@ import sympy as sp
 from . import gaussian, quadrature
 from .activations import Activation, activation
 from .errors import DerivationError, InputError, Timeout
+from .latex import latex as house_latex
+from .latex import parse as parse_latex
 from .numeric import check_dps, context, mpmath_function, numpy_function, output_context
 from .parsing import parse_expression
-from .symbols import LATEX_NAMES, dot, na, nb, r, rho, s, t, theta, w, x
+from .symbols import dot, na, nb, r, rho, s, t, theta, w, x
 from .timebound import bounded
 
 Form = Literal["ridge", "zonal", "radial", "product"]
@@ -79,6 +81,16 @@ class Potential:
         The activation it was derived from (``None`` for a potential given directly).
     conditions : sympy.Boolean
         Where the expression is valid (for growing activations such as e^{βt²}).
+
+    Examples
+    --------
+    >>> phi = potential("erf").sphere()
+    >>> phi
+    <Potential Φ[erf(1), zonal] = 2*asin(2*rho/3)/pi (closed form: Price's theorem (exact))>
+    >>> phi.variables, phi.manifold
+    ((rho,), 'sphere')
+    >>> print(f"{phi.matrix([[1.0, 0.0]], [[0.6, 0.8]])[0, 0]:.12f}")
+    0.261979760869
     """
 
     expr: sp.Expr | None
@@ -179,15 +191,36 @@ class Potential:
         return np.prod(f(diff), axis=2)
 
     # ------------------------------------------------------------------ printing
-    def latex(self) -> str:
-        """``\\Phi(...) = …`` in house notation."""
-        body = r"\text{(numeric)}" if self.expr is None else sp.latex(self.expr, symbol_names=LATEX_NAMES)
+    def latex(self, *, definition: bool = False) -> str:
+        """``\\Phi(…) = …`` in house notation; :func:`theory.latex.parse` reads the right-hand side back.
+
+        With ``definition=True`` the expectation that defines Φ comes first.
+
+        >>> print(given("exp(-r^2/2)", "radial").latex())
+        \\Phi(\\theta, w) = e^{- \\frac{\\|\\theta - w\\|^{2}}{2}}
+        >>> print(potential("sign").sphere().latex(definition=True))
+        \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\operatorname{acos}{\\left(\\rho \\right)}}{\\pi} + 1
+        """
+        body = r"\text{(numeric)}" if self.expr is None else house_latex(self.expr)
         head = {"ridge": r"\Phi(\theta, w)", "zonal": r"\Phi(\rho)",
                 "radial": r"\Phi(\theta, w)", "product": r"h(s)"}[self.form]
+        if definition and self.form in ("ridge", "zonal"):
+            head += r" = \mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]"
         text = f"{head} = {body}"
         if self.form == "product":
             text = r"\Phi(\theta, w) = \prod_{i=1}^{d} h(\theta_i - w_i), \quad " + text
         return text
+
+    @classmethod
+    def from_latex(cls, text: str, form: Form) -> Potential:
+        """The potential whose formula is the right-hand side of ``text`` (as printed by :meth:`latex`).
+
+        >>> Potential.from_latex(r"\\Phi(\\rho) = \\frac{1}{\\sqrt{4 - \\rho^{2}}}", "zonal").expr
+        1/sqrt(4 - rho**2)
+        """
+        if form not in VARIABLES:
+            raise InputError(f"form must be one of {', '.join(VARIABLES)}, got {form!r}")
+        return given(parse_latex(text, VARIABLES[form]), form)
 
     def _latex(self, printer) -> str:
         return self.latex()
@@ -198,6 +231,9 @@ class Potential:
     def __str__(self) -> str:
         body = "numeric" if self.expr is None else str(self.expr)
         return f"Φ[{self.name}, {self.form}] = {body}"
+
+    def __repr__(self) -> str:
+        return f"<Potential {self} ({self.method})>"
 
     # ------------------------------------------------------------------ internals
     def _require_exact(self, what: str) -> None:

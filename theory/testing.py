@@ -1,21 +1,9 @@
 """Assertions for your own pytest suites, failing with the verdict and the evidence.
 
->>> import sympy as sp
->>> from theory.symbols import rho
->>> assert_identical(sp.asin(rho), sp.pi/2 - sp.acos(rho), rho)
->>> from theory.potential import given
->>> gaussian = given("exp(-r^2/2)", "radial")
->>> assert_condition(gaussian, "strictly subharmonic", d=3, region=sp.Interval(2, 10))
->>> assert_condition(gaussian, "strictly subharmonic", d=3)  # doctest: +ELLIPSIS
-Traceback (most recent call last):
-...
-AssertionError: strictly subharmonic on the whole domain: refuted (holds on Interval.open(sqrt(3), oo)); counter-example with certified sign: ΔΦ at r = ... is [-...]
->>> assert_strict_local_minimum(gaussian, [[0.9, 0.1]], [[1.0, 0.0]], manifold="euclidean")
->>> assert_agree(sp.pi, sp.Rational(355, 113), digits=6)
->>> assert_agree(sp.pi, sp.Rational(355, 113), digits=8)
-Traceback (most recent call last):
-...
-AssertionError: 3.1415926536 and 3.1415929204 differ by 2.67e-7, more than the 3.14e-8 allowed for 8 digits
+Each ``assert_*`` passes only on PROVEN (or on agreement to the requested digits)
+and otherwise raises :class:`AssertionError` whose message names the verdict,
+where the condition does hold, and the evidence, so a failing test explains
+itself. Use them like ``assert`` in any pytest test function.
 """
 
 from __future__ import annotations
@@ -28,9 +16,23 @@ from .compare import identity
 from .equilibrium import equilibrium
 from .verdict import Verdict
 
+__all__ = ["assert_agree", "assert_condition", "assert_identical", "assert_strict_local_minimum"]
+
 
 def assert_agree(actual, expected, *, digits: int) -> None:
-    """Assert |actual − expected| ≤ 10^{−digits}·max(1, |expected|) (numbers, SymPy or mpmath values)."""
+    """Assert agreement to ``digits`` digits of numbers, SymPy or mpmath values.
+
+    .. math:: |a - b| \\le 10^{-\\text{digits}} \\max(1, |b|)
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> assert_agree(sp.pi, sp.Rational(355, 113), digits=6)
+    >>> assert_agree(sp.pi, sp.Rational(355, 113), digits=8)
+    Traceback (most recent call last):
+    ...
+    AssertionError: 3.1415926536 and 3.1415929204 differ by 2.67e-7, more than the 3.14e-8 allowed for 8 digits
+    """
     with mpmath.workdps(digits + 20):
         a, b = (mpmath.mpf(sp.N(v, digits + 20)) if isinstance(v, sp.Basic) else mpmath.mpf(v)
                 for v in (actual, expected))
@@ -42,7 +44,20 @@ def assert_agree(actual, expected, *, digits: int) -> None:
 
 
 def assert_identical(lhs: sp.Expr, rhs: sp.Expr, *symbols: sp.Symbol, points=None) -> None:
-    """Assert lhs ≡ rhs as proven by exact algebra; a counter-example or an undecided check fails."""
+    """Assert lhs ≡ rhs as proven by exact algebra; a counter-example or an undecided check fails.
+
+    ``points`` (symbol → values) are where a disagreement is looked for first.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from theory.symbols import rho
+    >>> assert_identical(sp.asin(rho), sp.pi/2 - sp.acos(rho), rho)
+    >>> assert_identical(sp.asin(rho), sp.acos(rho), rho)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: refuted: ...
+    """
     points = points or {s: [sp.Rational(1, 3), sp.Rational(-2, 7)] for s in symbols}
     check = identity(lhs, rhs, points)
     if check.verdict is not Verdict.PROVEN:
@@ -50,8 +65,23 @@ def assert_identical(lhs: sp.Expr, rhs: sp.Expr, *symbols: sp.Symbol, points=Non
 
 
 def assert_condition(phi, condition: str, *, d, region=None, manifold=None) -> None:
-    """Assert an Earnshaw class (``"harmonic"``, ``"strictly subharmonic"``, ``"superharmonic"``,
-    ``"λ-harmonic"``) is PROVEN on the whole domain, or holds on all of ``region`` (a SymPy set)."""
+    """Assert an Earnshaw class holds: PROVEN on the whole domain, or on all of ``region`` (a SymPy set).
+
+    ``condition`` is ``"harmonic"`` (ΔΦ = 0), ``"strictly subharmonic"`` (ΔΦ > 0),
+    ``"superharmonic"`` (ΔΦ < 0) or ``"λ-harmonic"`` (ΔΦ = λΦ, λ > 0); the
+    Laplacian is in θ on R^d, or on the sphere S^{d−1} for a zonal potential.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from theory.potential import given
+    >>> gaussian = given("exp(-r^2/2)", "radial")
+    >>> assert_condition(gaussian, "strictly subharmonic", d=3, region=sp.Interval(2, 10))
+    >>> assert_condition(gaussian, "strictly subharmonic", d=3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: strictly subharmonic on the whole domain: refuted (holds on Interval.open(sqrt(3), oo)); counter-example with certified sign: ΔΦ at r = ... is [-...]
+    """
     found = classify(phi, d=d, manifold=manifold)[condition]
     if region is None:
         holds = found.verdict is Verdict.PROVEN
@@ -65,8 +95,17 @@ def assert_condition(phi, condition: str, *, d, region=None, manifold=None) -> N
 
 
 def assert_strict_local_minimum(phi, electrons, protons, *, manifold: str, dps: int = 30) -> None:
-    """Assert the configuration refines to a critical point whose Hessian eigenvalues are all > 0
-    (paper Definition 3.2), polished at ``dps`` digits."""
+    """Assert the configuration refines to a strict local minimum of the loss, polished at ``dps`` digits.
+
+    Strict means a critical point (‖∇L‖ ≈ 0) whose Hessian eigenvalues are all
+    positive (Definition 3.2 of the paper).
+
+    Examples
+    --------
+    >>> from theory.potential import given
+    >>> gaussian = given("exp(-r^2/2)", "radial")
+    >>> assert_strict_local_minimum(gaussian, [[0.9, 0.1]], [[1.0, 0.0]], manifold="euclidean")
+    """
     found = equilibrium(phi, electrons, protons, manifold=manifold, dps=dps)
     smallest = min(found.eigenvalues) if found.eigenvalues else None
     if not (found.converged and smallest is not None and smallest > 0):

@@ -20,6 +20,12 @@ from typing import Any
 
 
 class Verdict(enum.Enum):
+    """The outcome of a check: PROVEN, REFUTED or UNDECIDED (never a bare bool).
+
+    >>> Verdict.from_bool(None), ~Verdict.PROVEN, Verdict.REFUTED.exit_code
+    (<Verdict.UNDECIDED: 'undecided'>, <Verdict.REFUTED: 'refuted'>, 1)
+    """
+
     PROVEN = "proven"
     REFUTED = "refuted"
     UNDECIDED = "undecided"
@@ -54,7 +60,11 @@ class Verdict(enum.Enum):
 
 
 class Method(enum.Enum):
-    """How a piece of evidence was obtained."""
+    """How a piece of evidence was obtained.
+
+    >>> Method.INTERVAL.value
+    'certified interval bound'
+    """
 
     EXACT = "exact algebra"
     INTERVAL = "certified interval bound"
@@ -65,7 +75,11 @@ class Method(enum.Enum):
 
 @dataclass(frozen=True)
 class Evidence:
-    """What decided a verdict: the method, a one-line account, and data."""
+    """What decided a verdict: the method, a one-line account, and data.
+
+    >>> print(Evidence(Method.EXACT, "ΔΦ simplifies to 0"))
+    exact algebra: ΔΦ simplifies to 0
+    """
 
     method: Method
     detail: str

@@ -17,8 +17,8 @@ import argparse
 import json
 import sys
 
-from ..errors import InputError
-from ..report import label, summary, to_json, write
+from ..paper import claims, prove
+from ..report import label, summary, to_json
 from ..verdict import Verdict
 
 NAME = "prove"
@@ -35,31 +35,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from proofs import all_claims
-
-    claims = [c for c in all_claims() if args.experiments or not c.experiment]
-    if args.only:
-        claims = [c for c in claims if any(c.key.startswith(p) for p in args.only)]
-        if not claims:
-            raise InputError(f"no claim key starts with {', '.join(args.only)}; see theory prove --list")
     if args.list:
-        for claim in claims:
+        for claim in claims(args.only, experiments=args.experiments):
             print(f"{claim.key:32} {claim.source}")
         return 0
-    results, progress = [], sys.stderr.isatty() and not (args.quiet or args.json)
-    for number, claim in enumerate(claims, 1):
-        if progress:
-            print(f"[{number}/{len(claims)}] {claim.source} ...", end=" ", file=sys.stderr, flush=True)
-        results.append(claim.run())
-        if progress:
-            print(f"{results[-1].verdict.value} ({results[-1].seconds:.1f} s)", file=sys.stderr)
-        if args.report:
-            write(results, args.report)
+    show = sys.stderr.isatty() and not (args.quiet or args.json)
+    results = prove(args.only, experiments=args.experiments, report=args.report,
+                    progress=_progress if show else None)
     if args.json:
         print(json.dumps(to_json(results), indent=2))
     else:
         _print(results, args)
     return Verdict.all(r.verdict for r in results if not r.claim.conjecture).exit_code
+
+
+def _progress(number: int, total: int, claim, result) -> None:
+    if result is None:
+        print(f"[{number}/{total}] {claim.source} ...", end=" ", file=sys.stderr, flush=True)
+    else:
+        print(f"{result.verdict.value} ({result.seconds:.1f} s)", file=sys.stderr)
 
 
 def _print(results, args) -> None:
