@@ -77,7 +77,7 @@ def test_prove_command_writes_the_report_and_exits_1_on_a_refutation(tmp_path, c
     code = main(["prove", "--only", "table1-relu", "--only", "thm2.5", "--report", str(tmp_path)])
     assert code == 1
     data = json.loads((tmp_path / "report.json").read_text())
-    assert [c["key"] for c in data["claims"]] == ["table1-relu", "thm2.5"]
+    assert [c["id"] for c in data["claims"]] == ["table1-relu", "thm2.5"]
     assert data["summary"] == {"proven": 1, "refuted": 1, "undecided": 0}
     assert (tmp_path / "report.md").read_text().count("## ") == 2
 

@@ -5,8 +5,14 @@ PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements
 are checked and reported beside it. The report (Markdown, LaTeX, JSON) is
 rewritten after every claim, so an interrupted run keeps what it finished.
 
+--quick asks every claim for a cheaper check (fewer starts and steps, half the
+digits); --dps sets the working precision of the claims that compute with
+mpmath. A progress bar runs on stderr when it is a terminal (not with --quiet
+or --json).
+
 Examples:
   theory prove --report report/
+  theory prove --quick
   theory prove --only table1 --json
   theory prove --list
 """
@@ -17,8 +23,11 @@ import argparse
 import json
 import sys
 
+from tqdm import tqdm
+
+from ..claims import Settings
 from ..errors import InputError
-from ..report import label, summary, to_json, write
+from ..report import draw, label, summary, to_json, write
 from ..verdict import Verdict
 
 NAME = "prove"
@@ -31,6 +40,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="check only claims whose key starts with PREFIX (repeatable)")
     parser.add_argument("--experiments", action="store_true",
                         help="also run the slow experiments (Section 5 reproduction)")
+    parser.add_argument("--quick", action="store_true",
+                        help="cheaper checks: fewer starts and steps, half the digits (a smoke run)")
+    parser.add_argument("--dps", type=int, metavar="N",
+                        help="working precision in digits for claims that use mpmath (default: each claim's own)")
     parser.add_argument("--list", action="store_true", help="list the claims and exit")
 
 
@@ -46,15 +59,18 @@ def run(args: argparse.Namespace) -> int:
         for claim in claims:
             print(f"{claim.key:32} {claim.source}")
         return 0
-    results, progress = [], sys.stderr.isatty() and not (args.quiet or args.json)
-    for number, claim in enumerate(claims, 1):
-        if progress:
-            print(f"[{number}/{len(claims)}] {claim.source} ...", end=" ", file=sys.stderr, flush=True)
-        results.append(claim.run())
-        if progress:
-            print(f"{results[-1].verdict.value} ({results[-1].seconds:.1f} s)", file=sys.stderr)
-        if args.report:
-            write(results, args.report)
+    if args.dps is not None and not 15 <= args.dps <= 1000:
+        raise InputError(f"--dps {args.dps}: choose a working precision between 15 and 1000 digits")
+    settings = Settings(quick=args.quick, dps=args.dps)
+    results = []
+    silent = args.quiet or args.json or not sys.stderr.isatty()
+    with tqdm(claims, unit="claim", file=sys.stderr, disable=silent, leave=False) as bar:
+        for claim in bar:
+            bar.set_postfix_str(claim.key)
+            results.append(claim.run(settings))
+            if args.report:
+                draw(results[-1], args.report)
+                write(results, args.report, figures=False)
     if args.json:
         print(json.dumps(to_json(results), indent=2))
     else:
