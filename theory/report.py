@@ -81,7 +81,7 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
     preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
                 r"\usepackage[margin=2.2cm]{geometry}", r"\usepackage{amsmath,amssymb}",
                 r"\usepackage{graphicx,booktabs,tabularx}", r"\usepackage[font=small]{caption}",
-                r"\setlength{\emergencystretch}{3em}", r"\setcounter{totalnumber}{6}",
+                r"\setlength{\emergencystretch}{3em}",                 r"\renewcommand{\labelitemi}{\ensuremath{\bullet}}",  # \textbullet is TS1: a bitmap font
                 *_unicode_declarations(body)]
     return "\n".join([*preamble, r"\begin{document}", body, r"\end{document}", ""])
 
@@ -95,14 +95,13 @@ def _tex_section(r: Result, folder: Path | None) -> str:
         lines.append(rf"\noindent Correction: \(\displaystyle {r.claim.correction}\)" "\n")
     lines.append(r"\begin{itemize}")
     for c in r.checks:
-        formula = rf" \\ \(\displaystyle {c.latex}\)" if c.latex and len(c.latex) < 160 else ""
+        formula = rf" \\ identity checked: \(\displaystyle {c.latex}\)" if c.latex and len(c.latex) < 160 else ""
         lines.append(rf"  \item \textbf{{{c.verdict.value}}} ({c.subject}) {tex_text(c.name)}{formula}"
                      "\n" rf"    \\ {{\small {tex_text(str(c.evidence))}}}")
     lines.append(r"\end{itemize}")
     for figure in _drawn(r, folder):
-        lines += [r"\begin{figure}[htbp]\centering",
-                  rf"\includegraphics[width=0.62\textwidth]{{{FIGURES}/{figure.name}.png}}",
-                  rf"\caption{{{tex_text(figure.caption)}}}", r"\end{figure}"]
+        lines += [r"\begin{center}", rf"\includegraphics[width=0.6\textwidth]{{{FIGURES}/{figure.name}.png}}",
+                  rf"\captionof{{figure}}{{{tex_text(figure.caption)}}}", r"\end{center}"]
     lines.append(rf"\noindent{{\small\itshape checked in {r.seconds:.1f} s}}" "\n")
     return "\n".join(lines)
 
@@ -164,9 +163,11 @@ def _drawn(result: Result, folder: Path | None):
 # A run of characters with a superscript or subscript: non-space characters and {…} groups (which may hold
 # spaces), e.g. "S^{d−1}", "e^{−‖θ − w‖²/2}", "θ_i", "(1 − r²)e^{−r²/2}" → "(1 − " + "r²)e^{−r²/2}".
 _SCRIPTED = re.compile(r"(?:[^\s{}]|\{[^{}]*\})*[\^_](?:[^\s{}]|\{[^{}]*\})+")
-_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                 "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+# Computer Modern in OT1 has no <, >, |, ~, \, $ in text; the math fonts do (TS1 would need bitmap fonts).
+_TEXT_ESCAPES = {"\\": r"\ensuremath{\backslash}", "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}", "#": r"\#",
+                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\ensuremath{\sim}", "^": r"\^{}",
+                 "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
+                 "*": r"*\allowbreak{}"}  # break lines inside long SymPy output such as a*b*c
 _MATH_ESCAPES = {"\\": r"\backslash ", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "~": r"\sim "}
 
 
