@@ -136,6 +136,24 @@ def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None 
     return _saved(figure, file)
 
 
+def profiles(x, curves: dict[str, np.ndarray], *, xlabel: str, ylabel: str, title: str = "",
+             marks: dict[str, float] | None = None, file: str | Path | None = None) -> plt.Figure:
+    """Several functions of one variable on common axes (label → values on ``x``), with ``marks``
+    (label → x) as vertical dotted lines."""
+    figure, axis = plt.subplots(figsize=(6, 3.4))
+    for label, values in curves.items():
+        axis.plot(x, values, label=label)
+    for label, where in (marks or {}).items():
+        axis.axvline(where, color="grey", ls=":", lw=1)
+        axis.annotate(label, (where, 1), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=8)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.set_title(title, pad=14)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return _saved(figure, file)
+
+
 def _sign_summary(grid: np.ndarray, laplacian: np.ndarray) -> str:
     if np.all(np.abs(laplacian) < 1e-12):
         return "harmonic"
