@@ -2,8 +2,9 @@
 
 Each claim is checked symbolically and numerically and gets a verdict
 PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements
-are checked and reported beside it. The report (Markdown, LaTeX, JSON) is
-rewritten after every claim, so an interrupted run keeps what it finished.
+are checked and reported beside it. The report (Markdown, LaTeX for pdflatex,
+JSON, and the claims' figures in figures/) is rewritten after every claim, so an
+interrupted run keeps what it finished.
 
 --quick asks every claim for a cheaper check (fewer starts and steps, half the
 digits); --dps sets the working precision of the claims that compute with
