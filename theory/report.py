@@ -93,7 +93,7 @@ def _tex_section(r: Result, folder: Path | None) -> str:
         lines.append(r"\noindent Hypotheses: " + tex_text("; ".join(r.claim.hypotheses)) + ".\n")
     if r.claim.correction:
         lines.append(rf"\noindent Correction: \(\displaystyle {r.claim.correction}\)" "\n")
-    lines.append(r"\begin{itemize}")
+    lines.append(r"\begin{itemize}\raggedright")  # long numbers in the evidence: no overfull lines
     for c in r.checks:
         formula = rf" \\ identity checked: \(\displaystyle {c.latex}\)" if c.latex and len(c.latex) < 160 else ""
         lines.append(rf"  \item \textbf{{{c.verdict.value}}} ({c.subject}) {tex_text(c.name)}{formula}"
