@@ -152,7 +152,8 @@ def test_progress_bar_on_a_terminal_and_silent_under_quiet(capsys, monkeypatch):
 
 
 def test_tex_text_sets_scripts_as_math_and_escapes_the_rest():
-    assert tex_text("R^d & x_i") == r"\ensuremath{R^d} \& \ensuremath{x_i}"
+    assert tex_text("R^d & x_ij") == r"\ensuremath{R^{d}} \& \ensuremath{x_{ij}}"
+    assert tex_text("e^(−|θ−w|) on R¹") == r"\ensuremath{e^{−|θ−w|}} on R¹"   # TeX scripts take one token
     assert tex_text("e^{−‖θ − w‖}, 5% < 1") == r"\ensuremath{e^{−‖θ − w‖}}, 5\% \ensuremath{<} 1"
     assert tex_text("{#1 $}") == r"\{\#1 \ensuremath{\$}\}"
 

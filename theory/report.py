@@ -7,7 +7,7 @@
 math, and every non-ASCII character gets a ``\\DeclareUnicodeCharacter``.
 
 >>> tex_text("Φ on S^{d−1} & R^d: 50% of θ_i")
-'Φ on \\\\ensuremath{S^{d−1}} \\\\& \\\\ensuremath{R^d}: 50\\\\% of \\\\ensuremath{θ_i}'
+'Φ on \\\\ensuremath{S^{d−1}} \\\\& \\\\ensuremath{R^{d}}: 50\\\\% of \\\\ensuremath{θ_{i}}'
 """
 
 from __future__ import annotations
@@ -177,9 +177,15 @@ def tex_text(text: str) -> str:
     for match in _SCRIPTED.finditer(text):
         fragment = match.group().rstrip(",;:.")
         out.append(_escape(text[position:match.start()], _TEXT_ESCAPES))
-        out.append(r"\ensuremath{" + _escape(fragment, _MATH_ESCAPES) + "}")
+        out.append(r"\ensuremath{" + _scripts(_escape(fragment, _MATH_ESCAPES)) + "}")
         position = match.start() + len(fragment)
     return "".join(out) + _escape(text[position:], _TEXT_ESCAPES)
+
+
+def _scripts(math: str) -> str:
+    """Plain-text scripts as TeX groups: e^(−|x|) → e^{−|x|}, x_ij → x_{ij} (TeX scripts one token only)."""
+    math = re.sub(r"([\^_])\(([^()]*)\)", r"\1{\2}", math)
+    return re.sub(r"([\^_])([A-Za-z0-9]+)", r"\1{\2}", math)
 
 
 def _escape(text: str, table: dict[str, str]) -> str:
