@@ -7,13 +7,18 @@ Lagrange multiplier λ = −la² and b_iθ_i^{l−2} = λ/(al), i.e. −2(l − 
 negative for l ≥ 3 and zero for l = 2 (no strictness). Numerically, the
 critical point θ = (e₁ + e₂)/√2 of the single-node loss is a saddle for l = 3
 (a negative Riemannian Hessian eigenvalue), while for l = 2 it is degenerate.
+The figure draws the single-node loss along the great circle through e₁ and e₂.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import sympy as sp
 
-from theory.claims import Check, Claim
+from theory.claims import Check, Claim, Figure
+from theory.plots import profiles
 from theory.verdict import Evidence, Method, Verdict
 
 
@@ -41,6 +46,14 @@ def _single_node_hessian(l: int) -> tuple[list, sp.Matrix]:
     return sorted(sp.simplify(v) for v in riemannian.eigenvals()), grad - radial * normal
 
 
+def _along_the_circle():
+    """−(Σ_j θ_j^l)² at θ = (cos t, sin t, 0), for l = 2, 3, 4."""
+    t = np.linspace(0, np.pi / 2, 400)
+    curves = {f"l = {l}": -(np.cos(t) ** l + np.sin(t) ** l) ** 2 for l in (2, 3, 4)}
+    return profiles(t, curves, xlabel="t, θ = (cos t, sin t, 0)", ylabel="min over a of the loss (11)",
+                    marks={"θ = (e₁+e₂)/√2": np.pi / 4}, title="single-node loss between two protons")
+
+
 def _saddle(l: int) -> Check:
     eigenvalues, tangential_gradient = _single_node_hessian(l)
     critical = all(sp.simplify(v) == 0 for v in tangential_gradient)
@@ -56,5 +69,9 @@ def _saddle(l: int) -> Check:
 CLAIMS = [Claim("thm3.10", "Theorems 3.10 and 4.5 (polynomial potentials ρ^l)",
                 r"\Phi = (\theta^{\top}w)^l,\ l \ge 3,\ w_j \text{ orthonormal} \;\Rightarrow\; "
                 r"\text{every local minimum of (11) is global}",
-                check=lambda: [_diagonal_entry(), _saddle(3), _saddle(4), _saddle(2)],
+                check=lambda: [replace(_diagonal_entry(), figures=(Figure(
+                    "thm3.10-circle", "Theorems 3.10/4.5: the single-node loss −(Σ_j θ_j^l)² (b_j = 1, a optimised) "
+                    "along the great circle from e₁ to e₂; for l ≥ 3 the midpoint is a maximum along the circle "
+                    "(a saddle), for l = 2 the loss is flat.", _along_the_circle),)),
+                               _saddle(3), _saddle(4), _saddle(2)],
                 hypotheses=("M = S^{d-1}", "orthonormal protons", "single node, optimised a (eq. 11)"))]

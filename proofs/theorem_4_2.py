@@ -5,17 +5,21 @@ where r² > d — the theorem's 2d < r² is sufficient but not sharp; for one
 electron and one proton the Hessian of −Φ has a negative eigenvalue exactly
 where r > 1 (radial direction), sharper still. And the hypothesis on the
 proton scale, kc²e^{−c} ≤ e^{−2d} "for some constant c > 2", cannot hold for a
-constant c as d grows: it forces c ≥ 2d + 2 log c + log k.
+constant c as d grows: it forces c ≥ 2d + 2 log c + log k. The figure shows ΔΦ
+for d = 2 and 5 with the sharp threshold √d and the theorem's √(2d).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
-from theory.claims import Check, Claim
+from theory.claims import Check, Claim, Figure
 from theory.classify import classify
 from theory.compare import identity
 from theory.laplacian import radial_laplacian
+from theory.plots import radial_laplacian_sign
 from theory.potential import given
 from theory.symbols import d, r
 from theory.verdict import Evidence, Method, Verdict
@@ -26,7 +30,11 @@ GAUSSIAN = sp.exp(-r**2 / 2)
 def _checks() -> list[Check]:
     lap = identity(radial_laplacian(GAUSSIAN, d), (r**2 - d) * GAUSSIAN, {r: [sp.Rational(3, 2)], d: [3, 7]},
                    name="ΔΦ = (r² − d)e^{−r²/2}")
-    checks = [lap]
+    figure = Figure("thm4.2-laplacian", "Theorem 4.2: the Laplacian (r² − d)e^{−r²/2} of the Gaussian potential "
+                    "for d = 2 and 5; it is positive (shaded) exactly beyond r = √d, well before the theorem's √(2d).",
+                    lambda: radial_laplacian_sign(GAUSSIAN, (2, 5), marks={"r = √d": sp.sqrt(d),
+                                                                           "r = √(2d)": sp.sqrt(2 * d)}))
+    checks = [replace(lap, figures=(figure,))]
     for dim in (2, 5):
         region = classify(given(GAUSSIAN, "radial"), d=dim)["strictly subharmonic"].region
         sharp = region == sp.Interval.open(sp.sqrt(dim), sp.oo)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .claims import Claim, Result
+from .claims import Claim, Result, Settings
 from .errors import InputError
 
 
@@ -31,7 +31,8 @@ def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False
     return chosen
 
 
-def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False, report=None,
+def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
+          settings: Settings | None = None, report=None,
           progress: Callable[[int, int, Claim, Result | None], None] | None = None) -> list[Result]:
     """Check the paper's claims (all, or those whose key starts with a prefix in ``only``).
 
@@ -45,8 +46,11 @@ def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
         Key prefixes such as ``"table1"`` or ``["theorem_3", "lemma"]``.
     experiments : bool
         Also run the slow Section 5 experiments.
+    settings : Settings
+        ``quick`` (cheaper checks) and ``dps`` (working precision) for the claims that take them.
     report : path, optional
-        Folder for ``report.md``, ``report.tex`` and ``report.json``, rewritten after every claim.
+        Folder for ``report.md``, ``report.tex``, ``report.json`` and ``figures/``, rewritten after
+        every claim (an interrupted run keeps what it finished).
     progress : callable, optional
         Called as ``progress(number, total, claim, None)`` before and
         ``progress(number, total, claim, result)`` after each claim.
@@ -62,15 +66,16 @@ def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
     >>> result
     <Result table1-relu: proven (Table 1, row ReLU; 1 check)>
     """
-    from .report import write
+    from .report import draw, write
 
     chosen, results = claims(only, experiments=experiments), []
     for number, claim in enumerate(chosen, 1):
         if progress:
             progress(number, len(chosen), claim, None)
-        results.append(claim.run())
+        results.append(claim.run(settings or Settings()))
         if progress:
             progress(number, len(chosen), claim, results[-1])
         if report:
-            write(results, report)
+            draw(results[-1], report)
+            write(results, report, figures=False)
     return results

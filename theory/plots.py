@@ -18,9 +18,10 @@ import numpy as np
 import sympy as sp
 
 from .errors import InputError
-from .laplacian import zonal_laplacian
+from .laplacian import radial_laplacian, zonal_laplacian
 from .potential import Potential
-from .symbols import rho
+from .symbols import d as d_symbol
+from .symbols import r, rho
 
 ELECTRON, PROTON = "tab:blue", "tab:red"
 
@@ -83,6 +84,72 @@ def convergence(losses, gradient_norms, *, title: str = "", file: str | Path | N
     axis.set_xlabel("recorded step")
     axis.set_title(title or "convergence")
     axis.legend()
+    figure.tight_layout()
+    return _saved(figure, file)
+
+
+def line_trajectories(paths, protons, *, steps=None, titles=(), ylabel: str = "position θ_i",
+                      file: str | Path | None = None) -> plt.Figure:
+    """Electrons on a line (or angles on S¹): one panel per run, each electron's coordinate against the
+    step (blue), the protons w_j as red dashed lines. ``paths`` holds one (records, k) array per run,
+    recorded at the step numbers ``steps`` (default 0, 1, 2, …)."""
+    protons = np.asarray(protons, dtype=float).ravel()
+    paths = [np.asarray(path, dtype=float) for path in paths]
+    if not paths or any(path.ndim != 2 for path in paths):
+        raise InputError("line_trajectories needs one (records, k) array of positions per run")
+    columns = min(len(paths), 2)
+    rows = -(-len(paths) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), sharey=True, squeeze=False)
+    for axis, path, title in zip(axes.flat, paths, list(titles) + [""] * len(paths)):
+        for w in protons:
+            axis.axhline(w, color=PROTON, ls="--", lw=1)
+        axis.plot(np.arange(len(path)) if steps is None else steps, path, color=ELECTRON, lw=1.3)
+        axis.set_xscale("symlog", linthresh=1)
+        axis.set_title(title, fontsize=9)
+        axis.set_xlabel("step")
+    for axis in axes.flat[len(paths):]:
+        axis.set_visible(False)
+    axes[0, 0].set_ylabel(ylabel)
+    figure.tight_layout()
+    return _saved(figure, file)
+
+
+def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None = None, r_max: float = 4.0,
+                     file: str | Path | None = None) -> plt.Figure:
+    """ΔΦ(r) = h'' + (d − 1)h'/r of a radial h(r) on R^d, one curve per d, shaded where ΔΦ > 0; ``marks``
+    (label → expression in d) are drawn as vertical lines for each d."""
+    grid = np.linspace(1e-3, r_max, 800)
+    figure, axis = plt.subplots(figsize=(6, 3.6))
+    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims):
+        values = np.broadcast_to(sp.lambdify(r, radial_laplacian(h, dim), "numpy")(grid), grid.shape)
+        axis.plot(grid, values, color=colour, label=f"d = {dim}")
+        axis.fill_between(grid, values, 0, where=values > 0, color=colour, alpha=0.15)
+        for (name, where), style in zip((marks or {}).items(), (":", "-.", "--")):
+            axis.axvline(float(sp.sympify(where).subs(d_symbol, dim)), color=colour, ls=style, lw=1)
+    for (name, _), style in zip((marks or {}).items(), (":", "-.", "--")):
+        axis.plot([], [], color="grey", ls=style, label=name)
+    axis.axhline(0, color="grey", lw=0.8)
+    axis.set_xlabel("r = ‖θ − w‖")
+    axis.set_title(f"ΔΦ for Φ = {h} (shaded: ΔΦ > 0)")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return _saved(figure, file)
+
+
+def profiles(x, curves: dict[str, np.ndarray], *, xlabel: str, ylabel: str, title: str = "",
+             marks: dict[str, float] | None = None, file: str | Path | None = None) -> plt.Figure:
+    """Several functions of one variable on common axes (label → values on ``x``), with ``marks``
+    (label → x) as vertical dotted lines."""
+    figure, axis = plt.subplots(figsize=(6, 3.4))
+    for label, values in curves.items():
+        axis.plot(x, values, label=label)
+    for label, where in (marks or {}).items():
+        axis.axvline(where, color="grey", ls=":", lw=1)
+        axis.annotate(label, (where, 1), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=8)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.set_title(title, pad=14)
+    axis.legend(fontsize=8)
     figure.tight_layout()
     return _saved(figure, file)
 

@@ -2,11 +2,18 @@
 
 Each claim is checked symbolically and numerically and gets a verdict
 PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements
-are checked and reported beside it. The report (Markdown, LaTeX, JSON) is
-rewritten after every claim, so an interrupted run keeps what it finished.
+are checked and reported beside it. The report (Markdown, LaTeX for pdflatex,
+JSON, and the claims' figures in figures/) is rewritten after every claim, so an
+interrupted run keeps what it finished.
+
+--quick asks every claim for a cheaper check (fewer starts and steps, half the
+digits); --dps sets the working precision of the claims that compute with
+mpmath. A progress bar runs on stderr when it is a terminal (not with --quiet
+or --json).
 
 Examples:
   theory prove --report report/
+  theory prove --quick
   theory prove --only table1 --json
   theory prove --list
 """
@@ -17,6 +24,10 @@ import argparse
 import json
 import sys
 
+from tqdm import tqdm
+
+from ..claims import Settings
+from ..errors import InputError
 from ..paper import claims, prove
 from ..report import label, summary, to_json
 from ..verdict import Verdict
@@ -31,6 +42,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="check only claims whose key starts with PREFIX (repeatable)")
     parser.add_argument("--experiments", action="store_true",
                         help="also run the slow experiments (Section 5 reproduction)")
+    parser.add_argument("--quick", action="store_true",
+                        help="cheaper checks: fewer starts and steps, half the digits (a smoke run)")
+    parser.add_argument("--dps", type=int, metavar="N",
+                        help="working precision in digits for claims that use mpmath (default: each claim's own)")
     parser.add_argument("--list", action="store_true", help="list the claims and exit")
 
 
@@ -39,21 +54,25 @@ def run(args: argparse.Namespace) -> int:
         for claim in claims(args.only, experiments=args.experiments):
             print(f"{claim.key:32} {claim.source}")
         return 0
-    show = sys.stderr.isatty() and not (args.quiet or args.json)
-    results = prove(args.only, experiments=args.experiments, report=args.report,
-                    progress=_progress if show else None)
+    if args.dps is not None and not 15 <= args.dps <= 1000:
+        raise InputError(f"--dps {args.dps}: choose a working precision between 15 and 1000 digits")
+    settings = Settings(quick=args.quick, dps=args.dps)
+    chosen = claims(args.only, experiments=args.experiments)
+    silent = args.quiet or args.json or not sys.stderr.isatty()
+    with tqdm(total=len(chosen), unit="claim", file=sys.stderr, disable=silent, leave=False) as bar:
+        def progress(_number, _total, claim, result):
+            if result is None:
+                bar.set_postfix_str(claim.key)
+            else:
+                bar.update(1)
+
+        results = prove(args.only, experiments=args.experiments, settings=settings, report=args.report,
+                        progress=progress)
     if args.json:
         print(json.dumps(to_json(results), indent=2))
     else:
         _print(results, args)
     return Verdict.all(r.verdict for r in results if not r.claim.conjecture).exit_code
-
-
-def _progress(number: int, total: int, claim, result) -> None:
-    if result is None:
-        print(f"[{number}/{total}] {claim.source} ...", end=" ", file=sys.stderr, flush=True)
-    else:
-        print(f"{result.verdict.value} ({result.seconds:.1f} s)", file=sys.stderr)
 
 
 def _print(results, args) -> None:
