@@ -331,12 +331,12 @@ def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: str, angle: bo
     """
     if form == "product":
         return _Pairs({"s": X[:, None, :] - Y[None, :, :]})
-    n2 = arith.sqrt(np.einsum("ij,ij->i", Y, Y))
+    squares = np.einsum("ij,ij->i", Y, Y)
+    if form == "radial":
+        return _Pairs({"q": _squared_distances(X, Y, squares)})
+    n2 = arith.sqrt(squares)
     n1 = n2[:len(X)]
     values = {"n1": n1[:, None], "n2": n2[None, :]}
-    if form == "radial":
-        values["q"] = _squared_distances(X, Y, n1, n2)
-        return _Pairs(values, n1, n2)
     yh = Y / np.where(n2 == 0, 1, n2)[:, None]
     xh = yh[:len(X)]
     values["rho"], values["c"], near = _cosines(xh, yh, arith)
@@ -379,9 +379,9 @@ def _angles(rho_, c, near, arith: Arithmetic):
     return phi
 
 
-def _squared_distances(X, Y, n1, n2):
-    """q = ‖θ − w‖², from the differences themselves where it is small."""
-    scale = (n1 * n1)[:, None] + (n2 * n2)[None, :]
+def _squared_distances(X, Y, squares):
+    """q = ‖θ − w‖² = ‖θ‖² + ‖w‖² − 2θᵀw, from the differences themselves where it is small."""
+    scale = squares[:len(X), None] + squares[None, :]
     q = scale - 2 * (X @ Y.T)
     _diagonal(q)[:] = np.inf  # the self pairs need no refinement
     close = q < scale / 4
@@ -514,34 +514,25 @@ class Loss:
     def _ambient_gradient(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
         Y = np.concatenate([X, W])
-        weights = 2 * a[:, None] * np.concatenate([a, b])[None, :]
+        weights = np.multiply.outer(a + a, np.concatenate([a, b]))
         _diagonal(weights)[:] = 0
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
-        if self.kernel.form == "product":
-            return self._product_gradient(pairs.values["s"], weights, arith)
-        grad = self._pair_gradient(pairs, X, Y, weights, arith)
-        if self.kernel.self_terms is not None:
-            grad += self._self_gradient(pairs, X, a, arith)
-        return grad
-
-    def _pair_gradient(self, pairs: _Pairs, X, Y, weights, arith: Arithmetic) -> np.ndarray:
-        """Σ_j C_ij (α_ij x_i + β_ij y_j) with ∇₁Φ(x, y) = α x + β y (:func:`_coefficients`)."""
         v = pairs.values
+        if self.kernel.form == "product":
+            return self._product_gradient(v["s"], weights, arith)
         if self.kernel.form == "radial":  # β = −α
             A = weights * arith.function(self.kernel.coefficients[0], (Q,))(v["q"])
             return X * A.sum(axis=1)[:, None] - A @ Y
-        values = [v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0)]
-        alpha, beta = arith.functions(self.kernel.coefficients, self.kernel.coefficient_arguments)(*values)
-        return X * (weights * alpha).sum(axis=1)[:, None] + (weights * beta) @ Y
+        alpha, beta = arith.functions(self.kernel.coefficients, self.kernel.coefficient_arguments)(
+            v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))
+        along_x = (weights * alpha).sum(axis=1)
+        if self.kernel.self_terms is not None:  # ∇G(‖θ‖) = G′(n)/n θ
+            along_x = along_x + a * a * arith.function(self.kernel.self_slope, (N1,))(pairs.n1)
+        return X * along_x[:, None] + (weights * beta) @ Y
 
     def _arguments(self, pairs: _Pairs) -> list:
         """The compiled functions' arguments: the invariants, then c and φ (0 where unused)."""
         return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get(n, 0) for n in ("c", "phi")]
-
-    def _self_gradient(self, pairs: _Pairs, X, a, arith: Arithmetic) -> np.ndarray:
-        """a_i² ∇G(‖θ_i‖) = a_i² G′(n)/n θ_i for a ridge potential."""
-        slope = arith.function(self.kernel.self_slope, (N1,))(pairs.n1)
-        return (a * a * slope)[:, None] * X
 
     def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j), with ∂Φ/∂x_k = h′(s_k) ∏_{l≠k} h(s_l), s = x − y."""
