@@ -401,7 +401,7 @@ class Loss:
     ----------
     phi : Potential
         A ridge potential (on R^d; pass ``manifold="sphere"`` or a zonal potential
-        for S^{d−1}), a zonal one, or a radial one.
+        for S^{d−1}), a zonal one, a radial one, or a product ∏_k h(θ_k − w_k) on R^d.
     protons : array (m, d)
         One proton a row.
     proton_charges : array (m,), optional
@@ -705,23 +705,27 @@ def _invariant_derivatives(name: str, x, y, pairs: _Pairs, i: int, j: int, I):
     return (yh - rho_ * xh) / n1, (xh - rho_ * yh) / n2, hxx, hxy
 
 
-def _leave_one_out(h: np.ndarray) -> np.ndarray:
-    """∏_{l≠k} h_l along the last axis, from products before and after k (no division)."""
+def _exclusive_products(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(∏_{l<k} h_l, ∏_{l>k} h_l) along the last axis."""
     ones = np.ones_like(h[..., :1])
     before = np.multiply.accumulate(np.concatenate([ones, h[..., :-1]], axis=-1), axis=-1)
     after = np.multiply.accumulate(np.concatenate([ones, h[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before, after
+
+
+def _leave_one_out(h: np.ndarray) -> np.ndarray:
+    """∏_{l≠k} h_l along the last axis, without division (h may vanish)."""
+    before, after = _exclusive_products(h)
     return before * after
 
 
 def _leave_two_out(h: np.ndarray, arith: Arithmetic) -> np.ndarray:
     """(n, d) → (n, d, d): ∏_{m∉{k,l}} h_m for k ≠ l (0 on the diagonal), without division."""
     n, d = h.shape
-    ones = np.ones_like(h[:, :1])
-    before = np.multiply.accumulate(np.concatenate([ones, h[:, :-1]], axis=1), axis=1)
-    after = np.multiply.accumulate(np.concatenate([ones, h[:, :0:-1]], axis=1), axis=1)[:, ::-1]
+    before, after = _exclusive_products(h)
     out = arith.array(np.zeros((n, d, d)))
-    for k in range(d - 1):  # l > k: before k, strictly between k and l, after l
-        between = np.multiply.accumulate(np.concatenate([ones, h[:, k + 1:-1]], axis=1), axis=1)
+    for k in range(d - 1):  # l > k: the product before k, strictly between k and l, after l
+        between, _ = _exclusive_products(h[:, k + 1:])
         out[:, k, k + 1:] = before[:, k, None] * between * after[:, k + 1:]
     return out + out.transpose(0, 2, 1)
 
