@@ -345,9 +345,9 @@ def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: str, angle: bo
     return _Pairs(values, n1, n2, xh, yh)
 
 
-def _diagonal(M: np.ndarray) -> np.ndarray:
-    """The entries (i, i) of a (k, m) array, m ≥ k, as a writable view."""
-    return M.reshape(-1)[::M.shape[1] + 1]
+def _set_diagonal(M: np.ndarray, values) -> None:
+    """Set the entries (i, i) of a (k, m) array, m ≥ k (the self pairs)."""
+    M.flat[::M.shape[1] + 1] = values
 
 
 def _cosines(xh, yh, arith: Arithmetic):
@@ -356,7 +356,7 @@ def _cosines(xh, yh, arith: Arithmetic):
     if arith.ctx is None:
         np.minimum(rho_, 1.0, out=rho_)
         np.maximum(rho_, -1.0, out=rho_)
-    _diagonal(rho_)[:] = 0
+    _set_diagonal(rho_, 0)
     c = 1 - rho_ * rho_
     near = c < 1 - _NEAR**2
     near = np.nonzero(near) if near.any() else None
@@ -383,12 +383,12 @@ def _squared_distances(X, Y, squares):
     """q = ‖θ − w‖² = ‖θ‖² + ‖w‖² − 2θᵀw, from the differences themselves where it is small."""
     scale = squares[:len(X), None] + squares[None, :]
     q = scale - 2 * (X @ Y.T)
-    _diagonal(q)[:] = np.inf  # the self pairs need no refinement
+    _set_diagonal(q, np.inf)  # the self pairs need no refinement
     close = q < scale / 4
     if close.any():
         close = np.nonzero(close)
         q[close] = ((X[close[0]] - Y[close[1]]) ** 2).sum(axis=1)
-    _diagonal(q)[:] = 1
+    _set_diagonal(q, 1)
     return q
 
 
@@ -474,7 +474,7 @@ class Loss:
             M = np.prod(np.broadcast_to(F(pairs.values["s"]), pairs.values["s"].shape), axis=2)
         else:
             M = np.array(np.broadcast_to(F(*self._arguments(pairs)), (len(X), len(Y))))
-        _diagonal(M)[:] = self._self_values(pairs.n1, len(X), arith)
+        _set_diagonal(M, self._self_values(pairs.n1, len(X), arith))
         return M
 
     def _self_values(self, norms: np.ndarray | None, k: int, arith: Arithmetic) -> np.ndarray:
@@ -515,7 +515,7 @@ class Loss:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
         Y = np.concatenate([X, W])
         weights = np.multiply.outer(a + a, np.concatenate([a, b]))
-        _diagonal(weights)[:] = 0
+        _set_diagonal(weights, 0)
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
         v = pairs.values
         if self.kernel.form == "product":
@@ -639,7 +639,7 @@ class Loss:
         h′(s_k)h′(s_l)∏_{m≠k,l}h(s_m) off it."""
         k, d = X.shape
         Y, charges = np.concatenate([X, W]), np.concatenate([a, b])
-        S = X[:, None, :] - Y[None, :, :]
+        S = _pairs(X, Y, arith, "product").values["s"]
         self._check_kinks(S, arith)
         derivatives = tuple(self.kernel.derivatives[key] for key in ((), (0,), (0, 0)))
         h, dh, ddh = (np.broadcast_to(v, S.shape) for v in arith.functions(derivatives, (s,))(S))
