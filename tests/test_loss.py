@@ -6,6 +6,7 @@ import pytest
 
 from theory.errors import InputError
 from theory.loss import Arithmetic, Loss, kernel, single_node_loss
+from theory.numeric import context
 from theory.potential import given, potential
 
 RELU = potential("relu")
@@ -152,3 +153,112 @@ def test_euclidean_relu_gradient_is_accurate_next_to_a_proton():
     exact = loss.gradient(X, dps=30).astype(float)
     assert np.abs(loss.gradient(X) - exact).max() < 1e-14
     assert np.abs(exact).max() < 1e-8
+
+
+# ---------------------------------------------------------------- float64 path against mpmath
+
+FORMS = {
+    "ridge relu": (RELU, "euclidean"),
+    "zonal relu": (RELU, "sphere"), "zonal asin": (given("rho*asin(rho) + sqrt(1 - rho^2)", "zonal"), "sphere"),
+    "radial laplace": (given("exp(-r)", "radial"), "euclidean"),
+    "radial cauchy": (given("1/(1+r^2)", "radial"), "euclidean"),
+    "product bump": (potential("gaussian_bump"), "euclidean"),
+    "product laplace": (potential("bessel_k0"), "euclidean"),
+}
+
+
+def _configuration(seed: int, manifold: str, k: int = 4, m: int = 3, d: int = 3):
+    """Random electrons and protons, one electron 1e-3 from a proton (the near-coincidence branch;
+    closer, a cusp's gradient (θ − w)/‖θ − w‖ is ill-conditioned in any float64 formula)."""
+    rng = np.random.default_rng(seed)
+    X, W = rng.normal(size=(k, d)), rng.normal(size=(m, d))
+    X[0] = W[1] + 1e-3 * rng.normal(size=d)
+    if manifold == "sphere":
+        X, W = X / np.linalg.norm(X, axis=1)[:, None], W / np.linalg.norm(W, axis=1)[:, None]
+    return X, W, rng.normal(size=k), rng.normal(size=m)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_float64_value_and_gradient_agree_with_mpmath(form):
+    phi, manifold = FORMS[form]
+    for seed in range(3):
+        X, W, a, b = _configuration(seed, manifold)
+        loss = Loss(phi, W, proton_charges=b, manifold=manifold)
+        exact = loss.gradient(X, a, dps=30).astype(float)
+        assert np.abs(loss.gradient(X, a) - exact).max() <= 1e-12 * max(1.0, np.abs(exact).max())
+        value = float(loss.value(X, a, dps=30))
+        assert abs(loss.value(X, a) - value) <= 1e-12 * max(1.0, abs(value))
+
+
+# ---------------------------------------------------------------- product potentials
+
+BUMP, LAPLACE = potential("gaussian_bump"), potential("bessel_k0")
+
+
+@pytest.mark.parametrize("phi", [BUMP, LAPLACE], ids=["bump", "laplace"])
+def test_product_loss_is_the_charge_energy_of_the_potential(phi):
+    """L = Σ a_i a_j Φ + 2 Σ a_i b_j Φ + Σ b_i b_j Φ with Φ from Potential.evaluate (30 digits)."""
+    rng = np.random.default_rng(11)
+    X, W, a, b = rng.normal(size=(3, 2)), rng.normal(size=(2, 2)), rng.normal(size=3), rng.normal(size=2)
+    points, charges = np.concatenate([X, W]), np.concatenate([a, b])
+    ctx = context(35)
+    direct = ctx.fsum(ctx.mpf(charges[i]) * ctx.mpf(charges[j]) * ctx.mpf(phi.evaluate(points[i], points[j], dps=30))
+                      for i in range(5) for j in range(5))
+    loss = Loss(phi, W, proton_charges=b)
+    assert abs(loss.value(X, a, dps=30) - direct) < mpmath.mpf(10) ** -25
+    assert loss.value(X, a) == pytest.approx(float(direct), rel=1e-13)
+
+
+@pytest.mark.parametrize("phi", [BUMP, LAPLACE], ids=["bump", "laplace"])
+def test_product_gradient_and_hessian_match_high_precision_finite_differences(phi):
+    rng = np.random.default_rng(12)
+    loss = Loss(phi, rng.normal(size=(2, 3)), proton_charges=rng.normal(size=2))
+    X = rng.normal(size=(2, 3))
+    a = [0.7, -1.3]
+    h = mpmath.mpf(10) ** -15
+    arith = Arithmetic(40)
+    Xm = arith.array(X)
+    exact = loss.gradient(X, a, dps=40)
+    H = loss.hessian(X, a, dps=40)
+    for n, idx in enumerate(np.ndindex(X.shape)):
+        plus, minus = Xm.copy(), Xm.copy()
+        plus[idx] += h
+        minus[idx] -= h
+        fd = (loss.value(plus, a, dps=40) - loss.value(minus, a, dps=40)) / (2 * h)
+        assert abs(fd - exact[idx]) < mpmath.mpf(10) ** -20
+        column = (loss.gradient(plus, a, dps=40) - loss.gradient(minus, a, dps=40)).ravel() / (2 * h)
+        assert max(abs(u - v) for u, v in zip(column, H[:, n])) < mpmath.mpf(10) ** -20
+    assert np.allclose(loss.hessian(X, a), H.astype(float), rtol=1e-12, atol=1e-13)
+
+
+def test_laplace_product_in_one_dimension_is_the_radial_laplace_potential():
+    """e^{−|θ−w|} on R¹ two ways: as a product of one factor and as a radial potential."""
+    rng = np.random.default_rng(13)
+    X, W, a = rng.normal(size=(3, 1)), rng.normal(size=(2, 1)), rng.normal(size=3)
+    product, radial = Loss(LAPLACE, W), Loss(given("exp(-r)", "radial"), W)
+    assert product.value(X, a) == pytest.approx(radial.value(X, a), rel=1e-14)
+    assert np.allclose(product.gradient(X, a), radial.gradient(X, a), rtol=1e-13, atol=1e-15)
+    assert np.allclose(product.hessian(X, a), radial.hessian(X, a), rtol=1e-12, atol=1e-14)
+
+
+def test_product_kinks_and_cusp():
+    assert kernel(LAPLACE).kinks == (0,) and float(kernel(LAPLACE).cusp) == 1.0
+    assert kernel(BUMP).kinks == () and float(kernel(BUMP).cusp) == 0.0
+    loss = Loss(LAPLACE, [[1.0, 2.0]])
+    with pytest.raises(InputError, match="kink of h"):
+        loss.gradient([[0.5, 2.0]])  # θ₂ = w₂: e^{−|s₂|} has no derivative
+    with pytest.raises(InputError, match="kink of h"):
+        loss.hessian([[0.5, 0.0], [0.5, 1.0]])  # two electrons share a coordinate
+    assert np.all(np.isfinite(loss.gradient([[0.5, 1.5], [0.0, 0.0]])))  # self pairs are not kinks
+    with pytest.raises(InputError, match="sphere"):
+        Loss(BUMP, [[1.0, 0.0]], manifold="sphere")
+
+
+def test_gaussian_bump_flow_on_the_plane_reaches_the_protons():
+    from theory.flow import gradient_flow
+
+    W = np.array([[1.0, 0.0], [-0.5, 0.8]])
+    run = gradient_flow(Loss(BUMP, W), [[0.4, -0.3], [-0.9, 0.3]], gtol=1e-10, seconds=30)
+    assert run.converged
+    assert np.abs(run.positions - W).max() < 1e-8
+    assert run.losses[-1] < 1e-15 < run.losses[0]

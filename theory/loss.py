@@ -18,18 +18,22 @@ to a constant; single-node loss (eq. 11) is the case of one electron.
 
 Derivatives are exact: Φ is written as F(u) in *invariants* u of the pair,
 
-======  ============================  ===========================
-form    invariants                    manifold
-======  ============================  ===========================
-ridge   n₁ = ‖θ‖, n₂ = ‖w‖, ρ = θ̂ᵀŵ   R^d
-zonal   ρ = θ̂ᵀŵ                       S^{d−1}
-radial  q = ‖θ − w‖²                  R^d
-======  ============================  ===========================
+=======  ==============================  ===========================
+form     invariants                      manifold
+=======  ==============================  ===========================
+ridge    n₁ = ‖θ‖, n₂ = ‖w‖, ρ = θ̂ᵀŵ     R^d
+zonal    ρ = θ̂ᵀŵ                         S^{d−1}
+radial   q = ‖θ − w‖²                    R^d
+product  s = θ_k − w_k (Φ = ∏_k h(s))    R^d
+=======  ==============================  ===========================
 
 and the partial derivatives of F are taken symbolically once, simplified, and
-rewritten in c = 1 − ρ² (acos ρ = atan2(√c, ρ)), with c computed from
-‖θ̂ ∓ ŵ‖² so that nothing cancels catastrophically when an electron sits on a
-proton. They are compiled to numpy (float64) and to mpmath on a local context.
+rewritten in c = 1 − ρ² and the angle φ = acos ρ (asin ρ = π/2 − φ), with c
+and φ computed from ‖θ̂ ∓ ŵ‖² where |ρ| is near 1, so that nothing cancels
+catastrophically when an electron sits on a proton. They are combined into the coefficients of ∇_θΦ = α θ + β w, compiled
+once with common subexpressions shared, to numpy (float64) and to mpmath on a
+local context. A product potential is differentiated through h′ and h″ of its
+one-dimensional factor (away from the kinks of h, where Φ has no derivative).
 The self-interaction Φ(θ, θ) is differentiated as the function G(‖θ‖) it is
 (e.g. ‖θ‖²/2 for ReLU), never through the off-diagonal formula.
 
@@ -55,16 +59,19 @@ import sympy as sp
 from .errors import DerivationError, InputError, Timeout
 from .numeric import context, mpmath_function, numpy_function
 from .potential import Potential
-from .symbols import dot, na, nb, r, rho
+from .symbols import dot, na, nb, r, rho, s
 from .timebound import bounded
 
 N1, N2 = sp.Symbol("n1", positive=True), sp.Symbol("n2", positive=True)
 Q = sp.Symbol("q", nonnegative=True)
 C = sp.Symbol("c", nonnegative=True)
-INVARIANTS = {"ridge": ("n1", "n2", "rho"), "zonal": ("rho",), "radial": ("q",)}
-_SYMBOL = {"n1": N1, "n2": N2, "rho": rho, "q": Q}
+PHI = sp.Symbol("phi", nonnegative=True)
+INVARIANTS = {"ridge": ("n1", "n2", "rho"), "zonal": ("rho",), "radial": ("q",), "product": ("s",)}
+_SYMBOL = {"n1": N1, "n2": N2, "rho": rho, "q": Q, "s": s}
 #: |ρ| above which c = 1 − ρ² is recomputed from differences of unit vectors.
 _NEAR = 0.99
+#: Where h of a product potential has no derivative: arguments of these functions vanish.
+_NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta)
 
 
 # ---------------------------------------------------------------------- symbolic kernel
@@ -75,15 +82,19 @@ class Kernel:
 
     ``derivatives[(a, b)]`` is ∂²F/∂u_a∂u_b (indices sorted), ``derivatives[(a,)]``
     the first and ``derivatives[()]`` F itself, each a function of the
-    invariants and of c = 1 − ρ². ``self_terms`` is (G, G′, G″) in n₁ for a
-    ridge potential (G(n) = Φ(θ, θ) with ‖θ‖ = n) and ``None`` when Φ(θ, θ)
-    is constant.
+    invariants, of c = 1 − ρ² and of φ = acos ρ (for a product potential: h, h′, h″ in s).
+    ``self_terms`` is (G, G′, G″) in n₁ for a ridge potential (G(n) = Φ(θ, θ)
+    with ‖θ‖ = n) and ``None`` when Φ(θ, θ) is constant. ``coefficients`` is
+    (α, β) with ∇_θΦ(θ, w) = α θ + β w, in (n₁, n₂, ρ, c, φ) or (q,); ``kinks``
+    the points s where h of a product potential has no derivative.
     """
 
     form: str
     derivatives: dict
     self_terms: tuple | None
     cusp: sp.Expr = sp.S.Zero
+    coefficients: tuple = ()
+    kinks: tuple = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -91,7 +102,22 @@ class Kernel:
 
     @property
     def arguments(self) -> tuple[sp.Symbol, ...]:
-        return tuple(_SYMBOL[n] for n in self.names) + (C,)
+        if self.form == "product":
+            return (s,)
+        return tuple(_SYMBOL[n] for n in self.names) + (C, PHI)
+
+    @property
+    def coefficient_arguments(self) -> tuple[sp.Symbol, ...]:
+        return (Q,) if self.form == "radial" else (N1, N2, rho, C, PHI)
+
+    @functools.cached_property
+    def uses_angle(self) -> bool:
+        return any(e.has(PHI) for e in (*self.derivatives.values(), *self.coefficients))
+
+    @functools.cached_property
+    def self_slope(self) -> sp.Expr:
+        """G′(n)/n, so that ∇G(‖θ‖) = G′(‖θ‖)/‖θ‖ · θ."""
+        return sp.cancel(self.self_terms[1] / N1)
 
 
 def kernel(phi: Potential) -> Kernel:
@@ -101,9 +127,11 @@ def kernel(phi: Potential) -> Kernel:
     >>> k = kernel(given("exp(-r^2/2)", "radial"))
     >>> k.derivatives[(0,)]
     -exp(-q/2)/2
+    >>> kernel(given("exp(-Abs(s))", "product")).kinks
+    (0,)
     """
     if phi.form not in INVARIANTS:
-        raise InputError(f"the dynamics supports ridge, zonal and radial potentials, not {phi.form}")
+        raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi.form}")
     if phi.expr is None:
         raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
     return _kernel(phi.expr, phi.form)
@@ -111,6 +139,8 @@ def kernel(phi: Potential) -> Kernel:
 
 @functools.lru_cache(maxsize=64)
 def _kernel(expr: sp.Expr, form: str) -> Kernel:
+    if form == "product":
+        return _product_kernel(expr)
     F = {"ridge": lambda e: e.subs({na: N1, nb: N2}).subs(dot, rho * N1 * N2),
          "zonal": lambda e: e, "radial": lambda e: e.subs(r, sp.sqrt(Q))}[form](expr)
     symbols = [_SYMBOL[n] for n in INVARIANTS[form]]
@@ -122,7 +152,64 @@ def _kernel(expr: sp.Expr, form: str) -> Kernel:
     if form == "ridge":
         G = derivatives[()].subs({N2: N1}).subs({rho: 1, C: 0})
         self_terms = (G, sp.diff(G, N1), sp.diff(G, N1, 2))
-    return Kernel(form, derivatives, self_terms, _cusp(form, derivatives))
+    cusp, coefficients = _cusp(form, derivatives), _coefficients(form, derivatives)
+    return Kernel(form, {key: _angle(e) for key, e in derivatives.items()}, self_terms, cusp,
+                  tuple(_angle(e) for e in coefficients))
+
+
+def _angle(expr: sp.Expr) -> sp.Expr:
+    """acos ρ and asin ρ in terms of the angle φ, computed once per pair (:func:`_angles`)."""
+    return expr.xreplace({sp.atan2(sp.sqrt(C), rho): PHI, sp.atan2(rho, sp.sqrt(C)): sp.pi / 2 - PHI})
+
+
+def _coefficients(form: str, derivatives: dict) -> tuple[sp.Expr, sp.Expr]:
+    """(α, β) with ∇_θΦ = α θ + β w by the chain rule: ∇q = 2(θ − w), ∇n₁ = θ/n₁,
+    ∇ρ = w/(n₁n₂) − ρθ/n₁² (ρ = θᵀw/(n₁n₂))."""
+    if form == "radial":
+        first = derivatives[(0,)]
+        return 2 * first, -2 * first
+    names = INVARIANTS[form]
+    by_rho = derivatives[(names.index("rho"),)]
+    alpha = -by_rho * rho / N1**2
+    if "n1" in names:
+        alpha = alpha + derivatives[(names.index("n1"),)] / N1
+    return _shortest(alpha), _shortest(by_rho / (N1 * N2))
+
+
+def _shortest(expr: sp.Expr) -> sp.Expr:
+    """The shortest of a few equivalent forms (the ReLU α collapses to n₂√c/(2πn₁))."""
+    candidates = [expr, sp.factor_terms(sp.expand(expr)), _stable(_simplified(expr))]
+    return min(candidates, key=lambda e: (e.has(sp.Piecewise), sp.count_ops(e)))
+
+
+def _product_kernel(h: sp.Expr) -> Kernel:
+    """h, h′, h″ of a product potential ∏_k h(s_k); Dirac terms of h″ dropped (they live on the kinks)."""
+    if h.has(sp.Piecewise, sp.Max, sp.Min):
+        raise DerivationError(f"h(s) = {h}: write kinks with Abs, sign or Heaviside for the dynamics")
+    first, second = sp.diff(h, s), sp.diff(h, s, 2)
+    kinks = _kinks(h, first)
+    off_kinks = second.replace(sp.DiracDelta, lambda *args: sp.S.Zero).replace(
+        lambda e: e.is_Pow and isinstance(e.base, sp.sign) and e.exp.is_even, lambda e: sp.S.One)
+    derivatives = {(): h, (0,): _shortest(first), (0, 0): _shortest(off_kinks)}
+    cusp = sp.S.Zero
+    if 0 in kinks:  # lim ‖∇Φ‖ as θ → w in d = 1, as for radial and zonal cusps
+        try:
+            cusp = sp.Abs(bounded(sp.limit, first, s, 0, "+", seconds=5, what="cusp limit"))
+        except (Timeout, NotImplementedError, ValueError):
+            cusp = sp.S.One  # a kink at coincidence, of unknown slope
+    return Kernel("product", derivatives, None, cusp, (), kinks)
+
+
+def _kinks(*exprs: sp.Expr) -> tuple:
+    """The real s where an Abs, sign, Heaviside or DiracDelta argument in ``exprs`` vanishes."""
+    points = set()
+    for function in _NONSMOOTH:
+        for atom in set().union(*(e.atoms(function) for e in exprs)):
+            zeros = bounded(sp.solveset, atom.args[0], s, sp.S.Reals, seconds=5, what="kinks of h")
+            if not isinstance(zeros, sp.FiniteSet):
+                raise DerivationError(f"the kinks of h where {atom.args[0]} = 0 are not finitely many")
+            points |= set(zeros)
+    return tuple(sorted(points))
 
 
 def _cusp(form: str, derivatives: dict) -> sp.Expr:
@@ -205,7 +292,7 @@ class Arithmetic:
 
     def finite(self, values: np.ndarray) -> bool:
         if self.ctx is None:
-            return bool(np.all(np.isfinite(values)))
+            return bool(np.isfinite(values).all())
         return all(self.ctx.isfinite(v) for v in np.ravel(values))
 
 
@@ -226,58 +313,82 @@ def _mpmath(expr: sp.Expr, args: tuple, dps: int) -> Callable:
 
 @dataclass
 class _Pairs:
-    """Invariants of every pair (x_i, y_j), as (k, m) arrays, and unit vectors."""
+    """Invariants of every pair (x_i, y_j), as (k, m) arrays ((k, m, d) for s), and unit vectors."""
 
     values: dict
-    n1: np.ndarray
-    n2: np.ndarray
-    xh: np.ndarray
-    yh: np.ndarray
+    n1: np.ndarray | None = None
+    n2: np.ndarray | None = None
+    xh: np.ndarray | None = None
+    yh: np.ndarray | None = None
 
 
-def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, same: bool, form: str) -> _Pairs:
-    """The invariants the form needs; n₁ as (k, 1), n₂ as (1, m), the rest (k, m).
+def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: str, angle: bool = False) -> _Pairs:
+    """The invariants of the pairs (x_i, y_j) for Y whose first rows are X; n₁ as (k, 1),
+    n₂ as (1, m), the rest (k, m); the angle φ if ``angle``.
 
-    On the diagonal of a same-set block (handled by the self terms) harmless values
+    On the diagonal, the self pairs (handled by the self terms), harmless values
     are stored so that no singular formula is evaluated there.
     """
-    n1, n2 = arith.sqrt((X * X).sum(axis=1)), arith.sqrt((Y * Y).sum(axis=1))
-    xh, yh = X / np.where(n1 == 0, 1, n1)[:, None], Y / np.where(n2 == 0, 1, n2)[:, None]
-    values = {"n1": n1[:, None], "n2": n2[None, :]}
-    diagonal = (np.arange(len(X)),) * 2 if same else None
+    if form == "product":
+        return _Pairs({"s": X[:, None, :] - Y[None, :, :]})
+    squares = np.einsum("ij,ij->i", Y, Y)
     if form == "radial":
-        values["q"] = _squared_distances(X, Y, n1, n2, diagonal)
-    else:
-        values["rho"], values["c"] = _cosines(xh, yh, arith, diagonal)
+        return _Pairs({"q": _squared_distances(X, Y, squares)})
+    n2 = arith.sqrt(squares)
+    n1 = n2[:len(X)]
+    values = {"n1": n1[:, None], "n2": n2[None, :]}
+    yh = Y / np.where(n2 == 0, 1, n2)[:, None]
+    xh = yh[:len(X)]
+    values["rho"], values["c"], near = _cosines(xh, yh, arith)
+    if angle:
+        values["phi"] = _angles(values["rho"], values["c"], near, arith)
     return _Pairs(values, n1, n2, xh, yh)
 
 
-def _cosines(xh, yh, arith: Arithmetic, diagonal):
+def _set_diagonal(M: np.ndarray, values) -> None:
+    """Set the entries (i, i) of a (k, m) array, m ≥ k (the self pairs)."""
+    M.flat[::M.shape[1] + 1] = values
+
+
+def _cosines(xh, yh, arith: Arithmetic):
     """ρ = θ̂ᵀŵ and c = 1 − ρ², the latter from ‖θ̂ ∓ ŵ‖²/2 where |ρ| is near 1."""
     rho_ = xh @ yh.T
     if arith.ctx is None:
-        rho_ = np.clip(rho_, -1.0, 1.0)
-    if diagonal is not None:
-        rho_[diagonal] = 0
+        np.minimum(rho_, 1.0, out=rho_)
+        np.maximum(rho_, -1.0, out=rho_)
+    _set_diagonal(rho_, 0)
     c = 1 - rho_ * rho_
-    near = np.nonzero(np.abs(rho_) > _NEAR)
-    if len(near[0]):
+    near = c < 1 - _NEAR**2
+    near = np.nonzero(near) if near.any() else None
+    if near is not None:
         minus = ((xh[near[0]] - yh[near[1]]) ** 2).sum(axis=1) / 2
         plus = ((xh[near[0]] + yh[near[1]]) ** 2).sum(axis=1) / 2
         c[near] = minus * plus
         rho_[near] = np.where(rho_[near] > 0, 1 - minus, plus - 1)
-    return rho_, c
+    return rho_, c, near
 
 
-def _squared_distances(X, Y, n1, n2, diagonal):
-    """q = ‖θ − w‖², from the differences themselves where it is small."""
-    scale = (n1 * n1)[:, None] + (n2 * n2)[None, :]
+def _angles(rho_, c, near, arith: Arithmetic):
+    """φ = acos ρ ∈ [0, π]: arccos where |ρ| ≤ 0.99 (well conditioned), atan2(√c, ρ) where
+    |ρ| is near 1 (and everywhere in mpmath)."""
+    if arith.ctx is not None:
+        return np.asarray(np.frompyfunc(arith.ctx.atan2, 2, 1)(arith.sqrt(c), rho_), dtype=object)
+    phi = np.arccos(rho_)
+    if near is not None:
+        phi[near] = np.arctan2(np.sqrt(c[near]), rho_[near])
+    return phi
+
+
+def _squared_distances(X, Y, squares):
+    """q = ‖θ − w‖² = ‖θ‖² + ‖w‖² − 2θᵀw, from the differences themselves where it is small."""
+    scale = squares[:len(X), None] + squares[None, :]
     q = scale - 2 * (X @ Y.T)
-    close = np.nonzero(q < scale / 4)
-    if len(close[0]):
+    _set_diagonal(q, np.inf)  # the self pairs need no refinement
+    close = q < scale / 4
+    if close.any():
+        close = np.nonzero(close)
         q[close] = ((X[close[0]] - Y[close[1]]) ** 2).sum(axis=1)
-    if diagonal is not None:  # last, so the refinement above cannot put the singular q = 0 back
-        q[diagonal] = 1
+    _set_diagonal(q, 1)
     return q
 
 
@@ -290,7 +401,7 @@ class Loss:
     ----------
     phi : Potential
         A ridge potential (on R^d; pass ``manifold="sphere"`` or a zonal potential
-        for S^{d−1}), a zonal one, or a radial one.
+        for S^{d−1}), a zonal one, a radial one, or a product ∏_k h(θ_k − w_k) on R^d.
     protons : array (m, d)
         One proton a row.
     proton_charges : array (m,), optional
@@ -313,6 +424,7 @@ class Loss:
         self.protons = positions(protons, "protons", sphere=manifold == "sphere")
         m = len(self.protons)
         self.proton_charges = np.ones(m) if proton_charges is None else charges_of(proton_charges, m)
+        self._constants = {}
 
     def with_fixed(self, electrons, charges) -> Loss:
         """The loss of the other electrons when ``electrons`` (charges ``charges``) are held
@@ -323,6 +435,7 @@ class Loss:
         fixed.potential, fixed.manifold, fixed.kernel = self.potential, self.manifold, self.kernel
         fixed.protons = np.concatenate([self.protons, extra])
         fixed.proton_charges = np.concatenate([self.proton_charges, np.asarray(charges, dtype=float)])
+        fixed._constants = {}
         return fixed
 
     @property
@@ -335,33 +448,49 @@ class Loss:
 
     # -------------------------------------------------------------- value
     def value(self, thetas, charges=None, *, dps: int | None = None):
-        """L(a, θ), float64 or an mpf at ``dps`` digits."""
+        """L(a, θ), float64 or an mpf at ``dps`` digits.
+
+        .. math::  L = a^{\\top}\\Phi(\\theta, \\theta)a + 2a^{\\top}\\Phi(\\theta, w)b + b^{\\top}\\Phi(w, w)b
+        """
         arith = Arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith)
-        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
-        total = a @ self._matrix(F, X, X, arith, True) @ a + 2 * (a @ self._matrix(F, X, W, arith, False) @ b)
-        total = total + b @ self._matrix(F, W, W, arith, True) @ b
+        k = len(X)
+        M = self._matrix(X, np.concatenate([X, W]), arith)
+        total = a @ (M[:, :k] @ a + 2 * (M[:, k:] @ b)) + self._proton_energy(arith)
         return total if arith.ctx else float(total)
 
-    def _matrix(self, F: Callable, X, Y, arith: Arithmetic, same: bool) -> np.ndarray:
-        pairs = _pairs(X, Y, arith, same, self.kernel.form)
-        M = np.broadcast_to(F(*self._arguments(pairs)), (len(X), len(Y)))
-        if same:
-            M = M.copy()
-            M[np.arange(len(X)), np.arange(len(X))] = self._self_values(pairs.n1, arith)
+    def _proton_energy(self, arith: Arithmetic):
+        """The constant Σ b_i b_j Φ(w_i, w_j), computed once per precision."""
+        if arith.dps not in self._constants:
+            W, b = arith.array(self.protons), arith.array(self.proton_charges)
+            self._constants[arith.dps] = b @ self._matrix(W, W, arith) @ b
+        return self._constants[arith.dps]
+
+    def _matrix(self, X, Y, arith: Arithmetic) -> np.ndarray:
+        """[Φ(x_i, y_j)] for Y whose first rows are X, with Φ(x_i, x_i) on the diagonal."""
+        pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
+        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
+        if self.kernel.form == "product":
+            M = np.prod(np.broadcast_to(F(pairs.values["s"]), pairs.values["s"].shape), axis=2)
+        else:
+            M = np.array(np.broadcast_to(F(*self._arguments(pairs)), (len(X), len(Y))))
+        _set_diagonal(M, self._self_values(pairs.n1, len(X), arith))
         return M
 
-    def _self_values(self, norms: np.ndarray, arith: Arithmetic) -> np.ndarray:
-        """Φ(θ, θ): G(‖θ‖) for ridge potentials, F at coincidence otherwise."""
+    def _self_values(self, norms: np.ndarray | None, k: int, arith: Arithmetic) -> np.ndarray:
+        """Φ(θ, θ): G(‖θ‖) for ridge potentials, F at coincidence otherwise (h(0)^d for a product)."""
         if self.kernel.self_terms is not None:
             return np.broadcast_to(arith.function(self.kernel.self_terms[0], (N1,))(norms), norms.shape)
-        at = {"rho": 1, "q": 0}
-        value = self.kernel.derivatives[()].subs({_SYMBOL[n]: at[n] for n in self.kernel.names}).subs(C, 0)
+        at = {"rho": 1, "q": 0, "s": 0}
+        value = self.kernel.derivatives[()].subs({_SYMBOL[n]: at[n] for n in self.kernel.names})
+        value = value.subs({C: 0, PHI: 0})
+        if self.kernel.form == "product":
+            value = value**self.dimension
         if not value.is_finite:
             raise InputError(f"Φ(θ, θ) = {value}: the self-energy of this potential is infinite")
         if arith.ctx is None:
-            return np.full(len(norms), float(value))
-        return np.array([arith.ctx.mpf(str(sp.N(value, arith.dps + 5)))] * len(norms), dtype=object)
+            return np.full(k, float(value))
+        return np.array([arith.ctx.mpf(str(sp.N(value, arith.dps + 5)))] * k, dtype=object)
 
     # -------------------------------------------------------------- gradient
     def gradient(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
@@ -382,47 +511,63 @@ class Loss:
             raise InputError("the gradient is not finite: an electron sits on a singular point of Φ")
         return grad
 
-    def _pair_gradient(self, pairs: _Pairs, X, Y, weights, arith: Arithmetic) -> np.ndarray:
-        """Σ_j C_ij Σ_a ∂F/∂u_a ∇_x u_a, with ∇_x u_a = α_a x + β_a y."""
-        v, args = pairs.values, self._arguments(pairs)
-        n1, n2 = v["n1"], v["n2"]
-        alpha = {"n1": lambda: 1 / n1, "rho": lambda: -v["rho"] / (n1 * n1), "q": lambda: 2}
-        beta = {"rho": lambda: 1 / (n1 * n2), "q": lambda: -2}
-        used = [(i, name) for i, name in enumerate(self.kernel.names) if name in alpha]
-        firsts = arith.functions(tuple(self.kernel.derivatives[(i,)] for i, _ in used),
-                                 self.kernel.arguments)(*args)
-        A, B = 0, 0
-        for Fa, (_, name) in zip(firsts, used):
-            weighted = weights * Fa
-            A = A + weighted * alpha[name]()
-            if name in beta:
-                B = B + weighted * beta[name]()
-        return X * A.sum(axis=1)[:, None] + B @ Y
+    def _ambient_gradient(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
+        """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
+        Y = np.concatenate([X, W])
+        weights = np.multiply.outer(a + a, np.concatenate([a, b]))
+        _set_diagonal(weights, 0)
+        pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
+        v = pairs.values
+        if self.kernel.form == "product":
+            return self._product_gradient(v["s"], weights, arith)
+        if self.kernel.form == "radial":  # β = −α
+            A = weights * arith.function(self.kernel.coefficients[0], (Q,))(v["q"])
+            return X * A.sum(axis=1)[:, None] - A @ Y
+        alpha, beta = arith.functions(self.kernel.coefficients, self.kernel.coefficient_arguments)(
+            v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))
+        along_x = (weights * alpha).sum(axis=1)
+        if self.kernel.self_terms is not None:  # ∇G(‖θ‖) = G′(n)/n θ
+            along_x = along_x + a * a * arith.function(self.kernel.self_slope, (N1,))(pairs.n1)
+        return X * along_x[:, None] + (weights * beta) @ Y
 
     def _arguments(self, pairs: _Pairs) -> list:
-        """The compiled functions' arguments: the invariants, then c (0 where unused)."""
-        return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get("c", 0)]
+        """The compiled functions' arguments: the invariants, then c and φ (0 where unused)."""
+        return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get(n, 0) for n in ("c", "phi")]
 
-    def _self_gradient(self, pairs: _Pairs, X, a, arith: Arithmetic) -> np.ndarray:
-        if self.kernel.self_terms is None:
-            return 0 * X
-        G1 = np.broadcast_to(arith.function(self.kernel.self_terms[1], (N1,))(pairs.n1), (len(X),))
-        return (a * a * G1)[:, None] * pairs.xh
+    def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic) -> np.ndarray:
+        """Σ_j C_ij ∇₁Φ(x_i, y_j), with ∂Φ/∂x_k = h′(s_k) ∏_{l≠k} h(s_l), s = x − y."""
+        self._check_kinks(S, arith)
+        h, dh = (np.broadcast_to(v, S.shape) for v in arith.functions(
+            (self.kernel.derivatives[()], self.kernel.derivatives[(0,)]), (s,))(S))
+        D = dh * _leave_one_out(h)
+        D[np.arange(len(S)), np.arange(len(S))] = 0  # the self pair (constant Φ(θ, θ))
+        if arith.ctx is None:
+            return np.einsum("ij,ijk->ik", weights, D)
+        return (weights[:, :, None] * D).sum(axis=1)
+
+    def _check_kinks(self, S: np.ndarray, arith: Arithmetic) -> None:
+        """Φ has no derivative when a coordinate of θ_i − y_j (i ≠ j) sits on a kink of h."""
+        for kink in self.kernel.kinks:
+            hits = S == (arith.ctx.mpf(kink) if arith.ctx else float(kink))
+            hits[np.arange(len(S)), np.arange(len(S))] = False
+            if hits.any():
+                i, j, k = (int(n) for n in np.argwhere(hits)[0])
+                other = f"electron {j}" if j < len(S) else f"proton {j - len(S)}"
+                raise InputError(f"electron {i} and {other} have θ − w = {kink} in coordinate {k}, "
+                                 f"a kink of h: Φ has no derivative there")
 
     def charge_gradient(self, thetas, charges=None) -> np.ndarray:
         """∂L/∂a_i = 2 Σ_j a_j Φ(θ_i, θ_j) + 2 Σ_j b_j Φ(θ_i, w_j) (float64)."""
         arith = Arithmetic()
         X, a, W, b = self._inputs(thetas, charges, arith)
-        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
-        return 2 * self._matrix(F, X, X, arith, True) @ a + 2 * self._matrix(F, X, W, arith, False) @ b
+        return 2 * self._matrix(X, np.concatenate([X, W]), arith) @ np.concatenate([a, b])
 
     def optimal_charges(self, thetas) -> np.ndarray:
         """a*(θ) = −[Φ(θ_i, θ_j)]⁺ [Φ(θ_i, w_j)] b, the minimiser of the quadratic in a (float64)."""
         arith = Arithmetic()
         X, _, W, b = self._inputs(thetas, None, arith)
-        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
-        gram, cross = self._matrix(F, X, X, arith, True), self._matrix(F, X, W, arith, False)
-        return -np.linalg.lstsq(gram, cross @ b, rcond=None)[0]
+        M = self._matrix(X, np.concatenate([X, W]), arith)
+        return -np.linalg.lstsq(M[:, :len(X)], M[:, len(X):] @ b, rcond=None)[0]
 
     # -------------------------------------------------------------- Hessian
     def hessian(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
@@ -459,18 +604,13 @@ class Loss:
             basis[i * d:(i + 1) * d, i * (d - 1):(i + 1) * (d - 1)] = reflection[:, 1:]
         return basis
 
-    def _ambient_gradient(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
-        Y = np.concatenate([X, W])
-        weights = 2 * np.outer(a, np.concatenate([a, b]))
-        weights[np.arange(len(X)), np.arange(len(X))] = 0
-        pairs = _pairs(X, Y, arith, True, self.kernel.form)
-        return self._pair_gradient(pairs, X, Y, weights, arith) + self._self_gradient(pairs, X, a, arith)
-
     def _ambient_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
+        if self.kernel.form == "product":
+            return self._product_hessian(X, a, W, b, arith)
         k, d = X.shape
         Y = np.concatenate([X, W])
         charges = np.concatenate([a, b])
-        pairs = _pairs(X, Y, arith, True, self.kernel.form)
+        pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
         values = self._derivative_values(pairs, arith, (k, len(Y)))
         H = arith.array(np.zeros((k * d, k * d)))
         for i, j in itertools.product(range(k), range(len(Y))):
@@ -494,6 +634,29 @@ class Loss:
             raise InputError("the Hessian is not finite: an electron sits on a singular point of Φ")
         return H
 
+    def _product_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
+        """Blocks ∇_xxΦ = −∇_xyΦ of each pair: h″(s_k)∏_{l≠k}h(s_l) on the diagonal,
+        h′(s_k)h′(s_l)∏_{m≠k,l}h(s_m) off it."""
+        k, d = X.shape
+        Y, charges = np.concatenate([X, W]), np.concatenate([a, b])
+        S = _pairs(X, Y, arith, "product").values["s"]
+        self._check_kinks(S, arith)
+        derivatives = tuple(self.kernel.derivatives[key] for key in ((), (0,), (0, 0)))
+        h, dh, ddh = (np.broadcast_to(v, S.shape) for v in arith.functions(derivatives, (s,))(S))
+        H = arith.array(np.zeros((k * d, k * d)))
+        H4, on = H.reshape(k, d, k, d), np.arange(k)  # a view: H4[i, :, j, :] is block (i, j)
+        for j in range(len(Y)):
+            blocks = dh[:, j, :, None] * dh[:, j, None, :] * _leave_two_out(h[:, j], arith)
+            blocks[:, np.arange(d), np.arange(d)] = ddh[:, j] * _leave_one_out(h[:, j])
+            weighted = (2 * a * charges[j])[:, None, None] * blocks
+            if j < k:
+                weighted[j] = 0  # the self pair
+                H4[:, :, j, :] -= weighted
+            H4[on, :, on, :] += weighted
+        if not arith.finite(H):
+            raise InputError("the Hessian is not finite: an electron sits on a singular point of Φ")
+        return H
+
     def _derivative_values(self, pairs: _Pairs, arith: Arithmetic, shape: tuple) -> dict:
         args = self._arguments(pairs)
         return {key: np.broadcast_to(arith.function(expr, self.kernel.arguments)(*args), shape)
@@ -505,7 +668,7 @@ class Loss:
         exact = thetas if isinstance(thetas, np.ndarray) and thetas.dtype == object else X
         if X.shape[1] != self.dimension:
             raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
-        if self.potential.form == "ridge" and np.any(np.linalg.norm(X, axis=1) == 0):
+        if self.potential.form == "ridge" and not np.all(np.einsum("ij,ij->i", X, X)):
             raise InputError("an electron at the origin is a singular point of a ridge potential")
         a = self.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
         return arith.array(exact), arith.array(a), arith.array(self.protons), arith.array(self.proton_charges)
@@ -542,6 +705,31 @@ def _invariant_derivatives(name: str, x, y, pairs: _Pairs, i: int, j: int, I):
     return (yh - rho_ * xh) / n1, (xh - rho_ * yh) / n2, hxx, hxy
 
 
+def _exclusive_products(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(∏_{l<k} h_l, ∏_{l>k} h_l) along the last axis."""
+    ones = np.ones_like(h[..., :1])
+    before = np.multiply.accumulate(np.concatenate([ones, h[..., :-1]], axis=-1), axis=-1)
+    after = np.multiply.accumulate(np.concatenate([ones, h[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before, after
+
+
+def _leave_one_out(h: np.ndarray) -> np.ndarray:
+    """∏_{l≠k} h_l along the last axis, without division (h may vanish)."""
+    before, after = _exclusive_products(h)
+    return before * after
+
+
+def _leave_two_out(h: np.ndarray, arith: Arithmetic) -> np.ndarray:
+    """(n, d) → (n, d, d): ∏_{m∉{k,l}} h_m for k ≠ l (0 on the diagonal), without division."""
+    n, d = h.shape
+    before, after = _exclusive_products(h)
+    out = arith.array(np.zeros((n, d, d)))
+    for k in range(d - 1):  # l > k: the product before k, strictly between k and l, after l
+        between, _ = _exclusive_products(h[:, k + 1:])
+        out[:, k, k + 1:] = before[:, k, None] * between * after[:, k + 1:]
+    return out + out.transpose(0, 2, 1)
+
+
 def _identity(n: int, arith: Arithmetic) -> np.ndarray:
     return arith.array(np.eye(n))
 
@@ -554,7 +742,7 @@ def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
         raise InputError(f"{name} must be an array of real numbers: {why}") from why
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
+    if not np.isfinite(X).all():
         raise InputError(f"{name} contain NaN or infinite coordinates")
     if sphere and np.any(np.abs(np.linalg.norm(X, axis=1) - 1) > 1e-8):
         raise InputError(f"{name} must be unit vectors on the sphere")
