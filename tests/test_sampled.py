@@ -6,6 +6,7 @@ import pytest
 from theory.errors import InputError
 from theory.sampled import (
     charge_energy,
+    depth_width_grid,
     matching_error,
     network,
     population_loss,
@@ -108,3 +109,16 @@ def test_a_diverging_step_size_is_reported():
 def test_bad_input_is_named(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_section_5_reproduction_runs_at_tiny_scale_and_only_with_experiments():
+    from proofs import all_claims, section_5
+
+    records = depth_width_grid("erf", (2, 3), (5, 10), d=4, steps=200, batch=16, step_size=0.05)
+    checks = section_5.checks_of("erf", records, {"d": 4, "steps": 200, "batch": 16, "step_size": 0.05})
+    assert [c.subject for c in checks] == ["evidence"] * 3
+    assert "3×5" in str(checks[0].evidence) and "(paper 0.0033)" in str(checks[0].evidence)
+    assert all(r["test_error"] < r["initial_error"] for r in records)
+    assert section_5.paper_trend(records, "width") == 1.0  # 0.0033 < 0.0264 at depth 3
+    claim = next(c for c in all_claims() if c.key == "sec5-table2")
+    assert claim.experiment and claim.conjecture

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -38,6 +38,9 @@ from .loss import Loss
 from .potential import potential
 from .relu_samples import parameter_error
 from .symbols import t
+
+#: A seed of numpy's generators: an integer or a sequence of integers (e.g. [seed, depth, width]).
+Seed = int | Sequence[int]
 
 # ---------------------------------------------------------------------- activation in numpy
 
@@ -69,13 +72,18 @@ def numpy_activation(spec: str) -> NumpyActivation:
     if derivative.has(sp.DiracDelta):
         raise InputError(f"activation {act.name} jumps: its derivative is a Dirac delta, so its "
                          "sampled gradient carries no information; use a continuous activation")
-    modules = ["scipy", "numpy"]
+    return NumpyActivation(act, _compiled(act.expr), _compiled(derivative))
 
-    def compiled(expr: sp.Expr) -> Callable:
-        f = sp.lambdify(t, expr, modules)
-        return lambda z: np.broadcast_to(f(z), np.shape(z)).astype(float)
 
-    return NumpyActivation(act, compiled(act.expr), compiled(derivative))
+#: Heaviside as one numpy call (SymPy's printer would emit a slower three-way ``select``).
+_STEP = sp.Function("heaviside_half")
+_MODULES = [{"heaviside_half": lambda u: np.heaviside(u, 0.5)}, "scipy", "numpy"]
+
+
+def _compiled(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
+    if not expr.has(t):  # a constant such as the derivative of a linear activation
+        return lambda z: np.full(np.shape(z), float(expr))
+    return sp.lambdify(t, expr.replace(sp.Heaviside, lambda u, *_: _STEP(u)), _MODULES)
 
 
 # ---------------------------------------------------------------------- networks
@@ -140,7 +148,7 @@ def network(hidden, output, spec: str) -> Network:
     return Network(hidden, output, act)
 
 
-def random_network(d: int, width: int, depth: int, spec: str, *, seed: int,
+def random_network(d: int, width: int, depth: int, spec: str, *, seed: Seed,
                    output: float | None = None, sphere: bool = False) -> Network:
     """Gaussian weights W_l ~ N(0, 1/fan-in) entrywise, so every pre-activation has variance ≈ 1.
 
@@ -234,7 +242,7 @@ def relative_error(student: Network, teacher: Network, X: np.ndarray) -> float:
     return float(np.mean((student(X) - f) ** 2) / np.var(f))
 
 
-def sgd(student: Network, teacher: Network, *, steps: int, batch: int, step_size: float, seed: int,
+def sgd(student: Network, teacher: Network, *, steps: int, batch: int, step_size: float, seed: Seed,
         train_output: bool = True, sphere: bool = False, record_every: int = 100,
         test_samples: int = 4000, target: float | None = None) -> Run:
     """Online minibatch SGD θ ← θ − η ∇L̂_B on B fresh samples a step; with ``sphere`` the rows of
@@ -247,8 +255,8 @@ def sgd(student: Network, teacher: Network, *, steps: int, batch: int, step_size
         raise InputError("steps, batch and record_every must be ≥ 1 and the step size > 0")
     if student.dimension != teacher.dimension:
         raise InputError(f"student has input dimension {student.dimension}, teacher {teacher.dimension}")
-    rng = np.random.default_rng(seed)
-    X_test = np.random.default_rng([seed, 1]).normal(size=(test_samples, teacher.dimension))
+    rng, test_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    X_test = test_rng.normal(size=(test_samples, teacher.dimension))
     run, clock = Run(student), time.perf_counter()
     matching = student.depth == teacher.depth == 2 and student.hidden[0].shape == teacher.hidden[0].shape
     for step in range(steps + 1):
@@ -273,3 +281,23 @@ def sgd(student: Network, teacher: Network, *, steps: int, batch: int, step_size
         student = replace(student, hidden=tuple(hidden), output=output)
     run.student, run.seconds = student, time.perf_counter() - clock
     return run
+
+
+def depth_width_grid(spec: str, depths, widths, *, d: int, steps: int, batch: int, step_size: float,
+                     seed: int = 0) -> list[dict]:
+    """Relative test error after SGD for a seeded random teacher and student of every depth and
+    width (the paper's Table 2 layout); the student has the teacher's architecture and trains
+    every layer. Depth-2 records also give the matching error of the hidden neurons."""
+    records = []
+    for depth in depths:
+        for width in widths:
+            teacher = random_network(d, width, depth, spec, seed=[seed, depth, width, 0])
+            student = random_network(d, width, depth, spec, seed=[seed, depth, width, 1])
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is recorded, not hidden
+                run = sgd(student, teacher, steps=steps, batch=batch, step_size=step_size,
+                          seed=[seed, depth, width, 2], record_every=max(1, steps // 10))
+            records.append({"activation": spec, "depth": depth, "width": width,
+                            "initial_error": run.test_errors[0], "test_error": run.test_errors[-1],
+                            "curve": run.test_errors, "diverged": run.diverged, "seconds": run.seconds,
+                            "matching_error": run.matching_errors[-1] if run.matching_errors else None})
+    return records

@@ -1,0 +1,108 @@
+"""Section 5, Table 2: SGD on samples of random teacher networks of growing depth and width.
+
+The paper trains a student on (x, f(x)), x ~ N(0, I_d), for a teacher f with
+standard Gaussian weights, and states three observations: depth-2 networks are
+learned (the error falls quickly to a small constant, more slowly for more
+hidden nodes); deeper networks of large width are not learned; and at small
+width more depth also keeps the error away from 0. Table 2 gives the test error
+reached for depths 3, 5, 9, 17 and widths 5, 10, 20, 40 (data below); the paper
+names neither the activation, nor d, nor how the error is normalised.
+
+Our scaled-down reproduction (:func:`theory.sampled.depth_width_grid`): d = 10,
+depths 2, 3, 5, 9, widths 5, 10, 20, ReLU and erf, student of the teacher's
+architecture, online minibatch SGD (10⁴ steps of 64 fresh samples, η = 0.02)
+instead of 10⁶ gradient-descent steps at η ≈ 10⁻⁵, weights N(0, 1/fan-in)
+instead of N(0, 1) (so deep teachers neither explode nor saturate), and the
+relative test error E(f̂ − f)²/Var f (1 = no better than a constant). An error
+below 0.05 counts as learned. Only under ``theory prove --experiments``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from theory.claims import Check, Claim
+from theory.sampled import depth_width_grid
+from theory.verdict import Evidence, Method, Verdict
+
+#: Table 2 of the paper: test error by (depth, width).
+PAPER_TABLE_2 = {
+    (3, 5): 0.0033, (3, 10): 0.0264, (3, 20): 0.1503, (3, 40): 0.2362,
+    (5, 5): 0.0036, (5, 10): 0.0579, (5, 20): 0.2400, (5, 40): 0.4397,
+    (9, 5): 0.0085, (9, 10): 0.1662, (9, 20): 0.4171, (9, 40): 0.6071,
+    (17, 5): 0.0845, (17, 10): 0.3862, (17, 20): 0.4934, (17, 40): 0.5777,
+}
+SCALE = {"d": 10, "steps": 10_000, "batch": 64, "step_size": 0.02}
+ACTIVATIONS, DEPTHS, WIDTHS = ("relu", "erf"), (2, 3, 5, 9), (5, 10, 20)
+LEARNED = 0.05
+
+
+def side_by_side(records: list[dict]) -> str:
+    """'depth×width ours (paper …)' for every cell, one line."""
+    cells = []
+    for r in records:
+        paper = PAPER_TABLE_2.get((r["depth"], r["width"]))
+        cells.append(f"{r['depth']}×{r['width']} {r['test_error']:.4f}"
+                     + (" (diverged)" if r["diverged"] else "")
+                     + (f" (paper {paper})" if paper is not None else ""))
+    return "; ".join(cells)
+
+
+def trend(records: list[dict], key: str, errors=None) -> float:
+    """Kendall's τ between ``key`` (depth or width) and the error over the cells with depth ≥ 3
+    (nan when one of them is constant); ``errors`` replaces our errors, e.g. by the paper's."""
+    deep = [r for r in records if r["depth"] >= 3]
+    if len({r[key] for r in deep}) < 2:
+        return float("nan")
+    values = [r["test_error"] for r in deep] if errors is None else [errors(r) for r in deep]
+    return float(kendalltau([r[key] for r in deep], values).statistic)
+
+
+def paper_trend(records: list[dict], key: str) -> float:
+    """The same τ on the paper's Table 2, over our cells that the table has."""
+    cells = [r for r in records if (r["depth"], r["width"]) in PAPER_TABLE_2]
+    return trend(cells, key, lambda r: PAPER_TABLE_2[r["depth"], r["width"]])
+
+
+def _positive(tau: float) -> Verdict:
+    return Verdict.UNDECIDED if np.isnan(tau) else Verdict.from_bool(tau > 0)
+
+
+def checks_of(spec: str, records: list[dict], scale: dict) -> list[Check]:
+    """The three observations of Section 5, judged on one activation's grid."""
+    setting = (f"{spec}, d = {scale['d']}, {scale['steps']} SGD steps × {scale['batch']} samples, "
+               f"η = {scale['step_size']}")
+    shallow = [r for r in records if r["depth"] == 2]
+    wide = [r for r in records if r["depth"] >= 3 and r["width"] == max(r["width"] for r in records)]
+    matching = ", ".join(f"width {r['width']}: {r['matching_error']:.2f}" for r in shallow)
+    tau_depth, tau_width = trend(records, "depth"), trend(records, "width")
+    taus = (f"Kendall τ(depth, error) = {tau_depth:.2f}, τ(width, error) = {tau_width:.2f}; "
+            f"on the paper's table {paper_trend(records, 'depth'):.2f} and {paper_trend(records, 'width'):.2f}")
+    return [
+        Check(f"depth 2 is learned at every width ({setting})",
+              Verdict.from_bool(bool(shallow) and all(r["test_error"] < LEARNED for r in shallow)),
+              Evidence(Method.EXPERIMENT, f"relative test error by depth×width, ours (paper): "
+                       f"{side_by_side(records)}; depth-2 neuron matching error {matching}",
+                       {"records": records}), "evidence"),
+        Check(f"the error grows with depth and with width ({spec})",
+              Verdict.all([_positive(tau_depth), _positive(tau_width)]), Evidence(Method.EXPERIMENT, taus), "evidence"),
+        Check(f"depth > 2 at the largest width is not learned ({spec})",
+              Verdict.from_bool(bool(wide) and all(r["test_error"] >= LEARNED for r in wide)),
+              Evidence(Method.EXPERIMENT, ", ".join(f"depth {r['depth']}: {r['test_error']:.4f}" for r in wide)),
+              "evidence"),
+    ]
+
+
+def table_2(activations=ACTIVATIONS, depths=DEPTHS, widths=WIDTHS, scale=None) -> list[Check]:
+    scale = scale or SCALE
+    checks = []
+    for spec in activations:
+        checks += checks_of(spec, depth_width_grid(spec, depths, widths, seed=5, **scale), scale)
+    return checks
+
+
+CLAIMS = [Claim("sec5-table2", "Section 5, Table 2 (SGD on random teacher networks; scaled down)",
+                r"\text{depth-2 networks are learned by gradient descent; deeper, wider ones are not}",
+                check=table_2, conjecture=True, experiment=True,
+                hypotheses=("x ~ N(0, I_d)", "teacher with Gaussian weights", "student of the same architecture"))]
