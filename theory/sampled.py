@@ -108,22 +108,21 @@ class Network:
         return self._forward(X)[0]
 
     def _forward(self, X: np.ndarray) -> tuple[np.ndarray, list, list]:
-        """f(X) with the inputs h_{l−1} and pre-activations z_l = h_{l−1}W_lᵀ of every hidden layer."""
-        inputs, pre, h = [], [], X
+        """f(X) with the layer outputs h_0 = X, h_l = σ(z_l) and pre-activations z_l = h_{l−1}W_lᵀ."""
+        h, pre = [X], []
         for W in self.hidden:
-            inputs.append(h)
-            pre.append(h @ W.T)
-            h = self.activation.value(pre[-1])
-        return h @ self.output, inputs, pre
+            pre.append(h[-1] @ W.T)
+            h.append(self.activation.value(pre[-1]))
+        return h[-1] @ self.output, h, pre
 
     def gradient(self, X: np.ndarray, y: np.ndarray) -> tuple[float, tuple[np.ndarray, ...], np.ndarray]:
         """L̂ = mean (f(x_n) − y_n)² and its gradients in (W₁, …, W_{D−1}) and v (backpropagation)."""
-        f, inputs, pre = self._forward(X)
+        f, outputs, pre = self._forward(X)
         residual = 2 * (f - y) / len(y)
         delta = np.outer(residual, self.output)  # ∂L̂/∂h_{D−1}
-        grad_v = self.activation.value(pre[-1]).T @ residual
+        grad_v = outputs[-1].T @ residual
         grads = []
-        for W, h, z in zip(self.hidden[::-1], inputs[::-1], pre[::-1]):
+        for W, h, z in zip(self.hidden[::-1], outputs[-2::-1], pre[::-1]):
             delta = delta * self.activation.derivative(z)  # ∂L̂/∂z_l
             grads.append(delta.T @ h)
             delta = delta @ W
