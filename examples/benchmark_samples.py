@@ -99,8 +99,8 @@ def main() -> None:
         print("PyTorch SGD: not run (PyTorch is not installed)")
     else:
         print(f"{'PyTorch SGD on samples':28} {torch_run[0]:9.3f} {torch_run[1] * batch:10d}")
-    print(f"\nSGD / flow wall-clock ratio: {run.seconds / flow_seconds:.1f}× "
-          f"({(run.seconds / (flow_seconds + derivation)):.1f}× counting the derivation)")
+    print(f"\nflow / SGD wall-clock ratio: {flow_seconds / run.seconds:.2g}× "
+          f"({(flow_seconds + derivation) / run.seconds:.2g}× counting the derivation)")
 
 
 if __name__ == "__main__":
