@@ -116,9 +116,9 @@ def test_section_5_reproduction_runs_at_tiny_scale_and_only_with_experiments():
 
     records = depth_width_grid("erf", (2, 3), (5, 10), d=4, steps=200, batch=16, step_size=0.05)
     checks = section_5.checks_of("erf", records, {"d": 4, "steps": 200, "batch": 16, "step_size": 0.05})
-    assert [c.subject for c in checks] == ["evidence"] * 3
+    assert [c.subject for c in checks] == ["evidence"] * 4
     assert "3×5" in str(checks[0].evidence) and "(paper 0.0033)" in str(checks[0].evidence)
     assert all(r["test_error"] < r["initial_error"] for r in records)
-    assert section_5.paper_trend(records, "width") == 1.0  # 0.0033 < 0.0264 at depth 3
+    assert section_5.paper_trend(records, "width")[0] == 1.0  # 0.0033 < 0.0264 at depth 3
     claim = next(c for c in all_claims() if c.key == "sec5-table2")
     assert claim.experiment and claim.conjecture
