@@ -13,7 +13,7 @@ from theory.claims import Claim
 #: Modules in the order of the paper.
 MODULES = ("table1", "theorem_2_2", "theorem_2_4", "theorem_2_5", "theorem_3_3", "theorem_3_6", "lemma_3_8",
            "theorem_3_9", "theorem_3_10", "theorem_3_11", "conjecture_3_13", "conjecture_3_14", "theorem_4_2",
-           "corollary_4_3", "theorem_4_4", "theorem_5_1")
+           "corollary_4_3", "theorem_4_4", "theorem_5_1", "section_5")
 
 
 def all_claims() -> list[Claim]:
