@@ -76,6 +76,7 @@ class Equilibrium:
                 "symmetry_zero_modes": self.symmetry_zero_modes,
                 "matching": [{"electron": i, "proton": j, "distance": dist} for i, j, dist in self.matching],
                 "captured": [list(p) for p in self.captured], "dps": self.dps,
+                "charges": [text(a) for a in self.charges],
                 "positions": [[float(v) for v in row] for row in self.positions]}
 
 
@@ -220,6 +221,8 @@ class Simulation:
     protons: np.ndarray
     start: np.ndarray
     seed: int
+    manifold: str = "sphere"
+    charges: str = "fixed"
 
     @property
     def converged(self) -> bool:
@@ -228,7 +231,7 @@ class Simulation:
     def to_json(self) -> dict:
         record = self.equilibrium.to_json()
         record.update(converged=self.converged, seed=self.seed, trajectory=self.trajectory.summary(),
-                      protons=self.protons.tolist())
+                      protons=self.protons.tolist(), output_weights=self.charges)
         return record
 
 
@@ -264,7 +267,7 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     run = run_algorithm(loss, start, algorithm, optimal, seed=seed, gtol=gtol, seconds=seconds, **options)
     eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=optimal,
                      captured=run.captured, refine=run.converged, seconds=seconds)
-    return Simulation(run, eq, W, start, seed)
+    return Simulation(run, eq, W, start, seed, manifold, "optimal" if optimal else "fixed")
 
 
 def _potential(spec) -> Potential:

@@ -146,10 +146,13 @@ class _State:
             flip = self.free[self.charges()[self.free] > 0]
             self.X[flip] = -self.X[flip]
 
-    def settle(self) -> None:
-        """Canonical signs, then captures (both no-ops when they do not apply)."""
+    def settle(self) -> bool:
+        """Canonical signs, then captures (both no-ops when they do not apply); True if a
+        capture moved an electron."""
         self.canonical()
+        before = len(self.captured)
         self.absorb()
+        return len(self.captured) > before
 
     def absorb(self) -> None:
         """Capture free electrons that came within ``capture`` of a proton of a cusp potential."""
@@ -259,7 +262,8 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
     run = Trajectory(name, state.X, state.a, False, "")
     alpha, value, trouble = step, state.value(), ""
     for run.steps in range(iterations):
-        state.settle()
+        if state.settle():
+            value = state.value()
         g = state.gradient()
         norm = float(np.linalg.norm(g))
         run.gradient_norms.append(norm)
@@ -311,6 +315,7 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
     for i in range(len(X)):
         runs.append(gradient_descent(loss.with_fixed(X[:i], a[:i]), X[i:i + 1], a[i:i + 1],
                                      **node_options))
+        runs[-1].path = _frames(X, i, runs[-1])
         X[i] = runs[-1].positions[0]
         held.update(_captured_by(runs[-1], i, len(loss.protons)))
     final = gradient_descent(loss, X, a, held=held, **options)
@@ -343,6 +348,7 @@ def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsil
         fixed = loss.with_fixed(X[:i], a[:i])
         X[i] = _draw(fixed, X[i], rng, epsilon, tries)
         runs.append(gradient_descent(fixed, X[i:i + 1], OPTIMAL, **node_options))
+        runs[-1].path = _frames(X, i, runs[-1])
         X[i] = runs[-1].positions[0]
         held.update(_captured_by(runs[-1], i, len(loss.protons)))
         a[:i + 1] = loss.optimal_charges(X[:i + 1])
@@ -371,11 +377,24 @@ def _captured_by(node: Trajectory, electron: int, protons: int) -> dict:
     return {electron: on[0]} if on else {}
 
 
-def _joined(name: str, runs: list, final: Trajectory, clock: float) -> Trajectory:
+def _frames(X: np.ndarray, i: int, node: Trajectory) -> list:
+    """A node-wise stage's path as whole configurations: electron i moving, the others where they are."""
+    frames = []
+    for position in node.path:
+        frame = X.copy()
+        frame[i] = position[0]
+        frames.append(frame)
+    return frames
+
+
+def _joined(name: str, stages: list, final: Trajectory, clock: float) -> Trajectory:
+    """One trajectory from consecutive stages: histories concatenated (a node-wise stage's loss is
+    the loss of the network built so far, the later electrons switched off)."""
     final.algorithm, final.seconds = name, time.perf_counter() - clock
-    final.steps += sum(r.steps for r in runs)
-    final.losses = [v for r in runs for v in r.losses[:1]] + final.losses
-    final.gradient_norms = [v for r in runs for v in r.gradient_norms[:1]] + final.gradient_norms
+    final.steps += sum(r.steps for r in stages)
+    final.losses = [v for r in stages for v in r.losses] + final.losses
+    final.gradient_norms = [v for r in stages for v in r.gradient_norms] + final.gradient_norms
+    final.path = [p for r in stages for p in r.path] + final.path
     return final
 
 
@@ -417,9 +436,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
     finish = gradient_descent(loss, state.X, charges, gtol=gtol, capture=capture, held=state.captured,
                               seconds=max(seconds - noisy.seconds, 1.0), step=max(10 * step, 0.1))
     finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
-    joined = _joined("sgd", [noisy], finish, clock)
-    joined.path = noisy.path + finish.path
-    return joined
+    return _joined("sgd", [noisy], finish, clock)
 
 
 def _lowest(state: _State) -> float:
