@@ -90,3 +90,11 @@ def test_prove_only_all_proven_exits_0(capsys):
 def test_unknown_claim_prefix_is_a_usage_error(capsys):
     assert main(["prove", "--only", "nosuchclaim"]) == 2
     assert "no claim key" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["thm3.9", "conj3.13"])
+def test_free_weight_claims_run_on_the_library_dynamics(key):
+    result = CLAIMS[key].run()
+    assert result.verdict is Verdict.PROVEN and label(result) == "SUPPORTED (evidence)"
+    assert all(check.evidence.method is Method.EXPERIMENT for check in result.checks)
