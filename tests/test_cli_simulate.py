@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from theory.cli import main
 
@@ -52,6 +53,7 @@ def test_optimised_weights_json_and_plot(tmp_path, capsys):
     assert figure.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_charges_optimal_classifies_by_the_reduced_hessian(capsys):
     common = ["simulate", "radial:exp(-r^2/2)", "--manifold", "euclidean", "--d", "2", "--k", "2",
               "--protons", "random", "--seed", "1", "--dps", "20", "--json"]

@@ -40,6 +40,7 @@ def test_nodewise_on_a_cusp_potential_keeps_its_captures():
     assert sorted(j for _, j in run.trajectory.captured) == [0, 1, 2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ["nodewise-optimal", "sgd"])
 def test_paper_algorithms_learn_sign_on_the_sphere_with_optimised_weights(algorithm):
     run = simulate("sign", d=3, k=3, manifold="sphere", algorithm=algorithm, charges="optimal", seed=2,

@@ -303,7 +303,8 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
     Electrons are switched on one at a time (a_i from 0 to its charge) and only
     θ_i descends (to ‖∇L‖ < ``node_gtol``), the earlier electrons held fixed; then
     all descend together. An electron captured on the cusp of a proton while it
-    descends alone stays captured in the joint descent.
+    descends alone stays captured in the joint descent. ``options`` go to
+    :func:`gradient_descent`; its budgets hold for each stage.
     """
     if isinstance(charges, str):
         raise InputError("nodewise keeps the output weights fixed (Algorithm 2); for optimised weights "
@@ -337,6 +338,7 @@ def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsil
 
     Then all electrons descend together on ℓ(θ) = min_a L(a, θ) to ``gtol`` (a
     final stage beyond the paper, so that the end point is a critical point of ℓ).
+    ``options`` go to :func:`gradient_descent`; its budgets hold for each stage.
     """
     if charges != OPTIMAL:
         raise InputError("nodewise-optimal optimises the output weights; it takes no fixed charges")
