@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from theory.cli import main
 
@@ -40,3 +41,29 @@ def test_usage_errors_exit_2(capsys):
     assert main(["simulate", "relu", "--d", "2", "--k", "0"]) == 2
     assert main(["simulate", "relu", "--d", "2", "--k", "1", "--protons", "/nonexistent"]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_optimised_weights_json_and_plot(tmp_path, capsys):
+    figure = tmp_path / "run.png"
+    code = main(["simulate", "sign", "--d", "2", "--k", "2", "--algorithm", "nodewise-optimal", "--seed", "2",
+                 "--dps", "20", "--json", "--plot", str(figure)])
+    record = json.loads(capsys.readouterr().out)
+    assert code == 0 and record["kind"] == "global minimum" and record["output_weights"] == "optimal"
+    assert [float(a) for a in record["charges"]] == [-1.0, -1.0]
+    assert figure.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_charges_optimal_classifies_by_the_reduced_hessian(capsys):
+    common = ["simulate", "radial:exp(-r^2/2)", "--manifold", "euclidean", "--d", "2", "--k", "2",
+              "--protons", "random", "--seed", "1", "--dps", "20", "--json"]
+    records = []
+    for charges in ("optimal", "fixed"):
+        assert main(common + ["--charges", charges]) == 0
+        records.append(json.loads(capsys.readouterr().out))
+    optimal, fixed = records
+    assert optimal["kind"] == fixed["kind"] == "global minimum"
+    # the Schur complement subtracts H_θa H_aa⁻¹ H_aθ ⪰ 0: each eigenvalue at most the fixed-charge
+    # one, and strictly less here (at the match H_θa ≠ 0: electron l's field on θ_i scales with a_l)
+    reduced, full = ([float(v) for v in r["hessian_eigenvalues"]] for r in (optimal, fixed))
+    assert all(0 < r <= f + 1e-12 for r, f in zip(reduced, full)) and sum(reduced) < sum(full) - 0.1

@@ -193,3 +193,9 @@ def test_report_compiles_with_pdflatex(tmp_path, results):
     assert "Missing character" not in log and "undefined" not in log
     assert not re.search(r"\.\d+pk\b", log), "a bitmap (pk) font was needed"
     assert "[circled asterisk operator]" in (tmp_path / "report.tex").read_text()  # an unknown character by name
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["thm3.9", "conj3.13"])
+def test_free_weight_claims_run_on_the_library_dynamics(key):
+    result = CLAIMS[key].run()
+    assert result.verdict is Verdict.PROVEN and label(result) == "SUPPORTED (evidence)"
+    assert all(check.evidence.method is Method.EXPERIMENT for check in result.checks)

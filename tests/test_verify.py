@@ -5,9 +5,11 @@ import json
 import numpy as np
 import pytest
 
+from theory.classify import classify
 from theory.cli import main
 from theory.errors import InputError
-from theory.verify import Outcome, Prediction, verify, wilson
+from theory.potential import given, potential
+from theory.verify import Outcome, Prediction, predict, verify, wilson
 
 GAUSSIAN = "radial:exp(-r^2/2)"
 #: Strictly subharmonic with a bounded Hessian, but not a positive-definite kernel.
@@ -119,9 +121,43 @@ def test_renderings_and_checkpoint(tmp_path):
     assert record["outcome"] == "CONFIRMED" and record["matched"] == 2 and record["starts"] == 2
 
 
-def test_free_charges_are_refused():
-    with pytest.raises(InputError, match="optimised"):
-        verify("sign", manifold="sphere", d=2, k=3, charges="free", starts=1)
+LAPLACE = "radial:exp(-r)"  # λ-harmonic on R¹ (ΔΦ = Φ off the proton), realizable (Table 1)
+
+
+def test_free_weights_lambda_harmonic_algorithm_3_confirms_theorem_3_9():
+    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=2, dps=20,
+               algorithm="nodewise-optimal")
+    assert v.prediction.theorem == "Theorem 3.9" and v.prediction.rule == "charged"
+    assert v.outcome is Outcome.CONFIRMED and v.matched == 2
+    assert all(float(a) == pytest.approx(-1) for run in v.runs for a in run["charges"])
+
+
+def test_free_weights_end_points_outside_the_hypotheses_are_not_counterexamples():
+    """Plain descent, seeds 0 and 1: two electrons settle on protons with a* ≠ −1 and screen the
+    half-line beyond them, where the third sees no field and its optimal weight is 0."""
+    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=2, dps=20)
+    assert v.violations == {"an electron switched off (a_i* = 0)": 2} and v.matched == 0
+    assert v.outcome is Outcome.CONFIRMED and not v.counterexamples
+    assert "outside the hypotheses of Theorem 3.9" in v.to_markdown()
+
+
+def test_free_weights_predictions():
+    assert predict(classify(given("exp(-r^2/2)", "radial"), d=2), "free")[0] is None  # Theorem 3.6 needs fixed a
+    harmonic, _ = predict(classify(potential("sign").sphere(), d=2), "free")
+    assert harmonic.theorem == "Theorem 3.3 (Earnshaw)"
+    p = Prediction("T", "s", ("h",), "charged")
+    run = {"kind": "spurious local minimum", "isolated_charged": True, "final_loss": 0.5, "loss": "0.5"}
+    assert "λ-harmonic" in p.counterexample(run)[1]
+    assert p.counterexample(dict(run, isolated_charged=False)) is None
+    assert p.counterexample(dict(run, kind="saddle")) is None
+    with pytest.raises(InputError, match="'fixed' or 'free'"):
+        verify(LAPLACE, manifold="euclidean", d=1, k=1, charges="optimised")
+
+
+@pytest.mark.slow
+def test_sign_on_the_two_sphere_with_free_weights_conjecture_3_13():
+    v = verify("sign", manifold="sphere", d=3, k=3, charges="free", starts=20, dps=20, workers=2)
+    assert v.outcome is Outcome.NO_PREDICTION and v.matched >= 18
 
 
 def test_cli_exit_codes(tmp_path, capsys):
@@ -133,4 +169,5 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["outcome"] == "CONTRADICTED"
     assert main(["verify", "relu", "--manifold", "sphere", "--d", "2", "--k", "1", "--starts", "1",
                  "--quiet"]) == 3
-    assert main(["verify", "sign", "--manifold", "sphere", "--d", "2", "--k", "1", "--charges", "free"]) == 2
+    assert main(["verify", LAPLACE, "--manifold", "euclidean", "--d", "1", "--k", "1", "--starts", "1",
+                 "--dps", "20", "--charges", "free"]) == 0

@@ -16,6 +16,13 @@ method at ``dps`` digits, computes the Hessian's eigenvalues at that precision
   proton (see :mod:`theory.flow`), where the Hessian does not exist;
 * ``not converged``.
 
+With optimised output weights (``charges="optimal"``) the function is the
+reduced loss ℓ(θ) = min_a L(a, θ): the point is refined by Newton on ℓ and
+classified by the eigenvalues of ∇²ℓ, the Schur complement
+H_θθ − H_θa H_aa⁻¹ H_aθ at a = a*(θ) (:meth:`theory.loss.Loss.reduced_hessian`);
+the charges reported are a*(θ) at ``dps`` digits. For an odd Φ an electron
+whose a_i* > 0 is reported as −θ_i with charge −a_i* (the same hidden unit).
+
 Zero modes from symmetry: Φ is invariant under rotations about the origin
 (ridge, zonal) or under rigid motions (radial); those fixing every proton move
 the electrons without changing L. Their number is computed and reported.
@@ -35,8 +42,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .errors import DerivationError, InputError
-from .flow import Trajectory, polish, run_algorithm
-from .loss import Arithmetic, Loss, positions
+from .flow import OPTIMAL, Trajectory, odd, polish, run_algorithm
+from .loss import Arithmetic, Loss, charges_of, positions
 from .potential import Potential, given
 from .potential import potential as derive
 
@@ -69,6 +76,7 @@ class Equilibrium:
                 "symmetry_zero_modes": self.symmetry_zero_modes,
                 "matching": [{"electron": i, "proton": j, "distance": dist} for i, j, dist in self.matching],
                 "captured": [list(p) for p in self.captured], "dps": self.dps,
+                "charges": [text(a) for a in self.charges],
                 "positions": [[float(v) for v in row] for row in self.positions]}
 
 
@@ -83,8 +91,9 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     electrons, protons : arrays (k, d), (m, d)
         One charge a row.
     manifold : {"euclidean", "sphere"}, optional
-    charges : array (k,), optional
-        Electron charges, default −1 (protons +1; eq. 9).
+    charges : array (k,) or "optimal", optional
+        Electron charges, default −1 (protons +1; eq. 9); ``"optimal"``: a = a*(θ),
+        and the point is a critical point of ℓ(θ) = min_a L(a, θ).
     dps : int
         Working digits; the target is ‖∇L‖ < 10^{−(dps−5)}.
     tolerance : float
@@ -97,36 +106,56 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     """
     loss = Loss(phi, protons, manifold=manifold)
     X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
-    a = loss.default_charges(len(X)) if charges is None else np.asarray(charges, dtype=float)
+    optimal = isinstance(charges, str)
+    if optimal and charges != OPTIMAL:
+        raise InputError(f"charges must be an array, None or {OPTIMAL!r}, got {charges!r}")
     held = {int(i): int(j) for i, j in captured}
     for i, j in held.items():
         X[i] = loss.protons[j]
+    if optimal:
+        X = _canonical(loss, X)
+    a = loss.best_charges(X) if optimal else \
+        loss.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
     free = [i for i in range(len(X)) if i not in held]
     active = loss.with_fixed(X[sorted(held)], a[sorted(held)])
     arith = Arithmetic(dps)
     Xmp, converged, reason = arith.array(X), refine, "Newton polishing reached the target"
     if free and refine:
         try:
-            Xmp[free], _ = polish(active, X[free], a[free], dps=dps, seconds=seconds)
+            Xmp[free], _ = polish(active, X[free], OPTIMAL if optimal else a[free], dps=dps, seconds=seconds)
         except DerivationError as why:
             converged, reason = False, str(why)
     elif not refine:
         reason = "the run did not converge; not refined"
-    return _classify(loss, active, Xmp, a, free, held, converged, reason, dps, tolerance)
+    if optimal:  # the charges at the refined point, all electrons (held ones included) optimised
+        a = loss.best_charges(Xmp, dps=dps)
+        active = loss.with_fixed(X[sorted(held)], a[sorted(held)])
+    return _classify(loss, active, Xmp, a, free, held, converged, reason, dps, tolerance, optimal)
 
 
-def _classify(loss: Loss, active: Loss, Xmp, a, free, held, converged, reason, dps, tolerance):
+def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
+    """For an odd Φ, the representative −θ_i of every electron with a_i* > 0."""
+    if odd(loss):
+        X = X.copy()
+        X[loss.best_charges(X) > 0] *= -1
+    return X
+
+
+def _classify(loss: Loss, active: Loss, Xmp, a, free, held, converged, reason, dps, tolerance, optimal):
     ctx = Arithmetic(dps).ctx
     gnorm = ctx.mpf(0)
     if free:
         g = active.gradient(Xmp[free], a[free], dps=dps)
         gnorm = ctx.sqrt(ctx.fsum(v * v for v in g.ravel()))
+    if converged and gnorm > ctx.mpf(10) ** -(dps - 5):
+        converged, reason = False, f"‖∇L‖ = {ctx.nstr(gnorm, 5)} at the optimal charges of all electrons"
     value = loss.value(Xmp, a, dps=dps)
     matching = _matching(Xmp.astype(float), loss.protons)
     on_protons = len(matching) == len(Xmp) and all(dist < tolerance for _, _, dist in matching)
     eigenvalues, symmetric, kind = [], 0, "not converged"
     if converged and free:
-        hessian = active.hessian(Xmp[free], a[free], dps=dps)
+        hessian = active.reduced_hessian(Xmp[free], dps=dps) if optimal else \
+            active.hessian(Xmp[free], a[free], dps=dps)
         eigenvalues = sorted(ctx.eigsy(ctx.matrix(hessian.tolist()), eigvals_only=True))
         symmetric = symmetry_zero_modes(active, Xmp[free].astype(float))
     if converged:
@@ -192,6 +221,8 @@ class Simulation:
     protons: np.ndarray
     start: np.ndarray
     seed: int
+    manifold: str = "sphere"
+    charges: str = "fixed"
 
     @property
     def converged(self) -> bool:
@@ -200,18 +231,21 @@ class Simulation:
     def to_json(self) -> dict:
         record = self.equilibrium.to_json()
         record.update(converged=self.converged, seed=self.seed, trajectory=self.trajectory.summary(),
-                      protons=self.protons.tolist())
+                      protons=self.protons.tolist(), output_weights=self.charges)
         return record
 
 
 def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonormal",
-             algorithm: str = "flow", seed: int = 0, dps: int = 30, gtol: float = 1e-10,
-             seconds: float = 60.0, **options) -> Simulation:
+             algorithm: str = "flow", charges: str = "fixed", seed: int = 0, dps: int = 30,
+             gtol: float = 1e-10, seconds: float = 60.0, **options) -> Simulation:
     """Run the dynamics from a seeded random start and classify where it ends.
 
     ``phi`` is a Potential, an activation name, or ``"radial:EXPR"`` /
     ``"zonal:EXPR"`` / ``"ridge:EXPR"`` for a given potential. ``protons`` is
     ``"orthonormal"`` (= ``"identity"``: e_1 … e_k, k ≤ d), ``"random"``, or an array.
+    ``charges`` is ``"fixed"`` (a_i = −1) or ``"optimal"`` (a = a*(θ) throughout;
+    implied by ``algorithm="nodewise-optimal"``). ``seed`` draws the start and the
+    random choices of ``sgd`` and ``nodewise-optimal``.
 
     >>> run = simulate("radial:exp(-r^2/2)", d=2, k=1, manifold="euclidean",
     ...                protons=[[1.0, 0.0]], seed=0, dps=20)
@@ -219,6 +253,9 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     (True, 'global minimum')
     """
     phi = _potential(phi)
+    if charges not in ("fixed", OPTIMAL):
+        raise InputError(f"charges must be 'fixed' or 'optimal', got {charges!r}")
+    optimal = OPTIMAL if charges == OPTIMAL or algorithm == "nodewise-optimal" else None
     if not (isinstance(d, (int, np.integer)) and isinstance(k, (int, np.integer)) and d >= 1 and k >= 1):
         raise InputError(f"d and k must be integers ≥ 1, got d={d!r}, k={k!r}")
     rng = np.random.default_rng(seed)
@@ -227,10 +264,10 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     if manifold == "sphere":
         start /= np.linalg.norm(start, axis=1)[:, None]
     loss = Loss(phi, W, manifold=manifold)
-    run = run_algorithm(loss, start, algorithm, gtol=gtol, seconds=seconds, **options)
-    eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps,
+    run = run_algorithm(loss, start, algorithm, optimal, seed=seed, gtol=gtol, seconds=seconds, **options)
+    eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=optimal,
                      captured=run.captured, refine=run.converged, seconds=seconds)
-    return Simulation(run, eq, W, start, seed)
+    return Simulation(run, eq, W, start, seed, manifold, "optimal" if optimal else "fixed")
 
 
 def _potential(spec) -> Potential:

@@ -14,6 +14,14 @@ small there. An electron that comes within ``capture`` of a proton of such a
 potential is *captured*: placed on the proton exactly and held, and the
 remaining electrons move on (:meth:`theory.loss.Loss.with_fixed`).
 
+Output weights are fixed (``charges=None``: a_i = −1, or an array) or
+*optimised* (``charges="optimal"``): then θ follows the gradient of the reduced
+loss ℓ(θ) = min_a L(a, θ), which by the envelope theorem is ∇_θL(a*(θ), θ)
+(:meth:`theory.loss.Loss.best_charges`). For an odd Φ an electron θ_i with
+charge a_i is the same hidden unit as −θ_i with charge −a_i; with optimised
+weights every electron is kept in the form with a_i* ≤ 0 (the charge that
+matches a proton of charge +1), an exact symmetry of the dynamics.
+
 >>> import numpy as np
 >>> from theory.potential import given
 >>> from theory.loss import Loss
@@ -32,9 +40,10 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from .errors import DerivationError, InputError
-from .loss import Arithmetic, Loss, positions
+from .loss import Arithmetic, Loss, charges_of, positions
 
-ALGORITHMS = ("flow", "gd", "nodewise")
+ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
+OPTIMAL = "optimal"
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
 _NOISE = 1e-12
 
@@ -68,40 +77,82 @@ class Trajectory:
 
 
 class _State:
-    """Positions with the captured electrons held; the loss seen by the free ones."""
+    """Positions with the captured electrons held; the loss seen by the free ones.
 
-    def __init__(self, loss: Loss, start, charges, capture: float):
+    ``charges`` is an array, ``None`` (a_i = −1) or ``"optimal"`` (a = a*(θ) of all
+    electrons, held ones included, at every evaluation). ``held`` maps electrons
+    already captured to their protons.
+    """
+
+    def __init__(self, loss: Loss, start, charges, capture: float, held: dict | None = None):
         self.loss, self.capture = loss, capture
         self.X = positions(start, "start", sphere=loss.manifold == "sphere")
         if self.X.shape[1] != loss.dimension:
             raise InputError(f"start has dimension {self.X.shape[1]} but protons {loss.dimension}")
-        self.a = loss.default_charges(len(self.X)) if charges is None else np.asarray(charges, float)
-        self.captured: dict[int, int] = {}
+        self.optimal = isinstance(charges, str)
+        if self.optimal and charges != OPTIMAL:
+            raise InputError(f"charges must be an array, None or {OPTIMAL!r}, got {charges!r}")
+        self.a = loss.default_charges(len(self.X)) if charges is None or self.optimal \
+            else charges_of(charges, len(self.X))
+        self.captured: dict[int, int] = dict(held or {})
+        for i, j in self.captured.items():
+            self.X[i] = loss.protons[j]
         self.cusp = float(loss.kernel.cusp) > 0
-        self.loss.gradient(self.X, self.a)  # fails on a singular start
+        self.odd = self.optimal and odd(loss)
+        self.gradient()  # fails on a singular start
 
     @property
     def free(self) -> np.ndarray:
         return np.array([i for i in range(len(self.X)) if i not in self.captured], dtype=int)
 
-    def active(self) -> Loss:
+    def charges(self, X: np.ndarray | None = None) -> np.ndarray:
+        """The output weights at X: fixed, or a*(X) when optimised."""
+        return self.loss.best_charges(self.X if X is None else X) if self.optimal else self.a
+
+    def active(self, a: np.ndarray) -> Loss:
         held = sorted(self.captured)
-        return self.loss.with_fixed(self.X[held], self.a[held])
+        return self.loss.with_fixed(self.X[held], a[held])
+
+    def value(self, X: np.ndarray | None = None) -> float:
+        X = self.X if X is None else X
+        return self.loss.value(X, self.charges(X))
 
     def gradient(self, X: np.ndarray | None = None) -> np.ndarray:
         """The gradient of the free electrons at X (default: here); captured rows zero."""
         X = self.X if X is None else X
-        g = np.zeros_like(X)
+        a, g = self.charges(X), np.zeros_like(X)
         if len(self.free):
-            g[self.free] = self.active().gradient(X[self.free], self.a[self.free])
+            g[self.free] = self.active(a).gradient(X[self.free], a[self.free])
         return g
+
+    def hessian(self) -> np.ndarray:
+        """The Hessian of the free electrons here: of ℓ when the charges are optimised (the
+        held electrons' charges then kept at their present optimum)."""
+        a, free = self.charges(), self.free
+        if self.optimal:  # held electrons keep their present charges
+            return self.active(a).reduced_hessian(self.X[free])
+        return self.active(a).hessian(self.X[free], a[free])
 
     def record(self, run: Trajectory) -> float:
         norm = float(np.linalg.norm(self.gradient()))
-        run.losses.append(self.loss.value(self.X, self.a))
+        run.losses.append(self.value())
         run.gradient_norms.append(norm)
         run.path.append(self.X.copy())
         return norm
+
+    def canonical(self) -> None:
+        """For an odd Φ with optimised weights: flip θ_i ↦ −θ_i wherever a_i* > 0 (L unchanged)."""
+        if self.odd and len(self.free):
+            flip = self.free[self.charges()[self.free] > 0]
+            self.X[flip] = -self.X[flip]
+
+    def settle(self) -> bool:
+        """Canonical signs, then captures (both no-ops when they do not apply); True if a
+        capture moved an electron."""
+        self.canonical()
+        before = len(self.captured)
+        self.absorb()
+        return len(self.captured) > before
 
     def absorb(self) -> None:
         """Capture free electrons that came within ``capture`` of a proton of a cusp potential."""
@@ -121,18 +172,31 @@ class _State:
         return X
 
 
+def odd(loss: Loss) -> bool:
+    """Φ(−θ, w) = −Φ(θ, w), tested on a few points (zonal and ridge potentials only)."""
+    if loss.kernel.form == "radial":
+        return False
+    points = np.random.default_rng(0).normal(size=(4, loss.dimension))
+    if loss.manifold == "sphere":
+        points /= np.linalg.norm(points, axis=1)[:, None]
+    phi = loss.with_fixed(np.zeros((0, loss.dimension)), [])
+    plus = phi.charge_gradient(points[:2], np.zeros(2))   # 2 Σ_j b_j Φ(θ_i, w_j)
+    return bool(np.allclose(phi.charge_gradient(-points[:2], np.zeros(2)), -plus, atol=1e-12))
+
+
 def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, seconds: float = 60.0,
                   t_max: float = 1e7, method: str = "LSODA", capture: float = 1e-9) -> Trajectory:
     """Integrate θ̇ = −∇L with :func:`scipy.integrate.solve_ivp` (float64) until ‖∇L‖ < ``gtol``.
 
     Integrates over doubling time windows; on the sphere the vector field is the
-    Riemannian gradient and positions are renormalised after each window.
+    Riemannian gradient and positions are renormalised after each window. With
+    ``charges="optimal"`` the field is −∇ℓ(θ) = −∇_θL(a*(θ), θ).
     """
     state, clock = _State(loss, start, charges, capture), time.perf_counter()
     run = Trajectory("flow", state.X, state.a, False, "")
     window, t = 1.0, 0.0
     while True:
-        state.absorb()
+        state.settle()
         norm = state.record(run)
         if norm < gtol or not len(state.free):
             return _finish(run, state, clock, True, f"‖∇L‖ = {norm:.3g} < {gtol:g}")
@@ -151,7 +215,7 @@ class _OutOfTime(Exception):
 
 
 def _integrate(state: _State, window: float, method: str, gtol: float, deadline: float) -> np.ndarray:
-    active, free, a = state.active(), state.free, state.a[state.free]
+    free = state.free
     shape = state.X[free].shape
     last = [state.X[free].ravel()]
 
@@ -159,7 +223,9 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
         if time.perf_counter() > deadline:
             raise _OutOfTime
         last[0] = y
-        return -active.gradient(state.project(y.reshape(shape)), a).ravel()
+        X = state.X.copy()
+        X[free] = state.project(y.reshape(shape))
+        return -state.gradient(X)[free].ravel()
 
     def stationary(_, y):
         return np.linalg.norm(field(_, y)) - gtol / 2
@@ -167,6 +233,8 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
     def near_proton(_, y):
         X = state.project(y.reshape(shape))
         gaps = np.linalg.norm(X[:, None, :] - state.loss.protons[None, :, :], axis=2)
+        if state.odd:  # −w_j is the same hidden unit as w_j
+            gaps = np.minimum(gaps, np.linalg.norm(X[:, None, :] + state.loss.protons[None, :, :], axis=2))
         return gaps.min() - state.capture if state.cusp else 1.0
 
     stationary.terminal = near_proton.terminal = True
@@ -182,18 +250,20 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
 
 def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iterations: int = 100_000,
                      gtol: float = 1e-10, seconds: float = 60.0, capture: float = 1e-9,
-                     name: str = "gd") -> Trajectory:
+                     name: str = "gd", held: dict | None = None) -> Trajectory:
     """Projected gradient descent θ ← Π_M(θ − α∇L) (paper Algorithm 1).
 
     When a step raises the loss the step size is halved (a diverging step size is
     detected, not followed) and after a successful step it grows back by 1.5 up to
-    ``step``; below 10⁻¹⁴ of ``step`` the run stops unconverged.
+    ``step``; below 10⁻¹⁴ of ``step`` the run stops unconverged. ``held`` maps
+    electrons already captured on a cusp to their protons.
     """
-    state, clock = _State(loss, start, charges, capture), time.perf_counter()
+    state, clock = _State(loss, start, charges, capture, held), time.perf_counter()
     run = Trajectory(name, state.X, state.a, False, "")
-    alpha, value = step, loss.value(state.X, state.a)
+    alpha, value, trouble = step, state.value(), ""
     for run.steps in range(iterations):
-        state.absorb()
+        if state.settle():
+            value = state.value()
         g = state.gradient()
         norm = float(np.linalg.norm(g))
         run.gradient_norms.append(norm)
@@ -204,12 +274,13 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
             return _finish(run, state, clock, True, f"‖∇L‖ = {norm:.3g} < {gtol:g}")
         if alpha < step * 1e-14 or time.perf_counter() - clock > seconds:
             why = "step size collapsed" if alpha < step * 1e-14 else "time budget spent"
-            return _finish(run, state, clock, False, f"{why} with ‖∇L‖ = {norm:.3g}")
+            return _finish(run, state, clock, False, f"{why} with ‖∇L‖ = {norm:.3g}{trouble}")
         trial = state.project(state.X - alpha * g)
-        trial_value, noise = loss.value(trial, state.a), _NOISE * (1 + abs(value))
-        flat = trial_value >= value - noise  # within rounding: let the gradient decide
-        if not np.isfinite(trial_value) or trial_value > value + noise or (
-                flat and np.linalg.norm(state.gradient(trial)) >= norm):
+        try:
+            accepted, trial_value = _descends(state, trial, value, norm)
+        except InputError as why:  # e.g. two electrons merged: a* no longer unique
+            accepted, trouble = False, f" (last trial step: {why})"
+        if not accepted:
             alpha /= 2
             continue
         state.X[:], value = trial, trial_value
@@ -217,41 +288,188 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
     return _finish(run, state, clock, False, f"{iterations} iterations spent")
 
 
+def _descends(state: _State, trial: np.ndarray, value: float, norm: float) -> tuple[bool, float]:
+    """Accept a trial point that lowers L beyond rounding, or (within rounding) lowers ‖∇L‖."""
+    trial_value, noise = state.value(trial), _NOISE * (1 + abs(value))
+    if not np.isfinite(trial_value) or trial_value > value + noise:
+        return False, trial_value
+    flat = trial_value >= value - noise  # within rounding: let the gradient decide
+    return not (flat and np.linalg.norm(state.gradient(trial)) >= norm), trial_value
+
+
 def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **options) -> Trajectory:
     """Node-wise descent with fixed output weights (paper Algorithm 2).
 
     Electrons are switched on one at a time (a_i from 0 to its charge) and only
     θ_i descends (to ‖∇L‖ < ``node_gtol``), the earlier electrons held fixed; then
-    all descend together.
+    all descend together. An electron captured on the cusp of a proton while it
+    descends alone stays captured in the joint descent. ``options`` go to
+    :func:`gradient_descent`; its budgets hold for each stage.
     """
+    if isinstance(charges, str):
+        raise InputError("nodewise keeps the output weights fixed (Algorithm 2); for optimised weights "
+                         "use nodewise-optimal (Algorithm 3)")
     X = positions(start, "start", sphere=loss.manifold == "sphere")
-    a = loss.default_charges(len(X)) if charges is None else np.asarray(charges, float)
-    clock, runs = time.perf_counter(), []
+    a = loss.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
+    clock, runs, held = time.perf_counter(), [], {}
     node_options = dict(options, gtol=max(options.get("gtol", 1e-10), node_gtol))
     for i in range(len(X)):
         runs.append(gradient_descent(loss.with_fixed(X[:i], a[:i]), X[i:i + 1], a[i:i + 1],
                                      **node_options))
+        runs[-1].path = _frames(X, i, runs[-1])
         X[i] = runs[-1].positions[0]
-    final = gradient_descent(loss, X, a, **options)
-    final.algorithm, final.seconds = "nodewise", time.perf_counter() - clock
-    final.steps += sum(r.steps for r in runs)
-    final.losses = [v for r in runs for v in r.losses[:1]] + final.losses
+        held.update(_captured_by(runs[-1], i, len(loss.protons)))
+    final = gradient_descent(loss, X, a, held=held, **options)
+    return _joined("nodewise", runs, final, clock)
+
+
+def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsilon: float = 1e-2,
+                     tries: int = 100, node_gtol: float = 1e-4, **options) -> Trajectory:
+    """Node-wise descent with optimised output weights (paper Algorithm 3).
+
+    For i = 1 … k, with the electrons j > i switched off (a_j = 0):
+
+    1. θ_i is drawn (first the start's row, then uniformly on S^{d−1}, or N(0, I) on
+       R^d, from ``seed``) until (∂L/∂a_i)² ≥ ε/2 at a_i = 0, at most ``tries`` times
+       (else the best draw is kept) — an electron that feels no proton learns nothing;
+    2. θ_i descends on min_{a_i} L with a_i at its optimum given the others (the
+       paper's exact step on the quadratic in a_i), to ‖∇‖ < ``node_gtol``;
+    3. a_1 … a_i ← a*(θ_1 … θ_i) jointly.
+
+    Then all electrons descend together on ℓ(θ) = min_a L(a, θ) to ``gtol`` (a
+    final stage beyond the paper, so that the end point is a critical point of ℓ).
+    ``options`` go to :func:`gradient_descent`; its budgets hold for each stage.
+    """
+    if charges != OPTIMAL:
+        raise InputError("nodewise-optimal optimises the output weights; it takes no fixed charges")
+    X = positions(start, "start", sphere=loss.manifold == "sphere")
+    rng, a = np.random.default_rng(seed), np.zeros(len(X))
+    clock, runs, held = time.perf_counter(), [], {}
+    node_options = dict(options, gtol=max(options.get("gtol", 1e-10), node_gtol))
+    for i in range(len(X)):
+        fixed = loss.with_fixed(X[:i], a[:i])
+        X[i] = _draw(fixed, X[i], rng, epsilon, tries)
+        runs.append(gradient_descent(fixed, X[i:i + 1], OPTIMAL, **node_options))
+        runs[-1].path = _frames(X, i, runs[-1])
+        X[i] = runs[-1].positions[0]
+        held.update(_captured_by(runs[-1], i, len(loss.protons)))
+        a[:i + 1] = loss.optimal_charges(X[:i + 1])
+    final = gradient_descent(loss, X, OPTIMAL, held=held, **options)
+    return _joined("nodewise-optimal", runs, final, clock)
+
+
+def _draw(fixed: Loss, first: np.ndarray, rng: np.random.Generator, epsilon: float, tries: int) -> np.ndarray:
+    """A start for the next electron with (∂L/∂a)² ≥ ε/2 at a = 0 (the best of ``tries`` draws)."""
+    best, force = first, -1.0
+    for attempt in range(tries):
+        theta = first if attempt == 0 else rng.normal(size=first.shape)
+        if fixed.manifold == "sphere":
+            theta = theta / np.linalg.norm(theta)
+        derivative = float(fixed.charge_gradient([theta], [0.0])[0])
+        if derivative ** 2 > force:
+            best, force = theta, derivative ** 2
+        if force >= epsilon / 2:
+            break
+    return best
+
+
+def _captured_by(node: Trajectory, electron: int, protons: int) -> dict:
+    """The electron's capture in a node-wise stage, if on a proton (not on an earlier electron)."""
+    on = [j for _, j in node.captured if j < protons]
+    return {electron: on[0]} if on else {}
+
+
+def _frames(X: np.ndarray, i: int, node: Trajectory) -> list:
+    """A node-wise stage's path as whole configurations: electron i moving, the others where they are."""
+    frames = []
+    for position in node.path:
+        frame = X.copy()
+        frame[i] = position[0]
+        frames.append(frame)
+    return frames
+
+
+def _joined(name: str, stages: list, final: Trajectory, clock: float) -> Trajectory:
+    """One trajectory from consecutive stages: histories concatenated (a node-wise stage's loss is
+    the loss of the network built so far, the later electrons switched off)."""
+    final.algorithm, final.seconds = name, time.perf_counter() - clock
+    final.steps += sum(r.steps for r in stages)
+    final.losses = [v for r in stages for v in r.losses] + final.losses
+    final.gradient_norms = [v for r in stages for v in r.gradient_norms] + final.gradient_norms
+    final.path = [p for r in stages for p in r.path] + final.path
     return final
 
 
-def run_algorithm(loss: Loss, start, algorithm: str, charges=None, **options) -> Trajectory:
-    """Dispatch to :func:`gradient_flow`, :func:`gradient_descent` or :func:`nodewise`."""
+def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float = 0.1,
+        iterations: int = 200_000, seed: int = 0, gtol: float = 1e-10, seconds: float = 60.0,
+        capture: float | None = None) -> Trajectory:
+    """Gradient descent with escape noise (paper Algorithm 4), then a noise-free finish.
+
+    θ ← Π_M(θ − α(∇L + n)), n uniform on the unit sphere of all free coordinates
+    (drawn from ``seed``), until ‖∇L‖ ≤ 2ε/3 and λ_min(∇²L) ≥ −2ε/3 — an
+    ε-second-order point; the paper's FAIL when ``iterations`` run out. From there
+    :func:`gradient_descent` (no noise) continues to ‖∇L‖ < ``gtol``. On a cusp
+    potential electrons are captured within ``capture`` (default α, the noise scale)
+    of a proton.
+    """
+    capture = step if capture is None else capture
+    state, clock = _State(loss, start, charges, capture), time.perf_counter()
+    rng = np.random.default_rng(seed)
+    run = Trajectory("sgd", state.X, state.a, False, "")
+    for run.steps in range(iterations):
+        state.settle()
+        g = state.gradient()
+        norm = float(np.linalg.norm(g))
+        if run.steps % 10 == 0:  # the history of every tenth step
+            run.losses.append(state.value())
+            run.gradient_norms.append(norm)
+            run.path.append(state.X.copy())
+        if not len(state.free) or norm <= 2 * epsilon / 3 and _lowest(state) >= -2 * epsilon / 3:
+            break
+        if time.perf_counter() - clock > seconds:
+            return _finish(run, state, clock, False, f"time budget spent with ‖∇L‖ = {norm:.3g}")
+        noise = np.zeros_like(state.X)
+        noise[state.free] = rng.normal(size=noise[state.free].shape)
+        state.X[:] = state.project(state.X - step * (g + noise / np.linalg.norm(noise)))
+    else:
+        return _finish(run, state, clock, False, f"FAIL: no ε-second-order point (ε = {epsilon:g}) "
+                       f"in {iterations} noisy steps")
+    noisy = _finish(run, state, clock, True, "")
+    finish = gradient_descent(loss, state.X, charges, gtol=gtol, capture=capture, held=state.captured,
+                              seconds=max(seconds - noisy.seconds, 1.0), step=max(10 * step, 0.1))
+    finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
+    return _joined("sgd", [noisy], finish, clock)
+
+
+def _lowest(state: _State) -> float:
+    """λ_min of the Hessian of the free electrons (of ℓ with optimised charges)."""
+    return float(np.linalg.eigvalsh(state.hessian().astype(float))[0])
+
+
+RUNNERS = {"flow": gradient_flow, "gd": gradient_descent, "nodewise": nodewise,
+           "nodewise-optimal": nodewise_optimal, "sgd": sgd}
+
+
+def run_algorithm(loss: Loss, start, algorithm: str, charges=None, *, seed: int = 0, **options) -> Trajectory:
+    """Run one of :data:`ALGORITHMS`; ``seed`` drives the random draws of ``sgd`` and
+    ``nodewise-optimal`` (the others are deterministic). ``nodewise-optimal`` always
+    optimises the output weights."""
     if algorithm not in ALGORITHMS:
         raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
-    function = {"flow": gradient_flow, "gd": gradient_descent, "nodewise": nodewise}[algorithm]
-    return function(loss, start, charges, **options)
+    if algorithm == "nodewise-optimal":
+        return nodewise_optimal(loss, start, OPTIMAL if charges is None else charges, seed=seed, **options)
+    if algorithm == "sgd":
+        options["seed"] = seed
+    return RUNNERS[algorithm](loss, start, charges, **options)
 
 
 def _finish(run: Trajectory, state: _State, clock: float, converged: bool, reason: str) -> Trajectory:
+    state.canonical()
     run.positions, run.converged, run.reason = state.X.copy(), converged, reason
+    run.charges = state.charges()
     run.path.append(state.X.copy())
     run.seconds = time.perf_counter() - clock
-    run.captured = sorted(state.captured.items())
+    run.captured = sorted((int(i), int(j)) for i, j in state.captured.items())
     return run
 
 
@@ -264,6 +482,8 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
     Each step solves H δ = −∇L in the tangent space with the exact Hessian in
     float64 and the exact gradient at ``dps`` digits (Newton with iterative
     refinement: each step gains about 13 digits once in the quadratic basin).
+    With ``charges="optimal"`` it is Newton on ℓ(θ) = min_a L(a, θ): gradient
+    ∇_θL(a*, θ), Hessian the Schur complement (:meth:`Loss.reduced_hessian`).
 
     Returns
     -------
@@ -275,11 +495,11 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
     DerivationError
         If the target is not reached within ``iterations`` steps or ``seconds``.
     """
-    arith = Arithmetic(dps)
+    arith, optimal = Arithmetic(dps), isinstance(charges, str) and charges == OPTIMAL
     X = arith.array(electrons)
     target, clock = arith.ctx.mpf(10) ** -(dps - 5), time.perf_counter()
     for _ in range(iterations):
-        g = loss.gradient(X, charges, dps=dps)
+        g = loss.reduced_gradient(X, dps=dps) if optimal else loss.gradient(X, charges, dps=dps)
         norm = arith.ctx.sqrt(arith.ctx.fsum(v * v for v in g.ravel()))
         if norm < target:
             return X, norm
@@ -287,7 +507,8 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
             break
         x64 = X.astype(float)
         basis = loss.tangent_basis(x64)
-        step = np.linalg.lstsq(loss.hessian(x64, charges), -basis.T @ g.astype(float).ravel(),
+        hessian = loss.reduced_hessian(x64) if optimal else loss.hessian(x64, charges)
+        step = np.linalg.lstsq(hessian, -basis.T @ g.astype(float).ravel(),
                                rcond=1e-13)[0]
         X = X + arith.array((basis @ step).reshape(X.shape))
         if loss.manifold == "sphere":

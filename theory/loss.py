@@ -674,6 +674,98 @@ class Loss:
         return arith.array(exact), arith.array(a), arith.array(self.protons), arith.array(self.proton_charges)
 
 
+    # -------------------------------------------------------------- optimised output weights
+    def charge_hessian(self, thetas, *, dps: int | None = None) -> np.ndarray:
+        """∂²L/∂a_i∂a_j = 2Φ(θ_i, θ_j), the (k, k) Hessian in the output weights (constant in a)."""
+        arith = Arithmetic(dps)
+        X, _, _, _ = self._inputs(thetas, None, arith)
+        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
+        return 2 * self._matrix(F, X, X, arith, True)
+
+    def best_charges(self, thetas, *, dps: int | None = None) -> np.ndarray:
+        """a*(θ), the unique minimiser of the quadratic a ↦ L(a, θ), at ``dps`` digits:
+
+        .. math::  [\\Phi(\\theta_i, \\theta_j)]\\, a^* = -[\\Phi(\\theta_i, w_j)]\\, b
+
+        Raises :class:`InputError` when the Gram matrix is singular (two electrons
+        coincide, or are antipodal for an odd Φ): then a* is not unique.
+        """
+        arith = Arithmetic(dps)
+        X, _, W, b = self._inputs(thetas, None, arith)
+        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
+        gram, cross = self._matrix(F, X, X, arith, True), self._matrix(F, X, W, arith, False) @ b
+        _require_invertible(gram)
+        if arith.ctx is None:
+            return -np.linalg.solve(gram, cross)
+        solution = arith.ctx.lu_solve(arith.ctx.matrix(gram.tolist()), arith.ctx.matrix(list(cross)))
+        return -np.array(solution.tolist(), dtype=object).reshape(-1)
+
+    def mixed_hessian(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
+        """∂²L/∂θ∂a as an (n, k) array, n the number of tangent coordinates (rows in the
+        basis of :meth:`tangent_basis`). Column l is the derivative of ∇_θL in a_l:
+
+        .. math::
+
+            \\partial_{a_l}\\nabla_{\\theta_i} L = 2a_i\\nabla_1\\Phi(\\theta_i, \\theta_l)\\ (i \\ne l),\\quad
+            \\partial_{a_l}\\nabla_{\\theta_l} L = 2\\sum_{j \\ne l} a_j\\nabla_1\\Phi(\\theta_l, \\theta_j)
+              + 2a_l\\nabla G(\\theta_l) + 2\\sum_j b_j\\nabla_1\\Phi(\\theta_l, w_j)
+        """
+        arith = Arithmetic(dps)
+        X, a, W, b = self._inputs(thetas, charges, arith)
+        k, Y, c = len(X), np.concatenate([X, W]), np.concatenate([a, b])
+        pairs = _pairs(X, Y, arith, True, self.kernel.form)
+        G1 = None if self.kernel.self_terms is None else np.broadcast_to(
+            arith.function(self.kernel.self_terms[1], (N1,))(pairs.n1), (k,))
+        columns = []
+        for l in range(k):
+            weights = arith.array(np.zeros((k, len(Y))))
+            weights[:, l], weights[l, :] = 2 * a, 2 * c
+            weights[np.arange(k), np.arange(k)] = 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                column = self._pair_gradient(pairs, X, Y, weights, arith)
+            if G1 is not None:
+                column[l] = column[l] + 2 * a[l] * G1[l] * pairs.xh[l]
+            if self.manifold == "sphere":
+                column = column - X * (X * column).sum(axis=1)[:, None]
+            columns.append(column.ravel())
+        mixed = self.tangent_basis(X, arith).T @ np.array(columns).T
+        if not arith.finite(mixed):
+            raise InputError("∂²L/∂θ∂a is not finite: an electron sits on a singular point of Φ")
+        return mixed
+
+    def reduced_value(self, thetas, *, dps: int | None = None):
+        """ℓ(θ) = min_a L(a, θ) = L(a*(θ), θ)."""
+        return self.value(thetas, self.best_charges(thetas, dps=dps), dps=dps)
+
+    def reduced_gradient(self, thetas, *, dps: int | None = None) -> np.ndarray:
+        """∇ℓ(θ) = ∇_θL(a*(θ), θ) (envelope theorem: ∂L/∂a = 0 at a*)."""
+        return self.gradient(thetas, self.best_charges(thetas, dps=dps), dps=dps)
+
+    def reduced_hessian(self, thetas, *, dps: int | None = None) -> np.ndarray:
+        """∇²ℓ(θ), the Schur complement of the a-block of the full Hessian at a = a*(θ):
+
+        .. math::  \\nabla^2\\ell = H_{\\theta\\theta} - H_{\\theta a} H_{aa}^{-1} H_{a\\theta}
+
+        (differentiate ∇_θL(a*(θ), θ) with ∂a*/∂θ = −H_aa⁻¹H_aθ); on S^{d−1} in the
+        tangent basis of :meth:`tangent_basis`.
+        """
+        a = self.best_charges(thetas, dps=dps)
+        H, M, A = self.hessian(thetas, a, dps=dps), self.mixed_hessian(thetas, a, dps=dps), \
+            self.charge_hessian(thetas, dps=dps)
+        if dps is None:
+            return H - M @ np.linalg.solve(A, M.T)
+        ctx = Arithmetic(dps).ctx
+        inverse = np.array(ctx.inverse(ctx.matrix(A.tolist())).tolist(), dtype=object)
+        return H - M @ inverse @ M.T
+
+
+def _require_invertible(gram: np.ndarray) -> None:
+    """Refuse a numerically singular Gram matrix [Φ(θ_i, θ_j)] (condition number > 10¹²)."""
+    if np.linalg.cond(gram.astype(float)) > 1e12:
+        raise InputError("the Gram matrix [Φ(θ_i, θ_j)] is singular (electrons coincide, or are antipodal "
+                         "for an odd Φ): the optimal output weights a*(θ) are not unique")
+
+
 def _pair_blocks(x, y, pairs: _Pairs, i: int, j: int, F: dict, names, arith: Arithmetic):
     """∇_xx φ and ∇_xy φ of one pair from the chain rule through the invariants:
     ∇_xx φ = Σ F_ab ∇_x u_a ∇_x u_bᵀ + Σ F_a ∇_xx u_a, likewise ∇_xy φ."""
@@ -750,9 +842,10 @@ def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
 
 
 def charges_of(values, k: int) -> np.ndarray:
-    """Validate k finite charges."""
-    a = np.array(values, dtype=float).reshape(-1)
-    if a.shape != (k,) or not np.all(np.isfinite(a)):
+    """Validate k finite charges (kept exact when given as an object array, e.g. of mpf)."""
+    exact = isinstance(values, np.ndarray) and values.dtype == object
+    a = np.array(values, dtype=object if exact else float).reshape(-1)
+    if a.shape != (k,) or not np.all(np.isfinite(a.astype(float))):
         raise InputError(f"expected {k} finite charges, got {values!r}")
     return a
 

@@ -11,6 +11,7 @@ Each function returns a :class:`matplotlib.figure.Figure` on the active backend
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -28,29 +29,103 @@ ELECTRON, PROTON = "tab:blue", "tab:red"
 
 def trajectories(path: list[np.ndarray], protons: np.ndarray, *, manifold: str = "sphere",
                  title: str = "", file: str | Path | None = None) -> plt.Figure:
-    """Electron paths (blue, start ○ → end ●) and protons (red ✚), on S¹ / in R² (2-D) or on S² (3-D)."""
-    path = np.asarray(path)
-    protons = np.asarray(protons, dtype=float)
-    if path.ndim != 3 or path.shape[2] != protons.shape[1]:
-        raise InputError(f"path must be (steps, k, d) with d = {protons.shape[1]}, got {path.shape}")
-    d = protons.shape[1]
-    if d not in (2, 3):
-        raise InputError(f"trajectories are drawn for d = 2 or 3, not d = {d}")
-    figure = plt.figure(figsize=(5, 5))
-    axis = figure.add_subplot(projection="3d" if d == 3 else None)
-    if manifold == "sphere":
-        _draw_sphere(axis, d)
-    for i in range(path.shape[1]):
-        axis.plot(*path[:, i, :].T, color=ELECTRON, lw=1.5)
-        axis.scatter(*path[0, i, :], color=ELECTRON, facecolors="none", s=40)
-        axis.scatter(*path[-1, i, :], color=ELECTRON, s=40)
-    axis.scatter(*protons.T, color=PROTON, marker="P", s=120, label="protons w_j")
-    axis.plot([], [], color=ELECTRON, label="electrons θ_i (○ start, ● end)")
-    axis.legend(loc="upper right", fontsize=8)
-    axis.set_title(title or f"electron–proton dynamics on {'S^' + str(d - 1) if manifold == 'sphere' else 'R^' + str(d)}")
-    if d == 2:
-        axis.set_aspect("equal")
+    """Electron paths (start ○ → end ●) and protons (red ✚): on S¹ / in R² in the plane, on S²
+    in 3-D, on R¹ against the step, otherwise projected on the protons' two main directions."""
+    path, protons = _checked(path, protons)
+    figure = plt.figure(figsize=(5.5, 5))
+    _draw_trajectories(figure, figure.add_subplot(**_axes_kind(protons)), path, protons, manifold, title)
     return _saved(figure, file)
+
+
+def simulation(path, protons, losses, gradient_norms, *, manifold: str = "sphere", title: str = "",
+               file: str | Path | None = None) -> plt.Figure:
+    """One figure of a run: the trajectories (left) and the loss and ‖∇L‖ curves (right)."""
+    path, protons = _checked(path, protons)
+    figure = plt.figure(figsize=(11, 4.8))
+    _draw_trajectories(figure, figure.add_subplot(1, 2, 1, **_axes_kind(protons)), path, protons, manifold, "")
+    _draw_convergence(figure.add_subplot(1, 2, 2), losses, gradient_norms, "loss and gradient norm")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return _saved(figure, file)
+
+
+def _checked(path, protons) -> tuple[np.ndarray, np.ndarray]:
+    path, protons = np.asarray(path, dtype=float), np.asarray(protons, dtype=float)
+    if path.ndim != 3 or protons.ndim != 2 or path.shape[2] != protons.shape[1]:
+        raise InputError(f"path must be (steps, k, d) with d = {protons.shape[-1]}, got {path.shape}")
+    return path, protons
+
+
+def _axes_kind(protons: np.ndarray) -> dict:
+    return {"projection": "3d"} if protons.shape[1] == 3 else {}
+
+
+def _draw_trajectories(figure, axis, path: np.ndarray, protons: np.ndarray, manifold: str, title: str):
+    d, sphere = protons.shape[1], manifold == "sphere"
+    space = f"S^{d - 1}" if sphere else f"R^{d}"
+    if d == 1:
+        return _draw_line(axis, path, protons, title or f"electron–proton dynamics on {space}")
+    if d > 3:
+        P = _polygon_projection(protons)
+        path, protons = path @ P.T, protons @ P.T
+        space += ", projected: protons to a polygon's vertices"
+    if sphere and d <= 3:
+        _draw_sphere(axis, d)
+        path = _broken_at_flips(path)
+    axis.scatter(*protons.T, color=PROTON, marker="P", s=220, alpha=0.45, label="protons w_j", zorder=2)
+    colours = plt.cm.tab10(np.arange(path.shape[1]) % 10)
+    for i, colour in enumerate(colours):
+        axis.plot(*path[:, i, :].T, color=colour, lw=1.8, label=f"θ{i + 1}", zorder=3)
+        axis.scatter(*path[0, i, :], color=colour, facecolors="none", s=60, lw=1.5, zorder=4)
+        axis.scatter(*path[-1, i, :], color=colour, edgecolors="black", s=60, zorder=5)
+    axis.plot([], [], " ", label="○ start   ● end")
+    if np.isnan(path).any():
+        axis.plot([], [], " ", label="gap: θ ↦ −θ (odd Φ, same unit)")
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
+    axis.set_title(title or f"electrons on {space}", fontsize=10)
+    if path.shape[2] == 2:
+        axis.set_aspect("equal")
+    else:
+        axis.set_box_aspect((1, 1, 1))
+    return axis
+
+
+def _draw_line(axis, path: np.ndarray, protons: np.ndarray, title: str):
+    """R¹: each electron's position against the recorded step, protons as dashed lines."""
+    steps = np.arange(len(path))
+    for w in protons[:, 0]:
+        axis.axhline(w, color=PROTON, ls="--", lw=1)
+    for i in range(path.shape[1]):
+        axis.plot(steps, path[:, i, 0], lw=1.5, label=f"θ{i + 1}")
+    axis.plot([], [], color=PROTON, ls="--", label="protons w_j")
+    axis.set_xlabel("recorded step")
+    axis.set_ylabel("position")
+    axis.legend(fontsize=8)
+    axis.set_title(title, fontsize=10)
+    return axis
+
+
+def _broken_at_flips(path: np.ndarray) -> np.ndarray:
+    """Insert a gap (NaN) where an electron jumps to (nearly) its antipode between two records:
+    the exchange θ_i ↦ −θ_i, a_i ↦ −a_i of an odd Φ, not a motion across the sphere."""
+    rows = [path[0]]
+    for before, after in itertools.pairwise(path):
+        flipped = np.linalg.norm(after + before, axis=1) < 0.1
+        if flipped.any():
+            gap = np.array(before, dtype=float)
+            gap[flipped] = np.nan
+            rows.append(gap)
+        rows.append(after)
+    return np.array(rows)
+
+
+def _polygon_projection(protons: np.ndarray) -> np.ndarray:
+    """The linear map R^d → R² sending proton j to vertex j of a regular polygon (least squares;
+    exact when the protons are independent), so an electron on a proton lands on its vertex."""
+    angles = np.pi / 2 + 2 * np.pi * np.arange(len(protons)) / len(protons)
+    vertices = np.c_[np.cos(angles), np.sin(angles)]
+    return vertices.T @ np.linalg.pinv(protons.T)
 
 
 def potential_and_laplacian(phi: Potential, *, d: int, file: str | Path | None = None) -> plt.Figure:
@@ -78,12 +153,7 @@ def potential_and_laplacian(phi: Potential, *, d: int, file: str | Path | None =
 def convergence(losses, gradient_norms, *, title: str = "", file: str | Path | None = None) -> plt.Figure:
     """Loss and ‖∇L‖ against the step, on log scales."""
     figure, axis = plt.subplots(figsize=(6, 3.5))
-    steps = np.arange(len(losses))
-    axis.semilogy(steps, np.maximum(np.abs(losses), 1e-300), label="|L|", color="black")
-    axis.semilogy(steps, np.maximum(gradient_norms, 1e-300), label="‖∇L‖", color="tab:blue")
-    axis.set_xlabel("recorded step")
-    axis.set_title(title or "convergence")
-    axis.legend()
+    _draw_convergence(axis, losses, gradient_norms, title or "convergence")
     figure.tight_layout()
     return _saved(figure, file)
 
@@ -152,6 +222,19 @@ def profiles(x, curves: dict[str, np.ndarray], *, xlabel: str, ylabel: str, titl
     axis.legend(fontsize=8)
     figure.tight_layout()
     return _saved(figure, file)
+#: Values below this are drawn on it (an exact 0, e.g. a loss at a global minimum, has no logarithm).
+FLOOR = 1e-16
+
+
+def _draw_convergence(axis, losses, gradient_norms, title: str) -> None:
+    steps = np.arange(len(losses))
+    axis.semilogy(steps, np.maximum(np.abs(losses), FLOOR), label="|L|", color="black")
+    axis.semilogy(np.arange(len(gradient_norms)), np.maximum(gradient_norms, FLOOR), label="‖∇L‖",
+                  color="tab:blue")
+    axis.set_xlabel("recorded step")
+    axis.set_title(f"{title} (values < {FLOOR:g} drawn at {FLOOR:g})", fontsize=10)
+    axis.grid(True, which="major", alpha=0.3)
+    axis.legend()
 
 
 def _sign_summary(grid: np.ndarray, laplacian: np.ndarray) -> str:

@@ -17,6 +17,25 @@ strictly subharmonic only for r > R         at every local minimum some electron
 anything else                               NO PREDICTION
 ==========================================  ==========================================
 
+With free output weights (``charges="free"``) the dynamics runs on the reduced
+loss ℓ(θ) = min_a L(a, θ) (a = a*(θ) throughout) and end points are classified
+by the Hessian of ℓ:
+
+==========================================  ==========================================
+proven class (free output weights)          prediction
+==========================================  ==========================================
+harmonic                                    Theorem 3.3 as above (it needs no sign of a)
+λ-harmonic, Φ(θ, θ) constant                Theorem 3.9 (by Lemma 3.8): no local
+                                            minimum of ℓ with L > 0 has an electron off
+                                            every proton and electron with a_i* ≠ 0
+anything else (strictly subharmonic         NO PREDICTION (Theorem 3.6 rests on
+included)                                   Assumption 1, fixed weights)
+==========================================  ==========================================
+
+A free-weight end point where a hypothesis of Theorem 3.9 fails (an electron
+switched off, a_i* ≈ 0; two electrons merged) is counted apart, never as a
+counter-example.
+
 A run whose loss falls below 0 contradicts every prediction that rests on
 L = E(f − f̂)² ≥ 0 (realizability). The outcome is CONFIRMED, CONTRADICTED,
 NO PREDICTION or UNDECIDED (no start reached a critical point).
@@ -42,6 +61,7 @@ from .classify import Classification, classify
 from .equilibrium import _potential, simulate
 from .errors import InputError, TheoryError
 from .executor import run_all
+from .flow import ALGORITHMS
 from .loss import kernel
 from .potential import Potential
 from .symbols import LATEX_NAMES
@@ -49,12 +69,15 @@ from .verdict import Verdict
 
 #: End points that are local minima in the sense of Definition 3.2 (λ_min ≥ 0).
 MINIMA = ("global minimum", "spurious local minimum", "degenerate")
+#: Converged end points other than a global minimum.
+STOPS = ("spurious local minimum", "degenerate", "saddle", "non-smooth critical point")
 #: A loss below −NEGATIVE (float64) is taken as L < 0, not rounding.
 NEGATIVE = 1e-9
 
 _REALIZABLE = "Φ is realizable: L = E(f − f̂)² ≥ 0 (Φ a positive-definite kernel)"
 _SMOOTH = "sup‖∇²Φ‖ ≤ B (Φ twice differentiable with a bounded Hessian)"
 _FIXED = "Assumption 1: output weights fixed, a_i = −b_i = −1"
+_DISTINCT = "electrons distinct from each other and from the protons, optimal weights a_i* ≠ 0"
 
 
 class Outcome(enum.Enum):
@@ -74,8 +97,9 @@ class Prediction:
     """What the theory predicts about the end points, and what it rests on.
 
     ``rule`` is ``"strict"`` (no strict local minimum off the charges),
-    ``"global"`` (every local minimum global) or ``"near"`` (some electron
-    within ``radius`` of a proton at every local minimum).
+    ``"global"`` (every local minimum global), ``"near"`` (some electron
+    within ``radius`` of a proton at every local minimum) or ``"charged"`` (no
+    local minimum with L > 0 has an electron off the charges with a_i* ≠ 0).
     """
 
     theorem: str
@@ -95,6 +119,10 @@ class Prediction:
                     "electron"), "Φ harmonic on M (or a bug in the classifier)")
         if self.rule == "global" and strict:
             return f"a strict local minimum with L = {run['loss']} > 0", _SMOOTH
+        if self.rule == "charged" and run["kind"] in MINIMA[1:] and run["isolated_charged"]:
+            return ((f"a local minimum of min_a L with L = {run['loss']} > 0 and an electron away from "
+                     "every proton and electron carrying a_i* ≠ 0 (Lemma 3.8 says it cannot be one)"),
+                    "Φ λ-harmonic (ΔΦ = λΦ, λ > 0) with Φ(θ, θ) constant on M")
         if self.rule == "near" and run["kind"] in MINIMA and run["nearest"] > self.radius:
             return ((f"a local minimum with every electron farther than {self.radius:.6g} from every "
                     f"proton (nearest pair {run['nearest']:.6g})"), "Φ translation invariant")
@@ -105,13 +133,15 @@ class Prediction:
                 "hypotheses": list(self.hypotheses), "rule": self.rule, "radius": self.radius}
 
 
-def predict(classification: Classification) -> tuple[Prediction | None, str]:
-    """The prediction for fixed charges and the reason it was (not) made.
+def predict(classification: Classification, charges: str = "fixed") -> tuple[Prediction | None, str]:
+    """The prediction for fixed or free output weights and the reason it was (not) made.
 
     >>> from theory.potential import given
     >>> prediction, why = predict(classify(given("exp(-r^2/2)", "radial"), d=3))
     >>> prediction.rule, round(prediction.radius, 6)
     ('near', 1.732051)
+    >>> predict(classify(given("exp(-r)", "radial"), d=1), "free")[0].theorem
+    'Theorem 3.9'
     """
     c = classification
     if c["harmonic"].verdict is Verdict.PROVEN:
@@ -119,6 +149,8 @@ def predict(classification: Classification) -> tuple[Prediction | None, str]:
                           "electron away from every proton and every other electron",
                           ("Φ harmonic on M", "Φ twice differentiable off the charges"), "strict"), \
             "Φ is harmonic"
+    if charges == "free":
+        return _predict_free(c)
     sub = c["strictly subharmonic"]
     if sub.verdict is Verdict.PROVEN:
         return Prediction("Theorem 3.6", "every local minimum is a global minimum (L = 0, every "
@@ -133,6 +165,20 @@ def predict(classification: Classification) -> tuple[Prediction | None, str]:
                       "electrons together lowers L when every pair is farther)",
                       (f"Φ strictly subharmonic for r > {radius:.6g}", "Φ translation invariant",
                        _FIXED, _REALIZABLE), "near", radius), f"Φ is strictly subharmonic on {sub.region}"
+
+
+def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
+    eigen = c["λ-harmonic"]
+    if eigen.verdict is Verdict.PROVEN and c.potential.form in ("radial", "zonal"):
+        return Prediction("Theorem 3.9", "no local minimum of ℓ(θ) = min_a L(a, θ) with L > 0 has an "
+                          "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
+                          "under the hypotheses every local minimum is global",
+                          (f"Φ λ-harmonic on M (λ = {eigen.value})", "Φ(θ, θ) constant (radial or zonal Φ)",
+                           _DISTINCT, _REALIZABLE), "charged"), f"Φ is λ-harmonic with λ = {eigen.value}"
+    if c["strictly subharmonic"].verdict is Verdict.PROVEN:
+        return None, ("Φ is strictly subharmonic, but Theorem 3.6 needs fixed output weights (Assumption 1), "
+                      "and Φ is neither harmonic nor λ-harmonic")
+    return None, "Φ is neither harmonic nor λ-harmonic on M: no result covers free output weights"
 
 
 def _threshold(c: Classification, region) -> float | None:
@@ -150,22 +196,36 @@ def _start(task: dict) -> dict:
     A start the dynamics cannot continue (an electron on a singular point of Φ)
     is kept as kind ``failed`` with the reason, not allowed to end the sweep.
     """
+    charges = "optimal" if task.get("charges") == "free" else "fixed"
     try:
         run = simulate(task["potential"], d=task["d"], k=task["k"], manifold=task["manifold"],
-                       protons=np.array(task["protons"]), algorithm=task["algorithm"], seed=task["seed"],
-                       dps=task["dps"], seconds=task["seconds"])
+                       protons=np.array(task["protons"]), algorithm=task["algorithm"], charges=charges,
+                       seed=task["seed"], dps=task["dps"], seconds=task["seconds"])
     except TheoryError as why:
         return {"seed": task["seed"], "kind": "failed", "reason": str(why), "matched": False,
-                "final_loss": math.nan, "nearest": math.nan, "isolated": False}
+                "final_loss": math.nan, "nearest": math.nan, "isolated": False, "isolated_charged": False}
     record = run.to_json()
     X, W = run.equilibrium.positions.astype(float), run.protons
     to_protons = np.linalg.norm(X[:, None] - W[None], axis=2)
     to_others = np.linalg.norm(X[:, None] - X[None], axis=2) + np.diag(np.full(len(X), np.inf))
     near = np.minimum(to_protons.min(axis=1), to_others.min(axis=1))
+    charged = np.abs(run.equilibrium.charges.astype(float)) > task["tolerance"]
     losses = run.trajectory.losses
     record.update(final_loss=float(losses[-1]) if losses else float(run.equilibrium.loss),
-                  nearest=float(to_protons.min()), isolated=bool(np.any(near > task["tolerance"])))
+                  nearest=float(to_protons.min()), isolated=bool(np.any(near > task["tolerance"])),
+                  isolated_charged=bool(np.any((near > task["tolerance"]) & charged)),
+                  hypothesis=_violated(to_others.min(), charged, task["tolerance"]) if charges == "optimal"
+                  else None)
     return record
+
+
+def _violated(closest: float, charged: np.ndarray, tolerance: float) -> str | None:
+    """Which hypothesis of Theorem 3.9 fails at an end point (free weights), if any."""
+    if closest < tolerance:
+        return "two electrons merged (θ_i = θ_j)"
+    if not charged.all():
+        return "an electron switched off (a_i* = 0)"
+    return None
 
 
 def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -217,6 +277,11 @@ class Verification:
         return [r for r in self.runs if r["kind"] == "spurious local minimum"]
 
     @property
+    def violations(self) -> dict[str, int]:
+        """Free weights: end points with L > 0 where a hypothesis of Theorem 3.9 fails, by hypothesis."""
+        return dict(Counter(r["hypothesis"] for r in self.runs if r.get("hypothesis") and r["kind"] in STOPS))
+
+    @property
     def outcome(self) -> Outcome:
         if self.prediction is None:
             return Outcome.NO_PREDICTION
@@ -261,6 +326,9 @@ class Verification:
         observed = f"{len(self.runs)} seeded starts, algorithm `{self.algorithm}`, charges {self.charges}."
         lines += ["## Observed", "", observed, "", "| kind | count |", "|---|---|"]
         lines += [f"| {kind} | {n} |" for kind, n in sorted(self.kinds.items())]
+        if self.violations:
+            lines += ["", "End points with L > 0 outside the hypotheses of Theorem 3.9 (not counter-examples): "
+                      + "; ".join(f"{why}: {n}" for why, n in self.violations.items()) + "."]
         for title, runs in (("Counter-examples", self.counterexamples), ("Spurious minima", self.spurious)):
             if runs:
                 lines += ["", f"## {title}", ""] + [_run_line(r) for r in runs]
@@ -274,7 +342,8 @@ class Verification:
                 "prediction": self.prediction.to_json() if self.prediction else None,
                 "reason": self.reason, "algorithm": self.algorithm, "protons": self.protons.tolist(),
                 "outcome": self.outcome.value, "matched": self.matched, "starts": len(self.runs),
-                "wilson95": [low, high], "kinds": self.kinds, "counterexamples": self.counterexamples,
+                "wilson95": [low, high], "kinds": self.kinds, "hypothesis_violations": self.violations,
+                "counterexamples": self.counterexamples,
                 "spurious": self.spurious}
 
     def write(self, folder) -> list[Path]:
@@ -300,7 +369,7 @@ def _run_line(run: dict) -> str:
 
 def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: str = "fixed",
            starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
-           seconds: float = 30.0, tolerance: float = 1e-6) -> Verification:
+           seconds: float = 30.0, tolerance: float = 1e-6, algorithm: str | None = None) -> Verification:
     """Derive, classify, predict and confirm over ``starts`` seeded runs.
 
     Parameters
@@ -310,9 +379,9 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     manifold : {"sphere", "euclidean"}
     d, k : int
         Dimension and number of electrons (= protons).
-    charges : {"fixed"}
-        Output weights a_i = −1, b_j = +1 (Assumption 1). Optimised output weights
-        (``"free"``) need dynamics in (a, θ) that :mod:`theory.flow` lacks: refused.
+    charges : {"fixed", "free"}
+        Output weights a_i = −1, b_j = +1 (Assumption 1), or free: optimised,
+        a = a*(θ) throughout, end points classified on ℓ(θ) = min_a L(a, θ).
     starts, seed : int
         Start ``i`` uses seed ``seed + i``; the protons (orthonormal when k ≤ d,
         else random) come from a stream independent of every start.
@@ -322,23 +391,26 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
         joblib workers; ``checkpoint`` keeps finished starts (resumable).
     seconds : float
         Time budget of each start.
+    algorithm : str, optional
+        One of :data:`theory.flow.ALGORITHMS`; default ``gd`` for a Φ with a cusp, else ``flow``.
     """
-    if charges != "fixed":
-        raise InputError(f"charges={charges!r}: only fixed output weights are supported; optimised "
-                         "weights (Lemma 3.8 / Theorem 3.9) need a flow in (a, θ) not yet in theory.flow")
+    if charges not in ("fixed", "free"):
+        raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
     if not (isinstance(starts, int) and starts >= 1):
         raise InputError(f"starts must be a positive integer, got {starts!r}")
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
     classification = classify(phi, d=d, manifold=manifold)
-    prediction, reason = predict(classification)
+    prediction, reason = predict(classification, charges)
     protons = _protons(d, k, manifold, seed)
-    algorithm = "gd" if _cusp(classification.potential) else "flow"
+    algorithm = algorithm or ("gd" if _cusp(classification.potential) else "flow")
+    if algorithm not in ALGORITHMS:
+        raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
     tasks = [{"potential": spec, "d": d, "k": k, "manifold": manifold, "protons": protons.tolist(),
-              "algorithm": algorithm, "seed": seed + i, "dps": dps, "seconds": seconds,
+              "algorithm": algorithm, "charges": charges, "seed": seed + i, "dps": dps, "seconds": seconds,
               "tolerance": tolerance} for i in range(starts)]
     runs = run_all(_start, tasks, workers=workers, checkpoint=checkpoint,
-                   config={"verify": spec, "d": d, "k": k, "manifold": manifold})
+                   config={"verify": spec, "d": d, "k": k, "manifold": manifold, "charges": charges})
     result = Verification(classification.potential, manifold, d, k, charges, classification, prediction,
                           reason, algorithm, protons, runs)
     if prediction:

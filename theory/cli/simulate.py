@@ -9,6 +9,13 @@ Examples:
   theory simulate relu --manifold sphere --d 3 --k 3 --seed 1
   theory simulate sign --manifold sphere --d 2 --k 3 --protons random --algorithm gd
   theory simulate "radial:exp(-r^2/2)" --manifold euclidean --d 2 --k 1 --json
+  theory simulate sign --d 3 --k 3 --algorithm nodewise-optimal --plot run.png
+  theory simulate relu --d 5 --k 5 --algorithm sgd --charges optimal --seed 4
+
+Algorithms: flow (ODE), gd (Algorithm 1), nodewise (Algorithm 2), nodewise-optimal
+(Algorithm 3, optimised output weights), sgd (Algorithm 4, seeded escape noise).
+With --charges optimal the output weights are a*(θ) throughout and the end point
+is classified by the Hessian of the reduced loss min_a L(a, θ).
 
 Exit codes: 0 converged and matched, 1 converged elsewhere (not matched),
 2 usage error, 3 not converged.
@@ -39,6 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--protons", default="orthonormal",
                         help="orthonormal, identity, random, or a FILE with one proton a row")
     parser.add_argument("--algorithm", choices=ALGORITHMS, default="flow")
+    parser.add_argument("--charges", choices=("fixed", "optimal"), default="fixed",
+                        help="output weights: fixed a_i = −1, or optimised a*(θ) (implied by nodewise-optimal)")
+    parser.add_argument("--plot", metavar="FILE", help="write a figure of the trajectories and convergence")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dps", type=int, default=30, help="digits of the Newton polishing")
     parser.add_argument("--seconds", type=float, default=60.0, help="time budget of the run")
@@ -49,7 +59,10 @@ def run(args: argparse.Namespace) -> int:
     if protons not in ("orthonormal", "identity", "random"):
         protons = _load(protons)
     result = simulate(args.activation, d=args.d, k=args.k, manifold=args.manifold, protons=protons,
-                      algorithm=args.algorithm, seed=args.seed, dps=args.dps, seconds=args.seconds)
+                      algorithm=args.algorithm, charges=args.charges, seed=args.seed, dps=args.dps,
+                      seconds=args.seconds)
+    if args.plot:
+        _plot(result, args.plot)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
@@ -66,6 +79,15 @@ def _load(path: str) -> np.ndarray:
         return np.atleast_2d(np.loadtxt(path, dtype=float))
     except ValueError as why:
         raise InputError(f"--protons: {path} is not a numeric table: {why}") from why
+
+
+def _plot(result: Simulation, file: str) -> None:
+    from ..plots import simulation  # matplotlib only when a figure is asked for
+
+    run, eq = result.trajectory, result.equilibrium
+    charges = "optimised" if result.charges == "optimal" else "fixed"
+    simulation(run.path, result.protons, run.losses, run.gradient_norms, manifold=result.manifold,
+               title=f"{run.algorithm}, {charges} output weights, seed {result.seed}: {eq.kind}", file=file)
 
 
 def _print(result: Simulation, quiet: bool) -> None:
@@ -86,4 +108,5 @@ def _print(result: Simulation, quiet: bool) -> None:
     print(f"Hessian     [{shown}{more}] (symmetry zero modes: {eq.symmetry_zero_modes})")
     pairs = ", ".join(f"θ{i}→w{j} ({dist:.2g})" for i, j, dist in eq.matching)
     print(f"matching    {pairs}")
+    print(f"charges     {', '.join(f'{float(a):.6g}' for a in eq.charges)}")
     print(f"matched     {eq.matched}")

@@ -11,6 +11,8 @@ Examples:
   theory verify sign --manifold sphere --d 2 --k 3 --starts 50
   theory verify "radial:exp(-r^2/2)" --manifold euclidean --d 2 --k 2
   theory verify "radial:sqrt(1+r^2)" --manifold euclidean --d 2 --k 1 --seconds 2
+  theory verify "radial:exp(-r)" --manifold euclidean --d 1 --k 3 --charges free
+  theory verify sign --manifold sphere --d 3 --k 3 --charges free
 
 Exit codes: 0 confirmed, 1 contradicted, 2 usage error, 3 no prediction or undecided.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..flow import ALGORITHMS
 from ..verify import Verification, verify
 
 NAME = "verify"
@@ -33,7 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--d", type=int, required=True, help="dimension")
     parser.add_argument("--k", type=int, required=True, help="number of electrons = protons")
     parser.add_argument("--charges", choices=("fixed", "free"), default="fixed",
-                        help="output weights: fixed ±1 (free is not supported yet)")
+                        help="output weights: fixed ±1, or free (optimised a*(θ); Theorem 3.9 for λ-harmonic Φ)")
+    parser.add_argument("--algorithm", choices=ALGORITHMS,
+                        help="dynamics of each start (default: gd for a Φ with a cusp, else flow)")
     parser.add_argument("--starts", type=int, default=20, help="number of seeded starts")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first start")
     parser.add_argument("--dps", type=int, default=30, help="digits of the Newton polishing")
@@ -46,7 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     result = verify(args.activation, manifold=args.manifold, d=args.d, k=args.k, charges=args.charges,
                     starts=args.starts, seed=args.seed, dps=args.dps, workers=args.workers,
-                    checkpoint=args.checkpoint, seconds=args.seconds)
+                    checkpoint=args.checkpoint, seconds=args.seconds, algorithm=args.algorithm)
     if args.report:
         result.write(args.report)
     if args.json:
