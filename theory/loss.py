@@ -513,9 +513,12 @@ class Loss:
 
     def _ambient_gradient(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
-        Y = np.concatenate([X, W])
         weights = np.multiply.outer(a + a, np.concatenate([a, b]))
         _set_diagonal(weights, 0)
+        return self._weighted_gradient(X, np.concatenate([X, W]), weights, a * a, arith)
+
+    def _weighted_gradient(self, X, Y, weights, self_weights, arith: Arithmetic) -> np.ndarray:
+        """Σ_j C_ij ∇₁Φ(x_i, y_j) + s_i ∇G(x_i) for pair weights C (C_ii = 0) and self weights s."""
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
         v = pairs.values
         if self.kernel.form == "product":
@@ -527,7 +530,7 @@ class Loss:
             v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))
         along_x = (weights * alpha).sum(axis=1)
         if self.kernel.self_terms is not None:  # ∇G(‖θ‖) = G′(n)/n θ
-            along_x = along_x + a * a * arith.function(self.kernel.self_slope, (N1,))(pairs.n1)
+            along_x = along_x + self_weights * arith.function(self.kernel.self_slope, (N1,))(pairs.n1)
         return X * along_x[:, None] + (weights * beta) @ Y
 
     def _arguments(self, pairs: _Pairs) -> list:
@@ -679,8 +682,7 @@ class Loss:
         """∂²L/∂a_i∂a_j = 2Φ(θ_i, θ_j), the (k, k) Hessian in the output weights (constant in a)."""
         arith = Arithmetic(dps)
         X, _, _, _ = self._inputs(thetas, None, arith)
-        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
-        return 2 * self._matrix(F, X, X, arith, True)
+        return 2 * self._matrix(X, X, arith)
 
     def best_charges(self, thetas, *, dps: int | None = None) -> np.ndarray:
         """a*(θ), the unique minimiser of the quadratic a ↦ L(a, θ), at ``dps`` digits:
@@ -692,8 +694,8 @@ class Loss:
         """
         arith = Arithmetic(dps)
         X, _, W, b = self._inputs(thetas, None, arith)
-        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
-        gram, cross = self._matrix(F, X, X, arith, True), self._matrix(F, X, W, arith, False) @ b
+        M = self._matrix(X, np.concatenate([X, W]), arith)
+        gram, cross = M[:, :len(X)], M[:, len(X):] @ b
         _require_invertible(gram)
         if arith.ctx is None:
             return -np.linalg.solve(gram, cross)
@@ -713,18 +715,13 @@ class Loss:
         arith = Arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith)
         k, Y, c = len(X), np.concatenate([X, W]), np.concatenate([a, b])
-        pairs = _pairs(X, Y, arith, True, self.kernel.form)
-        G1 = None if self.kernel.self_terms is None else np.broadcast_to(
-            arith.function(self.kernel.self_terms[1], (N1,))(pairs.n1), (k,))
         columns = []
         for l in range(k):
-            weights = arith.array(np.zeros((k, len(Y))))
-            weights[:, l], weights[l, :] = 2 * a, 2 * c
-            weights[np.arange(k), np.arange(k)] = 0
+            weights, self_weights = arith.array(np.zeros((k, len(Y)))), arith.array(np.zeros(k))
+            weights[:, l], weights[l, :], self_weights[l] = 2 * a, 2 * c, 2 * a[l]
+            _set_diagonal(weights, 0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                column = self._pair_gradient(pairs, X, Y, weights, arith)
-            if G1 is not None:
-                column[l] = column[l] + 2 * a[l] * G1[l] * pairs.xh[l]
+                column = self._weighted_gradient(X, Y, weights, self_weights, arith)
             if self.manifold == "sphere":
                 column = column - X * (X * column).sum(axis=1)[:, None]
             columns.append(column.ravel())
