@@ -130,6 +130,15 @@ def test_a_dask_sweep_matches_loky_and_resumes_from_its_checkpoint(unlimited_clu
 
 
 @pytest.mark.slow
+def test_a_cluster_of_daemonic_workers_is_refused():
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, dashboard_address=":0") as cluster:  # daemonic by default
+        address = cluster.scheduler_address
+        with pytest.raises(InputError, match="daemonic"):
+            run_all(cube, [{"x": 1}], backend="dask", scheduler=address)
+
+
+@pytest.mark.slow
 def test_cli_runs_the_sweep_on_a_given_scheduler(unlimited_cluster, tmp_path, capsys):
     assert main(["sweep", "relu", "--k", "2", "--runs", "1", "--backend", "dask", "--scheduler",
                  unlimited_cluster, "--resume", str(tmp_path), "--json"]) == 0

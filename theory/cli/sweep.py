@@ -12,8 +12,10 @@ runs on stderr when it is a terminal (not with --quiet or --json).
 
 The same sweep runs on a Dask cluster with --backend dask: a LocalCluster of
 --workers processes, or the cluster of a running scheduler given by --scheduler
-(needs the cluster extra: pip install 'theory[cluster]'). Every run uses one
-BLAS thread, whatever the backend.
+(needs the cluster extra: pip install 'theory[cluster]'). The workers of such a
+cluster must be allowed to start child processes (time-bounded symbolic steps
+fork): start them with DASK_DISTRIBUTED__WORKER__DAEMON=False dask worker ADDRESS;
+daemonic workers are refused. Every run uses one BLAS thread, whatever the backend.
 
 Examples:
   theory sweep relu --k 6..8 --runs 30 --workers 2 --plot spurious.png
