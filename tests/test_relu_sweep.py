@@ -71,8 +71,9 @@ def test_cli_writes_json_and_plot_and_refuses_a_foreign_checkpoint(tmp_path, cap
 @pytest.mark.parametrize("argv", [["--k", "1..3", "--runs", "2"], ["--k", "6..30", "--runs", "2"],
                                   ["--k", "8..6", "--runs", "2"], ["--k", "six", "--runs", "2"],
                                   ["--k", "4", "--runs", "0"], ["--k", "4", "--runs", "2", "--dps", "5"],
-                                  ["--k", "4", "--runs", "2", "--workers", "0"]],
-                         ids=["k-low", "k-high", "empty", "text", "runs", "dps", "workers"])
+                                  ["--k", "4", "--runs", "2", "--workers", "0"],
+                                  ["--k", "4", "--runs", "2", "--scheduler", "tcp://127.0.0.1:1"]],
+                         ids=["k-low", "k-high", "empty", "text", "runs", "dps", "workers", "scheduler-without-dask"])
 def test_cli_refuses_bad_input(argv, tmp_path, capsys):
     assert main(["sweep", "relu", *argv, "--resume", str(tmp_path / "x")]) == 2
     assert "error" in capsys.readouterr().err

@@ -97,9 +97,11 @@ def summarise(records: list[dict]) -> list[dict]:
 
 
 def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = None, dps: int = 20,
-          seconds: float = 120.0, backend: str = "loky", progress: bool | None = None) -> dict:
-    """Run ``runs`` seeds for each k in ``ks`` through :func:`run_all`; with a checkpoint
-    folder, write ``summary.json`` there. Returns ``{"config", "table", "records"}``."""
+          seconds: float = 120.0, backend: str = "loky", scheduler: str | None = None,
+          progress: bool | None = None) -> dict:
+    """Run ``runs`` seeds for each k in ``ks`` through :func:`run_all` (``backend``,
+    ``scheduler`` and ``progress`` are passed on); with a checkpoint folder, write
+    ``summary.json`` there. Returns ``{"config", "table", "records"}``."""
     ks = [int(k) for k in ks]
     if not ks or any(k < 2 or k > K_MAX for k in ks):
         raise InputError(f"every k must lie in 2..{K_MAX}, got {ks}")
@@ -111,7 +113,7 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
               "ks": ks, "runs": runs, "dps": dps, "seconds": seconds}
     tasks = [{"k": k, "seed": seed, "dps": dps, "seconds": seconds} for k in ks for seed in range(runs)]
     records = run_all(spurious_run, tasks, workers=workers, checkpoint=checkpoint, config=config,
-                      backend=backend, progress=progress)
+                      backend=backend, scheduler=scheduler, progress=progress)
     result = {"config": config, "table": summarise(records), "records": records}
     if checkpoint:
         (Path(checkpoint) / "summary.json").write_text(json.dumps(result, indent=1))

@@ -7,11 +7,20 @@ spurious local minimum, saddle, degenerate, not converged). Spurious minima are
 grouped by loss and deduplicated up to a permutation of the students. Every
 finished run is checkpointed in the results folder; give the same folder to
 --resume to continue a killed sweep (a folder from another configuration is
-refused). The folder also receives summary.json.
+refused). The folder also receives summary.json. A progress bar counts finished
+runs on stderr when it is a terminal (not with --quiet or --json).
+
+The same sweep runs on a Dask cluster with --backend dask: a LocalCluster of
+--workers processes, or the cluster of a running scheduler given by --scheduler
+(needs the cluster extra: pip install 'theory[cluster]'). The workers of such a
+cluster must be allowed to start child processes (time-bounded symbolic steps
+fork): start them with DASK_DISTRIBUTED__WORKER__DAEMON=False dask worker ADDRESS;
+daemonic workers are refused. Every run uses one BLAS thread, whatever the backend.
 
 Examples:
   theory sweep relu --k 6..8 --runs 30 --workers 2 --plot spurious.png
   theory sweep relu --k 6 --runs 10 --resume sweep-k6 --json
+  theory sweep relu --k 9..10 --runs 12 --backend dask --scheduler tcp://10.0.0.5:8786
 
 Exit codes: 0 done, 2 usage error.
 """
@@ -23,6 +32,7 @@ import json
 import tempfile
 
 from ..errors import InputError
+from ..executor import BACKENDS
 from ..relu_sweep import K_MAX, plot, sweep
 
 NAME = "sweep"
@@ -33,8 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problem", choices=("relu",), help="the teacher–student problem")
     parser.add_argument("--k", required=True, help=f"k = d, a number or a range A..B (2 ≤ k ≤ {K_MAX})")
     parser.add_argument("--runs", type=int, required=True, help="seeds per k")
-    parser.add_argument("--workers", type=int, default=1, help="parallel joblib workers")
-    parser.add_argument("--backend", default="loky", help="joblib backend (loky, dask, ray, …)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (loky, or a Dask LocalCluster)")
+    parser.add_argument("--backend", choices=BACKENDS, default="loky", help="joblib backend")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (with --backend dask)")
     parser.add_argument("--resume", metavar="DIR", help="results folder (created, or resumed)")
     parser.add_argument("--plot", metavar="FILE", help="save the spurious fraction against k")
     parser.add_argument("--dps", type=int, default=20, help="digits of the Newton polishing")
@@ -56,8 +67,8 @@ def parse_range(text: str) -> list[int]:
 def run(args: argparse.Namespace) -> int:
     folder = args.resume or tempfile.mkdtemp(prefix="theory-sweep-relu-")
     result = sweep(parse_range(args.k), args.runs, workers=args.workers, checkpoint=folder,
-                   dps=args.dps, seconds=args.seconds, backend=args.backend,
-                   progress=None if not args.quiet else False)
+                   dps=args.dps, seconds=args.seconds, backend=args.backend, scheduler=args.scheduler,
+                   progress=False if args.quiet or args.json else None)
     if args.plot:
         plot(result["table"], args.plot)
     if args.json:
