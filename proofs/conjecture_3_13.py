@@ -21,7 +21,8 @@ STARTS = 6
 
 
 def _evidence() -> Check:
-    v = verify("sign", manifold="sphere", d=D, k=K, charges="free", starts=STARTS, dps=20)
+    v = verify("sign", manifold="sphere", d=D, k=K, charges="free", starts=STARTS, dps=20,
+               progress=False)
     failures = [{"seed": r["seed"], "kind": r["kind"], "positions": r.get("positions")}
                 for r in v.runs if not r["matched"]]
     return Check(f"d = k = {D}: every seeded start learns the network ({STARTS} starts)",

@@ -24,7 +24,7 @@ STARTS = 12
 
 def _evidence(algorithm: str, title: str) -> Check:
     v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=STARTS, dps=20,
-               algorithm=algorithm)
+               algorithm=algorithm, progress=False)
     outside = "; ".join(f"{n} with {why}" for why, n in v.violations.items()) or "none outside the hypotheses"
     low, high = v.interval
     return Check(f"e^(−|θ−w|) on R¹, k = 3, optimal output weights, {title}: {STARTS} seeded starts",

@@ -369,7 +369,8 @@ def _run_line(run: dict) -> str:
 
 def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: str = "fixed",
            starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
-           seconds: float = 30.0, tolerance: float = 1e-6, algorithm: str | None = None) -> Verification:
+           seconds: float = 30.0, tolerance: float = 1e-6, algorithm: str | None = None,
+           progress: bool | None = None) -> Verification:
     """Derive, classify, predict and confirm over ``starts`` seeded runs.
 
     Parameters
@@ -393,6 +394,8 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
         Time budget of each start.
     algorithm : str, optional
         One of :data:`theory.flow.ALGORITHMS`; default ``gd`` for a Φ with a cusp, else ``flow``.
+    progress : bool, optional
+        A progress bar over the starts on stderr; by default only when stderr is a terminal.
     """
     if charges not in ("fixed", "free"):
         raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
@@ -409,7 +412,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     tasks = [{"potential": spec, "d": d, "k": k, "manifold": manifold, "protons": protons.tolist(),
               "algorithm": algorithm, "charges": charges, "seed": seed + i, "dps": dps, "seconds": seconds,
               "tolerance": tolerance} for i in range(starts)]
-    runs = run_all(_start, tasks, workers=workers, checkpoint=checkpoint,
+    runs = run_all(_start, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
                    config={"verify": spec, "d": d, "k": k, "manifold": manifold, "charges": charges})
     result = Verification(classification.potential, manifold, d, k, charges, classification, prediction,
                           reason, algorithm, protons, runs)

@@ -51,7 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     result = verify(args.activation, manifold=args.manifold, d=args.d, k=args.k, charges=args.charges,
                     starts=args.starts, seed=args.seed, dps=args.dps, workers=args.workers,
-                    checkpoint=args.checkpoint, seconds=args.seconds, algorithm=args.algorithm)
+                    checkpoint=args.checkpoint, seconds=args.seconds, algorithm=args.algorithm,
+                    progress=False if args.quiet or args.json else None)
     if args.report:
         result.write(args.report)
     if args.json:
