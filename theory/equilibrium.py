@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import mpmath
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -50,7 +51,12 @@ from .potential import potential as derive
 
 @dataclass
 class Equilibrium:
-    """A refined configuration and what it is. Numbers are mpmath at ``dps`` digits."""
+    """A refined configuration and what it is. Numbers are mpmath at ``dps`` digits.
+
+    >>> from theory.potential import given
+    >>> equilibrium(given("exp(-r^2/2)", "radial"), [[0.9, 0.1]], [[1.0, 0.0]])
+    <Equilibrium global minimum: ‖∇L‖ = 0.0, L = 0.0, matched θ0→w0>
+    """
 
     positions: np.ndarray
     charges: np.ndarray
@@ -65,6 +71,12 @@ class Equilibrium:
     symmetry_zero_modes: int = 0
     captured: list = field(default_factory=list)
     dps: int = 30
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(f"θ{i}→w{j}" for i, j, _ in self.matching)
+        state = f"matched {pairs}" if self.matched else "not matched"
+        return (f"<Equilibrium {self.kind}: ‖∇L‖ = {_short(self.gradient_norm)}, L = {_short(self.loss)}, "
+                f"{state}>")
 
     def to_json(self) -> dict:
         def text(v):
@@ -103,6 +115,16 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     refine : bool
         ``False`` skips Newton (for a run that did not converge): the result is
         ``not converged`` and never matched.
+
+
+    Examples
+    --------
+    Two electrons released near two protons of the Gaussian potential:
+
+    >>> from theory.potential import given
+    >>> eq = equilibrium(given("exp(-r^2/2)", "radial"), [[0.8, 0.1], [0.1, 1.2]], [[1, 0], [0, 1]])
+    >>> eq.kind, eq.matched, eq.dps
+    ('global minimum', True, 30)
     """
     loss = Loss(phi, protons, manifold=manifold)
     X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
@@ -293,3 +315,8 @@ def _protons(spec, d: int, k: int, manifold: str, rng: np.random.Generator) -> n
     if W.shape[1] != d:
         raise InputError(f"protons have dimension {W.shape[1]}, expected d = {d}")
     return W
+
+
+def _short(value) -> str:
+    """A number in six significant digits (mpf or float)."""
+    return mpmath.nstr(value, 6) if not isinstance(value, float) else f"{value:.6g}"
