@@ -43,6 +43,15 @@ def test_sign_on_the_circle_50_starts():
     assert v.matched >= 30
 
 
+@pytest.mark.slow
+def test_sign_on_the_circle_with_algorithm_3_matches_every_start():
+    """Free output weights and Algorithm 3 avoid the antipodal trap: 50/50 (25 s on 2 workers)."""
+    v = verify("sign", manifold="sphere", d=2, k=3, charges="free", algorithm="nodewise-optimal",
+               starts=50, dps=20, workers=2, progress=False)
+    assert v.prediction.theorem == "Theorem 3.3 (Earnshaw)" and v.outcome is Outcome.CONFIRMED
+    assert v.matched == 50
+
+
 def _gaussian(starts):
     v = verify(GAUSSIAN, manifold="euclidean", d=2, k=2, starts=starts, dps=20)
     assert v.prediction.rule == "near" and v.prediction.radius == pytest.approx(np.sqrt(2))
