@@ -138,7 +138,8 @@ def search(ks=SEARCH_K, *, starts: int = STARTS) -> Check:
 CLAIMS = [Claim("thm5.1", "Theorem 5.1 (sign activation: small loss forces correlation)",
                 r"\sigma = \operatorname{sgn},\ M = S^{d-1},\ b_2 = \dots = b_k = 0,\ L(a, \theta) < O(1) "
                 r"\;\Rightarrow\; \exists i:\ w_1^{\top}\theta_i > \Omega(1/\sqrt{k})",
-                check=lambda: [_signed_counterexample(), _single_node(), _level_matters(), search()],
+                check=lambda settings: [_signed_counterexample(), _single_node(), _level_matters(),
+                                        search(settings.choose(SEARCH_K, SEARCH_K[:3]))],
                 hypotheses=("M = S^{d−1}", "σ = sgn", "b₂ = … = b_k = 0", "a free"),
                 correction=r"L < c_0 < 1 - 2/\pi \;\Rightarrow\; \exists i:\ |w_1^{\top}\theta_i| > "
                            r"\Omega(1/\sqrt{k}) \text{ (sgn is odd: } \theta_i = -w_1, a_i = -b_1 \text{ has } L = 0"
