@@ -36,3 +36,12 @@ def test_bad_input_exits_2_with_the_reason(argv, problem, capsys):
 def test_module_entry_point_and_help():
     out = subprocess.run([sys.executable, "-m", "theory", "--help"], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and "electrons" in out.stdout and "derive" in out.stdout
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    """`theory derive … | head -0`: the closed pipe ends the command quietly (exit 0, no traceback)."""
+    command = [sys.executable, "-m", "theory", "derive", "relu", "--sphere"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err
