@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .activations import Activation
+from .latex import latex as house_latex
 from .symbols import dot, na, nb, rho, s
 
 _angle = sp.Symbol("vartheta", positive=True)
@@ -36,9 +37,7 @@ class Formula:
     reference: str
 
     def latex(self) -> str:
-        from .symbols import LATEX_NAMES
-
-        return sp.latex(self.result, symbol_names=LATEX_NAMES)
+        return house_latex(self.result)
 
 
 def arc_cosine(n: int) -> sp.Expr:

@@ -62,9 +62,9 @@ from .equilibrium import _potential, simulate
 from .errors import InputError, TheoryError
 from .executor import run_all
 from .flow import ALGORITHMS
+from .latex import latex as house_latex
 from .loss import kernel
 from .potential import Potential
-from .symbols import LATEX_NAMES
 from .verdict import Verdict
 
 #: End points that are local minima in the sense of Definition 3.2 (λ_min ≥ 0).
@@ -313,7 +313,7 @@ class Verification:
         return text
 
     def latex(self) -> str:
-        phi = sp.latex(self.potential.expr, symbol_names=LATEX_NAMES) if self.potential.exact else r"\text{numeric}"
+        phi = house_latex(self.potential.expr) if self.potential.exact else r"\text{numeric}"
         low, high = self.interval
         theorem = self.prediction.theorem if self.prediction else "no prediction"
         return (rf"\Phi = {phi},\quad {self.classification.latex()},\quad "
