@@ -566,11 +566,16 @@ class Loss:
         return 2 * self._matrix(X, np.concatenate([X, W]), arith) @ np.concatenate([a, b])
 
     def optimal_charges(self, thetas) -> np.ndarray:
-        """a*(θ) = −[Φ(θ_i, θ_j)]⁺ [Φ(θ_i, w_j)] b, the minimiser of the quadratic in a (float64)."""
-        arith = Arithmetic()
+        """a*(θ) = −[Φ(θ_i, θ_j)]⁺ [Φ(θ_i, w_j)] b, the minimiser of the quadratic in a (float64;
+        the minimum-norm one when electrons coincide, see :meth:`best_charges` for the strict version)."""
+        gram, cross = self._charge_system(thetas, Arithmetic())
+        return -np.linalg.lstsq(gram, cross, rcond=None)[0]
+
+    def _charge_system(self, thetas, arith: Arithmetic) -> tuple[np.ndarray, np.ndarray]:
+        """(G, c) with G = [Φ(θ_i, θ_j)] and c = [Φ(θ_i, w_j)] b: a*(θ) solves G a* = −c."""
         X, _, W, b = self._inputs(thetas, None, arith)
         M = self._matrix(X, np.concatenate([X, W]), arith)
-        return -np.linalg.lstsq(M[:, :len(X)], M[:, len(X):] @ b, rcond=None)[0]
+        return M[:, :len(X)], M[:, len(X):] @ b
 
     # -------------------------------------------------------------- Hessian
     def hessian(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
@@ -678,12 +683,6 @@ class Loss:
 
 
     # -------------------------------------------------------------- optimised output weights
-    def charge_hessian(self, thetas, *, dps: int | None = None) -> np.ndarray:
-        """∂²L/∂a_i∂a_j = 2Φ(θ_i, θ_j), the (k, k) Hessian in the output weights (constant in a)."""
-        arith = Arithmetic(dps)
-        X, _, _, _ = self._inputs(thetas, None, arith)
-        return 2 * self._matrix(X, X, arith)
-
     def best_charges(self, thetas, *, dps: int | None = None) -> np.ndarray:
         """a*(θ), the unique minimiser of the quadratic a ↦ L(a, θ), at ``dps`` digits:
 
@@ -693,14 +692,8 @@ class Loss:
         coincide, or are antipodal for an odd Φ): then a* is not unique.
         """
         arith = Arithmetic(dps)
-        X, _, W, b = self._inputs(thetas, None, arith)
-        M = self._matrix(X, np.concatenate([X, W]), arith)
-        gram, cross = M[:, :len(X)], M[:, len(X):] @ b
-        _require_invertible(gram)
-        if arith.ctx is None:
-            return -np.linalg.solve(gram, cross)
-        solution = arith.ctx.lu_solve(arith.ctx.matrix(gram.tolist()), arith.ctx.matrix(list(cross)))
-        return -np.array(solution.tolist(), dtype=object).reshape(-1)
+        gram, cross = self._charge_system(thetas, arith)
+        return -_solve(gram, cross, arith)
 
     def mixed_hessian(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
         """∂²L/∂θ∂a as an (n, k) array, n the number of tangent coordinates (rows in the
@@ -743,24 +736,26 @@ class Loss:
 
         .. math::  \\nabla^2\\ell = H_{\\theta\\theta} - H_{\\theta a} H_{aa}^{-1} H_{a\\theta}
 
-        (differentiate ∇_θL(a*(θ), θ) with ∂a*/∂θ = −H_aa⁻¹H_aθ); on S^{d−1} in the
-        tangent basis of :meth:`tangent_basis`.
+        (differentiate ∇_θL(a*(θ), θ) with ∂a*/∂θ = −H_aa⁻¹H_aθ), H_aa = 2[Φ(θ_i, θ_j)];
+        on S^{d−1} in the tangent basis of :meth:`tangent_basis`.
         """
-        a = self.best_charges(thetas, dps=dps)
-        H, M, A = self.hessian(thetas, a, dps=dps), self.mixed_hessian(thetas, a, dps=dps), \
-            self.charge_hessian(thetas, dps=dps)
-        if dps is None:
-            return H - M @ np.linalg.solve(A, M.T)
-        ctx = Arithmetic(dps).ctx
-        inverse = np.array(ctx.inverse(ctx.matrix(A.tolist())).tolist(), dtype=object)
-        return H - M @ inverse @ M.T
+        arith = Arithmetic(dps)
+        gram, cross = self._charge_system(thetas, arith)
+        a = -_solve(gram, cross, arith)
+        H, M = self.hessian(thetas, a, dps=dps), self.mixed_hessian(thetas, a, dps=dps)
+        return H - M @ _solve(2 * gram, M.T, arith)
 
 
-def _require_invertible(gram: np.ndarray) -> None:
-    """Refuse a numerically singular Gram matrix [Φ(θ_i, θ_j)] (condition number > 10¹²)."""
+def _solve(gram: np.ndarray, rhs: np.ndarray, arith: Arithmetic) -> np.ndarray:
+    """G⁻¹ rhs for the Gram matrix G ∝ [Φ(θ_i, θ_j)], refused when numerically singular
+    (condition number > 10¹²: electrons coincide, or are antipodal for an odd Φ)."""
     if np.linalg.cond(gram.astype(float)) > 1e12:
         raise InputError("the Gram matrix [Φ(θ_i, θ_j)] is singular (electrons coincide, or are antipodal "
                          "for an odd Φ): the optimal output weights a*(θ) are not unique")
+    if arith.ctx is None:
+        return np.linalg.solve(gram, rhs)
+    inverse = arith.ctx.inverse(arith.ctx.matrix(gram.tolist()))
+    return np.array(inverse.tolist(), dtype=object) @ rhs
 
 
 def _pair_blocks(x, y, pairs: _Pairs, i: int, j: int, F: dict, names, arith: Arithmetic):
