@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .latex import Typeset
 from .verdict import Evidence, Method, Verdict
 
 Subject = Literal["as stated", "corrected", "evidence"]
@@ -106,8 +107,10 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(Typeset):
     """A claim with the outcome of its checks."""
+
+    delimiter = "$$"  # a statement is displayed math
 
     claim: Claim
     checks: tuple[Check, ...]
@@ -128,12 +131,6 @@ class Result:
     def latex(self) -> str:
         """The statement with the verdict as a tag."""
         return rf"{self.claim.statement} \quad \text{{[{self.verdict.value}]}}"
-
-    def _latex(self, printer) -> str:
-        return self.latex()
-
-    def _repr_latex_(self) -> str:
-        return f"$${self.latex()}$$"
 
     def __str__(self) -> str:
         corrected = f" (corrected: {self.corrected_verdict.value})" if self.corrected_verdict else ""

@@ -40,6 +40,7 @@ from .laplacian import (
     radial_laplacian,
     zonal_laplacian,
 )
+from .latex import Typeset
 from .latex import latex as house_latex
 from .potential import Potential
 from .signs import SignChart, certified_sign, sample_points, sign_chart, witness
@@ -74,7 +75,7 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Classification:
+class Classification(Typeset):
     """The Laplacian of a potential and its Earnshaw classes.
 
     Index by class name for a :class:`Condition`; :attr:`verdict` is PROVEN when some class is.
@@ -122,12 +123,6 @@ class Classification:
         if self.potential.manifold == "sphere":
             return rf"\Delta_{{S^{{{house_latex(self.d - 1)}}}}} \Phi = {body}"
         return rf"\Delta_\theta \Phi = {body}"
-
-    def _latex(self, printer) -> str:
-        return self.latex()
-
-    def _repr_latex_(self) -> str:
-        return f"${self.latex()}$"
 
     def to_json(self) -> dict:
         lap = None if self.laplacian is None else {"sympy": str(self.laplacian), "latex": self.latex()}

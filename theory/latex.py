@@ -42,6 +42,19 @@ _CONSTANTS = {sp.Symbol("e"): sp.E, sp.Symbol("pi"): sp.pi}
 _NOT_READABLE = {r"\begin{cases}": "a Piecewise", r"\text{(numeric)}": "a numeric potential (no formula)"}
 
 
+class Typeset:
+    """SymPy's printer protocol (``sympy.latex(obj)``) and Jupyter's LaTeX display for an object
+    with a ``latex()`` method; ``delimiter`` is ``$`` (inline) or ``$$`` (display)."""
+
+    delimiter = "$"
+
+    def _latex(self, printer) -> str:
+        return self.latex()
+
+    def _repr_latex_(self) -> str:
+        return f"{self.delimiter}{self.latex()}{self.delimiter}"
+
+
 def latex(expr: sp.Basic) -> str:
     """``expr`` in LaTeX with the house names of the canonical symbols.
 

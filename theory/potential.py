@@ -41,6 +41,7 @@ import sympy as sp
 from . import gaussian, quadrature
 from .activations import Activation, activation
 from .errors import DerivationError, InputError, Timeout
+from .latex import Typeset
 from .latex import latex as house_latex
 from .latex import parse as parse_latex
 from .numeric import check_dps, context, mpmath_function, numpy_function, output_context
@@ -67,7 +68,7 @@ NUMERIC = "numeric: kink-aware mpmath quadrature"
 
 
 @dataclass(frozen=True)
-class Potential:
+class Potential(Typeset):
     """An induced potential Φ(θ, w) with its provenance.
 
     Attributes
@@ -221,12 +222,6 @@ class Potential:
         if form not in VARIABLES:
             raise InputError(f"form must be one of {', '.join(VARIABLES)}, got {form!r}")
         return given(parse_latex(text, VARIABLES[form]), form)
-
-    def _latex(self, printer) -> str:
-        return self.latex()
-
-    def _repr_latex_(self) -> str:
-        return f"${self.latex()}$"
 
     def __str__(self) -> str:
         body = "numeric" if self.expr is None else str(self.expr)

@@ -62,6 +62,7 @@ from .equilibrium import _potential, simulate
 from .errors import InputError, TheoryError
 from .executor import run_all
 from .flow import ALGORITHMS
+from .latex import Typeset
 from .latex import latex as house_latex
 from .loss import kernel
 from .potential import Potential
@@ -244,7 +245,7 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
 # --------------------------------------------------------------------------- result
 
 @dataclass
-class Verification:
+class Verification(Typeset):
     """Predicted against observed for one activation, manifold, d, k.
 
     It renders as Markdown (:meth:`to_markdown`) and LaTeX (:meth:`latex`); :meth:`headline`
@@ -319,12 +320,6 @@ class Verification:
         return (rf"\Phi = {phi},\quad {self.classification.latex()},\quad "
                 rf"\text{{{theorem}: {self.outcome.value}, matched {self.matched}/{len(self.runs)} "
                 rf"[{low:.3f}, {high:.3f}]}}")
-
-    def _latex(self, printer) -> str:
-        return self.latex()
-
-    def _repr_latex_(self) -> str:
-        return f"${self.latex()}$"
 
     def to_markdown(self) -> str:
         p = self.prediction
