@@ -4,6 +4,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from theory import loss as loss_module
 from theory.errors import InputError
 from theory.loss import Arithmetic, Loss, kernel, single_node_loss
 from theory.numeric import context
@@ -188,6 +189,47 @@ def test_float64_value_and_gradient_agree_with_mpmath(form):
         assert np.abs(loss.gradient(X, a) - exact).max() <= 1e-12 * max(1.0, np.abs(exact).max())
         value = float(loss.value(X, a, dps=30))
         assert abs(loss.value(X, a) - value) <= 1e-12 * max(1.0, abs(value))
+
+
+@pytest.mark.parametrize("form", ["radial laplace", "radial cauchy"])
+def test_large_radial_configurations_refine_near_pairs(form):
+    """Past _DIRECT_DIFFERENCES entries q comes from one matrix product, recomputed from the
+    differences for near pairs: with an electron 1e-3 from a proton (q ≈ 2e-5 against
+    ‖θ‖² + ‖w‖² ≈ 40, where the product alone keeps only 9 digits of q) float64 still
+    agrees with 30 digits to 12."""
+    phi, manifold = FORMS[form]
+    rng = np.random.default_rng(4)
+    X, W = rng.normal(size=(20, 20)), rng.normal(size=(20, 20))
+    X[0] = W[3] + 1e-3 * rng.normal(size=20)
+    assert X.size * (len(X) + len(W)) > loss_module._DIRECT_DIFFERENCES  # the matrix-product branch
+    loss = Loss(phi, W, manifold=manifold)
+    exact = loss.gradient(X, dps=30).astype(float)
+    assert np.abs(loss.gradient(X) - exact).max() <= 1e-12 * np.abs(exact).max()
+
+
+def test_unchecked_evaluation_agrees_with_the_checked_one():
+    """validate=False (the flows' inner loop) skips only the input checks."""
+    rng = np.random.default_rng(8)
+    for phi, manifold in ((RELU, "euclidean"), (RELU, "sphere"), (GAUSS, "euclidean")):
+        X, W, a, b = _configuration(5, manifold)
+        loss = Loss(phi, W, proton_charges=b, manifold=manifold)
+        assert np.array_equal(loss.gradient(X, a, validate=False), loss.gradient(X, a))
+        assert loss.value(X, a, validate=False) == loss.value(X, a)
+        assert np.array_equal(loss.best_charges(X, validate=False), loss.best_charges(X))
+    loss = Loss(GAUSS, rng.normal(size=(2, 3)))
+    with pytest.raises(InputError, match="not finite"):  # results are still checked
+        loss.gradient(np.full((2, 3), np.nan), validate=False)
+
+
+def test_finiteness_check_is_exact():
+    """One reduction decides finite sums; an overflowing sum of finite entries is still finite."""
+    big = np.full(4, 1e308)
+    assert np.isinf(big.sum()) and loss_module._all_finite(big)
+    for bad in (np.inf, -np.inf, np.nan):
+        values = np.ones(5)
+        values[2] = bad
+        assert not loss_module._all_finite(values)
+    assert not loss_module._all_finite(np.array([np.inf, -np.inf]))
 
 
 # ---------------------------------------------------------------- product potentials

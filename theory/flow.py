@@ -81,7 +81,9 @@ class _State:
 
     ``charges`` is an array, ``None`` (a_i = −1) or ``"optimal"`` (a = a*(θ) of all
     electrons, held ones included, at every evaluation). ``held`` maps electrons
-    already captured to their protons.
+    already captured to their protons. The start is checked here once; later
+    positions are the runners' own and reach the loss unchecked (its results are
+    still checked).
     """
 
     def __init__(self, loss: Loss, start, charges, capture: float, held: dict | None = None):
@@ -94,35 +96,50 @@ class _State:
             raise InputError(f"charges must be an array, None or {OPTIMAL!r}, got {charges!r}")
         self.a = loss.default_charges(len(self.X)) if charges is None or self.optimal \
             else charges_of(charges, len(self.X))
-        self.captured: dict[int, int] = dict(held or {})
-        for i, j in self.captured.items():
-            self.X[i] = loss.protons[j]
+        self.captured: dict[int, int] = {}
+        for i, j in (held or {}).items():
+            self.hold(i, j)
+        self._refresh()
         self.cusp = float(loss.kernel.cusp) > 0
         self.odd = self.optimal and odd(loss)
-        self.gradient()  # fails on a singular start
+        if len(self.free):  # the one checked evaluation: fails on a singular start
+            a = self.charges()
+            self.active(a).gradient(self.X[self.free], a[self.free])
 
-    @property
-    def free(self) -> np.ndarray:
-        return np.array([i for i in range(len(self.X)) if i not in self.captured], dtype=int)
+    def hold(self, i: int, j: int) -> None:
+        """Electron i is captured by proton j: it sits there from now on."""
+        self.X[i], self.captured[i] = self.loss.protons[j], j
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """The free electrons, and (fixed charges) the loss they see, after a capture."""
+        self.free = np.array([i for i in range(len(self.X)) if i not in self.captured], dtype=int)
+        held = sorted(self.captured)
+        self._fixed_active = None if self.optimal or not held else self.loss.with_fixed(self.X[held], self.a[held])
 
     def charges(self, X: np.ndarray | None = None) -> np.ndarray:
         """The output weights at X: fixed, or a*(X) when optimised."""
-        return self.loss.best_charges(self.X if X is None else X) if self.optimal else self.a
+        return self.loss.best_charges(self.X if X is None else X, validate=False) if self.optimal else self.a
 
     def active(self, a: np.ndarray) -> Loss:
+        """The loss of the free electrons: the held ones (charges a) join the protons."""
+        if not self.captured:
+            return self.loss
+        if self._fixed_active is not None:
+            return self._fixed_active
         held = sorted(self.captured)
         return self.loss.with_fixed(self.X[held], a[held])
 
     def value(self, X: np.ndarray | None = None) -> float:
         X = self.X if X is None else X
-        return self.loss.value(X, self.charges(X))
+        return self.loss.value(X, self.charges(X), validate=False)
 
     def gradient(self, X: np.ndarray | None = None) -> np.ndarray:
         """The gradient of the free electrons at X (default: here); captured rows zero."""
         X = self.X if X is None else X
         a, g = self.charges(X), np.zeros_like(X)
         if len(self.free):
-            g[self.free] = self.active(a).gradient(X[self.free], a[self.free])
+            g[self.free] = self.active(a).gradient(X[self.free], a[self.free], validate=False)
         return g
 
     def hessian(self) -> np.ndarray:
@@ -163,7 +180,7 @@ class _State:
             distances = np.linalg.norm(self.loss.protons - self.X[i], axis=1)
             j = int(np.argmin(distances))
             if distances[j] < 2 * self.capture and j not in taken:
-                self.X[i], self.captured[i] = self.loss.protons[j], j
+                self.hold(i, j)
                 taken.add(j)
 
     def project(self, X: np.ndarray) -> np.ndarray:

@@ -50,8 +50,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -70,6 +71,9 @@ INVARIANTS = {"ridge": ("n1", "n2", "rho"), "zonal": ("rho",), "radial": ("q",),
 _SYMBOL = {"n1": N1, "n2": N2, "rho": rho, "q": Q, "s": s}
 #: |ρ| above which c = 1 − ρ² is recomputed from differences of unit vectors.
 _NEAR = 0.99
+#: Up to this many entries of the (k, m, d) array of differences, q = ‖θ − w‖² is summed
+#: from them (exact, and faster than a matrix product at this size; see _squared_distances).
+_DIRECT_DIFFERENCES = 8000
 #: Where h of a product potential has no derivative: arguments of these functions vanish.
 _NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta)
 
@@ -95,6 +99,7 @@ class Kernel:
     cusp: sp.Expr = sp.S.Zero
     coefficients: tuple = ()
     kinks: tuple = ()
+    _compiled: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -118,6 +123,30 @@ class Kernel:
     def self_slope(self) -> sp.Expr:
         """G′(n)/n, so that ∇G(‖θ‖) = G′(‖θ‖)/‖θ‖ · θ."""
         return sp.cancel(self.self_terms[1] / N1)
+
+    @functools.cached_property
+    def self_value(self) -> sp.Expr:
+        """F at coincidence (ρ = 1, q = 0, s = 0): Φ(θ, θ) when it does not depend on θ
+        (for a product potential the factor h(0), raised to the power d by the loss)."""
+        at = {"rho": 1, "q": 0, "s": 0}
+        value = self.derivatives[()].subs({_SYMBOL[n]: at[n] for n in self.names})
+        return value.subs({C: 0, PHI: 0})
+
+    def compiled(self, name: str, arith: Arithmetic) -> Callable:
+        """One of the kernel's expressions compiled for ``arith``, once per precision: "value"
+        (F), "coefficients" ((α, β), shared subexpressions), "alpha" (α alone), "self_value"
+        (G) or "self_slope" (G′/n)."""
+        key = (name, arith.dps)
+        if key not in self._compiled:
+            if name == "coefficients":
+                self._compiled[key] = arith.functions(self.coefficients, self.coefficient_arguments)
+            else:
+                expr, args = {"value": lambda: (self.derivatives[()], self.arguments),
+                              "alpha": lambda: (self.coefficients[0], self.coefficient_arguments),
+                              "self_value": lambda: (self.self_terms[0], (N1,)),
+                              "self_slope": lambda: (self.self_slope, (N1,))}[name]()
+                self._compiled[key] = arith.function(expr, args)
+        return self._compiled[key]
 
 
 def kernel(phi: Potential) -> Kernel:
@@ -292,7 +321,7 @@ class Arithmetic:
 
     def finite(self, values: np.ndarray) -> bool:
         if self.ctx is None:
-            return bool(np.isfinite(values).all())
+            return _all_finite(values)
         return all(self.ctx.isfinite(v) for v in np.ravel(values))
 
 
@@ -331,13 +360,12 @@ def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: str, angle: bo
     """
     if form == "product":
         return _Pairs({"s": X[:, None, :] - Y[None, :, :]})
-    squares = np.einsum("ij,ij->i", Y, Y)
     if form == "radial":
-        return _Pairs({"q": _squared_distances(X, Y, squares)})
-    n2 = arith.sqrt(squares)
+        return _Pairs({"q": _squared_distances(X, Y, arith)})
+    n2 = arith.sqrt(np.einsum("ij,ij->i", Y, Y))
     n1 = n2[:len(X)]
     values = {"n1": n1[:, None], "n2": n2[None, :]}
-    yh = Y / np.where(n2 == 0, 1, n2)[:, None]
+    yh = Y / (n2 if n2.all() else np.where(n2 == 0, 1, n2))[:, None]
     xh = yh[:len(X)]
     values["rho"], values["c"], near = _cosines(xh, yh, arith)
     if angle:
@@ -351,20 +379,21 @@ def _set_diagonal(M: np.ndarray, values) -> None:
 
 
 def _cosines(xh, yh, arith: Arithmetic):
-    """ρ = θ̂ᵀŵ and c = 1 − ρ², the latter from ‖θ̂ ∓ ŵ‖²/2 where |ρ| is near 1."""
+    """ρ = θ̂ᵀŵ and c = 1 − ρ²; where |ρ| is near 1 both from h = ‖θ̂ ∓ ŵ‖²/2 = 1 ∓ ρ
+    (sign of ρ), as ρ = ±(1 − h) and c = h(2 − h), free of cancellation."""
     rho_ = xh @ yh.T
     if arith.ctx is None:
         np.minimum(rho_, 1.0, out=rho_)
         np.maximum(rho_, -1.0, out=rho_)
     _set_diagonal(rho_, 0)
     c = 1 - rho_ * rho_
-    near = c < 1 - _NEAR**2
-    near = np.nonzero(near) if near.any() else None
-    if near is not None:
-        minus = ((xh[near[0]] - yh[near[1]]) ** 2).sum(axis=1) / 2
-        plus = ((xh[near[0]] + yh[near[1]]) ** 2).sum(axis=1) / 2
-        c[near] = minus * plus
-        rho_[near] = np.where(rho_[near] > 0, 1 - minus, plus - 1)
+    near = np.nonzero(c < 1 - _NEAR**2)
+    if not len(near[0]):
+        return rho_, c, None
+    sign = np.where(rho_[near] > 0, 1.0, -1.0)
+    half = ((xh[near[0]] - sign[:, None] * yh[near[1]]) ** 2).sum(axis=1) / 2  # 1 ∓ ρ, exactly
+    c[near] = half * (2 - half)
+    rho_[near] = sign * (1 - half)
     return rho_, c, near
 
 
@@ -379,8 +408,17 @@ def _angles(rho_, c, near, arith: Arithmetic):
     return phi
 
 
-def _squared_distances(X, Y, squares):
-    """q = ‖θ − w‖² = ‖θ‖² + ‖w‖² − 2θᵀw, from the differences themselves where it is small."""
+def _squared_distances(X, Y, arith: Arithmetic):
+    """q = ‖θ − w‖², 1 for the self pairs. From the differences θ − w when the (k, m, d)
+    array of them is small (or in mpmath); for large float64 arrays as ‖θ‖² + ‖w‖² − 2θᵀw
+    (one matrix product), recomputed from the differences where q is small, as the
+    cancellation there would cost digits."""
+    if arith.ctx is not None or X.size * len(Y) <= _DIRECT_DIFFERENCES:
+        D = X[:, None, :] - Y[None, :, :]
+        q = (D * D).sum(axis=2) if arith.ctx else np.einsum("ijk,ijk->ij", D, D)
+        _set_diagonal(q, 1)
+        return q
+    squares = np.einsum("ij,ij->i", Y, Y)
     scale = squares[:len(X), None] + squares[None, :]
     q = scale - 2 * (X @ Y.T)
     _set_diagonal(q, np.inf)  # the self pairs need no refinement
@@ -408,6 +446,11 @@ class Loss:
         b_j, default all +1.
     manifold : {"euclidean", "sphere"}, optional
         Default: the potential's own.
+
+    ``value``, ``gradient`` and ``best_charges`` check their inputs (shape, finite,
+    on the sphere, off the origin of a ridge potential); inner loops that checked
+    the positions once pass ``validate=False`` to skip this. Their results are
+    checked either way.
     """
 
     def __init__(self, phi: Potential, protons, *, proton_charges=None, manifold: str | None = None):
@@ -444,16 +487,16 @@ class Loss:
 
     def default_charges(self, k: int) -> np.ndarray:
         """a_i = −1 (eq. 9 with b_j = 1)."""
-        return -np.ones(k)
+        return np.full(k, -1.0)
 
     # -------------------------------------------------------------- value
-    def value(self, thetas, charges=None, *, dps: int | None = None):
+    def value(self, thetas, charges=None, *, dps: int | None = None, validate: bool = True):
         """L(a, θ), float64 or an mpf at ``dps`` digits.
 
         .. math::  L = a^{\\top}\\Phi(\\theta, \\theta)a + 2a^{\\top}\\Phi(\\theta, w)b + b^{\\top}\\Phi(w, w)b
         """
         arith = Arithmetic(dps)
-        X, a, W, b = self._inputs(thetas, charges, arith)
+        X, a, W, b = self._inputs(thetas, charges, arith, validate)
         k = len(X)
         M = self._matrix(X, np.concatenate([X, W]), arith)
         total = a @ (M[:, :k] @ a + 2 * (M[:, k:] @ b)) + self._proton_energy(arith)
@@ -461,15 +504,16 @@ class Loss:
 
     def _proton_energy(self, arith: Arithmetic):
         """The constant Σ b_i b_j Φ(w_i, w_j), computed once per precision."""
-        if arith.dps not in self._constants:
+        key = ("protons", arith.dps)
+        if key not in self._constants:
             W, b = arith.array(self.protons), arith.array(self.proton_charges)
-            self._constants[arith.dps] = b @ self._matrix(W, W, arith) @ b
-        return self._constants[arith.dps]
+            self._constants[key] = b @ self._matrix(W, W, arith) @ b
+        return self._constants[key]
 
     def _matrix(self, X, Y, arith: Arithmetic) -> np.ndarray:
         """[Φ(x_i, y_j)] for Y whose first rows are X, with Φ(x_i, x_i) on the diagonal."""
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
-        F = arith.function(self.kernel.derivatives[()], self.kernel.arguments)
+        F = self.kernel.compiled("value", arith)
         if self.kernel.form == "product":
             M = np.prod(np.broadcast_to(F(pairs.values["s"]), pairs.values["s"].shape), axis=2)
         else:
@@ -480,20 +524,23 @@ class Loss:
     def _self_values(self, norms: np.ndarray | None, k: int, arith: Arithmetic) -> np.ndarray:
         """Φ(θ, θ): G(‖θ‖) for ridge potentials, F at coincidence otherwise (h(0)^d for a product)."""
         if self.kernel.self_terms is not None:
-            return np.broadcast_to(arith.function(self.kernel.self_terms[0], (N1,))(norms), norms.shape)
-        at = {"rho": 1, "q": 0, "s": 0}
-        value = self.kernel.derivatives[()].subs({_SYMBOL[n]: at[n] for n in self.kernel.names})
-        value = value.subs({C: 0, PHI: 0})
-        if self.kernel.form == "product":
-            value = value**self.dimension
-        if not value.is_finite:
-            raise InputError(f"Φ(θ, θ) = {value}: the self-energy of this potential is infinite")
-        if arith.ctx is None:
-            return np.full(k, float(value))
-        return np.array([arith.ctx.mpf(str(sp.N(value, arith.dps + 5)))] * k, dtype=object)
+            return np.broadcast_to(self.kernel.compiled("self_value", arith)(norms), norms.shape)
+        return np.full(k, self._self_constant(arith), dtype=object if arith.ctx else float)
+
+    def _self_constant(self, arith: Arithmetic):
+        """The constant Φ(θ, θ) in this arithmetic, computed once per precision."""
+        key = ("self", arith.dps)
+        if key not in self._constants:
+            value = self.kernel.self_value
+            if self.kernel.form == "product":
+                value = value**self.dimension
+            if not value.is_finite:
+                raise InputError(f"Φ(θ, θ) = {value}: the self-energy of this potential is infinite")
+            self._constants[key] = float(value) if arith.ctx is None else arith.ctx.mpf(str(sp.N(value, arith.dps + 5)))
+        return self._constants[key]
 
     # -------------------------------------------------------------- gradient
-    def gradient(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
+    def gradient(self, thetas, charges=None, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
         """∇_θ L as a (k, d) array; on the sphere the Riemannian gradient.
 
         .. math::
@@ -502,7 +549,7 @@ class Loss:
               + a_i^2 \\nabla G(\\theta_i) + 2\\sum_j a_i b_j \\nabla_1\\Phi(\\theta_i, w_j)
         """
         arith = Arithmetic(dps)
-        X, a, W, b = self._inputs(thetas, charges, arith)
+        X, a, W, b = self._inputs(thetas, charges, arith, validate)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked below
             grad = self._ambient_gradient(X, a, W, b, arith)
         if self.manifold == "sphere":
@@ -524,13 +571,13 @@ class Loss:
         if self.kernel.form == "product":
             return self._product_gradient(v["s"], weights, arith)
         if self.kernel.form == "radial":  # β = −α
-            A = weights * arith.function(self.kernel.coefficients[0], (Q,))(v["q"])
+            A = weights * self.kernel.compiled("alpha", arith)(v["q"])
             return X * A.sum(axis=1)[:, None] - A @ Y
-        alpha, beta = arith.functions(self.kernel.coefficients, self.kernel.coefficient_arguments)(
+        alpha, beta = self.kernel.compiled("coefficients", arith)(
             v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))
         along_x = (weights * alpha).sum(axis=1)
         if self.kernel.self_terms is not None:  # ∇G(‖θ‖) = G′(n)/n θ
-            along_x = along_x + self_weights * arith.function(self.kernel.self_slope, (N1,))(pairs.n1)
+            along_x = along_x + self_weights * self.kernel.compiled("self_slope", arith)(pairs.n1)
         return X * along_x[:, None] + (weights * beta) @ Y
 
     def _arguments(self, pairs: _Pairs) -> list:
@@ -571,9 +618,9 @@ class Loss:
         gram, cross = self._charge_system(thetas, Arithmetic())
         return -np.linalg.lstsq(gram, cross, rcond=None)[0]
 
-    def _charge_system(self, thetas, arith: Arithmetic) -> tuple[np.ndarray, np.ndarray]:
+    def _charge_system(self, thetas, arith: Arithmetic, validate: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(G, c) with G = [Φ(θ_i, θ_j)] and c = [Φ(θ_i, w_j)] b: a*(θ) solves G a* = −c."""
-        X, _, W, b = self._inputs(thetas, None, arith)
+        X, _, W, b = self._inputs(thetas, None, arith, validate)
         M = self._matrix(X, np.concatenate([X, W]), arith)
         return M[:, :len(X)], M[:, len(X):] @ b
 
@@ -671,19 +718,24 @@ class Loss:
                 for key, expr in self.kernel.derivatives.items() if key}
 
     # -------------------------------------------------------------- input
-    def _inputs(self, thetas, charges, arith: Arithmetic):
-        X = positions(thetas, "electrons", sphere=self.manifold == "sphere")
-        exact = thetas if isinstance(thetas, np.ndarray) and thetas.dtype == object else X
-        if X.shape[1] != self.dimension:
-            raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
-        if self.potential.form == "ridge" and not np.all(np.einsum("ij,ij->i", X, X)):
-            raise InputError("an electron at the origin is a singular point of a ridge potential")
-        a = self.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
-        return arith.array(exact), arith.array(a), arith.array(self.protons), arith.array(self.proton_charges)
+    def _inputs(self, thetas, charges, arith: Arithmetic, validate: bool = True):
+        """(θ, a, w, b) in this arithmetic; θ and a checked unless ``validate`` is false."""
+        if validate:
+            X = positions(thetas, "electrons", sphere=self.manifold == "sphere")
+            if X.shape[1] != self.dimension:
+                raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
+            if self.potential.form == "ridge" and not X.any(axis=1).all():
+                raise InputError("an electron at the origin is a singular point of a ridge potential")
+            if charges is not None:
+                charges = charges_of(charges, len(X))
+            if not (isinstance(thetas, np.ndarray) and thetas.dtype == object):
+                thetas = X  # keep exact (mpf) input exact
+        a = self.default_charges(len(thetas)) if charges is None else charges
+        return arith.array(thetas), arith.array(a), arith.array(self.protons), arith.array(self.proton_charges)
 
 
     # -------------------------------------------------------------- optimised output weights
-    def best_charges(self, thetas, *, dps: int | None = None) -> np.ndarray:
+    def best_charges(self, thetas, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
         """a*(θ), the unique minimiser of the quadratic a ↦ L(a, θ), at ``dps`` digits:
 
         .. math::  [\\Phi(\\theta_i, \\theta_j)]\\, a^* = -[\\Phi(\\theta_i, w_j)]\\, b
@@ -692,7 +744,7 @@ class Loss:
         coincide, or are antipodal for an odd Φ): then a* is not unique.
         """
         arith = Arithmetic(dps)
-        gram, cross = self._charge_system(thetas, arith)
+        gram, cross = self._charge_system(thetas, arith, validate)
         return -_solve(gram, cross, arith)
 
     def mixed_hessian(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
@@ -824,13 +876,19 @@ def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
         X = np.array(values, dtype=float)
     except (TypeError, ValueError) as why:
         raise InputError(f"{name} must be an array of real numbers: {why}") from why
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+    if X.ndim != 2 or not X.size:
         raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
-    if not np.isfinite(X).all():
+    if not _all_finite(X):
         raise InputError(f"{name} contain NaN or infinite coordinates")
-    if sphere and np.any(np.abs(np.linalg.norm(X, axis=1) - 1) > 1e-8):
+    if sphere and np.abs(np.einsum("ij,ij->i", X, X) - 1).max() > 2e-8:  # ‖θ‖ within 1e-8 of 1
         raise InputError(f"{name} must be unit vectors on the sphere")
     return X
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    """Every entry finite. A finite sum settles it in one reduction (an inf or NaN entry
+    makes the sum inf or NaN); only a non-finite sum, possibly overflow, is checked entrywise."""
+    return bool(math.isfinite(values.sum()) or np.isfinite(values).all())
 
 
 def charges_of(values, k: int) -> np.ndarray:
