@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -321,7 +320,7 @@ class Arithmetic:
 
     def finite(self, values: np.ndarray) -> bool:
         if self.ctx is None:
-            return _all_finite(values)
+            return bool(np.isfinite(values).all())
         return all(self.ctx.isfinite(v) for v in np.ravel(values))
 
 
@@ -467,7 +466,7 @@ class Loss:
         self.protons = positions(protons, "protons", sphere=manifold == "sphere")
         m = len(self.protons)
         self.proton_charges = np.ones(m) if proton_charges is None else charges_of(proton_charges, m)
-        self._constants = {}
+        self._constants, self._last_weights = {}, (None, None)
 
     def with_fixed(self, electrons, charges) -> Loss:
         """The loss of the other electrons when ``electrons`` (charges ``charges``) are held
@@ -478,7 +477,7 @@ class Loss:
         fixed.potential, fixed.manifold, fixed.kernel = self.potential, self.manifold, self.kernel
         fixed.protons = np.concatenate([self.protons, extra])
         fixed.proton_charges = np.concatenate([self.proton_charges, np.asarray(charges, dtype=float)])
-        fixed._constants = {}
+        fixed._constants, fixed._last_weights = {}, (None, None)
         return fixed
 
     @property
@@ -560,9 +559,19 @@ class Loss:
 
     def _ambient_gradient(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
+        return self._weighted_gradient(X, np.concatenate([X, W]), self._pair_weights(a, b), a * a, arith)
+
+    def _pair_weights(self, a, b) -> np.ndarray:
+        """C = 2a(a, b)ᵀ with C_ii = 0; the last float64 one is kept (fixed charges repeat)."""
+        key = a.tobytes() if a.dtype == float else None
+        if key is not None and self._last_weights[0] == key:
+            return self._last_weights[1]
         weights = np.multiply.outer(a + a, np.concatenate([a, b]))
         _set_diagonal(weights, 0)
-        return self._weighted_gradient(X, np.concatenate([X, W]), weights, a * a, arith)
+        if key is not None:
+            weights.flags.writeable = False
+            self._last_weights = (key, weights)
+        return weights
 
     def _weighted_gradient(self, X, Y, weights, self_weights, arith: Arithmetic) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + s_i ∇G(x_i) for pair weights C (C_ii = 0) and self weights s."""
@@ -878,17 +887,11 @@ def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
         raise InputError(f"{name} must be an array of real numbers: {why}") from why
     if X.ndim != 2 or not X.size:
         raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
-    if not _all_finite(X):
+    if not np.isfinite(X).all():
         raise InputError(f"{name} contain NaN or infinite coordinates")
     if sphere and np.abs(np.einsum("ij,ij->i", X, X) - 1).max() > 2e-8:  # ‖θ‖ within 1e-8 of 1
         raise InputError(f"{name} must be unit vectors on the sphere")
     return X
-
-
-def _all_finite(values: np.ndarray) -> bool:
-    """Every entry finite. A finite sum settles it in one reduction (an inf or NaN entry
-    makes the sum inf or NaN); only a non-finite sum, possibly overflow, is checked entrywise."""
-    return bool(math.isfinite(values.sum()) or np.isfinite(values).all())
 
 
 def charges_of(values, k: int) -> np.ndarray:
