@@ -77,3 +77,59 @@ def test_unknown_algorithm_and_bad_start_are_input_errors():
         run_algorithm(loss, [[1.0, 0.0]], "adam")
     with pytest.raises(InputError, match="NaN"):
         gradient_flow(loss, [[np.inf, 0.0]])
+
+
+# ---------------------------------------------------------------- creases of a product potential
+
+LAPLACE = potential("bessel_k0")  # Φ = e^{−‖θ − w‖₁}: kinks wherever θ_k = w_k
+
+
+def test_flow_on_a_product_with_kinks_holds_creases_and_reaches_the_protons():
+    """Before creases were held the flow chattered across θ_k = w_k and ran out of time
+    (k = d = 3); now it ends on the protons, from every seed tried."""
+    from theory.equilibrium import simulate
+
+    for seed in range(3):
+        run = simulate(LAPLACE, d=3, k=3, manifold="euclidean", protons="random", algorithm="flow",
+                       seed=seed, dps=20, seconds=30)
+        assert run.converged, run.trajectory.reason
+        assert run.equilibrium.kind == "global minimum" and run.equilibrium.matched
+
+
+def test_descent_can_end_on_a_non_smooth_local_minimum_of_the_laplace_product():
+    """Projected descent from seed 0 stops with two electrons on corners of creases of
+    different protons, L ≈ 0.3366 > 0. It is reported as a non-smooth critical point, and
+    it is a strict local minimum: L rises along 500 random directions (40-digit values)."""
+    rng = np.random.default_rng(0)
+    W, start = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    loss = Loss(LAPLACE, W)
+    run = gradient_descent(loss, start, seconds=30)
+    assert run.converged and run.creases
+    assert sorted({i for i, _, _ in run.creases}) == [0, 2] and run.captured == [(1, 2)]
+    here = loss.value(run.positions, dps=40)
+    assert 0.33 < here < 0.34
+    steps = np.random.default_rng(1).normal(size=(500, 3, 3))
+    assert min(loss.value(run.positions + 1e-6 * u, dps=40) - here for u in steps) > 0
+    from theory.equilibrium import equilibrium
+
+    eq = equilibrium(LAPLACE, run.positions, W, manifold="euclidean", captured=run.captured,
+                     creases=run.creases, dps=20)
+    assert eq.kind == "non-smooth critical point" and not eq.matched and eq.creases == run.creases
+
+
+def test_a_crease_is_held_only_where_the_loss_has_a_v_along_it():
+    """One electron held on the crease θ₁ = w₁ of a proton: kept when the proton's pull wins
+    (a V along θ₁: L rises to both sides), released a few ulps to the side where L descends
+    when a second, heavier proton pulls harder along θ₁."""
+    from theory.flow import _State
+
+    for charges, held in (([1.0, 0.2], True), ([1.0, 5.0], False)):
+        loss = Loss(LAPLACE, [[0.0, 0.0], [0.6, 0.4]], proton_charges=charges)
+        state = _State(loss, [[0.1, 0.5]], None, capture=1e-9)
+        state.X[0, 0], state.creases = 0.0, {(0, 0): 0.0}
+        rises = [loss.value(state.X + side * np.array([[1e-7, 0.0]])) > loss.value(state.X) for side in (-1, 1)]
+        state.settle()
+        assert bool(state.creases) == held == all(rises)
+        if not held:  # off the crease, downhill: the gradient points back at it
+            assert 0 < abs(state.X[0, 0]) < 1e-300
+            assert state.gradient()[0, 0] * state.X[0, 0] < 0

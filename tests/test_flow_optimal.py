@@ -73,3 +73,19 @@ def test_fixed_charge_algorithms_refuse_optimisation_by_name():
         nodewise(loss, [[1.0, 1.0]], "optimal")
     with pytest.raises(InputError, match="charges"):
         run_algorithm(loss, [[1.0, 1.0]], "gd", "optimised")
+
+
+def test_redraws_are_independent_of_the_protons_and_start(monkeypatch):
+    """Algorithm 3's redraws come from their own stream: with the protons and start drawn
+    from default_rng(seed) (simulate, random protons on R^10, where every electron needs a
+    redraw), a shared stream put each redrawn electron exactly on a proton."""
+    from theory import flow
+    from theory.equilibrium import simulate
+
+    draws, draw = [], flow._draw
+    monkeypatch.setattr(flow, "_draw", lambda *args: draws.append(draw(*args)) or draws[-1])
+    run = simulate("radial:exp(-r^2/2)", d=10, k=3, manifold="euclidean", protons="random",
+                   algorithm="nodewise-optimal", seed=0, dps=20, seconds=30)
+    assert len(draws) == 3
+    assert min(np.abs(run.protons - theta).max() for theta in draws) > 0.1
+    assert min(np.abs(run.start - theta).max() for theta in draws[1:]) > 0.1

@@ -297,6 +297,27 @@ def test_product_kinks_and_cusp():
         Loss(BUMP, [[1.0, 0.0]], manifold="sphere")
 
 
+@pytest.mark.parametrize("dps", [None, 30])
+def test_one_sided_gradient_on_a_kink_is_the_limit_from_that_side(dps):
+    """side=±1 at θ₂ = w₂ (and two electrons sharing θ₁) equals the gradient 1e-20 to that
+    side at 40 digits, where h is smooth; with side=None the kink raises."""
+    W, a = np.array([[1.0, 2.0], [-0.5, 0.3]]), np.array([-1.0, -0.7])
+    X = np.array([[0.4, 2.0], [0.4, -1.1]])  # θ₁₂ = w₁₂; θ₁₁ = θ₂₁
+    loss = Loss(LAPLACE, W)
+    tiny = mpmath.mpf(10) ** -20
+    for side in (-1, 1):
+        shifted = Arithmetic(40).array(X)
+        shifted[0, 1] += side * tiny
+        shifted[0, 0] += side * tiny  # θ₁₁ − θ₂₁ from the same side
+        limit = loss.gradient(shifted, a, dps=40).astype(float)
+        here = loss.gradient(X, a, dps=dps, side=side).astype(float)
+        assert np.abs(here[0] - limit[0]).max() < 1e-14
+    left, right = (loss.gradient(X, a, side=side)[0, 1] for side in (-1, 1))
+    assert left < 0 < right  # the proton's V: a minimum along θ₁₂
+    with pytest.raises(InputError, match="kink of h"):
+        loss.gradient(X, a, dps=dps)
+
+
 def test_gaussian_bump_flow_on_the_plane_reaches_the_protons():
     from theory.flow import gradient_flow
 

@@ -13,7 +13,8 @@ method at ``dps`` digits, computes the Hessian's eigenvalues at that precision
   from the zero modes forced by symmetry;
 * ``degenerate`` — more zero eigenvalues than symmetry explains;
 * ``non-smooth critical point`` — L > 0 with electrons held on the cusp of a
-  proton (see :mod:`theory.flow`), where the Hessian does not exist;
+  proton, or coordinates held on a crease of a product potential with kinks
+  (see :mod:`theory.flow`), where the Hessian does not exist;
 * ``not converged``.
 
 With optimised output weights (``charges="optimal"``) the function is the
@@ -71,6 +72,7 @@ class Equilibrium:
     symmetry_zero_modes: int = 0
     captured: list = field(default_factory=list)
     dps: int = 30
+    creases: list = field(default_factory=list)
 
     def __repr__(self) -> str:
         pairs = ", ".join(f"θ{i}→w{j}" for i, j, _ in self.matching)
@@ -87,13 +89,14 @@ class Equilibrium:
                 "loss": text(self.loss), "hessian_eigenvalues": [text(v) for v in self.eigenvalues],
                 "symmetry_zero_modes": self.symmetry_zero_modes,
                 "matching": [{"electron": i, "proton": j, "distance": dist} for i, j, dist in self.matching],
-                "captured": [list(p) for p in self.captured], "dps": self.dps,
+                "captured": [list(p) for p in self.captured],
+                "creases": [list(c) for c in self.creases], "dps": self.dps,
                 "charges": [text(a) for a in self.charges],
                 "positions": [[float(v) for v in row] for row in self.positions]}
 
 
 def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = None, charges=None,
-                dps: int = 30, tolerance: float = 1e-8, captured=(), refine: bool = True,
+                dps: int = 30, tolerance: float = 1e-8, captured=(), creases=(), refine: bool = True,
                 seconds: float = 60.0) -> Equilibrium:
     """Refine ``electrons`` to a critical point of L and classify it.
 
@@ -112,6 +115,9 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
         Largest electron–proton distance that counts as matched.
     captured : sequence of (electron, proton)
         Electrons held on a cusp (placed on the proton exactly).
+    creases : sequence of (electron, coordinate, value)
+        Coordinates held on a crease of a product potential with kinks (placed on it
+        exactly); such electrons stay where they are, unpolished, like captured ones.
     refine : bool
         ``False`` skips Newton (for a run that did not converge): the result is
         ``not converged`` and never matched.
@@ -134,12 +140,16 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     held = {int(i): int(j) for i, j in captured}
     for i, j in held.items():
         X[i] = loss.protons[j]
+    creases = sorted((int(i), int(k), float(value)) for i, k, value in creases)
+    for i, k, value in creases:
+        X[i, k] = value
     if optimal:
         X = _canonical(loss, X)
     a = loss.best_charges(X) if optimal else \
         loss.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
-    free = [i for i in range(len(X)) if i not in held]
-    active = loss.with_fixed(X[sorted(held)], a[sorted(held)])
+    fixed = sorted(set(held) | {i for i, _, _ in creases})
+    free = [i for i in range(len(X)) if i not in fixed]
+    active = loss.with_fixed(X[fixed], a[fixed])
     arith = Arithmetic(dps)
     Xmp, converged, reason = arith.array(X), refine, "Newton polishing reached the target"
     if free and refine:
@@ -149,10 +159,14 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
             converged, reason = False, str(why)
     elif not refine:
         reason = "the run did not converge; not refined"
+    else:
+        reason = "every electron is held on a cusp or crease: nothing to polish"
     if optimal:  # the charges at the refined point, all electrons (held ones included) optimised
         a = loss.best_charges(Xmp, dps=dps)
-        active = loss.with_fixed(X[sorted(held)], a[sorted(held)])
-    return _classify(loss, active, Xmp, a, free, held, converged, reason, dps, tolerance, optimal)
+        active = loss.with_fixed(X[fixed], a[fixed])
+    eq = _classify(loss, active, Xmp, a, free, held, converged, reason, dps, tolerance, optimal, bool(creases))
+    eq.creases = creases
+    return eq
 
 
 def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
@@ -163,7 +177,8 @@ def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
     return X
 
 
-def _classify(loss: Loss, active: Loss, Xmp, a, free, held, converged, reason, dps, tolerance, optimal):
+def _classify(loss: Loss, active: Loss, Xmp, a, free, held, converged, reason, dps, tolerance, optimal,
+              on_creases: bool = False):
     ctx = Arithmetic(dps).ctx
     gnorm = ctx.mpf(0)
     if free:
@@ -181,7 +196,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, converged, reason, d
         eigenvalues = sorted(ctx.eigsy(ctx.matrix(hessian.tolist()), eigvals_only=True))
         symmetric = symmetry_zero_modes(active, Xmp[free].astype(float))
     if converged:
-        kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held), dps, ctx)
+        kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held) or on_creases, dps, ctx)
     matched = converged and on_protons
     return Equilibrium(Xmp, a, converged, reason, gnorm, value, eigenvalues, kind, matching, matched,
                        symmetric, sorted(held.items()), dps)
@@ -288,7 +303,7 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     loss = Loss(phi, W, manifold=manifold)
     run = run_algorithm(loss, start, algorithm, optimal, seed=seed, gtol=gtol, seconds=seconds, **options)
     eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=optimal,
-                     captured=run.captured, refine=run.converged, seconds=seconds)
+                     captured=run.captured, creases=run.creases, refine=run.converged, seconds=seconds)
     return Simulation(run, eq, W, start, seed, manifold, "optimal" if optimal else "fixed")
 
 

@@ -12,7 +12,11 @@ Potentials with a *cusp* at coincidence (sign: Φ = (2/π) asin ρ, the distance
 potential ‖θ − w‖) have no gradient on top of a proton, so ‖∇L‖ cannot become
 small there. An electron that comes within ``capture`` of a proton of such a
 potential is *captured*: placed on the proton exactly and held, and the
-remaining electrons move on (:meth:`theory.loss.Loss.with_fixed`).
+remaining electrons move on (:meth:`theory.loss.Loss.with_fixed`). A product
+potential ∏_k h(θ_k − w_k) whose h has kinks has no gradient on the creases
+θ_k = w_jk + s₀ either, and descent chatters across them: a coordinate that comes
+within ``capture`` of a crease where L has a V along it is held there (and
+released when the V is gone), the others move on (:meth:`_State.fold`).
 
 Output weights are fixed (``charges=None``: a_i = −1, or an array) or
 *optimised* (``charges="optimal"``): then θ follows the gradient of the reduced
@@ -46,13 +50,19 @@ ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
 OPTIMAL = "optimal"
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
 _NOISE = 1e-12
+#: Streams of the algorithms' random draws, ``default_rng([seed, stream])``: independent of
+#: ``default_rng(seed)``, which :func:`theory.equilibrium.simulate` uses for the protons and
+#: the start (one stream would redraw an electron exactly onto a random proton).
+_DRAWS, _NOISE_DRAWS = 3, 4
 
 
 @dataclass
 class Trajectory:
     """The outcome of a run: final positions, whether and why it stopped, history.
 
-    ``captured`` lists (electron, proton) pairs held on a cusp.
+    ``captured`` lists (electron, proton) pairs held on a cusp, ``creases``
+    (electron, coordinate, value) for coordinates held on a crease of a product
+    potential with kinks.
     """
 
     algorithm: str
@@ -65,6 +75,7 @@ class Trajectory:
     losses: list = field(default_factory=list)
     gradient_norms: list = field(default_factory=list)
     captured: list = field(default_factory=list)
+    creases: list = field(default_factory=list)
     path: list = field(default_factory=list)   # positions along the way (thinned), for plots
 
     def summary(self) -> dict:
@@ -73,7 +84,8 @@ class Trajectory:
                 "loss": {"start": self.losses[0], "end": self.losses[-1]} if self.losses else None,
                 "gradient_norm": {"start": self.gradient_norms[0], "end": self.gradient_norms[-1]}
                 if self.gradient_norms else None,
-                "captured": [list(pair) for pair in self.captured]}
+                "captured": [list(pair) for pair in self.captured],
+                "creases": [list(crease) for crease in self.creases]}
 
 
 class _State:
@@ -81,12 +93,14 @@ class _State:
 
     ``charges`` is an array, ``None`` (a_i = −1) or ``"optimal"`` (a = a*(θ) of all
     electrons, held ones included, at every evaluation). ``held`` maps electrons
-    already captured to their protons. The start is checked here once; later
+    already captured to their protons, ``creases`` (electron, coordinate) to the crease
+    it is held on. The start is checked here once; later
     positions are the runners' own and reach the loss unchecked (its results are
     still checked).
     """
 
-    def __init__(self, loss: Loss, start, charges, capture: float, held: dict | None = None):
+    def __init__(self, loss: Loss, start, charges, capture: float, held: dict | None = None,
+                 creases: dict | None = None):
         self.loss, self.capture = loss, capture
         self.X = positions(start, "start", sphere=loss.manifold == "sphere")
         if self.X.shape[1] != loss.dimension:
@@ -97,18 +111,27 @@ class _State:
         self.a = loss.default_charges(len(self.X)) if charges is None or self.optimal \
             else charges_of(charges, len(self.X))
         self.captured: dict[int, int] = {}
+        self.creases: dict[tuple[int, int], float] = {}  # (electron, coordinate) → its crease
         for i, j in (held or {}).items():
             self.hold(i, j)
+        for (i, k), crease in (creases or {}).items():
+            if i not in self.captured:
+                self.X[i, k], self.creases[(i, k)] = crease, crease
         self._refresh()
         self.cusp = float(loss.kernel.cusp) > 0
+        self.kinks = loss.kernel.kinks if loss.kernel.form == "product" else ()
+        #: crease_values[k] lists w_jk + s₀ over protons j and kinks s₀ of h
+        self.crease_values = (loss.protons.T[:, :, None] + np.array(self.kinks, dtype=float)).reshape(
+            loss.dimension, -1)
         self.odd = self.optimal and odd(loss)
         if len(self.free):  # the one checked evaluation: fails on a singular start
             a = self.charges()
-            self.active(a).gradient(self.X[self.free], a[self.free])
+            self.active(a).gradient(self.X[self.free], a[self.free], side=1 if self.creases else None)
 
     def hold(self, i: int, j: int) -> None:
         """Electron i is captured by proton j: it sits there from now on."""
         self.X[i], self.captured[i] = self.loss.protons[j], j
+        self.creases = {ik: c for ik, c in self.creases.items() if ik[0] != i}
         self._refresh()
 
     def _refresh(self) -> None:
@@ -135,20 +158,33 @@ class _State:
         return self.loss.value(X, self.charges(X), validate=False)
 
     def gradient(self, X: np.ndarray | None = None) -> np.ndarray:
-        """The gradient of the free electrons at X (default: here); captured rows zero."""
-        X = self.X if X is None else X
+        """The gradient of the free electrons at X (default: here); zero in captured rows
+        and in coordinates held on a crease."""
+        g = self._slopes(self.X if X is None else X, +1 if self.creases else None)
+        for i, k in self.creases:
+            g[i, k] = 0
+        return g
+
+    def _slopes(self, X: np.ndarray, side: int | None = None) -> np.ndarray:
+        """∇L of the free electrons at X, one-sided on creases if ``side``; captured rows zero."""
         a, g = self.charges(X), np.zeros_like(X)
         if len(self.free):
-            g[self.free] = self.active(a).gradient(X[self.free], a[self.free], validate=False)
+            g[self.free] = self.active(a).gradient(X[self.free], a[self.free], validate=False, side=side)
         return g
 
     def hessian(self) -> np.ndarray:
-        """The Hessian of the free electrons here: of ℓ when the charges are optimised (the
-        held electrons' charges then kept at their present optimum)."""
-        a, free = self.charges(), self.free
-        if self.optimal:  # held electrons keep their present charges
-            return self.active(a).reduced_hessian(self.X[free])
-        return self.active(a).hessian(self.X[free], a[free])
+        """The Hessian of the free electrons here, in their coordinates not held on a crease:
+        of ℓ when the charges are optimised (the held electrons' charges then kept at their
+        present optimum). Held coordinates are evaluated a few ulps off their creases,
+        distinct for each electron (the entries kept are continuous there)."""
+        a, free, X = self.charges(), self.free, self._off_creases()
+        H = self.active(a).reduced_hessian(X[free]) if self.optimal else self.active(a).hessian(X[free], a[free])
+        if not self.creases:
+            return H
+        d = self.X.shape[1]
+        keep = np.array([n * d + k for n, i in enumerate(free) for k in range(d)
+                         if (i, k) not in self.creases], dtype=int)
+        return H[np.ix_(keep, keep)]
 
     def record(self, run: Trajectory) -> float:
         norm = float(np.linalg.norm(self.gradient()))
@@ -164,12 +200,64 @@ class _State:
             self.X[flip] = -self.X[flip]
 
     def settle(self) -> bool:
-        """Canonical signs, then captures (both no-ops when they do not apply); True if a
-        capture moved an electron."""
+        """Canonical signs, then captures on protons and creases (no-ops when they do not
+        apply); True if a capture moved an electron."""
         self.canonical()
         before = len(self.captured)
         self.absorb()
-        return len(self.captured) > before
+        folded = self.fold()
+        return len(self.captured) > before or folded
+
+    def fold(self) -> bool:
+        """Hold coordinates on creases of a product potential with kinks; True if one moved.
+
+        Coordinate k of a free electron within ``capture`` of a crease θ_k = w_jk + s₀ (s₀
+        a kink of h) is placed on it and held when L, along that coordinate, has a
+        V-shaped minimum there: one-sided slopes ∂⁻ ≤ 0 ≤ ∂⁺ (the steepest descent
+        direction then keeps it). Held coordinates whose slopes stop bracketing 0 are
+        released (moved a few ulps to the side where L descends); an electron held in
+        every coordinate on one proton is captured.
+        The slopes are the one-sided derivatives of :meth:`theory.loss.Loss.gradient`
+        (``side``).
+        """
+        if not self.kinks:
+            return False
+        trial = dict(self.creases)
+        gaps = self.crease_gaps(self.X[self.free])
+        nearest = gaps.argmin(axis=2)
+        for n, k in zip(*np.nonzero(gaps.min(axis=2) < 2 * self.capture)):
+            trial.setdefault((int(self.free[n]), int(k)), float(self.crease_values[k, nearest[n, k]]))
+        if not trial:
+            return False
+        X, moved = self.X.copy(), False
+        for ik, crease in trial.items():
+            X[ik] = crease
+        left, right = (self._slopes(X, side) for side in (-1, 1))
+        self.creases = {ik: c for ik, c in trial.items() if left[ik] <= 0 <= right[ik]}
+        for ik, crease in trial.items():
+            if ik in self.creases:
+                moved |= self.X[ik] != crease
+                self.X[ik] = crease
+            elif self.X[ik] == crease:  # released: a few ulps to the side where L descends
+                self.X[ik] = crease + (1 if right[ik] < 0 else -1) * 4 * np.spacing(abs(crease))
+                moved = True
+        for i in self.free:
+            on = np.nonzero((self.loss.protons == self.X[i]).all(axis=1))[0]
+            if all((i, k) in self.creases for k in range(self.X.shape[1])) and len(on):
+                self.hold(int(i), int(on[0]))
+        return moved
+
+    def crease_gaps(self, X: np.ndarray) -> np.ndarray:
+        """|θ_ik − c| for rows θ_i of X, coordinates k and the creases c of coordinate k,
+        as a (rows, d, creases) array (no creases: none)."""
+        return np.abs(X[:, :, None] - self.crease_values[None, :, :])
+
+    def _off_creases(self) -> np.ndarray:
+        """The positions with held coordinates moved 4(i + 1) ulps off their creases."""
+        X = self.X.copy()
+        for (i, k), crease in self.creases.items():
+            X[i, k] = crease + 4 * (i + 1) * np.spacing(abs(crease))
+        return X
 
     def absorb(self) -> None:
         """Capture free electrons that came within ``capture`` of a proton of a cusp potential."""
@@ -254,10 +342,17 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
             gaps = np.minimum(gaps, np.linalg.norm(X[:, None, :] + state.loss.protons[None, :, :], axis=2))
         return gaps.min() - state.capture if state.cusp else 1.0
 
-    stationary.terminal = near_proton.terminal = True
+    watched = state.crease_gaps(state.X[free]) >= 4 * state.capture  # not near a crease already
+
+    def near_crease(_, y):
+        gaps = state.crease_gaps(y.reshape(shape))[watched]
+        return gaps.min() - state.capture if len(gaps) else 1.0
+
+    stationary.terminal = near_proton.terminal = near_crease.terminal = True
+    near_crease.direction = -1
     try:
         solution = solve_ivp(field, (0.0, window), state.X[free].ravel(), method=method, rtol=1e-9,
-                             atol=gtol * 1e-3, events=[stationary, near_proton])
+                             atol=gtol * 1e-3, events=[stationary, near_proton, near_crease])
     except _OutOfTime:
         return state.project(last[0].reshape(shape))
     if solution.status < 0:
@@ -267,20 +362,21 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
 
 def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iterations: int = 100_000,
                      gtol: float = 1e-10, seconds: float = 60.0, capture: float = 1e-9,
-                     name: str = "gd", held: dict | None = None) -> Trajectory:
+                     name: str = "gd", held: dict | None = None, creases: dict | None = None) -> Trajectory:
     """Projected gradient descent θ ← Π_M(θ − α∇L) (paper Algorithm 1).
 
     When a step raises the loss the step size is halved (a diverging step size is
     detected, not followed) and after a successful step it grows back by 1.5 up to
     ``step``; below 10⁻¹⁴ of ``step`` the run stops unconverged. ``held`` maps
-    electrons already captured on a cusp to their protons.
+    electrons already captured on a cusp to their protons, ``creases`` (electron,
+    coordinate) held on a crease to its value.
     """
-    state, clock = _State(loss, start, charges, capture, held), time.perf_counter()
+    state, clock = _State(loss, start, charges, capture, held, creases), time.perf_counter()
     run = Trajectory(name, state.X, state.a, False, "")
     alpha, value, trouble = step, state.value(), ""
     for run.steps in range(iterations):
-        if state.settle():
-            value = state.value()
+        if state.settle():  # a capture: a new landscape, so the full step is tried again
+            value, alpha = state.value(), step
         g = state.gradient()
         norm = float(np.linalg.norm(g))
         run.gradient_norms.append(norm)
@@ -328,7 +424,7 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
                          "use nodewise-optimal (Algorithm 3)")
     X = positions(start, "start", sphere=loss.manifold == "sphere")
     a = loss.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
-    clock, runs, held = time.perf_counter(), [], {}
+    clock, runs, held, creases = time.perf_counter(), [], {}, {}
     node_options = dict(options, gtol=max(options.get("gtol", 1e-10), node_gtol))
     for i in range(len(X)):
         runs.append(gradient_descent(loss.with_fixed(X[:i], a[:i]), X[i:i + 1], a[i:i + 1],
@@ -336,7 +432,8 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
         runs[-1].path = _frames(X, i, runs[-1])
         X[i] = runs[-1].positions[0]
         held.update(_captured_by(runs[-1], i, len(loss.protons)))
-    final = gradient_descent(loss, X, a, held=held, **options)
+        creases.update({(i, k): c for _, k, c in runs[-1].creases})
+    final = gradient_descent(loss, X, a, held=held, creases=creases, **options)
     return _joined("nodewise", runs, final, clock)
 
 
@@ -360,8 +457,8 @@ def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsil
     if charges != OPTIMAL:
         raise InputError("nodewise-optimal optimises the output weights; it takes no fixed charges")
     X = positions(start, "start", sphere=loss.manifold == "sphere")
-    rng, a = np.random.default_rng(seed), np.zeros(len(X))
-    clock, runs, held = time.perf_counter(), [], {}
+    rng, a = np.random.default_rng([seed, _DRAWS]), np.zeros(len(X))
+    clock, runs, held, creases = time.perf_counter(), [], {}, {}
     node_options = dict(options, gtol=max(options.get("gtol", 1e-10), node_gtol))
     for i in range(len(X)):
         fixed = loss.with_fixed(X[:i], a[:i])
@@ -370,8 +467,9 @@ def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsil
         runs[-1].path = _frames(X, i, runs[-1])
         X[i] = runs[-1].positions[0]
         held.update(_captured_by(runs[-1], i, len(loss.protons)))
+        creases.update({(i, k): c for _, k, c in runs[-1].creases})
         a[:i + 1] = loss.optimal_charges(X[:i + 1])
-    final = gradient_descent(loss, X, OPTIMAL, held=held, **options)
+    final = gradient_descent(loss, X, OPTIMAL, held=held, creases=creases, **options)
     return _joined("nodewise-optimal", runs, final, clock)
 
 
@@ -431,7 +529,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
     """
     capture = step if capture is None else capture
     state, clock = _State(loss, start, charges, capture), time.perf_counter()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, _NOISE_DRAWS])
     run = Trajectory("sgd", state.X, state.a, False, "")
     for run.steps in range(iterations):
         state.settle()
@@ -447,13 +545,16 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
             return _finish(run, state, clock, False, f"time budget spent with ‖∇L‖ = {norm:.3g}")
         noise = np.zeros_like(state.X)
         noise[state.free] = rng.normal(size=noise[state.free].shape)
+        for i, k in state.creases:
+            noise[i, k] = 0
         state.X[:] = state.project(state.X - step * (g + noise / np.linalg.norm(noise)))
     else:
         return _finish(run, state, clock, False, f"FAIL: no ε-second-order point (ε = {epsilon:g}) "
                        f"in {iterations} noisy steps")
     noisy = _finish(run, state, clock, True, "")
     finish = gradient_descent(loss, state.X, charges, gtol=gtol, capture=capture, held=state.captured,
-                              seconds=max(seconds - noisy.seconds, 1.0), step=max(10 * step, 0.1))
+                              creases=state.creases, seconds=max(seconds - noisy.seconds, 1.0),
+                              step=max(10 * step, 0.1))
     finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
     return _joined("sgd", [noisy], finish, clock)
 
@@ -487,6 +588,7 @@ def _finish(run: Trajectory, state: _State, clock: float, converged: bool, reaso
     run.path.append(state.X.copy())
     run.seconds = time.perf_counter() - clock
     run.captured = sorted((int(i), int(j)) for i, j in state.captured.items())
+    run.creases = sorted((i, k, crease) for (i, k), crease in state.creases.items())
     return run
 
 

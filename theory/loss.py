@@ -124,6 +124,13 @@ class Kernel:
         return sp.cancel(self.self_terms[1] / N1)
 
     @functools.cached_property
+    def kink_slopes(self) -> dict:
+        """{s₀: (h′(s₀ − 0), h′(s₀ + 0))} for the kinks s₀ of a product potential's h."""
+        slope = self.derivatives.get((0,))
+        return {kink: tuple(sp.limit(slope, s, kink, direction) for direction in ("-", "+"))
+                for kink in self.kinks}
+
+    @functools.cached_property
     def self_value(self) -> sp.Expr:
         """F at coincidence (ρ = 1, q = 0, s = 0): Φ(θ, θ) when it does not depend on θ
         (for a product potential the factor h(0), raised to the power d by the loss)."""
@@ -539,27 +546,32 @@ class Loss:
         return self._constants[key]
 
     # -------------------------------------------------------------- gradient
-    def gradient(self, thetas, charges=None, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
+    def gradient(self, thetas, charges=None, *, dps: int | None = None, validate: bool = True,
+                 side: int | None = None) -> np.ndarray:
         """∇_θ L as a (k, d) array; on the sphere the Riemannian gradient.
 
         .. math::
 
             \\nabla_{\\theta_i} L = 2\\sum_{j\\ne i} a_i a_j \\nabla_1\\Phi(\\theta_i, \\theta_j)
               + a_i^2 \\nabla G(\\theta_i) + 2\\sum_j a_i b_j \\nabla_1\\Phi(\\theta_i, w_j)
+
+        A product potential has no derivative where a coordinate θ_ik − y_k sits on a
+        kink s₀ of h: that raises, unless ``side`` is −1 or +1, which gives there the
+        one-sided partial derivative ∂/∂θ_ik from that side (h′(s₀∓0), everything else fixed).
         """
         arith = Arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith, validate)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked below
-            grad = self._ambient_gradient(X, a, W, b, arith)
+            grad = self._ambient_gradient(X, a, W, b, arith, side)
         if self.manifold == "sphere":
             grad = grad - X * (X * grad).sum(axis=1)[:, None]
         if not arith.finite(grad):
             raise InputError("the gradient is not finite: an electron sits on a singular point of Φ")
         return grad
 
-    def _ambient_gradient(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
+    def _ambient_gradient(self, X, a, W, b, arith: Arithmetic, side: int | None = None) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
-        return self._weighted_gradient(X, np.concatenate([X, W]), self._pair_weights(a, b), a * a, arith)
+        return self._weighted_gradient(X, np.concatenate([X, W]), self._pair_weights(a, b), a * a, arith, side)
 
     def _pair_weights(self, a, b) -> np.ndarray:
         """C = 2a(a, b)ᵀ with C_ii = 0; the last float64 one is kept (fixed charges repeat)."""
@@ -573,12 +585,14 @@ class Loss:
             self._last_weights = (key, weights)
         return weights
 
-    def _weighted_gradient(self, X, Y, weights, self_weights, arith: Arithmetic) -> np.ndarray:
-        """Σ_j C_ij ∇₁Φ(x_i, y_j) + s_i ∇G(x_i) for pair weights C (C_ii = 0) and self weights s."""
+    def _weighted_gradient(self, X, Y, weights, self_weights, arith: Arithmetic,
+                           side: int | None = None) -> np.ndarray:
+        """Σ_j C_ij ∇₁Φ(x_i, y_j) + s_i ∇G(x_i) for pair weights C (C_ii = 0) and self weights s
+        (one-sided at kinks of a product potential if ``side``, see :meth:`gradient`)."""
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
         v = pairs.values
         if self.kernel.form == "product":
-            return self._product_gradient(v["s"], weights, arith)
+            return self._product_gradient(v["s"], weights, arith, side)
         if self.kernel.form == "radial":  # β = −α
             A = weights * self.kernel.compiled("alpha", arith)(v["q"])
             return X * A.sum(axis=1)[:, None] - A @ Y
@@ -593,11 +607,17 @@ class Loss:
         """The compiled functions' arguments: the invariants, then c and φ (0 where unused)."""
         return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get(n, 0) for n in ("c", "phi")]
 
-    def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic) -> np.ndarray:
-        """Σ_j C_ij ∇₁Φ(x_i, y_j), with ∂Φ/∂x_k = h′(s_k) ∏_{l≠k} h(s_l), s = x − y."""
-        self._check_kinks(S, arith)
-        h, dh = (np.broadcast_to(v, S.shape) for v in arith.functions(
+    def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic, side: int | None = None) -> np.ndarray:
+        """Σ_j C_ij ∇₁Φ(x_i, y_j), with ∂Φ/∂x_k = h′(s_k) ∏_{l≠k} h(s_l), s = x − y; at a kink
+        s₀ the one-sided h′(s₀ ± 0) of ``side`` (without one, a kink raises)."""
+        if side is None:
+            self._check_kinks(S, arith)
+        h, dh = (np.array(np.broadcast_to(v, S.shape)) for v in arith.functions(
             (self.kernel.derivatives[()], self.kernel.derivatives[(0,)]), (s,))(S))
+        for kink, slopes in (self.kernel.kink_slopes.items() if side else ()):
+            value = slopes[side > 0]
+            dh[S == (arith.ctx.mpf(kink) if arith.ctx else float(kink))] = \
+                arith.ctx.mpf(str(sp.N(value, arith.dps + 5))) if arith.ctx else float(value)
         D = dh * _leave_one_out(h)
         D[np.arange(len(S)), np.arange(len(S))] = 0  # the self pair (constant Φ(θ, θ))
         if arith.ctx is None:

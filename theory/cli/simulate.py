@@ -108,5 +108,8 @@ def _print(result: Simulation, quiet: bool) -> None:
     print(f"Hessian     [{shown}{more}] (symmetry zero modes: {eq.symmetry_zero_modes})")
     pairs = ", ".join(f"θ{i}→w{j} ({dist:.2g})" for i, j, dist in eq.matching)
     print(f"matching    {pairs}")
+    if eq.captured or eq.creases:
+        held = [f"θ{i} on w{j}" for i, j in eq.captured] + [f"θ{i}[{k}] = {v:.6g}" for i, k, v in eq.creases]
+        print(f"held        {', '.join(held)} (cusp / crease: not polished)")
     print(f"charges     {', '.join(f'{float(a):.6g}' for a in eq.charges)}")
     print(f"matched     {eq.matched}")
