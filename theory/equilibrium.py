@@ -164,9 +164,7 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     if optimal:  # the charges at the refined point, all electrons (held ones included) optimised
         a = loss.best_charges(Xmp, dps=dps)
         active = loss.with_fixed(X[fixed], a[fixed])
-    eq = _classify(loss, active, Xmp, a, free, held, converged, reason, dps, tolerance, optimal, bool(creases))
-    eq.creases = creases
-    return eq
+    return _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, optimal)
 
 
 def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
@@ -177,8 +175,8 @@ def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
     return X
 
 
-def _classify(loss: Loss, active: Loss, Xmp, a, free, held, converged, reason, dps, tolerance, optimal,
-              on_creases: bool = False):
+def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, reason, dps, tolerance,
+              optimal):
     ctx = Arithmetic(dps).ctx
     gnorm = ctx.mpf(0)
     if free:
@@ -196,10 +194,10 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, converged, reason, d
         eigenvalues = sorted(ctx.eigsy(ctx.matrix(hessian.tolist()), eigvals_only=True))
         symmetric = symmetry_zero_modes(active, Xmp[free].astype(float))
     if converged:
-        kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held) or on_creases, dps, ctx)
+        kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held or creases), dps, ctx)
     matched = converged and on_protons
     return Equilibrium(Xmp, a, converged, reason, gnorm, value, eigenvalues, kind, matching, matched,
-                       symmetric, sorted(held.items()), dps)
+                       symmetric, sorted(held.items()), dps, creases)
 
 
 def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> str:

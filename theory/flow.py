@@ -137,8 +137,9 @@ class _State:
     def _refresh(self) -> None:
         """The free electrons, and (fixed charges) the loss they see, after a capture."""
         self.free = np.array([i for i in range(len(self.X)) if i not in self.captured], dtype=int)
-        held = sorted(self.captured)
-        self._fixed_active = None if self.optimal or not held else self.loss.with_fixed(self.X[held], self.a[held])
+        self.held, self._fixed_active = sorted(self.captured), None
+        if self.held and not self.optimal:
+            self._fixed_active = self.active(self.a)
 
     def charges(self, X: np.ndarray | None = None) -> np.ndarray:
         """The output weights at X: fixed, or a*(X) when optimised."""
@@ -146,12 +147,11 @@ class _State:
 
     def active(self, a: np.ndarray) -> Loss:
         """The loss of the free electrons: the held ones (charges a) join the protons."""
-        if not self.captured:
+        if not self.held:
             return self.loss
         if self._fixed_active is not None:
             return self._fixed_active
-        held = sorted(self.captured)
-        return self.loss.with_fixed(self.X[held], a[held])
+        return self.loss.with_fixed(self.X[self.held], a[self.held])
 
     def value(self, X: np.ndarray | None = None) -> float:
         X = self.X if X is None else X
@@ -242,9 +242,10 @@ class _State:
                 self.X[ik] = crease + (1 if right[ik] < 0 else -1) * 4 * np.spacing(abs(crease))
                 moved = True
         for i in self.free:
-            on = np.nonzero((self.loss.protons == self.X[i]).all(axis=1))[0]
-            if all((i, k) in self.creases for k in range(self.X.shape[1])) and len(on):
-                self.hold(int(i), int(on[0]))
+            if all((i, k) in self.creases for k in range(self.X.shape[1])):
+                on = np.nonzero((self.loss.protons == self.X[i]).all(axis=1))[0]
+                if len(on):
+                    self.hold(int(i), int(on[0]))
         return moved
 
     def crease_gaps(self, X: np.ndarray) -> np.ndarray:
@@ -340,19 +341,20 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
         gaps = np.linalg.norm(X[:, None, :] - state.loss.protons[None, :, :], axis=2)
         if state.odd:  # −w_j is the same hidden unit as w_j
             gaps = np.minimum(gaps, np.linalg.norm(X[:, None, :] + state.loss.protons[None, :, :], axis=2))
-        return gaps.min() - state.capture if state.cusp else 1.0
+        return gaps.min() - state.capture
 
     watched = state.crease_gaps(state.X[free]) >= 4 * state.capture  # not near a crease already
 
     def near_crease(_, y):
         gaps = state.crease_gaps(y.reshape(shape))[watched]
-        return gaps.min() - state.capture if len(gaps) else 1.0
+        return gaps.min() - state.capture if len(gaps) else 1.0  # every crease near at the start
 
     stationary.terminal = near_proton.terminal = near_crease.terminal = True
     near_crease.direction = -1
+    events = [stationary] + ([near_proton] if state.cusp else []) + ([near_crease] if state.kinks else [])
     try:
         solution = solve_ivp(field, (0.0, window), state.X[free].ravel(), method=method, rtol=1e-9,
-                             atol=gtol * 1e-3, events=[stationary, near_proton, near_crease])
+                             atol=gtol * 1e-3, events=events)
     except _OutOfTime:
         return state.project(last[0].reshape(shape))
     if solution.status < 0:

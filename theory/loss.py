@@ -325,6 +325,10 @@ class Arithmetic:
         compiled = [self.function(e, args) for e in exprs]
         return lambda *a: [f(*a) for f in compiled]
 
+    def constant(self, value: sp.Expr):
+        """A SymPy number in this arithmetic: a float, or an mpf from 5 guard digits."""
+        return float(value) if self.ctx is None else self.ctx.mpf(str(sp.N(value, self.dps + 5)))
+
     def finite(self, values: np.ndarray) -> bool:
         if self.ctx is None:
             return bool(np.isfinite(values).all())
@@ -542,7 +546,7 @@ class Loss:
                 value = value**self.dimension
             if not value.is_finite:
                 raise InputError(f"Φ(θ, θ) = {value}: the self-energy of this potential is infinite")
-            self._constants[key] = float(value) if arith.ctx is None else arith.ctx.mpf(str(sp.N(value, arith.dps + 5)))
+            self._constants[key] = arith.constant(value)
         return self._constants[key]
 
     # -------------------------------------------------------------- gradient
@@ -615,9 +619,7 @@ class Loss:
         h, dh = (np.array(np.broadcast_to(v, S.shape)) for v in arith.functions(
             (self.kernel.derivatives[()], self.kernel.derivatives[(0,)]), (s,))(S))
         for kink, slopes in (self.kernel.kink_slopes.items() if side else ()):
-            value = slopes[side > 0]
-            dh[S == (arith.ctx.mpf(kink) if arith.ctx else float(kink))] = \
-                arith.ctx.mpf(str(sp.N(value, arith.dps + 5))) if arith.ctx else float(value)
+            dh[S == arith.constant(kink)] = arith.constant(slopes[side > 0])
         D = dh * _leave_one_out(h)
         D[np.arange(len(S)), np.arange(len(S))] = 0  # the self pair (constant Φ(θ, θ))
         if arith.ctx is None:
@@ -627,7 +629,7 @@ class Loss:
     def _check_kinks(self, S: np.ndarray, arith: Arithmetic) -> None:
         """Φ has no derivative when a coordinate of θ_i − y_j (i ≠ j) sits on a kink of h."""
         for kink in self.kernel.kinks:
-            hits = S == (arith.ctx.mpf(kink) if arith.ctx else float(kink))
+            hits = S == arith.constant(kink)
             hits[np.arange(len(S)), np.arange(len(S))] = False
             if hits.any():
                 i, j, k = (int(n) for n in np.argwhere(hits)[0])
@@ -761,7 +763,6 @@ class Loss:
                 thetas = X  # keep exact (mpf) input exact
         a = self.default_charges(len(thetas)) if charges is None else charges
         return arith.array(thetas), arith.array(a), arith.array(self.protons), arith.array(self.proton_charges)
-
 
     # -------------------------------------------------------------- optimised output weights
     def best_charges(self, thetas, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
