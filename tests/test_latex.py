@@ -52,7 +52,7 @@ def test_exact_round_trip_of_a_rational_and_a_radical():
     (sp.Piecewise((rho, rho > 0), (0, True)), "Piecewise"),
     (sp.erf(rho), r"does not know erf"),
     (sp.besselk(0, rho + 2), "unknown symbols or functions"),
-    (sp.Max(rho, 0), "unknown symbols or functions max"),
+    (sp.Max(rho, 0), r"a Max back from LaTeX: \\max"),
 ])
 def test_what_the_parser_cannot_read_fails_clearly(expr, message):
     with pytest.raises(InputError, match=message):
@@ -66,3 +66,9 @@ def test_broken_latex_and_stray_symbols_fail_clearly():
         Potential.from_latex(r"\rho", "conical")
     with pytest.raises(InputError):
         parse(r"\frac{\rho}{", (rho,))
+
+
+@pytest.mark.parametrize("text", [r"\Phi(\rho) = 1 + \rho )))", r"\Phi(\rho) = \frac{1}{2} ++", r"\Phi(\rho) = \rho}{\rho"])
+def test_text_after_a_syntax_error_is_not_dropped(text):
+    with pytest.raises(InputError):
+        parse(text, (rho,))

@@ -41,7 +41,9 @@ def test_decimals_become_exact_and_caret_is_power():
 
 @pytest.mark.parametrize("text,problem", [
     ("t**100000", "exponent"), ("x + t", "unknown symbol"), ("", "empty"), ("1/0", "undefined"),
-    ("foo(t)", "not allowed"), ("t +", "not a formula"), ("9" * 500, "digits")])
+    ("foo(t)", "not allowed"), ("t +", "not a formula"), ("9" * 500, "digits"),
+    ("1e99999999999*t", "out of range"), ("1e-401", "out of range"), ("((9^200)^200)^200", "digits"),
+    ("gamma(gamma(gamma(5)))", "too large")])
 def test_bad_formulas_name_the_problem(text, problem):
     with pytest.raises(InputError, match=problem):
         parse_expression(text, T)

@@ -32,7 +32,7 @@ from typing import Literal
 import sympy as sp
 
 from .errors import InputError, Timeout
-from .parsing import parse_expression
+from .parsing import as_expression, as_number, parse_expression
 from .symbols import t, theta, x
 from .timebound import bounded
 
@@ -103,7 +103,8 @@ class Activation:
         return _growth_rate(self.expr)
 
     def __call__(self, value):
-        return self.expr.subs(self.variable, value)
+        """σ at ``value`` (a number, a formula string or a SymPy expression in t)."""
+        return self.expr.subs(self.variable, as_expression(value, {"t": t}, what="the argument of σ"))
 
     def _latex(self, printer) -> str:
         return printer._print(self.expr)
@@ -207,10 +208,13 @@ def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
     >>> activation("t**2 - 1").parity
     'even'
     """
+    if params and not (isinstance(spec, str) and spec.strip() in REGISTRY):
+        raise InputError(f"separate parameters go with a registered name such as 'hermite', "
+                         f"not with {spec!r}")
     if isinstance(spec, Activation):
         return spec
     if isinstance(spec, sp.Basic):
-        return _custom(sp.sympify(spec), str(spec))
+        return _custom(spec, str(spec))
     if not isinstance(spec, str):
         raise InputError(f"an activation is a name, a formula or a SymPy expression, "
                          f"not {type(spec).__name__}")
@@ -218,7 +222,8 @@ def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
     if match and match.group(1) in REGISTRY:
         name, arg_text = match.group(1), match.group(2)
         if arg_text is None:
-            return _registered(name, tuple(sp.sympify(p) for p in params))
+            return _registered(name, tuple(as_number(p, what=f"parameter {i + 1} of {name!r}")
+                                           for i, p in enumerate(params)))
         args = [parse_expression(a, {"t": t}) for a in _split_args(arg_text) if a.strip()]
         if not any(a.has(t) for a in args):  # "erf(2)" is erf with scale 2, "erf(2*t)" a formula
             return _registered(name, tuple(args))

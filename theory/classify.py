@@ -186,6 +186,8 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
     >>> classify(given("r", "radial"), d=3)["strictly subharmonic"].verdict
     <Verdict.PROVEN: 'proven'>
     """
+    if not isinstance(phi, Potential):
+        raise InputError(f"classify takes a Potential (theory.potential(…) or given(…)), not {type(phi).__name__}")
     phi = _on_manifold(phi, manifold)
     d = dimension(d, sphere=phi.form == "zonal")
     if phi.expr is None:
@@ -223,6 +225,8 @@ def _domain(form: str, variable: sp.Symbol, domain: sp.Set | None) -> sp.Set:
     natural = DOMAIN[form]
     if domain is None:
         return natural
+    if not isinstance(domain, sp.Set):
+        raise InputError(f"domain must be a SymPy set such as sympy.Interval(0, 1), not {domain!r}")
     if not sp.Complement(domain, natural).is_empty:
         raise InputError(f"the region {domain} leaves the domain {natural} of {variable}"
                          + (" (|ρ| ≤ 1 on the sphere; ρ = ±1 is θ = ±w)" if form == "zonal" else ""))

@@ -383,7 +383,7 @@ def _expq_parts(t1: Term, t2: Term, a, b, c) -> tuple[sp.Expr, _Quadratic, sp.Ba
     value = t1.coeff * t2.coeff * _D ** sp.Rational(-1, 2) * sp.exp(quad / 2) * sp.expand(moment)
     if quadratic.A == 1 and quadratic.B == 0:
         value = value.subs(_D, 1)
-    confining = all(sp.S(beta).is_nonpositive for beta in (b1, b2))  # always integrable
+    confining = all(sp.sympify(beta, strict=True).is_nonpositive for beta in (b1, b2))  # always integrable
     conditions = sp.true if confining else sp.And(quadratic.at(c) > 0, *[
         sp.Gt(1 - 2 * beta * var, 0) for beta, var in ((b1, a**2), (b2, b**2)) if beta != 0])
     return value, quadratic, conditions

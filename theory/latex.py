@@ -6,8 +6,8 @@
 LaTeX parser reads the text, and the result is accepted only if every symbol and
 function in it is known. What that parser cannot read raises :class:`InputError`
 instead of coming back as a product of letters: ``cases`` (a Piecewise), and
-functions it lacks — erf, Bessel K₀, Max/Min (``\\max`` reads as an unknown
-function). Every closed-form potential of the registry reads back (``tests/test_latex.py``).
+functions it lacks — erf, Bessel K₀, Max/Min. The parser runs in strict mode:
+the lenient one silently drops whatever follows a syntax error. Every closed-form potential of the registry reads back (``tests/test_latex.py``).
 Only the ANTLR backend is used: in SymPy 1.14 the Lark backend fails on ``\\pi``
 and on implicit products such as ``2 \\pi \\rho``.
 
@@ -39,7 +39,8 @@ _OPERATOR = re.compile(r"\\operatorname\{(\w+)\}")
 #: A symbol or a closed group before ``\\left(`` is a product; made explicit, or the parser reads a call.
 _IMPLICIT_PRODUCT = re.compile(r"(?<=[\w})|])\s*\\left\(")
 _CONSTANTS = {sp.Symbol("e"): sp.E, sp.Symbol("pi"): sp.pi}
-_NOT_READABLE = {r"\begin{cases}": "a Piecewise", r"\text{(numeric)}": "a numeric potential (no formula)"}
+_NOT_READABLE = {r"\begin{cases}": "a Piecewise", r"\text{(numeric)}": "a numeric potential (no formula)",
+                 r"\max": "a Max", r"\min": "a Min"}
 
 
 class Typeset:
@@ -117,7 +118,14 @@ def _operator(match: re.Match) -> str:
 def _parse_latex(body: str) -> sp.Expr:
     from sympy.parsing.latex import LaTeXParsingError, parse_latex
 
-    try:
-        return parse_latex(body)  # strict mode rejects a leading \left(
+    depth = 0
+    for char in body.replace(r"\{", "").replace(r"\}", ""):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise InputError(f"LaTeX {body!r} has unbalanced braces")
+    try:  # strict: the lenient mode drops what follows a parse error ("1 + 2 )))" reads as 1 + 2);
+        return parse_latex("{" + body + "}", strict=True)  # the group lets strict mode start with \left(
     except LaTeXParsingError as why:
         raise InputError(f"SymPy's LaTeX parser cannot read {body!r}: {str(why).splitlines()[0]}") from why

@@ -20,6 +20,7 @@ import sympy as sp
 
 from .errors import InputError
 from .laplacian import radial_laplacian, zonal_laplacian
+from .parsing import as_expression, as_number
 from .potential import Potential
 from .symbols import d as d_symbol
 from .symbols import r, rho
@@ -195,7 +196,9 @@ def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None 
         axis.plot(grid, values, color=colour, label=f"d = {dim}")
         axis.fill_between(grid, values, 0, where=values > 0, color=colour, alpha=0.15)
         for (name, where), style in zip((marks or {}).items(), (":", "-.", "--")):
-            axis.axvline(float(sp.sympify(where).subs(d_symbol, dim)), color=colour, ls=style, lw=1)
+            mark = as_number(as_expression(where, {"d": d_symbol}, what=f"mark {name!r}").subs(d_symbol, dim),
+                             what=f"mark {name!r} at d = {dim}")
+            axis.axvline(float(mark), color=colour, ls=style, lw=1)
     for (name, _), style in zip((marks or {}).items(), (":", "-.", "--")):
         axis.plot([], [], color="grey", ls=style, label=name)
     axis.axhline(0, color="grey", lw=0.8)

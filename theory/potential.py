@@ -45,7 +45,7 @@ from .latex import Typeset
 from .latex import latex as house_latex
 from .latex import parse as parse_latex
 from .numeric import check_dps, context, mpmath_function, numpy_function, output_context
-from .parsing import parse_expression
+from .parsing import as_expression, as_number
 from .symbols import dot, na, nb, r, rho, s, t, theta, w, x
 from .timebound import bounded
 
@@ -161,6 +161,8 @@ class Potential(Typeset):
     def at(self, *values, dps: int = 30) -> mpmath.mpf:
         """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``)."""
         check_dps(dps)
+        values = tuple(as_number(v, what=f"value {i + 1} of Φ") if isinstance(v, str) else v
+                       for i, v in enumerate(values))
         self._check_values(values)
         if self.expr is None:
             return self._numeric_at(values, dps)
@@ -379,10 +381,8 @@ def given(expr, form: Form) -> Potential:
     if form not in VARIABLES:
         raise InputError(f"form must be one of {', '.join(VARIABLES)}, got {form!r}")
     names = {str(v): v for v in VARIABLES[form]}
-    if isinstance(expr, str):
-        expr = parse_expression(expr, names)
-    expr = sp.sympify(expr).subs({sym: names[sym.name] for sym in sp.sympify(expr).free_symbols
-                                  if sym.name in names})
+    expr = as_expression(expr, names, what=f"a {form} potential")
+    expr = expr.subs({sym: names[sym.name] for sym in expr.free_symbols if sym.name in names})
     extra = expr.free_symbols - set(VARIABLES[form])
     if extra:
         raise InputError(f"a {form} potential is a formula in {', '.join(names)}; "

@@ -31,6 +31,7 @@ from .activations import Activation
 from .errors import InputError, Timeout
 from .laplacian import zonal_laplacian
 from .numeric import context, mpmath_function
+from .parsing import as_expression
 from .signs import certified_sign, sign_chart
 from .symbols import d as d_symbol
 from .symbols import r, rho, s, t, theta, x
@@ -107,6 +108,7 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     >>> res.verdict, res.activation.expr
     (<Verdict.PROVEN: 'proven'>, sqrt(2)*exp(x**2/4 - (theta - x)**2))
     """
+    h = as_expression(h, {"s": s}, what="h(s)")
     try:
         transform = fourier(h, seconds=seconds)
     except Timeout as why:
@@ -152,6 +154,7 @@ def radial_realizable(h: sp.Expr, d: int) -> Realizability:
     >>> radial_realizable(r, 3).verdict
     <Verdict.REFUTED: 'refuted'>
     """
+    h = as_expression(h, {"r": r}, what="h(r)")
     at_zero = sp.limit(h, r, 0, "+")
     if at_zero.is_infinite:
         return Realizability(Verdict.REFUTED, (Evidence(Method.EXACT, (
@@ -198,6 +201,7 @@ def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
     Exact for polynomials and for e^{aρ+b} (c_k = e^b a^k/k!); for other f only the
     first ``terms`` coefficients are checked, so only a negative one decides.
     """
+    f = as_expression(f, {"rho": rho}, what="f(ρ)")
     exponential = _exponential(f)
     if f.is_polynomial(rho):
         coefficients = sp.Poly(f, rho).all_coeffs()[::-1]

@@ -34,6 +34,7 @@ import flint
 import sympy as sp
 
 from .errors import Timeout
+from .parsing import as_number
 from .timebound import bounded
 from .verdict import Evidence, Method
 
@@ -115,10 +116,11 @@ def certified_sign(expr: sp.Expr, variable: sp.Symbol, point: sp.Rational, *,
     >>> certified_sign(rho - sp.Rational(1, 3), rho, sp.Rational(1, 2))[0]
     1
     """
+    point = as_number(point, what="the point of a certified sign")
     for extra in (0, 256, 1024):
         with precision(bits + extra):
             try:
-                value = ball(expr, {variable: ball(sp.Rational(point), {})})
+                value = ball(expr, {variable: ball(point, {})})
             except (Unsupported, ValueError, ZeroDivisionError):
                 return None
             if value > 0:

@@ -14,6 +14,8 @@ import sympy as sp
 from .classify import classify
 from .compare import identity
 from .equilibrium import equilibrium
+from .errors import InputError
+from .parsing import as_expression, as_number
 from .verdict import Verdict
 
 __all__ = ["assert_agree", "assert_condition", "assert_identical", "assert_strict_local_minimum"]
@@ -34,7 +36,7 @@ def assert_agree(actual, expected, *, digits: int) -> None:
     AssertionError: 3.1415926536 and 3.1415929204 differ by 2.67e-7, more than the 3.14e-8 allowed for 8 digits
     """
     with mpmath.workdps(digits + 20):
-        a, b = (mpmath.mpf(sp.N(v, digits + 20)) if isinstance(v, sp.Basic) else mpmath.mpf(v)
+        a, b = (mpmath.mpf(sp.N(as_number(v), digits + 20)) if isinstance(v, (sp.Basic, str)) else mpmath.mpf(v)
                 for v in (actual, expected))
         error, allowed = abs(a - b), mpmath.mpf(10) ** (-digits) * max(1, abs(b))
         if error > allowed:
@@ -46,6 +48,7 @@ def assert_agree(actual, expected, *, digits: int) -> None:
 def assert_identical(lhs: sp.Expr, rhs: sp.Expr, *symbols: sp.Symbol, points=None) -> None:
     """Assert lhs ≡ rhs as proven by exact algebra; a counter-example or an undecided check fails.
 
+    ``lhs`` and ``rhs`` may be formula strings in the names of ``symbols``;
     ``points`` (symbol → values) are where a disagreement is looked for first.
 
     Examples
@@ -58,6 +61,8 @@ def assert_identical(lhs: sp.Expr, rhs: sp.Expr, *symbols: sp.Symbol, points=Non
     ...
     AssertionError: refuted: ...
     """
+    names = {str(s): s for s in symbols}
+    lhs, rhs = (as_expression(side, names, what=which) for side, which in ((lhs, "lhs"), (rhs, "rhs")))
     points = points or {s: [sp.Rational(1, 3), sp.Rational(-2, 7)] for s in symbols}
     check = identity(lhs, rhs, points)
     if check.verdict is not Verdict.PROVEN:
@@ -82,11 +87,13 @@ def assert_condition(phi, condition: str, *, d, region=None, manifold=None) -> N
     ...
     AssertionError: strictly subharmonic on the whole domain: refuted (holds on Interval.open(sqrt(3), oo)); counter-example with certified sign: ΔΦ at r = ... is [-...]
     """
+    if region is not None and not isinstance(region, sp.Set):
+        raise InputError(f"region must be a SymPy set such as sympy.Interval(2, 10), not {region!r}")
     found = classify(phi, d=d, manifold=manifold)[condition]
     if region is None:
         holds = found.verdict is Verdict.PROVEN
     else:
-        holds = found.region is not None and sp.S(region).is_subset(found.region) is True
+        holds = found.region is not None and region.is_subset(found.region) is True
     if not holds:
         where = "the whole domain" if region is None else str(region)
         evidence = "; ".join(str(e) for e in found.evidence[-1:])

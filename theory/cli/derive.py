@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 
-import sympy as sp
-
 from ..activations import REGISTRY
 from ..errors import InputError
+from ..parsing import as_number
 from ..potential import Potential, potential
 
 NAME = "derive"
@@ -61,7 +60,7 @@ def _record(phi: Potential, args: argparse.Namespace) -> dict:
               "method": phi.method, "expr": None if phi.expr is None else str(phi.expr),
               "latex": phi.latex(), "conditions": str(phi.conditions)}
     if args.at:
-        values = [sp.Rational(v.strip()) for v in args.at.split(",")]
+        values = [as_number(v, what="--at") for v in args.at.split(",")]
         record["value"] = str(phi.at(*values, dps=args.dps))
     return record
 
