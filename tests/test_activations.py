@@ -32,6 +32,14 @@ def test_formula_and_call_forms():
     assert activation(sp.Max(t, 0)).expr == activation("relu").expr
 
 
+@pytest.mark.parametrize("formula,expected", [
+    ("sin(t) + cos(t)", sp.sin(t) + sp.cos(t)), ("exp(t)*exp(-t**2)", sp.exp(t - t**2)),
+    ("erf(t)/2 + tanh(t)", sp.erf(t) / 2 + sp.tanh(t)), ("exp(-t^2/2)*(1 + t)", sp.exp(-t**2 / 2) * (1 + t)),
+])
+def test_a_formula_that_starts_with_a_registered_name_is_a_formula(formula, expected):
+    assert sp.simplify(activation(formula).expr - expected) == 0
+
+
 @pytest.mark.parametrize("spec,problem", [
     ("exp(t**2)", "diverges"), ("exp(t**2/4)", "diverges"), ("hermite(1/2)", "integer"),
     ("relu_power(0)", "integer"), ("leaky_relu(1, 2)", "takes"), ("1/t", "singular at t = 0"), ("log(t)", "real"),

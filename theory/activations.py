@@ -22,9 +22,9 @@ theory.errors.InputError: activation exp(t**2): its Gaussian second moment E[σ(
 
 from __future__ import annotations
 
+import ast
 import functools
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -185,9 +185,6 @@ REGISTRY: dict[str, Entry] = {
         "(2/π)^{3/4}·e^{x²/4}·K₀(|x-θ|) per coordinate (Bessel row of Table 1)", kind="product"),
 }
 
-_CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
-
-
 def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
     """Build an :class:`Activation` from a registered name, a formula or an expression.
 
@@ -218,31 +215,35 @@ def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
     if not isinstance(spec, str):
         raise InputError(f"an activation is a name, a formula or a SymPy expression, "
                          f"not {type(spec).__name__}")
-    match = _CALL.match(spec)
-    if match and match.group(1) in REGISTRY:
-        name, arg_text = match.group(1), match.group(2)
-        if arg_text is None:
-            return _registered(name, tuple(as_number(p, what=f"parameter {i + 1} of {name!r}")
-                                           for i, p in enumerate(params)))
-        args = [parse_expression(a, {"t": t}) for a in _split_args(arg_text) if a.strip()]
+    text = spec.strip()
+    name, arg_texts = _named_call(text)
+    if name in REGISTRY and arg_texts is None:
+        return _registered(name, tuple(as_number(p, what=f"parameter {i + 1} of {name!r}")
+                                       for i, p in enumerate(params)))
+    if name in REGISTRY:
+        args = [parse_expression(a, {"t": t}) for a in arg_texts]
         if not any(a.has(t) for a in args):  # "erf(2)" is erf with scale 2, "erf(2*t)" a formula
             return _registered(name, tuple(args))
-    if match and match.group(2) is None and match.group(1) not in ("t",):
-        raise InputError(f"unknown activation {spec.strip()!r}; registered: {', '.join(REGISTRY)}; "
+    elif name is not None and arg_texts is None and name != "t":
+        raise InputError(f"unknown activation {text!r}; registered: {', '.join(REGISTRY)}; "
                          "or give a formula in t")
-    return _custom(parse_expression(spec, {"t": t}), spec.strip())
+    return _custom(parse_expression(spec, {"t": t}), text)
 
 
-def _split_args(text: str) -> list[str]:
-    depth, parts, current = 0, [], ""
-    for char in text:
-        if char == "," and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        current += char
-    return parts + [current]
+def _named_call(text: str) -> tuple[str | None, list[str] | None]:
+    """(name, None) for a bare name, (name, argument texts) for a call ``name(a, b)`` that is
+    the whole text, else (None, None): ``"sin(t) + cos(t)"`` is a formula. Only parsed, never run."""
+    if len(text) > 200:  # no registered call is this long; parse_expression judges the formula
+        return None, None
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None, None
+    if isinstance(node, ast.Name):
+        return node.id, None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        return node.func.id, [ast.get_source_segment(text, a) for a in node.args]
+    return None, None
 
 
 def _registered(name: str, args: tuple) -> Activation:
