@@ -34,7 +34,7 @@ import sympy as sp
 from .errors import InputError, Timeout
 from .parsing import as_expression, as_number, parse_expression
 from .symbols import t, theta, x
-from .timebound import bounded
+from .timebound import BUDGET, bounded, check_budget
 
 Kind = Literal["ridge", "product"]
 
@@ -185,7 +185,8 @@ REGISTRY: dict[str, Entry] = {
         "(2/π)^{3/4}·e^{x²/4}·K₀(|x-θ|) per coordinate (Bessel row of Table 1)", kind="product"),
 }
 
-def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
+
+def activation(spec: str | sp.Expr | Activation, *params, budget: float = BUDGET) -> Activation:
     """Build an :class:`Activation` from a registered name, a formula or an expression.
 
     Parameters
@@ -195,6 +196,9 @@ def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
         as ``"t**3 - 3*t"``, or a SymPy expression in :data:`theory.symbols.t`.
     *params
         Parameters of a registered name, as an alternative to ``"name(p)"``.
+    budget : float
+        Seconds that parsing and validating (reality, growth, poles) may take
+        (default 60); then :class:`~theory.errors.Timeout`. Results are cached.
 
     Examples
     --------
@@ -205,11 +209,30 @@ def activation(spec: str | sp.Expr | Activation, *params) -> Activation:
     >>> activation("t**2 - 1").parity
     'even'
     """
+    if isinstance(spec, Activation) and not params:
+        return spec
+    key = (spec, tuple((type(p), p) for p in params), check_budget(budget))
+    try:
+        hash(key)
+    except TypeError:  # an unhashable argument: built uncached, and the checks name the problem
+        return _bounded(spec, params, budget)
+    return _cached(*key)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached(spec, typed_params: tuple, budget: float) -> Activation:
+    return _bounded(spec, tuple(p for _, p in typed_params), budget)
+
+
+def _bounded(spec, params: tuple, budget: float) -> Activation:
+    shown = str(spec) if len(str(spec)) <= 40 else f"{str(spec)[:39]}…"
+    return bounded(_build, spec, params, seconds=budget, what=f"activation({shown!r})")
+
+
+def _build(spec, params: tuple) -> Activation:
     if params and not (isinstance(spec, str) and spec.strip() in REGISTRY):
         raise InputError(f"separate parameters go with a registered name such as 'hermite', "
                          f"not with {spec!r}")
-    if isinstance(spec, Activation):
-        return spec
     if isinstance(spec, sp.Basic):
         return _custom(spec, str(spec))
     if not isinstance(spec, str):

@@ -46,7 +46,7 @@ from .potential import Potential
 from .signs import SignChart, certified_sign, sample_points, sign_chart, witness
 from .symbols import coordinates, s
 from .symbols import d as d_symbol
-from .timebound import bounded
+from .timebound import bounded, budgeted
 from .verdict import Evidence, Method, Verdict
 
 CLASSES = ("harmonic", "strictly subharmonic", "superharmonic", "λ-harmonic")
@@ -162,6 +162,15 @@ class Classification(Typeset):
         return json.dumps(self.to_json(), indent=2)
 
 
+def _timed_out(why, phi, *, d=d_symbol, **_) -> Classification:
+    """Every class UNDECIDED, the evidence saying that the budget ran out."""
+    reason = f"{why}: nothing was decided"
+    conditions = tuple(Condition(name, Verdict.UNDECIDED, None, (Evidence(Method.TIMEOUT, reason),))
+                       for name in CLASSES)
+    return Classification(phi, d, None, None, None, conditions, (reason,))
+
+
+@budgeted(timed_out=_timed_out)
 def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain: sp.Set | None = None,
              seconds: float = 3.0) -> Classification:
     """Classify Φ(·, w) as harmonic, strictly subharmonic, superharmonic or λ-harmonic.
@@ -177,6 +186,10 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
         Restrict the one variable (r, ρ or s) to this subset of its domain.
     seconds : float
         Time budget of each symbolic step and of the ball-arithmetic bisection.
+    budget : float
+        Seconds the whole classification may take (default 60); when they run
+        out every class is UNDECIDED with :attr:`~theory.verdict.Method.TIMEOUT`
+        evidence saying so.
 
     Examples
     --------
@@ -254,7 +267,8 @@ def _kink_notes(phi: Potential, parts) -> list[str]:
 
 
 def _joined(charts: list[SignChart], domain: sp.Set) -> SignChart:
-    method = Method.INTERVAL if any(c.method is Method.INTERVAL for c in charts) else Method.EXACT
+    methods = {c.method for c in charts}
+    method = next((m for m in (Method.INTERVAL, Method.TIMEOUT) if m in methods), Method.EXACT)
     return SignChart(domain, sp.Union(*[c.positive for c in charts]), sp.Union(*[c.negative for c in charts]),
                      sp.Union(*[c.zero for c in charts]), method, "; ".join(c.detail for c in charts))
 
@@ -324,7 +338,7 @@ def _lambda_condition(laps, domain, variable, seconds) -> Condition:
         try:
             ratio = bounded(lambda a, b: sp.simplify(a / b), g, f, seconds=seconds, what="ratio ΔΦ/Φ")
         except Timeout as why:
-            return Condition("λ-harmonic", Verdict.UNDECIDED, None, (Evidence(Method.EXACT, str(why)),))
+            return Condition("λ-harmonic", Verdict.UNDECIDED, None, (Evidence(Method.TIMEOUT, str(why)),))
         ratios.append((piece, ratio))
     return _lambda_from_ratios(ratios, variable, domain, "ΔΦ/Φ")
 

@@ -43,7 +43,7 @@ import sympy as sp
 
 from .errors import DerivationError
 from .symbols import dot, na, nb, t
-from .timebound import bounded
+from .timebound import bounded, budgeted
 
 P, N = sp.symbols("P_pos N_neg", commutative=True)  # indicators 1{t>0}, 1{t<0}
 
@@ -424,13 +424,14 @@ def _mean_term(term: Term, a) -> sp.Expr:
 
 # --------------------------------------------------------------------------- the engine
 
+@budgeted()
 def expectation(f: sp.Expr, g: sp.Expr | None = None, a: sp.Expr = na, b: sp.Expr = nb,
                 c: sp.Expr = dot, *, seconds: float = 10.0) -> Expectation:
     """E[f(U) g(V)] exactly, with Var U = a², Var V = b², Cov = c.
 
     Raises :class:`Unsupported` when no exact route applies and
-    :class:`~theory.errors.Timeout` when the symbolic integration of the Price
-    route overruns ``seconds``.
+    :class:`~theory.errors.Timeout` when one symbolic integration of the Price
+    route overruns ``seconds`` or the whole derivation its ``budget`` (default 60 s).
     """
     g = f if g is None else g
     terms_f, terms_g = decompose(f), decompose(g)

@@ -20,6 +20,7 @@ from . import gaussian, quadrature
 from .activations import activation
 from .errors import InputError
 from .symbols import rho, t
+from .timebound import BUDGET, bounded, budgeted, check_budget
 
 
 def normalised_hermite(k: int) -> sp.Expr:
@@ -29,21 +30,28 @@ def normalised_hermite(k: int) -> sp.Expr:
     return sp.expand(sp.hermite_prob(k, t) / sp.sqrt(sp.factorial(k)))
 
 
-def hermite_coefficients(act, n: int, *, dps: int | None = None) -> list:
-    """c_0 … c_{n−1} of a ridge activation: exact when its terms allow, else to ``dps`` digits."""
+def hermite_coefficients(act, n: int, *, dps: int | None = None, budget: float = BUDGET) -> list:
+    """c_0 … c_{n−1} of a ridge activation: exact when its terms allow, else to ``dps`` digits.
+
+    The exact route has ``budget`` seconds (default 60), else :class:`~theory.errors.Timeout`."""
     act = activation(act)
     if act.kind != "ridge":
         raise InputError(f"{act.name} is not a ridge activation σ(t)")
     if dps is None:
         try:
-            return [sp.simplify(gaussian.mean(sp.expand(act.expr * normalised_hermite(k)), 1))
-                    for k in range(n)]
+            return bounded(_exact_coefficients, act.expr, n, seconds=check_budget(budget),
+                           what=f"the Hermite coefficients of {act.name}")
         except gaussian.Unsupported:
             dps = 30
     return [quadrature.gaussian_mean(act.expr * normalised_hermite(k), dps=dps, kinks=act.kinks)
             for k in range(n)]
 
 
+def _exact_coefficients(sigma: sp.Expr, n: int) -> list:
+    return [sp.simplify(gaussian.mean(sp.expand(sigma * normalised_hermite(k)), 1)) for k in range(n)]
+
+
+@budgeted()
 def dual_series(act, n: int) -> sp.Expr:
     """Σ_{k<n} c_k² ρᵏ, the dual activation truncated after n terms (exact coefficients)."""
     return sp.Add(*[sp.simplify(c**2) * rho**k for k, c in enumerate(hermite_coefficients(act, n))])

@@ -33,6 +33,7 @@ from .errors import DerivationError, InputError
 from .potential import Potential
 from .symbols import coordinates, dot, na, nb, r, rho, s
 from .symbols import d as d_symbol
+from .timebound import budgeted
 
 #: Open domain of the one variable of each one-variable form (kinks removed later).
 DOMAIN = {"radial": sp.Interval.open(0, sp.oo), "zonal": sp.Interval.open(-1, 1),
@@ -143,8 +144,11 @@ def ridge_laplacian(f: sp.Expr, d=d_symbol) -> sp.Expr:
             + nb**2 * sp.diff(f, dot, 2))
 
 
+@budgeted()
 def laplacian(phi: Potential, d=d_symbol) -> sp.Expr:
     """Δ_θ Φ for a potential of any form (zonal: Laplace–Beltrami on S^{d−1}).
+
+    Within ``budget`` seconds (default 60), else :class:`~theory.errors.Timeout`.
 
     >>> from theory.potential import given
     >>> laplacian(given("r", "radial"))

@@ -60,7 +60,7 @@ from .errors import DerivationError, InputError, Timeout
 from .numeric import context, mpmath_function, numpy_function
 from .potential import Potential
 from .symbols import dot, na, nb, r, rho, s
-from .timebound import bounded
+from .timebound import BUDGET, bounded, check_budget
 
 N1, N2 = sp.Symbol("n1", positive=True), sp.Symbol("n2", positive=True)
 Q = sp.Symbol("q", nonnegative=True)
@@ -89,7 +89,8 @@ class Kernel:
     ``self_terms`` is (G, G′, G″) in n₁ for a ridge potential (G(n) = Φ(θ, θ)
     with ‖θ‖ = n) and ``None`` when Φ(θ, θ) is constant. ``coefficients`` is
     (α, β) with ∇_θΦ(θ, w) = α θ + β w, in (n₁, n₂, ρ, c, φ) or (q,); ``kinks``
-    the points s where h of a product potential has no derivative.
+    the points s where h of a product potential has no derivative, and
+    ``kink_slopes`` {s₀: (h′(s₀ − 0), h′(s₀ + 0))} its one-sided slopes there.
     """
 
     form: str
@@ -98,6 +99,7 @@ class Kernel:
     cusp: sp.Expr = sp.S.Zero
     coefficients: tuple = ()
     kinks: tuple = ()
+    kink_slopes: dict = field(default_factory=dict)
     _compiled: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
@@ -124,13 +126,6 @@ class Kernel:
         return sp.cancel(self.self_terms[1] / N1)
 
     @functools.cached_property
-    def kink_slopes(self) -> dict:
-        """{s₀: (h′(s₀ − 0), h′(s₀ + 0))} for the kinks s₀ of a product potential's h."""
-        slope = self.derivatives.get((0,))
-        return {kink: tuple(sp.limit(slope, s, kink, direction) for direction in ("-", "+"))
-                for kink in self.kinks}
-
-    @functools.cached_property
     def self_value(self) -> sp.Expr:
         """F at coincidence (ρ = 1, q = 0, s = 0): Φ(θ, θ) when it does not depend on θ
         (for a product potential the factor h(0), raised to the power d by the loss)."""
@@ -155,8 +150,10 @@ class Kernel:
         return self._compiled[key]
 
 
-def kernel(phi: Potential) -> Kernel:
+def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
     """The symbolic derivative kernel of a potential (cached).
+
+    Derived within ``budget`` seconds (default 60), else :class:`~theory.errors.Timeout`.
 
     >>> from theory.potential import given
     >>> k = kernel(given("exp(-r^2/2)", "radial"))
@@ -169,11 +166,16 @@ def kernel(phi: Potential) -> Kernel:
         raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi.form}")
     if phi.expr is None:
         raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
-    return _kernel(phi.expr, phi.form)
+    return _kernel(phi.expr, phi.form, check_budget(budget))
 
 
 @functools.lru_cache(maxsize=64)
-def _kernel(expr: sp.Expr, form: str) -> Kernel:
+def _kernel(expr: sp.Expr, form: str, budget: float) -> Kernel:
+    shown = str(expr) if len(str(expr)) <= 40 else f"{str(expr)[:39]}…"
+    return bounded(_derived_kernel, expr, form, seconds=budget, what=f"the kernel of {shown}")
+
+
+def _derived_kernel(expr: sp.Expr, form: str) -> Kernel:
     if form == "product":
         return _product_kernel(expr)
     F = {"ridge": lambda e: e.subs({na: N1, nb: N2}).subs(dot, rho * N1 * N2),
@@ -232,7 +234,8 @@ def _product_kernel(h: sp.Expr) -> Kernel:
             cusp = sp.Abs(bounded(sp.limit, first, s, 0, "+", seconds=5, what="cusp limit"))
         except (Timeout, NotImplementedError, ValueError):
             cusp = sp.S.One  # a kink at coincidence, of unknown slope
-    return Kernel("product", derivatives, None, cusp, (), kinks)
+    slopes = {kink: tuple(sp.limit(derivatives[(0,)], s, kink, side) for side in ("-", "+")) for kink in kinks}
+    return Kernel("product", derivatives, None, cusp, (), kinks, slopes)
 
 
 def _kinks(*exprs: sp.Expr) -> tuple:

@@ -30,6 +30,7 @@ exp(-s**2/2)
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -47,7 +48,7 @@ from .latex import parse as parse_latex
 from .numeric import check_dps, context, mpmath_function, numpy_function, output_context
 from .parsing import as_expression, as_number
 from .symbols import dot, na, nb, r, rho, s, t, theta, w, x
-from .timebound import bounded
+from .timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
 
 Form = Literal["ridge", "zonal", "radial", "product"]
 Manifold = Literal["euclidean", "sphere"]
@@ -119,13 +120,20 @@ class Potential(Typeset):
         return self.activation.name if self.activation else str(self.expr)
 
     def sphere(self) -> Potential:
-        """The restriction to S^{d−1}: f(ρ) = Φ with ‖θ‖ = ‖w‖ = 1, θᵀw = ρ."""
+        """The restriction to S^{d−1}: f(ρ) = Φ with ‖θ‖ = ‖w‖ = 1, θᵀw = ρ.
+
+        The formula is tidied (acos terms collected, conditions simplified) within
+        ten seconds, else returned as substituted."""
         if self.form == "zonal":
             return self
         if self.form != "ridge":
             raise InputError(f"a {self.form} potential h(θ − w) has no zonal form on the sphere")
-        expr = None if self.expr is None else _tidy(self.expr.subs({na: 1, nb: 1, dot: rho}))
-        conditions = sp.simplify(self.conditions.subs({na: 1, nb: 1, dot: rho}))
+        on_sphere = {na: 1, nb: 1, dot: rho}
+        raw = (None if self.expr is None else self.expr.subs(on_sphere), self.conditions.subs(on_sphere))
+        try:
+            expr, conditions = bounded(_tidy_on_sphere, *raw, seconds=DEFAULT_SECONDS, what="tidying Φ(ρ)")
+        except Timeout:
+            expr, conditions = raw
         return replace(self, expr=expr, form="zonal", conditions=conditions)
 
     def in_coordinates(self, dim: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
@@ -300,7 +308,7 @@ class Potential(Typeset):
 
 # ---------------------------------------------------------------------- derivation
 
-def potential(spec, *, seconds: float = 10.0) -> Potential:
+def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET) -> Potential:
     """Derive Φ(θ, w) = E_x[σ(x, θ)σ(x, w)], x ~ N(0, I_d), for an activation.
 
     .. math::
@@ -314,6 +322,11 @@ def potential(spec, *, seconds: float = 10.0) -> Potential:
         an :class:`~theory.activations.Activation`.
     seconds : float
         Time budget of each bounded symbolic step; when exceeded, the numeric route.
+    budget : float
+        Seconds the whole call may take (default 60): building the activation,
+        then the exact derivation. A ridge activation whose derivation runs out
+        of time gets the numeric route (its ``steps`` say so); a product one
+        raises :class:`~theory.errors.Timeout`.
 
     Returns
     -------
@@ -328,15 +341,19 @@ def potential(spec, *, seconds: float = 10.0) -> Potential:
     >>> potential("tanh").method
     'numeric: kink-aware mpmath quadrature'
     """
-    act = activation(spec)
+    deadline = time.monotonic() + check_budget(budget)
+    act = activation(spec, budget=budget)
+    left = deadline - time.monotonic()
     if act.kind == "product":
-        return _product_potential(act, seconds)
-    return _ridge_potential(act, seconds)
+        return bounded(_product_potential, act, seconds, seconds=left, what=f"the potential of {act.name}")
+    return _ridge_potential(act, seconds, left)
 
 
-def _ridge_potential(act: Activation, seconds: float) -> Potential:
+def _ridge_potential(act: Activation, seconds: float, budget: float) -> Potential:
     try:
-        result = gaussian.expectation(act.expr, seconds=seconds)
+        if budget <= 0:
+            raise Timeout(f"the budget was spent on building {act.name}")
+        result = gaussian.expectation(act.expr, seconds=seconds, budget=budget)
     except (gaussian.Unsupported, Timeout) as why:
         return Potential(None, "ridge", NUMERIC, act, steps=(f"no exact route: {why}",))
     return Potential(result.expr, "ridge", _ROUTE_NAMES.get(result.method, result.method), act,
@@ -435,6 +452,10 @@ def _rows(array, name: str) -> np.ndarray:
     if array.ndim != 2 or array.shape[1] == 0:
         raise InputError(f"{name} must be a (k, d) array with d ≥ 1, got shape {array.shape}")
     return array
+
+
+def _tidy_on_sphere(expr: sp.Expr | None, conditions: sp.Basic) -> tuple:
+    return None if expr is None else _tidy(expr), sp.simplify(conditions)
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:

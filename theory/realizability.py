@@ -15,6 +15,11 @@ paper's Theorem 2.4 — *in this convention*. With the unitary transform
 **Zonal** Φ = f(θᵀw) on S^{d−1}: f = Σ c_k ρ^k with every c_k ≥ 0 is realised by
 σ = Σ √c_k h_k, h_k = He_k/√(k!), since E[h_j(θᵀx) h_k(wᵀx)] = δ_jk ρ^k.
 
+Each test runs within a ``budget`` (seconds, default 60); when it runs out the
+answer is UNDECIDED with :attr:`~theory.verdict.Method.TIMEOUT` evidence. The
+transforms :func:`fourier` and :func:`inverse_fourier` raise
+:class:`~theory.errors.Timeout` instead.
+
 >>> fourier(sp.exp(-sp.Abs(s)))
 2/(k**2 + 1)
 >>> taylor_realizable(sp.exp(2*(rho - 1))).verdict
@@ -35,7 +40,7 @@ from .parsing import as_expression
 from .signs import certified_sign, sign_chart
 from .symbols import d as d_symbol
 from .symbols import r, rho, s, t, theta, x
-from .timebound import bounded
+from .timebound import bounded, budgeted
 from .verdict import Evidence, Method, Verdict
 
 #: Frequency variable of the Fourier transform (k > 0; ĥ is even for even h).
@@ -60,6 +65,7 @@ class Realizability:
 
 # --------------------------------------------------------------------------- Fourier
 
+@budgeted()
 def fourier(h: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     """ĥ(k) = ∫ h(s) e^{−iks} ds for an even h, for k > 0, as 2∫₀^∞ h(u) cos(ku) du.
 
@@ -77,6 +83,7 @@ def fourier(h: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     return sp.simplify(sp.sqrt(2 * sp.pi) * value)
 
 
+@budgeted()
 def inverse_fourier(transform: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     """g(x) = (1/2π)∫ G(k) e^{ikx} dk for an even G, as (1/π)∫₀^∞ G(k) cos(kx) dk (x > 0;
     g is even, so the result is returned in |x|). A small table comes first:
@@ -101,6 +108,13 @@ def inverse_fourier(transform: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     return sp.simplify(value / sp.sqrt(2 * sp.pi)).subs(_u, sp.Abs(x))
 
 
+def _timed_out(why, *_, **__) -> Realizability:
+    """UNDECIDED, the evidence saying that the budget ran out."""
+    return Realizability(Verdict.UNDECIDED, (Evidence(
+        Method.TIMEOUT, f"{why}: nothing was decided"),))
+
+
+@budgeted(timed_out=_timed_out)
 def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     """Decide ĥ ≥ 0 for a per-coordinate h(s) (product potential) and synthesise σ.
 
@@ -112,7 +126,7 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     try:
         transform = fourier(h, seconds=seconds)
     except Timeout as why:
-        return Realizability(Verdict.UNDECIDED, (Evidence(Method.EXACT, str(why)),))
+        return _timed_out(why)
     chart = sign_chart(transform, k, sp.Interval.open(0, sp.oo), seconds=seconds)
     evidence = [Evidence(Method.EXACT, f"ĥ(k) = {transform} (ĥ(k) = ∫h(s)e^{{-iks}}ds, even in k)"),
                 chart.evidence]
@@ -147,6 +161,7 @@ def product_potential_value(act: Activation, theta_: sp.Rational, w_: sp.Rationa
     return ctx.quad(integrand, [-ctx.inf, *cuts, ctx.inf])
 
 
+@budgeted(timed_out=_timed_out)
 def radial_realizable(h: sp.Expr, d: int) -> Realizability:
     """Necessary conditions for a radial h(‖θ − w‖) on R^d: Φ(θ, θ) = h(0) finite, ≥ 0, and
     |h(r)| ≤ h(0) (a 2×2 Gram matrix [[h(0), h(r)], [h(r), h(0)]] must be ≥ 0).
@@ -194,6 +209,7 @@ def taylor_coefficients(f: sp.Expr, terms: int) -> list[sp.Expr]:
     return [sp.simplify(series.coeff(rho, n)) for n in range(terms)]
 
 
+@budgeted(timed_out=_timed_out)
 def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
     """Decide c_k ≥ 0 for f(ρ) = Σ c_k ρ^k and build σ = Σ √c_k h_k (polynomial f) or its
     truncation at ``terms`` (other f; the tail is bounded by f(1) − f_N(1) on [−1, 1]).

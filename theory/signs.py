@@ -160,7 +160,7 @@ def sign_chart(expr: sp.Expr, variable: sp.Symbol, domain: sp.Set, *, seconds: f
     try:
         exact = bounded(_exact_chart, expr, variable, domain, seconds=seconds, what="exact sign chart")
     except Timeout as why:
-        exact = SignChart(domain, sp.EmptySet, sp.EmptySet, sp.EmptySet, Method.EXACT, str(why))
+        exact = SignChart(domain, sp.EmptySet, sp.EmptySet, sp.EmptySet, Method.TIMEOUT, str(why))
     if exact.unknown.is_empty or expr.free_symbols - {variable}:
         return exact
     return _interval_chart(expr, variable, domain, seconds, tolerance, boxes, exact.detail)

@@ -62,6 +62,8 @@ class Verdict(enum.Enum):
 class Method(enum.Enum):
     """How a piece of evidence was obtained.
 
+    ``TIMEOUT`` marks evidence that decided nothing because a time budget ran out.
+
     >>> Method.INTERVAL.value
     'certified interval bound'
     """
@@ -71,6 +73,7 @@ class Method(enum.Enum):
     COUNTEREXAMPLE = "counter-example with certified sign"
     NUMERIC = "high-precision numerics"
     EXPERIMENT = "numerical experiment (evidence, not proof)"
+    TIMEOUT = "time-out (decided nothing)"
 
 
 @dataclass(frozen=True)
