@@ -77,7 +77,7 @@ def flow_and_polish():
     loss = Loss(potential("relu"), np.eye(d), manifold="sphere")
     run = gradient_flow(loss, start, gtol=1e-10, seconds=300)
     print(f"flow relu sphere k=d=10: {run.seconds:.2f} s, converged={run.converged} ({run.reason}), "
-          f"{run.steps} windows")
+          f"{run.steps} steps, {run.evaluations} evaluations of ∇L")
     clock = time.perf_counter()
     _, norm = polish(loss, run.positions, dps=50)
     print(f"polish k·d=100 to 50 digits: {time.perf_counter() - clock:.2f} s, ‖∇L‖ = {float(norm):.2e}")

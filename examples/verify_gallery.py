@@ -37,4 +37,4 @@ for d in (6, 7, 8) if FULL else (3,):
     relu = verify("relu", manifold="sphere", d=d, k=d, starts=20 if FULL else 4, dps=20, workers=2)
     show(f"ReLU on S^{d - 1}, k = d = {d}: spurious fraction {len(relu.spurious)}/{len(relu.runs)}", relu)
 show("√(1 + r²) on R², k = 1 (a dropped hypothesis)",
-     verify("radial:sqrt(1+r^2)", manifold="euclidean", d=2, k=1, starts=2, dps=20, seconds=1))
+     verify("radial:sqrt(1+r^2)", manifold="euclidean", d=2, k=1, starts=2, dps=20, budget=500))

@@ -32,7 +32,7 @@ def test_simulate_text_and_protons_file(tmp_path, capsys):
 
 
 def test_unconverged_run_exits_3(capsys):
-    code = main(["simulate", "relu", "--d", "3", "--k", "3", "--seconds", "0.001", "--json"])
+    code = main(["simulate", "relu", "--d", "3", "--k", "3", "--budget", "3", "--json"])
     record = json.loads(capsys.readouterr().out)
     assert code == 3 and record["converged"] is False and record["matched"] is False
 

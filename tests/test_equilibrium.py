@@ -23,7 +23,7 @@ def test_sign_potential_on_the_circle_is_two_over_pi_asin():
 @pytest.mark.parametrize("seed", [0, 1, 3, 4])
 def test_sign_on_the_circle_descends_onto_the_protons(seed):
     run = simulate(SIGN, d=2, k=3, manifold="sphere", protons=CIRCLE, algorithm="gd", seed=seed,
-                   step=0.05, seconds=10)
+                   step=0.05, iterations=1000, seconds=None)
     assert run.converged and run.equilibrium.matched
     assert run.equilibrium.kind == "global minimum"
     assert sorted(j for _, j, _ in run.equilibrium.matching) == [0, 1, 2]
@@ -34,8 +34,9 @@ def test_sign_on_the_circle_can_trap_an_antipodal_pair_of_electrons():
     pair) where the remaining forces balance: descent stalls, and it is reported
     as not converged, never as matched."""
     run = simulate(SIGN, d=2, k=3, manifold="sphere", protons=CIRCLE, algorithm="gd", seed=2,
-                   step=0.05, seconds=3)
+                   step=0.05, iterations=1000, seconds=None)
     assert not run.converged and not run.equilibrium.matched
+    assert run.trajectory.reason.startswith("step size collapsed")
     angles = np.arctan2(run.trajectory.positions[:, 1], run.trajectory.positions[:, 0])
     gaps = np.abs(np.angle(np.exp(1j * (angles[:, None] - angles[None, :]))))
     assert np.isclose(gaps.max(), np.pi, atol=1e-6)
@@ -99,8 +100,9 @@ def test_potentials_with_a_cusp_at_coincidence_run():
     from theory.equilibrium import simulate
 
     laplace = simulate("radial:exp(-r)", d=1, k=2, manifold="euclidean", protons=[[1.0], [-1.0]],
-                       algorithm="gd", seed=0, dps=20, seconds=20)
+                       algorithm="gd", seed=0, dps=20, iterations=1000, seconds=None)
     assert laplace.equilibrium.kind == "global minimum" and laplace.equilibrium.matched
     distance = simulate("radial:r", d=2, k=1, manifold="euclidean", protons=[[1.0, 0.0]],
-                        algorithm="gd", seed=0, dps=20, seconds=2)
-    assert not distance.converged and distance.trajectory.losses[-1] < -100  # the electron flees
+                        algorithm="gd", seed=0, dps=20, iterations=300, seconds=None)
+    assert not distance.converged and "300 iterations" in distance.trajectory.reason
+    assert distance.trajectory.losses[-1] < -100  # the electron flees: L = −2‖θ − w‖ + const

@@ -44,7 +44,7 @@ def test_nodewise_on_a_cusp_potential_keeps_its_captures():
 @pytest.mark.parametrize("algorithm", ["nodewise-optimal", "sgd"])
 def test_paper_algorithms_learn_sign_on_the_sphere_with_optimised_weights(algorithm):
     run = simulate("sign", d=3, k=3, manifold="sphere", algorithm=algorithm, charges="optimal", seed=2,
-                   dps=20, seconds=20)
+                   dps=20, iterations=5000, seconds=None)
     assert run.converged and run.equilibrium.matched, run.trajectory.reason
     assert [float(a) for a in run.equilibrium.charges] == pytest.approx([-1, -1, -1])
 
@@ -85,7 +85,7 @@ def test_redraws_are_independent_of_the_protons_and_start(monkeypatch):
     draws, draw = [], flow._draw
     monkeypatch.setattr(flow, "_draw", lambda *args: draws.append(draw(*args)) or draws[-1])
     run = simulate("radial:exp(-r^2/2)", d=10, k=3, manifold="euclidean", protons="random",
-                   algorithm="nodewise-optimal", seed=0, dps=20, seconds=30)
+                   algorithm="nodewise-optimal", seed=0, dps=20, iterations=5000, seconds=None)
     assert len(draws) == 3
     assert min(np.abs(run.protons - theta).max() for theta in draws) > 0.1
     assert min(np.abs(run.start - theta).max() for theta in draws[1:]) > 0.1

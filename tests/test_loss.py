@@ -322,7 +322,7 @@ def test_gaussian_bump_flow_on_the_plane_reaches_the_protons():
     from theory.flow import gradient_flow
 
     W = np.array([[1.0, 0.0], [-0.5, 0.8]])
-    run = gradient_flow(Loss(BUMP, W), [[0.4, -0.3], [-0.9, 0.3]], gtol=1e-10, seconds=30)
+    run = gradient_flow(Loss(BUMP, W), [[0.4, -0.3], [-0.9, 0.3]], gtol=1e-10, evaluations=5000, seconds=None)
     assert run.converged
     assert np.abs(run.positions - W).max() < 1e-8
     assert run.losses[-1] < 1e-15 < run.losses[0]

@@ -73,13 +73,18 @@ def test_gaussian_region_restricted_prediction_50_starts():
 
 
 def test_broken_hypothesis_is_contradicted():
-    v = verify(MULTIQUADRIC, manifold="euclidean", d=2, k=1, starts=2, dps=20, seconds=1)
+    v = verify(MULTIQUADRIC, manifold="euclidean", d=2, k=1, starts=2, dps=20, budget=500, seconds=None)
     assert v.classification["strictly subharmonic"].verdict.value == "proven"
     assert v.prediction.theorem == "Theorem 3.6"
     assert v.outcome is Outcome.CONTRADICTED and len(v.counterexamples) == 2
     example = v.counterexamples[0]
     assert example["final_loss"] < 0 and "realizable" in example["suspect"]
     assert v.headline().startswith("!!! CONTRADICTED") and "realizable" in v.headline()
+
+
+def test_a_bad_work_budget_is_refused_before_any_start():
+    with pytest.raises(InputError, match="work budget"):
+        verify(GAUSSIAN, manifold="euclidean", d=2, k=1, starts=1, budget=0)
 
 
 def test_relu_has_no_prediction():
@@ -174,7 +179,7 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert main(["verify", GAUSSIAN, *common, "--report", str(tmp_path)]) == 0
     assert {p.name for p in tmp_path.iterdir()} == {"verify.md", "verify.tex", "verify.json"}
     capsys.readouterr()
-    assert main(["verify", MULTIQUADRIC, *common, "--seconds", "1", "--json"]) == 1
+    assert main(["verify", MULTIQUADRIC, *common, "--budget", "500", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["outcome"] == "CONTRADICTED"
     assert main(["verify", "relu", "--manifold", "sphere", "--d", "2", "--k", "1", "--starts", "1",
                  "--quiet"]) == 3

@@ -38,6 +38,7 @@ matches a proton of charge +1), an exact symmetry of the dynamics.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,7 +63,8 @@ class Trajectory:
 
     ``captured`` lists (electron, proton) pairs held on a cusp, ``creases``
     (electron, coordinate, value) for coordinates held on a crease of a product
-    potential with kinks.
+    potential with kinks. ``steps`` counts descent iterations, or the integrator's
+    accepted steps of a flow, ``evaluations`` the flow's evaluations of the field.
     """
 
     algorithm: str
@@ -71,6 +73,7 @@ class Trajectory:
     converged: bool
     reason: str
     steps: int = 0
+    evaluations: int = 0
     seconds: float = 0.0
     losses: list = field(default_factory=list)
     gradient_norms: list = field(default_factory=list)
@@ -80,7 +83,7 @@ class Trajectory:
 
     def summary(self) -> dict:
         return {"algorithm": self.algorithm, "converged": self.converged, "reason": self.reason,
-                "steps": self.steps, "seconds": round(self.seconds, 3),
+                "steps": self.steps, "evaluations": self.evaluations, "seconds": round(self.seconds, 3),
                 "loss": {"start": self.losses[0], "end": self.losses[-1]} if self.losses else None,
                 "gradient_norm": {"start": self.gradient_norms[0], "end": self.gradient_norms[-1]}
                 if self.gradient_norms else None,
@@ -214,11 +217,15 @@ class _State:
         Coordinate k of a free electron within ``capture`` of a crease θ_k = w_jk + s₀ (s₀
         a kink of h) is placed on it and held when L, along that coordinate, has a
         V-shaped minimum there: one-sided slopes ∂⁻ ≤ 0 ≤ ∂⁺ (the steepest descent
-        direction then keeps it). Held coordinates whose slopes stop bracketing 0 are
-        released (moved a few ulps to the side where L descends); an electron held in
-        every coordinate on one proton is captured.
-        The slopes are the one-sided derivatives of :meth:`theory.loss.Loss.gradient`
-        (``side``).
+        direction then keeps it). A coordinate without a V there, or a held one whose
+        slopes stop bracketing 0, is placed a few ulps (:meth:`ulps`) past the crease on
+        the side where L descends, unless it is on that side already: the flow crosses
+        the crease, or leaves it. An electron held in every coordinate on one proton is
+        captured. The slopes are the one-sided derivatives of
+        :meth:`theory.loss.Loss.gradient` (``side``), taken with every coordinate in
+        question on its crease at once; electrons that meet on one crease (the same
+        coordinate and value) are then decided one at a time, each with the others where
+        they are, since on the crease their own pair has a kink too.
         """
         if not self.kinks:
             return False
@@ -229,36 +236,60 @@ class _State:
             trial.setdefault((int(self.free[n]), int(k)), float(self.crease_values[k, nearest[n, k]]))
         if not trial:
             return False
-        X, moved = self.X.copy(), False
+        before, X = self.X.copy(), self.X.copy()
         for ik, crease in trial.items():
             X[ik] = crease
-        left, right = (self._slopes(X, side) for side in (-1, 1))
-        self.creases = {ik: c for ik, c in trial.items() if left[ik] <= 0 <= right[ik]}
-        for ik, crease in trial.items():
-            if ik in self.creases:
-                moved |= self.X[ik] != crease
-                self.X[ik] = crease
-            elif self.X[ik] == crease:  # released: a few ulps to the side where L descends
-                self.X[ik] = crease + (1 if right[ik] < 0 else -1) * 4 * np.spacing(abs(crease))
-                moved = True
+        slopes = np.stack([self._slopes(X, side) for side in (-1, 1)])
+        meetings = Counter((k, crease) for (_, k), crease in trial.items())
+        self.creases = {}
+        for ik, crease in sorted(trial.items()):
+            if meetings[ik[1], crease] > 1:
+                X = self.X.copy()
+                X[ik] = crease
+                slopes[:, ik[0], ik[1]] = [self._slopes(X, side)[ik] for side in (-1, 1)]
+            self._place(ik, crease, *slopes[:, ik[0], ik[1]])
         for i in self.free:
             if all((i, k) in self.creases for k in range(self.X.shape[1])):
                 on = np.nonzero((self.loss.protons == self.X[i]).all(axis=1))[0]
                 if len(on):
                     self.hold(int(i), int(on[0]))
-        return moved
+        return not np.array_equal(before, self.X)
+
+    def _place(self, ik: tuple[int, int], crease: float, left: float, right: float) -> None:
+        """Coordinate ``ik`` on its crease if the one-sided slopes make a V there, else a few
+        ulps past it on the side where L descends (if not on that side already)."""
+        if left <= 0 <= right:
+            self.X[ik], self.creases[ik] = crease, crease
+        elif (self.X[ik] - crease) * (downhill := 1 if right < 0 else -1) <= 0:
+            self.X[ik] = crease + downhill * self.ulps(ik[0], crease)
 
     def crease_gaps(self, X: np.ndarray) -> np.ndarray:
         """|θ_ik − c| for rows θ_i of X, coordinates k and the creases c of coordinate k,
         as a (rows, d, creases) array (no creases: none)."""
         return np.abs(X[:, :, None] - self.crease_values[None, :, :])
 
+    def brackets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the electrons ``rows``: the nearest crease strictly below and strictly above
+        each coordinate (±∞ where there is none), and which coordinates move (not held)."""
+        X, c = self.X[rows][:, :, None], self.crease_values[None, :, :]
+        below = np.where(c < X, c, -np.inf).max(axis=2, initial=-np.inf)
+        above = np.where(c > X, c, np.inf).min(axis=2, initial=np.inf)
+        moving = np.array([[(int(i), k) not in self.creases for k in range(X.shape[1])] for i in rows],
+                          dtype=bool).reshape(below.shape)
+        return below, above, moving
+
     def _off_creases(self) -> np.ndarray:
-        """The positions with held coordinates moved 4(i + 1) ulps off their creases."""
+        """The positions with held coordinates moved :meth:`ulps` off their creases."""
         X = self.X.copy()
         for (i, k), crease in self.creases.items():
-            X[i, k] = crease + 4 * (i + 1) * np.spacing(abs(crease))
+            X[i, k] = crease + self.ulps(i, crease)
         return X
+
+    @staticmethod
+    def ulps(i: int, crease: float) -> float:
+        """4(i + 1) ulps of the crease: a step off it, distinct for each electron i (two
+        electrons moved off one crease must not meet on a kink of their own pair)."""
+        return 4 * (i + 1) * np.spacing(abs(crease))
 
     def absorb(self) -> None:
         """Capture free electrons that came within ``capture`` of a proton of a cusp potential."""
@@ -290,15 +321,34 @@ def odd(loss: Loss) -> bool:
     return bool(np.allclose(phi.charge_gradient(-points[:2], np.zeros(2)), -plus, atol=1e-12))
 
 
-def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, seconds: float = 60.0,
-                  t_max: float = 1e7, method: str = "LSODA", capture: float = 1e-9) -> Trajectory:
+def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, evaluations: int = 100_000,
+                  seconds: float | None = 60.0, t_max: float = 1e7, method: str = "LSODA",
+                  capture: float = 1e-9) -> Trajectory:
     """Integrate θ̇ = −∇L with :func:`scipy.integrate.solve_ivp` (float64) until ‖∇L‖ < ``gtol``.
 
-    Integrates over doubling time windows; on the sphere the vector field is the
-    Riemannian gradient and positions are renormalised after each window. With
-    ``charges="optimal"`` the field is −∇ℓ(θ) = −∇_θL(a*(θ), θ).
+    Integrates over time windows, doubled after each window run to its end; on the
+    sphere the vector field is the Riemannian gradient and positions are renormalised
+    after each window. With ``charges="optimal"`` the field is −∇ℓ(θ) = −∇_θL(a*(θ), θ).
+    The budget is ``evaluations`` of the field (deterministic), flow time ``t_max``
+    and, if not ``None``, ``seconds`` of wall clock; a run that spends one ends
+    unconverged and says which.
+
+    On a product potential with kinks the field jumps across every crease θ_k = c,
+    and the integrator must not step over one: LSODA, having stepped over a kink, can
+    keep its step at 1.3·10⁻¹⁰ ever after (seed 0 of the Laplace product at k = d = 3,
+    its start moved by 10⁻¹³: 10⁴ steps took the coordinate 5·10⁻⁷ past the crease).
+    A capture distance cannot prevent it: a crease the flow crosses is not held, so
+    the coordinate is left short of it, and whether the integrator's steps land within
+    the distance at all turns on the last bits of the path. So a window ends on the
+    crease itself: an event fires when a moving coordinate reaches either crease that
+    brackets it at the window's start (a sign change, located by root finding to a few
+    ulps in t, however long the integrator's step). There :meth:`_State.fold` holds the
+    coordinate if L has a V along it, else places it a few ulps past the crease on the
+    side where L descends, and the next window starts the integrator afresh, on one
+    smooth side of every crease.
     """
     state, clock = _State(loss, start, charges, capture), time.perf_counter()
+    deadline = np.inf if seconds is None else clock + seconds
     run = Trajectory("flow", state.X, state.a, False, "")
     window, t = 1.0, 0.0
     while True:
@@ -306,35 +356,54 @@ def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, secon
         norm = state.record(run)
         if norm < gtol or not len(state.free):
             return _finish(run, state, clock, True, f"‖∇L‖ = {norm:.3g} < {gtol:g}")
-        if time.perf_counter() - clock > seconds or t > t_max:
-            return _finish(run, state, clock, False, f"budget spent with ‖∇L‖ = {norm:.3g}")
+        spent = (f"{evaluations} evaluations of ∇L" if run.evaluations >= evaluations else
+                 f"{seconds:g} s" if _late(clock, seconds) else f"t_max = {t_max:g}" if t > t_max else "")
+        if spent:
+            return _finish(run, state, clock, False, f"budget spent ({spent}) with ‖∇L‖ = {norm:.3g}")
         try:
-            state.X[state.free] = _integrate(state, window, method, gtol, clock + seconds)
+            leg = _integrate(state, window, method, gtol, deadline, evaluations - run.evaluations)
         except InputError as why:
             return _finish(run, state, clock, False, f"flow hit a singular point: {why}")
-        run.steps += 1
-        t, window = t + window, window * 2
+        state.X[state.free] = leg.X
+        run.steps, run.evaluations, t = run.steps + leg.steps, run.evaluations + leg.evaluations, t + leg.t
+        window *= 2 if leg.t >= window else 1
 
 
-class _OutOfTime(Exception):
-    pass
+class _Exhausted(Exception):
+    """The field was called past the run's evaluation or time budget."""
 
 
-def _integrate(state: _State, window: float, method: str, gtol: float, deadline: float) -> np.ndarray:
+@dataclass
+class _Leg:
+    """One window of the flow: where the free electrons got, the time, steps and field evaluations."""
+
+    X: np.ndarray
+    t: float
+    evaluations: int
+    steps: int
+
+
+def _integrate(state: _State, window: float, method: str, gtol: float, deadline: float,
+               budget: int) -> _Leg:
+    """Integrate the free electrons over ``window``, ending early at a terminal event (near
+    stationary, near a proton of a cusp, on a crease of a kink) or, at the last accepted
+    step, when ``budget`` field evaluations or the ``deadline`` are spent."""
     free = state.free
     shape = state.X[free].shape
-    last = [state.X[free].ravel()]
+    count, accepted = [0, 0], [0.0, state.X[free].ravel()]  # (evaluations, steps); (t, y) of the last step
 
     def field(_, y):
-        if time.perf_counter() > deadline:
-            raise _OutOfTime
-        last[0] = y
+        if count[0] >= budget or time.perf_counter() > deadline:
+            raise _Exhausted
+        count[0] += 1
         X = state.X.copy()
         X[free] = state.project(y.reshape(shape))
         return -state.gradient(X)[free].ravel()
 
-    def stationary(_, y):
-        return np.linalg.norm(field(_, y)) - gtol / 2
+    def stationary(t, y):  # solve_ivp evaluates the events at every accepted step
+        if t > accepted[0]:
+            count[1], accepted[:] = count[1] + 1, (t, y.copy())
+        return np.linalg.norm(field(t, y)) - gtol / 2
 
     def near_proton(_, y):
         X = state.project(y.reshape(shape))
@@ -343,27 +412,27 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
             gaps = np.minimum(gaps, np.linalg.norm(X[:, None, :] + state.loss.protons[None, :, :], axis=2))
         return gaps.min() - state.capture
 
-    watched = state.crease_gaps(state.X[free]) >= 4 * state.capture  # not near a crease already
+    below, above, moving = state.brackets(free)
 
-    def near_crease(_, y):
-        gaps = state.crease_gaps(y.reshape(shape))[watched]
-        return gaps.min() - state.capture if len(gaps) else 1.0  # every crease near at the start
+    def on_crease(_, y):  # > 0 while every moving coordinate stays strictly inside its bracket
+        Y = y.reshape(shape)
+        return np.minimum(Y - below, above - Y)[moving].min() if moving.any() else 1.0
 
-    stationary.terminal = near_proton.terminal = near_crease.terminal = True
-    near_crease.direction = -1
-    events = [stationary] + ([near_proton] if state.cusp else []) + ([near_crease] if state.kinks else [])
+    stationary.terminal = near_proton.terminal = on_crease.terminal = True
+    on_crease.direction = -1
+    events = [stationary] + ([near_proton] if state.cusp else []) + ([on_crease] if state.kinks else [])
     try:
         solution = solve_ivp(field, (0.0, window), state.X[free].ravel(), method=method, rtol=1e-9,
                              atol=gtol * 1e-3, events=events)
-    except _OutOfTime:
-        return state.project(last[0].reshape(shape))
+    except _Exhausted:
+        return _Leg(state.project(accepted[1].reshape(shape)), accepted[0], *count)
     if solution.status < 0:
         raise InputError(solution.message)
-    return state.project(solution.y[:, -1].reshape(shape))
+    return _Leg(state.project(solution.y[:, -1].reshape(shape)), solution.t[-1], *count)
 
 
 def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iterations: int = 100_000,
-                     gtol: float = 1e-10, seconds: float = 60.0, capture: float = 1e-9,
+                     gtol: float = 1e-10, seconds: float | None = 60.0, capture: float = 1e-9,
                      name: str = "gd", held: dict | None = None, creases: dict | None = None) -> Trajectory:
     """Projected gradient descent θ ← Π_M(θ − α∇L) (paper Algorithm 1).
 
@@ -387,7 +456,7 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
             run.path.append(state.X.copy())
         if norm < gtol or not len(state.free):
             return _finish(run, state, clock, True, f"‖∇L‖ = {norm:.3g} < {gtol:g}")
-        if alpha < step * 1e-14 or time.perf_counter() - clock > seconds:
+        if alpha < step * 1e-14 or _late(clock, seconds):
             why = "step size collapsed" if alpha < step * 1e-14 else "time budget spent"
             return _finish(run, state, clock, False, f"{why} with ‖∇L‖ = {norm:.3g}{trouble}")
         trial = state.project(state.X - alpha * g)
@@ -518,7 +587,7 @@ def _joined(name: str, stages: list, final: Trajectory, clock: float) -> Traject
 
 
 def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float = 0.1,
-        iterations: int = 200_000, seed: int = 0, gtol: float = 1e-10, seconds: float = 60.0,
+        iterations: int = 200_000, seed: int = 0, gtol: float = 1e-10, seconds: float | None = 60.0,
         capture: float | None = None) -> Trajectory:
     """Gradient descent with escape noise (paper Algorithm 4), then a noise-free finish.
 
@@ -543,7 +612,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
             run.path.append(state.X.copy())
         if not len(state.free) or norm <= 2 * epsilon / 3 and _lowest(state) >= -2 * epsilon / 3:
             break
-        if time.perf_counter() - clock > seconds:
+        if _late(clock, seconds):
             return _finish(run, state, clock, False, f"time budget spent with ‖∇L‖ = {norm:.3g}")
         noise = np.zeros_like(state.X)
         noise[state.free] = rng.normal(size=noise[state.free].shape)
@@ -554,9 +623,9 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
         return _finish(run, state, clock, False, f"FAIL: no ε-second-order point (ε = {epsilon:g}) "
                        f"in {iterations} noisy steps")
     noisy = _finish(run, state, clock, True, "")
+    left = None if seconds is None else max(seconds - noisy.seconds, 1.0)
     finish = gradient_descent(loss, state.X, charges, gtol=gtol, capture=capture, held=state.captured,
-                              creases=state.creases, seconds=max(seconds - noisy.seconds, 1.0),
-                              step=max(10 * step, 0.1))
+                              creases=state.creases, seconds=left, step=max(10 * step, 0.1))
     finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
     return _joined("sgd", [noisy], finish, clock)
 
@@ -570,6 +639,21 @@ RUNNERS = {"flow": gradient_flow, "gd": gradient_descent, "nodewise": nodewise,
            "nodewise-optimal": nodewise_optimal, "sgd": sgd}
 
 
+def work_budget(algorithm: str, work: int | None) -> dict:
+    """``algorithm``'s deterministic budget as a keyword: ``work`` field evaluations of the
+    flow, or iterations of the descent algorithms (of each stage of the node-wise ones, of
+    the noisy phase of sgd); ``{}`` for ``None`` (the runner's default).
+
+    >>> work_budget("flow", 5000), work_budget("gd", 200), work_budget("sgd", None)
+    ({'evaluations': 5000}, {'iterations': 200}, {})
+    """
+    if work is None:
+        return {}
+    if isinstance(work, bool) or not isinstance(work, (int, np.integer)) or work < 1:
+        raise InputError(f"the work budget must be a positive integer, got {work!r}")
+    return {"evaluations" if algorithm == "flow" else "iterations": int(work)}
+
+
 def run_algorithm(loss: Loss, start, algorithm: str, charges=None, *, seed: int = 0, **options) -> Trajectory:
     """Run one of :data:`ALGORITHMS`; ``seed`` drives the random draws of ``sgd`` and
     ``nodewise-optimal`` (the others are deterministic). ``nodewise-optimal`` always
@@ -581,6 +665,12 @@ def run_algorithm(loss: Loss, start, algorithm: str, charges=None, *, seed: int 
     if algorithm == "sgd":
         options["seed"] = seed
     return RUNNERS[algorithm](loss, start, charges, **options)
+
+
+def _late(clock: float, seconds: float | None) -> bool:
+    """More than ``seconds`` of wall clock since ``clock``; never when ``seconds`` is None
+    (the run is then bounded by its deterministic budgets alone)."""
+    return seconds is not None and time.perf_counter() - clock > seconds
 
 
 def _finish(run: Trajectory, state: _State, clock: float, converged: bool, reason: str) -> Trajectory:
@@ -597,7 +687,7 @@ def _finish(run: Trajectory, state: _State, clock: float, converged: bool, reaso
 # ---------------------------------------------------------------------- polishing
 
 def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: int = 60,
-           seconds: float = 60.0) -> tuple[np.ndarray, object]:
+           seconds: float | None = 60.0) -> tuple[np.ndarray, object]:
     """Newton's method in mpmath at ``dps`` digits until ‖∇L‖ < 10^{−(dps−5)}.
 
     Each step solves H δ = −∇L in the tangent space with the exact Hessian in
@@ -624,7 +714,7 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
         norm = arith.ctx.sqrt(arith.ctx.fsum(v * v for v in g.ravel()))
         if norm < target:
             return X, norm
-        if time.perf_counter() - clock > seconds:
+        if _late(clock, seconds):
             break
         x64 = X.astype(float)
         basis = loss.tangent_basis(x64)

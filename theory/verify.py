@@ -61,7 +61,7 @@ from .classify import Classification, classify
 from .equilibrium import _potential, simulate
 from .errors import InputError, TheoryError
 from .executor import run_all
-from .flow import ALGORITHMS
+from .flow import ALGORITHMS, work_budget
 from .latex import Typeset
 from .latex import latex as house_latex
 from .loss import kernel
@@ -201,7 +201,8 @@ def _start(task: dict) -> dict:
     try:
         run = simulate(task["potential"], d=task["d"], k=task["k"], manifold=task["manifold"],
                        protons=np.array(task["protons"]), algorithm=task["algorithm"], charges=charges,
-                       seed=task["seed"], dps=task["dps"], seconds=task["seconds"])
+                       seed=task["seed"], dps=task["dps"], seconds=task["seconds"],
+                       **work_budget(task["algorithm"], task.get("budget")))
     except TheoryError as why:
         return {"seed": task["seed"], "kind": "failed", "reason": str(why), "matched": False,
                 "final_loss": math.nan, "nearest": math.nan, "isolated": False, "isolated_charged": False}
@@ -376,8 +377,8 @@ def _run_line(run: dict) -> str:
 
 def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: str = "fixed",
            starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
-           seconds: float = 30.0, tolerance: float = 1e-6, algorithm: str | None = None,
-           progress: bool | None = None) -> Verification:
+           seconds: float | None = 30.0, budget: int | None = None, tolerance: float = 1e-6,
+           algorithm: str | None = None, progress: bool | None = None) -> Verification:
     """Derive, classify, predict and confirm over ``starts`` seeded runs.
 
     Parameters
@@ -397,8 +398,11 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
         Digits of the Newton polishing and of the Hessian.
     workers : int
         joblib workers; ``checkpoint`` keeps finished starts (resumable).
-    seconds : float
-        Time budget of each start.
+    seconds : float or None
+        Wall-clock budget of each start (``None``: none).
+    budget : int, optional
+        Deterministic work budget of each start, the same whatever the machine's load:
+        field evaluations of the flow or iterations of descent (:func:`theory.flow.work_budget`).
     algorithm : str, optional
         One of :data:`theory.flow.ALGORITHMS`; default ``gd`` for a Φ with a cusp, else ``flow``.
     progress : bool, optional
@@ -418,6 +422,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
         raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
     if not (isinstance(starts, int) and starts >= 1):
         raise InputError(f"starts must be a positive integer, got {starts!r}")
+    work_budget("flow", budget)  # checked here: a bad budget is the caller's error, not each start's
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
     classification = classify(phi, d=d, manifold=manifold)
@@ -428,7 +433,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
         raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
     tasks = [{"potential": spec, "d": d, "k": k, "manifold": manifold, "protons": protons.tolist(),
               "algorithm": algorithm, "charges": charges, "seed": seed + i, "dps": dps, "seconds": seconds,
-              "tolerance": tolerance} for i in range(starts)]
+              "budget": budget, "tolerance": tolerance} for i in range(starts)]
     runs = run_all(_start, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
                    config={"verify": spec, "d": d, "k": k, "manifold": manifold, "charges": charges})
     result = Verification(classification.potential, manifold, d, k, charges, classification, prediction,

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..equilibrium import Simulation, simulate
 from ..errors import InputError
-from ..flow import ALGORITHMS
+from ..flow import ALGORITHMS, work_budget
 
 NAME = "simulate"
 HELP = "run gradient dynamics of electrons towards protons and classify the equilibrium"
@@ -52,6 +52,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dps", type=int, default=30, help="digits of the Newton polishing")
     parser.add_argument("--seconds", type=float, default=60.0, help="time budget of the run")
+    parser.add_argument("--budget", type=int, help="work budget of the run, the same on any machine: "
+                                                   "field evaluations (flow) or iterations (descent)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         protons = _load(protons)
     result = simulate(args.activation, d=args.d, k=args.k, manifold=args.manifold, protons=protons,
                       algorithm=args.algorithm, charges=args.charges, seed=args.seed, dps=args.dps,
-                      seconds=args.seconds)
+                      seconds=args.seconds, **work_budget(args.algorithm, args.budget))
     if args.plot:
         _plot(result, args.plot)
     if args.json:

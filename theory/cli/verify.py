@@ -10,7 +10,7 @@ counter-example with its coordinates, loss, Hessian spectrum and gradient.
 Examples:
   theory verify sign --manifold sphere --d 2 --k 3 --starts 50
   theory verify "radial:exp(-r^2/2)" --manifold euclidean --d 2 --k 2
-  theory verify "radial:sqrt(1+r^2)" --manifold euclidean --d 2 --k 1 --seconds 2
+  theory verify "radial:sqrt(1+r^2)" --manifold euclidean --d 2 --k 1 --budget 500
   theory verify "radial:exp(-r)" --manifold euclidean --d 1 --k 3 --charges free
   theory verify sign --manifold sphere --d 3 --k 3 --charges free
 
@@ -44,6 +44,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dps", type=int, default=30, help="digits of the Newton polishing")
     parser.add_argument("--workers", type=int, default=1, help="parallel workers")
     parser.add_argument("--seconds", type=float, default=30.0, help="time budget of each start")
+    parser.add_argument("--budget", type=int, help="work budget of each start, the same on any machine: "
+                                                   "field evaluations (flow) or iterations (descent)")
     parser.add_argument("--checkpoint", help="folder keeping finished starts (resumable)")
     parser.add_argument("--report", metavar="DIR", help="write verify.md, verify.tex, verify.json here")
 
@@ -51,8 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     result = verify(args.activation, manifold=args.manifold, d=args.d, k=args.k, charges=args.charges,
                     starts=args.starts, seed=args.seed, dps=args.dps, workers=args.workers,
-                    checkpoint=args.checkpoint, seconds=args.seconds, algorithm=args.algorithm,
-                    progress=False if args.quiet or args.json else None)
+                    checkpoint=args.checkpoint, seconds=args.seconds, budget=args.budget,
+                    algorithm=args.algorithm, progress=False if args.quiet or args.json else None)
     if args.report:
         result.write(args.report)
     if args.json:
