@@ -47,7 +47,8 @@ def test_bounded_hessian_detects_the_cusp_and_the_singularity():
 
 def test_survey_reports_why_a_candidate_fails():
     check = theorem_3_6.survey({"r²": r**2})
-    assert check.verdict is Verdict.PROVEN and f"r²: subharmonic on {sp.Interval.open(0, sp.oo)}" in check.evidence.detail
+    assert check.verdict is Verdict.PROVEN
+    assert f"r²: subharmonic on {sp.Interval.open(0, sp.oo)}" in check.evidence.detail
     assert "not realizable" in check.evidence.detail and check.evidence.data["complete"] == []
 
 
