@@ -13,10 +13,9 @@ import theory.testing
 from theory.apidoc import markdown_docstring, public_names, reference
 from theory.errors import InputError
 from theory.potential import given
+from theory.symbols import rho
 
 API_MD = Path(__file__).resolve().parent.parent / "API.md"
-#: Defined in equilibrium.py / verify.py, which another change owns; strict xfail: drop a name once it has one.
-AWAITING_EXAMPLES: set[str] = set()
 
 
 def test_api_md_is_generated_from_the_current_code():
@@ -35,13 +34,7 @@ def test_reference_covers_every_public_name_and_subcommand():
     assert {q for q, _ in public_names()} >= {f"theory.{n}" for n in theory.__all__}
 
 
-def _documented_names():
-    awaiting = pytest.mark.xfail(strict=True, reason="example belongs to the flow/equilibrium/verify change")
-    return [pytest.param(q, obj, id=q, marks=[awaiting] if q in AWAITING_EXAMPLES else [])
-            for q, obj in public_names()]
-
-
-@pytest.mark.parametrize("qualified,obj", _documented_names())
+@pytest.mark.parametrize("qualified,obj", [pytest.param(q, obj, id=q) for q, obj in public_names()])
 def test_public_name_has_a_docstring_with_an_example(qualified, obj):
     doc = inspect.getdoc(obj) or ""
     assert doc.strip() and ">>>" in doc, f"{qualified} needs a docstring with a runnable example"
@@ -79,8 +72,9 @@ def test_prove_rejects_an_unknown_claim():
 
 def test_potential_and_classification_print_in_one_line_and_render_in_jupyter():
     phi = theory.potential("sign").sphere()
-    assert repr(phi) == ("<Potential Φ[sign, zonal] = -2*acos(rho)/pi + 1 "
-                         "(piecewise reduction: orthant integrals (exact))>")
+    assert sp.simplify(phi.expr - (1 - 2 * sp.acos(rho) / sp.pi)) == 0
+    method = "piecewise reduction: orthant integrals (exact)"
+    assert repr(phi) == f"<Potential Φ[sign, zonal] = {phi.expr} ({method})>"
     c = theory.classify(phi, d=3)
     assert repr(c).startswith("<Classification of Φ[sign, zonal]") and "\n" not in repr(c)
     assert repr(c["harmonic"]) == "<Condition harmonic: refuted, region {0}>"

@@ -3,20 +3,27 @@ import subprocess
 import sys
 
 import pytest
+import sympy as sp
 
 from theory.cli import main
+from theory.symbols import rho
+
+from tests.helpers import read_back, same
 
 
 def test_derive_prints_the_potential_method_and_latex(capsys):
     assert main(["derive", "relu", "--sphere"]) == 0
-    out = capsys.readouterr().out
-    assert "acos(rho)" in out and "orthant" in out and r"\Phi(\rho)" in out
+    fields = dict(line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines() if line.strip())
+    arc_cosine = (sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * rho) / (2 * sp.pi)  # Cho & Saul's kernel
+    assert same(read_back(fields["potential"], rho), arc_cosine)
+    assert "orthant" in fields["method"] and fields["LaTeX"].startswith(r"\Phi(\rho) = ")
 
 
 def test_derive_json_is_parseable_and_evaluates(capsys):
     assert main(["derive", "erf", "--sphere", "--json", "--at", "0.5", "--dps", "25"]) == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["expr"] == "2*asin(2*rho/3)/pi" and record["manifold"] == "sphere"
+    assert same(read_back(record["expr"], rho), 2 * sp.asin(2 * rho / 3) / sp.pi)
+    assert record["manifold"] == "sphere"
     assert record["value"].startswith("0.21634689593878545965")  # (2/π) asin(1/3)
 
 

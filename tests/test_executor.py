@@ -1,3 +1,4 @@
+import copy
 import json
 import os
 import signal
@@ -70,16 +71,34 @@ def threads_in_worker(task):
     return {"pid": os.getpid(), "threads": max(pool["num_threads"] for pool in threadpool_info())}
 
 
+#: Dask settings of a cluster configured elsewhere: no BLAS limits, non-daemonic workers.
+UNLIMITED = {"distributed.nanny.pre-spawn-environ": {}, "distributed.worker.daemon": False}
+
+
 @pytest.fixture(scope="module")
-def unlimited_cluster():
+def dask_config():
+    """The Dask configuration as this module found it (with distributed's defaults loaded)."""
+    pytest.importorskip("dask.distributed")
+    return copy.deepcopy(pytest.importorskip("dask").config.config)
+
+
+@pytest.fixture(scope="module")
+def unlimited_cluster(dask_config):
     """A Dask LocalCluster of 2 workers whose BLAS is *not* limited by Dask itself (as on a
-    cluster configured elsewhere): the one-thread limit must come from run_all."""
+    cluster configured elsewhere): the one-thread limit must come from run_all. The settings
+    hold only while the workers start (their nannies read them then), not for later tests."""
     dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("dask.distributed")
-    unlimited = {"distributed.nanny.pre-spawn-environ": {}, "distributed.worker.daemon": False}
-    with dask.config.set(unlimited), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
+    with dask.config.set(UNLIMITED):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0")
+    with cluster:
         yield cluster.scheduler_address
+
+
+def test_the_cluster_fixture_leaves_the_dask_configuration_as_it_found_it(unlimited_cluster, dask_config):
+    dask = pytest.importorskip("dask")
+    for key in UNLIMITED:
+        assert dask.config.get(key) == dask.config.get(key, config=dask_config)
 
 
 def test_every_backend_runs_tasks_with_one_blas_thread(unlimited_cluster):
@@ -131,11 +150,12 @@ def test_a_dask_sweep_matches_loky_and_resumes_from_its_checkpoint(unlimited_clu
 
 @pytest.mark.slow
 def test_a_cluster_of_daemonic_workers_is_refused():
+    dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=1, dashboard_address=":0") as cluster:  # daemonic by default
-        address = cluster.scheduler_address
-        with pytest.raises(InputError, match="daemonic"):
-            run_all(cube, [{"x": 1}], backend="dask", scheduler=address)
+    with dask.config.set({"distributed.worker.daemon": True}):  # daemonic whatever the defaults
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0")
+    with cluster, pytest.raises(InputError, match="daemonic"):
+        run_all(cube, [{"x": 1}], backend="dask", scheduler=cluster.scheduler_address)
 
 
 @pytest.mark.slow

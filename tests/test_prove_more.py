@@ -26,7 +26,13 @@ def test_correlated_move_drops_the_electron_pairs():
 def test_matched_protons_are_not_a_minimum_of_a_potential_meeting_the_hypotheses():
     check = theorem_3_6._matched_is_not_minimal()
     assert check.verdict is Verdict.REFUTED and check.evidence.method is Method.COUNTEREXAMPLE
-    assert "-0.4654024961122291927" in check.evidence.detail     # arb ball and 30-digit loss agree
+    # independently, in exact algebra: the electron–electron distance stays, each electron–proton
+    # distance d becomes √(d² + t²), so L(w + v) − L(w) = −2 Σ_ij [Φ(√(d_ij² + t²)) − Φ(d_ij)] < 0
+    w, t = theorem_3_6.PROTONS, theorem_3_6.MOVE
+    phi = sp.Lambda(r, theorem_3_6.PLUMMER)
+    distances = [sp.sqrt(sum((a - b) ** 2 for a, b in zip(x, y))) for x in w for y in w]
+    drop = -2 * sum(phi(sp.sqrt(e**2 + t**2)) - phi(e) for e in distances)
+    assert sp.simplify(drop - (4 / sp.sqrt(5) + 8 / sp.sqrt(21) - 4)) == 0 and drop.is_negative
 
 
 def test_electrons_leave_the_protons_under_algorithm_1():
@@ -41,7 +47,8 @@ def test_bounded_hessian_detects_the_cusp_and_the_singularity():
 
 def test_survey_reports_why_a_candidate_fails():
     check = theorem_3_6.survey({"r²": r**2})
-    assert check.verdict is Verdict.PROVEN and "r²: subharmonic on Interval.open(0, oo)" in check.evidence.detail
+    assert check.verdict is Verdict.PROVEN
+    assert f"r²: subharmonic on {sp.Interval.open(0, sp.oo)}" in check.evidence.detail
     assert "not realizable" in check.evidence.detail and check.evidence.data["complete"] == []
 
 
@@ -66,8 +73,11 @@ def test_signed_correlation_is_refuted_by_the_antipodal_node():
 
 def test_single_node_threshold_and_paired_electrons_above_the_linear_level():
     assert theorem_5_1._single_node().verdict is Verdict.PROVEN
-    check = theorem_5_1._level_matters()
-    assert check.verdict is Verdict.PROVEN and "(-2*C + pi*C + 2*pi)/(pi*(C + 2))" in check.evidence.detail
+    assert theorem_5_1._level_matters().verdict is Verdict.PROVEN
+    # the limit it states, L*(k, C/k) → 1 − 2C/(π(C + 2)), met at k = 10⁸, C = 3 to O(1/k)
+    k = 10**8
+    far = sp.N(theorem_5_1._pair_loss(sp.Integer(k), sp.Rational(3, k)), 30)
+    assert abs(far - sp.N(1 - 6 / (5 * sp.pi), 30)) < 10 / k
 
 
 def test_capped_search_stays_above_the_level_and_can_go_below_it():

@@ -9,11 +9,20 @@ from theory.sampled import (
     depth_width_grid,
     matching_error,
     network,
+    numpy_activation,
     population_loss,
     random_network,
     relative_error,
     sgd,
 )
+
+
+def test_kinked_activations_act_elementwise_on_matrices():
+    """Max and Min compile to numpy.maximum/minimum (SymPy 1.13's printer stacked them into amax)."""
+    z = np.array([[-2.0, 3.0, 0.5], [0.25, -1.0, 0.0]])
+    leaky = numpy_activation("leaky_relu")
+    assert np.array_equal(leaky.value(z), np.where(z > 0, z, z / 100))
+    assert np.array_equal(leaky.derivative(z[z != 0]), np.where(z[z != 0] > 0, 1, 1 / 100))
 
 
 @pytest.mark.parametrize("spec", ["tanh", "relu"])

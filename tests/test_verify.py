@@ -93,7 +93,8 @@ def test_relu_has_no_prediction():
     assert "strictly subharmonic on" in v.reason and sum(v.kinds.values()) == 2
 
 
-@pytest.mark.slow
+@pytest.mark.very_slow
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("d", [6, 7, 8])
 def test_relu_spurious_fraction(d):
     v = verify("relu", manifold="sphere", d=d, k=d, starts=20, dps=20, workers=2)

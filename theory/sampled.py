@@ -75,15 +75,20 @@ def numpy_activation(spec: str) -> NumpyActivation:
     return NumpyActivation(act, _compiled(act.expr), _compiled(derivative))
 
 
-#: Heaviside as one numpy call (SymPy's printer would emit a slower three-way ``select``).
-_STEP = sp.Function("heaviside_half")
-_MODULES = [{"heaviside_half": lambda u: np.heaviside(u, 0.5)}, "scipy", "numpy"]
+#: Heaviside, Max and Min as elementwise numpy calls: SymPy's printer would emit a slower three-way
+#: ``select`` for Heaviside and, before SymPy 1.14, ``amax`` of a stacked list for Max, which fails
+#: when an argument is an array and another a constant.
+_STEP, _MAX, _MIN = sp.Function("heaviside_half"), sp.Function("maximum"), sp.Function("minimum")
+_MODULES = [{"heaviside_half": lambda u: np.heaviside(u, 0.5),
+             "maximum": lambda *u: functools.reduce(np.maximum, u),
+             "minimum": lambda *u: functools.reduce(np.minimum, u)}, "scipy", "numpy"]
 
 
 def _compiled(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     if not expr.has(t):  # a constant such as the derivative of a linear activation
         return lambda z: np.full(np.shape(z), float(expr))
-    return sp.lambdify(t, expr.replace(sp.Heaviside, lambda u, *_: _STEP(u)), _MODULES)
+    elementwise = expr.replace(sp.Heaviside, lambda u, *_: _STEP(u)).replace(sp.Max, _MAX).replace(sp.Min, _MIN)
+    return sp.lambdify(t, elementwise, _MODULES)
 
 
 # ---------------------------------------------------------------------- networks
