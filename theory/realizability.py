@@ -110,7 +110,7 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     try:
         transform = fourier(h, seconds=seconds)
     except Timeout as why:
-        return Realizability(Verdict.UNDECIDED, (Evidence(Method.EXACT, str(why)),))
+        return Realizability(Verdict.UNDECIDED, (Evidence(Method.INCONCLUSIVE, str(why)),))
     chart = sign_chart(transform, k, sp.Interval.open(0, sp.oo), seconds=seconds)
     evidence = [Evidence(Method.EXACT, f"ĥ(k) = {transform} (ĥ(k) = ∫h(s)e^{{-iks}}ds, even in k)"),
                 chart.evidence]
@@ -122,8 +122,8 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     try:
         g = inverse_fourier(sp.sqrt(transform), seconds=seconds)
     except Timeout as why:
-        return Realizability(Verdict.PROVEN, tuple(evidence + [Evidence(Method.EXACT, f"no σ: {why}")]),
-                             transform)
+        missing = Evidence(Method.INCONCLUSIVE, f"no σ: {why}")
+        return Realizability(Verdict.PROVEN, tuple(evidence + [missing]), transform)
     sigma = (2 * sp.pi) ** sp.Rational(1, 4) * sp.exp(x**2 / 4) * g.subs(x, x - theta)
     act = Activation(f"synthesised from h = {h}", sp.simplify(sigma), "product",
                      "(2π)^{1/4} e^{x²/4} g(x − θ), g = F⁻¹√(F h)")
@@ -165,7 +165,7 @@ def radial_realizable(h: sp.Expr, d: int) -> Realizability:
             return Realizability(Verdict.REFUTED, (Evidence(Method.COUNTEREXAMPLE, (
                 f"h({point})² > h(0)² = {at_zero**2}: the Gram matrix of θ, w at distance {point} "
                 f"has determinant h(0)² − h(r)² < 0 (certified: {found[1]})")),))
-    return Realizability(Verdict.UNDECIDED, (Evidence(Method.EXACT, (
+    return Realizability(Verdict.UNDECIDED, (Evidence(Method.INCONCLUSIVE, (
         f"h(0) = {at_zero} and |h| ≤ h(0) at the test points; the d = {d} radial Fourier "
         "(Hankel) transform is not decided here — give h as a product potential if it factorises")),))
 
@@ -215,7 +215,8 @@ def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
         j, c = negative[0]
         return Realizability(Verdict.REFUTED, (Evidence(Method.EXACT, f"c_{j} = {c} < 0 ({rule})"),))
     if not all(c.is_nonnegative for c in coefficients):
-        return Realizability(Verdict.UNDECIDED, (Evidence(Method.EXACT, f"sign of some c_k undecided; {rule}"),))
+        return Realizability(Verdict.UNDECIDED,
+                             (Evidence(Method.INCONCLUSIVE, f"sign of some c_k undecided; {rule}"),))
     act = Activation(f"Σ√c_k h_k for {f}", hermite_synthesis(coefficients), "ridge",
                      "σ = Σ √c_k He_k/√k!")
     verdict = Verdict.PROVEN if complete else Verdict.UNDECIDED

@@ -115,10 +115,21 @@ def certified_sign(expr: sp.Expr, variable: sp.Symbol, point: sp.Rational, *,
     >>> certified_sign(rho - sp.Rational(1, 3), rho, sp.Rational(1, 2))[0]
     1
     """
+    return certified_sign_at(expr, {variable: sp.Rational(point)}, bits=bits)
+
+
+def certified_sign_at(expr: sp.Expr, point: dict, *, bits: int = 128) -> tuple[int, flint.arb] | None:
+    """(sign, enclosure) of ``expr`` with its symbols set to exact numbers, or None when the
+    ``arb`` enclosure contains 0 at every precision tried (or a function has no enclosure here).
+
+    >>> from theory.symbols import rho, r
+    >>> certified_sign_at(sp.exp(rho) - r, {rho: 1, r: sp.Rational(27, 10)})[0]
+    1
+    """
     for extra in (0, 256, 1024):
         with precision(bits + extra):
             try:
-                value = ball(expr, {variable: ball(sp.Rational(point), {})})
+                value = ball(expr, {symbol: ball(sp.sympify(v), {}) for symbol, v in point.items()})
             except (Unsupported, ValueError, ZeroDivisionError):
                 return None
             if value > 0:
@@ -158,7 +169,7 @@ def sign_chart(expr: sp.Expr, variable: sp.Symbol, domain: sp.Set, *, seconds: f
     try:
         exact = bounded(_exact_chart, expr, variable, domain, seconds=seconds, what="exact sign chart")
     except Timeout as why:
-        exact = SignChart(domain, sp.EmptySet, sp.EmptySet, sp.EmptySet, Method.EXACT, str(why))
+        exact = SignChart(domain, sp.EmptySet, sp.EmptySet, sp.EmptySet, Method.INCONCLUSIVE, str(why))
     if exact.unknown.is_empty or expr.free_symbols - {variable}:
         return exact
     return _interval_chart(expr, variable, domain, seconds, tolerance, boxes, exact.detail)

@@ -62,8 +62,13 @@ class Verdict(enum.Enum):
 class Method(enum.Enum):
     """How a piece of evidence was obtained.
 
+    ``INCONCLUSIVE`` is evidence that decided nothing: a step that timed out, a
+    route with no answer, a check that raised. It never backs PROVEN or REFUTED.
+
     >>> Method.INTERVAL.value
     'certified interval bound'
+    >>> print(Evidence(Method.INCONCLUSIVE, "simplify did not finish within 10 s"))
+    inconclusive (nothing decided): simplify did not finish within 10 s
     """
 
     EXACT = "exact algebra"
@@ -71,6 +76,7 @@ class Method(enum.Enum):
     COUNTEREXAMPLE = "counter-example with certified sign"
     NUMERIC = "high-precision numerics"
     EXPERIMENT = "numerical experiment (evidence, not proof)"
+    INCONCLUSIVE = "inconclusive (nothing decided)"
 
 
 @dataclass(frozen=True)
