@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from .activations import Activation
-from .errors import InputError, Timeout
+from .errors import InputError, PrecisionError, Timeout
 from .laplacian import zonal_laplacian
-from .numeric import context, mpmath_function
+from .numeric import context, mpmath_function, output_context
 from .signs import certified_sign, sign_chart
 from .symbols import d as d_symbol
 from .symbols import r, rho, s, t, theta, x
@@ -132,8 +133,17 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
 
 def product_potential_value(act: Activation, theta_: sp.Rational, w_: sp.Rational, *, dps: int = 30):
     """E_x[g(x, θ)g(x, w)], x ~ N(0, 1), by mpmath quadrature split at θ and w (independent of
-    any closed form), to about ``dps`` digits."""
-    ctx = context(dps + 10)
+    any closed form), to ``dps`` digits: two working precisions must agree to them, else
+    :class:`~theory.errors.PrecisionError`."""
+    low, high = (_product_quadrature(act, theta_, w_, dps + extra) for extra in (10, 20))
+    if abs(high - low) > abs(high) * mpmath.mpf(10) ** -(dps + 2):
+        raise PrecisionError(f"could not confirm {dps} digits of E[g(x, θ)g(x, w)] for {act.name}: "
+                             f"quadratures at {dps + 10} and {dps + 20} digits give {low} and {high}")
+    return output_context(dps).mpf(high)
+
+
+def _product_quadrature(act: Activation, theta_: sp.Rational, w_: sp.Rational, dps: int):
+    ctx = context(dps)
     g = mpmath_function(act.expr, (x, theta), ctx)
     a, b = sorted((ctx.mpf(theta_), ctx.mpf(w_)))
     density = 1 / ctx.sqrt(2 * ctx.pi)
