@@ -20,10 +20,8 @@ from theory.testing import assert_agree
 
 from tests.helpers import POINT, mp
 
-EXACT = ["linear", "relu", "leaky_relu(1/5)", "abs", "step", "sign", "relu_power(2)", "erf(1/2)",
-         "exp(t/2)", "cos", "sin", "gaussian", "gelu", "hermite(3)", "t**3 - 2*t + 1"]
 SMOOTH_NUMERIC = ["tanh", "sigmoid", "softplus"]
-QUICK = ["relu", "sign", "step"]  # all of EXACT, to 25 digits, runs with -m very_slow
+QUICK = ["relu", "sign", "step"]  # every closed form: tests/test_quadrature.py
 
 
 @pytest.mark.parametrize("name", QUICK)
@@ -32,15 +30,6 @@ def test_exact_potential_agrees_with_quadrature(name):
     assert phi.exact, phi.method
     reference = bivariate(phi.activation.expr, None, *POINT, dps=10)
     assert_agree(phi.at(*POINT, dps=20), reference, digits=9)
-
-
-@pytest.mark.very_slow
-@pytest.mark.timeout(1800)   # 1–5 minutes a name on 2 idle cores: nested 28-digit quadrature at three points
-@pytest.mark.parametrize("name", EXACT)
-def test_exact_potential_agrees_with_quadrature_to_25_digits(name):
-    phi = potential(name)
-    for point in (POINT, (1, 1, sp.Rational(-9, 10)), (sp.Rational(1, 5), 3, sp.Rational(1, 2))):
-        assert_agree(phi.at(*point, dps=30), bivariate(phi.activation.expr, None, *point, dps=28), digits=25)
 
 
 @pytest.mark.parametrize("formula", RIDGE, ids=lambda f: f.activation)

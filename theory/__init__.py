@@ -26,7 +26,7 @@ from . import testing as testing
 from .activations import Activation, activation
 from .classify import Classification, classify
 from .equilibrium import Equilibrium, equilibrium, simulate
-from .errors import DerivationError, InputError, TheoryError, Timeout
+from .errors import DerivationError, InputError, PrecisionError, TheoryError, Timeout
 from .laplacian import laplacian
 from .paper import prove
 from .potential import Potential, potential
@@ -34,6 +34,6 @@ from .verdict import Evidence, Method, Verdict
 from .verify import Verification, verify
 
 __all__ = ["Activation", "Classification", "DerivationError", "Equilibrium", "Evidence", "InputError",
-           "Method", "Potential", "TheoryError", "Timeout", "Verdict", "Verification", "activation",
+           "Method", "Potential", "PrecisionError", "TheoryError", "Timeout", "Verdict", "Verification", "activation",
            "classify", "equilibrium", "laplacian", "potential", "prove", "simulate", "verify"]
 __version__ = "0.1.0"

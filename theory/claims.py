@@ -102,7 +102,7 @@ class Claim:
         except Exception as why:  # noqa: BLE001 — a broken check must not look like a verdict
             detail = f"{type(why).__name__}: {why}"
             checks = (Check("check raised", Verdict.UNDECIDED, Evidence(
-                Method.NUMERIC, detail, {"traceback": traceback.format_exc(limit=3)})),)
+                Method.INCONCLUSIVE, detail, {"traceback": traceback.format_exc(limit=3)})),)
         return Result(self, checks, time.perf_counter() - start)
 
 

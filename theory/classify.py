@@ -363,7 +363,7 @@ def _lambda_from_ratios(ratios, variable, domain, label, scale=1) -> Condition:
                     Method.COUNTEREXAMPLE, f"{label} differs at {variable} = {first[0]} and "
                     f"{point} (certified sign {found[0]} of the difference)"),))
     return Condition("λ-harmonic", Verdict.UNDECIDED, None,
-                     (Evidence(Method.EXACT, f"{label} is not a constant SymPy could identify"),))
+                     (Evidence(Method.INCONCLUSIVE, f"{label} is not a constant SymPy could identify"),))
 
 
 # --------------------------------------------------------------------------- product form
@@ -396,7 +396,7 @@ def _lifted(condition: Condition, q: sp.Expr, d: int) -> Condition:
 
 
 def _undecided(phi, d, reason, lap=None) -> Classification:
-    evidence = (Evidence(Method.EXACT, reason),)
+    evidence = (Evidence(Method.INCONCLUSIVE, reason),)
     conditions = tuple(Condition(name, Verdict.UNDECIDED, None, evidence) for name in CLASSES)
     return Classification(phi, d, lap, None, None, conditions, (reason,))
 

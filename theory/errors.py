@@ -1,8 +1,8 @@
 """Errors the toolkit raises. Each names the problem in words a user can act on.
 
 ``InputError`` is bad input (the command line exits with 2); ``DerivationError``
-means no route could produce a result; ``Timeout`` means a bounded step ran out
-of time.
+means no route could produce a result (``PrecisionError``: not to the digits
+asked); ``Timeout`` means a bounded step ran out of time.
 """
 
 from __future__ import annotations
@@ -35,6 +35,18 @@ class DerivationError(TheoryError):
     Traceback (most recent call last):
     ...
     theory.errors.DerivationError: potential of tanh is numeric; a float64 evaluator needs an exact one
+    """
+
+
+class PrecisionError(DerivationError):
+    """The requested digits could not be confirmed: no two computations agreed to them.
+
+    >>> import sympy as sp
+    >>> from theory.quadrature import gaussian_mean
+    >>> gaussian_mean(sp.Symbol("t", real=True), dps=10**4)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    theory.errors.PrecisionError: ... digits need more than 384 Gauss–Legendre nodes per piece
     """
 
 

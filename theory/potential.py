@@ -14,7 +14,9 @@ form        variables             Φ(θ, w)                                manif
 :func:`potential` derives it from an activation: exact routes first (see
 :mod:`theory.gaussian`), and when none applies a *numeric* potential evaluated
 by kink-aware quadrature (:mod:`theory.quadrature`), whose ``expr`` is ``None``
-and whose ``method`` says so.
+and whose ``method`` says so. Its values too carry only confirmed digits: two
+quadratures at different precisions agree to them, or
+:class:`~theory.errors.PrecisionError` says they could not be confirmed.
 
 >>> relu = potential("relu")
 >>> relu.method
@@ -41,7 +43,7 @@ import sympy as sp
 
 from . import gaussian, quadrature
 from .activations import Activation, activation
-from .errors import DerivationError, InputError, Timeout
+from .errors import DerivationError, InputError, PrecisionError, Timeout
 from .latex import Typeset
 from .latex import latex as house_latex
 from .latex import parse as parse_latex
@@ -65,7 +67,7 @@ _ROUTE_NAMES = {
     "Gaussian integral, completing the square (exact)": "closed form: Gaussian integral (exact)",
     "Price's theorem and integration (exact)": "closed form: Price's theorem (exact)",
 }
-NUMERIC = "numeric: kink-aware mpmath quadrature"
+NUMERIC = "numeric: kink-aware Gauss–Legendre quadrature, digits confirmed at two precisions"
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,15 @@ class Potential(Typeset):
         return self.at(*values, dps=dps)
 
     def at(self, *values, dps: int = 30) -> mpmath.mpf:
-        """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``)."""
+        """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``), to ``dps`` digits.
+
+        A closed form is evaluated at two working precisions, a numeric potential
+        by two quadratures (:func:`theory.quadrature.bivariate`); the value is
+        returned when they agree, else :class:`~theory.errors.PrecisionError`.
+
+        >>> str(potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15))
+        '0.114777712464266'
+        """
         check_dps(dps)
         values = tuple(as_number(v, what=f"value {i + 1} of Φ") if isinstance(v, str) else v
                        for i, v in enumerate(values))
@@ -339,7 +349,7 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET) -> Potenti
     >>> potential("erf").sphere().expr
     2*asin(2*rho/3)/pi
     >>> potential("tanh").method
-    'numeric: kink-aware mpmath quadrature'
+    'numeric: kink-aware Gauss–Legendre quadrature, digits confirmed at two precisions'
     """
     deadline = time.monotonic() + check_budget(budget)
     act = activation(spec, budget=budget)
@@ -422,17 +432,22 @@ def _compiled(expr: sp.Expr, variables: tuple, dps: int) -> tuple[mpmath.MPConte
 
 
 def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
-    """Evaluate at two working precisions; return when they agree to ``dps`` digits."""
+    """Evaluate at two working precisions; return when they agree to ``dps`` significant digits.
+
+    Both below the working precision's resolution 10^{5−work} (a zero of Φ that
+    the formula reaches by cancellation) is 0.
+    """
     work = dps + quadrature.GUARD
     for _ in range(6):
         low, high = evaluate(values, work), evaluate(values, work + 20)
         if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
             raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
-        scale = max(abs(high), mpmath.mpf(1))
-        if abs(high - low) <= scale * mpmath.mpf(10) ** (-dps - 2):
+        if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 2):
             return output_context(dps).mpf(high)
+        if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
+            return output_context(dps).mpf(0)
         work *= 2
-    raise DerivationError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+    raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:

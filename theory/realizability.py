@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from .activations import Activation
-from .errors import InputError, Timeout
+from .errors import InputError, PrecisionError, Timeout
 from .laplacian import zonal_laplacian
-from .numeric import context, mpmath_function
+from .numeric import context, mpmath_function, output_context
 from .parsing import as_expression
 from .signs import certified_sign, sign_chart
 from .symbols import d as d_symbol
@@ -138,8 +139,8 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     try:
         g = inverse_fourier(sp.sqrt(transform), seconds=seconds)
     except Timeout as why:
-        return Realizability(Verdict.PROVEN, tuple(evidence + [Evidence(Method.EXACT, f"no σ: {why}")]),
-                             transform)
+        missing = Evidence(Method.INCONCLUSIVE, f"no σ: {why}")
+        return Realizability(Verdict.PROVEN, tuple(evidence + [missing]), transform)
     sigma = (2 * sp.pi) ** sp.Rational(1, 4) * sp.exp(x**2 / 4) * g.subs(x, x - theta)
     act = Activation(f"synthesised from h = {h}", sp.simplify(sigma), "product",
                      "(2π)^{1/4} e^{x²/4} g(x − θ), g = F⁻¹√(F h)")
@@ -148,8 +149,17 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
 
 def product_potential_value(act: Activation, theta_: sp.Rational, w_: sp.Rational, *, dps: int = 30):
     """E_x[g(x, θ)g(x, w)], x ~ N(0, 1), by mpmath quadrature split at θ and w (independent of
-    any closed form), to about ``dps`` digits."""
-    ctx = context(dps + 10)
+    any closed form), to ``dps`` digits: two working precisions must agree to them, else
+    :class:`~theory.errors.PrecisionError`."""
+    low, high = (_product_quadrature(act, theta_, w_, dps + extra) for extra in (10, 20))
+    if abs(high - low) > abs(high) * mpmath.mpf(10) ** -(dps + 2):
+        raise PrecisionError(f"could not confirm {dps} digits of E[g(x, θ)g(x, w)] for {act.name}: "
+                             f"quadratures at {dps + 10} and {dps + 20} digits give {low} and {high}")
+    return output_context(dps).mpf(high)
+
+
+def _product_quadrature(act: Activation, theta_: sp.Rational, w_: sp.Rational, dps: int):
+    ctx = context(dps)
     g = mpmath_function(act.expr, (x, theta), ctx)
     a, b = sorted((ctx.mpf(theta_), ctx.mpf(w_)))
     density = 1 / ctx.sqrt(2 * ctx.pi)
@@ -183,7 +193,7 @@ def radial_realizable(h: sp.Expr, d: int) -> Realizability:
             return Realizability(Verdict.REFUTED, (Evidence(Method.COUNTEREXAMPLE, (
                 f"h({point})² > h(0)² = {at_zero**2}: the Gram matrix of θ, w at distance {point} "
                 f"has determinant h(0)² − h(r)² < 0 (certified: {found[1]})")),))
-    return Realizability(Verdict.UNDECIDED, (Evidence(Method.EXACT, (
+    return Realizability(Verdict.UNDECIDED, (Evidence(Method.INCONCLUSIVE, (
         f"h(0) = {at_zero} and |h| ≤ h(0) at the test points; the d = {d} radial Fourier "
         "(Hankel) transform is not decided here — give h as a product potential if it factorises")),))
 
@@ -235,7 +245,8 @@ def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
         j, c = negative[0]
         return Realizability(Verdict.REFUTED, (Evidence(Method.EXACT, f"c_{j} = {c} < 0 ({rule})"),))
     if not all(c.is_nonnegative for c in coefficients):
-        return Realizability(Verdict.UNDECIDED, (Evidence(Method.EXACT, f"sign of some c_k undecided; {rule}"),))
+        return Realizability(Verdict.UNDECIDED,
+                             (Evidence(Method.INCONCLUSIVE, f"sign of some c_k undecided; {rule}"),))
     act = Activation(f"Σ√c_k h_k for {f}", hermite_synthesis(coefficients), "ridge",
                      "σ = Σ √c_k He_k/√k!")
     verdict = Verdict.PROVEN if complete else Verdict.UNDECIDED

@@ -117,10 +117,23 @@ def certified_sign(expr: sp.Expr, variable: sp.Symbol, point: sp.Rational, *,
     1
     """
     point = as_number(point, what="the point of a certified sign")
+    return certified_sign_at(expr, {variable: point}, bits=bits)
+
+
+def certified_sign_at(expr: sp.Expr, point: dict, *, bits: int = 128) -> tuple[int, flint.arb] | None:
+    """(sign, enclosure) of ``expr`` with its symbols set to exact numbers, or None when the
+    ``arb`` enclosure contains 0 at every precision tried (or a function has no enclosure here).
+
+    >>> from theory.symbols import rho, r
+    >>> certified_sign_at(sp.exp(rho) - r, {rho: 1, r: sp.Rational(27, 10)})[0]
+    1
+    """
     for extra in (0, 256, 1024):
         with precision(bits + extra):
             try:
-                value = ball(expr, {variable: ball(point, {})})
+                values = {symbol: ball(as_number(v, what=f"the value of {symbol}"), {})
+                          for symbol, v in point.items()}
+                value = ball(expr, values)
             except (Unsupported, ValueError, ZeroDivisionError):
                 return None
             if value > 0:

@@ -62,10 +62,14 @@ class Verdict(enum.Enum):
 class Method(enum.Enum):
     """How a piece of evidence was obtained.
 
-    ``TIMEOUT`` marks evidence that decided nothing because a time budget ran out.
+    ``TIMEOUT`` marks evidence that decided nothing because a time budget ran out;
+    ``INCONCLUSIVE`` any other evidence that decided nothing (a route with no answer, a check
+    that raised). Neither ever backs PROVEN or REFUTED.
 
     >>> Method.INTERVAL.value
     'certified interval bound'
+    >>> print(Evidence(Method.INCONCLUSIVE, "simplify did not finish within 10 s"))
+    inconclusive (nothing decided): simplify did not finish within 10 s
     """
 
     EXACT = "exact algebra"
@@ -74,6 +78,7 @@ class Method(enum.Enum):
     NUMERIC = "high-precision numerics"
     EXPERIMENT = "numerical experiment (evidence, not proof)"
     TIMEOUT = "time-out (decided nothing)"
+    INCONCLUSIVE = "inconclusive (nothing decided)"
 
 
 @dataclass(frozen=True)
