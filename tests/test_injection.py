@@ -131,15 +131,19 @@ def test_parameters_given_apart_from_the_name_are_exact_numbers():
         theory.activation("t**2", 3)
 
 
-@pytest.mark.xfail(strict=True, raises=(AssertionError, Exception),
-                   reason="theory/quadrature.py (owned by the quadrature work of issue 14) still "
-                          "calls sp.S on the caller's kinks and sp.N on a, b, c; fix: parsing.as_number")
 def test_no_payload_runs_through_the_quadrature(payloads):
-    from theory.quadrature import bivariate
+    from theory.quadrature import bivariate, gaussian_mean
 
+    relu = sp.Max(sp.Symbol("t"), 0)
     for payload in payloads:
-        with pytest.raises(InputError):
-            bivariate(sp.Max(sp.Symbol("t"), 0), kinks=[payload], dps=15)
+        for call in (lambda: bivariate(relu, kinks=[payload], dps=15),
+                     lambda: bivariate(relu, None, payload, 1, 0, dps=15),
+                     lambda: bivariate(relu, None, 1, 1, payload, dps=15),
+                     lambda: bivariate(payload, dps=15),
+                     lambda: gaussian_mean(relu, payload, dps=15),
+                     lambda: gaussian_mean(payload, dps=15)):
+            with pytest.raises(InputError):
+                call()
 
 
 # ---------------------------------------------------------------------- the class
@@ -168,8 +172,6 @@ VETTED = {
     ("proofs/lemma_3_8.py", "_example", "nsimplify"): "applied to a SymPy number computed there",
     ("theory/cli/__init__.py", "build_parser", "import_module"): "module names from the fixed SUBCOMMANDS tuple",
     ("proofs/__init__.py", "all_claims", "import_module"): "module names from the fixed MODULES tuple",
-    # Open: theory/quadrature.py belongs to the quadrature work of issue 14 (see the xfail above).
-    ("theory/quadrature.py", "_kinks", "S"): "OPEN: the caller's kinks; replace by parsing.as_number",
 }
 
 

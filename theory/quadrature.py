@@ -63,6 +63,7 @@ from mpmath.calculus.quadrature import GaussLegendre
 
 from .errors import InputError, PrecisionError
 from .numeric import check_dps, context, mpmath_function, output_context
+from .parsing import as_expression, as_number
 from .symbols import t
 
 GUARD = 10  # extra digits callers carry in arguments they round before calling
@@ -94,7 +95,8 @@ def gaussian_mean(f: sp.Expr, scale=1, *, dps: int = 30, kinks: Sequence = (),
     mpf('0.0')
     """
     check_dps(dps)
-    return _confirmed(_Mean(f, scale, kinks), dps, budget, f"E[{f}]")
+    f, kinks = _activation(f, "f"), _kinks_given(kinks)
+    return _confirmed(_Mean(f, as_number(scale, what="the scale"), kinks), dps, budget, f"E[{f}]")
 
 
 def bivariate(f: sp.Expr, g: sp.Expr | None = None, a=1, b=1, c=0, *, dps: int = 30,
@@ -112,7 +114,8 @@ def bivariate(f: sp.Expr, g: sp.Expr | None = None, a=1, b=1, c=0, *, dps: int =
     '6.0'
     """
     check_dps(dps)
-    g = f if g is None else g
+    f, kinks = _activation(f, "f"), _kinks_given(kinks)
+    g = f if g is None else _activation(g, "g")
     what = f"E[{f}(U)·{g}(V)]"
     a, b, c = _moments(a, b, c)
     if c == 0:  # independent: the double integral factorises
@@ -353,7 +356,7 @@ class _Mean:
     def __init__(self, f: sp.Expr, scale, kinks: Sequence):
         self.factor = _Factor.of(f, kinks)
         self.scale = scale
-        if not sp.sympify(scale).is_number or not sp.sympify(scale) > 0:
+        if not scale.is_number or not scale > 0:
             raise InputError(f"the scale must be a positive number, got {scale}")
         _check_decay(0.5 - self.factor.beta * float(scale) ** 2)
 
@@ -450,6 +453,16 @@ def _check_decay(decay: float) -> None:
                          "or faster, where a is the scale")
 
 
+def _activation(f, name: str) -> sp.Expr:
+    """The caller's f or g as an expression in t, read without eval."""
+    return as_expression(f, {"t": t}, what=f"the function {name}")
+
+
+def _kinks_given(kinks: Sequence) -> tuple:
+    """The caller's extra kinks as exact SymPy numbers, read without eval."""
+    return tuple(as_number(k, what="a kink") for k in kinks)
+
+
 def _number(value, ctx: mpmath.MPContext) -> mpmath.mpf:
     return ctx.mpf(sp.N(value, ctx.dps + 5)) if isinstance(value, sp.Basic) else ctx.mpf(value)
 
@@ -457,6 +470,7 @@ def _number(value, ctx: mpmath.MPContext) -> mpmath.mpf:
 def _moments(a, b, c) -> tuple:
     """(a, b, c) checked: a, b > 0 and |c| ≤ ab (up to rounding of the caller's arguments)."""
     ctx = context(40)
+    a, b, c = (as_number(v, what=name) for v, name in ((a, "a"), (b, "b"), (c, "c")))
     try:
         a_, b_, c_ = (_number(v, ctx) for v in (a, b, c))
     except (TypeError, ValueError) as why:
@@ -472,7 +486,7 @@ def _kinks(expr: sp.Expr, extra: Sequence) -> list:
     from .activations import activation  # local: activations imports nothing numeric
 
     found = set(activation(expr).kinks) if expr.has(t) else set()
-    return sorted(found | {sp.nsimplify(k) for k in extra}, key=float)
+    return sorted(found | set(extra), key=float)
 
 
 def _growth(expr: sp.Expr) -> sp.Expr:

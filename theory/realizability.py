@@ -139,7 +139,7 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     try:
         g = inverse_fourier(sp.sqrt(transform), seconds=seconds)
     except Timeout as why:
-        missing = Evidence(Method.INCONCLUSIVE, f"no σ: {why}")
+        missing = Evidence(Method.TIMEOUT, f"no σ: {why}")
         return Realizability(Verdict.PROVEN, tuple(evidence + [missing]), transform)
     sigma = (2 * sp.pi) ** sp.Rational(1, 4) * sp.exp(x**2 / 4) * g.subs(x, x - theta)
     act = Activation(f"synthesised from h = {h}", sp.simplify(sigma), "product",
