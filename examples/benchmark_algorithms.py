@@ -12,7 +12,7 @@ import sys
 import time
 
 from theory import potential, simulate
-from theory.flow import ALGORITHMS
+from theory.dynamics.flow import ALGORITHMS
 
 INSTANCES = {"relu S^4, k = d = 5": ("relu", 5, 5), "sign S^2, k = 3": ("sign", 3, 3)}
 SEEDS = range(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

@@ -1,6 +1,6 @@
 """Benchmark the electron–proton dynamics; every ratio is measured in this run.
 
-1. The compiled exact gradient of :class:`theory.loss.Loss` against a hand-written
+1. The compiled exact gradient of :class:`theory.dynamics.loss.Loss` against a hand-written
    vectorised numpy closed form (ReLU ridge potential, Gaussian e^{−r²/2}), k = d.
 2. A gradient flow for k = d = 10, ReLU on S^{d−1}, to ‖∇L‖ < 1e−10.
 3. Newton polishing of k·d = 100 parameters to 50 digits.
@@ -14,9 +14,9 @@ import timeit
 
 import numpy as np
 
-from theory.flow import gradient_flow, polish
-from theory.loss import Loss
-from theory.potential import given, potential
+from theory.dynamics.flow import gradient_flow, polish
+from theory.dynamics.loss import Loss
+from theory.potentials.potential import given, potential
 
 
 def relu_by_hand(X, W, a, b):

@@ -22,11 +22,11 @@ import numpy as np
 import sympy as sp
 
 from theory import potential
-from theory.activations import REGISTRY
+from theory.potentials.activations import REGISTRY
 from theory.cli.derive import EXAMPLE_PARAMETERS
-from theory.numeric import context, mpmath_function
-from theory.quadrature import bivariate
-from theory.symbols import t
+from theory.core.numeric import context, mpmath_function
+from theory.potentials.quadrature import bivariate
+from theory.core.symbols import t
 
 RHO = 0.3
 

@@ -6,7 +6,7 @@ The teacher is f(x) = Σ_j σ(w_jᵀx) with unit output weights, the student
 f̂(x) = Σ_i σ(θ_iᵀx) from the same seeded start, output weights fixed: the
 network of the electron–proton picture (charges a = −1, b = +1). The flow
 integrates θ̇ = −∇L on the exact population loss L = E(f̂ − f)² of
-:class:`theory.loss.Loss` (no samples); SGD steps on B fresh samples of
+:class:`theory.dynamics.loss.Loss` (no samples); SGD steps on B fresh samples of
 x ~ N(0, I_d), in numpy and, if installed, in PyTorch. With ``--sphere`` the
 rows live on S^{d−1}: Riemannian flow, and SGD projected after each step.
 Both stop when the neuron matching error min_π ‖Θ_π − W‖_F/‖W‖_F is below the
@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from theory.flow import gradient_flow
-from theory.sampled import charge_energy, matching_error, network, random_network, sgd
+from theory.dynamics.flow import gradient_flow
+from theory.teacher_student.sampled import charge_energy, matching_error, network, random_network, sgd
 
 
 def timed(fn, *args, **kwargs):

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from theory.relu_sweep import sweep
+from theory.teacher_student.relu_sweep import sweep
 
 
 def timed(k: int, runs: int, workers: int, backend: str) -> tuple[float, list]:

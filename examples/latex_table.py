@@ -6,7 +6,7 @@ Run: ``python examples/latex_table.py > potentials.tex``
 import sympy as sp
 
 from theory import potential
-from theory.activations import REGISTRY
+from theory.potentials.activations import REGISTRY
 from theory.cli.derive import EXAMPLE_PARAMETERS
 
 print(r"\begin{tabular}{lll}")

@@ -11,7 +11,7 @@ Run: ``python examples/watch_electrons.py``
 """
 
 from theory import potential, simulate
-from theory.plots import convergence, potential_and_laplacian, trajectories
+from theory.paper.plots import convergence, potential_and_laplacian, trajectories
 
 runs = {
     "S1": simulate("sign", d=2, k=2, manifold="sphere", protons=[[1, 0], [-0.6, 0.8]], algorithm="gd",

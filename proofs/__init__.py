@@ -1,6 +1,6 @@
 """The claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458), one module per claim.
 
-Each module defines ``CLAIMS``, a list of :class:`theory.claims.Claim`.
+Each module defines ``CLAIMS``, a list of :class:`theory.paper.claims.Claim`.
 :func:`all_claims` collects them in the paper's order.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from theory.claims import Claim
+from theory.paper.claims import Claim
 
 #: Modules in the order of the paper.
 MODULES = ("table1", "theorem_2_2", "theorem_2_4", "theorem_2_5", "theorem_3_3", "theorem_3_6", "lemma_3_8",

@@ -12,9 +12,9 @@ antipodal electrons cancel (see examples/watch_electrons.py).
 
 from __future__ import annotations
 
-from theory.claims import Check, Claim
-from theory.verdict import Evidence, Method, Verdict
-from theory.verify import verify
+from theory.paper.claims import Check, Claim
+from theory.core.verdict import Evidence, Method, Verdict
+from theory.verification.verify import verify
 
 D = K = 3
 STARTS = 6

@@ -21,17 +21,17 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory.claims import Check, Claim
-from theory.classify import classify
-from theory.compare import identity
-from theory.errors import DerivationError
-from theory.flow import gradient_descent
-from theory.laplacian import zonal_laplacian
-from theory.loss import Loss
-from theory.potential import given
-from theory.realizability import taylor_realizable
-from theory.symbols import d, rho
-from theory.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.conditions.classify import classify
+from theory.paper.compare import identity
+from theory.core.errors import DerivationError
+from theory.dynamics.flow import gradient_descent
+from theory.conditions.laplacian import zonal_laplacian
+from theory.dynamics.loss import Loss
+from theory.potentials.potential import given
+from theory.conditions.realizability import taylor_realizable
+from theory.core.symbols import d, rho
+from theory.core.verdict import Evidence, Method, Verdict
 
 c = sp.Symbol("c", positive=True)
 EXPONENTIAL = sp.exp(c * (rho - 1))

@@ -8,7 +8,7 @@ width more depth also keeps the error away from 0. Table 2 gives the test error
 reached for depths 3, 5, 9, 17 and widths 5, 10, 20, 40 (data below); the paper
 names neither the activation, nor d, nor how the error is normalised.
 
-Our scaled-down reproduction (:func:`theory.sampled.depth_width_grid`): d = 10,
+Our scaled-down reproduction (:func:`theory.teacher_student.sampled.depth_width_grid`): d = 10,
 depths 2, 3, 5, 9, widths 5, 10, 20, ReLU and erf, student of the teacher's
 architecture, online minibatch SGD (2·10⁴ steps of 64 fresh samples, η = 0.02)
 instead of 10⁶ gradient-descent steps at η ≈ 10⁻⁵, weights N(0, 1/fan-in)
@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import kendalltau
 
-from theory.claims import Check, Claim
-from theory.sampled import depth_width_grid
-from theory.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.teacher_student.sampled import depth_width_grid
+from theory.core.verdict import Evidence, Method, Verdict
 
 #: Table 2 of the paper: test error by (depth, width).
 PAPER_TABLE_2 = {

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Check, Claim
-from theory.classify import classify
-from theory.laplacian import coordinate_laplacian
-from theory.potential import given
-from theory.symbols import coordinates
-from theory.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.conditions.classify import classify
+from theory.conditions.laplacian import coordinate_laplacian
+from theory.potentials.potential import given
+from theory.core.symbols import coordinates
+from theory.core.verdict import Evidence, Method, Verdict
 
 
 def _harmonic(expr: str, d: int, subject="as stated") -> Check:

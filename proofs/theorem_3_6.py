@@ -25,18 +25,18 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory.claims import Check, Claim
-from theory.classify import classify
-from theory.compare import identity
-from theory.flow import gradient_descent
-from theory.laplacian import radial_laplacian, zonal_laplacian
-from theory.loss import Loss
-from theory.numeric import context
-from theory.potential import given
-from theory.realizability import radial_realizable
-from theory.signs import sign_chart
-from theory.symbols import coordinates, d, r, rho
-from theory.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.conditions.classify import classify
+from theory.paper.compare import identity
+from theory.dynamics.flow import gradient_descent
+from theory.conditions.laplacian import radial_laplacian, zonal_laplacian
+from theory.dynamics.loss import Loss
+from theory.core.numeric import context
+from theory.potentials.potential import given
+from theory.conditions.realizability import radial_realizable
+from theory.conditions.signs import sign_chart
+from theory.core.symbols import coordinates, d, r, rho
+from theory.core.verdict import Evidence, Method, Verdict
 
 #: Negated Plummer potential: strictly subharmonic on all of R³ with ‖∇²Φ‖ ≤ 1, not positive definite.
 PLUMMER = -1 / sp.sqrt(1 + r**2)

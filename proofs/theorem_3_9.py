@@ -14,9 +14,9 @@ could be counter-examples. (The theorem's algebra is Lemma 3.8.)
 
 from __future__ import annotations
 
-from theory.claims import Check, Claim
-from theory.verdict import Evidence, Method, Verdict
-from theory.verify import verify
+from theory.paper.claims import Check, Claim
+from theory.core.verdict import Evidence, Method, Verdict
+from theory.verification.verify import verify
 
 LAPLACE = "radial:exp(-r)"
 STARTS = 12

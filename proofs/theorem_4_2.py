@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import sympy as sp
 
-from theory.claims import Check, Claim, Figure
-from theory.classify import classify
-from theory.compare import identity
-from theory.laplacian import radial_laplacian
-from theory.plots import radial_laplacian_sign
-from theory.potential import given
-from theory.symbols import d, r
-from theory.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Figure
+from theory.conditions.classify import classify
+from theory.paper.compare import identity
+from theory.conditions.laplacian import radial_laplacian
+from theory.paper.plots import radial_laplacian_sign
+from theory.potentials.potential import given
+from theory.core.symbols import d, r
+from theory.core.verdict import Evidence, Method, Verdict
 
 GAUSSIAN = sp.exp(-r**2 / 2)
 

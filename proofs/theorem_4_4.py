@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Check, Claim
-from theory.compare import identity
-from theory.realizability import almost_harmonic, almost_harmonic_coefficients, almost_harmonic_growth
-from theory.symbols import d, rho
-from theory.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.paper.compare import identity
+from theory.conditions.realizability import almost_harmonic, almost_harmonic_coefficients, almost_harmonic_growth
+from theory.core.symbols import d, rho
+from theory.core.verdict import Evidence, Method, Verdict
 
 CASES = ((3, 4), (3, 8), (5, 6), (10, 6))
 

@@ -10,17 +10,17 @@ import sympy as sp
 
 import theory
 import theory.testing
-from theory.apidoc import markdown_docstring, public_names, reference
-from theory.errors import InputError
-from theory.potential import given
-from theory.symbols import rho
+from theory.cli.apidoc import markdown_docstring, public_names, reference
+from theory.core.errors import InputError
+from theory.potentials.potential import given
+from theory.core.symbols import rho
 
 API_MD = Path(__file__).resolve().parent.parent / "API.md"
 
 
 def test_api_md_is_generated_from_the_current_code():
     assert API_MD.read_text(encoding="utf-8") == reference(), (
-        "API.md is out of date: regenerate it with `python -m theory.apidoc > API.md`")
+        "API.md is out of date: regenerate it with `python -m theory.cli.apidoc > API.md`")
 
 
 def test_reference_covers_every_public_name_and_subcommand():

@@ -19,12 +19,12 @@ import sympy.parsing.sympy_parser as sympy_parser
 import theory
 from theory import testing
 from theory.cli import main
-from theory.errors import InputError
-from theory.latex import parse as parse_latex
-from theory.potential import Potential, given
-from theory.realizability import fourier_realizable, radial_realizable, taylor_realizable
-from theory.signs import certified_sign
-from theory.symbols import r, rho
+from theory.core.errors import InputError
+from theory.core.latex import parse as parse_latex
+from theory.potentials.potential import Potential, given
+from theory.conditions.realizability import fourier_realizable, radial_realizable, taylor_realizable
+from theory.conditions.signs import certified_sign
+from theory.core.symbols import r, rho
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -132,7 +132,7 @@ def test_parameters_given_apart_from_the_name_are_exact_numbers():
 
 
 def test_no_payload_runs_through_the_quadrature(payloads):
-    from theory.quadrature import bivariate, gaussian_mean
+    from theory.potentials.quadrature import bivariate, gaussian_mean
 
     relu = sp.Max(sp.Symbol("t"), 0)
     for payload in payloads:
@@ -154,20 +154,20 @@ EVAL_LIKE = {"sympify", "S", "eval", "exec", "compile", "parse_expr", "parse_lat
 
 #: (file, enclosing function, call) → why that call never sees user text.
 VETTED = {
-    ("theory/parsing.py", "_Builder.number", "Rational"):
+    ("theory/core/parsing.py", "_Builder.number", "Rational"):
         "a float literal's own source text, already read by ast as a number",
-    ("theory/latex.py", "_parse_latex", "parse_latex"):
+    ("theory/core/latex.py", "_parse_latex", "parse_latex"):
         "SymPy's ANTLR LaTeX grammar builds SymPy objects without eval; unknown names are refused after",
-    ("theory/potential.py", "Potential.from_latex", "parse_latex"):
-        "theory.latex.parse, the house wrapper above",
-    ("theory/activations.py", "_kinks", "nsimplify"): "applied to a root SymPy found (a SymPy number)",
-    ("theory/signs.py", "sample_points", "nsimplify"): "applied to a SymPy Float computed here",
-    ("theory/signs.py", "ball", "Rational"): "applied to a SymPy Float (expr.is_Float)",
-    ("theory/numeric.py", "mpmath_function", "lambdify"): "compiles a SymPy expression (never a string)",
-    ("theory/numeric.py", "numpy_function", "lambdify"): "compiles a SymPy expression (never a string)",
-    ("theory/plots.py", "potential_and_laplacian", "lambdify"): "compiles a Potential's SymPy expression",
-    ("theory/plots.py", "radial_laplacian_sign", "lambdify"): "compiles a Laplacian (a SymPy expression)",
-    ("theory/sampled.py", "_compiled", "lambdify"): "compiles an Activation's SymPy expression",
+    ("theory/potentials/potential.py", "Potential.from_latex", "parse_latex"):
+        "theory.core.latex.parse, the house wrapper above",
+    ("theory/potentials/activations.py", "_kinks", "nsimplify"): "applied to a root SymPy found (a SymPy number)",
+    ("theory/conditions/signs.py", "sample_points", "nsimplify"): "applied to a SymPy Float computed here",
+    ("theory/conditions/signs.py", "ball", "Rational"): "applied to a SymPy Float (expr.is_Float)",
+    ("theory/core/numeric.py", "mpmath_function", "lambdify"): "compiles a SymPy expression (never a string)",
+    ("theory/core/numeric.py", "numpy_function", "lambdify"): "compiles a SymPy expression (never a string)",
+    ("theory/paper/plots.py", "potential_and_laplacian", "lambdify"): "compiles a Potential's SymPy expression",
+    ("theory/paper/plots.py", "radial_laplacian_sign", "lambdify"): "compiles a Laplacian (a SymPy expression)",
+    ("theory/teacher_student/sampled.py", "_compiled", "lambdify"): "compiles an Activation's SymPy expression",
     ("proofs/theorem_3_6.py", "_sphere_is_empty", "lambdify"): "compiles a fixed SymPy expression",
     ("proofs/lemma_3_8.py", "_example", "nsimplify"): "applied to a SymPy number computed there",
     ("theory/cli/__init__.py", "build_parser", "import_module"): "module names from the fixed SUBCOMMANDS tuple",
@@ -224,7 +224,7 @@ def test_every_eval_like_call_in_the_package_is_vetted():
     unvetted = [f"{file}:{line} {name}() in {scope}" for file, scope, name, line in calls
                 if (file, scope, name) not in VETTED]
     assert not unvetted, ("eval-like calls that may see user text (route the text through "
-                          "theory.parsing.as_expression / as_number, or vet the call here): " + "; ".join(unvetted))
+                          "theory.core.parsing.as_expression / as_number, or vet the call here): " + "; ".join(unvetted))
     stale = set(VETTED) - {(file, scope, name) for file, scope, name, _ in calls}
     assert not stale, f"vetted calls that no longer exist (remove them): {sorted(stale)}"
 

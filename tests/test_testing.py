@@ -1,7 +1,7 @@
 import pytest
 import sympy as sp
 
-from theory.potential import given
+from theory.potentials.potential import given
 from theory.testing import assert_agree, assert_condition, assert_identical, assert_strict_local_minimum
 
 GAUSSIAN = given("exp(-r^2/2)", "radial")

@@ -23,15 +23,15 @@ Assertions for your own pytest suites are in :mod:`theory.testing`
 """
 
 from . import testing as testing
-from .activations import Activation, activation
-from .classify import Classification, classify
-from .equilibrium import Equilibrium, equilibrium, simulate
-from .errors import DerivationError, InputError, PrecisionError, TheoryError, Timeout
-from .laplacian import laplacian
-from .paper import prove
-from .potential import Potential, potential
-from .verdict import Evidence, Method, Verdict
-from .verify import Verification, verify
+from .potentials.activations import Activation, activation
+from .conditions.classify import Classification, classify
+from .dynamics.equilibrium import Equilibrium, equilibrium, simulate
+from .core.errors import DerivationError, InputError, PrecisionError, TheoryError, Timeout
+from .conditions.laplacian import laplacian
+from .paper.prove import prove
+from .potentials.potential import Potential, potential
+from .core.verdict import Evidence, Method, Verdict
+from .verification.verify import Verification, verify
 
 __all__ = ["Activation", "Classification", "DerivationError", "Equilibrium", "Evidence", "InputError",
            "Method", "Potential", "PrecisionError", "TheoryError", "Timeout", "Verdict", "Verification", "activation",

@@ -11,12 +11,12 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from .classify import classify
-from .compare import identity
-from .equilibrium import equilibrium
-from .errors import InputError
-from .parsing import as_expression, as_number
-from .verdict import Verdict
+from .conditions.classify import classify
+from .paper.compare import identity
+from .dynamics.equilibrium import equilibrium
+from .core.errors import InputError
+from .core.parsing import as_expression, as_number
+from .core.verdict import Verdict
 
 __all__ = ["assert_agree", "assert_condition", "assert_identical", "assert_strict_local_minimum"]
 
@@ -54,7 +54,7 @@ def assert_identical(lhs: sp.Expr, rhs: sp.Expr, *symbols: sp.Symbol, points=Non
     Examples
     --------
     >>> import sympy as sp
-    >>> from theory.symbols import rho
+    >>> from theory.core.symbols import rho
     >>> assert_identical(sp.asin(rho), sp.pi/2 - sp.acos(rho), rho)
     >>> assert_identical(sp.asin(rho), sp.acos(rho), rho)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -79,7 +79,7 @@ def assert_condition(phi, condition: str, *, d, region=None, manifold=None) -> N
     Examples
     --------
     >>> import sympy as sp
-    >>> from theory.potential import given
+    >>> from theory.potentials.potential import given
     >>> gaussian = given("exp(-r^2/2)", "radial")
     >>> assert_condition(gaussian, "strictly subharmonic", d=3, region=sp.Interval(2, 10))
     >>> assert_condition(gaussian, "strictly subharmonic", d=3)  # doctest: +ELLIPSIS
@@ -109,7 +109,7 @@ def assert_strict_local_minimum(phi, electrons, protons, *, manifold: str, dps: 
 
     Examples
     --------
-    >>> from theory.potential import given
+    >>> from theory.potentials.potential import given
     >>> gaussian = given("exp(-r^2/2)", "radial")
     >>> assert_strict_local_minimum(gaussian, [[0.9, 0.1]], [[1.0, 0.0]], manifold="euclidean")
     """

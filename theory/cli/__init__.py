@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-from ..errors import InputError, TheoryError
+from ..core.errors import InputError, TheoryError
 
 SUBCOMMANDS = ("derive", "check", "simulate", "verify", "sweep", "prove")
 

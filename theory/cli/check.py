@@ -21,13 +21,13 @@ import json
 
 import sympy as sp
 
-from ..classify import Classification, classify
-from ..errors import InputError
-from ..parsing import parse_expression
-from ..potential import Potential, potential
-from ..realizability import Realizability, fourier_realizable, radial_realizable, taylor_realizable
-from ..symbols import d as d_symbol
-from ..symbols import r, rho, s
+from ..conditions.classify import Classification, classify
+from ..core.errors import InputError
+from ..core.parsing import parse_expression
+from ..potentials.potential import Potential, potential
+from ..conditions.realizability import Realizability, fourier_realizable, radial_realizable, taylor_realizable
+from ..core.symbols import d as d_symbol
+from ..core.symbols import r, rho, s
 
 NAME = "check"
 HELP = "Laplacian, Earnshaw classes (harmonic, subharmonic, …) and realizability of a potential"

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..activations import REGISTRY
-from ..errors import InputError
-from ..parsing import as_number
-from ..potential import Potential, potential
+from ..potentials.activations import REGISTRY
+from ..core.errors import InputError
+from ..core.parsing import as_number
+from ..potentials.potential import Potential, potential
 
 NAME = "derive"
 HELP = "derive the potential of an activation (closed form, LaTeX, method)"

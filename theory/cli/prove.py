@@ -26,11 +26,11 @@ import sys
 
 from tqdm import tqdm
 
-from ..claims import Settings
-from ..errors import InputError
-from ..paper import claims, prove
-from ..report import label, summary, to_json
-from ..verdict import Verdict
+from ..paper.claims import Settings
+from ..core.errors import InputError
+from ..paper.prove import claims, prove
+from ..paper.report import label, summary, to_json
+from ..core.verdict import Verdict
 
 NAME = "prove"
 HELP = "re-check every claim of the electrodynamics paper and write a report"

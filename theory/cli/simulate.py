@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..equilibrium import Simulation, simulate
-from ..errors import InputError
-from ..flow import ALGORITHMS, work_budget
+from ..dynamics.equilibrium import Simulation, simulate
+from ..core.errors import InputError
+from ..dynamics.flow import ALGORITHMS, work_budget
 
 NAME = "simulate"
 HELP = "run gradient dynamics of electrons towards protons and classify the equilibrium"
@@ -84,7 +84,7 @@ def _load(path: str) -> np.ndarray:
 
 
 def _plot(result: Simulation, file: str) -> None:
-    from ..plots import simulation  # matplotlib only when a figure is asked for
+    from ..paper.plots import simulation  # matplotlib only when a figure is asked for
 
     run, eq = result.trajectory, result.equilibrium
     charges = "optimised" if result.charges == "optimal" else "fixed"

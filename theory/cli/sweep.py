@@ -31,9 +31,9 @@ import argparse
 import json
 import tempfile
 
-from ..errors import InputError
-from ..executor import BACKENDS
-from ..relu_sweep import K_MAX, plot, sweep
+from ..core.errors import InputError
+from ..verification.executor import BACKENDS
+from ..teacher_student.relu_sweep import K_MAX, plot, sweep
 
 NAME = "sweep"
 HELP = "seeded sweeps of teacher–student runs: spurious minima of ReLU networks"

@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..flow import ALGORITHMS
-from ..verify import Verification, verify
+from ..dynamics.flow import ALGORITHMS
+from ..verification.verify import Verification, verify
 
 NAME = "verify"
 HELP = "derive, classify, predict and confirm by simulation: CONFIRMED / CONTRADICTED / NO PREDICTION"

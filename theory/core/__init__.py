@@ -1,0 +1,1 @@
+"""Foundations every stage uses: errors, symbols, verdicts, time bounds, parsing, numeric contexts, LaTeX."""

@@ -1,0 +1,1 @@
+"""Stage 3 — condition → dynamics: the charge energy (Loss), gradient flows and the paper's algorithms, equilibria."""

@@ -1,0 +1,335 @@
+"""Equilibria of the electron–proton dynamics: refine, classify, match.
+
+A critical point θ* of L is a local minimum when λ_min(∇²L(θ*)) ≥ 0 and a strict
+one when λ_min > 0 (paper Definition 3.2; on S^{d−1} the Riemannian Hessian on
+the tangent space). :func:`equilibrium` polishes a configuration by Newton's
+method at ``dps`` digits, computes the Hessian's eigenvalues at that precision
+(``eigsy`` on a local mpmath context) and names the point:
+
+* ``global minimum`` — L = 0 to working precision (L ≥ 0 always, being
+  E(f̂ + f)²) with every electron on a proton;
+* ``saddle`` — some eigenvalue is negative;
+* ``spurious local minimum`` — L > 0 and all eigenvalues positive, apart
+  from the zero modes forced by symmetry;
+* ``degenerate`` — more zero eigenvalues than symmetry explains;
+* ``non-smooth critical point`` — L > 0 with electrons held on the cusp of a
+  proton, or coordinates held on a crease of a product potential with kinks
+  (see :mod:`theory.dynamics.flow`), where the Hessian does not exist;
+* ``not converged``.
+
+With optimised output weights (``charges="optimal"``) the function is the
+reduced loss ℓ(θ) = min_a L(a, θ): the point is refined by Newton on ℓ and
+classified by the eigenvalues of ∇²ℓ, the Schur complement
+H_θθ − H_θa H_aa⁻¹ H_aθ at a = a*(θ) (:meth:`theory.dynamics.loss.Loss.reduced_hessian`);
+the charges reported are a*(θ) at ``dps`` digits. For an odd Φ an electron
+whose a_i* > 0 is reported as −θ_i with charge −a_i* (the same hidden unit).
+
+Zero modes from symmetry: Φ is invariant under rotations about the origin
+(ridge, zonal) or under rigid motions (radial); those fixing every proton move
+the electrons without changing L. Their number is computed and reported.
+
+>>> import numpy as np
+>>> from theory.potentials.potential import given
+>>> eq = equilibrium(given("exp(-r^2/2)", "radial"), [[0.9, 0.1]], [[1.0, 0.0]], dps=30)
+>>> eq.kind, eq.matched
+('global minimum', True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from ..core.errors import DerivationError, InputError
+from .flow import OPTIMAL, Trajectory, odd, polish, run_algorithm
+from .loss import Arithmetic, Loss, charges_of, positions
+from ..potentials.potential import Potential, given
+from ..potentials.potential import potential as derive
+
+
+@dataclass
+class Equilibrium:
+    """A refined configuration and what it is. Numbers are mpmath at ``dps`` digits.
+
+    >>> from theory.potentials.potential import given
+    >>> equilibrium(given("exp(-r^2/2)", "radial"), [[0.9, 0.1]], [[1.0, 0.0]])
+    <Equilibrium global minimum: ‖∇L‖ = 0.0, L = 0.0, matched θ0→w0>
+    """
+
+    positions: np.ndarray
+    charges: np.ndarray
+    converged: bool
+    reason: str
+    gradient_norm: object
+    loss: object
+    eigenvalues: list
+    kind: str
+    matching: list
+    matched: bool
+    symmetry_zero_modes: int = 0
+    captured: list = field(default_factory=list)
+    dps: int = 30
+    creases: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(f"θ{i}→w{j}" for i, j, _ in self.matching)
+        state = f"matched {pairs}" if self.matched else "not matched"
+        return (f"<Equilibrium {self.kind}: ‖∇L‖ = {_short(self.gradient_norm)}, L = {_short(self.loss)}, "
+                f"{state}>")
+
+    def to_json(self) -> dict:
+        def text(v):
+            return None if v is None else str(v)
+
+        return {"converged": self.converged, "reason": self.reason, "kind": self.kind,
+                "matched": self.matched, "gradient_norm": text(self.gradient_norm),
+                "loss": text(self.loss), "hessian_eigenvalues": [text(v) for v in self.eigenvalues],
+                "symmetry_zero_modes": self.symmetry_zero_modes,
+                "matching": [{"electron": i, "proton": j, "distance": dist} for i, j, dist in self.matching],
+                "captured": [list(p) for p in self.captured],
+                "creases": [list(c) for c in self.creases], "dps": self.dps,
+                "charges": [text(a) for a in self.charges],
+                "positions": [[float(v) for v in row] for row in self.positions]}
+
+
+def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = None, charges=None,
+                dps: int = 30, tolerance: float = 1e-8, captured=(), creases=(), refine: bool = True,
+                seconds: float = 60.0) -> Equilibrium:
+    """Refine ``electrons`` to a critical point of L and classify it.
+
+    Parameters
+    ----------
+    phi : Potential
+    electrons, protons : arrays (k, d), (m, d)
+        One charge a row.
+    manifold : {"euclidean", "sphere"}, optional
+    charges : array (k,) or "optimal", optional
+        Electron charges, default −1 (protons +1; eq. 9); ``"optimal"``: a = a*(θ),
+        and the point is a critical point of ℓ(θ) = min_a L(a, θ).
+    dps : int
+        Working digits; the target is ‖∇L‖ < 10^{−(dps−5)}.
+    tolerance : float
+        Largest electron–proton distance that counts as matched.
+    captured : sequence of (electron, proton)
+        Electrons held on a cusp (placed on the proton exactly).
+    creases : sequence of (electron, coordinate, value)
+        Coordinates held on a crease of a product potential with kinks (placed on it
+        exactly); such electrons stay where they are, unpolished, like captured ones.
+    refine : bool
+        ``False`` skips Newton (for a run that did not converge): the result is
+        ``not converged`` and never matched.
+
+
+    Examples
+    --------
+    Two electrons released near two protons of the Gaussian potential:
+
+    >>> from theory.potentials.potential import given
+    >>> eq = equilibrium(given("exp(-r^2/2)", "radial"), [[0.8, 0.1], [0.1, 1.2]], [[1, 0], [0, 1]])
+    >>> eq.kind, eq.matched, eq.dps
+    ('global minimum', True, 30)
+    """
+    loss = Loss(phi, protons, manifold=manifold)
+    X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
+    optimal = isinstance(charges, str)
+    if optimal and charges != OPTIMAL:
+        raise InputError(f"charges must be an array, None or {OPTIMAL!r}, got {charges!r}")
+    held = {int(i): int(j) for i, j in captured}
+    for i, j in held.items():
+        X[i] = loss.protons[j]
+    creases = sorted((int(i), int(k), float(value)) for i, k, value in creases)
+    for i, k, value in creases:
+        X[i, k] = value
+    if optimal:
+        X = _canonical(loss, X)
+    a = loss.best_charges(X) if optimal else \
+        loss.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
+    fixed = sorted(set(held) | {i for i, _, _ in creases})
+    free = [i for i in range(len(X)) if i not in fixed]
+    active = loss.with_fixed(X[fixed], a[fixed])
+    arith = Arithmetic(dps)
+    Xmp, converged, reason = arith.array(X), refine, "Newton polishing reached the target"
+    if free and refine:
+        try:
+            Xmp[free], _ = polish(active, X[free], OPTIMAL if optimal else a[free], dps=dps, seconds=seconds)
+        except DerivationError as why:
+            converged, reason = False, str(why)
+    elif not refine:
+        reason = "the run did not converge; not refined"
+    else:
+        reason = "every electron is held on a cusp or crease: nothing to polish"
+    if optimal:  # the charges at the refined point, all electrons (held ones included) optimised
+        a = loss.best_charges(Xmp, dps=dps)
+        active = loss.with_fixed(X[fixed], a[fixed])
+    return _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, optimal)
+
+
+def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
+    """For an odd Φ, the representative −θ_i of every electron with a_i* > 0."""
+    if odd(loss):
+        X = X.copy()
+        X[loss.best_charges(X) > 0] *= -1
+    return X
+
+
+def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, reason, dps, tolerance,
+              optimal):
+    ctx = Arithmetic(dps).ctx
+    gnorm = ctx.mpf(0)
+    if free:
+        g = active.gradient(Xmp[free], a[free], dps=dps)
+        gnorm = ctx.sqrt(ctx.fsum(v * v for v in g.ravel()))
+    if converged and gnorm > ctx.mpf(10) ** -(dps - 5):
+        converged, reason = False, f"‖∇L‖ = {ctx.nstr(gnorm, 5)} at the optimal charges of all electrons"
+    value = loss.value(Xmp, a, dps=dps)
+    matching = _matching(Xmp.astype(float), loss.protons)
+    on_protons = len(matching) == len(Xmp) and all(dist < tolerance for _, _, dist in matching)
+    eigenvalues, symmetric, kind = [], 0, "not converged"
+    if converged and free:
+        hessian = active.reduced_hessian(Xmp[free], dps=dps) if optimal else \
+            active.hessian(Xmp[free], a[free], dps=dps)
+        eigenvalues = sorted(ctx.eigsy(ctx.matrix(hessian.tolist()), eigvals_only=True))
+        symmetric = symmetry_zero_modes(active, Xmp[free].astype(float))
+    if converged:
+        kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held or creases), dps, ctx)
+    matched = converged and on_protons
+    return Equilibrium(Xmp, a, converged, reason, gnorm, value, eigenvalues, kind, matching, matched,
+                       symmetric, sorted(held.items()), dps, creases)
+
+
+def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> str:
+    small = ctx.mpf(10) ** -(dps - 5)
+    if abs(value) < small and on_protons:
+        return "global minimum"
+    if held:
+        return "non-smooth critical point"
+    scale = max([abs(v) for v in eigenvalues] + [ctx.mpf(1)])
+    zero = scale * ctx.mpf(10) ** -(dps // 2)
+    if eigenvalues and eigenvalues[0] < -zero:
+        return "saddle"
+    if sum(1 for v in eigenvalues if abs(v) <= zero) > symmetric:
+        return "degenerate"
+    return "spurious local minimum"
+
+
+def _matching(X: np.ndarray, W: np.ndarray) -> list:
+    """Optimal assignment of electrons to protons by distance (scipy linear_sum_assignment)."""
+    distances = np.linalg.norm(X[:, None, :] - W[None, :, :], axis=2)
+    rows, cols = linear_sum_assignment(distances)
+    return [(int(i), int(j), float(distances[i, j])) for i, j in zip(rows, cols)]
+
+
+def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:
+    """How many independent motions of the electrons leave L unchanged by symmetry.
+
+    Rotations that fix every proton (about the origin for ridge and zonal Φ, about
+    the first proton for radial Φ): skew A on the orthogonal complement of the
+    protons' span. The count is the rank of A ↦ (A(θ_i − centre))_i in the
+    tangent space.
+    """
+    W = loss.protons
+    centre = W[0] if loss.potential.form == "radial" else np.zeros(W.shape[1])
+    _, singular, span = np.linalg.svd(W - centre)
+    complement = span[int(np.sum(singular > 1e-10)):]
+    basis = loss.tangent_basis(X)
+    motions = []
+    for p in range(len(complement)):
+        for q in range(p + 1, len(complement)):
+            A = np.outer(complement[p], complement[q]) - np.outer(complement[q], complement[p])
+            motions.append(basis.T @ ((X - centre) @ A.T).ravel())
+    if not motions:
+        return 0
+    return int(np.linalg.matrix_rank(np.array(motions), tol=1e-8))
+
+
+# ---------------------------------------------------------------------- simulation
+
+@dataclass
+class Simulation:
+    """A seeded run and the equilibrium it ends in."""
+
+    trajectory: Trajectory
+    equilibrium: Equilibrium
+    protons: np.ndarray
+    start: np.ndarray
+    seed: int
+    manifold: str = "sphere"
+    charges: str = "fixed"
+
+    @property
+    def converged(self) -> bool:
+        return self.trajectory.converged and self.equilibrium.converged
+
+    def to_json(self) -> dict:
+        record = self.equilibrium.to_json()
+        record.update(converged=self.converged, seed=self.seed, trajectory=self.trajectory.summary(),
+                      protons=self.protons.tolist(), output_weights=self.charges)
+        return record
+
+
+def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonormal",
+             algorithm: str = "flow", charges: str = "fixed", seed: int = 0, dps: int = 30,
+             gtol: float = 1e-10, seconds: float = 60.0, **options) -> Simulation:
+    """Run the dynamics from a seeded random start and classify where it ends.
+
+    ``phi`` is a Potential, an activation name, or ``"radial:EXPR"`` /
+    ``"zonal:EXPR"`` / ``"ridge:EXPR"`` for a given potential. ``protons`` is
+    ``"orthonormal"`` (= ``"identity"``: e_1 … e_k, k ≤ d), ``"random"``, or an array.
+    ``charges`` is ``"fixed"`` (a_i = −1) or ``"optimal"`` (a = a*(θ) throughout;
+    implied by ``algorithm="nodewise-optimal"``). ``seed`` draws the start and the
+    random choices of ``sgd`` and ``nodewise-optimal``.
+
+    >>> run = simulate("radial:exp(-r^2/2)", d=2, k=1, manifold="euclidean",
+    ...                protons=[[1.0, 0.0]], seed=0, dps=20)
+    >>> run.converged, run.equilibrium.kind
+    (True, 'global minimum')
+    """
+    phi = _potential(phi)
+    if charges not in ("fixed", OPTIMAL):
+        raise InputError(f"charges must be 'fixed' or 'optimal', got {charges!r}")
+    optimal = OPTIMAL if charges == OPTIMAL or algorithm == "nodewise-optimal" else None
+    if not (isinstance(d, (int, np.integer)) and isinstance(k, (int, np.integer)) and d >= 1 and k >= 1):
+        raise InputError(f"d and k must be integers ≥ 1, got d={d!r}, k={k!r}")
+    rng = np.random.default_rng(seed)
+    W = _protons(protons, d, k, manifold, rng)
+    start = rng.normal(size=(k, d))
+    if manifold == "sphere":
+        start /= np.linalg.norm(start, axis=1)[:, None]
+    loss = Loss(phi, W, manifold=manifold)
+    run = run_algorithm(loss, start, algorithm, optimal, seed=seed, gtol=gtol, seconds=seconds, **options)
+    eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=optimal,
+                     captured=run.captured, creases=run.creases, refine=run.converged, seconds=seconds)
+    return Simulation(run, eq, W, start, seed, manifold, "optimal" if optimal else "fixed")
+
+
+def _potential(spec) -> Potential:
+    if isinstance(spec, Potential):
+        return spec
+    if isinstance(spec, str) and ":" in spec:
+        form, _, expr = spec.partition(":")
+        return given(expr, form.strip())
+    return derive(spec)
+
+
+def _protons(spec, d: int, k: int, manifold: str, rng: np.random.Generator) -> np.ndarray:
+    if isinstance(spec, str):
+        if spec in ("orthonormal", "identity"):
+            if k > d:
+                raise InputError(f"{k} orthonormal protons do not fit in dimension {d}")
+            return np.eye(d)[:k]
+        if spec == "random":
+            W = rng.normal(size=(k, d))
+            return W / np.linalg.norm(W, axis=1)[:, None] if manifold == "sphere" else W
+        raise InputError(f"protons must be orthonormal, identity, random or an array, got {spec!r}")
+    W = positions(spec, "protons", sphere=manifold == "sphere")
+    if W.shape[1] != d:
+        raise InputError(f"protons have dimension {W.shape[1]}, expected d = {d}")
+    return W
+
+
+def _short(value) -> str:
+    """A number in six significant digits (mpf or float)."""
+    return mpmath.nstr(value, 6) if not isinstance(value, float) else f"{value:.6g}"

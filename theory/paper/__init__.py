@@ -1,0 +1,1 @@
+"""Stage 5 — verdict → report: claims, identity checks, `prove`, the Markdown/LaTeX/JSON report and its figures."""

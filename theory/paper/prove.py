@@ -1,0 +1,81 @@
+"""The claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458), checked from Python.
+
+:func:`prove` is what ``theory prove`` runs: it selects claims from
+:func:`proofs.all_claims` by key prefix, runs each one, and optionally rewrites
+a report folder after every claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from .claims import Claim, Result, Settings
+from ..core.errors import InputError
+
+
+def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False) -> list[Claim]:
+    """The claims in the paper's order whose key starts with one of the prefixes ``only``.
+
+    >>> [c.key for c in claims("table1-h")]
+    ['table1-hermite-physicists', 'table1-hermite-probabilists']
+    """
+    from theory.proofs import all_claims
+
+    chosen = [c for c in all_claims() if experiments or not c.experiment]
+    if only is None:
+        return chosen
+    prefixes = [only] if isinstance(only, str) else list(only)
+    chosen = [c for c in chosen if any(c.key.startswith(p) for p in prefixes)]
+    if not chosen:
+        raise InputError(f"no claim key starts with {', '.join(prefixes)}; see theory prove --list")
+    return chosen
+
+
+def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
+          settings: Settings | None = None, report=None,
+          progress: Callable[[int, int, Claim, Result | None], None] | None = None) -> list[Result]:
+    """Check the paper's claims (all, or those whose key starts with a prefix in ``only``).
+
+    Each claim's verdict (PROVEN / REFUTED / UNDECIDED) is about the statement
+    as stated; corrected statements carry their own verdict
+    (:attr:`Result.corrected_verdict`).
+
+    Parameters
+    ----------
+    only : str or iterable of str, optional
+        Key prefixes such as ``"table1"`` or ``["theorem_3", "lemma"]``.
+    experiments : bool
+        Also run the slow Section 5 experiments.
+    settings : Settings
+        ``quick`` (cheaper checks) and ``dps`` (working precision) for the claims that take them.
+    report : path, optional
+        Folder for ``report.md``, ``report.tex``, ``report.json`` and ``figures/``, rewritten after
+        every claim (an interrupted run keeps what it finished).
+    progress : callable, optional
+        Called as ``progress(number, total, claim, None)`` before and
+        ``progress(number, total, claim, result)`` after each claim.
+
+    Returns
+    -------
+    list of Result
+
+    Examples
+    --------
+    >>> import theory
+    >>> [result] = theory.prove("table1-relu")
+    >>> result
+    <Result table1-relu: proven (Table 1, row ReLU; 1 check)>
+    """
+    from .report import draw, write
+
+    chosen, results = claims(only, experiments=experiments), []
+    for number, claim in enumerate(chosen, 1):
+        if progress:
+            progress(number, len(chosen), claim, None)
+        results.append(claim.run(settings or Settings()))
+        if progress:
+            progress(number, len(chosen), claim, results[-1])
+        if report:
+            draw(results[-1], report)
+            write(results, report, figures=False)
+    return results

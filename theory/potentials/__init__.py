@@ -1,0 +1,1 @@
+"""Stage 1 — activation → potential: activations, Gaussian expectations, the formula table, quadrature, and the Potential object."""

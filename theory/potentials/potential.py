@@ -1,0 +1,489 @@
+"""The induced potential Φ(θ, w) = E_x[σ(x, θ) σ(x, w)], x ~ N(0, I_d).
+
+A :class:`Potential` is a SymPy expression in the variables of its *form*:
+
+==========  ====================  =====================================  ==========
+form        variables             Φ(θ, w)                                manifold
+==========  ====================  =====================================  ==========
+``ridge``   ``na, nb, dot``       f(‖θ‖, ‖w‖, θᵀw)                       R^d
+``zonal``   ``rho``               f(ρ), ρ = θᵀw                          S^{d−1}
+``radial``  ``r``                 h(‖θ − w‖)                             R^d
+``product`` ``s``                 ∏ᵢ h(θᵢ − wᵢ)                          R^d
+==========  ====================  =====================================  ==========
+
+:func:`potential` derives it from an activation: exact routes first (see
+:mod:`theory.potentials.gaussian`), and when none applies a *numeric* potential evaluated
+by kink-aware quadrature (:mod:`theory.potentials.quadrature`), whose ``expr`` is ``None``
+and whose ``method`` says so. Its values too carry only confirmed digits: two
+quadratures at different precisions agree to them, or
+:class:`~theory.core.errors.PrecisionError` says they could not be confirmed.
+
+>>> relu = potential("relu")
+>>> relu.method
+'piecewise reduction: orthant integrals (exact)'
+>>> relu.sphere().expr
+(-rho*acos(rho) + pi*rho + sqrt(1 - rho**2))/(2*pi)
+>>> str(relu.sphere().evaluate([1, 0], [0, 1], dps=20))      # 1/(2π)
+'0.15915494309189533577'
+>>> potential("gaussian_bump").expr       # per coordinate s = θᵢ − wᵢ
+exp(-s**2/2)
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from . import gaussian
+from . import quadrature
+from .activations import Activation, activation
+from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
+from ..core.latex import Typeset
+from ..core.latex import latex as house_latex
+from ..core.latex import parse as parse_latex
+from ..core.numeric import check_dps, context, mpmath_function, numpy_function, output_context
+from ..core.parsing import as_expression, as_number
+from ..core.symbols import dot, na, nb, r, rho, s, t, theta, w, x
+from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
+
+Form = Literal["ridge", "zonal", "radial", "product"]
+Manifold = Literal["euclidean", "sphere"]
+
+VARIABLES: dict[str, tuple[sp.Symbol, ...]] = {
+    "ridge": (na, nb, dot), "zonal": (rho,), "radial": (r,), "product": (s,)}
+MANIFOLD: dict[str, Manifold] = {
+    "ridge": "euclidean", "zonal": "sphere", "radial": "euclidean", "product": "euclidean"}
+
+#: How each exact route of :mod:`theory.potentials.gaussian` is reported.
+_ROUTE_NAMES = {
+    "bivariate moments (exact)": "finite Hermite series: bivariate moments (exact)",
+    "orthant integrals (exact)": "piecewise reduction: orthant integrals (exact)",
+    "Gaussian integral, completing the square (exact)": "closed form: Gaussian integral (exact)",
+    "Price's theorem and integration (exact)": "closed form: Price's theorem (exact)",
+}
+NUMERIC = "numeric: kink-aware Gauss–Legendre quadrature, digits confirmed at two precisions"
+
+
+@dataclass(frozen=True)
+class Potential(Typeset):
+    """An induced potential Φ(θ, w) with its provenance.
+
+    Attributes
+    ----------
+    expr : sympy.Expr or None
+        Φ in the variables of ``form`` (``None`` for a numeric potential).
+    form : {"ridge", "zonal", "radial", "product"}
+    method : str
+        How Φ was obtained.
+    activation : Activation or None
+        The activation it was derived from (``None`` for a potential given directly).
+    conditions : sympy.Boolean
+        Where the expression is valid (for growing activations such as e^{βt²}).
+
+    Examples
+    --------
+    >>> phi = potential("erf").sphere()
+    >>> phi
+    <Potential Φ[erf(1), zonal] = 2*asin(2*rho/3)/pi (closed form: Price's theorem (exact))>
+    >>> phi.variables, phi.manifold
+    ((rho,), 'sphere')
+    >>> print(f"{phi.matrix([[1.0, 0.0]], [[0.6, 0.8]])[0, 0]:.12f}")
+    0.261979760869
+    """
+
+    expr: sp.Expr | None
+    form: Form
+    method: str
+    activation: Activation | None = None
+    conditions: sp.Basic = sp.true
+    steps: tuple[str, ...] = field(default=(), compare=False)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def variables(self) -> tuple[sp.Symbol, ...]:
+        return VARIABLES[self.form]
+
+    @property
+    def manifold(self) -> Manifold:
+        return MANIFOLD[self.form]
+
+    @property
+    def exact(self) -> bool:
+        return self.expr is not None
+
+    @property
+    def name(self) -> str:
+        return self.activation.name if self.activation else str(self.expr)
+
+    def sphere(self) -> Potential:
+        """The restriction to S^{d−1}: f(ρ) = Φ with ‖θ‖ = ‖w‖ = 1, θᵀw = ρ.
+
+        The formula is tidied (acos terms collected, conditions simplified) within
+        ten seconds, else returned as substituted."""
+        if self.form == "zonal":
+            return self
+        if self.form != "ridge":
+            raise InputError(f"a {self.form} potential h(θ − w) has no zonal form on the sphere")
+        on_sphere = {na: 1, nb: 1, dot: rho}
+        raw = (None if self.expr is None else self.expr.subs(on_sphere), self.conditions.subs(on_sphere))
+        try:
+            expr, conditions = bounded(_tidy_on_sphere, *raw, seconds=DEFAULT_SECONDS, what="tidying Φ(ρ)")
+        except Timeout:
+            expr, conditions = raw
+        return replace(self, expr=expr, form="zonal", conditions=conditions)
+
+    def in_coordinates(self, dim: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
+        """Φ as an expression in coordinates θ₁…θ_d, w₁…w_d; returns (Φ, θ, w).
+
+        For a zonal potential ρ = Σθᵢwᵢ (the caller keeps θ, w on the sphere).
+        """
+        from ..core.symbols import coordinates
+
+        self._require_exact("coordinates")
+        th, wv = coordinates("theta", dim), coordinates("w", dim)
+        inner = sum(a * b for a, b in zip(th, wv))
+        if self.form == "ridge":
+            sub = {na: sp.sqrt(sum(a**2 for a in th)), nb: sp.sqrt(sum(b**2 for b in wv)), dot: inner}
+            return self.expr.subs(sub), th, wv
+        if self.form == "zonal":
+            return self.expr.subs(rho, inner), th, wv
+        if self.form == "radial":
+            return self.expr.subs(r, sp.sqrt(sum((a - b) ** 2 for a, b in zip(th, wv)))), th, wv
+        return sp.Mul(*[self.expr.subs(s, a - b) for a, b in zip(th, wv)]), th, wv
+
+    # ------------------------------------------------------------------ numbers
+    def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30) -> mpmath.mpf:
+        """Φ(θ, w) for two points (sequences of numbers), with ``dps`` correct digits.
+
+        The value is computed at two working precisions and returned only when
+        they agree to ``dps`` digits.
+        """
+        check_dps(dps)
+        values = self._form_values(theta_, w_, dps + 2 * quadrature.GUARD)
+        return self.at(*values, dps=dps)
+
+    def at(self, *values, dps: int = 30) -> mpmath.mpf:
+        """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``), to ``dps`` digits.
+
+        A closed form is evaluated at two working precisions, a numeric potential
+        by two quadratures (:func:`theory.potentials.quadrature.bivariate`); the value is
+        returned when they agree, else :class:`~theory.core.errors.PrecisionError`.
+
+        >>> str(potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15))
+        '0.114777712464266'
+        """
+        check_dps(dps)
+        values = tuple(as_number(v, what=f"value {i + 1} of Φ") if isinstance(v, str) else v
+                       for i, v in enumerate(values))
+        self._check_values(values)
+        if self.expr is None:
+            return self._numeric_at(values, dps)
+        if self.form == "ridge" and (values[0] == 0 or values[1] == 0):
+            return self._degenerate_at(values, dps)
+        return _stable_value(self._mpmath_at, values, dps)
+
+    def numpy(self) -> Callable[..., np.ndarray]:
+        """A vectorised float64 function of the form's variables."""
+        self._require_exact("a float64 evaluator")
+        return _numpy(self.expr, self.variables)
+
+    def matrix(self, thetas: np.ndarray, ws: np.ndarray) -> np.ndarray:
+        """The float64 matrix [Φ(θᵢ, w_j)] for rows θᵢ of ``thetas`` and w_j of ``ws``."""
+        thetas, ws = _rows(thetas, "thetas"), _rows(ws, "ws")
+        if thetas.shape[1] != ws.shape[1]:
+            raise InputError(f"θ has dimension {thetas.shape[1]} but w has {ws.shape[1]}")
+        f = self.numpy()
+        if self.form in ("ridge", "zonal"):
+            inner = thetas @ ws.T
+            if self.form == "zonal":
+                return f(np.clip(inner, -1.0, 1.0))
+            a = np.linalg.norm(thetas, axis=1)[:, None]
+            b = np.linalg.norm(ws, axis=1)[None, :]
+            return f(a, b, np.clip(inner, -a * b, a * b))
+        diff = thetas[:, None, :] - ws[None, :, :]
+        if self.form == "radial":
+            return f(np.linalg.norm(diff, axis=2))
+        return np.prod(f(diff), axis=2)
+
+    # ------------------------------------------------------------------ printing
+    def latex(self, *, definition: bool = False) -> str:
+        """``\\Phi(…) = …`` in house notation; :func:`theory.core.latex.parse` reads the right-hand side back.
+
+        With ``definition=True`` the expectation that defines Φ comes first.
+
+        >>> print(given("exp(-r^2/2)", "radial").latex())
+        \\Phi(\\theta, w) = e^{- \\frac{\\|\\theta - w\\|^{2}}{2}}
+        >>> print(potential("sign").sphere().latex(definition=True))
+        \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\operatorname{acos}{\\left(\\rho \\right)}}{\\pi} + 1
+        """
+        body = r"\text{(numeric)}" if self.expr is None else house_latex(self.expr)
+        head = {"ridge": r"\Phi(\theta, w)", "zonal": r"\Phi(\rho)",
+                "radial": r"\Phi(\theta, w)", "product": r"h(s)"}[self.form]
+        if definition and self.form in ("ridge", "zonal"):
+            head += r" = \mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]"
+        text = f"{head} = {body}"
+        if self.form == "product":
+            text = r"\Phi(\theta, w) = \prod_{i=1}^{d} h(\theta_i - w_i), \quad " + text
+        return text
+
+    @classmethod
+    def from_latex(cls, text: str, form: Form) -> Potential:
+        """The potential whose formula is the right-hand side of ``text`` (as printed by :meth:`latex`).
+
+        >>> Potential.from_latex(r"\\Phi(\\rho) = \\frac{1}{\\sqrt{4 - \\rho^{2}}}", "zonal").expr
+        1/sqrt(4 - rho**2)
+        """
+        if form not in VARIABLES:
+            raise InputError(f"form must be one of {', '.join(VARIABLES)}, got {form!r}")
+        return given(parse_latex(text, VARIABLES[form]), form)
+
+    def __str__(self) -> str:
+        body = "numeric" if self.expr is None else str(self.expr)
+        return f"Φ[{self.name}, {self.form}] = {body}"
+
+    def __repr__(self) -> str:
+        return f"<Potential {self} ({self.method})>"
+
+    # ------------------------------------------------------------------ internals
+    def _require_exact(self, what: str) -> None:
+        if self.expr is None:
+            raise DerivationError(f"potential of {self.name} is numeric; {what} needs an exact one")
+
+    def _form_values(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
+        ctx = context(dps)
+        a, b = (_vector(v, ctx, name) for v, name in ((theta_, "θ"), (w_, "w")))
+        if len(a) != len(b):
+            raise InputError(f"θ has dimension {len(a)} but w has {len(b)}")
+        if self.form == "ridge":
+            return ctx.sqrt(ctx.fsum(v**2 for v in a)), ctx.sqrt(ctx.fsum(v**2 for v in b)), ctx.fdot(a, b)
+        if self.form == "zonal":
+            for v, name in ((a, "θ"), (b, "w")):
+                if abs(ctx.fsum(u**2 for u in v) - 1) > ctx.mpf(10) ** (-dps // 2):
+                    raise InputError(f"{name} is not a unit vector; a zonal potential lives on the sphere")
+            return (ctx.fdot(a, b),)
+        if self.form == "radial":
+            return (ctx.sqrt(ctx.fsum((u - v) ** 2 for u, v in zip(a, b))),)
+        return tuple(u - v for u, v in zip(a, b))
+
+    def _check_values(self, values: Sequence) -> None:
+        expected = len(self.variables)
+        if self.form != "product" and len(values) != expected:
+            names = ", ".join(map(str, self.variables))
+            raise InputError(f"a {self.form} potential takes {expected} value(s) ({names}), got {len(values)}")
+        if self.form == "ridge":
+            a, b, c = (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)
+            if a < 0 or b < 0:
+                raise InputError(f"norms must be non-negative, got ‖θ‖={a}, ‖w‖={b}")
+            if abs(c) > a * b * (1 + mpmath.mpf(10) ** -12):
+                raise InputError(f"θᵀw = {c} exceeds ‖θ‖‖w‖ = {a * b} (Cauchy–Schwarz)")
+        if self.form == "zonal" and abs(values[0]) > 1:
+            raise InputError(f"ρ = {values[0]} is outside [-1, 1]")
+        if self.form == "radial" and values[0] < 0:
+            raise InputError(f"r = ‖θ − w‖ must be non-negative, got {values[0]}")
+
+    def _mpmath_at(self, values: Sequence, dps: int):
+        ctx, f = _compiled(self.expr, self.variables, dps)
+        args = [ctx.mpf(sp.N(v, dps)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in values]
+        if self.form == "ridge":  # rounding must not push θᵀw past ‖θ‖‖w‖
+            args[2] = max(min(args[2], args[0] * args[1]), -args[0] * args[1])
+        if self.form == "product":
+            return ctx.fprod(f(v) for v in args)
+        return f(*args)
+
+    def _degenerate_at(self, values: Sequence, dps: int) -> mpmath.mpf:
+        """Φ when θ = 0 or w = 0: σ(0)·E[σ(‖other‖X)]."""
+        sigma = self.activation.expr
+        other = values[1] if values[0] == 0 else values[0]
+        at_zero = sigma.subs(t, 0)
+        if at_zero == 0:
+            return output_context(dps).mpf(0)
+        return output_context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
+
+    def _numeric_at(self, values: Sequence, dps: int) -> mpmath.mpf:
+        sigma = self.activation.expr
+        if self.form == "zonal":
+            rho_ = values[0]
+            return quadrature.bivariate(sigma, sigma, 1, 1, rho_, dps=dps)
+        a, b, c = values
+        if a == 0 or b == 0:
+            return self._degenerate_at(values, dps)
+        return quadrature.bivariate(sigma, sigma, a, b, c, dps=dps)
+
+
+# ---------------------------------------------------------------------- derivation
+
+def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET) -> Potential:
+    """Derive Φ(θ, w) = E_x[σ(x, θ)σ(x, w)], x ~ N(0, I_d), for an activation.
+
+    .. math::
+
+        \\Phi(\\theta, w) = \\mathbb{E}_{x\\sim N(0, I_d)}[\\sigma(\\theta^{\\top}x)\\,\\sigma(w^{\\top}x)]
+
+    Parameters
+    ----------
+    spec : str, sympy.Expr or Activation
+        A registered name (``"relu"``, ``"hermite(4)"``), a formula in ``t``, or
+        an :class:`~theory.potentials.activations.Activation`.
+    seconds : float
+        Time budget of each bounded symbolic step; when exceeded, the numeric route.
+    budget : float
+        Seconds the whole call may take (default 60): building the activation,
+        then the exact derivation. A ridge activation whose derivation runs out
+        of time gets the numeric route (its ``steps`` say so); a product one
+        raises :class:`~theory.core.errors.Timeout`.
+
+    Returns
+    -------
+    Potential
+        Form ``ridge`` (use :meth:`Potential.sphere` for S^{d−1}) or, for the
+        per-coordinate product activations, ``product``.
+
+    Examples
+    --------
+    >>> potential("erf").sphere().expr
+    2*asin(2*rho/3)/pi
+    >>> potential("tanh").method
+    'numeric: kink-aware Gauss–Legendre quadrature, digits confirmed at two precisions'
+    """
+    deadline = time.monotonic() + check_budget(budget)
+    act = activation(spec, budget=budget)
+    left = deadline - time.monotonic()
+    if act.kind == "product":
+        return bounded(_product_potential, act, seconds, seconds=left, what=f"the potential of {act.name}")
+    return _ridge_potential(act, seconds, left)
+
+
+def _ridge_potential(act: Activation, seconds: float, budget: float) -> Potential:
+    try:
+        if budget <= 0:
+            raise Timeout(f"the budget was spent on building {act.name}")
+        result = gaussian.expectation(act.expr, seconds=seconds, budget=budget)
+    except (gaussian.Unsupported, Timeout) as why:
+        return Potential(None, "ridge", NUMERIC, act, steps=(f"no exact route: {why}",))
+    return Potential(result.expr, "ridge", _ROUTE_NAMES.get(result.method, result.method), act,
+                     result.conditions, result.steps)
+
+
+def _product_potential(act: Activation, seconds: float) -> Potential:
+    """h(θ − w) = E[g(x, θ)g(x, w)], x ~ N(0, 1), for a per-coordinate factor g."""
+    from .formulas import product_entry
+
+    entry = product_entry(act)
+    if entry is not None:
+        return Potential(entry.result, "product", f"closed form: table ({entry.reference})", act)
+    integrand = act.expr * act.expr.subs(theta, w) * sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)
+    try:
+        value = bounded(_integrate_line, integrand, seconds=seconds, what="product potential")
+    except (Timeout, DerivationError) as why:
+        raise DerivationError(f"no closed form for the product activation {act.name}: {why}") from why
+    h = sp.simplify(value.subs(theta, w + s))
+    if h.has(w):
+        raise DerivationError(f"E[g(x,θ)g(x,w)] for {act.name} is not a function of θ − w: {value}")
+    return Potential(h, "product", "closed form: Gaussian integral (exact)", act)
+
+
+def _integrate_line(integrand: sp.Expr) -> sp.Expr:
+    value = sp.integrate(integrand, (x, -sp.oo, sp.oo), conds="none")
+    if value.has(sp.Integral):
+        raise DerivationError("SymPy could not do the integral over x")
+    return value
+
+
+# ---------------------------------------------------------------------- given potentials
+
+def given(expr, form: Form) -> Potential:
+    """A potential given by its formula rather than derived, e.g. the Coulomb potential.
+
+    >>> given("exp(-r^2/2)", "radial").expr
+    exp(-r**2/2)
+    >>> given("rho^3", "zonal").manifold
+    'sphere'
+    """
+    if form not in VARIABLES:
+        raise InputError(f"form must be one of {', '.join(VARIABLES)}, got {form!r}")
+    names = {str(v): v for v in VARIABLES[form]}
+    expr = as_expression(expr, names, what=f"a {form} potential")
+    expr = expr.subs({sym: names[sym.name] for sym in expr.free_symbols if sym.name in names})
+    extra = expr.free_symbols - set(VARIABLES[form])
+    if extra:
+        raise InputError(f"a {form} potential is a formula in {', '.join(names)}; "
+                         f"unexpected symbol(s) {', '.join(sorted(map(str, extra)))}")
+    return Potential(expr, form, "given")
+
+
+# ---------------------------------------------------------------------- helpers
+
+@functools.lru_cache(maxsize=256)
+def _numpy(expr: sp.Expr, variables: tuple) -> Callable:
+    return numpy_function(expr, variables)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(expr: sp.Expr, variables: tuple, dps: int) -> tuple[mpmath.MPContext, Callable]:
+    """A private context at ``dps`` digits and ``expr`` compiled in it (read-only: never mutate)."""
+    ctx = context(dps)
+    return ctx, mpmath_function(expr, variables, ctx)
+
+
+def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
+    """Evaluate at two working precisions; return when they agree to ``dps`` significant digits.
+
+    Both below the working precision's resolution 10^{5−work} (a zero of Φ that
+    the formula reaches by cancellation) is 0.
+    """
+    work = dps + quadrature.GUARD
+    for _ in range(6):
+        low, high = evaluate(values, work), evaluate(values, work + 20)
+        if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
+            raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
+        if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 2):
+            return output_context(dps).mpf(high)
+        if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
+            return output_context(dps).mpf(0)
+        work *= 2
+    raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+
+
+def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:
+    try:
+        vec = [ctx.mpf(sp.N(v, ctx.dps)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in values]
+    except (TypeError, ValueError) as why:
+        raise InputError(f"{name} must be a sequence of real numbers: {why}") from why
+    if not vec:
+        raise InputError(f"{name} is empty: the dimension d must be at least 1")
+    return vec
+
+
+def _rows(array, name: str) -> np.ndarray:
+    array = np.asarray(array, dtype=float)
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[1] == 0:
+        raise InputError(f"{name} must be a (k, d) array with d ≥ 1, got shape {array.shape}")
+    return array
+
+
+def _tidy_on_sphere(expr: sp.Expr | None, conditions: sp.Basic) -> tuple:
+    return None if expr is None else _tidy(expr), sp.simplify(conditions)
+
+
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """A readable form on the sphere: acos terms collected, common factors pulled out."""
+    if expr.has(sp.asin) and expr.count_ops() > 60:  # Price's route: long sums over radicals
+        for _ in range(3):  # the first pass merges equivalent radicals, later ones collect
+            expr, previous = gaussian.radical_normal_form(expr), expr
+            if expr == previous:
+                break
+        return expr
+    expr = sp.expand(expr)
+    if expr.has(sp.acos):
+        expr = sp.collect(expr, list(expr.atoms(sp.acos)), sp.factor)
+        return sp.collect(sp.factor_terms(expr), list(expr.atoms(sp.acos)))
+    return sp.factor_terms(sp.powsimp(expr, combine="exp"))

@@ -1,0 +1,466 @@
+"""The whole pipeline for one activation: derive, classify, predict, confirm.
+
+:func:`verify` derives Φ, classifies it (:mod:`theory.conditions.classify`), turns the
+classification into a prediction that names the result it rests on, runs
+seeded starts of the dynamics (:mod:`theory.dynamics.equilibrium`, in parallel through
+:mod:`theory.verification.executor`) and compares:
+
+==========================================  ==========================================
+proven class (fixed charges a_i = −1)       prediction
+==========================================  ==========================================
+harmonic                                    Theorem 3.3: no strict local minimum with
+                                            an electron off every proton and electron
+strictly subharmonic                        Theorem 3.6: every local minimum is global
+strictly subharmonic only for r > R         at every local minimum some electron lies
+(radial Φ)                                  within R of some proton (the correlated-
+                                            motion argument of Theorem 3.6)
+anything else                               NO PREDICTION
+==========================================  ==========================================
+
+With free output weights (``charges="free"``) the dynamics runs on the reduced
+loss ℓ(θ) = min_a L(a, θ) (a = a*(θ) throughout) and end points are classified
+by the Hessian of ℓ:
+
+==========================================  ==========================================
+proven class (free output weights)          prediction
+==========================================  ==========================================
+harmonic                                    Theorem 3.3 as above (it needs no sign of a)
+λ-harmonic, Φ(θ, θ) constant                Theorem 3.9 (by Lemma 3.8): no local
+                                            minimum of ℓ with L > 0 has an electron off
+                                            every proton and electron with a_i* ≠ 0
+anything else (strictly subharmonic         NO PREDICTION (Theorem 3.6 rests on
+included)                                   Assumption 1, fixed weights)
+==========================================  ==========================================
+
+A free-weight end point where a hypothesis of Theorem 3.9 fails (an electron
+switched off, a_i* ≈ 0; two electrons merged) is counted apart, never as a
+counter-example.
+
+A run whose loss falls below 0 contradicts every prediction that rests on
+L = E(f − f̂)² ≥ 0 (realizability). The outcome is CONFIRMED, CONTRADICTED,
+NO PREDICTION or UNDECIDED (no start reached a critical point).
+
+>>> v = verify("radial:exp(-r^2/2)", manifold="euclidean", d=2, k=1, starts=2, dps=20)
+>>> v.prediction.theorem, v.outcome.value, v.matched
+('Theorem 3.6 (region-restricted)', 'CONFIRMED', 2)
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+from ..conditions.classify import Classification, classify
+from ..dynamics.equilibrium import _potential, simulate
+from ..core.errors import InputError, TheoryError
+from .executor import run_all
+from ..dynamics.flow import ALGORITHMS, work_budget
+from ..core.latex import Typeset
+from ..core.latex import latex as house_latex
+from ..dynamics.loss import kernel
+from ..potentials.potential import Potential
+from ..core.verdict import Verdict
+
+#: End points that are local minima in the sense of Definition 3.2 (λ_min ≥ 0).
+MINIMA = ("global minimum", "spurious local minimum", "degenerate")
+#: Converged end points other than a global minimum.
+STOPS = ("spurious local minimum", "degenerate", "saddle", "non-smooth critical point")
+#: A loss below −NEGATIVE (float64) is taken as L < 0, not rounding.
+NEGATIVE = 1e-9
+
+_REALIZABLE = "Φ is realizable: L = E(f − f̂)² ≥ 0 (Φ a positive-definite kernel)"
+_SMOOTH = "sup‖∇²Φ‖ ≤ B (Φ twice differentiable with a bounded Hessian)"
+_FIXED = "Assumption 1: output weights fixed, a_i = −b_i = −1"
+_DISTINCT = "electrons distinct from each other and from the protons, optimal weights a_i* ≠ 0"
+
+
+class Outcome(enum.Enum):
+    CONFIRMED = "CONFIRMED"
+    CONTRADICTED = "CONTRADICTED"
+    NO_PREDICTION = "NO PREDICTION"
+    UNDECIDED = "UNDECIDED"
+
+    @property
+    def exit_code(self) -> int:
+        """0 confirmed, 1 contradicted, 3 no prediction or undecided."""
+        return {Outcome.CONFIRMED: 0, Outcome.CONTRADICTED: 1}.get(self, 3)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the theory predicts about the end points, and what it rests on.
+
+    ``rule`` is ``"strict"`` (no strict local minimum off the charges),
+    ``"global"`` (every local minimum global), ``"near"`` (some electron
+    within ``radius`` of a proton at every local minimum) or ``"charged"`` (no
+    local minimum with L > 0 has an electron off the charges with a_i* ≠ 0).
+    """
+
+    theorem: str
+    statement: str
+    hypotheses: tuple[str, ...]
+    rule: str
+    radius: float | None = None
+
+    def counterexample(self, run: dict) -> tuple[str, str] | None:
+        """(why ``run`` contradicts the prediction, the hypothesis to suspect), else ``None``."""
+        if self.rule != "strict" and run["final_loss"] < -NEGATIVE:
+            return ((f"the loss fell to {run['final_loss']:.6g} < 0, below the value 0 of every "
+                    "global minimum: L is not E(f − f̂)²"), _REALIZABLE)
+        strict = run["kind"] == "spurious local minimum"
+        if self.rule == "strict" and strict and run["isolated"]:
+            return (("a strict local minimum with an electron off every proton and every other "
+                    "electron"), "Φ harmonic on M (or a bug in the classifier)")
+        if self.rule == "global" and strict:
+            return f"a strict local minimum with L = {run['loss']} > 0", _SMOOTH
+        if self.rule == "charged" and run["kind"] in MINIMA[1:] and run["isolated_charged"]:
+            return ((f"a local minimum of min_a L with L = {run['loss']} > 0 and an electron away from "
+                     "every proton and electron carrying a_i* ≠ 0 (Lemma 3.8 says it cannot be one)"),
+                    "Φ λ-harmonic (ΔΦ = λΦ, λ > 0) with Φ(θ, θ) constant on M")
+        if self.rule == "near" and run["kind"] in MINIMA and run["nearest"] > self.radius:
+            return ((f"a local minimum with every electron farther than {self.radius:.6g} from every "
+                    f"proton (nearest pair {run['nearest']:.6g})"), "Φ translation invariant")
+        return None
+
+    def to_json(self) -> dict:
+        return {"theorem": self.theorem, "statement": self.statement,
+                "hypotheses": list(self.hypotheses), "rule": self.rule, "radius": self.radius}
+
+
+def predict(classification: Classification, charges: str = "fixed") -> tuple[Prediction | None, str]:
+    """The prediction for fixed or free output weights and the reason it was (not) made.
+
+    >>> from theory.potentials.potential import given
+    >>> prediction, why = predict(classify(given("exp(-r^2/2)", "radial"), d=3))
+    >>> prediction.rule, round(prediction.radius, 6)
+    ('near', 1.732051)
+    >>> predict(classify(given("exp(-r)", "radial"), d=1), "free")[0].theorem
+    'Theorem 3.9'
+    """
+    c = classification
+    if c["harmonic"].verdict is Verdict.PROVEN:
+        return Prediction("Theorem 3.3 (Earnshaw)", "no strict local minimum (λ_min > 0) has an "
+                          "electron away from every proton and every other electron",
+                          ("Φ harmonic on M", "Φ twice differentiable off the charges"), "strict"), \
+            "Φ is harmonic"
+    if charges == "free":
+        return _predict_free(c)
+    sub = c["strictly subharmonic"]
+    if sub.verdict is Verdict.PROVEN:
+        return Prediction("Theorem 3.6", "every local minimum is a global minimum (L = 0, every "
+                          "electron on a proton)", ("Φ strictly subharmonic on M", _SMOOTH, _FIXED,
+                                                    _REALIZABLE), "global"), "Φ is strictly subharmonic"
+    radius = _threshold(c, sub.region)
+    if radius is None:
+        return None, (f"no Earnshaw class holds on all of M (strictly subharmonic on {sub.region}) "
+                      "and no region-restricted result applies")
+    return Prediction("Theorem 3.6 (region-restricted)", f"at every local minimum some electron lies "
+                      f"within {radius:.6g} of some proton (ΔΦ > 0 for r > {radius:.6g}, so moving all "
+                      "electrons together lowers L when every pair is farther)",
+                      (f"Φ strictly subharmonic for r > {radius:.6g}", "Φ translation invariant",
+                       _FIXED, _REALIZABLE), "near", radius), f"Φ is strictly subharmonic on {sub.region}"
+
+
+def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
+    eigen = c["λ-harmonic"]
+    if eigen.verdict is Verdict.PROVEN and c.potential.form in ("radial", "zonal"):
+        return Prediction("Theorem 3.9", "no local minimum of ℓ(θ) = min_a L(a, θ) with L > 0 has an "
+                          "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
+                          "under the hypotheses every local minimum is global",
+                          (f"Φ λ-harmonic on M (λ = {eigen.value})", "Φ(θ, θ) constant (radial or zonal Φ)",
+                           _DISTINCT, _REALIZABLE), "charged"), f"Φ is λ-harmonic with λ = {eigen.value}"
+    if c["strictly subharmonic"].verdict is Verdict.PROVEN:
+        return None, ("Φ is strictly subharmonic, but Theorem 3.6 needs fixed output weights (Assumption 1), "
+                      "and Φ is neither harmonic nor λ-harmonic")
+    return None, "Φ is neither harmonic nor λ-harmonic on M: no result covers free output weights"
+
+
+def _threshold(c: Classification, region) -> float | None:
+    """R when a radial Φ is strictly subharmonic exactly on (R, ∞)."""
+    if c.potential.form != "radial" or not isinstance(region, sp.Interval) or region.sup != sp.oo:
+        return None
+    return float(region.inf) if region.inf.is_finite else None
+
+
+# --------------------------------------------------------------------------- starts
+
+def _start(task: dict) -> dict:
+    """One seeded start: simulate, and record what the predictions need (JSON).
+
+    A start the dynamics cannot continue (an electron on a singular point of Φ)
+    is kept as kind ``failed`` with the reason, not allowed to end the sweep.
+    """
+    charges = "optimal" if task.get("charges") == "free" else "fixed"
+    try:
+        run = simulate(task["potential"], d=task["d"], k=task["k"], manifold=task["manifold"],
+                       protons=np.array(task["protons"]), algorithm=task["algorithm"], charges=charges,
+                       seed=task["seed"], dps=task["dps"], seconds=task["seconds"],
+                       **work_budget(task["algorithm"], task.get("budget")))
+    except TheoryError as why:
+        return {"seed": task["seed"], "kind": "failed", "reason": str(why), "matched": False,
+                "final_loss": math.nan, "nearest": math.nan, "isolated": False, "isolated_charged": False}
+    record = run.to_json()
+    X, W = run.equilibrium.positions.astype(float), run.protons
+    to_protons = np.linalg.norm(X[:, None] - W[None], axis=2)
+    to_others = np.linalg.norm(X[:, None] - X[None], axis=2) + np.diag(np.full(len(X), np.inf))
+    near = np.minimum(to_protons.min(axis=1), to_others.min(axis=1))
+    charged = np.abs(run.equilibrium.charges.astype(float)) > task["tolerance"]
+    losses = run.trajectory.losses
+    record.update(final_loss=float(losses[-1]) if losses else float(run.equilibrium.loss),
+                  nearest=float(to_protons.min()), isolated=bool(np.any(near > task["tolerance"])),
+                  isolated_charged=bool(np.any((near > task["tolerance"]) & charged)),
+                  hypothesis=_violated(to_others.min(), charged, task["tolerance"]) if charges == "optimal"
+                  else None)
+    return record
+
+
+def _violated(closest: float, charged: np.ndarray, tolerance: float) -> str | None:
+    """Which hypothesis of Theorem 3.9 fails at an end point (free weights), if any."""
+    if closest < tolerance:
+        return "two electrons merged (θ_i = θ_j)"
+    if not charged.all():
+        return "an electron switched off (a_i* = 0)"
+    return None
+
+
+def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default).
+
+    >>> [round(v, 4) for v in wilson(50, 50)]
+    [0.9287, 1.0]
+    """
+    if n == 0:
+        return (0.0, 1.0)
+    p, z2 = successes / n, z * z
+    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+# --------------------------------------------------------------------------- result
+
+@dataclass
+class Verification(Typeset):
+    """Predicted against observed for one activation, manifold, d, k.
+
+    It renders as Markdown (:meth:`to_markdown`) and LaTeX (:meth:`latex`); :meth:`headline`
+    is the one-line verdict.
+
+    >>> v = verify("radial:exp(-r^2/2)", manifold="euclidean", d=2, k=1, starts=2, progress=False)
+    >>> v
+    <Verification exp(-r**2/2) on euclidean, d = 2, k = 1, fixed charges: CONFIRMED, 2/2 matched>
+    """
+
+    potential: Potential
+    manifold: str
+    d: int
+    k: int
+    charges: str
+    classification: Classification
+    prediction: Prediction | None
+    reason: str
+    algorithm: str
+    protons: np.ndarray
+    runs: list[dict]
+    counterexamples: list[dict] = field(default_factory=list)
+
+    @property
+    def matched(self) -> int:
+        return sum(bool(r["matched"]) for r in self.runs)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.matched, len(self.runs))
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        return dict(Counter(r["kind"] for r in self.runs))
+
+    @property
+    def spurious(self) -> list[dict]:
+        return [r for r in self.runs if r["kind"] == "spurious local minimum"]
+
+    @property
+    def violations(self) -> dict[str, int]:
+        """Free weights: end points with L > 0 where a hypothesis of Theorem 3.9 fails, by hypothesis."""
+        return dict(Counter(r["hypothesis"] for r in self.runs if r.get("hypothesis") and r["kind"] in STOPS))
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.prediction is None:
+            return Outcome.NO_PREDICTION
+        if self.counterexamples:
+            return Outcome.CONTRADICTED
+        informative = any(r["kind"] not in ("not converged", "failed") for r in self.runs)
+        return Outcome.CONFIRMED if informative else Outcome.UNDECIDED
+
+    def __repr__(self) -> str:
+        return (f"<Verification {self.potential.expr} on {self.manifold}, d = {self.d}, k = {self.k}, "
+                f"{self.charges} charges: {self.outcome.value}, {self.matched}/{len(self.runs)} matched>")
+
+    def headline(self) -> str:
+        low, high = self.interval
+        text = (f"{self.outcome.value}: {self.matched}/{len(self.runs)} starts matched "
+                f"(Wilson 95% [{low:.3f}, {high:.3f}])")
+        if self.outcome is Outcome.CONTRADICTED:
+            suspects = "; ".join(sorted({r["suspect"] for r in self.counterexamples}))
+            text = (f"!!! {text}. {len(self.counterexamples)} counter-example(s) to "
+                    f"{self.prediction.theorem}; suspect the hypothesis: {suspects} !!!")
+        return text
+
+    def latex(self) -> str:
+        phi = house_latex(self.potential.expr) if self.potential.exact else r"\text{numeric}"
+        low, high = self.interval
+        theorem = self.prediction.theorem if self.prediction else "no prediction"
+        return (rf"\Phi = {phi},\quad {self.classification.latex()},\quad "
+                rf"\text{{{theorem}: {self.outcome.value}, matched {self.matched}/{len(self.runs)} "
+                rf"[{low:.3f}, {high:.3f}]}}")
+
+    def to_markdown(self) -> str:
+        p = self.prediction
+        lines = [f"# verify {self.potential.name} on {self.manifold}, d = {self.d}, k = {self.k}", "",
+                 f"**{self.headline()}**", "",
+                 f"**Φ** = `{self.potential.expr}` — {self.potential.method}; $${self.potential.latex()}$$",
+                 "", "## Classification", "", self.classification.to_markdown(), "", "## Prediction", "",
+                 f"{p.theorem}: {p.statement}." if p else f"NO PREDICTION: {self.reason}.", ""]
+        if p:
+            lines += [f"Because {self.reason}; hypotheses: " + "; ".join(p.hypotheses) + ".", ""]
+        observed = f"{len(self.runs)} seeded starts, algorithm `{self.algorithm}`, charges {self.charges}."
+        lines += ["## Observed", "", observed, "", "| kind | count |", "|---|---|"]
+        lines += [f"| {kind} | {n} |" for kind, n in sorted(self.kinds.items())]
+        if self.violations:
+            lines += ["", "End points with L > 0 outside the hypotheses of Theorem 3.9 (not counter-examples): "
+                      + "; ".join(f"{why}: {n}" for why, n in self.violations.items()) + "."]
+        for title, runs in (("Counter-examples", self.counterexamples), ("Spurious minima", self.spurious)):
+            if runs:
+                lines += ["", f"## {title}", ""] + [_run_line(r) for r in runs]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        low, high = self.interval
+        return {"potential": str(self.potential.expr), "method": self.potential.method,
+                "latex": self.potential.latex(), "manifold": self.manifold, "d": self.d, "k": self.k,
+                "charges": self.charges, "classification": self.classification.to_json(),
+                "prediction": self.prediction.to_json() if self.prediction else None,
+                "reason": self.reason, "algorithm": self.algorithm, "protons": self.protons.tolist(),
+                "outcome": self.outcome.value, "matched": self.matched, "starts": len(self.runs),
+                "wilson95": [low, high], "kinds": self.kinds, "hypothesis_violations": self.violations,
+                "counterexamples": self.counterexamples,
+                "spurious": self.spurious}
+
+    def write(self, folder) -> list[Path]:
+        """verify.md, verify.tex and verify.json in ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        texts = {"verify.md": self.to_markdown(), "verify.tex": f"\\[ {self.latex()} \\]\n",
+                 "verify.json": json.dumps(self.to_json(), indent=2, default=str)}
+        for name, text in texts.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        return [folder / name for name in texts]
+
+
+def _run_line(run: dict) -> str:
+    eig = ", ".join(f"{float(v):.4g}" for v in run["hessian_eigenvalues"][:8])
+    why = f" — {run['contradiction']}" if "contradiction" in run else ""
+    return (f"- seed {run['seed']}: {run['kind']}, L = {float(run['loss']):.6g} (float run: "
+            f"{run['final_loss']:.6g}), ‖∇L‖ = {float(run['gradient_norm']):.3g}, Hessian [{eig}], "
+            f"θ = {np.round(run['positions'], 6).tolist()}{why}")
+
+
+# --------------------------------------------------------------------------- driver
+
+def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: str = "fixed",
+           starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
+           seconds: float | None = 30.0, budget: int | None = None, tolerance: float = 1e-6,
+           algorithm: str | None = None, progress: bool | None = None) -> Verification:
+    """Derive, classify, predict and confirm over ``starts`` seeded runs.
+
+    Parameters
+    ----------
+    activation_or_potential : str or Potential
+        An activation name, ``"FORM:FORMULA"`` (e.g. ``"radial:exp(-r^2/2)"``) or a Potential.
+    manifold : {"sphere", "euclidean"}
+    d, k : int
+        Dimension and number of electrons (= protons).
+    charges : {"fixed", "free"}
+        Output weights a_i = −1, b_j = +1 (Assumption 1), or free: optimised,
+        a = a*(θ) throughout, end points classified on ℓ(θ) = min_a L(a, θ).
+    starts, seed : int
+        Start ``i`` uses seed ``seed + i``; the protons (orthonormal when k ≤ d,
+        else random) come from a stream independent of every start.
+    dps : int
+        Digits of the Newton polishing and of the Hessian.
+    workers : int
+        joblib workers; ``checkpoint`` keeps finished starts (resumable).
+    seconds : float or None
+        Wall-clock budget of each start (``None``: none).
+    budget : int, optional
+        Deterministic work budget of each start, the same whatever the machine's load:
+        field evaluations of the flow or iterations of descent (:func:`theory.dynamics.flow.work_budget`).
+    algorithm : str, optional
+        One of :data:`theory.dynamics.flow.ALGORITHMS`; default ``gd`` for a Φ with a cusp, else ``flow``.
+    progress : bool, optional
+        A progress bar over the starts on stderr; by default only when stderr is a terminal.
+
+
+    Examples
+    --------
+    The Gaussian potential is strictly subharmonic for r² > d, so every local minimum has an
+    electron near a proton (the region version of Theorem 3.6); three starts confirm it:
+
+    >>> v = verify("radial:exp(-r^2/2)", manifold="euclidean", d=2, k=1, starts=3, progress=False)
+    >>> v.prediction.theorem, v.headline()
+    ('Theorem 3.6 (region-restricted)', 'CONFIRMED: 3/3 starts matched (Wilson 95% [0.439, 1.000])')
+    """
+    if charges not in ("fixed", "free"):
+        raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
+    if not (isinstance(starts, int) and starts >= 1):
+        raise InputError(f"starts must be a positive integer, got {starts!r}")
+    work_budget("flow", budget)  # checked here: a bad budget is the caller's error, not each start's
+    phi = _potential(activation_or_potential)
+    spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
+    classification = classify(phi, d=d, manifold=manifold)
+    prediction, reason = predict(classification, charges)
+    protons = _protons(d, k, manifold, seed)
+    algorithm = algorithm or ("gd" if _cusp(classification.potential) else "flow")
+    if algorithm not in ALGORITHMS:
+        raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+    tasks = [{"potential": spec, "d": d, "k": k, "manifold": manifold, "protons": protons.tolist(),
+              "algorithm": algorithm, "charges": charges, "seed": seed + i, "dps": dps, "seconds": seconds,
+              "budget": budget, "tolerance": tolerance} for i in range(starts)]
+    runs = run_all(_start, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
+                   config={"verify": spec, "d": d, "k": k, "manifold": manifold, "charges": charges})
+    result = Verification(classification.potential, manifold, d, k, charges, classification, prediction,
+                          reason, algorithm, protons, runs)
+    if prediction:
+        result.counterexamples = [dict(r, contradiction=found[0], suspect=found[1]) for r in runs
+                                  if (found := prediction.counterexample(r))]
+    return result
+
+
+def _spec(phi: Potential) -> str:
+    if phi.activation is not None:
+        return phi.activation.name
+    if not phi.exact:
+        raise InputError("a numeric potential without an activation cannot be sent to the workers")
+    return f"{phi.form}:{phi.expr}"
+
+
+def _protons(d: int, k: int, manifold: str, seed: int) -> np.ndarray:
+    if not (isinstance(d, int) and isinstance(k, int) and d >= 1 and k >= 1):
+        raise InputError(f"d and k must be integers ≥ 1, got d={d!r}, k={k!r}")
+    if k <= d:
+        return np.eye(d)[:k]
+    W = np.random.default_rng([seed, 0x5EED]).normal(size=(k, d))
+    return W / np.linalg.norm(W, axis=1)[:, None] if manifold == "sphere" else W
+
+
+def _cusp(phi: Potential) -> bool:
+    """A cusp at coincidence (sign, ‖θ − w‖): the flow chatters there, so use descent."""
+    return float(kernel(phi).cusp) > 0
