@@ -168,10 +168,10 @@ VETTED = {
     ("theory/paper/plots.py", "potential_and_laplacian", "lambdify"): "compiles a Potential's SymPy expression",
     ("theory/paper/plots.py", "radial_laplacian_sign", "lambdify"): "compiles a Laplacian (a SymPy expression)",
     ("theory/teacher_student/sampled.py", "_compiled", "lambdify"): "compiles an Activation's SymPy expression",
-    ("proofs/theorem_3_6.py", "_sphere_is_empty", "lambdify"): "compiles a fixed SymPy expression",
-    ("proofs/lemma_3_8.py", "_example", "nsimplify"): "applied to a SymPy number computed there",
+    ("proofs/electrodynamics/theorem_3_6.py", "_sphere_is_empty", "lambdify"): "compiles a fixed SymPy expression",
+    ("proofs/electrodynamics/lemma_3_8.py", "_example", "nsimplify"): "applied to a SymPy number computed there",
     ("theory/cli/__init__.py", "build_parser", "import_module"): "module names from the fixed SUBCOMMANDS tuple",
-    ("proofs/__init__.py", "all_claims", "import_module"): "module names from the fixed MODULES tuple",
+    ("proofs/electrodynamics/__init__.py", "all_claims", "import_module"): "module names from the fixed MODULES tuple",
 }
 
 

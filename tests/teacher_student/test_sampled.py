@@ -121,7 +121,8 @@ def test_bad_input_is_named(call, message):
 
 
 def test_section_5_reproduction_runs_at_tiny_scale_and_only_with_experiments():
-    from theory.proofs import all_claims, section_5
+    from theory.proofs import all_claims
+    from theory.proofs.electrodynamics import section_5
 
     records = depth_width_grid("erf", (2, 3), (5, 10), d=4, steps=200, batch=16, step_size=0.05)
     checks = section_5.checks_of("erf", records, {"d": 4, "steps": 200, "batch": 16, "step_size": 0.05})
