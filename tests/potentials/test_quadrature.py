@@ -144,7 +144,7 @@ def test_numeric_route_gives_30_digits_of_tanh():
     assert_every_digit(potential("tanh").at(*POINT, dps=30), MEHLER[("tanh", POINT)], 30)
 
 
-@pytest.mark.slow
+@pytest.mark.very_slow
 def test_the_mehler_reference_confirms_its_own_digits():
     value = mehler_reference(sp.tanh(t), (), *POINT, digits=20)
     assert_every_digit(value, MEHLER[("tanh", POINT)], 20)

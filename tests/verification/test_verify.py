@@ -43,7 +43,7 @@ def test_sign_on_the_circle_50_starts():
     assert v.matched >= 30
 
 
-@pytest.mark.slow
+@pytest.mark.very_slow
 def test_sign_on_the_circle_with_algorithm_3_matches_every_start():
     """Free output weights and Algorithm 3 avoid the antipodal trap: 50/50 (25 s on 2 workers)."""
     v = verify("sign", manifold="sphere", d=2, k=3, charges="free", algorithm="nodewise-optimal",
@@ -65,7 +65,7 @@ def test_gaussian_region_restricted_prediction():
     _gaussian(4)
 
 
-@pytest.mark.slow
+@pytest.mark.very_slow
 def test_gaussian_region_restricted_prediction_50_starts():
     v = _gaussian(50)
     low, _ = v.interval
@@ -169,7 +169,7 @@ def test_free_weights_predictions():
         verify(LAPLACE, manifold="euclidean", d=1, k=1, charges="optimised")
 
 
-@pytest.mark.slow
+@pytest.mark.very_slow
 def test_sign_on_the_two_sphere_with_free_weights_conjecture_3_13():
     v = verify("sign", manifold="sphere", d=3, k=3, charges="free", starts=20, dps=20, workers=2)
     assert v.outcome is Outcome.NO_PREDICTION and v.matched >= 18
