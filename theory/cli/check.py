@@ -29,8 +29,6 @@ from ..conditions.realizability import Realizability, fourier_realizable, radial
 from ..core.symbols import d as d_symbol
 from ..core.symbols import r, rho, s
 
-NAME = "check"
-HELP = "Laplacian, Earnshaw classes (harmonic, subharmonic, …) and realizability of a potential"
 
 _FORMS = {r: ("radial", "euclidean"), rho: ("zonal", "sphere"), s: ("product", "euclidean")}
 
