@@ -55,6 +55,10 @@ def test_a_subcommand_loads_only_its_own_module():
     assert "sympy" in loaded and "matplotlib" not in loaded  # derive's module (and only its needs) ran
 
 
+def test_the_assertions_load_scipy_only_for_equilibria():
+    assert not _packages_after("import theory.testing") & {"scipy", "matplotlib"}
+
+
 def test_the_relu_landscape_derives_no_potential_at_import():
     probe = ("import theory.teacher_student.relu as relu, theory.potentials.potential as p\n"
              "calls = []\np.potential = lambda *a, **k: calls.append(a)\n"

@@ -13,7 +13,6 @@ import sympy as sp
 
 from .conditions.classify import classify
 from .paper.compare import identity
-from .dynamics.equilibrium import equilibrium
 from .core.errors import InputError
 from .core.parsing import as_expression, as_number
 from .core.verdict import Verdict
@@ -113,6 +112,8 @@ def assert_strict_local_minimum(phi, electrons, protons, *, manifold: str, dps: 
     >>> gaussian = given("exp(-r^2/2)", "radial")
     >>> assert_strict_local_minimum(gaussian, [[0.9, 0.1]], [[1.0, 0.0]], manifold="euclidean")
     """
+    from .dynamics.equilibrium import equilibrium  # SciPy's ODE solvers: only for this assertion
+
     found = equilibrium(phi, electrons, protons, manifold=manifold, dps=dps)
     smallest = min(found.eigenvalues) if found.eigenvalues else None
     if not (found.converged and smallest is not None and smallest > 0):
