@@ -1,7 +1,7 @@
 """Check the Earnshaw conditions of a potential, and whether it is realizable.
 
 The potential is derived from an activation (ridge activations are taken on
-the sphere S^{d-1}), or given with --potential as a formula in r = |θ - w|
+the sphere S^{d-1}), or given with --potential as a formula in r = ‖θ − w‖
 (radial, on R^d), rho = θᵀw (zonal, on the sphere) or s = θᵢ - wᵢ (product
 h(s) per coordinate, on R^d); the symbol d may appear in it.
 
