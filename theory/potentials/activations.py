@@ -95,7 +95,7 @@ class Activation:
 
     @functools.cached_property
     def growth(self) -> sp.Expr:
-        """β = limsup log|σ(t)| / t² as |t| → ∞ (0 for sub-Gaussian-square growth).
+        """β = limsup log|σ(t)| / t² as ``|t| → ∞`` (0 for sub-Gaussian-square growth).
 
         E[σ(aX)²] is finite when β < 1/(4a²)."""
         if self.kind != "ridge":
