@@ -147,17 +147,32 @@ def _max_min(node, args, positive_part) -> sp.Expr:
     return biggest if isinstance(node, sp.Max) else first + second - biggest
 
 
+#: The half-lines t > 0 and t < 0 that a comparison of t with 0 selects (t = 0 has measure zero).
+_SIDES = {sp.StrictGreaterThan: (P,), sp.GreaterThan: (P,), sp.StrictLessThan: (N,), sp.LessThan: (N,)}
+
+
 def _piecewise(node: sp.Piecewise, args) -> sp.Expr:
-    (first, cond), (second, fallback) = node.args if len(node.args) == 2 else (None, None)
-    if fallback is not sp.true:
-        raise Unsupported(f"{node} is not a two-piece function of the sign of t")
-    first, second = args[0][0] if isinstance(args[0], tuple) else node.args[0][0], node.args[1][0]
-    positive = {sp.StrictGreaterThan: True, sp.GreaterThan: True,
-                sp.StrictLessThan: False, sp.LessThan: False}
-    if type(cond) not in positive or {cond.lhs, cond.rhs} != {t, sp.S.Zero}:
+    """Σ piece·(indicator of the half-lines where it is the first true one), P for t > 0, N for t < 0.
+
+    ``args`` are the rewritten (piece, condition) pairs; a condition must be True
+    or a comparison of t with 0, and the pieces must cover both half-lines.
+    """
+    value, covered = sp.S.Zero, set()
+    for (piece, _), (_, cond) in zip(args, node.args):
+        sides = {P, N} if cond is sp.true else set(_half_lines(cond, node))
+        for side in sides - covered:
+            value += piece * side
+        covered |= sides
+    if covered != {P, N}:
+        raise Unsupported(f"{node} is undefined on a half-line")
+    return value
+
+
+def _half_lines(cond: sp.Basic, node: sp.Piecewise) -> tuple:
+    if type(cond) not in _SIDES or {cond.lhs, cond.rhs} != {t, sp.S.Zero}:
         raise Unsupported(f"{node} does not switch at t = 0")
-    upper = positive[type(cond)] == (cond.lhs == t)
-    return first * (P if upper else N) + second * (N if upper else P)
+    flipped = {P: N, N: P}
+    return _SIDES[type(cond)] if cond.lhs == t else tuple(flipped[s] for s in _SIDES[type(cond)])
 
 
 def _split_indicators(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
