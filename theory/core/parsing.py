@@ -168,9 +168,6 @@ class _Builder:
             return self.number(node)
         if isinstance(node, ast.Name):
             return self.name(node.id)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            operand = self.build(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             first, links = _chain(node)
             if links:
@@ -181,6 +178,9 @@ class _Builder:
             left, right = self.build(node.left), self.build(node.right)
             self.check_power(left, right)
             return self.checked(left**right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = self.build(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.Call):
             return self.call(node)
         piece = ast.get_source_segment(self.text, node) or type(node).__name__
@@ -220,7 +220,7 @@ class _Builder:
         if name in FUNCTIONS:
             try:
                 return self.checked(FUNCTIONS[name](*args))
-            except TypeError as exc:
+            except (TypeError, ValueError) as exc:  # a wrong count; Max of an incomparable number
                 if name not in self.functions:
                     raise self.fail(f"bad arguments to {name}: {exc}") from None
         try:
@@ -229,7 +229,10 @@ class _Builder:
             raise self.fail(str(why)) from None
 
     def checked(self, value: sp.Expr) -> sp.Expr:
-        """``value``, unless SymPy merged it into a power beyond the exponent limit (``t**200*t**200``)."""
+        """``value``, unless it is undefined (``1/0``, ``log(0)``) or SymPy merged it into a power
+        beyond the exponent limit (``t**200*t**200``)."""
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise self.fail(f"{_short(value)} is undefined or infinite (division by zero?)")
         if isinstance(value, sp.Pow) and value.exp.is_number and value.exp.is_real \
                 and abs(value.exp) > _MAX_EXPONENT and value.base.free_symbols:
             raise self.fail(f"the power {_short(value)} has an exponent beyond the limit {_MAX_EXPONENT}")
