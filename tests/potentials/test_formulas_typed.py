@@ -114,3 +114,66 @@ def test_a_squared_relu_written_as_piecewise_gets_the_orthant_closed_form():
 def test_a_piecewise_undefined_on_a_half_line_is_not_decomposed():
     with pytest.raises(gaussian.Unsupported, match="undefined"):
         gaussian.decompose(sp.Piecewise((t, t > 0), (t**2, t > 0), evaluate=False))
+
+
+# ---------------------------------------------------------------- sizes: ranges, poles, work bounds
+
+from theory.core.symbols import rho  # noqa: E402
+from theory.potentials.activations import HERMITE_MAX, RELU_POWER_MAX  # noqa: E402
+from theory.potentials.potential import potential  # noqa: E402
+
+
+@pytest.mark.parametrize("spec,problem", [
+    ("hermite(10**6)", f"hermite degree m must be an integer in \\[0, {HERMITE_MAX}\\], got 1000000"),
+    (f"hermite({HERMITE_MAX + 1})", "hermite degree m"), ("hermite(-1)", "hermite degree m"),
+    ("relu_power(10**5)", f"relu_power exponent n must be an integer in \\[1, {RELU_POWER_MAX}\\], got 100000"),
+    ("erf(0)", "erf scale s must be a positive"), ("(t**200)**200", "t\\*\\*40000 has an exponent beyond the limit"),
+    ("gamma(10**8)", "too large"), ("gamma(gamma(gamma(5)))", "too large"),
+    ("1/(t**7-t-1)", "singular at t = 1.1127757"), ("exp(t)/(t**2 - 2)", "singular at t = -1.4142136"),
+    ("(t - 1)/(t**2 - 1)", "singular at t = -1"),
+])
+def test_a_parameter_or_formula_out_of_range_is_refused_naming_it(spec, problem):
+    with pytest.raises(InputError, match=problem):
+        activation(spec)
+
+
+@pytest.mark.parametrize("spec", ["sin(t)/t", "(1 - cos(t))/t**2", "t/(t**2 + 1)", f"hermite({HERMITE_MAX})",
+                                  f"relu_power({RELU_POWER_MAX})", "+".join(["t"] * 990)])
+def test_the_edges_of_the_ranges_are_accepted(spec):
+    assert activation(spec).expr.has(t)
+
+
+def test_a_long_polynomial_gets_the_factored_taylor_series_equal_to_the_moments():
+    terms = gaussian.decompose(activation("hermite(26)").expr)
+    factored = gaussian.taylor_in_covariance(terms, terms, na, nb, dot)
+    moments = sp.Add(*[u.coeff * v.coeff * gaussian.centred_moment(u.power, v.power, na**2, dot, nb**2)
+                       for u in terms for v in terms])
+    for point in ({na: sp.Rational(3, 2), nb: sp.Rational(2, 3), dot: sp.Rational(1, 5)},
+                  {na: 2, nb: sp.Rational(1, 3), dot: -sp.Rational(1, 2)}):
+        assert factored.subs(point) == moments.subs(point)            # exact rationals
+    assert len(sp.Add.make_args(factored)) == 14                       # ⌊26/2⌋ + 1 terms in (a² − 1)(b² − 1)
+
+
+def test_hermite_of_high_degree_is_exact_and_short():
+    phi = gaussian.expectation(activation("hermite(60)").expr)
+    assert len(sp.Add.make_args(phi.expr)) == 31
+    assert sp.expand(phi.expr.subs({na: 1, nb: 1})) == dot**60
+
+
+@pytest.mark.slow
+def test_hermite_300_on_the_sphere_is_rho_to_the_300():
+    assert potential("hermite(300)").sphere().expr == rho**300
+
+
+def test_a_huge_expansion_is_refused_by_the_exact_routes_before_it_is_built():
+    assert gaussian.expanded_size(sp.sin(t)**200 * sp.cos(t)**200) == 201**2
+    with pytest.raises(gaussian.Unsupported, match="40401 terms"):
+        gaussian.decompose(sp.sin(t)**200 * sp.cos(t)**200)
+    with pytest.raises(gaussian.Unsupported, match="pairs of terms"):
+        gaussian.expectation(sp.sin(t)**30 * sp.cos(t)**30)
+
+
+def test_the_size_estimate_bounds_the_true_expansion():
+    for expr in (sp.sin(t)**7 * sp.cos(t)**5, (t + 1)**9 * (t**2 - t + 3)**4, sp.cosh(t)**3 + t**4):
+        actual = len(sp.Add.make_args(sp.expand(expr.rewrite(sp.exp))))
+        assert actual <= gaussian.expanded_size(expr)

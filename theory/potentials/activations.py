@@ -205,7 +205,7 @@ def activation(spec: str | sp.Expr | Activation, *params, budget: float = BUDGET
     spec : str, sympy.Expr or Activation
         ``"relu"``, ``"leaky_relu(0.2)"``, ``"hermite(4)"``, a formula in ``t`` such
         as ``"t**3 - 3*t"`` or ``"t*sigmoid(t)"`` (registered names are functions
-        there, see :func:`_applied`), or a SymPy expression in :data:`theory.core.symbols.t`.
+        there: ``name(u)``, ``name(p…, u)``, or ``name(p…)`` for σ(t)), or a SymPy expression in :data:`theory.core.symbols.t`.
         Parameter ranges: hermite m ∈ [0, HERMITE_MAX], relu_power n ∈
         [1, RELU_POWER_MAX], leaky_relu α real, erf scale s > 0.
     *params
@@ -378,7 +378,7 @@ def _check_second_moment(act: Activation) -> None:
         grows = "faster than any Gaussian" if beta is sp.oo else f"like exp({2 * beta}·t²)"
         raise InputError(f"activation {act.name}: its Gaussian second moment E[σ(X)²] "
                          f"diverges (σ² grows {grows}, faster than the Gaussian density decays)")
-    for point in _poles(act.expr):
+    for point in _denominator_poles(act.expr) or _poles(act.expr):
         raise InputError(f"activation {act.name} is singular at t = {point}, "
                          "so E[σ(X)²] is not finite")
 
@@ -517,6 +517,25 @@ def _bounded_by_polynomial(expr: sp.Expr, end: sp.Expr) -> bool:
     sign = 1 if end is sp.oo else -1
     values = [abs(expr.subs(t, sign * v).evalf(30)) for v in (10, 20, 40)]
     return all(v.is_number and v < 10**6 * (1 + 40**8) for v in values)
+
+
+def _denominator_poles(expr: sp.Expr) -> list[str]:
+    """Real zeros r of a polynomial denominator d where σ = n/d has a pole: n vanishes at r to
+    an order below r's multiplicity in d, so σ² ≥ C/(t − r)² near r and E[σ(X)²] = ∞.
+
+    The roots are exact (Sturm sequences, ``real_roots``); a numerator counts as
+    vanishing when its value there is below 10⁻²⁰ at 30 digits (so a doubtful case is
+    not refused here)."""
+    numerator, denominator = sp.fraction(sp.together(expr))
+    if not denominator.has(t) or not denominator.is_polynomial(t):
+        return []
+    poles = []
+    for root, multiplicity in sp.Poly(denominator, t).real_roots(multiple=False):
+        derivatives = (sp.diff(numerator, t, j).subs(t, root).evalf(30) for j in range(multiplicity))
+        if any(not value.is_number or abs(value) > 1e-20 for value in derivatives):
+            shown = root if root.is_Rational else f"{sp.N(root, 8)} (a root of {denominator})"
+            poles.append(shown)
+    return poles
 
 
 def _poles(expr: sp.Expr) -> list[sp.Expr]:
