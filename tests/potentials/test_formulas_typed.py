@@ -177,3 +177,16 @@ def test_the_size_estimate_bounds_the_true_expansion():
     for expr in (sp.sin(t)**7 * sp.cos(t)**5, (t + 1)**9 * (t**2 - t + 3)**4, sp.cosh(t)**3 + t**4):
         actual = len(sp.Add.make_args(sp.expand(expr.rewrite(sp.exp))))
         assert actual <= gaussian.expanded_size(expr)
+
+
+@pytest.mark.parametrize("pieces,problem", [
+    (sp.Piecewise((t, t > 0)), "undefined where none of the conditions t > 0 holds"),
+    (sp.Piecewise((t, t > 0), (sp.nan, True)), "undefined somewhere"),
+])
+def test_a_piecewise_activation_must_be_defined_everywhere(pieces, problem):
+    with pytest.raises(InputError, match=problem):
+        activation(pieces)
+
+
+def test_a_three_piece_activation_is_accepted_with_its_kinks():
+    assert activation(sp.Piecewise((t, t > 1), (0, t > 0), (-t, True))).kinks == (0, 1)

@@ -345,7 +345,19 @@ def _custom(expr: sp.Expr, label: str) -> Activation:
                          "a ridge activation is a formula in t only")
     if isinstance(expr, (sp.Eq, sp.Rel)) or not isinstance(expr, sp.Expr):
         raise InputError(f"activation {label} is not an expression")
+    _check_defined(expr, label)
     return _validated(Activation(label, expr, "ridge", "custom formula"))
+
+
+def _check_defined(expr: sp.Expr, label: str) -> None:
+    """σ must have a value at every t: no NaN piece, and each Piecewise's conditions cover ℝ."""
+    if expr.has(sp.nan, sp.zoo):
+        raise InputError(f"activation {label} is undefined somewhere (it contains nan or zoo)")
+    for node in expr.atoms(sp.Piecewise):
+        conditions = [cond for _, cond in node.args]
+        if conditions[-1] is not sp.true and sp.simplify(sp.Or(*conditions)) is not sp.true:
+            raise InputError(f"activation {label} is undefined where none of the conditions "
+                             f"{', '.join(map(str, conditions))} holds; end it with (value, True)")
 
 
 def _validated(act: Activation) -> Activation:
