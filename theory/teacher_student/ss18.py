@@ -39,7 +39,7 @@ arccos of the clipped cosine — on the diagonal the two give the same G to O(θ
 
 >>> import numpy as np
 >>> run = descend(np.eye(3)[None] + 0.01, np.eye(3))
->>> bool(run.converged[0]) and run.loss[0] < 1e-12
+>>> bool(run.converged[0] and run.loss[0] < 1e-12)
 True
 """
 
