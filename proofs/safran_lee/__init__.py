@@ -9,16 +9,11 @@ expectation of one random feature, is checked.
 
 from __future__ import annotations
 
-import importlib
-
-from theory.paper.claims import Claim
+from theory.paper.claims import Claim, collect
 
 #: Modules in the order of the paper.
 MODULES = ("proposition_21",)
 
 
 def all_claims() -> list[Claim]:
-    claims = []
-    for name in MODULES:
-        claims += importlib.import_module(f"{__name__}.{name}").CLAIMS
-    return claims
+    return collect(__name__, MODULES)

@@ -15,7 +15,7 @@ Proof by exact algebra (SymPy), in two steps, with c = (1 + ‖x‖²/2)^{−1/2
    ⟨U, x⟩ ~ N(0, ‖x‖²/4) gives 1 + 2s² = 1 + ‖x‖²/2 = c⁻², so E[erf(⟨U, x⟩ + B) | B] = erf(cB).
 2. The bias. F_t(c) = E[erf(cB) | B ≥ t] vanishes at c = 0, as does each right-hand side
    (arctan 0 = 0, T(h, 0) = 0); their c-derivatives agree — F_t′ by differentiating under the
-   integral (|∂_c erf(cb)| ≤ 2b/√π, integrable against the Gaussian), T's by the fundamental theorem
+   integral (∂_c erf(cb) is at most 2b/√π in size, integrable against the Gaussian), T's by the fundamental theorem
    of calculus. So F_t equals the right-hand side for every c ∈ (0, 1], i.e. every x.
 
 Independent checks: the two-dimensional integral over (⟨U, x⟩, B) by mpmath quadrature at two
@@ -74,19 +74,27 @@ def _bias_check(truncation: sp.Expr, stated_derivative, name: str) -> Check:
                      Method.EXACT, f"P[B ≥ {truncation}] = {sp.simplify(mass)}; derivatives differ by 0"))
 
 
-def stated(truncation: float, radius: float):
+TRUNCATIONS = (sp.Integer(0), 1 / sp.sqrt(2))
+
+
+def _mp(value) -> mpmath.mpf:
+    """An exact SymPy number (or a float taken as exact) at mpmath's working precision."""
+    return mpmath.mpf(sp.sympify(value)._to_mpmath(mpmath.mp.prec + 10))
+
+
+def stated(truncation, radius: float):
     """The paper's right-hand side at ‖x‖ = radius (mpmath, working precision)."""
     a = 1 / mpmath.sqrt(2 + mpmath.mpf(radius) ** 2)
-    if truncation == 0:
+    if sp.sympify(truncation) == 0:
         return 2 / mpmath.pi * mpmath.atan(a)
     h = mpmath.sqrt(2)
     owen = mpmath.quad(lambda s: mpmath.exp(-h ** 2 * (1 + s ** 2) / 2) / (1 + s ** 2), [0, a]) / (2 * mpmath.pi)
     return 4 / (1 - mpmath.erf(1)) * owen
 
 
-def expectation(truncation: float, radius: float):
+def expectation(truncation, radius: float):
     """E[erf(Z + B) | B ≥ t], Z ~ N(0, radius²/4), B ~ N(0, 1/4), as a 2-D quadrature (mpmath)."""
-    s, t = mpmath.mpf(radius) / 2, mpmath.mpf(truncation)
+    s, t = mpmath.mpf(radius) / 2, _mp(truncation)
     density = lambda v, sd: mpmath.exp(-(v / sd) ** 2 / 2) / (sd * mpmath.sqrt(2 * mpmath.pi))
     mass = mpmath.erfc(t * 2 / mpmath.sqrt(2)) / 2
     if s == 0:
@@ -96,7 +104,7 @@ def expectation(truncation: float, radius: float):
     return mpmath.quad(lambda b: inner(b) * density(b, mpmath.mpf(1) / 2), [t, mpmath.inf]) / mass
 
 
-def _quadrature_check(truncation: float, digits: tuple[int, int]) -> Check:
+def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int]) -> Check:
     gaps, agree = [], []
     for radius in RADII:
         values = []
@@ -108,22 +116,22 @@ def _quadrature_check(truncation: float, digits: tuple[int, int]) -> Check:
         gaps.append(float(abs(high_e - high_s)))
     confirmed = all(agree)
     verdict = Verdict.from_bool(max(gaps) < 10.0 ** (3 - digits[0])) if confirmed else Verdict.UNDECIDED
-    return Check(f"B ≥ {truncation:.4g}: 2-D quadrature against the stated form at ‖x‖ = {RADII}", verdict,
+    return Check(f"B ≥ {truncation}: 2-D quadrature against the stated form at ‖x‖ = {RADII}", verdict,
                  Evidence(Method.NUMERIC, f"largest |difference| {max(gaps):.1e} at {digits[1]} digits; the two "
                           f"precisions {digits} {'agree' if confirmed else 'disagree'}", {"gaps": gaps}), "evidence")
 
 
-def _monte_carlo_check(truncation: float, samples: int, d: int = 5, seed: int = 21) -> Check:
+def _monte_carlo_check(truncation: sp.Expr, samples: int, d: int = 5, seed: int = 21) -> Check:
     rng = np.random.default_rng(seed)
     x = np.full(d, 1.5 / np.sqrt(d))                                  # ‖x‖ = 1.5
     U = rng.normal(scale=0.5, size=(samples, d))
-    B = truncnorm.rvs(2 * truncation, np.inf, scale=0.5, size=samples, random_state=rng)
+    B = truncnorm.rvs(2 * float(truncation), np.inf, scale=0.5, size=samples, random_state=rng)
     from scipy.special import erf
     values = erf(U @ x + B)
     mean, error = values.mean(), values.std(ddof=1) / np.sqrt(samples)
     target = float(stated(truncation, 1.5))
     z = (mean - target) / error
-    return Check(f"B ≥ {truncation:.4g}: Monte Carlo at ‖x‖ = 1.5, d = {d} ({samples} samples)",
+    return Check(f"B ≥ {truncation}: Monte Carlo at ‖x‖ = 1.5, d = {d} ({samples} samples)",
                  Verdict.from_bool(abs(z) < 4), Evidence(
                      Method.EXPERIMENT, f"mean {mean:.5f} ± {error:.1e} against {target:.5f} (z = {z:+.2f}); a "
                      f"deviation of {5 * error:.1e} ({5 * error / target:.1%}) would have been detected at 5σ",
@@ -139,8 +147,8 @@ def _check(settings) -> list[Check]:
     return [_smoothing_check(),
             _bias_check(sp.Integer(0), sp.diff(at_zero, _c), "B ≥ 0"),
             _bias_check(1 / root2, at_root, "B ≥ 1/√2"),
-            *(_quadrature_check(t, digits) for t in (0.0, 1 / np.sqrt(2))),
-            *(_monte_carlo_check(t, samples) for t in (0.0, 1 / np.sqrt(2)))]
+            *(_quadrature_check(t, digits) for t in TRUNCATIONS),
+            *(_monte_carlo_check(t, samples) for t in TRUNCATIONS)]
 
 
 CLAIMS = [Claim(
