@@ -1055,18 +1055,24 @@ def _angular_blocks(X, Y, pairs: _Pairs, F: dict, names, weights, arith: Arithme
     xh = pairs.xh
     p = np.einsum("ij,ijp->ip", xu_coefficient, U)
     diagonal = (_eye_times(I_coefficient.sum(axis=1), d, arith)
-                + xx_coefficient.sum(axis=1)[:, None, None] * np.einsum("ip,iq->ipq", xh, xh)
-                + np.einsum("ip,iq->ipq", xh, p) + np.einsum("ip,iq->ipq", p, xh)
-                + np.einsum("ij,ijp,ijq->ipq", uu_coefficient, U, U))
+                + np.einsum("ip,iq->ipq", xh, xx_coefficient.sum(axis=1)[:, None] * xh + p)
+                + np.einsum("ip,iq->ipq", p, xh)
+                + np.einsum("ijp,ijq->ipq", uu_coefficient[..., None] * U, U))
     w = np.array(weights[:, :k])
     G = w * (Fr / (n1 * n2))[:, :k]
-    Uk, Vk = U[:, :k], V[:, :k]
-    off = (G[:, :, None, None] * _identity(d, arith)
-           - np.einsum("il,ip,iq->ilpq", G, xh, xh) - np.einsum("il,lp,lq->ilpq", G, xh, xh)
-           + np.einsum("il,ip,lq->ilpq", G * rho_[:, :k] + w * _columns(term("n1", "n2"), k), xh, xh)
-           + np.einsum("il,ip,ilq->ilpq", w * _columns(term("n1", "rho") / n2, k), xh, Vk)
-           + np.einsum("il,ilp,lq->ilpq", w * _columns(term("n2", "rho") / n1, k), Uk, xh)
-           + np.einsum("il,ilp,ilq->ilpq", w * _columns(term("rho", "rho") / (n1 * n2), k), Uk, Vk))
+    Uk, Vk, xl = U[:, :k], V[:, :k], xh[None, :, :]
+
+    def scaled(coefficient, vectors):
+        return coefficient[..., None] * vectors
+
+    # three outer products a bᵀ per block, the right-hand vectors summed first
+    right_x = (scaled(G * rho_[:, :k] + w * _columns(term("n1", "n2"), k), xl) - scaled(G, xh[:, None, :])
+               + scaled(w * _columns(term("n1", "rho") / n2, k), Vk))
+    right_u = scaled(w * _columns(term("n2", "rho") / n1, k), xl) + scaled(
+        w * _columns(term("rho", "rho") / (n1 * n2), k), Vk)
+    off = (np.einsum("ip,ilq->ilpq", xh, right_x) + np.einsum("ilp,ilq->ilpq", Uk, right_u)
+           - np.einsum("lp,ilq->ilpq", xh, scaled(G, xl)))
+    off[:, :, np.arange(d), np.arange(d)] += G[..., None]
     return diagonal, off
 
 
