@@ -184,7 +184,7 @@ class Kernel:
         it is infinite or unknown (Φ is not C¹ or C² there).
 
         The limit is the t⁰ term of the expression's series in t = √z; for a term
-        that is C⁰ in t it errs by at most |∂_t E(0⁺)|·t at a pair with √z = t, which
+        that is C⁰ in t it errs by at most t·abs(∂_t E(0⁺)) at a pair with √z = t, which
         below the switch-over t < 10^−(digits+3) is under the working precision.
         """
         named = {"value": self.derivatives[()], **dict(zip(("alpha", "beta"), self.coefficients)),
