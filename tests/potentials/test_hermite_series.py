@@ -15,7 +15,7 @@ from theory import potential
 from theory.core.errors import DerivationError, InputError, PrecisionError
 from theory.core.symbols import t
 from theory.potentials import hermite_series
-from theory.potentials.potential import NUMERIC, Potential
+from theory.potentials.potential import NUMERIC, Potential, given
 from theory.potentials.quadrature import gaussian_mean
 
 from tests.potentials.test_quadrature import FORMULAS, MEHLER, POINT, SPHERE, assert_every_digit
@@ -138,3 +138,43 @@ def test_latex_shows_the_series_and_its_first_coefficients():
     with pytest.raises(InputError, match="Hermite series"):
         Potential.from_latex(text, "zonal")
     assert r"c_k(\|\theta\|)" in potential("softplus").latex()
+
+
+# ------------------------------------------------------------------ certified balls
+
+def _contains(ball, reference: str, digits: int = 27) -> bool:
+    """``ball`` meets the reference, itself known to within 10^{−digits} (its rounding)."""
+    from flint import arb
+    with hermite_series.flint_digits(60):
+        return ball.overlaps(arb(reference, f"1e-{digits}"))
+
+
+@pytest.mark.parametrize("name", ["tanh", "softplus"])
+def test_certified_ball_contains_the_independent_reference_and_is_tight(name):
+    ball = potential(FORMULAS[name]).at(*POINT, dps=20, certified=True)
+    assert _contains(ball, MEHLER[(name, POINT)])
+    assert ball.rad() < 1e-20
+
+
+def test_certified_closed_forms_are_balls_around_the_exact_formula():
+    ball = potential("relu").sphere().at(sp.Rational(1, 3), dps=30, certified=True)
+    exact = sp.N((sp.sqrt(8) / 3 + (sp.pi - sp.acos(sp.Rational(1, 3))) / 3) / (2 * sp.pi), 50)
+    assert _contains(ball, str(exact)) and ball.rad() < 1e-30
+    at_points = potential("erf").evaluate([1, 0], [0.6, 0.8], dps=25, certified=True)
+    assert _contains(at_points, str(potential("erf").evaluate([1, 0], [0.6, 0.8], dps=40)), 39)
+    assert at_points.rad() < 1e-25
+
+
+def test_certified_refuses_where_there_is_no_proof():
+    with pytest.raises(PrecisionError, match="no proven envelope"):
+        potential("exp(t)/(1 + t**2)").at(1, 1, sp.Rational(1, 2), certified=True)
+    with pytest.raises(PrecisionError, match="provably below 1"):
+        potential("tanh").sphere().at(1, certified=True)
+    with pytest.raises(PrecisionError, match="more than 400"):
+        potential("tanh").sphere().at(sp.Rational(99, 100), certified=True)
+    with pytest.raises(PrecisionError, match="no proven envelope"):   # a kinked σ: no rigorous rule here
+        potential(FORMULAS["elu"]).sphere().at(sp.Rational(1, 2), certified=True)
+    with pytest.raises(PrecisionError, match="no ball-arithmetic evaluation"):
+        given("Abs(rho)", "zonal").at(sp.Rational(1, 2), certified=True)
+    with pytest.raises(InputError, match="outside"):
+        potential("relu").sphere().at(sp.Rational(3, 2), certified=True)

@@ -32,6 +32,7 @@ raised and the caller uses the nested quadrature instead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 
@@ -262,3 +263,190 @@ c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190
                 + listed)
     return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) \left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "
             r"\quad c_k(a) \equiv \mathbb{E}\left[\sigma(a X)\, h_k(X)\right],\ c_k \equiv c_k(1):\ " + listed)
+
+
+# ---------------------------------------------------------------------- certified enclosures
+
+#: Proven envelopes |σ(t)| ≤ A + B|t| on the real line: |tanh| ≤ 1, 0 < sigmoid < 1,
+#: 0 < softplus(t) ≤ log 2 + max(t, 0), |t·sigmoid(t)| ≤ |t|, |t·tanh(softplus(t))| ≤ |t|.
+ENVELOPES = {
+    sp.tanh(t): (1, 0), 1 / (1 + sp.exp(-t)): (1, 0), sp.log(sp.exp(t) + 1): (sp.log(2), 1),
+    t / (1 + sp.exp(-t)): (0, 1), t * sp.tanh(sp.log(sp.exp(t) + 1)): (0, 1),
+}
+MAX_CERTIFIED_TERMS = 400
+_FLINT_UNARY = {sp.exp: "exp", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh", sp.sin: "sin",
+                sp.cos: "cos", sp.erf: "erf", sp.atan: "atan", sp.asin: "asin", sp.acos: "acos"}
+
+
+def flint_function(expr: sp.Expr, variables: tuple) -> callable:
+    """``expr`` as a function of python-flint balls (arb or acb) ``f(*balls, analytic=False)``.
+
+    Branch cuts (log, non-integer powers) forward ``analytic`` so that acb.integral sees them;
+    anything else than elementary functions is refused."""
+    from flint import acb, arb
+
+    def build(node):
+        if node in variables:
+            index = variables.index(node)
+            return lambda args, analytic: args[index]
+        if node.is_Integer or node.is_Rational:
+            p, q = int(node.p), int(node.q)
+            return lambda args, analytic: arb(p) / q
+        if node is sp.pi:
+            return lambda args, analytic: arb.pi()
+        if node is sp.E:
+            return lambda args, analytic: arb(1).exp()
+        parts = [build(a) for a in node.args]
+        if node.is_Add:
+            return lambda args, analytic: _fold(parts, args, analytic, lambda u, v: u + v)
+        if node.is_Mul:
+            return lambda args, analytic: _fold(parts, args, analytic, lambda u, v: u * v)
+        if node.is_Pow:
+            base, power = parts
+            if node.exp.is_Integer:
+                n = int(node.exp)
+                return lambda args, analytic: _integer_power(base(args, analytic), n)
+            return lambda args, analytic: _power(base(args, analytic), power(args, analytic), analytic)
+        if node.func is sp.log:
+            return lambda args, analytic: _log(parts[0](args, analytic), analytic)
+        if node.func in _FLINT_UNARY:
+            name = _FLINT_UNARY[node.func]
+            return lambda args, analytic: getattr(parts[0](args, analytic), name)()
+        raise PrecisionError(f"no ball-arithmetic evaluation of {node.func} (in {expr}): no certified value")
+
+    def _fold(parts, args, analytic, op):
+        value = parts[0](args, analytic)
+        for part in parts[1:]:
+            value = op(value, part(args, analytic))
+        return value
+
+    def _log(z, analytic):
+        return z.log(analytic=analytic) if isinstance(z, acb) else z.log()
+
+    def _power(z, p, analytic):
+        if isinstance(z, acb):
+            return (p * z.log(analytic=analytic)).exp()
+        return z ** p
+
+    body = build(expr)
+    return lambda *balls, analytic=False: body(balls, analytic)
+
+
+@contextlib.contextmanager
+def flint_digits(dps: int):
+    """python-flint's (global) working precision set to ``dps`` digits, restored afterwards."""
+    from flint import ctx as flint_ctx
+
+    old = flint_ctx.prec
+    flint_ctx.dps = dps
+    try:
+        yield
+    finally:
+        flint_ctx.prec = old
+
+
+def ball(value, dps: int):
+    """An exact number (int, float, Rational, mpf, arb) as an arb ball containing it."""
+    from flint import arb
+
+    if isinstance(value, arb):
+        return value
+    if isinstance(value, (int, np.integer)) or isinstance(value, sp.Integer):
+        return arb(int(value))
+    if isinstance(value, sp.Rational):
+        return arb(int(value.p)) / int(value.q)
+    if isinstance(value, (float, np.floating)):
+        return arb(float(value))                                   # a double is an exact binary number
+    if isinstance(value, mpmath.mpf):
+        sign, man, exp, _ = value._mpf_
+        return arb(int(man) * (-1) ** sign) * arb(2) ** int(exp) if man else arb(0)
+    if isinstance(value, sp.Basic) and value.is_number:
+        mid = arb(str(sp.N(value, dps + 20)))
+        return mid + arb(0, abs(mid).upper() * arb(10) ** -(dps + 18))
+    raise InputError(f"cannot read {value!r} as a real number for a certified value")
+
+
+def _integer_power(z, n: int):
+    """z**n by squaring: flint's ``**`` gives nan for a ball that contains 0."""
+    if n < 0:
+        return 1 / _integer_power(z, -n)
+    result, square = z * 0 + 1, z
+    while n:
+        if n & 1:
+            result = result * square
+        square, n = square * square, n >> 1
+    return result
+
+
+def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30):
+    """A python-flint ``arb`` ball proven to contain Φ = E[σ(U)σ(V)] (Var U = a², Var V = b², Cov c).
+
+    The proof rests on: (i) Mehler's formula and the tail bound |Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b));
+    (ii) each c_k(a) = ∫_{−L}^{L} σ(ax) h_k(x) φ(x) dx enclosed by arb's rigorous ``acb.integral``
+    (h_k(x) = H_k(x/√2)/(2^{k/2}√k!)), the rest |x| > L bounded with |h_k(x)| ≤ e^{x²/4}
+    (Cramér's inequality) and the envelope |σ(t)| ≤ A + B|t| of :data:`ENVELOPES`;
+    (iii) E[σ(aX)²] bounded above the same way, so r_N is an upper bound. An activation without a
+    proven envelope, or a ρ that would need more than :data:`MAX_CERTIFIED_TERMS` terms, raises
+    :class:`~theory.core.errors.PrecisionError` (no float is dressed as a ball).
+
+    >>> from theory.core.symbols import t
+    >>> ball = certified_value(sp.tanh(t), 1, 1, sp.Rational(1, 2), dps=20)
+    >>> ball.str(20, radius=False), float(ball.rad()) < 1e-20
+    ('0.18632441320344808611', True)
+    """
+    from flint import arb
+
+    check_dps(dps)
+    if sigma not in ENVELOPES:
+        raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
+                             f"is known (certified: {', '.join(map(str, ENVELOPES))})")
+    with flint_digits(dps + 15):
+        a_, b_, c_ = (ball(v, dps) for v in (a, b, c))
+        if not (a_ > 0 and b_ > 0):
+            raise PrecisionError("a certified value needs norms that are provably positive")
+        rho = c_ / (a_ * b_)
+        if abs(rho) > 1:
+            raise InputError(f"ρ = c/(ab) = {rho.str(10)} is outside [−1, 1]")
+        if not abs(rho) < 1:
+            raise PrecisionError("a certified value needs |ρ| provably below 1 (at ρ = ±1 the series "
+                                 "converges too slowly for a proof)")
+        need = (dps + 2) * _LN10 / -math.log(max(float(abs(rho).upper()), 1e-300))
+        terms = math.ceil(need) + 1
+        if terms > MAX_CERTIFIED_TERMS:
+            raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs more than "
+                                 f"{MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
+        ca, sa = _certified_coefficients(sigma, a_, terms, dps)
+        cb, sb = (ca, sa) if (a_ == b_) is True or (a == b) else _certified_coefficients(sigma, b_, terms, dps)
+        total, power = arb(0), arb(1)
+        for k in range(terms):
+            total += ca[k] * cb[k] * power
+            power *= rho
+            sa, sb = sa - ca[k] * ca[k], sb - cb[k] * cb[k]
+        tail = _integer_power(abs(rho), terms) * (sa.upper().max(arb(0)) * sb.upper().max(arb(0))).sqrt()
+        return total + arb(0, tail.upper())
+
+
+def _certified_coefficients(sigma: sp.Expr, a, terms: int, dps: int) -> tuple[list, object]:
+    """Balls for c_0 … c_{terms−1} of σ(a·) and an upper ball for E[σ(aX)²] (see :func:`certified_value`)."""
+    from flint import acb, arb
+
+    big_a, big_b = (arb(str(sp.N(v, dps + 20))) for v in ENVELOPES[sigma])
+    f = flint_function(sigma, (t,))
+    reach = 2 * math.sqrt((dps + 6) * _LN10) + 2
+    L = arb(math.ceil(reach))
+    root2, norm = arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
+    coefficients = []
+    for k in range(terms):
+        scale = norm / (root2 ** k * arb(k).fac().sqrt())
+        integrand = (lambda x, analytic, k=k: f(a * x, analytic=analytic) * (x / root2).hermite_h(k)
+                     * (-x * x / 2).exp())
+        core = acb.integral(integrand, -L, L).real * scale
+        # |∫_{|x|>L}| ≤ 2∫_L^∞ (A + B a x) e^{−x²/4}/√(2π) dx
+        tail = 2 * norm * (big_a * arb.pi().sqrt() * (L / 2).erfc() + 2 * big_b * a * (-L * L / 4).exp())
+        coefficients.append(core + arb(0, tail.upper()))
+    square = lambda x, analytic: _integer_power(f(a * x, analytic=analytic), 2) * (-x * x / 2).exp()
+    second = acb.integral(square, -L, L).real * norm
+    # ∫_{|x|>L} (A + B a x)² φ ≤ 2(2A² Q(L) + 2B²a² (Lφ(L) + Q(L))), Q the normal tail
+    q, phi_l = (L / root2).erfc() / 2, norm * (-L * L / 2).exp()
+    second += 4 * (big_a * big_a * q + big_b * big_b * a * a * (L * phi_l + q))
+    return coefficients, second

@@ -162,17 +162,21 @@ class Potential(Typeset):
         return sp.Mul(*[self.expr.subs(s, a - b) for a, b in zip(th, wv)]), th, wv
 
     # ------------------------------------------------------------------ numbers
-    def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30) -> mpmath.mpf:
+    def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30, certified: bool = False):
         """Φ(θ, w) for two points (sequences of numbers), with ``dps`` correct digits.
 
         The value is computed at two working precisions and returned only when
-        they agree to ``dps`` digits.
+        they agree to ``dps`` digits. With ``certified=True`` the result is a
+        python-flint ``arb`` ball proven to contain Φ at the exact inputs: the
+        norms and θᵀw are formed in ball arithmetic, then :meth:`at` certifies.
         """
         check_dps(dps)
+        if certified:
+            return self.at(*self._form_balls(theta_, w_, dps), dps=dps, certified=True)
         values = self._form_values(theta_, w_, dps + 2 * quadrature.GUARD)
         return self.at(*values, dps=dps)
 
-    def at(self, *values, dps: int = 30) -> mpmath.mpf:
+    def at(self, *values, dps: int = 30, certified: bool = False):
         """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``), to ``dps`` digits.
 
         A closed form is evaluated at two working precisions, a numeric potential
@@ -180,12 +184,28 @@ class Potential(Typeset):
         quadratures (:func:`theory.potentials.quadrature.bivariate`); the value is
         returned when they agree, else :class:`~theory.core.errors.PrecisionError`.
 
+        With ``certified=True``, an ``arb`` ball proven to contain Φ: a closed form
+        evaluated in ball arithmetic (the proof rests on the exact derivation and
+        arb's rigorous elementary functions), a numeric potential by
+        :func:`theory.potentials.hermite_series.certified_value` (rigorous
+        ``acb.integral`` coefficients and a Parseval tail bound). Where neither
+        applies (Max/Piecewise formulas, σ without a proven envelope, |ρ| near 1):
+        :class:`~theory.core.errors.PrecisionError`.
+
         >>> str(potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15))
         '0.114777712464266'
+        >>> ball = potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15,
+        ...                             certified=True)
+        >>> ball.str(15, radius=False), float(ball.rad()) < 1e-15
+        ('0.114777712464266', True)
         """
         check_dps(dps)
         values = tuple(as_number(v, what=f"value {i + 1} of Φ") if isinstance(v, str) else v
                        for i, v in enumerate(values))
+        if certified:
+            if not any(type(v).__module__.startswith("flint") for v in values):
+                self._check_values(values)
+            return self._certified_at(values, dps)
         self._check_values(values)
         if self.expr is None:
             return self._numeric_at(values, dps)
@@ -269,6 +289,34 @@ class Potential(Typeset):
         """What is known of a numeric Φ: its Hermite series with the first coefficients."""
         act = self.activation
         return hermite_series.latex(act.expr, act.kinks, act.parity, self.form)
+
+    def _certified_at(self, values: Sequence, dps: int):
+        with hermite_series.flint_digits(dps + 15):
+            balls = [hermite_series.ball(v, dps) for v in values]
+            if self.expr is None:
+                if self.form == "zonal":
+                    return hermite_series.certified_value(self.activation.expr, 1, 1, balls[0], dps=dps)
+                return hermite_series.certified_value(self.activation.expr, *balls, dps=dps)
+            result = hermite_series.flint_function(self.expr, self.variables)(*balls)
+        if not result.is_finite():
+            raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: "
+                                 "the ball evaluation is not finite (a branch point within the input balls?)")
+        return result
+
+    def _form_balls(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
+        """The form's variables as arb balls computed from the exact coordinates."""
+        from flint import arb
+
+        if self.form not in ("zonal", "ridge"):
+            raise PrecisionError(f"no certified value for a {self.form} potential")
+        with hermite_series.flint_digits(dps + 15):
+            a, b = ([hermite_series.ball(v, dps) for v in vec] for vec in (theta_, w_))
+            if len(a) != len(b) or not a:
+                raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(a)} and {len(b)}")
+            inner = sum((u * v for u, v in zip(a, b)), arb(0))
+            if self.form == "zonal":
+                return (inner,)
+            return sum((u * u for u in a), arb(0)).sqrt(), sum((v * v for v in b), arb(0)).sqrt(), inner
 
     def _require_exact(self, what: str) -> None:
         if self.expr is None:
