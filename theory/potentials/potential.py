@@ -232,6 +232,9 @@ class Potential(Typeset):
         thetas, ws = _rows(thetas, "thetas"), _rows(ws, "ws")
         if thetas.shape[1] != ws.shape[1]:
             raise InputError(f"θ has dimension {thetas.shape[1]} but w has {ws.shape[1]}")
+        angular = None if self.expr is None else _angle_form(self.expr, self.form)
+        if angular is not None:
+            return _angle_matrix(angular, thetas, ws, self.form)
         f = self.numpy()
         if self.form in ("ridge", "zonal"):
             inner = thetas @ ws.T
@@ -527,6 +530,59 @@ def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
             return output_context(dps).mpf(0)
         work *= 2
     raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+
+
+_ANGLE = sp.Symbol("vartheta", nonnegative=True)
+NEARLY_PARALLEL = 0.99  # |cos ∠(θ, w)| above this: the angle from Kahan's formula, not arccos
+
+
+@functools.lru_cache(maxsize=128)
+def _angle_form(expr: sp.Expr, form: str) -> Callable | None:
+    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ) (ridge) or ϑ (zonal), ϑ = ∠(θ, w), when writing
+    θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
+    (‖θ‖‖w‖ sin ϑ)^p — the cancellation-free form of the orthant (ReLU-family) potentials.
+    None when the formula has neither, or something else is left depending on cos ϑ under a root."""
+    if form not in ("ridge", "zonal") or not expr.has(sp.acos):
+        return None
+    cos = sp.cos(_ANGLE)
+    scale = na * nb if form == "ridge" else sp.S.One
+    angled = expr.subs(dot if form == "ridge" else rho, scale * cos)
+
+    def acos(arg):
+        return _ANGLE if sp.cancel(arg - cos) == 0 else sp.acos(arg)
+
+    def root(base, power):
+        ratio = sp.cancel(base / (scale**2 * (1 - cos**2)))
+        if power.is_Rational and power.q == 2 and not ratio.has(_ANGLE):
+            return (ratio * scale**2) ** power * sp.sin(_ANGLE) ** (2 * power)
+        return sp.Pow(base, power)
+
+    angled = angled.replace(sp.acos, acos)
+    angled = angled.replace(lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and e.base.has(_ANGLE),
+                            lambda e: root(e.base, e.exp))
+    if angled.has(sp.acos) or any(p.exp.q == 2 and p.base.has(_ANGLE) for p in angled.atoms(sp.Pow)
+                                  if p.exp.is_Rational):
+        return None
+    return _numpy(angled, (na, nb, _ANGLE) if form == "ridge" else (_ANGLE,))
+
+
+def _angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, form: str) -> np.ndarray:
+    """[Φ(θᵢ, w_j)] from ‖θᵢ‖, ‖w_j‖ and the angle ϑᵢⱼ, accurate to a few ulps also for nearly
+    parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan)."""
+    a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
+    u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
+    v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)
+    cos = np.clip(u @ v.T, -1.0, 1.0)
+    angle = np.arccos(cos)
+    i, j = np.nonzero(np.abs(cos) > NEARLY_PARALLEL)
+    if i.size:
+        du, dv = u[i] - v[j], u[i] + v[j]
+        angle[i, j] = 2 * np.arctan2(np.linalg.norm(du, axis=1), np.linalg.norm(dv, axis=1))
+    if form == "zonal":
+        return f(angle)
+    zero = (a[:, None] == 0) | (b[None, :] == 0)
+    angle[zero] = np.pi / 2
+    return f(a[:, None], b[None, :], angle) * np.ones_like(angle)
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:
