@@ -178,3 +178,10 @@ def test_certified_refuses_where_there_is_no_proof():
         given("Abs(rho)", "zonal").at(sp.Rational(1, 2), certified=True)
     with pytest.raises(InputError, match="outside"):
         potential("relu").sphere().at(sp.Rational(3, 2), certified=True)
+
+
+def test_the_cli_refuses_too_many_digits_with_exit_code_2(capsys):
+    from theory.cli import main
+
+    assert main(["derive", "tanh", "--sphere", "--at", "0.5", "--dps", "150"]) == 2
+    assert "at most 100 digits" in capsys.readouterr().err
