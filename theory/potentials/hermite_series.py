@@ -15,12 +15,12 @@ norm through σ(a·): a set is computed for each norm that occurs (and cached).
 **Coefficients.** One Gauss–Legendre rule on [−L, L], cut at the kinks of σ(a·)
 and on a grid of pieces of width 2; its weights carry φ(x)e^{x²/4} and the
 three-term recurrence runs on the bounded Hermite functions h_k(x)e^{−x²/4}
-(|·| ≤ 1.09) in fixed point, so K coefficients cost K·M integer multiply–adds
+(``|·| ≤ 1.09``) in fixed point, so K coefficients cost K·M integer multiply–adds
 for M nodes. L is where e^{−x²/4} falls below the target.
 
 **Confirmation.** Two coefficient sets — different precisions, grids offset by
 half a piece — give two values; they must agree to dps + 2 digits. When the
-series would need more than :data:`MAX_TERMS` terms (|ρ| near 1 for a
+series would need more than :data:`MAX_TERMS` terms (``|ρ|`` near 1 for a
 non-smooth σ, whose c_k decay only algebraically) :class:`SlowConvergence` is
 raised and the caller uses the nested quadrature instead.
 
@@ -267,8 +267,8 @@ c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190
 
 # ---------------------------------------------------------------------- certified enclosures
 
-#: Proven envelopes |σ(t)| ≤ A + B|t| on the real line: |tanh| ≤ 1, 0 < sigmoid < 1,
-#: 0 < softplus(t) ≤ log 2 + max(t, 0), |t·sigmoid(t)| ≤ |t|, |t·tanh(softplus(t))| ≤ |t|.
+#: Proven envelopes ``|σ(t)| ≤ A + B|t|`` on the real line: ``|tanh| ≤ 1``, 0 < sigmoid < 1,
+#: 0 < softplus(t) ≤ log 2 + max(t, 0), ``|t·sigmoid(t)| ≤ |t|``, ``|t·tanh(softplus(t))| ≤ |t|``.
 ENVELOPES = {
     sp.tanh(t): (1, 0), 1 / (1 + sp.exp(-t)): (1, 0), sp.log(sp.exp(t) + 1): (sp.log(2), 1),
     t / (1 + sp.exp(-t)): (0, 1), t * sp.tanh(sp.log(sp.exp(t) + 1)): (0, 1),
@@ -381,10 +381,10 @@ def _integer_power(z, n: int):
 def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30):
     """A python-flint ``arb`` ball proven to contain Φ = E[σ(U)σ(V)] (Var U = a², Var V = b², Cov c).
 
-    The proof rests on: (i) Mehler's formula and the tail bound |Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b));
+    The proof rests on: (i) Mehler's formula and the tail bound ``|Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b))``;
     (ii) each c_k(a) = ∫_{−L}^{L} σ(ax) h_k(x) φ(x) dx enclosed by arb's rigorous ``acb.integral``
-    (h_k(x) = H_k(x/√2)/(2^{k/2}√k!)), the rest |x| > L bounded with |h_k(x)| ≤ e^{x²/4}
-    (Cramér's inequality) and the envelope |σ(t)| ≤ A + B|t| of :data:`ENVELOPES`;
+    (h_k(x) = H_k(x/√2)/(2^{k/2}√k!)), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}``
+    (Cramér's inequality) and the envelope ``|σ(t)| ≤ A + B|t|`` of :data:`ENVELOPES`;
     (iii) E[σ(aX)²] bounded above the same way, so r_N is an upper bound. An activation without a
     proven envelope, or a ρ that would need more than :data:`MAX_CERTIFIED_TERMS` terms, raises
     :class:`~theory.core.errors.PrecisionError` (no float is dressed as a ball).

@@ -189,7 +189,7 @@ class Potential(Typeset):
         arb's rigorous elementary functions), a numeric potential by
         :func:`theory.potentials.hermite_series.certified_value` (rigorous
         ``acb.integral`` coefficients and a Parseval tail bound). Where neither
-        applies (Max/Piecewise formulas, σ without a proven envelope, |ρ| near 1):
+        applies (Max/Piecewise formulas, σ without a proven envelope, ``|ρ|`` near 1):
         :class:`~theory.core.errors.PrecisionError`.
 
         >>> str(potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15))
