@@ -1,0 +1,637 @@
+"""Certified equilibria: ball-arithmetic proofs that a critical point is a strict minimum or a saddle.
+
+A :class:`Certificate` for a candidate x̃ (the flattened electrons of an
+:class:`~theory.dynamics.equilibrium.Equilibrium`) is a proof in python-flint
+``arb`` ball arithmetic, with no floating-point step in the chain of
+inequalities, of three statements about the box B = {x : ‖x − x̃‖_∞ ≤ r}:
+
+1. **one critical point.** Krawczyk's test on the gradient g = ∇L. With H(B) a
+   ball enclosure of the Hessian over all of B and any matrix Y (here a float
+   inverse of ∇²L(x̃): only a preconditioner, its errors cost nothing),
+
+   .. math::  K(B) = \\tilde x - Y g(\\tilde x) + (I - Y H(B))(B - \\tilde x) \\subset \\operatorname{int} B
+
+   implies that B holds exactly one zero x* of g, and x* ∈ K(B) (Krawczyk 1969,
+   Moore 1977; uniqueness because I − Y H(B) then contracts). It needs g ∈ C¹
+   on B only — no bound on third derivatives. That is why it is chosen over
+   Safran–Shamir's radius r = (3λ − √(9λ² − 25 g L₃))/(2L₃): the ReLU loss is C²
+   but not C³ where an electron is parallel to a proton or to another electron
+   (W = V = I, Tian's collapsed point), so no L₃ exists there, while the
+   Hessian is continuous and has an enclosure from a form without the
+   removable singularity (below).
+2. **type.** H(K(B)) encloses ∇²L(x*). A ball LDLᵀ of the symmetric H − μI
+   (written here over ``arb`` entries, no pivoting) whose pivots all have a
+   certified sign gives, by Sylvester's law of inertia, the same inertia for
+   every symmetric matrix in the enclosure. At μ = 0 the number of negative
+   pivots is the Morse index and no pivot is zero: a strict local minimum
+   (index 0) or a non-degenerate saddle. λ_min is enclosed between two shifts
+   μ₋ < μ₊ with no eigenvalue below μ₋ and at least one below μ₊; the clusters
+   of the spectrum are counted at separating shifts between them.
+3. **loss.** L over K(B), in ball arithmetic.
+
+Evaluation over a ball. Φ = F(n₁, n₂, ρ) of a ridge potential on R^d and its
+derivatives are the SymPy expressions of :func:`theory.dynamics.loss.kernel`,
+evaluated with ``arb`` functions (:func:`arb_function`); ρ, c = 1 − ρ² and
+φ = acos ρ come from h = ‖θ̂ ∓ ŵ‖²/2 (ρ = ±(1 − h), c = h(2 − h),
+φ = 2 asin √(h/2)), which stay valid balls when a pair is parallel. Where
+∂²F/∂ρ² has a removable singularity 1/√c (ReLU: n₁n₂/(2π√c)) the term
+∂²F/∂ρ² ∇ρ∇ρᵀ is evaluated as R · vvᵀ/‖v‖, R = √c ∂²F/∂ρ², v = ŵ − ρθ̂
+(‖v‖ = √c), and where ‖v‖ may vanish each entry by |v_a v_b|/‖v‖ ≤ min(|v_a|, |v_b|):
+a valid enclosure of a continuous Hessian, so the loss is C² there and step 1
+applies. The ball must avoid where Φ is not C²: a zero neuron (‖θ_i‖ > 0 is
+checked) and any pair where the derivatives are not finite balls; both are
+refused by name.
+
+Symmetry zero modes: the rotations that fix every proton. For electrons in the
+span of the protons (every teacher–student case with W of full rank) they fix the
+electrons too: there is no orbit to quotient, and the certificate says so.
+With fixed output weights there is no charge-scaling direction. When a
+configuration has zero modes the certificate refuses (a critical point on an
+orbit is not isolated) rather than quotient on a guess.
+
+A certificate that cannot be established is returned with ``proven = False`` and
+``failed`` naming the inequality and by how much; it is never proven on a guess.
+
+>>> import numpy as np
+>>> from theory.teacher_student.relu import RELU
+>>> from theory.dynamics.equilibrium import equilibrium
+>>> cert = certify(equilibrium(RELU, np.eye(2) + 0.05, np.eye(2), manifold="euclidean"))
+>>> cert.proven, cert.kind, cert.morse_index
+(True, 'strict local minimum', 0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import time
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+from flint import arb, arb_mat, ctx
+
+from ..core.errors import DerivationError, InputError
+from ..dynamics.loss import C, N1, N2, PHI, Loss, charges_of, kernel
+from ..core.symbols import rho
+
+#: Working precision of the ball arithmetic, in bits.
+PRECISION = 192
+#: Largest ‖∇L(x̃)‖ (Euclidean) at which a candidate counts as critical.
+GRADIENT_TOLERANCE = 1e-12
+#: Box radii tried by Krawczyk's test, largest first.
+RADII = tuple(10.0 ** -e for e in range(2, 15, 2))
+
+MINIMUM, SADDLE, REFUSED = "strict local minimum", "non-degenerate saddle", "refused"
+
+
+@contextlib.contextmanager
+def _precision(bits: int):
+    saved = ctx.prec
+    ctx.prec = bits
+    try:
+        yield
+    finally:
+        ctx.prec = saved
+
+
+# ---------------------------------------------------------------------- SymPy → arb
+
+_FUNCTIONS = {sp.exp: arb.exp, sp.log: arb.log, sp.erf: arb.erf, sp.erfc: arb.erfc, sp.asin: arb.asin,
+              sp.acos: arb.acos, sp.atan: arb.atan, sp.sin: arb.sin, sp.cos: arb.cos, sp.tan: arb.tan,
+              sp.sinh: arb.sinh, sp.cosh: arb.cosh, sp.tanh: arb.tanh, sp.Abs: abs}
+
+
+def arb_function(expr: sp.Expr, symbols: tuple):
+    """``expr`` as a function of ``symbols`` on ``arb`` balls (a tree walk, nothing eval'd).
+
+    Integer powers are repeated products (arb's pow of a ball containing 0 is NaN),
+    half-integer powers go through √.
+
+    >>> f = arb_function(sp.sqrt(rho) * rho**2 + sp.pi, (rho,))
+    >>> f(arb(4)).contains(32 + arb.pi())
+    True
+    """
+    compiled = _compile(sp.sympify(expr), {s: i for i, s in enumerate(symbols)})
+    return lambda *args: compiled(args)
+
+
+def _compile(e: sp.Expr, index: dict):
+    if e.is_Symbol:
+        if e not in index:
+            raise DerivationError(f"no value for {e} in the ball evaluation")
+        i = index[e]
+        return lambda args: args[i]
+    if e.is_Rational:
+        p, q = int(e.p), int(e.q)
+        return lambda args: arb(p) / q if q != 1 else arb(p)
+    if e.is_Float:
+        value = sp.Rational(e)
+        return lambda args: arb(int(value.p)) / int(value.q)
+    if e is sp.pi:
+        return lambda args: arb.pi()
+    if e is sp.E:
+        return lambda args: arb.const_e()
+    parts = [_compile(a, index) for a in e.args]
+    if e.is_Add:
+        return lambda args: functools.reduce(lambda x, f: x + f(args), parts[1:], parts[0](args))
+    if e.is_Mul:
+        return lambda args: functools.reduce(lambda x, f: x * f(args), parts[1:], parts[0](args))
+    if e.is_Pow:
+        return _power(parts[0], e.exp, index)
+    if isinstance(e, sp.atan2):
+        return lambda args: arb.atan2(parts[0](args), parts[1](args))
+    for function, ball in _FUNCTIONS.items():
+        if isinstance(e, function):
+            return lambda args: ball(parts[0](args))
+    raise DerivationError(f"no ball evaluation of {type(e).__name__} in {e}")
+
+
+def _power(base, exponent: sp.Expr, index: dict):
+    if exponent.is_Integer:
+        n = int(exponent)
+        return lambda args: _integer_power(base(args), n)
+    if exponent.is_Rational and exponent.q == 2:
+        n = int(exponent.p)
+        return lambda args: _integer_power(base(args).sqrt(), n)
+    power = _compile(exponent, index)
+    return lambda args: (power(args) * base(args).log()).exp()
+
+
+def _integer_power(x: arb, n: int) -> arb:
+    if n < 0:
+        return 1 / _integer_power(x, -n)
+    result = arb(1)
+    for _ in range(n):
+        result = result * x
+    return result
+
+
+# ---------------------------------------------------------------------- the landscape in arb
+
+def _ball(value, radius: float = 0.0) -> arb:
+    """An exact arb from a float or mpf, widened by ``radius``."""
+    if isinstance(value, mpmath.mpf):
+        sign, man, exp, _ = value._mpf_
+        centre = arb(int(man) * (-1 if sign else 1)) * arb(2) ** int(exp) if man else arb(0)
+    else:
+        centre = arb(float(value))
+    return centre + arb(0, radius) if radius else centre
+
+
+def _squares(v) -> arb:
+    """Σ v_a², with the lower end clipped at 0 (a ball containing 0 squares to a signed ball)."""
+    return functools.reduce(lambda s, x: s + x * x, v, arb(0)).nonnegative_part()
+
+
+class Landscape:
+    """L(a, θ) of a Loss with fixed charges, in ball arithmetic on the flattened θ (R^{kd}).
+
+    Ridge potentials on R^d only (``manifold="euclidean"``).
+    """
+
+    def __init__(self, loss: Loss, charges=None):
+        if loss.manifold != "euclidean" or loss.kernel.form != "ridge":
+            raise InputError(f"certificates cover ridge potentials on R^d, not a {loss.kernel.form} "
+                             f"potential on the {loss.manifold} manifold")
+        self.loss, self.kernel = loss, loss.kernel
+        self.k = None
+        self._charges = charges
+        args = self.kernel.arguments  # (n1, n2, rho, c, phi)
+        names = self.kernel.names
+        self.first = [arb_function(self.kernel.derivatives[(a,)], args) for a in range(len(names))]
+        self.value_kernel = arb_function(self.kernel.derivatives[()], args)
+        self.coefficients = [arb_function(e, args) for e in self.kernel.coefficients]
+        self.self_terms = [arb_function(e, (N1,)) for e in self.kernel.self_terms] \
+            if self.kernel.self_terms else None
+        rr = (names.index("rho"),) * 2
+        self.singular = _singular_at_coincidence(self.kernel.derivatives[rr])
+        regular = sp.simplify(self.kernel.derivatives[rr] * sp.sqrt(C)) if self.singular else None
+        self.second = {key: arb_function(regular if key == rr and self.singular else e, args)
+                       for key, e in self.kernel.derivatives.items() if len(key) == 2}
+        self.rr = rr
+
+    # ------------------------------------------------------------ configuration
+    def setup(self, X: np.ndarray):
+        """Charges and protons as exact balls, for electrons of shape (k, d)."""
+        k, d = X.shape
+        if d != self.loss.dimension:
+            raise InputError(f"electrons have dimension {d} but protons {self.loss.dimension}")
+        a = self.loss.default_charges(k) if self._charges is None else charges_of(self._charges, k)
+        self.k, self.d = k, d
+        self.a = [_ball(v) for v in a]
+        self.b = [_ball(v) for v in self.loss.proton_charges]
+        self.W = [[_ball(v) for v in row] for row in self.loss.protons]
+
+    def _rows(self, x) -> list:
+        return [list(x[i * self.d:(i + 1) * self.d]) for i in range(self.k)]
+
+    def smoothness(self, x) -> str | None:
+        """Why the ball x is not in the C² region, or None: ‖θ_i‖ > 0 for every electron."""
+        for i, row in enumerate(self._rows(x)):
+            norm = _squares(row).sqrt()
+            if not norm > 0:
+                return (f"‖θ_{i}‖ > 0 fails over the ball: ‖θ_{i}‖ ∈ {norm.str(5, radius=False)} reaches 0, "
+                        f"a zero neuron, where Φ is not differentiable")
+        return None
+
+    def _pairs(self, x):
+        """For every electron i and every other charge j (electrons, then protons): the pair's data."""
+        X = self._rows(x)
+        Y = X + self.W
+        charges = self.a + self.b
+        norms = [_squares(y).sqrt() for y in Y]
+        units = [[v / n for v in y] for y, n in zip(Y, norms)]
+        for i in range(self.k):
+            for j in range(len(Y)):
+                if j != i:
+                    yield i, j, charges[j], _Pair(X[i], Y[j], norms[i], norms[j], units[i], units[j])
+
+    def _arguments(self, p: _Pair) -> tuple:
+        return (p.n1, p.n2, p.rho, p.c, p.phi)
+
+    # ------------------------------------------------------------ value, gradient, Hessian
+    def value(self, x) -> arb:
+        """L = Σ_ij a_i a_j Φ(θ_i, θ_j) + 2 Σ a_i b_j Φ(θ_i, w_j) + Σ b_i b_j Φ(w_i, w_j)."""
+        total = arb(0)
+        for i, j, cj, p in self._pairs(x):
+            total += (1 if j < self.k else 2) * self.a[i] * cj * self.value_kernel(*self._arguments(p))
+        for i, row in enumerate(self._rows(x)):
+            total += self.a[i] * self.a[i] * self._self_value(_squares(row).sqrt())
+        m = len(self.W)
+        for i in range(m):
+            for j in range(m):
+                if i == j:
+                    total += self.b[i] * self.b[j] * self._self_value(_squares(self.W[i]).sqrt())
+                else:
+                    p = _Pair(self.W[i], self.W[j], *(_squares(w).sqrt() for w in (self.W[i], self.W[j])),
+                              *([v / _squares(w).sqrt() for v in w] for w in (self.W[i], self.W[j])))
+                    total += self.b[i] * self.b[j] * self.value_kernel(*self._arguments(p))
+        return total
+
+    def _self_value(self, n: arb) -> arb:
+        if self.self_terms is None:
+            return arb_function(self.kernel.self_value, ())()
+        return self.self_terms[0](n)
+
+    def gradient(self, x) -> np.ndarray:
+        """∇_θi L = Σ_{j≠i} 2 a_i c_j (α θ_i + β y_j) + a_i² G′(‖θ_i‖)/‖θ_i‖ θ_i."""
+        rows = self._rows(x)
+        grad = [[arb(0)] * self.d for _ in range(self.k)]
+        Y = rows + self.W
+        for i, j, cj, p in self._pairs(x):
+            alpha, beta = (f(*self._arguments(p)) for f in self.coefficients)
+            w = 2 * self.a[i] * cj
+            grad[i] = [g + w * (alpha * xi + beta * yj) for g, xi, yj in zip(grad[i], rows[i], Y[j])]
+        if self.self_terms is not None:
+            for i, row in enumerate(rows):
+                n = _squares(row).sqrt()
+                slope = self.self_terms[1](n) / n
+                grad[i] = [g + self.a[i] * self.a[i] * slope * v for g, v in zip(grad[i], row)]
+        return np.array([v for row in grad for v in row], dtype=object)
+
+    def hessian(self, x) -> np.ndarray:
+        """∇²L: pair blocks 2 a_i c_j (∇_θθΦ, ∇_θwΦ) by the chain rule through (n₁, n₂, ρ), plus the
+        self blocks a_i² (G″ θ̂θ̂ᵀ + G′/n (I − θ̂θ̂ᵀ))."""
+        k, d = self.k, self.d
+        H = np.array([[arb(0)] * (k * d) for _ in range(k * d)], dtype=object)
+        for i, j, cj, p in self._pairs(x):
+            xx, xy = self._pair_blocks(p)
+            w = 2 * self.a[i] * cj
+            H[i * d:(i + 1) * d, i * d:(i + 1) * d] += w * xx
+            if j < k:
+                H[i * d:(i + 1) * d, j * d:(j + 1) * d] += w * xy
+        if self.self_terms is not None:
+            for i, row in enumerate(self._rows(x)):
+                n = _squares(row).sqrt()
+                u = np.array([v / n for v in row], dtype=object)
+                P = np.outer(u, u)
+                block = self.self_terms[2](n) * P + self.self_terms[1](n) / n * (_eye(d) - P)
+                H[i * d:(i + 1) * d, i * d:(i + 1) * d] += self.a[i] * self.a[i] * block
+        return H
+
+    def _pair_blocks(self, p: _Pair):
+        """(∇_xxΦ, ∇_xyΦ) = Σ_a F_a (∇_xx u_a, ∇_xy u_a) + Σ_ab F_ab (∇_x u_a ∇_x u_bᵀ, ∇_x u_a ∇_y u_bᵀ)."""
+        args = self._arguments(p)
+        d = len(p.x)
+        I = _eye(d)
+        xh, yh = np.array(p.xh, dtype=object), np.array(p.yh, dtype=object)
+        v, u = yh - p.rho * xh, xh - p.rho * yh  # ∇_x ρ = v/n₁, ∇_y ρ = u/n₂, ‖v‖ = ‖u‖ = √c
+        zero = np.array([arb(0)] * d, dtype=object)
+        derivatives = {"n1": (xh, zero, (I - np.outer(xh, xh)) / p.n1, None),
+                       "n2": (zero, yh, None, None),
+                       "rho": (v / p.n1, u / p.n2,
+                               (3 * p.rho * np.outer(xh, xh) - np.outer(xh, yh) - np.outer(yh, xh) - p.rho * I)
+                               / (p.n1 * p.n1),
+                               (I - np.outer(xh, xh)).dot(I - np.outer(yh, yh)) / (p.n1 * p.n2))}
+        parts = [derivatives[name] for name in self.kernel.names]
+        xx, xy = 0 * I, 0 * I
+        for a_, (gx, _, hxx, hxy) in enumerate(parts):
+            F = self.first[a_](*args)
+            if hxx is not None:
+                xx = xx + F * hxx
+            if hxy is not None:
+                xy = xy + F * hxy
+            for b_, (gx_b, gy_b, _, _) in enumerate(parts):
+                key = tuple(sorted((a_, b_)))
+                F2 = self.second[key](*args)
+                if key == self.rr and self.singular:  # R vvᵀ/‖v‖, R = √c F_ρρ
+                    xx = xx + F2 * _over_norm(v, v) / (p.n1 * p.n1)
+                    xy = xy + F2 * _over_norm(v, u) / (p.n1 * p.n2)
+                else:
+                    xx = xx + F2 * np.outer(gx, gx_b)
+                    xy = xy + F2 * np.outer(gx, gy_b)
+        return xx, xy
+
+
+def _singular_at_coincidence(expr: sp.Expr) -> bool:
+    """Whether ∂²F/∂ρ² blows up like 1/√c (a removable singularity of the Hessian)."""
+    at = expr.subs(C, 0)
+    if not at.has(sp.zoo, sp.oo, sp.nan):
+        return False
+    regular = sp.simplify(expr * sp.sqrt(C)).subs(C, 0)
+    if regular.has(sp.zoo, sp.oo, sp.nan):
+        raise DerivationError(f"∂²Φ/∂ρ² = {expr} is not O(1/√c) at coincidence: no C² form to enclose")
+    return True
+
+
+def _over_norm(v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """v uᵀ/‖v‖ for ‖u‖ = ‖v‖; where ‖v‖ may be 0, each entry in ±min(|v_a|, |u_b|)."""
+    norm = _squares(v).sqrt()
+    if norm > 0:
+        return np.outer(v, u) / norm
+    bound = np.array([[arb(0, min(float(va.abs_upper()), float(ub.abs_upper())) * (1 + 1e-12) + 1e-300)
+                       for ub in u] for va in v], dtype=object)
+    return bound
+
+
+@dataclass
+class _Pair:
+    x: list
+    y: list
+    n1: arb
+    n2: arb
+    xh: list
+    yh: list
+    rho: arb = field(init=False)
+    c: arb = field(init=False)
+    phi: arb = field(init=False)
+
+    def __post_init__(self):
+        """ρ = ±(1 − h), c = h(2 − h), φ from h = ‖x̂ ∓ ŷ‖²/2 (sign of mid ρ): no cancellation, no ρ > 1."""
+        dot = functools.reduce(lambda s, t: s + t[0] * t[1], zip(self.xh, self.yh), arb(0))
+        sign = 1 if dot.mid() >= 0 else -1
+        h = _squares([a - sign * b for a, b in zip(self.xh, self.yh)]) / 2
+        self.rho = sign * (1 - h)
+        self.c = (h * (2 - h)).nonnegative_part()
+        half = 2 * (h / 2).nonnegative_part().sqrt().asin()
+        self.phi = half if sign > 0 else arb.pi() - half
+
+
+def _eye(n: int) -> np.ndarray:
+    I = np.array([[arb(0)] * n for _ in range(n)], dtype=object)
+    for i in range(n):
+        I[i, i] = arb(1)
+    return I
+
+
+# ---------------------------------------------------------------------- inertia
+
+def inertia(H: np.ndarray, shift=0) -> tuple[int, int] | str:
+    """(negatives, positives) of every symmetric matrix in the ball matrix H − μI, from a ball
+    LDLᵀ without pivoting (Sylvester's law: A = LDLᵀ is a congruence); the lower triangle of H is
+    used. A string naming the first pivot whose sign is not certified, when one is not."""
+    n = len(H)
+    A = np.array([[H[max(i, j), min(i, j)] for j in range(n)] for i in range(n)], dtype=object)
+    mu = arb(shift) if not isinstance(shift, arb) else shift
+    for i in range(n):
+        A[i, i] = A[i, i] - mu
+    negatives = 0
+    for j in range(n):
+        pivot = A[j, j]
+        if not (pivot > 0 or pivot < 0):
+            return f"pivot d_{j} of the LDLᵀ of H − μI (μ = {mu.str(6, radius=False)}) is {pivot.str(5)}: sign not certified"
+        negatives += pivot < 0
+        if j + 1 < n:
+            column = A[j + 1:, j]
+            A[j + 1:, j + 1:] = A[j + 1:, j + 1:] - np.outer(column, column / pivot)
+    return negatives, n - negatives
+
+
+# ---------------------------------------------------------------------- the certificate
+
+@dataclass
+class Certificate:
+    """A proof (``proven``) about the box {x : ‖x − centre‖_∞ ≤ radius} in R^{kd}, or why none was found.
+
+    ``kind`` is ``strict local minimum``, ``non-degenerate saddle`` or ``refused``;
+    ``loss`` and ``lambda_min`` are arb balls enclosing L(x*) and λ_min(∇²L(x*));
+    ``clusters`` lists (lower shift, upper shift, count) with exactly ``count``
+    eigenvalues of ∇²L(x*) between the shifts; ``failed`` names the inequality that
+    failed and by how much.
+    """
+
+    proven: bool
+    kind: str
+    centre: np.ndarray
+    radius: float | None = None
+    morse_index: int | None = None
+    loss: arb | None = None
+    lambda_min: arb | None = None
+    gradient_norm: arb | None = None
+    clusters: list = field(default_factory=list)
+    zero_modes: str = ""
+    method: str = "Krawczyk: K(B) ⊂ int B with a ball enclosure of ∇²L over B; LDLᵀ inertia (Sylvester)"
+    failed: str | None = None
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        if not self.proven:
+            return f"<Certificate refused: {self.failed}>"
+        return (f"<Certificate {self.kind} (Morse index {self.morse_index}): unique critical point in "
+                f"‖x − x̃‖_∞ ≤ {self.radius:.0e}, L ∈ {self.loss.str(8)}, λ_min ∈ {self.lambda_min.str(8)}>")
+
+    def to_json(self) -> dict:
+        def text(v):
+            return None if v is None else v.str(12)
+
+        return {"proven": self.proven, "kind": self.kind, "radius": self.radius, "norm": "max",
+                "morse_index": self.morse_index, "loss": text(self.loss), "lambda_min": text(self.lambda_min),
+                "gradient_norm": text(self.gradient_norm), "zero_modes": self.zero_modes,
+                "clusters": [{"above": lo, "below": hi, "count": m} for lo, hi, m in self.clusters],
+                "method": self.method, "failed": self.failed, "seconds": self.seconds}
+
+
+def certify(equilibrium, *, expect: str | None = None, clusters: bool = True,
+            gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION) -> Certificate:
+    """A ball-arithmetic certificate for an :class:`~theory.dynamics.equilibrium.Equilibrium`.
+
+    ``expect`` ("minimum", "saddle" or None) is the claim to check; by default the
+    equilibrium's own kind (a minimum for "global minimum" / "spurious local minimum",
+    a saddle for "saddle"). Held electrons and optimised charges are not covered.
+    """
+    loss = getattr(equilibrium, "objective", None)
+    if loss is None:
+        raise InputError("this Equilibrium does not carry its Loss; make it with theory.equilibrium")
+    if equilibrium.captured or equilibrium.creases:
+        raise InputError("electrons held on a cusp or crease sit where Φ has no Hessian: nothing to certify")
+    if expect is None:
+        expect = {"global minimum": "minimum", "spurious local minimum": "minimum",
+                  "saddle": "saddle"}.get(equilibrium.kind)
+    return certify_point(loss, equilibrium.positions, equilibrium.charges, expect=expect, clusters=clusters,
+                         gradient_tolerance=gradient_tolerance, precision=precision)
+
+
+def certify_point(loss: Loss, electrons, charges=None, *, expect: str | None = None, clusters: bool = True,
+                  gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION) -> Certificate:
+    """A certificate for the electrons ``electrons`` (k, d) of ``loss`` (fixed ``charges``, default −1).
+
+    The point is not polished: a point that is not critical to ``gradient_tolerance``
+    is refused, naming ‖∇L‖.
+    """
+    if expect not in (None, "minimum", "saddle"):
+        raise InputError(f"expect must be 'minimum', 'saddle' or None, got {expect!r}")
+    X = _electrons(electrons)
+    start = time.perf_counter()
+    with _precision(precision):
+        cert = _certify(Landscape(loss, charges), loss, X, expect, clusters, gradient_tolerance)
+    cert.seconds = time.perf_counter() - start
+    return cert
+
+
+def _electrons(values) -> np.ndarray:
+    """A finite (k, d) array, kept as mpf where given so (exact centres)."""
+    array = np.array(values, dtype=object)
+    if array.ndim != 2 or not array.size:
+        raise InputError(f"electrons must be a non-empty (k, d) array, got shape {array.shape}")
+    try:
+        floats = array.astype(float)
+    except (TypeError, ValueError) as why:
+        raise InputError(f"electrons must be real numbers: {why}") from why
+    if not np.isfinite(floats).all():
+        raise InputError("electrons contain NaN or infinite coordinates")
+    return array
+
+
+def _certify(land: Landscape, loss: Loss, X: np.ndarray, expect, clusters: bool, tolerance: float) -> Certificate:
+    from ..dynamics.equilibrium import symmetry_zero_modes
+
+    land.setup(X)
+    centre = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X.ravel()], dtype=object)
+    refuse = functools.partial(Certificate, False, REFUSED, X.astype(float))
+    modes = symmetry_zero_modes(loss, X.astype(float))
+    if modes:
+        return refuse(failed=f"{modes} symmetry zero modes (rotations fixing the protons move the electrons): "
+                             f"the critical point is not isolated and the quotient is not taken")
+    zero_modes = "none: rotations fixing the protons fix these electrons; fixed charges have no scaling mode"
+    failure = land.smoothness(centre)
+    if failure:
+        return refuse(failed=failure, zero_modes=zero_modes)
+    g = land.gradient(centre)
+    gnorm = _squares(g).sqrt()
+    if not gnorm < tolerance:
+        return refuse(failed=f"‖∇L(x̃)‖ ≤ {tolerance:g} fails: ‖∇L(x̃)‖ ∈ {gnorm.str(5)}, above by "
+                             f"{float(gnorm.lower()) - tolerance:.3g}: not a critical point", gradient_norm=gnorm,
+                      zero_modes=zero_modes)
+    box, radius, failure = _krawczyk(land, centre, g)
+    if box is None:
+        return refuse(failed=failure, gradient_norm=gnorm, zero_modes=zero_modes)
+    H = land.hessian(box)
+    if not all(v.is_finite() for v in H.ravel()):
+        return refuse(failed="the Hessian enclosure at the critical point is not finite", gradient_norm=gnorm)
+    counts = inertia(H)
+    if isinstance(counts, str):
+        return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}", gradient_norm=gnorm,
+                      radius=radius, zero_modes=zero_modes)
+    index = counts[0]
+    estimate = np.linalg.eigvalsh(_midpoints(H))
+    lam = _lambda_min(H, estimate)
+    kind = MINIMUM if index == 0 else SADDLE
+    if expect == "minimum" and index > 0:
+        return refuse(failed=f"λ_min > 0 fails: λ_min ∈ {lam.str(6) if lam else '(−∞, 0)'} is negative by "
+                             f"{-float(lam.upper()) if lam else 'an uncertified amount'} (Morse index {index}, "
+                             f"a saddle)", gradient_norm=gnorm, radius=radius, morse_index=index, lambda_min=lam,
+                      zero_modes=zero_modes)
+    if expect == "saddle" and index == 0:
+        return refuse(failed=f"λ_min < 0 fails: λ_min ∈ {lam.str(6) if lam else '(0, ∞)'} (a strict minimum)",
+                      gradient_norm=gnorm, radius=radius, morse_index=0, lambda_min=lam, zero_modes=zero_modes)
+    return Certificate(True, kind, X.astype(float), radius, index, land.value(box), lam, gnorm,
+                       _clusters(H, estimate) if clusters else [], zero_modes)
+
+
+def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
+    """(K(B), r, None) for the largest r of :data:`RADII` with K(B) ⊂ int B, else (None, None, why).
+
+    Once the test passes, K is iterated (B ← K(B) ∩ B, still x* ∈ B) to a tight box around x*."""
+    n = len(centre)
+    Y = np.linalg.inv(_midpoints(land.hessian(centre)))
+    Ym = arb_mat([[arb(float(v)) for v in row] for row in Y])
+    Yg = Ym * arb_mat([[v] for v in g])
+    closest = None  # (reach / r, message) of the nearest miss
+    for r in RADII:
+        offsets = [arb(0, r)] * n
+        K = _krawczyk_step(land, centre, Ym, Yg, offsets)
+        if isinstance(K, str):
+            closest = closest or (np.inf, K)
+            continue
+        if all(abs(v) < r for v in K):
+            for _ in range(6):  # contraction: each step about squares the width
+                step = _krawczyk_step(land, centre, Ym, Yg, K)
+                if isinstance(step, str):
+                    break
+                K = [a.intersection(b) for a, b in zip(K, step)]
+            return np.array([c + o for c, o in zip(centre, K)], dtype=object), r, None
+        reach = max(float(abs(v).upper()) for v in K)
+        if closest is None or reach / r < closest[0]:
+            closest = (reach / r, f"at r = {r:g}, max_i |K_i − x̃_i| ≤ {reach:.3g} exceeds r by {reach - r:.3g}")
+    return None, None, (f"Krawczyk's K(B) ⊂ int B fails at every radius {RADII[0]:g} … {RADII[-1]:g}; "
+                        f"nearest: {closest[1]}")
+
+
+def _krawczyk_step(land: Landscape, centre, Ym, Yg, offsets):
+    """K(B) − x̃ = −Y g(x̃) + (I − Y H(B))(B − x̃) for B = x̃ + offsets, or why H(B) is not available."""
+    B = np.array([c + o for c, o in zip(centre, offsets)], dtype=object)
+    failure = land.smoothness(B)
+    if failure:
+        return failure
+    HB = land.hessian(B)
+    if not all(v.is_finite() for v in HB.ravel()):
+        return f"the Hessian enclosure over the box is not finite: a pair reaches a singular point of Φ"
+    Z = -(Ym * arb_mat(HB.tolist()))
+    for i in range(len(centre)):
+        Z[i, i] = Z[i, i] + 1
+    step = Z * arb_mat([[o] for o in offsets]) - Yg
+    return [step[i, 0] for i in range(len(centre))]
+
+
+def _midpoints(M: np.ndarray) -> np.ndarray:
+    return np.array([[float(v.mid()) for v in row] for row in M])
+
+
+def _lambda_min(H: np.ndarray, estimate: np.ndarray) -> arb | None:
+    """λ_min in [μ₋, μ₊]: H − μ₋I has no negative pivot, H − μ₊I at least one (shifts from the
+    float estimate, widened until both inertias are certified)."""
+    scale = max(1.0, float(np.abs(estimate).max()))
+    for width in (1e-24, 1e-18, 1e-12, 1e-8, 1e-5, 1e-3):
+        delta = arb(width * scale)
+        lo, hi = arb(estimate[0]) - delta, arb(estimate[0]) + delta
+        lower, upper = inertia(H, lo), inertia(H, hi)
+        if isinstance(lower, tuple) and isinstance(upper, tuple) and lower[0] == 0 and upper[0] >= 1:
+            return lo.union(hi)
+    return None
+
+
+def _clusters(H: np.ndarray, estimate: np.ndarray) -> list:
+    """(μ_a, μ_b, m): exactly m eigenvalues in (μ_a, μ_b), the μ certified shifts in the gaps
+    between clusters of the float estimate (relative gap > 10⁻⁶); uncertified gaps merge clusters."""
+    scale = max(1.0, float(np.abs(estimate).max()))
+    groups = np.split(estimate, np.nonzero(np.diff(estimate) > 1e-6 * scale)[0] + 1)
+    shifts = [groups[0][0] - 1e-6 * scale] + [(a[-1] + b[0]) / 2 for a, b in zip(groups, groups[1:])] \
+        + [groups[-1][-1] + 1e-6 * scale]
+    below = []
+    for mu in shifts:
+        counts = inertia(H, mu)
+        if isinstance(counts, tuple):
+            below.append((float(mu), counts[0]))
+    return [(lo, hi, b - a) for (lo, a), (hi, b) in zip(below, below[1:]) if b > a]
