@@ -84,6 +84,8 @@ GRADIENT_TOLERANCE = 1e-12
 RADII = tuple(10.0 ** -e for e in range(2, 15, 2))
 
 MINIMUM, SADDLE, REFUSED = "strict local minimum", "non-degenerate saddle", "refused"
+#: A saddle whose Hessian has a certified cluster of eigenvalues around 0 (coincident electrons).
+ZERO_MODE_SADDLE = "saddle with zero modes"
 
 
 @contextlib.contextmanager
@@ -396,6 +398,35 @@ def _eye(n: int) -> np.ndarray:
     return I
 
 
+class Polynomial:
+    """A landscape f(x₁, …, x_n) given as a SymPy expression (smooth everywhere), with exact
+    symbolic gradient and Hessian evaluated on balls: test cases with a known spectrum.
+
+    >>> x, y = sp.symbols("x y")
+    >>> prove(Polynomial(x**2 / 2 + y**2 / 2 + y**4, (x, y)), [0, 0]).kind
+    'strict local minimum'
+    """
+
+    def __init__(self, expr: sp.Expr, symbols: tuple):
+        self.symbols = tuple(symbols)
+        self._value = arb_function(expr, self.symbols)
+        self._gradient = [arb_function(sp.diff(expr, v), self.symbols) for v in self.symbols]
+        self._hessian = [[arb_function(sp.diff(expr, v, w), self.symbols) for w in self.symbols]
+                         for v in self.symbols]
+
+    def smoothness(self, x) -> None:
+        return None
+
+    def value(self, x) -> arb:
+        return self._value(*x)
+
+    def gradient(self, x) -> np.ndarray:
+        return np.array([f(*x) for f in self._gradient], dtype=object)
+
+    def hessian(self, x) -> np.ndarray:
+        return np.array([[f(*x) for f in row] for row in self._hessian], dtype=object)
+
+
 # ---------------------------------------------------------------------- inertia
 
 def inertia(H: np.ndarray, shift=0) -> tuple[int, int] | str:
@@ -429,7 +460,8 @@ class Certificate:
     ``loss`` and ``lambda_min`` are arb balls enclosing L(x*) and λ_min(∇²L(x*));
     ``clusters`` lists (lower shift, upper shift, count) with exactly ``count``
     eigenvalues of ∇²L(x*) between the shifts; ``failed`` names the inequality that
-    failed and by how much.
+    failed and by how much, ``check`` which step: "smoothness", "gradient" (not a
+    critical point), "symmetry", "krawczyk", "inertia" or "claim" (the expected kind is wrong).
     """
 
     proven: bool
@@ -444,23 +476,32 @@ class Certificate:
     zero_modes: str = ""
     method: str = "Krawczyk: K(B) ⊂ int B with a ball enclosure of ∇²L over B; LDLᵀ inertia (Sylvester)"
     failed: str | None = None
+    check: str | None = None
     seconds: float = 0.0
 
     def __repr__(self) -> str:
         if not self.proven:
             return f"<Certificate refused: {self.failed}>"
-        return (f"<Certificate {self.kind} (Morse index {self.morse_index}): unique critical point in "
-                f"‖x − x̃‖_∞ ≤ {self.radius:.0e}, L ∈ {self.loss.str(8)}, λ_min ∈ {self.lambda_min.str(8)}>")
+        where = "on the symmetric subspace " if self.zero_modes.startswith("restricted") else ""
+        return (f"<Certificate {self.kind} (Morse index {self.morse_index}): unique critical point {where}in "
+                f"‖x − x̃‖_∞ ≤ {self.radius:.0e}, L ∈ {show(self.loss)}, λ_min ∈ {show(self.lambda_min)}>")
 
     def to_json(self) -> dict:
         def text(v):
-            return None if v is None else v.str(12)
+            return None if v is None else show(v, 17)
 
         return {"proven": self.proven, "kind": self.kind, "radius": self.radius, "norm": "max",
                 "morse_index": self.morse_index, "loss": text(self.loss), "lambda_min": text(self.lambda_min),
                 "gradient_norm": text(self.gradient_norm), "zero_modes": self.zero_modes,
                 "clusters": [{"above": lo, "below": hi, "count": m} for lo, hi, m in self.clusters],
-                "method": self.method, "failed": self.failed, "seconds": self.seconds}
+                "method": self.method, "failed": self.failed, "check": self.check, "seconds": self.seconds}
+
+
+def show(ball: arb | None, digits: int = 10) -> str:
+    """A ball as "mid ± rad" (arb's own str rounds the radius up to the digits shown)."""
+    if ball is None:
+        return "(not certified)"
+    return f"{ball.mid().str(digits, radius=False)} ± {float(ball.rad()):.2e}"
 
 
 def certify(equilibrium, *, expect: str | None = None, clusters: bool = True,
@@ -484,18 +525,22 @@ def certify(equilibrium, *, expect: str | None = None, clusters: bool = True,
 
 
 def certify_point(loss: Loss, electrons, charges=None, *, expect: str | None = None, clusters: bool = True,
-                  gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION) -> Certificate:
+                  gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION,
+                  symmetric: bool = False) -> Certificate:
     """A certificate for the electrons ``electrons`` (k, d) of ``loss`` (fixed ``charges``, default −1).
 
     The point is not polished: a point that is not critical to ``gradient_tolerance``
-    is refused, naming ‖∇L‖.
+    is refused, naming ‖∇L‖. ``symmetric=True`` is for collapsed points (every electron
+    t·(1, …, 1), protons permuted by coordinate permutations; :func:`collapsed`), where
+    coincident electrons make the Hessian singular: uniqueness is proven on the fixed
+    space of the symmetry, the Morse index counts eigenvalues below the zero cluster.
     """
     if expect not in (None, "minimum", "saddle"):
         raise InputError(f"expect must be 'minimum', 'saddle' or None, got {expect!r}")
     X = _electrons(electrons)
     start = time.perf_counter()
     with _precision(precision):
-        cert = _certify(Landscape(loss, charges), loss, X, expect, clusters, gradient_tolerance)
+        cert = _certify(Landscape(loss, charges), loss, X, expect, clusters, gradient_tolerance, symmetric)
     cert.seconds = time.perf_counter() - start
     return cert
 
@@ -514,50 +559,137 @@ def _electrons(values) -> np.ndarray:
     return array
 
 
-def _certify(land: Landscape, loss: Loss, X: np.ndarray, expect, clusters: bool, tolerance: float) -> Certificate:
+class Restriction:
+    """L on the linear subspace x = Q z (Q an exact n × m matrix): Qᵀ∇L(Qz), Qᵀ∇²L(Qz)Q."""
+
+    def __init__(self, land: Landscape, Q: np.ndarray):
+        self.land, self.Q = land, np.array([[_ball(v) for v in row] for row in Q], dtype=object)
+
+    def point(self, z):
+        return self.Q.dot(z)
+
+    def smoothness(self, z):
+        return self.land.smoothness(self.point(z))
+
+    def gradient(self, z):
+        return self.Q.T.dot(self.land.gradient(self.point(z)))
+
+    def hessian(self, z):
+        return self.Q.T.dot(self.land.hessian(self.point(z))).dot(self.Q)
+
+
+def collapsed(loss: Loss, X: np.ndarray) -> np.ndarray | str:
+    """Q = 𝟙 (kd × 1) when every electron equals t·(1, …, 1) and the protons are permuted by every
+    permutation of the coordinates (e.g. W = I): span Q is the fixed space of (student
+    permutations) × (coordinate permutations), a group of orthogonal maps leaving L invariant,
+    so a critical point of L on it is one of L (principle of symmetric criticality). Else why not."""
+    W = loss.protons
+    k, d = X.shape
+    if len({v for v in X.ravel()}) != 1:
+        return "the electrons are not all equal to t·(1, …, 1)"
+    rows = {tuple(w) for w in W}
+    for perm in ([1, 0] + list(range(2, d)), list(range(1, d)) + [0]) if d > 1 else ():
+        if {tuple(w[perm]) for w in W} != rows:
+            return "the protons are not permuted by every permutation of the coordinates"
+    if len(set(loss.proton_charges)) > 1:
+        return "the proton charges differ"
+    return np.ones((k * d, 1))
+
+
+def _certify(land: Landscape, loss: Loss, X: np.ndarray, expect, clusters: bool, tolerance: float,
+             symmetric: bool) -> Certificate:
     from ..dynamics.equilibrium import symmetry_zero_modes
 
     land.setup(X)
-    centre = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X.ravel()], dtype=object)
-    refuse = functools.partial(Certificate, False, REFUSED, X.astype(float))
     modes = symmetry_zero_modes(loss, X.astype(float))
     if modes:
-        return refuse(failed=f"{modes} symmetry zero modes (rotations fixing the protons move the electrons): "
-                             f"the critical point is not isolated and the quotient is not taken")
+        return Certificate(False, REFUSED, X.astype(float), check="symmetry",
+                           failed=f"{modes} symmetry zero modes (rotations fixing the protons move the electrons): "
+                                  f"the critical point is not isolated and the quotient is not taken")
+    subspace = None
+    if symmetric:
+        subspace = collapsed(loss, X)
+        if isinstance(subspace, str):
+            raise InputError(f"symmetric=True needs a collapsed configuration: {subspace}")
     zero_modes = "none: rotations fixing the protons fix these electrons; fixed charges have no scaling mode"
+    return prove(land, X.ravel(), expect=expect, clusters=clusters, tolerance=tolerance, subspace=subspace,
+                 zero_modes=zero_modes)
+
+
+def prove(land, point, *, expect: str | None = None, clusters: bool = True,
+          tolerance: float = GRADIENT_TOLERANCE, subspace: np.ndarray | None = None,
+          zero_modes: str = "") -> Certificate:
+    """The certificate of ``point`` for any landscape with ``smoothness``, ``value``, ``gradient`` and
+    ``hessian`` on arrays of arb balls (:class:`Landscape`, :class:`Polynomial`), at the current
+    precision. ``subspace`` (an exact n × 1 basis through the point, see :func:`collapsed`) restricts
+    Krawczyk's test to a fixed space of symmetry; ``expect`` is the claim checked."""
+    X = np.asarray(point, dtype=object)
+    centre = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X], dtype=object)
+    refuse = functools.partial(Certificate, False, REFUSED, X.astype(float), zero_modes=zero_modes)
     failure = land.smoothness(centre)
     if failure:
-        return refuse(failed=failure, zero_modes=zero_modes)
+        return refuse(failed=failure, check="smoothness")
     g = land.gradient(centre)
     gnorm = _squares(g).sqrt()
+    refuse = functools.partial(refuse, gradient_norm=gnorm)
     if not gnorm < tolerance:
-        return refuse(failed=f"‖∇L(x̃)‖ ≤ {tolerance:g} fails: ‖∇L(x̃)‖ ∈ {gnorm.str(5)}, above by "
-                             f"{float(gnorm.lower()) - tolerance:.3g}: not a critical point", gradient_norm=gnorm,
-                      zero_modes=zero_modes)
-    box, radius, failure = _krawczyk(land, centre, g)
+        return refuse(failed=f"‖∇L(x̃)‖ ≤ {tolerance:g} fails: ‖∇L(x̃)‖ ∈ {show(gnorm, 6)}, above by "
+                             f"{float(gnorm.lower()) - tolerance:.3g}: not a critical point", check="gradient")
+    if subspace is not None:
+        restricted = Restriction(land, subspace)
+        z0 = np.array([centre[0]], dtype=object)
+        z, radius, failure = _krawczyk(restricted, z0, restricted.gradient(z0))
+        box = None if z is None else restricted.point(z)
+    else:
+        box, radius, failure = _krawczyk(land, centre, g)
     if box is None:
-        return refuse(failed=failure, gradient_norm=gnorm, zero_modes=zero_modes)
+        return refuse(failed=failure, check="krawczyk")
+    refuse = functools.partial(refuse, radius=radius)
     H = land.hessian(box)
     if not all(v.is_finite() for v in H.ravel()):
-        return refuse(failed="the Hessian enclosure at the critical point is not finite", gradient_norm=gnorm)
-    counts = inertia(H)
-    if isinstance(counts, str):
-        return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}", gradient_norm=gnorm,
-                      radius=radius, zero_modes=zero_modes)
-    index = counts[0]
+        return refuse(failed="the Hessian enclosure at the critical point is not finite", check="inertia")
     estimate = np.linalg.eigvalsh(_midpoints(H))
+    counts = inertia(H)
+    kind = SADDLE
+    if isinstance(counts, str):
+        degenerate = _zero_cluster(H, estimate) if subspace is not None else None
+        if degenerate is None or degenerate[0] == 0:
+            return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}", check="inertia")
+        index, nearly, mu = degenerate
+        kind = ZERO_MODE_SADDLE
+        zero_modes = (f"{nearly} eigenvalues in (−{mu:.0e}, {mu:.0e}), not separated from 0: directions in "
+                      f"which the coincident electrons separate (for a positively homogeneous σ such as ReLU "
+                      f"they are exactly flat: moving coincident θ_i by t_i θ with Σ t_i = 0 keeps L); "
+                      f"Morse index = eigenvalues below −{mu:.0e}")
+    else:
+        index = counts[0]
     lam = _lambda_min(H, estimate)
-    kind = MINIMUM if index == 0 else SADDLE
+    refuse = functools.partial(refuse, morse_index=index, lambda_min=lam, check="claim")
     if expect == "minimum" and index > 0:
-        return refuse(failed=f"λ_min > 0 fails: λ_min ∈ {lam.str(6) if lam else '(−∞, 0)'} is negative by "
-                             f"{-float(lam.upper()) if lam else 'an uncertified amount'} (Morse index {index}, "
-                             f"a saddle)", gradient_norm=gnorm, radius=radius, morse_index=index, lambda_min=lam,
-                      zero_modes=zero_modes)
+        by = f"by {-float(lam.upper()):.3g}" if lam is not None else "(λ_min not enclosed)"
+        return refuse(failed=f"λ_min > 0 fails: λ_min ∈ {show(lam)}, negative {by}; Morse index {index}: "
+                             f"a saddle, not a minimum")
     if expect == "saddle" and index == 0:
-        return refuse(failed=f"λ_min < 0 fails: λ_min ∈ {lam.str(6) if lam else '(0, ∞)'} (a strict minimum)",
-                      gradient_norm=gnorm, radius=radius, morse_index=0, lambda_min=lam, zero_modes=zero_modes)
+        return refuse(failed=f"λ_min < 0 fails: λ_min ∈ {show(lam)}: a strict minimum, not a saddle")
+    if index == 0:
+        kind = MINIMUM
+    if subspace is not None:
+        zero_modes = f"restricted to the fixed space span(𝟙) of the symmetry group (radius in t); {zero_modes}"
     return Certificate(True, kind, X.astype(float), radius, index, land.value(box), lam, gnorm,
                        _clusters(H, estimate) if clusters else [], zero_modes)
+
+
+def _zero_cluster(H: np.ndarray, estimate: np.ndarray):
+    """(negatives below −μ, eigenvalues in (−μ, μ), μ) for the smallest μ = 10^{-e} at which both
+    inertias of H ± μI are certified and no float estimate lies in [μ/10, 10μ] (a clean gap)."""
+    for e in range(12, 1, -1):
+        mu = 10.0 ** -e
+        if np.any((np.abs(estimate) > mu / 10) & (np.abs(estimate) < 10 * mu)):
+            continue
+        below, above = inertia(H, -mu), inertia(H, mu)
+        if isinstance(below, tuple) and isinstance(above, tuple):
+            return below[0], above[0] - below[0], mu
+    return None
 
 
 def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
@@ -565,7 +697,7 @@ def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
 
     Once the test passes, K is iterated (B ← K(B) ∩ B, still x* ∈ B) to a tight box around x*."""
     n = len(centre)
-    Y = np.linalg.inv(_midpoints(land.hessian(centre)))
+    Y = np.linalg.pinv(_midpoints(land.hessian(centre)))
     Ym = arb_mat([[arb(float(v)) for v in row] for row in Y])
     Yg = Ym * arb_mat([[v] for v in g])
     closest = None  # (reach / r, message) of the nearest miss
