@@ -9,6 +9,7 @@ electrons θᵢ (learner) and protons w_j (target) under the pair potential
 - :func:`laplacian` — ΔΦ in θ, on R^d or on the sphere S^{d−1}
 - :func:`classify` — harmonic / strictly subharmonic / superharmonic / λ-harmonic
 - :func:`equilibrium` — polish a configuration and say what it is
+- :func:`certify` — prove it a strict minimum or a saddle in ball arithmetic (:class:`Certificate`)
 - :func:`simulate` — run the dynamics from a seeded start
 - :func:`verify` — predicted against observed for one activation
 - :func:`prove` — re-check the claims of arXiv 1702.00458
@@ -31,9 +32,10 @@ from .conditions.laplacian import laplacian
 from .paper.prove import prove
 from .potentials.potential import Potential, potential
 from .core.verdict import Evidence, Method, Verdict
+from .verification.certificate import Certificate, certify
 from .verification.verify import Verification, verify
 
-__all__ = ["Activation", "Classification", "DerivationError", "Equilibrium", "Evidence", "InputError",
+__all__ = ["Activation", "Certificate", "Classification", "DerivationError", "Equilibrium", "Evidence", "InputError",
            "Method", "Potential", "PrecisionError", "TheoryError", "Timeout", "Verdict", "Verification", "activation",
-           "classify", "equilibrium", "laplacian", "potential", "prove", "simulate", "verify"]
+           "certify", "classify", "equilibrium", "laplacian", "potential", "prove", "simulate", "verify"]
 __version__ = "0.1.0"

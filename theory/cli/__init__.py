@@ -14,7 +14,7 @@ import sys
 
 from ..core.errors import InputError, TheoryError
 
-SUBCOMMANDS = ("derive", "check", "simulate", "verify", "sweep", "prove")
+SUBCOMMANDS = ("derive", "check", "simulate", "certify", "verify", "sweep", "prove")
 
 DESCRIPTION = """\
 Convergence theory of two-layer networks via electrodynamics.

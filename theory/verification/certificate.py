@@ -38,9 +38,22 @@ evaluated with ``arb`` functions (:func:`arb_function`); ρ, c = 1 − ρ² and
 ∂²F/∂ρ² ∇ρ∇ρᵀ is evaluated as R · vvᵀ/‖v‖, R = √c ∂²F/∂ρ², v = ŵ − ρθ̂
 (‖v‖ = √c), and where ‖v‖ may vanish each entry by |v_a v_b|/‖v‖ ≤ min(|v_a|, |v_b|):
 a valid enclosure of a continuous Hessian, so the loss is C² there and step 1
-applies. The ball must avoid where Φ is not C²: a zero neuron (‖θ_i‖ > 0 is
-checked) and any pair where the derivatives are not finite balls; both are
-refused by name.
+applies. That is the argument at W = V = I (every electron on its proton, L ≥ 0 =
+L(W) proves the minimum global): strictness and the spectrum come from the
+Hessian enclosure of this form over the box, which exists although L is not C³.
+(For ReLU the same holds at antiparallel pairs, F ≈ n₁n₂ψ³/(6π) in ψ = π − φ.)
+The ball must avoid where Φ is not C²: a zero neuron (‖θ_i‖ > 0 is checked) and
+any pair where the derivatives are not finite balls; both are refused by name.
+
+Collapsed points (``symmetric=True``; Tian's ReLU point, the erf committee's):
+every student is t·(1, …, 1) and W = I, so the point is fixed by the group of
+student permutations × coordinate permutations, orthogonal maps that leave L
+invariant. ∇L is equivariant, so on the fixed space span(𝟙) it lies in span(𝟙):
+a zero of t ↦ 𝟙ᵀ∇L(t𝟙) is a critical point of L (symmetric criticality). Step 1
+runs on that line; the coincident students make ∇²L singular (for ReLU exactly,
+by positive homogeneity), so step 2 certifies the counts below −μ and in (−μ, μ)
+at a shift μ in a clean gap: the Morse index is the count below −μ, the cluster
+at 0 is reported as zero modes, and the point is a saddle once that count is ≥ 1.
 
 Symmetry zero modes: the rotations that fix every proton. For electrons in the
 span of the protons (every teacher–student case with W of full rank) they fix the
@@ -80,6 +93,8 @@ from ..core.symbols import rho
 PRECISION = 192
 #: Largest ‖∇L(x̃)‖ (Euclidean) at which a candidate counts as critical.
 GRADIENT_TOLERANCE = 1e-12
+#: Most separating shifts at which the spectrum's clusters are counted (one LDLᵀ each).
+CLUSTER_SHIFTS = 12
 #: Box radii tried by Krawczyk's test, largest first.
 RADII = tuple(10.0 ** -e for e in range(2, 15, 2))
 
@@ -208,8 +223,8 @@ class Landscape:
         self.self_terms = [arb_function(e, (N1,)) for e in self.kernel.self_terms] \
             if self.kernel.self_terms else None
         rr = (names.index("rho"),) * 2
-        self.singular = _singular_at_coincidence(self.kernel.derivatives[rr])
-        regular = sp.simplify(self.kernel.derivatives[rr] * sp.sqrt(C)) if self.singular else None
+        regular = _regular_form(self.kernel.derivatives[rr])
+        self.singular = regular is not None
         self.second = {key: arb_function(regular if key == rr and self.singular else e, args)
                        for key, e in self.kernel.derivatives.items() if len(key) == 2}
         self.rr = rr
@@ -314,19 +329,17 @@ class Landscape:
         return H
 
     def _pair_blocks(self, p: _Pair):
-        """(∇_xxΦ, ∇_xyΦ) = Σ_a F_a (∇_xx u_a, ∇_xy u_a) + Σ_ab F_ab (∇_x u_a ∇_x u_bᵀ, ∇_x u_a ∇_y u_bᵀ)."""
+        """(∇_xxΦ, ∇_xyΦ) = Σ_a F_a (∇_xx u_a, ∇_xy u_a) + Σ_ab F_ab (∇_x u_a ∇_x u_bᵀ, ∇_x u_a ∇_y u_bᵀ),
+        with (I − x̂x̂ᵀ)(I − ŷŷᵀ) = I − x̂x̂ᵀ − ŷŷᵀ + ρ x̂ŷᵀ; zero gradients (None) are skipped."""
         args = self._arguments(p)
-        d = len(p.x)
-        I = _eye(d)
+        I = _eye(len(p.x))
         xh, yh = np.array(p.xh, dtype=object), np.array(p.yh, dtype=object)
         v, u = yh - p.rho * xh, xh - p.rho * yh  # ∇_x ρ = v/n₁, ∇_y ρ = u/n₂, ‖v‖ = ‖u‖ = √c
-        zero = np.array([arb(0)] * d, dtype=object)
-        derivatives = {"n1": (xh, zero, (I - np.outer(xh, xh)) / p.n1, None),
-                       "n2": (zero, yh, None, None),
-                       "rho": (v / p.n1, u / p.n2,
-                               (3 * p.rho * np.outer(xh, xh) - np.outer(xh, yh) - np.outer(yh, xh) - p.rho * I)
-                               / (p.n1 * p.n1),
-                               (I - np.outer(xh, xh)).dot(I - np.outer(yh, yh)) / (p.n1 * p.n2))}
+        xx_, yy_, xy_ = np.outer(xh, xh), np.outer(yh, yh), np.outer(xh, yh)
+        derivatives = {"n1": (xh, None, (I - xx_) / p.n1, None),
+                       "n2": (None, yh, None, None),
+                       "rho": (v / p.n1, u / p.n2, (3 * p.rho * xx_ - xy_ - xy_.T - p.rho * I) / (p.n1 * p.n1),
+                               (I - xx_ - yy_ + p.rho * xy_) / (p.n1 * p.n2))}
         parts = [derivatives[name] for name in self.kernel.names]
         xx, xy = 0 * I, 0 * I
         for a_, (gx, _, hxx, hxy) in enumerate(parts):
@@ -335,27 +348,34 @@ class Landscape:
                 xx = xx + F * hxx
             if hxy is not None:
                 xy = xy + F * hxy
+            if gx is None:
+                continue
             for b_, (gx_b, gy_b, _, _) in enumerate(parts):
                 key = tuple(sorted((a_, b_)))
                 F2 = self.second[key](*args)
+                if F2.is_zero():
+                    continue
                 if key == self.rr and self.singular:  # R vvᵀ/‖v‖, R = √c F_ρρ
                     xx = xx + F2 * _over_norm(v, v) / (p.n1 * p.n1)
                     xy = xy + F2 * _over_norm(v, u) / (p.n1 * p.n2)
-                else:
+                    continue
+                if gx_b is not None:
                     xx = xx + F2 * np.outer(gx, gx_b)
+                if gy_b is not None:
                     xy = xy + F2 * np.outer(gx, gy_b)
         return xx, xy
 
 
-def _singular_at_coincidence(expr: sp.Expr) -> bool:
-    """Whether ∂²F/∂ρ² blows up like 1/√c (a removable singularity of the Hessian)."""
-    at = expr.subs(C, 0)
-    if not at.has(sp.zoo, sp.oo, sp.nan):
-        return False
-    regular = sp.simplify(expr * sp.sqrt(C)).subs(C, 0)
-    if regular.has(sp.zoo, sp.oo, sp.nan):
+@functools.lru_cache(maxsize=32)
+def _regular_form(expr: sp.Expr) -> sp.Expr | None:
+    """R = √c ∂²F/∂ρ² when ∂²F/∂ρ² blows up like 1/√c at coincidence (a removable singularity
+    of the Hessian), else None."""
+    if not expr.subs(C, 0).has(sp.zoo, sp.oo, sp.nan):
+        return None
+    regular = sp.cancel(expr * sp.sqrt(C))
+    if regular.subs(C, 0).has(sp.zoo, sp.oo, sp.nan):
         raise DerivationError(f"∂²Φ/∂ρ² = {expr} is not O(1/√c) at coincidence: no C² form to enclose")
-    return True
+    return regular
 
 
 def _over_norm(v: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -450,6 +470,25 @@ def inertia(H: np.ndarray, shift=0) -> tuple[int, int] | str:
     return negatives, n - negatives
 
 
+class Spectrum:
+    """Inertia counts of a ball Hessian H at shifts μ, through the congruence M = VᵀHV, G = VᵀV
+    with V the (exact, float) eigenvectors of mid H: inertia(H − μI) = inertia(M − μG) (Sylvester)
+    whenever the LDLᵀ of M − μG certifies every pivot, which also proves V non-singular. M is
+    nearly diagonal, so the ball LDLᵀ does not amplify widths as it does on H itself."""
+
+    def __init__(self, H: np.ndarray):
+        self.estimate, V = np.linalg.eigh(_midpoints(H))
+        Vb = arb_mat([[arb(float(v)) for v in row] for row in V])
+        M, G = Vb.transpose() * arb_mat(H.tolist()) * Vb, Vb.transpose() * Vb
+        n = len(H)
+        self.M = np.array([[M[i, j] for j in range(n)] for i in range(n)], dtype=object)
+        self.G = np.array([[G[i, j] for j in range(n)] for i in range(n)], dtype=object)
+
+    def inertia(self, shift=0) -> tuple[int, int] | str:
+        mu = shift if isinstance(shift, arb) else arb(float(shift))
+        return inertia(self.M - mu * self.G)
+
+
 # ---------------------------------------------------------------------- the certificate
 
 @dataclass
@@ -462,6 +501,12 @@ class Certificate:
     eigenvalues of ∇²L(x*) between the shifts; ``failed`` names the inequality that
     failed and by how much, ``check`` which step: "smoothness", "gradient" (not a
     critical point), "symmetry", "krawczyk", "inertia" or "claim" (the expected kind is wrong).
+
+    >>> x = sp.Symbol("x")
+    >>> prove(Polynomial(x**2, (x,)), [0])
+    <Certificate strict local minimum (Morse index 0): unique critical point in ‖x − x̃‖_∞ ≤ 1e-02, L ∈ 0 ± 0.00e+00, λ_min ∈ 2.000000000 ± 2.00e-12>
+    >>> prove(Polynomial(x**2, (x,)), [0.5]).failed
+    '‖∇L(x̃)‖ ≤ 1e-12 fails: ‖∇L(x̃)‖ ∈ 1.00000 ± 0.00e+00, above by 1: not a critical point'
     """
 
     proven: bool
@@ -511,6 +556,13 @@ def certify(equilibrium, *, expect: str | None = None, clusters: bool = True,
     ``expect`` ("minimum", "saddle" or None) is the claim to check; by default the
     equilibrium's own kind (a minimum for "global minimum" / "spurious local minimum",
     a saddle for "saddle"). Held electrons and optimised charges are not covered.
+
+    >>> import numpy as np
+    >>> from theory.teacher_student.relu import RELU
+    >>> from theory.dynamics.equilibrium import equilibrium
+    >>> eq = equilibrium(RELU, np.eye(2) + 0.05, np.eye(2), manifold="euclidean")
+    >>> certify(eq, expect="saddle").failed[:16]
+    'λ_min < 0 fails:'
     """
     loss = getattr(equilibrium, "objective", None)
     if loss is None:
@@ -543,6 +595,30 @@ def certify_point(loss: Loss, electrons, charges=None, *, expect: str | None = N
         cert = _certify(Landscape(loss, charges), loss, X, expect, clusters, gradient_tolerance, symmetric)
     cert.seconds = time.perf_counter() - start
     return cert
+
+
+def refine(loss: Loss, electrons, charges=None, *, steps: int = 8, precision: int = PRECISION) -> np.ndarray:
+    """Newton's method on the ball landscape's midpoints (works where the float Hessian of
+    :class:`Loss` does not, e.g. electrons on protons): an mpf (k, d) array, not a proof."""
+    X = _electrons(electrons)
+    land = Landscape(loss, charges)
+    land.setup(X)
+    with _precision(precision):
+        x = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X.ravel()], dtype=object)
+        for _ in range(steps):
+            g = land.gradient(x)
+            if _squares(g).sqrt() < 1e-40:
+                break
+            step = np.linalg.lstsq(_midpoints(land.hessian(x)), [float(v.mid()) for v in g], rcond=None)[0]
+            correction = arb_mat([[arb(float(v))] for v in step])
+            x = np.array([(v - correction[i, 0]).mid() for i, v in enumerate(x)], dtype=object)
+        digits = mpmath.mp.prec
+        mpmath.mp.prec = precision
+        try:
+            values = [mpmath.mpf(v.mid().str(60, radius=False)) for v in x]
+        finally:
+            mpmath.mp.prec = digits
+    return np.array(values, dtype=object).reshape(X.shape)
 
 
 def _electrons(values) -> np.ndarray:
@@ -648,11 +724,11 @@ def prove(land, point, *, expect: str | None = None, clusters: bool = True,
     H = land.hessian(box)
     if not all(v.is_finite() for v in H.ravel()):
         return refuse(failed="the Hessian enclosure at the critical point is not finite", check="inertia")
-    estimate = np.linalg.eigvalsh(_midpoints(H))
-    counts = inertia(H)
+    spectrum = Spectrum(H)
+    counts = spectrum.inertia(0)
     kind = SADDLE
     if isinstance(counts, str):
-        degenerate = _zero_cluster(H, estimate) if subspace is not None else None
+        degenerate = _zero_cluster(spectrum) if subspace is not None else None
         if degenerate is None or degenerate[0] == 0:
             return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}", check="inertia")
         index, nearly, mu = degenerate
@@ -663,7 +739,7 @@ def prove(land, point, *, expect: str | None = None, clusters: bool = True,
                       f"Morse index = eigenvalues below −{mu:.0e}")
     else:
         index = counts[0]
-    lam = _lambda_min(H, estimate)
+    lam = _lambda_min(spectrum)
     refuse = functools.partial(refuse, morse_index=index, lambda_min=lam, check="claim")
     if expect == "minimum" and index > 0:
         by = f"by {-float(lam.upper()):.3g}" if lam is not None else "(λ_min not enclosed)"
@@ -676,17 +752,17 @@ def prove(land, point, *, expect: str | None = None, clusters: bool = True,
     if subspace is not None:
         zero_modes = f"restricted to the fixed space span(𝟙) of the symmetry group (radius in t); {zero_modes}"
     return Certificate(True, kind, X.astype(float), radius, index, land.value(box), lam, gnorm,
-                       _clusters(H, estimate) if clusters else [], zero_modes)
+                       _clusters(spectrum) if clusters else [], zero_modes)
 
 
-def _zero_cluster(H: np.ndarray, estimate: np.ndarray):
+def _zero_cluster(spectrum: Spectrum):
     """(negatives below −μ, eigenvalues in (−μ, μ), μ) for the smallest μ = 10^{-e} at which both
     inertias of H ± μI are certified and no float estimate lies in [μ/10, 10μ] (a clean gap)."""
     for e in range(12, 1, -1):
         mu = 10.0 ** -e
-        if np.any((np.abs(estimate) > mu / 10) & (np.abs(estimate) < 10 * mu)):
+        if np.any((np.abs(spectrum.estimate) > mu / 10) & (np.abs(spectrum.estimate) < 10 * mu)):
             continue
-        below, above = inertia(H, -mu), inertia(H, mu)
+        below, above = spectrum.inertia(-mu), spectrum.inertia(mu)
         if isinstance(below, tuple) and isinstance(above, tuple):
             return below[0], above[0] - below[0], mu
     return None
@@ -708,11 +784,16 @@ def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
             closest = closest or (np.inf, K)
             continue
         if all(abs(v) < r for v in K):
-            for _ in range(6):  # contraction: each step about squares the width
+            for _ in range(12):  # contraction: quadratic once the box is small
+                width = max(float(v.rad()) for v in K)
+                if width < 2.0 ** -(ctx.prec - 40):
+                    break
                 step = _krawczyk_step(land, centre, Ym, Yg, K)
                 if isinstance(step, str):
                     break
                 K = [a.intersection(b) for a, b in zip(K, step)]
+                if max(float(v.rad()) for v in K) > width * 0.9:
+                    break
             return np.array([c + o for c, o in zip(centre, K)], dtype=object), r, None
         reach = max(float(abs(v).upper()) for v in K)
         if closest is None or reach / r < closest[0]:
@@ -741,29 +822,35 @@ def _midpoints(M: np.ndarray) -> np.ndarray:
     return np.array([[float(v.mid()) for v in row] for row in M])
 
 
-def _lambda_min(H: np.ndarray, estimate: np.ndarray) -> arb | None:
+def _lambda_min(spectrum: Spectrum) -> arb | None:
     """λ_min in [μ₋, μ₊]: H − μ₋I has no negative pivot, H − μ₊I at least one (shifts from the
     float estimate, widened until both inertias are certified)."""
+    estimate = spectrum.estimate
     scale = max(1.0, float(np.abs(estimate).max()))
     for width in (1e-24, 1e-18, 1e-12, 1e-8, 1e-5, 1e-3):
         delta = arb(width * scale)
         lo, hi = arb(estimate[0]) - delta, arb(estimate[0]) + delta
-        lower, upper = inertia(H, lo), inertia(H, hi)
+        lower, upper = spectrum.inertia(lo), spectrum.inertia(hi)
         if isinstance(lower, tuple) and isinstance(upper, tuple) and lower[0] == 0 and upper[0] >= 1:
             return lo.union(hi)
     return None
 
 
-def _clusters(H: np.ndarray, estimate: np.ndarray) -> list:
+def _clusters(spectrum: Spectrum) -> list:
     """(μ_a, μ_b, m): exactly m eigenvalues in (μ_a, μ_b), the μ certified shifts in the gaps
-    between clusters of the float estimate (relative gap > 10⁻⁶); uncertified gaps merge clusters."""
+    between clusters of the float estimate (relative gap > 10⁻⁶, at most :data:`CLUSTER_SHIFTS`
+    widest gaps); uncertified gaps merge clusters."""
+    estimate = spectrum.estimate
     scale = max(1.0, float(np.abs(estimate).max()))
-    groups = np.split(estimate, np.nonzero(np.diff(estimate) > 1e-6 * scale)[0] + 1)
+    gaps = np.diff(estimate)
+    cuts = np.nonzero(gaps > 1e-6 * scale)[0]
+    cuts = np.sort(cuts[np.argsort(gaps[cuts])[::-1][:CLUSTER_SHIFTS]])  # the widest gaps
+    groups = np.split(estimate, cuts + 1)
     shifts = [groups[0][0] - 1e-6 * scale] + [(a[-1] + b[0]) / 2 for a, b in zip(groups, groups[1:])] \
         + [groups[-1][-1] + 1e-6 * scale]
     below = []
     for mu in shifts:
-        counts = inertia(H, mu)
+        counts = spectrum.inertia(mu)
         if isinstance(counts, tuple):
             below.append((float(mu), counts[0]))
     return [(lo, hi, b - a) for (lo, a), (hi, b) in zip(below, below[1:]) if b > a]
