@@ -86,8 +86,7 @@ import sympy as sp
 from flint import arb, arb_mat, ctx
 
 from ..core.errors import DerivationError, InputError
-from ..dynamics.loss import C, N1, N2, PHI, Loss, charges_of, kernel
-from ..core.symbols import rho
+from ..dynamics.loss import C, N1, Loss, charges_of
 
 #: Working precision of the ball arithmetic, in bits.
 PRECISION = 192
@@ -126,7 +125,8 @@ def arb_function(expr: sp.Expr, symbols: tuple):
     Integer powers are repeated products (arb's pow of a ball containing 0 is NaN),
     half-integer powers go through √.
 
-    >>> f = arb_function(sp.sqrt(rho) * rho**2 + sp.pi, (rho,))
+    >>> t = sp.Symbol("t")
+    >>> f = arb_function(sp.sqrt(t) * t**2 + sp.pi, (t,))
     >>> f(arb(4)).contains(32 + arb.pi())
     True
     """
@@ -213,7 +213,6 @@ class Landscape:
             raise InputError(f"certificates cover ridge potentials on R^d, not a {loss.kernel.form} "
                              f"potential on the {loss.manifold} manifold")
         self.loss, self.kernel = loss, loss.kernel
-        self.k = None
         self._charges = charges
         args = self.kernel.arguments  # (n1, n2, rho, c, phi)
         names = self.kernel.names
@@ -808,7 +807,7 @@ def _krawczyk_step(land: Landscape, centre, Ym, Yg, offsets):
         return failure
     HB = land.hessian(B)
     if not all(v.is_finite() for v in HB.ravel()):
-        return f"the Hessian enclosure over the box is not finite: a pair reaches a singular point of Φ"
+        return "the Hessian enclosure over the box is not finite: a pair reaches a singular point of Φ"
     Z = -(Ym * arb_mat(HB.tolist()))
     for i in range(len(centre)):
         Z[i, i] = Z[i, i] + 1
