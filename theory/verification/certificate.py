@@ -119,7 +119,7 @@ _FUNCTIONS = {sp.exp: arb.exp, sp.log: arb.log, sp.erf: arb.erf, sp.erfc: arb.er
               sp.sinh: arb.sinh, sp.cosh: arb.cosh, sp.tanh: arb.tanh, sp.Abs: abs}
 
 
-def arb_function(expr: sp.Expr, symbols: tuple):
+def arb_function(expr: sp.Basic, symbols: tuple):
     """``expr`` as a function of ``symbols`` on ``arb`` balls (a tree walk, nothing eval'd).
 
     Integer powers are repeated products (arb's pow of a ball containing 0 is NaN),
@@ -130,7 +130,7 @@ def arb_function(expr: sp.Expr, symbols: tuple):
     >>> f(arb(4)).contains(32 + arb.pi())
     True
     """
-    compiled = _compile(sp.sympify(expr), {s: i for i, s in enumerate(symbols)})
+    compiled = _compile(expr, {s: i for i, s in enumerate(symbols)})
     return lambda *args: compiled(args)
 
 
@@ -144,8 +144,8 @@ def _compile(e: sp.Expr, index: dict):
         p, q = int(e.p), int(e.q)
         return lambda args: arb(p) / q if q != 1 else arb(p)
     if e.is_Float:
-        value = sp.Rational(e)
-        return lambda args: arb(int(value.p)) / int(value.q)
+        value = _ball(e)  # exact: the Float's own binary digits
+        return lambda args: value
     if e is sp.pi:
         return lambda args: arb.pi()
     if e is sp.E:
@@ -188,8 +188,8 @@ def _integer_power(x: arb, n: int) -> arb:
 # ---------------------------------------------------------------------- the landscape in arb
 
 def _ball(value, radius: float = 0.0) -> arb:
-    """An exact arb from a float or mpf, widened by ``radius``."""
-    if isinstance(value, mpmath.mpf):
+    """An exact arb from a float, an mpf or a SymPy Float, widened by ``radius``."""
+    if isinstance(value, (mpmath.mpf, sp.Float)):
         sign, man, exp, _ = value._mpf_
         centre = arb(int(man) * (-1 if sign else 1)) * arb(2) ** int(exp) if man else arb(0)
     else:
