@@ -35,9 +35,6 @@ from ..core.errors import InputError
 from ..verification.executor import BACKENDS
 from ..teacher_student.relu_sweep import K_MAX, plot, sweep
 
-NAME = "sweep"
-HELP = "seeded sweeps of teacher–student runs: spurious minima of ReLU networks"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problem", choices=("relu",), help="the teacher–student problem")

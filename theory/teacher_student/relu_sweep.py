@@ -29,7 +29,7 @@ from ..core.errors import InputError
 from ..verification.executor import run_all
 from ..dynamics.flow import gradient_descent
 from ..dynamics.loss import Loss
-from .relu import RELU
+from .relu import relu_potential
 
 #: Largest k a sweep accepts (the Newton polishing is O(k⁴) mpmath work per step).
 K_MAX = 20
@@ -45,9 +45,10 @@ def spurious_run(task: dict) -> dict:
     """One seeded run: descend, polish, classify (a :func:`run_all` task, JSON out)."""
     k, seed = task["k"], task["seed"]
     teacher = np.eye(k)
-    run = gradient_descent(Loss(RELU, teacher), xavier_start(k, seed), step=0.5, gtol=1e-9,
+    relu = relu_potential()
+    run = gradient_descent(Loss(relu, teacher), xavier_start(k, seed), step=0.5, gtol=1e-9,
                            seconds=task["seconds"])
-    eq = equilibrium(RELU, run.positions, teacher, manifold="euclidean", dps=task["dps"],
+    eq = equilibrium(relu, run.positions, teacher, manifold="euclidean", dps=task["dps"],
                      refine=run.converged, seconds=task["seconds"])
     return {"k": k, "seed": seed, "kind": eq.kind, "loss": float(eq.loss), "steps": run.steps,
             "lambda_min": float(eq.eigenvalues[0]) if eq.eigenvalues else None,
