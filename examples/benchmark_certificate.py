@@ -16,7 +16,7 @@ import numpy as np
 
 from theory.dynamics.flow import polish
 from theory.dynamics.loss import Loss
-from theory.teacher_student.relu import RELU
+from theory.teacher_student.relu import relu_potential
 from theory.teacher_student.relu_sweep import spurious_run
 from theory.verification.certificate import certify_point, show
 
@@ -28,6 +28,7 @@ def timed(step):
 
 
 def main() -> None:
+    RELU = relu_potential()
     k = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     record = spurious_run({"k": k, "seed": seed, "dps": 20, "seconds": 120.0})

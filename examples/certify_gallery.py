@@ -15,7 +15,7 @@ import sympy as sp
 
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import potential
-from theory.teacher_student.relu import RELU
+from theory.teacher_student.relu import relu_potential
 from theory.verification.certificate import Polynomial, certify_point, prove, show
 
 
@@ -33,6 +33,7 @@ def collapsed(K, t):
 
 
 def main() -> None:
+    RELU = relu_potential()
     kmax = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     for k in range(3, kmax + 1):
         line(f"W = V = I_{k}", certify_point(Loss(RELU, np.eye(k)), np.eye(k)))

@@ -11,11 +11,12 @@ from theory.core.errors import InputError
 from theory.dynamics.equilibrium import equilibrium
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import potential
-from theory.teacher_student.relu import RELU
+from theory.teacher_student.relu import relu_potential
 from theory.verification.certificate import (Landscape, Polynomial, arb_function, certify, certify_point,
                                               inertia, prove, refine)
 
 ERF = potential("erf(1/sqrt(2))")  # g = erf(x/√2)
+RELU = relu_potential()
 X, Y = sp.symbols("x y")
 
 

@@ -36,7 +36,7 @@ evaluated with ``arb`` functions (:func:`arb_function`); ρ, c = 1 − ρ² and
 φ = 2 asin √(h/2)), which stay valid balls when a pair is parallel. Where
 ∂²F/∂ρ² has a removable singularity 1/√c (ReLU: n₁n₂/(2π√c)) the term
 ∂²F/∂ρ² ∇ρ∇ρᵀ is evaluated as R · vvᵀ/‖v‖, R = √c ∂²F/∂ρ², v = ŵ − ρθ̂
-(‖v‖ = √c), and where ‖v‖ may vanish each entry by |v_a v_b|/‖v‖ ≤ min(|v_a|, |v_b|):
+(‖v‖ = √c), and where ‖v‖ may vanish each entry by abs(v_a v_b)/‖v‖ ≤ min(abs v_a, abs v_b):
 a valid enclosure of a continuous Hessian, so the loss is C² there and step 1
 applies. That is the argument at W = V = I (every electron on its proton, L ≥ 0 =
 L(W) proves the minimum global): strictness and the spectrum come from the
@@ -66,7 +66,8 @@ A certificate that cannot be established is returned with ``proven = False`` and
 ``failed`` naming the inequality and by how much; it is never proven on a guess.
 
 >>> import numpy as np
->>> from theory.teacher_student.relu import RELU
+>>> from theory.teacher_student.relu import relu_potential
+>>> RELU = relu_potential()
 >>> from theory.dynamics.equilibrium import equilibrium
 >>> cert = certify(equilibrium(RELU, np.eye(2) + 0.05, np.eye(2), manifold="euclidean"))
 >>> cert.proven, cert.kind, cert.morse_index
@@ -555,7 +556,8 @@ def certify(equilibrium, *, expect: str | None = None, clusters: bool = True,
     a saddle for "saddle"). Held electrons and optimised charges are not covered.
 
     >>> import numpy as np
-    >>> from theory.teacher_student.relu import RELU
+    >>> from theory.teacher_student.relu import relu_potential
+    >>> RELU = relu_potential()
     >>> from theory.dynamics.equilibrium import equilibrium
     >>> eq = equilibrium(RELU, np.eye(2) + 0.05, np.eye(2), manifold="euclidean")
     >>> certify(eq, expect="saddle").failed[:16]
