@@ -79,6 +79,8 @@ class Equilibrium:
     dps: int = 30
     creases: list = field(default_factory=list)
     one_sided: list = field(default_factory=list)
+    objective: Loss | None = field(default=None, repr=False, compare=False)
+    certificate: object = None
 
     def __repr__(self) -> str:
         pairs = ", ".join(f"θ{i}→w{j}" for i, j, _ in self.matching)
@@ -100,12 +102,13 @@ class Equilibrium:
                 "one_sided": [{"electron": i, "direction": u, "slope": text(slope), "second": text(second)}
                               for i, u, slope, second in self.one_sided],
                 "charges": [text(a) for a in self.charges],
-                "positions": [[float(v) for v in row] for row in self.positions]}
+                "positions": [[float(v) for v in row] for row in self.positions],
+                **({"certificate": self.certificate.to_json()} if self.certificate is not None else {})}
 
 
 def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = None, charges=None,
                 dps: int = 30, tolerance: float = 1e-8, captured=(), creases=(), refine: bool = True,
-                seconds: float = 60.0) -> Equilibrium:
+                seconds: float = 60.0, certify: bool = False) -> Equilibrium:
     """Refine ``electrons`` to a critical point of L and classify it.
 
     Parameters
@@ -129,6 +132,9 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     refine : bool
         ``False`` skips Newton (for a run that did not converge): the result is
         ``not converged`` and never matched.
+    certify : bool
+        Attach a ball-arithmetic :class:`~theory.verification.certificate.Certificate`
+        (``.certificate``) to a converged point: proven, or refused naming the failed inequality.
 
 
     Examples
@@ -177,9 +183,14 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
         a = loss.best_charges(Xmp, dps=dps)
         active = loss.with_fixed(X[fixed], a[fixed])
     try:
-        return _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, optimal)
+        eq = _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, optimal)
     except NotSmooth as why:
         return _nonsmooth(loss, Xmp, a, why, dps, tolerance)
+    if certify and eq.converged:
+        from ..verification.certificate import certify as certificate  # flint only when asked for
+
+        eq.certificate = certificate(eq)
+    return eq
 
 
 def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> Equilibrium:
@@ -257,7 +268,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
         kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held or creases), dps, ctx)
     matched = converged and on_protons
     return Equilibrium(Xmp, a, converged, reason, gnorm, value, eigenvalues, kind, matching, matched,
-                       symmetric, sorted(held.items()), dps, creases)
+                       symmetric, sorted(held.items()), dps, creases, loss)
 
 
 def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> str:
