@@ -212,7 +212,7 @@ def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> 
         kind, reason = "not converged", f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
     converged = kind != "not converged"
     return Equilibrium(X, a, converged, reason, None, value, [], kind, matching,
-                       converged and on_protons, dps=dps, one_sided=one_sided)
+                       converged and on_protons, dps=dps, one_sided=one_sided, objective=loss)
 
 
 def _one_sided(loss: Loss, X, a, dps: int) -> list:
@@ -268,7 +268,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
         kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held or creases), dps, ctx)
     matched = converged and on_protons
     return Equilibrium(Xmp, a, converged, reason, gnorm, value, eigenvalues, kind, matching, matched,
-                       symmetric, sorted(held.items()), dps, creases, loss)
+                       symmetric, sorted(held.items()), dps, creases, objective=loss)
 
 
 def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> str:
