@@ -1,7 +1,10 @@
 """House LaTeX: print formulas in the notation of the paper and read the printed text back.
 
-:func:`latex` is SymPy's printer with the house names of :mod:`theory.core.symbols`
-(‖θ‖, ‖w‖, θᵀw, ρ, ‖θ − w‖). :func:`parse` inverts it for the right-hand side of
+:class:`HousePrinter` is SymPy's LaTeX printer with the house names of
+:mod:`theory.core.symbols` (‖θ‖, ‖w‖, θᵀw, ρ, ‖θ − w‖) and the paper's ``\\arccos``
+(SymPy's ``inv_trig_style="full"``) instead of ``\\operatorname{acos}``; :func:`latex`
+prints with it, and ``sympy.latex`` of a toolkit object, its Jupyter display and
+the report all go through it. :func:`parse` inverts it for the right-hand side of
 ``\\Phi(…) = …``: the house names are swapped for placeholders, SymPy's ANTLR
 LaTeX parser reads the text, and the result is accepted only if every symbol and
 function in it is known. What that parser cannot read raises :class:`InputError`
@@ -14,7 +17,7 @@ and on implicit products such as ``2 \\pi \\rho``.
 >>> from theory.core.symbols import rho
 >>> text = latex(sp.acos(rho) * sp.exp(rho))
 >>> text
-'e^{\\\\rho} \\\\operatorname{acos}{\\\\left(\\\\rho \\\\right)}'
+'e^{\\\\rho} \\\\arccos{\\\\left(\\\\rho \\\\right)}'
 >>> parse(text, (rho,))
 exp(rho)*acos(rho)
 >>> parse(latex(sp.erf(rho)), (rho,))
@@ -29,6 +32,7 @@ import re
 from collections.abc import Sequence
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from .errors import InputError
 from .symbols import LATEX_NAMES
@@ -43,9 +47,26 @@ _NOT_READABLE = {r"\begin{cases}": "a Piecewise", r"\text{(numeric)}": "a numeri
                  r"\max": "a Max", r"\min": "a Min"}
 
 
+class HousePrinter(LatexPrinter):
+    """SymPy's LaTeX printer in house notation: canonical symbols by their house names, inverse
+    trigonometric functions as ``\\arccos``, a :class:`~theory.Potential` as its equation.
+
+    >>> from theory.core.symbols import rho
+    >>> HousePrinter().doprint(sp.asin(rho) / 2)
+    '\\\\frac{\\\\arcsin{\\\\left(\\\\rho \\\\right)}}{2}'
+    """
+
+    _default_settings = {**LatexPrinter._default_settings, "inv_trig_style": "full",
+                         "symbol_names": LATEX_NAMES}
+
+    def _print_Potential(self, potential) -> str:
+        return potential.latex()
+
+
 class Typeset:
     """SymPy's printer protocol (``sympy.latex(obj)``) and Jupyter's LaTeX display for an object
-    with a ``latex()`` method; ``delimiter`` is ``$`` (inline) or ``$$`` (display)."""
+    with a ``latex()`` method (which prints with :class:`HousePrinter`); ``delimiter`` is ``$``
+    (inline) or ``$$`` (display)."""
 
     delimiter = "$"
 
@@ -56,14 +77,14 @@ class Typeset:
         return f"{self.delimiter}{self.latex()}{self.delimiter}"
 
 
-def latex(expr: sp.Basic) -> str:
-    """``expr`` in LaTeX with the house names of the canonical symbols.
+def latex(expr: sp.Basic, **settings) -> str:
+    """``expr`` in house LaTeX (:class:`HousePrinter`; ``settings`` as for ``sympy.latex``).
 
     >>> from theory.core.symbols import na, nb, dot
     >>> latex(dot / (na * nb))
     '\\\\frac{\\\\theta^{\\\\top} w}{\\\\|\\\\theta\\\\| \\\\|w\\\\|}'
     """
-    return sp.latex(expr, symbol_names=LATEX_NAMES)
+    return HousePrinter(settings).doprint(expr)
 
 
 def right_hand_side(text: str) -> str:
