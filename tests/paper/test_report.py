@@ -145,3 +145,7 @@ def test_report_of_the_hard_claims_compiles_clean(tmp_path, capsys):
 def test_full_report_compiles_clean(tmp_path, capsys):
     tex, log = compile_report([claim.run() for claim in all_claims() if not claim.experiment], tmp_path)
     assert_clean(tex, log, capsys.readouterr().err)
+
+
+def test_an_english_word_before_a_formula_is_not_a_symbol():
+    assert tex_text("factors of -2*rho/pi") == r"factors of \ensuremath{- \frac{2 \rho}{\pi}}"

@@ -364,6 +364,10 @@ _PROSE_NAMES = {"oo": "∞", "rho": "ρ", "theta": "θ", "EmptySet": "∅"}  # S
 _HELD = 0xF0000  # private-use characters hold typeset formulas while the rest of the text is escaped
 _COMBINING_HAT = re.compile("(\\w)\u0302")
 _INTERVAL = re.compile(r"Interval(?:\.(open|Lopen|Ropen))?\(")
+_GREEK = ("alpha beta gamma delta epsilon zeta eta theta kappa lambda mu nu xi pi rho sigma tau phi chi psi "
+          "omega").split()
+#: Names SymPy prints for symbols: a letter with digits, a Greek name with digits, the house names.
+_SYMBOL_NAME = re.compile(rf"(?:[A-Za-z]|{'|'.join(_GREEK)}|na|nb|dot|oo)_?\d*")
 _FORMULA_CHARS = re.compile(r"[\w.*/+\-() ]")
 _CALL = re.compile(r"\b(?:sqrt|exp|log|Abs|besselk|erf|sign|acos|asin|atan|cos|sin|gamma)\(")
 
@@ -422,7 +426,10 @@ def _interval(text: str, match: re.Match):
 
 def _read(piece: str):
     """``piece`` read by the project's parser with its names as plain symbols; ``None`` if it is no formula."""
-    names = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*\b(?!\()", piece)} | {"oo": sp.oo, "pi": sp.pi}
+    names = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*\b(?!\()", piece)}
+    if not all(_SYMBOL_NAME.fullmatch(name) for name in names):
+        return None  # an English word ("of", "at") is no symbol
+    names |= {"oo": sp.oo, "pi": sp.pi}
     try:
         return parse_expression(piece, names)
     except InputError:
