@@ -24,6 +24,7 @@ import sympy as sp
 
 from ..conditions.classify import Classification, classify
 from ..core.errors import InputError
+from ..core.latex import readable
 from ..core.parsing import parse_expression
 from ..core.verdict import Evidence, Method, Verdict
 from ..potentials.potential import Potential, potential
@@ -118,7 +119,7 @@ def _print(result: Classification, realizable: Realizability | None) -> None:
         extra = f"  λ = {_text(c.value)}" if c.value is not None else ""
         print(f"{c.name:<22}{c.verdict.value:<10} region {region(c.region, result.domain)}{extra}")
         for e in c.evidence:
-            print(f"    {_readable(str(e))}")
+            print(f"    {readable(str(e))}")
     for note in result.notes:
         print(f"note: {note}")
     if any(_is_dyadic(end) for c in result.conditions for end in _ends(c.region)):
@@ -126,7 +127,7 @@ def _print(result: Classification, realizable: Realizability | None) -> None:
     if realizable is not None:
         print(f"realizable            {realizable.verdict.value}")
         for e in realizable.evidence:
-            print(f"    {_readable(str(e))}")
+            print(f"    {readable(str(e))}")
         if realizable.activation is not None and phi.activation is None:
             print(f"    activation σ = {_text(realizable.activation.expr)}")
 
@@ -178,19 +179,5 @@ def _ends(where) -> list:
     return [where.start, where.end] if isinstance(where, sp.Interval) else []
 
 
-_UNICODE_NAMES = {"rho": "ρ", "pi": "π", "oo": "∞", "theta": "θ", "sigma": "σ", "lambda": "λ"}
-
-
 def _text(expr) -> str:
-    """``expr`` readable on a terminal (:func:`_readable` of SymPy's text form)."""
-    return _readable(sp.sstr(expr) if expr is not None else "(numeric)")
-
-
-def _readable(text: str) -> str:
-    """SymPy's text form made readable: ρ, π, ∞, √, ^ and · for products, − for minus, a long exact
-    fraction to 12 digits with ≈ (the JSON keeps it exact)."""
-    text = re.sub(r"(-?\d{10,})/(\d{10,})", lambda m: f"≈{int(m.group(1)) / int(m.group(2)):.12g}".replace("-", "−"), text)
-    text = re.sub(r"sqrt\((\w+)\)", r"√\1", text).replace("sqrt(", "√(").replace("**", "^").replace("*", "·")
-    text = re.sub(r"\b(" + "|".join(_UNICODE_NAMES) + r")\b", lambda m: _UNICODE_NAMES[m.group()], text)
-    text = re.sub(r"(^|[\s(\[,])-", r"\1−", text).replace(" - ", " − ")
-    return text.replace("= ≈", "≈ ")
+    return readable(sp.sstr(expr) if expr is not None else "(numeric)")

@@ -4,7 +4,8 @@
 :mod:`theory.core.symbols` (‖θ‖, ‖w‖, θᵀw, ρ, ‖θ − w‖) and the paper's ``\\arccos``
 (SymPy's ``inv_trig_style="full"``) instead of ``\\operatorname{acos}``; :func:`latex`
 prints with it, and ``sympy.latex`` of a toolkit object, its Jupyter display and
-the report all go through it. :func:`parse` inverts it for the right-hand side of
+the report all go through it; :func:`readable` is the same notation for a terminal
+(ρ, √, ^, ≈). :func:`parse` inverts it for the right-hand side of
 ``\\Phi(…) = …``: the house names are swapped for placeholders, SymPy's ANTLR
 LaTeX parser reads the text, and the result is accepted only if every symbol and
 function in it is known. What that parser cannot read raises :class:`InputError`
@@ -150,3 +151,24 @@ def _parse_latex(body: str) -> sp.Expr:
         return parse_latex("{" + body + "}", strict=True)  # the group lets strict mode start with \left(
     except LaTeXParsingError as why:
         raise InputError(f"SymPy's LaTeX parser cannot read {body!r}: {str(why).splitlines()[0]}") from why
+
+
+_UNICODE_NAMES = {"rho": "ρ", "pi": "π", "oo": "∞", "theta": "θ", "sigma": "σ", "lambda": "λ"}
+
+
+def readable(text: str) -> str:
+    """SymPy's text form made readable on a terminal: ρ, π, ∞, √, ^ and · for products, − for minus,
+    a long exact fraction to 12 digits with ≈.
+
+    >>> readable("sqrt(3)*rho**2 - 2*pi at rho = -1798992308069366290978025/2814295227803368749357813")
+    '√3·ρ^2 − 2·π at ρ ≈ −0.639233684617'
+    """
+    text = re.sub(r"(-?\d{10,})/(\d{10,})", _approximately, text)
+    text = re.sub(r"sqrt\((\w+)\)", r"√\1", text).replace("sqrt(", "√(").replace("**", "^").replace("*", "·")
+    text = re.sub(r"\b(" + "|".join(_UNICODE_NAMES) + r")\b", lambda m: _UNICODE_NAMES[m.group()], text)
+    text = re.sub(r"(^|[\s(\[,])-", r"\1−", text).replace(" - ", " − ")
+    return text.replace("= ≈", "≈ ")
+
+
+def _approximately(fraction: re.Match) -> str:
+    return f"≈{int(fraction.group(1)) / int(fraction.group(2)):.12g}".replace("-", "−")

@@ -188,6 +188,12 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
         r"\bottomrule", r"\end{tabularx}", r"\end{center}",
         rf"\noindent Totals: {counts}. \textbf{{Exit status {code}}}: {tex_text(meaning)}.", r"\clearpage",
         *(_tex_section(r, folder) for r in results)])
+    return standalone(body)
+
+
+def standalone(body: str) -> str:
+    """``body`` as a document of its own (pdflatex, packages of texlive-latex-base/-recommended only),
+    with a ``\\DeclareUnicodeCharacter`` for each non-ASCII character in it."""
     preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
                 r"\usepackage[margin=2.2cm,top=1.8cm]{geometry}", r"\usepackage{amsmath,amssymb}",
                 r"\usepackage{graphicx,booktabs,tabularx}", r"\usepackage[font=small]{caption}",
