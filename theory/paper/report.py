@@ -34,8 +34,6 @@ from ..core.latex import latex as house_latex
 from ..core.parsing import parse_expression
 from ..core.verdict import Method, Verdict
 
-PAPER = ("Panigrahy, Rahimi, Sachdeva, Zhang, *Convergence Results for Neural Networks via "
-         "Electrodynamics*, arXiv 1702.00458 (v2), ITCS 2018")
 FIGURES = "figures"
 
 
@@ -61,6 +59,23 @@ VOCABULARY = {
 }
 #: Methods whose outcome is certified: they may make a finding PROVEN or REFUTED.
 CERTIFIED = frozenset({Method.EXACT, Method.INTERVAL, Method.COUNTEREXAMPLE})
+
+
+def papers(results: Sequence[Result]) -> list:
+    """The papers of ``results``, in the order their claims come."""
+    return list(dict.fromkeys(r.claim.paper for r in results if r.claim.paper))
+
+
+def _title(results: Sequence[Result]) -> str:
+    return "Claims of " + "; ".join(map(str, papers(results))) if papers(results) else "Claims"
+
+
+def _parts(results: Sequence[Result]):
+    """(paper or None, its results) in order: one part a paper."""
+    for paper in [*papers(results), None]:
+        part = [r for r in results if r.claim.paper is paper]
+        if part:
+            yield paper, part
 
 
 def check_finding(check: Check) -> Finding:
@@ -135,16 +150,27 @@ def _method_paragraph() -> list[str]:
 def markdown(results: Sequence[Result], folder: Path | None = None) -> str:
     """The report in Markdown; figures already saved under ``folder/figures`` are shown."""
     code, meaning = exit_status(results)
-    lines = [f"# Claims of {PAPER}", "", *_method_paragraph(), "",
+    headed = len(papers(results)) > 1
+    lines = [f"# {_title(results)}", "", *_method_paragraph(), "",
              *(f"- **{f.value}**: {text}" for f, text in VOCABULARY.items()), "",
              "| claim | source | finding | corrected statement | seconds |", "|---|---|---|---|---|"]
-    for r in results:
-        corrected = corrected_finding(r)
-        lines.append(f"| `{r.claim.key}` | {r.claim.source} | {label(r)} | "
-                     f"{corrected.value if corrected else ''} | {r.seconds:.1f} |")
+    for paper, part in _parts(results):
+        lines += [f"| **{paper or 'other claims'}** | | | | |"] if headed else []
+        for r in part:
+            corrected = corrected_finding(r)
+            lines.append(f"| `{r.claim.key}` | {r.claim.source} | {label(r)} | "
+                         f"{corrected.value if corrected else ''} | {r.seconds:.1f} |")
     counts = summary(results)
     lines += ["", "Totals: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + ".", "",
               f"Exit status {code}: {meaning}.", ""]
+    for paper, part in _parts(results):
+        lines += [f"# {paper or 'Other claims'}", ""] if headed else []
+        lines += _markdown_sections(part, folder)
+    return "\n".join(lines)
+
+
+def _markdown_sections(results: Sequence[Result], folder: Path | None) -> list[str]:
+    lines = []
     for r in results:
         lines += [f"## {r.claim.source} — {label(r)}", "", f"$${r.claim.statement}$$", ""]
         if r.claim.hypotheses:
@@ -160,7 +186,7 @@ def markdown(results: Sequence[Result], folder: Path | None = None) -> str:
         for figure in _drawn(r, folder):
             lines += ["", f"![{figure.caption}]({FIGURES}/{figure.name}.png)", "", f"*{figure.caption}*"]
         lines += ["", f"_checked in {r.seconds:.1f} s_", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _identity(check: Check) -> str:
@@ -172,14 +198,13 @@ def _identity(check: Check) -> str:
 
 def latex(results: Sequence[Result], folder: Path | None = None) -> str:
     """A standalone LaTeX document (pdflatex, packages of texlive-latex-base/-recommended only)."""
-    rows = "\n".join(
-        rf"\texttt{{{tex_text(r.claim.key)}}} & {tex_text(r.claim.source)} & {label(r)} & "
-        rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\" for r in results)
+    headed = len(papers(results)) > 1
+    rows = "\n".join(_tex_rows(paper, part, headed) for paper, part in _parts(results))
     counts = ", ".join(f"{n} {v}" for v, n in summary(results).items() if n)
     code, meaning = exit_status(results)
     vocabulary = "\n".join(rf"  \item[{f.value}] {tex_text(text)}" for f, text in VOCABULARY.items())
     body = "\n".join([
-        r"\begin{center}{\large\bfseries Claims of " + tex_text(PAPER.replace('*', '')) + r"}\end{center}",
+        r"\begin{center}{\large\bfseries " + tex_text(_title(results).replace("*", "")) + r"}\end{center}",
         r"\noindent " + tex_text(_method_paragraph()[0]),
         r"\begin{description}\setlength{\itemsep}{0pt}\small", vocabulary, r"\end{description}",
         r"\begin{center}\footnotesize\setlength{\tabcolsep}{4pt}",
@@ -187,8 +212,20 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
         r"\toprule claim & source & finding & corrected statement & s \\ \midrule", rows,
         r"\bottomrule", r"\end{tabularx}", r"\end{center}",
         rf"\noindent Totals: {counts}. \textbf{{Exit status {code}}}: {tex_text(meaning)}.", r"\clearpage",
-        *(_tex_section(r, folder) for r in results)])
+        *(_tex_part(paper, part, headed, folder) for paper, part in _parts(results))])
     return standalone(body)
+
+
+def _tex_rows(paper, results: Sequence[Result], headed: bool) -> str:
+    head = [rf"\multicolumn{{5}}{{@{{}}l}}{{\itshape {tex_text(str(paper or 'other claims'))}}} \\"] if headed else []
+    return "\n".join([*head, *(
+        rf"\texttt{{{tex_text(r.claim.key)}}} & {tex_text(r.claim.source)} & {label(r)} & "
+        rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\" for r in results)])
+
+
+def _tex_part(paper, results: Sequence[Result], headed: bool, folder: Path | None) -> str:
+    head = [r"\clearpage", rf"\section*{{{tex_text(str(paper or 'Other claims'))}}}"] if headed else []
+    return "\n".join([*head, *(_tex_section(r, folder) for r in results)])
 
 
 def standalone(body: str) -> str:
@@ -276,7 +313,7 @@ def to_json(results: Sequence[Result]) -> dict:
     """The report as JSON: each claim's ``finding`` (and ``corrected_finding``) in the report's vocabulary
     beside the three-valued ``verdict``; ``vocabulary`` defines the words."""
     code, meaning = exit_status(results)
-    return {"paper": PAPER, "vocabulary": {f.value: text for f, text in VOCABULARY.items()},
+    return {"papers": [{"key": p.key, "citation": str(p)} for p in papers(results)], "vocabulary": {f.value: text for f, text in VOCABULARY.items()},
             "summary": summary(results), "exit_status": {"code": code, "meaning": meaning},
             "claims": [_claim_json(r) for r in results]}
 
