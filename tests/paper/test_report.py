@@ -4,10 +4,11 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 
 import pytest
 
-from theory.paper.claims import Check, Claim, Settings
+from theory.paper.claims import Check, Claim, Paper, Settings
 from theory.paper.report import (Finding, VOCABULARY, check_finding, corrected_finding, display, exit_status,
                                  finding, latex, markdown, tex_text, to_json, write)
 from theory.core.verdict import Evidence, Method, Verdict
@@ -149,3 +150,15 @@ def test_full_report_compiles_clean(tmp_path, capsys):
 
 def test_an_english_word_before_a_formula_is_not_a_symbol():
     assert tex_text("factors of -2*rho/pi") == r"factors of \ensuremath{- \frac{2 \rho}{\pi}}"
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (see .ci/run)")
+def test_two_papers_get_a_table_part_and_a_section_each_and_compile_clean(tmp_path, capsys):
+    long = "A Title Long Enough to Need Two Lines of the Summary Table, on Convergence of Networks"
+    first, second = (Paper(key, "Some, Authors, And, Others", long, "a venue, 2019") for key in ("one", "two"))
+    results = [replace(_result(_check(Verdict.PROVEN, Method.EXACT)), claim=Claim(
+        key, "Theorem 1", "x = x", check=list, paper=paper)) for key, paper in (("a", first), ("b", second))]
+    tex, log = compile_report(results, tmp_path)
+    assert_clean(tex, log, capsys.readouterr().err)
+    assert tex.count(r"\multicolumn{5}") == 2 and tex.count(r"\section*{Some, Authors") == 2
+    assert [p["key"] for p in to_json(results)["papers"]] == ["one", "two"]

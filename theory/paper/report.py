@@ -67,7 +67,9 @@ def papers(results: Sequence[Result]) -> list:
 
 
 def _title(results: Sequence[Result]) -> str:
-    return "Claims of " + "; ".join(map(str, papers(results))) if papers(results) else "Claims"
+    """The one paper's citation, or the number of papers (the table names each)."""
+    cited = papers(results)
+    return f"Claims of {cited[0]}" if len(cited) == 1 else f"Claims of {len(cited)} papers" if cited else "Claims"
 
 
 def _parts(results: Sequence[Result]):
@@ -205,21 +207,22 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
     vocabulary = "\n".join(rf"  \item[{f.value}] {tex_text(text)}" for f, text in VOCABULARY.items())
     body = "\n".join([
         r"\begin{center}{\large\bfseries " + tex_text(_title(results).replace("*", "")) + r"}\end{center}",
-        r"\noindent " + tex_text(_method_paragraph()[0]),
-        r"\begin{description}\setlength{\itemsep}{0pt}\small", vocabulary, r"\end{description}",
+        r"{\small\noindent " + tex_text(_method_paragraph()[0]) + "}",
+        r"\begin{description}\setlength{\itemsep}{0pt}\setlength{\parskip}{0pt}\footnotesize", vocabulary,
+        r"\end{description}",
+        rf"\noindent Totals: {counts}. \textbf{{Exit status {code}}}: {tex_text(meaning)}.",
         r"\begin{center}\footnotesize\setlength{\tabcolsep}{4pt}",
         r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}Xllr@{}}",
-        r"\toprule claim & source & finding & corrected statement & s \\ \midrule", rows,
-        r"\bottomrule", r"\end{tabularx}", r"\end{center}",
-        rf"\noindent Totals: {counts}. \textbf{{Exit status {code}}}: {tex_text(meaning)}.", r"\clearpage",
+        r"\toprule claim & source & finding & corrected & s \\ \midrule", rows,
+        r"\bottomrule", r"\end{tabularx}", r"\end{center}", r"\clearpage",
         *(_tex_part(paper, part, headed, folder) for paper, part in _parts(results))])
     return standalone(body)
 
 
 def _tex_rows(paper, results: Sequence[Result], headed: bool) -> str:
-    head = [rf"\multicolumn{{5}}{{@{{}}l}}{{\itshape {tex_text(str(paper or 'other claims'))}}} \\"] if headed else []
+    head = [rf"\multicolumn{{5}}{{@{{}}p{{\linewidth}}@{{}}}}{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}} \\"] if headed else []
     return "\n".join([*head, *(
-        rf"\texttt{{{tex_text(r.claim.key)}}} & {tex_text(r.claim.source)} & {label(r)} & "
+        rf"{{\scriptsize\texttt{{{tex_text(r.claim.key)}}}}} & {tex_text(r.claim.source)} & {label(r)} & "
         rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\" for r in results)])
 
 
