@@ -76,7 +76,7 @@ def _draw_trajectories(figure, axis, path: np.ndarray, protons: np.ndarray, mani
         space += ", projected: protons to a polygon's vertices"
     if sphere and d <= 3:
         _draw_sphere(axis, d)
-        path = _broken_at_flips(path)
+        path = _geodesic(_broken_at_flips(path))
     axis.scatter(*protons.T, color=PROTON, marker="P", s=220, alpha=0.45, label="protons $w_j$", zorder=2)
     colours = plt.cm.tab10(np.arange(path.shape[1]) % 10)
     for i, colour in enumerate(colours):
@@ -122,6 +122,19 @@ def _broken_at_flips(path: np.ndarray) -> np.ndarray:
             rows.append(gap)
         rows.append(after)
     return np.array(rows)
+
+
+def _geodesic(path: np.ndarray, pieces: int = 8) -> np.ndarray:
+    """Each step between two records on the sphere as ``pieces`` points of the great-circle arc
+    sin((1−t)ω)a/sin ω + sin(tω)b/sin ω, ω = arccos aᵀb (drawn as an arc, not a chord)."""
+    a, b = path[:-1, None], path[1:, None]                      # (steps, 1, k, d)
+    t = np.linspace(0, 1, pieces, endpoint=False)[None, :, None, None]
+    omega = np.arccos(np.clip(np.sum(a * b, axis=-1, keepdims=True), -1, 1))
+    small = omega < 1e-9
+    sin = np.where(small, 1, np.sin(omega))
+    arc = np.where(small, (1 - t) * a + t * b, (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / sin)
+    arc[:, 0] = path[:-1]                                        # each record itself, even before a gap
+    return np.concatenate([arc.reshape(-1, *path.shape[1:]), path[-1:]])
 
 
 def _polygon_projection(protons: np.ndarray) -> np.ndarray:
