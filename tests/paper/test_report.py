@@ -1,6 +1,5 @@
 """The report: one vocabulary, formulas typeset by the house printer, pages that compile clean."""
 
-import json
 import re
 import shutil
 import subprocess
