@@ -414,7 +414,7 @@ _GREEK = ("alpha beta gamma delta epsilon zeta eta theta kappa lambda mu nu xi p
           "omega").split()
 #: Names SymPy prints for symbols: a letter with digits, a Greek name with digits, the house names.
 _SYMBOL_NAME = re.compile(rf"(?:[A-Za-z]|{'|'.join(_GREEK)}|na|nb|dot|oo)_?\d*")
-_FORMULA_CHARS = re.compile(r"[\w.*/+\-() ]")
+_FORMULA_CHARS = re.compile(r"[\w.*/+\-(), ]")
 _CALL = re.compile(r"\b(?:sqrt|exp|log|Abs|besselk|erf|sign|acos|asin|atan|cos|sin|gamma)\(")
 
 
