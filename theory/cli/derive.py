@@ -17,8 +17,6 @@ from ..core.errors import InputError
 from ..core.parsing import as_number
 from ..potentials.potential import Potential, potential
 
-NAME = "derive"
-HELP = "derive the potential of an activation (closed form, LaTeX, method)"
 
 #: Parameters used for the parametrised registry entries by ``--all``.
 EXAMPLE_PARAMETERS = {"relu_power": "relu_power(2)", "hermite": "hermite(3)"}

@@ -37,9 +37,6 @@ from ..paper.prove import claims, prove
 from ..paper.report import check_finding, corrected_finding, label, summary, to_json
 from ..core.verdict import Verdict
 
-NAME = "prove"
-HELP = "re-check the claims of the papers and write a report"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="DIR", help="write report.md, report.tex, report.json here")

@@ -33,9 +33,6 @@ from ..dynamics.equilibrium import Simulation, simulate
 from ..core.errors import InputError
 from ..dynamics.flow import ALGORITHMS, work_budget
 
-NAME = "simulate"
-HELP = "run gradient dynamics of electrons towards protons and classify the equilibrium"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("activation", help="activation name (relu, sign, …) or FORM:FORMULA, "

@@ -25,9 +25,6 @@ import json
 from ..dynamics.flow import ALGORITHMS
 from ..verification.verify import verify
 
-NAME = "verify"
-HELP = "derive, classify, predict and confirm by simulation: CONFIRMED / CONTRADICTED / NO PREDICTION"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("activation", help="activation name (relu, sign, …) or FORM:FORMULA, "
