@@ -257,7 +257,7 @@ class Potential(Typeset):
         >>> print(given("exp(-r^2/2)", "radial").latex())
         \\Phi(\\theta, w) = e^{- \\frac{\\|\\theta - w\\|^{2}}{2}}
         >>> print(potential("sign").sphere().latex(definition=True))
-        \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\operatorname{acos}{\\left(\\rho \\right)}}{\\pi} + 1
+        \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
         """
         body = self._numeric_latex() if self.expr is None else house_latex(self.expr)
         head = {"ridge": r"\Phi(\theta, w)", "zonal": r"\Phi(\rho)",
