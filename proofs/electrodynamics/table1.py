@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import mpmath
 import sympy as sp
 
+from theory.core.latex import latex as house_latex
 from theory.potentials.activations import Activation, activation
 from theory.paper.claims import Check, Claim, Settings
 from theory.paper.compare import identity
@@ -105,8 +106,8 @@ def _correction(row: Row, derived: sp.Expr) -> tuple[Check, sp.Expr | None]:
 
 def _row_claim(row: Row) -> Claim:
     variable = r"\theta_i - w_i" if row.product else r"\rho"
-    statement = (rf"\sigma = {sp.latex(row.sigma)} \;\Rightarrow\; "
-                 rf"\Phi = {sp.latex(row.stated)}\ \text{{in }} {variable}")
+    statement = (rf"\sigma = {house_latex(row.sigma)} \;\Rightarrow\; "
+                 rf"\Phi = {house_latex(row.stated)}\ \text{{in }} {variable}")
     manifold = "R^d (per coordinate)" if row.product else "S^{d-1}"
     return Claim(f"table1-{row.key}", f"Table 1, row {row.name}", statement, check=lambda settings: _row_checks(row, settings),
                  hypotheses=("x ~ N(0, I_d)", f"M = {manifold}"))

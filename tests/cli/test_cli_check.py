@@ -59,3 +59,17 @@ def test_numeric_potential_is_undecided(capsys):
 def test_usage_errors_exit_2(capsys, argv):
     code, _, err = run(capsys, *argv)
     assert code == 2 and "error" in err
+
+
+def test_check_of_an_activation_is_realizable_by_construction_and_prints_regions_as_intervals(capsys):
+    main(["check", "relu", "--d", "3"])
+    out = capsys.readouterr().out
+    assert "realizable            proven" in out and "by construction" in out
+    assert "region (−1, ≈0.2626821038" in out and "domain      (−1, 1)" in out
+    assert "Interval" not in out and "/1099511627776" not in out and "**" not in out
+
+
+def test_check_prints_exact_regions_as_mathematics(capsys):
+    main(["check", "--potential", "exp(-r^2/2)", "--manifold", "euclidean", "--d", "3"])
+    out = capsys.readouterr().out
+    assert "strictly subharmonic  refuted    region (√3, ∞)" in out and "region {√3}" in out

@@ -7,7 +7,8 @@ import sympy as sp
 
 from theory.potentials.activations import REGISTRY
 from theory.core.errors import InputError
-from theory.core.latex import parse
+from theory.core.latex import HousePrinter, parse
+from theory.core.latex import latex as house_latex
 from theory.potentials.potential import Potential, given, potential
 from theory.core.symbols import dot, na, nb, rho
 
@@ -72,3 +73,13 @@ def test_broken_latex_and_stray_symbols_fail_clearly():
 def test_text_after_a_syntax_error_is_not_dropped(text):
     with pytest.raises(InputError):
         parse(text, (rho,))
+
+
+def test_house_printer_is_what_sympy_latex_jupyter_and_the_report_use():
+    phi = potential("sign").sphere()
+    text = sp.latex(phi)
+    assert r"\arccos" in text and "operatorname" not in text
+    assert phi._repr_latex_() == f"${text}$"
+    assert HousePrinter().doprint(phi) == text == phi.latex()
+    assert house_latex(sp.atan(rho) + dot) == r"\theta^{\top} w + \arctan{\left(\rho \right)}"
+    assert "operatorname" not in potential("sign")._repr_latex_().replace(r"\operatorname{sign}", "")

@@ -46,3 +46,15 @@ def test_simulation_figure_has_both_panels(tmp_path):
 def test_convergence_curves_are_on_a_log_scale():
     figure = convergence([1.0, 0.1, 0.01], [2.0, 0.2, 0.02])
     assert figure.axes[0].get_yscale() == "log"
+
+
+def test_a_step_on_the_sphere_is_drawn_along_the_great_circle():
+    from theory.paper.plots import _geodesic
+
+    path = np.array([[[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]], [[0.0, 1.0, 0.0]]])
+    arc = _geodesic(path, pieces=4)
+    assert arc.shape == (9, 1, 3)
+    assert np.allclose(np.linalg.norm(arc, axis=-1), 1)         # on the sphere, not on the chord
+    assert np.allclose(arc[2, 0], [np.sqrt(0.5), np.sqrt(0.5), 0]) and np.allclose(arc[-1], path[-1])
+    gap = _geodesic(np.array([[[1.0, 0, 0]], [[np.nan] * 3], [[0, 1.0, 0]]]), pieces=2)
+    assert np.isnan(gap[1:4]).all() and np.allclose(gap[0, 0], [1, 0, 0])

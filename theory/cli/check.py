@@ -23,7 +23,9 @@ import sympy as sp
 
 from ..conditions.classify import Classification, classify
 from ..core.errors import InputError
+from ..core.latex import readable
 from ..core.parsing import parse_expression
+from ..core.verdict import Evidence, Method, Verdict
 from ..potentials.potential import Potential, potential
 from ..conditions.realizability import Realizability, fourier_realizable, radial_realizable, taylor_realizable
 from ..core.symbols import d as d_symbol
@@ -84,6 +86,8 @@ def _potential(args: argparse.Namespace) -> Potential:
 
 def _realizability(result: Classification, seconds: float) -> Realizability | None:
     phi = result.potential
+    if phi.activation is not None:
+        return _by_construction(phi)
     if phi.expr is None or phi.expr.has(d_symbol):
         return None
     if phi.form == "product":
@@ -95,11 +99,82 @@ def _realizability(result: Classification, seconds: float) -> Realizability | No
     return None
 
 
+def _by_construction(phi: Potential) -> Realizability:
+    """Φ = E[σ(θᵀx)σ(wᵀx)] was derived from σ: realizable by that σ, by definition."""
+    return Realizability(Verdict.PROVEN, (Evidence(
+        Method.EXACT, f"Φ was derived as E[σσ] from σ = {_text(phi.activation.expr)}: realizable by construction"),),
+        activation=phi.activation)
+
+
 def _print(result: Classification, realizable: Realizability | None) -> None:
-    print(result)
+    """A readable summary: formulas in Unicode, regions as intervals (numeric endpoints marked ≈)."""
+    phi = result.potential
+    print(f"potential   Φ = {_text(phi.expr)}  ({phi.form}, d = {result.d})")
+    print(f"Laplacian   ΔΦ = {_text(result.laplacian)}")
+    print(f"domain      {region(result.domain, result.domain)}")
+    for c in result.conditions:
+        extra = f"  λ = {_text(c.value)}" if c.value is not None else ""
+        print(f"{c.name:<22}{c.verdict.value:<10} region {region(c.region, result.domain)}{extra}")
+        for e in c.evidence:
+            print(f"    {readable(str(e))}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if any(_is_dyadic(end) for c in result.conditions for end in _ends(c.region)):
+        print("(≈: an endpoint located by certified bisection; the region is a certified inner approximation)")
     if realizable is not None:
         print(f"realizable            {realizable.verdict.value}")
         for e in realizable.evidence:
-            print(f"    {e}")
-        if realizable.activation is not None:
-            print(f"    activation σ = {realizable.activation.expr}")
+            print(f"    {readable(str(e))}")
+        if realizable.activation is not None and phi.activation is None:
+            print(f"    activation σ = {_text(realizable.activation.expr)}")
+
+
+def region(where, domain) -> str:
+    """A set as mathematics: (√3, ∞), [−1, 0.26268…], ∅, unions with ∪; an endpoint from a bisection
+    is shown to 12 digits with ≈, and one within 2⁻³⁰ of the domain's edge is that edge.
+
+    >>> region(sp.Interval.open(sp.sqrt(3), sp.oo), None)
+    '(√3, ∞)'
+    >>> region(sp.Interval(sp.Rational(1 - 2**40, 2**40), sp.Rational(5, 2**3)), sp.Interval.open(-1, 1))
+    '(−1, 5/8]'
+    """
+    if where is None:
+        return "—"
+    if where is sp.S.EmptySet:
+        return "∅"
+    if isinstance(where, sp.Union):
+        return " ∪ ".join(region(part, domain) for part in where.args)
+    if not isinstance(where, sp.Interval):
+        return _text(where)
+    (start, left_open), (end, right_open) = (_edge(where.start, where.left_open, domain, 0),
+                                             _edge(where.end, where.right_open, domain, 1))
+    return f"{'(' if left_open else '['}{_endpoint(start)}, {_endpoint(end)}{')' if right_open else ']'}"
+
+
+def _edge(value, is_open: bool, domain, side: int):
+    if isinstance(domain, sp.Interval) and _is_dyadic(value):
+        edge, edge_open = (domain.start, domain.left_open) if side == 0 else (domain.end, domain.right_open)
+        if edge.is_finite and abs(value - edge) <= sp.Rational(1, 2**30):
+            return edge, edge_open
+    return value, is_open or value.is_infinite
+
+
+def _endpoint(value) -> str:
+    return f"≈{float(value):.12g}".replace("-", "−") if _is_dyadic(value) else _text(value)
+
+
+def _is_dyadic(value) -> bool:
+    """A rational with a power-of-two denominator of at least 2²⁰: a bisection's endpoint."""
+    if not isinstance(value, sp.Rational) or value.q < 2**20:
+        return False
+    return value.q & (value.q - 1) == 0
+
+
+def _ends(where) -> list:
+    if isinstance(where, sp.Union):
+        return [end for part in where.args for end in _ends(part)]
+    return [where.start, where.end] if isinstance(where, sp.Interval) else []
+
+
+def _text(expr) -> str:
+    return readable(sp.sstr(expr) if expr is not None else "(numeric)")

@@ -34,7 +34,7 @@ from ..paper.claims import Settings
 from ..proofs import PAPERS
 from ..core.errors import InputError
 from ..paper.prove import claims, prove
-from ..paper.report import label, summary, to_json
+from ..paper.report import check_finding, corrected_finding, label, summary, to_json
 from ..core.verdict import Verdict
 
 
@@ -87,11 +87,11 @@ def run(args: argparse.Namespace) -> int:
 def _print(results, args) -> None:
     width = max(len(r.claim.key) for r in results)
     for r in results:
-        corrected = f"  corrected: {r.corrected_verdict.value}" if r.corrected_verdict else ""
-        print(f"{r.claim.key:{width}}  {label(r).lower():9}{corrected}")
+        corrected = corrected_finding(r)
+        print(f"{r.claim.key:{width}}  {label(r):13}" + (f"  corrected statement: {corrected.value}" if corrected else ""))
         if not args.quiet and r.verdict is not Verdict.PROVEN:
             for check in r.checks:
-                print(f"{'':{width}}    {check.verdict.value:9} {check.subject}: {check.name}")
+                print(f"{'':{width}}    {check_finding(check).value:13} {check.subject}: {check.name}")
     counts = summary(results)
-    print("\n" + ", ".join(f"{n} {v}" for v, n in counts.items())
+    print("\n" + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
           + (f"; report in {args.report}" if args.report else ""))

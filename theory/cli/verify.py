@@ -23,7 +23,7 @@ import argparse
 import json
 
 from ..dynamics.flow import ALGORITHMS
-from ..verification.verify import Verification, verify
+from ..verification.verify import verify
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                    "field evaluations (flow) or iterations (descent)")
     parser.add_argument("--checkpoint", help="folder keeping finished starts (resumable)")
     parser.add_argument("--report", metavar="DIR", help="write verify.md, verify.tex, verify.json here")
+    parser.add_argument("--markdown", action="store_true", help="print the report in Markdown")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,12 +57,8 @@ def run(args: argparse.Namespace) -> int:
         result.write(args.report)
     if args.json:
         print(json.dumps(result.to_json(), indent=2, default=str))
+    elif args.markdown:
+        print(result.to_markdown())
     else:
-        _print(result, args.quiet)
+        print(result.outcome.value if args.quiet else result.to_text())
     return result.outcome.exit_code
-
-
-def _print(result: Verification, quiet: bool) -> None:
-    print(result.headline() if not quiet else result.outcome.value)
-    if not quiet:
-        print(result.to_markdown().split("\n", 3)[3])

@@ -1,7 +1,11 @@
 """House LaTeX: print formulas in the notation of the paper and read the printed text back.
 
-:func:`latex` is SymPy's printer with the house names of :mod:`theory.core.symbols`
-(‖θ‖, ‖w‖, θᵀw, ρ, ‖θ − w‖). :func:`parse` inverts it for the right-hand side of
+:class:`HousePrinter` is SymPy's LaTeX printer with the house names of
+:mod:`theory.core.symbols` (‖θ‖, ‖w‖, θᵀw, ρ, ‖θ − w‖) and the paper's ``\\arccos``
+(SymPy's ``inv_trig_style="full"``) instead of ``\\operatorname{acos}``; :func:`latex`
+prints with it, and ``sympy.latex`` of a toolkit object, its Jupyter display and
+the report all go through it; :func:`readable` is the same notation for a terminal
+(ρ, √, ^, ≈). :func:`parse` inverts it for the right-hand side of
 ``\\Phi(…) = …``: the house names are swapped for placeholders, SymPy's ANTLR
 LaTeX parser reads the text, and the result is accepted only if every symbol and
 function in it is known. What that parser cannot read raises :class:`InputError`
@@ -14,7 +18,7 @@ and on implicit products such as ``2 \\pi \\rho``.
 >>> from theory.core.symbols import rho
 >>> text = latex(sp.acos(rho) * sp.exp(rho))
 >>> text
-'e^{\\\\rho} \\\\operatorname{acos}{\\\\left(\\\\rho \\\\right)}'
+'e^{\\\\rho} \\\\arccos{\\\\left(\\\\rho \\\\right)}'
 >>> parse(text, (rho,))
 exp(rho)*acos(rho)
 >>> parse(latex(sp.erf(rho)), (rho,))
@@ -29,6 +33,7 @@ import re
 from collections.abc import Sequence
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from .errors import InputError
 from .symbols import LATEX_NAMES
@@ -40,12 +45,30 @@ _OPERATOR = re.compile(r"\\operatorname\{(\w+)\}")
 _IMPLICIT_PRODUCT = re.compile(r"(?<=[\w})|])\s*\\left\(")
 _CONSTANTS = {sp.Symbol("e"): sp.E, sp.Symbol("pi"): sp.pi}
 _NOT_READABLE = {r"\begin{cases}": "a Piecewise", r"\text{(numeric)}": "a numeric potential (no formula)",
+                 r"\sum_{k \ge 0}": "a Hermite series (a numeric potential, no formula)",
                  r"\max": "a Max", r"\min": "a Min"}
+
+
+class HousePrinter(LatexPrinter):
+    """SymPy's LaTeX printer in house notation: canonical symbols by their house names, inverse
+    trigonometric functions as ``\\arccos``, a :class:`~theory.Potential` as its equation.
+
+    >>> from theory.core.symbols import rho
+    >>> HousePrinter().doprint(sp.asin(rho) / 2)
+    '\\\\frac{\\\\arcsin{\\\\left(\\\\rho \\\\right)}}{2}'
+    """
+
+    _default_settings = {**LatexPrinter._default_settings, "inv_trig_style": "full",
+                         "symbol_names": LATEX_NAMES}
+
+    def _print_Potential(self, potential) -> str:
+        return potential.latex()
 
 
 class Typeset:
     """SymPy's printer protocol (``sympy.latex(obj)``) and Jupyter's LaTeX display for an object
-    with a ``latex()`` method; ``delimiter`` is ``$`` (inline) or ``$$`` (display)."""
+    with a ``latex()`` method (which prints with :class:`HousePrinter`); ``delimiter`` is ``$``
+    (inline) or ``$$`` (display)."""
 
     delimiter = "$"
 
@@ -56,14 +79,14 @@ class Typeset:
         return f"{self.delimiter}{self.latex()}{self.delimiter}"
 
 
-def latex(expr: sp.Basic) -> str:
-    """``expr`` in LaTeX with the house names of the canonical symbols.
+def latex(expr: sp.Basic, **settings) -> str:
+    """``expr`` in house LaTeX (:class:`HousePrinter`; ``settings`` as for ``sympy.latex``).
 
     >>> from theory.core.symbols import na, nb, dot
     >>> latex(dot / (na * nb))
     '\\\\frac{\\\\theta^{\\\\top} w}{\\\\|\\\\theta\\\\| \\\\|w\\\\|}'
     """
-    return sp.latex(expr, symbol_names=LATEX_NAMES)
+    return HousePrinter(settings).doprint(expr)
 
 
 def right_hand_side(text: str) -> str:
@@ -129,3 +152,24 @@ def _parse_latex(body: str) -> sp.Expr:
         return parse_latex("{" + body + "}", strict=True)  # the group lets strict mode start with \left(
     except LaTeXParsingError as why:
         raise InputError(f"SymPy's LaTeX parser cannot read {body!r}: {str(why).splitlines()[0]}") from why
+
+
+_UNICODE_NAMES = {"rho": "ρ", "pi": "π", "oo": "∞", "theta": "θ", "sigma": "σ", "lambda": "λ"}
+
+
+def readable(text: str) -> str:
+    """SymPy's text form made readable on a terminal: ρ, π, ∞, √, ^ and · for products, − for minus,
+    a long exact fraction to 12 digits with ≈.
+
+    >>> readable("sqrt(3)*rho**2 - 2*pi at rho = -1798992308069366290978025/2814295227803368749357813")
+    '√3·ρ^2 − 2·π at ρ ≈ −0.639233684617'
+    """
+    text = re.sub(r"(-?\d{10,})/(\d{10,})", _approximately, text)
+    text = re.sub(r"sqrt\((\w+)\)", r"√\1", text).replace("sqrt(", "√(").replace("**", "^").replace("*", "·")
+    text = re.sub(r"\b(" + "|".join(_UNICODE_NAMES) + r")\b", lambda m: _UNICODE_NAMES[m.group()], text)
+    text = re.sub(r"(^|[\s(\[,])-", r"\1−", text).replace(" - ", " − ")
+    return text.replace("= ≈", "≈ ")
+
+
+def _approximately(fraction: re.Match) -> str:
+    return f"≈{int(fraction.group(1)) / int(fraction.group(2)):.12g}".replace("-", "−")

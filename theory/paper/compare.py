@@ -25,6 +25,7 @@ import sympy as sp
 
 from .claims import Check, Subject
 from ..core.errors import Timeout
+from ..core.latex import latex as house_latex
 from ..conditions.signs import certified_sign_at
 from ..core.timebound import bounded
 from ..core.verdict import Evidence, Method, Verdict
@@ -36,7 +37,7 @@ THRESHOLD = sp.Float("1e-20")
 def identity(lhs: sp.Expr, rhs: sp.Expr, points: dict, *, name: str = "identity",
              subject: Subject = "as stated", seconds: float = 10.0) -> Check:
     """Check lhs ≡ rhs. ``points`` maps each free symbol to values tried for a counter-example."""
-    latex = f"{sp.latex(lhs)} = {sp.latex(rhs)}"
+    latex = f"{house_latex(lhs)} = {house_latex(rhs)}"
     for point in _grid(points):
         evidence = _counterexample(lhs, rhs, point)
         if evidence is not None:

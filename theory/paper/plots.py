@@ -1,12 +1,14 @@
 """Figures: electrons finding protons, a potential with the sign of its Laplacian, convergence curves.
 
 Each function returns a :class:`matplotlib.figure.Figure` on the active backend
-(Agg when there is no display) and saves it when given ``file``.
+(Agg when there is no display) and saves it when given ``file``. Titles, labels and
+legends are mathtext, formulas printed by the house printer; electrons and
+protons are numbered from 1, as in the report's text (θ₁, w₁).
 
 >>> from theory.potentials.potential import potential
 >>> figure = potential_and_laplacian(potential("sign").sphere(), d=3)
 >>> [axis.get_title() for axis in figure.axes]
-['Φ(ρ) = -2*acos(rho)/pi + 1', 'ΔΦ on S^2: superharmonic where ρ > 0']
+['$\\\\Phi(\\\\rho) = - \\\\frac{2 \\\\arccos{\\\\left(\\\\rho \\\\right)}}{\\\\pi} + 1$', '$\\\\Delta\\\\Phi$ on $S^{2}$: superharmonic where $\\\\rho > 0$']
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import sympy as sp
 
 from ..core.errors import InputError
+from ..core.latex import latex as house_latex
 from ..conditions.laplacian import radial_laplacian, zonal_laplacian
 from ..core.parsing import as_expression, as_number
 from ..potentials.potential import Potential
@@ -64,7 +67,7 @@ def _axes_kind(protons: np.ndarray) -> dict:
 
 def _draw_trajectories(figure, axis, path: np.ndarray, protons: np.ndarray, manifold: str, title: str):
     d, sphere = protons.shape[1], manifold == "sphere"
-    space = f"S^{d - 1}" if sphere else f"R^{d}"
+    space = f"$S^{{{d - 1}}}$" if sphere else f"$\\mathbb{{R}}^{{{d}}}$"
     if d == 1:
         return _draw_line(axis, path, protons, title or f"electron–proton dynamics on {space}")
     if d > 3:
@@ -73,16 +76,16 @@ def _draw_trajectories(figure, axis, path: np.ndarray, protons: np.ndarray, mani
         space += ", projected: protons to a polygon's vertices"
     if sphere and d <= 3:
         _draw_sphere(axis, d)
-        path = _broken_at_flips(path)
-    axis.scatter(*protons.T, color=PROTON, marker="P", s=220, alpha=0.45, label="protons w_j", zorder=2)
+        path = _geodesic(_broken_at_flips(path))
+    axis.scatter(*protons.T, color=PROTON, marker="P", s=220, alpha=0.45, label="protons $w_j$", zorder=2)
     colours = plt.cm.tab10(np.arange(path.shape[1]) % 10)
     for i, colour in enumerate(colours):
-        axis.plot(*path[:, i, :].T, color=colour, lw=1.8, label=f"θ{i + 1}", zorder=3)
+        axis.plot(*path[:, i, :].T, color=colour, lw=1.8, label=f"$\\theta_{{{i + 1}}}$", zorder=3)
         axis.scatter(*path[0, i, :], color=colour, facecolors="none", s=60, lw=1.5, zorder=4)
         axis.scatter(*path[-1, i, :], color=colour, edgecolors="black", s=60, zorder=5)
     axis.plot([], [], " ", label="○ start   ● end")
     if np.isnan(path).any():
-        axis.plot([], [], " ", label="gap: θ ↦ −θ (odd Φ, same unit)")
+        axis.plot([], [], " ", label=r"gap: $\theta \mapsto -\theta$ (odd $\Phi$, same unit)")
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, frameon=False)
     axis.set_title(title or f"electrons on {space}", fontsize=10)
     if path.shape[2] == 2:
@@ -98,8 +101,8 @@ def _draw_line(axis, path: np.ndarray, protons: np.ndarray, title: str):
     for w in protons[:, 0]:
         axis.axhline(w, color=PROTON, ls="--", lw=1)
     for i in range(path.shape[1]):
-        axis.plot(steps, path[:, i, 0], lw=1.5, label=f"θ{i + 1}")
-    axis.plot([], [], color=PROTON, ls="--", label="protons w_j")
+        axis.plot(steps, path[:, i, 0], lw=1.5, label=f"$\\theta_{{{i + 1}}}$")
+    axis.plot([], [], color=PROTON, ls="--", label="protons $w_j$")
     axis.set_xlabel("recorded step")
     axis.set_ylabel("position")
     axis.legend(fontsize=8)
@@ -121,6 +124,19 @@ def _broken_at_flips(path: np.ndarray) -> np.ndarray:
     return np.array(rows)
 
 
+def _geodesic(path: np.ndarray, pieces: int = 8) -> np.ndarray:
+    """Each step between two records on the sphere as ``pieces`` points of the great-circle arc
+    sin((1−t)ω)a/sin ω + sin(tω)b/sin ω, ω = arccos aᵀb (drawn as an arc, not a chord)."""
+    a, b = path[:-1, None], path[1:, None]                      # (steps, 1, k, d)
+    t = np.linspace(0, 1, pieces, endpoint=False)[None, :, None, None]
+    omega = np.arccos(np.clip(np.sum(a * b, axis=-1, keepdims=True), -1, 1))
+    small = omega < 1e-9
+    sin = np.where(small, 1, np.sin(omega))
+    arc = np.where(small, (1 - t) * a + t * b, (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / sin)
+    arc[:, 0] = path[:-1]                                        # each record itself, even before a gap
+    return np.concatenate([arc.reshape(-1, *path.shape[1:]), path[-1:]])
+
+
 def _polygon_projection(protons: np.ndarray) -> np.ndarray:
     """The linear map R^d → R² sending proton j to vertex j of a regular polygon (least squares;
     exact when the protons are independent), so an electron on a proton lands on its vertex."""
@@ -139,13 +155,13 @@ def potential_and_laplacian(phi: Potential, *, d: int, file: str | Path | None =
     values, laplacian = np.broadcast_to(f(grid), grid.shape), np.broadcast_to(lap(grid), grid.shape)
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6, 5))
     top.plot(grid, values, color="black")
-    top.set_title(f"Φ(ρ) = {phi.expr}")
+    top.set_title(rf"$\Phi(\rho) = {house_latex(phi.expr)}$")
     bottom.plot(grid, laplacian, color="black")
     bottom.axhline(0, color="grey", lw=0.8)
-    bottom.fill_between(grid, laplacian, 0, where=laplacian > 0, color="tab:green", alpha=0.3, label="ΔΦ > 0")
-    bottom.fill_between(grid, laplacian, 0, where=laplacian < 0, color="tab:red", alpha=0.3, label="ΔΦ < 0")
-    bottom.set_title(f"ΔΦ on S^{d - 1}: {_sign_summary(grid, laplacian)}")
-    bottom.set_xlabel("ρ = θᵀw")
+    bottom.fill_between(grid, laplacian, 0, where=laplacian > 0, color="tab:green", alpha=0.3, label=r"$\Delta\Phi > 0$")
+    bottom.fill_between(grid, laplacian, 0, where=laplacian < 0, color="tab:red", alpha=0.3, label=r"$\Delta\Phi < 0$")
+    bottom.set_title(rf"$\Delta\Phi$ on $S^{{{d - 1}}}$: {_sign_summary(grid, laplacian)}")
+    bottom.set_xlabel(r"$\rho = \theta^{\top} w$")
     bottom.legend(fontsize=8)
     figure.tight_layout()
     return _saved(figure, file)
@@ -159,7 +175,7 @@ def convergence(losses, gradient_norms, *, title: str = "", file: str | Path | N
     return _saved(figure, file)
 
 
-def line_trajectories(paths, protons, *, steps=None, titles=(), ylabel: str = "position θ_i",
+def line_trajectories(paths, protons, *, steps=None, titles=(), ylabel: str = r"position $\theta_i$",
                       file: str | Path | None = None) -> plt.Figure:
     """Electrons on a line (or angles on S¹): one panel per run, each electron's coordinate against the
     step (blue), the protons w_j as red dashed lines. ``paths`` holds one (records, k) array per run,
@@ -202,8 +218,8 @@ def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None 
     for (name, _), style in zip((marks or {}).items(), (":", "-.", "--")):
         axis.plot([], [], color="grey", ls=style, label=name)
     axis.axhline(0, color="grey", lw=0.8)
-    axis.set_xlabel("r = ‖θ − w‖")
-    axis.set_title(f"ΔΦ for Φ = {h} (shaded: ΔΦ > 0)")
+    axis.set_xlabel(r"$r = \|\theta - w\|$")
+    axis.set_title(rf"$\Delta\Phi$ for $\Phi = {house_latex(h)}$ (shaded: $\Delta\Phi > 0$)")
     axis.legend(fontsize=8)
     figure.tight_layout()
     return _saved(figure, file)
@@ -231,11 +247,11 @@ FLOOR = 1e-16
 
 def _draw_convergence(axis, losses, gradient_norms, title: str) -> None:
     steps = np.arange(len(losses))
-    axis.semilogy(steps, np.maximum(np.abs(losses), FLOOR), label="|L|", color="black")
-    axis.semilogy(np.arange(len(gradient_norms)), np.maximum(gradient_norms, FLOOR), label="‖∇L‖",
+    axis.semilogy(steps, np.maximum(np.abs(losses), FLOOR), label="$|L|$", color="black")
+    axis.semilogy(np.arange(len(gradient_norms)), np.maximum(gradient_norms, FLOOR), label=r"$\|\nabla L\|$",
                   color="tab:blue")
     axis.set_xlabel("recorded step")
-    axis.set_title(f"{title} (values < {FLOOR:g} drawn at {FLOOR:g})", fontsize=10)
+    axis.set_title(f"{title} (values $< 10^{{{round(np.log10(FLOOR))}}}$ drawn at it)", fontsize=10)
     axis.grid(True, which="major", alpha=0.3)
     axis.legend()
 
@@ -248,7 +264,7 @@ def _sign_summary(grid: np.ndarray, laplacian: np.ndarray) -> str:
     if np.all(laplacian < 0):
         return "superharmonic on the grid"
     positive = grid[laplacian > 0]
-    return "superharmonic where ρ > 0" if positive.max() <= 0 else "changes sign"
+    return "superharmonic where $\\rho > 0$" if positive.max() <= 0 else "changes sign"
 
 
 def _draw_sphere(axis, d: int) -> None:

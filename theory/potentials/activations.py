@@ -32,6 +32,7 @@ from typing import Literal
 import sympy as sp
 
 from ..core.errors import InputError, Timeout
+from ..core.latex import latex as house_latex
 from ..core.parsing import as_expression, as_number, parse_expression
 from ..core.symbols import t, theta, x
 from ..core.timebound import BUDGET, bounded, check_budget
@@ -110,7 +111,7 @@ class Activation:
         return printer._print(self.expr)
 
     def _repr_latex_(self) -> str:
-        return f"$\\sigma(t) = {sp.latex(self.expr)}$"
+        return f"$\\sigma(t) = {house_latex(self.expr)}$"
 
     def __str__(self) -> str:
         return self.name

@@ -64,6 +64,7 @@ from .executor import run_all
 from ..dynamics.flow import ALGORITHMS, work_budget
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
+from ..core.latex import readable
 from ..dynamics.loss import kernel
 from ..potentials.potential import Potential
 from ..core.verdict import Verdict
@@ -342,6 +343,43 @@ class Verification(Typeset):
                 lines += ["", f"## {title}", ""] + [_run_line(r) for r in runs]
         return "\n".join(lines)
 
+    def to_tex(self) -> str:
+        """The verification as a standalone LaTeX document (compiles with pdflatex on its own)."""
+        from ..paper.report import display, standalone, tex_text
+
+        p = self.prediction
+        classes = "\n".join(rf"{tex_text(c.name)} & {c.verdict.value} & "
+                             rf"{'' if c.region is None else '$' + house_latex(c.region) + '$'} \\\\"
+                             for c in self.classification.conditions)
+        kinds = "\n".join(rf"{tex_text(kind)} & {n} \\\\" for kind, n in sorted(self.kinds.items()))
+        prediction = f"{p.theorem}: {p.statement}. Because {self.reason}." if p else f"No prediction: {self.reason}."
+        body = [rf"\section*{{{tex_text(f'verify {self.potential.name} on {self.manifold}, d = {self.d}, k = {self.k}')}}}",
+                rf"\textbf{{{tex_text(self.headline())}}}", "", display(self.potential.latex()),
+                tex_text(self.potential.method), r"\subsection*{Classification}", display(self.classification.latex()),
+                r"\begin{center}\begin{tabular}{lll}\toprule class & verdict & region \\\\ \midrule", classes,
+                r"\bottomrule\end{tabular}\end{center}", r"\subsection*{Prediction}", tex_text(prediction),
+                r"\subsection*{Observed}",
+                tex_text(f"{len(self.runs)} seeded starts, algorithm {self.algorithm}, charges {self.charges}."),
+                r"\begin{center}\begin{tabular}{lr}\toprule end point & starts \\\\ \midrule", kinds,
+                r"\bottomrule\end{tabular}\end{center}"]
+        for title, runs in (("Counter-examples", self.counterexamples), ("Spurious minima", self.spurious)):
+            if runs:
+                body += [rf"\subsection*{{{title}}}", r"\begin{itemize}\raggedright",
+                         *(r"\item " + tex_text(_run_line(r)[2:]) for r in runs), r"\end{itemize}"]
+        return standalone("\n".join(body))
+
+    def to_text(self) -> str:
+        """A terminal summary: the headline, Φ, the Earnshaw classes, the prediction and the end points."""
+        p = self.prediction
+        lines = [self.headline(), f"Φ = {readable(str(self.potential.expr))}  ({self.potential.method})",
+                 "classes: " + ", ".join(f"{c.name} {c.verdict.value}" for c in self.classification.conditions),
+                 f"prediction: {p.theorem}: {p.statement}" if p else f"no prediction: {self.reason}",
+                 f"observed ({len(self.runs)} starts, {self.algorithm}, charges {self.charges}): "
+                 + ", ".join(f"{kind} {n}" for kind, n in sorted(self.kinds.items()))]
+        for title, runs in (("counter-example", self.counterexamples), ("spurious minimum", self.spurious)):
+            lines += [f"{title}: {readable(_run_line(r)[2:])}" for r in runs]
+        return "\n".join(lines)
+
     def to_json(self) -> dict:
         low, high = self.interval
         return {"potential": str(self.potential.expr), "method": self.potential.method,
@@ -358,7 +396,7 @@ class Verification(Typeset):
         """verify.md, verify.tex and verify.json in ``folder``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        texts = {"verify.md": self.to_markdown(), "verify.tex": f"\\[ {self.latex()} \\]\n",
+        texts = {"verify.md": self.to_markdown(), "verify.tex": self.to_tex(),
                  "verify.json": json.dumps(self.to_json(), indent=2, default=str)}
         for name, text in texts.items():
             (folder / name).write_text(text, encoding="utf-8")
