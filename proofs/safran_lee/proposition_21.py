@@ -77,22 +77,22 @@ def _bias_check(truncation: sp.Expr, stated_derivative, name: str) -> Check:
 TRUNCATIONS = (sp.Integer(0), 1 / sp.sqrt(2))
 
 
-def _mp(value) -> mpmath.mpf:
-    """An exact SymPy number (or a float taken as exact) at mpmath's working precision."""
-    return mpmath.mpf(sp.sympify(value)._to_mpmath(mpmath.mp.prec + 10))
+def _mp(value: sp.Expr) -> mpmath.mpf:
+    """An exact SymPy number at mpmath's working precision."""
+    return mpmath.mpf(value._to_mpmath(mpmath.mp.prec + 10))
 
 
-def stated(truncation, radius: float):
+def stated(truncation: sp.Expr, radius: float):
     """The paper's right-hand side at ‖x‖ = radius (mpmath, working precision)."""
     a = 1 / mpmath.sqrt(2 + mpmath.mpf(radius) ** 2)
-    if sp.sympify(truncation) == 0:
+    if truncation == 0:
         return 2 / mpmath.pi * mpmath.atan(a)
     h = mpmath.sqrt(2)
     owen = mpmath.quad(lambda s: mpmath.exp(-h ** 2 * (1 + s ** 2) / 2) / (1 + s ** 2), [0, a]) / (2 * mpmath.pi)
     return 4 / (1 - mpmath.erf(1)) * owen
 
 
-def expectation(truncation, radius: float):
+def expectation(truncation: sp.Expr, radius: float):
     """E[erf(Z + B) | B ≥ t], Z ~ N(0, radius²/4), B ~ N(0, 1/4), as a 2-D quadrature (mpmath)."""
     s, t = mpmath.mpf(radius) / 2, _mp(truncation)
     density = lambda v, sd: mpmath.exp(-(v / sd) ** 2 / 2) / (sd * mpmath.sqrt(2 * mpmath.pi))
