@@ -17,7 +17,7 @@ from theory.teacher_student.relu_samples import conditioned_teacher
 
 def test_every_claim_carries_the_paper_it_came_from():
     keys = {p.key for p in PAPERS}
-    assert keys >= {"electrodynamics", "zhang"}
+    assert keys >= {"electrodynamics", "safran-lee", "zhang"}
     everything = all_claims()
     assert all(c.paper is not None and c.paper.key in keys for c in everything)
     assert [c.paper.key for c in everything] == sorted((c.paper.key for c in everything),
@@ -28,7 +28,7 @@ def test_claims_select_by_paper_and_prefix():
     assert [c.key for c in claims(papers="zhang")] == ["zhang-init", "zhang-linear", "zhang-floor"]
     assert [c.key for c in claims("zhang-l", papers=["zhang"])] == ["zhang-linear"]
     assert not [c for c in claims(papers="electrodynamics") if c.key.startswith("zhang")]
-    with pytest.raises(InputError, match="electrodynamics, zhang"):
+    with pytest.raises(InputError, match="electrodynamics, safran-lee, zhang"):
         claims(papers="nonsense")
 
 

@@ -1,0 +1,44 @@
+"""Safran & Lee (COLT 2022) in `theory prove`: Proposition 21, proved by exact algebra and checked twice."""
+
+import mpmath
+import pytest
+import sympy as sp
+
+from theory.core.verdict import Method, Verdict
+from theory.paper.claims import Settings
+from theory.paper.prove import claims
+from theory.proofs.safran_lee import proposition_21 as p21
+
+
+@pytest.fixture(scope="module")
+def result():
+    [claim] = claims(papers="safran-lee")
+    return claim.run(Settings(quick=True))
+
+
+def test_proposition_21_is_proven_by_exact_algebra_alone(result):
+    assert result.claim.key == "sl-prop21" and result.claim.paper.key == "safran-lee"
+    assert result.verdict is Verdict.PROVEN
+    assert [c.evidence.method for c in result.deciding] == [Method.EXACT] * 3
+
+
+def test_the_independent_checks_agree_and_say_how_strong_they_are(result):
+    evidence = [c for c in result.checks if c.subject == "evidence"]
+    assert [c.verdict for c in evidence] == [Verdict.PROVEN] * 4
+    quadrature = [c for c in evidence if c.evidence.method is Method.NUMERIC]
+    assert len(quadrature) == 2 and all(max(c.evidence.data["gaps"]) < 1e-12 for c in quadrature)
+    for c in (c for c in evidence if c.evidence.method is Method.EXPERIMENT):
+        data = c.evidence.data
+        assert abs(data["mean"] - data["stated"]) < 4 * data["standard_error"] < 0.01
+
+
+def test_the_derivative_identity_refutes_a_wrong_form():
+    # 1/π instead of 2/π in the B ≥ 0 formula: the same machinery must say no
+    wrong = sp.diff(1 / sp.pi * sp.atan(p21._c / sp.sqrt(2)), p21._c)
+    assert p21._bias_check(sp.Integer(0), wrong, "B ≥ 0").verdict is Verdict.REFUTED
+
+
+@pytest.mark.parametrize("truncation", p21.TRUNCATIONS)
+def test_quadrature_matches_the_stated_form_at_an_exact_radius(truncation):
+    with mpmath.workdps(20):
+        assert abs(p21.expectation(truncation, 2) - p21.stated(truncation, 2)) < 1e-17
