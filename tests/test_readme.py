@@ -20,6 +20,8 @@ BLOCK = re.compile(r"(?:<!-- readme: (\w+) -->\n)?```console\n(.*?)```", re.DOTA
 TIMING = re.compile(r"\b\d+(?:\.\d+)? s\b")
 RESIDUE = re.compile(r"-?\d+(?:\.\d+)?e-(?:[2-9]\d|\d{3,})")  # below 1e-20: rounding noise of a polished zero
 GAP = "..."
+#: Input files the README's examples read, as the README's text describes them.
+FILES = {"student.txt": "1 0 0\n0 1 0\n0 0 1\n"}
 
 
 def examples() -> list:
@@ -75,6 +77,8 @@ def test_the_comparison_allows_gaps_and_timings_only():
 @pytest.mark.parametrize("command,expected", [_param(*example) for example in examples()])
 def test_readme_console_example(command, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
     try:
         main(shlex.split(command)[1:])
     except SystemExit:  # argparse's usage errors
