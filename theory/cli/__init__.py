@@ -1,8 +1,8 @@
 """The ``theory`` command line: one module per subcommand.
 
 Each subcommand module defines ``NAME``, ``HELP``, ``configure(parser)`` and
-``run(args) -> int``; :func:`main` wires them into :mod:`argparse`. Exit codes:
-0 all proven, 1 something refuted, 2 usage error, 3 undecided.
+``run(args) -> int``; :func:`main` wires them into :mod:`argparse` and turns every
+outcome into an exit code of :class:`theory.core.exitcodes.ExitCode`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,17 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 
 from ..core.errors import InputError, TheoryError
+from ..core.exitcodes import ExitCode
 
 SUBCOMMANDS = ("derive", "check", "simulate", "verify", "sweep", "prove")
+
+EXIT_CODES = ("exit codes (every subcommand): 0 ok (proven, confirmed, matched, done), 1 refuted "
+              "(or contradicted, converged elsewhere), 2 bad input or unwritable path, 3 undecided "
+              "(or not converged), 4 internal error (rerun with --debug); "
+              "precedence 4 > 2 > 1 > 3 > 0")
 
 DESCRIPTION = """\
 Convergence theory of two-layer networks via electrodynamics.
@@ -28,15 +35,19 @@ the claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458).
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the Python traceback of an internal error")
     parser = argparse.ArgumentParser(
         prog="theory", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="exit codes: 0 proven, 1 refuted, 2 usage error, 3 undecided")
+        epilog=EXIT_CODES, parents=[common])
     parser.add_argument("--version", action="version", version=f"theory {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         module = importlib.import_module(f".{name}", __name__)
         sub = commands.add_parser(module.NAME, help=module.HELP, description=module.__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
+                                  epilog=EXIT_CODES)
         sub.add_argument("--json", action="store_true", help="print machine-readable JSON")
         sub.add_argument("--quiet", action="store_true", help="print only the result")
         module.configure(sub)
@@ -45,27 +56,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; every outcome is an :class:`ExitCode`, never a traceback (unless --debug)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has printed the usage error (or --help / --version)
+        return ExitCode.OK if stop.code in (0, None) else ExitCode.BAD_INPUT
     if args.command is None:
         parser.print_help()
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe surfaces here, not at interpreter exit
-        return code
+        return ExitCode(code)
     except InputError as why:
-        print(f"theory {args.command}: error: {why}", file=sys.stderr)
-        return 2
+        return _fail(args, ExitCode.BAD_INPUT, f"error: {why}")
     except TheoryError as why:
-        print(f"theory {args.command}: {type(why).__name__}: {why}", file=sys.stderr)
-        return 3
+        return _fail(args, ExitCode.UNDECIDED, f"{type(why).__name__}: {why}")
     except KeyboardInterrupt:
-        print(f"theory {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _fail(args, 130, "interrupted")
     except BrokenPipeError:  # the reader left early (`theory … | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return ExitCode.OK
+    except OSError as why:  # a path the OS refused (permissions, a full disk, /proc, …)
+        where = f" {why.filename}" if why.filename else ""
+        return _fail(args, ExitCode.BAD_INPUT, f"error: cannot use{where}: {why.strerror or why}")
+    except MemoryError:
+        return _fail(args, ExitCode.BAD_INPUT, "error: out of memory; choose smaller sizes")
+    except Exception as why:  # noqa: BLE001 — a defect of the toolkit: one line, exit 4
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        return _fail(args, ExitCode.INTERNAL, f"internal error: {type(why).__name__}: {why} "
+                                              "(a defect of theory; rerun with --debug for the traceback)")
+
+
+def _fail(args: argparse.Namespace, code: int, message: str) -> int:
+    print(f"theory {args.command}: {message}", file=sys.stderr)
+    return code
 
 
 def _version() -> str:

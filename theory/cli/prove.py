@@ -27,9 +27,10 @@ import sys
 from tqdm import tqdm
 
 from ..paper.claims import Settings
-from ..core.errors import InputError
+from ..core import validators as valid
 from ..paper.prove import claims, prove
 from ..paper.report import label, summary, to_json
+from ..core.exitcodes import ExitCode
 from ..core.verdict import Verdict
 
 NAME = "prove"
@@ -53,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         for claim in claims(args.only, experiments=args.experiments):
             print(f"{claim.key:32} {claim.source}")
-        return 0
-    if args.dps is not None and not 15 <= args.dps <= 1000:
-        raise InputError(f"--dps {args.dps}: choose a working precision between 15 and 1000 digits")
+        return ExitCode.OK
+    if args.dps is not None:
+        valid.digits(args.dps, "--dps")
     settings = Settings(quick=args.quick, dps=args.dps)
     chosen = claims(args.only, experiments=args.experiments)
     silent = args.quiet or args.json or not sys.stderr.isatty()
@@ -72,7 +73,17 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(to_json(results), indent=2))
     else:
         _print(results, args)
-    return Verdict.all(r.verdict for r in results if not r.claim.conjecture).exit_code
+    return _exit_code(results)
+
+
+def _exit_code(results) -> ExitCode:
+    """The verdict of the claims stated as fact; a check that crashed is a defect (4), reported on stderr."""
+    crashed = [r for r in results if r.crashed]
+    for r in crashed:
+        print(f"theory prove: internal error: the check of {r.claim.key} raised {r.crashed} "
+              "(a defect of theory, not a verdict; its traceback is in the report's JSON)", file=sys.stderr)
+    verdict = Verdict.all(r.verdict for r in results if not r.claim.conjecture).exit_code
+    return ExitCode.worst([verdict, *(ExitCode.INTERNAL for _ in crashed)])
 
 
 def _print(results, args) -> None:

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..dynamics.equilibrium import Simulation, simulate
 from ..core.errors import InputError
+from ..core.exitcodes import ExitCode
 from ..dynamics.flow import ALGORITHMS, work_budget
 
 NAME = "simulate"
@@ -70,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print(result, args.quiet)
     if not result.converged:
-        return 3
-    return 0 if result.equilibrium.matched else 1
+        return ExitCode.UNDECIDED
+    return ExitCode.OK if result.equilibrium.matched else ExitCode.REFUTED
 
 
 def _load(path: str) -> np.ndarray:

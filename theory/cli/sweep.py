@@ -32,6 +32,7 @@ import json
 import tempfile
 
 from ..core.errors import InputError
+from ..core.exitcodes import ExitCode
 from ..verification.executor import BACKENDS
 from ..teacher_student.relu_sweep import K_MAX, plot, sweep
 
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"folder": folder, "config": result["config"], "table": result["table"]}, indent=2))
     else:
         _print(result["table"], folder, args.quiet)
-    return 0
+    return ExitCode.OK
 
 
 def _print(table: list[dict], folder: str, quiet: bool) -> None:

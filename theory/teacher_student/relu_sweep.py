@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from ..dynamics.equilibrium import equilibrium
+from ..core import validators as valid
 from ..core.errors import InputError
 from ..verification.executor import run_all
 from ..dynamics.flow import gradient_descent
@@ -102,13 +103,12 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
     """Run ``runs`` seeds for each k in ``ks`` through :func:`run_all` (``backend``,
     ``scheduler`` and ``progress`` are passed on); with a checkpoint folder, write
     ``summary.json`` there. Returns ``{"config", "table", "records"}``."""
-    ks = [int(k) for k in ks]
-    if not ks or any(k < 2 or k > K_MAX for k in ks):
-        raise InputError(f"every k must lie in 2..{K_MAX}, got {ks}")
-    if not isinstance(runs, int) or runs < 1:
-        raise InputError(f"runs must be a positive integer, got {runs!r}")
-    if dps < 15:
-        raise InputError(f"dps must be at least 15, got {dps}")
+    ks = [] if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__") else list(ks)
+    if not ks:
+        raise InputError(f"ks must be a non-empty list of integers in 2..{K_MAX}, got {ks!r}")
+    ks = [valid.count(k, "k", 2, K_MAX) for k in ks]
+    runs = valid.count(runs, "runs")
+    dps, seconds = valid.digits(dps), valid.seconds(seconds)
     config = {"problem": "relu teacher-student, W* = I, unit output weights, Xavier-normal start",
               "ks": ks, "runs": runs, "dps": dps, "seconds": seconds}
     tasks = [{"k": k, "seed": seed, "dps": dps, "seconds": seconds} for k in ks for seed in range(runs)]

@@ -59,6 +59,8 @@ import sympy as sp
 
 from ..conditions.classify import Classification, classify
 from ..dynamics.equilibrium import _potential, simulate
+from ..core import validators as valid
+from ..core.exitcodes import ExitCode
 from ..core.errors import InputError, TheoryError
 from .executor import run_all
 from ..dynamics.flow import ALGORITHMS, work_budget
@@ -88,9 +90,10 @@ class Outcome(enum.Enum):
     UNDECIDED = "UNDECIDED"
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """0 confirmed, 1 contradicted, 3 no prediction or undecided."""
-        return {Outcome.CONFIRMED: 0, Outcome.CONTRADICTED: 1}.get(self, 3)
+        return {Outcome.CONFIRMED: ExitCode.OK, Outcome.CONTRADICTED: ExitCode.REFUTED}.get(
+            self, ExitCode.UNDECIDED)
 
 
 @dataclass(frozen=True)
@@ -420,8 +423,10 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     """
     if charges not in ("fixed", "free"):
         raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
-    if not (isinstance(starts, int) and starts >= 1):
-        raise InputError(f"starts must be a positive integer, got {starts!r}")
+    d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts")
+    valid.hessian_memory(d, k, "verify")
+    seed, dps = valid.seed(seed), valid.digits(dps)
+    seconds = valid.seconds(seconds, optional=True)
     work_budget("flow", budget)  # checked here: a bad budget is the caller's error, not each start's
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
