@@ -3,8 +3,10 @@
 Each claim is checked symbolically and numerically and gets a verdict
 PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements
 are checked and reported beside it. The report (Markdown, LaTeX for pdflatex,
-JSON, and the claims' figures in figures/) is rewritten after every claim, so an
-interrupted run keeps what it finished.
+JSON, and the claims' figures in figures/) is complete or absent: while the run
+goes on, report.partial.md/.tex/.json ("partial: N of M claims") keep what is
+finished, so an interrupted run keeps its work and never replaces a complete
+report with a partial one. A report folder in use by another run is refused.
 
 --quick asks every claim for a cheaper check (fewer starts and steps, half the
 digits); --dps sets the working precision of the claims that compute with

@@ -27,6 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from ..dynamics.equilibrium import equilibrium
 from ..core import validators as valid
 from ..core.errors import InputError
+from ..core.files import write_atomic
 from ..verification.executor import run_all
 from ..dynamics.flow import gradient_descent
 from ..dynamics.loss import Loss
@@ -116,7 +117,7 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
                       backend=backend, scheduler=scheduler, progress=progress)
     result = {"config": config, "table": summarise(records), "records": records}
     if checkpoint:
-        (Path(checkpoint) / "summary.json").write_text(json.dumps(result, indent=1))
+        write_atomic(Path(checkpoint) / "summary.json", json.dumps(result, indent=1))
     return result
 
 

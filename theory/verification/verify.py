@@ -61,6 +61,7 @@ from ..conditions.classify import Classification, classify
 from ..dynamics.equilibrium import _potential, simulate
 from ..core import validators as valid
 from ..core.exitcodes import ExitCode
+from ..core.files import make_folder, write_atomic
 from ..core.errors import InputError, TheoryError
 from .executor import run_all
 from ..dynamics.flow import ALGORITHMS, work_budget
@@ -359,13 +360,10 @@ class Verification(Typeset):
 
     def write(self, folder) -> list[Path]:
         """verify.md, verify.tex and verify.json in ``folder``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(folder)
         texts = {"verify.md": self.to_markdown(), "verify.tex": f"\\[ {self.latex()} \\]\n",
                  "verify.json": json.dumps(self.to_json(), indent=2, default=str)}
-        for name, text in texts.items():
-            (folder / name).write_text(text, encoding="utf-8")
-        return [folder / name for name in texts]
+        return [write_atomic(folder / name, text) for name, text in texts.items()]
 
 
 def _run_line(run: dict) -> str:
