@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dynamics.equilibrium import Simulation, simulate
+from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.exitcodes import ExitCode
 from ..dynamics.flow import ALGORITHMS, work_budget
@@ -58,6 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    valid.text(args.activation, "activation")
     protons = args.protons
     if protons not in ("orthonormal", "identity", "random"):
         protons = _load(protons)

@@ -31,6 +31,7 @@ import argparse
 import json
 import tempfile
 
+from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.exitcodes import ExitCode
 from ..verification.executor import BACKENDS
@@ -62,6 +63,7 @@ def parse_range(text: str) -> list[int]:
         raise InputError(f"--k must be a number or a range like 6..10, got {text!r}") from why
     if high < low:
         raise InputError(f"--k range {text!r} is empty")
+    low, high = (valid.count(k, "--k", 2, K_MAX) for k in (low, high))
     return list(range(low, high + 1))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..core import validators as valid
 from ..dynamics.flow import ALGORITHMS
 from ..verification.verify import Verification, verify
 
@@ -51,6 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    valid.text(args.activation, "activation")
     result = verify(args.activation, manifold=args.manifold, d=args.d, k=args.k, charges=args.charges,
                     starts=args.starts, seed=args.seed, dps=args.dps, workers=args.workers,
                     checkpoint=args.checkpoint, seconds=args.seconds, budget=args.budget,

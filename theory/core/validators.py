@@ -9,7 +9,7 @@ naming the parameter and its documented range:
  digits          15 ≤ dps ≤ 1000 (``DIGITS``)               simulate, verify, sweep, prove
  seconds         0 < seconds ≤ 86400, finite                every time budget
  seed            0 ≤ seed < 2⁶³                              simulate, verify
- count           integer in [low, high]                     d, k, starts, runs, workers
+ count           integer in [low, high]                     d, k; starts, runs ≤ 10⁶; workers ≤ 256
  memory          (k·d)² float64 Hessian entries ≤ ½ RAM      simulate, verify
 ==============  =========================================  =====================
 
@@ -39,12 +39,23 @@ DIGITS = (15, 1000)
 SECONDS_MAX = 86400.0
 #: Seeds are non-negative 63-bit integers (NumPy's SeedSequence takes no negatives).
 SEED_MAX = 2**63
+#: Most seeded runs (starts, runs per k) one call makes: each is a task dict held in memory.
+RUNS_MAX = 10**6
+#: Most worker processes one run starts.
+WORKERS_MAX = 256
 
 
 def _integer(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InputError(f"{name} must be an integer, got {value!r}")
     return int(value)
+
+
+def text(value, name: str) -> str:
+    """A non-empty string (a name, a formula, a path)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{name} must be a non-empty string, got {value!r}")
+    return value
 
 
 def count(value, name: str, low: int = 1, high: int | None = None) -> int:

@@ -28,7 +28,7 @@ from ..dynamics.equilibrium import equilibrium
 from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.files import write_atomic
-from ..verification.executor import run_all
+from ..verification.executor import check_engine, run_all
 from ..dynamics.flow import gradient_descent
 from ..dynamics.loss import Loss
 from .relu import RELU
@@ -108,7 +108,8 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
     if not ks:
         raise InputError(f"ks must be a non-empty list of integers in 2..{K_MAX}, got {ks!r}")
     ks = [valid.count(k, "k", 2, K_MAX) for k in ks]
-    runs = valid.count(runs, "runs")
+    runs = valid.count(runs, "runs", 1, valid.RUNS_MAX)
+    check_engine(workers, backend, scheduler)
     dps, seconds = valid.digits(dps), valid.seconds(seconds)
     config = {"problem": "relu teacher-student, W* = I, unit output weights, Xavier-normal start",
               "ks": ks, "runs": runs, "dps": dps, "seconds": seconds}

@@ -43,6 +43,7 @@ from joblib.externals.loky.process_executor import BrokenProcessPool
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from ..core import validators as valid
 from ..core.errors import InputError, WorkerLost
 from ..core.files import folder_lock, make_folder, write_atomic
 
@@ -75,12 +76,7 @@ def run_all(task_fn: Callable[[dict], dict], tasks: Sequence[dict], *, workers: 
     progress : bool, optional
         Show a progress bar on stderr; by default only when stderr is a terminal.
     """
-    if not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers must be a positive integer, got {workers!r}")
-    if backend not in BACKENDS:
-        raise InputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if scheduler is not None and backend != "dask":
-        raise InputError(f"a scheduler address needs backend='dask', not {backend!r}")
+    check_engine(workers, backend, scheduler)
     with contextlib.ExitStack() as stack:
         folder = stack.enter_context(folder_lock(checkpoint)) if checkpoint else None
         results = _finished(_prepare(folder, tasks, config), len(tasks)) if folder else {}
@@ -135,6 +131,15 @@ def _alive(marker: Path) -> bool:
     except (ValueError, OSError):
         return False
     return True
+
+
+def check_engine(workers: int, backend: str, scheduler: str | None) -> None:
+    """Refuse engine options :func:`run_all` cannot use (callers check them before any work)."""
+    valid.count(workers, "workers", 1, valid.WORKERS_MAX)
+    if backend not in BACKENDS:
+        raise InputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if scheduler is not None and backend != "dask":
+        raise InputError(f"a scheduler address needs backend='dask', not {backend!r}")
 
 
 @contextlib.contextmanager

@@ -63,7 +63,7 @@ from ..core import validators as valid
 from ..core.exitcodes import ExitCode
 from ..core.files import make_folder, write_atomic
 from ..core.errors import InputError, TheoryError
-from .executor import run_all
+from .executor import check_engine, run_all
 from ..dynamics.flow import ALGORITHMS, work_budget
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -421,8 +421,9 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     """
     if charges not in ("fixed", "free"):
         raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
-    d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts")
+    d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts", 1, valid.RUNS_MAX)
     valid.hessian_memory(d, k, "verify")
+    check_engine(workers, "loky", None)
     seed, dps = valid.seed(seed), valid.digits(dps)
     seconds = valid.seconds(seconds, optional=True)
     work_budget("flow", budget)  # checked here: a bad budget is the caller's error, not each start's
