@@ -1,4 +1,7 @@
-"""Re-check the claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458) and write a report.
+"""Re-check the claims of the papers in theory.proofs and write a report.
+
+Papers (--paper, default all): electrodynamics — Panigrahy, Rahimi, Sachdeva & Zhang
+(arXiv 1702.00458, ITCS 2018); zhang — Zhang, Yu, Wang & Gu (AISTATS 2019).
 
 Each claim is checked symbolically and numerically and gets a verdict
 PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements
@@ -17,6 +20,7 @@ Examples:
   theory prove --report report/
   theory prove --quick
   theory prove --only table1 --json
+  theory prove --paper zhang
   theory prove --list
 """
 
@@ -30,17 +34,20 @@ from tqdm import tqdm
 
 from ..paper.claims import Settings
 from ..core import validators as valid
+from ..proofs import PAPERS
 from ..paper.prove import claims, prove
 from ..paper.report import label, summary, to_json
 from ..core.exitcodes import ExitCode
 from ..core.verdict import Verdict
 
 NAME = "prove"
-HELP = "re-check every claim of the electrodynamics paper and write a report"
+HELP = "re-check the claims of the papers and write a report"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="DIR", help="write report.md, report.tex, report.json here")
+    parser.add_argument("--paper", default="all", choices=("all", *(p.key for p in PAPERS)),
+                        help="check the claims of one paper (default: all)")
     parser.add_argument("--only", metavar="PREFIX", action="append",
                         help="check only claims whose key starts with PREFIX (repeatable)")
     parser.add_argument("--experiments", action="store_true",
@@ -53,14 +60,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    papers = None if args.paper == "all" else (args.paper,)
     if args.list:
-        for claim in claims(args.only, experiments=args.experiments):
-            print(f"{claim.key:32} {claim.source}")
+        shown = None
+        for claim in claims(args.only, experiments=args.experiments, papers=papers):
+            if claim.paper is not shown:
+                print(f"{'' if shown is None else chr(10)}{claim.paper}")
+                shown = claim.paper
+            print(f"  {claim.key:30} {claim.source}")
         return ExitCode.OK
     if args.dps is not None:
         valid.digits(args.dps, "--dps")
     settings = Settings(quick=args.quick, dps=args.dps)
-    chosen = claims(args.only, experiments=args.experiments)
+    chosen = claims(args.only, experiments=args.experiments, papers=papers)
     silent = args.quiet or args.json or not sys.stderr.isatty()
     with tqdm(total=len(chosen), unit="claim", file=sys.stderr, disable=silent, leave=False) as bar:
         def progress(_number, _total, claim, result):
@@ -69,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 bar.update(1)
 
-        results = prove(args.only, experiments=args.experiments, settings=settings, report=args.report,
+        results = prove(args.only, experiments=args.experiments, papers=papers, settings=settings, report=args.report,
                         progress=progress)
     if args.json:
         print(json.dumps(to_json(results), indent=2))

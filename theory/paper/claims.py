@@ -85,8 +85,21 @@ CRASHED = "check raised"
 
 
 @dataclass(frozen=True)
+class Paper:
+    """A paper whose claims `theory prove` checks: ``key`` names it on the command line (``--paper``)."""
+
+    key: str
+    authors: str
+    title: str
+    venue: str
+
+    def __str__(self) -> str:
+        return f"{self.authors}, {self.title} ({self.venue})"
+
+
+@dataclass(frozen=True)
 class Claim:
-    """A statement of the paper with the function that checks it."""
+    """A statement of a paper with the function that checks it (``paper`` is set by the paper's package)."""
 
     key: str
     source: str
@@ -96,6 +109,7 @@ class Claim:
     correction: str = ""
     conjecture: bool = False
     experiment: bool = False
+    paper: Paper | None = None
 
     def run(self, settings: Settings = Settings()) -> Result:
         """Run the checks (``check(settings=…)`` when it has a ``settings`` parameter, else ``check()``);
@@ -166,7 +180,8 @@ class Result(Typeset):
 
     def to_json(self) -> dict:
         corrected = self.corrected_verdict
-        return {"id": self.claim.key, "source": self.claim.source, "statement": self.claim.statement,
+        paper = self.claim.paper.key if self.claim.paper else None
+        return {"id": self.claim.key, "paper": paper, "source": self.claim.source, "statement": self.claim.statement,
                 "hypotheses": list(self.claim.hypotheses), "conjecture": self.claim.conjecture,
                 "verdict": self.verdict.value, "evidence": [str(c.evidence) for c in self.deciding],
                 "correction": self.claim.correction, "corrected_verdict": corrected.value if corrected else None,

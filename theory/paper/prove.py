@@ -1,7 +1,7 @@
-"""The claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458), checked from Python.
+"""The claims of the papers in :mod:`theory.proofs`, checked from Python.
 
 :func:`prove` is what ``theory prove`` runs: it selects claims from
-:func:`proofs.all_claims` by key prefix, runs each one, and optionally rewrites
+:func:`theory.proofs.all_claims` by paper and key prefix, runs each one, and optionally rewrites
 a report folder after every claim.
 """
 
@@ -15,15 +15,20 @@ from ..core.errors import InputError
 from ..core.files import folder_lock
 
 
-def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False) -> list[Claim]:
-    """The claims in the paper's order whose key starts with one of the prefixes ``only``.
+def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False,
+           papers: Iterable[str] | str | None = None) -> list[Claim]:
+    """The claims of ``papers`` (keys of :data:`theory.proofs.PAPERS`; all by default), in each paper's
+    order, whose key starts with one of the prefixes ``only``.
 
     >>> [c.key for c in claims("table1-h")]
     ['table1-hermite-physicists', 'table1-hermite-probabilists']
+    >>> [c.key for c in claims(papers="zhang")]
+    ['zhang-init', 'zhang-linear', 'zhang-floor']
     """
     from theory.proofs import all_claims
 
-    chosen = [c for c in all_claims() if experiments or not c.experiment]
+    papers = (papers,) if isinstance(papers, str) else None if papers is None else tuple(papers)
+    chosen = [c for c in all_claims(papers) if experiments or not c.experiment]
     if only is None:
         return chosen
     prefixes = [only] if isinstance(only, str) else list(only)
@@ -36,9 +41,9 @@ def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False
 
 
 def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
-          settings: Settings | None = None, report=None,
+          papers: Iterable[str] | str | None = None, settings: Settings | None = None, report=None,
           progress: Callable[[int, int, Claim, Result | None], None] | None = None) -> list[Result]:
-    """Check the paper's claims (all, or those whose key starts with a prefix in ``only``).
+    """Check the papers' claims (all, or those of ``papers`` whose key starts with a prefix in ``only``).
 
     Each claim's verdict (PROVEN / REFUTED / UNDECIDED) is about the statement
     as stated; corrected statements carry their own verdict
@@ -50,6 +55,8 @@ def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
         Key prefixes such as ``"table1"`` or ``["theorem_3", "lemma"]``.
     experiments : bool
         Also run the slow Section 5 experiments.
+    papers : str or iterable of str, optional
+        Keys of :data:`theory.proofs.PAPERS` (``"electrodynamics"``, ``"zhang"``); all by default.
     settings : Settings
         ``quick`` (cheaper checks) and ``dps`` (working precision) for the claims that take them.
     report : path, optional
@@ -73,7 +80,7 @@ def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
     """
     from .report import draw, write
 
-    chosen, results = claims(only, experiments=experiments), []
+    chosen, results = claims(only, experiments=experiments, papers=papers), []
     with folder_lock(report) if report else contextlib.nullcontext():
         for number, claim in enumerate(chosen, 1):
             if progress:

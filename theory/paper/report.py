@@ -26,10 +26,25 @@ from .claims import Result
 from ..core.files import make_folder, write_atomic
 from ..core.verdict import Verdict
 
-PAPER = ("Panigrahy, Rahimi, Sachdeva, Zhang, *Convergence Results for Neural Networks via "
-         "Electrodynamics*, arXiv 1702.00458 (v2), ITCS 2018")
 FIGURES = "figures"
 _BADGE = {Verdict.PROVEN: "PROVEN", Verdict.REFUTED: "REFUTED", Verdict.UNDECIDED: "UNDECIDED"}
+
+
+def papers(results: Sequence[Result]) -> list:
+    """The papers of ``results``, in the order their claims come."""
+    return list(dict.fromkeys(r.claim.paper for r in results if r.claim.paper))
+
+
+def _title(results: Sequence[Result]) -> str:
+    return "Claims of " + "; ".join(map(str, papers(results))) if papers(results) else "Claims"
+
+
+def _parts(results: Sequence[Result]):
+    """(paper or None, its results) in order: one part a paper."""
+    for paper in [*papers(results), None]:
+        part = [r for r in results if r.claim.paper is paper]
+        if part:
+            yield paper, part
 
 
 def summary(results: Sequence[Result]) -> dict[str, int]:
@@ -41,7 +56,7 @@ def summary(results: Sequence[Result]) -> dict[str, int]:
 
 def markdown(results: Sequence[Result], folder: Path | None = None) -> str:
     """The report in Markdown; figures already saved under ``folder/figures`` are shown."""
-    lines = [f"# Claims of {PAPER}", "",
+    lines = [f"# {_title(results)}", "",
              ("Verdicts are about each statement *as stated*; where a statement holds only after a "
               "correction, the verdict is REFUTED and the corrected statement is checked separately. "
               "Conjectures get numerical evidence, never proof."), "",
@@ -51,6 +66,14 @@ def markdown(results: Sequence[Result], folder: Path | None = None) -> str:
         lines.append(f"| `{r.claim.key}` | {r.claim.source} | {label(r)} | {corrected} | {r.seconds:.1f} |")
     counts = summary(results)
     lines += ["", "Totals: " + ", ".join(f"{n} {v}" for v, n in counts.items()), ""]
+    for paper, part in _parts(results):
+        lines += [f"# {paper}", ""] if paper and len(papers(results)) > 1 else []
+        lines += _markdown_sections(part, folder)
+    return "\n".join(lines)
+
+
+def _markdown_sections(results: Sequence[Result], folder: Path | None) -> list[str]:
+    lines = []
     for r in results:
         lines += [f"## {r.claim.source} — {label(r)}", "", f"$${r.claim.statement}$$", ""]
         if r.claim.hypotheses:
@@ -62,7 +85,7 @@ def markdown(results: Sequence[Result], folder: Path | None = None) -> str:
         for figure in _drawn(r, folder):
             lines += ["", f"![{figure.caption}]({FIGURES}/{figure.name}.png)", "", f"*{figure.caption}*"]
         lines += ["", f"_checked in {r.seconds:.1f} s_", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def latex(results: Sequence[Result], folder: Path | None = None) -> str:
@@ -72,20 +95,25 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
         rf"{r.corrected_verdict.value if r.corrected_verdict else '--'} & {r.seconds:.1f} \\" for r in results)
     counts = ", ".join(f"{n} {v}" for v, n in summary(results).items())
     body = "\n".join([
-        rf"\section*{{Claims of {tex_text(PAPER.replace('*', ''))}}}",
+        rf"\section*{{{tex_text(_title(results))}}}",
         tex_text("Verdicts are about each statement as stated; where a statement holds only after a "
                  "correction, the verdict is REFUTED and the corrected statement is checked separately. "
                  "Conjectures get numerical evidence, never proof."), "",
         r"\begin{center}\small", r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}Xlll@{}}",
         r"\toprule claim & source & verdict & corrected & seconds \\ \midrule", rows,
         r"\bottomrule", r"\end{tabularx}", r"\end{center}", f"Totals: {counts}.", "",
-        *(_tex_section(r, folder) for r in results)])
+        *(_tex_part(paper, part, len(papers(results)) > 1, folder) for paper, part in _parts(results))])
     preamble = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}",
                 r"\usepackage[margin=2.2cm]{geometry}", r"\usepackage{amsmath,amssymb}",
                 r"\usepackage{graphicx,booktabs,tabularx}", r"\usepackage[font=small]{caption}",
                 r"\setlength{\emergencystretch}{3em}",                 r"\renewcommand{\labelitemi}{\ensuremath{\bullet}}",  # \textbullet is TS1: a bitmap font
                 *_unicode_declarations(body)]
     return "\n".join([*preamble, r"\begin{document}", body, r"\end{document}", ""])
+
+
+def _tex_part(paper, results: Sequence[Result], headed: bool, folder: Path | None) -> str:
+    head = [rf"\section*{{{tex_text(str(paper))}}}"] if paper and headed else []
+    return "\n".join([*head, *(_tex_section(r, folder) for r in results)])
 
 
 def _tex_section(r: Result, folder: Path | None) -> str:
@@ -109,7 +137,8 @@ def _tex_section(r: Result, folder: Path | None) -> str:
 
 
 def to_json(results: Sequence[Result]) -> dict:
-    return {"paper": PAPER, "summary": summary(results), "claims": [r.to_json() for r in results]}
+    return {"papers": [{"key": p.key, "citation": str(p)} for p in papers(results)],
+            "summary": summary(results), "claims": [r.to_json() for r in results]}
 
 
 def draw(result: Result, folder: str | Path) -> list[Path]:

@@ -35,12 +35,25 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.stats import linregress
+from scipy.stats import linregress, ortho_group
 
 from ..core.errors import InputError
 from ..dynamics.loss import positions
 
 SQRT_2PI = np.sqrt(2 * np.pi)
+
+
+def conditioned_teacher(k: int, d: int, kappa: float, seed: int = 0) -> np.ndarray:
+    """W* = U diag(s) Vᵀ (k, d) with Haar-random U ∈ O(k), V ∈ O(d)[:k] and singular values
+    s geometric from κ down to 1, so cond(W*) = κ (κ = 1: orthonormal rows)."""
+    if not (isinstance(k, (int, np.integer)) and isinstance(d, (int, np.integer)) and 1 <= k <= d):
+        raise InputError(f"need integers 1 ≤ k ≤ d, got k = {k!r}, d = {d!r}")
+    if not (np.isfinite(kappa) and kappa >= 1):
+        raise InputError(f"the condition number κ must be finite and ≥ 1, got {kappa!r}")
+    rng = np.random.default_rng(seed)
+    U = ortho_group.rvs(k, random_state=rng) if k > 1 else np.ones((1, 1))
+    V = ortho_group.rvs(d, random_state=rng)[:k] if d > 1 else np.ones((1, 1))
+    return (U * np.geomspace(kappa, 1, k)) @ V
 
 
 def teacher_samples(W_star, n: int, noise: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
