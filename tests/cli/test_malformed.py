@@ -89,6 +89,16 @@ CLI = [
         (["simulate", "relu", "--k", "1"], "--d"), (["verify", "relu", "--d", "2", "--k", "1"], "--manifold"),
         ([*SWE, "--scheduler", "tcp://127.0.0.1:1"], "dask"), (["check", "relu", "--potential", "r"], "--potential"),
         (["check", "--potential", "r", "--manifold", "sphere"], "manifold"),
+        (["prove", "--paper", "nope"], "--paper"),
+    ]],
+    # output paths that cannot be written, refused before the work
+    *[("path", argv, word) for argv, word in [
+        ([*SIM, "--plot", "/no/such/folder/run.png"], "--plot"), ([*SIM, "--plot", "/tmp"], "--plot"),
+        ([*SWE, "--plot", "/no/such/folder/p.png"], "--plot"), ([*VER, "--report", "/etc/hostname"], "/etc/hostname"),
+        ([*VER, "--report", "/proc/theory-report"], "/proc/theory-report"),
+        ([*VER, "--checkpoint", "/etc/hostname"], "/etc/hostname"), ([*SWE, "--resume", "/etc/hostname"], "/etc/hostname"),
+        ([*SWE, "--resume", "/proc/theory-sweep"], "/proc/theory-sweep"),
+        (["prove", "--report", "/etc/hostname"], "/etc/hostname"), (["prove", "--report", "/proc/theory-r"], "/proc/theory-r"),
     ]],
     # NaN and infinities
     *[("nan-inf", argv, word) for argv, word in [
@@ -188,6 +198,6 @@ def test_malformed_api_calls_raise_a_theory_error_naming_the_argument(category, 
 
 def test_the_corpus_covers_every_category_and_subcommand():
     categories = Counter(c for c, _, _ in CLI)
-    assert set(categories) == {"empty", "type", "range", "named", "flag", "nan-inf", "huge"}
+    assert set(categories) == {"empty", "type", "range", "named", "flag", "nan-inf", "huge", "path"}
     assert {argv[0] for _, argv, _ in CLI} >= {"derive", "check", "simulate", "verify", "sweep", "prove"}
     assert len(CLI) + len(API) >= 180

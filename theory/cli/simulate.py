@@ -32,6 +32,7 @@ import numpy as np
 from ..dynamics.equilibrium import Simulation, simulate
 from ..core import validators as valid
 from ..core.errors import InputError
+from ..core.files import output_file
 from ..core.exitcodes import ExitCode
 from ..dynamics.flow import ALGORITHMS, work_budget
 
@@ -59,6 +60,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot:
+        output_file(args.plot, "--plot")
     valid.text(args.activation, "activation")
     protons = args.protons
     if protons not in ("orthonormal", "identity", "random"):

@@ -33,6 +33,7 @@ import tempfile
 
 from ..core import validators as valid
 from ..core.errors import InputError
+from ..core.files import make_folder, output_file
 from ..core.exitcodes import ExitCode
 from ..verification.executor import BACKENDS
 from ..teacher_student.relu_sweep import K_MAX, plot, sweep
@@ -68,7 +69,10 @@ def parse_range(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot:
+        output_file(args.plot, "--plot")
     folder = args.resume or tempfile.mkdtemp(prefix="theory-sweep-relu-")
+    make_folder(folder)  # a file or an unwritable place is refused before the runs
     result = sweep(parse_range(args.k), args.runs, workers=args.workers, checkpoint=folder,
                    dps=args.dps, seconds=args.seconds, backend=args.backend, scheduler=args.scheduler,
                    progress=False if args.quiet or args.json else None)

@@ -51,6 +51,16 @@ def make_folder(folder: str | Path) -> Path:
     return folder
 
 
+def output_file(path: str | Path, name: str) -> Path:
+    """``path`` for a file to be written later, refused now if its folder does not exist or is not writable."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise InputError(f"{name}: cannot write {path}: "
+                         + ("it is a folder" if path.is_dir() else f"{folder} is not a writable folder"))
+    return path
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a unique temporary file in the same folder and a rename."""
     path = Path(path)
