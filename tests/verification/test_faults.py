@@ -150,10 +150,13 @@ def test_a_killed_worker_is_reported_by_task_and_the_rest_is_kept(tmp_path):
 
 
 PARENT = """
-import sys
+import sys, time
 from theory.verification.executor import run_all
-from tests.verification.test_faults import nap
-run_all(nap, [{"x": 10 + i} for i in range(2)], workers=2, checkpoint=sys.argv[1])
+def nap(task):  # defined here (pickled by value): the workers need not import the test module
+    time.sleep(60)
+    return {}
+if __name__ == "__main__":
+    run_all(nap, [{"x": i} for i in range(2)], workers=2, checkpoint=sys.argv[1])
 """
 
 
@@ -175,9 +178,11 @@ def _gone(pid, timeout):
 
 def test_workers_die_with_their_parent(tmp_path):
     root = Path(__file__).resolve().parents[2]
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)], cwd=root)
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path / "run")], cwd=root)
     try:
-        workers = _markers(tmp_path, {"0", "1"}).values()
+        workers = _markers(tmp_path / "run", {"0", "1"}).values()
     finally:
         parent.send_signal(signal.SIGKILL)
         parent.wait()
