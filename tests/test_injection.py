@@ -170,8 +170,10 @@ VETTED = {
     ("theory/teacher_student/sampled.py", "_compiled", "lambdify"): "compiles an Activation's SymPy expression",
     ("proofs/electrodynamics/theorem_3_6.py", "_sphere_is_empty", "lambdify"): "compiles a fixed SymPy expression",
     ("proofs/electrodynamics/lemma_3_8.py", "_example", "nsimplify"): "applied to a SymPy number computed there",
-    ("theory/cli/__init__.py", "build_parser", "import_module"): "module names from the fixed SUBCOMMANDS tuple",
-    ("proofs/electrodynamics/__init__.py", "all_claims", "import_module"): "module names from the fixed MODULES tuple",
+    ("theory/cli/__init__.py", "build_parser", "import_module"): "module names from the fixed SUBCOMMANDS table",
+    ("theory/__init__.py", "__getattr__", "import_module"): "module names from the fixed _HOMES table",
+    ("theory/paper/claims.py", "collect", "import_module"): "module names from a paper package's fixed MODULES tuple",
+    ("proofs/__init__.py", "all_claims", "import_module"): "package names from the fixed PAPERS tuple",
 }
 
 

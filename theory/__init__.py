@@ -17,23 +17,48 @@ Verdicts are three-valued (:class:`Verdict`) and carry :class:`Evidence`.
 Assertions for your own pytest suites are in :mod:`theory.testing`
 (``theory.testing.assert_condition`` and friends, available after ``import theory``).
 
+``import theory`` loads none of SymPy, SciPy or matplotlib: each public name is
+imported from its module on first use (PEP 562).
+
 >>> import theory
 >>> theory.potential("relu").sphere().expr
 (-rho*acos(rho) + pi*rho + sqrt(1 - rho**2))/(2*pi)
 """
 
-from . import testing as testing
-from .potentials.activations import Activation, activation
-from .conditions.classify import Classification, classify
-from .dynamics.equilibrium import Equilibrium, equilibrium, simulate
-from .core.errors import DerivationError, InputError, PrecisionError, TheoryError, Timeout
-from .conditions.laplacian import laplacian
-from .paper.prove import prove
-from .potentials.potential import Potential, potential
-from .core.verdict import Evidence, Method, Verdict
-from .verification.verify import Verification, verify
+import importlib
 
-__all__ = ["Activation", "Classification", "DerivationError", "Equilibrium", "Evidence", "InputError",
-           "Method", "Potential", "PrecisionError", "TheoryError", "Timeout", "Verdict", "Verification", "activation",
-           "classify", "equilibrium", "laplacian", "potential", "prove", "simulate", "verify"]
+# public name -> the module that defines it (relative to this package)
+_HOMES = {
+    "Activation": ".potentials.activations", "activation": ".potentials.activations",
+    "Potential": ".potentials.potential", "potential": ".potentials.potential",
+    "laplacian": ".conditions.laplacian",
+    "Classification": ".conditions.classify", "EarnshawClass": ".conditions.classify",
+    "classify": ".conditions.classify",
+    "Equilibrium": ".dynamics.equilibrium", "equilibrium": ".dynamics.equilibrium",
+    "simulate": ".dynamics.equilibrium",
+    "Verification": ".verification.verify", "verify": ".verification.verify",
+    "prove": ".paper.prove",
+    "Evidence": ".core.verdict", "Method": ".core.verdict", "Verdict": ".core.verdict",
+    "DerivationError": ".core.errors", "InputError": ".core.errors", "PrecisionError": ".core.errors",
+    "TheoryError": ".core.errors", "Timeout": ".core.errors",
+}
+_SUBMODULES = ("testing",)
+
+__all__ = sorted(_HOMES)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Import a public name (or :mod:`theory.testing`) on first access, then keep it."""
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})

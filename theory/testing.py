@@ -11,9 +11,8 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from .conditions.classify import classify
+from .conditions.classify import EarnshawClass, classify
 from .paper.compare import identity
-from .dynamics.equilibrium import equilibrium
 from .core.errors import InputError
 from .core.parsing import as_expression, as_number
 from .core.verdict import Verdict
@@ -69,12 +68,14 @@ def assert_identical(lhs: sp.Expr, rhs: sp.Expr, *symbols: sp.Symbol, points=Non
         raise AssertionError(f"{check.verdict.value}: {check.evidence}")
 
 
-def assert_condition(phi, condition: str, *, d, region=None, manifold=None) -> None:
+def assert_condition(phi, condition: EarnshawClass | str, *, d, region=None, manifold=None) -> None:
     """Assert an Earnshaw class holds: PROVEN on the whole domain, or on all of ``region`` (a SymPy set).
 
-    ``condition`` is ``"harmonic"`` (ΔΦ = 0), ``"strictly subharmonic"`` (ΔΦ > 0),
-    ``"superharmonic"`` (ΔΦ < 0) or ``"λ-harmonic"`` (ΔΦ = λΦ, λ > 0); the
-    Laplacian is in θ on R^d, or on the sphere S^{d−1} for a zonal potential.
+    ``condition`` is an :class:`~theory.conditions.classify.EarnshawClass` or its name:
+    ``"harmonic"`` (ΔΦ = 0), ``"strictly subharmonic"`` (ΔΦ > 0), ``"superharmonic"``
+    (ΔΦ < 0) or ``"λ-harmonic"`` (ΔΦ = λΦ, λ > 0); an unknown name is an
+    :class:`~theory.core.errors.InputError`. The Laplacian is in θ on R^d, or on the
+    sphere S^{d−1} for a zonal potential.
 
     Examples
     --------
@@ -87,6 +88,7 @@ def assert_condition(phi, condition: str, *, d, region=None, manifold=None) -> N
     ...
     AssertionError: strictly subharmonic on the whole domain: refuted (holds on Interval.open(sqrt(3), oo)); counter-example with certified sign: ΔΦ at r = ... is [-...]
     """
+    condition = EarnshawClass(condition)
     if region is not None and not isinstance(region, sp.Set):
         raise InputError(f"region must be a SymPy set such as sympy.Interval(2, 10), not {region!r}")
     found = classify(phi, d=d, manifold=manifold)[condition]
@@ -113,6 +115,8 @@ def assert_strict_local_minimum(phi, electrons, protons, *, manifold: str, dps: 
     >>> gaussian = given("exp(-r^2/2)", "radial")
     >>> assert_strict_local_minimum(gaussian, [[0.9, 0.1]], [[1.0, 0.0]], manifold="euclidean")
     """
+    from .dynamics.equilibrium import equilibrium  # SciPy's ODE solvers: only for this assertion
+
     found = equilibrium(phi, electrons, protons, manifold=manifold, dps=dps)
     smallest = min(found.eigenvalues) if found.eigenvalues else None
     if not (found.converged and smallest is not None and smallest > 0):

@@ -6,9 +6,7 @@ Each module defines ``CLAIMS``, a list of :class:`theory.paper.claims.Claim`.
 
 from __future__ import annotations
 
-import importlib
-
-from theory.paper.claims import Claim
+from theory.paper.claims import Claim, collect
 
 #: Modules in the order of the paper.
 MODULES = ("table1", "theorem_2_2", "theorem_2_4", "theorem_2_5", "theorem_3_3", "theorem_3_6", "lemma_3_8",
@@ -17,7 +15,4 @@ MODULES = ("table1", "theorem_2_2", "theorem_2_4", "theorem_2_5", "theorem_3_3",
 
 
 def all_claims() -> list[Claim]:
-    claims = []
-    for name in MODULES:
-        claims += importlib.import_module(f"{__name__}.{name}").CLAIMS
-    return claims
+    return collect(__name__, MODULES)

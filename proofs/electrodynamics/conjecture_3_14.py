@@ -14,7 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.paper.claims import Check, Claim
-from theory.conditions.classify import classify
+from theory.conditions.classify import EarnshawClass, classify
 from theory.potentials.potential import given
 from theory.conditions.realizability import radial_realizable
 from theory.core.symbols import r
@@ -22,7 +22,7 @@ from theory.core.verdict import Evidence, Method, Verdict
 
 
 def _checks() -> list[Check]:
-    subharmonic = classify(given("r", "radial"), d=3)["strictly subharmonic"]
+    subharmonic = classify(given("r", "radial"), d=3)[EarnshawClass.STRICTLY_SUBHARMONIC]
     realizable = radial_realizable(r, 3)
     x, a = sp.symbols("x a", real=True)
     # one electron at x·e₁ with charge a, one proton at 0 with charge 1 (eq. 4, a ↦ −a convention);

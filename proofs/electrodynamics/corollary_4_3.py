@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from theory.paper.claims import Check, Claim
-from theory.conditions.classify import classify
+from theory.conditions.classify import EarnshawClass, classify
 from theory.paper.compare import identity
 from theory.core.errors import DerivationError
 from theory.dynamics.flow import gradient_descent
@@ -47,7 +47,8 @@ def _laplacian(scale: int) -> Check:
 
 
 def _region(dim: int, scale: int) -> Check:
-    region = classify(given(EXPONENTIAL.subs(c, scale), "zonal"), d=dim)["strictly subharmonic"].region
+    classes = classify(given(EXPONENTIAL.subs(c, scale), "zonal"), d=dim)
+    region = classes[EarnshawClass.STRICTLY_SUBHARMONIC].region
     edge = (sp.sqrt((dim - 1) ** 2 + 4 * scale**2) - (dim - 1)) / (2 * scale)
     margin = sp.simplify(zonal_laplacian(EXPONENTIAL.subs(c, scale), dim).subs(rho, 0))
     holds = sp.simplify(region.symmetric_difference(sp.Interval.open(-1, edge))) == sp.S.EmptySet

@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from theory.paper.claims import Check, Claim, Figure, Settings
-from theory.conditions.classify import classify
+from theory.conditions.classify import EarnshawClass, classify
 from theory.conditions.laplacian import zonal_laplacian
 from theory.paper.plots import line_trajectories, potential_and_laplacian
 from theory.potentials.potential import potential
@@ -28,8 +28,8 @@ STARTS = 20
 
 def _harmonic_on_the_circle() -> list[Check]:
     f = potential("sign").sphere().expr
-    on_circle = classify(potential("sign").sphere(), d=2)["harmonic"]
-    on_sphere = classify(potential("sign").sphere(), d=3)["harmonic"]
+    on_circle = classify(potential("sign").sphere(), d=2)[EarnshawClass.HARMONIC]
+    on_sphere = classify(potential("sign").sphere(), d=3)[EarnshawClass.HARMONIC]
     general = sp.simplify(zonal_laplacian(f, d) + 2 * (d - 2) * rho / (sp.pi * sp.sqrt(1 - rho**2)))
     figure = Figure("thm3.11-laplacian", "Theorem 3.11: the sign potential f(ρ) = (2/π) arcsin ρ and its "
                     "Laplacian on S² (d = 3); on S¹ the Laplacian vanishes, on S² it is negative for ρ > 0.",

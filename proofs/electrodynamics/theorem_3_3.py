@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.paper.claims import Check, Claim
-from theory.conditions.classify import classify
+from theory.conditions.classify import EarnshawClass, classify
 from theory.conditions.laplacian import coordinate_laplacian
 from theory.potentials.potential import given
 from theory.core.symbols import coordinates
@@ -21,7 +21,7 @@ from theory.core.verdict import Evidence, Method, Verdict
 
 
 def _harmonic(expr: str, d: int, subject="as stated") -> Check:
-    condition = classify(given(expr, "radial"), d=d)["harmonic"]
+    condition = classify(given(expr, "radial"), d=d)[EarnshawClass.HARMONIC]
     return Check(f"{expr} is harmonic on R^{d} off θ = w", condition.verdict,
                  condition.evidence[0] if condition.evidence else Evidence(Method.EXACT, "classified"),
                  subject)

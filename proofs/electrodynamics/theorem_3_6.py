@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from theory.paper.claims import Check, Claim
-from theory.conditions.classify import classify
+from theory.conditions.classify import EarnshawClass, classify
 from theory.paper.compare import identity
 from theory.dynamics.flow import gradient_descent
 from theory.conditions.laplacian import radial_laplacian, zonal_laplacian
@@ -68,7 +68,7 @@ def _correlated_trace() -> Check:
 
 def _hypotheses() -> Check:
     """−(1 + r²)^{−1/2} on R³: ΔΦ > 0 for all r and the Hessian eigenvalues h'', h'/r lie in [−1, 1]."""
-    sub = classify(given(PLUMMER, "radial"), d=3)["strictly subharmonic"]
+    sub = classify(given(PLUMMER, "radial"), d=3)[EarnshawClass.STRICTLY_SUBHARMONIC]
     lap_at_zero = sp.limit(radial_laplacian(PLUMMER, 3), r, 0)
     radial, tangential = sp.diff(PLUMMER, r, 2), sp.simplify(sp.diff(PLUMMER, r) / r)
     half_line = sp.Interval.open(0, sp.oo)
@@ -146,7 +146,7 @@ def _sphere_is_empty() -> Check:
 def _singular() -> Check:
     """Dropping ‖∇²Φ‖ ≤ B: the Riesz potential r^{−(d−2+ε)} peaks (to +∞) at w and is strictly subharmonic off it."""
     riesz = CANDIDATES["Riesz r^{−(d−2+ε)}, ε = 1/2"]
-    sub = classify(given(riesz, "radial"), d=3)["strictly subharmonic"]
+    sub = classify(given(riesz, "radial"), d=3)[EarnshawClass.STRICTLY_SUBHARMONIC]
     holds = sub.verdict is Verdict.PROVEN and sub.region == sp.Interval.open(0, sp.oo)
     return Check("singular Φ = ‖θ − w‖^{−3/2} on R³: strictly subharmonic off w, so by the correlated move no "
                  "local minimum of (9) has every electron off the protons", Verdict.from_bool(holds),
@@ -165,7 +165,7 @@ def survey(candidates=CANDIDATES) -> Check:
     """Which radial potentials on R³ are strictly subharmonic off w, of bounded Hessian and realizable?"""
     rows, complete = [], []
     for name, h in candidates.items():
-        sub = classify(given(h, "radial"), d=3)["strictly subharmonic"]
+        sub = classify(given(h, "radial"), d=3)[EarnshawClass.STRICTLY_SUBHARMONIC]
         everywhere = sub.verdict is Verdict.PROVEN
         bounded, realizable = _bounded_hessian(h), radial_realizable(h, 3).verdict is not Verdict.REFUTED
         rows.append(f"{name}: subharmonic on {sub.region}, Hessian {'bounded' if bounded else 'unbounded'}, "

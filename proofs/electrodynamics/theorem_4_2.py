@@ -16,7 +16,7 @@ from dataclasses import replace
 import sympy as sp
 
 from theory.paper.claims import Check, Claim, Figure
-from theory.conditions.classify import classify
+from theory.conditions.classify import EarnshawClass, classify
 from theory.paper.compare import identity
 from theory.conditions.laplacian import radial_laplacian
 from theory.paper.plots import radial_laplacian_sign
@@ -36,7 +36,7 @@ def _checks() -> list[Check]:
                                                                            "r = √(2d)": sp.sqrt(2 * d)}))
     checks = [replace(lap, figures=(figure,))]
     for dim in (2, 5):
-        region = classify(given(GAUSSIAN, "radial"), d=dim)["strictly subharmonic"].region
+        region = classify(given(GAUSSIAN, "radial"), d=dim)[EarnshawClass.STRICTLY_SUBHARMONIC].region
         sharp = region == sp.Interval.open(sp.sqrt(dim), sp.oo)
         checks.append(Check(f"d = {dim}: strictly subharmonic exactly on r > √d (the theorem asks r² > 2d)",
                             Verdict.from_bool(sharp), Evidence(Method.EXACT, f"certified region {region}"),

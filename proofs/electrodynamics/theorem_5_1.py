@@ -6,12 +6,12 @@ With Φ = (2/π) asin ρ and b₂ = … = b_k = 0 the loss (5) is
 
 As stated (a *signed* correlation) it is false: sgn is odd, so θ₁ = −w₁ with
 a₁ = −b₁ is the target itself (L = 0) while w₁ᵀθ₁ = −1. The corrected reading
-needs |w₁ᵀθ_i| and a loss level c₀ below 1 − 2/π (the error of the best linear
+needs ``|w₁ᵀθ_i|`` and a loss level c₀ below 1 − 2/π (the error of the best linear
 fit of sgn): above it, pairs of electrons s·w₁ ± √(1 − s²)u_p, whose orthogonal
 parts cancel, reach loss 1 − 2C/(π(C + 2)) + o(1) at correlation s = C/k ≪ 1/√k.
-For k = 1 the exact threshold is |ρ| > sin(π√(1 − c₀)/2). For general k and
+For k = 1 the exact threshold is ``|ρ|`` > sin(π√(1 − c₀)/2). For general k and
 c₀ < 1 − 2/π the statement is only supported numerically: the loss minimised
-over θ (charges optimal) under max_i |w₁ᵀθ_i| ≤ C/√k, searched from seeded
+over θ (charges optimal) under ``max_i |w₁ᵀθ_i| ≤ C/√k``, searched from seeded
 starts, stays above the level. The proof bounds Σ a_i O(ε²X₁²) by O(1) although
 a is not bounded.
 """
@@ -115,7 +115,8 @@ def _profile_loss(z: np.ndarray, k: int, d: int, cap: float) -> float:
 
 
 def smallest_capped_loss(k: int, cap: float, *, starts: int = STARTS) -> float:
-    """The smallest loss found (L-BFGS from seeded random starts, d = k + 1) with every |w₁ᵀθ_i| ≤ cap."""
+    """The smallest loss found (L-BFGS from seeded random starts, d = k + 1) with every
+    ``|w₁ᵀθ_i| ≤ cap``."""
     d = k + 1
     found = [minimize(_profile_loss, np.random.default_rng(seed).normal(size=k * d), args=(k, d, cap),
                       method="L-BFGS-B").fun for seed in range(starts)]
@@ -123,7 +124,8 @@ def smallest_capped_loss(k: int, cap: float, *, starts: int = STARTS) -> float:
 
 
 def search(ks=SEARCH_K, *, starts: int = STARTS) -> Check:
-    """Corrected statement with C = CAP, c₀ = LEVEL: no configuration with loss < c₀ and max |w₁ᵀθ_i| ≤ C/√k."""
+    """Corrected statement with C = CAP, c₀ = LEVEL: no configuration with loss < c₀ and
+    ``max |w₁ᵀθ_i| ≤ C/√k``."""
     table = {k: smallest_capped_loss(k, float(CAP / sp.sqrt(k)), starts=starts) for k in ks}
     violated = {k: v for k, v in table.items() if v < LEVEL}
     text = ", ".join(f"k = {k}: {v:.4f}" for k, v in table.items())

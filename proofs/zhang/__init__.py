@@ -11,16 +11,11 @@ computable from the statement, so every check here is an experiment (evidence, n
 
 from __future__ import annotations
 
-import importlib
-
-from theory.paper.claims import Claim
+from theory.paper.claims import Claim, collect
 
 #: Modules in the order of the paper's argument: initialisation, local linear rate, statistical error.
 MODULES = ("tensor_initialisation", "linear_convergence", "statistical_error")
 
 
 def all_claims() -> list[Claim]:
-    claims = []
-    for name in MODULES:
-        claims += importlib.import_module(f"{__name__}.{name}").CLAIMS
-    return claims
+    return collect(__name__, MODULES)

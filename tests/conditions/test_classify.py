@@ -6,7 +6,8 @@ import mpmath
 import pytest
 import sympy as sp
 
-from theory import classify
+from theory import EarnshawClass, classify
+from theory.testing import assert_condition
 from theory.core.errors import InputError
 from theory.potentials.potential import Potential, given, potential
 from theory.conditions.signs import sign_chart
@@ -218,3 +219,41 @@ def test_exact_sign_rules_against_certified_points(expr, positive):
     for point in (sp.Rational(-9, 10), sp.Rational(1, 10), sp.Rational(4, 5)):   # independent
         value = sp.N(expr.subs(rho, point), 30)
         assert (value > 0) == (positive.contains(point) == sp.true)
+
+
+# --------------------------------------------------------------------------- EarnshawClass
+
+GAUSS3 = given("exp(-r^2/2)", "radial")
+
+
+@pytest.mark.parametrize("spelling", ["strictly subharmonic", "STRICTLY_SUBHARMONIC", "strictly-subharmonic",
+                                      " Strictly  Subharmonic ", EarnshawClass.STRICTLY_SUBHARMONIC])
+def test_a_class_is_found_by_each_of_its_spellings(spelling):
+    c = classify(GAUSS3, d=3)
+    assert c[spelling] is c.conditions[1] and c[spelling].name is EarnshawClass.STRICTLY_SUBHARMONIC
+
+
+def test_the_lambda_class_has_an_ascii_spelling_and_every_class_its_relation():
+    assert EarnshawClass("lambda-harmonic") is EarnshawClass("λ-harmonic") is EarnshawClass.LAMBDA_HARMONIC
+    assert [k.relation for k in EarnshawClass] == ["ΔΦ = 0", "ΔΦ > 0", "ΔΦ < 0", "ΔΦ = λΦ, λ > 0"]
+
+
+@pytest.mark.parametrize("name", ["subharmonic", "harmonik", "", 3, None])
+def test_an_unknown_class_is_an_input_error_naming_the_choices(name):
+    choices = "choose harmonic, strictly subharmonic, superharmonic or λ-harmonic"
+    with pytest.raises(InputError, match=f"no Earnshaw class {name!r}: {choices}"):
+        classify(GAUSS3, d=3)[name]
+    with pytest.raises(InputError, match=choices):
+        assert_condition(GAUSS3, name, d=3)
+
+
+def test_subharmonic_points_to_the_strict_class():
+    with pytest.raises(InputError, match=r"ΔΦ > 0 is 'strictly subharmonic'"):
+        EarnshawClass("subharmonic")
+
+
+def test_classes_print_and_serialise_as_their_names():
+    c = classify(GAUSS3, d=3)
+    assert [k["name"] for k in json.loads(c.dumps())["classes"]] == [str(k) for k in EarnshawClass]
+    assert [k.name for k in c.conditions] == list(EarnshawClass)
+    assert f"{c.conditions[3].name}" == "λ-harmonic"

@@ -12,27 +12,31 @@ import pytest
 
 from theory.cli import main
 from theory.core.errors import InputError
-from theory.teacher_student.relu_sweep import families, same_up_to_permutation, summarise, sweep, xavier_start
+from theory.teacher_student.relu_sweep import families, summarise, sweep, wilson, xavier_start
 
 X = np.array([[1.0, 0.2], [0.1, 0.9]])
 
 
-def _record(kind, loss, positions, k=2):
-    return {"k": k, "kind": kind, "loss": loss, "positions": np.asarray(positions).tolist()}
+def _record(kind, loss, positions, k=2, lambda_min=0.01):
+    return {"k": k, "kind": kind, "loss": loss, "positions": np.asarray(positions).tolist(), "lambda_min": lambda_min}
 
 
-def test_permuted_students_are_one_minimum():
-    assert same_up_to_permutation(X, X[::-1] + 1e-9, 1e-6)
-    assert not same_up_to_permutation(X, X[::-1] + 1e-3, 1e-6)
-
-
-def test_families_group_by_loss_and_count_distinct_minima():
+def test_families_are_orbits_of_students_and_coordinates():
     other = np.array([[0.9, 0.1], [0.3, 1.0]])
-    records = [_record("spurious local minimum", 0.05, X), _record("spurious local minimum", 0.05, X[::-1]),
-               _record("spurious local minimum", 0.05 * (1 + 1e-9), other),
-               _record("spurious local minimum", 0.2, X), _record("global minimum", 0.0, np.eye(2)),
+    swapped = X[::-1][:, ::-1]  # students and coordinates permuted together: the same orbit
+    records = [_record("spurious local minimum", 0.05, X), _record("spurious local minimum", 0.05, swapped + 1e-9),
+               _record("spurious local minimum", 0.05, X[::-1]),
+               _record("spurious local minimum", 0.05 * (1 + 1e-9), other), _record("global minimum", 0.0, np.eye(2)),
                _record("saddle", 0.05, X)]
-    assert families(records) == [{"loss": 0.05, "runs": 3, "distinct": 2}, {"loss": 0.2, "runs": 1, "distinct": 1}]
+    rows = families(records)
+    assert [row["runs"] for row in rows] == [3, 1]  # X[::-1] is X with its students swapped
+    assert [row["orbit_size"] for row in rows] == [4, 4] and rows[0]["isotropy"] == "1"
+
+
+def test_wilson_interval_contains_the_estimate_and_narrows():
+    low, high = wilson(30, 100)
+    assert low < 0.3 < high and wilson(300, 1000)[1] - wilson(300, 1000)[0] < high - low
+    assert wilson(0, 100)[0] == 0.0 and 0 < wilson(0, 100)[1] < 0.04
 
 
 def test_summary_counts_and_fraction():

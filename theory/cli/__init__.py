@@ -1,8 +1,9 @@
 """The ``theory`` command line: one module per subcommand.
 
-Each subcommand module defines ``NAME``, ``HELP``, ``configure(parser)`` and
-``run(args) -> int``; :func:`main` wires them into :mod:`argparse` and turns every
-outcome into an exit code of :class:`theory.core.exitcodes.ExitCode`.
+Each subcommand module defines ``configure(parser)`` and ``run(args) -> int``;
+:func:`main` wires them into :mod:`argparse`, importing only the module of the
+subcommand that runs (``theory --help`` and ``--version`` import none), and turns
+every outcome into an exit code of :class:`theory.core.exitcodes.ExitCode`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ import traceback
 from ..core.errors import InputError, TheoryError
 from ..core.exitcodes import ExitCode
 
-SUBCOMMANDS = ("derive", "check", "simulate", "verify", "sweep", "prove")
+# subcommand -> its one-line help (the module theory.cli.<name> is imported only when it runs)
+SUBCOMMANDS = {
+    "derive": "derive the potential of an activation (closed form, LaTeX, method)",
+    "check": "Laplacian, Earnshaw classes (harmonic, subharmonic, …) and realizability of a potential",
+    "simulate": "run gradient dynamics of electrons towards protons and classify the equilibrium",
+    "verify": "derive, classify, predict and confirm by simulation: CONFIRMED / CONTRADICTED / NO PREDICTION",
+    "sweep": "seeded sweeps of teacher–student runs: spurious minima of ReLU networks",
+    "prove": "re-check the claims of the papers and write a report",
+}
 
 EXIT_CODES = ("exit codes (every subcommand): 0 ok (proven, confirmed, matched, done), 1 refuted "
               "(or contradicted, converged elsewhere), 2 bad input or unwritable path, 3 undecided "
@@ -34,7 +43,8 @@ the claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458).
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(configured=SUBCOMMANDS) -> argparse.ArgumentParser:
+    """The whole command line; only the subcommands named in ``configured`` get their options."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the Python traceback of an internal error")
@@ -43,11 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES, parents=[common])
     parser.add_argument("--version", action="version", version=f"theory {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name, summary in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  parents=[common], epilog=EXIT_CODES)
+        if name not in configured:
+            continue
         module = importlib.import_module(f".{name}", __name__)
-        sub = commands.add_parser(module.NAME, help=module.HELP, description=module.__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common],
-                                  epilog=EXIT_CODES)
+        sub.description = module.__doc__
         sub.add_argument("--json", action="store_true", help="print machine-readable JSON")
         sub.add_argument("--quiet", action="store_true", help="print only the result")
         module.configure(sub)
@@ -57,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; every outcome is an :class:`ExitCode`, never a traceback (unless --debug)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(configured=_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse has printed the usage error (or --help / --version)
@@ -93,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(args: argparse.Namespace, code: int, message: str) -> int:
     print(f"theory {args.command}: {message}", file=sys.stderr)
     return code
+
+
+def _command(argv: list[str]) -> tuple[str, ...]:
+    """The subcommand ``argv`` names (its first word: the top level has no option taking a value)."""
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    return (word,) if word in SUBCOMMANDS else ()
 
 
 def _version() -> str:

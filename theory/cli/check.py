@@ -1,7 +1,7 @@
 """Check the Earnshaw conditions of a potential, and whether it is realizable.
 
 The potential is derived from an activation (ridge activations are taken on
-the sphere S^{d-1}), or given with --potential as a formula in r = |θ - w|
+the sphere S^{d-1}), or given with --potential as a formula in r = ‖θ − w‖
 (radial, on R^d), rho = θᵀw (zonal, on the sphere) or s = θᵢ - wᵢ (product
 h(s) per coordinate, on R^d); the symbol d may appear in it.
 
@@ -30,8 +30,6 @@ from ..conditions.realizability import Realizability, fourier_realizable, radial
 from ..core.symbols import d as d_symbol
 from ..core.symbols import r, rho, s
 
-NAME = "check"
-HELP = "Laplacian, Earnshaw classes (harmonic, subharmonic, …) and realizability of a potential"
 
 _FORMS = {r: ("radial", "euclidean"), rho: ("zonal", "sphere"), s: ("product", "euclidean")}
 

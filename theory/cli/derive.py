@@ -18,8 +18,6 @@ from ..core.exitcodes import ExitCode
 from ..core import validators as valid
 from ..potentials.potential import Potential, potential
 
-NAME = "derive"
-HELP = "derive the potential of an activation (closed form, LaTeX, method)"
 
 #: Parameters used for the parametrised registry entries by ``--all``.
 EXAMPLE_PARAMETERS = {"relu_power": "relu_power(2)", "hermite": "hermite(3)"}

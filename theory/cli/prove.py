@@ -40,9 +40,6 @@ from ..paper.report import label, summary, to_json
 from ..core.exitcodes import ExitCode
 from ..core.verdict import Verdict
 
-NAME = "prove"
-HELP = "re-check the claims of the papers and write a report"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="DIR", help="write report.md, report.tex, report.json here")

@@ -36,9 +36,6 @@ from ..core.files import output_file
 from ..core.exitcodes import ExitCode
 from ..dynamics.flow import ALGORITHMS, work_budget
 
-NAME = "simulate"
-HELP = "run gradient dynamics of electrons towards protons and classify the equilibrium"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("activation", help="activation name (relu, sign, …) or FORM:FORMULA, "

@@ -17,7 +17,13 @@ cluster must be allowed to start child processes (time-bounded symbolic steps
 fork): start them with DASK_DISTRIBUTED__WORKER__DAEMON=False dask worker ADDRESS;
 daemonic workers are refused. Every run uses one BLAS thread, whatever the backend.
 
+--protocol picks how runs descend: default (step 0.5 on L = E(f − f̂)², each run
+polished and classified) or ss18 (Safran & Shamir's released code: N(0, 1/d) start,
+step 0.1 on L/2, stop when every neuron's gradient is below 1e-9 in their scaling,
+halve the step on divergence; runs descended in batches, one polish per orbit).
+
 Examples:
+  theory sweep relu --k 6..10 --runs 1000 --protocol ss18
   theory sweep relu --k 6..8 --runs 30 --workers 2 --plot spurious.png
   theory sweep relu --k 6 --runs 10 --resume sweep-k6 --json
   theory sweep relu --k 9..10 --runs 12 --backend dask --scheduler tcp://10.0.0.5:8786
@@ -36,10 +42,7 @@ from ..core.errors import InputError
 from ..core.files import make_folder, output_file
 from ..core.exitcodes import ExitCode
 from ..verification.executor import BACKENDS
-from ..teacher_student.relu_sweep import K_MAX, plot, sweep
-
-NAME = "sweep"
-HELP = "seeded sweeps of teacher–student runs: spurious minima of ReLU networks"
+from ..teacher_student.relu_sweep import K_MAX, Protocol, plot, sweep
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +56,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE", help="save the spurious fraction against k")
     parser.add_argument("--dps", type=int, default=20, help="digits of the Newton polishing")
     parser.add_argument("--seconds", type=float, default=120.0, help="time budget of one run")
+    parser.add_argument("--protocol", choices=[p.value for p in Protocol], default=Protocol.DEFAULT.value,
+                        help="default (step 0.5, per-run polish) or ss18 (Safran & Shamir's code)")
 
 
 def parse_range(text: str) -> list[int]:
@@ -75,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     make_folder(folder)  # a file or an unwritable place is refused before the runs
     result = sweep(parse_range(args.k), args.runs, workers=args.workers, checkpoint=folder,
                    dps=args.dps, seconds=args.seconds, backend=args.backend, scheduler=args.scheduler,
-                   progress=False if args.quiet or args.json else None)
+                   progress=False if args.quiet or args.json else None, protocol=args.protocol)
     if args.plot:
         plot(result["table"], args.plot)
     if args.json:
@@ -86,12 +91,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(table: list[dict], folder: str, quiet: bool) -> None:
-    print(f"{'k':>3} {'runs':>5} {'global':>7} {'spurious':>9} {'saddle':>7} {'other':>6}  spurious losses")
+    print(f"{'k':>3} {'runs':>5} {'global':>7} {'spurious':>9} {'saddle':>7} {'other':>6}  "
+          f"{'spurious % (95% Wilson)':<24} families: loss ×runs [orbit size, isotropy, λ_min]")
     for row in table:
         c = row["counts"]
         other = c["degenerate"] + c["not converged"]
-        losses = ", ".join(f"{f['loss']:.6g} ×{f['runs']}" for f in row["families"]) or "—"
+        low, high = row["interval"]
+        share = f"{100 * row['spurious_fraction']:.1f} ({100 * low:.1f}–{100 * high:.1f})"
         print(f"{row['k']:>3} {row['runs']:>5} {c['global minimum']:>7} {c['spurious local minimum']:>9} "
-              f"{c['saddle']:>7} {other:>6}  {losses}")
+              f"{c['saddle']:>7} {other:>6}  {share:<24} {_families(row['families'])}")
     if not quiet:
+        print("λ_min: least Hessian eigenvalue of L = E(f − f̂)² (twice Safran & Shamir's scaling)")
         print(f"results: {folder}/summary.json (one checkpoint a run in {folder}/results)")
+
+
+def _families(rows: list[dict]) -> str:
+    return "; ".join(f"{f['loss']:.6g} ×{f['runs']} [{f['orbit_size']}, {f['isotropy']}, "
+                     f"{f['lambda_min']:.3g}]" for f in rows) or "—"

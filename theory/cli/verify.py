@@ -27,9 +27,6 @@ from ..core.files import make_folder
 from ..dynamics.flow import ALGORITHMS
 from ..verification.verify import Verification, verify
 
-NAME = "verify"
-HELP = "derive, classify, predict and confirm by simulation: CONFIRMED / CONTRADICTED / NO PREDICTION"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("activation", help="activation name (relu, sign, …) or FORM:FORMULA, "

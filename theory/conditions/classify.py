@@ -24,6 +24,7 @@ bound, or a counter-example point with a certified sign — see
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass, field, replace
 
@@ -49,14 +50,61 @@ from ..core.symbols import d as d_symbol
 from ..core.timebound import bounded, budgeted
 from ..core.verdict import Evidence, Method, Verdict
 
-CLASSES = ("harmonic", "strictly subharmonic", "superharmonic", "λ-harmonic")
+class EarnshawClass(enum.StrEnum):
+    """The Earnshaw classes, by the sign of ΔΦ in θ (a string enum: each prints as its name).
+
+    ``EarnshawClass(name)`` accepts the name as printed (``"strictly subharmonic"``), the
+    member's (``"STRICTLY_SUBHARMONIC"``, any case, ``_`` or ``-`` for the space) and
+    ``"lambda-harmonic"``; an unknown name is an :class:`~theory.core.errors.InputError`
+    naming the choices.
+
+    >>> EarnshawClass("strictly_subharmonic"), EarnshawClass("lambda-harmonic").relation
+    (<EarnshawClass.STRICTLY_SUBHARMONIC: 'strictly subharmonic'>, 'ΔΦ = λΦ, λ > 0')
+    >>> EarnshawClass("subharmonic")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    theory.core.errors.InputError: no Earnshaw class 'subharmonic': choose harmonic, ... (ΔΦ > 0 is 'strictly subharmonic')
+    """
+
+    HARMONIC = "harmonic"
+    STRICTLY_SUBHARMONIC = "strictly subharmonic"
+    SUPERHARMONIC = "superharmonic"
+    LAMBDA_HARMONIC = "λ-harmonic"
+
+    @property
+    def relation(self) -> str:
+        """The defining relation, e.g. ``ΔΦ > 0``."""
+        return _RELATIONS[self]
+
+    @classmethod
+    def _missing_(cls, value):
+        key = _spelling(value) if isinstance(value, str) else None
+        found = next((c for c in cls if key in (_spelling(c.value), _spelling(c.name))), None)
+        if found is None and key == "lambda harmonic":
+            found = cls.LAMBDA_HARMONIC
+        if found is None:
+            hint = " (ΔΦ > 0 is 'strictly subharmonic')" if key == "subharmonic" else ""
+            raise InputError(f"no Earnshaw class {value!r}: choose {', '.join(list(cls)[:-1])} or "
+                             f"{list(cls)[-1]}{hint}")
+        return found
+
+
+def _spelling(name: str) -> str:
+    return " ".join(name.lower().replace("_", " ").replace("-", " ").split())
+
+
+_RELATIONS = {EarnshawClass.HARMONIC: "ΔΦ = 0", EarnshawClass.STRICTLY_SUBHARMONIC: "ΔΦ > 0",
+              EarnshawClass.SUPERHARMONIC: "ΔΦ < 0", EarnshawClass.LAMBDA_HARMONIC: "ΔΦ = λΦ, λ > 0"}
+# the sign classes as relations of ΔΦ (or of q = h''/h) to 0
+_SIGN = {EarnshawClass.HARMONIC: sp.Eq, EarnshawClass.STRICTLY_SUBHARMONIC: sp.StrictGreaterThan,
+         EarnshawClass.SUPERHARMONIC: sp.StrictLessThan}
 
 
 @dataclass(frozen=True)
 class Condition:
     """One Earnshaw class: its verdict on the whole domain and where it holds."""
 
-    name: str
+    name: EarnshawClass
     verdict: Verdict
     region: sp.Basic | None
     evidence: tuple[Evidence, ...]
@@ -78,7 +126,8 @@ class Condition:
 class Classification(Typeset):
     """The Laplacian of a potential and its Earnshaw classes.
 
-    Index by class name for a :class:`Condition`; :attr:`verdict` is PROVEN when some class is.
+    Index by an :class:`EarnshawClass` or its name for a :class:`Condition`; :attr:`verdict`
+    is PROVEN when some class is.
 
     >>> from theory.potentials.potential import given
     >>> c = classify(given("rho^2", "zonal"), d=3)
@@ -96,8 +145,8 @@ class Classification(Typeset):
     conditions: tuple[Condition, ...]
     notes: tuple[str, ...] = field(default=())
 
-    def __getitem__(self, name: str) -> Condition:
-        return next(c for c in self.conditions if c.name == name)
+    def __getitem__(self, name: EarnshawClass | str) -> Condition:
+        return {c.name: c for c in self.conditions}[EarnshawClass(name)]
 
     @property
     def verdict(self) -> Verdict:
@@ -166,7 +215,7 @@ def _timed_out(why, phi, *, d=d_symbol, **_) -> Classification:
     """Every class UNDECIDED, the evidence saying that the budget ran out."""
     reason = f"{why}: nothing was decided"
     conditions = tuple(Condition(name, Verdict.UNDECIDED, None, (Evidence(Method.TIMEOUT, reason),))
-                       for name in CLASSES)
+                       for name in EarnshawClass)
     return Classification(phi, d, None, None, None, conditions, (reason,))
 
 
@@ -195,7 +244,7 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
     --------
     >>> from theory.potentials.potential import given
     >>> classify(given("2*asin(rho)/pi", "zonal"), d=2).main.name
-    'harmonic'
+    <EarnshawClass.HARMONIC: 'harmonic'>
     >>> classify(given("r", "radial"), d=3)["strictly subharmonic"].verdict
     <Verdict.PROVEN: 'proven'>
     """
@@ -282,9 +331,9 @@ def _sign_conditions(chart: SignChart, variable: sp.Symbol, functions, label: st
     counter-example point in ``region``. Where the sign depends on a parameter
     such as the symbol d, the region is the condition set {label ⋛ 0}.
     """
-    specs = [("harmonic", chart.zero, sp.Union(chart.positive, chart.negative)),
-             ("strictly subharmonic", chart.positive, sp.Union(chart.negative, chart.zero)),
-             ("superharmonic", chart.negative, sp.Union(chart.positive, chart.zero))]
+    specs = [(EarnshawClass.HARMONIC, chart.zero, sp.Union(chart.positive, chart.negative)),
+             (EarnshawClass.STRICTLY_SUBHARMONIC, chart.positive, sp.Union(chart.negative, chart.zero)),
+             (EarnshawClass.SUPERHARMONIC, chart.negative, sp.Union(chart.positive, chart.zero))]
     conditions = []
     for name, holds, against in specs:
         evidence = [chart.evidence]
@@ -304,9 +353,7 @@ def _parametric(name, functions, variable, holds):
     if len(functions) != 1 or not functions[0][0].free_symbols - {variable}:
         return holds
     expr, piece = functions[0]
-    relation = {"harmonic": sp.Eq, "strictly subharmonic": sp.StrictGreaterThan,
-                "superharmonic": sp.StrictLessThan}[name]
-    return sp.ConditionSet(variable, relation(expr, 0), piece)
+    return sp.ConditionSet(variable, _SIGN[name](expr, 0), piece)
 
 
 def _counterexample(functions, region: sp.Set, var: sp.Symbol, label: str) -> Evidence | None:
@@ -338,7 +385,8 @@ def _lambda_condition(laps, domain, variable, seconds) -> Condition:
         try:
             ratio = bounded(lambda a, b: sp.simplify(a / b), g, f, seconds=seconds, what="ratio ΔΦ/Φ")
         except Timeout as why:
-            return Condition("λ-harmonic", Verdict.UNDECIDED, None, (Evidence(Method.TIMEOUT, str(why)),))
+            return Condition(EarnshawClass.LAMBDA_HARMONIC, Verdict.UNDECIDED, None,
+                             (Evidence(Method.TIMEOUT, str(why)),))
         ratios.append((piece, ratio))
     return _lambda_from_ratios(ratios, variable, domain, "ΔΦ/Φ")
 
@@ -349,8 +397,8 @@ def _lambda_from_ratios(ratios, variable, domain, label, scale=1) -> Condition:
         lam = constants.pop()
         evidence = (Evidence(Method.EXACT, f"{label} = {lam} is constant"),)
         verdict = Verdict.from_bool(lam.is_positive)
-        return Condition("λ-harmonic", verdict, domain if verdict is Verdict.PROVEN else sp.EmptySet,
-                         evidence, lam)
+        region = domain if verdict is Verdict.PROVEN else sp.EmptySet
+        return Condition(EarnshawClass.LAMBDA_HARMONIC, verdict, region, evidence, lam)
     first = None
     for piece, q in ratios:
         for point in sample_points(piece):
@@ -359,10 +407,10 @@ def _lambda_from_ratios(ratios, variable, domain, label, scale=1) -> Condition:
                 continue
             found = certified_sign(q - first[1], variable, point)
             if found:
-                return Condition("λ-harmonic", Verdict.REFUTED, sp.EmptySet, (Evidence(
+                return Condition(EarnshawClass.LAMBDA_HARMONIC, Verdict.REFUTED, sp.EmptySet, (Evidence(
                     Method.COUNTEREXAMPLE, f"{label} differs at {variable} = {first[0]} and "
                     f"{point} (certified sign {found[0]} of the difference)"),))
-    return Condition("λ-harmonic", Verdict.UNDECIDED, None,
+    return Condition(EarnshawClass.LAMBDA_HARMONIC, Verdict.UNDECIDED, None,
                      (Evidence(Method.INCONCLUSIVE, f"{label} is not a constant SymPy could identify"),))
 
 
@@ -390,14 +438,12 @@ def _classify_product(phi, d, parts, notes, seconds) -> Classification:
 def _lifted(condition: Condition, q: sp.Expr, d: int) -> Condition:
     """The region {Σ q(sᵢ) ⋛ 0} of ΔΦ in s1…sd in place of the region of q in s."""
     total = sp.Add(*[q.subs(s, si) for si in coordinates("s", d)])
-    relation = {"harmonic": sp.Eq, "strictly subharmonic": sp.StrictGreaterThan,
-                "superharmonic": sp.StrictLessThan}[condition.name]
-    return replace(condition, region=relation(total, 0))
+    return replace(condition, region=_SIGN[condition.name](total, 0))
 
 
 def _undecided(phi, d, reason, lap=None) -> Classification:
     evidence = (Evidence(Method.INCONCLUSIVE, reason),)
-    conditions = tuple(Condition(name, Verdict.UNDECIDED, None, evidence) for name in CLASSES)
+    conditions = tuple(Condition(name, Verdict.UNDECIDED, None, evidence) for name in EarnshawClass)
     return Classification(phi, d, lap, None, None, conditions, (reason,))
 
 

@@ -1,18 +1,18 @@
 """Laplacians of potentials in θ: on R^d, with the radial and product shortcuts,
 and the Laplace–Beltrami operator on S^{d−1} for zonal potentials.
 
-==========  ===============================================================
-form        Δ_θ Φ
-==========  ===============================================================
-coordinates Σᵢ ∂²Φ/∂θᵢ²
-ridge       f_aa + (d−1)/a·f_a + 2(c/a)·f_ac + b²·f_cc  (a=‖θ‖, b=‖w‖, c=θᵀw)
-radial      h''(r) + (d−1)/r·h'(r),  r = ‖θ − w‖
-zonal       (1 − ρ²) f''(ρ) − (d − 1) ρ f'(ρ)  on S^{d−1}
-product     Σᵢ h''(sᵢ) ∏_{j≠i} h(s_j) = Φ·Σᵢ q(sᵢ),  q = h''/h,  sᵢ = θᵢ − wᵢ
-==========  ===============================================================
+===========  ===============================================================
+form         Δ_θ Φ
+===========  ===============================================================
+coordinates  Σᵢ ∂²Φ/∂θᵢ²
+ridge        f_aa + (d−1)/a·f_a + 2(c/a)·f_ac + b²·f_cc  (a=‖θ‖, b=‖w‖, c=θᵀw)
+radial       h''(r) + (d−1)/r·h'(r),  r = ‖θ − w‖
+zonal        (1 − ρ²) f''(ρ) − (d − 1) ρ f'(ρ)  on S^{d−1}
+product      Σᵢ h''(sᵢ) ∏_{j≠i} h(s_j) = Φ·Σᵢ q(sᵢ),  q = h''/h,  sᵢ = θᵢ − wᵢ
+===========  ===============================================================
 
 The dimension ``d`` is a positive integer or the symbol :data:`theory.core.symbols.d`.
-Potentials with kinks (|s|, max, sign …) are differentiated piece by piece,
+Potentials with kinks (``|s|``, max, sign …) are differentiated piece by piece,
 away from the kinks: the result is a ``Piecewise`` on the open pieces and says
 nothing about the singular part at a kink (e^{−|s|} has h'' = h − 2δ).
 
@@ -164,7 +164,7 @@ def laplacian(phi: Potential, d=d_symbol) -> sp.Expr:
 
 
 def kinks(expr: sp.Expr, variable: sp.Symbol) -> tuple[sp.Expr, ...]:
-    """The real points where |·|, sign, max, … in ``expr`` switch (sorted).
+    """The real points where ``|·|``, sign, max, … in ``expr`` switch (sorted).
 
     >>> kinks(sp.exp(-sp.Abs(s)) + sp.Max(s, 1), s)
     (0, 1)

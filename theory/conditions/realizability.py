@@ -71,7 +71,7 @@ def fourier(h: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     """ĥ(k) = ∫ h(s) e^{−iks} ds for an even h, for k > 0, as 2∫₀^∞ h(u) cos(ku) du.
 
     (SymPy's ``fourier_transform`` uses e^{−2πiks} and, for 1/(1 + s²), returns
-    π e^{−2πk} without |k|; the cosine route with k > 0 avoids both traps.)
+    π e^{−2πk} without ``|k|``; the cosine route with k > 0 avoids both traps.)
 
     >>> fourier(sp.exp(-s**2/2))
     sqrt(2)*sqrt(pi)*exp(-k**2/2)
@@ -87,7 +87,7 @@ def fourier(h: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
 @budgeted()
 def inverse_fourier(transform: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     """g(x) = (1/2π)∫ G(k) e^{ikx} dk for an even G, as (1/π)∫₀^∞ G(k) cos(kx) dk (x > 0;
-    g is even, so the result is returned in |x|). A small table comes first:
+    g is even, so the result is returned in ``|x|``). A small table comes first:
 
     ======================  =========================  ===========================
     G(k)                    g(x)                       reference
@@ -174,7 +174,7 @@ def _product_quadrature(act: Activation, theta_: sp.Rational, w_: sp.Rational, d
 @budgeted(timed_out=_timed_out)
 def radial_realizable(h: sp.Expr, d: int) -> Realizability:
     """Necessary conditions for a radial h(‖θ − w‖) on R^d: Φ(θ, θ) = h(0) finite, ≥ 0, and
-    |h(r)| ≤ h(0) (a 2×2 Gram matrix [[h(0), h(r)], [h(r), h(0)]] must be ≥ 0).
+    ``|h(r)| ≤ h(0)`` (a 2×2 Gram matrix [[h(0), h(r)], [h(r), h(0)]] must be ≥ 0).
 
     >>> radial_realizable(r, 3).verdict
     <Verdict.REFUTED: 'refuted'>

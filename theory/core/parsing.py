@@ -63,6 +63,8 @@ _MAX_SCALE = 400
 _MAX_BITS = 100_000
 #: gamma of a rational is evaluated exactly (a factorial): the largest argument allowed.
 _MAX_GAMMA = 1000
+#: Deepest nesting of operations and calls (a chain ``a + b + c + …`` counts once): SymPy recurses.
+_MAX_DEPTH = 60
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -73,8 +75,16 @@ _BINARY = {
 }
 
 
-def parse_expression(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+def parse_expression(text: str, symbols: Mapping[str, sp.Symbol],
+                     functions: Mapping[str, Callable[..., sp.Expr]] | None = None) -> sp.Expr:
     """Parse ``text`` into a SymPy expression over the given symbols only.
+
+    The grammar: numbers, the ``symbols``, the constants ``pi`` and ``E``, the
+    operators ``+ - * / ** ^`` and calls ``name(expression, …)`` of the
+    :data:`FUNCTIONS` and of the caller's ``functions``. Chains of ``+``/``-``
+    and of ``*``/``/`` are read without recursion, so their length is bounded
+    only by the text's; other nesting is bounded by ``_MAX_DEPTH``, and no power
+    of degree above ``_MAX_EXPONENT`` is built, even by ``(t**200)**200``.
 
     Parameters
     ----------
@@ -82,6 +92,10 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
         A formula such as ``"exp(-r**2/2)"``.
     symbols : mapping
         The names the formula may use, e.g. ``{"r": theory.core.symbols.r}``.
+    functions : mapping, optional
+        More callable names (the activations' registry uses it): each receives
+        the built SymPy arguments and returns an expression, or raises
+        :class:`InputError`; a name of :data:`FUNCTIONS` is tried there first.
     """
     if not isinstance(text, str):
         raise InputError(f"expected a formula as a string, got {type(text).__name__}")
@@ -94,7 +108,11 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise InputError(f"expression {text!r} is not a formula: {exc.msg}") from None
-    builder = _Builder(source, dict(symbols))
+    depth = _depth(tree.body)
+    if depth > _MAX_DEPTH:
+        raise InputError(f"expression {text!r} nests operations more than {_MAX_DEPTH} deep "
+                         "(chains such as a + b + c count once)")
+    builder = _Builder(source, dict(symbols), dict(functions or {}))
     result = builder.build(tree.body)
     if not isinstance(result, sp.Expr):
         raise InputError(f"expression {text!r} does not describe a number")
@@ -103,10 +121,44 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
     return result
 
 
+_CHAINS = ((ast.Add, ast.Sub), (ast.Mult, ast.Div))
+
+
+def _chain(node: ast.AST) -> tuple[ast.AST, list[tuple[ast.operator, ast.AST]]]:
+    """``a ∘ b ∘ c`` (left-associative ``+ -`` or ``* /``) as (a, [(∘, b), (∘, c)]), without recursion."""
+    links = []
+    while isinstance(node, ast.BinOp):
+        group = next((g for g in _CHAINS if isinstance(node.op, g)), None)
+        if group is None or (links and not isinstance(links[-1][0], group)):
+            break
+        links.append((node.op, node.right))
+        node = node.left
+    return node, links[::-1]
+
+
+def _depth(root: ast.AST) -> int:
+    """Nesting depth of a formula's tree, a chain ``a + b + …`` counting as one level."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > _MAX_DEPTH:
+            break
+        first, links = _chain(node)
+        if links:
+            stack += [(first, level + 1)] + [(operand, level + 1) for _, operand in links]
+        else:
+            stack += [(child, level + 1) for child in ast.iter_child_nodes(node)
+                      if isinstance(child, ast.expr)]
+    return deepest
+
+
 class _Builder:
-    def __init__(self, text: str, symbols: dict[str, sp.Symbol]):
+    def __init__(self, text: str, symbols: dict[str, sp.Symbol],
+                 functions: dict[str, Callable[..., sp.Expr]]):
         self.text = text
         self.symbols = symbols
+        self.functions = functions
 
     def fail(self, message: str) -> InputError:
         return InputError(f"expression {self.text!r}: {message}")
@@ -116,14 +168,19 @@ class _Builder:
             return self.number(node)
         if isinstance(node, ast.Name):
             return self.name(node.id)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            first, links = _chain(node)
+            if links:
+                value = self.build(first)
+                for op, operand in links:
+                    value = self.checked(_BINARY[type(op)](value, self.build(operand)))
+                return value
+            left, right = self.build(node.left), self.build(node.right)
+            self.check_power(left, right)
+            return self.checked(left**right)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            left, right = self.build(node.left), self.build(node.right)
-            if isinstance(node.op, ast.Pow):
-                self.check_power(left, right)
-            return _BINARY[type(node.op)](left, right)
         if isinstance(node, ast.Call):
             return self.call(node)
         piece = ast.get_source_segment(self.text, node) or type(node).__name__
@@ -150,19 +207,36 @@ class _Builder:
         raise self.fail(f"unknown symbol {identifier!r}; allowed symbols: {allowed}")
 
     def call(self, node: ast.Call) -> sp.Expr:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS and name not in self.functions:
             called = ast.get_source_segment(self.text, node.func) or "?"
-            known = ", ".join(sorted(FUNCTIONS))
+            known = ", ".join(sorted({*FUNCTIONS, *self.functions}))
             raise self.fail(f"calling {called!r} is not allowed; known functions: {known}")
-        if node.keywords:
-            raise self.fail("keyword arguments are not allowed")
+        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+            raise self.fail("keyword and starred arguments are not allowed")
         args = [self.build(arg) for arg in node.args]
-        if node.func.id == "gamma" and args and args[0].is_Rational and abs(args[0]) > _MAX_GAMMA:
+        if name == "gamma" and args and args[0].is_Rational and abs(args[0]) > _MAX_GAMMA:
             raise self.fail(f"gamma({_short(args[0])}) is too large to evaluate exactly (|argument| ≤ {_MAX_GAMMA})")
+        if name in FUNCTIONS:
+            try:
+                return self.checked(FUNCTIONS[name](*args))
+            except (TypeError, ValueError) as exc:  # a wrong count; Max of an incomparable number
+                if name not in self.functions:
+                    raise self.fail(f"bad arguments to {name}: {exc}") from None
         try:
-            return FUNCTIONS[node.func.id](*args)
-        except TypeError as exc:
-            raise self.fail(f"bad arguments to {node.func.id}: {exc}") from None
+            return self.checked(self.functions[name](*args))
+        except InputError as why:
+            raise self.fail(str(why)) from None
+
+    def checked(self, value: sp.Expr) -> sp.Expr:
+        """``value``, unless it is undefined (``1/0``, ``log(0)``) or SymPy merged it into a power
+        beyond the exponent limit (``t**200*t**200``)."""
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise self.fail(f"{_short(value)} is undefined or infinite (division by zero?)")
+        if isinstance(value, sp.Pow) and value.exp.is_number and value.exp.is_real \
+                and abs(value.exp) > _MAX_EXPONENT and value.base.free_symbols:
+            raise self.fail(f"the power {_short(value)} has an exponent beyond the limit {_MAX_EXPONENT}")
+        return value
 
     def check_power(self, base: sp.Expr, exponent: sp.Expr) -> None:
         if exponent.is_number and exponent.is_real and abs(exponent) > _MAX_EXPONENT:

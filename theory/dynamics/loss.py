@@ -29,7 +29,7 @@ product  s = θ_k − w_k (Φ = ∏_k h(s))    R^d
 
 and the partial derivatives of F are taken symbolically once, simplified, and
 rewritten in c = 1 − ρ² and the angle φ = acos ρ (asin ρ = π/2 − φ), with c
-and φ computed from ‖θ̂ ∓ ŵ‖² where |ρ| is near 1, so that nothing cancels
+and φ computed from ‖θ̂ ∓ ŵ‖² where ``|ρ|`` is near 1, so that nothing cancels
 catastrophically when an electron sits on a proton. They are combined into the coefficients of ∇_θΦ = α θ + β w, compiled
 once with common subexpressions shared, to numpy (float64) and to mpmath on a
 local context. A product potential is differentiated through h′ and h″ of its
@@ -460,6 +460,8 @@ class Loss:
     manifold : {"euclidean", "sphere"}, optional
         Default: the potential's own.
 
+    Notes
+    -----
     ``value``, ``gradient`` and ``best_charges`` check their inputs (shape, finite,
     on the sphere, off the origin of a ridge potential); inner loops that checked
     the positions once pass ``validate=False`` to skip this. Their results are

@@ -18,6 +18,7 @@ corrected statement is reported with its own verdict.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import time
 import traceback
@@ -187,3 +188,11 @@ class Result(Typeset):
                 "correction": self.claim.correction, "corrected_verdict": corrected.value if corrected else None,
                 "facts": self.facts, "seconds": round(self.seconds, 3),
                 "checks": [c.to_json() for c in self.checks]}
+
+
+def collect(package: str, modules: tuple[str, ...]) -> list[Claim]:
+    """The ``CLAIMS`` of ``package``'s ``modules``, in that order (a paper's claims, one module a claim)."""
+    claims = []
+    for name in modules:
+        claims += importlib.import_module(f"{package}.{name}").CLAIMS
+    return claims

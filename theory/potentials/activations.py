@@ -95,7 +95,7 @@ class Activation:
 
     @functools.cached_property
     def growth(self) -> sp.Expr:
-        """β = limsup log|σ(t)| / t² as |t| → ∞ (0 for sub-Gaussian-square growth).
+        """β = limsup log|σ(t)| / t² as ``|t| → ∞`` (0 for sub-Gaussian-square growth).
 
         E[σ(aX)²] is finite when β < 1/(4a²)."""
         if self.kind != "ridge":
@@ -129,44 +129,55 @@ class Entry:
     defaults: tuple = ()
 
 
-def _positive_integer(name: str, value: sp.Expr, minimum: int = 0) -> int:
-    if not (value.is_Integer and int(value) >= minimum):
-        raise InputError(f"{name} must be an integer ≥ {minimum}, got {value}")
+#: Largest Hermite degree m: Φ has ⌊m/2⌋ + 1 terms with integers of about m·log₁₀(m) digits.
+HERMITE_MAX = 400
+#: Largest ReLU power n: the orthant route sums (n + 1)² angular integrals.
+RELU_POWER_MAX = 60
+
+
+def _integer_in(name: str, value: sp.Expr, low: int, high: int) -> int:
+    if not (value.is_Integer and low <= int(value) <= high):
+        raise InputError(f"{name} must be an integer in [{low}, {high}], got {_shown(value)}")
     return int(value)
 
 
+def _shown(value: sp.Expr) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:12]}… ({len(text)} characters)"
+
+
 def _hermite(m: sp.Expr) -> sp.Expr:
-    m = _positive_integer("hermite degree m", m)
+    m = _integer_in("hermite degree m", m, 0, HERMITE_MAX)
     return sp.hermite_prob(m, t) / sp.sqrt(sp.factorial(m))
 
 
 def _relu_power(n: sp.Expr) -> sp.Expr:
-    n = _positive_integer("relu_power exponent n", n, minimum=1)
+    n = _integer_in("relu_power exponent n", n, 1, RELU_POWER_MAX)
     return sp.Max(t, 0) ** n
 
 
 def _leaky_relu(alpha: sp.Expr) -> sp.Expr:
-    if not (alpha.is_real and alpha.is_number):
-        raise InputError(f"leaky_relu slope must be a real number, got {alpha}")
+    if not (alpha.is_real and alpha.is_number and alpha.is_finite):
+        raise InputError(f"leaky_relu slope alpha must be a finite real number, got {_shown(alpha)}")
     return sp.Max(t, 0) + alpha * sp.Min(t, 0)
 
 
 def _erf(scale: sp.Expr) -> sp.Expr:
-    if not (scale.is_number and scale.is_positive):
-        raise InputError(f"erf scale must be a positive number, got {scale}")
+    if not (scale.is_number and scale.is_positive and scale.is_finite):
+        raise InputError(f"erf scale s must be a positive finite number, got {_shown(scale)}")
     return sp.erf(scale * t)
 
 
 REGISTRY: dict[str, Entry] = {
     "linear": Entry(lambda: t, (), "identity σ(t) = t"),
     "relu": Entry(lambda: sp.Max(t, 0), (), "rectified linear unit max(t, 0)"),
-    "leaky_relu": Entry(_leaky_relu, ("alpha",), "max(t, 0) + α·min(t, 0)",
+    "leaky_relu": Entry(_leaky_relu, ("alpha",), "max(t, 0) + α·min(t, 0), α real",
                         defaults=(sp.Rational(1, 100),)),
     "abs": Entry(lambda: sp.Abs(t), (), "absolute value |t|"),
     "step": Entry(lambda: sp.Heaviside(t, sp.S.Half), (), "Heaviside step 1{t > 0}"),
     "sign": Entry(lambda: sp.sign(t), (), "sign sgn(t)"),
-    "relu_power": Entry(_relu_power, ("n",), "ReLU power max(t, 0)ⁿ"),
-    "erf": Entry(_erf, ("scale",), "error function erf(s·t)", defaults=(sp.S.One,)),
+    "relu_power": Entry(_relu_power, ("n",), f"ReLU power max(t, 0)ⁿ, n = 1…{RELU_POWER_MAX}"),
+    "erf": Entry(_erf, ("scale",), "error function erf(s·t), s > 0", defaults=(sp.S.One,)),
     "sigmoid": Entry(lambda: 1 / (1 + sp.exp(-t)), (), "logistic 1/(1 + e^{-t})"),
     "tanh": Entry(lambda: sp.tanh(t), (), "hyperbolic tangent"),
     "softplus": Entry(lambda: sp.log(1 + sp.exp(t)), (), "softplus log(1 + e^t)"),
@@ -175,7 +186,7 @@ REGISTRY: dict[str, Entry] = {
     "sin": Entry(lambda: sp.sin(t), (), "sine"),
     "gaussian": Entry(lambda: sp.exp(-t**2 / 2), (), "Gaussian e^{-t²/2}"),
     "gelu": Entry(lambda: t * (1 + sp.erf(t / sp.sqrt(2))) / 2, (), "GELU t·Φ(t)"),
-    "hermite": Entry(_hermite, ("m",), "normalised Hermite h_m = He_m/√(m!)"),
+    "hermite": Entry(_hermite, ("m",), f"normalised Hermite h_m = He_m/√(m!), m = 0…{HERMITE_MAX}"),
     "gaussian_bump": Entry(
         lambda: sp.sqrt(2) * sp.exp(x**2 / 4) * sp.exp(-(x - theta) ** 2), (),
         "√2·e^{x²/4}·e^{-(x-θ)²} per coordinate (Gaussian row of Table 1)", kind="product"),
@@ -193,7 +204,10 @@ def activation(spec: str | sp.Expr | Activation, *params, budget: float = BUDGET
     ----------
     spec : str, sympy.Expr or Activation
         ``"relu"``, ``"leaky_relu(0.2)"``, ``"hermite(4)"``, a formula in ``t`` such
-        as ``"t**3 - 3*t"``, or a SymPy expression in :data:`theory.core.symbols.t`.
+        as ``"t**3 - 3*t"`` or ``"t*sigmoid(t)"`` (registered names are functions
+        there: ``name(u)``, ``name(p…, u)``, or ``name(p…)`` for σ(t)), or a SymPy expression in :data:`theory.core.symbols.t`.
+        Parameter ranges: hermite m ∈ [0, HERMITE_MAX], relu_power n ∈
+        [1, RELU_POWER_MAX], leaky_relu α real, erf scale s > 0.
     *params
         Parameters of a registered name, as an alternative to ``"name(p)"``.
     budget : float
@@ -250,7 +264,7 @@ def _build(spec, params: tuple) -> Activation:
     elif name is not None and arg_texts is None and name != "t":
         raise InputError(f"unknown activation {text!r}; registered: {', '.join(REGISTRY)}; "
                          "or give a formula in t")
-    return _custom(parse_expression(spec, {"t": t}), text)
+    return _custom(parse_expression(spec, {"t": t}, FORMULA_FUNCTIONS), text)
 
 
 def _named_call(text: str) -> tuple[str | None, list[str] | None]:
@@ -271,18 +285,55 @@ def _named_call(text: str) -> tuple[str | None, list[str] | None]:
 
 def _registered(name: str, args: tuple) -> Activation:
     entry = REGISTRY[name]
-    if not args:
-        args = entry.defaults
+    args = args or entry.defaults
+    expr = _instance(name, args)
+    label = name if not entry.params else f"{name}({', '.join(str(a) for a in args)})"
+    act = Activation(label, expr, entry.kind, entry.description, tuple(args))
+    return _validated(act)
+
+
+def _instance(name: str, args: tuple) -> sp.Expr:
+    """The registered σ with parameters ``args``, checked (count, reality, range)."""
+    entry = REGISTRY[name]
     if len(args) != len(entry.params):
         wanted = ", ".join(entry.params) or "no parameters"
         raise InputError(f"activation {name!r} takes {wanted}; got {len(args)} argument(s)")
     for pname, value in zip(entry.params, args):
         if value.free_symbols or not value.is_real:
-            raise InputError(f"parameter {pname} of {name!r} must be a real number, got {value}")
-    expr = entry.factory(*args)
-    label = name if not entry.params else f"{name}({', '.join(str(a) for a in args)})"
-    act = Activation(label, expr, entry.kind, entry.description, tuple(args))
-    return _validated(act)
+            raise InputError(f"parameter {pname} of {name!r} must be a real number, got {_shown(value)}")
+    return entry.factory(*args)
+
+
+def _applied(name: str) -> Callable[..., sp.Expr]:
+    """σ as a function inside formulas: ``name(u)``, ``name(p…, u)``, or ``name(p…)`` for σ(t).
+
+    With k parameters: k + 1 arguments are the parameters then the argument u;
+    k constant arguments are the parameters at u = t; one argument u with the
+    default parameters (``leaky_relu(t - 1)``). So ``t*sigmoid(t)`` is swish,
+    ``relu(t - 1)`` is max(t − 1, 0) and ``hermite(3) + t`` is h₃(t) + t.
+    """
+    entry = REGISTRY[name]
+    k = len(entry.params)
+
+    def apply(*args: sp.Expr) -> sp.Expr:
+        if entry.kind != "ridge":
+            raise InputError(f"{name} is a product activation in x and θ, not a function inside a formula in t")
+        if len(args) == k + 1:
+            params, argument = args[:k], args[k]
+        elif len(args) == k and not any(a.free_symbols for a in args):
+            params, argument = args, t
+        elif len(args) == 1 and entry.defaults:
+            params, argument = entry.defaults, args[0]
+        else:
+            usage = ", ".join([*entry.params, "u"])
+            raise InputError(f"{name} takes ({usage}) inside a formula; got {len(args)} argument(s)")
+        return _instance(name, tuple(params)).subs(t, argument)
+
+    return apply
+
+
+#: Every registered activation as a function inside a formula (a name of parsing.FUNCTIONS keeps its meaning there).
+FORMULA_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {name: _applied(name) for name in REGISTRY}
 
 
 def _custom(expr: sp.Expr, label: str) -> Activation:
@@ -294,7 +345,19 @@ def _custom(expr: sp.Expr, label: str) -> Activation:
                          "a ridge activation is a formula in t only")
     if isinstance(expr, (sp.Eq, sp.Rel)) or not isinstance(expr, sp.Expr):
         raise InputError(f"activation {label} is not an expression")
+    _check_defined(expr, label)
     return _validated(Activation(label, expr, "ridge", "custom formula"))
+
+
+def _check_defined(expr: sp.Expr, label: str) -> None:
+    """σ must have a value at every t: no NaN piece, and each Piecewise's conditions cover ℝ."""
+    if expr.has(sp.nan, sp.zoo):
+        raise InputError(f"activation {label} is undefined somewhere (it contains nan or zoo)")
+    for node in expr.atoms(sp.Piecewise):
+        conditions = [cond for _, cond in node.args]
+        if conditions[-1] is not sp.true and sp.simplify(sp.Or(*conditions)) is not sp.true:
+            raise InputError(f"activation {label} is undefined where none of the conditions "
+                             f"{', '.join(map(str, conditions))} holds; end it with (value, True)")
 
 
 def _validated(act: Activation) -> Activation:
@@ -327,7 +390,7 @@ def _check_second_moment(act: Activation) -> None:
         grows = "faster than any Gaussian" if beta is sp.oo else f"like exp({2 * beta}·t²)"
         raise InputError(f"activation {act.name}: its Gaussian second moment E[σ(X)²] "
                          f"diverges (σ² grows {grows}, faster than the Gaussian density decays)")
-    for point in _poles(act.expr):
+    for point in _denominator_poles(act.expr) or _poles(act.expr):
         raise InputError(f"activation {act.name} is singular at t = {point}, "
                          "so E[σ(X)²] is not finite")
 
@@ -466,6 +529,25 @@ def _bounded_by_polynomial(expr: sp.Expr, end: sp.Expr) -> bool:
     sign = 1 if end is sp.oo else -1
     values = [abs(expr.subs(t, sign * v).evalf(30)) for v in (10, 20, 40)]
     return all(v.is_number and v < 10**6 * (1 + 40**8) for v in values)
+
+
+def _denominator_poles(expr: sp.Expr) -> list[str]:
+    """Real zeros r of a polynomial denominator d where σ = n/d has a pole: n vanishes at r to
+    an order below r's multiplicity in d, so σ² ≥ C/(t − r)² near r and E[σ(X)²] = ∞.
+
+    The roots are exact (Sturm sequences, ``real_roots``); a numerator counts as
+    vanishing when its value there is below 10⁻²⁰ at 30 digits (so a doubtful case is
+    not refused here)."""
+    numerator, denominator = sp.fraction(sp.together(expr))
+    if not denominator.has(t) or not denominator.is_polynomial(t):
+        return []
+    poles = []
+    for root, multiplicity in sp.Poly(denominator, t).real_roots(multiple=False):
+        derivatives = (sp.diff(numerator, t, j).subs(t, root).evalf(30) for j in range(multiplicity))
+        if any(not value.is_number or abs(value) > 1e-20 for value in derivatives):
+            shown = root if root.is_Rational else f"{sp.N(root, 8)} (a root of {denominator})"
+            poles.append(shown)
+    return poles
 
 
 def _poles(expr: sp.Expr) -> list[sp.Expr]:

@@ -36,9 +36,11 @@ Orthant integrals (``half`` family). With X = r cos φ, Y = r cos(φ − α),
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import flint
 import sympy as sp
 
 from ..core.errors import DerivationError
@@ -87,12 +89,44 @@ class Unsupported(DerivationError):
 
 # --------------------------------------------------------------------------- decomposition
 
+#: Most terms the expansion of σ may have, estimated before expanding (sin(t)**200*cos(t)**200 has 40 401).
+MAX_EXPANDED_TERMS = 2000
+#: Most pairs of terms an exact route takes on (about 35 ms each for exponentials): then Unsupported.
+MAX_PAIRS = 900
+
+
+def expanded_size(expr: sp.Expr) -> int:
+    """An upper bound on the number of terms of ``expr`` expanded, sin/cos/sinh/cosh as two exponentials.
+
+    A power uⁿ of a sum of k terms has at most C(n + k − 1, k − 1) terms.
+
+    >>> expanded_size(sp.sin(t)**200 * sp.cos(t)**200)
+    40401
+    """
+    if isinstance(expr, sp.Add):
+        return sum(expanded_size(a) for a in expr.args)
+    if isinstance(expr, sp.Mul):
+        return math.prod(expanded_size(a) for a in expr.args)
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp > 0:
+        k = expanded_size(expr.base)
+        return math.comb(int(expr.exp) + k - 1, k - 1)
+    if isinstance(expr, (sp.sin, sp.cos, sp.sinh, sp.cosh, sp.erfc)) and expr.has(t):
+        return 2
+    return 1
+
+
 def decompose(expr: sp.Expr) -> list[Term]:
     """Split σ(t) into family terms (see the module table).
+
+    Raises :class:`Unsupported` when σ is outside the families, or when its
+    expansion would exceed :data:`MAX_EXPANDED_TERMS` terms.
 
     >>> decompose(sp.Max(t, 0) + 2*t)
     [Term(coeff=3, family='half', power=1, side=1, alpha=0, beta=0), Term(coeff=2, family='half', power=1, side=-1, alpha=0, beta=0)]
     """
+    size = expanded_size(expr)
+    if size > MAX_EXPANDED_TERMS:
+        raise Unsupported(f"expanding σ would give up to {size} terms; the exact routes stop at {MAX_EXPANDED_TERMS}")
     indicator_form = sp.expand(_indicators(expr))
     if not indicator_form.has(P, N):
         return _smooth_terms(indicator_form)
@@ -147,17 +181,32 @@ def _max_min(node, args, positive_part) -> sp.Expr:
     return biggest if isinstance(node, sp.Max) else first + second - biggest
 
 
+#: The half-lines t > 0 and t < 0 that a comparison of t with 0 selects (t = 0 has measure zero).
+_SIDES = {sp.StrictGreaterThan: (P,), sp.GreaterThan: (P,), sp.StrictLessThan: (N,), sp.LessThan: (N,)}
+
+
 def _piecewise(node: sp.Piecewise, args) -> sp.Expr:
-    (first, cond), (second, fallback) = node.args if len(node.args) == 2 else (None, None)
-    if fallback is not sp.true:
-        raise Unsupported(f"{node} is not a two-piece function of the sign of t")
-    first, second = args[0][0] if isinstance(args[0], tuple) else node.args[0][0], node.args[1][0]
-    positive = {sp.StrictGreaterThan: True, sp.GreaterThan: True,
-                sp.StrictLessThan: False, sp.LessThan: False}
-    if type(cond) not in positive or {cond.lhs, cond.rhs} != {t, sp.S.Zero}:
+    """Σ piece·(indicator of the half-lines where it is the first true one), P for t > 0, N for t < 0.
+
+    ``args`` are the rewritten (piece, condition) pairs; a condition must be True
+    or a comparison of t with 0, and the pieces must cover both half-lines.
+    """
+    value, covered = sp.S.Zero, set()
+    for (piece, _), (_, cond) in zip(args, node.args):
+        sides = {P, N} if cond is sp.true else set(_half_lines(cond, node))
+        for side in sides - covered:
+            value += piece * side
+        covered |= sides
+    if covered != {P, N}:
+        raise Unsupported(f"{node} is undefined on a half-line")
+    return value
+
+
+def _half_lines(cond: sp.Basic, node: sp.Piecewise) -> tuple:
+    if type(cond) not in _SIDES or {cond.lhs, cond.rhs} != {t, sp.S.Zero}:
         raise Unsupported(f"{node} does not switch at t = 0")
-    upper = positive[type(cond)] == (cond.lhs == t)
-    return first * (P if upper else N) + second * (N if upper else P)
+    flipped = {P: N, N: P}
+    return _SIDES[type(cond)] if cond.lhs == t else tuple(flipped[s] for s in _SIDES[type(cond)])
 
 
 def _split_indicators(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
@@ -265,6 +314,64 @@ def shifted_moment(i: int, j: int, mean: tuple, cov: tuple) -> sp.Expr:
 def half_moment(m: int) -> sp.Expr:
     """E[Xᵐ 1{X > 0}] = 2^{m/2} Γ((m+1)/2) / (2√π) for X ~ N(0, 1)."""
     return 2 ** sp.Rational(m, 2) * sp.gamma(sp.Rational(m + 1, 2)) / (2 * sp.sqrt(sp.pi))
+
+
+#: Polynomials of higher degree get Φ factored (:func:`taylor_in_covariance`), not expanded:
+#: the expanded Φ of hermite(300) would have about a million monomials.
+EXPANDED_DEGREE = 24
+
+
+def taylor_in_covariance(terms_f: list[Term], terms_g: list[Term], a, b, c) -> sp.Expr:
+    """E[f(U)g(V)] for polynomials f, g as its (finite) Taylor series in the covariance c.
+
+    .. math:: E[f(U)g(V)] = \\sum_k \\frac{c^k}{k!}\\, E[f^{(k)}(U)]\\, E[g^{(k)}(V)]
+
+    (Price's theorem at c = 0, where U and V are independent). Each mean is a
+    polynomial in a², written in a² or in a² − 1, whichever has fewer terms: for
+    the Hermite polynomial h_m, E[h_m^{(k)}(U)] ∝ (a² − 1)^{(m−k)/2}, so Φ has
+    ⌊m/2⌋ + 1 terms. The arithmetic is exact (python-flint rational polynomials).
+    """
+    scale_f, means_f = _derivative_means(terms_f)
+    scale_g, means_g = (scale_f, means_f) if terms_g == terms_f else _derivative_means(terms_g)
+    total = sp.S.Zero
+    for k in range(min(len(means_f), len(means_g))):
+        if means_f[k] != 0 and means_g[k] != 0:
+            total += c**k / sp.factorial(k) * _in_variance(means_f[k], a) * _in_variance(means_g[k], b)
+    return scale_f * scale_g * total
+
+
+def _derivative_means(terms: list[Term]) -> tuple[sp.Expr, list]:
+    """(λ, [P_0, P_1, …]) with E[f^{(k)}(U)] = λ·P_k(a²), P_k a flint rational polynomial."""
+    split = [term.coeff.as_coeff_Mul() for term in terms]  # (rational, the rest)
+    scale = split[0][1]
+    if any(rest != scale for _, rest in split):
+        raise Unsupported("polynomial coefficients that are not rational multiples of one number")
+    ratios = {term.power: rational for term, (rational, _) in zip(terms, split)}
+    degree = max(ratios)
+    means = []
+    for k in range(degree + 1):
+        coefficients = [flint.fmpq(0)] * ((degree - k) // 2 + 1)
+        for i, r in ratios.items():  # E[U^j] = (j − 1)!! a^j for even j
+            j = i - k
+            if j >= 0 and j % 2 == 0:
+                weight = math.perm(i, k) * _odd_double_factorial(j - 1)
+                coefficients[j // 2] += flint.fmpq(int(r.p) * weight, int(r.q))
+        means.append(flint.fmpq_poly(coefficients))
+    return scale, means
+
+
+@functools.cache
+def _odd_double_factorial(n: int) -> int:
+    """n!! for odd n ≥ −1 (1 for n = −1), in Python integers."""
+    return 1 if n <= 1 else n * _odd_double_factorial(n - 2)
+
+
+def _in_variance(poly, a) -> sp.Expr:
+    """poly(a²) as a SymPy expression in a² or in a² − 1, whichever is shorter."""
+    shifted = poly(flint.fmpq_poly([1, 1]))  # poly(1 + s)
+    terms = lambda p: sum(1 for q in p.coeffs() if q != 0)  # noqa: E731
+    base, chosen = (a**2 - 1, shifted) if terms(shifted) < terms(poly) else (a**2, poly)
+    return sp.Add(*[sp.Rational(int(q.p), int(q.q)) * base**j for j, q in enumerate(chosen.coeffs()) if q != 0])
 
 
 # --------------------------------------------------------------------------- orthant route
@@ -434,9 +541,17 @@ def expectation(f: sp.Expr, g: sp.Expr | None = None, a: sp.Expr = na, b: sp.Exp
     route overruns ``seconds`` or the whole derivation its ``budget`` (default 60 s).
     """
     g = f if g is None else g
-    terms_f, terms_g = decompose(f), decompose(g)
+    terms_f = decompose(f)
+    terms_g = terms_f if g == f else decompose(g)
     families = {term.family for term in terms_f + terms_g}
+    if len(terms_f) * len(terms_g) > MAX_PAIRS and not families <= {"mono"}:
+        raise Unsupported(f"{len(terms_f)}·{len(terms_g)} pairs of terms; the exact routes stop at {MAX_PAIRS}")
     if families <= {"mono"}:
+        try:
+            if max(term.power for term in terms_f + terms_g) > EXPANDED_DEGREE:
+                return Expectation(taylor_in_covariance(terms_f, terms_g, a, b, c), "bivariate moments (exact)")
+        except Unsupported:
+            pass  # coefficients of unrelated irrationals: the expanded sum below
         value = sp.Add(*[u.coeff * v.coeff * centred_moment(u.power, v.power, a**2, c, b**2)
                          for u in terms_f for v in terms_g])
         return Expectation(sp.expand(value), "bivariate moments (exact)")

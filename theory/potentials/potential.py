@@ -2,14 +2,14 @@
 
 A :class:`Potential` is a SymPy expression in the variables of its *form*:
 
-==========  ====================  =====================================  ==========
-form        variables             Φ(θ, w)                                manifold
-==========  ====================  =====================================  ==========
-``ridge``   ``na, nb, dot``       f(‖θ‖, ‖w‖, θᵀw)                       R^d
-``zonal``   ``rho``               f(ρ), ρ = θᵀw                          S^{d−1}
-``radial``  ``r``                 h(‖θ − w‖)                             R^d
-``product`` ``s``                 ∏ᵢ h(θᵢ − wᵢ)                          R^d
-==========  ====================  =====================================  ==========
+===========  ====================  =====================================  ==========
+form         variables             Φ(θ, w)                                manifold
+===========  ====================  =====================================  ==========
+``ridge``    ``na, nb, dot``       f(‖θ‖, ‖w‖, θᵀw)                       R^d
+``zonal``    ``rho``               f(ρ), ρ = θᵀw                          S^{d−1}
+``radial``   ``r``                 h(‖θ − w‖)                             R^d
+``product``  ``s``                 ∏ᵢ h(θᵢ − wᵢ)                          R^d
+===========  ====================  =====================================  ==========
 
 :func:`potential` derives it from an activation: exact routes first (see
 :mod:`theory.potentials.gaussian`), and when none applies a *numeric* potential evaluated

@@ -15,7 +15,7 @@ normal; then
     G(m) = \\int φ(y)\\, g(m + s y)\\,dy .
 
 **How each line integral is done.** ∫φ(x)F(x)dx is cut to [−L, L], where a
-bound |F(x)| ≲ e^{κ|x| + (1/2 − λ)x²} on the integrand (κ, λ from the growth
+bound ``|F(x)| ≲ e^{κ|x| + (1/2 − λ)x²}`` on the integrand (κ, λ from the growth
 of the activations) leaves a tail below the target, and split at the kinks.
 Each stretch between kinks is covered by pieces of half-width h with
 n = 3·2^(k−1) Gauss–Legendre nodes each, from the error bound
@@ -24,7 +24,7 @@ an assumption (:data:`DISTANCE` in the activation's own variable: tanh, sigmoid
 and softplus are analytic within π/2 of the real line), and far in the tails,
 where the Gaussian makes a piece negligible, fewer digits are asked of it.
 Around the line where a kink of g crosses x (the inner integral then changes
-on the scale s·a/|c|) the cuts are graded geometrically.
+on the scale ``s·a/|c|``) the cuts are graded geometrically.
 
 **How the digits are confirmed.** Two such quadratures, at two working
 precisions and on two different sets of nodes, must agree to the requested
@@ -155,7 +155,7 @@ class Estimate:
 
 
 def agreeing_digits(first, second) -> float:
-    """−log₁₀ (|first − second|/|second|): the significant digits two numbers share.
+    """−log₁₀ (``|first − second|/|second|``): the significant digits two numbers share.
 
     >>> round(agreeing_digits(mpmath.mpf("1.2345"), mpmath.mpf("1.2346")), 2)
     4.09

@@ -23,14 +23,20 @@ True
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..core.errors import InputError
 from ..dynamics.loss import Arithmetic, Loss, positions
 from ..core.numeric import context
-from ..potentials.potential import potential
+from ..potentials.potential import Potential, potential
 
-RELU = potential("relu")
+
+@functools.cache
+def relu_potential() -> Potential:
+    """Φ of ReLU on R^d, derived on first use (not when this module is imported)."""
+    return potential("relu")
 
 
 def _problem(W, W_star, v, u) -> tuple[Loss, np.ndarray, np.ndarray]:
@@ -42,7 +48,7 @@ def _problem(W, W_star, v, u) -> tuple[Loss, np.ndarray, np.ndarray]:
         raise InputError(f"student rows have dimension {W.shape[1]} but teacher rows {W_star.shape[1]}")
     u = _weights(u, len(W_star), "teacher output weights")
     v = _weights(v, len(W), "student output weights")
-    return Loss(RELU, W_star, proton_charges=u), W, -v
+    return Loss(relu_potential(), W_star, proton_charges=u), W, -v
 
 
 def _weights(values, k: int, name: str) -> np.ndarray:

@@ -19,7 +19,7 @@ M₁ = Σ_j w*_j / 2 fixes. (Zhong et al. use M₃ with a non-orthogonal
 decomposition; that is unavailable for ReLU.) Needs k ≤ d and positive output
 weights.
 
-Variance reduction. σ(t) = (t + |t|)/2, so y = xᵀM₁ + Σ_j |w*_jᵀx|/2 + ε: a
+Variance reduction. σ(t) = ``(t + |t|)/2``, so y = ``xᵀM₁ + Σ_j |w*_jᵀx|/2 + ε``: a
 constant, a linear part and an even part. Constants and linear functions are
 orthogonal to He₂ and He₄ (E[He_m(x)] = E[x He_m(x)] = 0 for m = 2, 4), so they
 add nothing to M₂ and M₄ but dominate the variance of their sample averages

@@ -6,9 +6,12 @@ x ~ N(0, I_k). Each run starts from a seeded Xavier-normal student
 :func:`theory.teacher_student.relu.population_loss` by gradient descent, is polished by Newton's
 method at ``dps`` digits and classified by :func:`theory.dynamics.equilibrium.equilibrium`
 (global minimum / spurious local minimum / saddle / degenerate / not converged).
-Spurious minima are grouped into *families* by their loss and, within a family,
-counted as distinct points up to a permutation of the students (optimal row
-assignment). Runs go through :func:`theory.verification.executor.run_all`: parallel joblib
+That is the ``default`` :class:`Protocol`; ``ss18`` is Safran & Shamir's own
+(:mod:`theory.teacher_student.ss18`: their start, step, stopping rule and restarts,
+many runs descended at once, each orbit of end points polished and classified once).
+Spurious minima are grouped into *families*, one an orbit of the symmetry group
+S_k × S_k (:mod:`theory.teacher_student.symmetry`), each with its orbit size and
+isotropy. Runs go through :func:`theory.verification.executor.run_all`: parallel joblib
 workers, one checkpoint file per finished run, resumable.
 
 >>> record = spurious_run({"k": 2, "seed": 0, "dps": 20, "seconds": 30.0})
@@ -19,10 +22,10 @@ workers, one checkpoint file per finished run, resumable.
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from ..dynamics.equilibrium import equilibrium
 from ..core import validators as valid
@@ -31,11 +34,23 @@ from ..core.files import write_atomic
 from ..verification.executor import check_engine, run_all
 from ..dynamics.flow import gradient_descent
 from ..dynamics.loss import Loss
-from .relu import RELU
+from . import ss18
+from .relu import relu_potential
+from .symmetry import orbit_groups
 
 #: Largest k a sweep accepts (the Newton polishing is O(k⁴) mpmath work per step).
 K_MAX = 20
 KINDS = ("global minimum", "spurious local minimum", "saddle", "degenerate", "not converged")
+#: Tolerance (absolute, on entries) of the orbit grouping of polished minima.
+ORBIT_TOLERANCE = 1e-6
+
+
+class Protocol(str, Enum):
+    """How each run descends: ``default`` (step 0.5 on L, Newton-polished, classified
+    run by run) or ``ss18`` (Safran & Shamir's released code, :mod:`.ss18`)."""
+
+    DEFAULT = "default"
+    SS18 = "ss18"
 
 
 def xavier_start(k: int, seed: int) -> np.ndarray:
@@ -47,43 +62,33 @@ def spurious_run(task: dict) -> dict:
     """One seeded run: descend, polish, classify (a :func:`run_all` task, JSON out)."""
     k, seed = task["k"], task["seed"]
     teacher = np.eye(k)
-    run = gradient_descent(Loss(RELU, teacher), xavier_start(k, seed), step=0.5, gtol=1e-9,
+    relu = relu_potential()
+    run = gradient_descent(Loss(relu, teacher), xavier_start(k, seed), step=0.5, gtol=1e-9,
                            seconds=task["seconds"])
-    eq = equilibrium(RELU, run.positions, teacher, manifold="euclidean", dps=task["dps"],
+    eq = equilibrium(relu, run.positions, teacher, manifold="euclidean", dps=task["dps"],
                      refine=run.converged, seconds=task["seconds"])
     return {"k": k, "seed": seed, "kind": eq.kind, "loss": float(eq.loss), "steps": run.steps,
             "lambda_min": float(eq.eigenvalues[0]) if eq.eigenvalues else None,
             "positions": [[float(x) for x in row] for row in eq.positions]}
 
 
-def families(records: list[dict], tolerance: float = 1e-6) -> list[dict]:
-    """Spurious minima grouped by loss (relative ``tolerance``), each family with the
-    number of runs ending in it and of distinct minima up to a permutation of students."""
-    groups: list[dict] = []
-    for record in sorted(records, key=lambda r: r["loss"]):
-        if record["kind"] != "spurious local minimum":
-            continue
-        if groups and abs(record["loss"] - groups[-1]["loss"]) <= tolerance * record["loss"]:
-            groups[-1]["members"].append(np.array(record["positions"]))
-        else:
-            groups.append({"loss": record["loss"], "members": [np.array(record["positions"])]})
-    return [{"loss": g["loss"], "runs": len(g["members"]), "distinct": _distinct(g["members"], tolerance)}
-            for g in groups]
+def families(records: list[dict], tolerance: float = ORBIT_TOLERANCE) -> list[dict]:
+    """Spurious minima grouped by orbit of S_k × S_k (value classes within ``tolerance``),
+    lowest loss first: loss, runs ending in the orbit, orbit size, isotropy, λ_min."""
+    minima = [r for r in records if r["kind"] == "spurious local minimum"]
+    groups = orbit_groups([np.array(r["positions"]) for r in minima], tolerance=tolerance)
+    rows = [{"loss": min(minima[i]["loss"] for i in members), "runs": len(members),
+             "orbit_size": form.orbit_size, "isotropy": form.isotropy,
+             "lambda_min": minima[members[0]]["lambda_min"]} for form, members in groups]
+    return sorted(rows, key=lambda row: row["loss"])
 
 
-def _distinct(points: list[np.ndarray], tolerance: float) -> int:
-    kept: list[np.ndarray] = []
-    for X in points:
-        if not any(same_up_to_permutation(X, Y, tolerance) for Y in kept):
-            kept.append(X)
-    return len(kept)
-
-
-def same_up_to_permutation(X: np.ndarray, Y: np.ndarray, tolerance: float) -> bool:
-    """max_i ‖x_i − y_π(i)‖ ≤ tolerance for the best assignment π of rows."""
-    distances = np.linalg.norm(X[:, None, :] - Y[None, :, :], axis=2)
-    rows, cols = linear_sum_assignment(distances)
-    return bool(distances[rows, cols].max() <= tolerance)
+def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (95% by default):
+    (p̂ + z²/2n ± z√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)."""
+    p = successes / n
+    centre, half = p + z * z / (2 * n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
 
 
 def summarise(records: list[dict]) -> list[dict]:
@@ -92,30 +97,45 @@ def summarise(records: list[dict]) -> list[dict]:
     for k in sorted({r["k"] for r in records}):
         mine = [r for r in records if r["k"] == k]
         counts = {kind: sum(r["kind"] == kind for r in mine) for kind in KINDS}
-        table.append({"k": k, "runs": len(mine), "counts": counts,
-                      "spurious_fraction": counts["spurious local minimum"] / len(mine),
-                      "families": families(mine)})
+        spurious = counts["spurious local minimum"]
+        table.append({"k": k, "runs": len(mine), "counts": counts, "spurious_fraction": spurious / len(mine),
+                      "interval": list(wilson(spurious, len(mine))), "families": families(mine)})
     return table
 
 
 def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = None, dps: int = 20,
           seconds: float = 120.0, backend: str = "loky", scheduler: str | None = None,
-          progress: bool | None = None) -> dict:
+          progress: bool | None = None, protocol: Protocol | str = Protocol.DEFAULT,
+          max_steps: int = 1_000_000) -> dict:
     """Run ``runs`` seeds for each k in ``ks`` through :func:`run_all` (``backend``,
     ``scheduler`` and ``progress`` are passed on); with a checkpoint folder, write
-    ``summary.json`` there. Returns ``{"config", "table", "records"}``."""
+    ``summary.json`` there. ``max_steps`` caps an ss18 run (their loop has no cap).
+    Returns ``{"config", "table", "records"}``."""
+    try:
+        protocol = Protocol(protocol)
+    except ValueError as why:
+        raise InputError(f"protocol must be one of {', '.join(p.value for p in Protocol)}, got {protocol!r}") from why
     ks = [] if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__") else list(ks)
     if not ks:
         raise InputError(f"ks must be a non-empty list of integers in 2..{K_MAX}, got {ks!r}")
     ks = [valid.count(k, "k", 2, K_MAX) for k in ks]
     runs = valid.count(runs, "runs", 1, valid.RUNS_MAX)
+    max_steps = valid.count(max_steps, "max_steps")
     check_engine(workers, backend, scheduler)
     dps, seconds = valid.digits(dps), valid.seconds(seconds)
     config = {"problem": "relu teacher-student, W* = I, unit output weights, Xavier-normal start",
               "ks": ks, "runs": runs, "dps": dps, "seconds": seconds}
-    tasks = [{"k": k, "seed": seed, "dps": dps, "seconds": seconds} for k in ks for seed in range(runs)]
-    records = run_all(spurious_run, tasks, workers=workers, checkpoint=checkpoint, config=config,
-                      backend=backend, scheduler=scheduler, progress=progress)
+    if protocol is Protocol.SS18:
+        config.update(protocol=protocol.value, max_steps=max_steps)
+        tasks = [{"k": k, "seeds": list(range(start, min(start + ss18.CHUNK, runs))), "max_steps": max_steps}
+                 for k in ks for start in range(0, runs, ss18.CHUNK)]
+        chunks = run_all(ss18.chunk_run, tasks, workers=workers, checkpoint=checkpoint, config=config,
+                         backend=backend, scheduler=scheduler, progress=progress)
+        records = ss18.classify([r for chunk in chunks for r in chunk["records"]], dps=dps, seconds=seconds)
+    else:
+        tasks = [{"k": k, "seed": seed, "dps": dps, "seconds": seconds} for k in ks for seed in range(runs)]
+        records = run_all(spurious_run, tasks, workers=workers, checkpoint=checkpoint, config=config,
+                          backend=backend, scheduler=scheduler, progress=progress)
     result = {"config": config, "table": summarise(records), "records": records}
     if checkpoint:
         write_atomic(Path(checkpoint) / "summary.json", json.dumps(result, indent=1))

@@ -198,7 +198,7 @@ def canonical_units(net: Network) -> tuple[np.ndarray, np.ndarray]:
 
     A unit v σ(wᵀx) is unchanged by (w, v) → (−w, −v) for odd σ, and by
     (w, v) → (cw, v/cⁿ), c > 0, for σ homogeneous of degree n; we take v ≥ 0 in the
-    first case and |v| = 1 in the second.
+    first case and ``|v| = 1`` in the second.
     """
     if net.depth != 2:
         raise InputError("neuron matching is defined for depth-2 networks")

@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from ..conditions.classify import Classification, classify
+from ..conditions.classify import Classification, EarnshawClass, classify
 from ..dynamics.equilibrium import _potential, simulate
 from ..core import validators as valid
 from ..core.exitcodes import ExitCode
@@ -149,14 +149,14 @@ def predict(classification: Classification, charges: str = "fixed") -> tuple[Pre
     'Theorem 3.9'
     """
     c = classification
-    if c["harmonic"].verdict is Verdict.PROVEN:
+    if c[EarnshawClass.HARMONIC].verdict is Verdict.PROVEN:
         return Prediction("Theorem 3.3 (Earnshaw)", "no strict local minimum (λ_min > 0) has an "
                           "electron away from every proton and every other electron",
                           ("Φ harmonic on M", "Φ twice differentiable off the charges"), "strict"), \
             "Φ is harmonic"
     if charges == "free":
         return _predict_free(c)
-    sub = c["strictly subharmonic"]
+    sub = c[EarnshawClass.STRICTLY_SUBHARMONIC]
     if sub.verdict is Verdict.PROVEN:
         return Prediction("Theorem 3.6", "every local minimum is a global minimum (L = 0, every "
                           "electron on a proton)", ("Φ strictly subharmonic on M", _SMOOTH, _FIXED,
@@ -173,14 +173,14 @@ def predict(classification: Classification, charges: str = "fixed") -> tuple[Pre
 
 
 def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
-    eigen = c["λ-harmonic"]
+    eigen = c[EarnshawClass.LAMBDA_HARMONIC]
     if eigen.verdict is Verdict.PROVEN and c.potential.form in ("radial", "zonal"):
         return Prediction("Theorem 3.9", "no local minimum of ℓ(θ) = min_a L(a, θ) with L > 0 has an "
                           "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
                           "under the hypotheses every local minimum is global",
                           (f"Φ λ-harmonic on M (λ = {eigen.value})", "Φ(θ, θ) constant (radial or zonal Φ)",
                            _DISTINCT, _REALIZABLE), "charged"), f"Φ is λ-harmonic with λ = {eigen.value}"
-    if c["strictly subharmonic"].verdict is Verdict.PROVEN:
+    if c[EarnshawClass.STRICTLY_SUBHARMONIC].verdict is Verdict.PROVEN:
         return None, ("Φ is strictly subharmonic, but Theorem 3.6 needs fixed output weights (Assumption 1), "
                       "and Φ is neither harmonic nor λ-harmonic")
     return None, "Φ is neither harmonic nor λ-harmonic on M: no result covers free output weights"
