@@ -6,13 +6,22 @@ Prints, measured in this one run:
 * Monte Carlo with 10^6 samples, tensor Gauss–Hermite of degree 25 (what
   neural-tangents does for activations without a kernel), the toolkit's
   nested quadrature (15 confirmed digits) — each with its error against the closed form and its speed ratio;
-* the cold derivation time of every registered activation (each in a fresh process).
+* the cold derivation time of every registered activation (each in a fresh process);
+* for tanh, sigmoid, softplus, swish, ELU and mish (no closed form): the Hermite-series
+  route at 15/30/50 digits, cold (a fresh process, derivation included) and warm (a new ρ
+  in the same process), the nested quadrature (the previous route, 15 digits), tensor
+  Gauss–Hermite of degree 25 and 100, neural-tangents' ``ElementwiseNumerical`` when
+  importable — digits correct against a 40-digit value — and the float64 evaluator's
+  values per second and maximal error on [−1, 1].
 
-Run: ``python examples/benchmark_potential.py``
+Run: ``python examples/benchmark_potential.py`` (``--numeric`` for the last part only,
+``--no-nested`` to skip the slow nested quadrature).
 """
 
 from __future__ import annotations
 
+import argparse
+import math
 import subprocess
 import sys
 import time
@@ -42,7 +51,7 @@ def per_second(fn, minimum=0.5):
             return calls / elapsed, result
 
 
-def main() -> None:
+def closed_forms() -> None:
     relu = potential("relu").sphere()
     exact = relu.at(sp.Rational(3, 10), dps=60)
     rows = []
@@ -103,6 +112,122 @@ def main() -> None:
         total += float(seconds)
         print(f"  {spec:16} {float(seconds):6.2f} s  {method.strip()}")
     print(f"  {'whole registry':16} {total:6.2f} s")
+
+
+# ---------------------------------------------------------------------- no closed form
+
+NUMERIC = {"tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus", "swish": "t/(1+exp(-t))",
+           "ELU": "Max(t, 0) + exp(Min(t, 0)) - 1", "mish": "t*tanh(log(1+exp(t)))"}
+POINT, OTHER = sp.Rational(1, 2), sp.Rational(2, 5)
+
+
+def digits(value, reference) -> str:
+    with mpmath.workdps(80):
+        error = abs(mpmath.mpf(value) - mpmath.mpf(reference))
+        return "all" if error == 0 else f"{max(0.0, -float(mpmath.log10(error / abs(reference)))):.1f}"
+
+
+def cold(spec: str, dps: int) -> float:
+    """Seconds for potential(σ).sphere().at(1/2) in a fresh process, derivation included."""
+    code = ("import time; s = time.perf_counter(); import sympy as sp; from theory import potential; "
+            f"potential({spec!r}).sphere().at(sp.Rational(1, 2), dps={dps}); print(time.perf_counter() - s)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def tensor_gauss_hermite(f, degree: int) -> float:
+    """E[f(U)f(V)] by the degree² tensor rule (NumPy), what a user would write."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(degree)
+    weights = weights / math.sqrt(2 * math.pi)
+    u, v = np.meshgrid(nodes, nodes, indexing="ij")
+    second = float(POINT) * u + math.sqrt(1 - float(POINT) ** 2) * v
+    return float(np.sum(np.outer(weights, weights) * f(u) * f(second)))
+
+
+def neural_tangents(sigma, degree: int = 25):
+    try:
+        from jax import config
+        config.update("jax_enable_x64", True)
+        from neural_tangents import stax
+    except ImportError:
+        return None
+    import jax.numpy as jnp
+    f = sp.lambdify(t, sigma, "jax")
+    _, _, kernel_fn = stax.ElementwiseNumerical(f, deg=degree)
+    x = jnp.array([[1.0, 0.0], [float(POINT), math.sqrt(1 - float(POINT) ** 2)]]) * math.sqrt(2)
+    return float(kernel_fn(x, None, "nngp")[0, 1])
+
+
+def numeric_row(name: str, spec: str, nested: bool) -> list[str]:
+    phi = potential(spec).sphere()
+    sigma = phi.activation.expr
+    reference = phi.at(POINT, dps=40)
+    row = [name]
+    for dps in (15, 30, 50):
+        seconds = cold(spec, dps)
+        phi.at(POINT, dps=dps)
+        start = time.perf_counter()
+        value = phi.at(OTHER, dps=dps)
+        warm = time.perf_counter() - start
+        check = phi.at(OTHER, dps=min(dps + 10, 60))
+        row.append(f"{seconds:.2f}/{warm:.3f} ({digits(value, check)})")
+    if nested:
+        start = time.perf_counter()
+        value = bivariate(sigma, None, 1, 1, POINT, dps=15)
+        row.append(f"{time.perf_counter() - start:.1f} s ({digits(value, reference)})")
+    else:
+        row.append("skipped")
+    f = sp.lambdify(t, sigma, "numpy")
+    for degree in (25, 100):
+        start = time.perf_counter()
+        value = tensor_gauss_hermite(f, degree)
+        row.append(f"{1e3 * (time.perf_counter() - start):.2f} ms ({digits(value, reference)})")
+    value = neural_tangents(sigma)
+    row.append("not importable" if value is None else digits(value, reference))
+    row.append(float64_column(phi))
+    return row
+
+
+def float64_column(phi) -> str:
+    try:
+        f = phi.numpy()
+    except Exception as why:  # a kinked σ: refused with a reason
+        return f"refused ({type(why).__name__})"
+    grid = np.concatenate([np.linspace(-1, 1, 41), [-1 + 1e-12, -0.999, 0.999, 1 - 1e-12]])
+    exact = [phi.at(sp.Float(x, 30) if abs(x) < 1 else int(x), dps=20) for x in grid]
+    error = max(abs(float(v) - float(e)) for v, e in zip(f(grid), exact))
+    points = np.random.default_rng(0).uniform(-1, 1, 10**6)
+    rate, _ = per_second(lambda: f(points))
+    return f"{rate * points.size:.3g}/s, err {error:.1e} (bound {f.error_bound:.1e})"
+
+
+def import_seconds() -> float:
+    """Seconds a fresh process spends importing the toolkit: the floor of every cold column."""
+    code = "import time; s = time.perf_counter(); import theory; print(time.perf_counter() - s)"
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+def numeric(nested: bool) -> None:
+    print(f"\nΦ(ρ) at ρ = 1/2 for activations without a closed form (importing theory alone: "
+          f"{import_seconds():.2f} s cold)")
+    print("route columns: cold s (fresh process) / warm s (a new ρ) and (digits correct); "
+          "other columns: time (digits correct against 40 digits)")
+    header = ["activation", "series 15", "series 30", "series 50", "nested quad 15",
+              "tensor GH 25", "tensor GH 100", "nt ElementwiseNumerical", "float64 evaluator"]
+    rows = [header] + [numeric_row(name, spec, nested) for name, spec in NUMERIC.items()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        print(" | ".join(cell.ljust(width) for cell, width in zip(r, widths)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--numeric", action="store_true", help="only the activations without a closed form")
+    parser.add_argument("--no-nested", action="store_true", help="skip the nested quadrature (slow)")
+    args = parser.parse_args()
+    if not args.numeric:
+        closed_forms()
+    numeric(nested=not args.no_nested)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def run(tmp_path, script, *argv):
 
 
 def test_every_example_is_tested():
-    tested = {"derive_potential.py", "latex_table.py", "verify_gallery.py", "watch_electrons.py"}
+    tested = {"certify_gallery.py", "derive_potential.py", "latex_table.py", "verify_gallery.py",
+              "watch_electrons.py"}
     assert {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("benchmark")} == tested
 
 
@@ -117,3 +118,12 @@ def test_watch_electrons_writes_its_pictures_and_finds_the_protons_but_on_the_ci
 def test_samples_benchmark_runs_quick(tmp_path):
     out = run(tmp_path, "benchmark_samples.py", "--quick", "--sphere")
     assert "population flow" in out and "numpy SGD" in out and "NOT reached" not in out
+
+
+@pytest.mark.slow
+def test_certify_gallery_proves_and_refuses(tmp_path):
+    out = run(tmp_path, "certify_gallery.py", "3")
+    lines = {line[:18].strip(): line[18:] for line in out.splitlines()}
+    assert lines["W = V = I_3"].startswith(" strict local minimum, index 0")
+    assert lines["Tian K = 3"].startswith(" saddle with zero modes, index 4")
+    assert out.count("REFUSED") == 3 and "‖θ_2‖ > 0 fails" in out and "λ_min > 0 fails" in out

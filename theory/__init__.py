@@ -9,6 +9,7 @@ electrons θᵢ (learner) and protons w_j (target) under the pair potential
 - :func:`laplacian` — ΔΦ in θ, on R^d or on the sphere S^{d−1}
 - :func:`classify` — harmonic / strictly subharmonic / superharmonic / λ-harmonic
 - :func:`equilibrium` — polish a configuration and say what it is
+- :func:`certify` — prove it a strict minimum or a saddle in ball arithmetic (:class:`Certificate`)
 - :func:`simulate` — run the dynamics from a seeded start
 - :func:`verify` — predicted against observed for one activation
 - :func:`prove` — re-check the claims of arXiv 1702.00458
@@ -36,6 +37,7 @@ _HOMES = {
     "classify": ".conditions.classify",
     "Equilibrium": ".dynamics.equilibrium", "equilibrium": ".dynamics.equilibrium",
     "simulate": ".dynamics.equilibrium",
+    "Certificate": ".verification.certificate", "certify": ".verification.certificate",
     "Verification": ".verification.verify", "verify": ".verification.verify",
     "prove": ".paper.prove",
     "Evidence": ".core.verdict", "Method": ".core.verdict", "Verdict": ".core.verdict",

@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "derive": "derive the potential of an activation (closed form, LaTeX, method)",
     "check": "Laplacian, Earnshaw classes (harmonic, subharmonic, …) and realizability of a potential",
     "simulate": "run gradient dynamics of electrons towards protons and classify the equilibrium",
+    "certify": "prove that a configuration is a strict local minimum or a saddle (ball arithmetic)",
     "verify": "derive, classify, predict and confirm by simulation: CONFIRMED / CONTRADICTED / NO PREDICTION",
     "sweep": "seeded sweeps of teacher–student runs: spurious minima of ReLU networks",
     "prove": "re-check the claims of the papers and write a report",

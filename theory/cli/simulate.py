@@ -52,6 +52,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dps", type=int, default=30, help="digits of the Newton polishing")
     parser.add_argument("--seconds", type=float, default=60.0, help="time budget of the run")
+    parser.add_argument("--certify", action="store_true",
+                        help="prove the end point in ball arithmetic (ridge potentials on R^d, fixed charges)")
     parser.add_argument("--budget", type=int, help="work budget of the run, the same on any machine: "
                                                    "field evaluations (flow) or iterations (descent)")
 
@@ -66,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
     result = simulate(args.activation, d=args.d, k=args.k, manifold=args.manifold, protons=protons,
                       algorithm=args.algorithm, charges=args.charges, seed=args.seed, dps=args.dps,
                       seconds=args.seconds, **work_budget(args.algorithm, args.budget))
+    if args.certify and result.converged:
+        from ..verification.certificate import certify  # python-flint only when asked for
+
+        result.equilibrium.certificate = certify(result.equilibrium)
     if args.plot:
         _plot(result, args.plot)
     if args.json:
@@ -118,3 +124,5 @@ def _print(result: Simulation, quiet: bool) -> None:
         print(f"held        {', '.join(held)} (cusp / crease: not polished)")
     print(f"charges     {', '.join(f'{float(a):.6g}' for a in eq.charges)}")
     print(f"matched     {eq.matched}")
+    if eq.certificate is not None:
+        print(f"certificate {eq.certificate!r}")

@@ -40,6 +40,7 @@ _OPERATOR = re.compile(r"\\operatorname\{(\w+)\}")
 _IMPLICIT_PRODUCT = re.compile(r"(?<=[\w})|])\s*\\left\(")
 _CONSTANTS = {sp.Symbol("e"): sp.E, sp.Symbol("pi"): sp.pi}
 _NOT_READABLE = {r"\begin{cases}": "a Piecewise", r"\text{(numeric)}": "a numeric potential (no formula)",
+                 r"\sum_{k \ge 0}": "a Hermite series (a numeric potential, no formula)",
                  r"\max": "a Max", r"\min": "a Min"}
 
 

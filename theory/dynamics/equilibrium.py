@@ -14,7 +14,12 @@ method at ``dps`` digits, computes the Hessian's eigenvalues at that precision
 * ``degenerate`` — more zero eigenvalues than symmetry explains;
 * ``non-smooth critical point`` — L > 0 with electrons held on the cusp of a
   proton, or coordinates held on a crease of a product potential with kinks
-  (see :mod:`theory.dynamics.flow`), where the Hessian does not exist;
+  (see :mod:`theory.dynamics.flow`), where the Hessian does not exist; or a
+  configuration with a coincident pair where Φ is not C² (sign, step:
+  Φ ~ √(1 − ρ)) whose one-sided slopes along every coordinate direction are ≥ 0
+  (:attr:`Equilibrium.one_sided` holds them and the directional second
+  derivatives, numeric evidence from Richardson-extrapolated one-sided
+  differences at ``dps`` digits);
 * ``not converged``.
 
 With optimised output weights (``charges="optimal"``) the function is the
@@ -46,7 +51,7 @@ from scipy.optimize import linear_sum_assignment
 from ..core import validators as valid
 from ..core.errors import DerivationError, InputError
 from .flow import OPTIMAL, Trajectory, odd, polish, run_algorithm
-from .loss import Arithmetic, Loss, charges_of, positions
+from .loss import Arithmetic, Loss, NotSmooth, charges_of, positions
 from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
 
@@ -74,6 +79,9 @@ class Equilibrium:
     captured: list = field(default_factory=list)
     dps: int = 30
     creases: list = field(default_factory=list)
+    one_sided: list = field(default_factory=list)
+    objective: Loss | None = field(default=None, repr=False, compare=False)
+    certificate: object = None
 
     def __repr__(self) -> str:
         pairs = ", ".join(f"θ{i}→w{j}" for i, j, _ in self.matching)
@@ -92,13 +100,16 @@ class Equilibrium:
                 "matching": [{"electron": i, "proton": j, "distance": dist} for i, j, dist in self.matching],
                 "captured": [list(p) for p in self.captured],
                 "creases": [list(c) for c in self.creases], "dps": self.dps,
+                "one_sided": [{"electron": i, "direction": u, "slope": text(slope), "second": text(second)}
+                              for i, u, slope, second in self.one_sided],
                 "charges": [text(a) for a in self.charges],
-                "positions": [[float(v) for v in row] for row in self.positions]}
+                "positions": [[float(v) for v in row] for row in self.positions],
+                **({"certificate": self.certificate.to_json()} if self.certificate is not None else {})}
 
 
 def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = None, charges=None,
                 dps: int = 30, tolerance: float = 1e-8, captured=(), creases=(), refine: bool = True,
-                seconds: float = 60.0) -> Equilibrium:
+                seconds: float = 60.0, certify: bool = False) -> Equilibrium:
     """Refine ``electrons`` to a critical point of L and classify it.
 
     Parameters
@@ -122,6 +133,9 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     refine : bool
         ``False`` skips Newton (for a run that did not converge): the result is
         ``not converged`` and never matched.
+    certify : bool
+        Attach a ball-arithmetic :class:`~theory.verification.certificate.Certificate`
+        (``.certificate``) to a converged point: proven, or refused naming the failed inequality.
 
 
     Examples
@@ -152,10 +166,14 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     free = [i for i in range(len(X)) if i not in fixed]
     active = loss.with_fixed(X[fixed], a[fixed])
     arith = Arithmetic(dps)
-    Xmp, converged, reason = arith.array(X), refine, "Newton polishing reached the target"
+    exact = isinstance(electrons, np.ndarray) and electrons.dtype == object and not (held or creases or optimal)
+    Xmp = arith.array(electrons if exact else X)  # mpf input stays exact
+    converged, reason = refine, "Newton polishing reached the target"
     if free and refine:
         try:
-            Xmp[free], _ = polish(active, X[free], OPTIMAL if optimal else a[free], dps=dps, seconds=seconds)
+            Xmp[free], _ = polish(active, Xmp[free], OPTIMAL if optimal else a[free], dps=dps, seconds=seconds)
+        except NotSmooth as why:
+            return _nonsmooth(loss, Xmp, a, why, dps, tolerance)
         except DerivationError as why:
             converged, reason = False, str(why)
     elif not refine:
@@ -165,7 +183,60 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     if optimal:  # the charges at the refined point, all electrons (held ones included) optimised
         a = loss.best_charges(Xmp, dps=dps)
         active = loss.with_fixed(X[fixed], a[fixed])
-    return _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, optimal)
+    try:
+        eq = _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, optimal)
+    except NotSmooth as why:
+        return _nonsmooth(loss, Xmp, a, why, dps, tolerance)
+    if certify and eq.converged:
+        from ..verification.certificate import certify as certificate  # flint only when asked for
+
+        eq.certificate = certificate(eq)
+    return eq
+
+
+def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> Equilibrium:
+    """A configuration where L is not C²: L ≥ 0 proves a global minimum when L = 0 with every
+    electron on a proton; otherwise the one-sided slopes decide (all ≥ 0: a non-smooth
+    critical point; one < 0: a descent direction, not a critical point)."""
+    ctx = Arithmetic(dps).ctx
+    value = loss.value(X, a, dps=dps)
+    matching = _matching(X.astype(float), loss.protons)
+    on_protons = len(matching) == len(X) and all(dist < tolerance for _, _, dist in matching)
+    one_sided = _one_sided(loss, X, a, dps)
+    zero = ctx.mpf(10) ** -(dps // 3)
+    steepest = min(slope for _, _, slope, _ in one_sided)
+    if abs(value) < ctx.mpf(10) ** -(dps - 5) and on_protons:
+        kind, reason = "global minimum", f"{why}; L = 0 and L ≥ 0"
+    elif steepest >= -zero:
+        kind, reason = "non-smooth critical point", f"{why}; every one-sided slope is ≥ 0"
+    else:
+        kind, reason = "not converged", f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
+    converged = kind != "not converged"
+    return Equilibrium(X, a, converged, reason, None, value, [], kind, matching,
+                       converged and on_protons, dps=dps, one_sided=one_sided)
+
+
+def _one_sided(loss: Loss, X, a, dps: int) -> list:
+    """(electron, direction, slope, second) along ± each tangent basis vector u of each electron:
+    L(x + hu) = L + s h + q h²/2 + …, s and q from h and h/2 (h = 10^−(dps/3); Richardson:
+    s = 2D(h/2) − D(h), q = 4(D(h) − D(h/2))/h with D(h) = (L(x + hu) − L)/h); on the sphere
+    along the geodesic x cos h + u sin h. Numeric evidence, not a proof."""
+    arith = Arithmetic(dps)
+    ctx, (k, d) = arith.ctx, X.shape
+    base, h = loss.value(X, a, dps=dps), ctx.mpf(10) ** -(dps // 3)
+    basis = loss.tangent_basis(X.astype(float))
+    out = []
+    for column in range(basis.shape[1]):
+        i = int(np.nonzero(basis[:, column])[0][0]) // d
+        for sign in (1, -1):
+            u = arith.array(sign * basis[i * d:(i + 1) * d, column])
+            D = []
+            for step in (h, h / 2):
+                Y = X.copy()
+                Y[i] = X[i] * ctx.cos(step) + u * ctx.sin(step) if loss.manifold == "sphere" else X[i] + step * u
+                D.append((loss.value(Y, a, dps=dps, validate=False) - base) / step)
+            out.append((i, [float(v) for v in u], 2 * D[1] - D[0], 4 * (D[0] - D[1]) / h))
+    return out
 
 
 def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
@@ -198,7 +269,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
         kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held or creases), dps, ctx)
     matched = converged and on_protons
     return Equilibrium(Xmp, a, converged, reason, gnorm, value, eigenvalues, kind, matching, matched,
-                       symmetric, sorted(held.items()), dps, creases)
+                       symmetric, sorted(held.items()), dps, creases, loss)
 
 
 def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> str:

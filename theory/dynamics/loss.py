@@ -73,6 +73,10 @@ _NEAR = 0.99
 #: Up to this many entries of the (k, m, d) array of differences, q = ‖θ − w‖² is summed
 #: from them (exact, and faster than a matrix product at this size; see _squared_distances).
 _DIRECT_DIFFERENCES = 8000
+#: A pair whose invariant z (c = 1 − ρ² or q = ‖θ − w‖²) has √z below 10^−(digits + this)
+#: is a coincidence: its kernel values are the limits at z = 0 (see Kernel.coincidence).
+_COINCIDENT_DIGITS = 3
+T = sp.Symbol("t", nonnegative=True)
 #: Where h of a product potential has no derivative: arguments of these functions vanish.
 _NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta)
 
@@ -147,6 +151,64 @@ class Kernel:
                               "self_value": lambda: (self.self_terms[0], (N1,)),
                               "self_slope": lambda: (self.self_slope, (N1,))}[name]()
                 self._compiled[key] = arith.function(expr, args)
+        return self._compiled[key]
+
+    # ---------------------------------------------------------- coincidences
+    @property
+    def small(self) -> int:
+        """Index of the invariant that vanishes at coincidence (ρ ↦ c = 1 − ρ², or q)."""
+        return self.names.index("q" if self.form == "radial" else "rho")
+
+    @functools.cached_property
+    def hessian_terms(self) -> dict:
+        """The kernel values the Hessian uses, free of removable singularities in z (c or q).
+
+        Key (a,): F_a. Key (a, b): F_ab z^{m/2}, m the number of indices equal to the
+        small invariant, since each ∇ρ = √c û/n₁ (∇q = 2√q d̂) carries a √z that belongs
+        to the coefficient (the unit vector û is bounded). Each is cancelled in t = √z,
+        which removes polynomial 0/0 such as ReLU²'s F_{n₁} = (…)√c/√c.
+        """
+        z = Q if self.form == "radial" else C
+        terms = {}
+        for key, expr in self.derivatives.items():
+            if key:
+                weight = z ** sp.Rational(sum(1 for a in key if a == self.small), 2) if len(key) == 2 else 1
+                terms[key] = _cancelled(expr * weight, z)
+        return terms
+
+    @functools.cached_property
+    def coincidence(self) -> dict:
+        """{sign: {name: limit as z → 0⁺}} for the coincident pairs θ̂ = sign·ŵ (radial:
+        sign +1, θ = w). Names: "value" (F), "alpha", "beta" (∇Φ = αθ + βw) and the keys
+        of :attr:`hessian_terms`. A limit is an expression in n₁, n₂, or ``None`` where
+        it is infinite or unknown (Φ is not C¹ or C² there).
+
+        The limit is the t⁰ term of the expression's series in t = √z; for a term
+        that is C⁰ in t it errs by at most t·abs(∂_t E(0⁺)) at a pair with √z = t, which
+        below the switch-over t < 10^−(digits+3) is under the working precision.
+        """
+        named = {"value": self.derivatives[()], **dict(zip(("alpha", "beta"), self.coefficients)),
+                 **self.hessian_terms}
+        signs = (1,) if self.form == "radial" else (1, -1)
+        return {sign: {name: _coincidence_limit(expr, self.form, sign) for name, expr in named.items()}
+                for sign in signs}
+
+    def coincidence_function(self, name: str, sign: int, arith: Arithmetic) -> Callable | None:
+        """The limit ``name`` at coincidence as a function of (n₁, n₂), compiled (None: no limit)."""
+        key = ("coincident", name, sign, arith.dps)
+        if key not in self._compiled:
+            limit = self.coincidence[sign][name]
+            self._compiled[key] = None if limit is None else arith.function(limit, (N1, N2))
+        return self._compiled[key]
+
+    def hessian_function(self, arith: Arithmetic) -> Callable:
+        """The :attr:`hessian_terms` compiled together; returns {key: values}."""
+        key = ("hessian", arith.dps)
+        if key not in self._compiled:
+            keys = tuple(self.hessian_terms)
+            exprs = tuple(self.hessian_terms[k] for k in keys)
+            compiled = arith.functions(exprs, self.arguments)
+            self._compiled[key] = lambda *args: dict(zip(keys, compiled(*args)))
         return self._compiled[key]
 
 
@@ -267,6 +329,40 @@ def _cusp(form: str, derivatives: dict) -> sp.Expr:
         return sp.S.Zero
 
 
+def _cancelled(expr: sp.Expr, z: sp.Symbol) -> sp.Expr:
+    """``expr`` with the powers of t = √z in its denominator cancelled where they divide the
+    numerator (φ and the other invariants held as symbols); unchanged when none can be."""
+    in_t = expr.subs(z, T**2)
+    if not any(p.exp.is_negative and p.base.has(T) for p in in_t.atoms(sp.Pow)):
+        return expr
+    try:
+        cancelled = bounded(sp.cancel, sp.together(in_t), seconds=5, what="cancelling a kernel term")
+    except Timeout:
+        return expr
+    if sp.denom(cancelled).has(T) or sp.count_ops(cancelled) > 3 * sp.count_ops(in_t) + 20:
+        return expr
+    return cancelled.subs(T, sp.sqrt(z))
+
+
+def _coincidence_limit(expr: sp.Expr, form: str, sign: int) -> sp.Expr | None:
+    """lim of a kernel term as the pair coincides (z = t² → 0⁺; ρ = sign·√(1 − t²),
+    φ = asin t or π − asin t): substitution where continuous, else SymPy's limit."""
+    if form == "radial":
+        at = expr.subs(Q, T**2)
+    else:
+        angle = sp.asin(T) if sign > 0 else sp.pi - sp.asin(T)
+        at = expr.subs({C: T**2, PHI: angle}).subs(rho, sign * sp.sqrt(1 - T**2))
+    value = at.subs(T, 0)
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_finite:
+        try:
+            value = bounded(sp.limit, at, T, 0, "+", seconds=10, what="a coincidence limit")
+        except (Timeout, NotImplementedError, ValueError):
+            return None
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds) or value.is_finite is False:
+        return None
+    return sp.simplify(value)
+
+
 def _simplified(expr: sp.Expr) -> sp.Expr:
     try:
         return bounded(sp.simplify, expr, seconds=5, what="simplifying a derivative")
@@ -355,35 +451,96 @@ def _mpmath(expr: sp.Expr, args: tuple, dps: int) -> Callable:
 
 @dataclass
 class _Pairs:
-    """Invariants of every pair (x_i, y_j), as (k, m) arrays ((k, m, d) for s), and unit vectors."""
+    """Invariants of every pair (x_i, y_j), as (k, m) arrays ((k, m, d) for s), and unit vectors.
+
+    ``coincident`` is (rows, columns, signs) of the off-diagonal pairs that coincide
+    (θ̂ = ±ŵ, or θ = w for radial Φ, to the switch-over of :func:`_coincident`): there
+    harmless invariants are stored and every kernel value is replaced by its limit.
+    """
 
     values: dict
     n1: np.ndarray | None = None
     n2: np.ndarray | None = None
     xh: np.ndarray | None = None
     yh: np.ndarray | None = None
+    coincident: tuple = ((), (), ())
+    electrons: int = 0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values["q" if "q" in self.values else "rho"].shape
+
+    def describe(self, index: int) -> str:
+        i, j = self.coincident[0][index], self.coincident[1][index]
+        other = f"electron {j}" if j < self.electrons else f"proton {j - self.electrons}"
+        relation = "sits on" if self.coincident[2][index] > 0 else "is antiparallel to"
+        return f"electron {i} {relation} {other}"
 
 
 def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: str, angle: bool = False) -> _Pairs:
     """The invariants of the pairs (x_i, y_j) for Y whose first rows are X; n₁ as (k, 1),
     n₂ as (1, m), the rest (k, m); the angle φ if ``angle``.
 
-    On the diagonal, the self pairs (handled by the self terms), harmless values
-    are stored so that no singular formula is evaluated there.
+    On the diagonal, the self pairs (handled by the self terms), and at coincident
+    pairs (handled by the kernel's limits), harmless values are stored so that no
+    singular formula is evaluated there.
     """
     if form == "product":
         return _Pairs({"s": X[:, None, :] - Y[None, :, :]})
     if form == "radial":
-        return _Pairs({"q": _squared_distances(X, Y, arith)})
+        q = _squared_distances(X, Y, arith)
+        coincident = _coincident(q, np.ones(q.shape), arith)
+        q[coincident[:2]] = 1
+        return _Pairs({"q": q}, coincident=coincident, electrons=len(X))
     n2 = arith.sqrt(np.einsum("ij,ij->i", Y, Y))
     n1 = n2[:len(X)]
     values = {"n1": n1[:, None], "n2": n2[None, :]}
     yh = Y / (n2 if n2.all() else np.where(n2 == 0, 1, n2))[:, None]
     xh = yh[:len(X)]
     values["rho"], values["c"], near = _cosines(xh, yh, arith)
+    coincident = _coincident(values["c"], values["rho"], arith)
+    values["rho"][coincident[:2]], values["c"][coincident[:2]] = 0, 1
     if angle:
         values["phi"] = _angles(values["rho"], values["c"], near, arith)
-    return _Pairs(values, n1, n2, xh, yh)
+    return _Pairs(values, n1, n2, xh, yh, coincident, len(X))
+
+
+def _coincident(z: np.ndarray, rho_: np.ndarray, arith: Arithmetic) -> tuple:
+    """(rows, columns, signs of ρ) of the off-diagonal pairs with √z < 10^−(digits + 3)
+    (digits: 16 in float64, dps in mpmath), z = c or q."""
+    digits = 16 if arith.ctx is None else arith.dps
+    switch = (10.0 if arith.ctx is None else arith.ctx.mpf(10)) ** (-2 * (digits + _COINCIDENT_DIGITS))
+    small = z < switch
+    _set_diagonal(small, False)
+    rows, cols = np.nonzero(small)
+    return rows, cols, np.where(rho_[rows, cols] > 0, 1, -1)
+
+
+class NotSmooth(InputError):
+    """At a coincident pair of the configuration Φ is infinite (``order`` 0), has no
+    derivative (1) or no continuous second derivative (2): L is not C^order there."""
+
+    def __init__(self, where: str, order: int):
+        self.where, self.order = where, order
+        what = ("is infinite", "has no derivative", "has no continuous second derivative")[order]
+        super().__init__(f"{where}, a singular point of Φ where it {what}: L is not C{order} there")
+
+
+def _at_coincidences(kernel: Kernel, name, values, pairs: _Pairs, arith: Arithmetic) -> np.ndarray:
+    """``values`` as a writable (k, m) array whose coincident entries are the kernel's limits
+    ``name`` (raises :class:`NotSmooth` where the limit is infinite)."""
+    rows, cols, signs = pairs.coincident
+    values = np.array(np.broadcast_to(values, pairs.shape))
+    for sign in {int(v) for v in signs}:
+        chosen = np.nonzero(signs == sign)[0]
+        limit = kernel.coincidence_function(name, sign, arith)
+        if limit is None:
+            order = 0 if name == "value" else 1 if name in ("alpha", "beta") or len(name) == 1 else 2
+            raise NotSmooth(pairs.describe(int(chosen[0])), order)
+        r, c = rows[chosen], cols[chosen]
+        n1, n2 = (np.ones(len(r)), np.ones(len(r))) if pairs.n1 is None else (pairs.n1[r], pairs.n2[c])
+        values[r, c] = np.broadcast_to(limit(n1, n2), (len(r),))
+    return values
 
 
 def _set_diagonal(M: np.ndarray, values) -> None:
@@ -532,7 +689,7 @@ class Loss:
         if self.kernel.form == "product":
             M = np.prod(np.broadcast_to(F(pairs.values["s"]), pairs.values["s"].shape), axis=2)
         else:
-            M = np.array(np.broadcast_to(F(*self._arguments(pairs)), (len(X), len(Y))))
+            M = _at_coincidences(self.kernel, "value", F(*self._arguments(pairs)), pairs, arith)
         _set_diagonal(M, self._self_values(pairs.n1, len(X), arith))
         return M
 
@@ -603,10 +760,12 @@ class Loss:
         if self.kernel.form == "product":
             return self._product_gradient(v["s"], weights, arith, side)
         if self.kernel.form == "radial":  # β = −α
-            A = weights * self.kernel.compiled("alpha", arith)(v["q"])
+            A = weights * _at_coincidences(self.kernel, "alpha", self.kernel.compiled("alpha", arith)(v["q"]),
+                                           pairs, arith)
             return X * A.sum(axis=1)[:, None] - A @ Y
-        alpha, beta = self.kernel.compiled("coefficients", arith)(
-            v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))
+        alpha, beta = (_at_coincidences(self.kernel, name, value, pairs, arith) for name, value in zip(
+            ("alpha", "beta"), self.kernel.compiled("coefficients", arith)(
+                v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))))
         along_x = (weights * alpha).sum(axis=1)
         if self.kernel.self_terms is not None:  # ∇G(‖θ‖) = G′(n)/n θ
             along_x = along_x + self_weights * self.kernel.compiled("self_slope", arith)(pairs.n1)
@@ -696,34 +855,41 @@ class Loss:
         return basis
 
     def _ambient_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
+        """∇²L on R^{kd}: Σ_j C_ij ∇_xxΦ(x_i, y_j) on the diagonal blocks (plus a_i²∇²G),
+        C_il ∇_xyΦ(x_i, x_l) off them, C = 2a(a, b)ᵀ, all pairs at once."""
         if self.kernel.form == "product":
             return self._product_hessian(X, a, W, b, arith)
         k, d = X.shape
         Y = np.concatenate([X, W])
-        charges = np.concatenate([a, b])
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
-        values = self._derivative_values(pairs, arith, (k, len(Y)))
-        H = arith.array(np.zeros((k * d, k * d)))
-        for i, j in itertools.product(range(k), range(len(Y))):
-            if i == j:
-                continue
-            point = {name: array[i, j] for name, array in values.items()}
-            xx, xy = _pair_blocks(X[i], Y[j], pairs, i, j, point, self.kernel.names, arith)
-            weight = 2 * a[i] * charges[j]
-            H[i * d:(i + 1) * d, i * d:(i + 1) * d] += weight * xx
-            if j < k:
-                H[i * d:(i + 1) * d, j * d:(j + 1) * d] += weight * xy
+        F = self._hessian_values(pairs, arith)
+        weights = np.array(self._pair_weights(a, b))
+        blocks = _radial_blocks if self.kernel.form == "radial" else _angular_blocks
+        diagonal, off = blocks(X, Y, pairs, F, self.kernel.names, weights, arith)
         if self.kernel.self_terms is not None:
             G1, G2 = (np.broadcast_to(arith.function(e, (N1,))(pairs.n1), (k,))
                       for e in self.kernel.self_terms[1:])
-            for i in range(k):
-                x = pairs.xh[i]
-                P = _identity(d, arith) - np.outer(x, x)
-                block = G2[i] * np.outer(x, x) + G1[i] / pairs.n1[i] * P
-                H[i * d:(i + 1) * d, i * d:(i + 1) * d] += a[i] * a[i] * block
+            outer = np.einsum("ip,iq->ipq", pairs.xh, pairs.xh)
+            along = (a * a * (G2 - G1 / pairs.n1))[:, None, None]
+            diagonal = diagonal + along * outer + _eye_times(a * a * G1 / pairs.n1, d, arith)
+        off[np.arange(k), np.arange(k)] += diagonal
+        H = np.ascontiguousarray(off.transpose(0, 2, 1, 3)).reshape(k * d, k * d)
         if not arith.finite(H):
             raise InputError("the Hessian is not finite: an electron sits on a singular point of Φ")
         return H
+
+    def _hessian_values(self, pairs: _Pairs, arith: Arithmetic) -> dict:
+        """The kernel's :attr:`~Kernel.hessian_terms` at every pair, limits at coincidences;
+        a term carrying a unit vector û (undefined there) must vanish in the limit."""
+        raw = self.kernel.hessian_function(arith)(*self._arguments(pairs))
+        values = {key: _at_coincidences(self.kernel, key, v, pairs, arith) for key, v in raw.items()}
+        small = self.kernel.small
+        rows, cols, signs = pairs.coincident
+        for key, v in values.items():
+            if len(key) == 2 and small in key and len(rows) and any(v[r, c] != 0 for r, c in zip(rows, cols)):
+                index = next(n for n, (r, c) in enumerate(zip(rows, cols)) if v[r, c] != 0)
+                raise NotSmooth(pairs.describe(index), 2)
+        return values
 
     def _product_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
         """Blocks ∇_xxΦ = −∇_xyΦ of each pair: h″(s_k)∏_{l≠k}h(s_l) on the diagonal,
@@ -747,11 +913,6 @@ class Loss:
         if not arith.finite(H):
             raise InputError("the Hessian is not finite: an electron sits on a singular point of Φ")
         return H
-
-    def _derivative_values(self, pairs: _Pairs, arith: Arithmetic, shape: tuple) -> dict:
-        args = self._arguments(pairs)
-        return {key: np.broadcast_to(arith.function(expr, self.kernel.arguments)(*args), shape)
-                for key, expr in self.kernel.derivatives.items() if key}
 
     # -------------------------------------------------------------- input
     def _inputs(self, thetas, charges, arith: Arithmetic, validate: bool = True):
@@ -845,35 +1006,98 @@ def _solve(gram: np.ndarray, rhs: np.ndarray, arith: Arithmetic) -> np.ndarray:
     return np.array(inverse.tolist(), dtype=object) @ rhs
 
 
-def _pair_blocks(x, y, pairs: _Pairs, i: int, j: int, F: dict, names, arith: Arithmetic):
-    """∇_xx φ and ∇_xy φ of one pair from the chain rule through the invariants:
-    ∇_xx φ = Σ F_ab ∇_x u_a ∇_x u_bᵀ + Σ F_a ∇_xx u_a, likewise ∇_xy φ."""
-    I = _identity(len(x), arith)
-    parts = [_invariant_derivatives(name, x, y, pairs, i, j, I) for name in names]
-    xx, xy = 0 * I, 0 * I
-    for a_, (gx, _, hxx, hxy) in enumerate(parts):
-        xx = xx + F[(a_,)] * hxx
-        xy = xy + F[(a_,)] * hxy
-        for b_, (gx_b, gy_b, _, _) in enumerate(parts):
-            second = F[tuple(sorted((a_, b_)))]
-            xx = xx + second * np.outer(gx, gx_b)
-            xy = xy + second * np.outer(gx, gy_b)
-    return xx, xy
+def _eye_times(scale: np.ndarray, d: int, arith: Arithmetic) -> np.ndarray:
+    """(k,) → (k, d, d): scale_i · I."""
+    return scale[:, None, None] * _identity(d, arith)[None]
 
 
-def _invariant_derivatives(name: str, x, y, pairs: _Pairs, i: int, j: int, I):
-    """(∇_x u, ∇_y u, ∇_xx u, ∇_xy u) for one invariant u of the pair (x, y)."""
-    if name == "q":
-        return 2 * (x - y), 2 * (y - x), 2 * I, -2 * I
-    n1, n2, xh, yh = pairs.n1[i], pairs.n2[j], pairs.xh[i], pairs.yh[j]
-    if name == "n1":
-        return xh, 0 * x, (I - np.outer(xh, xh)) / n1, 0 * I
-    if name == "n2":
-        return 0 * x, yh, 0 * I, 0 * I
-    rho_ = pairs.values["rho"][i, j]
-    hxx = (3 * rho_ * np.outer(xh, xh) - np.outer(xh, yh) - np.outer(yh, xh) - rho_ * I) / (n1 * n1)
-    hxy = (I - np.outer(xh, xh)) @ (I - np.outer(yh, yh)) / (n1 * n2)
-    return (yh - rho_ * xh) / n1, (xh - rho_ * yh) / n2, hxx, hxy
+def _unit_normals(pairs: _Pairs, arith: Arithmetic) -> tuple:
+    """(ρ, √c, û, v̂) of every pair with the true ρ = ±1, √c = 0 at coincidences:
+    û = (ŷ − ρx̂)/√c and v̂ = (x̂ − ρŷ)/√c, the unit directions of ∇_xρ and ∇_yρ, from
+    ŷ − sx̂ (s = sign ρ) and 1 − sρ so that nothing cancels near ρ = ±1; 0 at coincidences."""
+    rows, cols, signs = pairs.coincident
+    rho_, c = np.array(pairs.values["rho"]), np.array(pairs.values["c"])
+    rho_[rows, cols], c[rows, cols] = signs, 0
+    sign = np.where(rho_ >= 0, 1, -1)
+    xh, yh = pairs.xh[:, None, :], pairs.yh[None, :, :]
+    difference = yh - sign[..., None] * xh
+    gap = 1 - sign * rho_
+    root = arith.sqrt(c)
+    safe = np.where(root == 0, 1, root)[..., None]
+    u = (difference + (sign * gap)[..., None] * xh) / safe
+    v = (-sign[..., None] * difference + (sign * gap)[..., None] * yh) / safe
+    u[rows, cols], v[rows, cols] = 0, 0
+    return rho_, root, u, v
+
+
+def _angular_blocks(X, Y, pairs: _Pairs, F: dict, names, weights, arith: Arithmetic):
+    """Σ_j C_ij ∇_xxΦ_ij as (k, d, d) and C_il ∇_xyΦ_il as (k, k, d, d) for Φ = F(n₁, n₂, ρ) (or F(ρ)).
+
+    With ∇ρ = √c û/n₁, ∇²ρ = (ρx̂x̂ᵀ − x̂ûᵀ√c − √cûx̂ᵀ − ρI)/n₁², ∇n₁ = x̂, ∇²n₁ = (I − x̂x̂ᵀ)/n₁
+    and E_ab = F_ab c^{m/2} (:attr:`Kernel.hessian_terms`):
+
+    ∇_xxΦ = (F₁/n₁ − ρF_ρ/n₁²) I + (F₁₁ − F₁/n₁ + ρF_ρ/n₁²) x̂x̂ᵀ + (E₁ρ/n₁ − √cF_ρ/n₁²)(x̂ûᵀ + ûx̂ᵀ)
+    + E_ρρ/n₁² ûûᵀ;  ∇_xyΦ = F_ρ/(n₁n₂)(I − x̂x̂ᵀ − ŷŷᵀ + ρx̂ŷᵀ) + F₁₂ x̂ŷᵀ + E₁ρ/n₂ x̂v̂ᵀ
+    + E₂ρ/n₁ ûŷᵀ + E_ρρ/(n₁n₂) ûv̂ᵀ  (indices 1, 2 for n₁, n₂; absent invariants contribute 0).
+    """
+    k, d = X.shape
+    rho_, root, U, V = _unit_normals(pairs, arith)
+    n1, n2 = pairs.n1[:, None], pairs.n2[None, :]
+
+    def term(*invariants):
+        if not all(n in names for n in invariants):
+            return 0
+        return F[tuple(sorted(names.index(n) for n in invariants))]
+
+    Fr, F1 = term("rho"), term("n1")
+    I_coefficient = weights * (F1 / n1 - rho_ * Fr / n1**2)
+    xx_coefficient = weights * (term("n1", "n1") - F1 / n1 + rho_ * Fr / n1**2)
+    xu_coefficient = weights * (term("n1", "rho") / n1 - root * Fr / n1**2)
+    uu_coefficient = weights * (term("rho", "rho") / n1**2)
+    xh = pairs.xh
+    p = np.einsum("ij,ijp->ip", xu_coefficient, U)
+    diagonal = (_eye_times(I_coefficient.sum(axis=1), d, arith)
+                + np.einsum("ip,iq->ipq", xh, xx_coefficient.sum(axis=1)[:, None] * xh + p)
+                + np.einsum("ip,iq->ipq", p, xh)
+                + np.einsum("ijp,ijq->ipq", uu_coefficient[..., None] * U, U))
+    w = np.array(weights[:, :k])
+    G = w * (Fr / (n1 * n2))[:, :k]
+    Uk, Vk, xl = U[:, :k], V[:, :k], xh[None, :, :]
+
+    def scaled(coefficient, vectors):
+        return coefficient[..., None] * vectors
+
+    # three outer products a bᵀ per block, the right-hand vectors summed first
+    right_x = (scaled(G * rho_[:, :k] + w * _columns(term("n1", "n2"), k), xl) - scaled(G, xh[:, None, :])
+               + scaled(w * _columns(term("n1", "rho") / n2, k), Vk))
+    right_u = scaled(w * _columns(term("n2", "rho") / n1, k), xl) + scaled(
+        w * _columns(term("rho", "rho") / (n1 * n2), k), Vk)
+    off = (np.einsum("ip,ilq->ilpq", xh, right_x) + np.einsum("ilp,ilq->ilpq", Uk, right_u)
+           - np.einsum("lp,ilq->ilpq", xh, scaled(G, xl)))
+    off[:, :, np.arange(d), np.arange(d)] += G[..., None]
+    return diagonal, off
+
+
+def _radial_blocks(X, Y, pairs: _Pairs, F: dict, names, weights, arith: Arithmetic):
+    """As :func:`_angular_blocks` for Φ = F(q), q = ‖x − y‖²: ∇_xxΦ = −∇_xyΦ = 2F_q I + 4E_qq d̂d̂ᵀ,
+    d̂ = (x − y)/√q, E_qq = F_qq q."""
+    k, d = X.shape
+    rows, cols, _ = pairs.coincident
+    q = np.array(pairs.values["q"])
+    q[rows, cols] = 0
+    root = arith.sqrt(q)
+    D = (X[:, None, :] - Y[None, :, :]) / np.where(root == 0, 1, root)[..., None]
+    D[rows, cols] = 0
+    first, second = weights * (2 * F[(0,)]), weights * (4 * F[(0, 0)])
+    diagonal = _eye_times(first.sum(axis=1), d, arith) + np.einsum("ij,ijp,ijq->ipq", second, D, D)
+    off = -(first[:, :k, None, None] * _identity(d, arith)
+            + np.einsum("il,ilp,ilq->ilpq", second[:, :k], D[:, :k], D[:, :k]))
+    return diagonal, off
+
+
+def _columns(values, k: int):
+    """The first k columns of a (k, m) array; a scalar stays a scalar."""
+    return values[:, :k] if np.ndim(values) == 2 else values
 
 
 def _exclusive_products(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,9 +13,10 @@ form         variables             Φ(θ, w)                                mani
 
 :func:`potential` derives it from an activation: exact routes first (see
 :mod:`theory.potentials.gaussian`), and when none applies a *numeric* potential evaluated
-by kink-aware quadrature (:mod:`theory.potentials.quadrature`), whose ``expr`` is ``None``
-and whose ``method`` says so. Its values too carry only confirmed digits: two
-quadratures at different precisions agree to them, or
+by its Mehler–Hermite series (:mod:`theory.potentials.hermite_series`; near ρ = ±1 for a
+non-smooth σ, kink-aware quadrature, :mod:`theory.potentials.quadrature`), whose ``expr`` is
+``None`` and whose ``method`` says so. Its values too carry only confirmed digits: two
+computations at different precisions agree to them, or
 :class:`~theory.core.errors.PrecisionError` says they could not be confirmed.
 
 >>> relu = potential("relu")
@@ -42,6 +43,7 @@ import numpy as np
 import sympy as sp
 
 from . import gaussian
+from . import hermite_series
 from . import quadrature
 from .activations import Activation, activation
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
@@ -68,7 +70,8 @@ _ROUTE_NAMES = {
     "Gaussian integral, completing the square (exact)": "closed form: Gaussian integral (exact)",
     "Price's theorem and integration (exact)": "closed form: Price's theorem (exact)",
 }
-NUMERIC = "numeric: kink-aware Gauss–Legendre quadrature, digits confirmed at two precisions"
+NUMERIC = ("numeric: Mehler–Hermite series Σ c_k(‖θ‖)c_k(‖w‖)ρ^k with a Parseval tail bound, "
+           "digits confirmed by two rules; nested quadrature where it needs over 1024 terms")
 
 
 @dataclass(frozen=True)
@@ -159,29 +162,50 @@ class Potential(Typeset):
         return sp.Mul(*[self.expr.subs(s, a - b) for a, b in zip(th, wv)]), th, wv
 
     # ------------------------------------------------------------------ numbers
-    def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30) -> mpmath.mpf:
+    def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30, certified: bool = False):
         """Φ(θ, w) for two points (sequences of numbers), with ``dps`` correct digits.
 
         The value is computed at two working precisions and returned only when
-        they agree to ``dps`` digits.
+        they agree to ``dps`` digits. With ``certified=True`` the result is a
+        python-flint ``arb`` ball proven to contain Φ at the exact inputs: the
+        norms and θᵀw are formed in ball arithmetic, then :meth:`at` certifies.
         """
         check_dps(dps)
+        if certified:
+            return self.at(*self._form_balls(theta_, w_, dps), dps=dps, certified=True)
         values = self._form_values(theta_, w_, dps + 2 * quadrature.GUARD)
         return self.at(*values, dps=dps)
 
-    def at(self, *values, dps: int = 30) -> mpmath.mpf:
+    def at(self, *values, dps: int = 30, certified: bool = False):
         """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``), to ``dps`` digits.
 
         A closed form is evaluated at two working precisions, a numeric potential
-        by two quadratures (:func:`theory.potentials.quadrature.bivariate`); the value is
+        by two Hermite series (:func:`theory.potentials.hermite_series.value`) or two
+        quadratures (:func:`theory.potentials.quadrature.bivariate`); the value is
         returned when they agree, else :class:`~theory.core.errors.PrecisionError`.
+
+        With ``certified=True``, an ``arb`` ball proven to contain Φ: a closed form
+        evaluated in ball arithmetic (the proof rests on the exact derivation and
+        arb's rigorous elementary functions), a numeric potential by
+        :func:`theory.potentials.hermite_series.certified_value` (rigorous
+        ``acb.integral`` coefficients and a Parseval tail bound). Where neither
+        applies (Max/Piecewise formulas, σ without a proven envelope, ``|ρ|`` near 1):
+        :class:`~theory.core.errors.PrecisionError`.
 
         >>> str(potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15))
         '0.114777712464266'
+        >>> ball = potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15,
+        ...                             certified=True)
+        >>> ball.str(15, radius=False), float(ball.rad()) < 1e-15
+        ('0.114777712464266', True)
         """
         check_dps(dps)
         values = tuple(as_number(v, what=f"value {i + 1} of Φ") if isinstance(v, str) else v
                        for i, v in enumerate(values))
+        if certified:
+            if not any(type(v).__module__.startswith("flint") for v in values):
+                self._check_values(values)
+            return self._certified_at(values, dps)
         self._check_values(values)
         if not all(mpmath.isfinite(v) for v in (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)):
             raise InputError(f"values of {', '.join(map(str, self.variables))} must be finite, got {values}")
@@ -192,7 +216,16 @@ class Potential(Typeset):
         return _stable_value(self._mpmath_at, values, dps)
 
     def numpy(self) -> Callable[..., np.ndarray]:
-        """A vectorised float64 function of the form's variables."""
+        """A vectorised float64 function of the form's variables.
+
+        For a numeric zonal potential: Σ_{k<N} c_k² ρ^k by Horner, with an
+        ``error_bound`` (≈ 3e-16 for tanh … mish) on [−1, 1]; see
+        :class:`~theory.potentials.hermite_series.Float64Series`. A non-smooth σ
+        raises :class:`~theory.core.errors.PrecisionError` (no such guarantee).
+        """
+        if self.expr is None and self.form == "zonal":
+            act = self.activation
+            return _float64_series(act.expr, act.kinks, act.parity)
         self._require_exact("a float64 evaluator")
         return _numpy(self.expr, self.variables)
 
@@ -201,6 +234,9 @@ class Potential(Typeset):
         thetas, ws = _rows(thetas, "thetas"), _rows(ws, "ws")
         if thetas.shape[1] != ws.shape[1]:
             raise InputError(f"θ has dimension {thetas.shape[1]} but w has {ws.shape[1]}")
+        angular = None if self.expr is None else _angle_form(self.expr, self.form)
+        if angular is not None:
+            return _angle_matrix(angular, thetas, ws, self.form)
         f = self.numpy()
         if self.form in ("ridge", "zonal"):
             inner = thetas @ ws.T
@@ -225,7 +261,7 @@ class Potential(Typeset):
         >>> print(potential("sign").sphere().latex(definition=True))
         \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\operatorname{acos}{\\left(\\rho \\right)}}{\\pi} + 1
         """
-        body = r"\text{(numeric)}" if self.expr is None else house_latex(self.expr)
+        body = self._numeric_latex() if self.expr is None else house_latex(self.expr)
         head = {"ridge": r"\Phi(\theta, w)", "zonal": r"\Phi(\rho)",
                 "radial": r"\Phi(\theta, w)", "product": r"h(s)"}[self.form]
         if definition and self.form in ("ridge", "zonal"):
@@ -254,6 +290,39 @@ class Potential(Typeset):
         return f"<Potential {self} ({self.method})>"
 
     # ------------------------------------------------------------------ internals
+    def _numeric_latex(self) -> str:
+        """What is known of a numeric Φ: its Hermite series with the first coefficients."""
+        act = self.activation
+        return hermite_series.latex(act.expr, act.kinks, act.parity, self.form)
+
+    def _certified_at(self, values: Sequence, dps: int):
+        with hermite_series.flint_digits(dps + 15):
+            balls = [hermite_series.ball(v, dps) for v in values]
+            if self.expr is None:
+                if self.form == "zonal":
+                    return hermite_series.certified_value(self.activation.expr, 1, 1, balls[0], dps=dps)
+                return hermite_series.certified_value(self.activation.expr, *balls, dps=dps)
+            result = hermite_series.flint_function(self.expr, self.variables)(*balls)
+        if not result.is_finite():
+            raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: "
+                                 "the ball evaluation is not finite (a branch point within the input balls?)")
+        return result
+
+    def _form_balls(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
+        """The form's variables as arb balls computed from the exact coordinates."""
+        from flint import arb
+
+        if self.form not in ("zonal", "ridge"):
+            raise PrecisionError(f"no certified value for a {self.form} potential")
+        with hermite_series.flint_digits(dps + 15):
+            a, b = ([hermite_series.ball(v, dps) for v in vec] for vec in (theta_, w_))
+            if len(a) != len(b) or not a:
+                raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(a)} and {len(b)}")
+            inner = sum((u * v for u, v in zip(a, b)), arb(0))
+            if self.form == "zonal":
+                return (inner,)
+            return sum((u * u for u in a), arb(0)).sqrt(), sum((v * v for v in b), arb(0)).sqrt(), inner
+
     def _require_exact(self, what: str) -> None:
         if self.expr is None:
             raise DerivationError(f"potential of {self.name} is numeric; {what} needs an exact one")
@@ -309,13 +378,20 @@ class Potential(Typeset):
         return output_context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
 
     def _numeric_at(self, values: Sequence, dps: int) -> mpmath.mpf:
-        sigma = self.activation.expr
-        if self.form == "zonal":
-            rho_ = values[0]
-            return quadrature.bivariate(sigma, sigma, 1, 1, rho_, dps=dps)
-        a, b, c = values
+        """The Hermite series; at ρ = ±1 (one line integral) and where the series needs
+        more than 1024 terms, the nested quadrature."""
+        sigma, kinks = self.activation.expr, self.activation.kinks
+        a, b, c = (1, 1, values[0]) if self.form == "zonal" else values
         if a == 0 or b == 0:
             return self._degenerate_at(values, dps)
+        if dps > hermite_series.MAX_DPS:
+            raise InputError(f"a numeric potential is confirmed to at most {hermite_series.MAX_DPS} "
+                             f"digits, {dps} were asked")
+        if abs(c) < a * b:
+            try:
+                return hermite_series.value(sigma, kinks, a, b, c, dps=dps)
+            except hermite_series.SlowConvergence:
+                pass
         return quadrature.bivariate(sigma, sigma, a, b, c, dps=dps)
 
 
@@ -352,7 +428,7 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET) -> Potenti
     >>> potential("erf").sphere().expr
     2*asin(2*rho/3)/pi
     >>> potential("tanh").method
-    'numeric: kink-aware Gauss–Legendre quadrature, digits confirmed at two precisions'
+    'numeric: Mehler–Hermite series Σ c_k(‖θ‖)c_k(‖w‖)ρ^k with a Parseval tail bound, digits confirmed by two rules; nested quadrature where it needs over 1024 terms'
     """
     deadline = time.monotonic() + check_budget(budget)
     act = activation(spec, budget=budget)
@@ -422,6 +498,11 @@ def given(expr, form: Form) -> Potential:
 
 # ---------------------------------------------------------------------- helpers
 
+@functools.lru_cache(maxsize=64)
+def _float64_series(sigma: sp.Expr, kinks: tuple, parity) -> hermite_series.Float64Series:
+    return hermite_series.float64_series(sigma, kinks, parity)
+
+
 @functools.lru_cache(maxsize=256)
 def _numpy(expr: sp.Expr, variables: tuple) -> Callable:
     return numpy_function(expr, variables)
@@ -451,6 +532,59 @@ def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
             return output_context(dps).mpf(0)
         work *= 2
     raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+
+
+_ANGLE = sp.Symbol("vartheta", nonnegative=True)
+NEARLY_PARALLEL = 0.99  # |cos ∠(θ, w)| above this: the angle from Kahan's formula, not arccos
+
+
+@functools.lru_cache(maxsize=128)
+def _angle_form(expr: sp.Expr, form: str) -> Callable | None:
+    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ) (ridge) or ϑ (zonal), ϑ = ∠(θ, w), when writing
+    θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
+    (‖θ‖‖w‖ sin ϑ)^p — the cancellation-free form of the orthant (ReLU-family) potentials.
+    None when the formula has neither, or something else is left depending on cos ϑ under a root."""
+    if form not in ("ridge", "zonal") or not expr.has(sp.acos):
+        return None
+    cos = sp.cos(_ANGLE)
+    scale = na * nb if form == "ridge" else sp.S.One
+    angled = expr.subs(dot if form == "ridge" else rho, scale * cos)
+
+    def acos(arg):
+        return _ANGLE if sp.cancel(arg - cos) == 0 else sp.acos(arg)
+
+    def root(base, power):
+        ratio = sp.cancel(base / (scale**2 * (1 - cos**2)))
+        if power.is_Rational and power.q == 2 and not ratio.has(_ANGLE):
+            return (ratio * scale**2) ** power * sp.sin(_ANGLE) ** (2 * power)
+        return sp.Pow(base, power)
+
+    angled = angled.replace(sp.acos, acos)
+    angled = angled.replace(lambda e: e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and e.base.has(_ANGLE),
+                            lambda e: root(e.base, e.exp))
+    if angled.has(sp.acos) or any(p.exp.q == 2 and p.base.has(_ANGLE) for p in angled.atoms(sp.Pow)
+                                  if p.exp.is_Rational):
+        return None
+    return _numpy(angled, (na, nb, _ANGLE) if form == "ridge" else (_ANGLE,))
+
+
+def _angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, form: str) -> np.ndarray:
+    """[Φ(θᵢ, w_j)] from ‖θᵢ‖, ‖w_j‖ and the angle ϑᵢⱼ, accurate to a few ulps also for nearly
+    parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan)."""
+    a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
+    u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
+    v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)
+    cos = np.clip(u @ v.T, -1.0, 1.0)
+    angle = np.arccos(cos)
+    i, j = np.nonzero(np.abs(cos) > NEARLY_PARALLEL)
+    if i.size:
+        du, dv = u[i] - v[j], u[i] + v[j]
+        angle[i, j] = 2 * np.arctan2(np.linalg.norm(du, axis=1), np.linalg.norm(dv, axis=1))
+    if form == "zonal":
+        return f(angle)
+    zero = (a[:, None] == 0) | (b[None, :] == 0)
+    angle[zero] = np.pi / 2
+    return f(a[:, None], b[None, :], angle) * np.ones_like(angle)
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:

@@ -108,6 +108,22 @@ def tian_gradient(W, W_star, v=None, u=None) -> np.ndarray:
     return grad
 
 
+def tian_collapsed_point(K: int, *, dps: int = 30) -> np.ndarray:
+    r"""Tian’s collapsed critical point for teachers I_K (unit output weights): every student at
+    x_s(1, …, 1), as a (K, K) array of mpf at ``dps`` digits,
+
+    .. math::  x_s = \frac{\sqrt{K-1} - \arccos(1/\sqrt K) + \pi}{\pi K}.
+
+    (With the students collinear, ∇L = 0 reduces to one equation in x_s; the test suite
+    checks ∇L = 0 there to the working precision at two precisions.)
+    """
+    if not isinstance(K, (int, np.integer)) or K < 2:
+        raise InputError(f"K must be an integer ≥ 2, got {K!r}")
+    ctx = context(dps)
+    x = (ctx.sqrt(K - 1) - ctx.acos(1 / ctx.sqrt(K)) + ctx.pi) / (ctx.pi * K)
+    return np.array([[x] * K for _ in range(K)], dtype=object)
+
+
 def _tian_pair(w: np.ndarray, w2: np.ndarray) -> np.ndarray:
     n, n2 = np.linalg.norm(w), np.linalg.norm(w2)
     phi = np.arccos(np.clip(w @ w2 / (n * n2), -1.0, 1.0))

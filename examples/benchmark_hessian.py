@@ -1,0 +1,128 @@
+"""Loss.hessian against a hand-written numpy ReLU Hessian, central differences of the gradient,
+and (optionally) the per-pair implementation of an earlier commit, in one run.
+
+    python examples/benchmark_hessian.py [--baseline COMMIT]
+
+ReLU on R^d, k = d electrons and protons at random (seed 0), fixed charges. float64 at
+k = d = 5, 10, 20, 50; mpmath (30 digits) at k = d = 5, 10. Each time is the best of a few
+repetitions, all measured in the same process; ratios are what matter on a shared machine.
+``--baseline`` loads theory/dynamics/loss.py of that commit (default 36f15cb, before the
+pair blocks were vectorised) through ``git show`` and times its Hessian too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from theory.dynamics.loss import Loss
+from theory.potentials.potential import potential
+
+RELU = potential("relu")
+
+
+def best(f, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def relu_hessian(X: np.ndarray, W: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """∇²L by hand for Φ = [n₁n₂ sin φ + (π − φ) xᵀy]/2π (generic points: no coincidences).
+    From Tian's ∇_xΦ = [(π − φ) y + (n₂/n₁) sin φ x]/2π, with u = (ŷ − ρx̂)/sin φ and
+    v = (x̂ − ρŷ)/sin φ: ∇_xxΦ = n₂ sin φ/(2πn₁) (I − x̂x̂ᵀ + uuᵀ),
+    ∇_xyΦ = [(π − φ) I + sin φ (uvᵀ + x̂ŷᵀ)]/2π, and ∇²(‖x‖²/2) = I for the self pair."""
+    k, d = X.shape
+    Y, charges = np.concatenate([X, W]), np.concatenate([a, b])
+    n = np.linalg.norm(Y, axis=1)
+    Yh = Y / n[:, None]
+    Xh = Yh[:k]
+    rho = np.clip(Xh @ Yh.T, -1, 1)
+    np.fill_diagonal(rho, 0)
+    s, phi = np.sqrt(1 - rho**2), np.arccos(rho)
+    U = (Yh[None] - rho[..., None] * Xh[:, None]) / s[..., None]
+    V = (Xh[:, None] - rho[..., None] * Yh[None]) / s[..., None]
+    C = 2 * np.multiply.outer(a, charges)
+    np.fill_diagonal(C, 0)
+    xx = C * n[None, :] * s / (2 * np.pi * n[:k, None])
+    projector = np.eye(d) - np.einsum("ip,iq->ipq", Xh, Xh)
+    H4 = np.einsum("il,ilp,ilq->ilpq", C[:, :k] * s[:, :k] / (2 * np.pi), U[:, :k], V[:, :k])
+    H4 += np.einsum("il,ip,lq->ilpq", C[:, :k] * s[:, :k] / (2 * np.pi), Xh, Xh)
+    H4 += (C[:, :k] * (np.pi - phi[:, :k]) / (2 * np.pi))[..., None, None] * np.eye(d)
+    on = np.arange(k)
+    H4[on, on] = (xx.sum(axis=1)[:, None, None] * projector + np.einsum("ij,ijp,ijq->ipq", xx, U, U)
+                  + (a * a)[:, None, None] * np.eye(d))
+    return H4.transpose(0, 2, 1, 3).reshape(k * d, k * d)
+
+
+def finite_differences(loss: Loss, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    n = X.size
+    columns = []
+    for p in range(n):
+        E = np.zeros(n)
+        E[p] = h
+        E = E.reshape(X.shape)
+        columns.append((loss.gradient(X + E, validate=False) - loss.gradient(X - E, validate=False)).ravel() / (2 * h))
+    return np.array(columns).T
+
+
+def baseline_module(commit: str):
+    """theory/dynamics/loss.py at ``commit``, imported as a sibling module (None if unavailable)."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    try:
+        source = subprocess.run(["git", "show", f"{commit}:theory/dynamics/loss.py"], cwd=root,
+                                capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    path = pathlib.Path(tempfile.mkdtemp()) / "baseline_loss.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("theory.dynamics._baseline_loss", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="36f15cb")
+    args = parser.parse_args()
+    old = baseline_module(args.baseline)
+    rng = np.random.default_rng(0)
+    print(f"{'k=d':>4} {'arith':>7} {'hessian':>10} {'by hand':>10} {'FD':>10} {'baseline':>10}  "
+          f"{'FD/hess':>8} {'base/hess':>9} {'|H-hand|':>9} {'|H-FD|':>9}")
+    for k, arith in [(5, None), (10, None), (20, None), (50, None), (5, 30), (10, 30)]:
+        W, X = rng.normal(size=(k, k)), rng.normal(size=(k, k))
+        loss = Loss(RELU, W, manifold="euclidean")
+        a, b = loss.default_charges(k), np.ones(k)
+        repeat = 5 if arith is None and k <= 20 else 2
+        H = loss.hessian(X, dps=arith)
+        t_new = best(lambda: loss.hessian(X, dps=arith), repeat)
+        t_hand = t_fd = float("nan")
+        hand_error = fd_error = float("nan")
+        if arith is None:
+            t_hand = best(lambda: relu_hessian(X, W, a, b), repeat)
+            t_fd = best(lambda: finite_differences(loss, X), repeat)
+            hand_error = np.abs(H - relu_hessian(X, W, a, b)).max()
+            fd_error = np.abs(H - finite_differences(loss, X)).max()
+        t_old = float("nan")
+        if old is not None:
+            old_loss = old.Loss(RELU, W, manifold="euclidean")
+            t_old = best(lambda: old_loss.hessian(X, dps=arith), 1 if k >= 20 or arith else repeat)
+        label = "float64" if arith is None else f"mp{arith}"
+        print(f"{k:>4} {label:>7} {t_new * 1e3:>8.2f}ms {t_hand * 1e3:>8.2f}ms {t_fd * 1e3:>8.2f}ms "
+              f"{t_old * 1e3:>8.2f}ms  {t_fd / t_new:>8.2f} {t_old / t_new:>9.2f} {hand_error:>9.1e} {fd_error:>9.1e}")
+
+
+if __name__ == "__main__":
+    main()

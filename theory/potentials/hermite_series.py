@@ -1,0 +1,452 @@
+"""Φ for activations without a closed form: the Mehler–Hermite series.
+
+With h_k = He_k/√(k!) (orthonormal for N(0, 1)) and c_k(a) = E[σ(aX) h_k(X)],
+Mehler's formula gives, for U = aX, V = bY with corr(X, Y) = ρ = θᵀw/(‖θ‖‖w‖),
+
+.. math::
+
+    \\Phi = E[\\sigma(aX)\\sigma(bY)] = \\sum_{k \\ge 0} c_k(a)\\, c_k(b)\\, \\rho^k ,
+    \\qquad \\Big|\\sum_{k \\ge N}\\Big| \\le |\\rho|^N \\sqrt{r_N(a)\\, r_N(b)},
+    \\quad r_N(a) = E[\\sigma(aX)^2] - \\sum_{k<N} c_k(a)^2 ,
+
+the tail bound by Cauchy–Schwarz and Parseval. The coefficients depend on the
+norm through σ(a·): a set is computed for each norm that occurs (and cached).
+
+**Coefficients.** One Gauss–Legendre rule on [−L, L], cut at the kinks of σ(a·)
+and on a grid of pieces of width 2; its weights carry φ(x)e^{x²/4} and the
+three-term recurrence runs on the bounded Hermite functions h_k(x)e^{−x²/4}
+(``|·| ≤ 1.09``) in fixed point, so K coefficients cost K·M integer multiply–adds
+for M nodes. L is where e^{−x²/4} falls below the target.
+
+**Confirmation.** Two coefficient sets — different precisions, grids offset by
+half a piece — give two values; they must agree to dps + 2 digits. When the
+series would need more than :data:`MAX_TERMS` terms (``|ρ|`` near 1 for a
+non-smooth σ, whose c_k decay only algebraically) :class:`SlowConvergence` is
+raised and the caller uses the nested quadrature instead.
+
+>>> import sympy as sp
+>>> from theory.core.symbols import t
+>>> str(value(sp.tanh(t), (), 1, 1, sp.Rational(1, 2), dps=20))
+'0.18632441320344808611'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..core.errors import InputError, PrecisionError
+from ..core.numeric import check_dps, context, mpmath_function, output_context
+from ..core.symbols import t
+from .quadrature import _standard_nodes
+
+MAX_DPS = 100  # digits the series route confirms
+MAX_TERMS = 1024  # beyond this the caller falls back to nested quadrature
+BLOCKS = (32, 64, 128, 256, 512, 1024)  # coefficient counts computed (doubling)
+WIDTH = 2  # pieces of the rule
+_LN10 = math.log(10)
+
+
+class SlowConvergence(PrecisionError):
+    """The series needs more than :data:`MAX_TERMS` terms at this ρ."""
+
+
+@functools.lru_cache(maxsize=128)
+def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, shifted: bool = False) -> tuple:
+    """(c_0 … c_{terms−1} of σ(a·), E[σ(aX)²]) to about ``digits`` absolute digits, a = ``scale``.
+
+    ``shifted`` offsets the grid by half a piece (a second, independent rule)."""
+    ctx = context(digits)
+    bits = ctx.prec + 16
+    nodes, weights, values = _rule(sigma, kinks, scale, digits, terms, shifted, ctx)
+    fixed = (lambda v: int(ctx.ldexp(v, bits)))
+    xs = np.array([fixed(x) for x in nodes], dtype=object)
+    damp = [ctx.exp(-x * x / 4) for x in nodes]
+    us = np.array([fixed(w * v / d) for w, v, d in zip(weights, values, damp)], dtype=object)
+    previous = np.array([fixed(d) for d in damp], dtype=object)
+    current = (xs * previous) >> bits
+    sums = [int((us * previous).sum()), int((us * current).sum())]
+    for k in range(1, terms - 1):
+        a, b = fixed(1 / ctx.sqrt(k + 1)), fixed(ctx.sqrt(ctx.mpf(k) / (k + 1)))
+        previous, current = current, (((xs * current) >> bits) * a - previous * b) >> bits
+        sums.append(int((us * current).sum()))
+    second = ctx.fsum(w * v * v for w, v in zip(weights, values))
+    return tuple(ctx.ldexp(s, -2 * bits) for s in sums[:terms]), second
+
+
+def _rule(sigma, kinks, scale, digits, terms, shifted, ctx) -> tuple[list, list, list]:
+    """Nodes x, weights W·φ(x) (the Gaussian density included) and values σ(ax) on [−L, L]."""
+    f = mpmath_function(sigma, (t,), ctx)
+    a = ctx.mpf(sp.N(scale, ctx.dps + 5)) if isinstance(scale, sp.Basic) else ctx.mpf(scale)
+    reach = 2 * math.sqrt((digits + 3 + math.log10(max(1.0, float(a)) ** 2 + 1)) * _LN10) + 2
+    reach = WIDTH * math.ceil(reach / WIDTH)
+    offset = WIDTH / 2 if shifted else 0
+    cuts = {ctx.mpf(-reach), ctx.mpf(reach)}
+    cuts.update(ctx.mpf(p + offset) for p in range(-reach, reach, WIDTH) if -reach < p + offset < reach)
+    cuts.update(k for k in (ctx.mpf(sp.N(kink, ctx.dps + 5)) / a for kink in kinks) if -reach < k < reach)
+    cuts = sorted(cuts)
+    degree = _degree(digits, terms)
+    tier = 128 * -(-ctx.prec // 128)  # node sets shared between nearby precisions
+    standard = [(+ctx.make_mpf(x), +ctx.make_mpf(w)) for x, w in _standard_nodes(degree, tier)]
+    norm = 1 / ctx.sqrt(2 * ctx.pi)
+    nodes, weights, values = [], [], []
+    for u, v in zip(cuts, cuts[1:]):
+        half, middle = (v - u) / 2, (v + u) / 2
+        for xi, w in standard:
+            x = middle + half * xi
+            nodes.append(x)
+            weights.append(half * w * norm * ctx.exp(-x * x / 2))
+            values.append(f(a * x))
+    return nodes, weights, values
+
+
+def _degree(digits: int, terms: int) -> int:
+    """mpmath's Gauss–Legendre degree (3·2^(degree−1) nodes a piece of width 2) for the digits and the
+    oscillation of h_{terms}: 48 nodes up to ~60 digits and 256 terms, 96 beyond."""
+    return 5 if digits <= 60 and terms <= 256 else 6 if digits <= 120 else 7
+
+
+# ---------------------------------------------------------------------- the value
+
+def value(sigma: sp.Expr, kinks: tuple, a, b, c, *, dps: int = 30) -> mpmath.mpf:
+    """Φ = E[σ(U)σ(V)], Var U = a², Var V = b², Cov = c (a, b > 0), confirmed to ``dps`` digits.
+
+    Raises :class:`SlowConvergence` past :data:`MAX_TERMS` terms."""
+    check_dps(dps)
+    if dps > MAX_DPS:
+        raise InputError(f"the Hermite-series route confirms at most {MAX_DPS} digits, {dps} were asked")
+    ctx = context(dps + 25)
+    a_, b_, c_ = (ctx.mpf(sp.N(v, dps + 30)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in (a, b, c))
+    rho = max(min(c_ / (a_ * b_), ctx.one), -ctx.one)
+    low = _series(sigma, kinks, a, b, rho, dps, dps + 8, shifted=False)
+    high = _series(sigma, kinks, a, b, rho, dps, dps + 16, shifted=True)
+    tolerance = mpmath.mpf(10) ** -(dps + 2)
+    (v1, m1), (v2, m2) = low, high
+    if abs(v1 - v2) <= tolerance * abs(v2):
+        return output_context(dps).mpf(v2)
+    if max(abs(v1), abs(v2)) <= tolerance * m2:
+        return output_context(dps).mpf(0)
+    raise PrecisionError(f"the two Hermite series of E[σ(U)σ(V)] agree to "
+                         f"{-float(mpmath.log10(abs(v1 - v2) / abs(v2))):.1f} digits, not {dps}")
+
+
+def _series(sigma, kinks, a, b, rho, dps: int, digits: int, shifted: bool) -> tuple:
+    """(Σ_{k<N} c_k(a)c_k(b)ρ^k, Σ|terms| + tail) with the tail |ρ|^N √(r_N(a) r_N(b)) ≤ 10^{−dps−4}·scale."""
+    ctx = context(digits + 5)
+    tolerance = ctx.mpf(10) ** -(dps + 4)
+    for terms in _blocks(abs(rho), dps):
+        ca, sa = coefficients(sigma, kinks, a, terms, digits, shifted)
+        cb, sb = (ca, sa) if b == a else coefficients(sigma, kinks, b, terms, digits, shifted)
+        scale = ctx.sqrt(sa * sb)
+        ra, rb, power = sa, sb, ctx.one
+        total = magnitude = ctx.zero
+        for k in range(terms):
+            if abs(power) * ctx.sqrt(abs(ra * rb)) <= tolerance * scale:
+                return total, magnitude + tolerance * scale
+            term = ca[k] * cb[k] * power
+            total += term
+            magnitude += abs(term)
+            ra, rb = ra - ca[k] ** 2, rb - cb[k] ** 2
+            power *= rho
+    raise SlowConvergence(f"the Hermite series needs more than {MAX_TERMS} terms for {dps} digits "
+                          f"at ρ = {mpmath.nstr(rho, 8)}")
+
+
+def _blocks(rho, dps: int) -> tuple[int, ...]:
+    """The coefficient counts to try: from the a-priori need log(10^{−dps−4})/log|ρ| (as r_N ≤ E[σ²]),
+    at most 256 to start with (a smooth σ needs far fewer), doubling from there."""
+    need = math.inf if rho >= 1 else (dps + 4) * _LN10 / -math.log(max(float(rho), 1e-300))
+    first = next(k for k in BLOCKS if k >= min(need, 256))
+    return tuple(k for k in BLOCKS if k >= first)
+
+
+# ---------------------------------------------------------------------- float64 on the sphere
+
+FLOAT64_DIGITS = 25  # precision of the coefficients a float64 evaluator is built from
+_UNIT = 2.0 ** -53
+CHUNK = 4096
+
+
+class Float64Series:
+    """Φ(ρ) ≈ Σ_{k<N} c_k² ρ^k on arrays in float64, with ``error_bound`` on [−1, 1].
+
+    The bound adds (i) the tail r_N = E[σ²] − Σ_{k<N} c_k² (all terms are ≥ 0 at
+    ρ = ±1, so it bounds the tail uniformly), (ii) rounding the c_k² to float64,
+    (iii) Horner's rounding, Σ_k γ_{2k+2} c_k² with γ_m = mu/(1 − mu), and for a σ
+    of definite parity (iv) rounding ρ² (Σ_k k c_k² · u). The c_k themselves come
+    from two confirmed high-precision rules (numeric evidence, not a proof).
+    """
+
+    def __init__(self, squares: list, tail, parity: str | None):
+        self.parity = parity
+        start = {"even": 0, "odd": 1}.get(parity, 0)
+        step = 1 if parity is None else 2
+        kept = [float(q) for q in squares[start::step]]
+        self.coefficients = np.array(kept)
+        gamma = [(m * _UNIT) / (1 - m * _UNIT) for m in range(2, 2 * len(kept) + 2, 2)]
+        horner = sum(g * abs(q) for g, q in zip(gamma, kept))
+        square = 0.0 if parity is None else _UNIT * sum(k * float(q) for k, q in enumerate(squares))
+        rounding = _UNIT * sum(abs(q) for q in kept)
+        self.error_bound = float(tail) + rounding + horner + square + _UNIT * float(sum(squares))
+        self.terms = len(squares)
+
+    def __call__(self, rho) -> np.ndarray:
+        rho = np.asarray(rho, dtype=float)
+        if np.any(np.abs(rho) > 1):
+            raise InputError("ρ must lie in [−1, 1]")
+        flat, out = rho.ravel(), np.empty(rho.size)
+        for start in range(0, flat.size, CHUNK):  # Horner on cache-sized pieces
+            out[start:start + CHUNK] = self._horner(flat[start:start + CHUNK])
+        return out.reshape(rho.shape)
+
+    def _horner(self, rho: np.ndarray) -> np.ndarray:
+        x = rho if self.parity is None else rho * rho
+        value = np.full_like(x, self.coefficients[-1])
+        for a in self.coefficients[-2::-1]:
+            value *= x
+            value += a
+        return rho * value if self.parity == "odd" else value
+
+
+def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *, tolerance: float = 1e-17) -> Float64Series:
+    """The float64 evaluator of Φ(ρ) = Σ c_k² ρ^k (unit norms), tail ≤ ``tolerance``.
+
+    Only for smooth σ: at a kink the c_k decay algebraically and no :data:`MAX_TERMS`-term
+    series reaches 1e-14 near ρ = ±1."""
+    if kinks:
+        raise PrecisionError(f"σ = {sigma} is not smooth at {', '.join(map(str, kinks))}: its Hermite "
+                             "coefficients decay algebraically, so no float64 evaluator with a 1e-14 "
+                             "guarantee on [−1, 1] is available")
+    for terms in BLOCKS:
+        sets = [coefficients(sigma, (), 1, terms, FLOAT64_DIGITS + shift, bool(shift)) for shift in (0, 8)]
+        (c1, s1), (c2, s2) = sets
+        tail1, tail2 = s1, s2
+        for n in range(terms + 1):
+            tail = max(tail1, tail2)
+            if tail <= tolerance:
+                if max(abs(a - b) for a, b in zip(c1[:n], c2[:n])) > 1e-20:
+                    raise PrecisionError("the two coefficient rules disagree beyond 1e-20")
+                return Float64Series([c ** 2 for c in c2[:n]], max(tail, 0), parity)
+            if n < terms:
+                tail1, tail2 = tail1 - c1[n] ** 2, tail2 - c2[n] ** 2
+    raise SlowConvergence(f"Σ c_k² ρ^k needs more than {MAX_TERMS} terms for a float64 tail of {tolerance}")
+
+
+# ---------------------------------------------------------------------- what is known, in LaTeX
+
+SHOWN = 6  # coefficients printed in the LaTeX form
+
+
+def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: str) -> str:
+    """The series with its first coefficients (at unit norm, 10 digits; zeros by parity exact).
+
+    No ``=`` inside: :func:`theory.core.latex.parse` reads the text after the last one.
+
+    >>> from theory.core.symbols import t
+    >>> print(latex(sp.tanh(t), (), "odd", "zonal"))
+    \\sum_{k \\ge 0} c_k^{2} \\rho^{k}, \\quad c_k \\equiv \\mathbb{E}\\left[\\sigma(X)\\, h_k(X)\\right]:\\ \
+c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190787,\\ c_{5} \\approx 0.0625475237527,\\ \\ldots
+    """
+    values, _ = coefficients(sigma, kinks, 1, 2 * SHOWN, 20)
+    skip = {"odd": 0, "even": 1}.get(parity)
+    shown = [f"c_{{{k}}} \\approx {mpmath.nstr(c, 12) if abs(c) > 1e-15 else 0}" for k, c in enumerate(values)
+             if skip is None or k % 2 != skip][:SHOWN // (1 if skip is None else 2)]
+    zeros = {"odd": [r"c_{2j} \equiv 0"], "even": [r"c_{2j+1} \equiv 0"]}.get(parity, [])
+    listed = r",\ ".join(zeros + shown + [r"\ldots"])
+    if form == "zonal":
+        return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, \quad c_k \equiv \mathbb{E}\left[\sigma(X)\, h_k(X)\right]:\ "
+                + listed)
+    return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) \left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "
+            r"\quad c_k(a) \equiv \mathbb{E}\left[\sigma(a X)\, h_k(X)\right],\ c_k \equiv c_k(1):\ " + listed)
+
+
+# ---------------------------------------------------------------------- certified enclosures
+
+#: Proven envelopes ``|σ(t)| ≤ A + B|t|`` on the real line: ``|tanh| ≤ 1``, 0 < sigmoid < 1,
+#: 0 < softplus(t) ≤ log 2 + max(t, 0), ``|t·sigmoid(t)| ≤ |t|``, ``|t·tanh(softplus(t))| ≤ |t|``.
+ENVELOPES = {
+    sp.tanh(t): (1, 0), 1 / (1 + sp.exp(-t)): (1, 0), sp.log(sp.exp(t) + 1): (sp.log(2), 1),
+    t / (1 + sp.exp(-t)): (0, 1), t * sp.tanh(sp.log(sp.exp(t) + 1)): (0, 1),
+}
+MAX_CERTIFIED_TERMS = 400
+_FLINT_UNARY = {sp.exp: "exp", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh", sp.sin: "sin",
+                sp.cos: "cos", sp.erf: "erf", sp.atan: "atan", sp.asin: "asin", sp.acos: "acos"}
+
+
+def flint_function(expr: sp.Expr, variables: tuple) -> callable:
+    """``expr`` as a function of python-flint balls (arb or acb) ``f(*balls, analytic=False)``.
+
+    Branch cuts (log, non-integer powers) forward ``analytic`` so that acb.integral sees them;
+    anything else than elementary functions is refused."""
+    from flint import acb, arb
+
+    def build(node):
+        if node in variables:
+            index = variables.index(node)
+            return lambda args, analytic: args[index]
+        if node.is_Integer or node.is_Rational:
+            p, q = int(node.p), int(node.q)
+            return lambda args, analytic: arb(p) / q
+        if node is sp.pi:
+            return lambda args, analytic: arb.pi()
+        if node is sp.E:
+            return lambda args, analytic: arb(1).exp()
+        parts = [build(a) for a in node.args]
+        if node.is_Add:
+            return lambda args, analytic: _fold(parts, args, analytic, lambda u, v: u + v)
+        if node.is_Mul:
+            return lambda args, analytic: _fold(parts, args, analytic, lambda u, v: u * v)
+        if node.is_Pow:
+            base, power = parts
+            if node.exp.is_Integer:
+                n = int(node.exp)
+                return lambda args, analytic: _integer_power(base(args, analytic), n)
+            return lambda args, analytic: _power(base(args, analytic), power(args, analytic), analytic)
+        if node.func is sp.log:
+            return lambda args, analytic: _log(parts[0](args, analytic), analytic)
+        if node.func in _FLINT_UNARY:
+            name = _FLINT_UNARY[node.func]
+            return lambda args, analytic: getattr(parts[0](args, analytic), name)()
+        raise PrecisionError(f"no ball-arithmetic evaluation of {node.func} (in {expr}): no certified value")
+
+    def _fold(parts, args, analytic, op):
+        value = parts[0](args, analytic)
+        for part in parts[1:]:
+            value = op(value, part(args, analytic))
+        return value
+
+    def _log(z, analytic):
+        return z.log(analytic=analytic) if isinstance(z, acb) else z.log()
+
+    def _power(z, p, analytic):
+        if isinstance(z, acb):
+            return (p * z.log(analytic=analytic)).exp()
+        return z ** p
+
+    body = build(expr)
+    return lambda *balls, analytic=False: body(balls, analytic)
+
+
+@contextlib.contextmanager
+def flint_digits(dps: int):
+    """python-flint's (global) working precision set to ``dps`` digits, restored afterwards."""
+    from flint import ctx as flint_ctx
+
+    old = flint_ctx.prec
+    flint_ctx.dps = dps
+    try:
+        yield
+    finally:
+        flint_ctx.prec = old
+
+
+def ball(value, dps: int):
+    """An exact number (int, float, Rational, mpf, arb) as an arb ball containing it."""
+    from flint import arb
+
+    if isinstance(value, arb):
+        return value
+    if isinstance(value, (int, np.integer)) or isinstance(value, sp.Integer):
+        return arb(int(value))
+    if isinstance(value, sp.Rational):
+        return arb(int(value.p)) / int(value.q)
+    if isinstance(value, (float, np.floating)):
+        return arb(float(value))                                   # a double is an exact binary number
+    if isinstance(value, mpmath.mpf):
+        sign, man, exp, _ = value._mpf_
+        return arb(int(man) * (-1) ** sign) * arb(2) ** int(exp) if man else arb(0)
+    if isinstance(value, sp.Basic) and value.is_number:
+        mid = arb(str(sp.N(value, dps + 20)))
+        return mid + arb(0, abs(mid).upper() * arb(10) ** -(dps + 18))
+    raise InputError(f"cannot read {value!r} as a real number for a certified value")
+
+
+def _integer_power(z, n: int):
+    """z**n by squaring: flint's ``**`` gives nan for a ball that contains 0."""
+    if n < 0:
+        return 1 / _integer_power(z, -n)
+    result, square = z * 0 + 1, z
+    while n:
+        if n & 1:
+            result = result * square
+        square, n = square * square, n >> 1
+    return result
+
+
+def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30):
+    """A python-flint ``arb`` ball proven to contain Φ = E[σ(U)σ(V)] (Var U = a², Var V = b², Cov c).
+
+    The proof rests on: (i) Mehler's formula and the tail bound ``|Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b))``;
+    (ii) each c_k(a) = ∫_{−L}^{L} σ(ax) h_k(x) φ(x) dx enclosed by arb's rigorous ``acb.integral``
+    (h_k(x) = H_k(x/√2)/(2^{k/2}√k!)), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}``
+    (Cramér's inequality) and the envelope ``|σ(t)| ≤ A + B|t|`` of :data:`ENVELOPES`;
+    (iii) E[σ(aX)²] bounded above the same way, so r_N is an upper bound. An activation without a
+    proven envelope, or a ρ that would need more than :data:`MAX_CERTIFIED_TERMS` terms, raises
+    :class:`~theory.core.errors.PrecisionError` (no float is dressed as a ball).
+
+    >>> from theory.core.symbols import t
+    >>> ball = certified_value(sp.tanh(t), 1, 1, sp.Rational(1, 2), dps=20)
+    >>> ball.str(20, radius=False), float(ball.rad()) < 1e-20
+    ('0.18632441320344808611', True)
+    """
+    from flint import arb
+
+    check_dps(dps)
+    if sigma not in ENVELOPES:
+        raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
+                             f"is known (certified: {', '.join(map(str, ENVELOPES))})")
+    with flint_digits(dps + 15):
+        a_, b_, c_ = (ball(v, dps) for v in (a, b, c))
+        if not (a_ > 0 and b_ > 0):
+            raise PrecisionError("a certified value needs norms that are provably positive")
+        rho = c_ / (a_ * b_)
+        if abs(rho) > 1:
+            raise InputError(f"ρ = c/(ab) = {rho.str(10)} is outside [−1, 1]")
+        if not abs(rho) < 1:
+            raise PrecisionError("a certified value needs |ρ| provably below 1 (at ρ = ±1 the series "
+                                 "converges too slowly for a proof)")
+        need = (dps + 2) * _LN10 / -math.log(max(float(abs(rho).upper()), 1e-300))
+        terms = math.ceil(need) + 1
+        if terms > MAX_CERTIFIED_TERMS:
+            raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs more than "
+                                 f"{MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
+        ca, sa = _certified_coefficients(sigma, a_, terms, dps)
+        cb, sb = (ca, sa) if (a_ == b_) is True or (a == b) else _certified_coefficients(sigma, b_, terms, dps)
+        total, power = arb(0), arb(1)
+        for k in range(terms):
+            total += ca[k] * cb[k] * power
+            power *= rho
+            sa, sb = sa - ca[k] * ca[k], sb - cb[k] * cb[k]
+        tail = _integer_power(abs(rho), terms) * (sa.upper().max(arb(0)) * sb.upper().max(arb(0))).sqrt()
+        return total + arb(0, tail.upper())
+
+
+def _certified_coefficients(sigma: sp.Expr, a, terms: int, dps: int) -> tuple[list, object]:
+    """Balls for c_0 … c_{terms−1} of σ(a·) and an upper ball for E[σ(aX)²] (see :func:`certified_value`)."""
+    from flint import acb, arb
+
+    big_a, big_b = (arb(str(sp.N(v, dps + 20))) for v in ENVELOPES[sigma])
+    f = flint_function(sigma, (t,))
+    reach = 2 * math.sqrt((dps + 6) * _LN10) + 2
+    L = arb(math.ceil(reach))
+    root2, norm = arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
+    coefficients = []
+    for k in range(terms):
+        scale = norm / (root2 ** k * arb(k).fac().sqrt())
+        integrand = (lambda x, analytic, k=k: f(a * x, analytic=analytic) * (x / root2).hermite_h(k)
+                     * (-x * x / 2).exp())
+        core = acb.integral(integrand, -L, L).real * scale
+        # |∫_{|x|>L}| ≤ 2∫_L^∞ (A + B a x) e^{−x²/4}/√(2π) dx
+        tail = 2 * norm * (big_a * arb.pi().sqrt() * (L / 2).erfc() + 2 * big_b * a * (-L * L / 4).exp())
+        coefficients.append(core + arb(0, tail.upper()))
+    square = lambda x, analytic: _integer_power(f(a * x, analytic=analytic), 2) * (-x * x / 2).exp()
+    second = acb.integral(square, -L, L).real * norm
+    # ∫_{|x|>L} (A + B a x)² φ ≤ 2(2A² Q(L) + 2B²a² (Lφ(L) + Q(L))), Q the normal tail
+    q, phi_l = (L / root2).erfc() / 2, norm * (-L * L / 2).exp()
+    second += 4 * (big_a * big_a * q + big_b * big_b * a * a * (L * phi_l + q))
+    return coefficients, second
