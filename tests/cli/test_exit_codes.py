@@ -12,7 +12,8 @@ from theory.core.verdict import Evidence, Method
 
 MINIMAL = {"derive": ["relu"], "check": ["relu"], "simulate": ["relu", "--d", "2", "--k", "1"],
            "verify": ["relu", "--manifold", "sphere", "--d", "2", "--k", "1"],
-           "sweep": ["relu", "--k", "2", "--runs", "1"], "prove": []}
+           "sweep": ["relu", "--k", "2", "--runs", "1"], "prove": [],
+           "certify": ["relu", "--electrons", "electrons.txt"]}
 
 
 def _raising(error):
