@@ -84,7 +84,7 @@ def test_cli_refuses_bad_input(argv, tmp_path, capsys):
 
 
 def test_sweep_refuses_k_out_of_range():
-    with pytest.raises(InputError, match="2..20"):
+    with pytest.raises(InputError, match="k must be an integer from 2 to 20"):
         sweep([0], 1)
 
 

@@ -176,7 +176,7 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
 
 @pytest.mark.parametrize("options, message", [({"backend": "ray"}, "backend must be one of"),
                                               ({"scheduler": "tcp://127.0.0.1:1"}, "needs backend='dask'"),
-                                              ({"workers": 0}, "positive integer")])
+                                              ({"workers": 0}, "workers must be an integer from 1 to 256")])
 def test_bad_engine_options_are_refused(options, message):
     with pytest.raises(InputError, match=message):
         run_all(cube, [{"x": 1}], **options)

@@ -2,8 +2,8 @@
 
 Each subcommand module defines ``configure(parser)`` and ``run(args) -> int``;
 :func:`main` wires them into :mod:`argparse`, importing only the module of the
-subcommand that runs (``theory --help`` and ``--version`` import none). Exit
-codes: 0 all proven, 1 something refuted, 2 usage error, 3 undecided.
+subcommand that runs (``theory --help`` and ``--version`` import none), and turns
+every outcome into an exit code of :class:`theory.core.exitcodes.ExitCode`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 
 from ..core.errors import InputError, TheoryError
+from ..core.exitcodes import ExitCode
 
 # subcommand -> its one-line help (the module theory.cli.<name> is imported only when it runs)
 SUBCOMMANDS = {
@@ -25,6 +27,11 @@ SUBCOMMANDS = {
     "sweep": "seeded sweeps of teacher–student runs: spurious minima of ReLU networks",
     "prove": "re-check the claims of the papers and write a report",
 }
+
+EXIT_CODES = ("exit codes (every subcommand): 0 ok (proven, confirmed, matched, done), 1 refuted "
+              "(or contradicted, converged elsewhere), 2 bad input or unwritable path, 3 undecided "
+              "(or not converged), 4 internal error (rerun with --debug); "
+              "precedence 4 > 2 > 1 > 3 > 0")
 
 DESCRIPTION = """\
 Convergence theory of two-layer networks via electrodynamics.
@@ -39,13 +46,17 @@ the claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458).
 
 def build_parser(configured=SUBCOMMANDS) -> argparse.ArgumentParser:
     """The whole command line; only the subcommands named in ``configured`` get their options."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the Python traceback of an internal error")
     parser = argparse.ArgumentParser(
         prog="theory", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="exit codes: 0 proven, 1 refuted, 2 usage error, 3 undecided")
+        epilog=EXIT_CODES, parents=[common])
     parser.add_argument("--version", action="version", version=f"theory {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary in SUBCOMMANDS.items():
-        sub = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  parents=[common], epilog=EXIT_CODES)
         if name not in configured:
             continue
         module = importlib.import_module(f".{name}", __name__)
@@ -58,28 +69,44 @@ def build_parser(configured=SUBCOMMANDS) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; every outcome is an :class:`ExitCode`, never a traceback (unless --debug)."""
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(configured=_command(argv))
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has printed the usage error (or --help / --version)
+        return ExitCode.OK if stop.code in (0, None) else ExitCode.BAD_INPUT
     if args.command is None:
         parser.print_help()
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe surfaces here, not at interpreter exit
-        return code
+        return ExitCode(code)
     except InputError as why:
-        print(f"theory {args.command}: error: {why}", file=sys.stderr)
-        return 2
+        return _fail(args, ExitCode.BAD_INPUT, f"error: {why}")
     except TheoryError as why:
-        print(f"theory {args.command}: {type(why).__name__}: {why}", file=sys.stderr)
-        return 3
+        return _fail(args, ExitCode.UNDECIDED, f"{type(why).__name__}: {why}")
     except KeyboardInterrupt:
-        print(f"theory {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _fail(args, 130, "interrupted")
     except BrokenPipeError:  # the reader left early (`theory … | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return ExitCode.OK
+    except OSError as why:  # a path the OS refused (permissions, a full disk, /proc, …)
+        where = f" {why.filename}" if why.filename else ""
+        return _fail(args, ExitCode.BAD_INPUT, f"error: cannot use{where}: {why.strerror or why}")
+    except MemoryError:
+        return _fail(args, ExitCode.BAD_INPUT, "error: out of memory; choose smaller sizes")
+    except Exception as why:  # noqa: BLE001 — a defect of the toolkit: one line, exit 4
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        return _fail(args, ExitCode.INTERNAL, f"internal error: {type(why).__name__}: {why} "
+                                              "(a defect of theory; rerun with --debug for the traceback)")
+
+
+def _fail(args: argparse.Namespace, code: int, message: str) -> int:
+    print(f"theory {args.command}: {message}", file=sys.stderr)
+    return code
 
 
 def _command(argv: list[str]) -> tuple[str, ...]:

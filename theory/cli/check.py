@@ -22,6 +22,7 @@ import json
 import sympy as sp
 
 from ..conditions.classify import Classification, classify
+from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.latex import readable
 from ..core.parsing import parse_expression
@@ -47,6 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if bool(args.activation) == bool(args.potential):
         raise InputError("give an activation or --potential EXPR (one of them)")
+    valid.seconds(args.seconds, "--seconds")
     phi = _potential(args)
     result = classify(phi, d=_dimension(args.d), manifold=args.manifold, seconds=args.seconds)
     realizable = _realizability(result, args.seconds)
@@ -65,7 +67,7 @@ def _dimension(text: str):
     if text.strip() == "d":
         return d_symbol
     try:
-        return int(text)
+        return valid.count(int(text), "--d")
     except ValueError:
         raise InputError(f"--d must be a positive integer or d, got {text!r}") from None
 

@@ -14,7 +14,8 @@ import json
 
 from ..potentials.activations import REGISTRY
 from ..core.errors import InputError
-from ..core.parsing import as_number
+from ..core.exitcodes import ExitCode
+from ..core import validators as valid
 from ..potentials.potential import Potential, potential
 
 
@@ -29,9 +30,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sphere", action="store_true", help="restrict to S^{d-1}: Φ as f(ρ)")
     parser.add_argument("--latex", action="store_true", help="print LaTeX only")
     parser.add_argument("--at", metavar="VALUES",
-                        help="evaluate at comma-separated values of the form's variables "
-                             "(‖θ‖,‖w‖,θᵀw, or ρ with --sphere)")
-    parser.add_argument("--dps", type=int, default=30, help="digits for --at (default 30)")
+                        help="evaluate at values of the form's variables, by position or by name: "
+                             "1.5,0.7,0.2 or na=1.5,nb=0.7,dot=0.2 (‖θ‖, ‖w‖, θᵀw); 0.3 or rho=0.3 with --sphere")
+    parser.add_argument("--dps", type=int, default=30, help="digits for --at, 1 to 1000 (default 30)")
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="time budget of each symbolic step before the numeric route")
 
@@ -39,6 +40,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.all == bool(args.activation):
         raise InputError("give one activation, or --all")
+    valid.seconds(args.seconds, "--seconds")
+    if args.at is not None:
+        valid.digits(args.dps, "--dps", low=1)
     names = [EXAMPLE_PARAMETERS.get(n, n) for n in REGISTRY] if args.all else [args.activation]
     records = []
     for name in names:
@@ -50,15 +54,16 @@ def run(args: argparse.Namespace) -> int:
             _print(records[-1], args)
     if args.json:
         print(json.dumps(records if args.all else records[0], indent=2))
-    return 0
+    return ExitCode.OK
 
 
 def _record(phi: Potential, args: argparse.Namespace) -> dict:
     record = {"activation": phi.name, "form": phi.form, "manifold": phi.manifold,
               "method": phi.method, "expr": None if phi.expr is None else str(phi.expr),
               "latex": phi.latex(), "conditions": str(phi.conditions)}
-    if args.at:
-        values = [as_number(v, what="--at") for v in args.at.split(",")]
+    if args.at is not None:
+        names = tuple(map(str, phi.variables))
+        values = valid.values_of(args.at, names, "--at", any_count=phi.form == "product")
         record["value"] = str(phi.at(*values, dps=args.dps))
     return record
 

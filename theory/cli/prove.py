@@ -6,8 +6,10 @@ Papers (--paper, default all): electrodynamics — Panigrahy, Rahimi, Sachdeva &
 Each claim is checked symbolically and numerically and gets a verdict
 PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements
 are checked and reported beside it. The report (Markdown, LaTeX for pdflatex,
-JSON, and the claims' figures in figures/) is rewritten after every claim, so an
-interrupted run keeps what it finished.
+JSON, and the claims' figures in figures/) is complete or absent: while the run
+goes on, report.partial.md/.tex/.json ("partial: N of M claims") keep what is
+finished, so an interrupted run keeps its work and never replaces a complete
+report with a partial one. A report folder in use by another run is refused.
 
 --quick asks every claim for a cheaper check (fewer starts and steps, half the
 digits); --dps sets the working precision of the claims that compute with
@@ -31,10 +33,11 @@ import sys
 from tqdm import tqdm
 
 from ..paper.claims import Settings
+from ..core import validators as valid
 from ..proofs import PAPERS
-from ..core.errors import InputError
 from ..paper.prove import claims, prove
 from ..paper.report import check_finding, corrected_finding, label, summary, to_json
+from ..core.exitcodes import ExitCode
 from ..core.verdict import Verdict
 
 
@@ -62,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{'' if shown is None else chr(10)}{claim.paper}")
                 shown = claim.paper
             print(f"  {claim.key:30} {claim.source}")
-        return 0
-    if args.dps is not None and not 15 <= args.dps <= 1000:
-        raise InputError(f"--dps {args.dps}: choose a working precision between 15 and 1000 digits")
+        return ExitCode.OK
+    if args.dps is not None:
+        valid.digits(args.dps, "--dps")
     settings = Settings(quick=args.quick, dps=args.dps)
     chosen = claims(args.only, experiments=args.experiments, papers=papers)
     silent = args.quiet or args.json or not sys.stderr.isatty()
@@ -81,7 +84,17 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(to_json(results), indent=2))
     else:
         _print(results, args)
-    return Verdict.all(r.verdict for r in results if not r.claim.conjecture).exit_code
+    return _exit_code(results)
+
+
+def _exit_code(results) -> ExitCode:
+    """The verdict of the claims stated as fact; a check that crashed is a defect (4), reported on stderr."""
+    crashed = [r for r in results if r.crashed]
+    for r in crashed:
+        print(f"theory prove: internal error: the check of {r.claim.key} raised {r.crashed} "
+              "(a defect of theory, not a verdict; its traceback is in the report's JSON)", file=sys.stderr)
+    verdict = Verdict.all(r.verdict for r in results if not r.claim.conjecture).exit_code
+    return ExitCode.worst([verdict, *(ExitCode.INTERNAL for _ in crashed)])
 
 
 def _print(results, args) -> None:

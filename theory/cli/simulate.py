@@ -30,7 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from ..dynamics.equilibrium import Simulation, simulate
+from ..core import validators as valid
 from ..core.errors import InputError
+from ..core.files import output_file
+from ..core.exitcodes import ExitCode
 from ..dynamics.flow import ALGORITHMS, work_budget
 
 
@@ -56,6 +59,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot:
+        output_file(args.plot, "--plot")
+    valid.text(args.activation, "activation")
     protons = args.protons
     if protons not in ("orthonormal", "identity", "random"):
         protons = _load(protons)
@@ -73,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print(result, args.quiet)
     if not result.converged:
-        return 3
-    return 0 if result.equilibrium.matched else 1
+        return ExitCode.UNDECIDED
+    return ExitCode.OK if result.equilibrium.matched else ExitCode.REFUTED
 
 
 def _load(path: str) -> np.ndarray:

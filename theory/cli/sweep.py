@@ -37,7 +37,10 @@ import argparse
 import json
 import tempfile
 
+from ..core import validators as valid
 from ..core.errors import InputError
+from ..core.files import make_folder, output_file
+from ..core.exitcodes import ExitCode
 from ..verification.executor import BACKENDS
 from ..teacher_student.relu_sweep import K_MAX, Protocol, plot, sweep
 
@@ -66,11 +69,15 @@ def parse_range(text: str) -> list[int]:
         raise InputError(f"--k must be a number or a range like 6..10, got {text!r}") from why
     if high < low:
         raise InputError(f"--k range {text!r} is empty")
+    low, high = (valid.count(k, "--k", 2, K_MAX) for k in (low, high))
     return list(range(low, high + 1))
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot:
+        output_file(args.plot, "--plot")
     folder = args.resume or tempfile.mkdtemp(prefix="theory-sweep-relu-")
+    make_folder(folder)  # a file or an unwritable place is refused before the runs
     result = sweep(parse_range(args.k), args.runs, workers=args.workers, checkpoint=folder,
                    dps=args.dps, seconds=args.seconds, backend=args.backend, scheduler=args.scheduler,
                    progress=False if args.quiet or args.json else None, protocol=args.protocol)
@@ -80,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"folder": folder, "config": result["config"], "table": result["table"]}, indent=2))
     else:
         _print(result["table"], folder, args.quiet)
-    return 0
+    return ExitCode.OK
 
 
 def _print(table: list[dict], folder: str, quiet: bool) -> None:

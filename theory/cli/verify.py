@@ -22,6 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..core import validators as valid
+from ..core.files import make_folder
 from ..dynamics.flow import ALGORITHMS
 from ..verification.verify import verify
 
@@ -49,6 +51,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    valid.text(args.activation, "activation")
+    for folder in (args.report, args.checkpoint):  # refused now, not after the runs
+        if folder:
+            make_folder(folder)
     result = verify(args.activation, manifold=args.manifold, d=args.d, k=args.k, charges=args.charges,
                     starts=args.starts, seed=args.seed, dps=args.dps, workers=args.workers,
                     checkpoint=args.checkpoint, seconds=args.seconds, budget=args.budget,

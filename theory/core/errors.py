@@ -2,7 +2,8 @@
 
 ``InputError`` is bad input (the command line exits with 2); ``DerivationError``
 means no route could produce a result (``PrecisionError``: not to the digits
-asked); ``Timeout`` means a bounded step ran out of time.
+asked); ``Timeout`` means a bounded step ran out of time; ``WorkerLost`` that a
+parallel worker died.
 """
 
 from __future__ import annotations
@@ -60,3 +61,7 @@ class Timeout(TheoryError):
     ...
     theory.core.errors.Timeout: a nap ...
     """
+
+
+class WorkerLost(TheoryError):
+    """A worker process died (killed, out of memory) before its task finished; finished work is kept."""

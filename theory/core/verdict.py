@@ -18,12 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .exitcodes import ExitCode
+
 
 class Verdict(enum.Enum):
     """The outcome of a check: PROVEN, REFUTED or UNDECIDED (never a bare bool).
 
     >>> Verdict.from_bool(None), ~Verdict.PROVEN, Verdict.REFUTED.exit_code
-    (<Verdict.UNDECIDED: 'undecided'>, <Verdict.REFUTED: 'refuted'>, 1)
+    (<Verdict.UNDECIDED: 'undecided'>, <Verdict.REFUTED: 'refuted'>, <ExitCode.REFUTED: 1>)
     """
 
     PROVEN = "proven"
@@ -54,9 +56,10 @@ class Verdict(enum.Enum):
         )
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """Command-line exit code: 0 proven, 1 refuted, 3 undecided."""
-        return {Verdict.PROVEN: 0, Verdict.REFUTED: 1, Verdict.UNDECIDED: 3}[self]
+        return {Verdict.PROVEN: ExitCode.OK, Verdict.REFUTED: ExitCode.REFUTED,
+                Verdict.UNDECIDED: ExitCode.UNDECIDED}[self]
 
 
 class Method(enum.Enum):

@@ -48,6 +48,7 @@ import mpmath
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from ..core import validators as valid
 from ..core.errors import DerivationError, InputError
 from .flow import OPTIMAL, Trajectory, odd, polish, run_algorithm
 from .loss import Arithmetic, Loss, NotSmooth, charges_of, positions
@@ -358,12 +359,14 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     >>> run.converged, run.equilibrium.kind
     (True, 'global minimum')
     """
+    d, k = valid.count(d, "d"), valid.count(k, "k")
+    valid.hessian_memory(d, k, "simulate")
+    seed, dps = valid.seed(seed), valid.digits(dps)
+    seconds = valid.seconds(seconds, optional=True)
     phi = _potential(phi)
     if charges not in ("fixed", OPTIMAL):
         raise InputError(f"charges must be 'fixed' or 'optimal', got {charges!r}")
     optimal = OPTIMAL if charges == OPTIMAL or algorithm == "nodewise-optimal" else None
-    if not (isinstance(d, (int, np.integer)) and isinstance(k, (int, np.integer)) and d >= 1 and k >= 1):
-        raise InputError(f"d and k must be integers ≥ 1, got d={d!r}, k={k!r}")
     rng = np.random.default_rng(seed)
     W = _protons(protons, d, k, manifold, rng)
     start = rng.normal(size=(k, d))

@@ -81,6 +81,10 @@ class Check:
                 "evidence": self.evidence.to_json(), "latex": self.latex}
 
 
+#: The name of the check that stands for a check function that raised.
+CRASHED = "check raised"
+
+
 @dataclass(frozen=True)
 class Paper:
     """A paper whose claims `theory prove` checks: ``key`` names it on the command line (``--paper``)."""
@@ -109,14 +113,15 @@ class Claim:
     paper: Paper | None = None
 
     def run(self, settings: Settings = Settings()) -> Result:
-        """Run the checks; an exception becomes an UNDECIDED check that names it."""
+        """Run the checks (``check(settings=…)`` when it has a ``settings`` parameter, else ``check()``);
+        an exception becomes an UNDECIDED check named :data:`CRASHED`: a defect, see :attr:`Result.crashed`."""
         start = time.perf_counter()
         try:
-            takes_settings = bool(inspect.signature(self.check).parameters)
-            checks = tuple(self.check(settings) if takes_settings else self.check())
+            takes_settings = "settings" in inspect.signature(self.check).parameters
+            checks = tuple(self.check(settings=settings) if takes_settings else self.check())
         except Exception as why:  # noqa: BLE001 — a broken check must not look like a verdict
             detail = f"{type(why).__name__}: {why}"
-            checks = (Check("check raised", Verdict.UNDECIDED, Evidence(
+            checks = (Check(CRASHED, Verdict.UNDECIDED, Evidence(
                 Method.INCONCLUSIVE, detail, {"traceback": traceback.format_exc(limit=3)})),)
         return Result(self, checks, time.perf_counter() - start)
 
@@ -137,6 +142,11 @@ class Result(Typeset):
         """Conjunction of the checks as stated (of the evidence, for a conjecture)."""
         relevant = [c.verdict for c in self.deciding]
         return Verdict.all(relevant) if relevant else Verdict.UNDECIDED
+
+    @property
+    def crashed(self) -> str | None:
+        """The exception that stopped the check (a defect of the toolkit, not a verdict), or ``None``."""
+        return next((c.evidence.detail for c in self.checks if c.name == CRASHED), None)
 
     @property
     def corrected_verdict(self) -> Verdict | None:

@@ -7,10 +7,12 @@ a report folder after every claim.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 
 from .claims import Claim, Result, Settings
 from ..core.errors import InputError
+from ..core.files import folder_lock
 
 
 def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False,
@@ -30,6 +32,8 @@ def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False
     if only is None:
         return chosen
     prefixes = [only] if isinstance(only, str) else list(only)
+    if not prefixes or not all(isinstance(p, str) and p.strip() for p in prefixes):
+        raise InputError(f"only: every key prefix must be a non-empty string, got {only!r}; see theory prove --list")
     chosen = [c for c in chosen if any(c.key.startswith(p) for p in prefixes)]
     if not chosen:
         raise InputError(f"no claim key starts with {', '.join(prefixes)}; see theory prove --list")
@@ -56,8 +60,9 @@ def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
     settings : Settings
         ``quick`` (cheaper checks) and ``dps`` (working precision) for the claims that take them.
     report : path, optional
-        Folder for ``report.md``, ``report.tex``, ``report.json`` and ``figures/``, rewritten after
-        every claim (an interrupted run keeps what it finished).
+        Folder for ``report.md``, ``report.tex``, ``report.json`` and ``figures/``, locked for this run.
+        After every claim but the last, report.partial.* ("partial: N of M claims") keep what is finished;
+        the complete report replaces report.* only at the end, so an interrupted rerun never loses one.
     progress : callable, optional
         Called as ``progress(number, total, claim, None)`` before and
         ``progress(number, total, claim, result)`` after each claim.
@@ -76,13 +81,14 @@ def prove(only: Iterable[str] | str | None = None, *, experiments: bool = False,
     from .report import draw, write
 
     chosen, results = claims(only, experiments=experiments, papers=papers), []
-    for number, claim in enumerate(chosen, 1):
-        if progress:
-            progress(number, len(chosen), claim, None)
-        results.append(claim.run(settings or Settings()))
-        if progress:
-            progress(number, len(chosen), claim, results[-1])
-        if report:
-            draw(results[-1], report)
-            write(results, report, figures=False)
+    with folder_lock(report) if report else contextlib.nullcontext():
+        for number, claim in enumerate(chosen, 1):
+            if progress:
+                progress(number, len(chosen), claim, None)
+            results.append(claim.run(settings or Settings()))
+            if report:
+                draw(results[-1], report)
+                write(results, report, figures=False, total=len(chosen))
+            if progress:
+                progress(number, len(chosen), claim, results[-1])
     return results

@@ -18,6 +18,7 @@ math, and gives each non-ASCII character a ``\\DeclareUnicodeCharacter``.
 from __future__ import annotations
 
 import enum
+import io
 import json
 import re
 import sys
@@ -30,6 +31,7 @@ import sympy as sp
 
 from .claims import Check, Result
 from ..core.errors import InputError
+from ..core.files import make_folder, write_atomic
 from ..core.latex import latex as house_latex
 from ..core.parsing import parse_expression
 from ..core.verdict import Method, Verdict
@@ -340,31 +342,42 @@ def draw(result: Result, folder: str | Path) -> list[Path]:
         path = directory / f"{figure.name}.png"
         path.unlink(missing_ok=True)
         try:
-            picture = figure.draw()
-            picture.savefig(path, dpi=130, bbox_inches="tight")
+            picture, png = figure.draw(), io.BytesIO()
+            picture.savefig(png, format="png", dpi=130, bbox_inches="tight")
             plt.close(picture)
-            paths.append(path)
+            paths.append(write_atomic(path, png.getvalue()))
         except Exception as why:  # noqa: BLE001 — a broken picture must not lose the report
             print(f"figure {figure.name} of {result.claim.key} not drawn: {type(why).__name__}: {why}",
                   file=sys.stderr)
     return paths
 
 
-def write(results: Sequence[Result], folder: str | Path, *, figures: bool = True) -> list[Path]:
+def write(results: Sequence[Result], folder: str | Path, *, figures: bool = True,
+          total: int | None = None) -> list[Path]:
     """Write report.md, report.tex and report.json into ``folder`` (created if needed), drawing the
-    figures first unless ``figures=False`` (they were drawn with :func:`draw` as each result came in)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    figures first unless ``figures=False`` (they were drawn with :func:`draw` as each result came in).
+
+    With fewer results than ``total`` claims the report is partial: it goes to report.partial.md/.tex/.json,
+    marked "partial: N of M claims", and a complete report already in ``folder`` stays untouched. Every
+    file is written beside and renamed into place; a complete report removes the partial files."""
+    folder = make_folder(folder)
     if figures:
         for result in results:
             draw(result, folder)
-    outputs = {"report.md": markdown(results, folder), "report.tex": latex(results, folder),
-               "report.json": json.dumps(to_json(results), indent=2)}
-    paths = []
-    for name, text in outputs.items():
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
+    partial = total is not None and len(results) < total
+    record = to_json(results)
+    md, tex = markdown(results, folder), latex(results, folder)
+    if partial:
+        note = f"partial: {len(results)} of {total} claims"
+        record = {"partial": {"claims": len(results), "of": total}, **record}
+        md = f"> **{note}** (the run stopped or is still running)\n\n{md}"
+        tex = tex.replace("\\begin{document}\n", f"\\begin{{document}}\n\\noindent\\textbf{{{note}}}\\par\n", 1)
+    stem = "report.partial" if partial else "report"
+    outputs = {f"{stem}.md": md, f"{stem}.tex": tex, f"{stem}.json": json.dumps(record, indent=2)}
+    paths = [write_atomic(folder / name, text) for name, text in outputs.items()]
+    if not partial:
+        for extension in ("md", "tex", "json"):
+            (folder / f"report.partial.{extension}").unlink(missing_ok=True)
     return paths
 
 

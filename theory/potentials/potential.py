@@ -207,6 +207,8 @@ class Potential(Typeset):
                 self._check_values(values)
             return self._certified_at(values, dps)
         self._check_values(values)
+        if not all(mpmath.isfinite(v) for v in (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)):
+            raise InputError(f"values of {', '.join(map(str, self.variables))} must be finite, got {values}")
         if self.expr is None:
             return self._numeric_at(values, dps)
         if self.form == "ridge" and (values[0] == 0 or values[1] == 0):

@@ -28,8 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from ..dynamics.equilibrium import equilibrium
+from ..core import validators as valid
 from ..core.errors import InputError
-from ..verification.executor import run_all
+from ..core.files import write_atomic
+from ..verification.executor import check_engine, run_all
 from ..dynamics.flow import gradient_descent
 from ..dynamics.loss import Loss
 from . import ss18
@@ -113,13 +115,14 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
         protocol = Protocol(protocol)
     except ValueError as why:
         raise InputError(f"protocol must be one of {', '.join(p.value for p in Protocol)}, got {protocol!r}") from why
-    ks = [int(k) for k in ks]
-    if not ks or any(k < 2 or k > K_MAX for k in ks):
-        raise InputError(f"every k must lie in 2..{K_MAX}, got {ks}")
-    if not isinstance(runs, int) or runs < 1:
-        raise InputError(f"runs must be a positive integer, got {runs!r}")
-    if dps < 15:
-        raise InputError(f"dps must be at least 15, got {dps}")
+    ks = [] if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__") else list(ks)
+    if not ks:
+        raise InputError(f"ks must be a non-empty list of integers in 2..{K_MAX}, got {ks!r}")
+    ks = [valid.count(k, "k", 2, K_MAX) for k in ks]
+    runs = valid.count(runs, "runs", 1, valid.RUNS_MAX)
+    max_steps = valid.count(max_steps, "max_steps")
+    check_engine(workers, backend, scheduler)
+    dps, seconds = valid.digits(dps), valid.seconds(seconds)
     config = {"problem": "relu teacher-student, W* = I, unit output weights, Xavier-normal start",
               "ks": ks, "runs": runs, "dps": dps, "seconds": seconds}
     if protocol is Protocol.SS18:
@@ -135,7 +138,7 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
                           backend=backend, scheduler=scheduler, progress=progress)
     result = {"config": config, "table": summarise(records), "records": records}
     if checkpoint:
-        (Path(checkpoint) / "summary.json").write_text(json.dumps(result, indent=1))
+        write_atomic(Path(checkpoint) / "summary.json", json.dumps(result, indent=1))
     return result
 
 

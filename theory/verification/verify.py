@@ -59,8 +59,11 @@ import sympy as sp
 
 from ..conditions.classify import Classification, EarnshawClass, classify
 from ..dynamics.equilibrium import _potential, simulate
+from ..core import validators as valid
+from ..core.exitcodes import ExitCode
+from ..core.files import make_folder, write_atomic
 from ..core.errors import InputError, TheoryError
-from .executor import run_all
+from .executor import check_engine, run_all
 from ..dynamics.flow import ALGORITHMS, work_budget
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -89,9 +92,10 @@ class Outcome(enum.Enum):
     UNDECIDED = "UNDECIDED"
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """0 confirmed, 1 contradicted, 3 no prediction or undecided."""
-        return {Outcome.CONFIRMED: 0, Outcome.CONTRADICTED: 1}.get(self, 3)
+        return {Outcome.CONFIRMED: ExitCode.OK, Outcome.CONTRADICTED: ExitCode.REFUTED}.get(
+            self, ExitCode.UNDECIDED)
 
 
 @dataclass(frozen=True)
@@ -394,13 +398,10 @@ class Verification(Typeset):
 
     def write(self, folder) -> list[Path]:
         """verify.md, verify.tex and verify.json in ``folder``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(folder)
         texts = {"verify.md": self.to_markdown(), "verify.tex": self.to_tex(),
                  "verify.json": json.dumps(self.to_json(), indent=2, default=str)}
-        for name, text in texts.items():
-            (folder / name).write_text(text, encoding="utf-8")
-        return [folder / name for name in texts]
+        return [write_atomic(folder / name, text) for name, text in texts.items()]
 
 
 def _run_line(run: dict) -> str:
@@ -458,8 +459,11 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     """
     if charges not in ("fixed", "free"):
         raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
-    if not (isinstance(starts, int) and starts >= 1):
-        raise InputError(f"starts must be a positive integer, got {starts!r}")
+    d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts", 1, valid.RUNS_MAX)
+    valid.hessian_memory(d, k, "verify")
+    check_engine(workers, "loky", None)
+    seed, dps = valid.seed(seed), valid.digits(dps)
+    seconds = valid.seconds(seconds, optional=True)
     work_budget("flow", budget)  # checked here: a bad budget is the caller's error, not each start's
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
