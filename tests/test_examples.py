@@ -31,7 +31,7 @@ def run(tmp_path, script, *argv):
 
 
 def test_every_example_is_tested():
-    tested = {"certify_gallery.py", "derive_potential.py", "latex_table.py", "verify_gallery.py",
+    tested = {"certify_gallery.py", "certify_ss18_families.py", "derive_potential.py", "latex_table.py", "verify_gallery.py",
               "watch_electrons.py"}
     assert {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("benchmark")} == tested
 
@@ -118,6 +118,11 @@ def test_watch_electrons_writes_its_pictures_and_finds_the_protons_but_on_the_ci
 def test_samples_benchmark_runs_quick(tmp_path):
     out = run(tmp_path, "benchmark_samples.py", "--quick", "--sphere")
     assert "population flow" in out and "numpy SGD" in out and "NOT reached" not in out
+
+
+def test_certify_ss18_families_certifies_the_k6_family(tmp_path):
+    [row] = [line for line in run(tmp_path, "certify_ss18_families.py", "6").splitlines() if line.startswith("6 ")]
+    assert "spurious local minimum" in row and "0.05016116200 ±" in row and "0.009400709407 ±" in row
 
 
 @pytest.mark.slow

@@ -71,7 +71,7 @@ def test_the_package_page_links_its_lazy_names(built):
 def test_the_command_line_page_has_every_subcommand_with_its_options(built):
     page = html.unescape(re.sub(r"<[^>]+>", "", (built / "cli.html").read_text(encoding="utf-8")))
     for name in theory.cli.SUBCOMMANDS:
-        assert f"theory {name} [-h] [--json] [--quiet]" in page
+        assert f"theory {name} [-h] [--debug] [--json] [--quiet]" in page
     assert "--potential" in page and "--charges" in page
 
 
