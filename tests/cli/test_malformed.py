@@ -9,9 +9,11 @@ from collections import Counter
 
 import pytest
 
+import theory.cli.certify
 import theory.dynamics.equilibrium
 import theory.paper.claims
 import theory.teacher_student.relu_sweep
+import theory.verification.certificate
 import theory.verification.verify
 from theory.cli import main
 from theory.core.errors import TheoryError
@@ -19,6 +21,10 @@ from theory.core.errors import TheoryError
 SIM = ["simulate", "relu", "--d", "2", "--k", "1"]
 VER = ["verify", "relu", "--manifold", "sphere", "--d", "2", "--k", "1"]
 SWE = ["sweep", "relu", "--k", "2", "--runs", "1"]
+CER = ["certify", "relu", "--electrons"]
+#: Input files of the certify cases, written by the ``tables`` fixture.
+TABLES = {"ok.txt": "1 0\n0 1\n", "nan.txt": "nan 0\n0 1\n", "wide.txt": "1 0 0\n0 1 0\n",
+          "ragged.txt": "1 0\n0 1 2\n", "empty.txt": "", "words.txt": "a b\nc d\n", "inf.txt": "1 inf\n0 1\n"}
 
 #: (category, argv, word the message must contain)
 CLI = [
@@ -111,6 +117,30 @@ CLI = [
         (["simulate", "relu", "--d", "nan", "--k", "1"], "--d"), ([*SIM, "--dps", "inf"], "--dps"),
         (["check", "relu", "--d", "inf"], "--d"), (["derive", "relu", "--sphere", "--at", "zoo"], "rho"),
     ]],
+    # certify: the electrons and protons files, the claim, the activation
+    *[("certify", argv, word) for argv, word in [
+        (["certify", "relu"], "--electrons"), ([*CER, ""], "--electrons"), ([*CER, "missing.txt"], "--electrons"),
+        ([*CER, "nan.txt"], "--electrons"), ([*CER, "inf.txt"], "--electrons"), ([*CER, "ragged.txt"], "--electrons"),
+        ([*CER, "empty.txt"], "--electrons"), ([*CER, "words.txt"], "--electrons"), ([*CER, "/proc"], "--electrons"),
+        ([*CER, "/etc/hostname"], "--electrons"), ([*CER, "ok.txt", "--protons", "wide.txt"], "protons"),
+        ([*CER, "ok.txt", "--protons", "nonsense"], "--protons"), ([*CER, "ok.txt", "--protons", "nan.txt"], "--protons"),
+        ([*CER, "ok.txt", "--expect", "maximum"], "--expect"), (["certify", "", "--electrons", "ok.txt"], "activation"),
+        (["certify", "nosuch", "--electrons", "ok.txt"], "nosuch"), ([*CER, "ok.txt", "--no-such-flag"], "--no-such-flag"),
+        ([*CER, "ok.txt", "extra"], "extra"), (["certify", "__import__('os')", "--electrons", "ok.txt"], "__import__"),
+        ([*SIM, "--protons", "empty.txt"], "--protons"), ([*SIM, "--protons", "nan.txt"], "--protons"),
+    ]],
+    # formulas and activation parameters that are malformed or beyond their documented ranges
+    *[("formula", argv, word) for argv, word in [
+        (["derive", "hermite(10**6)"], "hermite"), (["derive", "relu_power(100000)"], "relu_power"),
+        (["derive", "(t**200)**200"], "200"), (["derive", "1/(t**7-t-1)"], "singular"), (["derive", "t+"], "t+"),
+        (["derive", "sin("], "sin("), (["derive", "t**"], "t**"), (["derive", "exec('1')"], "exec"),
+        (["derive", "t.__class__"], "t"), (["derive", "lambda: 1"], "lambda"), (["derive", "hermite(-1)"], "hermite"),
+        (["derive", "hermite(2.5)"], "hermite"), (["derive", "leaky_relu(nan)"], "nan"), (["derive", "erf(0, t)"], "erf"),
+        (["derive", "relu_power(0)"], "relu_power"), (["derive", "x"], "x"), (["check", "hermite(10**6)"], "hermite"),
+        (["check", "relu", "--manifold", "torus"], "--manifold"), ([*SIM, "--charges", "maybe"], "--charges"),
+        ([*VER, "--charges", "maybe"], "--charges"), ([*SWE, "--protocol", "ss99"], "--protocol"),
+        (["prove", "--only", "nosuchclaim"], "nosuchclaim"),
+    ]],
     # huge values
     *[("huge", argv, word) for argv, word in [
         (["simulate", "relu", "--d", "1000000000", "--k", "3"], "Hessian"),
@@ -129,6 +159,14 @@ CLI = [
 
 
 @pytest.fixture(autouse=True)
+def tables(tmp_path, monkeypatch):
+    """The certify cases' input files, in a fresh working folder."""
+    monkeypatch.chdir(tmp_path)
+    for name, text in TABLES.items():
+        (tmp_path / name).write_text(text)
+
+
+@pytest.fixture(autouse=True)
 def tripwires(monkeypatch):
     """The heavy steps raise: a malformed case must be refused before any of them starts."""
     def tripwire(*_args, **_kwargs):
@@ -138,6 +176,8 @@ def tripwires(monkeypatch):
     monkeypatch.setattr(theory.verification.verify, "run_all", tripwire)
     monkeypatch.setattr(theory.teacher_student.relu_sweep, "run_all", tripwire)
     monkeypatch.setattr(theory.paper.claims.Claim, "run", tripwire)
+    monkeypatch.setattr(theory.verification.certificate, "certify_point", tripwire)
+    monkeypatch.setattr(theory.cli.certify, "certify_point", tripwire)
 
 
 @pytest.mark.parametrize("category,argv,word", CLI, ids=[f"{c}-{' '.join(a)}" for c, a, _ in CLI])
@@ -149,7 +189,10 @@ def test_malformed_command_lines_exit_2_naming_the_argument(category, argv, word
 
 
 def _api_cases():
-    from theory import prove, simulate, verify
+    import numpy as np
+
+    from theory import activation, certify, equilibrium, prove, simulate, verify
+    from theory.dynamics.loss import Loss
     from theory.potentials.potential import potential
     from theory.teacher_student.relu_sweep import sweep
     from theory.verification.executor import run_all
@@ -183,6 +226,16 @@ def _api_cases():
         ("huge", lambda: sweep([3], 1, dps=10**6), "dps"), ("huge", lambda: verify("relu", **ver, starts=10**12), "starts"),
         ("huge", lambda: sweep([3], 10**12), "runs"), ("huge", lambda: run_all(dict, [{}], workers=10**6), "workers"),
         ("huge", lambda: simulate("relu", **sim, seed=2**64), "seed"),
+        ("formula", lambda: activation("hermite", 10**6), "hermite"), ("formula", lambda: activation("relu_power", 0), "relu_power"),
+        ("formula", lambda: activation("t**"), "t**"), ("formula", lambda: activation(""), "empty"),
+        ("formula", lambda: activation("1/(t**7-t-1)"), "singular"), ("formula", lambda: potential("leaky_relu(nan)"), "nan"),
+        ("type", lambda: activation(3), "activation"),
+        ("array", lambda: Loss(relu, [[np.nan, 0.0]]), "NaN"), ("array", lambda: Loss(relu, []), "protons"),
+        ("array", lambda: Loss(relu, np.eye(2)).value(np.ones((2, 3))), "dimension"),
+        ("array", lambda: equilibrium(relu, [[np.inf, 0.0]], np.eye(2), manifold="euclidean"), "NaN"),
+        ("array", lambda: equilibrium(relu, np.eye(3), np.eye(2), manifold="euclidean"), "dimension"),
+        ("array", lambda: equilibrium(relu, "abc", np.eye(2), manifold="euclidean"), "electrons"),
+        ("array", lambda: certify("not an equilibrium"), "Equilibrium"),
     ]
 
 
@@ -198,6 +251,7 @@ def test_malformed_api_calls_raise_a_theory_error_naming_the_argument(category, 
 
 def test_the_corpus_covers_every_category_and_subcommand():
     categories = Counter(c for c, _, _ in CLI)
-    assert set(categories) == {"empty", "type", "range", "named", "flag", "nan-inf", "huge", "path"}
-    assert {argv[0] for _, argv, _ in CLI} >= {"derive", "check", "simulate", "verify", "sweep", "prove"}
-    assert len(CLI) + len(API) >= 180
+    assert set(categories) == {"empty", "type", "range", "named", "flag", "nan-inf", "huge", "path", "certify",
+                               "formula"}
+    assert {argv[0] for _, argv, _ in CLI} == set(theory.cli.SUBCOMMANDS) | {"nosuchcommand"}
+    assert len(CLI) + len(API) >= 255

@@ -25,17 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from pathlib import Path
-
 import numpy as np
 
-from ..core.errors import InputError
+from ..core import validators as valid
+from ..core.files import read_table
 from ..dynamics.equilibrium import _potential
 from ..dynamics.loss import Loss
 from ..verification.certificate import Certificate, certify_point, refine, show
 
-NAME = "certify"
-HELP = "prove that a configuration is a strict local minimum or a saddle (ball arithmetic)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -48,8 +45,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    X = _load(args.electrons, "--electrons")
-    W = np.eye(X.shape[1]) if args.protons in ("identity", "orthonormal") else _load(args.protons, "--protons")
+    valid.text(args.activation, "activation")
+    X = read_table(args.electrons, "--electrons")
+    identity = args.protons in ("identity", "orthonormal")
+    W = np.eye(X.shape[1]) if identity else read_table(args.protons, "--protons", " (or use identity)")
     phi = _potential(args.activation)
     loss = Loss(phi, W, manifold="euclidean")
     if not args.no_polish and not args.symmetric:
@@ -57,15 +56,6 @@ def run(args: argparse.Namespace) -> int:
     cert = certify_point(loss, X, expect=args.expect, symmetric=args.symmetric)
     report(cert, args.json, args.quiet)
     return exit_code(cert)
-
-
-def _load(path: str, option: str) -> np.ndarray:
-    if not Path(path).is_file():
-        raise InputError(f"{option}: no such file {path!r}")
-    try:
-        return np.atleast_2d(np.loadtxt(path, dtype=float))
-    except ValueError as why:
-        raise InputError(f"{option}: {path} is not a numeric table: {why}") from why
 
 
 def exit_code(cert: Certificate) -> int:

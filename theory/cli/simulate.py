@@ -25,14 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-
-import numpy as np
 
 from ..dynamics.equilibrium import Simulation, simulate
 from ..core import validators as valid
-from ..core.errors import InputError
-from ..core.files import output_file
+from ..core.files import output_file, read_table
 from ..core.exitcodes import ExitCode
 from ..dynamics.flow import ALGORITHMS, work_budget
 
@@ -64,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     valid.text(args.activation, "activation")
     protons = args.protons
     if protons not in ("orthonormal", "identity", "random"):
-        protons = _load(protons)
+        protons = read_table(protons, "--protons", " (or use orthonormal, identity, random)")
     result = simulate(args.activation, d=args.d, k=args.k, manifold=args.manifold, protons=protons,
                       algorithm=args.algorithm, charges=args.charges, seed=args.seed, dps=args.dps,
                       seconds=args.seconds, **work_budget(args.algorithm, args.budget))
@@ -81,15 +77,6 @@ def run(args: argparse.Namespace) -> int:
     if not result.converged:
         return ExitCode.UNDECIDED
     return ExitCode.OK if result.equilibrium.matched else ExitCode.REFUTED
-
-
-def _load(path: str) -> np.ndarray:
-    if not Path(path).is_file():
-        raise InputError(f"--protons: no such file {path!r} (or use orthonormal, identity, random)")
-    try:
-        return np.atleast_2d(np.loadtxt(path, dtype=float))
-    except ValueError as why:
-        raise InputError(f"--protons: {path} is not a numeric table: {why}") from why
 
 
 def _plot(result: Simulation, file: str) -> None:

@@ -25,12 +25,33 @@ import contextlib
 import fcntl
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InputError
 
 LOCK = ".lock"
+
+
+def read_table(path: str, option: str, hint: str = ""):
+    """The numeric table in the text file ``path`` (one row a line) as a finite 2-D float array;
+    an InputError naming ``option`` for a missing, empty, non-numeric, ragged or non-finite file."""
+    import numpy as np
+
+    if not Path(path).is_file():
+        raise InputError(f"{option}: no such file {path!r}{hint}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy warns (and returns nothing) on an empty file
+            table = np.atleast_2d(np.loadtxt(path, dtype=float))
+    except (ValueError, UserWarning) as why:
+        raise InputError(f"{option}: {path} is not a numeric table: {why}") from why
+    if not table.size:
+        raise InputError(f"{option}: {path} holds no numbers")
+    if not np.all(np.isfinite(table)):
+        raise InputError(f"{option}: {path} holds NaN or infinite values")
+    return table
 
 
 def unwritable(path: str | Path, why: OSError) -> InputError:
