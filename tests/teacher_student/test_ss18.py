@@ -91,3 +91,12 @@ def test_cli_protocol_is_a_closed_set(tmp_path, capsys):
     assert "--protocol" in capsys.readouterr().err
     with pytest.raises(InputError):
         sweep([3], 2, protocol="ss17")
+
+
+def test_sweep_certifies_every_spurious_family():
+    # seed 5 of k = 7 ends in the Δ(S_6 × S_1) family (README's table)
+    [row] = sweep([7], 6, protocol="ss18", certify=True)["table"]
+    [family] = row["families"]
+    cert = family["certificate"]
+    assert cert["proven"] and cert["kind"] == "strict local minimum" and cert["radius"] <= 1e-4
+    assert np.asarray(family["representative"]).shape == (7, 7)

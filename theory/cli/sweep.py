@@ -58,6 +58,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="time budget of one run")
     parser.add_argument("--protocol", choices=[p.value for p in Protocol], default=Protocol.DEFAULT.value,
                         help="default (step 0.5, per-run polish) or ss18 (Safran & Shamir's code)")
+    parser.add_argument("--certify", action="store_true",
+                        help="certify one representative of every spurious family (ball arithmetic)")
 
 
 def parse_range(text: str) -> list[int]:
@@ -80,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     make_folder(folder)  # a file or an unwritable place is refused before the runs
     result = sweep(parse_range(args.k), args.runs, workers=args.workers, checkpoint=folder,
                    dps=args.dps, seconds=args.seconds, backend=args.backend, scheduler=args.scheduler,
-                   progress=False if args.quiet or args.json else None, protocol=args.protocol)
+                   progress=False if args.quiet or args.json else None, protocol=args.protocol,
+                   certify=args.certify)
     if args.plot:
         plot(result["table"], args.plot)
     if args.json:
@@ -107,4 +110,12 @@ def _print(table: list[dict], folder: str, quiet: bool) -> None:
 
 def _families(rows: list[dict]) -> str:
     return "; ".join(f"{f['loss']:.6g} ×{f['runs']} [{f['orbit_size']}, {f['isotropy']}, "
-                     f"{f['lambda_min']:.3g}]" for f in rows) or "—"
+                     f"{f['lambda_min']:.3g}{_certified(f)}]" for f in rows) or "—"
+
+
+def _certified(family: dict) -> str:
+    """", certified r = …" for a proven family, ", NOT certified: …" for a refused one, "" if not asked."""
+    cert = family.get("certificate")
+    if cert is None:
+        return ""
+    return f", certified r = {cert['radius']:.0e}" if cert["proven"] else f", NOT certified: {cert['failed']}"

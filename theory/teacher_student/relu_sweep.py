@@ -79,8 +79,18 @@ def families(records: list[dict], tolerance: float = ORBIT_TOLERANCE) -> list[di
     groups = orbit_groups([np.array(r["positions"]) for r in minima], tolerance=tolerance)
     rows = [{"loss": min(minima[i]["loss"] for i in members), "runs": len(members),
              "orbit_size": form.orbit_size, "isotropy": form.isotropy,
-             "lambda_min": minima[members[0]]["lambda_min"]} for form, members in groups]
+             "lambda_min": minima[members[0]]["lambda_min"], "representative": minima[members[0]]["positions"]}
+            for form, members in groups]
     return sorted(rows, key=lambda row: row["loss"])
+
+
+def family_certificate(k: int, representative, dps: int, seconds: float) -> dict:
+    """The certificate of one family's representative (W* = I_k), as JSON."""
+    eq = equilibrium(relu_potential(), np.asarray(representative, dtype=float), np.eye(k), manifold="euclidean",
+                     dps=dps, seconds=seconds, certify=True)
+    if eq.certificate is None:
+        return {"proven": False, "failed": f"not certified: the point is {eq.kind} ({eq.reason})"}
+    return eq.certificate.to_json()
 
 
 def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -106,10 +116,12 @@ def summarise(records: list[dict]) -> list[dict]:
 def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = None, dps: int = 20,
           seconds: float = 120.0, backend: str = "loky", scheduler: str | None = None,
           progress: bool | None = None, protocol: Protocol | str = Protocol.DEFAULT,
-          max_steps: int = 1_000_000) -> dict:
+          max_steps: int = 1_000_000, certify: bool = False) -> dict:
     """Run ``runs`` seeds for each k in ``ks`` through :func:`run_all` (``backend``,
     ``scheduler`` and ``progress`` are passed on); with a checkpoint folder, write
     ``summary.json`` there. ``max_steps`` caps an ss18 run (their loop has no cap).
+    ``certify`` adds to every spurious family a ball-arithmetic certificate of its
+    representative (:func:`theory.verification.certificate.certify`).
     Returns ``{"config", "table", "records"}``."""
     try:
         protocol = Protocol(protocol)
@@ -136,7 +148,12 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
         tasks = [{"k": k, "seed": seed, "dps": dps, "seconds": seconds} for k in ks for seed in range(runs)]
         records = run_all(spurious_run, tasks, workers=workers, checkpoint=checkpoint, config=config,
                           backend=backend, scheduler=scheduler, progress=progress)
-    result = {"config": config, "table": summarise(records), "records": records}
+    table = summarise(records)
+    if certify:
+        for row in table:
+            for family in row["families"]:
+                family["certificate"] = family_certificate(row["k"], family["representative"], dps, seconds)
+    result = {"config": config, "table": table, "records": records}
     if checkpoint:
         write_atomic(Path(checkpoint) / "summary.json", json.dumps(result, indent=1))
     return result
