@@ -26,7 +26,6 @@ Union(Interval.open(-1, -1/2), Interval.open(1/2, 1))
 from __future__ import annotations
 
 import collections
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -34,6 +33,7 @@ import flint
 import sympy as sp
 
 from ..core.errors import Timeout
+from ..core.numeric import flint_precision as precision
 from ..core.parsing import as_number
 from ..core.timebound import bounded
 from ..core.verdict import Evidence, Method
@@ -41,17 +41,6 @@ from ..core.verdict import Evidence, Method
 
 class Unsupported(Exception):
     """The expression has a function with no ball-arithmetic enclosure here."""
-
-
-@contextlib.contextmanager
-def precision(bits: int):
-    """Set python-flint's global working precision, restoring it afterwards."""
-    saved = flint.ctx.prec
-    flint.ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint.ctx.prec = saved
 
 
 _ARB_FUNCTIONS = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",

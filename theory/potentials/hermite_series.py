@@ -32,7 +32,6 @@ raised and the caller uses the nested quadrature instead.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 
@@ -41,7 +40,7 @@ import numpy as np
 import sympy as sp
 
 from ..core.errors import InputError, PrecisionError
-from ..core.numeric import check_dps, context, mpmath_function, output_context
+from ..core.numeric import check_dps, context, flint_precision, mpmath_function, output_context
 from ..core.symbols import t
 from .quadrature import _standard_nodes
 
@@ -332,17 +331,9 @@ def flint_function(expr: sp.Expr, variables: tuple) -> callable:
     return lambda *balls, analytic=False: body(balls, analytic)
 
 
-@contextlib.contextmanager
 def flint_digits(dps: int):
     """python-flint's (global) working precision set to ``dps`` digits, restored afterwards."""
-    from flint import ctx as flint_ctx
-
-    old = flint_ctx.prec
-    flint_ctx.dps = dps
-    try:
-        yield
-    finally:
-        flint_ctx.prec = old
+    return flint_precision(mpmath.libmp.dps_to_prec(dps))
 
 
 def ball(value, dps: int):

@@ -76,7 +76,6 @@ A certificate that cannot be established is returned with ``proven = False`` and
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import time
 from dataclasses import dataclass, field
@@ -87,6 +86,7 @@ import sympy as sp
 from flint import arb, arb_mat, ctx
 
 from ..core.errors import DerivationError, InputError
+from ..core.numeric import flint_precision
 from ..dynamics.loss import C, N1, Loss, charges_of
 
 #: Working precision of the ball arithmetic, in bits.
@@ -101,16 +101,6 @@ RADII = tuple(10.0 ** -e for e in range(2, 15, 2))
 MINIMUM, SADDLE, REFUSED = "strict local minimum", "non-degenerate saddle", "refused"
 #: A saddle whose Hessian has a certified cluster of eigenvalues around 0 (coincident electrons).
 ZERO_MODE_SADDLE = "saddle with zero modes"
-
-
-@contextlib.contextmanager
-def _precision(bits: int):
-    saved = ctx.prec
-    ctx.prec = bits
-    try:
-        yield
-    finally:
-        ctx.prec = saved
 
 
 # ---------------------------------------------------------------------- SymPy → arb
@@ -590,7 +580,7 @@ def certify_point(loss: Loss, electrons, charges=None, *, expect: str | None = N
         raise InputError(f"expect must be 'minimum', 'saddle' or None, got {expect!r}")
     X = _electrons(electrons)
     start = time.perf_counter()
-    with _precision(precision):
+    with flint_precision(precision):
         cert = _certify(Landscape(loss, charges), loss, X, expect, clusters, gradient_tolerance, symmetric)
     cert.seconds = time.perf_counter() - start
     return cert
@@ -602,7 +592,7 @@ def refine(loss: Loss, electrons, charges=None, *, steps: int = 8, precision: in
     X = _electrons(electrons)
     land = Landscape(loss, charges)
     land.setup(X)
-    with _precision(precision):
+    with flint_precision(precision):
         x = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X.ravel()], dtype=object)
         for _ in range(steps):
             g = land.gradient(x)
