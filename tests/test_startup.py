@@ -55,6 +55,13 @@ def test_a_subcommand_loads_only_its_own_module():
     assert "sympy" in loaded and "matplotlib" not in loaded  # derive's module (and only its needs) ran
 
 
+@pytest.mark.parametrize("command", ["prove", "simulate"])
+def test_a_subcommand_help_loads_neither_matplotlib_nor_scipy_optimize(command):
+    loaded = _modules_after(_cli(command, "--help"))
+    assert f"theory.cli.{command}" in loaded  # the subcommand's module did run
+    assert not {m for m in loaded if m.split(".")[0] == "matplotlib" or m.startswith("scipy.optimize")}
+
+
 def test_the_assertions_load_scipy_only_for_equilibria():
     assert not _packages_after("import theory.testing") & {"scipy", "matplotlib"}
 

@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from ..core import validators as valid
 from ..core.errors import DerivationError, InputError
@@ -289,6 +288,8 @@ def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps:
 
 def _matching(X: np.ndarray, W: np.ndarray) -> list:
     """Optimal assignment of electrons to protons by distance (scipy linear_sum_assignment)."""
+    from scipy.optimize import linear_sum_assignment  # scipy.optimize only when an end point is matched
+
     distances = np.linalg.norm(X[:, None, :] - W[None, :, :], axis=2)
     rows, cols = linear_sum_assignment(distances)
     return [(int(i), int(j), float(distances[i, j])) for i, j in zip(rows, cols)]

@@ -42,7 +42,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from ..core.errors import DerivationError, InputError
 from .loss import Arithmetic, Loss, charges_of, positions
@@ -388,6 +387,8 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
     """Integrate the free electrons over ``window``, ending early at a terminal event (near
     stationary, near a proton of a cusp, on a crease of a kink) or, at the last accepted
     step, when ``budget`` field evaluations or the ``deadline`` are spent."""
+    from scipy.integrate import solve_ivp  # scipy.integrate loads scipy.optimize: only when the flow runs
+
     free = state.free
     shape = state.X[free].shape
     count, accepted = [0, 0], [0.0, state.X[free].ravel()]  # (evaluations, steps); (t, y) of the last step

@@ -26,7 +26,6 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import sympy as sp
 
 from .claims import Check, Result
@@ -335,6 +334,8 @@ def _claim_json(result: Result) -> dict:
 def draw(result: Result, folder: str | Path) -> list[Path]:
     """Render a result's figures to ``folder/figures/NAME.png``; a figure that fails is reported on stderr
     and left out (the report never shows a figure it could not draw)."""
+    import matplotlib.pyplot as plt  # only when figures are drawn: `theory prove --help` stays light
+
     directory = Path(folder) / FIGURES
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
