@@ -12,6 +12,7 @@ from theory.core.numeric import context
 from theory.dynamics.loss import Loss, NotSmooth
 from theory.potentials.potential import potential
 from theory.teacher_student.relu import teacher_hessian, tian_collapsed_point
+from theory.dynamics.kinds import EquilibriumKind
 
 RELU = potential("relu")
 ERF = potential("erf(t/sqrt(2))")  # g = erf(x/√2): Φ = (2/π) asin(θᵀw/√((1+‖θ‖²)(1+‖w‖²)))
@@ -96,7 +97,7 @@ def identity_spectrum_holds(k: int) -> None:
     1/2 + 1/π with k(k−3)/2, two eigenvalues of multiplicity k − 1 and two simple ones; the
     eigenvalues agree with the engine-independent Gauss–Newton Hessian 2M(w_i, w_j)."""
     eq = equilibrium(RELU, np.eye(k, dtype=int), np.eye(k, dtype=int), manifold="euclidean", dps=40)
-    assert eq.kind == "global minimum" and eq.matched and eq.loss == 0
+    assert eq.kind == EquilibriumKind.GLOBAL_MINIMUM and eq.matched and eq.loss == 0
     ctx = context(40)
     found = clusters(eq.eigenvalues)
     multiplicity = dict(found)
@@ -147,7 +148,7 @@ def test_tian_point_is_a_saddle_of_morse_index_k_minus_one_squared(K):
     """Morse index (K − 1)² and K − 1 zero eigenvalues: collinear ReLU students act as one of
     summed norm, so redistributing the norms (Σ‖θ_i‖ fixed) is an exactly flat family."""
     eq = equilibrium(RELU, tian_collapsed_point(K, dps=40), np.eye(K, dtype=int), manifold="euclidean", dps=40)
-    assert eq.kind == "saddle" and not eq.matched
+    assert eq.kind == EquilibriumKind.SADDLE and not eq.matched
     found = clusters(eq.eigenvalues, 30)
     assert sum(m for v, m in found if v < 0) == (K - 1) ** 2
     assert dict(found)[0.0] == K - 1
@@ -160,7 +161,7 @@ def test_tian_point_is_a_saddle_of_morse_index_k_minus_one_squared(K):
 @pytest.mark.parametrize("K", [2, 3, 4, 5, 6])
 def test_erf_collapsed_point_is_a_saddle(K):
     eq = equilibrium(ERF, erf_collapsed_point(K, 40), np.eye(K, dtype=int), manifold="euclidean", dps=40)
-    assert eq.kind == "saddle" and not eq.matched
+    assert eq.kind == EquilibriumKind.SADDLE and not eq.matched
     found = clusters(eq.eigenvalues, 30)
     assert sum(m for v, m in found if v < 0) == (K - 1) ** 2
     assert dict(found)[0.0] == K - 1
@@ -201,7 +202,7 @@ def test_collapsed_hessians_match_finite_differences_large(K):
 
 def test_sign_identity_is_a_global_minimum_without_a_hessian():
     eq = equilibrium(potential("sign"), np.eye(3, dtype=int), np.eye(3), manifold="sphere")
-    assert eq.kind == "global minimum" and eq.matched and eq.eigenvalues == []
+    assert eq.kind == EquilibriumKind.GLOBAL_MINIMUM and eq.matched and eq.eigenvalues == []
     assert "not C1" in eq.reason and len(eq.one_sided) == 12
 
 
@@ -210,13 +211,13 @@ def test_electron_pair_on_a_cusp_proton_is_a_non_smooth_critical_point(name):
     """Two electrons on one proton (L > 0): moving either cancels its cusp against the other's,
     so every one-sided slope is 0 and the point is reported as non-smooth critical."""
     eq = equilibrium(potential(name), [[1, 0, 0], [1, 0, 0]], [[1, 0, 0]], manifold="sphere")
-    assert eq.kind == "non-smooth critical point" and eq.loss > 0
+    assert eq.kind == EquilibriumKind.NON_SMOOTH and eq.loss > 0
     assert max(abs(slope) for _, _, slope, _ in eq.one_sided) < 1e-15
 
 
 def test_electron_antipodal_to_its_sign_proton_is_not_critical():
     eq = equilibrium(potential("sign"), [[1, 0, 0], [0, -1, 0]], [[1, 0, 0], [0, 1, 0]], manifold="sphere")
-    assert eq.kind == "not converged" and not eq.converged
+    assert eq.kind == EquilibriumKind.NOT_CONVERGED and not eq.converged
     assert min(slope for _, _, slope, _ in eq.one_sided) < -0.1
 
 

@@ -6,6 +6,7 @@ import pytest
 from theory import equilibrium, simulate
 from theory.core.errors import InputError
 from theory.potentials.potential import given, potential
+from theory.dynamics.kinds import EquilibriumKind
 
 SIGN = potential("sign").sphere()
 #: Three protons on S^1, well apart (k = 3 > d = 2, so "orthonormal-ish").
@@ -25,7 +26,7 @@ def test_sign_on_the_circle_descends_onto_the_protons(seed):
     run = simulate(SIGN, d=2, k=3, manifold="sphere", protons=CIRCLE, algorithm="gd", seed=seed,
                    step=0.05, iterations=1000, seconds=None)
     assert run.converged and run.equilibrium.matched
-    assert run.equilibrium.kind == "global minimum"
+    assert run.equilibrium.kind == EquilibriumKind.GLOBAL_MINIMUM
     assert sorted(j for _, j, _ in run.equilibrium.matching) == [0, 1, 2]
 
 
@@ -46,7 +47,7 @@ def test_relu_on_the_sphere_from_a_seed_converges_and_is_classified():
     run = simulate("relu", d=3, k=3, manifold="sphere", protons="orthonormal", seed=1, dps=30)
     eq = run.equilibrium
     assert run.converged
-    assert eq.kind == "global minimum" and eq.matched
+    assert eq.kind == EquilibriumKind.GLOBAL_MINIMUM and eq.matched
     assert eq.gradient_norm < 1e-25
     assert len(eq.eigenvalues) == 3 * 2 and min(eq.eigenvalues) > 0.1
 
@@ -55,7 +56,7 @@ def test_gaussian_single_proton_electron_ends_on_it():
     run = simulate("radial:exp(-r^2/2)", d=2, k=1, manifold="euclidean",
                    protons=np.array([[0.5, -1.0]]), seed=3, dps=40)
     eq = run.equilibrium
-    assert eq.matched and eq.kind == "global minimum"
+    assert eq.matched and eq.kind == EquilibriumKind.GLOBAL_MINIMUM
     assert eq.matching[0][2] < 1e-30
     assert [float(v) for v in eq.eigenvalues] == pytest.approx([2.0, 2.0])
 
@@ -64,27 +65,27 @@ def test_a_saddle_is_classified_as_saddle():
     """e^{−r²/2} in R², protons (±2, 0), one electron at the origin: critical by
     symmetry, L'' = −12e^{−2} along the axis and +4e^{−2} across it."""
     eq = equilibrium(given("exp(-r^2/2)", "radial"), [[0.0, 0.0]], [[2.0, 0.0], [-2.0, 0.0]], dps=30)
-    assert eq.converged and eq.kind == "saddle" and not eq.matched
+    assert eq.converged and eq.kind == EquilibriumKind.SADDLE and not eq.matched
     assert [float(v) for v in eq.eigenvalues] == pytest.approx([-12 * np.exp(-2), 4 * np.exp(-2)])
 
 
 def test_relu_sphere_antipode_of_two_protons_is_a_maximum_not_a_minimum():
     W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     eq = equilibrium(potential("relu"), [[0.0, 0.0, 1.0]], W, manifold="sphere", dps=30)
-    assert eq.kind == "saddle" and max(eq.eigenvalues) < 0
+    assert eq.kind == EquilibriumKind.SADDLE and max(eq.eigenvalues) < 0
 
 
 def test_symmetry_zero_modes_are_not_called_degenerate():
     """Gaussian in R^3 with a single proton: rotations about it fix the proton; at the
     global minimum they fix the electron too, so no zero mode appears."""
     eq = equilibrium(given("exp(-r^2/2)", "radial"), [[0.1, 0.0, 0.0]], [[0.0, 0.0, 0.0]])
-    assert eq.symmetry_zero_modes == 0 and eq.kind == "global minimum"
+    assert eq.symmetry_zero_modes == 0 and eq.kind == EquilibriumKind.GLOBAL_MINIMUM
 
 
 def test_unconverged_runs_never_match():
     run = simulate("relu", d=3, k=3, manifold="sphere", seed=1, algorithm="gd", iterations=3)
     assert not run.converged and not run.equilibrium.matched
-    assert run.equilibrium.kind == "not converged"
+    assert run.equilibrium.kind == EquilibriumKind.NOT_CONVERGED
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -101,8 +102,16 @@ def test_potentials_with_a_cusp_at_coincidence_run():
 
     laplace = simulate("radial:exp(-r)", d=1, k=2, manifold="euclidean", protons=[[1.0], [-1.0]],
                        algorithm="gd", seed=0, dps=20, iterations=1000, seconds=None)
-    assert laplace.equilibrium.kind == "global minimum" and laplace.equilibrium.matched
+    assert laplace.equilibrium.kind == EquilibriumKind.GLOBAL_MINIMUM and laplace.equilibrium.matched
     distance = simulate("radial:r", d=2, k=1, manifold="euclidean", protons=[[1.0, 0.0]],
                         algorithm="gd", seed=0, dps=20, iterations=300, seconds=None)
     assert not distance.converged and "300 iterations" in distance.trajectory.reason
     assert distance.trajectory.losses[-1] < -100  # the electron flees: L = −2‖θ − w‖ + const
+
+
+def test_a_kind_is_looked_up_by_its_printed_name_and_an_unknown_one_names_the_choices():
+    assert EquilibriumKind("spurious-local-minimum") is EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
+    assert EquilibriumKind("NON_SMOOTH") is EquilibriumKind.NON_SMOOTH
+    with pytest.raises(InputError, match="no equilibrium kind 'maximum': choose global minimum, .* or failed"):
+        EquilibriumKind("maximum")
+    assert [kind.claim for kind in EquilibriumKind][:4] == ["minimum", "minimum", "saddle", None]

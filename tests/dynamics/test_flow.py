@@ -7,6 +7,7 @@ from theory.core.errors import DerivationError, InputError
 from theory.dynamics.flow import gradient_descent, gradient_flow, nodewise, polish, run_algorithm
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given, potential
+from theory.dynamics.kinds import EquilibriumKind
 
 GAUSS = given("exp(-r^2/2)", "radial")
 
@@ -117,7 +118,7 @@ def test_flow_on_a_product_with_kinks_holds_creases_and_reaches_the_protons():
         run = simulate(LAPLACE, d=3, k=3, manifold="euclidean", protons="random", algorithm="flow",
                        seed=seed, dps=20, evaluations=BUDGET, seconds=None)
         assert run.converged, run.trajectory.reason
-        assert run.equilibrium.kind == "global minimum" and run.equilibrium.matched
+        assert run.equilibrium.kind == EquilibriumKind.GLOBAL_MINIMUM and run.equilibrium.matched
         assert run.trajectory.evaluations <= BUDGET
 
 
@@ -171,7 +172,7 @@ def test_descent_can_end_on_a_non_smooth_local_minimum_of_the_laplace_product():
 
     eq = equilibrium(LAPLACE, run.positions, W, manifold="euclidean", captured=run.captured,
                      creases=run.creases, dps=20)
-    assert eq.kind == "non-smooth critical point" and not eq.matched and eq.creases == run.creases
+    assert eq.kind == EquilibriumKind.NON_SMOOTH and not eq.matched and eq.creases == run.creases
 
 
 def test_a_crease_is_held_only_where_the_loss_has_a_v_along_it():

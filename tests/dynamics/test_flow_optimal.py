@@ -8,6 +8,7 @@ from theory.core.errors import InputError
 from theory.dynamics.flow import gradient_descent, nodewise, nodewise_optimal, run_algorithm, sgd
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given, potential
+from theory.dynamics.kinds import EquilibriumKind
 
 GAUSS = given("exp(-r^2/2)", "radial")
 SIGN = potential("sign").sphere()
@@ -27,7 +28,7 @@ def test_the_reduced_loss_has_its_own_saddle():
     """e^{−r²/2}, protons (±2, 0), one electron at 0 with a = a*: ℓ = const − c(θ)², c = Σ_j Φ(θ, w_j),
     so ∇²ℓ(0) = −2c∇²c = diag(−24, 8)·e^{−4} (with a fixed at −1 it is diag(−12, 4)·e^{−2})."""
     eq = equilibrium(GAUSS, [[0.0, 0.0]], [[2.0, 0.0], [-2.0, 0.0]], charges="optimal", dps=30)
-    assert eq.kind == "saddle"
+    assert eq.kind == EquilibriumKind.SADDLE
     assert [float(v) for v in eq.eigenvalues] == pytest.approx([-24 * np.exp(-4), 8 * np.exp(-4)], rel=1e-12)
     assert float(eq.charges[0]) == pytest.approx(-2 * np.exp(-2), rel=1e-12)
 
@@ -36,7 +37,7 @@ def test_nodewise_on_a_cusp_potential_keeps_its_captures():
     """Regression: electrons captured on the cusp of sign's Φ = (2/π)asin ρ while descending
     one at a time were released into the joint descent, whose first gradient is infinite."""
     run = simulate(SIGN, d=2, k=3, manifold="sphere", protons=CIRCLE, algorithm="nodewise", seed=0, dps=20)
-    assert run.converged and run.equilibrium.kind == "global minimum"
+    assert run.converged and run.equilibrium.kind == EquilibriumKind.GLOBAL_MINIMUM
     assert sorted(j for _, j in run.trajectory.captured) == [0, 1, 2]
 
 

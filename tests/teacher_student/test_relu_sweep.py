@@ -13,6 +13,7 @@ import pytest
 from theory.cli import main
 from theory.core.errors import InputError
 from theory.teacher_student.relu_sweep import families, summarise, sweep, wilson, xavier_start
+from theory.dynamics.kinds import EquilibriumKind as Kind
 
 X = np.array([[1.0, 0.2], [0.1, 0.9]])
 
@@ -24,10 +25,10 @@ def _record(kind, loss, positions, k=2, lambda_min=0.01):
 def test_families_are_orbits_of_students_and_coordinates():
     other = np.array([[0.9, 0.1], [0.3, 1.0]])
     swapped = X[::-1][:, ::-1]  # students and coordinates permuted together: the same orbit
-    records = [_record("spurious local minimum", 0.05, X), _record("spurious local minimum", 0.05, swapped + 1e-9),
-               _record("spurious local minimum", 0.05, X[::-1]),
-               _record("spurious local minimum", 0.05 * (1 + 1e-9), other), _record("global minimum", 0.0, np.eye(2)),
-               _record("saddle", 0.05, X)]
+    records = [_record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, X), _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, swapped + 1e-9),
+               _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, X[::-1]),
+               _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05 * (1 + 1e-9), other), _record(Kind.GLOBAL_MINIMUM, 0.0, np.eye(2)),
+               _record(Kind.SADDLE, 0.05, X)]
     rows = families(records)
     assert [row["runs"] for row in rows] == [3, 1]  # X[::-1] is X with its students swapped
     assert [row["orbit_size"] for row in rows] == [4, 4] and rows[0]["isotropy"] == "1"
@@ -40,8 +41,8 @@ def test_wilson_interval_contains_the_estimate_and_narrows():
 
 
 def test_summary_counts_and_fraction():
-    records = [_record("spurious local minimum", 0.1, X), _record("global minimum", 0.0, X),
-               _record("global minimum", 0.0, X), _record("not converged", 0.3, X)]
+    records = [_record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.1, X), _record(Kind.GLOBAL_MINIMUM, 0.0, X),
+               _record(Kind.GLOBAL_MINIMUM, 0.0, X), _record(Kind.NOT_CONVERGED, 0.3, X)]
     (row,) = summarise(records)
     assert row["spurious_fraction"] == 0.25
     assert row["counts"]["global minimum"] == 2 and row["counts"]["not converged"] == 1

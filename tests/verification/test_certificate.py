@@ -12,7 +12,7 @@ from theory.dynamics.equilibrium import equilibrium
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import potential
 from theory.teacher_student.relu import relu_potential
-from theory.verification.certificate import (Landscape, Polynomial, arb_function, certify, certify_point,
+from theory.verification.certificate import (CertifiedKind, Landscape, Polynomial, arb_function, certify, certify_point,
                                               inertia, prove, refine)
 
 ERF = potential("erf(1/sqrt(2))")  # g = erf(x/√2)
@@ -54,7 +54,7 @@ def test_ball_landscape_encloses_the_float_loss(phi):
 def test_teacher_itself_is_a_certified_strict_minimum_with_its_clusters():
     k = 3
     cert = certify_point(Loss(RELU, np.eye(k)), np.eye(k))       # every electron on its proton
-    assert cert.proven and cert.kind == "strict local minimum" and cert.morse_index == 0
+    assert cert.proven and cert.kind == CertifiedKind.STRICT_MINIMUM and cert.morse_index == 0
     assert cert.lambda_min.contains(arb(1) / 2 - 1 / arb.pi())    # 1/2 − 1/π at the teacher
     assert cert.loss.contains(0) and cert.loss.rad() < 1e-40
     assert sum(m for _, _, m in cert.clusters) == k * k and cert.clusters[0][2] == k
@@ -93,7 +93,7 @@ def test_tian_collapsed_point_is_a_saddle_of_index_k_squared_minus_k_plus_one():
     xs = (mpmath.sqrt(K - 1) - mpmath.acos(1 / mpmath.sqrt(K)) + mpmath.pi) / (mpmath.pi * K)
     cert = certify_point(Loss(RELU, np.eye(K)), _collapsed(K, xs), expect="saddle", symmetric=True)
     mpmath.mp.dps = 15
-    assert cert.proven and cert.kind == "saddle with zero modes" and cert.morse_index == 4
+    assert cert.proven and cert.kind == CertifiedKind.ZERO_MODE_SADDLE and cert.morse_index == 4
     assert cert.zero_modes.startswith("restricted") and "2 eigenvalues" in cert.zero_modes
 
 
@@ -119,6 +119,12 @@ def test_a_wrong_collapsed_point_is_not_critical():
 def test_bad_arrays_raise(electrons, words):
     with pytest.raises(InputError, match=words):
         certify_point(Loss(RELU, np.eye(2)), electrons)
+
+
+def test_an_unknown_claim_names_the_choices_and_a_name_is_read_in_any_case():
+    with pytest.raises(InputError, match="no claim 'maximum': choose minimum or saddle"):
+        certify_point(Loss(ERF, np.eye(1)), [[1.0]], expect="maximum")
+    assert prove(Polynomial(X**2, (X,)), [0], expect="MINIMUM").kind == CertifiedKind.STRICT_MINIMUM
 
 
 def test_symmetric_needs_a_collapsed_point_and_sphere_is_refused():

@@ -12,6 +12,7 @@ from theory.cli import main
 from theory.core.errors import InputError
 from theory.potentials.potential import given, potential
 from theory.verification.verify import Outcome, Prediction, predict, verify, wilson
+from theory.dynamics.kinds import EquilibriumKind as Kind
 
 GAUSSIAN = "radial:exp(-r^2/2)"
 #: Strictly subharmonic with a bounded Hessian, but not a positive-definite kernel.
@@ -58,7 +59,7 @@ def _gaussian(starts):
     v = verify(GAUSSIAN, manifold="euclidean", d=2, k=2, starts=starts, dps=20)
     assert v.prediction.rule == "near" and v.prediction.radius == pytest.approx(np.sqrt(2))
     assert v.outcome is Outcome.CONFIRMED
-    minima = [r for r in v.runs if r["kind"] in ("global minimum", "spurious local minimum")]
+    minima = [r for r in v.runs if r["kind"] in (Kind.GLOBAL_MINIMUM, Kind.SPURIOUS_LOCAL_MINIMUM)]
     assert minima and all(r["nearest"] <= np.sqrt(2) for r in minima)
     return v
 
@@ -108,15 +109,15 @@ def test_relu_spurious_fraction(d):
 
 def test_near_rule_flags_a_far_minimum():
     p = Prediction("T", "s", ("h",), "near", radius=1.0)
-    far = {"kind": "spurious local minimum", "nearest": 2.0, "final_loss": 0.3}
+    far = {"kind": Kind.SPURIOUS_LOCAL_MINIMUM, "nearest": 2.0, "final_loss": 0.3}
     assert p.counterexample(far)[1] == "Φ translation invariant"
     assert p.counterexample(dict(far, nearest=0.5)) is None
-    assert p.counterexample(dict(far, kind="saddle")) is None
+    assert p.counterexample(dict(far, kind=Kind.SADDLE)) is None
 
 
 def test_strict_rule_ignores_minima_on_the_charges():
     p = Prediction("T", "s", ("h",), "strict")
-    run = {"kind": "spurious local minimum", "isolated": False, "final_loss": -1.0, "loss": "1"}
+    run = {"kind": Kind.SPURIOUS_LOCAL_MINIMUM, "isolated": False, "final_loss": -1.0, "loss": "1"}
     assert p.counterexample(run) is None
     assert p.counterexample(dict(run, isolated=True)) is not None
 
@@ -163,10 +164,10 @@ def test_free_weights_predictions():
     harmonic, _ = predict(classify(potential("sign").sphere(), d=2), "free")
     assert harmonic.theorem == "Theorem 3.3 (Earnshaw)"
     p = Prediction("T", "s", ("h",), "charged")
-    run = {"kind": "spurious local minimum", "isolated_charged": True, "final_loss": 0.5, "loss": "0.5"}
+    run = {"kind": Kind.SPURIOUS_LOCAL_MINIMUM, "isolated_charged": True, "final_loss": 0.5, "loss": "0.5"}
     assert "λ-harmonic" in p.counterexample(run)[1]
     assert p.counterexample(dict(run, isolated_charged=False)) is None
-    assert p.counterexample(dict(run, kind="saddle")) is None
+    assert p.counterexample(dict(run, kind=Kind.SADDLE)) is None
     with pytest.raises(InputError, match="'fixed' or 'free'"):
         verify(LAPLACE, manifold="euclidean", d=1, k=1, charges="optimised")
 

@@ -41,6 +41,7 @@ from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.files import make_folder, output_file
 from ..core.exitcodes import ExitCode
+from ..dynamics.kinds import EquilibriumKind as Kind
 from ..verification.executor import BACKENDS
 from ..teacher_student.relu_sweep import K_MAX, Protocol, plot, sweep
 
@@ -98,11 +99,11 @@ def _print(table: list[dict], folder: str, quiet: bool) -> None:
           f"{'spurious % (95% Wilson)':<24} families: loss ×runs [orbit size, isotropy, λ_min]")
     for row in table:
         c = row["counts"]
-        other = c["degenerate"] + c["not converged"]
+        other = c[Kind.DEGENERATE] + c[Kind.NOT_CONVERGED]
         low, high = row["interval"]
         share = f"{100 * row['spurious_fraction']:.1f} ({100 * low:.1f}–{100 * high:.1f})"
-        print(f"{row['k']:>3} {row['runs']:>5} {c['global minimum']:>7} {c['spurious local minimum']:>9} "
-              f"{c['saddle']:>7} {other:>6}  {share:<24} {_families(row['families'])}")
+        print(f"{row['k']:>3} {row['runs']:>5} {c[Kind.GLOBAL_MINIMUM]:>7} {c[Kind.SPURIOUS_LOCAL_MINIMUM]:>9} "
+              f"{c[Kind.SADDLE]:>7} {other:>6}  {share:<24} {_families(row['families'])}")
     if not quiet:
         print("λ_min: least Hessian eigenvalue of L = E(f − f̂)² (twice Safran & Shamir's scaling)")
         print(f"results: {folder}/summary.json (one checkpoint a run in {folder}/results)")

@@ -36,8 +36,8 @@ the electrons without changing L. Their number is computed and reported.
 >>> import numpy as np
 >>> from theory.potentials.potential import given
 >>> eq = equilibrium(given("exp(-r^2/2)", "radial"), [[0.9, 0.1]], [[1.0, 0.0]], dps=30)
->>> eq.kind, eq.matched
-('global minimum', True)
+>>> print(eq.kind, eq.matched)
+global minimum True
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ import numpy as np
 
 from ..core import validators as valid
 from ..core.errors import DerivationError, InputError
+from .kinds import EquilibriumKind
 from .flow import OPTIMAL, Trajectory, odd, polish, run_algorithm
 from .loss import Arithmetic, Loss, NotSmooth, charges_of, positions
 from ..potentials.potential import Potential, given
@@ -71,7 +72,7 @@ class Equilibrium:
     gradient_norm: object
     loss: object
     eigenvalues: list
-    kind: str
+    kind: EquilibriumKind
     matching: list
     matched: bool
     symmetry_zero_modes: int = 0
@@ -143,8 +144,8 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
 
     >>> from theory.potentials.potential import given
     >>> eq = equilibrium(given("exp(-r^2/2)", "radial"), [[0.8, 0.1], [0.1, 1.2]], [[1, 0], [0, 1]])
-    >>> eq.kind, eq.matched, eq.dps
-    ('global minimum', True, 30)
+    >>> print(eq.kind, eq.matched, eq.dps)
+    global minimum True 30
     """
     loss = Loss(phi, protons, manifold=manifold)
     X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
@@ -205,12 +206,12 @@ def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> 
     zero = ctx.mpf(10) ** -(dps // 3)
     steepest = min(slope for _, _, slope, _ in one_sided)
     if abs(value) < ctx.mpf(10) ** -(dps - 5) and on_protons:
-        kind, reason = "global minimum", f"{why}; L = 0 and L ≥ 0"
+        kind, reason = EquilibriumKind.GLOBAL_MINIMUM, f"{why}; L = 0 and L ≥ 0"
     elif steepest >= -zero:
-        kind, reason = "non-smooth critical point", f"{why}; every one-sided slope is ≥ 0"
+        kind, reason = EquilibriumKind.NON_SMOOTH, f"{why}; every one-sided slope is ≥ 0"
     else:
-        kind, reason = "not converged", f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
-    converged = kind != "not converged"
+        kind, reason = EquilibriumKind.NOT_CONVERGED, f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
+    converged = kind != EquilibriumKind.NOT_CONVERGED
     return Equilibrium(X, a, converged, reason, None, value, [], kind, matching,
                        converged and on_protons, dps=dps, one_sided=one_sided, objective=loss)
 
@@ -258,7 +259,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
     value = loss.value(Xmp, a, dps=dps)
     matching = _matching(Xmp.astype(float), loss.protons)
     on_protons = len(matching) == len(Xmp) and all(dist < tolerance for _, _, dist in matching)
-    eigenvalues, symmetric, kind = [], 0, "not converged"
+    eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
     if converged and free:
         hessian = active.reduced_hessian(Xmp[free], dps=dps) if optimal else \
             active.hessian(Xmp[free], a[free], dps=dps)
@@ -271,19 +272,19 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
                        symmetric, sorted(held.items()), dps, creases, objective=loss)
 
 
-def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> str:
+def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> EquilibriumKind:
     small = ctx.mpf(10) ** -(dps - 5)
     if abs(value) < small and on_protons:
-        return "global minimum"
+        return EquilibriumKind.GLOBAL_MINIMUM
     if held:
-        return "non-smooth critical point"
+        return EquilibriumKind.NON_SMOOTH
     scale = max([abs(v) for v in eigenvalues] + [ctx.mpf(1)])
     zero = scale * ctx.mpf(10) ** -(dps // 2)
     if eigenvalues and eigenvalues[0] < -zero:
-        return "saddle"
+        return EquilibriumKind.SADDLE
     if sum(1 for v in eigenvalues if abs(v) <= zero) > symmetric:
-        return "degenerate"
-    return "spurious local minimum"
+        return EquilibriumKind.DEGENERATE
+    return EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
 
 
 def _matching(X: np.ndarray, W: np.ndarray) -> list:
@@ -358,7 +359,7 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     >>> run = simulate("radial:exp(-r^2/2)", d=2, k=1, manifold="euclidean",
     ...                protons=[[1.0, 0.0]], seed=0, dps=20)
     >>> run.converged, run.equilibrium.kind
-    (True, 'global minimum')
+    (True, <EquilibriumKind.GLOBAL_MINIMUM: 'global minimum'>)
     """
     d, k = valid.count(d, "d"), valid.count(k, "k")
     valid.hessian_memory(d, k, "simulate")

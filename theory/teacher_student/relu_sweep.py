@@ -15,8 +15,8 @@ isotropy. Runs go through :func:`theory.verification.executor.run_all`: parallel
 workers, one checkpoint file per finished run, resumable.
 
 >>> record = spurious_run({"k": 2, "seed": 0, "dps": 20, "seconds": 30.0})
->>> record["kind"]
-'global minimum'
+>>> print(record["kind"])
+global minimum
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dynamics.equilibrium import equilibrium
+from ..dynamics.kinds import EquilibriumKind
 from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.files import write_atomic
@@ -40,7 +41,8 @@ from .symmetry import orbit_groups
 
 #: Largest k a sweep accepts (the Newton polishing is O(k⁴) mpmath work per step).
 K_MAX = 20
-KINDS = ("global minimum", "spurious local minimum", "saddle", "degenerate", "not converged")
+KINDS = (EquilibriumKind.GLOBAL_MINIMUM, EquilibriumKind.SPURIOUS_LOCAL_MINIMUM, EquilibriumKind.SADDLE,
+         EquilibriumKind.DEGENERATE, EquilibriumKind.NOT_CONVERGED)
 #: Tolerance (absolute, on entries) of the orbit grouping of polished minima.
 ORBIT_TOLERANCE = 1e-6
 
@@ -75,7 +77,7 @@ def spurious_run(task: dict) -> dict:
 def families(records: list[dict], tolerance: float = ORBIT_TOLERANCE) -> list[dict]:
     """Spurious minima grouped by orbit of S_k × S_k (value classes within ``tolerance``),
     lowest loss first: loss, runs ending in the orbit, orbit size, isotropy, λ_min."""
-    minima = [r for r in records if r["kind"] == "spurious local minimum"]
+    minima = [r for r in records if r["kind"] == EquilibriumKind.SPURIOUS_LOCAL_MINIMUM]
     groups = orbit_groups([np.array(r["positions"]) for r in minima], tolerance=tolerance)
     rows = [{"loss": min(minima[i]["loss"] for i in members), "runs": len(members),
              "orbit_size": form.orbit_size, "isotropy": form.isotropy,
@@ -107,7 +109,7 @@ def summarise(records: list[dict]) -> list[dict]:
     for k in sorted({r["k"] for r in records}):
         mine = [r for r in records if r["k"] == k]
         counts = {kind: sum(r["kind"] == kind for r in mine) for kind in KINDS}
-        spurious = counts["spurious local minimum"]
+        spurious = counts[EquilibriumKind.SPURIOUS_LOCAL_MINIMUM]
         table.append({"k": k, "runs": len(mine), "counts": counts, "spurious_fraction": spurious / len(mine),
                       "interval": list(wilson(spurious, len(mine))), "families": families(mine)})
     return table

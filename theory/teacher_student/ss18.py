@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import InputError
+from ..dynamics.kinds import EquilibriumKind
 
 #: Their step on F = L/2 (``findBadMinima.m`` 13).
 STEP = 0.1
@@ -158,11 +159,11 @@ def chunk_run(task: dict) -> dict:
     run = descend(xavier_starts(k, k, task["seeds"]), np.eye(k), max_steps=task["max_steps"])
     records = []
     for r, seed in enumerate(task["seeds"]):
-        kind = ("not converged" if not run.converged[r]
-                else "global minimum" if run.loss[r] < 2 * BAD_VALUE else "bad")
+        kind = (EquilibriumKind.NOT_CONVERGED if not run.converged[r]
+                else EquilibriumKind.GLOBAL_MINIMUM if run.loss[r] < 2 * BAD_VALUE else "bad")
         record = {"k": k, "seed": int(seed), "kind": kind, "loss": float(run.loss[r]),
                   "steps": int(run.steps[r]), "step": float(run.step[r]), "lambda_min": None}
-        if kind != "global minimum":
+        if kind != EquilibriumKind.GLOBAL_MINIMUM:
             record["positions"] = run.positions[r].tolist()
         records.append(record)
     return {"records": records}

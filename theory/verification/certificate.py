@@ -70,8 +70,8 @@ A certificate that cannot be established is returned with ``proven = False`` and
 >>> RELU = relu_potential()
 >>> from theory.dynamics.equilibrium import equilibrium
 >>> cert = certify(equilibrium(RELU, np.eye(2) + 0.05, np.eye(2), manifold="euclidean"))
->>> cert.proven, cert.kind, cert.morse_index
-(True, 'strict local minimum', 0)
+>>> print(cert.proven, cert.kind, cert.morse_index)
+True strict local minimum 0
 """
 
 from __future__ import annotations
@@ -86,7 +86,9 @@ import sympy as sp
 from flint import arb, arb_mat, ctx
 
 from ..core.errors import DerivationError, InputError
+from ..core.choices import Choice
 from ..core.numeric import flint_precision
+from ..dynamics.kinds import Claim, EquilibriumKind
 from ..dynamics.loss import C, N1, Loss, charges_of
 
 #: Working precision of the ball arithmetic, in bits.
@@ -98,9 +100,19 @@ CLUSTER_SHIFTS = 12
 #: Box radii tried by Krawczyk's test, largest first.
 RADII = tuple(10.0 ** -e for e in range(2, 15, 2))
 
-MINIMUM, SADDLE, REFUSED = "strict local minimum", "non-degenerate saddle", "refused"
-#: A saddle whose Hessian has a certified cluster of eigenvalues around 0 (coincident electrons).
-ZERO_MODE_SADDLE = "saddle with zero modes"
+
+
+class CertifiedKind(Choice):
+    """What a certificate established (printed as its value).
+
+    ``ZERO_MODE_SADDLE`` is a saddle whose Hessian has a certified cluster of eigenvalues
+    around 0 (coincident electrons); ``REFUSED``: nothing was proven.
+    """
+
+    STRICT_MINIMUM = "strict local minimum"
+    SADDLE = "non-degenerate saddle"
+    ZERO_MODE_SADDLE = "saddle with zero modes"
+    REFUSED = "refused"
 
 
 # ---------------------------------------------------------------------- SymPy → arb
@@ -411,8 +423,8 @@ class Polynomial:
     symbolic gradient and Hessian evaluated on balls: test cases with a known spectrum.
 
     >>> x, y = sp.symbols("x y")
-    >>> prove(Polynomial(x**2 / 2 + y**2 / 2 + y**4, (x, y)), [0, 0]).kind
-    'strict local minimum'
+    >>> print(prove(Polynomial(x**2 / 2 + y**2 / 2 + y**4, (x, y)), [0, 0]).kind)
+    strict local minimum
     """
 
     def __init__(self, expr: sp.Expr, symbols: tuple):
@@ -498,7 +510,7 @@ class Certificate:
     """
 
     proven: bool
-    kind: str
+    kind: CertifiedKind
     centre: np.ndarray
     radius: float | None = None
     morse_index: int | None = None
@@ -537,13 +549,13 @@ def show(ball: arb | None, digits: int = 10) -> str:
     return f"{ball.mid().str(digits, radius=False)} ± {float(ball.rad()):.2e}"
 
 
-def certify(equilibrium, *, expect: str | None = None, clusters: bool = True,
+def certify(equilibrium, *, expect: Claim | str | None = None, clusters: bool = True,
             gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION) -> Certificate:
     """A ball-arithmetic certificate for an :class:`~theory.dynamics.equilibrium.Equilibrium`.
 
-    ``expect`` ("minimum", "saddle" or None) is the claim to check; by default the
-    equilibrium's own kind (a minimum for "global minimum" / "spurious local minimum",
-    a saddle for "saddle"). Held electrons and optimised charges are not covered.
+    ``expect`` (a :class:`~theory.dynamics.kinds.Claim` or its name, or None) is the claim
+    to check; by default the equilibrium's own kind's
+    (:attr:`~theory.dynamics.kinds.EquilibriumKind.claim`). Held electrons and optimised charges are not covered.
 
     >>> import numpy as np
     >>> from theory.teacher_student.relu import relu_potential
@@ -559,13 +571,12 @@ def certify(equilibrium, *, expect: str | None = None, clusters: bool = True,
     if equilibrium.captured or equilibrium.creases:
         raise InputError("electrons held on a cusp or crease sit where Φ has no Hessian: nothing to certify")
     if expect is None:
-        expect = {"global minimum": "minimum", "spurious local minimum": "minimum",
-                  "saddle": "saddle"}.get(equilibrium.kind)
+        expect = EquilibriumKind(equilibrium.kind).claim
     return certify_point(loss, equilibrium.positions, equilibrium.charges, expect=expect, clusters=clusters,
                          gradient_tolerance=gradient_tolerance, precision=precision)
 
 
-def certify_point(loss: Loss, electrons, charges=None, *, expect: str | None = None, clusters: bool = True,
+def certify_point(loss: Loss, electrons, charges=None, *, expect: Claim | str | None = None, clusters: bool = True,
                   gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION,
                   symmetric: bool = False) -> Certificate:
     """A certificate for the electrons ``electrons`` (k, d) of ``loss`` (fixed ``charges``, default −1).
@@ -576,8 +587,7 @@ def certify_point(loss: Loss, electrons, charges=None, *, expect: str | None = N
     coincident electrons make the Hessian singular: uniqueness is proven on the fixed
     space of the symmetry, the Morse index counts eigenvalues below the zero cluster.
     """
-    if expect not in (None, "minimum", "saddle"):
-        raise InputError(f"expect must be 'minimum', 'saddle' or None, got {expect!r}")
+    expect = None if expect is None else Claim(expect)
     X = _electrons(electrons)
     start = time.perf_counter()
     with flint_precision(precision):
@@ -668,7 +678,7 @@ def _certify(land: Landscape, loss: Loss, X: np.ndarray, expect, clusters: bool,
     land.setup(X)
     modes = symmetry_zero_modes(loss, X.astype(float))
     if modes:
-        return Certificate(False, REFUSED, X.astype(float), check="symmetry",
+        return Certificate(False, CertifiedKind.REFUSED, X.astype(float), check="symmetry",
                            failed=f"{modes} symmetry zero modes (rotations fixing the protons move the electrons): "
                                   f"the critical point is not isolated and the quotient is not taken")
     subspace = None
@@ -681,16 +691,17 @@ def _certify(land: Landscape, loss: Loss, X: np.ndarray, expect, clusters: bool,
                  zero_modes=zero_modes)
 
 
-def prove(land, point, *, expect: str | None = None, clusters: bool = True,
+def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = True,
           tolerance: float = GRADIENT_TOLERANCE, subspace: np.ndarray | None = None,
           zero_modes: str = "") -> Certificate:
     """The certificate of ``point`` for any landscape with ``smoothness``, ``value``, ``gradient`` and
     ``hessian`` on arrays of arb balls (:class:`Landscape`, :class:`Polynomial`), at the current
     precision. ``subspace`` (an exact n × 1 basis through the point, see :func:`collapsed`) restricts
     Krawczyk's test to a fixed space of symmetry; ``expect`` is the claim checked."""
+    expect = None if expect is None else Claim(expect)
     X = np.asarray(point, dtype=object)
     centre = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X], dtype=object)
-    refuse = functools.partial(Certificate, False, REFUSED, X.astype(float), zero_modes=zero_modes)
+    refuse = functools.partial(Certificate, False, CertifiedKind.REFUSED, X.astype(float), zero_modes=zero_modes)
     failure = land.smoothness(centre)
     if failure:
         return refuse(failed=failure, check="smoothness")
@@ -715,13 +726,13 @@ def prove(land, point, *, expect: str | None = None, clusters: bool = True,
         return refuse(failed="the Hessian enclosure at the critical point is not finite", check="inertia")
     spectrum = Spectrum(H)
     counts = spectrum.inertia(0)
-    kind = SADDLE
+    kind = CertifiedKind.SADDLE
     if isinstance(counts, str):
         degenerate = _zero_cluster(spectrum) if subspace is not None else None
         if degenerate is None or degenerate[0] == 0:
             return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}", check="inertia")
         index, nearly, mu = degenerate
-        kind = ZERO_MODE_SADDLE
+        kind = CertifiedKind.ZERO_MODE_SADDLE
         zero_modes = (f"{nearly} eigenvalues in (−{mu:.0e}, {mu:.0e}), not separated from 0: directions in "
                       f"which the coincident electrons separate (for a positively homogeneous σ such as ReLU "
                       f"they are exactly flat: moving coincident θ_i by t_i θ with Σ t_i = 0 keeps L); "
@@ -730,14 +741,14 @@ def prove(land, point, *, expect: str | None = None, clusters: bool = True,
         index = counts[0]
     lam = _lambda_min(spectrum)
     refuse = functools.partial(refuse, morse_index=index, lambda_min=lam, check="claim")
-    if expect == "minimum" and index > 0:
+    if expect == Claim.MINIMUM and index > 0:
         by = f"by {-float(lam.upper()):.3g}" if lam is not None else "(λ_min not enclosed)"
         return refuse(failed=f"λ_min > 0 fails: λ_min ∈ {show(lam)}, negative {by}; Morse index {index}: "
                              f"a saddle, not a minimum")
-    if expect == "saddle" and index == 0:
+    if expect == Claim.SADDLE and index == 0:
         return refuse(failed=f"λ_min < 0 fails: λ_min ∈ {show(lam)}: a strict minimum, not a saddle")
     if index == 0:
-        kind = MINIMUM
+        kind = CertifiedKind.STRICT_MINIMUM
     if subspace is not None:
         zero_modes = f"restricted to the fixed space span(𝟙) of the symmetry group (radius in t); {zero_modes}"
     return Certificate(True, kind, X.astype(float), radius, index, land.value(box), lam, gnorm,

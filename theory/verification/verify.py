@@ -68,14 +68,11 @@ from ..dynamics.flow import ALGORITHMS, work_budget
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
 from ..core.latex import readable
+from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
 from ..potentials.potential import Potential
 from ..core.verdict import Verdict
 
-#: End points that are local minima in the sense of Definition 3.2 (λ_min ≥ 0).
-MINIMA = ("global minimum", "spurious local minimum", "degenerate")
-#: Converged end points other than a global minimum.
-STOPS = ("spurious local minimum", "degenerate", "saddle", "non-smooth critical point")
 #: A loss below −NEGATIVE (float64) is taken as L < 0, not rounding.
 NEGATIVE = 1e-9
 
@@ -119,7 +116,7 @@ class Prediction:
         if self.rule != "strict" and run["final_loss"] < -NEGATIVE:
             return ((f"the loss fell to {run['final_loss']:.6g} < 0, below the value 0 of every "
                     "global minimum: L is not E(f − f̂)²"), _REALIZABLE)
-        strict = run["kind"] == "spurious local minimum"
+        strict = run["kind"] == EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
         if self.rule == "strict" and strict and run["isolated"]:
             return (("a strict local minimum with an electron off every proton and every other "
                     "electron"), "Φ harmonic on M (or a bug in the classifier)")
@@ -209,7 +206,7 @@ def _start(task: dict) -> dict:
                        seed=task["seed"], dps=task["dps"], seconds=task["seconds"],
                        **work_budget(task["algorithm"], task.get("budget")))
     except TheoryError as why:
-        return {"seed": task["seed"], "kind": "failed", "reason": str(why), "matched": False,
+        return {"seed": task["seed"], "kind": EquilibriumKind.FAILED, "reason": str(why), "matched": False,
                 "final_loss": math.nan, "nearest": math.nan, "isolated": False, "isolated_charged": False}
     record = run.to_json()
     X, W = run.equilibrium.positions.astype(float), run.protons
@@ -285,11 +282,11 @@ class Verification(Typeset):
 
     @property
     def kinds(self) -> dict[str, int]:
-        return dict(Counter(r["kind"] for r in self.runs))
+        return dict(Counter(str(r["kind"]) for r in self.runs))  # printed keys, as in the JSON
 
     @property
     def spurious(self) -> list[dict]:
-        return [r for r in self.runs if r["kind"] == "spurious local minimum"]
+        return [r for r in self.runs if r["kind"] == EquilibriumKind.SPURIOUS_LOCAL_MINIMUM]
 
     @property
     def violations(self) -> dict[str, int]:
@@ -302,7 +299,7 @@ class Verification(Typeset):
             return Outcome.NO_PREDICTION
         if self.counterexamples:
             return Outcome.CONTRADICTED
-        informative = any(r["kind"] not in ("not converged", "failed") for r in self.runs)
+        informative = any(r["kind"] not in (EquilibriumKind.NOT_CONVERGED, EquilibriumKind.FAILED) for r in self.runs)
         return Outcome.CONFIRMED if informative else Outcome.UNDECIDED
 
     def __repr__(self) -> str:
