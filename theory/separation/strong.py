@@ -142,12 +142,17 @@ def theorem_8_step(width: int, mass_within_2: float) -> float:
 
 @dataclass(frozen=True)
 class Training:
-    """The trained network, the step used, and F̂ at the ``recorded`` steps (step 0 = initialisation)."""
+    """The trained network, the step used, and F̂ and w at the ``recorded`` steps (0 = initialisation)."""
 
     network: StrongNetwork
     step_size: float
     recorded: tuple[int, ...]
     objectives: tuple[float, ...]
+    weights: tuple[np.ndarray, ...]
+
+    def at(self, index: int) -> StrongNetwork:
+        """The network at the ``index``-th recorded step."""
+        return replace(self.network, w=self.weights[index])
 
 
 def train(network: StrongNetwork, X: np.ndarray, y: np.ndarray, steps: int, step: float | None = None, *,
@@ -164,13 +169,14 @@ def train(network: StrongNetwork, X: np.ndarray, y: np.ndarray, steps: int, step
     features = network.features(X)
     eta = step_size(step) if step is not None else 1 / smoothness(features)
     marks = sorted({0, steps, *(validators.count(s, "record step", 0, steps) for s in record)})
-    w, recorded, values = network.w.copy(), [], []
+    w, recorded, values, weights = network.w.copy(), [], [], []
     for t in range(steps + 1):
         if t == marks[len(recorded)]:
             recorded.append(t)
             values.append(empirical_objective(w, features, y))
+            weights.append(w.copy())
             if progress:
                 print(f"{progress}: step {t}/{steps}, F̂ = {values[-1]:.4g}", file=sys.stderr, flush=True)
         if t < steps:
             w -= eta * gradient(w, features, y)
-    return Training(replace(network, w=w), eta, tuple(recorded), tuple(values))
+    return Training(replace(network, w=w), eta, tuple(recorded), tuple(values), tuple(weights))

@@ -1,0 +1,71 @@
+"""Figures of the separation: the strong class's risk against width and steps, its radial profile.
+
+Each function returns a :class:`matplotlib.figure.Figure` (Agg when there is no display).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .sweep import by_width, final_risk, stuck
+
+#: Directions averaged over at each radius of a radial profile.
+PROFILE_DIRECTIONS = 400
+
+
+def risk_against_width(records: list[dict]) -> plt.Figure:
+    """One panel per law: the median seed's risk (with its interval) against width r, log–log, a line per
+    (d, steps); runs stuck at their start are marked ×."""
+    laws = list(dict.fromkeys(r["law"] for r in records))
+    figure, axes = plt.subplots(1, len(laws), figsize=(4.6 * len(laws), 4.2), squeeze=False, sharey=True)
+    for axis, law in zip(axes[0], laws, strict=True):
+        cells = [r for r in records if r["law"] == law]
+        steps = cells[0]["recorded"][1:]
+        colours = plt.cm.viridis(np.linspace(0, 0.85, len(steps)))
+        for d, marker in zip(sorted({r["d"] for r in cells}), "osD^v", strict=False):
+            mine = [r for r in cells if r["d"] == d]
+            for colour, at in zip(colours, steps, strict=True):
+                row = by_width(mine, at)
+                risks = [final_risk(r, at) for r in row]
+                mean = np.array([e["mean"] for e in risks])
+                error = np.array([[e["mean"] - e["low"] for e in risks], [e["high"] - e["mean"] for e in risks]])
+                axis.errorbar([r["width"] for r in row], mean, yerr=error, marker=marker, color=colour, capsize=2,
+                              ms=4, label=f"d = {d}, {at} steps")
+            dead = [r for r in mine if stuck(r)]
+            axis.plot([r["width"] for r in dead], [final_risk(r)["mean"] for r in dead], "x", color="tab:red", ms=7,
+                      label="stuck start" if dead and d == min(r["d"] for r in cells) else None)
+        widths = sorted({r["width"] for r in cells})
+        axis.set(xscale="log", yscale="log", xlabel="width $r$ (median of the seeds)", title=f"${_tex(law)}$")
+        axis.set_xticks(widths, [str(w) for w in widths])
+        axis.minorticks_off()
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=7)
+    axes[0][0].set_ylabel(r"risk $E\,(N(x) - 1\{\|x\| \leq \lambda\})^2$")
+    figure.tight_layout()
+    return figure
+
+
+def radial_profile(network, lam: float, radii: np.ndarray, title: str, law=None, seed: int = 0) -> plt.Figure:
+    """The network's output averaged over uniform directions at radius t, against 1{t ≤ λ}; with ``law``,
+    the density of its radius ‖x‖ (a histogram of a sample) shaded behind."""
+    profile = network.radial_profile(radii, PROFILE_DIRECTIONS, seed)
+    figure, axis = plt.subplots(figsize=(5.5, 3.8))
+    if law is not None:
+        norms = np.linalg.norm(law.sample(20_000, np.random.default_rng(seed)), axis=1)
+        shade = axis.twinx()
+        shade.hist(norms[norms <= radii[-1]], bins=60, range=(radii[0], radii[-1]), density=True, color="0.85")
+        shade.set_ylabel(r"density of $\|x\|$ (grey)")
+        axis.set_zorder(shade.get_zorder() + 1)
+        axis.patch.set_visible(False)
+    axis.plot(radii, (radii <= lam).astype(float), color="tab:red", label=r"target $1\{t \leq \lambda\}$")
+    axis.plot(radii, profile, color="tab:blue", label="mean output at radius $t$")
+    axis.set(xlabel=r"$t = \|x\|$", ylabel="output", title=title, ylim=(-0.05, 1.05))
+    axis.grid(True, alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def _tex(law: str) -> str:
+    return {"D_d": "D_d", "D'_d": "D'_d", "Cauchy": r"\mathrm{radial\ Cauchy}"}.get(law, law)
