@@ -15,34 +15,38 @@ PROFILE_DIRECTIONS = 400
 
 
 def risk_against_width(records: list[dict]) -> plt.Figure:
-    """One panel per law: the median seed's risk (with its interval) against width r, log–log, a line per
-    (d, steps); runs stuck at their start are marked ×."""
+    """One panel per law: the median seed's risk (with its interval) against width r, log–log; colour: the
+    number of GD steps, marker: the dimension d; runs stuck at their start are marked ×."""
     laws = list(dict.fromkeys(r["law"] for r in records))
-    figure, axes = plt.subplots(1, len(laws), figsize=(4.6 * len(laws), 4.2), squeeze=False, sharey=True)
+    dims = sorted({r["d"] for r in records})
+    steps = records[0]["recorded"][1:]
+    colours = dict(zip(steps, plt.cm.viridis(np.linspace(0, 0.85, len(steps))), strict=True))
+    markers = dict(zip(dims, "osD^v<>", strict=False))
+    figure, axes = plt.subplots(1, len(laws), figsize=(4.6 * len(laws), 4.6), squeeze=False, sharey=True)
     for axis, law in zip(axes[0], laws, strict=True):
         cells = [r for r in records if r["law"] == law]
-        steps = cells[0]["recorded"][1:]
-        colours = plt.cm.viridis(np.linspace(0, 0.85, len(steps)))
-        for d, marker in zip(sorted({r["d"] for r in cells}), "osD^v", strict=False):
+        for d in sorted({r["d"] for r in cells}):
             mine = [r for r in cells if r["d"] == d]
-            for colour, at in zip(colours, steps, strict=True):
+            for at in steps:
                 row = by_width(mine, at)
                 risks = [final_risk(r, at) for r in row]
                 mean = np.array([e["mean"] for e in risks])
                 error = np.array([[e["mean"] - e["low"] for e in risks], [e["high"] - e["mean"] for e in risks]])
-                axis.errorbar([r["width"] for r in row], mean, yerr=error, marker=marker, color=colour, capsize=2,
-                              ms=4, label=f"d = {d}, {at} steps")
+                axis.errorbar([r["width"] for r in row], mean, yerr=error, marker=markers[d], color=colours[at],
+                              capsize=2, ms=4, lw=1)
             dead = [r for r in mine if stuck(r)]
-            axis.plot([r["width"] for r in dead], [final_risk(r)["mean"] for r in dead], "x", color="tab:red", ms=7,
-                      label="stuck start" if dead and d == min(r["d"] for r in cells) else None)
+            axis.plot([r["width"] for r in dead], [final_risk(r)["mean"] for r in dead], "x", color="tab:red", ms=7)
         widths = sorted({r["width"] for r in cells})
         axis.set(xscale="log", yscale="log", xlabel="width $r$ (median of the seeds)", title=f"${_tex(law)}$")
         axis.set_xticks(widths, [str(w) for w in widths])
         axis.minorticks_off()
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=7)
     axes[0][0].set_ylabel(r"risk $E\,(N(x) - 1\{\|x\| \leq \lambda\})^2$")
-    figure.tight_layout()
+    handles = [plt.Line2D([], [], color=colours[at], label=f"{at} steps") for at in steps]
+    handles += [plt.Line2D([], [], color="k", marker=markers[d], ls="", label=f"d = {d}") for d in dims]
+    handles.append(plt.Line2D([], [], color="tab:red", marker="x", ls="", label="stuck start"))
+    figure.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
     return figure
 
 
