@@ -57,3 +57,8 @@ def test_grid_is_seeded_and_training_lowers_the_risk(gaussian_laws):
 def test_bad_grids_are_refused(kwargs, name):
     with pytest.raises(InputError, match=name):
         grid([Law.SPHERE_SUM], **{"dims": (2,), "widths": (4,), "steps": (2,), **kwargs})
+
+
+def test_an_unknown_law_is_refused_with_the_choices():
+    with pytest.raises(InputError, match="D_d, D'_d, Cauchy"):
+        grid(["Gauss"], dims=(2,), widths=(4,), steps=(2,))

@@ -35,6 +35,14 @@ class Law(enum.Enum):
     SPHERE_SUM = "D'_d"           # Eq. (5), the law of Theorem 3
     RADIAL_CAUCHY = "Cauchy"      # the heavy tail Assumption 6 allows
 
+    @classmethod
+    def named(cls, value) -> Law:
+        """The law named ``value`` (a :class:`Law` or its value), else :class:`InputError`."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise InputError(f"law must be one of {', '.join(law.value for law in cls)}, got {value!r}") from None
+
     def make(self, d: int):
         from . import laws
         return {Law.BESSEL_MIXTURE: laws.BesselMixture, Law.SPHERE_SUM: laws.SphereSum,
@@ -49,7 +57,7 @@ def _rngs(seed: int) -> tuple[int, np.random.Generator, int]:
 
 def trained(task: dict):
     """The law and the :class:`~.strong.Training` of one cell (see :func:`cell` for the task's keys)."""
-    law = Law(task["law"]).make(validators.count(task["d"], "d", 1))
+    law = Law.named(task["law"]).make(validators.count(task["d"], "d", 1))
     width, lam = validators.count(task["width"], "width r", 1), radius(task["lam"])
     network_seed, data, _ = _rngs(validators.seed(task["seed"]))
     X = law.sample(task.get("per_width", PER_WIDTH) * width, data)
@@ -79,7 +87,7 @@ def grid(laws: Iterable[Law], dims: Iterable[int], widths: Iterable[int], steps:
     steps = sorted({validators.count(s, "steps", 1) for s in steps})
     if not steps:
         raise InputError("steps: give at least one number of GD steps")
-    tasks = [{"law": Law(law).value, "d": validators.count(d, "d", 1), "width": validators.count(r, "width r", 1),
+    tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1), "width": validators.count(r, "width r", 1),
               "lam": radius(lam), "steps": steps, "seed": validators.seed(seed), "test": validators.count(test, "test", 2)}
              for law in laws for d in dims for r in widths for seed in seeds]
     return run_all(cell, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
