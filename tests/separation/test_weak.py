@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from theory.core.errors import InputError
-from theory.separation.weak import (Activation, WeakNetwork, initial_norm_bound, initialise, smoothness,
-                                    theorem_3_step, train)
+from theory.separation.weak import (SmoothActivation, WeakNetwork, initial_norm_bound, initialise, smoothness,
+                                    theorem_3_step, train, train_within_hypothesis)
 
 
 def _data(n=60, d=3, seed=0):
@@ -20,7 +20,7 @@ def _objective_at(net, theta, X, y):
     return net.with_parameters(theta).objective(X, y)
 
 
-@pytest.mark.parametrize("activation", list(Activation))
+@pytest.mark.parametrize("activation", list(SmoothActivation))
 def test_gradient_matches_central_differences_in_every_parameter(activation):
     X, y = _data()
     net = initialise(3, 4, seed=1, activation=activation)
@@ -34,7 +34,7 @@ def test_gradient_matches_central_differences_in_every_parameter(activation):
 
 def test_activation_derivatives_match_differences_and_bounds_hold():
     z = np.linspace(-30, 30, 601)
-    for activation in Activation:
+    for activation in SmoothActivation:
         numeric = (activation(z + 1e-6) - activation(z - 1e-6)) / 2e-6
         assert np.max(np.abs(numeric - activation.derivative(z))) < 1e-8
         c, alpha = activation.bound
@@ -46,10 +46,10 @@ def test_smoothness_at_zero_residual_is_the_gauss_newton_eigenvalue():
     outputs in θ (computed here by hand): the estimate must find its largest eigenvalue."""
     X, _ = _data(n=40, d=2)
     net = WeakNetwork(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0.0, 1.0, -1.0]),
-                      np.array([1.0, -2.0, 1.0]), 0.0, Activation.TANH)
+                      np.array([1.0, -2.0, 1.0]), 0.0, SmoothActivation.TANH)
     y = net(X)                                   # zero residual: the Hessian is the Gauss–Newton matrix
     Z = X @ net.U.T + net.b
-    s = Activation.TANH.derivative(Z) * net.w
+    s = SmoothActivation.TANH.derivative(Z) * net.w
     J = np.hstack([(s[:, :, None] * X[:, None, :]).reshape(len(X), -1), np.tanh(Z), s, np.ones((len(X), 1))])
     exact = np.linalg.eigvalsh(2 / len(X) * J.T @ J).max()
     assert smoothness(net, X, y) == pytest.approx(exact, rel=1e-3)
@@ -75,18 +75,30 @@ def test_a_step_far_above_two_over_l_does_not_decrease():
     assert run.objectives[-1] > run.objectives[0] or not np.isfinite(run.objectives[-1])
 
 
+def test_a_run_that_leaves_the_step_bound_is_redone_within_it():
+    """On a sum of two sphere points (d = 4) the curvature doubles along this run, past the default step."""
+    rng = np.random.default_rng(1)
+    X = sum(v / np.linalg.norm(v, axis=1, keepdims=True) for v in (rng.normal(size=(300, 4)) for _ in range(2)))
+    y = (np.linalg.norm(X, axis=1) <= np.sqrt(2)).astype(float)
+    net = initialise(4, 16, seed=1)
+    first = train(net, X, y, 1000, record=(100, 300))
+    assert not first.within_hypothesis
+    again = train_within_hypothesis(net, X, y, 1000, record=(100, 300))
+    assert again.within_hypothesis and again.step_size < first.step_size
+
+
 def test_exact_inputs_duplicate_neurons_stay_duplicates():
     """Two equal rows (u, b) with equal w get equal gradients, so GD keeps them equal; integer weights."""
     X, y = _data(n=50, d=2)
     net = WeakNetwork(np.array([[1.0, 2.0], [1.0, 2.0], [-1.0, 0.0]]), np.array([0.0, 0.0, 1.0]),
-                      np.array([1.0, 1.0, -1.0]), 1.0, Activation.ERF)
+                      np.array([1.0, 1.0, -1.0]), 1.0, SmoothActivation.ERF)
     end = train(net, X, y, steps=30, step=0.05).network
     assert np.array_equal(end.U[0], end.U[1]) and end.b[0] == end.b[1] and end.w[0] == end.w[1]
 
 
 def test_zero_network_predicts_its_bias_and_its_gradient_is_the_residual():
     X, y = _data(n=30, d=2)
-    net = WeakNetwork(np.zeros((2, 2)), np.zeros(2), np.zeros(2), 0.0, Activation.TANH)
+    net = WeakNetwork(np.zeros((2, 2)), np.zeros(2), np.zeros(2), 0.0, SmoothActivation.TANH)
     grad = net.gradient(X, y)
     assert np.all(net(X) == 0)
     assert grad[-1] == pytest.approx(-2 * y.mean())

@@ -73,3 +73,28 @@ def radial_profile(network, lam: float, radii: np.ndarray, title: str, law=None,
 
 def _tex(law: str) -> str:
     return {"D_d": "D_d", "D'_d": "D'_d", "Cauchy": r"\mathrm{radial\ Cauchy}"}.get(law, law)
+
+
+def weak_against_strong(pairs: list[dict], level: float) -> plt.Figure:
+    """Risk against GD steps (symmetric-log steps, log risk), one colour per width: the weak class solid, the
+    strong class on the same data dashed, with their intervals; the level (Theorem 3's 1/400) dotted."""
+    widths = [p["weak"]["width"] for p in pairs]
+    colours = plt.cm.viridis(np.linspace(0, 0.85, len(widths)))
+    figure, axis = plt.subplots(figsize=(6.4, 4.4))
+    for pair, colour in zip(pairs, colours, strict=True):
+        for kind, style in (("weak", "-o"), ("strong", "--s")):
+            run = pair[kind]
+            mean = np.array([r["mean"] for r in run["risk"]])
+            error = np.array([mean - [r["low"] for r in run["risk"]], [r["high"] for r in run["risk"]] - mean])
+            axis.errorbar(run["recorded"], mean, yerr=error, fmt=style, color=colour, ms=4, lw=1.2, capsize=2,
+                          label=f"{kind}, r = {run['width']}")
+    axis.axhline(level, color="tab:red", ls=":", label=f"level 1/{1 / level:.0f}")
+    first = pairs[0]["weak"]
+    axis.set(xscale="symlog", yscale="log", xlabel="GD steps $t$", ylabel=r"risk $E\,(N(x) - 1\{\|x\| \leq \lambda\})^2$",
+             title=f"weak (Eq. 1) vs strong (Eq. 2) on ${_tex(first['law'])}$, d = {first['d']}, "
+                   f"$\\lambda$ = {first['lam']:.3f}")
+    axis.set_xlim(left=0)
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=7, ncol=2)
+    figure.tight_layout()
+    return figure

@@ -55,13 +55,25 @@ def _rngs(seed: int) -> tuple[int, np.random.Generator, int]:
     return int(network), np.random.default_rng(int(data)), int(test)
 
 
-def trained(task: dict):
-    """The law and the :class:`~.strong.Training` of one cell (see :func:`cell` for the task's keys)."""
+def training_sample(task: dict):
+    """The law, the network seed, and the training points and labels of one cell (see :func:`cell`): the
+    weak class (:mod:`.stall`) trains on the same points as the strong class of the same task."""
     law = Law.named(task["law"]).make(validators.count(task["d"], "d", 1))
     width, lam = validators.count(task["width"], "width r", 1), radius(task["lam"])
     network_seed, data, _ = _rngs(validators.seed(task["seed"]))
     X = law.sample(task.get("per_width", PER_WIDTH) * width, data)
-    return law, train(initialise(law.d, width, network_seed), X, ball_indicator(X, lam), max(task["steps"]),
+    return law, network_seed, X, ball_indicator(X, lam)
+
+
+def risk_seed(task: dict) -> int:
+    """The seed of the fresh sample a cell's risk is estimated on."""
+    return _rngs(validators.seed(task["seed"]))[2]
+
+
+def trained(task: dict):
+    """The law and the :class:`~.strong.Training` of one cell (see :func:`cell` for the task's keys)."""
+    law, network_seed, X, y = training_sample(task)
+    return law, train(initialise(law.d, task["width"], network_seed), X, y, max(task["steps"]),
                       record=tuple(task["steps"]))
 
 
@@ -70,8 +82,7 @@ def cell(task: dict) -> dict:
     is the run's length), seed, test (fresh points of the risk estimate), per_width (optional)."""
     start = time.perf_counter()
     law, run = trained(task)
-    _, _, test_seed = _rngs(task["seed"])
-    risks = [population_risk(run.at(i), law, task["lam"], task["test"], test_seed, width=task["width"])
+    risks = [population_risk(run.at(i), law, task["lam"], task["test"], risk_seed(task), width=task["width"])
              for i in range(len(run.recorded))]
     return {**task, "n": task.get("per_width", PER_WIDTH) * task["width"], "step_size": run.step_size,
             "recorded": list(run.recorded), "objective": list(run.objectives),

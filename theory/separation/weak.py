@@ -23,7 +23,7 @@ step and reports the largest. Since :math:`\partial^2 L/\partial b_0^2 = 2`, eve
 >>> net = initialise(d=3, width=2, seed=0)
 >>> net.parameters.size == 2 * (3 + 2) + 1
 True
->>> Activation.ERF.bound
+>>> SmoothActivation.ERF.bound
 (1.0, 1.0)
 """
 
@@ -50,7 +50,7 @@ COPIES = 3
 POWER_ITERATIONS, POWER_TOLERANCE = 50, 1e-4
 
 
-class Activation(enum.Enum):
+class SmoothActivation(enum.Enum):
     """A C² activation σ satisfying Assumption 1, with σ′ and the constants (C_σ, α_σ) of its bound."""
 
     ERF = "erf"
@@ -58,24 +58,24 @@ class Activation(enum.Enum):
     SOFTPLUS = "softplus"
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
-        if self is Activation.ERF:
+        if self is SmoothActivation.ERF:
             return erf(z)
-        if self is Activation.TANH:
+        if self is SmoothActivation.TANH:
             return np.tanh(z)
         return np.logaddexp(0.0, z)
 
     def derivative(self, z: np.ndarray) -> np.ndarray:
         """σ′: 2e^{−z²}/√π, 1 − tanh² z, and the logistic function 1/(1 + e^{−z})."""
-        if self is Activation.ERF:
+        if self is SmoothActivation.ERF:
             return 2 / math.sqrt(math.pi) * np.exp(-z ** 2)
-        if self is Activation.TANH:
+        if self is SmoothActivation.TANH:
             return 1 - np.tanh(z) ** 2
         return np.exp(-np.logaddexp(0.0, -z))
 
     @property
     def bound(self) -> tuple[float, float]:
-        """(C_σ, α_σ) with |σ(z)| ≤ C_σ(1 + |z|^α_σ): erf and tanh are bounded by 1; softplus
-        log(1 + e^z) ≤ log 2 + max(z, 0) ≤ 1 + |z|."""
+        r"""(C_σ, α_σ) with :math:`|\sigma(z)| \le C_\sigma(1 + |z|^{\alpha_\sigma})`: erf and tanh are bounded by 1;
+        softplus :math:`\log(1 + e^z) \le \log 2 + \max(z, 0) \le 1 + |z|`."""
         return 1.0, 1.0
 
 
@@ -87,7 +87,7 @@ class WeakNetwork:
     b: np.ndarray
     w: np.ndarray
     b0: float
-    activation: Activation = Activation.ERF
+    activation: SmoothActivation = SmoothActivation.ERF
 
     @property
     def width(self) -> int:
@@ -133,12 +133,12 @@ class WeakNetwork:
         return np.concatenate([(hidden.T @ X).ravel(), self.activation(Z).T @ g, hidden.sum(axis=0), [g.sum()]])
 
 
-def initialise(d: int, width: int, seed: int, activation: Activation = Activation.ERF) -> WeakNetwork:
+def initialise(d: int, width: int, seed: int, activation: SmoothActivation = SmoothActivation.ERF) -> WeakNetwork:
     """Assumption 7's scheme on the weak class: u_j ~ N(0, I_d/4), b_j ~ N(0, 1/4), w ~ N(0, I_r/r²), b₀ = 0
     (E‖θ₀‖² = r(d + 1)/4 + 1/r, a polynomial, as Theorem 3 asks)."""
     d, r = validators.count(d, "d", 1, DIMENSION_MAX), validators.count(width, "width r", 1, WIDTH_MAX)
-    if not isinstance(activation, Activation):
-        raise InputError(f"activation must be one of {', '.join(a.name for a in Activation)}, got {activation!r}")
+    if not isinstance(activation, SmoothActivation):
+        raise InputError(f"activation must be one of {', '.join(a.name for a in SmoothActivation)}, got {activation!r}")
     validators.array_memory(r, d, "the hidden layer (r × d)")
     rng = np.random.default_rng(validators.seed(seed))
     return WeakNetwork(rng.normal(scale=0.5, size=(r, d)), rng.normal(scale=0.5, size=r),
@@ -251,3 +251,17 @@ def train(network: WeakNetwork, X: np.ndarray, y: np.ndarray, steps: int, step: 
             theta = theta - eta * current.gradient(X, y)
     return WeakTraining(network.with_parameters(theta), eta, tuple(recorded), tuple(values), tuple(smooths),
                         tuple(thetas))
+
+
+def train_within_hypothesis(network: WeakNetwork, X: np.ndarray, y: np.ndarray, steps: int, *,
+                            record: tuple[int, ...] = (), attempts: int = 4, progress: str = "") -> WeakTraining:
+    """:func:`train` at the default step; while the run leaves Theorem 3's step hypothesis (η > 2/L̂ − 1/T for
+    the largest L̂ it met), again from the same start at half of 2/L̂ − 1/T, at most ``attempts`` runs in all
+    (the last run is returned either way: see :attr:`WeakTraining.within_hypothesis`)."""
+    run = train(network, X, y, steps, record=record, progress=progress)
+    for _ in range(validators.count(attempts, "attempts", 1, 100) - 1):
+        if run.within_hypothesis:
+            break
+        run = train(network, X, y, steps, 0.5 * theorem_3_step(run.largest_smoothness, steps), record=record,
+                    progress=progress)
+    return run
