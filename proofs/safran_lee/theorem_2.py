@@ -58,7 +58,8 @@ def evidence(dims, widths, steps, n, test, *, progress=None) -> list[Check]:
         mine = [p for p in pairs if p["weak"]["d"] == d]
         weak, strong = lowest([p["weak"] for p in mine]), lowest([p["strong"] for p in mine])
         best.append(weak["mean"])
-        rows.append(f"d = {d}: weak {weak['mean']:.4f} [{weak['low']:.4f}, {weak['high']:.4f}] (r = {weak['width']}, "
+        mass = float(Law.BESSEL_MIXTURE.make(d).radius_cdf(LAM))
+        rows.append(f"d = {d} (best constant P(1 − P) = {mass * (1 - mass):.4f}): weak {weak['mean']:.4f} [{weak['low']:.4f}, {weak['high']:.4f}] (r = {weak['width']}, "
                     f"step {weak['step']}), strong {strong['mean']:.4f} [{strong['low']:.4f}, {strong['high']:.4f}] "
                     f"(r = {strong['width']}, step {strong['step']})")
     p, low, high = dimension_rate(list(dims), best)
