@@ -134,3 +134,9 @@ def test_memory_refusal_names_the_figure():
     net = initialise(2, 10**6, 0)
     with pytest.raises(InputError, match="iB"):
         net(np.zeros((10**6, 2)))
+
+
+def test_activations_are_named_by_value_and_others_refused():
+    assert SmoothActivation.named("tanh") is SmoothActivation.TANH
+    with pytest.raises(InputError, match="erf, tanh, softplus"):
+        SmoothActivation.named("relu")

@@ -90,7 +90,8 @@ def weak_against_strong(pairs: list[dict], level: float) -> plt.Figure:
                           label=f"{kind}, r = {run['width']}")
     axis.axhline(level, color="tab:red", ls=":", label=f"level 1/{1 / level:.0f}")
     first = pairs[0]["weak"]
-    axis.set(xscale="symlog", yscale="log", xlabel="GD steps $t$", ylabel=r"risk $E\,(N(x) - 1\{\|x\| \leq \lambda\})^2$",
+    axis.set(xscale="symlog", yscale="log", xlabel="GD steps $t$",
+             ylabel=r"risk $E\,(N(x) - 1\{\|x\| \leq \lambda\})^2$",
              title=f"weak (Eq. 1) vs strong (Eq. 2) on ${_tex(first['law'])}$, d = {first['d']}, "
                    f"$\\lambda$ = {first['lam']:.3f}")
     axis.set_xlim(left=0)

@@ -34,7 +34,7 @@ def weak_cell(task: dict) -> dict:
     value, default erf)."""
     start = time.perf_counter()
     law, network_seed, X, y = training_sample(task)
-    activation = SmoothActivation(task.get("activation", SmoothActivation.ERF.value))
+    activation = SmoothActivation.named(task.get("activation", SmoothActivation.ERF.value))
     network = initialise(law.d, task["width"], network_seed, activation)
     run = train_within_hypothesis(network, X, y, max(task["steps"]), record=tuple(task["steps"]))
     risks = [population_risk(run.at(i), law, task["lam"], task["test"], risk_seed(task), width=task["width"])
@@ -67,9 +67,10 @@ def grid(law: Law, dims: Iterable[int], widths: Iterable[int], steps: Iterable[i
     if not steps:
         raise InputError("steps: give at least one number of GD steps")
     n = validators.count(n, "n", 2, 10**9)
-    tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1), "width": validators.count(r, "width r", 1),
-              "lam": radius(lam), "steps": steps, "seed": validators.seed(seed), "test": validators.count(test, "test", 2),
-              "per_width": points_per_width(n, r), "activation": SmoothActivation(activation).value}
+    tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1),
+              "width": validators.count(r, "width r", 1), "lam": radius(lam), "steps": steps,
+              "seed": validators.seed(seed), "test": validators.count(test, "test", 2),
+              "per_width": points_per_width(n, r), "activation": SmoothActivation.named(activation).value}
              for d in dims for lam in lams(d) for r in widths]
     from ..verification.executor import run_all
     return run_all(pair, tasks, progress=progress, config={"what": "weak against strong class"})

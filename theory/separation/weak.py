@@ -57,6 +57,15 @@ class SmoothActivation(enum.Enum):
     TANH = "tanh"
     SOFTPLUS = "softplus"
 
+    @classmethod
+    def named(cls, value) -> SmoothActivation:
+        """The activation named ``value`` (a :class:`SmoothActivation` or its value), else :class:`InputError`."""
+        try:
+            return cls(value)
+        except ValueError:
+            names = ", ".join(a.value for a in cls)
+            raise InputError(f"activation must be one of {names}, got {value!r}") from None
+
     def __call__(self, z: np.ndarray) -> np.ndarray:
         if self is SmoothActivation.ERF:
             return erf(z)
@@ -138,7 +147,8 @@ def initialise(d: int, width: int, seed: int, activation: SmoothActivation = Smo
     (E‖θ₀‖² = r(d + 1)/4 + 1/r, a polynomial, as Theorem 3 asks)."""
     d, r = validators.count(d, "d", 1, DIMENSION_MAX), validators.count(width, "width r", 1, WIDTH_MAX)
     if not isinstance(activation, SmoothActivation):
-        raise InputError(f"activation must be one of {', '.join(a.name for a in SmoothActivation)}, got {activation!r}")
+        names = ", ".join(a.name for a in SmoothActivation)
+        raise InputError(f"activation must be one of {names}, got {activation!r}")
     validators.array_memory(r, d, "the hidden layer (r × d)")
     rng = np.random.default_rng(validators.seed(seed))
     return WeakNetwork(rng.normal(scale=0.5, size=(r, d)), rng.normal(scale=0.5, size=r),
