@@ -82,6 +82,8 @@ def _hypotheses_check(pairs: list[dict]) -> Check:
     weak = [p["weak"] for p in pairs]
     outside = [f"d = {w['d']}, r = {w['width']}" for w in weak if not w["within_hypothesis"]]
     heavy = [f"d = {w['d']}, r = {w['width']}" for w in weak if w["initial_norm2"] > w["norm_bound"]]
+    unlikely = [f"d = {w['d']}, r = {w['width']} ({w['initialisation_failure']:.2g} > e^-d)" for w in weak
+                if w["initialisation_failure"] > math.exp(-w["d"])]
     lowest_l = min(min(w["smoothness"]) for w in weak)
     verdict = Verdict.PROVEN if not outside and not heavy and lowest_l >= 2 - 1e-6 else Verdict.UNDECIDED
     steps = ", ".join(f"d = {w['d']}, r = {w['width']}: η = {w['step_size']:.3g} ≤ 2/L̂ − 1/T = "
@@ -89,8 +91,10 @@ def _hypotheses_check(pairs: list[dict]) -> Check:
     return Check("Theorem 3's hypotheses hold along every weak run (T ≥ 4; η ≤ 2/L̂ − 1/T for the largest L̂ met; "
                  "‖θ₀‖² ≤ p(d, r))", verdict, Evidence(
                      Method.EXPERIMENT, f"{steps}; runs outside the step bound: {', '.join(outside) or 'none'}; "
-                     f"‖θ₀‖² above p(d, r): {', '.join(heavy) or 'none'}; smallest L̂ {lowest_l:.3f} (≥ 2, the "
-                     "b₀-curvature)"), "evidence")
+                     f"‖θ₀‖² above p(d, r): {', '.join(heavy) or 'none'}; widths where our Chernoff bound on "
+                     f"P[‖θ₀‖² > p(d, r)] does not reach e^-d (the draw is within p, the probability is unproven): "
+                     f"{', '.join(unlikely) or 'none'}; smallest L̂ {lowest_l:.3f} (≥ 2, the b₀-curvature)"),
+                 "evidence")
 
 
 def _displacement_check(pairs: list[dict]) -> Check:

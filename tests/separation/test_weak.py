@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from theory.core.errors import InputError
-from theory.separation.weak import (SmoothActivation, WeakNetwork, initial_norm_bound, initialise, smoothness,
+from theory.separation.weak import (SmoothActivation, WeakNetwork, initial_norm_bound, initialisation_failure,
+                                    initialise, smoothness,
                                     theorem_3_step, train, train_within_hypothesis)
 
 
@@ -140,3 +141,11 @@ def test_activations_are_named_by_value_and_others_refused():
     assert SmoothActivation.named("tanh") is SmoothActivation.TANH
     with pytest.raises(InputError, match="erf, tanh, softplus"):
         SmoothActivation.named("relu")
+
+
+def test_the_initialisation_bound_is_a_probability_bound_that_monte_carlo_respects():
+    d, r = 4, 2
+    draws = np.array([np.sum(initialise(d, r, seed).parameters ** 2) for seed in range(4000)])
+    frequency = np.mean(draws > initial_norm_bound(d, r))
+    assert 0 < frequency <= initialisation_failure(d, r)
+    assert initialisation_failure(4, 16) < np.exp(-4) < initialisation_failure(4, 4)

@@ -23,7 +23,7 @@ from ..core import validators
 from ..core.errors import InputError
 from .risk import population_risk, radius
 from .sweep import Law, cell, risk_seed, training_sample
-from .weak import SmoothActivation, initial_norm_bound, initialise, train_within_hypothesis
+from .weak import SmoothActivation, initial_norm_bound, initialisation_failure, initialise, train_within_hypothesis
 
 #: Theorem 3's risk level: GD on the weak class stays above it.
 THEOREM_3_LEVEL = 1 / 400
@@ -42,7 +42,8 @@ def weak_cell(task: dict) -> dict:
     return {**task, "class": "weak", "n": len(X), "step_size": run.step_size, "recorded": list(run.recorded),
             "objective": list(run.objectives), "smoothness": list(run.smoothness),
             "within_hypothesis": run.within_hypothesis, "initial_norm2": float(np.sum(network.parameters ** 2)),
-            "norm_bound": initial_norm_bound(law.d, task["width"]), "displacement": run.displacement,
+            "norm_bound": initial_norm_bound(law.d, task["width"]),
+            "initialisation_failure": initialisation_failure(law.d, task["width"]), "displacement": run.displacement,
             "displacement_bound": run.displacement_bound, "risk": [r.to_json() for r in risks],
             "seconds": time.perf_counter() - start}
 

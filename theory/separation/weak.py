@@ -156,9 +156,17 @@ def initialise(d: int, width: int, seed: int, activation: SmoothActivation = Smo
 
 
 def initial_norm_bound(d: int, width: int) -> float:
-    """p(d, r) = r(d + 1)/2 + 2, twice E‖θ₀‖² (rounded up) of :func:`initialise`: the polynomial of
-    Theorem 3's initialisation hypothesis that :func:`train` checks ‖θ₀‖² against."""
+    """p(d, r) = r(d + 1)/2 + 2, about twice E‖θ₀‖² of :func:`initialise`: the polynomial of Theorem 3's
+    initialisation hypothesis (see :func:`initialisation_failure`)."""
     return width * (d + 1) / 2 + 2
+
+
+def initialisation_failure(d: int, width: int) -> float:
+    """A bound on P[‖θ₀‖² > p(d, r)] for :func:`initialise`: with k = r(d + 1), ‖θ₀‖² = χ²_k/4 + χ²_r/r², and
+    the Chernoff bound P[χ²_k ≥ ak] ≤ (a e^{1−a})^{k/2} at a = 2 and a = 2r gives
+    (2/e)^{k/2} + (2r e^{1−2r})^{r/2}. Theorem 3 asks for at most e^{−d}."""
+    k = width * (d + 1)
+    return (2 / math.e) ** (k / 2) + (2 * width * math.exp(1 - 2 * width)) ** (width / 2)
 
 
 def smoothness(network: WeakNetwork, X: np.ndarray, y: np.ndarray, seed: int = 0) -> float:
