@@ -31,12 +31,13 @@ THEOREM_3_LEVEL = 1 / 400
 
 def weak_cell(task: dict) -> dict:
     """The weak class on one task of :func:`~.sweep.cell` (``activation``: an :class:`~.weak.SmoothActivation`
-    value, default erf)."""
+    value, default erf; ``verbose``: a line on stderr at every recorded step)."""
     start = time.perf_counter()
     law, network_seed, X, y = training_sample(task)
     activation = SmoothActivation.named(task.get("activation", SmoothActivation.ERF.value))
     network = initialise(law.d, task["width"], network_seed, activation)
-    run = train_within_hypothesis(network, X, y, max(task["steps"]), record=tuple(task["steps"]))
+    label = f"weak d = {law.d}, r = {task['width']}, λ = {task['lam']:.3f}" if task.get("verbose") else ""
+    run = train_within_hypothesis(network, X, y, max(task["steps"]), record=tuple(task["steps"]), progress=label)
     risks = [population_risk(run.at(i), law, task["lam"], task["test"], risk_seed(task), width=task["width"])
              for i in range(len(run.recorded))]
     return {**task, "class": "weak", "n": len(X), "step_size": run.step_size, "recorded": list(run.recorded),
@@ -50,7 +51,7 @@ def weak_cell(task: dict) -> dict:
 
 def pair(task: dict) -> dict:
     """The weak and the strong class on the same task: {"weak": record, "strong": record}."""
-    strong = {**cell({k: v for k, v in task.items() if k != "activation"}), "class": "strong"}
+    strong = {**cell({k: v for k, v in task.items() if k not in ("activation", "verbose")}), "class": "strong"}
     return {"weak": weak_cell(task), "strong": strong}
 
 
@@ -71,7 +72,8 @@ def grid(law: Law, dims: Iterable[int], widths: Iterable[int], steps: Iterable[i
     tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1),
               "width": validators.count(r, "width r", 1), "lam": radius(lam), "steps": steps,
               "seed": validators.seed(seed), "test": validators.count(test, "test", 2),
-              "per_width": points_per_width(n, r), "activation": SmoothActivation.named(activation).value}
+              "per_width": points_per_width(n, r), "activation": SmoothActivation.named(activation).value,
+              "verbose": bool(progress)}
              for d in dims for lam in lams(d) for r in widths]
     from ..verification.executor import run_all
     return run_all(pair, tasks, progress=progress, config={"what": "weak against strong class"})

@@ -263,7 +263,7 @@ def train(network: WeakNetwork, X: np.ndarray, y: np.ndarray, steps: int, step: 
             smooths.append(smooth0 if t == 0 else smoothness(current, X, y))
             thetas.append(theta.copy())
             if progress:
-                print(f"{progress}: step {t}/{steps}, L = {values[-1]:.4g}, L̂ = {smooths[-1]:.3g}",
+                print(f"{progress}: step {t}/{steps}, L(θ) = {values[-1]:.4g}, L̂ = {smooths[-1]:.3g}",
                       file=sys.stderr, flush=True)
         if t < steps:
             theta = theta - eta * current.gradient(X, y)
