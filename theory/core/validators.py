@@ -10,6 +10,7 @@ naming the parameter and its documented range:
  seconds         0 < seconds ≤ 86400, finite                every time budget
  seed            0 ≤ seed < 2⁶³                              simulate, verify
  count           integer in [low, high]                     d, k; starts, runs ≤ 10⁶; workers ≤ 256
+ positive        finite real > 0                            scales of the radial laws
  memory          (k·d)² float64 Hessian entries ≤ ½ RAM      simulate, verify
  array memory    rows × columns float64 entries ≤ ½ RAM     separation (n × r features)
 ==============  =========================================  =====================
@@ -83,6 +84,14 @@ def seconds(value, name: str = "seconds", *, optional: bool = False) -> float | 
         and math.isfinite(value) and 0 < value <= SECONDS_MAX
     if not ok:
         raise InputError(f"{name} must be a finite number of seconds in (0, {SECONDS_MAX:g}], got {value!r}")
+    return float(value)
+
+
+def positive(value, name: str) -> float:
+    """A finite real number > 0 (a scale, a variance, a constant)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    if not ok:
+        raise InputError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
 
 
