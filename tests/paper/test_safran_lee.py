@@ -12,7 +12,7 @@ from theory.proofs.safran_lee import proposition_21 as p21
 
 @pytest.fixture(scope="module")
 def result():
-    [claim] = claims(papers="safran-lee")
+    [claim] = claims("sl-prop21", papers="safran-lee")
     return claim.run(Settings(quick=True))
 
 

@@ -10,7 +10,9 @@ naming the parameter and its documented range:
  seconds         0 < seconds ≤ 86400, finite                every time budget
  seed            0 ≤ seed < 2⁶³                              simulate, verify
  count           integer in [low, high]                     d, k; starts, runs ≤ 10⁶; workers ≤ 256
+ positive        finite real > 0                            scales of the radial laws
  memory          (k·d)² float64 Hessian entries ≤ ½ RAM      simulate, verify
+ array memory    rows × columns float64 entries ≤ ½ RAM     separation (n × r features)
 ==============  =========================================  =====================
 
 >>> digits(30), seconds(1.5), seed(7)
@@ -85,6 +87,14 @@ def seconds(value, name: str = "seconds", *, optional: bool = False) -> float | 
     return float(value)
 
 
+def positive(value, name: str) -> float:
+    """A finite real number > 0 (a scale, a variance, a constant)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    if not ok:
+        raise InputError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
 def seed(value, name: str = "seed") -> int:
     """A seed: an integer in [0, 2⁶³)."""
     number = _integer(value, name)
@@ -108,6 +118,15 @@ def hessian_memory(d: int, k: int, what: str) -> None:
     if need > have // 2:
         raise InputError(f"{what}: d = {d}, k = {k} needs a (k·d)² Hessian of {_bytes(need)}, "
                          f"more than half of this machine's {_bytes(have)}; choose smaller d or k")
+
+
+def array_memory(rows: int, columns: int, what: str, copies: int = 1) -> None:
+    """Refuse ``copies`` float64 arrays of ``rows`` × ``columns`` entries that exceed half the RAM."""
+    need = 8 * rows * columns * copies
+    have = physical_memory()
+    if need > have // 2:
+        raise InputError(f"{what}: {copies} × {rows} × {columns} float64 entries need {_bytes(need)}, "
+                         f"more than half of this machine's {_bytes(have)}; choose smaller sizes")
 
 
 def _bytes(n: float) -> str:

@@ -534,7 +534,7 @@ UNICODE = {
     "∅": r"\emptyset", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "↑": r"\uparrow", "↓": r"\downarrow",
     "∂": r"\partial", "∇": r"\nabla", "∈": r"\in", "∏": r"\prod", "∑": r"\sum",
     "−": "-", "∓": r"\mp", "√": r"\surd", "∞": r"\infty", "∫": r"\int", "≈": r"\approx", "≍": r"\asymp",
-    "≠": r"\neq", "≡": r"\equiv", "≤": r"\leq", "≥": r"\geq", "⊆": r"\subseteq", "⊗": r"\otimes",
+    "≠": r"\neq", "≡": r"\equiv", "∝": r"\propto", "≤": r"\leq", "≥": r"\geq", "⊆": r"\subseteq", "⊗": r"\otimes",
     "⊥": r"\perp", "⋆": r"\star", "⟨": r"\langle", "⟩": r"\rangle", "○": r"\circ", "●": r"\bullet",
     "✚": r"+", "ᵀ": r"^{\top}", "⁺": "^{+}", "⁻": "^{-}", "⁽": "^{(}", "⁾": "^{)}",
     **{sup: f"^{{{c}}}" for sup, c in zip("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱⁿᵏᵐʲ", "0123456789inkmj")},
