@@ -34,7 +34,7 @@ from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim
 
 B_SCALE = sp.Rational(1, 2)            # B ~ N(0, 1/4)
-RADII = (0, 1, 3)                      # ‖x‖ of the quadrature checks
+RADII = (0, 1, 3)                      # ‖x‖ of the quadrature checks (a quick run: the first two)
 _b, _z = sp.symbols("b z", real=True)
 _c, _s = sp.symbols("c s", positive=True)
 
@@ -104,9 +104,9 @@ def expectation(truncation: sp.Expr, radius: float):
     return mpmath.quad(lambda b: inner(b) * density(b, mpmath.mpf(1) / 2), [t, mpmath.inf]) / mass
 
 
-def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int]) -> Check:
+def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int], radii: tuple = RADII) -> Check:
     gaps, agree = [], []
-    for radius in RADII:
+    for radius in radii:
         values = []
         for dps in digits:
             with mpmath.workdps(dps):
@@ -116,7 +116,7 @@ def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int]) -> Check:
         gaps.append(float(abs(high_e - high_s)))
     confirmed = all(agree)
     verdict = Verdict.from_bool(max(gaps) < 10.0 ** (3 - digits[0])) if confirmed else Verdict.UNDECIDED
-    return Check(f"B ≥ {truncation}: 2-D quadrature against the stated form at ‖x‖ = {RADII}", verdict,
+    return Check(f"B ≥ {truncation}: 2-D quadrature against the stated form at ‖x‖ = {radii}", verdict,
                  Evidence(Method.NUMERIC, f"largest |difference| {max(gaps):.1e} at {digits[1]} digits; the two "
                           f"precisions {digits} {'agree' if confirmed else 'disagree'}", {"gaps": gaps}), "evidence")
 
@@ -147,7 +147,7 @@ def _check(settings) -> list[Check]:
     return [_smoothing_check(),
             _bias_check(sp.Integer(0), sp.diff(at_zero, _c), "B ≥ 0"),
             _bias_check(1 / root2, at_root, "B ≥ 1/√2"),
-            *(_quadrature_check(t, digits) for t in TRUNCATIONS),
+            *(_quadrature_check(t, digits, settings.choose(RADII, RADII[:2])) for t in TRUNCATIONS),
             *(_monte_carlo_check(t, samples) for t in TRUNCATIONS)]
 
 
