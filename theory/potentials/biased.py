@@ -43,7 +43,7 @@ from .activations import Activation, activation
 from .quadrature import GUARD
 from ..core.errors import InputError, PrecisionError
 from ..core.latex import latex as house_latex
-from ..core.numeric import check_dps, context, output_context
+from ..core.numeric import check_dps, context, mpmath_function, output_context
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -259,7 +259,7 @@ def bivariate_quadrature(ctx, sigma: sp.Expr, kinks: Sequence, na, nb, dot, bt, 
     """E[σ(β + aX) σ(γ + bY)], Y = ρX + rZ, by nested tanh–sinh quadrature split at the kinks of σ.
 
     Independent of the closed forms (it integrates the activations themselves)."""
-    f = sp.lambdify(_T_of(sigma), sigma, modules=[{"mpmath": ctx}, "mpmath"])
+    f = mpmath_function(sigma, (_T_of(sigma),), ctx)
     na, nb, dot, bt, gm = (ctx.mpf(v) for v in (na, nb, dot, bt, gm))
     cuts = [ctx.mpf(sp.N(q, ctx.dps)) for q in kinks]
     if na == 0 or nb == 0:
@@ -322,7 +322,7 @@ def _checked(na, nb, dot, beta_, gamma_) -> tuple:
 
 def _exact_dot(theta_, w_, na, nb, dot):
     """θᵀw at the rounding boundary ±‖θ‖‖w‖: exactly ±‖θ‖‖w‖ when θ, w are exactly parallel."""
-    th, wv = (sp.Matrix([sp.nsimplify(v) for v in vec]) for vec in (theta_, w_))
+    th, wv = (sp.Matrix([sp.Rational(str(v)) for v in vec]) for vec in (theta_, w_))
     return na * nb * sp.sign(th.dot(wv)) if th.rank() and sp.Matrix.hstack(th, wv).rank() == 1 else dot
 
 
