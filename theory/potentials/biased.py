@@ -43,6 +43,7 @@ from .activations import Activation, activation
 from .quadrature import GUARD
 from ..core.errors import InputError, PrecisionError
 from ..core.latex import latex as house_latex
+from ..core.parsing import as_number
 from ..core.numeric import check_dps, context, mpmath_function, output_context
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
@@ -322,7 +323,7 @@ def _checked(na, nb, dot, beta_, gamma_) -> tuple:
 
 def _exact_dot(theta_, w_, na, nb, dot):
     """θᵀw at the rounding boundary ±‖θ‖‖w‖: exactly ±‖θ‖‖w‖ when θ, w are exactly parallel."""
-    th, wv = (sp.Matrix([sp.Rational(str(v)) for v in vec]) for vec in (theta_, w_))
+    th, wv = (sp.Matrix([as_number(str(v), what="θ, w") for v in vec]) for vec in (theta_, w_))
     return na * nb * sp.sign(th.dot(wv)) if th.rank() and sp.Matrix.hstack(th, wv).rank() == 1 else dot
 
 
