@@ -1,0 +1,51 @@
+"""Biased potentials Φ(θ, β; w, γ): closed forms against independent 2-D quadrature."""
+
+import mpmath
+import pytest
+
+from theory.core.errors import InputError
+from theory.core.numeric import context
+from theory.potentials.biased import Family, biased, bivariate_quadrature
+from theory.potentials.potential import potential
+
+CASES = [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 1, 1, 0.5, -0.2), (1, 2, -2, 0.5, 0.3),
+         (0, 1, 0, 2, 0.5), (1.2, 0.8, 0, -0.3, 0.6)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["relu", "step"])
+@pytest.mark.parametrize("case", CASES)
+def test_closed_form_matches_quadrature_at_25_digits(name, case):
+    phi = biased(name)
+    value = phi.at(*case, dps=25)
+    act = phi.activation
+    low, high = (bivariate_quadrature(context(d), act.expr, act.kinks, *map(mpmath.mpf, case)) for d in (25, 35))
+    assert abs(low - high) <= abs(high) * mpmath.mpf(10) ** -24   # the check confirms its own digits
+    assert abs(value - high) <= abs(high) * mpmath.mpf(10) ** -24
+
+
+def test_zero_bias_agrees_with_unbiased_relu():
+    unbiased = potential("relu").at(1.5, 0.7, 0.3, dps=25)
+    assert abs(biased("relu").at(1.5, 0.7, 0.3, 0, 0, dps=25) - unbiased) < mpmath.mpf(10) ** -24
+
+
+def test_symmetry_and_zero_norm():
+    phi = biased("relu")
+    assert abs(phi.at(1.5, 0.7, 0.3, 0.4, -0.9, dps=20) - phi.at(0.7, 1.5, 0.3, -0.9, 0.4, dps=20)) < 1e-19
+    assert phi.at(0, 1, 0, -1, 0.5, dps=20) == 0            # relu(β) = 0
+    assert phi.at(0, 0, 0, 2, 3, dps=20) == 6
+
+
+def test_exp_and_families():
+    phi = biased("exp")
+    assert phi.family is Family.EXP
+    with mpmath.workdps(30):
+        assert abs(phi.at(1, 1, 1, 0, 0, dps=20) - mpmath.exp(2)) < mpmath.mpf(10) ** -18
+    assert biased("erf").family is None
+
+
+def test_bad_input():
+    with pytest.raises(InputError, match="certified"):
+        biased("relu").at(1, 1, 0, 0, 0, certified=True)
+    with pytest.raises(InputError, match="Cauchy"):
+        biased("relu").at(1, 1, 2, 0, 0)
