@@ -328,7 +328,7 @@ class Potential(Typeset):
             raise DerivationError(f"potential of {self.name} is numeric; {what} needs an exact one")
 
     def _form_values(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
-        ctx = context(dps)
+        ctx = output_context(dps)   # read-only here: arithmetic only, never a precision change
         a, b = (_vector(v, ctx, name) for v, name in ((theta_, "θ"), (w_, "w")))
         if len(a) != len(b):
             raise InputError(f"θ has dimension {len(a)} but w has {len(b)}")
