@@ -8,9 +8,6 @@ import pytest
 from theory.core.verdict import Method
 from theory.paper.claims import Settings
 from theory.proofs.safran_lee import theorem_2 as t2
-from theory.separation.sweep import Law
-
-from ..separation._laws import StandardGaussian
 
 
 def test_the_dimension_rate_of_an_exact_power_law():
@@ -26,8 +23,7 @@ def test_lowest_takes_the_minimum_over_runs_and_steps():
     assert t2.lowest(runs) == {"mean": 0.2, "width": 4, "step": 10}
 
 
-def test_the_quick_claim_runs_and_reports_its_fit(monkeypatch):
-    monkeypatch.setattr(Law, "make", lambda self, d: StandardGaussian(d))
+def test_the_quick_claim_runs_and_reports_its_fit(gaussian_laws):
     result = t2.CLAIMS[0].run(Settings(quick=True))
     assert result.crashed is None and result.claim.conjecture and len(result.checks) == 1
     check = result.checks[0]

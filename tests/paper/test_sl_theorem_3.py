@@ -9,14 +9,6 @@ from theory.paper.claims import Settings
 from theory.paper.report import Finding, check_finding
 from theory.proofs.safran_lee import theorem_3 as t3
 from theory.separation.stall import THEOREM_3_LEVEL
-from theory.separation.sweep import Law
-
-from ..separation._laws import StandardGaussian
-
-
-@pytest.fixture
-def gaussian_laws(monkeypatch):
-    monkeypatch.setattr(Law, "make", lambda self, d: StandardGaussian(d))
 
 
 @pytest.fixture

@@ -7,14 +7,8 @@ from theory.core.verdict import Method, Verdict
 from theory.paper.claims import Settings
 from theory.paper.report import Finding, check_finding
 from theory.proofs.safran_lee import theorem_8 as t8
+from theory.separation.laws import Gaussian
 from theory.separation.sweep import Law, stuck
-
-from ..separation._laws import StandardGaussian
-
-
-@pytest.fixture
-def gaussian_laws(monkeypatch):
-    monkeypatch.setattr(Law, "make", lambda self, d: StandardGaussian(d))
 
 
 @pytest.fixture
@@ -53,7 +47,7 @@ def _run(first, last, width=64):
     ((0.40, 0.005), (0.30, 0.005), Verdict.REFUTED),     # lower, but no better than a constant
 ])
 def test_the_steps_check_needs_disjoint_intervals_below_the_best_constant(gaussian_laws, first, last, verdict):
-    p = StandardGaussian(4).radius_cdf(t8.LAM)              # P(1 − P) ≈ 0.21 on N(0, I_4)
+    p = Gaussian(4).radius_cdf(t8.LAM)              # P(1 − P) ≈ 0.21 on N(0, I_4)
     assert 0.2 < p * (1 - p) < 0.3
     assert t8._steps_check(Law.SPHERE_SUM, 4, _run(first, last)).verdict is verdict
 

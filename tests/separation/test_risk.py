@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from theory.core.errors import InputError
+from theory.separation.laws import Gaussian
 from theory.separation.risk import Interval, ball_indicator, estimate, objective, population_risk
-
-from ._laws import StandardGaussian
 
 
 def test_objective_has_no_half():
@@ -22,7 +21,7 @@ def test_indicator_includes_the_sphere():
 def test_zero_network_risk_is_the_ball_mass(interval):
     """w = 0 predicts 0, so the risk is P[‖x‖ ≤ λ], exact from the χ CDF; the 95 % intervals of
     200 seeds cover it at least at the stated rate (up to a binomial 3σ margin)."""
-    law, lam = StandardGaussian(3), 1.5
+    law, lam = Gaussian(3), 1.5
     exact = float(law.radius_cdf(lam))
     covered = [population_risk(lambda X: np.zeros(len(X)), law, lam, 500, seed, interval=interval).covers(exact)
                for seed in range(200)]
@@ -31,7 +30,7 @@ def test_zero_network_risk_is_the_ball_mass(interval):
 
 def test_intervals_shrink_like_one_over_root_n():
     """The normal interval of a Bernoulli(p) loss has half-width 1.96·√(p(1 − p)/n); Hoeffding's is wider."""
-    law, lam = StandardGaussian(3), 1.5
+    law, lam = Gaussian(3), 1.5
     p = float(law.radius_cdf(lam))
     normal = population_risk(lambda X: np.zeros(len(X)), law, lam, 20_000, 1)
     hoeffding = population_risk(lambda X: np.zeros(len(X)), law, lam, 20_000, 1, interval=Interval.HOEFFDING)
@@ -40,7 +39,7 @@ def test_intervals_shrink_like_one_over_root_n():
 
 
 def test_seeded_and_blocked_estimates_are_reproducible():
-    law = StandardGaussian(2)
+    law = Gaussian(2)
     one = population_risk(lambda X: np.full(len(X), 0.5), law, 1.0, 1000, 7)
     assert one == population_risk(lambda X: np.full(len(X), 0.5), law, 1.0, 1000, 7)
     assert one.mean == pytest.approx(0.25)          # (½ − y)² = ¼ for y ∈ {0, 1}
@@ -60,7 +59,7 @@ def test_bad_radius_is_refused(lam):
 @pytest.mark.parametrize("n", [0, -3, 2.5])
 def test_bad_sample_size_is_refused(n):
     with pytest.raises(InputError, match="n must"):
-        population_risk(lambda X: np.zeros(len(X)), StandardGaussian(2), 1.0, n, 0)
+        population_risk(lambda X: np.zeros(len(X)), Gaussian(2), 1.0, n, 0)
 
 
 @pytest.mark.parametrize("confidence", [0, 1, 1.5, float("nan")])

@@ -9,15 +9,11 @@ from theory.separation.stall import grid, pair, points_per_width
 from theory.separation.sweep import Law, risk_seed, training_sample
 from theory.separation.weak import SmoothActivation, initialise
 
-from ._laws import StandardGaussian
 
 TASK = {"law": Law.SPHERE_SUM.value, "d": 3, "width": 4, "lam": 1.5, "steps": [5, 20], "seed": 3, "test": 2000,
         "per_width": 40, "activation": "tanh"}
 
-
-@pytest.fixture(autouse=True)
-def gaussian_laws(monkeypatch):
-    monkeypatch.setattr(Law, "make", lambda self, d: StandardGaussian(d))
+pytestmark = pytest.mark.usefixtures("gaussian_laws")
 
 
 def test_both_classes_train_on_one_sample_and_are_scored_on_one_test_sample():

@@ -2,16 +2,15 @@ import numpy as np
 import pytest
 
 from theory.core.errors import InputError
+from theory.separation.laws import Gaussian
 from theory.separation.risk import ball_indicator, population_risk
 from theory.separation.strong import (
     clip, empirical_objective, gradient, initialise, smoothness, theorem_8_step, train)
 
-from ._laws import StandardGaussian
-
 
 def _data(d=3, width=20, n=400, seed=0, lam=1.5):
     net = initialise(d, width, seed)
-    X = StandardGaussian(d).sample(n, np.random.default_rng(seed + 1))
+    X = Gaussian(d).sample(n, np.random.default_rng(seed + 1))
     return net, X, ball_indicator(X, lam)
 
 
@@ -52,7 +51,7 @@ def test_gradient_vanishes_where_the_clip_is_flat():
 def test_zero_weights_give_the_ball_mass():
     net, _, _ = _data()
     zero = type(net)(net.features, np.zeros_like(net.w))
-    law = StandardGaussian(3)
+    law = Gaussian(3)
     risk = population_risk(zero, law, 1.5, 20_000, 9, width=20)
     assert risk.mean == pytest.approx(float(law.radius_cdf(1.5)), abs=4 * (risk.high - risk.low))
 
@@ -124,7 +123,7 @@ def test_risk_intervals_of_a_trained_network_cover_its_risk_at_the_stated_rate()
     on 2000 points each cover it at least at 95 % less a binomial 3σ margin."""
     net, X, y = _data()
     trained = train(net, X, y, steps=100).network
-    law = StandardGaussian(3)
+    law = Gaussian(3)
     reference = population_risk(trained, law, 1.5, 400_000, 10**6, width=20)
     assert reference.high - reference.low < 2e-3
     covered = [population_risk(trained, law, 1.5, 2000, seed, width=20).covers(reference.mean) for seed in range(100)]

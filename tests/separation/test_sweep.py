@@ -5,8 +5,6 @@ from theory.core.errors import InputError
 from theory.separation import sweep
 from theory.separation.sweep import Law, grid, median_risks, stuck, width_rate
 
-from ._laws import StandardGaussian
-
 
 def _record(width, risk, seed=0, objective=(0.5, 0.1)):
     return {"width": width, "seed": seed, "recorded": [0, 10], "objective": list(objective),
@@ -34,11 +32,6 @@ def test_width_rate_needs_three_widths():
 
 def test_a_stuck_start_is_one_that_gd_did_not_move():
     assert stuck(_record(16, 0.6, objective=(0.6, 0.59))) and not stuck(_record(16, 0.1))
-
-
-@pytest.fixture
-def gaussian_laws(monkeypatch):
-    monkeypatch.setattr(Law, "make", lambda self, d: StandardGaussian(d))
 
 
 def test_grid_is_seeded_and_training_lowers_the_risk(gaussian_laws):
