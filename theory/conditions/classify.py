@@ -24,12 +24,12 @@ bound, or a counter-example point with a certified sign — see
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
+from ..core.choices import Choice, spelling
 from ..core.errors import InputError, Timeout
 from .laplacian import (
     DOMAIN,
@@ -50,7 +50,7 @@ from ..core.symbols import d as d_symbol
 from ..core.timebound import bounded, budgeted
 from ..core.verdict import Evidence, Method, Verdict
 
-class EarnshawClass(enum.StrEnum):
+class EarnshawClass(Choice):
     """The Earnshaw classes, by the sign of ΔΦ in θ (a string enum: each prints as its name).
 
     ``EarnshawClass(name)`` accepts the name as printed (``"strictly subharmonic"``), the
@@ -77,20 +77,21 @@ class EarnshawClass(enum.StrEnum):
         return _RELATIONS[self]
 
     @classmethod
+    def noun(cls) -> str:
+        return "Earnshaw class"
+
+    @classmethod
     def _missing_(cls, value):
-        key = _spelling(value) if isinstance(value, str) else None
-        found = next((c for c in cls if key in (_spelling(c.value), _spelling(c.name))), None)
-        if found is None and key == "lambda harmonic":
-            found = cls.LAMBDA_HARMONIC
-        if found is None:
-            hint = " (ΔΦ > 0 is 'strictly subharmonic')" if key == "subharmonic" else ""
-            raise InputError(f"no Earnshaw class {value!r}: choose {', '.join(list(cls)[:-1])} or "
-                             f"{list(cls)[-1]}{hint}")
-        return found
-
-
-def _spelling(name: str) -> str:
-    return " ".join(name.lower().replace("_", " ").replace("-", " ").split())
+        """:meth:`Choice._missing_`, with "lambda harmonic" for λ and a hint for "subharmonic"."""
+        key = spelling(value) if isinstance(value, str) else None
+        if key == "lambda harmonic":
+            return cls.LAMBDA_HARMONIC
+        try:
+            return super()._missing_(value)
+        except InputError as why:
+            if key != "subharmonic":
+                raise
+            raise InputError(f"{why} (ΔΦ > 0 is 'strictly subharmonic')") from None
 
 
 _RELATIONS = {EarnshawClass.HARMONIC: "ΔΦ = 0", EarnshawClass.STRICTLY_SUBHARMONIC: "ΔΦ > 0",
