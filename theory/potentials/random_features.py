@@ -28,9 +28,9 @@ precisions: V = sZ + B (s = s_u r) has, B conditioned on B ≥ t, the closed (sk
 
 .. math::
 
-    p(v) = rac{1}{arsigma}arphi\!\left(rac{v}{arsigma}ight)
-    rac{\Phiig((v s_b^2/arsigma^2 - t)\,arsigma/(s_b s)ig)}{\Phi(-t/s_b)},
-    \qquad arsigma^2 = s^2 + s_b^2
+    p(v) = \frac{1}{\varsigma}\varphi\!\left(\frac{v}{\varsigma}\right)
+    \frac{\Phi\big((v s_b^2/\varsigma^2 - t)\,\varsigma/(s_b s)\big)}{\Phi(-t/s_b)},
+    \qquad \varsigma^2 = s^2 + s_b^2
 
 (B given V = v is N(v s_b²/ς², (s_b s/ς)²)), so m(r) = ∫ σ(v) p(v) dv — the quadrature over B of
 g(b) with the inner Gaussian integral done in closed form.
@@ -357,6 +357,7 @@ def _erf_mean(kappa, s_u, s_b, t):
     return expr, tuple(steps)
 
 
+@functools.lru_cache(maxsize=16)
 def _smoothing_holds(kappa) -> bool:
     """d/db E[erf(κ(b + Z))] = d/db erf(κb/√(1 + 2κ²s²)), Z ~ N(0, s²) (oddness gives the rest)."""
     left = sp.integrate(2 * kappa / sp.sqrt(sp.pi) * sp.exp(-kappa**2 * (_b + _z)**2) * _normal(_z, _s**2),
