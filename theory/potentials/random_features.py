@@ -61,7 +61,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import mpmath
 import sympy as sp
 
 from sympy.printing.pycode import MpmathPrinter
@@ -111,8 +110,7 @@ class OwenT(sp.Function):
         return -sp.exp(-h**2 / 2) * sp.erf(a * h / sp.sqrt(2)) / (2 * sp.sqrt(2 * sp.pi))
 
     def _eval_evalf(self, prec):
-        ctx = mpmath.MPContext()
-        ctx.prec = prec + 10
+        ctx = context(max(1, int(prec * 0.30103)) + 5)
         h, a = (ctx.mpf(sp.N(v, ctx.dps)) for v in self.args)
         return sp.Float(owen_t(ctx, h, a), ctx.dps)
 
@@ -213,6 +211,10 @@ class FeatureKernel:
     expr : sympy.Expr or None
         k in ``na, nb, dot`` (standing for ‖x‖, ‖x'‖, xᵀx'), when the unbiased Φ is closed.
     method : str
+    unbiased : Potential or None
+        Φ of σ, evaluated at the augmented vectors (untruncated bias).
+    biased_potential : BiasedPotential or None
+        Φ(θ, β; w, γ) of σ, integrated over B (truncated bias).
     """
 
     activation: object
@@ -227,8 +229,8 @@ class FeatureKernel:
     def at(self, norm_x, norm_y, inner, *, dps: int = 30):
         """k at ‖x‖, ‖x'‖, xᵀx' with ``dps`` digits confirmed at two working precisions."""
         check_dps(dps)
-        values = tuple(as_number(v, what=w) if isinstance(v, str) else sp.sympify(v)
-                       for v, w in zip((norm_x, norm_y, inner), ("‖x‖", "‖x'‖", "xᵀx'"), strict=True))
+        names = ("‖x‖", "‖x'‖", "xᵀx'")
+        values = tuple(as_number(v, what=w) for v, w in zip((norm_x, norm_y, inner), names, strict=True))
         _check_pair(*values)
         if self.unbiased is not None:
             s_u, s_b = self.s_u, self.s_b
@@ -427,10 +429,7 @@ def _scales(s_u, s_b, truncation) -> tuple:
 
 
 def _exact(value, what: str) -> sp.Expr:
-    number = as_number(value, what=what) if isinstance(value, (str, float, int)) else sp.sympify(value)
-    if not (number.is_number and number.is_real and number.is_finite):
-        raise InputError(f"{what} must be a finite real number, got {value!r}")
-    return number
+    return as_number(value, what=what)
 
 
 def _mp(value: sp.Expr, ctx):
