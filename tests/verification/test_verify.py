@@ -10,6 +10,7 @@ import pytest
 from theory.conditions.classify import classify
 from theory.cli import main
 from theory.core.errors import InputError
+from theory.dynamics.charges import Fixed, Optimal
 from theory.potentials.potential import given, potential
 from theory.verification.verify import Outcome, Prediction, predict, verify, wilson
 from theory.dynamics.kinds import EquilibriumKind as Kind
@@ -157,6 +158,28 @@ def test_free_weights_end_points_outside_the_hypotheses_are_not_counterexamples(
     assert v.violations == {"an electron switched off (a_i* = 0)": 2} and v.matched == 0
     assert v.outcome is Outcome.CONFIRMED and not v.counterexamples
     assert "outside the hypotheses of Theorem 3.9" in v.to_markdown()
+
+
+def _without_seconds(runs):
+    return [dict(r, trajectory=dict(r["trajectory"], seconds=None)) for r in runs]
+
+
+def test_free_and_optimal_weights_give_one_verification():
+    """The old name ``free`` (DeprecationWarning) and the policy Optimal() run the same starts."""
+    with pytest.warns(DeprecationWarning, match="now spelled charges='optimal'"):
+        old = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=2, dps=20)
+    new = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges=Optimal(), starts=2, dps=20)
+    assert old.charges == new.charges == Optimal() and old.violations == new.violations
+    assert old.prediction == new.prediction and old.outcome is new.outcome is Outcome.CONFIRMED
+    assert _without_seconds(old.runs) == _without_seconds(new.runs) and len(old.runs) == 2
+    assert old.to_json()["charges"] == "optimal" and "optimised charges" in repr(new)
+
+
+def test_verify_refuses_charges_outside_the_papers_predictions():
+    with pytest.raises(InputError, match="Assumption 1"):
+        verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=Fixed(-0.5), starts=1)
+    with pytest.raises(InputError, match="expected 2 finite charges"):
+        verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=[-1.0], starts=1)
 
 
 def test_free_weights_predictions():
