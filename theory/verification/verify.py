@@ -462,7 +462,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fi
     """
     d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts", 1, valid.RUNS_MAX)
     policy = charge_policy(charges, k)
-    if policy not in (Fixed(), Optimal()):
+    if not (policy.optimised or np.all(policy.at(k) == -1)):
         raise InputError(f"verify predicts for the paper's charges, fixed at a_i = −1 (Assumption 1) or "
                          f"optimal, got {policy}; simulate runs other fixed charges")
     valid.hessian_memory(d, k, "verify")
