@@ -36,7 +36,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, overload
 
 import mpmath
 import numpy as np
@@ -398,6 +398,10 @@ class Potential(Typeset):
 
 # ---------------------------------------------------------------------- derivation
 
+@overload
+def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[False] = ...) -> Potential: ...
+@overload
+def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[True]) -> BiasedPotential: ...
 def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
               bias: bool = False) -> Potential | BiasedPotential:
     """Derive Φ(θ, w) = E_x[σ(x, θ)σ(x, w)], x ~ N(0, I_d), for an activation.

@@ -65,6 +65,7 @@ import sympy as sp
 
 from sympy.printing.pycode import MpmathPrinter
 
+from .activations import Activation
 from .biased import MAX_DPS, BiasedPotential, biased, two_precisions
 from .potential import Potential, potential
 from ..core.errors import InputError, Timeout
@@ -143,7 +144,7 @@ class FeatureMean:
         The steps of the derivation, each checked by exact algebra.
     """
 
-    activation: object
+    activation: Activation
     s_u: sp.Expr
     s_b: sp.Expr
     truncation: sp.Expr | None
@@ -217,7 +218,7 @@ class FeatureKernel:
         Φ(θ, β; w, γ) of σ, integrated over B (truncated bias).
     """
 
-    activation: object
+    activation: Activation
     s_u: sp.Expr
     s_b: sp.Expr
     truncation: sp.Expr | None
@@ -264,6 +265,7 @@ class FeatureKernel:
         s_u = _mp(self.s_u, ctx)
         nx, ny, inner = (_mp(v, ctx) for v in values)
         phi = self.biased_potential
+        assert phi is not None  # a truncated kernel is built with its biased potential
         f = lambda bias: phi.working_value((s_u * nx, s_u * ny, s_u**2 * inner, bias, bias), ctx.dps)
         return _over_bias(ctx, f, self.activation.kinks, self.s_b, self.truncation)
 
