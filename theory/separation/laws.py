@@ -52,6 +52,8 @@ class RadialLaw(abc.ABC):
 
     name: str = ""
     latex: str = ""
+    #: The radius R is at most this (∞: no bound).
+    support_radius: float = math.inf
 
     def __init__(self, d: int, low: int = 1):
         self.d = validators.count(d, "d", low)
@@ -91,14 +93,15 @@ class Gaussian(RadialLaw):
         self.variance = validators.positive(variance, "variance")
         self.name, self.latex = f"N(0, {variance:g} I_{d})", rf"\mathcal N(0, {variance:g} I_{{{d}}})"
 
+    @functools.cached_property
     def _chi(self):
         return stats.chi(self.d, scale=math.sqrt(self.variance))
 
     def radius_pdf(self, r):
-        return self._chi().pdf(_radii(r))
+        return self._chi.pdf(_radii(r))
 
     def radius_cdf(self, r):
-        return self._chi().cdf(_radii(r))
+        return self._chi.cdf(_radii(r))
 
     def sample_radius(self, n, rng):
         return np.sqrt(self.variance * rng.chisquare(self.d, validators.count(n, "n", 0)))
@@ -130,6 +133,8 @@ class RadialCauchy(RadialLaw):
 
 class SphereSum(RadialLaw):
     """D′_d: u + v with u, v independent uniform on S^{d−1} (d ≥ 2); ‖u + v‖²/4 ~ Beta((d−1)/2, (d−1)/2)."""
+
+    support_radius = 2.0
 
     def __init__(self, d: int):
         super().__init__(d, low=2)
