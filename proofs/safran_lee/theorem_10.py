@@ -146,10 +146,10 @@ def _dependent_check() -> Check:
             refused.append(str(why))
     return Check("as stated, for any w₁ ≠ w₂: dependent pairs (w₂ = 2w₁; every pair when r = 1) span a line",
                  Verdict.from_bool(not refused), Evidence(
-                     Method.EXACT, "for w₂ = c·w₁, c ≠ 1, span(w₁, w₂) = ℝw₁ and Qᵀx̃ lies on a line of ℝ², a "
-                     "Lebesgue-null set: no density on ℝ², so no inf over a disc; for r = 1 every pair is "
-                     "dependent (x̃ ∈ (−1, 1)). The statement needs w₁, w₂ linearly independent (r ≥ 2); "
-                     f"span_basis refuses both examples ({len(refused)} of 2)", {"refusals": refused}),
+                     Method.EXACT, "for w₂ = c·w₁, c ≠ 1, span(w₁, w₂) = ℝw₁ and the projected features lie on a "
+                     "line of ℝ², a Lebesgue-null set: no density on ℝ², so no inf over a disc; for r = 1 every "
+                     "pair is dependent (the one feature lies in (−1, 1)). The statement needs w₁, w₂ linearly "
+                     f"independent (r ≥ 2); span_basis refuses both examples ({len(refused)} of 2)", {"refusals": refused}),
                  "as stated")
 
 
@@ -207,7 +207,8 @@ CLAIMS = [
           check=_check, conjecture=True,
           correction="w₁, w₂ linearly independent (so r ≥ 2): a dependent pair spans a line",
           hypotheses=("radial data with P[‖x‖ ≤ 2] ≥ C (Assumption 6(1)): D_d, D'_d, radial Cauchy",
-                      "Assumption 7 initialisation", "the law of x̃ averaged over x, U and B (the proof's reading)")),
+                      "Assumption 7 initialisation",
+                      "the law of the features averaged over x, U and B (the proof's reading)")),
     Claim("sl-thm10-frozen", "Safran & Lee 2022, Theorem 10 read for one frozen layer (as Proposition 11 uses it)",
           r"\inf_{\|z\| \le 1/9} p^{U,B}_{w_1, w_2}(z) \ge C \cdot 10^{-6} \text{ for the drawn } U, B",
           check=_frozen, conjecture=True,

@@ -28,9 +28,9 @@ cell. One-sided Clopper–Pearson bounds (``scipy.stats.beta``) at level 1 − �
 family of cells (Bonferroni), give :class:`DensityBounds`, all of them true together with probability
 ≥ 1 − δ. Strata of the radius (‖x‖ ≤ 2 and ‖x‖ > 2, of known probabilities) are sampled apart and
 their bounds added with these weights (the Bonferroni family grows by the number of strata): a
-heavy-tailed law then still has many points in the disc. A lower bound above β says the cell average is above β, not the density at every point; an
-upper bound below β says the density is below β somewhere in the cell (the infimum is at most the
-average), which refutes the bound.
+heavy-tailed law then still has many points in the disc. A lower bound above β says the cell average
+is above β, not the density at every point; an upper bound below β says the density is below β
+somewhere in the cell (the infimum is at most the average), which refutes the bound.
 
 >>> import numpy as np
 >>> Q = span_basis(np.array([1.0, 0.0, 0.0]), np.array([1.0, 1e-9, 0.0]))
