@@ -21,7 +21,7 @@ STARTS = 6
 
 
 def _evidence(starts: int = STARTS) -> Check:
-    v = verify("sign", manifold="sphere", d=D, k=K, charges="free", starts=starts, dps=20,
+    v = verify("sign", manifold="sphere", d=D, k=K, charges="optimal", starts=starts, dps=20,
                progress=False)
     failures = [{"seed": r["seed"], "kind": r["kind"], "positions": r.get("positions")}
                 for r in v.runs if not r["matched"]]

@@ -23,7 +23,7 @@ STARTS = 12
 
 
 def _evidence(algorithm: str, title: str, starts: int = STARTS) -> Check:
-    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=starts, dps=20,
+    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="optimal", starts=starts, dps=20,
                algorithm=algorithm, progress=False)
     outside = "; ".join(f"{n} with {why}" for why, n in v.violations.items()) or "none outside the hypotheses"
     low, high = v.interval

@@ -14,11 +14,52 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
-from theory.paper.compare import identity
-from theory.conditions.realizability import almost_harmonic, almost_harmonic_coefficients, almost_harmonic_growth
+from theory.conditions.laplacian import zonal_laplacian
+from theory.core.errors import InputError
 from theory.core.symbols import d, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.paper.compare import identity
+
+# ---------------------------------------------------------------- the construction
+
+def almost_harmonic_coefficients(d, degree: int) -> list[sp.Expr]:
+    """The coefficients of f_N: c_0 = 1, c_1 = 0, c_{n+2} = c_n (n(n − 1) + (d − 1)n + 1)/((n + 2)(n + 1)), n ≤ degree − 2.
+
+    The Taylor recurrence of (1 − ρ²)f'' − (d − 1)ρf' = f (the paper's Theorem 4.4).
+
+    For d = 3, N = 4: [1, 0, 1/2, 0, 7/24].
+    """
+    if not (isinstance(degree, int) and degree >= 2 and degree % 2 == 0):
+        raise InputError(f"the truncation degree N must be an even integer ≥ 2, got {degree!r}")
+    c = [sp.S.One, sp.S.Zero]
+    for n in range(degree - 1):
+        c.append(sp.factor(c[n] * (n * (n - 1) + (d - 1) * n + 1) / ((n + 2) * (n + 1))))
+    return c[:degree + 1]
+
+
+def almost_harmonic(d=d, degree: int = 6) -> tuple[sp.Expr, sp.Expr]:
+    """(f_N, Δf_N − f_N) for the truncated series: the residual is exactly
+    −c_N (N² + (d − 2)N + 1) ρ^N.
+
+    For d = 3, N = 4 the residual is −49ρ⁴/8.
+    """
+    c = almost_harmonic_coefficients(d, degree)
+    f = sp.Add(*[cn * rho**n for n, cn in enumerate(c)])
+    return f, sp.factor(sp.expand(zonal_laplacian(f, d) - f))
+
+
+def almost_harmonic_growth(d=d) -> sp.Expr:
+    """The exponent β with c_{2m} ≍ m^β: c_{n+2}/c_n = 1 + (d − 5)/n + O(n⁻²), so β = (d − 5)/2
+    and Σ c_n = f(1) diverges (Gauss's test) exactly when β ≥ −1, i.e. d ≥ 3.
+
+    For d = 3, β = −1.
+    """
+    n = sp.Symbol("n", positive=True)
+    ratio = (n * (n - 1) + (d - 1) * n + 1) / ((n + 2) * (n + 1))
+    first_order = sp.limit(n * (ratio - 1), n, sp.oo)
+    return sp.simplify(first_order / 2)
+
 
 CASES = ((3, 4), (3, 8), (5, 6), (10, 6))
 

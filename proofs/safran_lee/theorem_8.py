@@ -31,7 +31,7 @@ from theory.separation.sweep import Law, by_width, final_risk, grid, median_cell
 LAM = 1.5
 #: Seeds per cell (odd: the median is a run).
 SEEDS = (0, 1, 2)
-LABELS = {Law.BESSEL_MIXTURE: "$D_d$", Law.SPHERE_SUM: "$D'_d$", Law.RADIAL_CAUCHY: "radial Cauchy"}
+LABELS = {Law.BESSEL_MIXTURE: "$D_d$", Law.SPHERE_SUM: "$D'_d$", Law.RADIAL_CAUCHY: r"radial Cauchy (scale $1/\sqrt{d}$)"}
 #: The exponent Theorem 8's width condition r ∝ ε⁻⁵ gives.
 THEOREM_RATE = -1 / 5
 #: (dimensions, widths, steps, test points) of a quick, a default and an --experiments run.
@@ -128,7 +128,7 @@ CLAIMS = [
           "ball indicators", r"\mathbb{E}_{x\sim D}\big([w_T^\top \tilde x]_+^1 - \mathbb{1}\{\|x\| \le \lambda\}\big)^2"
           r" \le \epsilon \text{ for } r, n, T = \mathrm{poly}(d, 1/\epsilon, \ln(1/\delta))",
           check=_check, conjecture=True,
-          hypotheses=("radial data (Assumption 6): D_d, D'_d, radial Cauchy", "Assumption 7 initialisation",
+          hypotheses=("radial data (Assumption 6): D_d, D'_d, radial Cauchy with scale 1/√d", "Assumption 7 initialisation",
                       "hidden layer frozen; GD on w", "λ ∈ [1, 2]")),
     Claim("sl-thm8-grid", "Safran & Lee 2022, Theorem 8: the larger grid (d up to 32, r up to 1024)",
           r"\text{risk of the strong class} \to 0 \text{ as } r, T \to \infty",

@@ -89,7 +89,7 @@ CLI = [
         for argv in (["derive", "relu"], ["check", "relu"], SIM, VER, SWE, ["prove"])
     ] + [
         ([*SIM, "-x"], "-x"), ([*SIM, "extra"], "extra"), (["derive", "relu", "tanh"], "tanh"),
-        ([*SIM, "--algorithm", "adam"], "--algorithm"), ([*VER, "--charges", "optimal"], "--charges"),
+        ([*SIM, "--algorithm", "adam"], "--algorithm"), ([*VER, "--charges", "optimised"], "--charges"),
         (["sweep", "tanh", "--k", "2", "--runs", "1"], "problem"), (["nosuchcommand"], "nosuchcommand"),
         (["derive"], "activation"), (["check"], "activation"), (["derive", "relu", "--all"], "--all"),
         (["simulate", "relu", "--k", "1"], "--d"), (["verify", "relu", "--d", "2", "--k", "1"], "--manifold"),

@@ -165,3 +165,18 @@ def test_two_papers_get_a_table_part_and_a_section_each_and_compile_clean(tmp_pa
     assert_clean(tex, log, capsys.readouterr().err)
     assert tex.count(r"\multicolumn{5}") == 2 and tex.count(r"\section*{Some, Authors") == 2
     assert [p["key"] for p in to_json(results)["papers"]] == ["one", "two"]
+
+
+def test_a_wide_figure_gets_more_of_the_text_width(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from theory.paper.report import _figure_width
+    widths = []
+    for size in ((6.4, 4.4), (10, 4), (13.8, 4.6)):
+        figure = plt.figure(figsize=size)
+        figure.savefig(tmp_path / "f.png", dpi=50)
+        plt.close(figure)
+        widths.append(_figure_width(tmp_path / "f.png"))
+    assert widths[0] == 0.6 and widths[1] == pytest.approx(1.0) and widths[2] == 1.0

@@ -10,6 +10,7 @@ import pytest
 from theory.conditions.classify import classify
 from theory.cli import main
 from theory.core.errors import InputError
+from theory.dynamics.charges import Fixed, Optimal
 from theory.potentials.potential import given, potential
 from theory.verification.verify import Outcome, Prediction, predict, verify, wilson
 from theory.dynamics.kinds import EquilibriumKind as Kind
@@ -49,7 +50,7 @@ def test_sign_on_the_circle_50_starts():
 @pytest.mark.very_slow
 def test_sign_on_the_circle_with_algorithm_3_matches_every_start():
     """Free output weights and Algorithm 3 avoid the antipodal trap: 50/50 (25 s on 2 workers)."""
-    v = verify("sign", manifold="sphere", d=2, k=3, charges="free", algorithm="nodewise-optimal",
+    v = verify("sign", manifold="sphere", d=2, k=3, charges="optimal", algorithm="nodewise-optimal",
                starts=50, dps=20, workers=2, progress=False)
     assert v.prediction.theorem == "Theorem 3.3 (Earnshaw)" and v.outcome is Outcome.CONFIRMED
     assert v.matched == 50
@@ -143,7 +144,7 @@ LAPLACE = "radial:exp(-r)"  # λ-harmonic on R¹ (ΔΦ = Φ off the proton), rea
 
 
 def test_free_weights_lambda_harmonic_algorithm_3_confirms_theorem_3_9():
-    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=2, dps=20,
+    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="optimal", starts=2, dps=20,
                algorithm="nodewise-optimal")
     assert v.prediction.theorem == "Theorem 3.9" and v.prediction.rule == "charged"
     assert v.outcome is Outcome.CONFIRMED and v.matched == 2
@@ -153,28 +154,53 @@ def test_free_weights_lambda_harmonic_algorithm_3_confirms_theorem_3_9():
 def test_free_weights_end_points_outside_the_hypotheses_are_not_counterexamples():
     """Plain descent, seeds 0 and 1: two electrons settle on protons with a* ≠ −1 and screen the
     half-line beyond them, where the third sees no field and its optimal weight is 0."""
-    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=2, dps=20)
+    v = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="optimal", starts=2, dps=20)
     assert v.violations == {"an electron switched off (a_i* = 0)": 2} and v.matched == 0
     assert v.outcome is Outcome.CONFIRMED and not v.counterexamples
     assert "outside the hypotheses of Theorem 3.9" in v.to_markdown()
 
 
+def _without_seconds(runs):
+    return [dict(r, trajectory=dict(r["trajectory"], seconds=None)) for r in runs]
+
+
+def test_free_and_optimal_weights_give_one_verification():
+    """The old name ``free`` (DeprecationWarning) and the policy Optimal() run the same starts."""
+    with pytest.warns(DeprecationWarning, match="now spelled charges='optimal'"):
+        old = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges="free", starts=2, dps=20)
+    new = verify(LAPLACE, manifold="euclidean", d=1, k=3, charges=Optimal(), starts=2, dps=20)
+    assert old.charges == new.charges == Optimal() and old.violations == new.violations
+    assert old.prediction == new.prediction and old.outcome is new.outcome is Outcome.CONFIRMED
+    assert _without_seconds(old.runs) == _without_seconds(new.runs) and len(old.runs) == 2
+    assert old.to_json()["charges"] == "optimal" and "optimised charges" in repr(new)
+
+
+def test_verify_refuses_charges_outside_the_papers_predictions():
+    with pytest.raises(InputError, match="Assumption 1"):
+        verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=Fixed(-0.5), starts=1)
+    with pytest.raises(InputError, match="expected 2 finite charges"):
+        verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=[-1.0], starts=1)
+    assert verify(LAPLACE, manifold="euclidean", d=1, k=1, charges=[-1.0], starts=1, dps=20).charges.describe \
+        == "fixed"  # a_i = −1 spelled out is Assumption 1
+
+
 def test_free_weights_predictions():
-    assert predict(classify(given("exp(-r^2/2)", "radial"), d=2), "free")[0] is None  # Theorem 3.6 needs fixed a
-    harmonic, _ = predict(classify(potential("sign").sphere(), d=2), "free")
+    # Theorem 3.6 needs fixed a
+    assert predict(classify(given("exp(-r^2/2)", "radial"), d=2), "optimal")[0] is None
+    harmonic, _ = predict(classify(potential("sign").sphere(), d=2), "optimal")
     assert harmonic.theorem == "Theorem 3.3 (Earnshaw)"
     p = Prediction("T", "s", ("h",), "charged")
     run = {"kind": Kind.SPURIOUS_LOCAL_MINIMUM, "isolated_charged": True, "final_loss": 0.5, "loss": "0.5"}
     assert "λ-harmonic" in p.counterexample(run)[1]
     assert p.counterexample(dict(run, isolated_charged=False)) is None
     assert p.counterexample(dict(run, kind=Kind.SADDLE)) is None
-    with pytest.raises(InputError, match="'fixed' or 'free'"):
+    with pytest.raises(InputError, match="choose fixed or optimal"):
         verify(LAPLACE, manifold="euclidean", d=1, k=1, charges="optimised")
 
 
 @pytest.mark.very_slow
 def test_sign_on_the_two_sphere_with_free_weights_conjecture_3_13():
-    v = verify("sign", manifold="sphere", d=3, k=3, charges="free", starts=20, dps=20, workers=2)
+    v = verify("sign", manifold="sphere", d=3, k=3, charges="optimal", starts=20, dps=20, workers=2)
     assert v.outcome is Outcome.NO_PREDICTION and v.matched >= 18
 
 
@@ -188,7 +214,7 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert main(["verify", "relu", "--manifold", "sphere", "--d", "2", "--k", "1", "--starts", "1",
                  "--quiet"]) == 3
     assert main(["verify", LAPLACE, "--manifold", "euclidean", "--d", "1", "--k", "1", "--starts", "1",
-                 "--dps", "20", "--charges", "free"]) == 0
+                 "--dps", "20", "--charges", "optimal"]) == 0
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (see .ci/run)")

@@ -109,6 +109,24 @@ def _fail(args: argparse.Namespace, code: int, message: str) -> int:
     return code
 
 
+def charges_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--charges fixed|optimal`` (:class:`theory.dynamics.charges.ChargeMode`); the old spelling
+    ``free`` is read as ``optimal`` with a note on stderr."""
+    parser.add_argument("--charges", type=_charge_mode, default="fixed", metavar="{fixed,optimal}", help=help)
+
+
+def _charge_mode(text: str):
+    from ..dynamics.charges import mode  # numpy only when a command with charges is configured
+
+    def renamed(old, new):
+        print(f"--charges {old} is now spelled --charges {new}", file=sys.stderr)
+
+    try:
+        return mode(text, renamed)
+    except InputError as why:
+        raise argparse.ArgumentTypeError(str(why)) from None
+
+
 def _command(argv: list[str]) -> tuple[str, ...]:
     """The subcommand ``argv`` names (its first word: the top level has no option taking a value)."""
     word = next((arg for arg in argv if not arg.startswith("-")), None)

@@ -1,7 +1,8 @@
 """Re-check the claims of the papers in theory.proofs and write a report.
 
 Papers (--paper, default all): electrodynamics — Panigrahy, Rahimi, Sachdeva & Zhang
-(arXiv 1702.00458, ITCS 2018); zhang — Zhang, Yu, Wang & Gu (AISTATS 2019).
+(arXiv 1702.00458, ITCS 2018); safran-lee — Safran & Lee (COLT 2022); zhang — Zhang,
+Yu, Wang & Gu (AISTATS 2019).
 
 Each claim is checked symbolically and numerically and gets a verdict
 PROVEN / REFUTED / UNDECIDED about the statement as stated; corrected statements

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import charges_option
 from ..dynamics.equilibrium import Simulation, simulate
 from ..core import validators as valid
 from ..core.files import output_file, read_table
@@ -42,8 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--protons", default="orthonormal",
                         help="orthonormal, identity, random, or a FILE with one proton a row")
     parser.add_argument("--algorithm", choices=ALGORITHMS, default="flow")
-    parser.add_argument("--charges", choices=("fixed", "optimal"), default="fixed",
-                        help="output weights: fixed a_i = −1, or optimised a*(θ) (implied by nodewise-optimal)")
+    charges_option(parser, "output weights: fixed a_i = −1, or optimised a*(θ) (implied by nodewise-optimal)")
     parser.add_argument("--plot", metavar="FILE", help="write a figure of the trajectories and convergence")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dps", type=int, default=30, help="digits of the Newton polishing")
@@ -83,9 +83,9 @@ def _plot(result: Simulation, file: str) -> None:
     from ..paper.plots import simulation  # matplotlib only when a figure is asked for
 
     run, eq = result.trajectory, result.equilibrium
-    charges = "optimised" if result.charges == "optimal" else "fixed"
+    title = f"{run.algorithm}, {result.charges.describe} output weights, seed {result.seed}: {eq.kind}"
     simulation(run.path, result.protons, run.losses, run.gradient_norms, manifold=result.manifold,
-               title=f"{run.algorithm}, {charges} output weights, seed {result.seed}: {eq.kind}", file=file)
+               title=title, file=file)
 
 
 def _print(result: Simulation, quiet: bool) -> None:

@@ -11,8 +11,8 @@ Examples:
   theory verify sign --manifold sphere --d 2 --k 3 --starts 50
   theory verify "radial:exp(-r^2/2)" --manifold euclidean --d 2 --k 2
   theory verify "radial:sqrt(1+r^2)" --manifold euclidean --d 2 --k 1 --budget 500
-  theory verify "radial:exp(-r)" --manifold euclidean --d 1 --k 3 --charges free
-  theory verify sign --manifold sphere --d 3 --k 3 --charges free
+  theory verify "radial:exp(-r)" --manifold euclidean --d 1 --k 3 --charges optimal
+  theory verify sign --manifold sphere --d 3 --k 3 --charges optimal
 
 Exit codes: 0 confirmed, 1 contradicted, 2 usage error, 3 no prediction or undecided.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import charges_option
 from ..core import validators as valid
 from ..core.files import make_folder
 from ..dynamics.flow import ALGORITHMS
@@ -34,8 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manifold", choices=("sphere", "euclidean"), required=True)
     parser.add_argument("--d", type=int, required=True, help="dimension")
     parser.add_argument("--k", type=int, required=True, help="number of electrons = protons")
-    parser.add_argument("--charges", choices=("fixed", "free"), default="fixed",
-                        help="output weights: fixed ±1, or free (optimised a*(θ); Theorem 3.9 for λ-harmonic Φ)")
+    charges_option(parser, "output weights: fixed ±1, or optimal (optimised a*(θ); Theorem 3.9 for "
+                           "λ-harmonic Φ; free is the old name of optimal)")
     parser.add_argument("--algorithm", choices=ALGORITHMS,
                         help="dynamics of each start (default: gd for a Φ with a cusp, else flow)")
     parser.add_argument("--starts", type=int, default=20, help="number of seeded starts")

@@ -22,7 +22,8 @@ method at ``dps`` digits, computes the Hessian's eigenvalues at that precision
   differences at ``dps`` digits);
 * ``not converged``.
 
-With optimised output weights (``charges="optimal"``) the function is the
+With optimised output weights (``charges="optimal"``: the policy
+:class:`~theory.dynamics.charges.Optimal`) the function is the
 reduced loss ℓ(θ) = min_a L(a, θ): the point is refined by Newton on ℓ and
 classified by the eigenvalues of ∇²ℓ, the Schur complement
 H_θθ − H_θa H_aa⁻¹ H_aθ at a = a*(θ) (:meth:`theory.dynamics.loss.Loss.reduced_hessian`);
@@ -49,9 +50,10 @@ import numpy as np
 
 from ..core import validators as valid
 from ..core.errors import DerivationError, InputError
+from .charges import Fixed, Optimal, charge_policy
 from .kinds import EquilibriumKind
-from .flow import OPTIMAL, Trajectory, odd, polish, run_algorithm
-from .loss import Arithmetic, Loss, NotSmooth, charges_of, positions
+from .flow import Trajectory, odd, polish, run_algorithm
+from .loss import Arithmetic, Loss, NotSmooth, positions
 from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
 
@@ -118,9 +120,10 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     electrons, protons : arrays (k, d), (m, d)
         One charge a row.
     manifold : {"euclidean", "sphere"}, optional
-    charges : array (k,) or "optimal", optional
-        Electron charges, default −1 (protons +1; eq. 9); ``"optimal"``: a = a*(θ),
-        and the point is a critical point of ℓ(θ) = min_a L(a, θ).
+    charges : array (k,), "fixed", "optimal" or a charge policy, optional
+        Electron charges (:func:`~theory.dynamics.charges.charge_policy`), default −1
+        (protons +1; eq. 9); ``"optimal"``: a = a*(θ), and the point is a critical point
+        of ℓ(θ) = min_a L(a, θ).
     dps : int
         Working digits; the target is ‖∇L‖ < 10^{−(dps−5)}.
     tolerance : float
@@ -149,29 +152,27 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     """
     loss = Loss(phi, protons, manifold=manifold)
     X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
-    optimal = isinstance(charges, str)
-    if optimal and charges != OPTIMAL:
-        raise InputError(f"charges must be an array, None or {OPTIMAL!r}, got {charges!r}")
+    policy = charge_policy(charges, len(X))
     held = {int(i): int(j) for i, j in captured}
     for i, j in held.items():
         X[i] = loss.protons[j]
     creases = sorted((int(i), int(k), float(value)) for i, k, value in creases)
     for i, k, value in creases:
         X[i, k] = value
-    if optimal:
+    if policy.optimised:
         X = _canonical(loss, X)
-    a = loss.best_charges(X) if optimal else \
-        loss.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
+    a = policy.charges(loss, X)
     fixed = sorted(set(held) | {i for i, _, _ in creases})
     free = [i for i in range(len(X)) if i not in fixed]
     active = loss.with_fixed(X[fixed], a[fixed])
     arith = Arithmetic(dps)
-    exact = isinstance(electrons, np.ndarray) and electrons.dtype == object and not (held or creases or optimal)
+    exact = isinstance(electrons, np.ndarray) and electrons.dtype == object and \
+        not (held or creases or policy.optimised)
     Xmp = arith.array(electrons if exact else X)  # mpf input stays exact
     converged, reason = refine, "Newton polishing reached the target"
     if free and refine:
         try:
-            Xmp[free], _ = polish(active, Xmp[free], OPTIMAL if optimal else a[free], dps=dps, seconds=seconds)
+            Xmp[free], _ = polish(active, Xmp[free], policy.restricted(a, free), dps=dps, seconds=seconds)
         except NotSmooth as why:
             return _nonsmooth(loss, Xmp, a, why, dps, tolerance)
         except DerivationError as why:
@@ -180,11 +181,11 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
         reason = "the run did not converge; not refined"
     else:
         reason = "every electron is held on a cusp or crease: nothing to polish"
-    if optimal:  # the charges at the refined point, all electrons (held ones included) optimised
-        a = loss.best_charges(Xmp, dps=dps)
+    if policy.optimised:  # the charges at the refined point, all electrons (held ones included) optimised
+        a = policy.charges(loss, Xmp, dps=dps)
         active = loss.with_fixed(X[fixed], a[fixed])
     try:
-        eq = _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, optimal)
+        eq = _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, policy)
     except NotSmooth as why:
         return _nonsmooth(loss, Xmp, a, why, dps, tolerance)
     if certify and eq.converged:
@@ -248,7 +249,7 @@ def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
 
 
 def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, reason, dps, tolerance,
-              optimal):
+              policy: Fixed | Optimal):
     ctx = Arithmetic(dps).ctx
     gnorm = ctx.mpf(0)
     if free:
@@ -261,8 +262,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
     on_protons = len(matching) == len(Xmp) and all(dist < tolerance for _, _, dist in matching)
     eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
     if converged and free:
-        hessian = active.reduced_hessian(Xmp[free], dps=dps) if optimal else \
-            active.hessian(Xmp[free], a[free], dps=dps)
+        hessian = policy.restricted(a, free).hessian(active, Xmp[free], dps=dps)
         eigenvalues = sorted(ctx.eigsy(ctx.matrix(hessian.tolist()), eigvals_only=True))
         symmetric = symmetry_zero_modes(active, Xmp[free].astype(float))
     if converged:
@@ -323,7 +323,7 @@ def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:
 
 @dataclass
 class Simulation:
-    """A seeded run and the equilibrium it ends in."""
+    """A seeded run and the equilibrium it ends in; ``charges`` is the run's charge policy."""
 
     trajectory: Trajectory
     equilibrium: Equilibrium
@@ -331,7 +331,7 @@ class Simulation:
     start: np.ndarray
     seed: int
     manifold: str = "sphere"
-    charges: str = "fixed"
+    charges: Fixed | Optimal = Fixed()
 
     @property
     def converged(self) -> bool:
@@ -340,20 +340,21 @@ class Simulation:
     def to_json(self) -> dict:
         record = self.equilibrium.to_json()
         record.update(converged=self.converged, seed=self.seed, trajectory=self.trajectory.summary(),
-                      protons=self.protons.tolist(), output_weights=self.charges)
+                      protons=self.protons.tolist(), output_weights=self.charges.mode.value)
         return record
 
 
 def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonormal",
-             algorithm: str = "flow", charges: str = "fixed", seed: int = 0, dps: int = 30,
+             algorithm: str = "flow", charges=Fixed(), seed: int = 0, dps: int = 30,
              gtol: float = 1e-10, seconds: float = 60.0, **options) -> Simulation:
     """Run the dynamics from a seeded random start and classify where it ends.
 
     ``phi`` is a Potential, an activation name, or ``"radial:EXPR"`` /
     ``"zonal:EXPR"`` / ``"ridge:EXPR"`` for a given potential. ``protons`` is
     ``"orthonormal"`` (= ``"identity"``: e_1 … e_k, k ≤ d), ``"random"``, or an array.
-    ``charges`` is ``"fixed"`` (a_i = −1) or ``"optimal"`` (a = a*(θ) throughout;
-    implied by ``algorithm="nodewise-optimal"``). ``seed`` draws the start and the
+    ``charges`` is ``"fixed"`` (a_i = −1), ``"optimal"`` (a = a*(θ) throughout;
+    implied by ``algorithm="nodewise-optimal"``) or anything else
+    :func:`~theory.dynamics.charges.charge_policy` reads. ``seed`` draws the start and the
     random choices of ``sgd`` and ``nodewise-optimal``.
 
     >>> run = simulate("radial:exp(-r^2/2)", d=2, k=1, manifold="euclidean",
@@ -366,19 +367,19 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     seed, dps = valid.seed(seed), valid.digits(dps)
     seconds = valid.seconds(seconds, optional=True)
     phi = _potential(phi)
-    if charges not in ("fixed", OPTIMAL):
-        raise InputError(f"charges must be 'fixed' or 'optimal', got {charges!r}")
-    optimal = OPTIMAL if charges == OPTIMAL or algorithm == "nodewise-optimal" else None
+    policy = charge_policy(charges, k)
+    if algorithm == "nodewise-optimal":
+        policy = Optimal()
     rng = np.random.default_rng(seed)
     W = _protons(protons, d, k, manifold, rng)
     start = rng.normal(size=(k, d))
     if manifold == "sphere":
         start /= np.linalg.norm(start, axis=1)[:, None]
     loss = Loss(phi, W, manifold=manifold)
-    run = run_algorithm(loss, start, algorithm, optimal, seed=seed, gtol=gtol, seconds=seconds, **options)
-    eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=optimal,
+    run = run_algorithm(loss, start, algorithm, policy, seed=seed, gtol=gtol, seconds=seconds, **options)
+    eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=policy,
                      captured=run.captured, creases=run.creases, refine=run.converged, seconds=seconds)
-    return Simulation(run, eq, W, start, seed, manifold, "optimal" if optimal else "fixed")
+    return Simulation(run, eq, W, start, seed, manifold, policy)
 
 
 def _potential(spec) -> Potential:

@@ -18,13 +18,15 @@ potential ∏_k h(θ_k − w_k) whose h has kinks has no gradient on the creases
 within ``capture`` of a crease where L has a V along it is held there (and
 released when the V is gone), the others move on (:meth:`_State.fold`).
 
-Output weights are fixed (``charges=None``: a_i = −1, or an array) or
-*optimised* (``charges="optimal"``): then θ follows the gradient of the reduced
-loss ℓ(θ) = min_a L(a, θ), which by the envelope theorem is ∇_θL(a*(θ), θ)
-(:meth:`theory.dynamics.loss.Loss.best_charges`). For an odd Φ an electron θ_i with
-charge a_i is the same hidden unit as −θ_i with charge −a_i; with optimised
-weights every electron is kept in the form with a_i* ≤ 0 (the charge that
-matches a proton of charge +1), an exact symmetry of the dynamics.
+Output weights follow a charge policy (:mod:`theory.dynamics.charges`; ``charges``
+is anything :func:`~theory.dynamics.charges.charge_policy` reads): fixed (``None``:
+a_i = −1, or an array) or *optimised* (``"optimal"``, :class:`~theory.dynamics.charges.Optimal`):
+then θ follows the gradient of the reduced loss ℓ(θ) = min_a L(a, θ), which by the
+envelope theorem is ∇_θL(a*(θ), θ) (:meth:`theory.dynamics.loss.Loss.best_charges`).
+For an odd Φ an electron θ_i with charge a_i is the same hidden unit as −θ_i with
+charge −a_i; with optimised weights every electron is kept in the form with
+a_i* ≤ 0 (the charge that matches a proton of charge +1), an exact symmetry of the
+dynamics.
 
 >>> import numpy as np
 >>> from theory.potentials.potential import given
@@ -44,10 +46,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import DerivationError, InputError
-from .loss import Arithmetic, Loss, charges_of, positions
+from .charges import Optimal, charge_policy
+from .loss import Arithmetic, Loss, positions
 
 ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
-OPTIMAL = "optimal"
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
 _NOISE = 1e-12
 #: Streams of the algorithms' random draws, ``default_rng([seed, stream])``: independent of
@@ -93,10 +95,10 @@ class Trajectory:
 class _State:
     """Positions with the captured electrons held; the loss seen by the free ones.
 
-    ``charges`` is an array, ``None`` (a_i = −1) or ``"optimal"`` (a = a*(θ) of all
-    electrons, held ones included, at every evaluation). ``held`` maps electrons
-    already captured to their protons, ``creases`` (electron, coordinate) to the crease
-    it is held on. The start is checked here once; later
+    ``charges`` is read by :func:`~theory.dynamics.charges.charge_policy` into ``policy``:
+    fixed, or optimised (a = a*(θ) of all electrons, held ones included, at every evaluation).
+    ``held`` maps electrons already captured to their protons, ``creases`` (electron,
+    coordinate) to the crease it is held on. The start is checked here once; later
     positions are the runners' own and reach the loss unchecked (its results are
     still checked).
     """
@@ -107,11 +109,7 @@ class _State:
         self.X = positions(start, "start", sphere=loss.manifold == "sphere")
         if self.X.shape[1] != loss.dimension:
             raise InputError(f"start has dimension {self.X.shape[1]} but protons {loss.dimension}")
-        self.optimal = isinstance(charges, str)
-        if self.optimal and charges != OPTIMAL:
-            raise InputError(f"charges must be an array, None or {OPTIMAL!r}, got {charges!r}")
-        self.a = loss.default_charges(len(self.X)) if charges is None or self.optimal \
-            else charges_of(charges, len(self.X))
+        self.policy = charge_policy(charges, len(self.X))
         self.captured: dict[int, int] = {}
         self.creases: dict[tuple[int, int], float] = {}  # (electron, coordinate) → its crease
         for i, j in (held or {}).items():
@@ -125,7 +123,7 @@ class _State:
         #: crease_values[k] lists w_jk + s₀ over protons j and kinks s₀ of h
         self.crease_values = (loss.protons.T[:, :, None] + np.array(self.kinks, dtype=float)).reshape(
             loss.dimension, -1)
-        self.odd = self.optimal and odd(loss)
+        self.odd = self.policy.optimised and odd(loss)
         if len(self.free):  # the one checked evaluation: fails on a singular start
             a = self.charges()
             self.active(a).gradient(self.X[self.free], a[self.free], side=1 if self.creases else None)
@@ -140,12 +138,12 @@ class _State:
         """The free electrons, and (fixed charges) the loss they see, after a capture."""
         self.free = np.array([i for i in range(len(self.X)) if i not in self.captured], dtype=int)
         self.held, self._fixed_active = sorted(self.captured), None
-        if self.held and not self.optimal:
-            self._fixed_active = self.active(self.a)
+        if self.held and not self.policy.optimised:
+            self._fixed_active = self.active(self.charges())
 
     def charges(self, X: np.ndarray | None = None) -> np.ndarray:
-        """The output weights at X: fixed, or a*(X) when optimised."""
-        return self.loss.best_charges(self.X if X is None else X, validate=False) if self.optimal else self.a
+        """The output weights at X (default: here), by the policy."""
+        return self.policy.charges(self.loss, self.X if X is None else X, validate=False)
 
     def active(self, a: np.ndarray) -> Loss:
         """The loss of the free electrons: the held ones (charges a) join the protons."""
@@ -180,7 +178,7 @@ class _State:
         present optimum). Held coordinates are evaluated a few ulps off their creases,
         distinct for each electron (the entries kept are continuous there)."""
         a, free, X = self.charges(), self.free, self._off_creases()
-        H = self.active(a).reduced_hessian(X[free]) if self.optimal else self.active(a).hessian(X[free], a[free])
+        H = self.policy.restricted(a, free).hessian(self.active(a), X[free])
         if not self.creases:
             return H
         d = self.X.shape[1]
@@ -327,7 +325,7 @@ def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, evalu
 
     Integrates over time windows, doubled after each window run to its end; on the
     sphere the vector field is the Riemannian gradient and positions are renormalised
-    after each window. With ``charges="optimal"`` the field is −∇ℓ(θ) = −∇_θL(a*(θ), θ).
+    after each window. With optimised charges the field is −∇ℓ(θ) = −∇_θL(a*(θ), θ).
     The budget is ``evaluations`` of the field (deterministic), flow time ``t_max``
     and, if not ``None``, ``seconds`` of wall clock; a run that spends one ends
     unconverged and says which.
@@ -348,7 +346,7 @@ def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, evalu
     """
     state, clock = _State(loss, start, charges, capture), time.perf_counter()
     deadline = np.inf if seconds is None else clock + seconds
-    run = Trajectory("flow", state.X, state.a, False, "")
+    run = Trajectory("flow", state.X, state.charges(), False, "")
     window, t = 1.0, 0.0
     while True:
         state.settle()
@@ -444,7 +442,7 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
     coordinate) held on a crease to its value.
     """
     state, clock = _State(loss, start, charges, capture, held, creases), time.perf_counter()
-    run = Trajectory(name, state.X, state.a, False, "")
+    run = Trajectory(name, state.X, state.charges(), False, "")
     alpha, value, trouble = step, state.value(), ""
     for run.steps in range(iterations):
         if state.settle():  # a capture: a new landscape, so the full step is tried again
@@ -491,11 +489,12 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
     descends alone stays captured in the joint descent. ``options`` go to
     :func:`gradient_descent`; its budgets hold for each stage.
     """
-    if isinstance(charges, str):
+    X = positions(start, "start", sphere=loss.manifold == "sphere")
+    policy = charge_policy(charges, len(X))
+    if policy.optimised:
         raise InputError("nodewise keeps the output weights fixed (Algorithm 2); for optimised weights "
                          "use nodewise-optimal (Algorithm 3)")
-    X = positions(start, "start", sphere=loss.manifold == "sphere")
-    a = loss.default_charges(len(X)) if charges is None else charges_of(charges, len(X))
+    a = policy.charges(loss, X)
     clock, runs, held, creases = time.perf_counter(), [], {}, {}
     node_options = dict(options, gtol=max(options.get("gtol", 1e-10), node_gtol))
     for i in range(len(X)):
@@ -509,7 +508,7 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
     return _joined("nodewise", runs, final, clock)
 
 
-def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsilon: float = 1e-2,
+def nodewise_optimal(loss: Loss, start, charges=Optimal(), *, seed: int = 0, epsilon: float = 1e-2,
                      tries: int = 100, node_gtol: float = 1e-4, **options) -> Trajectory:
     """Node-wise descent with optimised output weights (paper Algorithm 3).
 
@@ -526,22 +525,22 @@ def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsil
     final stage beyond the paper, so that the end point is a critical point of ℓ).
     ``options`` go to :func:`gradient_descent`; its budgets hold for each stage.
     """
-    if charges != OPTIMAL:
-        raise InputError("nodewise-optimal optimises the output weights; it takes no fixed charges")
     X = positions(start, "start", sphere=loss.manifold == "sphere")
+    if not charge_policy(charges, len(X)).optimised:
+        raise InputError("nodewise-optimal optimises the output weights; it takes no fixed charges")
     rng, a = np.random.default_rng([seed, _DRAWS]), np.zeros(len(X))
     clock, runs, held, creases = time.perf_counter(), [], {}, {}
     node_options = dict(options, gtol=max(options.get("gtol", 1e-10), node_gtol))
     for i in range(len(X)):
         fixed = loss.with_fixed(X[:i], a[:i])
         X[i] = _draw(fixed, X[i], rng, epsilon, tries)
-        runs.append(gradient_descent(fixed, X[i:i + 1], OPTIMAL, **node_options))
+        runs.append(gradient_descent(fixed, X[i:i + 1], Optimal(), **node_options))
         runs[-1].path = _frames(X, i, runs[-1])
         X[i] = runs[-1].positions[0]
         held.update(_captured_by(runs[-1], i, len(loss.protons)))
         creases.update({(i, k): c for _, k, c in runs[-1].creases})
         a[:i + 1] = loss.optimal_charges(X[:i + 1])
-    final = gradient_descent(loss, X, OPTIMAL, held=held, creases=creases, **options)
+    final = gradient_descent(loss, X, Optimal(), held=held, creases=creases, **options)
     return _joined("nodewise-optimal", runs, final, clock)
 
 
@@ -602,7 +601,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
     capture = step if capture is None else capture
     state, clock = _State(loss, start, charges, capture), time.perf_counter()
     rng = np.random.default_rng([seed, _NOISE_DRAWS])
-    run = Trajectory("sgd", state.X, state.a, False, "")
+    run = Trajectory("sgd", state.X, state.charges(), False, "")
     for run.steps in range(iterations):
         state.settle()
         g = state.gradient()
@@ -625,7 +624,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
                        f"in {iterations} noisy steps")
     noisy = _finish(run, state, clock, True, "")
     left = None if seconds is None else max(seconds - noisy.seconds, 1.0)
-    finish = gradient_descent(loss, state.X, charges, gtol=gtol, capture=capture, held=state.captured,
+    finish = gradient_descent(loss, state.X, state.policy, gtol=gtol, capture=capture, held=state.captured,
                               creases=state.creases, seconds=left, step=max(10 * step, 0.1))
     finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
     return _joined("sgd", [noisy], finish, clock)
@@ -662,7 +661,7 @@ def run_algorithm(loss: Loss, start, algorithm: str, charges=None, *, seed: int 
     if algorithm not in ALGORITHMS:
         raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
     if algorithm == "nodewise-optimal":
-        return nodewise_optimal(loss, start, OPTIMAL if charges is None else charges, seed=seed, **options)
+        return nodewise_optimal(loss, start, Optimal() if charges is None else charges, seed=seed, **options)
     if algorithm == "sgd":
         options["seed"] = seed
     return RUNNERS[algorithm](loss, start, charges, **options)
@@ -694,8 +693,9 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
     Each step solves H δ = −∇L in the tangent space with the exact Hessian in
     float64 and the exact gradient at ``dps`` digits (Newton with iterative
     refinement: each step gains about 13 digits once in the quadratic basin).
-    With ``charges="optimal"`` it is Newton on ℓ(θ) = min_a L(a, θ): gradient
-    ∇_θL(a*, θ), Hessian the Schur complement (:meth:`Loss.reduced_hessian`).
+    ``charges`` is read by :func:`~theory.dynamics.charges.charge_policy`; with optimised
+    charges it is Newton on ℓ(θ) = min_a L(a, θ): gradient ∇_θL(a*, θ), Hessian the Schur
+    complement (:meth:`Loss.reduced_hessian`).
 
     Returns
     -------
@@ -707,11 +707,12 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
     DerivationError
         If the target is not reached within ``iterations`` steps or ``seconds``.
     """
-    arith, optimal = Arithmetic(dps), isinstance(charges, str) and charges == OPTIMAL
+    arith = Arithmetic(dps)
     X = arith.array(electrons)
+    policy = charge_policy(charges, len(X))
     target, clock = arith.ctx.mpf(10) ** -(dps - 5), time.perf_counter()
     for _ in range(iterations):
-        g = loss.reduced_gradient(X, dps=dps) if optimal else loss.gradient(X, charges, dps=dps)
+        g = policy.gradient(loss, X, dps=dps)
         norm = arith.ctx.sqrt(arith.ctx.fsum(v * v for v in g.ravel()))
         if norm < target:
             return X, norm
@@ -719,7 +720,7 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
             break
         x64 = X.astype(float)
         basis = loss.tangent_basis(x64)
-        hessian = loss.reduced_hessian(x64) if optimal else loss.hessian(x64, charges)
+        hessian = policy.hessian(loss, x64)
         step = np.linalg.lstsq(hessian, -basis.T @ g.astype(float).ravel(),
                                rcond=1e-13)[0]
         X = X + arith.array((basis @ step).reshape(X.shape))

@@ -21,6 +21,7 @@ import enum
 import io
 import json
 import re
+import struct
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -261,7 +262,8 @@ def _tex_section(r: Result, folder: Path | None) -> str:
                      "\n" rf"    \\ {{\small {tex_text(str(c.evidence))}}}")
     lines.append(r"\end{itemize}")
     for figure in _drawn(r, folder):
-        lines += [r"\begin{center}", rf"\includegraphics[width=0.6\textwidth]{{{FIGURES}/{figure.name}.png}}",
+        width = _figure_width(Path(folder) / FIGURES / f"{figure.name}.png")
+        lines += [r"\begin{center}", rf"\includegraphics[width={width:.2f}\textwidth]{{{FIGURES}/{figure.name}.png}}",
                   rf"\captionof{{figure}}{{{tex_text(figure.caption)}}}", r"\end{center}"]
     lines.append(rf"\noindent{{\small\itshape checked in {r.seconds:.1f} s}}" "\n")
     return "\n".join(lines)
@@ -380,6 +382,13 @@ def write(results: Sequence[Result], folder: str | Path, *, figures: bool = True
         for extension in ("md", "tex", "json"):
             (folder / f"report.partial.{extension}").unlink(missing_ok=True)
     return paths
+
+
+def _figure_width(png: Path) -> float:
+    """The share of the text width for a figure: 0.6 for one panel, more for a wide one (width/height
+    above 1.5, e.g. a row of panels), up to the whole width; the size is read from the PNG header."""
+    width, height = struct.unpack(">II", png.read_bytes()[16:24])
+    return min(1.0, max(0.6, 0.4 * width / height))
 
 
 def _drawn(result: Result, folder: Path | None):

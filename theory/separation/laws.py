@@ -52,8 +52,8 @@ class RadialLaw(abc.ABC):
 
     name: str = ""
     latex: str = ""
-    #: The radius R is at most this (∞: no bound).
-    support_radius: float = math.inf
+    #: The radius is at most this (∞: the density is positive on the whole of (0, ∞)).
+    support_end: float = math.inf
 
     def __init__(self, d: int, low: int = 1):
         self.d = validators.count(d, "d", low)
@@ -134,7 +134,7 @@ class RadialCauchy(RadialLaw):
 class SphereSum(RadialLaw):
     """D′_d: u + v with u, v independent uniform on S^{d−1} (d ≥ 2); ‖u + v‖²/4 ~ Beta((d−1)/2, (d−1)/2)."""
 
-    support_radius = 2.0
+    support_end = 2.0
 
     def __init__(self, d: int):
         super().__init__(d, low=2)

@@ -126,7 +126,7 @@ def pair_density(Z: np.ndarray, law, cutoff: float = CUTOFF) -> Quadrature:
     from scipy.integrate import quad_vec
 
     Z = np.atleast_2d(np.asarray(Z, dtype=float))
-    end = min(cutoff, law.support_radius)
+    end = min(cutoff, law.support_end)
     values, error = quad_vec(lambda t: conditional_density(Z[:, 0], t) * conditional_density(Z[:, 1], t)
                              * float(law.radius_pdf(t)), 0.0, end, points=[p for p in (1.0, 2.0) if p < end],
                              epsabs=1e-9, epsrel=1e-7, limit=2000)

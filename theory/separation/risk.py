@@ -167,7 +167,7 @@ def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float, br
     """
     from scipy.integrate import IntegrationWarning, quad
 
-    lam, end = radius(lam), law.support_radius
+    lam, end = radius(lam), law.support_end
     cuts = {0.0, min(lam, end), end, *(float(b) for b in breaks if 0 < b < end)}
     if not math.isfinite(end):
         cuts.add(TAIL_START * max(lam, 2.0))

@@ -13,6 +13,7 @@ pieces, where the gradient vanishes).
 from __future__ import annotations
 
 import enum
+import math
 import time
 from collections.abc import Iterable
 
@@ -33,7 +34,7 @@ class Law(enum.Enum):
 
     BESSEL_MIXTURE = "D_d"        # Eq. (4), the law of Theorem 2
     SPHERE_SUM = "D'_d"           # Eq. (5), the law of Theorem 3
-    RADIAL_CAUCHY = "Cauchy"      # the heavy tail Assumption 6 allows
+    RADIAL_CAUCHY = "Cauchy"      # the heavy tail Assumption 6 allows: scale 1/√d (a fixed scale violates it)
 
     @classmethod
     def named(cls, value) -> Law:
@@ -46,7 +47,7 @@ class Law(enum.Enum):
     def make(self, d: int):
         from . import laws
         return {Law.BESSEL_MIXTURE: laws.BesselMixture, Law.SPHERE_SUM: laws.SphereSum,
-                Law.RADIAL_CAUCHY: laws.RadialCauchy}[self](d)
+                Law.RADIAL_CAUCHY: lambda d: laws.RadialCauchy(d, 1 / math.sqrt(d))}[self](d)
 
 
 def _rngs(seed: int) -> tuple[int, np.random.Generator, int]:

@@ -17,7 +17,7 @@ strictly subharmonic only for r > R         at every local minimum some electron
 anything else                               NO PREDICTION
 ==========================================  ==========================================
 
-With free output weights (``charges="free"``) the dynamics runs on the reduced
+With free output weights (``charges="optimal"``) the dynamics runs on the reduced
 loss ℓ(θ) = min_a L(a, θ) (a = a*(θ) throughout) and end points are classified
 by the Hessian of ℓ:
 
@@ -58,6 +58,7 @@ import numpy as np
 import sympy as sp
 
 from ..conditions.classify import Classification, EarnshawClass, classify
+from ..dynamics.charges import Fixed, Optimal, charge_policy
 from ..dynamics.equilibrium import _potential, simulate
 from ..core import validators as valid
 from ..core.exitcodes import ExitCode
@@ -136,14 +137,15 @@ class Prediction:
                 "hypotheses": list(self.hypotheses), "rule": self.rule, "radius": self.radius}
 
 
-def predict(classification: Classification, charges: str = "fixed") -> tuple[Prediction | None, str]:
-    """The prediction for fixed or free output weights and the reason it was (not) made.
+def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction | None, str]:
+    """The prediction for fixed or free output weights (``charges``: a charge policy or its name,
+    :func:`~theory.dynamics.charges.charge_policy`) and the reason it was (not) made.
 
     >>> from theory.potentials.potential import given
     >>> prediction, why = predict(classify(given("exp(-r^2/2)", "radial"), d=3))
     >>> prediction.rule, round(prediction.radius, 6)
     ('near', 1.732051)
-    >>> predict(classify(given("exp(-r)", "radial"), d=1), "free")[0].theorem
+    >>> predict(classify(given("exp(-r)", "radial"), d=1), "optimal")[0].theorem
     'Theorem 3.9'
     """
     c = classification
@@ -152,7 +154,7 @@ def predict(classification: Classification, charges: str = "fixed") -> tuple[Pre
                           "electron away from every proton and every other electron",
                           ("Φ harmonic on M", "Φ twice differentiable off the charges"), "strict"), \
             "Φ is harmonic"
-    if charges == "free":
+    if charge_policy(charges).optimised:
         return _predict_free(c)
     sub = c[EarnshawClass.STRICTLY_SUBHARMONIC]
     if sub.verdict is Verdict.PROVEN:
@@ -199,10 +201,10 @@ def _start(task: dict) -> dict:
     A start the dynamics cannot continue (an electron on a singular point of Φ)
     is kept as kind ``failed`` with the reason, not allowed to end the sweep.
     """
-    charges = "optimal" if task.get("charges") == "free" else "fixed"
+    policy = charge_policy(task["charges"], task["k"])
     try:
         run = simulate(task["potential"], d=task["d"], k=task["k"], manifold=task["manifold"],
-                       protons=np.array(task["protons"]), algorithm=task["algorithm"], charges=charges,
+                       protons=np.array(task["protons"]), algorithm=task["algorithm"], charges=policy,
                        seed=task["seed"], dps=task["dps"], seconds=task["seconds"],
                        **work_budget(task["algorithm"], task.get("budget")))
     except TheoryError as why:
@@ -218,7 +220,7 @@ def _start(task: dict) -> dict:
     record.update(final_loss=float(losses[-1]) if losses else float(run.equilibrium.loss),
                   nearest=float(to_protons.min()), isolated=bool(np.any(near > task["tolerance"])),
                   isolated_charged=bool(np.any((near > task["tolerance"]) & charged)),
-                  hypothesis=_violated(to_others.min(), charged, task["tolerance"]) if charges == "optimal"
+                  hypothesis=_violated(to_others.min(), charged, task["tolerance"]) if policy.optimised
                   else None)
     return record
 
@@ -249,7 +251,7 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
 
 @dataclass
 class Verification(Typeset):
-    """Predicted against observed for one activation, manifold, d, k.
+    """Predicted against observed for one activation, manifold, d, k; ``charges`` is the charge policy.
 
     It renders as Markdown (:meth:`to_markdown`) and LaTeX (:meth:`latex`); :meth:`headline`
     is the one-line verdict.
@@ -263,7 +265,7 @@ class Verification(Typeset):
     manifold: str
     d: int
     k: int
-    charges: str
+    charges: Fixed | Optimal
     classification: Classification
     prediction: Prediction | None
     reason: str
@@ -304,7 +306,8 @@ class Verification(Typeset):
 
     def __repr__(self) -> str:
         return (f"<Verification {self.potential.expr} on {self.manifold}, d = {self.d}, k = {self.k}, "
-                f"{self.charges} charges: {self.outcome.value}, {self.matched}/{len(self.runs)} matched>")
+                f"{self.charges.describe} charges: {self.outcome.value}, "
+                f"{self.matched}/{len(self.runs)} matched>")
 
     def headline(self) -> str:
         low, high = self.interval
@@ -333,7 +336,8 @@ class Verification(Typeset):
                  f"{p.theorem}: {p.statement}." if p else f"NO PREDICTION: {self.reason}.", ""]
         if p:
             lines += [f"Because {self.reason}; hypotheses: " + "; ".join(p.hypotheses) + ".", ""]
-        observed = f"{len(self.runs)} seeded starts, algorithm `{self.algorithm}`, charges {self.charges}."
+        observed = (f"{len(self.runs)} seeded starts, algorithm `{self.algorithm}`, "
+                    f"charges {self.charges.describe}.")
         lines += ["## Observed", "", observed, "", "| kind | count |", "|---|---|"]
         lines += [f"| {kind} | {n} |" for kind, n in sorted(self.kinds.items())]
         if self.violations:
@@ -360,7 +364,8 @@ class Verification(Typeset):
                 r"\begin{center}\begin{tabular}{lll}\toprule class & verdict & region \\\\ \midrule", classes,
                 r"\bottomrule\end{tabular}\end{center}", r"\subsection*{Prediction}", tex_text(prediction),
                 r"\subsection*{Observed}",
-                tex_text(f"{len(self.runs)} seeded starts, algorithm {self.algorithm}, charges {self.charges}."),
+                tex_text(f"{len(self.runs)} seeded starts, algorithm {self.algorithm}, "
+                         f"charges {self.charges.describe}."),
                 r"\begin{center}\begin{tabular}{lr}\toprule end point & starts \\\\ \midrule", kinds,
                 r"\bottomrule\end{tabular}\end{center}"]
         for title, runs in (("Counter-examples", self.counterexamples), ("Spurious minima", self.spurious)):
@@ -375,7 +380,7 @@ class Verification(Typeset):
         lines = [self.headline(), f"Φ = {readable(str(self.potential.expr))}  ({self.potential.method})",
                  "classes: " + ", ".join(f"{c.name} {c.verdict.value}" for c in self.classification.conditions),
                  f"prediction: {p.theorem}: {p.statement}" if p else f"no prediction: {self.reason}",
-                 f"observed ({len(self.runs)} starts, {self.algorithm}, charges {self.charges}): "
+                 f"observed ({len(self.runs)} starts, {self.algorithm}, charges {self.charges.describe}): "
                  + ", ".join(f"{kind} {n}" for kind, n in sorted(self.kinds.items()))]
         for title, runs in (("counter-example", self.counterexamples), ("spurious minimum", self.spurious)):
             lines += [f"{title}: {readable(_run_line(r)[2:])}" for r in runs]
@@ -385,7 +390,7 @@ class Verification(Typeset):
         low, high = self.interval
         return {"potential": str(self.potential.expr), "method": self.potential.method,
                 "latex": self.potential.latex(), "manifold": self.manifold, "d": self.d, "k": self.k,
-                "charges": self.charges, "classification": self.classification.to_json(),
+                "charges": self.charges.mode.value, "classification": self.classification.to_json(),
                 "prediction": self.prediction.to_json() if self.prediction else None,
                 "reason": self.reason, "algorithm": self.algorithm, "protons": self.protons.tolist(),
                 "outcome": self.outcome.value, "matched": self.matched, "starts": len(self.runs),
@@ -411,7 +416,7 @@ def _run_line(run: dict) -> str:
 
 # --------------------------------------------------------------------------- driver
 
-def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: str = "fixed",
+def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fixed(),
            starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
            seconds: float | None = 30.0, budget: int | None = None, tolerance: float = 1e-6,
            algorithm: str | None = None, progress: bool | None = None) -> Verification:
@@ -424,9 +429,10 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     manifold : {"sphere", "euclidean"}
     d, k : int
         Dimension and number of electrons (= protons).
-    charges : {"fixed", "free"}
+    charges : {"fixed", "optimal"} or Fixed() or Optimal()
         Output weights a_i = −1, b_j = +1 (Assumption 1), or free: optimised,
-        a = a*(θ) throughout, end points classified on ℓ(θ) = min_a L(a, θ).
+        a = a*(θ) throughout, end points classified on ℓ(θ) = min_a L(a, θ)
+        (:mod:`theory.dynamics.charges`; ``"free"`` is the old name of ``"optimal"``).
     starts, seed : int
         Start ``i`` uses seed ``seed + i``; the protons (orthonormal when k ≤ d,
         else random) come from a stream independent of every start.
@@ -454,9 +460,11 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     >>> v.prediction.theorem, v.headline()
     ('Theorem 3.6 (region-restricted)', 'CONFIRMED: 3/3 starts matched (Wilson 95% [0.439, 1.000])')
     """
-    if charges not in ("fixed", "free"):
-        raise InputError(f"charges must be 'fixed' or 'free', got {charges!r}")
     d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts", 1, valid.RUNS_MAX)
+    policy = charge_policy(charges, k)
+    if not (policy.optimised or np.all(policy.at(k) == -1)):
+        raise InputError(f"verify predicts for the paper's charges, fixed at a_i = −1 (Assumption 1) or "
+                         f"optimal, got {policy}; simulate runs other fixed charges")
     valid.hessian_memory(d, k, "verify")
     check_engine(workers, "loky", None)
     seed, dps = valid.seed(seed), valid.digits(dps)
@@ -465,17 +473,18 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges: s
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
     classification = classify(phi, d=d, manifold=manifold)
-    prediction, reason = predict(classification, charges)
+    prediction, reason = predict(classification, policy)
     protons = _protons(d, k, manifold, seed)
     algorithm = algorithm or ("gd" if _cusp(classification.potential) else "flow")
     if algorithm not in ALGORITHMS:
         raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+    mode = policy.mode.value  # the name, as the workers and the checkpoint's JSON take it
     tasks = [{"potential": spec, "d": d, "k": k, "manifold": manifold, "protons": protons.tolist(),
-              "algorithm": algorithm, "charges": charges, "seed": seed + i, "dps": dps, "seconds": seconds,
+              "algorithm": algorithm, "charges": mode, "seed": seed + i, "dps": dps, "seconds": seconds,
               "budget": budget, "tolerance": tolerance} for i in range(starts)]
     runs = run_all(_start, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
-                   config={"verify": spec, "d": d, "k": k, "manifold": manifold, "charges": charges})
-    result = Verification(classification.potential, manifold, d, k, charges, classification, prediction,
+                   config={"verify": spec, "d": d, "k": k, "manifold": manifold, "charges": mode})
+    result = Verification(classification.potential, manifold, d, k, policy, classification, prediction,
                           reason, algorithm, protons, runs)
     if prediction:
         result.counterexamples = [dict(r, contradiction=found[0], suspect=found[1]) for r in runs
