@@ -60,3 +60,23 @@ def test_potential_with_bias_is_the_biased_potential():
         potential("gaussian_bump", bias=True)
     with pytest.raises(InputError, match="diverges"):
         potential("exp(t**2/8)", bias=True)
+
+
+def test_exact_inputs_keep_their_digits_whatever_mpmaths_global_precision():
+    """1/5 and "0.2" are read to far more digits than the answer needs: the value does not move with mp.dps
+    (it did: at the default 15 digits the inputs were rounded to 53 bits), and it is the 2-D quadrature's."""
+    import mpmath
+    import sympy as sp
+
+    from theory.potentials.biased import biased, bivariate_quadrature
+    phi = biased("relu")
+    values = []
+    for dps in (5, 15, 40):
+        with mpmath.workdps(dps):
+            values.append(phi.at(1, 1, sp.Rational(1, 2), sp.Rational(1, 5), "-0.3", dps=30))
+    assert values[0] == values[1] == values[2]
+    ctx = mpmath.MPContext()
+    ctx.dps = 40
+    reference = bivariate_quadrature(ctx, sp.Max(0, sp.Symbol("t")), [0], 1, 1, ctx.mpf(1) / 2, ctx.mpf(1) / 5,
+                                     -ctx.mpf(3) / 10)
+    assert abs(values[0] - reference) < mpmath.mpf(10) ** -29

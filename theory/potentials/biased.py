@@ -45,6 +45,7 @@ from ..core.errors import InputError, PrecisionError
 from ..core.latex import latex as house_latex
 from ..core.parsing import as_number
 from ..core.numeric import check_dps, context, mpmath_function, output_context
+from ..core.validators import DIGITS
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -304,16 +305,22 @@ def two_precisions(evaluate: Callable, values: tuple, dps: int, what: str):
     raise PrecisionError(f"could not confirm {dps} digits of {what} at {values}")
 
 
+#: Digits kept of an input (above the largest dps asked), whatever mpmath's global precision is.
+INPUT_DIGITS = DIGITS[1] + 2 * GUARD
+
+
 def _number(value, what: str):
-    if isinstance(value, sp.Basic):
-        value = sp.N(value, 60)
-        if not value.is_real:
-            raise InputError(f"{what} must be real, got {value}")
-        return mpmath.mpf(str(value))
-    try:
-        return mpmath.mpf(value)
-    except (TypeError, ValueError) as why:
-        raise InputError(f"{what} must be real numbers: {why}") from why
+    """An input as an mpf carrying INPUT_DIGITS digits (a SymPy number, a string, a float, an mpf)."""
+    with mpmath.workdps(INPUT_DIGITS):
+        if isinstance(value, sp.Basic):
+            value = sp.N(value, INPUT_DIGITS)
+            if not value.is_real:
+                raise InputError(f"{what} must be real, got {value}")
+            return mpmath.mpf(str(value))
+        try:
+            return mpmath.mpf(value)
+        except (TypeError, ValueError) as why:
+            raise InputError(f"{what} must be real numbers: {why}") from why
 
 
 def _checked(na, nb, dot, beta_, gamma_) -> tuple:
