@@ -165,6 +165,8 @@ VETTED = {
     ("theory/conditions/signs.py", "ball", "Rational"): "applied to a SymPy Float (expr.is_Float)",
     ("theory/core/numeric.py", "mpmath_function", "lambdify"): "compiles a SymPy expression (never a string)",
     ("theory/core/numeric.py", "numpy_function", "lambdify"): "compiles a SymPy expression (never a string)",
+    ("theory/potentials/random_features.py", "_mpmath_of", "lambdify"):
+        "compiles a derived mean (a SymPy expression, never a string)",
     ("theory/paper/plots.py", "potential_and_laplacian", "lambdify"): "compiles a Potential's SymPy expression",
     ("theory/paper/plots.py", "radial_laplacian_sign", "lambdify"): "compiles a Laplacian (a SymPy expression)",
     ("theory/teacher_student/sampled.py", "_compiled", "lambdify"): "compiles an Activation's SymPy expression",

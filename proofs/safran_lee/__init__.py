@@ -12,7 +12,7 @@ from __future__ import annotations
 from theory.paper.claims import Claim, collect
 
 #: Modules in the order of the paper.
-MODULES = ("theorem_2", "theorem_3", "assumption_6", "theorem_8", "proposition_21")
+MODULES = ("theorem_2", "theorem_3", "assumption_6", "theorem_8", "theorem_10", "proposition_21")
 
 
 def all_claims() -> list[Claim]:

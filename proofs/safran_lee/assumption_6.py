@@ -93,14 +93,15 @@ def _cauchy(settings) -> list[Check]:
 CLAIMS = [
     Claim("sl-asm6-bessel", "Safran & Lee 2022, Assumption 6 for D_d (Eq. (4), with Theorem 2)",
           r"\{\mathcal D_d\}_{d \ge 2} \text{ satisfies Assumption 6}", check=_bessel,
-          hypotheses=("D_d = ½ μ̄_d + ½ N(0, I_d/d), μ̄_d of Eq. (3) with α = 1",
+          hypotheses=("D_d = ½ μ_d + ½ N(0, I_d/d), μ_d the Bessel law of Eq. (3) with α = 1",
                       "condition 2's positivity read on x > 0")),
     Claim("sl-asm6-sphere-sum", "Safran & Lee 2022, Assumption 6 for D′_d (Eq. (5), Appendix, with Theorem 3)",
           r"\{\mathcal D'_d\}_{d \ge 3} \text{ satisfies Assumption 6}", check=_sphere_sum,
-          correction="D′_d is supported on ‖x‖ ≤ 2, so its density vanishes on all of (2, ∞), not only at the "
-                     "boundary the appendix mentions; mixing with a law of positive density (its remark) repairs "
-                     "condition 2. The appendix's step x^{d−2}(1 − x²/4)^{(d−3)/2} ≤ 1 is false for x > 1; the "
-                     "corrected step gives γ′_d ≤ 2Γ(d/2)/(√π Γ((d−1)/2)) < √d, the same conclusion.",
+          correction=(r"\text{the density of } \mathcal D'_d \text{ vanishes on all of } (2, \infty)"
+                      r"\text{, not only at the boundary; mixing in a law of positive density repairs condition 2. "
+                      r"The step } x^{d-2}(1 - x^2/4)^{(d-3)/2} \le 1 \text{ fails for } x > 1"
+                      r"\text{; corrected, } x^{d-2}(1 - x^2/4)^{(d-3)/2} = x\,(x^2 - x^4/4)^{(d-3)/2} \le 2"
+                      r"\text{ gives } \gamma'_d \le \frac{2\Gamma(d/2)}{\sqrt\pi\,\Gamma((d-1)/2)} < \sqrt d"),
           hypotheses=("d ≥ 3 (D′_2 has an unbounded density at 2)",)),
     Claim("sl-asm6-cauchy", "Safran & Lee 2022, Assumption 6 admits heavy-tailed laws such as Cauchy",
           r"\text{the multivariate Cauchy law (scale } 1/\sqrt d) \text{ satisfies Assumption 6}", check=_cauchy,

@@ -32,6 +32,7 @@ import math
 
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim, Figure
+from theory.separation.risk import best_constant_risk
 from theory.separation.stall import THEOREM_3_LEVEL, grid
 from theory.separation.sweep import Law
 
@@ -74,7 +75,9 @@ def _stall_check(d: int, lam: float, pairs: list[dict]) -> Check:
     return Check(f"D'_d, d = {d}, λ = {lam:.4f}: GD on the weak class keeps the risk above 1/400 at every width and "
                  "step", stall_verdict(weak), Evidence(
                      Method.EXPERIMENT, f"risk [95 % interval] after t steps; {'; '.join(rows)}; lowest weak risk "
-                     f"{best[0]:.4f} (r = {best[1]}, step {best[2]}); below 1/400: {', '.join(below) or 'none'}",
+                     f"{best[0]:.4f} (r = {best[1]}, step {best[2]}); below 1/400: {', '.join(below) or 'none'}; "
+                     f"the best constant predictor has risk {best_constant_risk(Law.SPHERE_SUM.make(d), lam):.4f} "
+                     f"on D'_{d} at λ = {lam:.4f}",
                      {"pairs": pairs, "below": below, "lowest": best[0]}), "evidence")
 
 

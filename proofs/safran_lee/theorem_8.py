@@ -25,6 +25,7 @@ import numpy as np
 
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim, Figure
+from theory.separation.risk import best_constant_risk
 from theory.separation.sweep import Law, by_width, final_risk, grid, median_cell, stuck, trained, width_rate
 
 LAM = 1.5
@@ -61,8 +62,9 @@ def _width_check(law: Law, d: int, cells: list[dict]) -> Check:
                  Evidence(Method.EXPERIMENT, f"median over {seeds} seeds of the risk [its 95 % normal interval]: "
                           f"{table}; risk ∝ r^p with p = {p:.3f}, 95 % interval [{low:.3f}, {high:.3f}] "
                           f"(Theorem 8's −1/5 {inside}); stuck starts (F̂ > 0.9 F̂₀): "
-                          f"{', '.join(stuck_runs) or 'none'} of {len(cells)} runs; "
-                          f"{_constants_text(cells[-1], law.make(d))}",
+                          f"{', '.join(stuck_runs) or 'none'} of {len(cells)} runs; the best constant predictor "
+                          f"has risk {best_constant_risk(law.make(d), LAM):.4f} on {law.value}, d = {d}, at "
+                          f"λ = {LAM}; {_constants_text(cells[-1], law.make(d))}",
                           {"cells": cells, "exponent": [p, low, high], "stuck": stuck_runs}), "evidence")
 
 

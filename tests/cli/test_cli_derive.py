@@ -27,7 +27,25 @@ def test_derive_json_is_parseable_and_evaluates(capsys):
     assert record["value"].startswith("0.21634689593878545965")  # (2/π) asin(1/3)
 
 
+def test_derive_bias_prints_the_closed_form_and_evaluates(capsys):
+    assert main(["derive", "relu", "--bias", "--json", "--at", "na=1,nb=1,dot=0,beta=0,gamma=0", "--dps", "20"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["form"] == "biased" and "Sheppard" in record["method"]
+    assert record["latex"].startswith(r"\Phi(\theta, \beta; w, \gamma) = ")
+    assert record["value"] == "0.15915494309189533577"                  # β = γ = 0, θ ⊥ w: 1/(2π)
+    assert main(["derive", "step", "--bias", "--at", "0,1,0,1,0.5"]) == 0   # θ = 0: 1{1 > 0}·P(Y > −1/2)
+    fields = dict(line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines() if line.strip())
+    assert fields["value"].startswith("0.691462461274013103637704610608")
+    assert fields["form"] == "biased on R^d"
+
+
 @pytest.mark.parametrize("argv,problem", [
+    (["derive", "gaussian_bump", "--bias"], "ridge activations"),
+    (["derive", "exp(t**2/8)", "--bias"], "with a bias Φ diverges"),
+    (["derive", "relu", "--bias", "--sphere"], "--bias takes one activation"),
+    (["derive", "--all", "--bias"], "--bias takes one activation"),
+    (["derive", "relu", "--bias", "--at", "1,1,0"], "3 value(s) for the 5 variable(s)"),
+    (["derive", "relu", "--bias", "--at", "1,1,2,0,0"], "Cauchy"),
     (["derive", "nonsense"], "unknown activation"),
     (["derive", "exp(t**2)"], "diverges"),
     (["derive", "__import__('os')"], "not allowed"),

@@ -8,6 +8,7 @@ import pytest
 from theory.core.verdict import Method
 from theory.paper.claims import Settings
 from theory.proofs.safran_lee import theorem_2 as t2
+from theory.separation.laws import Gaussian
 
 
 def test_the_dimension_rate_of_an_exact_power_law():
@@ -31,3 +32,6 @@ def test_the_quick_claim_runs_and_reports_its_fit(gaussian_laws):
     assert check.evidence.method is Method.EXPERIMENT and low <= p <= high
     best = check.evidence.data["lowest"]
     assert set(best) == set(t2.QUICK[0]) and np.all(np.array(list(best.values())) > 0)
+    p16 = Gaussian(16).radius_cdf(t2.LAM)                 # the stand-in law's best constant, P(1 − P)
+    assert "the best constant predictor has risk" in check.evidence.detail
+    assert f"{p16 * (1 - p16):.4f} on D_d at λ = {t2.LAM}" in check.evidence.detail

@@ -8,6 +8,7 @@ from theory.core.verdict import Method, Verdict
 from theory.paper.claims import Settings
 from theory.paper.report import Finding, check_finding
 from theory.proofs.safran_lee import theorem_3 as t3
+from theory.separation.laws import Gaussian
 from theory.separation.stall import THEOREM_3_LEVEL
 
 
@@ -24,6 +25,8 @@ def test_the_claim_is_evidence_with_its_hypotheses_and_eq_11_checked(quick):
     hypotheses, displacement = quick.checks[-2:]
     assert hypotheses.verdict is Verdict.PROVEN and displacement.verdict is Verdict.PROVEN
     assert [f.name for f in quick.figures] == ["sl-thm3-risk"]
+    p = Gaussian(4).radius_cdf(math.sqrt(2))              # the stand-in law's best constant, P(1 − P)
+    assert f"the best constant predictor has risk {p * (1 - p):.4f} on D'_4" in quick.checks[0].evidence.detail
 
 
 def test_every_weak_run_trained_within_the_step_bound_and_lowered_its_risk(quick):

@@ -23,6 +23,8 @@ def test_the_claim_is_evidence_never_proof(quick):
     assert all(c.evidence.method is Method.EXPERIMENT for c in quick.checks)
     assert {check_finding(c) for c in quick.checks} <= {Finding.SUPPORTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED}
     assert [f.name for f in quick.figures][0] == "sl-thm8-risk" and len(quick.figures) == 1 + len(Law)
+    p = Gaussian(4).radius_cdf(t8.LAM)                    # the stand-in law's best constant, P(1 − P)
+    assert f"the best constant predictor has risk {p * (1 - p):.4f}" in quick.checks[0].evidence.detail
 
 
 def test_the_fitted_rate_lies_in_its_interval_and_training_beats_the_start(quick):

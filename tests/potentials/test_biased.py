@@ -5,7 +5,7 @@ import pytest
 
 from theory.core.errors import InputError
 from theory.core.numeric import context
-from theory.potentials.biased import Family, biased, bivariate_quadrature
+from theory.potentials.biased import BiasedPotential, Family, biased, bivariate_quadrature
 from theory.potentials.potential import potential
 
 CASES = [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 1, 1, 0.5, -0.2), (1, 2, -2, 0.5, 0.3),
@@ -49,3 +49,14 @@ def test_bad_input():
         biased("relu").at(1, 1, 0, 0, 0, certified=True)
     with pytest.raises(InputError, match="Cauchy"):
         biased("relu").at(1, 1, 2, 0, 0)
+
+
+def test_potential_with_bias_is_the_biased_potential():
+    phi = potential("relu", bias=True)
+    assert isinstance(phi, BiasedPotential) and phi == biased("relu")
+    assert str(phi.at(1, 1, 0, 0, 0, dps=20)) == "0.15915494309189533577"     # 1/(2π)
+    assert potential("relu") == potential("relu", bias=False)        # the default is unchanged
+    with pytest.raises(InputError, match="ridge activations"):
+        potential("gaussian_bump", bias=True)
+    with pytest.raises(InputError, match="diverges"):
+        potential("exp(t**2/8)", bias=True)

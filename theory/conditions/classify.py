@@ -139,7 +139,7 @@ class Classification(Typeset):
     """
 
     potential: Potential
-    d: object
+    d: int | sp.Expr  # a dimension or the symbol d
     laplacian: sp.Expr | None
     variable: sp.Symbol | None
     domain: sp.Set | None

@@ -169,7 +169,7 @@ def kinks(expr: sp.Expr, variable: sp.Symbol) -> tuple[sp.Expr, ...]:
     >>> kinks(sp.exp(-sp.Abs(s)) + sp.Max(s, 1), s)
     (0, 1)
     """
-    points = set()
+    points: set[sp.Expr] = set()
     for node in sp.preorder_traversal(expr):
         if not isinstance(node, _NONSMOOTH):
             continue

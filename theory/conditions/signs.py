@@ -280,7 +280,7 @@ def _interval_chart(expr, variable, domain, seconds, tolerance, boxes, exact_det
 
 def _merged(boxes: list) -> sp.Set:
     """The union of closed boxes [a, b], adjacent ones merged."""
-    runs = []
+    runs: list[list] = []
     for a, b in sorted(boxes):
         if runs and runs[-1][1] >= a:
             runs[-1][1] = max(runs[-1][1], b)

@@ -85,14 +85,14 @@ def output_file(path: str | Path, name: str) -> Path:
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a unique temporary file in the same folder and a rename."""
     path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
+    payload = data if isinstance(data, bytes) else data.encode("utf-8")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as why:
         raise unwritable(path, why) from None
     try:
-        with os.fdopen(handle, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as out:
-            out.write(data)
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

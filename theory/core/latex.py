@@ -72,6 +72,10 @@ class Typeset:
 
     delimiter = "$"
 
+    def latex(self) -> str:
+        """The LaTeX of the object (each class using the mixin defines it)."""
+        raise NotImplementedError
+
     def _latex(self, printer) -> str:
         return self.latex()
 

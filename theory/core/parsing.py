@@ -126,7 +126,7 @@ _CHAINS = ((ast.Add, ast.Sub), (ast.Mult, ast.Div))
 
 def _chain(node: ast.AST) -> tuple[ast.AST, list[tuple[ast.operator, ast.AST]]]:
     """``a ∘ b ∘ c`` (left-associative ``+ -`` or ``* /``) as (a, [(∘, b), (∘, c)]), without recursion."""
-    links = []
+    links: list[tuple[ast.operator, ast.AST]] = []
     while isinstance(node, ast.BinOp):
         group = next((g for g in _CHAINS if isinstance(node.op, g)), None)
         if group is None or (links and not isinstance(links[-1][0], group)):

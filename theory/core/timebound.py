@@ -158,8 +158,8 @@ def budgeted(default: float = BUDGET, *, timed_out: Callable[..., Any] | None = 
         parameters = list(signature.parameters.values())
         position = next((i for i, p in enumerate(parameters) if p.kind is inspect.Parameter.VAR_KEYWORD),
                         len(parameters))
-        wrapper.__signature__ = signature.replace(parameters=[*parameters[:position], extra,
-                                                             *parameters[position:]])
+        bounded_signature = signature.replace(parameters=[*parameters[:position], extra, *parameters[position:]])
+        wrapper.__signature__ = bounded_signature  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -71,7 +71,7 @@ def count(value, name: str, low: int = 1, high: int | None = None) -> int:
 
 def digits(value, name: str = "dps", low: int = DIGITS[0], high: int = DIGITS[1]) -> int:
     """A working precision in decimal digits, ``low ≤ dps ≤ high``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= int(value) <= high:
         raise InputError(f"{name} must be an integer from {low} to {high} digits, got {value!r}")
     return int(value)
 
@@ -81,7 +81,7 @@ def seconds(value, name: str = "seconds", *, optional: bool = False) -> float | 
     if value is None and optional:
         return None
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
-        and math.isfinite(value) and 0 < value <= SECONDS_MAX
+        and math.isfinite(value) and 0 < float(value) <= SECONDS_MAX
     if not ok:
         raise InputError(f"{name} must be a finite number of seconds in (0, {SECONDS_MAX:g}], got {value!r}")
     return float(value)
@@ -89,7 +89,7 @@ def seconds(value, name: str = "seconds", *, optional: bool = False) -> float | 
 
 def positive(value, name: str) -> float:
     """A finite real number > 0 (a scale, a variance, a constant)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and float(value) > 0
     if not ok:
         raise InputError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)

@@ -203,7 +203,7 @@ def _identity(check: Check) -> str:
 def latex(results: Sequence[Result], folder: Path | None = None) -> str:
     """A standalone LaTeX document (pdflatex, packages of texlive-latex-base/-recommended only)."""
     headed = len(papers(results)) > 1
-    rows = "\n".join(_tex_rows(paper, part, headed) for paper, part in _parts(results))
+    tables = "\n".join(_tex_table(paper, part, headed) for paper, part in _parts(results))
     counts = ", ".join(f"{n} {v}" for v, n in summary(results).items() if n)
     code, meaning = exit_status(results)
     vocabulary = "\n".join(rf"  \item[{f.value}] {tex_text(text)}" for f, text in VOCABULARY.items())
@@ -213,19 +213,22 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
         r"\begin{description}\setlength{\itemsep}{0pt}\setlength{\parskip}{0pt}\footnotesize", vocabulary,
         r"\end{description}",
         rf"\noindent Totals: {counts}. \textbf{{Exit status {code}}}: {tex_text(meaning)}.",
-        r"\begin{center}\footnotesize\setlength{\tabcolsep}{4pt}",
-        r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}Xllr@{}}",
-        r"\toprule claim & source & finding & corrected & s \\ \midrule", rows,
-        r"\bottomrule", r"\end{tabularx}", r"\end{center}", r"\clearpage",
+        tables, r"\clearpage",
         *(_tex_part(paper, part, headed, folder) for paper, part in _parts(results))])
     return standalone(body)
 
 
-def _tex_rows(paper, results: Sequence[Result], headed: bool) -> str:
-    head = [rf"\multicolumn{{5}}{{@{{}}p{{\linewidth}}@{{}}}}{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}} \\"] if headed else []
-    return "\n".join([*head, *(
-        rf"{{\scriptsize\texttt{{{tex_text(r.claim.key)}}}}} & {tex_text(r.claim.source)} & {label(r)} & "
-        rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\" for r in results)])
+def _tex_table(paper, results: Sequence[Result], headed: bool) -> str:
+    """One paper's summary table (its name and totals above it when the report has several papers)."""
+    counts = ", ".join(f"{n} {v}" for v, n in summary(results).items() if n)
+    head = [rf"{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}}: {counts}.\par"] if headed else []
+    rows = (rf"{{\scriptsize\texttt{{{tex_text(r.claim.key)}}}}} & {tex_text(r.claim.source)} & {label(r)} & "
+            rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\" for r in results)
+    return "\n".join([r"\par\medskip\noindent\begin{minipage}{\textwidth}", *head,  # heading and table: one page
+                      r"\smallskip\footnotesize\setlength{\tabcolsep}{4pt}",
+                      r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}Xllr@{}}",
+                      r"\toprule claim & source & finding & corrected & s \\ \midrule", *rows,
+                      r"\bottomrule", r"\end{tabularx}", r"\end{minipage}\par\medskip"])
 
 
 def _tex_part(paper, results: Sequence[Result], headed: bool, folder: Path | None) -> str:

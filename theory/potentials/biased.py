@@ -119,8 +119,11 @@ class BiasedPotential:
             raise InputError(f"dps: the numeric route of a biased potential is confirmed to at most "
                              f"{MAX_DPS} digits, {dps} were asked")
         values = _checked(na, nb, dot, beta_, gamma_)
-        evaluate = self._closed if self.exact else self._numeric
-        return _two_precisions(evaluate, values, dps)
+        return two_precisions(self.working_value, values, dps, "the biased potential")
+
+    def working_value(self, values: tuple, dps: int):
+        """Φ at ``values`` = (‖θ‖, ‖w‖, θᵀw, β, γ) computed once at ``dps`` working digits (unconfirmed)."""
+        return self._closed(values, dps) if self.exact else self._numeric(values, dps)
 
     def evaluate(self, theta_: Sequence, beta_, w_: Sequence, gamma_, *, dps: int = 30):
         """Φ(θ, β; w, γ) for coordinates θ, w (sequences of numbers) and biases β, γ."""
@@ -284,18 +287,21 @@ def bivariate_quadrature(ctx, sigma: sp.Expr, kinks: Sequence, na, nb, dot, bt, 
 
 # ---------------------------------------------------------------------- helpers
 
-def _two_precisions(evaluate: Callable, values: tuple, dps: int):
+def two_precisions(evaluate: Callable, values: tuple, dps: int, what: str):
+    """``evaluate(values, work)`` at two working precisions, returned to ``dps`` digits when they agree.
+
+    The working precision doubles (three tries) until they do, else :class:`PrecisionError`."""
     work = dps + GUARD
     for _ in range(3):
         low, high = evaluate(values, work), evaluate(values, work + 15)
         if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
-            raise PrecisionError(f"biased potential is not finite at {values}")
+            raise PrecisionError(f"{what} is not finite at {values}")
         if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 1):
             return output_context(dps).mpf(high)
         if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
             return output_context(dps).mpf(0)
         work *= 2
-    raise PrecisionError(f"could not confirm {dps} digits of the biased potential at {values}")
+    raise PrecisionError(f"could not confirm {dps} digits of {what} at {values}")
 
 
 def _number(value, what: str):

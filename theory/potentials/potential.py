@@ -36,7 +36,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, overload
 
 import mpmath
 import numpy as np
@@ -46,6 +46,7 @@ from . import gaussian
 from . import hermite_series
 from . import quadrature
 from .activations import Activation, activation
+from .biased import BiasedPotential, biased
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -398,7 +399,12 @@ class Potential(Typeset):
 
 # ---------------------------------------------------------------------- derivation
 
-def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET) -> Potential:
+@overload
+def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[False] = ...) -> Potential: ...
+@overload
+def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[True]) -> BiasedPotential: ...
+def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
+              bias: bool = False) -> Potential | BiasedPotential:
     """Derive Φ(θ, w) = E_x[σ(x, θ)σ(x, w)], x ~ N(0, I_d), for an activation.
 
     .. math::
@@ -417,12 +423,17 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET) -> Potenti
         then the exact derivation. A ridge activation whose derivation runs out
         of time gets the numeric route (its ``steps`` say so); a product one
         raises :class:`~theory.core.errors.Timeout`.
+    bias : bool
+        If true, the biased potential Φ(θ, β; w, γ) = E_x[σ(θᵀx + β)σ(wᵀx + γ)] of a
+        ridge activation instead (:func:`~theory.potentials.biased.biased`); ``seconds``
+        and ``budget`` do not apply to it.
 
     Returns
     -------
-    Potential
+    Potential or BiasedPotential
         Form ``ridge`` (use :meth:`Potential.sphere` for S^{d−1}) or, for the
-        per-coordinate product activations, ``product``.
+        per-coordinate product activations, ``product``; with ``bias=True`` a
+        :class:`~theory.potentials.biased.BiasedPotential`.
 
     Examples
     --------
@@ -430,7 +441,11 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET) -> Potenti
     2*asin(2*rho/3)/pi
     >>> potential("tanh").method
     'numeric: Mehler–Hermite series Σ c_k(‖θ‖)c_k(‖w‖)ρ^k with a Parseval tail bound, digits confirmed by two rules; nested quadrature where it needs over 1024 terms'
+    >>> str(potential("relu", bias=True).at(1, 1, 0, 0, 0, dps=15))    # β = γ = 0, θ ⊥ w: 1/(2π)
+    '0.159154943091895'
     """
+    if bias:
+        return biased(spec)
     deadline = time.monotonic() + check_budget(budget)
     act = activation(spec, budget=budget)
     left = deadline - time.monotonic()

@@ -217,7 +217,7 @@ def _sphere_sum() -> list[Finding]:
 
 
 def _bessel_mixture() -> list[Finding]:
-    """½ μ̄_d + ½ N(0, I/d)."""
+    """½ (the Bessel law of Eq. (3)) + ½ N(0, I/d)."""
     return [_exact(Condition.MASS, True, "the Gaussian half alone: ½ P[‖N(0, I/d)‖ ≤ 2] ≥ ½ (1 − 1/4) = 3/8 (Markov)",
                    C=0.375)]
 

@@ -93,14 +93,15 @@ class Gaussian(RadialLaw):
         self.variance = validators.positive(variance, "variance")
         self.name, self.latex = f"N(0, {variance:g} I_{d})", rf"\mathcal N(0, {variance:g} I_{{{d}}})"
 
+    @functools.cached_property
     def _chi(self):
         return stats.chi(self.d, scale=math.sqrt(self.variance))
 
     def radius_pdf(self, r):
-        return self._chi().pdf(_radii(r))
+        return self._chi.pdf(_radii(r))
 
     def radius_cdf(self, r):
-        return self._chi().cdf(_radii(r))
+        return self._chi.cdf(_radii(r))
 
     def sample_radius(self, n, rng):
         return np.sqrt(self.variance * rng.chisquare(self.d, validators.count(n, "n", 0)))
