@@ -18,6 +18,7 @@ Only results that depended on no time budget are stored: see
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -111,6 +112,7 @@ def text(expr: sp.Basic) -> str:
     return sp.srepr(expr)
 
 
+@functools.lru_cache(maxsize=1)
 def _sympy_names() -> dict:
     """SymPy's classes (every subclass of Basic in its loaded modules) and singletons, by name."""
     import sys
@@ -127,7 +129,6 @@ def _sympy_names() -> dict:
     return names
 
 
-_NAMES: dict | None = None
 #: The classes whose first argument is text that is never parsed as a formula (a name, a decimal).
 _NAMED = ("Symbol", "Dummy", "Float")
 
@@ -145,17 +146,16 @@ def expression(source: str) -> sp.Basic:
     ...
     ValueError: not a SymPy tree: __import__
     """
-    global _NAMES
-    if _NAMES is None:
-        _NAMES = _sympy_names()
     try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as why:
-        raise ValueError(f"not a SymPy tree: {why.msg}") from None
-    return _rebuild(tree.body)
+        return _rebuild(ast.parse(source, mode="eval").body)
+    except ValueError:
+        raise
+    except Exception as why:  # noqa: BLE001 - whatever a corrupt entry makes SymPy raise, it is a miss
+        raise ValueError(f"not a SymPy tree: {type(why).__name__}: {why}") from None
 
 
 def _rebuild(node: ast.AST):
+    names = _sympy_names()
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)) or (
             isinstance(node, ast.Constant) and node.value is None):
         return node.value
@@ -163,10 +163,10 @@ def _rebuild(node: ast.AST):
         return -_rebuild(node.operand)
     if isinstance(node, ast.Tuple):
         return tuple(_rebuild(e) for e in node.elts)
-    if isinstance(node, ast.Name) and node.id in _NAMES and isinstance(_NAMES[node.id], sp.Basic):
-        return _NAMES[node.id]
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NAMES \
-            and isinstance(_NAMES[node.func.id], type):
+    if isinstance(node, ast.Name) and node.id in names and isinstance(names[node.id], sp.Basic):
+        return names[node.id]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names \
+            and isinstance(names[node.func.id], type):
         args = [_rebuild(a) for a in node.args]
         kwargs = {k.arg: _rebuild(k.value) for k in node.keywords if k.arg is not None}
         if len(kwargs) != len(node.keywords) or any(isinstance(v, str) for v in kwargs.values()):
@@ -174,6 +174,6 @@ def _rebuild(node: ast.AST):
         named = node.func.id in _NAMED
         if any(isinstance(a, str) for i, a in enumerate(args) if not (named and i == 0)):
             raise ValueError(f"not a SymPy tree: text handed to {node.func.id}")  # SymPy would sympify it
-        return _NAMES[node.func.id](*args, **kwargs)
+        return names[node.func.id](*args, **kwargs)
     piece = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else type(node).__name__
     raise ValueError(f"not a SymPy tree: {piece}")
