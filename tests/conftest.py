@@ -1,14 +1,6 @@
 """Fixtures shared across test folders."""
 
-import os
-import tempfile
-
 import pytest
-
-
-def pytest_configure(config):
-    """Derived closed forms are cached in a folder of this session's, never the user's cache."""
-    os.environ["THEORY_CACHE_DIR"] = tempfile.mkdtemp(prefix="theory-cache-tests-")
 
 
 @pytest.fixture
