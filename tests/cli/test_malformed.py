@@ -86,7 +86,7 @@ CLI = [
     # unknown flags and stray arguments
     *[("flag", argv, word) for argv, word in [
         ([*argv, "--no-such-flag"], "--no-such-flag")
-        for argv in (["derive", "relu"], ["check", "relu"], SIM, VER, SWE, ["prove"])
+        for argv in (["derive", "relu"], ["check", "relu"], SIM, VER, SWE, ["prove"], ["cache"])
     ] + [
         ([*SIM, "-x"], "-x"), ([*SIM, "extra"], "extra"), (["derive", "relu", "tanh"], "tanh"),
         ([*SIM, "--algorithm", "adam"], "--algorithm"), ([*VER, "--charges", "optimised"], "--charges"),
@@ -95,7 +95,7 @@ CLI = [
         (["simulate", "relu", "--k", "1"], "--d"), (["verify", "relu", "--d", "2", "--k", "1"], "--manifold"),
         ([*SWE, "--scheduler", "tcp://127.0.0.1:1"], "dask"), (["check", "relu", "--potential", "r"], "--potential"),
         (["check", "--potential", "r", "--manifold", "sphere"], "manifold"),
-        (["prove", "--paper", "nope"], "--paper"),
+        (["prove", "--paper", "nope"], "--paper"), (["cache", "stray"], "stray"),
     ]],
     # output paths that cannot be written, refused before the work
     *[("path", argv, word) for argv, word in [

@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "verify": "derive, classify, predict and confirm by simulation: CONFIRMED / CONTRADICTED / NO PREDICTION",
     "sweep": "seeded sweeps of teacher–student runs: spurious minima of ReLU networks",
     "prove": "re-check the claims of the papers and write a report",
+    "cache": "show or clear the on-disk cache of derived potentials and kernels",
 }
 
 EXIT_CODES = ("exit codes (every subcommand): 0 ok (proven, confirmed, matched, done), 1 refuted "

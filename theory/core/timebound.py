@@ -74,6 +74,21 @@ GRACE = 1.0
 
 #: ``time.monotonic()`` at which the bound this process runs under ends; ``None`` at top level.
 _deadline: float | None = None
+#: Bounds that timed out in this process or in the children it waited for (see :func:`timeouts`).
+_timeouts = 0
+
+
+def timeouts() -> int:
+    """How many bounds have timed out so far in this process, counting those in the work of its
+    bounded children: a result computed while this stayed the same depended on no time budget
+    (:mod:`theory.core.cache` stores only such results)."""
+    return _timeouts
+
+
+def _timed_out(message: str) -> Timeout:
+    global _timeouts
+    _timeouts += 1
+    return Timeout(message)
 
 
 def remaining() -> float:
@@ -99,8 +114,8 @@ def bounded(function: Callable[..., Any], *args: Any, seconds: float = DEFAULT_S
     """
     left = remaining()
     if left <= 0 or seconds <= 0:
-        raise Timeout(f"{what} had no time left (the enclosing budget is spent)" if left <= 0
-                      else f"{what} was given no time ({seconds:.3g} s)")
+        raise _timed_out(f"{what} had no time left (the enclosing budget is spent)" if left <= 0
+                         else f"{what} was given no time ({seconds:.3g} s)")
     if seconds >= left or not hasattr(os, "fork"):
         return function(*args)
     return _in_child(function, args, seconds, what)
@@ -175,13 +190,15 @@ def _in_child(function: Callable[..., Any], args: tuple, seconds: float, what: s
     writer.close()
     try:
         if not reader.poll(seconds):
-            raise Timeout(f"{what} did not finish within {seconds:.3g} s")
-        ok, payload = pickle.loads(reader.recv_bytes())
+            raise _timed_out(f"{what} did not finish within {seconds:.3g} s")
+        ok, payload, inside = pickle.loads(reader.recv_bytes())
     except EOFError:
-        raise Timeout(f"{what} ended without a result (its child process died)") from None
+        raise _timed_out(f"{what} ended without a result (its child process died)") from None
     finally:
         reader.close()
         _end(pid)
+    global _timeouts
+    _timeouts += inside
     if ok:
         return payload
     raise payload
@@ -207,6 +224,7 @@ def _end(pid: int) -> None:
 def _child(writer, function: Callable[..., Any], args: tuple, deadline: float) -> None:
     """Run in the forked child: report ``(ok, result or exception)`` through ``writer``, then exit."""
     global _deadline
+    before = _timeouts
     try:
         _deadline = deadline
         try:
@@ -220,9 +238,9 @@ def _child(writer, function: Callable[..., Any], args: tuple, deadline: float) -
         except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
             message = (False, exc)
         try:
-            data = pickle.dumps(message)
+            data = pickle.dumps((*message, _timeouts - before))
         except Exception as exc:  # noqa: BLE001
-            data = pickle.dumps((False, RuntimeError(f"unpicklable result: {exc}")))
+            data = pickle.dumps((False, RuntimeError(f"unpicklable result: {exc}"), _timeouts - before))
         writer.send_bytes(data)
         writer.close()
     finally:

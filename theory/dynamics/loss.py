@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from ..core import cache, timebound
 from ..core.errors import DerivationError, InputError, Timeout
 from ..core.numeric import context, mpmath_function, numpy_function
 from ..potentials.potential import Potential
@@ -233,8 +234,41 @@ def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
 
 @functools.lru_cache(maxsize=64)
 def _kernel(expr: sp.Expr, form: str, budget: float) -> Kernel:
+    name = cache.key("kernel", cache.text(expr), form)
+    found = _cached_kernel(name, form)
+    if found is not None:
+        return found
     shown = str(expr) if len(str(expr)) <= 40 else f"{str(expr)[:39]}…"
-    return bounded(_derived_kernel, expr, form, seconds=budget, what=f"the kernel of {shown}")
+    timeouts = timebound.timeouts()
+    derived = bounded(_derived_kernel, expr, form, seconds=budget, what=f"the kernel of {shown}")
+    if timebound.timeouts() == timeouts:  # no simplification or limit gave up for lack of time
+        cache.store(name, _kernel_entry(derived))
+    return derived
+
+
+def _kernel_entry(k: Kernel) -> dict:
+    """The fields of a kernel as text (:func:`theory.core.cache.text`)."""
+    text = cache.text
+    return {"derivatives": [[list(key), text(e)] for key, e in k.derivatives.items()],
+            "self_terms": None if k.self_terms is None else [text(e) for e in k.self_terms],
+            "cusp": text(k.cusp), "coefficients": [text(e) for e in k.coefficients],
+            "kinks": [text(e) for e in k.kinks],
+            "kink_slopes": [[text(p), text(a), text(b)] for p, (a, b) in k.kink_slopes.items()]}
+
+
+def _cached_kernel(name: str, form: str) -> Kernel | None:
+    """The kernel stored under ``name``, or None (absent, unreadable or corrupt)."""
+    entry, read = cache.load(name), cache.expression
+    try:
+        derivatives = {tuple(int(i) for i in key): read(e) for key, e in entry["derivatives"]}
+        self_terms = None if entry["self_terms"] is None else tuple(read(e) for e in entry["self_terms"])
+        found = Kernel(form, derivatives, self_terms, read(entry["cusp"]),
+                       tuple(read(e) for e in entry["coefficients"]), tuple(read(e) for e in entry["kinks"]),
+                       {read(p): (read(a), read(b)) for p, a, b in entry["kink_slopes"]})
+    except (TypeError, KeyError, ValueError, SyntaxError, AttributeError):
+        return None
+    expressions = [*found.derivatives.values(), *(found.self_terms or ()), found.cusp, *found.coefficients]
+    return found if () in derivatives and all(isinstance(e, sp.Expr) for e in expressions) else None
 
 
 def _derived_kernel(expr: sp.Expr, form: str) -> Kernel:

@@ -54,6 +54,7 @@ from ..core.latex import parse as parse_latex
 from ..core.numeric import check_dps, context, mpmath_function, numpy_function, output_context
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import dot, na, nb, r, rho, s, t, theta, w, x
+from ..core import cache, timebound
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
 
 Form = Literal["ridge", "zonal", "radial", "product"]
@@ -454,14 +455,34 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
 
 
 def _ridge_potential(act: Activation, seconds: float, budget: float) -> Potential:
+    name = cache.key("potential", cache.text(act.expr))
+    cached = _cached_potential(name, act)
+    if cached is not None:
+        return cached
+    timeouts = timebound.timeouts()
     try:
         if budget <= 0:
             raise Timeout(f"the budget was spent on building {act.name}")
         result = gaussian.expectation(act.expr, seconds=seconds, budget=budget)
     except (gaussian.Unsupported, Timeout) as why:
         return Potential(None, "ridge", NUMERIC, act, steps=(f"no exact route: {why}",))
-    return Potential(result.expr, "ridge", _ROUTE_NAMES.get(result.method, result.method), act,
-                     result.conditions, result.steps)
+    phi = Potential(result.expr, "ridge", _ROUTE_NAMES.get(result.method, result.method), act,
+                    result.conditions, result.steps)
+    if timebound.timeouts() == timeouts:  # a pure function of σ: no step fell back for lack of time
+        cache.store(name, {"expr": cache.text(phi.expr), "method": phi.method,
+                           "conditions": cache.text(phi.conditions), "steps": list(phi.steps)})
+    return phi
+
+
+def _cached_potential(name: str, act: Activation) -> Potential | None:
+    entry = cache.load(name)
+    try:
+        expr, conditions = cache.expression(entry["expr"]), cache.expression(entry["conditions"])
+        if isinstance(expr, sp.Expr) and isinstance(conditions, sp.Basic):
+            return Potential(expr, "ridge", str(entry["method"]), act, conditions, tuple(map(str, entry["steps"])))
+    except (TypeError, KeyError, ValueError, SyntaxError, AttributeError):
+        pass
+    return None
 
 
 def _product_potential(act: Activation, seconds: float) -> Potential:
