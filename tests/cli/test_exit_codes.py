@@ -13,7 +13,7 @@ from theory.core.verdict import Evidence, Method
 MINIMAL = {"derive": ["relu"], "check": ["relu"], "simulate": ["relu", "--d", "2", "--k", "1"],
            "verify": ["relu", "--manifold", "sphere", "--d", "2", "--k", "1"],
            "sweep": ["relu", "--k", "2", "--runs", "1"], "prove": [],
-           "certify": ["relu", "--electrons", "electrons.txt"]}
+           "certify": ["relu", "--electrons", "electrons.txt"], "cache": []}
 
 
 def _raising(error):
