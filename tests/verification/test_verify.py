@@ -232,3 +232,12 @@ def test_verify_report_compiles_on_its_own_and_the_terminal_gets_no_markdown(tmp
     assert run.returncode == 0 and "Missing character" not in log and "Overfull" not in log
     assert main(["verify", MULTIQUADRIC, *common, "--markdown"]) == 1
     assert "| kind | count |" in capsys.readouterr().out
+
+
+def test_a_prediction_rule_is_a_closed_choice():
+    from theory.core.errors import InputError
+    from theory.verification.verify import Rule
+    assert Prediction("T", "s", ("h",), "near", radius=1.0).rule is Rule.NEAR
+    assert Prediction("T", "s", ("h",), Rule.STRICT).to_json()["rule"] == "strict"
+    with pytest.raises(InputError, match="strict, global, near"):
+        Prediction("T", "s", ("h",), "nowhere")

@@ -61,6 +61,7 @@ from ..conditions.classify import Classification, EarnshawClass, classify
 from ..dynamics.charges import Fixed, Optimal, charge_policy
 from ..dynamics.equilibrium import _potential, simulate
 from ..core import validators as valid
+from ..core.choices import Choice
 from ..core.exitcodes import ExitCode
 from ..core.files import make_folder, write_atomic
 from ..core.errors import InputError, TheoryError
@@ -96,45 +97,52 @@ class Outcome(enum.Enum):
             self, ExitCode.UNDECIDED)
 
 
+class Rule(Choice):
+    """What a prediction forbids at an end point."""
+
+    STRICT = "strict"      # a strict local minimum with an electron off every proton and electron
+    GLOBAL = "global"      # a local minimum that is not global
+    NEAR = "near"          # a local minimum with every electron farther than R from every proton
+    CHARGED = "charged"    # a local minimum of min_a L, L > 0, with a charged electron off the charges
+
+
 @dataclass(frozen=True)
 class Prediction:
-    """What the theory predicts about the end points, and what it rests on.
-
-    ``rule`` is ``"strict"`` (no strict local minimum off the charges),
-    ``"global"`` (every local minimum global), ``"near"`` (some electron
-    within ``radius`` of a proton at every local minimum) or ``"charged"`` (no
-    local minimum with L > 0 has an electron off the charges with a_i* ≠ 0).
-    """
+    """What the theory predicts about the end points (``rule``, a :class:`Rule` or its name), and what it
+    rests on; ``radius`` is R of :attr:`Rule.NEAR`."""
 
     theorem: str
     statement: str
     hypotheses: tuple[str, ...]
-    rule: str
+    rule: Rule
     radius: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "rule", Rule(self.rule))
 
     def counterexample(self, run: dict) -> tuple[str, str] | None:
         """(why ``run`` contradicts the prediction, the hypothesis to suspect), else ``None``."""
-        if self.rule != "strict" and run["final_loss"] < -NEGATIVE:
+        if self.rule is not Rule.STRICT and run["final_loss"] < -NEGATIVE:
             return ((f"the loss fell to {run['final_loss']:.6g} < 0, below the value 0 of every "
                     "global minimum: L is not E(f − f̂)²"), _REALIZABLE)
         strict = run["kind"] == EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
-        if self.rule == "strict" and strict and run["isolated"]:
+        if self.rule is Rule.STRICT and strict and run["isolated"]:
             return (("a strict local minimum with an electron off every proton and every other "
                     "electron"), "Φ harmonic on M (or a bug in the classifier)")
-        if self.rule == "global" and strict:
+        if self.rule is Rule.GLOBAL and strict:
             return f"a strict local minimum with L = {run['loss']} > 0", _SMOOTH
-        if self.rule == "charged" and run["kind"] in MINIMA[1:] and run["isolated_charged"]:
+        if self.rule is Rule.CHARGED and run["kind"] in MINIMA[1:] and run["isolated_charged"]:
             return ((f"a local minimum of min_a L with L = {run['loss']} > 0 and an electron away from "
                      "every proton and electron carrying a_i* ≠ 0 (Lemma 3.8 says it cannot be one)"),
                     "Φ λ-harmonic (ΔΦ = λΦ, λ > 0) with Φ(θ, θ) constant on M")
-        if self.rule == "near" and run["kind"] in MINIMA and run["nearest"] > self.radius:
+        if self.rule is Rule.NEAR and run["kind"] in MINIMA and run["nearest"] > self.radius:
             return ((f"a local minimum with every electron farther than {self.radius:.6g} from every "
                     f"proton (nearest pair {run['nearest']:.6g})"), "Φ translation invariant")
         return None
 
     def to_json(self) -> dict:
         return {"theorem": self.theorem, "statement": self.statement,
-                "hypotheses": list(self.hypotheses), "rule": self.rule, "radius": self.radius}
+                "hypotheses": list(self.hypotheses), "rule": self.rule.value, "radius": self.radius}
 
 
 def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction | None, str]:
@@ -143,7 +151,7 @@ def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction
 
     >>> from theory.potentials.potential import given
     >>> prediction, why = predict(classify(given("exp(-r^2/2)", "radial"), d=3))
-    >>> prediction.rule, round(prediction.radius, 6)
+    >>> prediction.rule.value, round(prediction.radius, 6)
     ('near', 1.732051)
     >>> predict(classify(given("exp(-r)", "radial"), d=1), "optimal")[0].theorem
     'Theorem 3.9'
@@ -152,7 +160,7 @@ def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction
     if c[EarnshawClass.HARMONIC].verdict is Verdict.PROVEN:
         return Prediction("Theorem 3.3 (Earnshaw)", "no strict local minimum (λ_min > 0) has an "
                           "electron away from every proton and every other electron",
-                          ("Φ harmonic on M", "Φ twice differentiable off the charges"), "strict"), \
+                          ("Φ harmonic on M", "Φ twice differentiable off the charges"), Rule.STRICT), \
             "Φ is harmonic"
     if charge_policy(charges).optimised:
         return _predict_free(c)
@@ -160,7 +168,7 @@ def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction
     if sub.verdict is Verdict.PROVEN:
         return Prediction("Theorem 3.6", "every local minimum is a global minimum (L = 0, every "
                           "electron on a proton)", ("Φ strictly subharmonic on M", _SMOOTH, _FIXED,
-                                                    _REALIZABLE), "global"), "Φ is strictly subharmonic"
+                                                    _REALIZABLE), Rule.GLOBAL), "Φ is strictly subharmonic"
     radius = _threshold(c, sub.region)
     if radius is None:
         return None, (f"no Earnshaw class holds on all of M (strictly subharmonic on {sub.region}) "
@@ -169,7 +177,7 @@ def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction
                       f"within {radius:.6g} of some proton (ΔΦ > 0 for r > {radius:.6g}, so moving all "
                       "electrons together lowers L when every pair is farther)",
                       (f"Φ strictly subharmonic for r > {radius:.6g}", "Φ translation invariant",
-                       _FIXED, _REALIZABLE), "near", radius), f"Φ is strictly subharmonic on {sub.region}"
+                       _FIXED, _REALIZABLE), Rule.NEAR, radius), f"Φ is strictly subharmonic on {sub.region}"
 
 
 def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
@@ -179,7 +187,7 @@ def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
                           "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
                           "under the hypotheses every local minimum is global",
                           (f"Φ λ-harmonic on M (λ = {eigen.value})", "Φ(θ, θ) constant (radial or zonal Φ)",
-                           _DISTINCT, _REALIZABLE), "charged"), f"Φ is λ-harmonic with λ = {eigen.value}"
+                           _DISTINCT, _REALIZABLE), Rule.CHARGED), f"Φ is λ-harmonic with λ = {eigen.value}"
     if c[EarnshawClass.STRICTLY_SUBHARMONIC].verdict is Verdict.PROVEN:
         return None, ("Φ is strictly subharmonic, but Theorem 3.6 needs fixed output weights (Assumption 1), "
                       "and Φ is neither harmonic nor λ-harmonic")
