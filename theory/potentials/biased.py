@@ -116,9 +116,8 @@ class BiasedPotential:
         if certified:
             raise InputError("certified=True: no ball-arithmetic proof exists for a biased potential "
                              "(its values are numeric evidence at two precisions)")
-        if not self.exact and dps > MAX_DPS:
-            raise InputError(f"dps: the numeric route of a biased potential is confirmed to at most "
-                             f"{MAX_DPS} digits, {dps} were asked")
+        if not self.exact:
+            check_numeric_dps(dps, "the numeric route of a biased potential")
         values = _checked(na, nb, dot, beta_, gamma_)
         return two_precisions(self.working_value, values, dps, "the biased potential")
 
@@ -287,6 +286,12 @@ def bivariate_quadrature(ctx, sigma: sp.Expr, kinks: Sequence, na, nb, dot, bt, 
 
 
 # ---------------------------------------------------------------------- helpers
+
+def check_numeric_dps(dps: int, route: str) -> None:
+    """Refuse more than :data:`MAX_DPS` digits from a route built on nested quadrature."""
+    if dps > MAX_DPS:
+        raise InputError(f"dps: {route} is confirmed to at most {MAX_DPS} digits, {dps} were asked")
+
 
 def two_precisions(evaluate: Callable, values: tuple, dps: int, what: str):
     """``evaluate(values, work)`` at two working precisions, returned to ``dps`` digits when they agree.

@@ -66,9 +66,10 @@ import sympy as sp
 from sympy.printing.pycode import MpmathPrinter
 
 from .activations import Activation
-from .biased import MAX_DPS, BiasedPotential, biased, two_precisions
+from .biased import BiasedPotential, biased, check_numeric_dps, two_precisions
 from .potential import Potential, potential
 from ..core.errors import InputError, Timeout
+from ..core.latex import Typeset
 from ..core.numeric import check_dps, context, mpmath_function
 from ..core.parsing import as_number
 from ..core.symbols import dot, na, nb, r
@@ -127,7 +128,7 @@ def owen_t(ctx, h, a):
 
 
 @dataclass(frozen=True)
-class FeatureMean:
+class FeatureMean(Typeset):
     """m(r) = E[σ(⟨U, x⟩ + B) | B ≥ t] as a function of r = ‖x‖.
 
     Attributes
@@ -158,8 +159,8 @@ class FeatureMean:
         value = _exact(radius, "r = ‖x‖")
         if value.is_negative:
             raise InputError(f"r = ‖x‖ must be non-negative, got {value}")
-        if self.expr is None and dps > MAX_DPS:
-            raise InputError(f"dps: the numeric route is confirmed to at most {MAX_DPS} digits, {dps} were asked")
+        if self.expr is None:
+            check_numeric_dps(dps, "the numeric route")
         evaluate = self._closed if self.expr is not None else self._numeric
         return two_precisions(evaluate, (value,), dps, f"the mean of {self}")
 
@@ -169,9 +170,6 @@ class FeatureMean:
             return head + sp.latex(self.expr, symbol_names=LATEX_NAMES)
         return head + (r"\mathbb{E}_B\left[\mathbb{E}_Z\,\sigma(B + s_u\|x\|Z)" + _given(self.truncation)
                        + r"\right] \quad \text{(numeric: nested 1-D quadrature)}")
-
-    def _latex(self, printer=None) -> str:
-        return self.latex()
 
     def __str__(self) -> str:
         return f"E[{self.activation.name}(⟨U, x⟩ + B){_given_text(self.truncation)}]"
@@ -201,7 +199,7 @@ class FeatureMean:
 
 
 @dataclass(frozen=True)
-class FeatureKernel:
+class FeatureKernel(Typeset):
     """k(x, x') = E[σ(⟨U, x⟩ + B) σ(⟨U, x'⟩ + B) | B ≥ t] in (‖x‖, ‖x'‖, xᵀx').
 
     Attributes
@@ -237,8 +235,7 @@ class FeatureKernel:
             s_u, s_b = self.s_u, self.s_b
             return self.unbiased.at(sp.sqrt(s_u**2 * values[0]**2 + s_b**2),
                                     sp.sqrt(s_u**2 * values[1]**2 + s_b**2), s_u**2 * values[2] + s_b**2, dps=dps)
-        if dps > MAX_DPS:
-            raise InputError(f"dps: the numeric route is confirmed to at most {MAX_DPS} digits, {dps} were asked")
+        check_numeric_dps(dps, "the numeric route")
         return two_precisions(self._numeric, values, dps,
                               f"the kernel of {self.activation.name}")
 
@@ -249,9 +246,6 @@ class FeatureKernel:
             return head + sp.latex(self.expr, symbol_names=LATEX_NAMES)
         return head + (r"\mathbb{E}_B\left[\Phi(s_u x, B;\, s_u x', B)" + _given(self.truncation)
                        + r"\right] \quad \text{(numeric: quadrature over } B\text{)}")
-
-    def _latex(self, printer=None) -> str:
-        return self.latex()
 
     def __str__(self) -> str:
         return f"E[{self.activation.name}(⟨U, x⟩ + B)·{self.activation.name}(⟨U, x'⟩ + B)" \
