@@ -390,7 +390,8 @@ def write(results: Sequence[Result], folder: str | Path, *, figures: bool = True
 def _figure_width(png: Path) -> float:
     """The share of the text width for a figure: 0.6 for one panel, more for a wide one (width/height
     above 1.5, e.g. a row of panels), up to the whole width; the size is read from the PNG header."""
-    width, height = struct.unpack(">II", png.read_bytes()[16:24])
+    with png.open("rb") as image:
+        width, height = struct.unpack(">II", image.read(24)[16:24])
     return min(1.0, max(0.6, 0.4 * width / height))
 
 
