@@ -54,6 +54,7 @@ from .charges import Fixed, Optimal, charge_policy
 from .kinds import EquilibriumKind
 from .flow import Trajectory, odd, polish, run_algorithm
 from .loss import Arithmetic, Loss, NotSmooth, positions
+from ..potentials.forms import Geometry
 from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
 
@@ -305,7 +306,7 @@ def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:
     tangent space.
     """
     W = loss.protons
-    centre = W[0] if loss.potential.form == "radial" else np.zeros(W.shape[1])
+    centre = W[0] if loss.potential.form.geometry is Geometry.DISTANCE else np.zeros(W.shape[1])
     _, singular, span = np.linalg.svd(W - centre)
     complement = span[int(np.sum(singular > 1e-10)):]
     basis = loss.tangent_basis(X)
