@@ -60,6 +60,8 @@ from ..core import cache, timebound
 from ..core.errors import DerivationError, InputError, Timeout
 from ..core.numeric import context, mpmath_function, numpy_function
 from ..potentials.forms import N1, N2, Q, Form, Geometry
+from ..potentials.manifolds import SPHERE
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 from ..core.symbols import rho, s
 from ..core.timebound import BUDGET, bounded, check_budget
@@ -661,9 +663,7 @@ class Loss:
     """
 
     def __init__(self, phi: Potential, protons, *, proton_charges=None, manifold: str | None = None):
-        manifold = manifold or phi.manifold
-        if manifold not in ("euclidean", "sphere"):
-            raise InputError(f"manifold must be 'euclidean' or 'sphere', got {manifold!r}")
+        manifold = manifold_named(manifold or phi.manifold)
         if manifold == "sphere" and phi.form.restriction is None:
             raise InputError(f"a {phi.form} potential has no restriction to the sphere")
         if manifold == "sphere":
@@ -765,8 +765,7 @@ class Loss:
         X, a, W, b = self._inputs(thetas, charges, arith, validate)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked below
             grad = self._ambient_gradient(X, a, W, b, arith, side)
-        if self.manifold == "sphere":
-            grad = grad - X * (X * grad).sum(axis=1)[:, None]
+        grad = self.manifold.project(X, grad)
         if not arith.finite(grad):
             raise InputError("the gradient is not finite: an electron sits on a singular point of Φ")
         return grad
@@ -1000,8 +999,7 @@ class Loss:
             _set_diagonal(weights, 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 column = self._weighted_gradient(X, Y, weights, self_weights, arith)
-            if self.manifold == "sphere":
-                column = column - X * (X * column).sum(axis=1)[:, None]
+            column = self.manifold.project(X, column)
             columns.append(column.ravel())
         mixed = self.tangent_basis(X, arith).T @ np.array(columns).T
         if not arith.finite(mixed):
@@ -1176,8 +1174,8 @@ def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
         raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
     if not np.isfinite(X).all():
         raise InputError(f"{name} contain NaN or infinite coordinates")
-    if sphere and np.abs(np.einsum("ij,ij->i", X, X) - 1).max() > 2e-8:  # ‖θ‖ within 1e-8 of 1
-        raise InputError(f"{name} must be unit vectors on the sphere")
+    if sphere:
+        SPHERE.check(X, name)
     return X
 
 

@@ -37,6 +37,7 @@ import sympy as sp
 from ..core.choices import Choice, spelling
 from ..core.errors import InputError, PrecisionError
 from ..core.symbols import dot, na, nb, r, rho, s
+from .manifolds import EUCLIDEAN, SPHERE, Manifold
 
 #: The invariants of a pair that the dynamics differentiates in (see :mod:`theory.dynamics.loss`).
 N1, N2 = sp.Symbol("n1", positive=True), sp.Symbol("n2", positive=True)
@@ -60,8 +61,8 @@ class Form:
         ``ridge``, ``zonal``, ``radial`` or ``product``: what the form prints as.
     variables : tuple of sympy.Symbol
         The variables Φ is a formula in.
-    manifold : {"euclidean", "sphere"}
-        Where θ and w live.
+    manifold : Manifold
+        Where θ and w live (:mod:`theory.potentials.manifolds`).
     geometry : Geometry
         How Φ depends on the pair.
     invariants : tuple of sympy.Symbol
@@ -87,7 +88,7 @@ class Form:
 
     name: ClassVar[str]
     variables: ClassVar[tuple[sp.Symbol, ...]]
-    manifold: ClassVar[str] = "euclidean"
+    manifold: ClassVar[Manifold] = EUCLIDEAN
     geometry: ClassVar[Geometry]
     invariants: ClassVar[tuple[sp.Symbol, ...]]
     variable: ClassVar[sp.Symbol | None] = None
@@ -231,7 +232,7 @@ class Zonal(Form):
 
     name = "zonal"
     variables = (rho,)
-    manifold = "sphere"
+    manifold = SPHERE
     geometry = Geometry.ANGLES
     invariants = (rho,)
     variable = rho

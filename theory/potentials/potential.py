@@ -42,6 +42,7 @@ from .activations import Activation, activation
 from .biased import BiasedPotential, biased
 from .forms import PRODUCT, RIDGE, ZONAL, Form
 from .forms import form as form_named
+from .manifolds import Manifold
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -51,8 +52,6 @@ from ..core.parsing import as_expression, as_number
 from ..core.symbols import s, t, theta, w, x
 from ..core import cache, timebound
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
-
-Manifold = Literal["euclidean", "sphere"]
 
 #: How each exact route of :mod:`theory.potentials.gaussian` is reported.
 _ROUTE_NAMES = {

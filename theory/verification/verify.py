@@ -73,6 +73,7 @@ from ..core.latex import readable
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
 from ..potentials.forms import Radial
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 from ..core.verdict import Verdict
 
@@ -515,7 +516,7 @@ def _protons(d: int, k: int, manifold: str, seed: int) -> np.ndarray:
     if k <= d:
         return np.eye(d)[:k]
     W = np.random.default_rng([seed, 0x5EED]).normal(size=(k, d))
-    return W / np.linalg.norm(W, axis=1)[:, None] if manifold == "sphere" else W
+    return manifold_named(manifold).retract(W)
 
 
 def _cusp(phi: Potential) -> bool:
