@@ -121,6 +121,9 @@ class Form:
     def __hash__(self) -> int:
         return hash(self.name)
 
+    def __reduce__(self):
+        return form, (self.name,)  # unpickled as the one instance
+
     # ------------------------------------------------------------ symbolic
     def in_coordinates(self, expr: sp.Expr, th: Sequence, wv: Sequence) -> sp.Expr:
         """Φ in coordinates θ₁…θ_d, w₁…w_d."""

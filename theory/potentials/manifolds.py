@@ -36,6 +36,9 @@ class Manifold(str):
     def __new__(cls) -> Manifold:
         return super().__new__(cls, cls.name)
 
+    def __reduce__(self):
+        return manifold, (self.name,)  # unpickled as the one instance
+
     def project(self, X: np.ndarray, G: np.ndarray) -> np.ndarray:
         """The tangent part of each row of G at the corresponding row (point) of X."""
         return G
