@@ -262,7 +262,7 @@ SMALL = 40
 
 # ---------------------------------------------------------------------- Gram matrices
 
-#: |cos ∠(θ, w)| above this: the angle from Kahan's formula, not arccos.
+#: Where the absolute cosine of ∠(θ, w) exceeds this, the angle comes from Kahan's formula, not arccos.
 NEARLY_PARALLEL = 0.99
 
 
