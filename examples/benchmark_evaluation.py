@@ -4,7 +4,8 @@ Prints, measured in this one run (each time the best of several interleaved repe
 
 1. ``Potential.evaluate`` at 30 digits (ReLU and erf, θ = (1, 0), w = (0.6, 0.8)) against
    plain mpmath evaluating the hand-written closed form at the same two working
-   precisions (40 and 60 digits), with and without forming ‖θ‖, ‖w‖, θᵀw;
+   precisions (40 and 60 digits), with and without forming ‖θ‖, ‖w‖, θᵀw, and against
+   ``lambdify(…, "mpmath")`` of the derived formula at those precisions;
 2. Φ on 4000 ρ values at 30 and 50 digits: ``Potential.at_many`` (when it exists) and a loop
    over ``Potential.at``, against python-flint ``arb`` evaluating the hand-written formula;
 3. float64: every registered closed form on 10⁶ ρ values (s values for the product
@@ -25,6 +26,7 @@ import numpy as np
 
 from theory import potential
 from theory.cli.derive import EXAMPLE_PARAMETERS
+from theory.core.numeric import mpmath_function
 
 PI = np.pi
 REPEATS = 5
@@ -59,7 +61,7 @@ def single_point() -> None:
 
     print(f"1. Potential.evaluate at {dps} digits, θ = {theta}, w = {w}")
     print(f"   {'Φ':6} {'evaluate':>11} {'mpmath (norms given)':>21} {'ratio':>6} "
-          f"{'mpmath (from θ, w)':>19} {'ratio':>6}")
+          f"{'mpmath (from θ, w)':>19} {'ratio':>6} {'lambdify (norms given)':>23} {'ratio':>6}")
     for name, hand in (("relu", hand_relu), ("erf", hand_erf)):
         phi = potential(name)
 
@@ -75,11 +77,16 @@ def single_point() -> None:
         def from_coordinates():
             return [hand(ctx, *norms(ctx)) for ctx in contexts]
 
+        compiled = [mpmath_function(phi.expr, phi.variables, ctx) for ctx in contexts]
+
+        def lambdified():
+            return [f(*values) for f, values in zip(compiled, formed)]
+
         assert abs(from_coordinates()[1] - phi.evaluate(theta, w, dps=dps)) < mpmath.mpf(10) ** -dps
-        ours, plain, formed = (best(f) for f in (lambda: phi.evaluate(theta, w, dps=dps), given_norms,
-                                                 from_coordinates))
+        ours, plain, coords, naive = (best(f) for f in (lambda: phi.evaluate(theta, w, dps=dps), given_norms,
+                                                        from_coordinates, lambdified))
         print(f"   {name:6} {ours * 1e6:8.1f} µs {plain * 1e6:18.1f} µs {ours / plain:6.2f} "
-              f"{formed * 1e6:16.1f} µs {ours / formed:6.2f}")
+              f"{coords * 1e6:16.1f} µs {ours / coords:6.2f} {naive * 1e6:20.1f} µs {ours / naive:6.2f}")
 
 
 # ---------------------------------------------------------------------- 2. N digits, many points
