@@ -220,14 +220,15 @@ class Ridge(Form):
         return values[0] == 0 or values[1] == 0
 
     def apply(self, f, args, ctx):
-        args[2] = max(min(args[2], args[0] * args[1]), -args[0] * args[1])  # rounding must not pass ‖θ‖‖w‖
+        bound = args[0] * args[1]
+        if abs(args[2]) > bound:  # rounding must not push θᵀw past ‖θ‖‖w‖
+            args[2] = ctx.sign(args[2]) * bound
         return f(*args)
 
     def matrix(self, f, thetas, ws):
-        inner = thetas @ ws.T
-        a = np.linalg.norm(thetas, axis=1)[:, None]
-        b = np.linalg.norm(ws, axis=1)[None, :]
-        return f(a, b, np.clip(inner, -a * b, a * b))
+        from .evaluation import inner_matrix
+
+        return inner_matrix(f, thetas, ws, zonal=False)
 
 
 class Zonal(Form):
@@ -278,7 +279,9 @@ class Zonal(Form):
             raise InputError(f"ρ = {values[0]} is outside [-1, 1]")
 
     def matrix(self, f, thetas, ws):
-        return f(np.clip(thetas @ ws.T, -1.0, 1.0))
+        from .evaluation import inner_matrix
+
+        return inner_matrix(f, thetas, ws, zonal=True)
 
 
 class Radial(Form):

@@ -35,19 +35,20 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import evaluation
 from . import gaussian
 from . import hermite_series
 from . import quadrature
 from .activations import Activation, activation
 from .biased import BiasedPotential, biased
-from .forms import PRODUCT, RIDGE, ZONAL, Form
+from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
 from .forms import form as form_named
 from .manifolds import Manifold
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
 from ..core.latex import parse as parse_latex
-from ..core.numeric import check_dps, context, mpmath_function, numpy_function, output_context
+from ..core.numeric import check_dps, output_context
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import s, t, theta, w, x
 from ..core import cache, timebound
@@ -151,8 +152,7 @@ class Potential(Typeset):
     def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30, certified: bool = False):
         """Φ(θ, w) for two points (sequences of numbers), with ``dps`` correct digits.
 
-        The value is computed at two working precisions and returned only when
-        they agree to ``dps`` digits. With ``certified=True`` the result is a
+        The value carries only confirmed digits (see :meth:`at`). With ``certified=True`` the result is a
         python-flint ``arb`` ball proven to contain Φ at the exact inputs: the
         norms and θᵀw are formed in ball arithmetic, then :meth:`at` certifies.
         """
@@ -165,7 +165,9 @@ class Potential(Typeset):
     def at(self, *values, dps: int = 30, certified: bool = False):
         """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``), to ``dps`` digits.
 
-        A closed form is evaluated at two working precisions, a numeric potential
+        A closed form is evaluated once in arb ball arithmetic and returned when the
+        ball's radius proves ``dps`` digits — else (a branch point, a formula without ball
+        functions such as Max, cancellation) at two working precisions; a numeric potential
         by two Hermite series (:func:`theory.potentials.hermite_series.value`) or two
         quadratures (:func:`theory.potentials.quadrature.bivariate`); the value is
         returned when they agree, else :class:`~theory.core.errors.PrecisionError`.
@@ -199,7 +201,35 @@ class Potential(Typeset):
             return self._numeric_at(values, dps)
         if self.form.at_origin(values):
             return self._degenerate_at(values, dps)
-        return _stable_value(self._mpmath_at, values, dps)
+        return evaluation.confirmed_value(self.expr, self.variables, values, dps, self._mpmath_at,
+                                          product=self.form.geometry is Geometry.COORDINATES)
+
+    def at_many(self, points, *, dps: int = 30) -> np.ndarray:
+        """Φ at many points of the form's variables, each to ``dps`` digits: an object array of mpf.
+
+        ``points`` holds one point per row: ρ (zonal) or r (radial) values, rows (‖θ‖, ‖w‖, θᵀw)
+        (ridge) or rows s₁…s_d (product). A closed form is evaluated once per point in arb
+        ball arithmetic (:func:`theory.potentials.evaluation.ball_values`): the ball's radius
+        proves the digits returned — fewer operations than :meth:`at`'s two precisions, and a
+        proof instead of an agreement. Points where the ball is not finite or too wide (a zero
+        norm, a branch point, cancellation), and every point of a numeric potential, are
+        handed to :meth:`at`, whose InputError / PrecisionError then apply.
+
+        >>> [str(v) for v in potential("relu").sphere().at_many([0, 1, -1], dps=12)]
+        ['0.159154943092', '0.5', '0.0']
+        """
+        check_dps(dps)
+        coordinatewise = self.form.geometry is Geometry.COORDINATES
+        rows = evaluation.rows(points, None if coordinatewise else len(self.variables))
+        if self.expr is None:
+            return np.array([self.at(*row, dps=dps) for row in rows] + [None], dtype=object)[:-1]
+        for row in rows:
+            self._check_values(row)
+        values, failed = evaluation.ball_values(self.expr, self.variables, rows, dps,
+                                                product=self.form.geometry is Geometry.COORDINATES)
+        for i in failed:
+            values[i] = self.at(*rows[i], dps=dps)
+        return values
 
     def numpy(self) -> Callable[..., np.ndarray]:
         """A vectorised float64 function of the form's variables.
@@ -222,7 +252,7 @@ class Potential(Typeset):
             raise InputError(f"θ has dimension {thetas.shape[1]} but w has {ws.shape[1]}")
         angular = None if self.expr is None else _angle_form(self.expr, self.form)
         if angular is not None:
-            return _angle_matrix(angular, thetas, ws, self.form)
+            return evaluation.angle_matrix(angular, thetas, ws, zonal=self.form.unit_norms)
         return self.form.matrix(self.numpy(), thetas, ws)
 
     # ------------------------------------------------------------------ printing
@@ -300,7 +330,7 @@ class Potential(Typeset):
         self.form.check(values)
 
     def _mpmath_at(self, values: Sequence, dps: int):
-        ctx, f = _compiled(self.expr, self.variables, dps)
+        ctx, f = evaluation.working_function(self.expr, self.variables, dps)
         args = [ctx.mpf(sp.N(v, dps)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in values]
         return self.form.apply(f, args, ctx)
 
@@ -473,44 +503,17 @@ def _float64_series(sigma: sp.Expr, kinks: tuple, parity) -> hermite_series.Floa
     return hermite_series.float64_series(sigma, kinks, parity)
 
 
-@functools.lru_cache(maxsize=256)
 def _numpy(expr: sp.Expr, variables: tuple) -> Callable:
-    return numpy_function(expr, variables)
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(expr: sp.Expr, variables: tuple, dps: int) -> tuple[mpmath.MPContext, Callable]:
-    """A private context at ``dps`` digits and ``expr`` compiled in it (read-only: never mutate)."""
-    ctx = context(dps)
-    return ctx, mpmath_function(expr, variables, ctx)
-
-
-def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
-    """Evaluate at two working precisions; return when they agree to ``dps`` significant digits.
-
-    Both below the working precision's resolution 10^{5−work} (a zero of Φ that
-    the formula reaches by cancellation) is 0.
-    """
-    work = dps + quadrature.GUARD
-    for _ in range(6):
-        low, high = evaluate(values, work), evaluate(values, work + 20)
-        if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
-            raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
-        if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 2):
-            return output_context(dps).mpf(high)
-        if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
-            return output_context(dps).mpf(0)
-        work *= 2
-    raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+    return evaluation.float64_function(expr, variables)
 
 
 _ANGLE = sp.Symbol("vartheta", nonnegative=True)
-NEARLY_PARALLEL = 0.99  # |cos ∠(θ, w)| above this: the angle from Kahan's formula, not arccos
+_COSINE = sp.Symbol("cos_vartheta", real=True)
 
 
 @functools.lru_cache(maxsize=128)
 def _angle_form(expr: sp.Expr, form: Form) -> Callable | None:
-    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ) (ridge) or ϑ (zonal), ϑ = ∠(θ, w), when writing
+    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ, cos ϑ) (ridge) or (ϑ, cos ϑ) (zonal), ϑ = ∠(θ, w), when writing
     θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
     (‖θ‖‖w‖ sin ϑ)^p — the cancellation-free form of the orthant (ReLU-family) potentials.
     None when the formula has neither, or something else is left depending on cos ϑ under a root."""
@@ -535,26 +538,8 @@ def _angle_form(expr: sp.Expr, form: Form) -> Callable | None:
     if angled.has(sp.acos) or any(p.exp.q == 2 and p.base.has(_ANGLE) for p in angled.atoms(sp.Pow)
                                   if p.exp.is_Rational):
         return None
-    return _numpy(angled, tuple(_ANGLE if v == form.inner else v for v in form.variables))
-
-
-def _angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, form: Form) -> np.ndarray:
-    """[Φ(θᵢ, w_j)] from ‖θᵢ‖, ‖w_j‖ and the angle ϑᵢⱼ, accurate to a few ulps also for nearly
-    parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan)."""
-    a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
-    u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
-    v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)
-    cos = np.clip(u @ v.T, -1.0, 1.0)
-    angle = np.arccos(cos)
-    i, j = np.nonzero(np.abs(cos) > NEARLY_PARALLEL)
-    if i.size:
-        du, dv = u[i] - v[j], u[i] + v[j]
-        angle[i, j] = 2 * np.arctan2(np.linalg.norm(du, axis=1), np.linalg.norm(dv, axis=1))
-    if form.unit_norms:
-        return f(angle)
-    zero = (a[:, None] == 0) | (b[None, :] == 0)
-    angle[zero] = np.pi / 2
-    return f(a[:, None], b[None, :], angle) * np.ones_like(angle)
+    angled = sp.factor_terms(angled).subs(cos, _COSINE)  # cos ϑ is known: no third transcendental
+    return _numpy(angled, (*(v for v in form.variables if v != form.inner), _ANGLE, _COSINE))
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:
