@@ -142,3 +142,15 @@ def test_growing_activations_are_refused_with_a_bias(name, capsys):
         biased(name)
     assert main(["derive", name, "--bias", "--at", "1,1,0,0,0"]) == 2
     assert "diverges" in capsys.readouterr().err
+
+
+def test_a_cancelling_polynomial_sum_keeps_its_digits():
+    """h₆₀ at β = γ = 0, ρ = 0.3: Φ = ρ⁶⁰ ≈ 4·10⁻³² from terms of order one (in floating point the
+    two precisions agreed only on 'below 10⁻²⁵', and 0 came back); exact Fractions keep every digit."""
+    phi = biased("hermite(60)")
+    value = phi.at(1, 1, "0.3", 0, 0, dps=20)
+    exact = phi.exact_value("3/2", "7/10", "3/10", "2/5", "-9/10")
+    with mpmath.workdps(40):
+        assert abs(value - mpmath.mpf("0.3") ** 60) <= value * mpmath.mpf(10) ** -19
+        generic = phi.at("1.5", "0.7", "0.3", "0.4", "-0.9", dps=20)   # strings: 0.7 is not a float
+        assert abs(generic - mpmath.mpf(exact.p) / exact.q) <= generic * mpmath.mpf(10) ** -19

@@ -35,6 +35,7 @@ split at the kinks, confirmed at two precisions.
 from __future__ import annotations
 
 import enum
+from fractions import Fraction
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -324,9 +325,23 @@ def _erf(ctx, parameters, na, nb, dot, bt, gm):
 
 
 def _polynomial(ctx, parameters, na, nb, dot, bt, gm):
+    """Exact in Fractions for the inputs as rounded in ``ctx`` when σ's coefficients are rational (so the
+    two precisions differ by input rounding only, however much the sum cancels), else in ``ctx``."""
     kappa2, p = parameters
+    if all(q.is_Rational for q in p):
+        values = [_fraction(v) for v in (na, nb, dot, bt, gm)]
+        total = forms.polynomial_moment((1, tuple(Fraction(int(q.p), int(q.q)) for q in p)),
+                                        values[0] ** 2, values[1] ** 2, *values[2:])
+        return _constant(ctx, kappa2) * ctx.mpf(total.numerator) / total.denominator
     coefficients = (_constant(ctx, kappa2), tuple(_constant(ctx, q) for q in p))
     return forms.polynomial_moment(coefficients, na**2, nb**2, dot, bt, gm)
+
+
+def _fraction(value) -> Fraction:
+    """An mpf (−1)^s·m·2^e as the exact Fraction (mpmath's ``man_exp`` drops the sign)."""
+    sign, man, exp, _ = value._mpf_
+    magnitude = Fraction(int(man) * 2**exp) if exp >= 0 else Fraction(int(man), 2**-exp)
+    return -magnitude if sign else magnitude
 
 
 def _exponentials(ctx, parameters, *values):

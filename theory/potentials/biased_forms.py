@@ -7,7 +7,7 @@ v = wᵀx + γ bivariate normal (means β, γ; variances a² = ‖θ‖², b² =
 * **erf(s t)**: erf(su) = 2Φ(√2 s u) − 1, and E[Φ(U)Φ(V)] = P(Z₁ ≤ U, Z₂ ≤ V) with Z₁, Z₂
   independent standard normals is the orthant probability of (U − Z₁, V − Z₂), so
   Φ = 4L(h, k; ϱ) − 2Φ(h) − 2Φ(k) + 1 with h = √2 sβ/√(1 + 2s²a²), k = √2 sγ/√(1 + 2s²b²),
-  ϱ = 2s²c/√((1 + 2s²a²)(1 + 2s²b²)) (|ϱ| < 1 always); E[erf(su)] = erf(sβ/√(1 + 2s²a²)).
+  ϱ = 2s²c/√((1 + 2s²a²)(1 + 2s²b²)) (ϱ² < 1 always); E[erf(su)] = erf(sβ/√(1 + 2s²a²)).
 * **Gaussian exponentials** σ(t) = Σ_j α_j e^{−p_j t² + λ_j t}, p_j ≥ 0, λ_j complex (exp, cos,
   sin, cosh, sinh, e^{−t²/2}, their products and sums): each pair of terms is the Gaussian integral
   E[e^{−pu² + λu − qv² + μv}] = D^{−1/2} exp(−pβ² − qγ² + λβ + μγ + Q/(2D)) with
@@ -19,7 +19,7 @@ v = wᵀx + γ bivariate normal (means β, γ; variances a² = ‖θ‖², b² =
 * **ReLU powers** t₊ⁿ: J(i, j) = E[u^i v^j; u > 0, v > 0] from J(0, 0) = L(β/a, γ/b; ρ) by Stein's
   identity E[(u − β)g] = a²E[∂_u g] + cE[∂_v g]:
   J(i, j) = βJ(i−1, j) + a²((i−1)J(i−2, j) + [i = 1]B_j) + c(jJ(i−1, j−1) + [j = 0]B'_{i−1}) and the
-  mirror for J(0, j); B_j = E[v^j; v > 0 | u = 0]·p_u(0), B'_i likewise, from the one-dimensional
+  mirror for J(0, j); B_j = E[v^j; v > 0 given u = 0]·p_u(0), B'_i likewise, from the one-dimensional
   moments G_j(μ, s) = E[W^j; W > 0], W ~ N(μ, s²): G_j = μG_{j−1} + (j−1)s²G_{j−2},
   G_0 = Φ(μ/s), G_1 = μG_0 + sφ(μ/s). Parallel θ, w (ρ = ±1) and zero norms use one-dimensional
   truncated moments instead.
@@ -65,8 +65,7 @@ def polynomial_coefficients(expr: sp.Expr) -> tuple | None:
         return None
     coeffs = sp.Poly(expr, T).all_coeffs()[::-1]
     kappa = coeffs[-1]
-    return sp.nsimplify(kappa**2) if kappa.is_Rational else sp.simplify(kappa**2), \
-        tuple(sp.simplify(q / kappa) for q in coeffs)
+    return kappa**2, tuple(sp.radsimp(q / kappa) for q in coeffs)
 
 
 def exponential_terms(expr: sp.Expr) -> tuple | None:
@@ -174,7 +173,7 @@ def relu_power_moment(ctx, n: int, na, nb, dot, bt, gm):
 def stein_recurrence(n: int, corner, first: list, second: list, a2, b2, c, beta, gamma):
     """J(n, n) for J(i, j) = E[u^i v^j; u > 0, v > 0] from J(0, 0) = ``corner``.
 
-    ``first[j]`` = E[v^j; v > 0 | u = 0]·p_u(0), ``second[i]`` = E[u^i; u > 0 | v = 0]·p_v(0)
+    ``first[j]`` = E[v^j; v > 0 given u = 0]·p_u(0), ``second[i]`` = E[u^i; u > 0 given v = 0]·p_v(0)
     (the boundary terms of Stein's identity; the recurrence is in the module docstring)."""
     J = {(0, 0): corner}
     zero = 0 * corner
