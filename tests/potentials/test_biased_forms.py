@@ -154,3 +154,17 @@ def test_a_cancelling_polynomial_sum_keeps_its_digits():
         assert abs(value - mpmath.mpf("0.3") ** 60) <= value * mpmath.mpf(10) ** -19
         generic = phi.at("1.5", "0.7", "0.3", "0.4", "-0.9", dps=20)   # strings: 0.7 is not a float
         assert abs(generic - mpmath.mpf(exact.p) / exact.q) <= generic * mpmath.mpf(10) ** -19
+
+
+def test_the_printed_relu_power_formula_is_the_value():
+    """The L, Φ, φ expression behind .latex() for n = 2, evaluated, is Φ (h = β/‖θ‖, k = γ/‖w‖)."""
+    from theory.potentials import biased as module
+    from theory.potentials.orthant import orthant
+
+    ctx = context(30)
+    na, nb, dot, bt, gm = map(ctx.mpf, ("1.5", "0.7", "0.3", "0.4", "-0.9"))
+    formula = module._formula(Family.RELU_POWER, (2,))
+    f = sp.lambdify((module.a, module.b, module._h, module._k, module._rho), formula,
+                    modules=[{"L": lambda h, k, r: orthant(ctx, h, k, r), "Phi": ctx.ncdf, "varphi": ctx.npdf}, ctx])
+    value = f(na, nb, bt / na, gm / nb, dot / (na * nb))
+    assert abs(value - biased("relu_power(2)").at(na, nb, dot, bt, gm, dps=25)) < mpmath.mpf(10) ** -24

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import enum
 from fractions import Fraction
+from types import SimpleNamespace
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -120,14 +121,9 @@ _RELU_POWER_LATEX = (r"J_{NN,NN},\quad J_{i,j} = \mathbb{E}[u^i v^j;\, u > 0,\, 
 def _relu_power_formula(n: int) -> sp.Expr:
     """Stein's recurrence run on symbols: L(h, k; ρ), φ, Φ with β = ‖θ‖h, γ = ‖w‖k, θᵀw = ρ‖θ‖‖w‖."""
     r = sp.sqrt(1 - _rho**2)
-
-    def moments(mu, s, z):       # G_j(μ, s) with z = μ/s
-        g = [_N(z), mu * _N(z) + s * _n(z)]
-        for j in range(2, n + 1):
-            g.append(mu * g[j - 1] + (j - 1) * s**2 * g[j - 2])
-        return g
-    first = [_n(_h) / a * g for g in moments(b * (_k - _rho * _h), b * r, (_k - _rho * _h) / r)]
-    second = [_n(_k) / b * g for g in moments(a * (_h - _rho * _k), a * r, (_h - _rho * _k) / r)]
+    symbolic = SimpleNamespace(ncdf=_N, npdf=_n)     # the part of an mpmath context the moments use
+    first = [_n(_h) / a * g for g in forms.truncated_moments(symbolic, n, b * (_k - _rho * _h), b * r)]
+    second = [_n(_k) / b * g for g in forms.truncated_moments(symbolic, n, a * (_h - _rho * _k), a * r)]
     value = forms.stein_recurrence(n, _L(_h, _k, _rho), first, second,
                                    a**2, b**2, _rho * a * b, a * _h, b * _k)
     atoms = sorted(value.atoms(sp.Function), key=str)
