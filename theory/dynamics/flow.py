@@ -48,6 +48,7 @@ from ..core.errors import DerivationError, InputError
 from .charges import Optimal, charge_policy
 from .holds import Holds
 from .loss import Arithmetic, Loss, positions
+from .matching import distances
 
 ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
@@ -307,9 +308,9 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
 
     def near_proton(_, y):
         X = state.project(y.reshape(shape))
-        gaps = np.linalg.norm(X[:, None, :] - state.loss.protons[None, :, :], axis=2)
+        gaps = distances(X, state.loss.protons)
         if state.odd:  # −w_j is the same hidden unit as w_j
-            gaps = np.minimum(gaps, np.linalg.norm(X[:, None, :] + state.loss.protons[None, :, :], axis=2))
+            gaps = np.minimum(gaps, distances(X, -state.loss.protons))
         return gaps.min() - state.holds.capture
 
     below, above, moving = state.holds.brackets(state.X, free)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .loss import Loss
+from .matching import nearest
 
 
 class Holds:
@@ -73,15 +74,13 @@ class Holds:
 
     def absorb(self, X: np.ndarray) -> None:
         """Capture free electrons that came within ``capture`` of a proton of a cusp potential."""
-        if not self.cusp:
+        if not self.cusp or not len(self.free):
             return
         taken = set(self.captured.values())
-        for i in self.free:
-            distances = np.linalg.norm(self.protons - X[i], axis=1)
-            j = int(np.argmin(distances))
-            if distances[j] < 2 * self.capture and j not in taken:
-                self.hold(X, i, j)
-                taken.add(j)
+        for i, j, distance in zip(self.free, *nearest(X[self.free], self.protons), strict=True):
+            if distance < 2 * self.capture and j not in taken:
+                self.hold(X, i, int(j))
+                taken.add(int(j))
 
     def fold(self, X: np.ndarray, slopes: Callable[[np.ndarray, int], np.ndarray]) -> bool:
         """Hold coordinates on creases of a product potential with kinks; True if one moved.

@@ -72,6 +72,7 @@ from ..core.latex import latex as house_latex
 from ..core.latex import readable
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
+from ..dynamics.matching import distances
 from ..potentials.potential import Potential
 from ..core.verdict import Verdict
 
@@ -220,8 +221,8 @@ def _start(task: dict) -> dict:
                 "final_loss": math.nan, "nearest": math.nan, "isolated": False, "isolated_charged": False}
     record = run.to_json()
     X, W = run.equilibrium.positions.astype(float), run.protons
-    to_protons = np.linalg.norm(X[:, None] - W[None], axis=2)
-    to_others = np.linalg.norm(X[:, None] - X[None], axis=2) + np.diag(np.full(len(X), np.inf))
+    to_protons = distances(X, W)
+    to_others = distances(X, X) + np.diag(np.full(len(X), np.inf))
     near = np.minimum(to_protons.min(axis=1), to_others.min(axis=1))
     charged = np.abs(run.equilibrium.charges.astype(float)) > task["tolerance"]
     losses = run.trajectory.losses
