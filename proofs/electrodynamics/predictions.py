@@ -53,6 +53,7 @@ import sympy as sp
 from theory.conditions.classify import Classification, EarnshawClass
 from theory.core.verdict import Verdict
 from theory.dynamics.charges import Fixed, Optimal
+from theory.potentials.forms import Radial
 from theory.verification.verify import REALIZABLE, SMOOTH, Prediction, Predictions, Rule
 
 _FIXED = "Assumption 1: output weights fixed, a_i = −b_i = −1"
@@ -87,7 +88,7 @@ def predict(classification: Classification, policy: Fixed | Optimal) -> tuple[Pr
 
 def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
     eigen = c[EarnshawClass.LAMBDA_HARMONIC]
-    if eigen.verdict is Verdict.PROVEN and c.potential.form in ("radial", "zonal"):
+    if eigen.verdict is Verdict.PROVEN and c.potential.form.isometry_invariant:
         return Prediction("Theorem 3.9", "no local minimum of ℓ(θ) = min_a L(a, θ) with L > 0 has an "
                           "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
                           "under the hypotheses every local minimum is global",
@@ -101,7 +102,7 @@ def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
 
 def _threshold(c: Classification, region) -> float | None:
     """R when a radial Φ is strictly subharmonic exactly on (R, ∞)."""
-    if c.potential.form != "radial" or not isinstance(region, sp.Interval) or region.sup != sp.oo:
+    if not isinstance(c.potential.form, Radial) or not isinstance(region, sp.Interval) or region.sup != sp.oo:
         return None
     return float(region.inf) if region.inf.is_finite else None
 

@@ -49,6 +49,7 @@ from .charges import Optimal, charge_policy
 from .holds import Holds
 from .loss import Arithmetic, Loss, positions
 from .matching import distances
+from ..potentials.forms import Geometry
 
 ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
@@ -210,7 +211,7 @@ class _State:
 
 def odd(loss: Loss) -> bool:
     """Φ(−θ, w) = −Φ(θ, w), tested on a few points (zonal and ridge potentials only)."""
-    if loss.kernel.form == "radial":
+    if loss.kernel.form.geometry is Geometry.DISTANCE:
         return False
     points = np.random.default_rng(0).normal(size=(4, loss.dimension))
     if loss.manifold == "sphere":

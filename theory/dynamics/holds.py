@@ -50,7 +50,7 @@ class Holds:
             if i not in self.captured:
                 X[i, k], self.creases[(i, k)] = crease, crease
         self.cusp = float(loss.kernel.cusp) > 0
-        self.kinks = loss.kernel.kinks if loss.kernel.form == "product" else ()
+        self.kinks = loss.kernel.kinks
         #: crease_values[k] lists w_jk + s₀ over protons j and kinks s₀ of h
         self.crease_values = (loss.protons.T[:, :, None] + np.array(self.kinks, dtype=float)).reshape(
             loss.dimension, -1)

@@ -52,6 +52,7 @@ from ..core.latex import readable
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
 from ..dynamics.matching import distances
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 
 #: A loss below −NEGATIVE (float64) is taken as L < 0, not rounding.
@@ -479,7 +480,7 @@ def _protons(d: int, k: int, manifold: str, seed: int) -> np.ndarray:
     if k <= d:
         return np.eye(d)[:k]
     W = np.random.default_rng([seed, 0x5EED]).normal(size=(k, d))
-    return W / np.linalg.norm(W, axis=1)[:, None] if manifold == "sphere" else W
+    return manifold_named(manifold).retract(W)
 
 
 def _cusp(phi: Potential) -> bool:
