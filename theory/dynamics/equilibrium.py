@@ -54,6 +54,7 @@ from .charges import Fixed, Optimal, charge_policy
 from .kinds import EquilibriumKind
 from .flow import Trajectory, odd, polish, run_algorithm
 from .loss import Arithmetic, Loss, NotSmooth, positions
+from .matching import match_rows
 from ..potentials.forms import Geometry
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential, given
@@ -203,7 +204,7 @@ def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> 
     critical point; one < 0: a descent direction, not a critical point)."""
     ctx = Arithmetic(dps).ctx
     value = loss.value(X, a, dps=dps)
-    matching = _matching(X.astype(float), loss.protons)
+    matching = match_rows(X.astype(float), loss.protons)
     on_protons = len(matching) == len(X) and all(dist < tolerance for _, _, dist in matching)
     one_sided = _one_sided(loss, X, a, dps)
     zero = ctx.mpf(10) ** -(dps // 3)
@@ -260,7 +261,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
     if converged and gnorm > ctx.mpf(10) ** -(dps - 5):
         converged, reason = False, f"‖∇L‖ = {ctx.nstr(gnorm, 5)} at the optimal charges of all electrons"
     value = loss.value(Xmp, a, dps=dps)
-    matching = _matching(Xmp.astype(float), loss.protons)
+    matching = match_rows(Xmp.astype(float), loss.protons)
     on_protons = len(matching) == len(Xmp) and all(dist < tolerance for _, _, dist in matching)
     eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
     if converged and free:
@@ -287,15 +288,6 @@ def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps:
     if sum(1 for v in eigenvalues if abs(v) <= zero) > symmetric:
         return EquilibriumKind.DEGENERATE
     return EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
-
-
-def _matching(X: np.ndarray, W: np.ndarray) -> list:
-    """Optimal assignment of electrons to protons by distance (scipy linear_sum_assignment)."""
-    from scipy.optimize import linear_sum_assignment  # scipy.optimize only when an end point is matched
-
-    distances = np.linalg.norm(X[:, None, :] - W[None, :, :], axis=2)
-    rows, cols = linear_sum_assignment(distances)
-    return [(int(i), int(j), float(distances[i, j])) for i, j in zip(rows, cols)]
 
 
 def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:
