@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory.dynamics import loss as loss_module
+from theory.dynamics import pairs as pairs_module
 from theory.core.errors import InputError
 from theory.dynamics.loss import Arithmetic, Loss, kernel, single_node_loss
 from theory.core.numeric import context
@@ -203,7 +203,7 @@ def test_large_radial_configurations_refine_near_pairs(form):
     rng = np.random.default_rng(4)
     X, W = rng.normal(size=(20, 20)), rng.normal(size=(20, 20))
     X[0] = W[3] + 1e-3 * rng.normal(size=20)
-    assert X.size * (len(X) + len(W)) > loss_module._DIRECT_DIFFERENCES  # the matrix-product branch
+    assert X.size * (len(X) + len(W)) > pairs_module._DIRECT_DIFFERENCES  # the matrix-product branch
     loss = Loss(phi, W, manifold=manifold)
     exact = loss.gradient(X, dps=30).astype(float)
     assert np.abs(loss.gradient(X) - exact).max() <= 1e-12 * np.abs(exact).max()
