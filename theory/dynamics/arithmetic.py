@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import functools
 from collections.abc import Callable
 
@@ -11,52 +12,111 @@ import sympy as sp
 from ..core.numeric import context, mpmath_function, numpy_function
 
 
-class Arithmetic:
-    """float64 (``dps=None``) or mpmath at ``dps`` digits, on numpy arrays.
+class Arithmetic(abc.ABC):
+    """Numbers on numpy arrays: :class:`Float64` (``dps`` None) or :class:`MPMath` (``dps`` digits).
 
-    In mpmath mode arrays have dtype ``object`` holding the context's ``mpf``.
+    Both have one interface: ``dps``, ``ctx`` (the mpmath context, None in float64), and
+    the methods below. ``Arithmetic(dps)`` constructs the same one as :func:`arithmetic`.
     """
 
-    def __init__(self, dps: int | None = None):
-        self.dps = dps
-        self.ctx = None if dps is None else context(dps)
+    dps: int | None
+    ctx: object | None
 
+    def __new__(cls, dps: int | None = None):
+        if cls is Arithmetic:
+            cls = Float64 if dps is None else MPMath
+        return super().__new__(cls)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({'' if self.dps is None else self.dps})"
+
+    @abc.abstractmethod
     def array(self, values) -> np.ndarray:
-        values = np.asarray(values, dtype=object if self.ctx else float)
-        if self.ctx is None:
-            return values
-        return np.frompyfunc(self.ctx.mpf, 1, 1)(values).astype(object).reshape(values.shape)
+        """``values`` as an array of this arithmetic's numbers."""
 
+    @abc.abstractmethod
     def sqrt(self, values: np.ndarray) -> np.ndarray:
-        if self.ctx is None:
-            return np.sqrt(values)
-        return np.asarray(np.frompyfunc(self.ctx.sqrt, 1, 1)(values), dtype=object)
+        """Elementwise √."""
 
+    @abc.abstractmethod
     def function(self, expr: sp.Expr, args: tuple) -> Callable:
         """``expr`` compiled for this arithmetic, elementwise with broadcasting (a constant
         expression gives a scalar in float64)."""
-        if self.ctx is None:
-            return _numpy(expr, args)
-        f = _mpmath(expr, args, self.dps)
-        ufunc = np.frompyfunc(f, len(args), 1)
-        return lambda *a: np.asarray(ufunc(*a), dtype=object)
 
+    @abc.abstractmethod
     def functions(self, exprs: tuple, args: tuple) -> Callable:
         """Several expressions compiled together (float64: common subexpressions shared);
         the result returns a list of values."""
-        if self.ctx is None:
-            return _numpy_list(exprs, args)
+
+    @abc.abstractmethod
+    def constant(self, value: sp.Expr):
+        """A SymPy number in this arithmetic: a float, or an mpf from 5 guard digits."""
+
+    @abc.abstractmethod
+    def finite(self, values: np.ndarray) -> bool:
+        """Whether every entry is finite."""
+
+
+class Float64(Arithmetic):
+    """IEEE double precision: float arrays, numpy functions."""
+
+    def __init__(self, dps: None = None):
+        self.dps, self.ctx = None, None
+
+    def array(self, values) -> np.ndarray:
+        return np.asarray(values, dtype=float)
+
+    def sqrt(self, values: np.ndarray) -> np.ndarray:
+        return np.sqrt(values)
+
+    def function(self, expr: sp.Expr, args: tuple) -> Callable:
+        return _numpy(expr, args)
+
+    def functions(self, exprs: tuple, args: tuple) -> Callable:
+        return _numpy_list(exprs, args)
+
+    def constant(self, value: sp.Expr):
+        return float(value)
+
+    def finite(self, values: np.ndarray) -> bool:
+        return bool(np.isfinite(values).all())
+
+
+class MPMath(Arithmetic):
+    """mpmath at ``dps`` digits on a local context: object arrays holding its ``mpf``."""
+
+    def __init__(self, dps: int):
+        self.dps, self.ctx = dps, context(dps)
+
+    def array(self, values) -> np.ndarray:
+        values = np.asarray(values, dtype=object)
+        return np.frompyfunc(self.ctx.mpf, 1, 1)(values).astype(object).reshape(values.shape)
+
+    def sqrt(self, values: np.ndarray) -> np.ndarray:
+        return np.asarray(np.frompyfunc(self.ctx.sqrt, 1, 1)(values), dtype=object)
+
+    def function(self, expr: sp.Expr, args: tuple) -> Callable:
+        ufunc = np.frompyfunc(_mpmath(expr, args, self.dps), len(args), 1)
+        return lambda *a: np.asarray(ufunc(*a), dtype=object)
+
+    def functions(self, exprs: tuple, args: tuple) -> Callable:
         compiled = [self.function(e, args) for e in exprs]
         return lambda *a: [f(*a) for f in compiled]
 
     def constant(self, value: sp.Expr):
-        """A SymPy number in this arithmetic: a float, or an mpf from 5 guard digits."""
-        return float(value) if self.ctx is None else self.ctx.mpf(str(sp.N(value, self.dps + 5)))
+        return self.ctx.mpf(str(sp.N(value, self.dps + 5)))
 
     def finite(self, values: np.ndarray) -> bool:
-        if self.ctx is None:
-            return bool(np.isfinite(values).all())
         return all(self.ctx.isfinite(v) for v in np.ravel(values))
+
+
+def arithmetic(dps: int | None = None) -> Arithmetic:
+    """:class:`Float64` for ``dps`` None, else :class:`MPMath` at ``dps`` digits.
+
+    >>> arithmetic(), arithmetic(30).dps
+    (Float64(), 30)
+    """
+    return Float64() if dps is None else MPMath(dps)
 
 
 @functools.lru_cache(maxsize=512)

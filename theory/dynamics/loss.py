@@ -56,7 +56,7 @@ from ..potentials.forms import N1, Geometry
 from ..potentials.manifolds import SPHERE
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
-from .arithmetic import Arithmetic
+from .arithmetic import Arithmetic, arithmetic
 from .kernel import PHI as PHI
 from .kernel import C as C
 from .kernel import Kernel as Kernel
@@ -129,7 +129,7 @@ class Loss:
 
         .. math::  L = a^{\\top}\\Phi(\\theta, \\theta)a + 2a^{\\top}\\Phi(\\theta, w)b + b^{\\top}\\Phi(w, w)b
         """
-        arith = Arithmetic(dps)
+        arith = arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith, validate)
         k = len(X)
         M = self._matrix(X, np.concatenate([X, W]), arith)
@@ -187,7 +187,7 @@ class Loss:
         kink s₀ of h: that raises, unless ``side`` is −1 or +1, which gives there the
         one-sided partial derivative ∂/∂θ_ik from that side (h′(s₀∓0), everything else fixed).
         """
-        arith = Arithmetic(dps)
+        arith = arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith, validate)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked below
             grad = self._ambient_gradient(X, a, W, b, arith, side)
@@ -264,14 +264,14 @@ class Loss:
 
     def charge_gradient(self, thetas, charges=None) -> np.ndarray:
         """∂L/∂a_i = 2 Σ_j a_j Φ(θ_i, θ_j) + 2 Σ_j b_j Φ(θ_i, w_j) (float64)."""
-        arith = Arithmetic()
+        arith = arithmetic()
         X, a, W, b = self._inputs(thetas, charges, arith)
         return 2 * self._matrix(X, np.concatenate([X, W]), arith) @ np.concatenate([a, b])
 
     def optimal_charges(self, thetas) -> np.ndarray:
         """a*(θ) = −[Φ(θ_i, θ_j)]⁺ [Φ(θ_i, w_j)] b, the minimiser of the quadratic in a (float64;
         the minimum-norm one when electrons coincide, see :meth:`best_charges` for the strict version)."""
-        gram, cross = self._charge_system(thetas, Arithmetic())
+        gram, cross = self._charge_system(thetas, arithmetic())
         return -np.linalg.lstsq(gram, cross, rcond=None)[0]
 
     def _charge_system(self, thetas, arith: Arithmetic, validate: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +285,7 @@ class Loss:
         """The Hessian in θ: (kd, kd) on R^d; on S^{d−1} the Riemannian Hessian
         ``Bᵀ(∇²L − diag(⟨θ_i, ∇_{θ_i}L⟩ I))B`` in the orthonormal tangent basis B of
         :meth:`tangent_basis`, of size k(d−1)."""
-        arith = Arithmetic(dps)
+        arith = arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked in _ambient_hessian
             H = self._ambient_hessian(X, a, W, b, arith)
@@ -302,7 +302,7 @@ class Loss:
     def tangent_basis(self, X, arith: Arithmetic | None = None) -> np.ndarray:
         """Block-diagonal orthonormal basis of the tangent space: (kd, kd) on R^d,
         (kd, k(d−1)) on the sphere (columns 2…d of the Householder reflection of θ_i)."""
-        arith = arith or Arithmetic()
+        arith = arith or arithmetic()
         X = arith.array(X)
         k, d = X.shape
         if self.manifold == "euclidean":
@@ -401,7 +401,7 @@ class Loss:
         Raises :class:`InputError` when the Gram matrix is singular (two electrons
         coincide, or are antipodal for an odd Φ): then a* is not unique.
         """
-        arith = Arithmetic(dps)
+        arith = arithmetic(dps)
         gram, cross = self._charge_system(thetas, arith, validate)
         return -_solve(gram, cross, arith)
 
@@ -415,7 +415,7 @@ class Loss:
             \\partial_{a_l}\\nabla_{\\theta_l} L = 2\\sum_{j \\ne l} a_j\\nabla_1\\Phi(\\theta_l, \\theta_j)
               + 2a_l\\nabla G(\\theta_l) + 2\\sum_j b_j\\nabla_1\\Phi(\\theta_l, w_j)
         """
-        arith = Arithmetic(dps)
+        arith = arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith)
         k, Y, c = len(X), np.concatenate([X, W]), np.concatenate([a, b])
         columns = []
@@ -448,7 +448,7 @@ class Loss:
         (differentiate ∇_θL(a*(θ), θ) with ∂a*/∂θ = −H_aa⁻¹H_aθ), H_aa = 2[Φ(θ_i, θ_j)];
         on S^{d−1} in the tangent basis of :meth:`tangent_basis`.
         """
-        arith = Arithmetic(dps)
+        arith = arithmetic(dps)
         gram, cross = self._charge_system(thetas, arith)
         a = -_solve(gram, cross, arith)
         H, M = self.hessian(thetas, a, dps=dps), self.mixed_hessian(thetas, a, dps=dps)
