@@ -56,6 +56,7 @@ from ..potentials.forms import N1, Geometry
 from ..potentials.manifolds import SPHERE
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
+from . import reduced
 from .arithmetic import Arithmetic, arithmetic
 from .kernel import PHI as PHI
 from .kernel import C as C
@@ -269,16 +270,10 @@ class Loss:
         return 2 * self._matrix(X, np.concatenate([X, W]), arith) @ np.concatenate([a, b])
 
     def optimal_charges(self, thetas) -> np.ndarray:
-        """a*(θ) = −[Φ(θ_i, θ_j)]⁺ [Φ(θ_i, w_j)] b, the minimiser of the quadratic in a (float64;
-        the minimum-norm one when electrons coincide, see :meth:`best_charges` for the strict version)."""
-        gram, cross = self._charge_system(thetas, arithmetic())
-        return -np.linalg.lstsq(gram, cross, rcond=None)[0]
-
-    def _charge_system(self, thetas, arith: Arithmetic, validate: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """(G, c) with G = [Φ(θ_i, θ_j)] and c = [Φ(θ_i, w_j)] b: a*(θ) solves G a* = −c."""
-        X, _, W, b = self._inputs(thetas, None, arith, validate)
-        M = self._matrix(X, np.concatenate([X, W]), arith)
-        return M[:, :len(X)], M[:, len(X):] @ b
+        """a*(θ), the minimum-norm one where it is not unique (float64):
+        :func:`theory.dynamics.reduced.best_charges` with ``unique=False``; :meth:`best_charges`
+        is the strict version."""
+        return reduced.best_charges(self, thetas, unique=False)
 
     # -------------------------------------------------------------- Hessian
     def hessian(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
@@ -394,16 +389,8 @@ class Loss:
 
     # -------------------------------------------------------------- optimised output weights
     def best_charges(self, thetas, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
-        """a*(θ), the unique minimiser of the quadratic a ↦ L(a, θ), at ``dps`` digits:
-
-        .. math::  [\\Phi(\\theta_i, \\theta_j)]\\, a^* = -[\\Phi(\\theta_i, w_j)]\\, b
-
-        Raises :class:`InputError` when the Gram matrix is singular (two electrons
-        coincide, or are antipodal for an odd Φ): then a* is not unique.
-        """
-        arith = arithmetic(dps)
-        gram, cross = self._charge_system(thetas, arith, validate)
-        return -_solve(gram, cross, arith)
+        """a*(θ), the unique minimiser of a ↦ L(a, θ): :func:`theory.dynamics.reduced.best_charges`."""
+        return reduced.best_charges(self, thetas, dps=dps, validate=validate)
 
     def mixed_hessian(self, thetas, charges=None, *, dps: int | None = None) -> np.ndarray:
         """∂²L/∂θ∂a as an (n, k) array, n the number of tangent coordinates (rows in the
@@ -433,38 +420,16 @@ class Loss:
         return mixed
 
     def reduced_value(self, thetas, *, dps: int | None = None):
-        """ℓ(θ) = min_a L(a, θ) = L(a*(θ), θ)."""
-        return self.value(thetas, self.best_charges(thetas, dps=dps), dps=dps)
+        """ℓ(θ) = min_a L(a, θ): :func:`theory.dynamics.reduced.reduced_value`."""
+        return reduced.reduced_value(self, thetas, dps=dps)
 
     def reduced_gradient(self, thetas, *, dps: int | None = None) -> np.ndarray:
-        """∇ℓ(θ) = ∇_θL(a*(θ), θ) (envelope theorem: ∂L/∂a = 0 at a*)."""
-        return self.gradient(thetas, self.best_charges(thetas, dps=dps), dps=dps)
+        """∇ℓ(θ): :func:`theory.dynamics.reduced.reduced_gradient`."""
+        return reduced.reduced_gradient(self, thetas, dps=dps)
 
     def reduced_hessian(self, thetas, *, dps: int | None = None) -> np.ndarray:
-        """∇²ℓ(θ), the Schur complement of the a-block of the full Hessian at a = a*(θ):
-
-        .. math::  \\nabla^2\\ell = H_{\\theta\\theta} - H_{\\theta a} H_{aa}^{-1} H_{a\\theta}
-
-        (differentiate ∇_θL(a*(θ), θ) with ∂a*/∂θ = −H_aa⁻¹H_aθ), H_aa = 2[Φ(θ_i, θ_j)];
-        on S^{d−1} in the tangent basis of :meth:`tangent_basis`.
-        """
-        arith = arithmetic(dps)
-        gram, cross = self._charge_system(thetas, arith)
-        a = -_solve(gram, cross, arith)
-        H, M = self.hessian(thetas, a, dps=dps), self.mixed_hessian(thetas, a, dps=dps)
-        return H - M @ _solve(2 * gram, M.T, arith)
-
-
-def _solve(gram: np.ndarray, rhs: np.ndarray, arith: Arithmetic) -> np.ndarray:
-    """G⁻¹ rhs for the Gram matrix G ∝ [Φ(θ_i, θ_j)], refused when numerically singular
-    (condition number > 10¹²: electrons coincide, or are antipodal for an odd Φ)."""
-    if np.linalg.cond(gram.astype(float)) > 1e12:
-        raise InputError("the Gram matrix [Φ(θ_i, θ_j)] is singular (electrons coincide, or are antipodal "
-                         "for an odd Φ): the optimal output weights a*(θ) are not unique")
-    if arith.ctx is None:
-        return np.linalg.solve(gram, rhs)
-    inverse = arith.ctx.inverse(arith.ctx.matrix(gram.tolist()))
-    return np.array(inverse.tolist(), dtype=object) @ rhs
+        """∇²ℓ(θ): :func:`theory.dynamics.reduced.reduced_hessian`."""
+        return reduced.reduced_hessian(self, thetas, dps=dps)
 
 
 def _eye_times(scale: np.ndarray, d: int, arith: Arithmetic) -> np.ndarray:
