@@ -235,8 +235,7 @@ def ridge_row(name: str, spec: str) -> list[str]:
 
 
 def ridge(names) -> None:
-    print("
-float64 Φ(‖θ‖, ‖w‖, θᵀw) for general norms (build: the cached table's load or the first build)")
+    print("\nfloat64 Φ(‖θ‖, ‖w‖, θᵀw) for general norms (build: the cached table's load or the first build)")
     header = ["activation", "norms", "build", "10^6 random triples", "1000×1000 matrix", "max error",
               "bound", "max error/bound(a, b)"]
     rows = [header] + [ridge_row(name, spec) for name, spec in names]

@@ -94,6 +94,8 @@ class Float64Ridge:
         self.terms = int(self.kept[self.band_terms[-1] - 1]) + 1
         low, high = math.log(self.norms[0]), math.log(self.norms[1])
         self._map = ((low + high) / 2, (high - low) / 2)
+        self._tables: dict[int, tuple] = {}
+        self._log_root = _split(self.log_root[:, None])
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, a, b, c) -> np.ndarray:
@@ -140,17 +142,23 @@ class Float64Ridge:
         so √s = |σ(0)| and d = sign σ(0) e_0."""
         zero = norms == 0
         basis = self._basis(norms)
-        out = _series(self.chebyshev[:, :n], basis)
+        out = _series(self._band_table(n), basis)
         if zero.any():
             out[:, zero] = 0.0
             if self.kept[0] == 0:
                 out[0, zero] = np.sign(self.at_zero)
         return out, self._scale(norms, basis)
 
+    def _band_table(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first n columns, split as :func:`_series` sums them (contiguous, kept per band)."""
+        if n not in self._tables:
+            self._tables[n] = _split(self.chebyshev[:, :n])
+        return self._tables[n]
+
     def _scale(self, norms: np.ndarray, basis: np.ndarray | None = None) -> np.ndarray:
         """√s(a) = √E[σ(aX)²], the exponential of its logarithm's Chebyshev series (|σ(0)| at a = 0)."""
         basis = self._basis(norms) if basis is None else basis
-        return np.where(norms == 0, abs(self.at_zero), np.exp(_series(self.log_root[:, None], basis)[0]))
+        return np.where(norms == 0, abs(self.at_zero), np.exp(_series(self._log_root, basis)[0]))
 
     def _basis(self, norms: np.ndarray) -> np.ndarray:
         x = (np.log(np.where(norms == 0, self.norms[0], norms)) - self._map[0]) / self._map[1]
@@ -177,12 +185,18 @@ class Float64Ridge:
             raise InputError("θᵀw exceeds ‖θ‖‖w‖ (Cauchy–Schwarz)")
 
 
-def _series(chebyshev: np.ndarray, basis: np.ndarray) -> np.ndarray:
+def _split(chebyshev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the terms j ≥ HEAD transposed, the first HEAD rows), both contiguous, for :func:`_series`."""
+    return np.ascontiguousarray(chebyshev[HEAD:].T), np.ascontiguousarray(chebyshev[:HEAD])
+
+
+def _series(split: tuple[np.ndarray, np.ndarray], basis: np.ndarray) -> np.ndarray:
     """(columns, points): Σ_j A_j T_j, the small terms j ≥ HEAD by BLAS, then the large ones one by one
     in a known order (the order :func:`_evaluation_rounding` assumes)."""
-    out = chebyshev[HEAD:].T @ basis[HEAD:]
+    tail, head = split
+    out = tail @ basis[HEAD:]
     for j in range(HEAD - 1, -1, -1):
-        out += chebyshev[j, :, None] * basis[j]
+        out += head[j, :, None] * basis[j]
     return out
 
 
