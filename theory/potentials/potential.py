@@ -43,6 +43,7 @@ import numpy as np
 import sympy as sp
 
 from . import elu
+from . import evaluation
 from . import gaussian
 from . import hermite_norms
 from . import hermite_series
@@ -53,7 +54,7 @@ from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
 from ..core.latex import parse as parse_latex
-from ..core.numeric import check_dps, context, mpmath_function, numpy_function, output_context
+from ..core.numeric import check_dps, output_context
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import dot, na, nb, r, rho, s, t, theta, w, x
 from ..core import cache, timebound
@@ -169,8 +170,7 @@ class Potential(Typeset):
     def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30, certified: bool = False):
         """Φ(θ, w) for two points (sequences of numbers), with ``dps`` correct digits.
 
-        The value is computed at two working precisions and returned only when
-        they agree to ``dps`` digits. With ``certified=True`` the result is a
+        The value carries only confirmed digits (see :meth:`at`). With ``certified=True`` the result is a
         python-flint ``arb`` ball proven to contain Φ at the exact inputs: the
         norms and θᵀw are formed in ball arithmetic, then :meth:`at` certifies.
         """
@@ -183,7 +183,9 @@ class Potential(Typeset):
     def at(self, *values, dps: int = 30, certified: bool = False):
         """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``), to ``dps`` digits.
 
-        A closed form is evaluated at two working precisions, a numeric potential
+        A closed form is evaluated once in arb ball arithmetic and returned when the
+        ball's radius proves ``dps`` digits — else (a branch point, a formula without ball
+        functions such as Max, cancellation) at two working precisions; a numeric potential
         by two Hermite series (:func:`theory.potentials.hermite_series.value`) or two
         quadratures (:func:`theory.potentials.quadrature.bivariate`); the value is
         returned when they agree, else :class:`~theory.core.errors.PrecisionError`.
@@ -217,7 +219,34 @@ class Potential(Typeset):
             return self._numeric_at(values, dps)
         if self.form == "ridge" and (values[0] == 0 or values[1] == 0):
             return self._degenerate_at(values, dps)
-        return _stable_value(self._mpmath_at, values, dps)
+        return evaluation.confirmed_value(self.expr, self.variables, values, dps, self._mpmath_at,
+                                          product=self.form == "product")
+
+    def at_many(self, points, *, dps: int = 30) -> np.ndarray:
+        """Φ at many points of the form's variables, each to ``dps`` digits: an object array of mpf.
+
+        ``points`` holds one point per row: ρ (zonal) or r (radial) values, rows (‖θ‖, ‖w‖, θᵀw)
+        (ridge) or rows s₁…s_d (product). A closed form is evaluated once per point in arb
+        ball arithmetic (:func:`theory.potentials.evaluation.ball_values`): the ball's radius
+        proves the digits returned — fewer operations than :meth:`at`'s two precisions, and a
+        proof instead of an agreement. Points where the ball is not finite or too wide (a zero
+        norm, a branch point, cancellation), and every point of a numeric potential, are
+        handed to :meth:`at`, whose InputError / PrecisionError then apply.
+
+        >>> [str(v) for v in potential("relu").sphere().at_many([0, 1, -1], dps=12)]
+        ['0.159154943092', '0.5', '0.0']
+        """
+        check_dps(dps)
+        rows = evaluation.rows(points, None if self.form == "product" else len(self.variables))
+        if self.expr is None:
+            return np.array([self.at(*row, dps=dps) for row in rows] + [None], dtype=object)[:-1]
+        for row in rows:
+            self._check_values(row)
+        values, failed = evaluation.ball_values(self.expr, self.variables, rows, dps,
+                                                product=self.form == "product")
+        for i in failed:
+            values[i] = self.at(*rows[i], dps=dps)
+        return values
 
     def numpy(self) -> Callable[..., np.ndarray]:
         """A vectorised float64 function of the form's variables.
@@ -247,15 +276,10 @@ class Potential(Typeset):
             raise InputError(f"θ has dimension {thetas.shape[1]} but w has {ws.shape[1]}")
         angular = None if self.expr is None else _angle_form(self.expr, self.form)
         if angular is not None:
-            return _angle_matrix(angular, thetas, ws, self.form)
+            return evaluation.angle_matrix(angular, thetas, ws, zonal=self.form == "zonal")
         f = self.numpy()
         if self.form in ("ridge", "zonal"):
-            inner = thetas @ ws.T
-            if self.form == "zonal":
-                return f(np.clip(inner, -1.0, 1.0))
-            a = np.linalg.norm(thetas, axis=1)[:, None]
-            b = np.linalg.norm(ws, axis=1)[None, :]
-            return f(a, b, np.clip(inner, -a * b, a * b))
+            return evaluation.inner_matrix(f, thetas, ws, zonal=self.form == "zonal")
         diff = thetas[:, None, :] - ws[None, :, :]
         if self.form == "radial":
             return f(np.linalg.norm(diff, axis=2))
@@ -373,10 +397,12 @@ class Potential(Typeset):
             raise InputError(f"r = ‖θ − w‖ must be non-negative, got {values[0]}")
 
     def _mpmath_at(self, values: Sequence, dps: int):
-        ctx, f = _compiled(self.expr, self.variables, dps)
+        ctx, f = evaluation.working_function(self.expr, self.variables, dps)
         args = [ctx.mpf(sp.N(v, dps)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in values]
         if self.form == "ridge":  # rounding must not push θᵀw past ‖θ‖‖w‖
-            args[2] = max(min(args[2], args[0] * args[1]), -args[0] * args[1])
+            bound = args[0] * args[1]
+            if abs(args[2]) > bound:
+                args[2] = ctx.sign(args[2]) * bound
         if self.form == "product":
             return ctx.fprod(f(v) for v in args)
         return f(*args)
@@ -550,44 +576,17 @@ def _float64_series(sigma: sp.Expr, kinks: tuple, parity) -> hermite_series.Floa
     return hermite_series.float64_series(sigma, kinks, parity)
 
 
-@functools.lru_cache(maxsize=256)
 def _numpy(expr: sp.Expr, variables: tuple) -> Callable:
-    return numpy_function(expr, variables)
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(expr: sp.Expr, variables: tuple, dps: int) -> tuple[mpmath.MPContext, Callable]:
-    """A private context at ``dps`` digits and ``expr`` compiled in it (read-only: never mutate)."""
-    ctx = context(dps)
-    return ctx, mpmath_function(expr, variables, ctx)
-
-
-def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
-    """Evaluate at two working precisions; return when they agree to ``dps`` significant digits.
-
-    Both below the working precision's resolution 10^{5−work} (a zero of Φ that
-    the formula reaches by cancellation) is 0.
-    """
-    work = dps + quadrature.GUARD
-    for _ in range(6):
-        low, high = evaluate(values, work), evaluate(values, work + 20)
-        if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
-            raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
-        if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 2):
-            return output_context(dps).mpf(high)
-        if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
-            return output_context(dps).mpf(0)
-        work *= 2
-    raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+    return evaluation.float64_function(expr, variables)
 
 
 _ANGLE = sp.Symbol("vartheta", nonnegative=True)
-NEARLY_PARALLEL = 0.99  # |cos ∠(θ, w)| above this: the angle from Kahan's formula, not arccos
+_COSINE = sp.Symbol("cos_vartheta", real=True)
 
 
 @functools.lru_cache(maxsize=128)
 def _angle_form(expr: sp.Expr, form: str) -> Callable | None:
-    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ) (ridge) or ϑ (zonal), ϑ = ∠(θ, w), when writing
+    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ, cos ϑ) (ridge) or (ϑ, cos ϑ) (zonal), ϑ = ∠(θ, w), when writing
     θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
     (‖θ‖‖w‖ sin ϑ)^p — the cancellation-free form of the orthant (ReLU-family) potentials.
     None when the formula has neither, or something else is left depending on cos ϑ under a root."""
@@ -612,26 +611,8 @@ def _angle_form(expr: sp.Expr, form: str) -> Callable | None:
     if angled.has(sp.acos) or any(p.exp.q == 2 and p.base.has(_ANGLE) for p in angled.atoms(sp.Pow)
                                   if p.exp.is_Rational):
         return None
-    return _numpy(angled, (na, nb, _ANGLE) if form == "ridge" else (_ANGLE,))
-
-
-def _angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, form: str) -> np.ndarray:
-    """[Φ(θᵢ, w_j)] from ‖θᵢ‖, ‖w_j‖ and the angle ϑᵢⱼ, accurate to a few ulps also for nearly
-    parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan)."""
-    a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
-    u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
-    v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)
-    cos = np.clip(u @ v.T, -1.0, 1.0)
-    angle = np.arccos(cos)
-    i, j = np.nonzero(np.abs(cos) > NEARLY_PARALLEL)
-    if i.size:
-        du, dv = u[i] - v[j], u[i] + v[j]
-        angle[i, j] = 2 * np.arctan2(np.linalg.norm(du, axis=1), np.linalg.norm(dv, axis=1))
-    if form == "zonal":
-        return f(angle)
-    zero = (a[:, None] == 0) | (b[None, :] == 0)
-    angle[zero] = np.pi / 2
-    return f(a[:, None], b[None, :], angle) * np.ones_like(angle)
+    angled = sp.factor_terms(angled).subs(cos, _COSINE)  # cos ϑ is known: no third transcendental
+    return _numpy(angled, (na, nb, _ANGLE, _COSINE) if form == "ridge" else (_ANGLE, _COSINE))
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:
