@@ -228,7 +228,8 @@ def float64_ridge(sigma: sp.Expr, kinks: tuple, parity: str | None, *, norms: tu
 
 @functools.lru_cache(maxsize=32)
 def _evaluator(sigma: sp.Expr, parity: str | None, low: float, high: float) -> Float64Ridge:
-    name = cache.key("float64-ridge", cache.text(sigma), parity, repr(low), repr(high), TAIL, DIGITS, SAFETY)
+    name = cache.key("float64-ridge", cache.text(sigma), parity, repr(low), repr(high), TAIL, DIGITS, SAFETY,
+                     HEAD, "rounding 2")
     table = cache.load(name)
     if table is None or not FIELDS <= set(table):
         table = _table(sigma, parity, low, high)
@@ -283,14 +284,15 @@ def _interpolation_error(chebyshev: np.ndarray, truth: list, x, ctx) -> float:
 
 
 def _evaluation_rounding(chebyshev: np.ndarray, mid, half) -> float:
-    """A-priori ‖fl(c̃(a)) − c̃(a)‖₂ in float64, for |x| ≤ 1. The recurrence gives T_j within
-    2(j² + j)u; x = (log a − mid)/half is within (8 + 2|mid/half|)u, moving T_j by j² times that; the
-    terms j ≥ HEAD are summed by BLAS (γ_M Σ|A_jk|), then A_j T_j for j = HEAD−1 … 0 one by one
-    (each addition within u times the partial sum, at most Σ_{i≥j}|A_ik|)."""
+    """A-priori ‖fl(c̃(a)) − c̃(a)‖₂ in float64, for |x| ≤ 1. The recurrence's local errors (≤ 3u)
+    travel with U_{j−i} (``|U_n| ≤ n + 1``), so T_j is within 1.5 j(j − 1)u; x = (log a − mid)/half
+    (log within 2u, mid and half rounded) is within (5 + 3|mid/half|)u, moving T_j by at most
+    ``|T_j'| ≤ j²`` times that; the terms j ≥ HEAD are summed by BLAS (γ_M Σ|A_jk|), then A_j T_j
+    for j = HEAD−1 … 0 one by one (each addition within u times the partial sum ≤ Σ_{i≥j}|A_ik|)."""
     M = len(chebyshev)
     j = np.arange(M, dtype=float)
     size = np.abs(chebyshev)                                    # (M, kept)
-    moved = (2 * (j ** 2 + j) + (8 + 2 * abs(float(mid / half))) * j ** 2) @ size
+    moved = (1.5 * j * (j - 1) + (5 + 3 * abs(float(mid / half))) * j ** 2) @ size
     blas = (M + 1) * size[HEAD:].sum(axis=0)
     partial = np.cumsum(size[::-1], axis=0)[::-1]               # Σ_{i≥j} |A_ik|
     head = (partial[:HEAD] + size[:HEAD]).sum(axis=0)
