@@ -48,6 +48,7 @@ import numpy as np
 from ..core.errors import DerivationError, InputError
 from .charges import Optimal, charge_policy
 from .loss import Arithmetic, Loss, positions
+from ..potentials.forms import Geometry
 
 ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
@@ -119,7 +120,7 @@ class _State:
                 self.X[i, k], self.creases[(i, k)] = crease, crease
         self._refresh()
         self.cusp = float(loss.kernel.cusp) > 0
-        self.kinks = loss.kernel.kinks if loss.kernel.form == "product" else ()
+        self.kinks = loss.kernel.kinks
         #: crease_values[k] lists w_jk + s₀ over protons j and kinks s₀ of h
         self.crease_values = (loss.protons.T[:, :, None] + np.array(self.kinks, dtype=float)).reshape(
             loss.dimension, -1)
@@ -308,7 +309,7 @@ class _State:
 
 def odd(loss: Loss) -> bool:
     """Φ(−θ, w) = −Φ(θ, w), tested on a few points (zonal and ridge potentials only)."""
-    if loss.kernel.form == "radial":
+    if loss.kernel.form.geometry is Geometry.DISTANCE:
         return False
     points = np.random.default_rng(0).normal(size=(4, loss.dimension))
     if loss.manifold == "sphere":

@@ -43,6 +43,8 @@ import sympy as sp
 from ..core.errors import InputError, PrecisionError
 from ..core.numeric import check_dps, context, flint_precision, mpmath_function, output_context
 from ..core.symbols import t
+from .forms import Form
+from .forms import form as form_named
 from .quadrature import _standard_nodes
 
 MAX_DPS = 100  # digits the series route confirms
@@ -242,7 +244,7 @@ def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *, toleranc
 SHOWN = 6  # coefficients printed in the LaTeX form
 
 
-def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: str) -> str:
+def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: Form | str) -> str:
     """The series with its first coefficients (at unit norm, 10 digits; zeros by parity exact).
 
     No ``=`` inside: :func:`theory.core.latex.parse` reads the text after the last one.
@@ -258,7 +260,7 @@ c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190
              if skip is None or k % 2 != skip][:SHOWN // (1 if skip is None else 2)]
     zeros = {"odd": [r"c_{2j} \equiv 0"], "even": [r"c_{2j+1} \equiv 0"]}.get(parity, [])
     listed = r",\ ".join(zeros + shown + [r"\ldots"])
-    if form == "zonal":
+    if form_named(form).unit_norms:
         return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, \quad c_k \equiv \mathbb{E}\left[\sigma(X)\, h_k(X)\right]:\ "
                 + listed)
     return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) \left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "

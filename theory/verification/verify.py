@@ -72,6 +72,8 @@ from ..core.latex import latex as house_latex
 from ..core.latex import readable
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
+from ..potentials.forms import Radial
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 from ..core.verdict import Verdict
 
@@ -182,7 +184,7 @@ def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction
 
 def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
     eigen = c[EarnshawClass.LAMBDA_HARMONIC]
-    if eigen.verdict is Verdict.PROVEN and c.potential.form in ("radial", "zonal"):
+    if eigen.verdict is Verdict.PROVEN and c.potential.form.isometry_invariant:
         return Prediction("Theorem 3.9", "no local minimum of ℓ(θ) = min_a L(a, θ) with L > 0 has an "
                           "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
                           "under the hypotheses every local minimum is global",
@@ -196,7 +198,7 @@ def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
 
 def _threshold(c: Classification, region) -> float | None:
     """R when a radial Φ is strictly subharmonic exactly on (R, ∞)."""
-    if c.potential.form != "radial" or not isinstance(region, sp.Interval) or region.sup != sp.oo:
+    if not isinstance(c.potential.form, Radial) or not isinstance(region, sp.Interval) or region.sup != sp.oo:
         return None
     return float(region.inf) if region.inf.is_finite else None
 
@@ -514,7 +516,7 @@ def _protons(d: int, k: int, manifold: str, seed: int) -> np.ndarray:
     if k <= d:
         return np.eye(d)[:k]
     W = np.random.default_rng([seed, 0x5EED]).normal(size=(k, d))
-    return W / np.linalg.norm(W, axis=1)[:, None] if manifold == "sphere" else W
+    return manifold_named(manifold).retract(W)
 
 
 def _cusp(phi: Potential) -> bool:
