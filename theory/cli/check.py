@@ -28,6 +28,7 @@ from ..core.latex import readable
 from ..core.parsing import parse_expression
 from ..core.verdict import Evidence, Method, Verdict
 from ..potentials.forms import FORMS
+from ..potentials.routes import Route
 from ..potentials.potential import Potential, potential
 from ..conditions.realizability import Realizability
 from ..core.symbols import d as d_symbol
@@ -86,7 +87,7 @@ def _potential(args: argparse.Namespace) -> Potential:
     if args.manifold and args.manifold != manifold:
         raise InputError(f"a potential in {next(iter(expr.free_symbols - {d_symbol}))} is {form} and "
                          f"lives on the {manifold} manifold, not the {args.manifold}")
-    return Potential(expr, form, "given")
+    return Potential(expr, form, Route.GIVEN)
 
 
 def _realizability(result: Classification, seconds: float) -> Realizability | None:

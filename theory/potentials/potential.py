@@ -13,8 +13,8 @@ computations at different precisions agree to them, or
 :class:`~theory.core.errors.PrecisionError` says they could not be confirmed.
 
 >>> relu = potential("relu")
->>> relu.method
-'piecewise reduction: orthant integrals (exact)'
+>>> print(relu.method)
+piecewise reduction: orthant integrals (exact)
 >>> relu.sphere().expr
 (-rho*acos(rho) + pi*rho + sqrt(1 - rho**2))/(2*pi)
 >>> str(relu.sphere().evaluate([1, 0], [0, 1], dps=20))      # 1/(2π)
@@ -46,6 +46,7 @@ from .biased import BiasedPotential, biased
 from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
 from .forms import form as form_named
 from .manifolds import Manifold
+from .routes import Route
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -56,15 +57,6 @@ from ..core.symbols import s, t, theta, w, x
 from ..core import cache, timebound
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
 
-#: How each exact route of :mod:`theory.potentials.gaussian` is reported.
-_ROUTE_NAMES = {
-    "bivariate moments (exact)": "finite Hermite series: bivariate moments (exact)",
-    "orthant integrals (exact)": "piecewise reduction: orthant integrals (exact)",
-    "Gaussian integral, completing the square (exact)": "closed form: Gaussian integral (exact)",
-    "Price's theorem and integration (exact)": "closed form: Price's theorem (exact)",
-}
-NUMERIC = ("numeric: Mehler–Hermite series Σ c_k(‖θ‖)c_k(‖w‖)ρ^k with a Parseval tail bound, "
-           "digits confirmed by two rules; nested quadrature where it needs over 1024 terms")
 
 
 @dataclass(frozen=True)
@@ -77,8 +69,8 @@ class Potential(Typeset):
         Φ in the variables of ``form`` (``None`` for a numeric potential).
     form : Form
         One of :mod:`theory.potentials.forms` (given by its name, e.g. ``"ridge"``, it is looked up).
-    method : str
-        How Φ was obtained.
+    method : Route
+        How Φ was obtained (given by its printed text or name, it is looked up).
     activation : Activation or None
         The activation it was derived from (``None`` for a potential given directly).
     conditions : sympy.Boolean
@@ -97,13 +89,14 @@ class Potential(Typeset):
 
     expr: sp.Expr | None
     form: Form
-    method: str
+    method: Route
     activation: Activation | None = None
     conditions: sp.Basic = sp.true
     steps: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "form", form_named(self.form))
+        object.__setattr__(self, "method", Route(self.method))
 
     # ------------------------------------------------------------------ basics
     @property
@@ -413,8 +406,8 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
     --------
     >>> potential("erf").sphere().expr
     2*asin(2*rho/3)/pi
-    >>> potential("tanh").method
-    'numeric: Mehler–Hermite series Σ c_k(‖θ‖)c_k(‖w‖)ρ^k with a Parseval tail bound, digits confirmed by two rules; nested quadrature where it needs over 1024 terms'
+    >>> potential("tanh").method.name
+    'NUMERIC'
     >>> str(potential("relu", bias=True).at(1, 1, 0, 0, 0, dps=15))    # β = γ = 0, θ ⊥ w: 1/(2π)
     '0.159154943091895'
     """
@@ -439,8 +432,8 @@ def _ridge_potential(act: Activation, seconds: float, budget: float) -> Potentia
             raise Timeout(f"the budget was spent on building {act.name}")
         result = gaussian.expectation(act.expr, seconds=seconds, budget=budget)
     except (gaussian.Unsupported, Timeout) as why:
-        return Potential(None, RIDGE, NUMERIC, act, steps=(f"no exact route: {why}",))
-    phi = Potential(result.expr, RIDGE, _ROUTE_NAMES.get(result.method, result.method), act,
+        return Potential(None, RIDGE, Route.NUMERIC, act, steps=(f"no exact route: {why}",))
+    phi = Potential(result.expr, RIDGE, result.method, act,
                     result.conditions, result.steps)
     if timebound.timeouts() == timeouts:  # a pure function of σ: no step fell back for lack of time
         cache.store(name, {"expr": cache.text(phi.expr), "method": phi.method,
@@ -454,7 +447,7 @@ def _cached_potential(name: str, act: Activation) -> Potential | None:
         expr, conditions = cache.expression(entry["expr"]), cache.expression(entry["conditions"])
         if isinstance(expr, sp.Expr) and isinstance(conditions, sp.Basic):
             steps = tuple(map(str, entry["steps"]))
-            return Potential(expr, RIDGE, str(entry["method"]), act, conditions, steps)
+            return Potential(expr, RIDGE, Route(str(entry["method"])), act, conditions, steps)
     except (TypeError, KeyError, ValueError, SyntaxError, AttributeError):
         pass
     return None
@@ -466,7 +459,7 @@ def _product_potential(act: Activation, seconds: float) -> Potential:
 
     entry = product_entry(act)
     if entry is not None:
-        return Potential(entry.result, PRODUCT, f"closed form: table ({entry.reference})", act)
+        return Potential(entry.result, PRODUCT, Route.TABLE, act, steps=(f"table: {entry.reference}",))
     integrand = act.expr * act.expr.subs(theta, w) * sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)
     try:
         value = bounded(_integrate_line, integrand, seconds=seconds, what="product potential")
@@ -503,7 +496,7 @@ def given(expr, form: Form | str) -> Potential:
     if extra:
         raise InputError(f"a {form} potential is a formula in {', '.join(names)}; "
                          f"unexpected symbol(s) {', '.join(sorted(map(str, extra)))}")
-    return Potential(expr, form, "given")
+    return Potential(expr, form, Route.GIVEN)
 
 
 # ---------------------------------------------------------------------- helpers
