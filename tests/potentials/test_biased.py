@@ -41,7 +41,7 @@ def test_exp_and_families():
     assert phi.family is Family.EXP
     with mpmath.workdps(30):
         assert abs(phi.at(1, 1, 1, 0, 0, dps=20) - mpmath.exp(2)) < mpmath.mpf(10) ** -18
-    assert biased("erf").family is None
+    assert biased("erf").family is Family.ERF and biased("sigmoid").family is None
 
 
 def test_bad_input():

@@ -11,17 +11,19 @@ h = β/a, k = γ/b the standardised means, r = √(1 − ρ²), and
         + \\frac{1}{2\\pi}\\int_0^{\\arcsin \\rho} e^{-\\frac{h^2 + k^2 - 2hk\\sin t}{2\\cos^2 t}}\\,dt
 
 (Sheppard's formula, valid on the whole of [−1, 1]; equivalently two Owen's T functions).
-Closed forms (derived in :func:`relu`, checked against 2-D quadrature in the tests):
+Closed forms (checked against 2-D quadrature in the tests), with L the orthant probability of
+:mod:`theory.potentials.orthant`:
 
-* step 1{t > 0}: Φ = L(h, k; ρ) — an orthant probability;
+* step 1{t > 0}: Φ = L(h, k; ρ);
 * sign: Φ = 4L − 2Φ(h) − 2Φ(k) + 1;
 * ReLU: Φ = (βγ + c) L + β b φ(k) Φ((h − ρk)/r) + γ a φ(h) Φ((k − ρh)/r) + a b r φ(h) φ((k − ρh)/r);
-* exp: Φ = exp(β + γ + (a² + b² + 2c)/2).
+* erf(st), sums of Gaussian exponentials α e^{−pt² + λt} (exp, cos, sin, the Gaussian e^{−t²/2}),
+  polynomials (exact) and ReLU powers t₊ⁿ: :mod:`theory.potentials.biased_forms`.
 
 ρ = ±1 (θ, w parallel) and zero norms are exact inputs: they are evaluated by their own
-one-dimensional formulas, never by a limit of the ones above. Any other activation (erf
-with non-zero means has no elementary closed form) takes the numeric route: nested
-quadrature over (X, Z), Y = ρX + rZ, split at the kinks, confirmed at two precisions.
+one-dimensional formulas (or by forms that hold there), never by a limit of the ones above.
+Any other activation takes the numeric route: nested quadrature over (X, Z), Y = ρX + rZ,
+split at the kinks, confirmed at two precisions.
 
 >>> phi = biased("relu")
 >>> str(phi.at(1, 1, 0, 0, 0, dps=20))                   # β = γ = 0, ρ = 0: 1/(2π)
@@ -33,13 +35,17 @@ quadrature over (X, Z), Y = ρX + rZ, split at the kinks, confirmed at two preci
 from __future__ import annotations
 
 import enum
+from fractions import Fraction
+from types import SimpleNamespace
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mpmath
 import sympy as sp
 
+from . import biased_forms as forms
 from .activations import Activation, activation
+from .orthant import orthant, sign_product
 from .quadrature import GUARD
 from ..core.errors import InputError, PrecisionError
 from ..core.latex import latex as house_latex
@@ -56,12 +62,31 @@ class Family(enum.Enum):
     STEP = "step"
     SIGN = "sign"
     RELU = "relu"
+    #: sums α e^{λt}, λ complex: exp, cos, sin, cosh, sinh
     EXP = "exp"
+    #: sums α e^{−pt² + λt} with some p > 0: the Gaussian e^{−t²/2}
+    GAUSSIAN = "gaussian"
+    ERF = "erf"
+    POLYNOMIAL = "polynomial"
+    RELU_POWER = "relu power"
 
 
-_T = sp.Symbol("t", real=True)
-_FAMILY_OF = {sp.Heaviside(_T): Family.STEP, sp.sign(_T): Family.SIGN,
-              sp.Max(0, _T): Family.RELU, sp.exp(_T): Family.EXP}
+_T = forms.T
+_FAMILY_OF = {sp.Heaviside(_T): Family.STEP, sp.sign(_T): Family.SIGN, sp.Max(0, _T): Family.RELU}
+ORTHANT_METHOD = ("closed form: bivariate normal CDF, Sheppard's integral / Owen's T "
+                  "(derived, checked by 2-D quadrature)")
+METHODS = {
+    Family.EXP: "closed form: the bivariate normal moment generating function E[e^{λu + μv}] "
+                "at complex λ, μ (exact)",
+    Family.GAUSSIAN: "closed form: Gaussian integral E[e^{−pu² + λu − qv² + μv}] "
+                     "of a bivariate normal (exact)",
+    Family.ERF: "closed form: erf = 2Φ(√2·) − 1, E[Φ(U)Φ(V)] a bivariate normal CDF by Sheppard's integral "
+                "(derived, checked by 2-D quadrature)",
+    Family.POLYNOMIAL: "closed form: bivariate normal moments Σ_k (θᵀw)^k/k!·E[σ^{(k)}(u)]E[σ^{(k)}(v)] "
+                       "(exact)",
+    Family.RELU_POWER: "closed form: truncated bivariate normal moments by Stein's recurrence from L, φ, Φ "
+                       "(derived, checked by 2-D quadrature)",
+}
 
 # symbols of the printed formula
 a, b, c = sp.symbols(r"\|\theta\| \|w\| \theta^{\top}w", positive=True)
@@ -72,17 +97,69 @@ _N = sp.Function("Phi")   # the standard normal CDF
 _n = sp.Function("varphi")  # the standard normal density
 
 
-def _formula(family: Family) -> sp.Expr:
+def _formula(family: Family, parameters: tuple) -> sp.Expr:
+    """Φ in L(h, k; ρ), Φ, φ of the standardised h, k, ρ (erf: those of :func:`_standardised_latex`)."""
     r = sp.sqrt(1 - _rho**2)
     L = _L(_h, _k, _rho)
     if family is Family.STEP:
         return L
-    if family is Family.SIGN:
+    if family in (Family.SIGN, Family.ERF):
         return 4 * L - 2 * _N(_h) - 2 * _N(_k) + 1
-    if family is Family.EXP:
-        return sp.exp(beta + gamma + (a**2 + b**2 + 2 * c) / 2)
+    if family is Family.RELU_POWER:
+        return _relu_power_formula(parameters[0])
     return ((beta * gamma + c) * L + beta * b * _n(_k) * _N((_h - _rho * _k) / r)
             + gamma * a * _n(_h) * _N((_k - _rho * _h) / r) + a * b * r * _n(_h) * _n((_k - _rho * _h) / r))
+
+
+#: ReLU powers up to this n print their closed form; higher ones the recurrence.
+RELU_POWER_PRINTED = 2
+_RELU_POWER_LATEX = (r"J_{NN,NN},\quad J_{i,j} = \mathbb{E}[u^i v^j;\, u > 0,\, v > 0] = \beta J_{i-1,j} "
+                     r"+ \|\theta\|^2\big((i-1)J_{i-2,j} + [i=1]B_j\big) + \theta^{\top}w\big(j J_{i-1,j-1} "
+                     r"+ [j=0]B'_{i-1}\big),\ J_{0,0} = L(h, k; \rho) \quad \text{(Stein's recurrence)}")
+
+
+def _relu_power_formula(n: int) -> sp.Expr:
+    """Stein's recurrence run on symbols: L(h, k; ρ), φ, Φ with β = ‖θ‖h, γ = ‖w‖k, θᵀw = ρ‖θ‖‖w‖."""
+    r = sp.sqrt(1 - _rho**2)
+    symbolic = SimpleNamespace(ncdf=_N, npdf=_n)     # the part of an mpmath context the moments use
+    first = [_n(_h) / a * g for g in forms.truncated_moments(symbolic, n, b * (_k - _rho * _h), b * r)]
+    second = [_n(_k) / b * g for g in forms.truncated_moments(symbolic, n, a * (_h - _rho * _k), a * r)]
+    value = forms.stein_recurrence(n, _L(_h, _k, _rho), first, second,
+                                   a**2, b**2, _rho * a * b, a * _h, b * _k)
+    atoms = sorted(value.atoms(sp.Function), key=str)
+    return sp.collect(sp.expand(value), atoms, sp.factor)
+
+
+def _standardised_latex(family: Family, parameters: tuple) -> str:
+    """The definitions of h, k, ρ (erf: those of the scaled, noise-widened U − Z₁, V − Z₂)."""
+    if family is Family.ERF:
+        (s,) = parameters
+        wide_u, wide_v = sp.sqrt(1 + 2 * s**2 * a**2), sp.sqrt(1 + 2 * s**2 * b**2)
+        h, k = sp.sqrt(2) * s * beta / wide_u, sp.sqrt(2) * s * gamma / wide_v
+        rho = 2 * s**2 * c / (wide_u * wide_v)
+        return (rf", \quad h = {house_latex(h)},\ k = {house_latex(k)},\ \rho = {house_latex(rho)},\ "
+                r"L(h, k; \rho) = \Pr(X > -h,\, Y > -k)")
+    return (r", \quad h = \frac{\beta}{\|\theta\|},\ k = \frac{\gamma}{\|w\|},\ "
+            r"\rho = \frac{\theta^{\top}w}{\|\theta\|\|w\|},\ "
+            r"L(h, k; \rho) = \Pr(X > -h,\, Y > -k)")
+
+
+#: Polynomials up to this degree print Φ expanded; higher ones the moment formula.
+POLYNOMIAL_PRINTED = 6
+
+
+def _elementary_latex(family: Family, parameters: tuple) -> str:
+    """Φ of the exact families, in ‖θ‖, ‖w‖, θᵀw, β, γ."""
+    if family is Family.POLYNOMIAL:
+        if len(parameters[1]) - 1 > POLYNOMIAL_PRINTED:
+            return (r"\sum_{k=0}^{n} \frac{(\theta^{\top}w)^k}{k!}\, \mathbb{E}[\sigma^{(k)}(u)]\, "
+                    r"\mathbb{E}[\sigma^{(k)}(v)],\quad \mathbb{E}[f(\beta + \|\theta\| X)] = "
+                    r"\sum_{i} \frac{f^{(2i)}(\beta)\, \|\theta\|^{2i}}{2^i\, i!}")
+        return house_latex(sp.expand(forms.polynomial_moment(parameters, a**2, b**2, c, beta, gamma)))
+    formula = forms.exponential_formula(parameters, a, b, c, beta, gamma)
+    if family is Family.EXP:
+        return house_latex(sp.simplify(sp.expand_complex(formula)))
+    return house_latex(formula.replace(sp.exp, lambda arg: sp.exp(sp.factor(sp.cancel(arg)))))
 
 
 @dataclass(frozen=True)
@@ -96,11 +173,15 @@ class BiasedPotential:
         The closed form used (``None``: the numeric route).
     method : str
         How Φ is obtained.
+    parameters : tuple
+        What the family's form needs of σ: erf's scale s, the power n, the polynomial's
+        (κ², coefficients), the exponentials' (α, p, λ) (see :mod:`theory.potentials.biased_forms`).
     """
 
     activation: Activation
     family: Family | None
     method: str
+    parameters: tuple = field(default=(), compare=False)
 
     @property
     def exact(self) -> bool:
@@ -144,12 +225,26 @@ class BiasedPotential:
         if not self.exact:
             return head + r"\mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x + \beta)\, " \
                           r"\sigma(w^{\top} x + \gamma)\right] \quad \text{(numeric: 2-D quadrature)}"
-        text = head + house_latex(_formula(self.family))
-        if self.family is not Family.EXP:
-            text += (r", \quad h = \frac{\beta}{\|\theta\|},\ k = \frac{\gamma}{\|w\|},\ "
-                     r"\rho = \frac{\theta^{\top}w}{\|\theta\|\|w\|},\ "
-                     r"L(h, k; \rho) = \Pr(X > -h,\, Y > -k)")
-        return text
+        if self.family in (Family.EXP, Family.GAUSSIAN, Family.POLYNOMIAL):
+            return head + _elementary_latex(self.family, self.parameters)
+        if self.family is Family.RELU_POWER and self.parameters[0] > RELU_POWER_PRINTED:
+            return head + _RELU_POWER_LATEX.replace("NN", str(self.parameters[0]))
+        return head + house_latex(_formula(self.family, self.parameters)) + _standardised_latex(self.family,
+                                                                                               self.parameters)
+
+    def exact_value(self, na, nb, dot, beta_, gamma_) -> sp.Expr:
+        """Φ at exact ‖θ‖, ‖w‖, θᵀw, β, γ as a SymPy number (polynomials: a Rational for rational
+        ‖θ‖², ‖w‖², θᵀw, β, γ; exponentials: the closed form at the inputs)."""
+        if self.family not in (Family.EXP, Family.GAUSSIAN, Family.POLYNOMIAL):
+            raise InputError(f"{self}: no exact value ({self.method}); use at(…, dps=…)")
+        values = [as_number(v, what=n)
+                  for v, n in zip((na, nb, dot, beta_, gamma_), ("‖θ‖", "‖w‖", "θᵀw", "β", "γ"), strict=True)]
+        _checked(*values)
+        na_, nb_, dot_, bt, gm = values
+        if self.family is Family.POLYNOMIAL:
+            return forms.polynomial_moment(self.parameters, na_**2, nb_**2, dot_, bt, gm)
+        formula = forms.exponential_formula(self.parameters, a, b, c, beta, gamma)
+        return sp.re(formula.subs({a: na_, b: nb_, c: dot_, beta: bt, gamma: gm}))
 
     def __str__(self) -> str:
         return f"Φ[{self.name}, biased]"
@@ -161,8 +256,8 @@ class BiasedPotential:
     def _closed(self, values: tuple, dps: int):
         ctx = context(dps)
         na, nb, dot, bt, gm = (ctx.mpf(v) for v in values)
-        if self.family is Family.EXP:
-            return ctx.exp(bt + gm + (na**2 + nb**2 + 2 * dot) / 2)
+        if self.family in _FORMS:
+            return _FORMS[self.family](ctx, self.parameters, na, nb, dot, bt, gm)
         if na == 0 or nb == 0:
             return self._degenerate(ctx, na, nb, bt, gm)
         h, k = bt / na, gm / nb
@@ -170,7 +265,7 @@ class BiasedPotential:
         if self.family is Family.STEP:
             return orthant(ctx, h, k, rho)
         if self.family is Family.SIGN:
-            return 4 * orthant(ctx, h, k, rho) - 2 * ctx.ncdf(h) - 2 * ctx.ncdf(k) + 1
+            return sign_product(ctx, h, k, rho)
         return _relu(ctx, na, nb, bt, gm, h, k, rho)
 
     def _degenerate(self, ctx, na, nb, bt, gm):
@@ -186,65 +281,82 @@ class BiasedPotential:
 
 
 def biased(spec) -> BiasedPotential:
-    """The biased potential of an activation: a closed form for step, sign, ReLU and exp, else numeric.
+    """The biased potential of an activation: a closed form for step, sign, ReLU, erf(st), ReLU powers,
+    polynomials and sums of Gaussian exponentials (exp, cos, sin, e^{−t²/2}), else numeric.
 
-    Raises :class:`~theory.core.errors.InputError` for an activation whose biased Φ diverges
-    (growth like e^{t²} at any rate: E[σ(u)σ(v)] for a Gaussian u with mean β ≠ 0 is finite only
-    when σ² is integrable against every N(β, a²), so such growth is refused).
+    Raises :class:`~theory.core.errors.InputError` for an activation whose biased Φ diverges:
+    σ² growing like e^{2κt²} with κ > 0 makes E[σ(θᵀx + β)²] infinite once ‖θ‖² ≥ 1/(4κ), whatever β.
     """
     act = spec if isinstance(spec, Activation) else activation(spec)
     if act.kind == "product":
         raise InputError(f"activation {act.name}: biases apply to ridge activations σ(θᵀx + β) only")
-    if _grows_like_gaussian(act.expr):
-        raise InputError(f"activation {act.name}: with a bias Φ diverges for large ‖θ‖ "
-                         "(growth like e^{t²}); no biased potential")
-    family = _family(act.expr)
-    if family is None:
+    rate = act.growth
+    if rate is sp.oo or (rate.is_number and rate > 0):
+        raise InputError(f"activation {act.name}: with a bias Φ diverges for large ‖θ‖ (σ² grows like "
+                         f"exp({2 * rate}·t²), so E[σ(θᵀx + β)²] = ∞ once ‖θ‖² ≥ {1 / (4 * rate)}); "
+                         "no biased potential")
+    recognised = _recognised(act.expr)
+    if recognised is None:
         return BiasedPotential(act, None, "numeric: nested 2-D quadrature split at the kinks, "
                                           "digits confirmed at two precisions")
-    method = ("closed form: E[e^{u+v}] of a bivariate normal (exact)" if family is Family.EXP else
-              "closed form: bivariate normal CDF, Sheppard's integral / Owen's T (derived, checked by 2-D quadrature)")
-    return BiasedPotential(act, family, method)
+    family, parameters = recognised
+    return BiasedPotential(act, family, METHODS.get(family, ORTHANT_METHOD), parameters)
 
 
 # ---------------------------------------------------------------------- formulas
-
-def orthant(ctx, h, k, rho):
-    """L(h, k; ρ) = P(X > −h, Y > −k) = Φ(h)Φ(k) + (1/2π)∫_0^{asin ρ} exp(−(h² + k² − 2hk sin t)/(2cos² t)) dt.
-
-    At ρ = ±1 directly: Φ(min(h, k)) and max(0, Φ(h) + Φ(k) − 1)."""
-    if rho == 1:
-        return ctx.ncdf(min(h, k))
-    if rho == -1:
-        return max(ctx.zero, ctx.ncdf(h) + ctx.ncdf(k) - 1)
-    integrand = lambda s: ctx.exp(-(h**2 + k**2 - 2 * h * k * ctx.sin(s)) / (2 * ctx.cos(s) ** 2))
-    return ctx.ncdf(h) * ctx.ncdf(k) + ctx.quad(integrand, [0, ctx.asin(rho)]) / (2 * ctx.pi)
-
 
 def _relu(ctx, na, nb, bt, gm, h, k, rho):
     """E[(β + aX)₊(γ + bY)₊]; ρ = ±1 by the one-dimensional integral over X."""
     pdf, cdf = ctx.npdf, ctx.ncdf
     if abs(rho) == 1:
-        return _relu_parallel(ctx, na, nb, bt, gm, int(rho))
+        return forms.parallel_moment(ctx, 1, na, nb, bt, gm, int(rho))
     r = ctx.sqrt(1 - rho**2)
     return ((bt * gm + rho * na * nb) * orthant(ctx, h, k, rho)
             + bt * nb * pdf(k) * cdf((h - rho * k) / r) + gm * na * pdf(h) * cdf((k - rho * h) / r)
             + na * nb * r * pdf(h) * pdf((k - rho * h) / r))
 
 
-def _relu_parallel(ctx, na, nb, bt, gm, sign: int):
-    """E[(β + aX)₊(γ + s·bX)₊] for s = ±1: ∫ (β + aX)(γ + s bX) φ over the interval where both are positive."""
-    lo, hi = -bt / na, ctx.inf
-    if sign == 1:
-        lo = max(lo, -gm / nb)
-    else:
-        hi = gm / nb
-    if lo >= hi:
-        return ctx.zero
-    m0 = ctx.ncdf(hi) - ctx.ncdf(lo)                      # ∫ φ
-    m1 = ctx.npdf(lo) - ctx.npdf(hi)                      # ∫ X φ
-    m2 = m0 + lo * ctx.npdf(lo) - (0 if hi == ctx.inf else hi * ctx.npdf(hi))   # ∫ X² φ
-    return bt * gm * m0 + (bt * sign * nb + gm * na) * m1 + sign * na * nb * m2
+def _erf(ctx, parameters, na, nb, dot, bt, gm):
+    return sign_product(ctx, *forms.erf_arguments(ctx, _constant(ctx, parameters[0]), na, nb, dot, bt, gm))
+
+
+def _polynomial(ctx, parameters, na, nb, dot, bt, gm):
+    """Exact in Fractions for the inputs as rounded in ``ctx`` when σ's coefficients are rational (so the
+    two precisions differ by input rounding only, however much the sum cancels), else in ``ctx``."""
+    kappa2, p = parameters
+    if all(q.is_Rational for q in p):
+        values = [_fraction(v) for v in (na, nb, dot, bt, gm)]
+        total = forms.polynomial_moment((1, tuple(Fraction(int(q.p), int(q.q)) for q in p)),
+                                        values[0] ** 2, values[1] ** 2, *values[2:])
+        return _constant(ctx, kappa2) * ctx.mpf(total.numerator) / total.denominator
+    coefficients = (_constant(ctx, kappa2), tuple(_constant(ctx, q) for q in p))
+    return forms.polynomial_moment(coefficients, na**2, nb**2, dot, bt, gm)
+
+
+def _fraction(value) -> Fraction:
+    """An mpf (−1)^s·m·2^e as the exact Fraction (mpmath's ``man_exp`` drops the sign)."""
+    sign, man, exp, _ = value._mpf_
+    magnitude = Fraction(int(man) * 2**exp) if exp >= 0 else Fraction(int(man), 2**-exp)
+    return -magnitude if sign else magnitude
+
+
+def _exponentials(ctx, parameters, *values):
+    return forms.exponential_value(ctx, forms.exponential_formula(parameters, a, b, c, beta, gamma),
+                                   (a, b, c, beta, gamma), values)
+
+
+def _relu_power(ctx, parameters, *values):
+    return forms.relu_power_moment(ctx, parameters[0], *values)
+
+
+#: Families evaluated by :mod:`theory.potentials.biased_forms`: (ctx, parameters, ‖θ‖, ‖w‖, θᵀw, β, γ) ↦ Φ.
+_FORMS = {Family.ERF: _erf, Family.POLYNOMIAL: _polynomial, Family.EXP: _exponentials,
+          Family.GAUSSIAN: _exponentials, Family.RELU_POWER: _relu_power}
+
+
+def _constant(ctx, value: sp.Expr):
+    """A SymPy number in ``ctx`` (a Rational exactly rounded once)."""
+    return ctx.mpf(int(value.p)) / int(value.q) if value.is_Rational else mpmath_function(value, (), ctx)()
 
 
 def _mean_family(family: Family) -> Callable:
@@ -350,30 +462,36 @@ def _T_of(sigma: sp.Expr):
     return free[0] if free else _T
 
 
-def _family(expr: sp.Expr) -> Family | None:
+def _recognised(expr: sp.Expr) -> tuple[Family, tuple] | None:
+    """(family, parameters) of σ, or None: polynomials first (no simplification of a long one)."""
     (sym,) = expr.free_symbols or {_T}
-    normal = sp.simplify(expr.subs(sym, _T).rewrite(sp.Max))
+    sigma = expr.subs(sym, _T)
+    coefficients = forms.polynomial_coefficients(sigma)
+    if coefficients is not None:
+        return Family.POLYNOMIAL, coefficients
+    family = _family(sigma)
+    if family is not None:
+        return family, ()
+    scale, power = forms.erf_scale(sigma), forms.relu_power_exponent(sigma)
+    if scale is not None:
+        return Family.ERF, (scale,)
+    if power is not None:
+        return Family.RELU_POWER, (power,)
+    terms = forms.exponential_terms(sigma)
+    if terms is None:
+        return None
+    return (Family.GAUSSIAN if any(p != 0 for _, p, _ in terms) else Family.EXP), terms
+
+
+def _family(sigma: sp.Expr) -> Family | None:
+    """Step, sign or ReLU, however written (σ in the symbol t)."""
+    normal = sp.simplify(sigma.rewrite(sp.Max))
     for form, family in _FAMILY_OF.items():
         if sp.simplify(normal - form) == 0 or normal == form:
             return family
-    piece = sp.piecewise_fold(expr.subs(sym, _T))
+    piece = sp.piecewise_fold(sigma)
     for form, family in ((sp.Piecewise((0, _T < 0), (_T, True)), Family.RELU),
                          (sp.Piecewise((0, _T <= 0), (1, True)), Family.STEP)):
         if piece == form:
             return family
     return None
-
-
-def _grows_like_gaussian(expr: sp.Expr) -> bool:
-    """σ contains exp(q(t)) with q of degree ≥ 2 in t and positive leading coefficient."""
-    for e in expr.atoms(sp.exp):
-        arg = e.args[0]
-        syms = arg.free_symbols
-        if len(syms) != 1:
-            continue
-        (sym,) = syms
-        if arg.is_polynomial(sym):
-            poly = sp.Poly(arg, sym)
-            if poly.degree() >= 2 and poly.LC() > 0:
-                return True
-    return False
