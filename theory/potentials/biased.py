@@ -16,11 +16,15 @@ Closed forms (derived in :func:`relu`, checked against 2-D quadrature in the tes
 * step 1{t > 0}: Φ = L(h, k; ρ) — an orthant probability;
 * sign: Φ = 4L − 2Φ(h) − 2Φ(k) + 1;
 * ReLU: Φ = (βγ + c) L + β b φ(k) Φ((h − ρk)/r) + γ a φ(h) Φ((k − ρh)/r) + a b r φ(h) φ((k − ρh)/r);
-* exp: Φ = exp(β + γ + (a² + b² + 2c)/2).
+* exp: Φ = exp(β + γ + (a² + b² + 2c)/2);
+* erf: Φ = 4L(h′, k′; ρ′) − 2Φ(h′) − 2Φ(k′) + 1 with ã² = a² + ½, b̃² = b² + ½, h′ = β/ã,
+  k′ = γ/b̃, ρ′ = c/(ãb̃): erf(u) = 2P(Z ≤ √2u) − 1 for an independent Z ~ N(0, 1), so
+  E[P(Z₁ ≤ √2u)P(Z₂ ≤ √2v)] = P(aX − Z₁/√2 ≥ −β, bY − Z₂/√2 ≥ −γ), an orthant probability
+  of a pair with variances ã², b̃² and covariance c (the sign formula with smoothed norms; |ρ′| < 1).
 
 ρ = ±1 (θ, w parallel) and zero norms are exact inputs: they are evaluated by their own
-one-dimensional formulas, never by a limit of the ones above. Any other activation (erf
-with non-zero means has no elementary closed form) takes the numeric route: nested
+one-dimensional formulas, never by a limit of the ones above. Any other activation
+takes the numeric route: nested
 quadrature over (X, Z), Y = ρX + rZ, split at the kinks, confirmed at two precisions.
 
 >>> phi = biased("relu")
@@ -57,11 +61,13 @@ class Family(enum.Enum):
     SIGN = "sign"
     RELU = "relu"
     EXP = "exp"
+    ERF = "erf"
 
 
 _T = sp.Symbol("t", real=True)
 _FAMILY_OF = {sp.Heaviside(_T): Family.STEP, sp.sign(_T): Family.SIGN,
-              sp.Max(0, _T): Family.RELU, sp.exp(_T): Family.EXP}
+              sp.Max(0, _T): Family.RELU, sp.exp(_T): Family.EXP,
+              sp.erf(_T): Family.ERF}
 
 # symbols of the printed formula
 a, b, c = sp.symbols(r"\|\theta\| \|w\| \theta^{\top}w", positive=True)
@@ -81,6 +87,8 @@ def _formula(family: Family) -> sp.Expr:
         return 4 * L - 2 * _N(_h) - 2 * _N(_k) + 1
     if family is Family.EXP:
         return sp.exp(beta + gamma + (a**2 + b**2 + 2 * c) / 2)
+    if family is Family.ERF:  # h, k, ρ of the smoothed norms ã, b̃ (module docstring)
+        return 4 * L - 2 * _N(_h) - 2 * _N(_k) + 1
     return ((beta * gamma + c) * L + beta * b * _n(_k) * _N((_h - _rho * _k) / r)
             + gamma * a * _n(_h) * _N((_k - _rho * _h) / r) + a * b * r * _n(_h) * _n((_k - _rho * _h) / r))
 
@@ -145,7 +153,12 @@ class BiasedPotential:
             return head + r"\mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x + \beta)\, " \
                           r"\sigma(w^{\top} x + \gamma)\right] \quad \text{(numeric: 2-D quadrature)}"
         text = head + house_latex(_formula(self.family))
-        if self.family is not Family.EXP:
+        if self.family is Family.ERF:
+            text += (r", \quad h = \frac{\beta}{\sqrt{\|\theta\|^2 + 1/2}},\ "
+                     r"k = \frac{\gamma}{\sqrt{\|w\|^2 + 1/2}},\ "
+                     r"\rho = \frac{\theta^{\top}w}{\sqrt{(\|\theta\|^2 + 1/2)(\|w\|^2 + 1/2)}},\ "
+                     r"L(h, k; \rho) = \Pr(X > -h,\, Y > -k)")
+        elif self.family is not Family.EXP:
             text += (r", \quad h = \frac{\beta}{\|\theta\|},\ k = \frac{\gamma}{\|w\|},\ "
                      r"\rho = \frac{\theta^{\top}w}{\|\theta\|\|w\|},\ "
                      r"L(h, k; \rho) = \Pr(X > -h,\, Y > -k)")
@@ -163,6 +176,10 @@ class BiasedPotential:
         na, nb, dot, bt, gm = (ctx.mpf(v) for v in values)
         if self.family is Family.EXP:
             return ctx.exp(bt + gm + (na**2 + nb**2 + 2 * dot) / 2)
+        if self.family is Family.ERF:
+            na, nb = ctx.sqrt(na**2 + ctx.one / 2), ctx.sqrt(nb**2 + ctx.one / 2)
+            return 4 * orthant(ctx, bt / na, gm / nb, dot / (na * nb)) - 2 * ctx.ncdf(bt / na) \
+                - 2 * ctx.ncdf(gm / nb) + 1
         if na == 0 or nb == 0:
             return self._degenerate(ctx, na, nb, bt, gm)
         h, k = bt / na, gm / nb
@@ -186,7 +203,7 @@ class BiasedPotential:
 
 
 def biased(spec) -> BiasedPotential:
-    """The biased potential of an activation: a closed form for step, sign, ReLU and exp, else numeric.
+    """The biased potential of an activation: a closed form for step, sign, ReLU, exp and erf, else numeric.
 
     Raises :class:`~theory.core.errors.InputError` for an activation whose biased Φ diverges
     (growth like e^{t²} at any rate: E[σ(u)σ(v)] for a Gaussian u with mean β ≠ 0 is finite only
@@ -204,6 +221,9 @@ def biased(spec) -> BiasedPotential:
                                           "digits confirmed at two precisions")
     method = ("closed form: E[e^{u+v}] of a bivariate normal (exact)" if family is Family.EXP else
               "closed form: bivariate normal CDF, Sheppard's integral / Owen's T (derived, checked by 2-D quadrature)")
+    if family is Family.ERF:
+        method = "closed form: erf(u) = 2P(Z ≤ √2u) − 1, an orthant probability of smoothed norms " \
+                 "(derived, checked by 2-D quadrature)"
     return BiasedPotential(act, family, method)
 
 
