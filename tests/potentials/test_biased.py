@@ -13,7 +13,7 @@ CASES = [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 1, 1, 0.5, -0.2), (1, 2, -2, 0.5, 0.3),
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["relu", "step"])
+@pytest.mark.parametrize("name", ["relu", "step", "erf"])
 @pytest.mark.parametrize("case", CASES)
 def test_closed_form_matches_quadrature_at_25_digits(name, case):
     phi = biased(name)
@@ -41,7 +41,8 @@ def test_exp_and_families():
     assert phi.family is Family.EXP
     with mpmath.workdps(30):
         assert abs(phi.at(1, 1, 1, 0, 0, dps=20) - mpmath.exp(2)) < mpmath.mpf(10) ** -18
-    assert biased("erf").family is None
+    assert biased("erf").family is Family.ERF
+    assert biased("tanh").family is None
 
 
 def test_bad_input():

@@ -35,7 +35,7 @@ pairs, confirmed at two precisions as a whole (so L = 0 at the teacher is exactl
 >>> float(loss.value([[1.0, 0.0]], [0.5]))             # the electron on the proton
 0.0
 >>> loss.gradient([[1.0, 0.0]], [0.4])[1].round(6)       # ∂L/∂β pulls β towards γ
-array([-0.096582])
+array([-0.131084])
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class _Float:
                             f"and Φ of {self.family.value} has no derivative there")
         if self.family in (Family.STEP, Family.SIGN):
             with np.errstate(invalid="ignore"):
-                cusp = (pair.r == 0) & ~pair.zero & (pair.k == pair.rho * pair.h)
+                cusp = (pair.r == 0) & ~pair.zero & (pair.km == 0)
             cusp[np.arange(len(left.charges)), np.arange(len(left.charges))] = False
             if cusp.any():
                 i, j = (int(n) for n in np.argwhere(cusp)[0])
@@ -234,7 +234,8 @@ class _Float:
 @dataclass(frozen=True)
 class _Pairs:
     """Invariants of every pair: norms a (n, 1), b (1, m) (smoothed: √(‖θ‖² + s)), ρ, r, h, k, the
-    biases β (n, 1), γ (1, m) and the plain norms. The diagonal is the self pair (ρ = 1, r = 0 unless
+    biases β (n, 1), γ (1, m), the plain norms, and hm = h − ρk, km = k − ρh without cancellation
+    (k − ρh = (k − h) + (1 − ρ)h, 1 − ρ = ‖x̂ − ŷ‖²/2; their rounding would be amplified by 1/r). The diagonal is the self pair (ρ = 1, r = 0 unless
     smoothed); where a plain norm is 0, ρ = 0 and r = 1 stand in (the 1-D formulas are used there)."""
 
     a: np.ndarray
@@ -248,6 +249,8 @@ class _Pairs:
     raw_a: np.ndarray
     raw_b: np.ndarray
     zero: np.ndarray
+    hm: np.ndarray
+    km: np.ndarray
 
     @classmethod
     def of(cls, left: Nodes, right: Nodes, smoothing: float) -> _Pairs:
@@ -261,17 +264,23 @@ class _Pairs:
             if smoothing:  # |ρ| ≤ ‖θ‖‖w‖/(ãb̃) < 1
                 rho = dot / (a * b)
                 return cls(a, b, rho, np.sqrt((1 - rho) * (1 + rho)), h, k, beta, gamma, na, nb,
-                           np.zeros(dot.shape, dtype=bool))
+                           np.zeros(dot.shape, dtype=bool), h - rho * k, k - rho * h)
             xh, yh = X / np.where(na > 0, na, 1), Y / np.where(nb > 0, nb, 1).T
             minus = np.linalg.norm(xh[:, None, :] - yh[None, :, :], axis=2)   # 1 − ρ² from ‖x̂ ∓ ŷ‖²
             plus = np.linalg.norm(xh[:, None, :] + yh[None, :, :], axis=2)
             r = np.minimum(minus * plus / 2, 1.0)
             r = np.where(r <= _PARALLEL, 0.0, r)
             rho = np.where(r == 0, np.sign(dot), np.clip(dot / (a * b), -1, 1))
-        n = len(X)
-        rho[np.arange(n), np.arange(n)], r[np.arange(n), np.arange(n)] = 1.0, 0.0
+            n = len(X)
+            rho[np.arange(n), np.arange(n)], r[np.arange(n), np.arange(n)] = 1.0, 0.0
+            minus[np.arange(n), np.arange(n)] = 0.0
+            near = rho >= 0
+            gap = np.where(near, minus**2, plus**2) / 2          # 1 − ρ, or 1 + ρ
+            hm = np.where(near, (h - k) + gap * k, (h + k) - gap * k)
+            km = np.where(near, (k - h) + gap * h, (k + h) - gap * h)
         zero = (na == 0) | (nb == 0)
-        return cls(a, b, np.where(zero, 0.0, rho), np.where(zero, 1.0, r), h, k, beta, gamma, na, nb, zero)
+        return cls(a, b, np.where(zero, 0.0, rho), np.where(zero, 1.0, r), h, k, beta, gamma, na, nb, zero,
+                   hm, km)
 
 
 def _ncdf(x):
@@ -294,11 +303,12 @@ def _pdf_ratio(x, r):
     return np.where(r > 0, _npdf(x / safe) / safe, 0.0)
 
 
-def orthant(h, k, rho, r):
-    """L(h, k; ρ) = P(X < h, Y < k) = P(X > −h, Y > −k) in float64, r = √(1 − ρ²) given (r = 0: ρ = ±1).
+def orthant(h, k, rho, r, hm=None, km=None):
+    """L(h, k; ρ) = P(X < h, Y < k) = P(X > −h, Y > −k) in float64, r = √(1 − ρ²) given (r = 0: ρ = ±1),
+    and optionally hm = h − ρk, km = k − ρh computed without cancellation.
 
-    .. math::  L = \tfrac12(\Phi(h) + \Phi(k)) - T\big(h, \tfrac{k - \rho h}{hr}\big)
-               - T\big(k, \tfrac{h - \rho k}{kr}\big) - \tfrac12 [hk < 0 \text{ or } (hk = 0,\ h + k < 0)]
+    .. math::  L = \\tfrac12(\\Phi(h) + \\Phi(k)) - T\\big(h, \\tfrac{k - \\rho h}{hr}\\big)
+               - T\\big(k, \\tfrac{h - \\rho k}{kr}\\big) - \\tfrac12 [hk < 0 \\text{ or } (hk = 0,\\ h + k < 0)]
 
     (Owen's T), with T(0, ±∞) = ±¼ at h = 0 ≠ k, L(0, 0; ρ) = ¼ + asin(ρ)/2π, and at
     ρ = 1, −1: Φ(min(h, k)), max(0, Φ(h) + Φ(k) − 1).
@@ -306,8 +316,9 @@ def orthant(h, k, rho, r):
     from scipy.special import owens_t
     h, k, rho, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, rho, r)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        th = np.where(h == 0, np.sign(k) / 4, owens_t(h, (k - rho * h) / (h * r)))
-        tk = np.where(k == 0, np.sign(h) / 4, owens_t(k, (h - rho * k) / (k * r)))
+        hm, km = (h - rho * k) if hm is None else hm, (k - rho * h) if km is None else km
+        th = np.where(h == 0, np.sign(k) / 4, owens_t(h, km / (h * r)))
+        tk = np.where(k == 0, np.sign(h) / 4, owens_t(k, hm / (k * r)))
         jump = (h * k < 0) | ((h * k == 0) & (h + k < 0))
         general = (_ncdf(h) + _ncdf(k)) / 2 - th - tk - jump / 2
         general = np.where((h == 0) & (k == 0), 0.25 + np.arcsin(rho) / (2 * np.pi), general)
@@ -330,20 +341,20 @@ def _relu_terms(p: _Pairs, gradient: bool) -> _Terms:
     """Φ = (βγ + ρab)L + βbφ(k)Φ((h − ρk)/r) + γaφ(h)Φ((k − ρh)/r) + abφ(h)·rφ((k − ρh)/r);
     where θ = 0 or w = 0, Φ = E[(β + aX)₊]E[(γ + bY)₊]."""
     a, b, rho, r, h, k = p.a, p.b, p.rho, p.r, p.h, p.k
-    L = orthant(h, k, rho, r)
-    ch, ck = _cdf_ratio(k - rho * h, r), _cdf_ratio(h - rho * k, r)
+    L = orthant(h, k, rho, r, p.hm, p.km)
+    ch, ck = _cdf_ratio(p.km, r), _cdf_ratio(p.hm, r)
     fh, fk = _npdf(h), _npdf(k)
     mean_u, mean_v = _relu_mean(p.beta, p.raw_a), _relu_mean(p.gamma, p.raw_b)
     value = np.where(p.zero, mean_u * mean_v,
                      (p.beta * p.gamma + rho * a * b) * L + p.beta * b * fk * ck + p.gamma * a * fh * ch
-                     + a * b * fh * r * r * _pdf_ratio(k - rho * h, r))
+                     + a * b * fh * r * r * _pdf_ratio(p.km, r))
     if not gradient:
         return _Terms(value)
     step_u, step_v = _step_mean(p.beta, p.raw_a), _step_mean(p.gamma, p.raw_b)
     C = np.where(p.zero, step_u * step_v, L)
     D = np.where(p.zero, step_u * mean_v, p.gamma * L + b * (fk * ck + rho * fh * ch))
     A = np.where(p.raw_a == 0, 0.0,
-                 np.where(p.raw_b == 0, fh / a * mean_v, fh / a * _relu_mean(p.gamma - b * rho * h, b * r)))
+                 np.where(p.raw_b == 0, fh / a * mean_v, fh / a * _relu_mean(b * p.km, b * r)))
     return _Terms(value, A, C, D)
 
 
@@ -352,7 +363,7 @@ def _orthant_terms(p: _Pairs, family: Family, gradient: bool) -> _Terms:
     A = −(F_h h + F_ρ ρ)/a², C = F_ρ/(ab), D = F_h/a. Where θ = 0 or w = 0 (step, sign),
     Φ = M(β, ‖θ‖)M(γ, ‖w‖), M(μ, s) = E[σ(μ + sX)]."""
     scale, shift = (1.0, 0.0) if family is Family.STEP else (2.0, 1.0)   # σ = scale·step − shift
-    L = orthant(p.h, p.k, p.rho, p.r)
+    L = orthant(p.h, p.k, p.rho, p.r, p.hm, p.km)
     F = scale**2 * L - scale * shift * (_ncdf(p.h) + _ncdf(p.k)) + shift**2
     mean_u, mean_v = (np.where(s > 0, scale * _step_mean(mu, s) - shift, np.sign(mu) if shift else 1.0 * (mu > 0))
                       for mu, s in ((p.beta, p.raw_a), (p.gamma, p.raw_b)))
@@ -360,8 +371,8 @@ def _orthant_terms(p: _Pairs, family: Family, gradient: bool) -> _Terms:
     if not gradient:
         return _Terms(value)
     fh = _npdf(p.h)
-    F_h = scale**2 * fh * _cdf_ratio(p.k - p.rho * p.h, p.r) - scale * shift * fh
-    F_rho = scale**2 * fh * _pdf_ratio(p.k - p.rho * p.h, p.r)
+    F_h = scale**2 * fh * _cdf_ratio(p.km, p.r) - scale * shift * fh
+    F_rho = scale**2 * fh * _pdf_ratio(p.km, p.r)
     A = -(F_h * p.h + F_rho * p.rho) / p.a**2
     C, D = F_rho / (p.a * p.b), F_h / p.a
     # w = 0 (θ ≠ 0): Φ = M(β, a)σ(γ), ∇_θM = −scale φ(h) h/a² θ, ∂_βM = scale φ(h)/a
