@@ -47,8 +47,15 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.numeric import check_dps, context
-from ..potentials.biased import (INPUT_DIGITS, BiasedPotential, Family, biased, check_numeric_dps,
-                                 two_precisions, _exact_dot)
+from ..potentials.biased import (
+    INPUT_DIGITS,
+    BiasedPotential,
+    Family,
+    biased,
+    check_numeric_dps,
+    exact_dot,
+    two_precisions,
+)
 from .loss import charges_of
 
 #: Families with float64 value and gradient.
@@ -71,7 +78,8 @@ class Nodes:
 
     def __add__(self, other: Nodes) -> Nodes:
         return Nodes(*(np.concatenate([x, y]) for x, y in zip(
-            (self.positions, self.biases, self.charges), (other.positions, other.biases, other.charges))))
+            (self.positions, self.biases, self.charges), (other.positions, other.biases, other.charges),
+            strict=True)))
 
 
 class BiasedLoss:
@@ -91,8 +99,8 @@ class BiasedLoss:
     def __init__(self, phi, protons, proton_biases, *, proton_charges=None):
         self.potential = phi if isinstance(phi, BiasedPotential) else biased(phi)
         W = _matrix(protons, "protons")
-        self.protons = Nodes(W, _vector(proton_biases, len(W), "proton biases"),
-                             np.ones(len(W)) if proton_charges is None else charges_of(proton_charges, len(W)))
+        charges = np.ones(len(W)) if proton_charges is None else charges_of(proton_charges, len(W))
+        self.protons = Nodes(W, _vector(proton_biases, len(W), "proton biases"), charges)
 
     @property
     def dimension(self) -> int:
@@ -107,7 +115,7 @@ class BiasedLoss:
                      np.full(len(X), -1.0) if charges is None else charges_of(charges, len(X)))
 
     def value(self, thetas, biases, charges=None, *, dps: int | None = None):
-        """L = Σ_{p,q} c_p c_q Φ(P_p, P_q) over electrons and protons: float64, or an mpf at ``dps`` digits."""
+        """L = Σ_{p,q} c_p c_q Φ(P_p, P_q) over electrons and protons: float64, or an mpf at ``dps``."""
         nodes = self.electrons(thetas, biases, charges) + self.protons
         if dps is not None:
             return self._exact_value(nodes, dps)
@@ -117,7 +125,8 @@ class BiasedLoss:
     def gradient(self, thetas, biases, charges=None) -> tuple[np.ndarray, np.ndarray]:
         """(∇_θ L (k, d), ∂L/∂β (k,)) in float64, exact formulas.
 
-        .. math::  \\nabla_{\\theta_i} L = 2a_i\\sum_{q \\ne i} c_q(A_{iq}\\theta_i + C_{iq}y_q) + a_i^2 A^s_i\\theta_i,
+        .. math::  \\nabla_{\\theta_i} L = 2a_i\\sum_{q \\ne i} c_q(A_{iq}\\theta_i + C_{iq}y_q)
+                   + a_i^2 A^s_i\\theta_i,
                    \\quad \\partial_{\\beta_i} L = 2a_i\\sum_{q \\ne i} c_q D_{iq} + a_i^2 D^s_i
 
         with ∇G = A^s θ, ∂_βG = D^s the derivatives of the self-energy G = E[σ(u)²].
@@ -151,7 +160,7 @@ class BiasedLoss:
         def total(values, work):
             with mpmath.workdps(work):
                 return mpmath.fsum(mpmath.mpf(w) * self.potential.working_value(v, work)
-                                   for (_, _, w), v in zip(pairs, values))
+                                   for (_, _, w), v in zip(pairs, values, strict=True))
         return two_precisions(total, invariants, dps, "the biased loss")
 
 
@@ -161,7 +170,7 @@ def _invariants(nodes: Nodes, p: int, q: int) -> tuple:
     th, w = ([ctx.mpf(float(v)) for v in nodes.positions[i]] for i in (p, q))
     na, nb, dot = ctx.sqrt(ctx.fdot(th, th)), ctx.sqrt(ctx.fdot(w, w)), ctx.fdot(th, w)
     if abs(abs(dot) - na * nb) <= na * nb * ctx.mpf(10) ** (20 - INPUT_DIGITS) and na and nb:
-        dot = na * nb if th == w else _exact_dot(nodes.positions[p], nodes.positions[q], na, nb, dot)
+        dot = na * nb if th == w else exact_dot(nodes.positions[p], nodes.positions[q], na, nb, dot)
     return na, nb, dot, ctx.mpf(float(nodes.biases[p])), ctx.mpf(float(nodes.biases[q]))
 
 
@@ -196,7 +205,7 @@ class _Float:
     family: Family
 
     def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
-        """Pairs (left p, right q); the first len(left) rows of ``right`` are ``left`` (self pairs on the diagonal)."""
+        """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
         pair = _Pairs.of(left, right, smoothing=0.5 if self.family is Family.ERF else 0.0)
         if gradient:
             self._check_smooth(pair, left)
@@ -235,8 +244,9 @@ class _Float:
 class _Pairs:
     """Invariants of every pair: norms a (n, 1), b (1, m) (smoothed: √(‖θ‖² + s)), ρ, r, h, k, the
     biases β (n, 1), γ (1, m), the plain norms, and hm = h − ρk, km = k − ρh without cancellation
-    (k − ρh = (k − h) + (1 − ρ)h, 1 − ρ = ‖x̂ − ŷ‖²/2; their rounding would be amplified by 1/r). The diagonal is the self pair (ρ = 1, r = 0 unless
-    smoothed); where a plain norm is 0, ρ = 0 and r = 1 stand in (the 1-D formulas are used there)."""
+    (k − ρh = (k − h) + (1 − ρ)h, 1 − ρ = ‖x̂ − ŷ‖²/2; their rounding would be amplified by 1/r).
+    The diagonal is the self pair (ρ = 1, r = 0 unless smoothed); where a plain norm is 0,
+    ρ = 0 and r = 1 stand in (the 1-D formulas are used there)."""
 
     a: np.ndarray
     b: np.ndarray
@@ -308,7 +318,8 @@ def orthant(h, k, rho, r, hm=None, km=None):
     and optionally hm = h − ρk, km = k − ρh computed without cancellation.
 
     .. math::  L = \\tfrac12(\\Phi(h) + \\Phi(k)) - T\\big(h, \\tfrac{k - \\rho h}{hr}\\big)
-               - T\\big(k, \\tfrac{h - \\rho k}{kr}\\big) - \\tfrac12 [hk < 0 \\text{ or } (hk = 0,\\ h + k < 0)]
+               - T\\big(k, \\tfrac{h - \\rho k}{kr}\\big)
+               - \\tfrac12 [hk < 0 \\text{ or } (hk = 0,\\ h + k < 0)]
 
     (Owen's T), with T(0, ±∞) = ±¼ at h = 0 ≠ k, L(0, 0; ρ) = ¼ + asin(ρ)/2π, and at
     ρ = 1, −1: Φ(min(h, k)), max(0, Φ(h) + Φ(k) − 1).
@@ -329,6 +340,11 @@ def orthant(h, k, rho, r, hm=None, km=None):
 def _step_mean(mu, s):
     """P(μ + sX > 0) = Φ(μ/s); at s = 0, 1{μ > 0}."""
     return np.where(s > 0, _ncdf(mu / np.where(s > 0, s, 1)), 1.0 * (mu > 0))
+
+
+def _sigma_mean(mu, s, scale: float, shift: float):
+    """E[σ(μ + sX)] for σ = scale·step − shift (step: 1, 0; sign: 2, 1, with sign(0) = 0)."""
+    return np.where(s > 0, scale * _step_mean(mu, s) - shift, np.sign(mu) if shift else 1.0 * (mu > 0))
 
 
 def _relu_mean(m, s):
@@ -365,7 +381,7 @@ def _orthant_terms(p: _Pairs, family: Family, gradient: bool) -> _Terms:
     scale, shift = (1.0, 0.0) if family is Family.STEP else (2.0, 1.0)   # σ = scale·step − shift
     L = orthant(p.h, p.k, p.rho, p.r, p.hm, p.km)
     F = scale**2 * L - scale * shift * (_ncdf(p.h) + _ncdf(p.k)) + shift**2
-    mean_u, mean_v = (np.where(s > 0, scale * _step_mean(mu, s) - shift, np.sign(mu) if shift else 1.0 * (mu > 0))
+    mean_u, mean_v = (_sigma_mean(mu, s, scale, shift)
                       for mu, s in ((p.beta, p.raw_a), (p.gamma, p.raw_b)))
     value = np.where(p.zero, mean_u * mean_v, F)
     if not gradient:
