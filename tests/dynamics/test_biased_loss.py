@@ -79,9 +79,10 @@ def test_float_value_matches_potential_at_pair_by_pair():
     """The float64 route (Owen's T) against a sum of BiasedPotential.at (Sheppard's integral at 25 digits)."""
     for name in ["relu", "step", "sign", "erf"]:
         phi = biased(name)
-        nodes = [(x, b, -1.0) for x, b in zip(X, B)] + [(w, g, 1.0) for w, g in zip(W, G)]
+        nodes = [(x, b, -1.0) for x, b in zip(X, B, strict=True)] + [(w, g, 1.0) for w, g in zip(W, G, strict=True)]
         with mpmath.workdps(30):
-            total = mpmath.fsum(ci * cj * phi.evaluate(list(xi), bi, list(xj), bj, dps=25)   # ρ = 1 exactly on the diagonal
+            # evaluate: ρ = 1 exactly on the diagonal
+            total = mpmath.fsum(ci * cj * phi.evaluate(list(xi), bi, list(xj), bj, dps=25)
                                 for (xi, bi, ci), (xj, bj, cj) in itertools.product(nodes, nodes))
         assert abs(BiasedLoss(phi, W, G).value(X, B) - float(total)) <= 1e-13 * abs(float(total))
 
@@ -124,7 +125,7 @@ def test_electron_with_zero_weight_is_sigma_of_its_bias_times_a_mean():
 
 
 def test_where_phi_has_no_derivative_the_gradient_says_so():
-    with pytest.raises(NotSmooth, match="electron 1 and proton 1.*cusp"):
+    with pytest.raises(NotSmooth, match=r"electron 1 and proton 1.*cusp"):
         BiasedLoss("step", W, G).gradient(*_case("on proton"))
     with pytest.raises(NotSmooth, match="θ = 0 and β = 0"):
         BiasedLoss("relu", W, G).gradient([[0.0, 0.0, 0.0]], [0.0])
@@ -135,7 +136,7 @@ def test_bad_input_is_named():
     loss = BiasedLoss("relu", W, G)
     with pytest.raises(InputError, match="one bias per row"):
         loss.value(X, B[:2])
-    with pytest.raises(InputError, match="proton biases.*one bias per row"):
+    with pytest.raises(InputError, match=r"proton biases.*one bias per row"):
         BiasedLoss("relu", W, [0.1])
     with pytest.raises(InputError, match="finite"):
         loss.value(X, [0.1, np.nan, 0.2])

@@ -8,7 +8,7 @@ With the sign convention of :class:`theory.dynamics.loss.Loss` (a_i = −1, b_j 
           + \\sum_j b_j\\sigma(w_j^{\\top}x + \\gamma_j)\\Big)^2
       = \\sum_{p, q} c_p c_q \\Phi(P_p, P_q),
 
-summed over all nodes P = (θ, β) | (w, γ) with charges c = (a, b), and Φ the biased
+summed over all nodes P (electrons (θ_i, β_i), then protons (w_j, γ_j)) with charges c = (a, b), Φ the biased
 potential (:mod:`theory.potentials.biased`). So L ≥ 0, and L = 0 at the teacher.
 
 float64 (value and exact gradient, vectorised over pairs) for step, sign, ReLU, erf and exp:

@@ -20,7 +20,7 @@ Closed forms (derived in :func:`relu`, checked against 2-D quadrature in the tes
 * erf: Φ = 4L(h′, k′; ρ′) − 2Φ(h′) − 2Φ(k′) + 1 with ã² = a² + ½, b̃² = b² + ½, h′ = β/ã,
   k′ = γ/b̃, ρ′ = c/(ãb̃): erf(u) = 2P(Z ≤ √2u) − 1 for an independent Z ~ N(0, 1), so
   E[P(Z₁ ≤ √2u)P(Z₂ ≤ √2v)] = P(aX − Z₁/√2 ≥ −β, bY − Z₂/√2 ≥ −γ), an orthant probability
-  of a pair with variances ã², b̃² and covariance c (the sign formula with smoothed norms; |ρ′| < 1).
+  of a pair with variances ã², b̃² and covariance c (the sign formula with smoothed norms; ρ′ ∈ (−1, 1)).
 
 ρ = ±1 (θ, w parallel) and zero norms are exact inputs: they are evaluated by their own
 one-dimensional formulas, never by a limit of the ones above. Any other activation
