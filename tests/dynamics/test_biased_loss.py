@@ -79,7 +79,8 @@ def test_float_value_matches_potential_at_pair_by_pair():
     """The float64 route (Owen's T) against a sum of BiasedPotential.at (Sheppard's integral at 25 digits)."""
     for name in ["relu", "step", "sign", "erf"]:
         phi = biased(name)
-        nodes = [(x, b, -1.0) for x, b in zip(X, B, strict=True)] + [(w, g, 1.0) for w, g in zip(W, G, strict=True)]
+        nodes = [(x, b, -1.0) for x, b in zip(X, B, strict=True)] + \
+            [(w, g, 1.0) for w, g in zip(W, G, strict=True)]
         with mpmath.workdps(30):
             # evaluate: ρ = 1 exactly on the diagonal
             total = mpmath.fsum(ci * cj * phi.evaluate(list(xi), bi, list(xj), bj, dps=25)
