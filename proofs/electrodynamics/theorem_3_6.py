@@ -31,6 +31,7 @@ from theory.paper.compare import identity
 from theory.dynamics.flow import gradient_descent
 from theory.conditions.laplacian import radial_laplacian, zonal_laplacian
 from theory.dynamics.loss import Loss
+from theory.dynamics.matching import nearest
 from theory.core.numeric import context
 from theory.potentials.potential import given
 from theory.conditions.realizability import radial_realizable
@@ -115,8 +116,7 @@ def drift(seeds=(0, 1, 2), iterations: int = 300) -> Check:
     for seed in seeds:
         start = W + 0.3 * np.random.default_rng(seed).normal(size=W.shape)
         end = gradient_descent(loss, start, step=1 / 16, iterations=iterations).positions
-        nearest = lambda X: float(np.linalg.norm(X[:, None] - W[None], axis=2).min(axis=1).max())
-        moves.append((nearest(start), nearest(end)))
+        moves.append(tuple(float(nearest(X, W)[1].max()) for X in (start, end)))
     away = all(after > 2 * before for before, after in moves)
     return Check(f"Algorithm 1 from {len(seeds)} random starts near the protons: electrons drift away",
                  Verdict.from_bool(away), Evidence(Method.EXPERIMENT, "largest distance to a proton, start → "
