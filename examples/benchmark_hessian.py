@@ -1,7 +1,12 @@
 """Loss.hessian against a hand-written numpy ReLU Hessian, central differences of the gradient,
-and (optionally) the per-pair implementation of an earlier commit, in one run.
+``jax.jit(jax.hessian)`` of the ReLU loss written in jax.numpy (when jax is importable; the
+toolkit does not depend on it) and (optionally) the per-pair implementation of an earlier
+commit, in one run.
 
     python examples/benchmark_hessian.py [--baseline COMMIT]
+
+jax rows (k = d = 10 and 50, float64): the compile time of the first call, the best of a few
+calls after it, and the largest difference from Loss.hessian.
 
 ReLU on R^d, k = d electrons and protons at random (seed 0), fixed charges. float64 at
 k = d = 5, 10, 20, 50; mpmath (30 digits) at k = d = 5, 10. Each time is the best of a few
@@ -76,6 +81,58 @@ def finite_differences(loss: Loss, X: np.ndarray, h: float = 1e-6) -> np.ndarray
     return np.array(columns).T
 
 
+def jax_hessian():
+    """jax.jit(jax.hessian) of the ReLU loss in jax.numpy, or None when jax is not importable."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+
+    def block(P, Q, same: bool):
+        n1, n2 = jnp.linalg.norm(P, axis=1)[:, None], jnp.linalg.norm(Q, axis=1)[None, :]
+        cos = (P @ Q.T) / (n1 * n2)
+        if same:                                   # the double-where: no NaN from arccos'(±1) on the diagonal
+            off = ~jnp.eye(P.shape[0], dtype=bool)
+            cos = jnp.where(off, cos, 0.0)
+        cos = jnp.clip(cos, -1.0, 1.0)
+        M = n1 * n2 * (jnp.sqrt(1 - cos**2) + (jnp.pi - jnp.arccos(cos)) * cos) / (2 * jnp.pi)
+        return jnp.where(off, M, 0.0) + jnp.diag(jnp.sum(P**2, axis=1) / 2) if same else M
+
+    def loss(X, W, a, b):
+        return a @ block(X, X, True) @ a + 2 * a @ block(X, W, False) @ b
+
+    hessian = jax.jit(jax.hessian(loss))
+
+    def run(X, W, a, b):
+        k, d = X.shape
+        return np.asarray(hessian(X, W, a, b)).reshape(k * d, k * d)
+    return run
+
+
+def jax_rows(rng_seed: int = 0) -> None:
+    run = jax_hessian()
+    print("\njax.jit(jax.hessian) of the ReLU loss (float64), against Loss.hessian")
+    if run is None:
+        print("  skipped: jax is not importable")
+        return
+    print(f"{'k=d':>4} {'compile':>10} {'jax':>10} {'hessian':>10} {'jax/hess':>9} {'|H-jax|':>9} {'|hand-jax|':>10}")
+    rng = np.random.default_rng(rng_seed)
+    for k in (10, 50):
+        W, X = rng.normal(size=(k, k)), rng.normal(size=(k, k))
+        loss = Loss(RELU, W, manifold="euclidean")
+        a, b = loss.default_charges(k), np.ones(k)
+        start = time.perf_counter()
+        H_jax = run(X, W, a, b)
+        compile_seconds = time.perf_counter() - start
+        t_jax = best(lambda: run(X, W, a, b), 5)
+        H = loss.hessian(X)
+        t_new = best(lambda: loss.hessian(X), 5)
+        print(f"{k:>4} {compile_seconds:>9.2f}s {t_jax * 1e3:>8.2f}ms {t_new * 1e3:>8.2f}ms {t_jax / t_new:>9.2f} "
+              f"{np.abs(H - H_jax).max():>9.1e} {np.abs(relu_hessian(X, W, a, b) - H_jax).max():>10.1e}")
+
+
 def baseline_module(commit: str):
     """theory/dynamics/loss.py at ``commit``, imported as a sibling module (None if unavailable)."""
     root = pathlib.Path(__file__).resolve().parents[1]
@@ -122,6 +179,7 @@ def main() -> None:
         label = "float64" if arith is None else f"mp{arith}"
         print(f"{k:>4} {label:>7} {t_new * 1e3:>8.2f}ms {t_hand * 1e3:>8.2f}ms {t_fd * 1e3:>8.2f}ms "
               f"{t_old * 1e3:>8.2f}ms  {t_fd / t_new:>8.2f} {t_old / t_new:>9.2f} {hand_error:>9.1e} {fd_error:>9.1e}")
+    jax_rows()
 
 
 if __name__ == "__main__":

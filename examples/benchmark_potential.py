@@ -12,10 +12,13 @@ Prints, measured in this one run:
   in the same process), the nested quadrature (the previous route, 15 digits), tensor
   Gauss–Hermite of degree 25 and 100, neural-tangents' ``ElementwiseNumerical`` when
   importable — digits correct against a 40-digit value — and the float64 evaluator's
-  values per second and maximal error on [−1, 1].
+  values per second and maximal error on [−1, 1];
+* the float64 evaluators for general norms (Chebyshev-in-the-norm Hermite series; ELU's
+  orthant form): values per second on 10^6 random (‖θ‖, ‖w‖, θᵀw) and on a 1000 × 1000
+  matrix, maximal error on a grid of norms and ρ (ρ = ±1 included) against 20 digits.
 
-Run: ``python examples/benchmark_potential.py`` (``--numeric`` for the last part only,
-``--no-nested`` to skip the slow nested quadrature).
+Run: ``python examples/benchmark_potential.py`` (``--numeric`` for the last two parts only,
+``--ridge`` for the last, ``--no-nested`` to skip the slow nested quadrature).
 """
 
 from __future__ import annotations
@@ -183,7 +186,7 @@ def numeric_row(name: str, spec: str, nested: bool) -> list[str]:
         value = tensor_gauss_hermite(f, degree)
         row.append(f"{1e3 * (time.perf_counter() - start):.2f} ms ({digits(value, reference)})")
     value = neural_tangents(sigma)
-    row.append("not importable" if value is None else digits(value, reference))
+    row.append("skipped (not importable)" if value is None else digits(value, reference))
     row.append(float64_column(phi))
     return row
 
@@ -199,6 +202,45 @@ def float64_column(phi) -> str:
     points = np.random.default_rng(0).uniform(-1, 1, 10**6)
     rate, _ = per_second(lambda: f(points))
     return f"{rate * points.size:.3g}/s, err {error:.1e} (bound {f.error_bound:.1e})"
+
+
+RIDGE_PAIRS = ((0.25, 0.25), (0.25, 2.0), (1.3, 0.6), (2.0, 2.0))     # the ends of the norms, and inside
+RIDGE_RHOS = (-1.0, -0.97, -0.5, 0.0, 0.3, 0.9, 0.97, 1.0)
+
+
+def ridge_row(name: str, spec: str) -> list[str]:
+    """values/s (random triples, a matrix) and max error / bound of the float64 Φ(‖θ‖, ‖w‖, θᵀw)."""
+    phi = potential(spec)
+    start = time.perf_counter()
+    f = phi.numpy()
+    built = time.perf_counter() - start
+    worst = ratio = 0.0
+    for a, b in RIDGE_PAIRS:
+        for r in RIDGE_RHOS:
+            c = sp.Float(a, 30) * sp.Float(b, 30) * sp.Float(r, 30)
+            exact = float(phi.at(sp.Float(a, 30), sp.Float(b, 30), c, dps=20))
+            error = abs(float(f(a, b, float(c))) - exact)
+            worst, ratio = max(worst, error), max(ratio, error / float(f.bound(a, b)))
+    low, high = getattr(f, "norms", (0.25, 2.0))
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(low, high, (2, 10**6))
+    c = rng.uniform(-1, 1, 10**6) * a * b
+    rate, _ = per_second(lambda: f(a, b, c))
+    rows, cols = rng.uniform(low, high, (1000, 1)), rng.uniform(low, high, (1, 1000))
+    inner = rng.uniform(-1, 1, (1000, 1000)) * rows * cols
+    matrix, _ = per_second(lambda: f(rows, cols, inner))
+    return [name, f"[{low}, {high}]", f"{built:.1f} s", f"{rate * 10**6:.3g}/s", f"{matrix * 10**6:.3g}/s",
+            f"{worst:.1e}", f"{f.error_bound:.1e}", f"{ratio:.2f}"]
+
+
+def ridge(names) -> None:
+    print("\nfloat64 Φ(‖θ‖, ‖w‖, θᵀw) for general norms (build: the cached table's load or the first build)")
+    header = ["activation", "norms", "build", "10^6 random triples", "1000×1000 matrix", "max error",
+              "bound", "max error/bound(a, b)"]
+    rows = [header] + [ridge_row(name, spec) for name, spec in names]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        print(" | ".join(cell.ljust(width) for cell, width in zip(r, widths)))
 
 
 def import_seconds() -> float:
@@ -224,10 +266,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numeric", action="store_true", help="only the activations without a closed form")
     parser.add_argument("--no-nested", action="store_true", help="skip the nested quadrature (slow)")
+    parser.add_argument("--ridge", action="store_true", help="only the float64 evaluators for general norms")
     args = parser.parse_args()
-    if not args.numeric:
+    if not (args.numeric or args.ridge):
         closed_forms()
-    numeric(nested=not args.no_nested)
+    if not args.ridge:
+        numeric(nested=not args.no_nested)
+    ridge(NUMERIC.items())
 
 
 if __name__ == "__main__":

@@ -102,22 +102,22 @@ def test_the_command_shows_and_clears_the_entries(tmp_path, monkeypatch, capsys)
 
 def test_a_result_that_timed_out_somewhere_is_not_stored(tmp_path, monkeypatch):
     from theory.core import timebound
-    from theory.dynamics import loss
+    from theory.dynamics import kernel as derivation
     from theory.potentials.potential import given
 
     monkeypatch.setenv("THEORY_CACHE_DIR", str(tmp_path))
-    real = loss._derived_kernel
+    real = derivation._derived_kernel
 
     def slow_step(expr, form):
         with pytest.raises(timebound.Timeout):
             timebound.bounded(__import__("time").sleep, 5, seconds=0.05)
         return real(expr, form)
 
-    monkeypatch.setattr(loss, "_derived_kernel", slow_step)
-    loss._kernel.cache_clear()
-    loss.kernel(given("exp(-3*r^2/7)", "radial"))
+    monkeypatch.setattr(derivation, "_derived_kernel", slow_step)
+    derivation._kernel.cache_clear()
+    derivation.kernel(given("exp(-3*r^2/7)", "radial"))
     assert not list(tmp_path.glob("*.json"))
-    monkeypatch.setattr(loss, "_derived_kernel", real)
-    loss._kernel.cache_clear()
-    loss.kernel(given("exp(-3*r^2/7)", "radial"))
+    monkeypatch.setattr(derivation, "_derived_kernel", real)
+    derivation._kernel.cache_clear()
+    derivation.kernel(given("exp(-3*r^2/7)", "radial"))
     assert len(list(tmp_path.glob("kernel-*.json"))) == 1

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory.dynamics import loss as loss_module
+from theory.dynamics import pairs as pairs_module
 from theory.core.errors import InputError
-from theory.dynamics.loss import Arithmetic, Loss, kernel, single_node_loss
+from theory.dynamics.arithmetic import arithmetic
+from theory.dynamics.loss import Loss, kernel, single_node_loss
 from theory.core.numeric import context
 from theory.potentials.potential import given, potential
 
@@ -44,7 +45,7 @@ def test_self_interaction_of_relu_is_half_the_squared_norm():
 
 
 def _mp_fd_gradient(loss, X, dps, h):
-    arith = Arithmetic(dps)
+    arith = arithmetic(dps)
     Xm = arith.array(X)
     grad = np.empty(X.shape, dtype=object)
     for idx in np.ndindex(X.shape):
@@ -73,7 +74,7 @@ def test_hessian_is_the_derivative_of_the_gradient():
     X = rng.normal(size=(2, 3))
     H = loss.hessian(X, dps=30)
     h = mpmath.mpf(10) ** -12
-    arith = Arithmetic(30)
+    arith = arithmetic(30)
     for column in range(6):
         shift = arith.array(np.zeros(6))
         shift[column] = h
@@ -203,7 +204,7 @@ def test_large_radial_configurations_refine_near_pairs(form):
     rng = np.random.default_rng(4)
     X, W = rng.normal(size=(20, 20)), rng.normal(size=(20, 20))
     X[0] = W[3] + 1e-3 * rng.normal(size=20)
-    assert X.size * (len(X) + len(W)) > loss_module._DIRECT_DIFFERENCES  # the matrix-product branch
+    assert X.size * (len(X) + len(W)) > pairs_module._DIRECT_DIFFERENCES  # the matrix-product branch
     loss = Loss(phi, W, manifold=manifold)
     exact = loss.gradient(X, dps=30).astype(float)
     assert np.abs(loss.gradient(X) - exact).max() <= 1e-12 * np.abs(exact).max()
@@ -261,7 +262,7 @@ def test_product_gradient_and_hessian_match_high_precision_finite_differences(ph
     X = rng.normal(size=(2, 3))
     a = [0.7, -1.3]
     h = mpmath.mpf(10) ** -15
-    arith = Arithmetic(40)
+    arith = arithmetic(40)
     Xm = arith.array(X)
     exact = loss.gradient(X, a, dps=40)
     H = loss.hessian(X, a, dps=40)
@@ -308,7 +309,7 @@ def test_one_sided_gradient_on_a_kink_is_the_limit_from_that_side(dps):
     loss = Loss(LAPLACE, W)
     tiny = mpmath.mpf(10) ** -20
     for side in (-1, 1):
-        shifted = Arithmetic(40).array(X)
+        shifted = arithmetic(40).array(X)
         shifted[0, 1] += side * tiny
         shifted[0, 0] += side * tiny  # θ₁₁ − θ₂₁ from the same side
         limit = loss.gradient(shifted, a, dps=40).astype(float)

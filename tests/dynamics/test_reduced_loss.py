@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from theory.core.errors import InputError
+from theory.dynamics import reduced
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given
 
@@ -102,3 +103,15 @@ def test_coinciding_electrons_make_a_star_ambiguous():
     loss = Loss(given("exp(-r^2/2)", "radial"), [[1.0, 0.0]])
     with pytest.raises(InputError, match="not unique"):
         loss.best_charges([[0.2, 0.0], [0.2, 0.0]])
+
+
+def test_the_minimum_norm_a_star_at_coinciding_electrons_splits_the_charge():
+    """Two electrons on one spot act as one of charge a₁ + a₂ = −Φ(θ, w)/Φ(θ, θ); the minimum-norm
+    split is equal halves. It is a float64 least-squares answer, so a precision is refused."""
+    loss = Loss(given("exp(-r^2/2)", "radial"), [[1.0, 0.0]])
+    X = [[0.2, 0.0], [0.2, 0.0]]
+    half = -np.exp(-0.32) / 2  # Φ(θ, θ) = 1, Φ(θ, w) = exp(−0.8²/2)
+    assert np.allclose(reduced.best_charges(loss, X, unique=False), [half, half], atol=1e-12)
+    assert np.array_equal(loss.optimal_charges(X), reduced.best_charges(loss, X, unique=False))
+    with pytest.raises(InputError, match="float64 only"):
+        reduced.best_charges(loss, X, dps=30, unique=False)

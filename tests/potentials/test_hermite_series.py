@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 from theory import potential
-from theory.core.errors import DerivationError, InputError, PrecisionError
+from theory.core.errors import InputError, PrecisionError
 from theory.core.symbols import t
 from theory.potentials import hermite_series
 from theory.potentials.potential import Potential, given
@@ -122,10 +122,11 @@ def test_float64_matrix_on_the_sphere_agrees_with_the_series():
 
 
 def test_a_kinked_activation_has_no_guaranteed_float64_evaluator():
+    kinked = "Max(t, 0) + tanh(Min(t, 0))"          # not ELU: no orthant form (tests/potentials/test_elu.py)
     with pytest.raises(PrecisionError, match="decay algebraically"):
-        potential(FORMULAS["elu"]).sphere().numpy()
-    with pytest.raises(DerivationError, match="numeric"):
-        potential("tanh").numpy()                 # the ridge form: c_k depend on the norms
+        potential(kinked).sphere().numpy()
+    with pytest.raises(PrecisionError, match="not smooth"):
+        potential(kinked).numpy()
 
 
 # ------------------------------------------------------------------ LaTeX
@@ -173,8 +174,8 @@ def test_certified_refuses_where_there_is_no_proof():
         potential("tanh").sphere().at(1, certified=True)
     with pytest.raises(PrecisionError, match="more than 400"):
         potential("tanh").sphere().at(sp.Rational(99, 100), certified=True)
-    with pytest.raises(PrecisionError, match="no proven envelope"):   # a kinked σ: no rigorous rule here
-        potential(FORMULAS["elu"]).sphere().at(sp.Rational(1, 2), certified=True)
+    with pytest.raises(PrecisionError, match="no proven envelope"):   # a kinked σ other than ELU
+        potential("Max(t, 0) + tanh(Min(t, 0))").sphere().at(sp.Rational(1, 2), certified=True)
     with pytest.raises(PrecisionError, match="no ball-arithmetic evaluation"):
         given("Abs(rho)", "zonal").at(sp.Rational(1, 2), certified=True)
     with pytest.raises(InputError, match="outside"):

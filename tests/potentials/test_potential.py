@@ -156,6 +156,6 @@ def test_bad_input_is_refused_with_a_reason(call, problem):
         call()
 
 
-def test_numeric_potential_has_no_float_evaluator():
+def test_numeric_potential_has_no_coordinate_expression():
     with pytest.raises(DerivationError, match="numeric"):
-        potential("tanh").numpy()
+        potential("tanh").in_coordinates(2)

@@ -32,10 +32,10 @@ class DerivationError(TheoryError):
     """No derivation route could produce the requested result.
 
     >>> from theory.potentials.potential import potential
-    >>> potential("tanh").numpy()
+    >>> potential("tanh").in_coordinates(2)
     Traceback (most recent call last):
     ...
-    theory.core.errors.DerivationError: potential of tanh is numeric; a float64 evaluator needs an exact one
+    theory.core.errors.DerivationError: potential of tanh is numeric; coordinates needs an exact one
     """
 
 

@@ -53,7 +53,8 @@ from ..core.errors import DerivationError, InputError
 from .charges import Fixed, Optimal, charge_policy
 from .kinds import EquilibriumKind
 from .flow import Trajectory, odd, polish, run_algorithm
-from .loss import Arithmetic, Loss, NotSmooth, positions
+from .arithmetic import arithmetic
+from .loss import Loss, NotSmooth, positions
 from .matching import match_rows
 from ..potentials.forms import Geometry
 from ..potentials.manifolds import manifold as manifold_named
@@ -168,7 +169,7 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     fixed = sorted(set(held) | {i for i, _, _ in creases})
     free = [i for i in range(len(X)) if i not in fixed]
     active = loss.with_fixed(X[fixed], a[fixed])
-    arith = Arithmetic(dps)
+    arith = arithmetic(dps)
     exact = isinstance(electrons, np.ndarray) and electrons.dtype == object and \
         not (held or creases or policy.optimised)
     Xmp = arith.array(electrons if exact else X)  # mpf input stays exact
@@ -202,7 +203,7 @@ def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> 
     """A configuration where L is not C²: L ≥ 0 proves a global minimum when L = 0 with every
     electron on a proton; otherwise the one-sided slopes decide (all ≥ 0: a non-smooth
     critical point; one < 0: a descent direction, not a critical point)."""
-    ctx = Arithmetic(dps).ctx
+    ctx = arithmetic(dps).ctx
     value = loss.value(X, a, dps=dps)
     matching = match_rows(X.astype(float), loss.protons)
     on_protons = len(matching) == len(X) and all(dist < tolerance for _, _, dist in matching)
@@ -225,7 +226,7 @@ def _one_sided(loss: Loss, X, a, dps: int) -> list:
     L(x + hu) = L + s h + q h²/2 + …, s and q from h and h/2 (h = 10^−(dps/3); Richardson:
     s = 2D(h/2) − D(h), q = 4(D(h) − D(h/2))/h with D(h) = (L(x + hu) − L)/h); on the sphere
     along the geodesic x cos h + u sin h. Numeric evidence, not a proof."""
-    arith = Arithmetic(dps)
+    arith = arithmetic(dps)
     ctx, (k, d) = arith.ctx, X.shape
     base, h = loss.value(X, a, dps=dps), ctx.mpf(10) ** -(dps // 3)
     basis = loss.tangent_basis(X.astype(float))
@@ -253,7 +254,7 @@ def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
 
 def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, reason, dps, tolerance,
               policy: Fixed | Optimal):
-    ctx = Arithmetic(dps).ctx
+    ctx = arithmetic(dps).ctx
     gnorm = ctx.mpf(0)
     if free:
         g = active.gradient(Xmp[free], a[free], dps=dps)

@@ -47,7 +47,8 @@ import numpy as np
 from ..core.errors import DerivationError, InputError
 from .charges import Optimal, charge_policy
 from .holds import Holds
-from .loss import Arithmetic, Loss, positions
+from .arithmetic import arithmetic
+from .loss import Loss, positions
 from .matching import distances
 from ..potentials.forms import Geometry
 
@@ -611,7 +612,7 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
     DerivationError
         If the target is not reached within ``iterations`` steps or ``seconds``.
     """
-    arith = Arithmetic(dps)
+    arith = arithmetic(dps)
     X = arith.array(electrons)
     policy = charge_policy(charges, len(X))
     target, clock = arith.ctx.mpf(10) ** -(dps - 5), time.perf_counter()

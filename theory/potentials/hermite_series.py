@@ -270,10 +270,12 @@ c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190
 # ---------------------------------------------------------------------- certified enclosures
 
 #: Proven envelopes ``|σ(t)| ≤ A + B|t|`` on the real line: ``|tanh| ≤ 1``, 0 < sigmoid < 1,
-#: 0 < softplus(t) ≤ log 2 + max(t, 0), ``|t·sigmoid(t)| ≤ |t|``, ``|t·tanh(softplus(t))| ≤ |t|``.
+#: 0 < softplus(t) ≤ log 2 + max(t, 0), ``|t·sigmoid(t)| ≤ |t|``, ``|t·tanh(softplus(t))| ≤ |t|``,
+#: and ELU (both spellings): t for t > 0, ``|e^t − 1| < 1`` for t ≤ 0, so ``|ELU(t)| ≤ 1 + |t|``.
 ENVELOPES = {
     sp.tanh(t): (1, 0), 1 / (1 + sp.exp(-t)): (1, 0), sp.log(sp.exp(t) + 1): (sp.log(2), 1),
     t / (1 + sp.exp(-t)): (0, 1), t * sp.tanh(sp.log(sp.exp(t) + 1)): (0, 1),
+    sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1: (1, 1), sp.Piecewise((t, t > 0), (sp.exp(t) - 1, True)): (1, 1),
 }
 MAX_CERTIFIED_TERMS = 400
 _FLINT_UNARY = {sp.exp: "exp", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh", sp.sin: "sin",
@@ -393,12 +395,13 @@ def _integer_power(z, n: int):
         square = square * square
 
 
-def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30):
+def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()):
     """A python-flint ``arb`` ball proven to contain Φ = E[σ(U)σ(V)] (Var U = a², Var V = b², Cov c).
 
     The proof rests on: (i) Mehler's formula and the tail bound ``|Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b))``;
     (ii) each c_k(a) = ∫_{−L}^{L} σ(ax) h_k(x) φ(x) dx enclosed by arb's rigorous ``acb.integral``
-    (h_k(x) = H_k(x/√2)/(2^{k/2}√k!)), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}``
+    (h_k(x) = H_k(x/√2)/(2^{k/2}√k!); for a σ with a kink at 0 such as ELU, one integral on each
+    side, of the analytic branch there), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}``
     (Cramér's inequality) and the envelope ``|σ(t)| ≤ A + B|t|`` of :data:`ENVELOPES`;
     (iii) E[σ(aX)²] bounded above the same way, so r_N is an upper bound. An activation without a
     proven envelope, or a ρ that would need more than :data:`MAX_CERTIFIED_TERMS` terms, raises
@@ -430,8 +433,8 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30):
         if terms > MAX_CERTIFIED_TERMS:
             raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs more than "
                                  f"{MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
-        ca, sa = _certified_coefficients(sigma, a_, terms, dps)
-        cb, sb = (ca, sa) if (a_ == b_) is True or (a == b) else _certified_coefficients(sigma, b_, terms, dps)
+        ca, sa = _certified_coefficients(sigma, kinks, a_, terms, dps)
+        cb, sb = (ca, sa) if (a_ == b_) is True or (a == b) else _certified_coefficients(sigma, kinks, b_, terms, dps)
         total, power = arb(0), arb(1)
         for k in range(terms):
             total += ca[k] * cb[k] * power
@@ -441,27 +444,42 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30):
         return total + arb(0, tail.upper())
 
 
-def _certified_coefficients(sigma: sp.Expr, a, terms: int, dps: int) -> tuple[list, object]:
+def _certified_coefficients(sigma: sp.Expr, kinks: tuple, a, terms: int, dps: int) -> tuple[list, object]:
     """Balls for c_0 … c_{terms−1} of σ(a·) and an upper ball for E[σ(aX)²] (see :func:`certified_value`)."""
     from flint import acb, arb
 
     big_a, big_b = (arb(str(sp.N(v, dps + 20))) for v in ENVELOPES[sigma])
-    f = flint_function(sigma, (t,))
     reach = 2 * math.sqrt((dps + 6) * _LN10) + 2
     L = arb(math.ceil(reach))
+    pieces = [(f, lo * L, hi * L) for f, lo, hi in _branches(sigma, kinks)]
     root2, norm = arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
+
+    def integral(weight):
+        return sum((acb.integral(lambda x, analytic, f=f: f(a * x, analytic=analytic) * weight(x, f, analytic),
+                                 lo, hi).real for f, lo, hi in pieces), arb(0))
+
     coefficients = []
     for k in range(terms):
         scale = norm / (root2 ** k * arb(k).fac().sqrt())
-        integrand = (lambda x, analytic, k=k: f(a * x, analytic=analytic) * (x / root2).hermite_h(k)
-                     * (-x * x / 2).exp())
-        core = acb.integral(integrand, -L, L).real * scale
+        core = integral(lambda x, f, analytic, k=k: (x / root2).hermite_h(k) * (-x * x / 2).exp()) * scale
         # |∫_{|x|>L}| ≤ 2∫_L^∞ (A + B a x) e^{−x²/4}/√(2π) dx
         tail = 2 * norm * (big_a * arb.pi().sqrt() * (L / 2).erfc() + 2 * big_b * a * (-L * L / 4).exp())
         coefficients.append(core + arb(0, tail.upper()))
-    square = lambda x, analytic: _integer_power(f(a * x, analytic=analytic), 2) * (-x * x / 2).exp()
-    second = acb.integral(square, -L, L).real * norm
+    second = integral(lambda x, f, analytic: f(a * x, analytic=analytic) * (-x * x / 2).exp()) * norm
     # ∫_{|x|>L} (A + B a x)² φ ≤ 2(2A² Q(L) + 2B²a² (Lφ(L) + Q(L))), Q the normal tail
     q, phi_l = (L / root2).erfc() / 2, norm * (-L * L / 2).exp()
     second += 4 * (big_a * big_a * q + big_b * big_b * a * a * (L * phi_l + q))
     return coefficients, second
+
+
+def _branches(sigma: sp.Expr, kinks: tuple) -> list[tuple]:
+    """(ball function, −1 or 0, 0 or 1): σ itself on [−1, 1]·L, or for a kink at 0 its analytic branch
+    on each side (read off σ(±p) with p > 0), so that ``acb.integral`` sees analytic integrands."""
+    if not kinks:
+        return [(flint_function(sigma, (t,)), -1, 1)]
+    if tuple(kinks) != (0,):
+        raise PrecisionError(f"no certified value for σ = {sigma}: kinks at {kinks}, only a kink at 0 is split")
+    p = sp.Symbol("p", positive=True)
+    sides = [(sp.piecewise_fold(sigma.subs(t, -p)).subs(p, -t), -1, 0),
+             (sp.piecewise_fold(sigma.subs(t, p)).subs(p, t), 0, 1)]
+    return [(flint_function(branch, (t,)), lo, hi) for branch, lo, hi in sides]

@@ -35,8 +35,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import elu
 from . import evaluation
 from . import gaussian
+from . import hermite_norms
 from . import hermite_series
 from . import quadrature
 from .activations import Activation, activation
@@ -229,11 +231,18 @@ class Potential(Typeset):
 
         For a numeric zonal potential: Σ_{k<N} c_k² ρ^k by Horner, with an
         ``error_bound`` (≈ 3e-16 for tanh … mish) on [−1, 1]; see
-        :class:`~theory.potentials.hermite_series.Float64Series`. A non-smooth σ
-        raises :class:`~theory.core.errors.PrecisionError` (no such guarantee).
+        :class:`~theory.potentials.hermite_series.Float64Series`. For a numeric ridge
+        potential: Σ_{k<N} c_k(‖θ‖)c_k(‖w‖)ρ^k with the c_k Chebyshev in the norm, for norms
+        in {0} ∪ [1/4, 2]; see :class:`~theory.potentials.hermite_norms.Float64Ridge`. ELU: its
+        orthant form, any norms (:class:`~theory.potentials.elu.Float64Elu`). Another non-smooth
+        σ raises :class:`~theory.core.errors.PrecisionError` (no such guarantee).
         """
-        if self.expr is None and self.form.unit_norms:
+        if self.expr is None and (self.form.unit_norms or self.form == "ridge"):
             act = self.activation
+            if elu.is_elu(act.expr):
+                return elu.Float64Elu("zonal" if self.form.unit_norms else "ridge")
+            if self.form == "ridge":
+                return hermite_norms.float64_ridge(act.expr, act.kinks, act.parity)
             return _float64_series(act.expr, act.kinks, act.parity)
         self._require_exact("a float64 evaluator")
         return _numpy(self.expr, self.variables)
@@ -293,7 +302,8 @@ class Potential(Typeset):
             balls = [hermite_series.ball(v, dps) for v in values]
             if self.expr is None:
                 ridge = self.form.ridge_values(balls)
-                return hermite_series.certified_value(self.activation.expr, *ridge, dps=dps)
+                return hermite_series.certified_value(self.activation.expr, *ridge, dps=dps,
+                                                      kinks=self.activation.kinks)
             result = hermite_series.flint_function(self.expr, self.variables)(*balls)
         if not result.is_finite():
             raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: "

@@ -28,7 +28,8 @@ import functools
 import numpy as np
 
 from ..core.errors import InputError
-from ..dynamics.loss import Arithmetic, Loss, positions
+from ..dynamics.arithmetic import arithmetic
+from ..dynamics.loss import Loss, positions
 from ..core.numeric import context
 from ..potentials.potential import Potential, potential
 
@@ -148,7 +149,7 @@ def orthant_moment(w, w2, *, dps: int = 30) -> np.ndarray:
 
     M(w, w) = I/2. It depends on the directions only.
     """
-    arith = Arithmetic(dps)
+    arith = arithmetic(dps)
     ctx, x, y = arith.ctx, arith.array(w), arith.array(w2)
     e1 = x / ctx.sqrt(x @ x)
     rest = y / ctx.sqrt(y @ y) - (e1 @ y / ctx.sqrt(y @ y)) * e1
@@ -176,7 +177,7 @@ def teacher_hessian(W_star, u=None, *, dps: int = 30) -> np.ndarray:
     W_star = positions(W_star, "teacher weights")
     u = _weights(u, len(W_star), "teacher output weights")
     k, d = W_star.shape
-    H = Arithmetic(dps).array(np.zeros((k * d, k * d)))
+    H = arithmetic(dps).array(np.zeros((k * d, k * d)))
     for i in range(k):
         for j in range(k):
             H[i * d:(i + 1) * d, j * d:(j + 1) * d] = 2 * u[i] * u[j] * orthant_moment(

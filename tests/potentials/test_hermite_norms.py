@@ -1,0 +1,92 @@
+"""The float64 evaluator of Φ(‖θ‖, ‖w‖, θᵀw) for smooth σ, against the high-precision series.
+
+References: :func:`theory.potentials.hermite_series.value` at 20 digits (two rules confirmed) and,
+at ρ = ±1, the 1-D Gaussian mean E[σ(aX)σ(±bX)] (Gauss–Legendre, no Hermite coefficient shared).
+"""
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from theory import potential
+from theory.core.errors import InputError, PrecisionError
+from theory.core.symbols import t
+from theory.potentials import hermite_norms, hermite_series
+from theory.potentials.quadrature import gaussian_mean
+
+TANH = sp.tanh(t)
+NORMS = (0.5, 1.0)
+
+
+@pytest.fixture(scope="module")
+def tanh64():
+    return hermite_norms.float64_ridge(TANH, (), "odd", norms=NORMS)
+
+
+def reference(sigma, a, b, rho) -> float:
+    if abs(rho) == 1:
+        return float(gaussian_mean(sigma.subs(t, a * t) * sigma.subs(t, rho * b * t), dps=25))
+    a_, b_ = sp.Float(a, 30), sp.Float(b, 30)
+    return float(hermite_series.value(sigma, (), a_, b_, a_ * b_ * sp.Float(rho, 30), dps=20))
+
+
+CASES = [(1.0, 1.0, 0.5), (0.5, 1.0, 0.999), (0.5, 0.5, -1.0), (1.0, 0.5, 1.0), (0.7, 0.9, -0.3),
+         (0.6180339887, 0.5, 1 - 1e-12), (1.0, 1.0, 0.0), (0.75, 0.8, -0.97)]
+
+
+@pytest.mark.parametrize("a, b, rho", CASES)
+def test_meets_its_bound_at_the_ends_of_the_norms_and_at_rho_one(tanh64, a, b, rho):
+    got = float(tanh64(a, b, rho * a * b))
+    assert abs(got - reference(TANH, a, b, rho)) <= float(tanh64.bound(a, b)), (a, b, rho)
+
+
+def test_the_bound_is_below_1e_14_and_says_what_it_adds(tanh64):
+    assert tanh64.relative_bound < 1e-14 and tanh64.error_bound < 1e-14
+    assert tanh64.band_terms == tuple(sorted(tanh64.band_terms))       # more terms as |ρ| grows
+    assert tanh64.terms <= hermite_series.MAX_TERMS
+
+
+def test_zero_norms_give_sigma_at_zero_times_a_mean():
+    f = hermite_norms.float64_ridge(1 / (1 + sp.exp(-t)), (), None, norms=NORMS)
+    mean = float(gaussian_mean(1 / (1 + sp.exp(-0.75 * t)), dps=25))        # E[sigmoid(0.75 X)] = 1/2
+    assert abs(float(f(0.0, 0.75, 0.0)) - 0.5 * mean) <= 1e-15
+    assert float(f(0.0, 0.0, 0.0)) == 0.25
+    tanh = hermite_norms.float64_ridge(TANH, (), "odd", norms=NORMS)
+    assert float(tanh(0.0, 0.8, 0.0)) == 0.0
+
+
+def test_broadcasting_a_matrix_agrees_with_elementwise_calls(tanh64):
+    rng = np.random.default_rng(0)
+    a = rng.uniform(*NORMS, (40, 1))
+    b = rng.uniform(*NORMS, (1, 30))
+    c = rng.uniform(-1, 1, (40, 30)) * a * b
+    matrix = tanh64(a, b, c)
+    flat = tanh64(np.broadcast_to(a, c.shape).ravel(), np.broadcast_to(b, c.shape).ravel(), c.ravel())
+    assert matrix.shape == (40, 30)
+    assert np.max(np.abs(matrix.ravel() - flat)) <= 2 * tanh64.error_bound
+
+
+def test_bad_input_is_refused(tanh64):
+    with pytest.raises(InputError, match="outside the evaluator's norms"):
+        tanh64(2.0, 1.0, 0.0)
+    with pytest.raises(InputError, match="Cauchy–Schwarz"):
+        tanh64(1.0, 0.5, 0.6)
+    with pytest.raises(InputError, match="interval"):
+        hermite_norms.float64_ridge(TANH, (), "odd", norms=(1.0, 0.5))
+    with pytest.raises(PrecisionError, match="not smooth"):
+        hermite_norms.float64_ridge(sp.Max(t, 0) + sp.tanh(sp.Min(t, 0)), (0,), None, norms=NORMS)
+
+
+def test_a_numeric_ridge_potential_has_a_float64_matrix():
+    phi = potential("sigmoid")
+    f = phi.numpy()
+    assert isinstance(f, hermite_norms.Float64Ridge) and f.error_bound < 1e-14
+    thetas = np.array([[0.6, 0.0, 0.0], [0.3, 1.2, -0.4]])
+    ws = np.array([[0.0, 1.0, 0.0], [0.6, 0.0, 0.0]])
+    gram = phi.matrix(thetas, ws)
+    exact = phi.evaluate([sp.Rational(3, 10), sp.Rational(6, 5), sp.Rational(-2, 5)], [0, 1, 0], dps=20)
+    assert abs(gram[1, 0] - float(exact)) <= f.error_bound
+    second = float(gaussian_mean((1 / (1 + sp.exp(-sp.Rational(3, 5) * t))) ** 2, dps=25))
+    assert abs(gram[0, 1] - second) <= f.error_bound                  # θ = w: ρ = 1
+    assert mpmath.almosteq(gram[0, 1], phi.evaluate([0.6, 0, 0], [0.6, 0, 0], dps=20), 1e-14)

@@ -1,0 +1,370 @@
+"""The symbolic derivative kernel of a potential: Φ = F(u) differentiated in its invariants u.
+
+The partial derivatives of F are taken symbolically once, simplified and rewritten in
+c = 1 − ρ² and the angle φ = acos ρ, combined into the coefficients (α, β) of
+∇_θΦ = α θ + β w, and cached on disk (:mod:`theory.core.cache`). Their limits where a pair
+coincides (θ̂ = ±ŵ, or θ = w) are taken here too, and the kernel compiles its expressions
+for an :mod:`~theory.dynamics.arithmetic` once per precision. :mod:`theory.dynamics.loss`
+evaluates them on the pairs of :mod:`theory.dynamics.pairs`.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..core import cache, timebound
+from ..core.errors import DerivationError, InputError, Timeout
+from ..core.symbols import rho, s
+from ..core.timebound import BUDGET, bounded, check_budget
+from ..potentials.forms import N1, N2, Form, Geometry, Q
+from ..potentials.potential import Potential
+from .arithmetic import Arithmetic
+
+C = sp.Symbol("c", nonnegative=True)
+PHI = sp.Symbol("phi", nonnegative=True)
+T = sp.Symbol("t", nonnegative=True)
+#: Where h of a product potential has no derivative: arguments of these functions vanish.
+_NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta)
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The partial derivatives of Φ = F(u) in its invariants, as SymPy expressions.
+
+    ``derivatives[(a, b)]`` is ∂²F/∂u_a∂u_b (indices sorted), ``derivatives[(a,)]``
+    the first and ``derivatives[()]`` F itself, each a function of the
+    invariants, of c = 1 − ρ² and of φ = acos ρ (for a product potential: h, h′, h″ in s).
+    ``self_terms`` is (G, G′, G″) in n₁ for a ridge potential (G(n) = Φ(θ, θ)
+    with ‖θ‖ = n) and ``None`` when Φ(θ, θ) is constant. ``coefficients`` is
+    (α, β) with ∇_θΦ(θ, w) = α θ + β w, in (n₁, n₂, ρ, c, φ) or (q,); ``kinks``
+    the points s where h of a product potential has no derivative, and
+    ``kink_slopes`` {s₀: (h′(s₀ − 0), h′(s₀ + 0))} its one-sided slopes there.
+    """
+
+    form: Form
+    derivatives: dict
+    self_terms: tuple | None
+    cusp: sp.Expr = sp.S.Zero
+    coefficients: tuple = ()
+    kinks: tuple = ()
+    kink_slopes: dict = field(default_factory=dict)
+    _compiled: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(map(str, self.form.invariants))
+
+    @property
+    def arguments(self) -> tuple[sp.Symbol, ...]:
+        if self.form.geometry is Geometry.COORDINATES:
+            return self.form.invariants
+        return (*self.form.invariants, C, PHI)
+
+    @property
+    def coefficient_arguments(self) -> tuple[sp.Symbol, ...]:
+        return (Q,) if self.form.geometry is Geometry.DISTANCE else (N1, N2, rho, C, PHI)
+
+    @functools.cached_property
+    def uses_angle(self) -> bool:
+        return any(e.has(PHI) for e in (*self.derivatives.values(), *self.coefficients))
+
+    @functools.cached_property
+    def self_slope(self) -> sp.Expr:
+        """G′(n)/n, so that ∇G(‖θ‖) = G′(‖θ‖)/‖θ‖ · θ."""
+        return sp.cancel(self.self_terms[1] / N1)
+
+    @functools.cached_property
+    def self_value(self) -> sp.Expr:
+        """F at coincidence (ρ = 1, q = 0, s = 0): Φ(θ, θ) when it does not depend on θ
+        (for a product potential the factor h(0), raised to the power d by the loss)."""
+        at = {rho: 1, Q: 0, s: 0}
+        value = self.derivatives[()].subs({u: at[u] for u in self.form.invariants})
+        return value.subs({C: 0, PHI: 0})
+
+    def compiled(self, name: str, arith: Arithmetic) -> Callable:
+        """One of the kernel's expressions compiled for ``arith``, once per precision: "value"
+        (F), "coefficients" ((α, β), shared subexpressions), "alpha" (α alone), "self_value"
+        (G) or "self_slope" (G′/n)."""
+        key = (name, arith.dps)
+        if key not in self._compiled:
+            if name == "coefficients":
+                self._compiled[key] = arith.functions(self.coefficients, self.coefficient_arguments)
+            else:
+                expr, args = {"value": lambda: (self.derivatives[()], self.arguments),
+                              "alpha": lambda: (self.coefficients[0], self.coefficient_arguments),
+                              "self_value": lambda: (self.self_terms[0], (N1,)),
+                              "self_slope": lambda: (self.self_slope, (N1,))}[name]()
+                self._compiled[key] = arith.function(expr, args)
+        return self._compiled[key]
+
+    # ---------------------------------------------------------- coincidences
+    @property
+    def small(self) -> int:
+        """Index of the invariant that vanishes at coincidence (ρ ↦ c = 1 − ρ², or q)."""
+        return self.form.invariants.index(_coincidence_invariants(self.form)[0])
+
+    @functools.cached_property
+    def hessian_terms(self) -> dict:
+        """The kernel values the Hessian uses, free of removable singularities in z (c or q).
+
+        Key (a,): F_a. Key (a, b): F_ab z^{m/2}, m the number of indices equal to the
+        small invariant, since each ∇ρ = √c û/n₁ (∇q = 2√q d̂) carries a √z that belongs
+        to the coefficient (the unit vector û is bounded). Each is cancelled in t = √z,
+        which removes polynomial 0/0 such as ReLU²'s F_{n₁} = (…)√c/√c.
+        """
+        z = _coincidence_invariants(self.form)[1]
+        terms = {}
+        for key, expr in self.derivatives.items():
+            if key:
+                weight = z ** sp.Rational(sum(1 for a in key if a == self.small), 2) if len(key) == 2 else 1
+                terms[key] = _cancelled(expr * weight, z)
+        return terms
+
+    @functools.cached_property
+    def coincidence(self) -> dict:
+        """{sign: {name: limit as z → 0⁺}} for the coincident pairs θ̂ = sign·ŵ (radial:
+        sign +1, θ = w). Names: "value" (F), "alpha", "beta" (∇Φ = αθ + βw) and the keys
+        of :attr:`hessian_terms`. A limit is an expression in n₁, n₂, or ``None`` where
+        it is infinite or unknown (Φ is not C¹ or C² there).
+
+        The limit is the t⁰ term of the expression's series in t = √z; for a term
+        that is C⁰ in t it errs by at most t·abs(∂_t E(0⁺)) at a pair with √z = t, which
+        below the switch-over t < 10^−(digits+3) is under the working precision.
+        """
+        named = {"value": self.derivatives[()], **dict(zip(("alpha", "beta"), self.coefficients)),
+                 **self.hessian_terms}
+        signs = (1,) if self.form.geometry is Geometry.DISTANCE else (1, -1)
+        return {sign: {name: _coincidence_limit(expr, self.form, sign) for name, expr in named.items()}
+                for sign in signs}
+
+    def coincidence_function(self, name: str, sign: int, arith: Arithmetic) -> Callable | None:
+        """The limit ``name`` at coincidence as a function of (n₁, n₂), compiled (None: no limit)."""
+        key = ("coincident", name, sign, arith.dps)
+        if key not in self._compiled:
+            limit = self.coincidence[sign][name]
+            self._compiled[key] = None if limit is None else arith.function(limit, (N1, N2))
+        return self._compiled[key]
+
+    def hessian_function(self, arith: Arithmetic) -> Callable:
+        """The :attr:`hessian_terms` compiled together; returns {key: values}."""
+        key = ("hessian", arith.dps)
+        if key not in self._compiled:
+            keys = tuple(self.hessian_terms)
+            exprs = tuple(self.hessian_terms[k] for k in keys)
+            compiled = arith.functions(exprs, self.arguments)
+            self._compiled[key] = lambda *args: dict(zip(keys, compiled(*args)))
+        return self._compiled[key]
+
+
+def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
+    """The symbolic derivative kernel of a potential (cached).
+
+    Derived within ``budget`` seconds (default 60), else :class:`~theory.core.errors.Timeout`.
+
+    >>> from theory.potentials.potential import given
+    >>> k = kernel(given("exp(-r^2/2)", "radial"))
+    >>> k.derivatives[(0,)]
+    -exp(-q/2)/2
+    >>> kernel(given("exp(-Abs(s))", "product")).kinks
+    (0,)
+    """
+    if not isinstance(phi, Potential):
+        raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi!r}")
+    if phi.expr is None:
+        raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
+    return _kernel(phi.expr, phi.form, check_budget(budget))
+
+
+@functools.lru_cache(maxsize=64)
+def _kernel(expr: sp.Expr, form: Form, budget: float) -> Kernel:
+    name = cache.key("kernel", cache.text(expr), form)
+    found = _cached_kernel(name, form)
+    if found is not None:
+        return found
+    shown = str(expr) if len(str(expr)) <= 40 else f"{str(expr)[:39]}…"
+    timeouts = timebound.timeouts()
+    derived = bounded(_derived_kernel, expr, form, seconds=budget, what=f"the kernel of {shown}")
+    if timebound.timeouts() == timeouts:  # no simplification or limit gave up for lack of time
+        cache.store(name, _kernel_entry(derived))
+    return derived
+
+
+def _kernel_entry(k: Kernel) -> dict:
+    """The fields of a kernel as text (:func:`theory.core.cache.text`)."""
+    text = cache.text
+    return {"derivatives": [[list(key), text(e)] for key, e in k.derivatives.items()],
+            "self_terms": None if k.self_terms is None else [text(e) for e in k.self_terms],
+            "cusp": text(k.cusp), "coefficients": [text(e) for e in k.coefficients],
+            "kinks": [text(e) for e in k.kinks],
+            "kink_slopes": [[text(p), text(a), text(b)] for p, (a, b) in k.kink_slopes.items()]}
+
+
+def _cached_kernel(name: str, form: Form) -> Kernel | None:
+    """The kernel stored under ``name``, or None (absent, unreadable or corrupt)."""
+    entry, read = cache.load(name), cache.expression
+    try:
+        derivatives = {tuple(int(i) for i in key): read(e) for key, e in entry["derivatives"]}
+        self_terms = None if entry["self_terms"] is None else tuple(read(e) for e in entry["self_terms"])
+        found = Kernel(form, derivatives, self_terms, read(entry["cusp"]),
+                       tuple(read(e) for e in entry["coefficients"]), tuple(read(e) for e in entry["kinks"]),
+                       {read(p): (read(a), read(b)) for p, a, b in entry["kink_slopes"]})
+    except (TypeError, KeyError, ValueError, SyntaxError, AttributeError):
+        return None
+    expressions = [*found.derivatives.values(), *(found.self_terms or ()), found.cusp, *found.coefficients]
+    return found if () in derivatives and all(isinstance(e, sp.Expr) for e in expressions) else None
+
+
+def _derived_kernel(expr: sp.Expr, form: Form) -> Kernel:
+    if form.geometry is Geometry.COORDINATES:
+        return _product_kernel(expr, form)
+    F = form.in_invariants(expr)
+    symbols = form.invariants
+    derivatives = {(): _stable(F)}
+    for order in (1, 2):
+        for key in itertools.combinations_with_replacement(range(len(symbols)), order):
+            derivatives[key] = _stable(_simplified(sp.diff(F, *[symbols[i] for i in key])))
+    self_terms = None
+    if form.norms:
+        G = derivatives[()].subs({N2: N1}).subs({rho: 1, C: 0})
+        self_terms = (G, sp.diff(G, N1), sp.diff(G, N1, 2))
+    cusp, coefficients = _cusp(form, derivatives), _coefficients(form, derivatives)
+    return Kernel(form, {key: _angle(e) for key, e in derivatives.items()}, self_terms, cusp,
+                  tuple(_angle(e) for e in coefficients))
+
+
+def _angle(expr: sp.Expr) -> sp.Expr:
+    """acos ρ and asin ρ in terms of the angle φ, computed once per pair (:func:`_angles`)."""
+    return expr.xreplace({sp.atan2(sp.sqrt(C), rho): PHI, sp.atan2(rho, sp.sqrt(C)): sp.pi / 2 - PHI})
+
+
+def _coefficients(form: Form, derivatives: dict) -> tuple[sp.Expr, sp.Expr]:
+    """(α, β) with ∇_θΦ = α θ + β w by the chain rule: ∇q = 2(θ − w), ∇n₁ = θ/n₁,
+    ∇ρ = w/(n₁n₂) − ρθ/n₁² (ρ = θᵀw/(n₁n₂))."""
+    if form.geometry is Geometry.DISTANCE:
+        first = derivatives[(0,)]
+        return 2 * first, -2 * first
+    names = form.invariants
+    by_rho = derivatives[(names.index(rho),)]
+    alpha = -by_rho * rho / N1**2
+    if N1 in names:
+        alpha = alpha + derivatives[(names.index(N1),)] / N1
+    return _shortest(alpha), _shortest(by_rho / (N1 * N2))
+
+
+def _shortest(expr: sp.Expr) -> sp.Expr:
+    """The shortest of a few equivalent forms (the ReLU α collapses to n₂√c/(2πn₁))."""
+    candidates = [expr, sp.factor_terms(sp.expand(expr)), _stable(_simplified(expr))]
+    return min(candidates, key=lambda e: (e.has(sp.Piecewise), sp.count_ops(e)))
+
+
+def _product_kernel(h: sp.Expr, form: Form) -> Kernel:
+    """h, h′, h″ of a product potential ∏_k h(s_k); Dirac terms of h″ dropped (they live on the kinks)."""
+    if h.has(sp.Piecewise, sp.Max, sp.Min):
+        raise DerivationError(f"h(s) = {h}: write kinks with Abs, sign or Heaviside for the dynamics")
+    first, second = sp.diff(h, s), sp.diff(h, s, 2)
+    kinks = _kinks(h, first)
+    off_kinks = second.replace(sp.DiracDelta, lambda *args: sp.S.Zero).replace(
+        lambda e: e.is_Pow and isinstance(e.base, sp.sign) and e.exp.is_even, lambda e: sp.S.One)
+    derivatives = {(): h, (0,): _shortest(first), (0, 0): _shortest(off_kinks)}
+    cusp = sp.S.Zero
+    if 0 in kinks:  # lim ‖∇Φ‖ as θ → w in d = 1, as for radial and zonal cusps
+        try:
+            cusp = sp.Abs(bounded(sp.limit, first, s, 0, "+", seconds=5, what="cusp limit"))
+        except (Timeout, NotImplementedError, ValueError):
+            cusp = sp.S.One  # a kink at coincidence, of unknown slope
+    slopes = {kink: tuple(sp.limit(derivatives[(0,)], s, kink, side) for side in ("-", "+")) for kink in kinks}
+    return Kernel(form, derivatives, None, cusp, (), kinks, slopes)
+
+
+def _kinks(*exprs: sp.Expr) -> tuple:
+    """The real s where an Abs, sign, Heaviside or DiracDelta argument in ``exprs`` vanishes."""
+    points = set()
+    for function in _NONSMOOTH:
+        for atom in set().union(*(e.atoms(function) for e in exprs)):
+            zeros = bounded(sp.solveset, atom.args[0], s, sp.S.Reals, seconds=5, what="kinks of h")
+            if not isinstance(zeros, sp.FiniteSet):
+                raise DerivationError(f"the kinks of h where {atom.args[0]} = 0 are not finitely many")
+            points |= set(zeros)
+    return tuple(sorted(points))
+
+
+def _cusp(form: Form, derivatives: dict) -> sp.Expr:
+    """lim ‖∇_θ Φ(θ, w)‖ as θ → w (unit vectors): 0 where Φ is smooth there, > 0 at a
+    cusp (sign: 2/π), ∞ at a singularity (Coulomb). ‖∇ρ‖ = √c, ‖∇q‖ = 2√q."""
+    first = derivatives[(form.invariants.index(_coincidence_invariants(form)[0]),)]
+    if form.geometry is Geometry.DISTANCE:
+        slope = 2 * first * sp.sqrt(Q)
+        variable = Q
+    else:
+        slope = (first * sp.sqrt(C)).subs({N1: 1, N2: 1, rho: 1})
+        variable = C
+    try:
+        return sp.Abs(bounded(sp.limit, slope, variable, 0, "+", seconds=5, what="cusp limit"))
+    except (Timeout, NotImplementedError, ValueError):
+        return sp.S.Zero
+
+
+def _coincidence_invariants(form: Form) -> tuple[sp.Symbol, sp.Symbol]:
+    """(u, z): the invariant that tells a coincident pair, and the one vanishing there —
+    (q, q) for a Φ of the distance, (ρ, c = 1 − ρ²) for a Φ of the angle."""
+    return (Q, Q) if form.geometry is Geometry.DISTANCE else (rho, C)
+
+
+def _cancelled(expr: sp.Expr, z: sp.Symbol) -> sp.Expr:
+    """``expr`` with the powers of t = √z in its denominator cancelled where they divide the
+    numerator (φ and the other invariants held as symbols); unchanged when none can be."""
+    in_t = expr.subs(z, T**2)
+    if not any(p.exp.is_negative and p.base.has(T) for p in in_t.atoms(sp.Pow)):
+        return expr
+    try:
+        cancelled = bounded(sp.cancel, sp.together(in_t), seconds=5, what="cancelling a kernel term")
+    except Timeout:
+        return expr
+    if sp.denom(cancelled).has(T) or sp.count_ops(cancelled) > 3 * sp.count_ops(in_t) + 20:
+        return expr
+    return cancelled.subs(T, sp.sqrt(z))
+
+
+def _coincidence_limit(expr: sp.Expr, form: Form, sign: int) -> sp.Expr | None:
+    """lim of a kernel term as the pair coincides (z = t² → 0⁺; ρ = sign·√(1 − t²),
+    φ = asin t or π − asin t): substitution where continuous, else SymPy's limit."""
+    if form.geometry is Geometry.DISTANCE:
+        at = expr.subs(Q, T**2)
+    else:
+        angle = sp.asin(T) if sign > 0 else sp.pi - sp.asin(T)
+        at = expr.subs({C: T**2, PHI: angle}).subs(rho, sign * sp.sqrt(1 - T**2))
+    value = at.subs(T, 0)
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_finite:
+        try:
+            value = bounded(sp.limit, at, T, 0, "+", seconds=10, what="a coincidence limit")
+        except (Timeout, NotImplementedError, ValueError):
+            return None
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.AccumBounds) or value.is_finite is False:
+        return None
+    return sp.simplify(value)
+
+
+def _simplified(expr: sp.Expr) -> sp.Expr:
+    try:
+        return bounded(sp.simplify, expr, seconds=5, what="simplifying a derivative")
+    except Timeout:
+        return expr
+
+
+def _stable(expr: sp.Expr) -> sp.Expr:
+    """Rewrite in c = 1 − ρ²: acos ρ = atan2(√c, ρ), asin ρ = atan2(ρ, √c), polynomials in ρ²."""
+    expr = expr.replace(sp.acos, lambda z: sp.atan2(sp.sqrt(1 - z**2), z))
+    expr = expr.replace(sp.asin, lambda z: sp.atan2(z, sp.sqrt(1 - z**2)))
+    polynomial = (lambda n: n.is_Add and n.has(rho) and n.is_polynomial(rho)
+                  and sp.degree(n, rho) >= 2)
+    expr = expr.replace(lambda n: n.is_Pow and polynomial(n.base),
+                        lambda n: sp.Pow(sp.factor(sp.expand(n.base.subs(rho**2, 1 - C))), n.exp))
+    expr = expr.replace(polynomial, lambda n: sp.factor(sp.expand(n.subs(rho**2, 1 - C))))
+    if expr.has(rho**2) and expr.has(C):  # e.g. (1 − ρ²)/√c beside other terms
+        expr = _simplified(expr.subs(rho**2, 1 - C))
+    return expr
