@@ -24,6 +24,27 @@ def test_closed_form_matches_quadrature_at_25_digits(name, case):
     assert abs(value - high) <= abs(high) * mpmath.mpf(10) ** -24
 
 
+def _erf_reference(ctx, na, nb, dot, bt, gm):
+    """E[erf(β + aX) erf(γ + bY)] by 1-D quadrature over X: given X, γ + bY ~ N(γ + bρX, b²r²) and
+    E[erf(μ + sZ)] = erf(μ/√(1 + 2s²)). Independent of the orthant form; nb > 0, na > 0."""
+    rho = dot / (na * nb)
+    s2 = nb**2 * (1 - rho**2)
+    return ctx.quad(lambda x: ctx.erf(bt + na * x) * ctx.erf((gm + nb * rho * x) / ctx.sqrt(1 + 2 * s2))
+                    * ctx.npdf(x), [-ctx.inf, ctx.inf])
+
+
+@pytest.mark.parametrize("case", [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 1, 1, 0.5, -0.2), (1, 2, -2, 0.5, 0.3),
+                                  (1.2, 0.8, 0, -0.3, 0.6), (3, 0.5, 1.2, 0, 0)])
+def test_erf_closed_form_matches_quadrature_at_25_digits(case):
+    """erf(u) = 2P(Z ≤ √2u) − 1 makes Φ an orthant probability; the reference integrates erf itself."""
+    phi = biased("erf")
+    low, high = (_erf_reference(context(d), *(context(d).mpf(v) for v in case)) for d in (30, 40))
+    assert abs(low - high) <= abs(high) * mpmath.mpf(10) ** -28     # the reference confirms its own digits
+    assert abs(phi.at(*case, dps=25) - high) <= abs(high) * mpmath.mpf(10) ** -24
+    assert abs(phi.at(0, 1, 0, 0.5, -0.2, dps=25)                    # θ = 0: erf(β)·erf(γ/√(1 + 2b²))
+               - mpmath.erf(0.5) * mpmath.erf(-0.2 / mpmath.sqrt(3))) < mpmath.mpf(10) ** -14
+
+
 def test_zero_bias_agrees_with_unbiased_relu():
     unbiased = potential("relu").at(1.5, 0.7, 0.3, dps=25)
     assert abs(biased("relu").at(1.5, 0.7, 0.3, 0, 0, dps=25) - unbiased) < mpmath.mpf(10) ** -24

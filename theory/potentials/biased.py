@@ -216,7 +216,7 @@ class BiasedPotential:
         na, nb = ctx.sqrt(ctx.fdot(th, th)), ctx.sqrt(ctx.fdot(wv, wv))
         dot = ctx.fdot(th, wv)
         if dot == na * nb or dot == -na * nb:
-            dot = _exact_dot(theta_, w_, na, nb, dot)
+            dot = exact_dot(theta_, w_, na, nb, dot)
         return self.at(na, nb, dot, beta_, gamma_, dps=dps)
 
     def latex(self) -> str:
@@ -451,7 +451,7 @@ def _checked(na, nb, dot, beta_, gamma_) -> tuple:
     return values
 
 
-def _exact_dot(theta_, w_, na, nb, dot):
+def exact_dot(theta_, w_, na, nb, dot):
     """θᵀw at the rounding boundary ±‖θ‖‖w‖: exactly ±‖θ‖‖w‖ when θ, w are exactly parallel."""
     th, wv = (sp.Matrix([as_number(str(v), what="θ, w") for v in vec]) for vec in (theta_, w_))
     return na * nb * sp.sign(th.dot(wv)) if th.rank() and sp.Matrix.hstack(th, wv).rank() == 1 else dot

@@ -1,0 +1,172 @@
+"""The biased loss: float64 value against the mpmath route and Monte Carlo, exact gradient against
+finite differences of the 30-digit value, exact inputs, the flow learning a biased ReLU teacher."""
+
+import itertools
+
+import mpmath
+import numpy as np
+import pytest
+
+from theory.core.errors import InputError
+from theory.core.numeric import context
+from theory.dynamics.biased_flow import biased_flow
+from theory.dynamics.biased_loss import BiasedLoss, NotSmooth, orthant
+from theory.potentials.biased import biased
+from theory.potentials.biased import orthant as exact_orthant
+
+RNG = np.random.default_rng(2)
+W, G = RNG.normal(size=(2, 3)), RNG.normal(size=2)
+X, B = RNG.normal(size=(3, 3)), RNG.normal(size=3)
+
+
+def _case(name: str):
+    """Electrons with one exact input each: the rows X, B edited."""
+    Xc, Bc = X.copy(), B.copy()
+    if name == "parallel":          # 2·w₀ with another bias: ρ = 1, h ≠ k
+        Xc[1], Bc[1] = 2 * W[0], G[0] / 2
+    elif name == "antipodal":       # ρ = −1
+        Xc[1], Bc[1] = -W[1], 0.3
+    elif name == "coincident":      # two equal electrons
+        Xc[2], Bc[2] = Xc[0], Bc[0]
+    elif name == "on proton":
+        Xc[1], Bc[1] = W[1], G[1]
+    elif name == "theta zero":
+        Xc[0], Bc[0] = 0.0, 0.7
+    elif name == "zero bias":
+        Bc[:] = 0.0
+    return Xc, Bc
+
+
+CASES = ["generic", "parallel", "antipodal", "coincident", "on proton", "theta zero", "zero bias"]
+CUSPED = ["step", "sign"]                # no gradient where two nodes coincide
+
+
+def _difference_gradient(loss, Xc, Bc, eps=1e-6):
+    """Central differences of the 20-digit value (rounding ~10⁻²⁰/ε, truncation ~ε²)."""
+    grads = []
+    for target in (Xc, Bc):
+        g = np.zeros(target.shape)
+        for idx in np.ndindex(target.shape):
+            up, down = Xc.copy(), Xc.copy()
+            bu, bd = Bc.copy(), Bc.copy()
+            (up if target is Xc else bu)[idx] += eps
+            (down if target is Xc else bd)[idx] -= eps
+            g[idx] = float((loss.value(up, bu, dps=20) - loss.value(down, bd, dps=20)) / (2 * eps))
+        grads.append(g)
+    return grads
+
+
+QUICK = [("relu", "generic"), ("relu", "parallel"), ("relu", "coincident"), ("erf", "theta zero"),
+         ("step", "parallel")]
+EVERY = [*(("relu", case) for case in CASES), *itertools.product(["erf", "exp"], ["generic", "coincident",
+                                                                                    "theta zero"]),
+         *itertools.product(CUSPED, ["parallel", "antipodal", "theta zero"])]
+
+
+@pytest.mark.parametrize("name,case", [pytest.param(*p, marks=[] if p in QUICK else [pytest.mark.slow])
+                                       for p in EVERY])
+def test_gradient_matches_differences_of_the_exact_value(name, case):
+    loss = BiasedLoss(name, W, G)
+    Xc, Bc = _case(case)
+    grad = loss.gradient(Xc, Bc)
+    reference = _difference_gradient(loss, Xc, Bc)
+    scale, size = max(1.0, max(np.abs(g).max() for g in reference)), abs(loss.value(Xc, Bc))
+    # differences of a 20-digit value: rounding |L|·10⁻²⁰/ε (exp's L reaches 6·10⁹ here)
+    error = max(np.abs(g - r).max() for g, r in zip(grad, reference, strict=True))
+    assert error <= 1e-9 * scale + 1e-13 * size
+    assert abs(loss.value(Xc, Bc) - float(loss.value(Xc, Bc, dps=20))) <= 1e-13 * max(scale, size)
+
+
+def test_float_value_matches_potential_at_pair_by_pair():
+    """The float64 route (Owen's T) against a sum of BiasedPotential.at (Sheppard's integral at 25 digits)."""
+    for name in ["relu", "step", "sign", "erf"]:
+        phi = biased(name)
+        nodes = [(x, b, -1.0) for x, b in zip(X, B, strict=True)] + \
+            [(w, g, 1.0) for w, g in zip(W, G, strict=True)]
+        with mpmath.workdps(30):
+            # evaluate: ρ = 1 exactly on the diagonal
+            total = mpmath.fsum(ci * cj * phi.evaluate(list(xi), bi, list(xj), bj, dps=25)
+                                for (xi, bi, ci), (xj, bj, cj) in itertools.product(nodes, nodes))
+        assert abs(BiasedLoss(phi, W, G).value(X, B) - float(total)) <= 1e-13 * abs(float(total))
+
+
+def test_value_agrees_with_monte_carlo():
+    """E[(Σ a σ(θᵀx + β) + Σ b σ(wᵀx + γ))²] sampled (10⁶ draws, seed 0): within 5 standard errors."""
+    x = np.random.default_rng(0).normal(size=(10**6, 3))
+    out = -np.maximum(x @ X.T + B, 0).sum(axis=1) + np.maximum(x @ W.T + G, 0).sum(axis=1)
+    sample = out**2
+    error = sample.std() / np.sqrt(len(sample))
+    assert abs(BiasedLoss("relu", W, G).value(X, B) - sample.mean()) <= 5 * error
+
+
+def test_loss_is_non_negative_and_zero_at_the_teacher():
+    for name in ["relu", "step", "sign", "erf", "exp"]:
+        loss = BiasedLoss(name, W, G)
+        draws = np.random.default_rng(1)
+        assert all(loss.value(draws.normal(size=(2, 3)), draws.normal(size=2)) >= 0 for _ in range(20))
+        assert abs(loss.value(W[::-1], G[::-1])) <= 1e-13        # float64: the rounding of Σ c c Φ
+        assert loss.value(W[::-1], G[::-1], dps=30) == 0           # exact cancellation, confirmed
+        assert loss.value(W, G + 0.1) > 1e-4
+
+
+def test_orthant_at_exact_inputs_matches_sheppards_integral():
+    ctx = context(30)
+    for h, k, rho in [(0, 0, 0.6), (0, 0.5, -0.3), (-1, 0, 0.2), (0.3, -0.7, 1), (0.3, -0.7, -1),
+                      (0.3, -0.2, -1), (2, -3, 0.99), (1e-9, 0.3, 0.5), (0, 0, -1)]:
+        r = np.sqrt((1 - rho) * (1 + rho))
+        exact = exact_orthant(ctx, ctx.mpf(h), ctx.mpf(k), ctx.mpf(rho))
+        assert abs(float(orthant(h, k, rho, r)) - float(exact)) <= 2e-16, (h, k, rho)
+
+
+def test_electron_with_zero_weight_is_sigma_of_its_bias_times_a_mean():
+    """θ = 0, β = 2: Φ(0, 2; w, γ) = relu(2)·E[relu(wᵀx + γ)]."""
+    loss = BiasedLoss("relu", [[0.6, 0.8]], [0.0], proton_charges=[0.0])
+    assert loss.value([[0.0, 0.0]], [2.0], [1.0]) == pytest.approx(4.0, abs=1e-15)      # relu(2)²
+    cross = BiasedLoss("relu", [[0.6, 0.8]], [0.0])
+    # L = 4 − 2·2·E[relu(Y)] + 1/2 with a = −1, E[relu(Y)] = 1/√(2π)
+    assert cross.value([[0.0, 0.0]], [2.0]) == pytest.approx(4 - 4 / np.sqrt(2 * np.pi) + 0.5, abs=1e-14)
+
+
+def test_where_phi_has_no_derivative_the_gradient_says_so():
+    with pytest.raises(NotSmooth, match=r"electron 1 and proton 1.*cusp"):
+        BiasedLoss("step", W, G).gradient(*_case("on proton"))
+    with pytest.raises(NotSmooth, match="θ = 0 and β = 0"):
+        BiasedLoss("relu", W, G).gradient([[0.0, 0.0, 0.0]], [0.0])
+    assert np.isfinite(BiasedLoss("erf", W, G).gradient([[0.0, 0.0, 0.0]], [0.0])[0]).all()
+
+
+def test_bad_input_is_named():
+    loss = BiasedLoss("relu", W, G)
+    with pytest.raises(InputError, match="one bias per row"):
+        loss.value(X, B[:2])
+    with pytest.raises(InputError, match=r"proton biases.*one bias per row"):
+        BiasedLoss("relu", W, [0.1])
+    with pytest.raises(InputError, match="finite"):
+        loss.value(X, [0.1, np.nan, 0.2])
+    with pytest.raises(InputError, match="finite"):
+        loss.gradient([[np.nan, 0, 0]], [0.1])
+    with pytest.raises(InputError, match="dimension 2 but protons 3"):
+        loss.value([[1.0, 0.0]], [0.1])
+    with pytest.raises(InputError, match="tanh: no float64 biased loss"):
+        BiasedLoss("tanh", W, G).value(X, B)
+
+
+def test_flow_learns_a_biased_relu_teacher():
+    """d = 3, k = m = 2, a generic start: L ≤ 10⁻¹⁰ and (θ_i, β_i) = (w_π(i), γ_π(i)), within a budget."""
+    draws = np.random.default_rng(0)
+    W0, G0 = draws.normal(size=(2, 3)), draws.normal(size=2) / 2
+    X0, B0 = draws.normal(size=(2, 3)), draws.normal(size=2) / 2
+    loss = BiasedLoss("relu", W0, G0)
+    run = biased_flow(loss, X0, B0, gtol=1e-9, evaluations=10_000)
+    assert run.converged and run.evaluations <= 10_000
+    assert run.losses[-1] <= 1e-10 and loss.value(run.positions[:, :3], run.positions[:, 3], dps=20) <= 1e-10
+    teacher = np.hstack([W0, G0[:, None]])
+    match = min(np.abs(run.positions - teacher[list(p)]).max() for p in itertools.permutations(range(2)))
+    assert match <= 1e-6
+    assert run.losses[0] > 0.1                      # it did have to learn
+
+
+def test_flow_reports_a_spent_budget():
+    loss = BiasedLoss("relu", W, G)
+    run = biased_flow(loss, X[:2], B[:2], evaluations=50)
+    assert not run.converged and "budget spent" in run.reason and run.evaluations <= 50

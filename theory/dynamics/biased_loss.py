@@ -1,0 +1,437 @@
+"""The population loss with biases: electrons (θ_i, β_i) of charges a_i, protons (w_j, γ_j) of charges b_j.
+
+With the sign convention of :class:`theory.dynamics.loss.Loss` (a_i = −1, b_j = +1 by default),
+
+.. math::
+
+    L = \\mathbb{E}_x\\Big(\\sum_i a_i\\sigma(\\theta_i^{\\top}x + \\beta_i)
+          + \\sum_j b_j\\sigma(w_j^{\\top}x + \\gamma_j)\\Big)^2
+      = \\sum_{p, q} c_p c_q \\Phi(P_p, P_q),
+
+summed over all nodes P (electrons (θ_i, β_i), then protons (w_j, γ_j)) with charges c = (a, b), Φ the biased
+potential (:mod:`theory.potentials.biased`). So L ≥ 0, and L = 0 at the teacher.
+
+float64 (value and exact gradient, vectorised over pairs) for step, sign, ReLU, erf and exp:
+with u = θᵀx + β, v = wᵀx + γ, Stein's lemma gives ∇_θΦ = A θ + C w with
+A = E[σ″(u)σ(v)], C = E[σ′(u)σ′(v)], and ∂Φ/∂β = D = E[σ′(u)σ(v)]. For ReLU, with
+h = β/‖θ‖, k = γ/‖w‖, ρ = θ̂ᵀŵ, r = √(1 − ρ²) and L(h, k; ρ) = P(X < h, Y < k),
+
+* C = L(h, k; ρ), D = γL + ‖w‖(φ(k)Φ((h − ρk)/r) + ρφ(h)Φ((k − ρh)/r)),
+* A = φ(h)/‖θ‖ · (mΦ(m/s) + sφ(m/s)), m = γ − ‖w‖ρh, s = ‖w‖r (E[v₊ | u = 0]).
+
+Step, sign and erf are F(h, k, ρ) (erf with the smoothed norms √(‖θ‖² + ½)); their
+derivatives are ∂L/∂h = φ(h)Φ((k − ρh)/r) and ∂L/∂ρ = φ(h)φ((k − ρh)/r)/r (the
+bivariate normal density), taken through h, k, ρ by the chain rule. L is Owen's T form
+(:func:`orthant`). Exact inputs have their own formulas: ρ = ±1 (r = 0: the limits
+Φ(x/0) = 1{x > 0} (½ at 0), φ(x/0)/0 = 0 for x ≠ 0), an electron with θ = 0
+(Φ = σ(β)E[σ(v)]), coincident electrons, the self-energy E[σ(u)²]. Where Φ has no
+derivative (step and sign where two nodes coincide or are antipodal with h = ρk, and
+θ = 0 with β = 0 for ReLU, step, sign) the gradient raises :class:`NotSmooth`.
+
+At ``dps`` digits the value is the sum of :meth:`BiasedPotential.working_value` over
+pairs, confirmed at two precisions as a whole (so L = 0 at the teacher is exactly 0).
+
+>>> loss = BiasedLoss("relu", [[1.0, 0.0]], [0.5])
+>>> float(loss.value([[1.0, 0.0]], [0.5]))             # the electron on the proton
+0.0
+>>> loss.gradient([[1.0, 0.0]], [0.4])[1].round(6)       # ∂L/∂β pulls β towards γ
+array([-0.131084])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from ..core.errors import InputError
+from ..core.numeric import check_dps, context
+from ..potentials.biased import (
+    INPUT_DIGITS,
+    BiasedPotential,
+    Family,
+    biased,
+    check_numeric_dps,
+    exact_dot,
+    two_precisions,
+)
+from .loss import charges_of
+
+#: Activations with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t).
+FLOAT_FORMS = ((Family.STEP, ()), (Family.SIGN, ()), (Family.RELU, ()), (Family.ERF, (1,)),
+               (Family.EXP, ((1, 0, 1),)))
+#: r = √(1 − ρ²) at or below this is rounding: the pair is parallel (ρ = ±1 exactly).
+_PARALLEL = 8 * np.finfo(float).eps
+
+
+class NotSmooth(InputError):
+    """Φ has no derivative at these parameters."""
+
+
+@dataclass(frozen=True)
+class Nodes:
+    """Rows (θ_p, β_p) with charges c_p: positions (n, d), biases (n,), charges (n,)."""
+
+    positions: np.ndarray
+    biases: np.ndarray
+    charges: np.ndarray
+
+    def __add__(self, other: Nodes) -> Nodes:
+        return Nodes(*(np.concatenate([x, y]) for x, y in zip(
+            (self.positions, self.biases, self.charges), (other.positions, other.biases, other.charges),
+            strict=True)))
+
+
+class BiasedLoss:
+    """L(a, θ, β) of electrons (θ_i, β_i) with charges a_i against fixed protons (w_j, γ_j), charges b_j.
+
+    Parameters
+    ----------
+    phi : BiasedPotential or activation spec
+        ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"`` have float64 routes; any
+        other ridge activation only ``value(..., dps=N)``.
+    protons : array (m, d)
+    proton_biases : array (m,)
+    proton_charges : array (m,), optional
+        Default all +1; electrons' charges default to −1.
+    """
+
+    def __init__(self, phi, protons, proton_biases, *, proton_charges=None):
+        self.potential = phi if isinstance(phi, BiasedPotential) else biased(phi)
+        W = _matrix(protons, "protons")
+        charges = np.ones(len(W)) if proton_charges is None else charges_of(proton_charges, len(W))
+        self.protons = Nodes(W, _vector(proton_biases, len(W), "proton biases"), charges)
+
+    @property
+    def dimension(self) -> int:
+        return self.protons.positions.shape[1]
+
+    def electrons(self, thetas, biases, charges=None) -> Nodes:
+        """The electrons as :class:`Nodes`, checked (shapes, finite); charges default to −1."""
+        X = _matrix(thetas, "electrons")
+        if X.shape[1] != self.dimension:
+            raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
+        return Nodes(X, _vector(biases, len(X), "electron biases"),
+                     np.full(len(X), -1.0) if charges is None else charges_of(charges, len(X)))
+
+    def value(self, thetas, biases, charges=None, *, dps: int | None = None):
+        """L = Σ_{p,q} c_p c_q Φ(P_p, P_q) over electrons and protons: float64, or an mpf at ``dps``."""
+        nodes = self.electrons(thetas, biases, charges) + self.protons
+        if dps is not None:
+            return self._exact_value(nodes, dps)
+        terms = self._kernel().terms(nodes, nodes)
+        return float(nodes.charges @ terms.value @ nodes.charges)
+
+    def gradient(self, thetas, biases, charges=None) -> tuple[np.ndarray, np.ndarray]:
+        """(∇_θ L (k, d), ∂L/∂β (k,)) in float64, exact formulas.
+
+        .. math::  \\nabla_{\\theta_i} L = 2a_i\\sum_{q \\ne i} c_q(A_{iq}\\theta_i + C_{iq}y_q)
+                   + a_i^2 A^s_i\\theta_i,
+                   \\quad \\partial_{\\beta_i} L = 2a_i\\sum_{q \\ne i} c_q D_{iq} + a_i^2 D^s_i
+
+        with ∇G = A^s θ, ∂_βG = D^s the derivatives of the self-energy G = E[σ(u)²].
+        """
+        mine = self.electrons(thetas, biases, charges)
+        nodes = mine + self.protons
+        terms = self._kernel().terms(mine, nodes, gradient=True)
+        weights = 2 * np.multiply.outer(mine.charges, nodes.charges)
+        np.fill_diagonal(weights, 0)
+        self_weights = mine.charges**2
+        X = mine.positions
+        along = (weights * terms.A).sum(axis=1) + self_weights * terms.self_A
+        grad_theta = X * along[:, None] + (weights * terms.C) @ nodes.positions
+        grad_beta = (weights * terms.D).sum(axis=1) + self_weights * terms.self_D
+        return grad_theta, grad_beta
+
+    def _kernel(self) -> _Float:
+        if (self.potential.family, self.potential.parameters) not in FLOAT_FORMS:
+            raise InputError(f"activation {self.potential.name}: no float64 biased loss (step, sign, "
+                             "ReLU, erf(t) and exp(t) have one); use value(..., dps=N)")
+        return _Float(self.potential.family)
+
+    def _exact_value(self, nodes: Nodes, dps: int):
+        check_dps(dps)
+        if not self.potential.exact:
+            check_numeric_dps(dps, "the numeric route of a biased potential")
+        n, c = len(nodes.charges), nodes.charges
+        pairs = [(p, q, (1 if p == q else 2) * c[p] * c[q]) for p in range(n) for q in range(p, n)]
+        invariants = tuple(_invariants(nodes, p, q) for p, q, _ in pairs)
+
+        def total(values, work):
+            with mpmath.workdps(work):
+                return mpmath.fsum(mpmath.mpf(w) * self.potential.working_value(v, work)
+                                   for (_, _, w), v in zip(pairs, values, strict=True))
+        return two_precisions(total, invariants, dps, "the biased loss")
+
+
+def _invariants(nodes: Nodes, p: int, q: int) -> tuple:
+    """(‖θ‖, ‖w‖, θᵀw, β, γ) of nodes p, q as mpf at INPUT_DIGITS; θᵀw = ±‖θ‖‖w‖ exactly when parallel."""
+    ctx = context(INPUT_DIGITS)
+    th, w = ([ctx.mpf(float(v)) for v in nodes.positions[i]] for i in (p, q))
+    na, nb, dot = ctx.sqrt(ctx.fdot(th, th)), ctx.sqrt(ctx.fdot(w, w)), ctx.fdot(th, w)
+    if abs(abs(dot) - na * nb) <= na * nb * ctx.mpf(10) ** (20 - INPUT_DIGITS) and na and nb:
+        dot = na * nb if th == w else exact_dot(nodes.positions[p], nodes.positions[q], na, nb, dot)
+    return na, nb, dot, ctx.mpf(float(nodes.biases[p])), ctx.mpf(float(nodes.biases[q]))
+
+
+# ---------------------------------------------------------------------- float64 kernels
+
+@dataclass
+class _Terms:
+    """Φ over pairs and, with the gradient, A, C, D (∇_θΦ = Aθ + Cw, ∂_βΦ = D).
+
+    The self-energy G = Φ(P, P) has ∇_θG = 2(A + C)θ, ∂_βG = 2D on the diagonal (Φ is symmetric)."""
+
+    value: np.ndarray
+    A: np.ndarray | None = None
+    C: np.ndarray | None = None
+    D: np.ndarray | None = None
+
+    @property
+    def self_A(self) -> np.ndarray:
+        n = len(self.A)
+        return 2 * (self.A[np.arange(n), np.arange(n)] + self.C[np.arange(n), np.arange(n)])
+
+    @property
+    def self_D(self) -> np.ndarray:
+        n = len(self.D)
+        return 2 * self.D[np.arange(n), np.arange(n)]
+
+
+@dataclass(frozen=True)
+class _Float:
+    """The float64 pair kernel of one closed-form family."""
+
+    family: Family
+
+    def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
+        """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
+        pair = _Pairs.of(left, right, smoothing=0.5 if self.family is Family.ERF else 0.0)
+        if gradient:
+            self._check_smooth(pair, left)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.family is Family.EXP:
+                terms = _exp_terms(pair)
+            elif self.family is Family.RELU:
+                terms = _relu_terms(pair, gradient)
+            else:
+                terms = _orthant_terms(pair, self.family, gradient)
+        parts = [terms.value] + ([terms.A, terms.C, terms.D] if gradient else [])
+        if not all(np.isfinite(part).all() for part in parts):
+            raise InputError("the biased loss is not finite at these parameters (overflow)")
+        return terms
+
+    def _check_smooth(self, pair: _Pairs, left: Nodes) -> None:
+        if self.family in (Family.ERF, Family.EXP):
+            return
+        bad = np.nonzero((pair.raw_a[:, 0] == 0) & (left.biases == 0))[0]
+        if len(bad):
+            raise NotSmooth(f"electron {bad[0]} has θ = 0 and β = 0: σ(θᵀx + β) = σ(0) for every x "
+                            f"and Φ of {self.family.value} has no derivative there")
+        if self.family in (Family.STEP, Family.SIGN):
+            with np.errstate(invalid="ignore"):
+                cusp = (pair.r == 0) & ~pair.zero & (pair.km == 0)
+            cusp[np.arange(len(left.charges)), np.arange(len(left.charges))] = False
+            if cusp.any():
+                i, j = (int(n) for n in np.argwhere(cusp)[0])
+                n = len(left.charges)
+                other = f"electron {j}" if j < n else f"proton {j - n}"
+                raise NotSmooth(f"electron {i} and {other} are parallel with h = ρk (they coincide up to "
+                                f"scale): Φ of {self.family.value} has a cusp there, no gradient")
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """Invariants of every pair: norms a (n, 1), b (1, m) (smoothed: √(‖θ‖² + s)), ρ, r, h, k, the
+    biases β (n, 1), γ (1, m), the plain norms, and hm = h − ρk, km = k − ρh without cancellation
+    (k − ρh = (k − h) + (1 − ρ)h, 1 − ρ = ‖x̂ − ŷ‖²/2; their rounding would be amplified by 1/r).
+    The diagonal is the self pair (ρ = 1, r = 0 unless smoothed); where a plain norm is 0,
+    ρ = 0 and r = 1 stand in (the 1-D formulas are used there)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    rho: np.ndarray
+    r: np.ndarray
+    h: np.ndarray
+    k: np.ndarray
+    beta: np.ndarray
+    gamma: np.ndarray
+    raw_a: np.ndarray
+    raw_b: np.ndarray
+    zero: np.ndarray
+    hm: np.ndarray
+    km: np.ndarray
+
+    @classmethod
+    def of(cls, left: Nodes, right: Nodes, smoothing: float) -> _Pairs:
+        X, Y = left.positions, right.positions
+        na, nb = np.linalg.norm(X, axis=1)[:, None], np.linalg.norm(Y, axis=1)[None, :]
+        a, b = np.sqrt(na**2 + smoothing), np.sqrt(nb**2 + smoothing)
+        beta, gamma = left.biases[:, None], right.biases[None, :]
+        dot = X @ Y.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h, k = beta / a, gamma / b
+            if smoothing:  # |ρ| ≤ ‖θ‖‖w‖/(ãb̃) < 1
+                rho = dot / (a * b)
+                return cls(a, b, rho, np.sqrt((1 - rho) * (1 + rho)), h, k, beta, gamma, na, nb,
+                           np.zeros(dot.shape, dtype=bool), h - rho * k, k - rho * h)
+            xh, yh = X / np.where(na > 0, na, 1), Y / np.where(nb > 0, nb, 1).T
+            minus = np.linalg.norm(xh[:, None, :] - yh[None, :, :], axis=2)   # 1 − ρ² from ‖x̂ ∓ ŷ‖²
+            plus = np.linalg.norm(xh[:, None, :] + yh[None, :, :], axis=2)
+            r = np.minimum(minus * plus / 2, 1.0)
+            r = np.where(r <= _PARALLEL, 0.0, r)
+            rho = np.where(r == 0, np.sign(dot), np.clip(dot / (a * b), -1, 1))
+            n = len(X)
+            rho[np.arange(n), np.arange(n)], r[np.arange(n), np.arange(n)] = 1.0, 0.0
+            minus[np.arange(n), np.arange(n)] = 0.0
+            near = rho >= 0
+            gap = np.where(near, minus**2, plus**2) / 2          # 1 − ρ, or 1 + ρ
+            hm = np.where(near, (h - k) + gap * k, (h + k) - gap * k)
+            km = np.where(near, (k - h) + gap * h, (k + h) - gap * h)
+        zero = (na == 0) | (nb == 0)
+        return cls(a, b, np.where(zero, 0.0, rho), np.where(zero, 1.0, r), h, k, beta, gamma, na, nb, zero,
+                   hm, km)
+
+
+def _ncdf(x):
+    from scipy.special import ndtr
+    return ndtr(x)
+
+
+def _npdf(x):
+    return np.exp(-np.square(x) / 2) / np.sqrt(2 * np.pi)
+
+
+def _cdf_ratio(x, r):
+    """Φ(x/r); at r = 0 the limit 1{x > 0} (½ at x = 0)."""
+    return np.where(r > 0, _ncdf(x / np.where(r > 0, r, 1)), (np.sign(x) + 1) / 2)
+
+
+def _pdf_ratio(x, r):
+    """φ(x/r)/r; at r = 0 the limit 0 (x ≠ 0; x = 0 off the diagonal is refused as a cusp)."""
+    safe = np.where(r > 0, r, 1)
+    return np.where(r > 0, _npdf(x / safe) / safe, 0.0)
+
+
+def orthant(h, k, rho, r, hm=None, km=None):
+    """L(h, k; ρ) = P(X < h, Y < k) = P(X > −h, Y > −k) in float64, r = √(1 − ρ²) given (r = 0: ρ = ±1),
+    and optionally hm = h − ρk, km = k − ρh computed without cancellation.
+
+    .. math::  L = \\tfrac12(\\Phi(h) + \\Phi(k)) - T\\big(h, \\tfrac{k - \\rho h}{hr}\\big)
+               - T\\big(k, \\tfrac{h - \\rho k}{kr}\\big)
+               - \\tfrac12 [hk < 0 \\text{ or } (hk = 0,\\ h + k < 0)]
+
+    (Owen's T), with T(0, ±∞) = ±¼ at h = 0 ≠ k, L(0, 0; ρ) = ¼ + asin(ρ)/2π, and at
+    ρ = 1, −1: Φ(min(h, k)), max(0, Φ(h) + Φ(k) − 1).
+    """
+    from scipy.special import owens_t
+    h, k, rho, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, rho, r)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hm, km = (h - rho * k) if hm is None else hm, (k - rho * h) if km is None else km
+        th = np.where(h == 0, np.sign(k) / 4, owens_t(h, km / (h * r)))
+        tk = np.where(k == 0, np.sign(h) / 4, owens_t(k, hm / (k * r)))
+        jump = (h * k < 0) | ((h * k == 0) & (h + k < 0))
+        general = (_ncdf(h) + _ncdf(k)) / 2 - th - tk - jump / 2
+        general = np.where((h == 0) & (k == 0), 0.25 + np.arcsin(rho) / (2 * np.pi), general)
+        parallel = np.where(rho > 0, _ncdf(np.minimum(h, k)), np.maximum(0.0, _ncdf(h) + _ncdf(k) - 1))
+    return np.where(r == 0, parallel, general)
+
+
+def _step_mean(mu, s):
+    """P(μ + sX > 0) = Φ(μ/s); at s = 0, 1{μ > 0}."""
+    return np.where(s > 0, _ncdf(mu / np.where(s > 0, s, 1)), 1.0 * (mu > 0))
+
+
+def _sigma_mean(mu, s, scale: float, shift: float):
+    """E[σ(μ + sX)] for σ = scale·step − shift (step: 1, 0; sign: 2, 1, with sign(0) = 0)."""
+    return np.where(s > 0, scale * _step_mean(mu, s) - shift, np.sign(mu) if shift else 1.0 * (mu > 0))
+
+
+def _relu_mean(m, s):
+    """E[(m + sX)₊] = mΦ(m/s) + sφ(m/s); at s = 0, max(m, 0)."""
+    safe = np.where(s > 0, s, 1)
+    return np.where(s > 0, m * _ncdf(m / safe) + s * _npdf(m / safe), np.maximum(m, 0.0))
+
+
+def _relu_terms(p: _Pairs, gradient: bool) -> _Terms:
+    """Φ = (βγ + ρab)L + βbφ(k)Φ((h − ρk)/r) + γaφ(h)Φ((k − ρh)/r) + abφ(h)·rφ((k − ρh)/r);
+    where θ = 0 or w = 0, Φ = E[(β + aX)₊]E[(γ + bY)₊]."""
+    a, b, rho, r, h, k = p.a, p.b, p.rho, p.r, p.h, p.k
+    L = orthant(h, k, rho, r, p.hm, p.km)
+    ch, ck = _cdf_ratio(p.km, r), _cdf_ratio(p.hm, r)
+    fh, fk = _npdf(h), _npdf(k)
+    mean_u, mean_v = _relu_mean(p.beta, p.raw_a), _relu_mean(p.gamma, p.raw_b)
+    value = np.where(p.zero, mean_u * mean_v,
+                     (p.beta * p.gamma + rho * a * b) * L + p.beta * b * fk * ck + p.gamma * a * fh * ch
+                     + a * b * fh * r * r * _pdf_ratio(p.km, r))
+    if not gradient:
+        return _Terms(value)
+    step_u, step_v = _step_mean(p.beta, p.raw_a), _step_mean(p.gamma, p.raw_b)
+    C = np.where(p.zero, step_u * step_v, L)
+    D = np.where(p.zero, step_u * mean_v, p.gamma * L + b * (fk * ck + rho * fh * ch))
+    A = np.where(p.raw_a == 0, 0.0,
+                 np.where(p.raw_b == 0, fh / a * mean_v, fh / a * _relu_mean(b * p.km, b * r)))
+    return _Terms(value, A, C, D)
+
+
+def _orthant_terms(p: _Pairs, family: Family, gradient: bool) -> _Terms:
+    """Step F = L, sign and erf F = 4L − 2Φ(h) − 2Φ(k) + 1 in (h, k, ρ); ∇_θΦ = Aθ + Cw with
+    A = −(F_h h + F_ρ ρ)/a², C = F_ρ/(ab), D = F_h/a. Where θ = 0 or w = 0 (step, sign),
+    Φ = M(β, ‖θ‖)M(γ, ‖w‖), M(μ, s) = E[σ(μ + sX)]."""
+    scale, shift = (1.0, 0.0) if family is Family.STEP else (2.0, 1.0)   # σ = scale·step − shift
+    L = orthant(p.h, p.k, p.rho, p.r, p.hm, p.km)
+    F = scale**2 * L - scale * shift * (_ncdf(p.h) + _ncdf(p.k)) + shift**2
+    mean_u, mean_v = (_sigma_mean(mu, s, scale, shift)
+                      for mu, s in ((p.beta, p.raw_a), (p.gamma, p.raw_b)))
+    value = np.where(p.zero, mean_u * mean_v, F)
+    if not gradient:
+        return _Terms(value)
+    fh = _npdf(p.h)
+    F_h = scale**2 * fh * _cdf_ratio(p.km, p.r) - scale * shift * fh
+    F_rho = scale**2 * fh * _pdf_ratio(p.km, p.r)
+    A = -(F_h * p.h + F_rho * p.rho) / p.a**2
+    C, D = F_rho / (p.a * p.b), F_h / p.a
+    # w = 0 (θ ≠ 0): Φ = M(β, a)σ(γ), ∇_θM = −scale φ(h) h/a² θ, ∂_βM = scale φ(h)/a
+    no_u, only_v = p.zero & (p.raw_a == 0), p.zero & (p.raw_a > 0)
+    A = np.where(no_u, 0.0, np.where(only_v, -scale * fh * p.h / p.a**2 * mean_v, A))
+    D = np.where(no_u, 0.0, np.where(only_v, scale * fh / p.a * mean_v, D))
+    return _Terms(value, A, np.where(p.zero, 0.0, C), D)
+
+
+def _exp_terms(p: _Pairs) -> _Terms:
+    """Φ = exp(β + γ + (a² + b² + 2ρab)/2); A = C = D = Φ (∇_θΦ = (θ + w)Φ)."""
+    value = np.exp(p.beta + p.gamma + (p.a**2 + p.b**2) / 2 + _dots(p))
+    return _Terms(value, value, value, value)
+
+
+def _dots(p: _Pairs) -> np.ndarray:
+    return np.where(p.zero, 0.0, p.rho * p.a * p.b)
+
+
+# ---------------------------------------------------------------------- inputs
+
+def _matrix(values, what: str) -> np.ndarray:
+    """A finite (n, d) float array, n ≥ 1, d ≥ 1."""
+    try:
+        X = np.array(values, dtype=float)
+    except (TypeError, ValueError) as why:
+        raise InputError(f"{what} must be an (n, d) array of real numbers: {why}") from why
+    if X.ndim != 2 or not X.size:
+        raise InputError(f"{what} must be an (n, d) array with n, d ≥ 1, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError(f"{what} must be finite (got NaN or ±inf)")
+    return X
+
+
+def _vector(values, n: int, what: str) -> np.ndarray:
+    """A finite float vector of length n."""
+    try:
+        v = np.array(values, dtype=float).reshape(-1) if np.ndim(values) else np.array([float(values)])
+    except (TypeError, ValueError) as why:
+        raise InputError(f"{what} must be real numbers: {why}") from why
+    if v.shape != (n,):
+        raise InputError(f"{what}: one bias per row is needed, {n} rows but {v.size} biases")
+    if not np.isfinite(v).all():
+        raise InputError(f"{what} must be finite (got NaN or ±inf)")
+    return v
