@@ -13,9 +13,9 @@ import sympy as sp
 from matplotlib.image import imread
 from scipy.special import erf
 
-from theory.potentials.activations import REGISTRY
 from theory.core.latex import parse
 from theory.core.symbols import rho
+from theory.potentials.activations import REGISTRY
 
 from tests.helpers import read_back, same
 

@@ -19,12 +19,12 @@ import sympy.parsing.sympy_parser as sympy_parser
 import theory
 from theory import testing
 from theory.cli import main
-from theory.core.errors import InputError
-from theory.core.latex import parse as parse_latex
-from theory.potentials.potential import Potential, given
 from theory.conditions.realizability import fourier_realizable, radial_realizable, taylor_realizable
 from theory.conditions.signs import certified_sign
-from theory.core.symbols import r, rho
+from theory.core.errors import InputError
+from theory.core.latex import parse as parse_latex
+from theory.core.symbols import rho
+from theory.potentials.potential import Potential, given
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -12,10 +12,10 @@ import mpmath
 import sympy as sp
 
 from .conditions.classify import EarnshawClass, classify
-from .paper.compare import identity
 from .core.errors import InputError
 from .core.parsing import as_expression, as_number
 from .core.verdict import Verdict
+from .paper.compare import identity
 
 __all__ = ["assert_agree", "assert_condition", "assert_identical", "assert_strict_local_minimum"]
 

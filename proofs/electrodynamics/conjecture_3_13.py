@@ -12,8 +12,8 @@ antipodal electrons cancel (see examples/watch_electrons.py).
 
 from __future__ import annotations
 
-from theory.paper.claims import Check, Claim
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
 from theory.verification.verify import verify
 
 D = K = 3

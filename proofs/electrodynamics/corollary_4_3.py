@@ -21,17 +21,17 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.conditions.classify import EarnshawClass, classify
-from theory.paper.compare import identity
-from theory.core.errors import DerivationError
-from theory.dynamics.flow import gradient_descent
 from theory.conditions.laplacian import zonal_laplacian
-from theory.dynamics.loss import Loss
-from theory.potentials.potential import given
 from theory.conditions.realizability import taylor_realizable
+from theory.core.errors import DerivationError
 from theory.core.symbols import d, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.dynamics.flow import gradient_descent
+from theory.dynamics.loss import Loss
+from theory.paper.claims import Check, Claim
+from theory.paper.compare import identity
+from theory.potentials.potential import given
 
 c = sp.Symbol("c", positive=True)
 EXPONENTIAL = sp.exp(c * (rho - 1))

@@ -11,8 +11,8 @@ import random
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
 
 
 def _algebra() -> Check:

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import kendalltau
 
+from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim
 from theory.teacher_student.sampled import depth_width_grid
-from theory.core.verdict import Evidence, Method, Verdict
 
 #: Table 2 of the paper: test error by (depth, width).
 PAPER_TABLE_2 = {

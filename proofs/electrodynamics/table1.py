@@ -17,14 +17,14 @@ from dataclasses import dataclass, replace
 import mpmath
 import sympy as sp
 
-from theory.core.latex import latex as house_latex
-from theory.potentials.activations import Activation, activation
-from theory.paper.claims import Check, Claim, Settings
-from theory.paper.compare import identity
-from theory.potentials.potential import potential
 from theory.conditions.realizability import product_potential_value
+from theory.core.latex import latex as house_latex
 from theory.core.symbols import rho, s, t, theta, x
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Settings
+from theory.paper.compare import identity
+from theory.potentials.activations import Activation, activation
+from theory.potentials.potential import potential
 
 RHO_POINTS = {rho: [sp.Rational(1, 3), sp.Rational(-1, 2), sp.Rational(9, 10)]}
 S_POINTS = {s: [sp.Rational(1, 2), sp.Rational(-7, 5)]}

@@ -15,11 +15,11 @@ import numpy as np
 import sympy as sp
 from scipy.special import erf
 
-from theory.paper.claims import Check, Claim, Settings
-from theory.dynamics.loss import Loss
-from theory.potentials.potential import potential
 from theory.core.symbols import coordinates, dot, na, nb, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.dynamics.loss import Loss
+from theory.paper.claims import Check, Claim, Settings
+from theory.potentials.potential import potential
 
 
 def _forces(f: sp.Expr, inner, self_value) -> list[sp.Expr]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from theory.core.symbols import rho
 from theory.paper.claims import Check, Claim
 from theory.paper.compare import identity
 from theory.potentials.hermite import normalised_hermite
 from theory.potentials.potential import potential
-from theory.core.symbols import rho
 
 POINTS = {rho: [sp.Rational(1, 3), sp.Rational(-3, 4)]}
 EXAMPLES = (1 + rho, (1 + rho) ** 3 / 8, sp.Rational(1, 2) + rho**2 / 3 + rho**5)

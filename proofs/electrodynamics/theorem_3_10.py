@@ -17,9 +17,9 @@ from dataclasses import replace
 import numpy as np
 import sympy as sp
 
+from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim, Figure
 from theory.paper.plots import profiles
-from theory.core.verdict import Evidence, Method, Verdict
 
 
 def _diagonal_entry() -> Check:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory.paper.claims import Check, Claim, Figure, Settings
 from theory.conditions.classify import EarnshawClass, classify
 from theory.conditions.laplacian import zonal_laplacian
-from theory.paper.plots import line_trajectories, potential_and_laplacian
-from theory.potentials.potential import potential
 from theory.core.symbols import d, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Figure, Settings
+from theory.paper.plots import line_trajectories, potential_and_laplacian
+from theory.potentials.potential import potential
 
 STARTS = 20
 

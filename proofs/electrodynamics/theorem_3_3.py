@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.conditions.classify import EarnshawClass, classify
 from theory.conditions.laplacian import coordinate_laplacian
-from theory.potentials.potential import given
 from theory.core.symbols import coordinates
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.potentials.potential import given
 
 
 def _harmonic(expr: str, d: int, subject="as stated") -> Check:

@@ -25,18 +25,18 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.conditions.classify import EarnshawClass, classify
-from theory.paper.compare import identity
-from theory.dynamics.flow import gradient_descent
 from theory.conditions.laplacian import radial_laplacian, zonal_laplacian
-from theory.dynamics.loss import Loss
-from theory.core.numeric import context
-from theory.potentials.potential import given
 from theory.conditions.realizability import radial_realizable
 from theory.conditions.signs import sign_chart
+from theory.core.numeric import context
 from theory.core.symbols import coordinates, d, r, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.dynamics.flow import gradient_descent
+from theory.dynamics.loss import Loss
+from theory.paper.claims import Check, Claim
+from theory.paper.compare import identity
+from theory.potentials.potential import given
 
 #: Negated Plummer potential: strictly subharmonic on all of R³ with ‖∇²Φ‖ ≤ 1, not positive definite.
 PLUMMER = -1 / sp.sqrt(1 + r**2)
@@ -59,7 +59,7 @@ def _correlated_trace() -> Check:
     h = lambda x, y: PLUMMER.subs(r, _distance(x, y))
     moved = [[t + vi for t, vi in zip(theta, v)] for theta in thetas]
     loss = 2 * h(*moved) - 2 * sum(h(x, w) for x in moved for w in protons)
-    trace = sum(sp.diff(loss, vi, 2) for vi in v).subs({vi: 0 for vi in v})
+    trace = sum(sp.diff(loss, vi, 2) for vi in v).subs(dict.fromkeys(v, 0))
     lap = radial_laplacian(PLUMMER, 3)
     expected = -2 * sum(lap.subs(r, _distance(x, w)) for x in thetas for w in protons)
     return identity(trace, expected, {}, name="correlated move: Tr ∇²_v L = −2 Σ_ij ΔΦ(θ_i, w_j) "

@@ -14,8 +14,8 @@ could be counter-examples. (The theorem's algebra is Lemma 3.8.)
 
 from __future__ import annotations
 
-from theory.paper.claims import Check, Claim
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
 from theory.verification.verify import verify
 
 LAPLACE = "radial:exp(-r)"

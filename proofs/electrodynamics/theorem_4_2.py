@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim, Figure
 from theory.conditions.classify import EarnshawClass, classify
-from theory.paper.compare import identity
 from theory.conditions.laplacian import radial_laplacian
-from theory.paper.plots import radial_laplacian_sign
-from theory.potentials.potential import given
 from theory.core.symbols import d, r
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Figure
+from theory.paper.compare import identity
+from theory.paper.plots import radial_laplacian_sign
+from theory.potentials.potential import given
 
 GAUSSIAN = sp.exp(-r**2 / 2)
 

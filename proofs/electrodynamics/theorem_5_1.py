@@ -23,13 +23,13 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
-from theory.paper.claims import Check, Claim
-from theory.paper.compare import identity
-from theory.dynamics.loss import Loss
 from theory.core.numeric import context
-from theory.potentials.potential import potential
 from theory.core.symbols import rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.dynamics.loss import Loss
+from theory.paper.claims import Check, Claim
+from theory.paper.compare import identity
+from theory.potentials.potential import potential
 
 #: The search: number of nodes, starts per k, the correlation cap C/√k and the loss level it must not reach.
 SEARCH_K, STARTS, CAP, LEVEL = (1, 2, 4, 8), 4, sp.Rational(1, 2), sp.Rational(1, 4)

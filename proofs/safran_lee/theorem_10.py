@@ -51,8 +51,18 @@ from scipy import stats
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim
 from theory.separation.laws import SphereSum
-from theory.separation.marginals import (Cells, Pair, averaged_sample, beta_bound, density_bounds, frozen_sample,
-                                         frozen_support_gap, pair_density, span_basis, stratum_radii)
+from theory.separation.marginals import (
+    Cells,
+    Pair,
+    averaged_sample,
+    beta_bound,
+    density_bounds,
+    frozen_sample,
+    frozen_support_gap,
+    pair_density,
+    span_basis,
+    stratum_radii,
+)
 from theory.separation.strong import ALPHA, initialise
 from theory.separation.sweep import Law
 
@@ -142,7 +152,7 @@ def _dependent_check() -> Check:
     for w1, w2 in ((np.ones(1), 2 * np.ones(1)), (np.eye(4)[0], 2 * np.eye(4)[0])):
         try:
             span_basis(w1, w2)
-        except Exception as why:  # noqa: BLE001 — the refusal is the finding
+        except Exception as why:  # the refusal is the finding
             refused.append(str(why))
     return Check("as stated, for any w₁ ≠ w₂: dependent pairs (w₂ = 2w₁; every pair when r = 1) span a line",
                  Verdict.from_bool(not refused), Evidence(

@@ -20,7 +20,8 @@ c of moderate size — see the numbers.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import linregress, t as student_t
+from scipy.stats import linregress
+from scipy.stats import t as student_t
 
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim

@@ -3,16 +3,22 @@
 Run from anywhere: python tests/cli/campaign.py (PYTHONPATH=OLD_CHECKOUT to measure an older tree).
 The heavy steps are tripwires: "work started" means the input was not refused before running.
 """
-import contextlib, io, sys, time
-from pathlib import Path
-from collections import Counter, defaultdict
+import contextlib
 import importlib.util
+import io
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
 
 
 def main() -> None:
     import theory
     print("theory from", theory.__file__, file=sys.stderr)
-    import theory.dynamics.equilibrium, theory.paper.claims, theory.teacher_student.relu_sweep, theory.verification.verify
+    import theory.dynamics.equilibrium
+    import theory.paper.claims
+    import theory.teacher_student.relu_sweep
+    import theory.verification.verify
     from theory.cli import main as cli_main
     from theory.core.errors import TheoryError
 

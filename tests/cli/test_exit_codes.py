@@ -6,9 +6,8 @@ from theory.cli import SUBCOMMANDS, main
 from theory.cli import prove as prove_command
 from theory.core.errors import InputError, Timeout
 from theory.core.exitcodes import ExitCode
-from theory.core.verdict import Verdict
+from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim, Settings
-from theory.core.verdict import Evidence, Method
 
 MINIMAL = {"derive": ["relu"], "check": ["relu"], "simulate": ["relu", "--d", "2", "--k", "1"],
            "verify": ["relu", "--manifold", "sphere", "--d", "2", "--k", "1"],

@@ -7,12 +7,12 @@ import pytest
 import sympy as sp
 
 from theory import EarnshawClass, classify
-from theory.testing import assert_condition
-from theory.core.errors import InputError
-from theory.potentials.potential import Potential, given, potential
 from theory.conditions.signs import sign_chart
+from theory.core.errors import InputError
 from theory.core.symbols import d, r, rho
 from theory.core.verdict import Method, Verdict
+from theory.potentials.potential import Potential, given, potential
+from theory.testing import assert_condition
 
 from tests.helpers import read_back, same
 

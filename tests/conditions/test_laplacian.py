@@ -5,7 +5,6 @@ import random
 import pytest
 import sympy as sp
 
-from theory.core.errors import DerivationError, InputError
 from theory.conditions.laplacian import (
     coordinate_laplacian,
     laplacian,
@@ -15,8 +14,9 @@ from theory.conditions.laplacian import (
     ridge_laplacian,
     zonal_laplacian,
 )
-from theory.potentials.potential import Potential, given, potential
+from theory.core.errors import DerivationError, InputError
 from theory.core.symbols import coordinates, d, dot, na, nb, r, rho, s
+from theory.potentials.potential import Potential, given, potential
 
 RNG = random.Random(2024)
 

@@ -4,10 +4,6 @@ import mpmath
 import pytest
 import sympy as sp
 
-from theory.potentials.activations import Activation
-from theory.core.errors import InputError
-from theory.conditions.laplacian import zonal_laplacian
-from theory.potentials.potential import potential
 from theory.conditions.realizability import (
     fourier,
     fourier_realizable,
@@ -17,9 +13,12 @@ from theory.conditions.realizability import (
     radial_realizable,
     taylor_realizable,
 )
-from theory.core.symbols import d, r, rho, s, theta, x
-from theory.testing import assert_agree
+from theory.core.errors import InputError
+from theory.core.symbols import r, rho, s, theta, x
 from theory.core.verdict import Verdict
+from theory.potentials.activations import Activation
+from theory.potentials.potential import potential
+from theory.testing import assert_agree
 
 THETA, W = sp.Rational(1, 3), sp.Rational(-1, 2)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from theory.potentials.activations import REGISTRY
 from theory.core.errors import InputError
 from theory.core.latex import HousePrinter, parse
 from theory.core.latex import latex as house_latex
-from theory.potentials.potential import Potential, given, potential
 from theory.core.symbols import dot, na, nb, rho
+from theory.potentials.activations import REGISTRY
+from theory.potentials.potential import Potential, given, potential
 
 EXTRA = ("leaky_relu(1/5)", "erf(1/3)", "relu_power(2)", "relu_power(3)", "hermite(3)", "hermite(4)")
 SPECS = [name for name, entry in REGISTRY.items() if not entry.params or entry.defaults] + list(EXTRA)

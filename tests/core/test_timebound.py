@@ -11,8 +11,8 @@ import inspect
 import math
 import multiprocessing
 import os
-import re
 import queue
+import re
 import signal
 import threading
 import time
@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 import theory
+from theory.conditions.realizability import taylor_realizable
 from theory.core.errors import InputError, Timeout
+from theory.core.timebound import GRACE, bounded, remaining
 from theory.dynamics.loss import kernel
 from theory.potentials.potential import given
-from theory.conditions.realizability import taylor_realizable
-from theory.core.timebound import GRACE, bounded, remaining
 
 
 def _nap(seconds: float, value="slept"):

@@ -9,11 +9,11 @@ import sys
 import matplotlib.pyplot as plt
 import pytest
 
-from theory.proofs import all_claims
-from theory.paper.claims import Check, Claim, Figure, Settings
 from theory.cli import main
-from theory.paper.report import label, latex, markdown, tex_text, write
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Figure, Settings
+from theory.paper.report import label, latex, markdown, tex_text, write
+from theory.proofs import all_claims
 
 CLAIMS = {claim.key: claim for claim in all_claims()}
 

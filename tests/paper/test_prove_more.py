@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory.proofs import all_claims
-from theory.proofs.electrodynamics import corollary_4_3, theorem_3_6, theorem_5_1
-from theory.dynamics.loss import Loss
-from theory.potentials.potential import potential
 from theory.core.symbols import r
 from theory.core.verdict import Method, Verdict
+from theory.dynamics.loss import Loss
+from theory.potentials.potential import potential
+from theory.proofs import all_claims
+from theory.proofs.electrodynamics import corollary_4_3, theorem_3_6, theorem_5_1
 
 
 def test_registered_in_the_papers_order():

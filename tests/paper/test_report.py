@@ -7,10 +7,22 @@ from dataclasses import replace
 
 import pytest
 
-from theory.paper.claims import Check, Claim, Paper, Settings
-from theory.paper.report import (Finding, VOCABULARY, check_finding, corrected_finding, display, exit_status,
-                                 finding, latex, markdown, tex_text, to_json, write)
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Paper, Settings
+from theory.paper.report import (
+    VOCABULARY,
+    Finding,
+    check_finding,
+    corrected_finding,
+    display,
+    exit_status,
+    finding,
+    latex,
+    markdown,
+    tex_text,
+    to_json,
+    write,
+)
 from theory.proofs import all_claims
 
 CLAIMS = {claim.key: claim for claim in all_claims()}

@@ -1,11 +1,11 @@
 """Safran & Lee, Assumption 6 for the paper's laws: the claims' verdicts and what decides them."""
 
 import pytest
-from theory.proofs.safran_lee import assumption_6 as a6
 
 from theory.core.verdict import Method, Verdict
 from theory.paper.claims import Settings
 from theory.paper.report import Finding, corrected_finding, finding
+from theory.proofs.safran_lee import assumption_6 as a6
 
 
 @pytest.fixture(scope="module")

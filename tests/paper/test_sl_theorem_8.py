@@ -58,4 +58,4 @@ def test_the_profile_figure_draws(gaussian_laws):
     figure = t8._profile_figure(Law.RADIAL_CAUCHY, 3, 16, 20).draw()
     target, profile = (line.get_ydata() for line in figure.axes[0].get_lines())
     assert target.tolist() == (np.linspace(0, 4, 81) <= t8.LAM).tolist()
-    assert np.all((0 <= profile) & (profile <= 1)) and len(profile) == 81
+    assert np.all((profile >= 0) & (profile <= 1)) and len(profile) == 81

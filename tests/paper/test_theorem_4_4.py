@@ -2,15 +2,15 @@
 
 import pytest
 import sympy as sp
+
+from theory.conditions.laplacian import zonal_laplacian
+from theory.core.errors import InputError
+from theory.core.symbols import d, rho
 from theory.proofs.electrodynamics.theorem_4_4 import (
     almost_harmonic,
     almost_harmonic_coefficients,
     almost_harmonic_growth,
 )
-
-from theory.conditions.laplacian import zonal_laplacian
-from theory.core.errors import InputError
-from theory.core.symbols import d, rho
 
 
 def test_the_first_coefficients_and_residual_at_d_3():

@@ -9,8 +9,16 @@ import pytest
 from scipy import stats
 
 from theory.core.errors import InputError
-from theory.separation.laws import (TABLE_ERROR, BesselMixture, Gaussian, RadialCauchy, SphereSum,
-                                    bessel_cdf_closed, bessel_cdf_mp, bessel_table)
+from theory.separation.laws import (
+    TABLE_ERROR,
+    BesselMixture,
+    Gaussian,
+    RadialCauchy,
+    SphereSum,
+    bessel_cdf_closed,
+    bessel_cdf_mp,
+    bessel_table,
+)
 
 LAWS = [Gaussian(3), Gaussian(2, variance=4), RadialCauchy(1), RadialCauchy(4, scale=2), SphereSum(2),
         SphereSum(4), SphereSum(7), BesselMixture(2), BesselMixture(5), BesselMixture(20, alpha=2)]

@@ -11,9 +11,20 @@ from scipy.special import erf
 
 from theory.core.errors import InputError
 from theory.separation.laws import Gaussian, RadialCauchy, SphereSum
-from theory.separation.marginals import (ALPHA, Cells, Pair, averaged_sample, beta_bound, conditional_density,
-                                         density_bounds, frozen_sample, frozen_support_gap, pair_density,
-                                         span_basis, stratum_radii)
+from theory.separation.marginals import (
+    ALPHA,
+    Cells,
+    Pair,
+    averaged_sample,
+    beta_bound,
+    conditional_density,
+    density_bounds,
+    frozen_sample,
+    frozen_support_gap,
+    pair_density,
+    span_basis,
+    stratum_radii,
+)
 from theory.separation.strong import RandomFeatures
 
 

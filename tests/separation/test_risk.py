@@ -5,8 +5,15 @@ import pytest
 
 from theory.core.errors import InputError
 from theory.separation.laws import TABLE_ERROR, BesselMixture, Gaussian, RadialCauchy, SphereSum
-from theory.separation.risk import (Interval, ball_indicator, best_constant_risk, estimate, objective,
-                                    population_risk, radial_risk)
+from theory.separation.risk import (
+    Interval,
+    ball_indicator,
+    best_constant_risk,
+    estimate,
+    objective,
+    population_risk,
+    radial_risk,
+)
 
 
 def test_objective_has_no_half():

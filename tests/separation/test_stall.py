@@ -9,7 +9,6 @@ from theory.separation.stall import grid, pair, points_per_width
 from theory.separation.sweep import Law, risk_seed, training_sample
 from theory.separation.weak import SmoothActivation, initialise
 
-
 TASK = {"law": Law.SPHERE_SUM.value, "d": 3, "width": 4, "lam": 1.5, "steps": [5, 20], "seed": 3, "test": 2000,
         "per_width": 40, "activation": "tanh"}
 

@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 
 from theory.core.errors import InputError
-from theory.separation.weak import (SmoothActivation, WeakNetwork, initial_norm_bound, initialisation_failure,
-                                    initialise, smoothness,
-                                    theorem_3_step, train, train_within_hypothesis)
+from theory.separation.weak import (
+    SmoothActivation,
+    WeakNetwork,
+    initial_norm_bound,
+    initialisation_failure,
+    initialise,
+    smoothness,
+    theorem_3_step,
+    train,
+    train_within_hypothesis,
+)
 
 
 def _data(n=60, d=3, seed=0):

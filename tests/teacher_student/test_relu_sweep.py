@@ -12,8 +12,8 @@ import pytest
 
 from theory.cli import main
 from theory.core.errors import InputError
-from theory.teacher_student.relu_sweep import families, summarise, sweep, wilson, xavier_start
 from theory.dynamics.kinds import EquilibriumKind as Kind
+from theory.teacher_student.relu_sweep import families, summarise, sweep, wilson, xavier_start
 
 X = np.array([[1.0, 0.2], [0.1, 0.9]])
 

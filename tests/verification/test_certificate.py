@@ -4,7 +4,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from flint import arb, ctx
+from flint import arb
 
 from theory.cli import main
 from theory.core.errors import InputError
@@ -12,8 +12,17 @@ from theory.dynamics.equilibrium import equilibrium
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import potential
 from theory.teacher_student.relu import relu_potential
-from theory.verification.certificate import (CertifiedKind, Landscape, Polynomial, arb_function, certify, certify_point,
-                                              inertia, prove, refine)
+from theory.verification.certificate import (
+    CertifiedKind,
+    Landscape,
+    Polynomial,
+    arb_function,
+    certify,
+    certify_point,
+    inertia,
+    prove,
+    refine,
+)
 
 ERF = potential("erf(1/sqrt(2))")  # g = erf(x/√2)
 RELU = relu_potential()

@@ -62,9 +62,8 @@ def test_a_folder_of_other_files_is_not_taken_for_a_checkpoint(tmp_path):
 
 
 def test_a_second_writer_of_a_results_folder_is_refused(tmp_path):
-    with folder_lock(tmp_path):
-        with pytest.raises(InputError, match="in use by another run"):
-            run_all(cube, TASKS, checkpoint=tmp_path)
+    with folder_lock(tmp_path), pytest.raises(InputError, match="in use by another run"):
+        run_all(cube, TASKS, checkpoint=tmp_path)
     assert len(run_all(cube, TASKS, checkpoint=tmp_path)) == 4  # free again once released
 
 

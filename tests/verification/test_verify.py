@@ -7,13 +7,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from theory.conditions.classify import classify
 from theory.cli import main
+from theory.conditions.classify import classify
 from theory.core.errors import InputError
 from theory.dynamics.charges import Fixed, Optimal
+from theory.dynamics.kinds import EquilibriumKind as Kind
 from theory.potentials.potential import given, potential
 from theory.verification.verify import Outcome, Prediction, predict, verify, wilson
-from theory.dynamics.kinds import EquilibriumKind as Kind
 
 GAUSSIAN = "radial:exp(-r^2/2)"
 #: Strictly subharmonic with a bounded Hessian, but not a positive-definite kernel.

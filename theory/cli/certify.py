@@ -30,10 +30,9 @@ import numpy as np
 from ..core import validators as valid
 from ..core.files import read_table
 from ..dynamics.equilibrium import _potential
-from ..dynamics.loss import Loss
 from ..dynamics.kinds import Claim
+from ..dynamics.loss import Loss
 from ..verification.certificate import Certificate, certify_point, refine, show
-
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -33,13 +33,13 @@ import sys
 
 from tqdm import tqdm
 
-from ..paper.claims import Settings
 from ..core import validators as valid
-from ..proofs import PAPERS
-from ..paper.prove import claims, prove
-from ..paper.report import check_finding, corrected_finding, label, summary, to_json
 from ..core.exitcodes import ExitCode
 from ..core.verdict import Verdict
+from ..paper.claims import Settings
+from ..paper.prove import claims, prove
+from ..paper.report import check_finding, corrected_finding, label, summary, to_json
+from ..proofs import PAPERS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -26,12 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import charges_option
-from ..dynamics.equilibrium import Simulation, simulate
 from ..core import validators as valid
-from ..core.files import output_file, read_table
 from ..core.exitcodes import ExitCode
+from ..core.files import output_file, read_table
+from ..dynamics.equilibrium import Simulation, simulate
 from ..dynamics.flow import ALGORITHMS, work_budget
+from . import charges_option
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -39,11 +39,11 @@ import tempfile
 
 from ..core import validators as valid
 from ..core.errors import InputError
-from ..core.files import make_folder, output_file
 from ..core.exitcodes import ExitCode
+from ..core.files import make_folder, output_file
 from ..dynamics.kinds import EquilibriumKind as Kind
-from ..verification.executor import BACKENDS
 from ..teacher_student.relu_sweep import K_MAX, Protocol, plot, sweep
+from ..verification.executor import BACKENDS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -30,10 +30,10 @@ import itertools
 import sympy as sp
 
 from ..core.errors import DerivationError, InputError
-from ..potentials.potential import Potential
 from ..core.symbols import coordinates, dot, na, nb, r, rho, s
 from ..core.symbols import d as d_symbol
 from ..core.timebound import budgeted
+from ..potentials.potential import Potential
 
 #: Open domain of the one variable of each one-variable form (kinks removed later).
 DOMAIN = {"radial": sp.Interval.open(0, sp.oo), "zonal": sp.Interval.open(-1, 1),

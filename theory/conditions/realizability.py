@@ -33,15 +33,14 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ..potentials.activations import Activation
 from ..core.errors import InputError, PrecisionError, Timeout
-from .laplacian import zonal_laplacian
 from ..core.numeric import context, mpmath_function, output_context
 from ..core.parsing import as_expression
-from .signs import certified_sign, sign_chart
 from ..core.symbols import r, rho, s, t, theta, x
 from ..core.timebound import bounded, budgeted
 from ..core.verdict import Evidence, Method, Verdict
+from ..potentials.activations import Activation
+from .signs import certified_sign, sign_chart
 
 #: Frequency variable of the Fourier transform (k > 0; ĥ is even for even h).
 k = sp.Symbol("k", positive=True)

@@ -150,13 +150,13 @@ def expression(source: str) -> sp.Basic:
         return _rebuild(ast.parse(source, mode="eval").body)
     except ValueError:
         raise
-    except Exception as why:  # noqa: BLE001 - whatever a corrupt entry makes SymPy raise, it is a miss
+    except Exception as why:  # whatever a corrupt entry makes SymPy raise, it is a miss
         raise ValueError(f"not a SymPy tree: {type(why).__name__}: {why}") from None
 
 
 def _rebuild(node: ast.AST):
     names = _sympy_names()
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)) or (
+    if (isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool))) or (
             isinstance(node, ast.Constant) and node.value is None):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):

@@ -235,11 +235,11 @@ def _child(writer, function: Callable[..., Any], args: tuple, deadline: float) -
             pass  # no alarm: the parent's kill alone ends this child
         try:
             message = (True, function(*args))
-        except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
+        except BaseException as exc:  # every failure is reported to the parent
             message = (False, exc)
         try:
             data = pickle.dumps((*message, _timeouts - before))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # an unpicklable result is reported, not lost
             data = pickle.dumps((False, RuntimeError(f"unpicklable result: {exc}"), _timeouts - before))
         writer.send_bytes(data)
         writer.close()

@@ -119,7 +119,7 @@ class Claim:
         try:
             takes_settings = "settings" in inspect.signature(self.check).parameters
             checks = tuple(self.check(settings=settings) if takes_settings else self.check())
-        except Exception as why:  # noqa: BLE001 — a broken check must not look like a verdict
+        except Exception as why:  # a broken check must not look like a verdict
             detail = f"{type(why).__name__}: {why}"
             checks = (Check(CRASHED, Verdict.UNDECIDED, Evidence(
                 Method.INCONCLUSIVE, detail, {"traceback": traceback.format_exc(limit=3)})),)

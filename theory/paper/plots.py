@@ -20,13 +20,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
+from ..conditions.laplacian import radial_laplacian, zonal_laplacian
 from ..core.errors import InputError
 from ..core.latex import latex as house_latex
-from ..conditions.laplacian import radial_laplacian, zonal_laplacian
 from ..core.parsing import as_expression, as_number
-from ..potentials.potential import Potential
 from ..core.symbols import d as d_symbol
 from ..core.symbols import r, rho
+from ..potentials.potential import Potential
 
 ELECTRON, PROTON = "tab:blue", "tab:red"
 

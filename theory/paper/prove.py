@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 
-from .claims import Claim, Result, Settings
 from ..core.errors import InputError
 from ..core.files import folder_lock
+from .claims import Claim, Result, Settings
 
 
 def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False,

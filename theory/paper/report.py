@@ -29,12 +29,12 @@ from pathlib import Path
 
 import sympy as sp
 
-from .claims import Check, Result
 from ..core.errors import InputError
 from ..core.files import make_folder, write_atomic
 from ..core.latex import latex as house_latex
 from ..core.parsing import parse_expression
 from ..core.verdict import Method, Verdict
+from .claims import Check, Result
 
 FIGURES = "figures"
 
@@ -352,7 +352,7 @@ def draw(result: Result, folder: str | Path) -> list[Path]:
             picture.savefig(png, format="png", dpi=130, bbox_inches="tight")
             plt.close(picture)
             paths.append(write_atomic(path, png.getvalue()))
-        except Exception as why:  # noqa: BLE001 — a broken picture must not lose the report
+        except Exception as why:  # a broken picture must not lose the report
             print(f"figure {figure.name} of {result.claim.key} not drawn: {type(why).__name__}: {why}",
                   file=sys.stderr)
     return paths
@@ -437,8 +437,8 @@ _PROSE_NAMES = {"oo": "∞", "rho": "ρ", "theta": "θ", "EmptySet": "∅"}  # S
 _HELD = 0xF0000  # private-use characters hold typeset formulas while the rest of the text is escaped
 _COMBINING_HAT = re.compile("(\\w)\u0302")
 _INTERVAL = re.compile(r"Interval(?:\.(open|Lopen|Ropen))?\(")
-_GREEK = ("alpha beta gamma delta epsilon zeta eta theta kappa lambda mu nu xi pi rho sigma tau phi chi psi "
-          "omega").split()
+_GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa", "lambda", "mu", "nu",
+          "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"]
 #: Names SymPy prints for symbols: a letter with digits, a Greek name with digits, the house names.
 _SYMBOL_NAME = re.compile(rf"(?:[A-Za-z]|{'|'.join(_GREEK)}|na|nb|dot|oo)_?\d*")
 _FORMULA_CHARS = re.compile(r"[\w.*/+\-(), ]")

@@ -23,7 +23,13 @@ from ..core import validators
 from ..core.errors import InputError
 from .risk import population_risk, radius
 from .sweep import Law, cell, risk_seed, training_sample
-from .weak import SmoothActivation, initial_norm_bound, initialisation_failure, initialise, train_within_hypothesis
+from .weak import (
+    SmoothActivation,
+    initial_norm_bound,
+    initialisation_failure,
+    initialise,
+    train_within_hypothesis,
+)
 
 #: Theorem 3's risk level: GD on the weak class stays above it.
 THEOREM_3_LEVEL = 1 / 400

@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterable
 
 import numpy as np
-from scipy.stats import linregress, t as student_t
+from scipy.stats import linregress
+from scipy.stats import t as student_t
 
 from ..core import validators
 from ..core.errors import InputError

@@ -28,8 +28,8 @@ import functools
 import numpy as np
 
 from ..core.errors import InputError
-from ..dynamics.loss import Arithmetic, Loss, positions
 from ..core.numeric import context
+from ..dynamics.loss import Arithmetic, Loss, positions
 from ..potentials.potential import Potential, potential
 
 

@@ -27,14 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dynamics.equilibrium import equilibrium
-from ..dynamics.kinds import EquilibriumKind
 from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.files import write_atomic
-from ..verification.executor import check_engine, run_all
+from ..dynamics.equilibrium import equilibrium
 from ..dynamics.flow import gradient_descent
+from ..dynamics.kinds import EquilibriumKind
 from ..dynamics.loss import Loss
+from ..verification.executor import check_engine, run_all
 from . import ss18
 from .relu import relu_potential
 from .symmetry import orbit_groups

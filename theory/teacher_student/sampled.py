@@ -32,12 +32,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sympy as sp
 
-from ..potentials.activations import Activation, activation
 from ..core.errors import InputError
+from ..core.symbols import t
 from ..dynamics.loss import Loss
+from ..potentials.activations import Activation, activation
 from ..potentials.potential import potential
 from .relu_samples import parameter_error
-from ..core.symbols import t
 
 #: A seed of numpy's generators: an integer or a sequence of integers (e.g. [seed, depth, width]).
 Seed = int | Sequence[int]

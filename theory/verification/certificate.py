@@ -85,11 +85,11 @@ import numpy as np
 import sympy as sp
 from flint import arb, arb_mat, ctx
 
-from ..core.errors import DerivationError, InputError
 from ..core.choices import Choice
+from ..core.errors import DerivationError, InputError
 from ..core.numeric import flint_precision
 from ..dynamics.kinds import Claim, EquilibriumKind
-from ..dynamics.loss import C, N1, Loss, charges_of
+from ..dynamics.loss import N1, C, Loss, charges_of
 
 #: Working precision of the ball arithmetic, in bits.
 PRECISION = 192
