@@ -64,7 +64,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         sweep([k], runs, protocol="ss18", checkpoint=folder, progress=False)
-        print(f"whole sweep (descent, orbits, one polish an orbit): {runs / (time.perf_counter() - start):.1f} runs/s")
+        print("whole sweep (descent, orbits, one polish an orbit): "
+              f"{runs / (time.perf_counter() - start):.1f} runs/s")
 
 
 if __name__ == "__main__":

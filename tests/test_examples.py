@@ -31,8 +31,8 @@ def run(tmp_path, script, *argv):
 
 
 def test_every_example_is_tested():
-    tested = {"certify_gallery.py", "certify_ss18_families.py", "derive_potential.py", "latex_table.py", "verify_gallery.py",
-              "watch_electrons.py"}
+    tested = {"certify_gallery.py", "certify_ss18_families.py", "derive_potential.py", "latex_table.py",
+              "verify_gallery.py", "watch_electrons.py"}
     assert {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("benchmark")} == tested
 
 

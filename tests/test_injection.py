@@ -86,7 +86,8 @@ COMMANDS = {
     "check p": lambda p: ["check", p],
     "check --potential p": lambda p: ["check", "--potential", p],
     "check --d p": lambda p: ["check", "relu", "--d", p],
-    "simulate radial:p": lambda p: ["simulate", f"radial:{p}", "--d", "2", "--k", "1", "--manifold", "euclidean"],
+    "simulate radial:p": lambda p: ["simulate", f"radial:{p}", "--d", "2", "--k", "1", "--manifold",
+                                    "euclidean"],
     "verify zonal:p": lambda p: ["verify", f"zonal:{p}", "--manifold", "sphere", "--d", "2", "--k", "1"],
 }
 

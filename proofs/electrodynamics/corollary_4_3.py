@@ -43,7 +43,8 @@ SEEDS = (0, 1, 2)
 def _laplacian(scale: int) -> Check:
     phi = EXPONENTIAL.subs(c, scale)
     return identity(zonal_laplacian(phi, d), scale * phi * (scale * (1 - rho**2) - (d - 1) * rho),
-                    {rho: [sp.Rational(1, 3)], d: [5]}, name=f"c = {scale}: ΔΦ = ce^{{c(ρ−1)}}[c(1 − ρ²) − (d − 1)ρ]")
+                    {rho: [sp.Rational(1, 3)], d: [5]}, name=f"c = {scale}: "
+                                                             "ΔΦ = ce^{c(ρ−1)}[c(1 − ρ²) − (d − 1)ρ]")
 
 
 def _region(dim: int, scale: int) -> Check:
@@ -60,7 +61,8 @@ def _region(dim: int, scale: int) -> Check:
 
 def _realizable() -> Check:
     result = taylor_realizable(EXPONENTIAL.subs(c, 10))
-    return Check("c = 10: Taylor coefficients ≥ 0, so (9) + const = E(f − f̂)² and θ = w is the global minimum",
+    return Check("c = 10: Taylor coefficients ≥ 0, so (9) + const = E(f − f̂)² and θ = w "
+                 "is the global minimum",
                  result.verdict, result.evidence[0])
 
 
@@ -73,7 +75,8 @@ def algorithm2(loss: Loss, k: int, scale: float) -> np.ndarray:
     for i in range(k):
         start = loss.protons.sum(axis=0) - X.sum(axis=0)   # −∇L(0) ∝ Σ_j w_j − Σ_{l<i} θ_l
         if np.linalg.norm(start) < 1e-12:
-            raise DerivationError(f"node {i + 1}: Σ_j w_j − Σ_(l<i) θ_l = 0, the step from θ = 0 has no direction")
+            raise DerivationError(f"node {i + 1}: Σ_j w_j − Σ_(l<i) θ_l = 0, the step from "
+                                  "θ = 0 has no direction")
         run = gradient_descent(loss.with_fixed(X, -np.ones(i)), [start / np.linalg.norm(start)], [-1.0],
                                step=0.5 * np.exp(scale) / scale, gtol=1e-8 * scale * np.exp(-scale),
                                iterations=5000)
@@ -107,15 +110,16 @@ def runs(cases=CASES, seeds=SEEDS) -> Check:
 
 def _asymptotic() -> Check:
     return Check("convergence w.h.p. within e^{−poly(d)} in T = e^{poly(d)}", Verdict.UNDECIDED, Evidence(
-        Method.EXPERIMENT, "probabilistic and asymptotic in d: seeded runs (below) support it, cannot prove it"))
+        Method.EXPERIMENT,
+        "probabilistic and asymptotic in d: seeded runs (below) support it, cannot prove it"))
 
 
 CLAIMS = [Claim("cor4.3", "Corollary 4.3 (exponential potential on the sphere, Algorithm 2)",
                 r"\Phi = e^{c(\theta^{\top}w - 1)},\ c = \operatorname{poly}(d),\ w_j \sim U(S^{d-1}):\ "
                 r"\text{Algorithm 2 from } \theta = 0 \text{ ends within } e^{-\operatorname{poly}(d)} "
                 r"\text{ of the global minimum in } T = e^{\operatorname{poly}(d)}",
-                check=lambda: [_laplacian(3), _laplacian(100), _region(5, 10), _region(10, 100), _realizable(),
-                               _asymptotic(), runs()],
+                check=lambda: [_laplacian(3), _laplacian(100), _region(5, 10), _region(10, 100),
+                               _realizable(), _asymptotic(), runs()],
                 hypotheses=("M = S^{d−1}", "Assumption 1 (fixed charges)", "w_j uniform on S^{d−1}",
                             "ε = α = e^{−poly(d)}"),
                 correction=r"\theta = 0 \notin S^{d-1}: \text{ start at the projected step } "

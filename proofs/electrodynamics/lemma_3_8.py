@@ -49,11 +49,13 @@ def _example() -> Check:
     second = sp.diff(loss.rewrite(sp.Piecewise), x, 2).subs(x, theta)
     holds = sp.simplify(second + 2 * a_opt**2) == 0
     return Check("e^{−|θ−w|} on R¹ (λ = 1, c = 1): d²L/dθ_i² = −2a_i*² at a random configuration",
-                 Verdict.from_bool(holds), Evidence(Method.EXACT, f"θ_i = {theta}, a_i* = {sp.nsimplify(a_opt)}"))
+                 Verdict.from_bool(holds), Evidence(Method.EXACT, f"θ_i = {theta}, "
+                                                                  f"a_i* = {sp.nsimplify(a_opt)}"))
 
 
 CLAIMS = [Claim("lemma3.8", "Lemma 3.8 (λ-harmonic potentials)",
                 r"\Delta\Phi = \lambda\Phi,\ \Phi(\theta,\theta) = c,\ a_i = a_i^* \ne 0 "
                 r"\;\Rightarrow\; \Delta_{\theta_i} L = -2c\lambda a_i^2 < 0",
                 check=lambda: [_algebra(), _example()],
-                hypotheses=("Φ λ-harmonic off θ = w", "Φ(θ, θ) = c > 0", "θ_i distinct from the other charges"))]
+                hypotheses=("Φ λ-harmonic off θ = w", "Φ(θ, θ) = c > 0",
+                            "θ_i distinct from the other charges"))]

@@ -132,4 +132,5 @@ def table_2(activations=ACTIVATIONS, depths=DEPTHS, widths=WIDTHS, scale=None) -
 CLAIMS = [Claim("sec5-table2", "Section 5, Table 2 (SGD on random teacher networks; scaled down)",
                 r"\text{depth-2 networks are learned by gradient descent; deeper, wider ones are not}",
                 check=table_2, conjecture=True, experiment=True,
-                hypotheses=("x ~ N(0, I_d)", "teacher with Gaussian weights", "student of the same architecture"))]
+                hypotheses=("x ~ N(0, I_d)", "teacher with Gaussian weights",
+                            "student of the same architecture"))]

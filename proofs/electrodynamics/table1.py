@@ -72,7 +72,8 @@ def _row_checks(row: Row, settings: Settings) -> list[Check]:
     if stated.verdict is Verdict.REFUTED:
         correction, fixed = _correction(row, derived)
         checks.append(correction)
-    facts = {"name": row.name, "consistent": stated.verdict is Verdict.PROVEN, "derived_potential": str(derived),
+    facts = {"name": row.name, "consistent": stated.verdict is Verdict.PROVEN,
+             "derived_potential": str(derived),
              "correction": str(fixed) if fixed is not None and checks[-1].verdict is Verdict.PROVEN else None}
     return [replace(stated, facts=facts)] + checks[1:]
 
@@ -109,7 +110,8 @@ def _row_claim(row: Row) -> Claim:
     statement = (rf"\sigma = {house_latex(row.sigma)} \;\Rightarrow\; "
                  rf"\Phi = {house_latex(row.stated)}\ \text{{in }} {variable}")
     manifold = "R^d (per coordinate)" if row.product else "S^{d-1}"
-    return Claim(f"table1-{row.key}", f"Table 1, row {row.name}", statement, check=lambda settings: _row_checks(row, settings),
+    return Claim(f"table1-{row.key}", f"Table 1, row {row.name}", statement,
+                 check=lambda settings: _row_checks(row, settings),
                  hypotheses=("x ~ N(0, I_d)", f"M = {manifold}"))
 
 

@@ -67,7 +67,8 @@ def _sampled_gradient(settings: Settings) -> Check:
     worst = float(np.max(np.abs(exact - estimate) / error))
     return Check("∇L from Φ agrees with the gradient of the sampled loss (erf, d = 3, k = 2)",
                  Verdict.from_bool(worst < 5), Evidence(
-                     Method.EXPERIMENT, f"largest deviation {worst:.2f} standard errors over {k * d} components, {len(x)} samples"))
+                     Method.EXPERIMENT, f"largest deviation {worst:.2f} standard errors over {k * d} "
+                                        f"components, {len(x)} samples"))
 
 
 CLAIMS = [Claim("thm2.2", "Theorem 2.2 (gradient descent is electron–proton dynamics)",

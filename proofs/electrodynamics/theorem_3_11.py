@@ -56,7 +56,8 @@ def _single_node_descent(settings: Settings) -> Check:
         if number < 100 or number % 100 == 0:
             path.append(phase.copy())
             recorded.append(number)
-        cosines = np.clip(np.outer(np.cos(phase), protons[:, 0]) + np.outer(np.sin(phase), protons[:, 1]), -1, 1)
+        cosines = np.clip(np.outer(np.cos(phase), protons[:, 0]) + np.outer(np.sin(phase), protons[:, 1]), -1,
+                          1)
         value = (1 - 2 * np.arccos(cosines) / np.pi) @ b             # Σ b_j f(θᵀw_j), per start
         # dα_j/dφ = sign sin(φ − φ_j), so d(−value²)/dφ = −2·value·Σ b_j (−2/π) sign sin(φ − φ_j)
         turning = np.sign(np.sin(phase[:, None] - angles[None, :])) @ b
@@ -66,10 +67,12 @@ def _single_node_descent(settings: Settings) -> Check:
     path, recorded = np.array(path + [phase]), recorded + [coarse + coarse // 5]
     targets = (angles[:, None] + np.pi * np.arange(-4, 5)).ravel()      # the angles of ±w_j, unwrapped
     targets = targets[(targets > path.min() - 0.3) & (targets < path.max() + 0.3)]
-    figure = Figure("thm3.11-descent", f"Theorem 3.11: the angle of a single electron on S¹ against the step, "
+    figure = Figure("thm3.11-descent",
+                    f"Theorem 3.11: the angle of a single electron on S¹ against the step, "
                     f"{STARTS} seeded starts; dashed: the angles of ±w_j.",
                     lambda: line_trajectories([path], targets, steps=recorded,
-                                              titles=["single-node descent on S¹ (loss 11)"], ylabel="angle of θ"))
+                                              titles=["single-node descent on S¹ (loss 11)"],
+                                              ylabel="angle of θ"))
     return Check(f"single-node descent (loss 11) on S¹ ends at ±w_j from {STARTS} seeded starts",
                  Verdict.from_bool(matched == STARTS),
                  Evidence(Method.EXPERIMENT, f"{matched}/{STARTS} starts ended within 0.01 rad of ±w_j"),

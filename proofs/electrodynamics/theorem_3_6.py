@@ -102,7 +102,8 @@ def _matched_is_not_minimal() -> Check:
     library = loss.value(shifted, dps=30) - loss.value(np.array(PROTONS, dtype=object), dps=30)
     agree = abs(library - ctx.mpf(drop.mid().str(40, radius=False))) < ctx.mpf(10) ** -25
     return Check("θ_i = w_i (claimed global minimum) is not a local minimum: moving both electrons by "
-                 f"{MOVE}·e₂ lowers L", Verdict.REFUTED if certified and agree else Verdict.UNDECIDED, Evidence(
+                 f"{MOVE}·e₂ lowers L", Verdict.REFUTED if certified and agree else Verdict.UNDECIDED,
+                 Evidence(
                      Method.COUNTEREXAMPLE, f"w₁ = {PROTONS[0]}, w₂ = {PROTONS[1]}: L(w + v) − L(w) = "
                      f"{drop.str(20)} (arb, 200 bits); Loss.value at 30 digits: {mpmath.nstr(library, 20)}",
                      {"protons": PROTONS, "move": str(MOVE)}))
@@ -148,10 +149,11 @@ def _singular() -> Check:
     riesz = CANDIDATES["Riesz r^{−(d−2+ε)}, ε = 1/2"]
     sub = classify(given(riesz, "radial"), d=3)[EarnshawClass.STRICTLY_SUBHARMONIC]
     holds = sub.verdict is Verdict.PROVEN and sub.region == sp.Interval.open(0, sp.oo)
-    return Check("singular Φ = ‖θ − w‖^{−3/2} on R³: strictly subharmonic off w, so by the correlated move no "
-                 "local minimum of (9) has every electron off the protons", Verdict.from_bool(holds),
-                 Evidence(Method.EXACT, f"ΔΦ = {sp.simplify(radial_laplacian(riesz, 3))} > 0 on {sub.region}; "
-                          "its self-energy Φ(θ, θ) is infinite, so the library's loss (5) cannot run it"),
+    return Check("singular Φ = ‖θ − w‖^{−3/2} on R³: strictly subharmonic off w, so by the correlated move "
+                 "no local minimum of (9) has every electron off the protons", Verdict.from_bool(holds),
+                 Evidence(Method.EXACT, f"ΔΦ = {sp.simplify(radial_laplacian(riesz, 3))} > 0 on "
+                          f"{sub.region}; its self-energy Φ(θ, θ) is infinite, so the library's "
+                          "loss (5) cannot run it"),
                  "corrected")
 
 
@@ -175,7 +177,8 @@ def survey(candidates=CANDIDATES) -> Check:
     return Check("no surveyed potential is strictly subharmonic off w, of bounded Hessian and realizable",
                  Verdict.from_bool(not complete), Evidence(Method.EXACT, "; ".join(rows) + (
                      ". Reason: |h(r)| ≤ h(0) puts the maximum of a realizable Φ(·, w) at w, and a "
-                     "subharmonic function with bounded Hessian has no interior maximum"), {"complete": complete}),
+                     "subharmonic function with bounded Hessian has no interior maximum"),
+                                                           {"complete": complete}),
                  "evidence")
 
 
@@ -183,8 +186,8 @@ CLAIMS = [Claim("thm3.6", "Theorem 3.6 (strictly subharmonic potentials, fixed c
                 r"\Delta_\theta\Phi > 0 \ (\theta \ne w),\ \|\nabla^2\Phi\| \le B,\ a_i = -1, b_j = 1 "
                 r"\;\Rightarrow\; \text{every local minimum of (9) is global; Algorithm 1 with } "
                 r"\alpha = 1/(4k^2B) \text{ converges to it}",
-                check=lambda: [_correlated_trace(), _hypotheses(), _matched_is_not_minimal(), _sphere_is_empty(),
-                               drift(), survey(), _singular()],
+                check=lambda: [_correlated_trace(), _hypotheses(), _matched_is_not_minimal(),
+                               _sphere_is_empty(), drift(), survey(), _singular()],
                 hypotheses=("Φ translation invariant (used by the proof)", "Assumption 1 (fixed charges)",
                             "‖∇²Φ‖ ≤ B"),
                 correction=r"\text{with } \|\nabla^2\Phi\| \le B \text{ the matched configuration is never a "

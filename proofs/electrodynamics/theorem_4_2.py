@@ -30,8 +30,10 @@ GAUSSIAN = sp.exp(-r**2 / 2)
 def _checks() -> list[Check]:
     lap = identity(radial_laplacian(GAUSSIAN, d), (r**2 - d) * GAUSSIAN, {r: [sp.Rational(3, 2)], d: [3, 7]},
                    name="ΔΦ = (r² − d)e^{−r²/2}")
-    figure = Figure("thm4.2-laplacian", "Theorem 4.2: the Laplacian (r² − d)e^{−r²/2} of the Gaussian potential "
-                    "for d = 2 and 5; it is positive (shaded) exactly beyond r = √d, well before the theorem's √(2d).",
+    figure = Figure("thm4.2-laplacian",
+                    "Theorem 4.2: the Laplacian (r² − d)e^{−r²/2} of the Gaussian potential "
+                    "for d = 2 and 5; it is positive (shaded) exactly beyond r = √d, well before "
+                    "the theorem's √(2d).",
                     lambda: radial_laplacian_sign(GAUSSIAN, (2, 5), marks={"r = √d": sp.sqrt(d),
                                                                            "r = √(2d)": sp.sqrt(2 * d)}))
     checks = [replace(lap, figures=(figure,))]

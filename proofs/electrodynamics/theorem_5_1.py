@@ -130,10 +130,12 @@ def search(ks=SEARCH_K, *, starts: int = STARTS) -> Check:
     violated = {k: v for k, v in table.items() if v < LEVEL}
     text = ", ".join(f"k = {k}: {v:.4f}" for k, v in table.items())
     verdict = Verdict.REFUTED if violated else Verdict.UNDECIDED
-    return Check(f"max |w₁ᵀθ_i| ≤ C/√k, C = {CAP} ⇒ L ≥ c₀ = {LEVEL} (< 1 − 2/π): searched k = {', '.join(map(str, ks))}",
-                 verdict, Evidence(Method.EXPERIMENT, f"smallest loss found ({starts} starts each, d = k + 1, "
-                                   f"optimal charges): {text}" + ("; below the level: counter-example"
-                                                                  if violated else "; no violation (not a proof)"),
+    return Check(f"max |w₁ᵀθ_i| ≤ C/√k, C = {CAP} ⇒ L ≥ c₀ = {LEVEL} (< 1 − 2/π): searched "
+                 f"k = {', '.join(map(str, ks))}",
+                 verdict, Evidence(Method.EXPERIMENT, f"smallest loss found ({starts} starts each, "
+                                   f"d = k + 1, optimal charges): {text}" + ("; below the level: counter-example"
+                                                                  if violated else "; no "
+                                                                                   "violation (not a proof)"),
                                    {"smallest_loss": table}), "corrected")
 
 

@@ -51,7 +51,8 @@ def _exact_check(truncation: sp.Expr, stated_expr: sp.Expr) -> Check:
     derived = feature_mean("erf", U_SCALE, B_SCALE, truncation)
     name = f"B ≥ {truncation}: the engine's E[erf(⟨U, x⟩ + B) | B ≥ {truncation}] equals the stated form"
     if derived.expr is None:
-        return Check(name, Verdict.UNDECIDED, Evidence(Method.EXACT, f"no closed form derived ({derived.method})"))
+        return Check(name, Verdict.UNDECIDED,
+                     Evidence(Method.EXACT, f"no closed form derived ({derived.method})"))
     same = vanishes(derived.expr - stated_expr)
     return Check(name, Verdict.from_bool(same), Evidence(
         Method.EXACT, f"derived {derived.expr} ({'; '.join(derived.steps)}); minus the stated form: "
@@ -87,7 +88,8 @@ def expectation(truncation: sp.Expr, radius: float):
     if s == 0:
         inner = mpmath.erf
     else:
-        inner = lambda b: mpmath.quad(lambda z: mpmath.erf(z + b) * _density(z, s), [-mpmath.inf, -b, mpmath.inf])
+        inner = lambda b: mpmath.quad(lambda z: mpmath.erf(z + b) * _density(z, s),
+                                      [-mpmath.inf, -b, mpmath.inf])
     return mpmath.quad(lambda b: inner(b) * _density(b, mpmath.mpf(1) / 2), [t, mpmath.inf]) / _mass(t)
 
 
@@ -111,8 +113,9 @@ def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int], radii: tuple
     confirmed = all(agree)
     verdict = Verdict.from_bool(max(gaps) < 10.0 ** (3 - digits[0])) if confirmed else Verdict.UNDECIDED
     return Check(f"B ≥ {truncation}: {kind} against the stated form at ‖x‖ = {radii}", verdict,
-                 Evidence(Method.NUMERIC, f"largest |difference| {max(gaps):.1e} at {digits[1]} digits; the two "
-                          f"precisions {digits} {'agree' if confirmed else 'disagree'}", {"gaps": gaps}), "evidence")
+                 Evidence(Method.NUMERIC, f"largest |difference| {max(gaps):.1e} at {digits[1]} digits; the "
+                          f"two precisions {digits} {'agree' if confirmed else 'disagree'}", {"gaps": gaps}),
+                 "evidence")
 
 
 def _monte_carlo_check(truncation: sp.Expr, samples: int, d: int = 5, seed: int = 21) -> Check:
@@ -127,15 +130,18 @@ def _monte_carlo_check(truncation: sp.Expr, samples: int, d: int = 5, seed: int 
     z = (mean - target) / error
     return Check(f"B ≥ {truncation}: Monte Carlo at ‖x‖ = 1.5, d = {d} ({samples} samples)",
                  Verdict.from_bool(abs(z) < 4), Evidence(
-                     Method.EXPERIMENT, f"mean {mean:.5f} ± {error:.1e} against {target:.5f} (z = {z:+.2f}); a "
-                     f"deviation of {5 * error:.1e} ({5 * error / target:.1%}) would have been detected at 5σ",
+                     Method.EXPERIMENT, f"mean {mean:.5f} ± {error:.1e} against {target:.5f} (z = {z:+.2f}); "
+                     f"a deviation of {5 * error:.1e} ({5 * error / target:.1%}) would "
+                     "have been detected at 5σ",
                      {"mean": mean, "standard_error": error, "stated": target}), "evidence")
 
 
 def _check(settings) -> list[Check]:
     digits = settings.choose((20, 30), (15, 20))
     samples = settings.choose(400_000, 100_000)
-    independent = settings.choose({}, {"integral": smoothed_expectation, "kind": "1-D quadrature over B of erf(cB)"})
+    independent = settings.choose({},
+                                  {"integral": smoothed_expectation,
+                                   "kind": "1-D quadrature over B of erf(cB)"})
     return [*(_exact_check(t, stated_form(t)) for t in TRUNCATIONS),
             *(_quadrature_check(t, digits, **independent) for t in TRUNCATIONS),
             *(_monte_carlo_check(t, samples) for t in TRUNCATIONS)]

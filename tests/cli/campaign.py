@@ -73,7 +73,8 @@ def main() -> None:
         api[kind] += 1
     for category, counts in sorted(outcomes.items()):
         print(f"CLI {category:8} {sum(counts.values()):3}: {dict(counts)}")
-    print("CLI total", sum(sum(c.values()) for c in outcomes.values()), dict(sum(outcomes.values(), Counter())))
+    print("CLI total", sum(sum(c.values()) for c in outcomes.values()),
+          dict(sum(outcomes.values(), Counter())))
     print("API total", sum(api.values()), dict(api))
     print(f"slowest CLI case {slowest:.2f} s")
 

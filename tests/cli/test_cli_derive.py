@@ -59,7 +59,8 @@ def test_bad_input_exits_2_with_the_reason(argv, problem, capsys):
 
 
 def test_module_entry_point_and_help():
-    out = subprocess.run([sys.executable, "-m", "theory", "--help"], capture_output=True, text=True, check=False)
+    out = subprocess.run([sys.executable, "-m", "theory", "--help"], capture_output=True, text=True,
+                         check=False)
     assert out.returncode == 0 and "electrons" in out.stdout and "derive" in out.stdout
 
 

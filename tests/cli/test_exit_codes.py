@@ -30,7 +30,8 @@ def _raising(error):
     (PermissionError(13, "Permission denied", "/x/report.md"), ExitCode.BAD_INPUT, "/x/report.md"),
     (MemoryError(), ExitCode.BAD_INPUT, "out of memory"),
 ])
-def test_every_subcommand_turns_an_exception_into_its_exit_code(command, error, code, words, monkeypatch, capsys):
+def test_every_subcommand_turns_an_exception_into_its_exit_code(command, error, code, words, monkeypatch,
+                                                                capsys):
     module = __import__(f"theory.cli.{command}", fromlist=["run"])
     monkeypatch.setattr(module, "run", _raising(error))
     assert main([command, *MINIMAL[command]]) == code

@@ -63,7 +63,8 @@ def test_laplace_synthesis_is_the_bessel_activation_and_round_trips():
     assert res.verdict is Verdict.PROVEN
     expected = (2 / sp.pi) ** sp.Rational(3, 4) * sp.exp(x**2 / 4) * sp.besselk(0, sp.Abs(x - theta))
     assert sp.simplify(res.activation.expr - expected) == 0
-    assert_agree(product_potential_value(res.activation, THETA, W, dps=25), sp.exp(-sp.Abs(THETA - W)), digits=25)
+    assert_agree(product_potential_value(res.activation, THETA, W, dps=25), sp.exp(-sp.Abs(THETA - W)),
+                 digits=25)
 
 
 def test_the_unitary_convention_gives_a_wrong_constant(gaussian):

@@ -73,7 +73,8 @@ def _branches(children):
     unary = st.tuples(st.sampled_from(sorted(_UNARY)), children).map(
         lambda o: (f"{o[0]}({o[1][0]})", _meaning(_UNARY[o[0]], o[1][1])))
     extremum = st.tuples(st.sampled_from(["max", "Min"]), children, children).map(
-        lambda o: (f"{o[0]}({o[1][0]}, {o[2][0]})", _meaning(sp.Max if o[0] == "max" else sp.Min, o[1][1], o[2][1])))
+        lambda o: (f"{o[0]}({o[1][0]}, {o[2][0]})",
+                   _meaning(sp.Max if o[0] == "max" else sp.Min, o[1][1], o[2][1])))
     activation = st.tuples(_ACTIVATIONS, children).map(lambda o: (f"{o[0][0]}{o[1][0]})", _meaning(o[0][1], o[1][1])))
     return st.one_of(binary, power, negative, unary, extremum, activation)
 

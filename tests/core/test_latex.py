@@ -69,7 +69,9 @@ def test_broken_latex_and_stray_symbols_fail_clearly():
         parse(r"\frac{\rho}{", (rho,))
 
 
-@pytest.mark.parametrize("text", [r"\Phi(\rho) = 1 + \rho )))", r"\Phi(\rho) = \frac{1}{2} ++", r"\Phi(\rho) = \rho}{\rho"])
+@pytest.mark.parametrize("text",
+                         [r"\Phi(\rho) = 1 + \rho )))", r"\Phi(\rho) = \frac{1}{2} ++",
+                          r"\Phi(\rho) = \rho}{\rho"])
 def test_text_after_a_syntax_error_is_not_dropped(text):
     with pytest.raises(InputError):
         parse(text, (rho,))

@@ -21,7 +21,8 @@ CLAIMS = {claim.key: claim for claim in all_claims()}
 @pytest.fixture(scope="module")
 def results():
     keys = ["table1-sign", "table1-relu", "table1-exponential", "table1-hermite-probabilists",
-            "table1-hermite-physicists", "thm2.5", "thm3.3", "lemma3.8", "thm3.10", "thm4.2", "thm4.4", "conj3.14"]
+            "table1-hermite-physicists", "thm2.5", "thm3.3", "lemma3.8", "thm3.10", "thm4.2", "thm4.4",
+            "conj3.14"]
     return {key: CLAIMS[key].run() for key in keys}
 
 
@@ -186,8 +187,8 @@ def test_report_compiles_with_pdflatex(tmp_path, results):
     chosen = [results[key] for key in ("table1-exponential", "thm2.5", "thm4.2")] + [_unicode_claim(picture).run()]
     write(chosen, tmp_path)
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["thm4.2-laplacian.png", "unicode-figure.png"]
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], check=False,
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     log = (tmp_path / "report.log").read_text(errors="replace")
     assert run.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
     assert (tmp_path / "report.pdf").stat().st_size > 10_000

@@ -41,9 +41,12 @@ def _result(*checks, conjecture=False):
 
 @pytest.mark.parametrize("verdict,method,expected", [
     (Verdict.PROVEN, Method.EXACT, Finding.PROVEN), (Verdict.PROVEN, Method.INTERVAL, Finding.PROVEN),
-    (Verdict.PROVEN, Method.NUMERIC, Finding.SUPPORTED), (Verdict.PROVEN, Method.EXPERIMENT, Finding.SUPPORTED),
-    (Verdict.REFUTED, Method.COUNTEREXAMPLE, Finding.REFUTED), (Verdict.REFUTED, Method.EXACT, Finding.REFUTED),
-    (Verdict.REFUTED, Method.EXPERIMENT, Finding.NOT_SUPPORTED), (Verdict.UNDECIDED, Method.TIMEOUT, Finding.UNDECIDED),
+    (Verdict.PROVEN, Method.NUMERIC, Finding.SUPPORTED),
+    (Verdict.PROVEN, Method.EXPERIMENT, Finding.SUPPORTED),
+    (Verdict.REFUTED, Method.COUNTEREXAMPLE, Finding.REFUTED),
+    (Verdict.REFUTED, Method.EXACT, Finding.REFUTED),
+    (Verdict.REFUTED, Method.EXPERIMENT, Finding.NOT_SUPPORTED),
+    (Verdict.UNDECIDED, Method.TIMEOUT, Finding.UNDECIDED),
 ])
 def test_a_check_finding_follows_from_its_verdict_and_method(verdict, method, expected):
     assert check_finding(_check(verdict, method)) is expected
@@ -101,7 +104,8 @@ def test_exit_status_counts_theorems_only_and_refuted_takes_precedence():
     ("difference [a1**2*theta1/2, 0]", r"difference [\ensuremath{\frac{a_{1}^{2} \theta_{1}}{2}}, 0]"),
     ("check f = e^(3(ρ−1)), d = 5", r"check f = \ensuremath{e^{3(ρ−1)}}, d = 5"),
     ("(1 − ρ²)^((d−3)/2) f", r"(1 − \ensuremath{ρ²)^{(d−3)/2}} f"),
-    ("f̂ ≪ 1 ⇒ |σ| → oo at rho = 1/3", r"\ensuremath{\hat{f}} ≪ 1 ⇒ \ensuremath{|}σ\ensuremath{|} → ∞ at ρ = 1/3"),
+    ("f̂ ≪ 1 ⇒ |σ| → oo at rho = 1/3",
+     r"\ensuremath{\hat{f}} ≪ 1 ⇒ \ensuremath{|}σ\ensuremath{|} → ∞ at ρ = 1/3"),
     ("σ = 2**(3/4)*besselk(0, Abs(theta - x)) gives",
      r"σ = \ensuremath{2^{\frac{3}{4}} K_{0}\left(\left|{\theta - x}\right|\right)} gives"),  # a call's comma
     ("sum from i = 1 realises f", "sum from i = 1 realises f"),            # no formula: left alone
@@ -128,8 +132,8 @@ def test_a_long_statement_becomes_breakable_text_and_inline_math():
 def compile_report(results, folder):
     """Write the report, run pdflatex twice-safe once, and return the .tex and the log."""
     write(results, folder)
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], check=False,
-                         cwd=folder, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                         check=False, cwd=folder, capture_output=True, text=True, timeout=300)
     log = (folder / "report.log").read_text(errors="replace")
     assert run.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
     return (folder / "report.tex").read_text(), log

@@ -48,7 +48,8 @@ def _run(first, last, width=64):
     ((0.10, 0.005), (0.20, 0.005), Verdict.REFUTED),     # more steps, higher risk
     ((0.40, 0.005), (0.30, 0.005), Verdict.REFUTED),     # lower, but no better than a constant
 ])
-def test_the_steps_check_needs_disjoint_intervals_below_the_best_constant(gaussian_laws, first, last, verdict):
+def test_the_steps_check_needs_disjoint_intervals_below_the_best_constant(gaussian_laws, first, last,
+                                                                          verdict):
     p = Gaussian(4).radius_cdf(t8.LAM)              # P(1 − P) ≈ 0.21 on N(0, I_4)
     assert 0.2 < p * (1 - p) < 0.3
     assert t8._steps_check(Law.SPHERE_SUM, 4, _run(first, last)).verdict is verdict

@@ -28,7 +28,8 @@ def test_theorem_4_4_residual_is_minus_c_n_k_n_rho_n(dim, degree):
     paper = k_n * rho**degree                                         # the paper: Δf = f + k_N x^N
     assert sp.simplify(residual - paper) != 0
     if dim != d:   # independent numeric check of Δf − f at ρ = 0.4
-        value = sp.N(zonal_laplacian(f, dim).subs(rho, sp.Rational(2, 5)) - f.subs(rho, sp.Rational(2, 5)), 30)
+        value = sp.N(zonal_laplacian(f, dim).subs(rho, sp.Rational(2, 5)) - f.subs(rho, sp.Rational(2, 5)),
+                     30)
         assert abs(value + sp.N(c_n * k_n * sp.Rational(2, 5) ** degree, 30)) < 1e-25
 
 

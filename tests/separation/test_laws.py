@@ -61,7 +61,8 @@ def test_sample_is_radial_with_the_right_radius():
 def test_sphere_sum_against_simulated_unit_vectors():
     rng = np.random.default_rng(3)
     u, v = (rng.standard_normal((4000, 5)) for _ in range(2))
-    radii = np.linalg.norm(u / np.linalg.norm(u, axis=1)[:, None] + v / np.linalg.norm(v, axis=1)[:, None], axis=1)
+    radii = np.linalg.norm(u / np.linalg.norm(u, axis=1)[:, None] + v / np.linalg.norm(v, axis=1)[:, None],
+                           axis=1)
     assert stats.kstest(radii, SphereSum(5).radius_cdf).pvalue > 1e-3
 
 

@@ -9,8 +9,8 @@ from theory.separation.stall import grid, pair, points_per_width
 from theory.separation.sweep import Law, risk_seed, training_sample
 from theory.separation.weak import SmoothActivation, initialise
 
-TASK = {"law": Law.SPHERE_SUM.value, "d": 3, "width": 4, "lam": 1.5, "steps": [5, 20], "seed": 3, "test": 2000,
-        "per_width": 40, "activation": "tanh"}
+TASK = {"law": Law.SPHERE_SUM.value, "d": 3, "width": 4, "lam": 1.5, "steps": [5, 20], "seed": 3,
+        "test": 2000, "per_width": 40, "activation": "tanh"}
 
 pytestmark = pytest.mark.usefixtures("gaussian_laws")
 
@@ -36,4 +36,5 @@ def test_points_per_width_gives_about_n_points_and_at_least_16_per_unit():
 def test_bad_grids_are_refused(kwargs):
     args = {"dims": (3,), "widths": (4,), "steps": (10,), "lams": lambda d: (1.5,)} | kwargs
     with pytest.raises(InputError):
-        grid(Law.SPHERE_SUM, args.pop("dims"), args.pop("widths"), args.pop("steps"), args.pop("lams"), **args)
+        grid(Law.SPHERE_SUM, args.pop("dims"), args.pop("widths"), args.pop("steps"), args.pop("lams"),
+             **args)

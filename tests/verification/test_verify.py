@@ -219,15 +219,16 @@ def test_cli_exit_codes(tmp_path, capsys):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (see .ci/run)")
 def test_verify_report_compiles_on_its_own_and_the_terminal_gets_no_markdown(tmp_path, capsys):
-    common = ["--manifold", "euclidean", "--d", "2", "--k", "1", "--starts", "1", "--dps", "20", "--budget", "500"]
+    common = ["--manifold", "euclidean", "--d", "2", "--k", "1", "--starts", "1", "--dps", "20", "--budget",
+              "500"]
     assert main(["verify", MULTIQUADRIC, *common, "--report", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("!!! CONTRADICTED") and "counter-example: seed 0" in out
     assert not any(mark in out for mark in ("|---", "**", "## ", "$$", "`"))
     tex = (tmp_path / "verify.tex").read_text()
     assert tex.startswith(r"\documentclass") and r"\subsection*{Counter-examples}" in tex
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "verify.tex"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "verify.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     log = (tmp_path / "verify.log").read_text(errors="replace")
     assert run.returncode == 0 and "Missing character" not in log and "Overfull" not in log
     assert main(["verify", MULTIQUADRIC, *common, "--markdown"]) == 1

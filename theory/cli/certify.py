@@ -40,7 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--electrons", required=True, metavar="FILE", help="one electron a row")
     parser.add_argument("--protons", default="identity", help="identity (= orthonormal, k = d) or a FILE")
     parser.add_argument("--expect", choices=list(Claim), help="the kind to prove (default: any)")
-    parser.add_argument("--symmetric", action="store_true", help="a collapsed point: prove on the fixed space")
+    parser.add_argument("--symmetric", action="store_true",
+                        help="a collapsed point: prove on the fixed space")
     parser.add_argument("--no-polish", action="store_true", help="certify the electrons as given")
 
 

@@ -53,7 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="cheaper checks: fewer starts and steps, half the digits (a smoke run)")
     parser.add_argument("--dps", type=int, metavar="N",
-                        help="working precision in digits for claims that use mpmath (default: each claim's own)")
+                        help="working precision in digits for claims that use mpmath "
+                             "(default: each claim's own)")
     parser.add_argument("--list", action="store_true", help="list the claims and exit")
 
 
@@ -79,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 bar.update(1)
 
-        results = prove(args.only, experiments=args.experiments, papers=papers, settings=settings, report=args.report,
-                        progress=progress)
+        results = prove(args.only, experiments=args.experiments, papers=papers, settings=settings,
+                        report=args.report, progress=progress)
     if args.json:
         print(json.dumps(to_json(results), indent=2))
     else:

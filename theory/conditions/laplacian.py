@@ -155,7 +155,8 @@ def laplacian(phi: Potential, d=d_symbol) -> sp.Expr:
     (d - 1)/r
     """
     if not isinstance(phi, Potential):
-        raise InputError(f"laplacian takes a Potential (theory.potential(…) or given(…)), not {type(phi).__name__}")
+        raise InputError("laplacian takes a Potential (theory.potential(…) or given(…)), not "
+                         f"{type(phi).__name__}")
     if phi.expr is None:
         raise DerivationError(f"the potential of {phi.name} is numeric; its Laplacian needs an exact Φ")
     rule = {"radial": radial_laplacian, "zonal": zonal_laplacian, "product": product_laplacian,

@@ -254,7 +254,8 @@ def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
         evidence.append(Evidence(Method.EXACT, f"σ is the truncation at degree {len(coefficients) - 1}: "
                                                f"|f − f_N| ≤ f(1) − f_N(1) = {tail} on [−1, 1]",
                                  {"tail": tail}))
-    return Realizability(verdict, tuple(evidence), sp.Add(*[c * rho**j for j, c in enumerate(coefficients)]), act)
+    return Realizability(verdict, tuple(evidence), sp.Add(*[c * rho**j for j, c in enumerate(coefficients)]),
+                         act)
 
 
 def hermite_synthesis(coefficients) -> sp.Expr:

@@ -216,7 +216,8 @@ class _Builder:
             raise self.fail("keyword and starred arguments are not allowed")
         args = [self.build(arg) for arg in node.args]
         if name == "gamma" and args and args[0].is_Rational and abs(args[0]) > _MAX_GAMMA:
-            raise self.fail(f"gamma({_short(args[0])}) is too large to evaluate exactly (|argument| ≤ {_MAX_GAMMA})")
+            raise self.fail(f"gamma({_short(args[0])}) is too large to evaluate exactly "
+                            f"(|argument| ≤ {_MAX_GAMMA})")
         if name in FUNCTIONS:
             try:
                 return self.checked(FUNCTIONS[name](*args))
@@ -244,8 +245,8 @@ class _Builder:
         if base.is_Rational and exponent.is_Rational:  # SymPy builds the power at once
             bits = max(abs(base.p).bit_length(), base.q.bit_length()) * abs(exponent)
             if bits > _MAX_BITS:
-                raise self.fail(f"the power {_short(base)}**{_short(exponent)} has about {int(bits * 0.30103)} digits; "
-                                f"the limit is {int(_MAX_BITS * 0.30103)}")
+                raise self.fail(f"the power {_short(base)}**{_short(exponent)} has about "
+                                f"{int(bits * 0.30103)} digits; the limit is {int(_MAX_BITS * 0.30103)}")
 
 
 def _short(number: sp.Expr) -> str:

@@ -154,7 +154,8 @@ def budgeted(default: float = BUDGET, *, timed_out: Callable[..., Any] | None = 
                 return timed_out(why, *args, **kwargs)
 
         signature = inspect.signature(function)
-        extra = inspect.Parameter("budget", inspect.Parameter.KEYWORD_ONLY, default=default, annotation="float")
+        extra = inspect.Parameter("budget", inspect.Parameter.KEYWORD_ONLY, default=default,
+                                  annotation="float")
         parameters = list(signature.parameters.values())
         position = next((i for i, p in enumerate(parameters) if p.kind is inspect.Parameter.VAR_KEYWORD),
                         len(parameters))

@@ -182,10 +182,12 @@ class Result(Typeset):
     def to_json(self) -> dict:
         corrected = self.corrected_verdict
         paper = self.claim.paper.key if self.claim.paper else None
-        return {"id": self.claim.key, "paper": paper, "source": self.claim.source, "statement": self.claim.statement,
+        return {"id": self.claim.key, "paper": paper, "source": self.claim.source,
+                "statement": self.claim.statement,
                 "hypotheses": list(self.claim.hypotheses), "conjecture": self.claim.conjecture,
                 "verdict": self.verdict.value, "evidence": [str(c.evidence) for c in self.deciding],
-                "correction": self.claim.correction, "corrected_verdict": corrected.value if corrected else None,
+                "correction": self.claim.correction,
+                "corrected_verdict": corrected.value if corrected else None,
                 "facts": self.facts, "seconds": round(self.seconds, 3),
                 "checks": [c.to_json() for c in self.checks]}
 

@@ -46,7 +46,8 @@ def simulation(path, protons, losses, gradient_norms, *, manifold: str = "sphere
     """One figure of a run: the trajectories (left) and the loss and ‖∇L‖ curves (right)."""
     path, protons = _checked(path, protons)
     figure = plt.figure(figsize=(11, 4.8))
-    _draw_trajectories(figure, figure.add_subplot(1, 2, 1, **_axes_kind(protons)), path, protons, manifold, "")
+    _draw_trajectories(figure, figure.add_subplot(1, 2, 1, **_axes_kind(protons)), path, protons, manifold,
+                       "")
     _draw_convergence(figure.add_subplot(1, 2, 2), losses, gradient_norms, "loss and gradient norm")
     if title:
         figure.suptitle(title)
@@ -158,8 +159,10 @@ def potential_and_laplacian(phi: Potential, *, d: int, file: str | Path | None =
     top.set_title(rf"$\Phi(\rho) = {house_latex(phi.expr)}$")
     bottom.plot(grid, laplacian, color="black")
     bottom.axhline(0, color="grey", lw=0.8)
-    bottom.fill_between(grid, laplacian, 0, where=laplacian > 0, color="tab:green", alpha=0.3, label=r"$\Delta\Phi > 0$")
-    bottom.fill_between(grid, laplacian, 0, where=laplacian < 0, color="tab:red", alpha=0.3, label=r"$\Delta\Phi < 0$")
+    bottom.fill_between(grid, laplacian, 0, where=laplacian > 0, color="tab:green", alpha=0.3,
+                        label=r"$\Delta\Phi > 0$")
+    bottom.fill_between(grid, laplacian, 0, where=laplacian < 0, color="tab:red", alpha=0.3,
+                        label=r"$\Delta\Phi < 0$")
     bottom.set_title(rf"$\Delta\Phi$ on $S^{{{d - 1}}}$: {_sign_summary(grid, laplacian)}")
     bottom.set_xlabel(r"$\rho = \theta^{\top} w$")
     bottom.legend(fontsize=8)
@@ -186,7 +189,8 @@ def line_trajectories(paths, protons, *, steps=None, titles=(), ylabel: str = r"
         raise InputError("line_trajectories needs one (records, k) array of positions per run")
     columns = min(len(paths), 2)
     rows = -(-len(paths) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), sharey=True, squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), sharey=True,
+                                squeeze=False)
     for axis, path, title in zip(axes.flat, paths, list(titles) + [""] * len(paths)):
         for w in protons:
             axis.axhline(w, color=PROTON, ls="--", lw=1)
@@ -234,7 +238,8 @@ def profiles(x, curves: dict[str, np.ndarray], *, xlabel: str, ylabel: str, titl
         axis.plot(x, values, label=label)
     for label, where in (marks or {}).items():
         axis.axvline(where, color="grey", ls=":", lw=1)
-        axis.annotate(label, (where, 1), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=8)
+        axis.annotate(label, (where, 1), xycoords=("data", "axes fraction"), ha="center", va="bottom",
+                      fontsize=8)
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
     axis.set_title(title, pad=14)

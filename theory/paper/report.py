@@ -96,7 +96,8 @@ def _combined(checks: Sequence[Check]) -> Finding:
     """The checks' conjunction: any failure decides (certified: REFUTED, else NOT SUPPORTED), then any
     UNDECIDED; passing checks give PROVEN when one of them is certified, else SUPPORTED."""
     findings = {check_finding(c) for c in checks}
-    for finding in (Finding.REFUTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED, Finding.PROVEN, Finding.SUPPORTED):
+    for finding in (Finding.REFUTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED, Finding.PROVEN,
+                    Finding.SUPPORTED):
         if finding in findings:
             return finding
     return Finding.UNDECIDED
@@ -266,7 +267,8 @@ def _tex_section(r: Result, folder: Path | None) -> str:
     lines.append(r"\end{itemize}")
     for figure in _drawn(r, folder):
         width = _figure_width(Path(folder) / FIGURES / f"{figure.name}.png")
-        lines += [r"\begin{center}", rf"\includegraphics[width={width:.2f}\textwidth]{{{FIGURES}/{figure.name}.png}}",
+        lines += [r"\begin{center}",
+                  rf"\includegraphics[width={width:.2f}\textwidth]{{{FIGURES}/{figure.name}.png}}",
                   rf"\captionof{{figure}}{{{tex_text(figure.caption)}}}", r"\end{center}"]
     lines.append(rf"\noindent{{\small\itshape checked in {r.seconds:.1f} s}}" "\n")
     return "\n".join(lines)
@@ -322,7 +324,8 @@ def to_json(results: Sequence[Result]) -> dict:
     """The report as JSON: each claim's ``finding`` (and ``corrected_finding``) in the report's vocabulary
     beside the three-valued ``verdict``; ``vocabulary`` defines the words."""
     code, meaning = exit_status(results)
-    return {"papers": [{"key": p.key, "citation": str(p)} for p in papers(results)], "vocabulary": {f.value: text for f, text in VOCABULARY.items()},
+    return {"papers": [{"key": p.key, "citation": str(p)} for p in papers(results)],
+            "vocabulary": {f.value: text for f, text in VOCABULARY.items()},
             "summary": summary(results), "exit_status": {"code": code, "meaning": meaning},
             "claims": [_claim_json(r) for r in results]}
 
@@ -377,7 +380,8 @@ def write(results: Sequence[Result], folder: str | Path, *, figures: bool = True
         note = f"partial: {len(results)} of {total} claims"
         record = {"partial": {"claims": len(results), "of": total}, **record}
         md = f"> **{note}** (the run stopped or is still running)\n\n{md}"
-        tex = tex.replace("\\begin{document}\n", f"\\begin{{document}}\n\\noindent\\textbf{{{note}}}\\par\n", 1)
+        tex = tex.replace("\\begin{document}\n", f"\\begin{{document}}\n\\noindent\\textbf{{{note}}}\\par\n",
+                          1)
     stem = "report.partial" if partial else "report"
     outputs = {f"{stem}.md": md, f"{stem}.tex": tex, f"{stem}.json": json.dumps(record, indent=2)}
     paths = [write_atomic(folder / name, text) for name, text in outputs.items()]
@@ -403,8 +407,8 @@ def _drawn(result: Result, folder: Path | None):
 # spaces), e.g. "S^{d−1}", "e^{−‖θ − w‖²/2}", "θ_i", "(1 − r²)e^{−r²/2}" → "(1 − " + "r²)e^{−r²/2}".
 _SCRIPTED = re.compile(r"(?:[^\s{}]|\{[^{}]*\})*[\^_](?:[^\s{}]|\{[^{}]*\})+")
 # Computer Modern in OT1 has no <, >, |, ~, \, $ in text; the math fonts do (TS1 would need bitmap fonts).
-_TEXT_ESCAPES = {"\\": r"\ensuremath{\backslash}", "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}", "#": r"\#",
-                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\ensuremath{\sim}", "^": r"\^{}",
+_TEXT_ESCAPES = {"\\": r"\ensuremath{\backslash}", "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}",
+                 "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\ensuremath{\sim}", "^": r"\^{}",
                  "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
                  "*": r"*\allowbreak{}"}  # break lines inside long SymPy output such as a*b*c
 _MATH_ESCAPES = {"\\": r"\backslash ", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "~": r"\sim "}
@@ -544,10 +548,11 @@ UNICODE = {
     "≫": r"\gg", "∉": r"\notin", "⊂": r"\subset", "∪": r"\cup", "∩": r"\cap", "∖": r"\setminus",
     "∘": r"\circ", "∼": r"\sim", "⊤": r"\top", "ℓ": r"\ell", "∀": r"\forall",
     "∃": r"\exists", "ξ": r"\xi", "ζ": r"\zeta", "Ω": r"\Omega", "Ψ": r"\Psi", "Θ": r"\Theta",
-    "∅": r"\emptyset", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "↑": r"\uparrow", "↓": r"\downarrow",
-    "∂": r"\partial", "∇": r"\nabla", "∈": r"\in", "∏": r"\prod", "∑": r"\sum",
+    "∅": r"\emptyset", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "↑": r"\uparrow",
+    "↓": r"\downarrow", "∂": r"\partial", "∇": r"\nabla", "∈": r"\in", "∏": r"\prod", "∑": r"\sum",
     "−": "-", "∓": r"\mp", "√": r"\surd", "∞": r"\infty", "∫": r"\int", "≈": r"\approx", "≍": r"\asymp",
-    "≠": r"\neq", "≡": r"\equiv", "∝": r"\propto", "≤": r"\leq", "≥": r"\geq", "⊆": r"\subseteq", "⊗": r"\otimes",
+    "≠": r"\neq", "≡": r"\equiv", "∝": r"\propto", "≤": r"\leq", "≥": r"\geq", "⊆": r"\subseteq",
+    "⊗": r"\otimes",
     "⊥": r"\perp", "⋆": r"\star", "⟨": r"\langle", "⟩": r"\rangle", "○": r"\circ", "●": r"\bullet",
     "✚": r"+", "ᵀ": r"^{\top}", "⁺": "^{+}", "⁻": "^{-}", "⁽": "^{(}", "⁾": "^{)}",
     **{sup: f"^{{{c}}}" for sup, c in zip("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱⁿᵏᵐʲ", "0123456789inkmj")},

@@ -138,7 +138,8 @@ def stratum_radii(law, n: int, rng: np.random.Generator, low: float = 0.0, high:
     """n radii of ``law`` conditioned on low < R ≤ high, by rejection (refused below mass 10⁻⁴)."""
     mass = float(law.radius_cdf(high) - law.radius_cdf(low)) if math.isfinite(high) else float(1 - law.radius_cdf(low))
     if mass < 1e-4:
-        raise InputError(f"the radius of {law.name} has mass {mass:.2g} in ({low:g}, {high:g}]: too little to sample")
+        raise InputError(f"the radius of {law.name} has mass {mass:.2g} in ({low:g}, {high:g}]: "
+                         "too little to sample")
     kept, total = [], 0
     while total < n:
         radii = law.sample_radius(int(1.2 * (n - total) / mass) + 16, rng)

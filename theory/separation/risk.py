@@ -157,7 +157,8 @@ class RadialRisk:
 TAIL_START = 10.0
 
 
-def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float, breaks: tuple[float, ...] = ()) \
+def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float,
+                breaks: tuple[float, ...] = ()) \
         -> RadialRisk:
     r"""The risk :math:`\int_0^\infty (g(t) - \mathbb{1}\{t \le \lambda\})^2 \gamma(t)\, dt` of the radial
     predictor x ↦ g(‖x‖), g = ``profile`` (radii in, values out), on a radial ``law`` (density γ of ‖x‖).

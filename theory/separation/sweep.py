@@ -101,7 +101,8 @@ def grid(laws: Iterable[Law], dims: Iterable[int], widths: Iterable[int], steps:
     if not steps:
         raise InputError("steps: give at least one number of GD steps")
     tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1), "width": validators.count(r, "width r", 1),
-              "lam": radius(lam), "steps": steps, "seed": validators.seed(seed), "test": validators.count(test, "test", 2)}
+              "lam": radius(lam), "steps": steps, "seed": validators.seed(seed),
+              "test": validators.count(test, "test", 2)}
              for law in laws for d in dims for r in widths for seed in seeds]
     return run_all(cell, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
                    config={"what": "strong-class risk grid", "per_width": PER_WIDTH})

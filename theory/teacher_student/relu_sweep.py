@@ -81,15 +81,16 @@ def families(records: list[dict], tolerance: float = ORBIT_TOLERANCE) -> list[di
     groups = orbit_groups([np.array(r["positions"]) for r in minima], tolerance=tolerance)
     rows = [{"loss": min(minima[i]["loss"] for i in members), "runs": len(members),
              "orbit_size": form.orbit_size, "isotropy": form.isotropy,
-             "lambda_min": minima[members[0]]["lambda_min"], "representative": minima[members[0]]["positions"]}
+             "lambda_min": minima[members[0]]["lambda_min"],
+             "representative": minima[members[0]]["positions"]}
             for form, members in groups]
     return sorted(rows, key=lambda row: row["loss"])
 
 
 def family_certificate(k: int, representative, dps: int, seconds: float) -> dict:
     """The certificate of one family's representative (W* = I_k), as JSON."""
-    eq = equilibrium(relu_potential(), np.asarray(representative, dtype=float), np.eye(k), manifold="euclidean",
-                     dps=dps, seconds=seconds, certify=True)
+    eq = equilibrium(relu_potential(), np.asarray(representative, dtype=float), np.eye(k),
+                     manifold="euclidean", dps=dps, seconds=seconds, certify=True)
     if eq.certificate is None:
         return {"proven": False, "failed": f"not certified: the point is {eq.kind} ({eq.reason})"}
     return eq.certificate.to_json()

@@ -127,7 +127,8 @@ def _exact(x):
     if isinstance(x, (int, np.integer, Fraction, bool, np.bool_)):
         return Fraction(int(x)) if not isinstance(x, Fraction) else x
     if isinstance(x, float):
-        raise InputError("an object array mixes floats with exact numbers; pass a float array with a tolerance")
+        raise InputError("an object array mixes floats with exact numbers; pass a float "
+                         "array with a tolerance")
     return x  # a SymPy number: compared exactly, sorted by its value
 
 

@@ -340,7 +340,8 @@ class Landscape:
         xx_, yy_, xy_ = np.outer(xh, xh), np.outer(yh, yh), np.outer(xh, yh)
         derivatives = {"n1": (xh, None, (I - xx_) / p.n1, None),
                        "n2": (None, yh, None, None),
-                       "rho": (v / p.n1, u / p.n2, (3 * p.rho * xx_ - xy_ - xy_.T - p.rho * I) / (p.n1 * p.n1),
+                       "rho": (v / p.n1, u / p.n2,
+                               (3 * p.rho * xx_ - xy_ - xy_.T - p.rho * I) / (p.n1 * p.n1),
                                (I - xx_ - yy_ + p.rho * xy_) / (p.n1 * p.n2))}
         parts = [derivatives[name] for name in self.kernel.names]
         xx, xy = 0 * I, 0 * I
@@ -679,8 +680,9 @@ def _certify(land: Landscape, loss: Loss, X: np.ndarray, expect, clusters: bool,
     modes = symmetry_zero_modes(loss, X.astype(float))
     if modes:
         return Certificate(False, CertifiedKind.REFUSED, X.astype(float), check="symmetry",
-                           failed=f"{modes} symmetry zero modes (rotations fixing the protons move the electrons): "
-                                  f"the critical point is not isolated and the quotient is not taken")
+                           failed=f"{modes} symmetry zero modes (rotations fixing the protons move the "
+                                  "electrons): the critical point is not isolated and the "
+                                  "quotient is not taken")
     subspace = None
     if symmetric:
         subspace = collapsed(loss, X)
@@ -701,7 +703,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     expect = None if expect is None else Claim(expect)
     X = np.asarray(point, dtype=object)
     centre = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X], dtype=object)
-    refuse = functools.partial(Certificate, False, CertifiedKind.REFUSED, X.astype(float), zero_modes=zero_modes)
+    refuse = functools.partial(Certificate, False, CertifiedKind.REFUSED, X.astype(float),
+                               zero_modes=zero_modes)
     failure = land.smoothness(centre)
     if failure:
         return refuse(failed=failure, check="smoothness")
@@ -710,7 +713,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     refuse = functools.partial(refuse, gradient_norm=gnorm)
     if not gnorm < tolerance:
         return refuse(failed=f"‖∇L(x̃)‖ ≤ {tolerance:g} fails: ‖∇L(x̃)‖ ∈ {show(gnorm, 6)}, above by "
-                             f"{float(gnorm.lower()) - tolerance:.3g}: not a critical point", check="gradient")
+                             f"{float(gnorm.lower()) - tolerance:.3g}: not a critical point",
+                      check="gradient")
     if subspace is not None:
         restricted = Restriction(land, subspace)
         z0 = np.array([centre[0]], dtype=object)
@@ -730,7 +734,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     if isinstance(counts, str):
         degenerate = _zero_cluster(spectrum) if subspace is not None else None
         if degenerate is None or degenerate[0] == 0:
-            return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}", check="inertia")
+            return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}",
+                          check="inertia")
         index, nearly, mu = degenerate
         kind = CertifiedKind.ZERO_MODE_SADDLE
         zero_modes = (f"{nearly} eigenvalues in (−{mu:.0e}, {mu:.0e}), not separated from 0: directions in "
@@ -797,7 +802,8 @@ def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
             return np.array([c + o for c, o in zip(centre, K)], dtype=object), r, None
         reach = max(float(abs(v).upper()) for v in K)
         if closest is None or reach / r < closest[0]:
-            closest = (reach / r, f"at r = {r:g}, max_i |K_i − x̃_i| ≤ {reach:.3g} exceeds r by {reach - r:.3g}")
+            closest = (reach / r,
+                       f"at r = {r:g}, max_i |K_i − x̃_i| ≤ {reach:.3g} exceeds r by {reach - r:.3g}")
     return None, None, (f"Krawczyk's K(B) ⊂ int B fails at every radius {RADII[0]:g} … {RADII[-1]:g}; "
                         f"nearest: {closest[1]}")
 
