@@ -40,7 +40,10 @@ def _gelu_potential(correlation: float) -> float:
     """E[gelu(X) gelu(Y)], (X, Y) standard normal of the given correlation: 80² Gauss–Hermite nodes."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(80)
     weights = weights / np.sqrt(2 * np.pi)
-    gelu = lambda t: t * (1 + erf(t / np.sqrt(2))) / 2
+
+    def gelu(t):
+        return t * (1 + erf(t / np.sqrt(2))) / 2
+
     x, z = nodes[:, None], nodes[None, :]
     y = correlation * x + np.sqrt(1 - correlation**2) * z
     return float(np.sum(weights[:, None] * weights[None, :] * gelu(x) * gelu(y)))

@@ -50,14 +50,14 @@ _ZONAL = given("rho", "zonal")
 #: Every public way a string reaches SymPy, as a function of the payload.
 PATHS = {
     "activation(formula)": lambda p: theory.activation(p),
-    **{f"activation({name!r}, p)": (lambda name: lambda p: theory.activation(name, p))(name)
+    **{f"activation({name!r}, p)": lambda p, name=name: theory.activation(name, p)
        for name in ("hermite", "leaky_relu", "erf", "relu_power")},
-    **{f"activation('{name}(p)')": (lambda name: lambda p: theory.activation(f"{name}({p})"))(name)
+    **{f"activation('{name}(p)')": lambda p, name=name: theory.activation(f"{name}({p})")
        for name in ("hermite", "leaky_relu", "erf", "relu_power")},
     "activation(name, [p])": lambda p: theory.activation("leaky_relu", [p]),
     "Activation(p)": lambda p: theory.activation("relu")(p),
     "potential(p)": lambda p: theory.potential(p),
-    **{f"given(p, {form!r})": (lambda form: lambda p: given(p, form))(form)
+    **{f"given(p, {form!r})": lambda p, form=form: given(p, form)
        for form in ("ridge", "zonal", "radial", "product")},
     "given([p])": lambda p: given([p], "radial"),
     "Potential.from_latex": lambda p: Potential.from_latex(p, "zonal"),
@@ -136,15 +136,13 @@ def test_no_payload_runs_through_the_quadrature(payloads):
     from theory.potentials.quadrature import bivariate, gaussian_mean
 
     relu = sp.Max(sp.Symbol("t"), 0)
+    calls = (lambda p: bivariate(relu, kinks=[p], dps=15), lambda p: bivariate(relu, None, p, 1, 0, dps=15),
+             lambda p: bivariate(relu, None, 1, 1, p, dps=15), lambda p: bivariate(p, dps=15),
+             lambda p: gaussian_mean(relu, p, dps=15), lambda p: gaussian_mean(p, dps=15))
     for payload in payloads:
-        for call in (lambda: bivariate(relu, kinks=[payload], dps=15),
-                     lambda: bivariate(relu, None, payload, 1, 0, dps=15),
-                     lambda: bivariate(relu, None, 1, 1, payload, dps=15),
-                     lambda: bivariate(payload, dps=15),
-                     lambda: gaussian_mean(relu, payload, dps=15),
-                     lambda: gaussian_mean(payload, dps=15)):
+        for call in calls:
             with pytest.raises(InputError):
-                call()
+                call(payload)
 
 
 # ---------------------------------------------------------------------- the class
@@ -201,27 +199,31 @@ def _eval_like(call: ast.Call) -> str | None:
     return name
 
 
+class _EvalLikeCalls(ast.NodeVisitor):
+    """The eval-like calls of one module, as (file, enclosing scope, call, line)."""
+
+    def __init__(self, file: str):
+        self.file, self.scopes, self.found = file, [], []
+
+    def visit_FunctionDef(self, node):
+        self.scopes.append(node.name)
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_Call(self, node):
+        name = _eval_like(node)
+        if name:
+            self.found.append((self.file, ".".join(self.scopes) or "<module>", name, node.lineno))
+        self.generic_visit(node)
+
+
 def _eval_like_calls():
     for path in sorted([*ROOT.joinpath("theory").rglob("*.py"), *ROOT.joinpath("proofs").rglob("*.py")]):
-        scopes: list[str] = []
-        found = []
-
-        class Visitor(ast.NodeVisitor):
-            def visit_FunctionDef(self, node):
-                scopes.append(node.name)
-                self.generic_visit(node)
-                scopes.pop()
-
-            visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
-
-            def visit_Call(self, node):
-                name = _eval_like(node)
-                if name:
-                    found.append((str(path.relative_to(ROOT)), ".".join(scopes) or "<module>", name, node.lineno))
-                self.generic_visit(node)
-
-        Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
-        yield from found
+        visitor = _EvalLikeCalls(str(path.relative_to(ROOT)))
+        visitor.visit(ast.parse(path.read_text(encoding="utf-8")))
+        yield from visitor.found
 
 
 def test_every_eval_like_call_in_the_package_is_vetted():

@@ -7,6 +7,7 @@ A ```console block holds ``$ command`` lines, each followed by its output (stdou
 (The Python examples run as doctests: ``--doctest-glob=README.md``.)
 """
 
+import contextlib
 import pathlib
 import re
 import shlex
@@ -29,7 +30,7 @@ def examples() -> list:
     found = []
     for marker, body in BLOCK.findall(README.read_text(encoding="utf-8")):
         command, output = None, []
-        for line in body.rstrip("\n").split("\n") + ["$"]:
+        for line in [*body.rstrip("\n").split("\n"), "$"]:
             if line.startswith("$"):
                 if command:
                     found.append((command, [o for o in output if o.strip()], marker or None))
@@ -79,10 +80,8 @@ def test_readme_console_example(command, expected, tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
-    try:
+    with contextlib.suppress(SystemExit):  # argparse's usage errors
         main(shlex.split(command)[1:])
-    except SystemExit:  # argparse's usage errors
-        pass
     captured = capsys.readouterr()
     printed = [line.rstrip() for line in (captured.out + captured.err).split("\n") if line.strip()]
     assert matches(expected, printed), "README.md shows:\n" + "\n".join(expected) + "\n\nprinted:\n" + \

@@ -75,7 +75,7 @@ def _row_checks(row: Row, settings: Settings) -> list[Check]:
     facts = {"name": row.name, "consistent": stated.verdict is Verdict.PROVEN,
              "derived_potential": str(derived),
              "correction": str(fixed) if fixed is not None and checks[-1].verdict is Verdict.PROVEN else None}
-    return [replace(stated, facts=facts)] + checks[1:]
+    return [replace(stated, facts=facts), *checks[1:]]
 
 
 def _quadrature_check(row: Row, digits: int) -> Check:

@@ -64,7 +64,7 @@ def _single_node_descent(settings: Settings) -> Check:
         phase -= step * (-2 * value * (-2 / np.pi) * turning)
     distances = np.abs(np.angle(np.exp(1j * (phase[:, None] - angles[None, :]))))
     matched = int(np.sum((distances.min(axis=1) < 1e-2) | (np.abs(np.pi - distances).min(axis=1) < 1e-2)))
-    path, recorded = np.array(path + [phase]), recorded + [coarse + coarse // 5]
+    path, recorded = np.array([*path, phase]), [*recorded, coarse + coarse // 5]
     targets = (angles[:, None] + np.pi * np.arange(-4, 5)).ravel()      # the angles of ±w_j, unwrapped
     targets = targets[(targets > path.min() - 0.3) & (targets < path.max() + 0.3)]
     figure = Figure("thm3.11-descent",
@@ -82,5 +82,5 @@ def _single_node_descent(settings: Settings) -> Check:
 CLAIMS = [Claim("thm3.11", "Theorem 3.11 and Corollary 3.12 (sign activation)",
                 r"\sigma = \operatorname{sgn},\ M = S^1 \;\Rightarrow\; \text{gradient descent on (11) "
                 r"converges to some } w_j",
-                check=lambda settings: _harmonic_on_the_circle() + [_single_node_descent(settings)],
+                check=lambda settings: [*_harmonic_on_the_circle(), _single_node_descent(settings)],
                 hypotheses=("M = S¹ (or k ≤ 2 on S^{d−1})", "single node, loss (11)"))]

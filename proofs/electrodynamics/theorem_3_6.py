@@ -49,15 +49,18 @@ CANDIDATES = {"Gaussian e^{−r²/2}": sp.exp(-r**2 / 2), "Laplace e^{−r}": sp
 
 
 def _distance(x, y):
-    return sp.sqrt(sum((u - v) ** 2 for u, v in zip(x, y)))
+    return sp.sqrt(sum((u - v) ** 2 for u, v in zip(x, y, strict=True)))
 
 
 def _correlated_trace() -> Check:
     """Tr ∇²_v L(θ + v) at v = 0 for (9) with two electrons and two protons in R³, Φ = PLUMMER."""
     v = coordinates("v", 3)
     thetas, protons = ((1, 2, -1), (0, 3, 1)), ((-2, 1, 2), (1, -1, 0))
-    h = lambda x, y: PLUMMER.subs(r, _distance(x, y))
-    moved = [[t + vi for t, vi in zip(theta, v)] for theta in thetas]
+
+    def h(x, y):
+        return PLUMMER.subs(r, _distance(x, y))
+
+    moved = [[t + vi for t, vi in zip(theta, v, strict=True)] for theta in thetas]
     loss = 2 * h(*moved) - 2 * sum(h(x, w) for x in moved for w in protons)
     trace = sum(sp.diff(loss, vi, 2) for vi in v).subs(dict.fromkeys(v, 0))
     lap = radial_laplacian(PLUMMER, 3)
@@ -84,7 +87,10 @@ def _hypotheses() -> Check:
 
 def _arb_loss(thetas, protons) -> flint.arb:
     """The loss (9), 2Σ_{i<j}Φ(θ_i, θ_j) − 2Σ_ij Φ(θ_i, w_j), Φ = PLUMMER, in ball arithmetic."""
-    phi = lambda x, y: -1 / (1 + sum((u - v) ** 2 for u, v in zip(x, y))).sqrt()
+
+    def phi(x, y):
+        return -1 / (1 + sum((u - v) ** 2 for u, v in zip(x, y, strict=True))).sqrt()
+
     pairs = sum(phi(thetas[i], thetas[j]) for i in range(len(thetas)) for j in range(i + 1, len(thetas)))
     return 2 * pairs - 2 * sum(phi(x, w) for x in thetas for w in protons)
 
@@ -112,11 +118,14 @@ def _matched_is_not_minimal() -> Check:
 def drift(seeds=(0, 1, 2), iterations: int = 300) -> Check:
     """Algorithm 1 (α = 1/(4k²B) = 1/16) from electrons near the protons: do they stay?"""
     loss, W = Loss(given(PLUMMER, "radial"), np.array(PROTONS, dtype=float)), np.array(PROTONS, dtype=float)
+
+    def nearest(X):
+        return float(np.linalg.norm(X[:, None] - W[None], axis=2).min(axis=1).max())
+
     moves = []
     for seed in seeds:
         start = W + 0.3 * np.random.default_rng(seed).normal(size=W.shape)
         end = gradient_descent(loss, start, step=1 / 16, iterations=iterations).positions
-        nearest = lambda X: float(np.linalg.norm(X[:, None] - W[None], axis=2).min(axis=1).max())
         moves.append((nearest(start), nearest(end)))
     away = all(after > 2 * before for before, after in moves)
     return Check(f"Algorithm 1 from {len(seeds)} random starts near the protons: electrons drift away",

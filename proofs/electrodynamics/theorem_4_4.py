@@ -97,6 +97,6 @@ def _realizable() -> Check:
 
 CLAIMS = [Claim("thm4.4", "Theorem 4.4 (synthetic almost λ-harmonic potential)",
                 r"f_N = \sum_{n \le N} c_n\rho^n:\ \Delta f_N = f_N + k_N\rho^N,\ k_N = N^2 + (d-2)N + 1",
-                check=lambda: _residual_checks() + [_divergence(), _realizable()],
+                check=lambda: [*_residual_checks(), _divergence(), _realizable()],
                 hypotheses=("M = S^{d−1}", "N even", "optimised output weights (Algorithm 3)"),
                 correction=r"\Delta f_N - f_N = -c_N k_N \rho^N")]

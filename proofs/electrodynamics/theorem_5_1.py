@@ -108,7 +108,10 @@ def _profile_loss(z: np.ndarray, k: int, d: int, cap: float) -> float:
     first = cap * np.tanh(z[:, 0])
     rest = z[:, 1:] / np.linalg.norm(z[:, 1:], axis=1)[:, None]
     thetas = np.column_stack([first, np.sqrt(1 - first**2)[:, None] * rest])
-    phi = lambda x: 2 / np.pi * np.arcsin(np.clip(x, -1, 1))
+
+    def phi(x):
+        return 2 / np.pi * np.arcsin(np.clip(x, -1, 1))
+
     K, g = phi(thetas @ thetas.T), phi(first)
     np.fill_diagonal(K, 1.0)   # Φ(θ, θ) = 1 exactly: asin's cusp at 1 turns a rounding of ρ into a 1e-8 error
     return float(1 - g @ np.linalg.lstsq(K, g, rcond=1e-12)[0])

@@ -88,8 +88,8 @@ def expectation(truncation: sp.Expr, radius: float):
     if s == 0:
         inner = mpmath.erf
     else:
-        inner = lambda b: mpmath.quad(lambda z: mpmath.erf(z + b) * _density(z, s),
-                                      [-mpmath.inf, -b, mpmath.inf])
+        def inner(b):
+            return mpmath.quad(lambda z: mpmath.erf(z + b) * _density(z, s), [-mpmath.inf, -b, mpmath.inf])
     return mpmath.quad(lambda b: inner(b) * _density(b, mpmath.mpf(1) / 2), [t, mpmath.inf]) / _mass(t)
 
 
@@ -107,7 +107,7 @@ def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int], radii: tuple
         for dps in digits:
             with mpmath.workdps(dps):
                 values.append((integral(truncation, radius), stated(truncation, radius)))
-        (low_e, low_s), (high_e, high_s) = values
+        (low_e, _low_s), (high_e, high_s) = values
         agree.append(abs(low_e - high_e) < mpmath.mpf(10) ** (3 - digits[0]))
         gaps.append(float(abs(high_e - high_s)))
     confirmed = all(agree)

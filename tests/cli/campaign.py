@@ -32,7 +32,9 @@ def main() -> None:
                       (theory.teacher_student.relu_sweep, "run_all")]:
         setattr(mod, name, tripwire)
     theory.paper.claims.Claim.run = tripwire
-    spec = importlib.util.spec_from_file_location("corpus", str(Path(__file__).with_name("test_malformed.py"))); corpus = importlib.util.module_from_spec(spec); spec.loader.exec_module(corpus)
+    spec = importlib.util.spec_from_file_location("corpus", str(Path(__file__).with_name("test_malformed.py")))
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
 
     outcomes = defaultdict(Counter)
     slowest = 0.0
@@ -60,7 +62,7 @@ def main() -> None:
         slowest = max(slowest, time.perf_counter() - start)
         outcomes[category][kind] += 1
     api = Counter()
-    for category, call, word in corpus.API:
+    for _category, call, word in corpus.API:
         try:
             call()
             kind = "silently accepted"

@@ -234,8 +234,8 @@ def _api_cases():
     from theory.verification.executor import run_all
 
     relu = potential("relu")
-    sim = dict(d=2, k=1)
-    ver = dict(manifold="sphere", d=2, k=1)
+    sim = {"d": 2, "k": 1}
+    ver = {"manifold": "sphere", "d": 2, "k": 1}
     return [
         ("type", lambda: simulate("relu", d="2", k=1), "d"),
         ("type", lambda: simulate("relu", d=2.0, k=1), "d"),

@@ -103,8 +103,8 @@ def _round_trip(tree) -> None:
     assert back == meaning or sp.expand(back - meaning) == 0 or sp.simplify(back - meaning) == 0, printed
 
 
-_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-                 derandomize=True)
+_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+                 "derandomize": True}
 
 
 @settings(max_examples=300, **_SETTINGS)

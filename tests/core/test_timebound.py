@@ -165,7 +165,7 @@ def test_a_slow_classification_is_undecided_by_time_out():
 
 
 def test_a_slow_kernel_is_a_timeout():
-    with pytest.raises(Timeout, match="kernel of .* did not finish within 1 s"):
+    with pytest.raises(Timeout, match=r"kernel of .* did not finish within 1 s"):
         _ends_within_budget(lambda: kernel(given("sin(r)^60*exp(cos(r)^30)", "radial"), budget=BUDGET))
 
 

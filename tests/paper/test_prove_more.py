@@ -31,7 +31,7 @@ def test_matched_protons_are_not_a_minimum_of_a_potential_meeting_the_hypotheses
     # distance d becomes √(d² + t²), so L(w + v) − L(w) = −2 Σ_ij [Φ(√(d_ij² + t²)) − Φ(d_ij)] < 0
     w, t = theorem_3_6.PROTONS, theorem_3_6.MOVE
     phi = sp.Lambda(r, theorem_3_6.PLUMMER)
-    distances = [sp.sqrt(sum((a - b) ** 2 for a, b in zip(x, y))) for x in w for y in w]
+    distances = [sp.sqrt(sum((a - b) ** 2 for a, b in zip(x, y, strict=True))) for x in w for y in w]
     drop = -2 * sum(phi(sp.sqrt(e**2 + t**2)) - phi(e) for e in distances)
     assert sp.simplify(drop - (4 / sp.sqrt(5) + 8 / sp.sqrt(21) - 4)) == 0 and drop.is_negative
 

@@ -61,6 +61,6 @@ def test_the_radii_lie_in_the_proofs_range(d):
 def test_the_figure_draws_weak_strong_and_the_level(quick):
     figure = quick.figures[0].draw()
     axis = figure.axes[0]
-    pairs = [c for c in quick.checks[0].evidence.data["pairs"]]
+    pairs = list(quick.checks[0].evidence.data["pairs"])
     assert len(axis.containers) == 2 * len(pairs)                 # an errorbar per class and width
     assert any(list(line.get_ydata()) == [THEOREM_3_LEVEL] * 2 for line in axis.get_lines())

@@ -22,7 +22,7 @@ def test_the_claim_is_evidence_never_proof(quick):
     assert len(quick.deciding) == 2 * len(Law) * len(dims) == len(quick.checks)
     assert all(c.evidence.method is Method.EXPERIMENT for c in quick.checks)
     assert {check_finding(c) for c in quick.checks} <= {Finding.SUPPORTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED}
-    assert [f.name for f in quick.figures][0] == "sl-thm8-risk" and len(quick.figures) == 1 + len(Law)
+    assert quick.figures[0].name == "sl-thm8-risk" and len(quick.figures) == 1 + len(Law)
     p = Gaussian(4).radius_cdf(t8.LAM)                    # the stand-in law's best constant, P(1 − P)
     assert f"the best constant predictor has risk {p * (1 - p):.4f}" in quick.checks[0].evidence.detail
 
@@ -36,10 +36,13 @@ def test_the_fitted_rate_lies_in_its_interval_and_training_beats_the_start(quick
         assert all(c["risk"][-1]["high"] < c["risk"][0]["low"] for c in moved)  # and so did the risk
 
 
+def _interval(m, h):
+    return {"mean": m, "low": m - h, "high": m + h}
+
+
 def _run(first, last, width=64):
-    interval = lambda m, h: {"mean": m, "low": m - h, "high": m + h}
-    return {"width": width, "recorded": [0, 10, 100], "risk": [interval(0.6, 0.01), interval(*first),
-                                                                 interval(*last)], "seconds": 0.1}
+    risk = [_interval(0.6, 0.01), _interval(*first), _interval(*last)]
+    return {"width": width, "recorded": [0, 10, 100], "risk": risk, "seconds": 0.1}
 
 
 @pytest.mark.parametrize("first, last, verdict", [

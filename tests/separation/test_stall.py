@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("gaussian_laws")
 
 
 def test_both_classes_train_on_one_sample_and_are_scored_on_one_test_sample():
-    law, network_seed, X, y = training_sample(TASK)
+    law, network_seed, X, _y = training_sample(TASK)
     again = training_sample(TASK)[2]
     assert np.array_equal(X, again) and len(X) == 160
     result = pair(TASK)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -72,7 +74,7 @@ def test_smoothness_is_at_least_two_the_b0_curvature():
 def test_gd_below_two_over_l_decreases_the_objective_at_every_recorded_step():
     X, y = _data(n=200)
     run = train(initialise(3, 8, seed=4), X, y, steps=200, record=tuple(range(0, 200, 20)))
-    assert all(b < a for a, b in zip(run.objectives, run.objectives[1:]))
+    assert all(b < a for a, b in itertools.pairwise(run.objectives))
     assert run.step_size <= 2 / run.smoothness[0] - 1 / 200
     assert run.displacement <= run.displacement_bound
 

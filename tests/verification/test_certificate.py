@@ -54,7 +54,10 @@ def test_ball_landscape_encloses_the_float_loss(phi):
     loss, land = Loss(phi, W), Landscape(Loss(phi, W))
     land.setup(Xf)
     x = np.array([arb(v) for v in Xf.ravel()], dtype=object)
-    mid = lambda a: np.array([float(v.mid()) for v in np.ravel(a)])  # noqa: E731
+
+    def mid(a):
+        return np.array([float(v.mid()) for v in np.ravel(a)])
+
     assert abs(float(land.value(x).mid()) - loss.value(Xf)) < 1e-12
     assert np.allclose(mid(land.gradient(x)), loss.gradient(Xf).ravel(), atol=1e-12)
     assert np.allclose(mid(land.hessian(x)), loss.hessian(Xf).ravel(), atol=1e-10)
@@ -150,7 +153,7 @@ def test_equilibrium_certify_keyword_attaches_the_certificate():
 
 
 def test_refine_reaches_a_point_on_the_protons():
-    X = refine(Loss(RELU, np.eye(2)), np.eye(2) + [[0.01, -0.02], [0.03, 0.0]])
+    X = refine(Loss(RELU, np.eye(2)), np.eye(2) + np.array([[0.01, -0.02], [0.03, 0.0]]))
     assert np.abs(X.astype(float) - np.eye(2)).max() < 1e-30
 
 

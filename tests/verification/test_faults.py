@@ -56,7 +56,7 @@ def test_a_corrupt_or_foreign_checkpoint_is_refused_naming_the_file(tmp_path, da
 
 def test_a_folder_of_other_files_is_not_taken_for_a_checkpoint(tmp_path):
     (tmp_path / "thesis.tex").write_text("mine")
-    with pytest.raises(InputError, match="no sweep.json"):
+    with pytest.raises(InputError, match=r"no sweep\.json"):
         run_all(cube, TASKS, checkpoint=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "thesis.tex"]
 
@@ -85,7 +85,7 @@ def test_two_runs_started_at_once_on_one_folder_one_wins_and_no_result_mixes(tmp
     runs = [subprocess.Popen([sys.executable, str(script), str(folder), str(k)], stderr=subprocess.PIPE, text=True)
             for k in (5, 6)]
     outcomes = [(p.wait(timeout=60), p.stderr.read()) for p in runs]
-    winners = [k for (code, _), k in zip(outcomes, (5, 6)) if code == 0]
+    winners = [k for (code, _), k in zip(outcomes, (5, 6), strict=True) if code == 0]
     assert len(winners) >= 1
     for code, err in outcomes:
         assert code == 0 or ("in use by another run" in err or "another configuration" in err)
@@ -101,7 +101,7 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(files.os, "fsync", full)
-    with pytest.raises(InputError, match="cannot write .*report.md: No space left on device"):
+    with pytest.raises(InputError, match=r"cannot write .*report\.md: No space left on device"):
         write_atomic(target, "a new report that does not fit")
     assert target.read_text() == "complete report" and [p.name for p in tmp_path.iterdir()] == ["report.md"]
 

@@ -130,15 +130,15 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     evidence = [Evidence(Method.EXACT, f"ĥ(k) = {transform} (ĥ(k) = ∫h(s)e^{{-iks}}ds, even in k)"),
                 chart.evidence]
     if chart.negative.is_empty is False:
-        return Realizability(Verdict.REFUTED, tuple(evidence + [Evidence(
-            chart.method, f"ĥ < 0 on {chart.negative}: Φ is not positive definite (Bochner)")]), transform)
+        refuted = Evidence(chart.method, f"ĥ < 0 on {chart.negative}: Φ is not positive definite (Bochner)")
+        return Realizability(Verdict.REFUTED, (*evidence, refuted), transform)
     if not sp.Complement(chart.domain, chart.positive).is_empty:
         return Realizability(Verdict.UNDECIDED, tuple(evidence), transform)
     try:
         g = inverse_fourier(sp.sqrt(transform), seconds=seconds)
     except Timeout as why:
         missing = Evidence(Method.TIMEOUT, f"no σ: {why}")
-        return Realizability(Verdict.PROVEN, tuple(evidence + [missing]), transform)
+        return Realizability(Verdict.PROVEN, (*evidence, missing), transform)
     sigma = (2 * sp.pi) ** sp.Rational(1, 4) * sp.exp(x**2 / 4) * g.subs(x, x - theta)
     act = Activation(f"synthesised from h = {h}", sp.simplify(sigma), "product",
                      "(2π)^{1/4} e^{x²/4} g(x − θ), g = F⁻¹√(F h)")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -58,8 +59,8 @@ class HousePrinter(LatexPrinter):
     '\\\\frac{\\\\arcsin{\\\\left(\\\\rho \\\\right)}}{2}'
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "inv_trig_style": "full",
-                         "symbol_names": LATEX_NAMES}
+    _default_settings: ClassVar[dict] = {**LatexPrinter._default_settings, "inv_trig_style": "full",
+                                         "symbol_names": LATEX_NAMES}
 
     def _print_Potential(self, potential) -> str:
         return potential.latex()

@@ -51,6 +51,7 @@ in-process without a bound.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -215,10 +216,8 @@ def _call(name: str, args: tuple) -> str:
 
 
 def _end(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     os.waitpid(pid, 0)
 
 

@@ -163,7 +163,7 @@ def values_of(text: str | None, names: tuple[str, ...], what: str = "--at", *, a
             raise InputError(f"{what}: {len(items)} value(s) for the {len(names)} variable(s) "
                              f"{', '.join(names)}; {hint}")
         labels = names if not any_count else [f"{names[0]}{i + 1}" for i in range(len(items))]
-        return [as_number(item, what=f"{what} {label}") for label, item in zip(labels, items)]
+        return [as_number(item, what=f"{what} {label}") for label, item in zip(labels, items, strict=True)]
     given: dict[str, str] = {}
     for item in items:
         name, _, value = (part.strip() for part in item.partition("="))

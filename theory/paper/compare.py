@@ -78,4 +78,4 @@ def _is_zero(expr: sp.Expr) -> bool:
 def _grid(points: dict):
     keys = list(points)
     for values in itertools.product(*(points[k] for k in keys)):
-        yield dict(zip(keys, values))
+        yield dict(zip(keys, values, strict=True))

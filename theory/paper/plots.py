@@ -191,7 +191,8 @@ def line_trajectories(paths, protons, *, steps=None, titles=(), ylabel: str = r"
     rows = -(-len(paths) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), sharey=True,
                                 squeeze=False)
-    for axis, path, title in zip(axes.flat, paths, list(titles) + [""] * len(paths)):
+    # the paths are the shortest: the grid may have a spare axis and the titles are padded with blanks
+    for axis, path, title in zip(axes.flat, paths, list(titles) + [""] * len(paths), strict=False):
         for w in protons:
             axis.axhline(w, color=PROTON, ls="--", lw=1)
         axis.plot(np.arange(len(path)) if steps is None else steps, path, color=ELECTRON, lw=1.3)
@@ -211,15 +212,15 @@ def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None 
     (label → expression in d) are drawn as vertical lines for each d."""
     grid = np.linspace(1e-3, r_max, 800)
     figure, axis = plt.subplots(figsize=(6, 3.6))
-    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims):
+    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims, strict=False):  # ≤ 4 dims
         values = np.broadcast_to(sp.lambdify(r, radial_laplacian(h, dim), "numpy")(grid), grid.shape)
         axis.plot(grid, values, color=colour, label=f"d = {dim}")
         axis.fill_between(grid, values, 0, where=values > 0, color=colour, alpha=0.15)
-        for (name, where), style in zip((marks or {}).items(), (":", "-.", "--")):
+        for (name, where), style in zip((marks or {}).items(), (":", "-.", "--"), strict=False):
             mark = as_number(as_expression(where, {"d": d_symbol}, what=f"mark {name!r}").subs(d_symbol, dim),
                              what=f"mark {name!r} at d = {dim}")
             axis.axvline(float(mark), color=colour, ls=style, lw=1)
-    for (name, _), style in zip((marks or {}).items(), (":", "-.", "--")):
+    for (name, _), style in zip((marks or {}).items(), (":", "-.", "--"), strict=False):
         axis.plot([], [], color="grey", ls=style, label=name)
     axis.axhline(0, color="grey", lw=0.8)
     axis.set_xlabel(r"$r = \|\theta - w\|$")

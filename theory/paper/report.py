@@ -555,8 +555,8 @@ UNICODE = {
     "⊗": r"\otimes",
     "⊥": r"\perp", "⋆": r"\star", "⟨": r"\langle", "⟩": r"\rangle", "○": r"\circ", "●": r"\bullet",
     "✚": r"+", "ᵀ": r"^{\top}", "⁺": "^{+}", "⁻": "^{-}", "⁽": "^{(}", "⁾": "^{)}",
-    **{sup: f"^{{{c}}}" for sup, c in zip("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱⁿᵏᵐʲ", "0123456789inkmj")},
-    **{sub: f"_{{{c}}}" for sub, c in zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ", "0123456789ijk")},
+    **{sup: f"^{{{c}}}" for sup, c in zip("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱⁿᵏᵐʲ", "0123456789inkmj", strict=True)},
+    **{sub: f"_{{{c}}}" for sub, c in zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ", "0123456789ijk", strict=True)},
 }
 _TEXT_UNICODE = {"–": r"\textendash{}", "—": r"\textemdash{}", "’": "'", "“": "``", "”": "''"}
 

@@ -26,6 +26,7 @@ array([1., 0.])
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 import numbers
 import warnings
@@ -179,7 +180,7 @@ def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float,
         return miss * miss * float(law.radius_pdf(t))
 
     value, error, notes = 0.0, 0.0, []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, b in itertools.pairwise(cuts):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", IntegrationWarning)
             piece, piece_error = quad(integrand, a, b, limit=1000)

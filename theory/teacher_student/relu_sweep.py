@@ -47,7 +47,7 @@ KINDS = (EquilibriumKind.GLOBAL_MINIMUM, EquilibriumKind.SPURIOUS_LOCAL_MINIMUM,
 ORBIT_TOLERANCE = 1e-6
 
 
-class Protocol(str, Enum):
+class Protocol(str, Enum):  # noqa: UP042 - a StrEnum would print differently (str(), format())
     """How each run descends: ``default`` (step 0.5 on L, Newton-polished, classified
     run by run) or ``ss18`` (Safran & Shamir's released code, :mod:`.ss18`)."""
 

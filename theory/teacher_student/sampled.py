@@ -127,7 +127,7 @@ class Network:
         delta = np.outer(residual, self.output)  # ∂L̂/∂h_{D−1}
         grad_v = outputs[-1].T @ residual
         grads = []
-        for W, h, z in zip(self.hidden[::-1], outputs[-2::-1], pre[::-1]):
+        for W, h, z in zip(self.hidden[::-1], outputs[-2::-1], pre[::-1], strict=True):
             delta = delta * self.activation.derivative(z)  # ∂L̂/∂z_l
             grads.append(delta.T @ h)
             delta = delta @ W
@@ -278,7 +278,7 @@ def sgd(student: Network, teacher: Network, *, steps: int, batch: int, step_size
         if not np.isfinite(value):
             run.diverged = True
             break
-        hidden = [W - step_size * g for W, g in zip(student.hidden, grads)]
+        hidden = [W - step_size * g for W, g in zip(student.hidden, grads, strict=True)]
         if sphere:
             hidden[0] = hidden[0] / np.linalg.norm(hidden[0], axis=1)[:, None]
         output = student.output - step_size * grad_v if train_output else student.output

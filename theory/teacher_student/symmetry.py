@@ -118,7 +118,7 @@ def _classes(Y: np.ndarray, tolerance: float) -> np.ndarray:
         labels = np.empty(len(flat), dtype=int)
         labels[order] = np.concatenate([[0], np.cumsum(jumps)])
         return labels.reshape(Y.shape)
-    values = sorted(set(_exact(x) for x in flat))
+    values = sorted({_exact(x) for x in flat})
     index = {v: i for i, v in enumerate(values)}
     return np.array([index[_exact(x)] for x in flat]).reshape(Y.shape)
 

@@ -77,6 +77,7 @@ True strict local minimum 0
 from __future__ import annotations
 
 import functools
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -261,7 +262,7 @@ class Landscape:
         Y = X + self.W
         charges = self.a + self.b
         norms = [_squares(y).sqrt() for y in Y]
-        units = [[v / n for v in y] for y, n in zip(Y, norms)]
+        units = [[v / n for v in y] for y, n in zip(Y, norms, strict=True)]
         for i in range(self.k):
             for j in range(len(Y)):
                 if j != i:
@@ -302,12 +303,12 @@ class Landscape:
         for i, j, cj, p in self._pairs(x):
             alpha, beta = (f(*self._arguments(p)) for f in self.coefficients)
             w = 2 * self.a[i] * cj
-            grad[i] = [g + w * (alpha * xi + beta * yj) for g, xi, yj in zip(grad[i], rows[i], Y[j])]
+            grad[i] = [g + w * (alpha * xi + beta * yj) for g, xi, yj in zip(grad[i], rows[i], Y[j], strict=True)]
         if self.self_terms is not None:
             for i, row in enumerate(rows):
                 n = _squares(row).sqrt()
                 slope = self.self_terms[1](n) / n
-                grad[i] = [g + self.a[i] * self.a[i] * slope * v for g, v in zip(grad[i], row)]
+                grad[i] = [g + self.a[i] * self.a[i] * slope * v for g, v in zip(grad[i], row, strict=True)]
         return np.array([v for row in grad for v in row], dtype=object)
 
     def hessian(self, x) -> np.ndarray:
@@ -403,9 +404,9 @@ class _Pair:
 
     def __post_init__(self):
         """ρ = ±(1 − h), c = h(2 − h), φ from h = ‖x̂ ∓ ŷ‖²/2 (sign of mid ρ): no cancellation, no ρ > 1."""
-        dot = functools.reduce(lambda s, t: s + t[0] * t[1], zip(self.xh, self.yh), arb(0))
+        dot = functools.reduce(lambda s, t: s + t[0] * t[1], zip(self.xh, self.yh, strict=True), arb(0))
         sign = 1 if dot.mid() >= 0 else -1
-        h = _squares([a - sign * b for a, b in zip(self.xh, self.yh)]) / 2
+        h = _squares([a - sign * b for a, b in zip(self.xh, self.yh, strict=True)]) / 2
         self.rho = sign * (1 - h)
         self.c = (h * (2 - h)).nonnegative_part()
         half = 2 * (h / 2).nonnegative_part().sqrt().asin()
@@ -661,10 +662,10 @@ def collapsed(loss: Loss, X: np.ndarray) -> np.ndarray | str:
     so a critical point of L on it is one of L (principle of symmetric criticality). Else why not."""
     W = loss.protons
     k, d = X.shape
-    if len({v for v in X.ravel()}) != 1:
+    if len(set(X.ravel())) != 1:
         return "the electrons are not all equal to t·(1, …, 1)"
     rows = {tuple(w) for w in W}
-    for perm in ([1, 0] + list(range(2, d)), list(range(1, d)) + [0]) if d > 1 else ():
+    for perm in ([1, 0, *range(2, d)], [*range(1, d), 0]) if d > 1 else ():
         if {tuple(w[perm]) for w in W} != rows:
             return "the protons are not permuted by every permutation of the coordinates"
     if len(set(loss.proton_charges)) > 1:
@@ -796,10 +797,10 @@ def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
                 step = _krawczyk_step(land, centre, Ym, Yg, K)
                 if isinstance(step, str):
                     break
-                K = [a.intersection(b) for a, b in zip(K, step)]
+                K = [a.intersection(b) for a, b in zip(K, step, strict=True)]
                 if max(float(v.rad()) for v in K) > width * 0.9:
                     break
-            return np.array([c + o for c, o in zip(centre, K)], dtype=object), r, None
+            return np.array([c + o for c, o in zip(centre, K, strict=True)], dtype=object), r, None
         reach = max(float(abs(v).upper()) for v in K)
         if closest is None or reach / r < closest[0]:
             closest = (reach / r,
@@ -810,7 +811,7 @@ def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
 
 def _krawczyk_step(land: Landscape, centre, Ym, Yg, offsets):
     """K(B) − x̃ = −Y g(x̃) + (I − Y H(B))(B − x̃) for B = x̃ + offsets, or why H(B) is not available."""
-    B = np.array([c + o for c, o in zip(centre, offsets)], dtype=object)
+    B = np.array([c + o for c, o in zip(centre, offsets, strict=True)], dtype=object)
     failure = land.smoothness(B)
     if failure:
         return failure
@@ -852,11 +853,11 @@ def _clusters(spectrum: Spectrum) -> list:
     cuts = np.nonzero(gaps > 1e-6 * scale)[0]
     cuts = np.sort(cuts[np.argsort(gaps[cuts])[::-1][:CLUSTER_SHIFTS]])  # the widest gaps
     groups = np.split(estimate, cuts + 1)
-    shifts = [groups[0][0] - 1e-6 * scale] + [(a[-1] + b[0]) / 2 for a, b in zip(groups, groups[1:])] \
+    shifts = [groups[0][0] - 1e-6 * scale] + [(a[-1] + b[0]) / 2 for a, b in itertools.pairwise(groups)] \
         + [groups[-1][-1] + 1e-6 * scale]
     below = []
     for mu in shifts:
         counts = spectrum.inertia(mu)
         if isinstance(counts, tuple):
             below.append((float(mu), counts[0]))
-    return [(lo, hi, b - a) for (lo, a), (hi, b) in zip(below, below[1:]) if b > a]
+    return [(lo, hi, b - a) for (lo, a), (hi, b) in itertools.pairwise(below) if b > a]
