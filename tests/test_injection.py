@@ -194,7 +194,8 @@ def _eval_like(call: ast.Call) -> str | None:
         return None  # Rational(p, q) of two numbers
     if call.args and all(_literal(a) for a in call.args):
         return None  # sp.S(1), sp.Rational("1/3"): constants written in the source
-    if name == "sympify" and any(k.arg == "strict" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords):
+    if name == "sympify" and any(k.arg == "strict" and isinstance(k.value, ast.Constant)
+                                 and k.value.value is True for k in call.keywords):
         return None  # sympify(…, strict=True) refuses strings
     return name
 
@@ -231,7 +232,8 @@ def test_every_eval_like_call_in_the_package_is_vetted():
     unvetted = [f"{file}:{line} {name}() in {scope}" for file, scope, name, line in calls
                 if (file, scope, name) not in VETTED]
     assert not unvetted, ("eval-like calls that may see user text (route the text through "
-                          "theory.core.parsing.as_expression / as_number, or vet the call here): " + "; ".join(unvetted))
+                          "theory.core.parsing.as_expression / as_number, or vet the call here): "
+                          + "; ".join(unvetted))
     stale = set(VETTED) - {(file, scope, name) for file, scope, name, _ in calls}
     assert not stale, f"vetted calls that no longer exist (remove them): {sorted(stale)}"
 

@@ -35,7 +35,8 @@ def assert_agree(actual, expected, *, digits: int) -> None:
     AssertionError: 3.1415926536 and 3.1415929204 differ by 2.67e-7, more than the 3.14e-8 allowed for 8 digits
     """
     with mpmath.workdps(digits + 20):
-        a, b = (mpmath.mpf(sp.N(as_number(v), digits + 20)) if isinstance(v, (sp.Basic, str)) else mpmath.mpf(v)
+        a, b = (mpmath.mpf(sp.N(as_number(v), digits + 20)) if isinstance(v, (sp.Basic, str))
+                else mpmath.mpf(v)
                 for v in (actual, expected))
         error, allowed = abs(a - b), mpmath.mpf(10) ** (-digits) * max(1, abs(b))
         if error > allowed:

@@ -53,7 +53,8 @@ def _checks() -> list[Check]:
     constant = all(n > 2 * dim for n, dim in zip(needed, dims, strict=True))
     checks.append(Check("kc²e^{−c} ≤ e^{−2d} with a constant c > 2 for all d", Verdict.from_bool(not constant),
                         Evidence(Method.COUNTEREXAMPLE, "even for k = 1 the smallest admissible c is "
-                                 + ", ".join(f"{float(n):.1f} at d = {dim}" for n, dim in zip(needed, dims, strict=True))
+                                 + ", ".join(f"{float(n):.1f} at d = {dim}"
+                                             for n, dim in zip(needed, dims, strict=True))
                                  + ": c must grow like 2d")))
     return checks
 

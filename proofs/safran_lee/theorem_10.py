@@ -181,7 +181,8 @@ def _frozen_check(d: int, layers: int, n: int) -> Check:
     low, high = stats.binomtest(len(failing), layers).proportion_ci(LEVEL, "exact")
     wide = initialise(d, 16, 0).features
     pairs = [(j, k) for j in range(16) for k in range(j + 1, 16)]
-    dead = sum(frozen_support_gap(replace(wide, U=wide.U[[j, k]], b=wide.b[[j, k]]), 2.0) > 0 for j, k in pairs)
+    dead = sum(frozen_support_gap(replace(wide, U=wide.U[[j, k]], b=wide.b[[j, k]]), 2.0) > 0
+               for j, k in pairs)
     confirm = ""
     if len(failing):
         features = initialise(d, 2, int(failing[0])).features

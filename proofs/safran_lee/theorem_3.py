@@ -65,13 +65,16 @@ def _stall_check(d: int, lam: float, pairs: list[dict]) -> Check:
     rows = []
     for p in pairs:
         w, s = p["weak"], p["strong"]
-        curve = ", ".join(f"{t}: {_interval(r)}" for t, r in zip(w["recorded"][1:], w["risk"][1:], strict=True))
+        curve = ", ".join(f"{t}: {_interval(r)}"
+                          for t, r in zip(w["recorded"][1:], w["risk"][1:], strict=True))
         rows.append(f"r = {w['width']} (n = {w['n']}, η = {w['step_size']:.3g}, max "
                     f"L̂ = {max(w['smoothness']):.3g}, {w['seconds']:.1f} s): weak {curve}; strong after "
                     f"{s['recorded'][-1]} steps {_interval(s['risk'][-1])}")
-    below = [f"r = {w['width']}, step {t}" for w in weak for t, r in zip(w["recorded"], w["risk"], strict=True)
+    below = [f"r = {w['width']}, step {t}" for w in weak
+             for t, r in zip(w["recorded"], w["risk"], strict=True)
              if r["high"] < THEOREM_3_LEVEL]
-    best = min((r["mean"], w["width"], t) for w in weak for t, r in zip(w["recorded"], w["risk"], strict=True))
+    best = min((r["mean"], w["width"], t) for w in weak
+               for t, r in zip(w["recorded"], w["risk"], strict=True))
     return Check(f"D'_d, d = {d}, λ = {lam:.4f}: GD on the weak class keeps the risk above 1/400 at "
                  "every width and step", stall_verdict(weak), Evidence(
                      Method.EXPERIMENT, f"risk [95 % interval] after t steps; {'; '.join(rows)}; lowest weak "

@@ -81,7 +81,8 @@ def _steps_check(law: Law, d: int, widest: dict) -> Check:
         verdict = Verdict.PROVEN
     else:
         verdict = Verdict.REFUTED if last["low"] > min(constant, first["high"]) else Verdict.UNDECIDED
-    curve = "; ".join(f"{s} steps: {_interval(r)}" for s, r in zip(widest["recorded"], widest["risk"], strict=True))
+    curve = "; ".join(f"{s} steps: {_interval(r)}"
+                      for s, r in zip(widest["recorded"], widest["risk"], strict=True))
     return Check(f"{law.value}, d = {d}, r = {widest['width']} (median seed): more GD steps lower the risk, "
                  "below every constant",
                  verdict, Evidence(Method.EXPERIMENT, f"{curve}; best constant predictor "

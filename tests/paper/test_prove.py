@@ -147,7 +147,8 @@ def test_prove_refuses_a_working_precision_out_of_range(capsys, dps):
 def test_progress_bar_on_a_terminal_and_silent_under_quiet(capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     main(["prove", "--only", "table1-relu"])
-    err = capsys.readouterr().err   # tqdm may skip the 1/1 refresh of a fast claim (mininterval): not asserted
+    # tqdm may skip the 1/1 refresh of a fast claim (mininterval): not asserted
+    err = capsys.readouterr().err
     assert "/1 [" in err and "claim/s" in err and "table1-relu" in err
     main(["prove", "--only", "table1-relu", "--quiet"])
     assert capsys.readouterr().err == ""

@@ -83,7 +83,8 @@ def test_single_node_threshold_and_paired_electrons_above_the_linear_level():
 
 def test_capped_search_stays_above_the_level_and_can_go_below_it():
     assert theorem_5_1.search(ks=(2,), starts=2).verdict is Verdict.UNDECIDED    # no violation found
-    assert theorem_5_1.smallest_capped_loss(2, 0.99, starts=2) < float(theorem_5_1.LEVEL)  # cap near 1: small loss
+    # cap near 1: small loss
+    assert theorem_5_1.smallest_capped_loss(2, 0.99, starts=2) < float(theorem_5_1.LEVEL)
 
 
 def test_profile_loss_is_the_loss_at_optimal_charges():

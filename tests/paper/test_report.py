@@ -174,13 +174,15 @@ def test_an_english_word_before_a_formula_is_not_a_symbol():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (see .ci/run)")
 def test_two_papers_get_a_table_and_a_section_each_and_compile_clean(tmp_path, capsys):
     long = "A Title Long Enough to Need Two Lines of the Summary Table, on Convergence of Networks"
-    first, second = (Paper(key, "Some, Authors, And, Others", long, "a venue, 2019") for key in ("one", "two"))
+    first, second = (Paper(key, "Some, Authors, And, Others", long, "a venue, 2019")
+                     for key in ("one", "two"))
     results = [replace(_result(_check(Verdict.PROVEN, Method.EXACT)), claim=Claim(
         key, "Theorem 1", "x = x", check=list, paper=paper)) for key, paper in (("a", first), ("b", second))]
     tex, log = compile_report(results, tmp_path)
     assert_clean(tex, log, capsys.readouterr().err)
     assert tex.count(r"\begin{tabularx}") == 2 and tex.count(r"\section*{Some, Authors") == 2
-    assert tex.count(r"\itshape Some, Authors") == 2 and tex.count("}: 1 PROVEN.") == 2   # each table's totals
+    # each table's totals
+    assert tex.count(r"\itshape Some, Authors") == 2 and tex.count("}: 1 PROVEN.") == 2
     assert [p["key"] for p in to_json(results)["papers"]] == ["one", "two"]
 
 

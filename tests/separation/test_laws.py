@@ -75,7 +75,8 @@ def test_sphere_sum_exact_edges():
     assert SphereSum(2).radius_cdf(r) == pytest.approx(2 / math.pi * np.arcsin(r / 2), abs=1e-14)
     assert SphereSum(4).radius_pdf(1.0) == pytest.approx(2 / math.pi * math.sqrt(0.75), rel=1e-13)
     assert SphereSum(4).radius_cdf([0.0, 2.0, 2.5]).tolist() == [0.0, 1.0, 1.0]
-    assert SphereSum(3).radius_pdf([0.0, 1.0, 2.0, 2.1]) == pytest.approx([0, 0.5, 0, 0], abs=1e-14)  # uniform on [0, 2]
+    # uniform on [0, 2]
+    assert SphereSum(3).radius_pdf([0.0, 1.0, 2.0, 2.1]) == pytest.approx([0, 0.5, 0, 0], abs=1e-14)
 
 
 @pytest.mark.parametrize("nu", [1, 2, 5])

@@ -133,5 +133,6 @@ def test_risk_intervals_of_a_trained_network_cover_its_risk_at_the_stated_rate()
     law = Gaussian(3)
     reference = population_risk(trained, law, 1.5, 400_000, 10**6, width=20)
     assert reference.high - reference.low < 2e-3
-    covered = [population_risk(trained, law, 1.5, 2000, seed, width=20).covers(reference.mean) for seed in range(100)]
+    covered = [population_risk(trained, law, 1.5, 2000, seed, width=20).covers(reference.mean)
+               for seed in range(100)]
     assert np.mean(covered) >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 100)

@@ -35,7 +35,8 @@ def _objective_at(net, theta, X, y):
 def test_gradient_matches_central_differences_in_every_parameter(activation):
     X, y = _data()
     net = initialise(3, 4, seed=1, activation=activation)
-    net = net.with_parameters(net.parameters + np.random.default_rng(2).normal(scale=0.3, size=net.parameters.size))
+    net = net.with_parameters(net.parameters
+                              + np.random.default_rng(2).normal(scale=0.3, size=net.parameters.size))
     theta, exact = net.parameters, net.gradient(X, y)
     h = 1e-6
     numeric = np.array([(_objective_at(net, theta + h * e, X, y) - _objective_at(net, theta - h * e, X, y)) / (2 * h)
@@ -89,7 +90,8 @@ def test_a_step_far_above_two_over_l_does_not_decrease():
 def test_a_run_that_leaves_the_step_bound_is_redone_within_it():
     """On a sum of two sphere points (d = 4) the curvature doubles along this run, past the default step."""
     rng = np.random.default_rng(1)
-    X = sum(v / np.linalg.norm(v, axis=1, keepdims=True) for v in (rng.normal(size=(300, 4)) for _ in range(2)))
+    X = sum(v / np.linalg.norm(v, axis=1, keepdims=True)
+            for v in (rng.normal(size=(300, 4)) for _ in range(2)))
     y = (np.linalg.norm(X, axis=1) <= np.sqrt(2)).astype(float)
     net = initialise(4, 16, seed=1)
     first = train(net, X, y, 1000, record=(100, 300))

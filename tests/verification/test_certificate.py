@@ -85,7 +85,8 @@ def test_saddle_with_eigenvalue_minus_1e12_is_refused_as_a_minimum():
     assert not refused.proven and refused.check == "claim" and "λ_min > 0 fails" in refused.failed
     assert refused.lambda_min.contains(arb(-1) / 10**12) and refused.lambda_min.rad() < 1e-15
     saddle = prove(f, [0, 0])
-    assert saddle.proven and saddle.morse_index == 1 and saddle.radius <= 1e-6  # H over the box stays indefinite
+    # H over the box stays indefinite
+    assert saddle.proven and saddle.morse_index == 1 and saddle.radius <= 1e-6
 
 
 def test_zero_neuron_is_refused_as_non_smooth():

@@ -103,7 +103,8 @@ def _print(results, args) -> None:
     width = max(len(r.claim.key) for r in results)
     for r in results:
         corrected = corrected_finding(r)
-        print(f"{r.claim.key:{width}}  {label(r):13}" + (f"  corrected statement: {corrected.value}" if corrected else ""))
+        print(f"{r.claim.key:{width}}  {label(r):13}"
+              + (f"  corrected statement: {corrected.value}" if corrected else ""))
         if not args.quiet and r.verdict is not Verdict.PROVEN:
             for check in r.checks:
                 print(f"{'':{width}}    {check_finding(check).value:13} {check.subject}: {check.name}")

@@ -212,7 +212,8 @@ def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None 
     (label → expression in d) are drawn as vertical lines for each d."""
     grid = np.linspace(1e-3, r_max, 800)
     figure, axis = plt.subplots(figsize=(6, 3.6))
-    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims, strict=False):  # ≤ 4 dims
+    # ≤ 4 dims
+    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims, strict=False):
         values = np.broadcast_to(sp.lambdify(r, radial_laplacian(h, dim), "numpy")(grid), grid.shape)
         axis.plot(grid, values, color=colour, label=f"d = {dim}")
         axis.fill_between(grid, values, 0, where=values > 0, color=colour, alpha=0.15)

@@ -224,8 +224,10 @@ def _tex_table(paper, results: Sequence[Result], headed: bool) -> str:
     counts = ", ".join(f"{n} {v}" for v, n in summary(results).items() if n)
     head = [rf"{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}}: {counts}.\par"] if headed else []
     rows = (rf"{{\scriptsize\texttt{{{tex_text(r.claim.key)}}}}} & {tex_text(r.claim.source)} & {label(r)} & "
-            rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\" for r in results)
-    return "\n".join([r"\par\medskip\noindent\begin{minipage}{\textwidth}", *head,  # heading and table: one page
+            rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\"
+            for r in results)
+    # heading and table: one page
+    return "\n".join([r"\par\medskip\noindent\begin{minipage}{\textwidth}", *head,
                       r"\smallskip\footnotesize\setlength{\tabcolsep}{4pt}",
                       r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}Xllr@{}}",
                       r"\toprule claim & source & finding & corrected & s \\ \midrule", *rows,

@@ -143,14 +143,16 @@ def _density(laws: list[RadialLaw], dims: list[int]) -> Finding:
     pairs = [_certified(lambda law: float(balls.density_bound(law, low, high).upper()), law,
                         lambda law: np.max(law.radius_pdf(grid))) for law in laws]
     peaks = [p for p, _ in pairs]
-    exponents = [math.log(peaks[i + 1] / peaks[i]) / math.log(dims[i + 1] / dims[i]) for i in range(len(dims) - 1)]
+    exponents = [math.log(peaks[i + 1] / peaks[i]) / math.log(dims[i + 1] / dims[i])
+                 for i in range(len(dims) - 1)]
     degree = max(0.0, max(exponents))
     factor = max(p / d ** degree for p, d in zip(peaks, dims, strict=True))
     explodes = exponents[-1] > 2 * max(exponents[0], 1.0) and exponents[-1] > 4
     detail = (f"γ_d > 0 on (0, ∞) (its formula); max over [{low}, {high}] of "
               f"γ_d ≤ {', '.join(f'{p:.4g}' for p in peaks)} at d = {dims} "
               f"({_scope([c for _, c in pairs])}); local degrees {', '.join(f'{e:.2f}' for e in exponents)}; "
-              + ("super-polynomial growth" if explodes else f"q(d) = {factor:.3g}·d^{degree:.2f} covers the grid"))
+              + ("super-polynomial growth" if explodes
+                 else f"q(d) = {factor:.3g}·d^{degree:.2f} covers the grid"))
     return Finding(Condition.DENSITY, Verdict.from_bool(not explodes), Method.NUMERIC, detail,
                    {"peaks": dict(zip(dims, peaks, strict=True)), "q_factor": factor, "q_degree": degree})
 
@@ -166,7 +168,8 @@ def _tail(laws: list[RadialLaw], dims: list[int], c1: float, x_max: float) -> Fi
     verdict = Verdict.REFUTED if grows else (Verdict.UNDECIDED if escapes else Verdict.PROVEN)
     detail = (f"sup over x ∈ [{c1:g}, {x_max:g}] of "
               f"x·P[X_d ≥ x] ≤ {', '.join(f'{c:.4g}' for c in constants)} at d = {dims} "
-              f"({_scope([c for _, c in pairs])}); at x up to {far[-1]:.0e} (float64): {max(beyond):.4g}; " + (f"grows by {change:.3g} per doubling of d: no c₂ for all d" if grows else
+              f"({_scope([c for _, c in pairs])}); at x up to {far[-1]:.0e} (float64): {max(beyond):.4g}; "
+              + (f"grows by {change:.3g} per doubling of d: no c₂ for all d" if grows else
                                        f"c₁ = {c1:g}, c₂ = {max(constants):.4g} on the grid"))
     return Finding(Condition.TAIL, verdict, Method.NUMERIC, detail,
                    {"c1": c1, "c2": max(constants), "by_d": dict(zip(dims, constants, strict=True))})

@@ -127,7 +127,8 @@ def median_cell(cells: list[dict], at: int | None = None) -> dict:
 
 def by_width(cells: list[dict], at: int | None = None) -> list[dict]:
     """The median seed's run at each width of ``cells``, in increasing width."""
-    return [median_cell([c for c in cells if c["width"] == w], at) for w in sorted({c["width"] for c in cells})]
+    return [median_cell([c for c in cells if c["width"] == w], at)
+            for w in sorted({c["width"] for c in cells})]
 
 
 def median_risks(records: list[dict], at: int | None = None) -> tuple[np.ndarray, np.ndarray]:
