@@ -2,9 +2,9 @@
 
 A ```console block holds ``$ command`` lines, each followed by its output (stdout and stderr). A line
 ``...`` stands for any number of lines the README leaves out (it says so in the text). Timings
-(``0.81 s``) and residues below 10⁻²⁰ (``1.2e-31``) compare equal whatever their value. An HTML comment ``<!-- readme: slow -->`` or
-``<!-- readme: very_slow -->`` on the line before a block puts its commands under that marker.
-(The Python examples run as doctests: ``--doctest-glob=README.md``.)
+(``0.81 s``) and residues below 10⁻²⁰ (``1.2e-31``) compare equal whatever their value. An HTML comment
+``<!-- readme: slow -->`` or ``<!-- readme: very_slow -->`` on the line before a block puts its commands
+under that marker. (The Python examples run as doctests: ``--doctest-glob=README.md``.)
 """
 
 import contextlib

@@ -24,7 +24,8 @@ from theory.paper.compare import identity
 # ---------------------------------------------------------------- the construction
 
 def almost_harmonic_coefficients(d, degree: int) -> list[sp.Expr]:
-    """The coefficients of f_N: c_0 = 1, c_1 = 0, c_{n+2} = c_n (n(n − 1) + (d − 1)n + 1)/((n + 2)(n + 1)), n ≤ degree − 2.
+    """The coefficients of f_N: c_0 = 1, c_1 = 0,
+    c_{n+2} = c_n (n(n − 1) + (d − 1)n + 1)/((n + 2)(n + 1)), n ≤ degree − 2.
 
     The Taylor recurrence of (1 − ρ²)f'' − (d − 1)ρf' = f (the paper's Theorem 4.4).
 

@@ -45,7 +45,8 @@ def lowest(runs: list[dict]) -> dict:
 
 
 def dimension_rate(dims, risks, level: float = 0.95) -> tuple[float, float, float]:
-    """Slope p of log risk ≈ a + p log d by least squares, with its ``level`` Student-t interval (nan: < 3 d)."""
+    """Slope p of log risk ≈ a + p log d by least squares, with its ``level`` Student-t interval
+    (nan: < 3 d)."""
     if len(dims) < 3:
         return float("nan"), float("nan"), float("nan")
     fit = linregress(np.log(dims), np.log(risks))

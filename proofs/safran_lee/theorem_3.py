@@ -36,7 +36,8 @@ from theory.separation.risk import best_constant_risk
 from theory.separation.stall import THEOREM_3_LEVEL, grid
 from theory.separation.sweep import Law
 
-#: (dimensions, widths, steps, training points, test points, radii) of a quick, a default and an --experiments run.
+#: (dimensions, widths, steps, training points, test points, radii) of a quick, a default and an
+#: --experiments run.
 QUICK = ((4,), (4, 16), (30, 300), 500, 5000, "median")
 DEFAULT = ((4, 8), (4, 16, 64), (100, 300, 1000), 1000, 20_000, "median")
 EXPERIMENTS = ((4, 8, 16), (4, 16, 64, 128), (100, 1000, 3000, 10_000), 2000, 20_000, "both")

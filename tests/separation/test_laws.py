@@ -70,7 +70,8 @@ def test_sphere_sum_against_simulated_unit_vectors():
 
 
 def test_sphere_sum_exact_edges():
-    # d = 2: arcsine law, P[R ≤ r] = (2/π) arcsin(r/2); d = 4: density r²(1 − r²/4)^{1/2}/(4·B(3/2, 3/2)) = (2/π) r² √(1 − r²/4)
+    # d = 2: arcsine law, P[R ≤ r] = (2/π) arcsin(r/2);
+    # d = 4: density r²(1 − r²/4)^{1/2}/(4·B(3/2, 3/2)) = (2/π) r² √(1 − r²/4)
     r = np.array([0.0, 0.5, 1.0, 2 * math.sin(math.pi / 8), 2.0])
     assert SphereSum(2).radius_cdf(r) == pytest.approx(2 / math.pi * np.arcsin(r / 2), abs=1e-14)
     assert SphereSum(4).radius_pdf(1.0) == pytest.approx(2 / math.pi * math.sqrt(0.75), rel=1e-13)

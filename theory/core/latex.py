@@ -11,9 +11,9 @@ LaTeX parser reads the text, and the result is accepted only if every symbol and
 function in it is known. What that parser cannot read raises :class:`InputError`
 instead of coming back as a product of letters: ``cases`` (a Piecewise), and
 functions it lacks — erf, Bessel K₀, Max/Min. The parser runs in strict mode:
-the lenient one silently drops whatever follows a syntax error. Every closed-form potential of the registry reads back (``tests/test_latex.py``).
-Only the ANTLR backend is used: in SymPy 1.14 the Lark backend fails on ``\\pi``
-and on implicit products such as ``2 \\pi \\rho``.
+the lenient one silently drops whatever follows a syntax error. Every closed-form potential of the registry
+reads back (``tests/test_latex.py``). Only the ANTLR backend is used: in SymPy 1.14 the Lark backend fails on
+``\\pi`` and on implicit products such as ``2 \\pi \\rho``.
 
 >>> from theory.core.symbols import rho
 >>> text = latex(sp.acos(rho) * sp.exp(rho))

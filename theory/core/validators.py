@@ -136,8 +136,9 @@ def _bytes(n: float) -> str:
 
 
 def values_of(text: str | None, names: tuple[str, ...], what: str = "--at", *, any_count: bool = False) -> list:
-    """Exact numbers for the variables ``names`` from ``"0.3"``, ``"1.5,0.7,0.2"`` or ``"nb=0.7,na=1.5,dot=0.2"``
-    (positional or all by name, in any order); ``any_count`` admits any number of positional values.
+    """Exact numbers for the variables ``names`` from ``"0.3"``, ``"1.5,0.7,0.2"`` or
+    ``"nb=0.7,na=1.5,dot=0.2"`` (positional or all by name, in any order); ``any_count`` admits any number of
+    positional values.
 
     >>> values_of("dot=1/5, na=3/2, nb=0.7", ("na", "nb", "dot"))
     [3/2, 7/10, 1/5]

@@ -114,7 +114,8 @@ class Claim:
 
     def run(self, settings: Settings = Settings()) -> Result:
         """Run the checks (``check(settings=…)`` when it has a ``settings`` parameter, else ``check()``);
-        an exception becomes an UNDECIDED check named :data:`CRASHED`: a defect, see :attr:`Result.crashed`."""
+        an exception becomes an UNDECIDED check named :data:`CRASHED`: a defect, see
+        :attr:`Result.crashed`."""
         start = time.perf_counter()
         try:
             takes_settings = "settings" in inspect.signature(self.check).parameters

@@ -504,7 +504,8 @@ def _interval(text: str, match: re.Match):
 
 
 def _read(piece: str):
-    """``piece`` read by the project's parser with its names as plain symbols; ``None`` if it is no formula."""
+    """``piece`` read by the project's parser with its names as plain symbols; ``None`` if it is no
+    formula."""
     names = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*\b(?!\()", piece)}
     if not all(_SYMBOL_NAME.fullmatch(name) for name in names):
         return None  # an English word ("of", "at") is no symbol

@@ -274,9 +274,11 @@ class Assessment:
 
 
 def assess(sequence: LawSequence, dims: Sequence[int], *, c1: float = 1.0) -> Assessment:
-    """Assumption 6 for ``sequence``: a proof decides a condition where one exists, else the survey over ``dims``.
+    """Assumption 6 for ``sequence``: a proof decides a condition where one exists, else the survey over
+    ``dims``.
 
-    A condition that fails (a proof that it fails, or an exact zero of the density) decides before one that holds."""
+    A condition that fails (a proof that it fails, or an exact zero of the density) decides before one that
+    holds."""
     surveyed = survey(sequence, dims, c1=c1)
     proofs = sequence.proofs()
     deciding = []
@@ -290,7 +292,7 @@ def assess(sequence: LawSequence, dims: Sequence[int], *, c1: float = 1.0) -> As
 def sphere_sum_bound(d: int) -> arb:
     """The corrected bound of D′_d's density on [0, 2] for d ≥ 3: γ′_d ≤ 2Γ(d/2)/(√π Γ((d − 1)/2)) < √(2d/π).
 
-    From r^{d−2}(1 − r²/4)^{(d−3)/2} = r·(r² − r⁴/4)^{(d−3)/2} ≤ 2·1 (r ≤ 2, and r² − r⁴/4 ≤ 1), and Gautschi's
-    Γ(d/2)/Γ((d − 1)/2) < √(d/2) (DLMF 5.6.4)."""
+    From r^{d−2}(1 − r²/4)^{(d−3)/2} = r·(r² − r⁴/4)^{(d−3)/2} ≤ 2·1 (r ≤ 2, and r² − r⁴/4 ≤ 1), and
+    Gautschi's Γ(d/2)/Γ((d − 1)/2) < √(d/2) (DLMF 5.6.4)."""
     d = arb(d)
     return 2 * (d / 2).gamma() / (arb.pi().sqrt() * ((d - 1) / 2).gamma())

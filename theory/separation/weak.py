@@ -5,7 +5,8 @@ r"""The weak class of Safran & Lee's Eq. (1), trained by full-batch gradient des
 
 with σ ∈ C² polynomially bounded, :math:`|\sigma(z)| \le C_\sigma(1 + |z|^{\alpha_\sigma})` (Assumption 1).
 The objective is Eq. (6) with no ½, :math:`L(\theta) = \frac1n\sum_i (N_\theta(x_i) - y_i)^2`; with
-:math:`g_i = \frac2n(N_\theta(x_i) - y_i)` and :math:`z_{ij} = \langle u_j, x_i\rangle + b_j` its exact gradient is
+:math:`g_i = \frac2n(N_\theta(x_i) - y_i)` and :math:`z_{ij} = \langle u_j, x_i\rangle + b_j` its exact
+gradient is
 
 .. math:: \partial_{b_0} L = \sum_i g_i,\quad \partial_{w_j} L = \sum_i g_i\,\sigma(z_{ij}),\quad
    \partial_{b_j} L = \sum_i g_i w_j \sigma'(z_{ij}),\quad \partial_{u_j} L = \sum_i g_i w_j \sigma'(z_{ij})\,x_i .
@@ -59,7 +60,8 @@ class SmoothActivation(enum.Enum):
 
     @classmethod
     def named(cls, value) -> SmoothActivation:
-        """The activation named ``value`` (a :class:`SmoothActivation` or its value), else :class:`InputError`."""
+        """The activation named ``value`` (a :class:`SmoothActivation` or its value), else
+        :class:`InputError`."""
         try:
             return cls(value)
         except ValueError:
@@ -83,8 +85,8 @@ class SmoothActivation(enum.Enum):
 
     @property
     def bound(self) -> tuple[float, float]:
-        r"""(C_σ, α_σ) with :math:`|\sigma(z)| \le C_\sigma(1 + |z|^{\alpha_\sigma})`: erf and tanh are bounded by 1;
-        softplus :math:`\log(1 + e^z) \le \log 2 + \max(z, 0) \le 1 + |z|`."""
+        r"""(C_σ, α_σ) with :math:`|\sigma(z)| \le C_\sigma(1 + |z|^{\alpha_\sigma})`: erf and tanh are
+        bounded by 1; softplus :math:`\log(1 + e^z) \le \log 2 + \max(z, 0) \le 1 + |z|`."""
         return 1.0, 1.0
 
 

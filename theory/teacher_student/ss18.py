@@ -33,9 +33,9 @@ Each choice follows them:
 
 Two departures, both stated where they act: their loop has no step cap (a run that
 never meets the gradient test never returns), so :func:`descend` stops at ``max_steps``
-and reports the run as not converged (so is a run whose end point is not finite); and MATLAB's ``abs(acos(c))`` returns a tiny
-positive angle (≤ 3·10⁻⁸) for a cosine that rounds above 1, where this module uses
-arccos of the clipped cosine — on the diagonal the two give the same G to O(θ³) ≈ 10⁻²⁴.
+and reports the run as not converged (so is a run whose end point is not finite); and MATLAB's
+``abs(acos(c))`` returns a tiny positive angle (≤ 3·10⁻⁸) for a cosine that rounds above 1, where this module
+uses arccos of the clipped cosine — on the diagonal the two give the same G to O(θ³) ≈ 10⁻²⁴.
 
 >>> import numpy as np
 >>> run = descend(np.eye(3)[None] + 0.01, np.eye(3))
