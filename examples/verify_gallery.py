@@ -20,8 +20,9 @@ STARTS = 50 if FULL else 6
 
 def show(title, result):
     print(f"## {title}\n{result.headline()}")
-    print("   prediction: "
-          f"{result.prediction.theorem + ': ' + result.prediction.statement if result.prediction else result.reason}")
+    prediction = result.prediction
+    text = prediction.theorem + ": " + prediction.statement if prediction else result.reason
+    print(f"   prediction: {text}")
     print(f"   end points: {result.kinds}")
     for run in result.counterexamples[:1]:
         print(f"   counter-example (seed {run['seed']}): {run['contradiction']}")

@@ -124,7 +124,8 @@ def test_samples_benchmark_runs_quick(tmp_path):
 
 
 def test_certify_ss18_families_certifies_the_k6_family(tmp_path):
-    [row] = [line for line in run(tmp_path, "certify_ss18_families.py", "6").splitlines() if line.startswith("6 ")]
+    printed = run(tmp_path, "certify_ss18_families.py", "6")
+    [row] = [line for line in printed.splitlines() if line.startswith("6 ")]
     assert "spurious local minimum" in row and "0.05016116200 ±" in row and "0.009400709407 ±" in row
 
 

@@ -159,27 +159,36 @@ VETTED = {
         "SymPy's ANTLR LaTeX grammar builds SymPy objects without eval; unknown names are refused after",
     ("theory/potentials/potential.py", "Potential.from_latex", "parse_latex"):
         "theory.core.latex.parse, the house wrapper above",
-    ("theory/potentials/activations.py", "_kinks", "nsimplify"): "applied to a root SymPy found (a SymPy number)",
+    ("theory/potentials/activations.py", "_kinks", "nsimplify"):
+        "applied to a root SymPy found (a SymPy number)",
     ("theory/conditions/signs.py", "sample_points", "nsimplify"): "applied to a SymPy Float computed here",
     ("theory/conditions/signs.py", "ball", "Rational"): "applied to a SymPy Float (expr.is_Float)",
     ("theory/core/numeric.py", "mpmath_function", "lambdify"): "compiles a SymPy expression (never a string)",
     ("theory/core/numeric.py", "numpy_function", "lambdify"): "compiles a SymPy expression (never a string)",
     ("theory/potentials/random_features.py", "_mpmath_of", "lambdify"):
         "compiles a derived mean (a SymPy expression, never a string)",
-    ("theory/paper/plots.py", "potential_and_laplacian", "lambdify"): "compiles a Potential's SymPy expression",
-    ("theory/paper/plots.py", "radial_laplacian_sign", "lambdify"): "compiles a Laplacian (a SymPy expression)",
-    ("theory/teacher_student/sampled.py", "_compiled", "lambdify"): "compiles an Activation's SymPy expression",
-    ("proofs/electrodynamics/theorem_3_6.py", "_sphere_is_empty", "lambdify"): "compiles a fixed SymPy expression",
-    ("proofs/electrodynamics/lemma_3_8.py", "_example", "nsimplify"): "applied to a SymPy number computed there",
-    ("theory/cli/__init__.py", "build_parser", "import_module"): "module names from the fixed SUBCOMMANDS table",
+    ("theory/paper/plots.py", "potential_and_laplacian", "lambdify"):
+        "compiles a Potential's SymPy expression",
+    ("theory/paper/plots.py", "radial_laplacian_sign", "lambdify"):
+        "compiles a Laplacian (a SymPy expression)",
+    ("theory/teacher_student/sampled.py", "_compiled", "lambdify"):
+        "compiles an Activation's SymPy expression",
+    ("proofs/electrodynamics/theorem_3_6.py", "_sphere_is_empty", "lambdify"):
+        "compiles a fixed SymPy expression",
+    ("proofs/electrodynamics/lemma_3_8.py", "_example", "nsimplify"):
+        "applied to a SymPy number computed there",
+    ("theory/cli/__init__.py", "build_parser", "import_module"):
+        "module names from the fixed SUBCOMMANDS table",
     ("theory/__init__.py", "__getattr__", "import_module"): "module names from the fixed _HOMES table",
-    ("theory/paper/claims.py", "collect", "import_module"): "module names from a paper package's fixed MODULES tuple",
+    ("theory/paper/claims.py", "collect", "import_module"):
+        "module names from a paper package's fixed MODULES tuple",
     ("proofs/__init__.py", "all_claims", "import_module"): "package names from the fixed PAPERS tuple",
 }
 
 
 def _literal(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) or (isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant))
+    return isinstance(node, ast.Constant) or (isinstance(node, ast.UnaryOp)
+                                              and isinstance(node.operand, ast.Constant))
 
 
 def _eval_like(call: ast.Call) -> str | None:

@@ -66,7 +66,8 @@ def _normal(line: str) -> str:
 def test_the_readme_has_console_examples_and_every_one_names_a_theory_command():
     found = examples()
     assert len(found) >= 8 and all(command.startswith("theory ") for command, _, _ in found)
-    assert all(expected for _, expected, _ in found), "a console example shows no output (a long run? indent it)"
+    assert all(expected for _, expected, _ in found), \
+        "a console example shows no output (a long run? indent it)"
 
 
 def test_the_comparison_allows_gaps_and_timings_only():

@@ -53,7 +53,8 @@ def _region(dim: int, scale: int) -> Check:
     edge = (sp.sqrt((dim - 1) ** 2 + 4 * scale**2) - (dim - 1)) / (2 * scale)
     margin = sp.simplify(zonal_laplacian(EXPONENTIAL.subs(c, scale), dim).subs(rho, 0))
     holds = sp.simplify(region.symmetric_difference(sp.Interval.open(-1, edge))) == sp.S.EmptySet
-    return Check(f"d = {dim}, c = {scale}: strictly subharmonic exactly on ρ < ρ*, margin c²e^{{−c}} at ρ = 0",
+    return Check(f"d = {dim}, c = {scale}: strictly subharmonic exactly on ρ < ρ*, "
+                 "margin c²e^{−c} at ρ = 0",
                  Verdict.from_bool(holds and margin == scale**2 * sp.exp(-scale)),
                  Evidence(Method.EXACT, f"certified region {region}, ρ* = {edge} ≈ {sp.N(edge, 6)}; "
                                         f"ΔΦ(ρ = 0) = {margin}"))

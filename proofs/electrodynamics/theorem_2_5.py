@@ -32,7 +32,8 @@ def _checks() -> list[Check]:
         stated = potential(synthesised(f, 1)).sphere().expr
         checks.append(identity(stated, f, POINTS, name=f"sum from i = 1 realises f = {f}"))
         corrected = potential(synthesised(f, 0)).sphere().expr
-        checks.append(identity(corrected, f, POINTS, subject="corrected", name=f"sum from i = 0 realises f = {f}"))
+        checks.append(identity(corrected, f, POINTS, subject="corrected",
+                               name=f"sum from i = 0 realises f = {f}"))
     return checks
 
 
@@ -41,4 +42,5 @@ CLAIMS = [Claim(
     r"f(\rho) = \sum_{i \ge 0} c_i \rho^i,\ c_i \ge 0 \;\Rightarrow\; "
     r"\sigma = \sum_{i \ge 1} \sqrt{c_i}\, h_i \text{ realises } f",
     check=_checks, hypotheses=("M = S^{d-1}", "c_i ≥ 0", "the series of √c_i h_i converges"),
-    correction=r"\sigma = \sum_{i \ge 0} \sqrt{c_i}\, h_i \text{ (the constant term } \sqrt{c_0}\,h_0 \text{ included)}")]
+    correction=r"\sigma = \sum_{i \ge 0} \sqrt{c_i}\, h_i "
+               r"\text{ (the constant term } \sqrt{c_0}\,h_0 \text{ included)}")]

@@ -51,7 +51,8 @@ def _checks() -> list[Check]:
     dims = [10, 50]  # k = 1: the largest root of log(c²) − c = −2d is the smallest admissible c
     needed = [sp.nsolve(sp.log(c**2) - c + 2 * dim, c, 3 * dim) for dim in dims]
     constant = all(n > 2 * dim for n, dim in zip(needed, dims, strict=True))
-    checks.append(Check("kc²e^{−c} ≤ e^{−2d} with a constant c > 2 for all d", Verdict.from_bool(not constant),
+    checks.append(Check("kc²e^{−c} ≤ e^{−2d} with a constant c > 2 for all d",
+                        Verdict.from_bool(not constant),
                         Evidence(Method.COUNTEREXAMPLE, "even for k = 1 the smallest admissible c is "
                                  + ", ".join(f"{float(n):.1f} at d = {dim}"
                                              for n, dim in zip(needed, dims, strict=True))

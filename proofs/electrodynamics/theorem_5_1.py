@@ -2,7 +2,8 @@
 
 With Φ = (2/π) asin ρ and b₂ = … = b_k = 0 the loss (5) is
 
-.. math::  L = \\sum_{ij} a_i a_j \\Phi(\\theta_i^\\top\\theta_j) - 2 b_1 \\sum_i a_i \\Phi(\\theta_i^\\top w_1) + b_1^2.
+.. math::  L = \\sum_{ij} a_i a_j \\Phi(\\theta_i^\\top\\theta_j)
+           - 2 b_1 \\sum_i a_i \\Phi(\\theta_i^\\top w_1) + b_1^2.
 
 As stated (a *signed* correlation) it is false: sgn is odd, so θ₁ = −w₁ with
 a₁ = −b₁ is the target itself (L = 0) while w₁ᵀθ₁ = −1. The corrected reading
@@ -136,9 +137,9 @@ def search(ks=SEARCH_K, *, starts: int = STARTS) -> Check:
     return Check(f"max |w₁ᵀθ_i| ≤ C/√k, C = {CAP} ⇒ L ≥ c₀ = {LEVEL} (< 1 − 2/π): searched "
                  f"k = {', '.join(map(str, ks))}",
                  verdict, Evidence(Method.EXPERIMENT, f"smallest loss found ({starts} starts each, "
-                                   f"d = k + 1, optimal charges): {text}" + ("; below the level: counter-example"
-                                                                  if violated else "; no "
-                                                                                   "violation (not a proof)"),
+                                   f"d = k + 1, optimal charges): {text}"
+                                   + ("; below the level: counter-example" if violated
+                                      else "; no violation (not a proof)"),
                                    {"smallest_loss": table}), "corrected")
 
 
@@ -149,5 +150,5 @@ CLAIMS = [Claim("thm5.1", "Theorem 5.1 (sign activation: small loss forces corre
                                         search(settings.choose(SEARCH_K, SEARCH_K[:3]))],
                 hypotheses=("M = S^{d−1}", "σ = sgn", "b₂ = … = b_k = 0", "a free"),
                 correction=r"L < c_0 < 1 - 2/\pi \;\Rightarrow\; \exists i:\ |w_1^{\top}\theta_i| > "
-                           r"\Omega(1/\sqrt{k}) \text{ (sgn is odd: } \theta_i = -w_1, a_i = -b_1 \text{ has } L = 0"
-                           r"\text{; above } 1 - 2/\pi,\ O(1/k) \text{ suffices)}")]
+                           r"\Omega(1/\sqrt{k}) \text{ (sgn is odd: } \theta_i = -w_1, a_i = -b_1 "
+                           r"\text{ has } L = 0\text{; above } 1 - 2/\pi,\ O(1/k) \text{ suffices)}")]

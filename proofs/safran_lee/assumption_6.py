@@ -45,8 +45,8 @@ def _condition_checks(key: str, dims, subject: str = "as stated") -> list[Check]
         checks.append(Check(name, Verdict.UNDECIDED, Evidence(
             Method.INCONCLUSIVE, f"no proof for every d; the survey at d = {tuple(dims)} "
             f"{'agrees' if f.verdict is Verdict.PROVEN else 'disagrees'} (below)"), subject))
-        checks.append(Check(f"{name}: survey", f.verdict, Evidence(f.method, f.detail, {"constants": f.constants}),
-                            "evidence"))
+        checks.append(Check(f"{name}: survey", f.verdict,
+                            Evidence(f.method, f.detail, {"constants": f.constants}), "evidence"))
     return checks
 
 
@@ -102,13 +102,17 @@ CLAIMS = [
           "Safran & Lee 2022, Assumption 6 for D′_d (Eq. (5), Appendix, with Theorem 3)",
           r"\{\mathcal D'_d\}_{d \ge 3} \text{ satisfies Assumption 6}", check=_sphere_sum,
           correction=(r"\text{the density of } \mathcal D'_d \text{ vanishes on all of } (2, \infty)"
-                      r"\text{, not only at the boundary; mixing in a law of positive density repairs condition 2. "
+                      r"\text{, not only at the boundary; mixing in a law of positive density "
+                      r"repairs condition 2. "
                       r"The step } x^{d-2}(1 - x^2/4)^{(d-3)/2} \le 1 \text{ fails for } x > 1"
-                      r"\text{; corrected, } x^{d-2}(1 - x^2/4)^{(d-3)/2} = x\,(x^2 - x^4/4)^{(d-3)/2} \le 2"
-                      r"\text{ gives } \gamma'_d \le \frac{2\Gamma(d/2)}{\sqrt\pi\,\Gamma((d-1)/2)} < \sqrt d"),
+                      r"\text{; corrected, } x^{d-2}(1 - x^2/4)^{(d-3)/2} "
+                      r"= x\,(x^2 - x^4/4)^{(d-3)/2} \le 2"
+                      r"\text{ gives } \gamma'_d \le \frac{2\Gamma(d/2)}{\sqrt\pi\,\Gamma((d-1)/2)} "
+                      r"< \sqrt d"),
           hypotheses=("d ≥ 3 (D′_2 has an unbounded density at 2)",)),
     Claim("sl-asm6-cauchy", "Safran & Lee 2022, Assumption 6 admits heavy-tailed laws such as Cauchy",
           r"\text{the multivariate Cauchy law (scale } 1/\sqrt d) \text{ satisfies Assumption 6}",
           check=_cauchy,
-          hypotheses=("x = s z/|g|, z ~ N(0, I_d), g ~ N(0, 1); s = 1/√d (a fixed s fails conditions 1 and 3)",)),
+          hypotheses=("x = s z/|g|, z ~ N(0, I_d), g ~ N(0, 1); "
+                      "s = 1/√d (a fixed s fails conditions 1 and 3)",)),
 ]

@@ -70,7 +70,8 @@ def stated(truncation: sp.Expr, radius: float):
     if truncation == 0:
         return 2 / mpmath.pi * mpmath.atan(a)
     h = mpmath.sqrt(2)
-    owen = mpmath.quad(lambda s: mpmath.exp(-h ** 2 * (1 + s ** 2) / 2) / (1 + s ** 2), [0, a]) / (2 * mpmath.pi)
+    owen = mpmath.quad(lambda s: mpmath.exp(-h ** 2 * (1 + s ** 2) / 2) / (1 + s ** 2), [0, a]) \
+        / (2 * mpmath.pi)
     return 4 / (1 - mpmath.erf(1)) * owen
 
 
@@ -96,7 +97,8 @@ def expectation(truncation: sp.Expr, radius: float):
 def smoothed_expectation(truncation: sp.Expr, radius: float):
     """E[erf(cB) | B ≥ t], c = (1 + radius²/2)^{−1/2}, B ~ N(0, 1/4), as a 1-D quadrature (mpmath)."""
     c, t = 1 / mpmath.sqrt(1 + mpmath.mpf(radius) ** 2 / 2), _mp(truncation)
-    return mpmath.quad(lambda b: mpmath.erf(c * b) * _density(b, mpmath.mpf(1) / 2), [t, mpmath.inf]) / _mass(t)
+    return mpmath.quad(lambda b: mpmath.erf(c * b) * _density(b, mpmath.mpf(1) / 2),
+                       [t, mpmath.inf]) / _mass(t)
 
 
 def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int], radii: tuple = RADII, *,
@@ -151,7 +153,8 @@ CLAIMS = [Claim(
     "sl-prop21", "Safran & Lee 2022, Proposition 21 (mean of a random erf feature, truncated bias)",
     r"\mathbb{E}_{U,B}\!\left[\operatorname{erf}(\langle U, x\rangle + B) \,\middle|\, B \ge 0\right]"
     r" = \frac{2}{\pi}\arctan\frac{1}{\sqrt{2 + \|x\|^2}},\quad"
-    r"\mathbb{E}_{U,B}\!\left[\operatorname{erf}(\langle U, x\rangle + B) \,\middle|\, B \ge \tfrac{1}{\sqrt 2}\right]"
+    r"\mathbb{E}_{U,B}\!\left[\operatorname{erf}(\langle U, x\rangle + B) \,\middle|\, "
+    r"B \ge \tfrac{1}{\sqrt 2}\right]"
     r" = \frac{4}{1 - \operatorname{erf} 1}\, T\!\left(\sqrt 2, \frac{1}{\sqrt{2 + \|x\|^2}}\right)",
     check=_check, hypotheses=("U ~ N(0, I_d/4), B ~ N(0, 1/4) independent (Assumption 7)",
                               "T is Owen's T function"))]

@@ -143,7 +143,8 @@ def _quadrature_check(law_name: Law, d: int) -> Check:
                      f"disc (cell points, centre, boundary circle): smallest p = {quad.values.min():.4g} (at "
                      f"‖z‖ = {np.linalg.norm(_probe_points()[quad.values.argmin()]):.3f}), largest "
                      f"{quad.values.max():.4g}; error estimate {quad.error:.1e}, tail beyond the "
-                     f"cut-off ≤ {quad.tail.max():.1e}; β = {beta:.3g}; a grid, not the infimum over the disc",
+                     f"cut-off ≤ {quad.tail.max():.1e}; β = {beta:.3g}; a grid, not the infimum over the "
+                     "disc",
                      {"values": quad.values.tolist(), "error": quad.error, "beta": beta}), "evidence")
 
 

@@ -68,10 +68,11 @@ def evidence(dims, widths, steps, n, test, *, progress=None) -> list[Check]:
                     f"{strong['high']:.4f}] (r = {strong['width']}, step {strong['step']})")
     p, low, high = dimension_rate(list(dims), best)
     baseline = ", ".join(f"{best_constant_risk(Law.BESSEL_MIXTURE.make(d), LAM):.4f}" for d in dims)
-    verdict = Verdict.UNDECIDED if np.isnan(p) or low <= BOUND_RATE <= high else Verdict.from_bool(low > BOUND_RATE)
-    steps_used = ", ".join(f"d = {q['weak']['d']}, r = {q['weak']['width']}: η = {q['weak']['step_size']:.3g}, "
-                           f"max L̂ = {max(q['weak']['smoothness']):.3g}, within 2/L̂ − 1/T: "
-                           f"{q['weak']['within_hypothesis']}" for q in pairs)
+    undecided = np.isnan(p) or low <= BOUND_RATE <= high
+    verdict = Verdict.UNDECIDED if undecided else Verdict.from_bool(low > BOUND_RATE)
+    steps_used = ", ".join(f"d = {q['weak']['d']}, r = {q['weak']['width']}: "
+                           f"η = {q['weak']['step_size']:.3g}, max L̂ = {max(q['weak']['smoothness']):.3g}, "
+                           f"within 2/L̂ − 1/T: {q['weak']['within_hypothesis']}" for q in pairs)
     return [Check(f"D_d, λ = {LAM}: the lowest risk GD reaches on the weak class falls no faster than d⁻⁴",
                   verdict, Evidence(
                       Method.EXPERIMENT, f"lowest risk [95 % interval] over widths {tuple(widths)} and steps "

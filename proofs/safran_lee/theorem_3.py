@@ -145,7 +145,8 @@ HYPOTHESES = ("x ~ D'_d (Eq. (5)), d ≥ 4", "weak class of Eq. (1), σ = erf (C
 CLAIMS = [
     Claim("sl-thm3",
           "Safran & Lee 2022, Theorem 3 (negative half): GD on depth-2 networks stays above 1/400 on D'_d",
-          r"\mathbb{E}_{x\sim D'_d}\big(N_{\theta_t}(x) - \mathbb{1}\{\|x\| \le \lambda_d\}\big)^2 > \tfrac{1}{400}"
+          r"\mathbb{E}_{x\sim D'_d}\big(N_{\theta_t}(x) - \mathbb{1}\{\|x\| \le \lambda_d\}\big)^2 "
+          r"> \tfrac{1}{400}"
           r"\ \text{for all } t \le T \text{ unless } \max\{r, T\} \ge c_1 e^{c_2 \min\{"
           r"\epsilon^{-1/2}\ln(d\sqrt\epsilon + 2),"
           r"\, d \ln(1/(d\sqrt\epsilon) + 2)\}}",

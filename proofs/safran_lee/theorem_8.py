@@ -94,7 +94,8 @@ def _steps_check(law: Law, d: int, widest: dict) -> Check:
 def _profile_figure(law: Law, d: int, width: int, steps: int) -> Figure:
     def draw():
         from theory.separation.figures import radial_profile
-        data, run = trained({"law": law.value, "d": d, "width": width, "lam": LAM, "steps": [steps], "seed": 0})
+        task = {"law": law.value, "d": d, "width": width, "lam": LAM, "steps": [steps], "seed": 0}
+        data, run = trained(task)
         return radial_profile(run.network, LAM, np.linspace(0, 4, 81),
                               f"strong class on {LABELS[law]}, d = {d}, r = {width}, {steps} steps", law=data)
     slug = {"D_d": "bessel", "D'_d": "sphere-sum", "Cauchy": "cauchy"}[law.value]
@@ -115,8 +116,8 @@ def evidence(dims, widths, steps, test, *, progress=None, name="sl-thm8") -> lis
     from dataclasses import replace
 
     from theory.separation.figures import risk_against_width
-    figures = (Figure(f"{name}-risk", "Theorem 8: risk of the strong class against width r (log–log), one line per "
-                      "dimension and number of GD steps, with 95 % intervals.",
+    figures = (Figure(f"{name}-risk", "Theorem 8: risk of the strong class against width r (log–log), "
+                      "one line per dimension and number of GD steps, with 95 % intervals.",
                       lambda: risk_against_width(records)),
                *(_profile_figure(law, max(dims), max(widths), max(steps)) for law in Law))
     checks[0] = replace(checks[0], figures=figures)

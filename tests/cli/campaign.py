@@ -32,7 +32,8 @@ def main() -> None:
                       (theory.teacher_student.relu_sweep, "run_all")]:
         setattr(mod, name, tripwire)
     theory.paper.claims.Claim.run = tripwire
-    spec = importlib.util.spec_from_file_location("corpus", str(Path(__file__).with_name("test_malformed.py")))
+    corpus_file = str(Path(__file__).with_name("test_malformed.py"))
+    spec = importlib.util.spec_from_file_location("corpus", corpus_file)
     corpus = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(corpus)
 
@@ -54,7 +55,8 @@ def main() -> None:
             else:
                 kind = f"exit {int(code)}"
         except SystemExit as stop:
-            kind = "refused, named" if stop.code == 2 and word in err.getvalue() else f"SystemExit {stop.code}"
+            named = stop.code == 2 and word in err.getvalue()
+            kind = "refused, named" if named else f"SystemExit {stop.code}"
         except Tripwire:
             kind = "not refused: work started (would run/hang)"
         except BaseException as why:

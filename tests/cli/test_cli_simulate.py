@@ -66,4 +66,5 @@ def test_charges_optimal_classifies_by_the_reduced_hessian(capsys):
     # the Schur complement subtracts H_θa H_aa⁻¹ H_aθ ⪰ 0: each eigenvalue at most the fixed-charge
     # one, and strictly less here (at the match H_θa ≠ 0: electron l's field on θ_i scales with a_l)
     reduced, full = ([float(v) for v in r["hessian_eigenvalues"]] for r in (optimal, fixed))
-    assert all(0 < r <= f + 1e-12 for r, f in zip(reduced, full, strict=True)) and sum(reduced) < sum(full) - 0.1
+    assert all(0 < r <= f + 1e-12 for r, f in zip(reduced, full, strict=True))
+    assert sum(reduced) < sum(full) - 0.1

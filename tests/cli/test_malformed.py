@@ -302,7 +302,7 @@ def test_malformed_api_calls_raise_a_theory_error_naming_the_argument(category, 
 
 def test_the_corpus_covers_every_category_and_subcommand():
     categories = Counter(c for c, _, _ in CLI)
-    assert set(categories) == {"empty", "type", "range", "named", "flag", "nan-inf", "huge", "path", "certify",
-                               "formula"}
+    assert set(categories) == {"empty", "type", "range", "named", "flag", "nan-inf", "huge", "path",
+                               "certify", "formula"}
     assert {argv[0] for _, argv, _ in CLI} == set(theory.cli.SUBCOMMANDS) | {"nosuchcommand"}
     assert len(CLI) + len(API) >= 255

@@ -44,8 +44,8 @@ def test_fourier_of_the_cauchy_density_is_even():
 def test_inverse_table_entry_numerically():
     g = inverse_fourier(sp.sqrt(2) / sp.sqrt(1 + k**2))
     with mpmath.workdps(30):   # (1/π)∫₀^∞ √2 cos(kx)/√(1+k²) dk at x = 0.7
-        value = mpmath.quadosc(lambda q: mpmath.sqrt(2) * mpmath.cos(mpmath.mpf(7) / 10 * q) / mpmath.sqrt(1 + q**2),
-                               [0, mpmath.inf], omega=0.7) / mpmath.pi
+        value = mpmath.quadosc(lambda q: mpmath.sqrt(2) * mpmath.cos(mpmath.mpf(7) / 10 * q)
+                               / mpmath.sqrt(1 + q**2), [0, mpmath.inf], omega=0.7) / mpmath.pi
         assert abs(value - mpmath.mpf(sp.N(g.subs(x, sp.Rational(7, 10)), 40))) < mpmath.mpf(10) ** -20
 
 

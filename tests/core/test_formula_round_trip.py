@@ -30,6 +30,7 @@ _LEAVES = st.one_of(
     st.sampled_from([("0.25", sp.Rational(1, 4)), ("1.5", sp.Rational(3, 2))]),
 )
 
+_BINARY = {"+": sp.Add, "-": lambda a, b: a - b, "*": sp.Mul, "/": lambda a, b: a / b}
 _UNARY = {
     "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tanh": sp.tanh, "atan": sp.atan, "erf": sp.erf,
     "abs": sp.Abs, "sign": sp.sign, "step": lambda u: sp.Heaviside(u, H), "sqrt": sp.sqrt,
@@ -65,9 +66,9 @@ _ACTIVATIONS = st.one_of(
 def _branches(children):
     binary = st.tuples(st.sampled_from(["+", "-", "*", "/"]), children, children).map(
         lambda o: (f"({o[1][0]}) {o[0]} ({o[2][0]})",
-                   _meaning({"+": sp.Add, "-": lambda a, b: a - b, "*": sp.Mul, "/": lambda a, b: a / b}[o[0]],
-                            o[1][1], o[2][1])))
-    power = st.tuples(children, st.sampled_from([("2", 2), ("3", 3), ("-1", -1), ("(1/2)", H), ("0", 0)])).map(
+                   _meaning(_BINARY[o[0]], o[1][1], o[2][1])))
+    exponents = st.sampled_from([("2", 2), ("3", 3), ("-1", -1), ("(1/2)", H), ("0", 0)])
+    power = st.tuples(children, exponents).map(
         lambda o: (f"({o[0][0]})^{o[1][0]}", _meaning(lambda a: a ** sp.S(o[1][1]), o[0][1])))
     negative = children.map(lambda c: (f"-({c[0]})", _meaning(lambda a: -a, c[1])))
     unary = st.tuples(st.sampled_from(sorted(_UNARY)), children).map(
@@ -75,7 +76,8 @@ def _branches(children):
     extremum = st.tuples(st.sampled_from(["max", "Min"]), children, children).map(
         lambda o: (f"{o[0]}({o[1][0]}, {o[2][0]})",
                    _meaning(sp.Max if o[0] == "max" else sp.Min, o[1][1], o[2][1])))
-    activation = st.tuples(_ACTIVATIONS, children).map(lambda o: (f"{o[0][0]}{o[1][0]})", _meaning(o[0][1], o[1][1])))
+    activation = st.tuples(_ACTIVATIONS, children).map(
+        lambda o: (f"{o[0][0]}{o[1][0]})", _meaning(o[0][1], o[1][1])))
     return st.one_of(binary, power, negative, unary, extremum, activation)
 
 

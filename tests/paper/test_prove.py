@@ -185,9 +185,11 @@ def test_report_compiles_with_pdflatex(tmp_path, results):
         axis.plot([0, 1], [1, 0])
         return figure
 
-    chosen = [results[key] for key in ("table1-exponential", "thm2.5", "thm4.2")] + [_unicode_claim(picture).run()]
+    chosen = [results[key] for key in ("table1-exponential", "thm2.5", "thm4.2")]
+    chosen.append(_unicode_claim(picture).run())
     write(chosen, tmp_path)
-    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["thm4.2-laplacian.png", "unicode-figure.png"]
+    pictures = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert pictures == ["thm4.2-laplacian.png", "unicode-figure.png"]
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
                          check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     log = (tmp_path / "report.log").read_text(errors="replace")

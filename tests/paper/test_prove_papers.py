@@ -50,7 +50,8 @@ def test_conditioned_teacher_has_the_asked_condition_number():
         W = conditioned_teacher(k, d, kappa, seed=2)
         assert W.shape == (k, d) and np.linalg.cond(W) == pytest.approx(kappa, rel=1e-12)
     assert np.array_equal(conditioned_teacher(3, 4, 2.0, seed=1), conditioned_teacher(3, 4, 2.0, seed=1))
-    for bad in [{"k": 4, "d": 3, "kappa": 2.0}, {"k": 2, "d": 3, "kappa": 0.5}, {"k": 2, "d": 3, "kappa": float("nan")}]:
+    for bad in [{"k": 4, "d": 3, "kappa": 2.0}, {"k": 2, "d": 3, "kappa": 0.5},
+                {"k": 2, "d": 3, "kappa": float("nan")}]:
         with pytest.raises(InputError):
             conditioned_teacher(**bad)
 

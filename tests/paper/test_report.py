@@ -56,10 +56,10 @@ def test_a_claim_is_proven_only_with_a_certified_check_and_an_experiment_never_r
     assert finding(_result(_check(Verdict.PROVEN, Method.EXACT), _check(Verdict.PROVEN, Method.EXPERIMENT))) \
         is Finding.PROVEN
     assert finding(_result(_check(Verdict.PROVEN, Method.NUMERIC))) is Finding.SUPPORTED
-    assert finding(_result(_check(Verdict.PROVEN, Method.EXACT), _check(Verdict.REFUTED, Method.EXPERIMENT))) \
-        is Finding.NOT_SUPPORTED
-    assert finding(_result(_check(Verdict.REFUTED, Method.EXPERIMENT), _check(Verdict.REFUTED, Method.EXACT))) \
-        is Finding.REFUTED
+    assert finding(_result(_check(Verdict.PROVEN, Method.EXACT),
+                           _check(Verdict.REFUTED, Method.EXPERIMENT))) is Finding.NOT_SUPPORTED
+    assert finding(_result(_check(Verdict.REFUTED, Method.EXPERIMENT),
+                           _check(Verdict.REFUTED, Method.EXACT))) is Finding.REFUTED
     assert finding(_result(_check(Verdict.PROVEN, Method.EXACT), _check(Verdict.UNDECIDED, Method.TIMEOUT))) \
         is Finding.UNDECIDED
 
@@ -83,8 +83,10 @@ def test_one_vocabulary_in_markdown_latex_and_json():
     result = _result(_check(Verdict.PROVEN, Method.EXPERIMENT, "evidence"), conjecture=True)
     md, tex, data = markdown([result]), latex([result]), to_json([result])
     for word in VOCABULARY:
-        assert f"**{word.value}**" in md and rf"\item[{word.value}]" in tex and word.value in data["vocabulary"]
-    assert data["claims"][0]["finding"] == "SUPPORTED" and data["claims"][0]["checks"][0]["finding"] == "SUPPORTED"
+        assert f"**{word.value}**" in md and rf"\item[{word.value}]" in tex \
+            and word.value in data["vocabulary"]
+    claim = data["claims"][0]
+    assert claim["finding"] == "SUPPORTED" and claim["checks"][0]["finding"] == "SUPPORTED"
     assert "SUPPORTED (evidence)" not in md + tex and "**proven**" not in md and r"\textbf{proven}" not in tex
 
 
@@ -122,9 +124,11 @@ def test_a_character_without_tex_is_a_query_mark_named_on_stderr(capsys):
 
 
 def test_a_long_statement_becomes_breakable_text_and_inline_math():
-    statement = r"a_i = -1,\ b_j = 1 \;\Rightarrow\; \text{every minimum is global; step } \alpha = \frac{1}{4k^2B}"
+    statement = (r"a_i = -1,\ b_j = 1 \;\Rightarrow\; \text{every minimum is global; step } "
+                 r"\alpha = \frac{1}{4k^2B}")
     tex = display(statement)
-    assert r"\(\displaystyle a_i = -1,\allowbreak\ b_j = 1 \;\Rightarrow\; \)every minimum is global; step " in tex
+    head = r"\(\displaystyle a_i = -1,\allowbreak\ b_j = 1 \;\Rightarrow\; \)every minimum is global; step "
+    assert head in tex
     assert r"\(\displaystyle  \alpha = \frac{1}{4k^2B}\)" in tex and r"\text{" not in tex
     assert display(r"\frac{\text{a}}{2}") .count(r"\text{a}") == 1  # \text inside a group stays math
 

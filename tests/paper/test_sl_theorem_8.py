@@ -21,7 +21,8 @@ def test_the_claim_is_evidence_never_proof(quick):
     dims = t8.QUICK[0]
     assert len(quick.deciding) == 2 * len(Law) * len(dims) == len(quick.checks)
     assert all(c.evidence.method is Method.EXPERIMENT for c in quick.checks)
-    assert {check_finding(c) for c in quick.checks} <= {Finding.SUPPORTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED}
+    assert {check_finding(c) for c in quick.checks} <= {Finding.SUPPORTED, Finding.NOT_SUPPORTED,
+                                                        Finding.UNDECIDED}
     assert quick.figures[0].name == "sl-thm8-risk" and len(quick.figures) == 1 + len(Law)
     p = Gaussian(4).radius_cdf(t8.LAM)                    # the stand-in law's best constant, P(1 − P)
     assert f"the best constant predictor has risk {p * (1 - p):.4f}" in quick.checks[0].evidence.detail

@@ -110,6 +110,7 @@ def test_bad_input_names_the_problem():
         balls.density_bound(Gaussian(3), 0, 1)
     with pytest.raises(InputError, match="unbounded"):
         balls.density_bound(SphereSum(2), 0.9, 2.05)
-    uniform = type("Uniform", (RadialLaw,), {"radius_pdf": None, "radius_cdf": None, "sample_radius": None})(3)
+    methods = {"radius_pdf": None, "radius_cdf": None, "sample_radius": None}
+    uniform = type("Uniform", (RadialLaw,), methods)(3)
     with pytest.raises(InputError, match="no ball-arithmetic form"):
         balls.survival(uniform, arb(1))

@@ -50,7 +50,8 @@ def test_pdf_integrates_to_one_mpmath(law):
             total = mpmath.quad(law.radius_pdf_mp, [0, 1, 2])
         else:   # the mixture's mass on [0, 3], plus its tails beyond 3: Bessel (the table), Gaussian
             total = mpmath.quad(law.radius_pdf_mp, np.linspace(0, 3, 61).tolist()) \
-                + (1 - bessel_table(law.nu).cdf(3 * law.k)) / 2 + (1 - Gaussian(law.d, 1 / law.d).radius_cdf(3)) / 2
+                + (1 - bessel_table(law.nu).cdf(3 * law.k)) / 2 \
+                + (1 - Gaussian(law.d, 1 / law.d).radius_cdf(3)) / 2
     assert float(total) == pytest.approx(1, abs=1e-7)
 
 

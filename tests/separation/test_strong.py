@@ -41,7 +41,8 @@ def test_gradient_matches_finite_differences():
     for _ in range(5):
         v = rng.normal(size=w.shape)
         v /= np.linalg.norm(v)
-        numeric = (empirical_objective(w + h * v, features, y) - empirical_objective(w - h * v, features, y)) / (2 * h)
+        numeric = (empirical_objective(w + h * v, features, y)
+                   - empirical_objective(w - h * v, features, y)) / (2 * h)
         assert gradient(w, features, y) @ v == pytest.approx(numeric, rel=1e-6, abs=1e-9)
 
 

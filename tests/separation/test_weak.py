@@ -39,8 +39,8 @@ def test_gradient_matches_central_differences_in_every_parameter(activation):
                               + np.random.default_rng(2).normal(scale=0.3, size=net.parameters.size))
     theta, exact = net.parameters, net.gradient(X, y)
     h = 1e-6
-    numeric = np.array([(_objective_at(net, theta + h * e, X, y) - _objective_at(net, theta - h * e, X, y)) / (2 * h)
-                        for e in np.eye(theta.size)])
+    numeric = np.array([(_objective_at(net, theta + h * e, X, y) - _objective_at(net, theta - h * e, X, y))
+                        / (2 * h) for e in np.eye(theta.size)])
     assert np.max(np.abs(numeric - exact)) < 1e-7 * (1 + np.max(np.abs(exact)))
 
 

@@ -83,8 +83,8 @@ def test_two_runs_started_at_once_on_one_folder_one_wins_and_no_result_mixes(tmp
     script = tmp_path / "race.py"
     script.write_text(RACE)
     folder = tmp_path / "shared"
-    runs = [subprocess.Popen([sys.executable, str(script), str(folder), str(k)], stderr=subprocess.PIPE, text=True)
-            for k in (5, 6)]
+    runs = [subprocess.Popen([sys.executable, str(script), str(folder), str(k)], stderr=subprocess.PIPE,
+                             text=True) for k in (5, 6)]
     outcomes = [(p.wait(timeout=60), p.stderr.read()) for p in runs]
     winners = [k for (code, _), k in zip(outcomes, (5, 6), strict=True) if code == 0]
     assert len(winners) >= 1

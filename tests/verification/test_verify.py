@@ -180,8 +180,9 @@ def test_verify_refuses_charges_outside_the_papers_predictions():
         verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=Fixed(-0.5), starts=1)
     with pytest.raises(InputError, match="expected 2 finite charges"):
         verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=[-1.0], starts=1)
-    assert verify(LAPLACE, manifold="euclidean", d=1, k=1, charges=[-1.0], starts=1, dps=20).charges.describe \
-        == "fixed"  # a_i = −1 spelled out is Assumption 1
+    # a_i = −1 spelled out is Assumption 1
+    spelled = verify(LAPLACE, manifold="euclidean", d=1, k=1, charges=[-1.0], starts=1, dps=20)
+    assert spelled.charges.describe == "fixed"
 
 
 def test_free_weights_predictions():

@@ -99,7 +99,8 @@ def inverse_fourier(transform: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     a, b, c = (sp.Wild(n, exclude=[k]) for n in "abc")
     match = sp.factor(transform).match(c * (a + b * k**2) ** sp.Rational(-1, 2))
     if match and match[a].is_positive and match[b].is_positive:
-        return match[c] * sp.besselk(0, sp.sqrt(match[a] / match[b]) * sp.Abs(x)) / (sp.pi * sp.sqrt(match[b]))
+        scale = sp.sqrt(match[a] / match[b])
+        return match[c] * sp.besselk(0, scale * sp.Abs(x)) / (sp.pi * sp.sqrt(match[b]))
     value = bounded(sp.inverse_cosine_transform, transform, k, _u, seconds=seconds,
                     what="inverse Fourier transform")
     if value.has(sp.InverseCosineTransform):

@@ -17,7 +17,7 @@ Every OS failure becomes an :class:`~theory.core.errors.InputError` naming the p
 Traceback (most recent call last):
 ...
 theory.core.errors.InputError: results folder ... is in use by another run (pid ...); wait for it or choose another folder
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 

@@ -121,7 +121,8 @@ def parse(text: str, variables: Sequence[sp.Symbol]) -> sp.Expr:
     body = right_hand_side(text)
     for construct, what in _NOT_READABLE.items():
         if construct in body:
-            raise InputError(f"cannot read {what} back from LaTeX: {construct} is not in the parser's grammar")
+            raise InputError(f"cannot read {what} back from LaTeX: "
+                             f"{construct} is not in the parser's grammar")
     body = _OPERATOR.sub(_operator, body).replace(r"\left|", "|").replace(r"\right|", "|")
     placeholders = {}
     for index, variable in sorted(enumerate(variables), key=lambda p: -len(LATEX_NAMES.get(p[1], ""))):
@@ -139,7 +140,8 @@ def parse(text: str, variables: Sequence[sp.Symbol]) -> sp.Expr:
 def _operator(match: re.Match) -> str:
     name = match.group(1)
     if name not in _OPERATOR_NAMES:
-        raise InputError(rf"cannot read \operatorname{{{name}}} back: SymPy's LaTeX parser does not know {name}")
+        raise InputError(rf"cannot read \operatorname{{{name}}} back: "
+                         f"SymPy's LaTeX parser does not know {name}")
     return _OPERATOR_NAMES[name]
 
 

@@ -23,7 +23,7 @@ t/10 + Max(0, t)**2
 Traceback (most recent call last):
 ...
 theory.core.errors.InputError: expression "__import__('os')": calling '__import__' is not allowed; known functions: Abs, Heaviside, K0, Max, Min, abs, acos, asin, atan, besselk, cos, cosh, erf, erfc, exp, gamma, log, max, min, sign, sin, sinh, sqrt, step, tan, tanh
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 
@@ -271,7 +271,7 @@ def as_expression(value, symbols: Mapping[str, sp.Symbol], *, what: str = "value
     Traceback (most recent call last):
     ...
     theory.core.errors.InputError: the slope must be a number, a formula (string) or a SymPy expression, not list
-    """
+    """  # noqa: E501 - doctest output is verbatim
     if isinstance(value, sp.Expr):
         return value
     if isinstance(value, str):
@@ -301,7 +301,7 @@ def as_number(value, *, what: str = "value") -> sp.Expr:
     Traceback (most recent call last):
     ...
     theory.core.errors.InputError: --at: expression "__import__('os')": calling '__import__' is not allowed; known functions: Abs, Heaviside, K0, Max, Min, abs, acos, asin, atan, besselk, cos, cosh, erf, erfc, exp, gamma, log, max, min, sign, sin, sinh, sqrt, step, tan, tanh
-    """
+    """  # noqa: E501 - doctest output is verbatim
     try:
         number = as_expression(value, {}, what=what)
     except InputError as why:

@@ -160,7 +160,8 @@ def budgeted(default: float = BUDGET, *, timed_out: Callable[..., Any] | None = 
         parameters = list(signature.parameters.values())
         position = next((i for i, p in enumerate(parameters) if p.kind is inspect.Parameter.VAR_KEYWORD),
                         len(parameters))
-        bounded_signature = signature.replace(parameters=[*parameters[:position], extra, *parameters[position:]])
+        with_budget = [*parameters[:position], extra, *parameters[position:]]
+        bounded_signature = signature.replace(parameters=with_budget)
         wrapper.__signature__ = bounded_signature  # type: ignore[attr-defined]
         return wrapper
 

@@ -89,7 +89,8 @@ def seconds(value, name: str = "seconds", *, optional: bool = False) -> float | 
 
 def positive(value, name: str) -> float:
     """A finite real number > 0 (a scale, a variance, a constant)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and float(value) > 0
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        and math.isfinite(value) and float(value) > 0
     if not ok:
         raise InputError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
@@ -135,7 +136,8 @@ def _bytes(n: float) -> str:
     return f"{n / 1024 ** power:.3g} {units[power]}"
 
 
-def values_of(text: str | None, names: tuple[str, ...], what: str = "--at", *, any_count: bool = False) -> list:
+def values_of(text: str | None, names: tuple[str, ...], what: str = "--at", *,
+              any_count: bool = False) -> list:
     """Exact numbers for the variables ``names`` from ``"0.3"``, ``"1.5,0.7,0.2"`` or
     ``"nb=0.7,na=1.5,dot=0.2"`` (positional or all by name, in any order); ``any_count`` admits any number of
     positional values.

@@ -165,7 +165,8 @@ class Result(Typeset):
 
     def __repr__(self) -> str:
         n = len(self.checks)
-        return f"<Result {self.claim.key}: {self.verdict.value} ({self.claim.source}; {n} check{'s' * (n != 1)})>"
+        checks = f"{n} check{'s' * (n != 1)}"
+        return f"<Result {self.claim.key}: {self.verdict.value} ({self.claim.source}; {checks})>"
     @property
     def deciding(self) -> list[Check]:
         """The checks the verdict is the conjunction of."""

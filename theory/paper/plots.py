@@ -9,7 +9,7 @@ protons are numbered from 1, as in the report's text (θ₁, w₁).
 >>> figure = potential_and_laplacian(potential("sign").sphere(), d=3)
 >>> [axis.get_title() for axis in figure.axes]
 ['$\\\\Phi(\\\\rho) = - \\\\frac{2 \\\\arccos{\\\\left(\\\\rho \\\\right)}}{\\\\pi} + 1$', '$\\\\Delta\\\\Phi$ on $S^{2}$: superharmonic where $\\\\rho > 0$']
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 
@@ -212,7 +212,8 @@ def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None 
     (label → expression in d) are drawn as vertical lines for each d."""
     grid = np.linspace(1e-3, r_max, 800)
     figure, axis = plt.subplots(figsize=(6, 3.6))
-    # ≤ 4 dims
+    # not strict: fewer dimensions than colours and marks than styles are the usual case; beyond four
+    # dimensions or three marks the extra ones are not drawn
     for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims, strict=False):
         values = np.broadcast_to(sp.lambdify(r, radial_laplacian(h, dim), "numpy")(grid), grid.shape)
         axis.plot(grid, values, color=colour, label=f"d = {dim}")

@@ -13,7 +13,7 @@ math, and gives each non-ASCII character a ``\\DeclareUnicodeCharacter``.
 
 >>> tex_text("Φ on S^{d−1} & R^d: sqrt(2)*t**2 on Interval.open(sqrt(3), oo)")
 'Φ on \\\\ensuremath{S^{d−1}} \\\\& \\\\ensuremath{R^{d}}: \\\\ensuremath{\\\\sqrt{2} t^{2}} on \\\\ensuremath{\\\\left(\\\\sqrt{3}, \\\\infty\\\\right)}'
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ def papers(results: Sequence[Result]) -> list:
 def _title(results: Sequence[Result]) -> str:
     """The one paper's citation, or the number of papers (the table names each)."""
     cited = papers(results)
-    return f"Claims of {cited[0]}" if len(cited) == 1 else f"Claims of {len(cited)} papers" if cited else "Claims"
+    if not cited:
+        return "Claims"
+    return f"Claims of {cited[0]}" if len(cited) == 1 else f"Claims of {len(cited)} papers"
 
 
 def _parts(results: Sequence[Result]):
@@ -133,7 +135,8 @@ def exit_status(results: Sequence[Result]) -> tuple[int, str]:
     """``theory prove``'s exit status for these results and what it means (conjectures do not count)."""
     verdict = Verdict.all(r.verdict for r in results if not r.claim.conjecture)
     meaning = {Verdict.PROVEN: "no theorem was refuted or left undecided",
-               Verdict.REFUTED: "at least one theorem was refuted (this takes precedence over undecided ones)",
+               Verdict.REFUTED:
+                   "at least one theorem was refuted (this takes precedence over undecided ones)",
                Verdict.UNDECIDED: "no theorem was refuted, at least one was left undecided"}[verdict]
     return verdict.exit_code, meaning
 
@@ -222,7 +225,8 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
 def _tex_table(paper, results: Sequence[Result], headed: bool) -> str:
     """One paper's summary table (its name and totals above it when the report has several papers)."""
     counts = ", ".join(f"{n} {v}" for v, n in summary(results).items() if n)
-    head = [rf"{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}}: {counts}.\par"] if headed else []
+    head = [rf"{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}}: {counts}.\par"] \
+        if headed else []
     rows = (rf"{{\scriptsize\texttt{{{tex_text(r.claim.key)}}}}} & {tex_text(r.claim.source)} & {label(r)} & "
             rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\"
             for r in results)
@@ -304,7 +308,8 @@ def _text_pieces(formula: str):
             depth += 1
         elif formula.startswith(r"\right", index) or formula[index] == "}":
             depth -= 1
-        index += 2 if formula[index] == "\\" and index + 1 < len(formula) and not formula[index + 1].isalpha() else 1
+        escaped = formula[index] == "\\" and index + 1 < len(formula) and not formula[index + 1].isalpha()
+        index += 2 if escaped else 1
     return [*out, (False, formula[position:])]
 
 

@@ -86,7 +86,8 @@ class LawSequence:
 
 # ---------------------------------------------------------------------------- the survey
 
-def survey(sequence: LawSequence, dims: Sequence[int], *, c1: float = 1.0, x_max: float = 1e4) -> list[Finding]:
+def survey(sequence: LawSequence, dims: Sequence[int], *, c1: float = 1.0,
+           x_max: float = 1e4) -> list[Finding]:
     """The three conditions on the laws ``sequence.make(d)``, d in ``dims`` (numeric evidence for all d)."""
     dims = sorted({int(d) for d in dims})
     if len(dims) < 3 or dims[0] < sequence.low:
@@ -194,7 +195,8 @@ def _gaussian_scaled() -> list[Finding]:
 
 def _gaussian_unit() -> list[Finding]:
     """N(0, I): ‖x‖² ~ χ²_d, mean d, variance 2d."""
-    return [_exact(Condition.MASS, False, "Chebyshev: ∫₀² γ_d = P[χ²_d ≤ 4] ≤ 2d/(d − 4)² → 0, below any C > 0"),
+    return [_exact(Condition.MASS, False,
+                   "Chebyshev: ∫₀² γ_d = P[χ²_d ≤ 4] ≤ 2d/(d − 4)² → 0, below any C > 0"),
             _exact(Condition.TAIL, False, "Chebyshev: P[χ²_d ≤ d/4] ≤ 32/(9d), so "
                    "x·P[X_d ≥ x] ≥ (√d/2)(1 − 32/(9d)) at x = √d/2, unbounded in d")]
 
@@ -212,7 +214,8 @@ def _cauchy_scaled() -> list[Finding]:
 
 def _cauchy_unit() -> list[Finding]:
     """x = z/abs(g)."""
-    return [_exact(Condition.MASS, False, "∫₀² γ_d ≤ P[χ²_d ≤ d/2] + P[4g² ≥ d/2] ≤ 8/d + 8/d (Chebyshev, Markov) → 0"),
+    return [_exact(Condition.MASS, False,
+                   "∫₀² γ_d ≤ P[χ²_d ≤ d/2] + P[4g² ≥ d/2] ≤ 8/d + 8/d (Chebyshev, Markov) → 0"),
             _exact(Condition.TAIL, False,
                    "P[‖x‖ ≥ √(d/2)] ≥ P[χ²_d ≥ d/2]·P[abs(g) ≤ 1] ≥ (1 − 8/d)·erf(1/√2), "
                    "so x·P[X_d ≥ x] at x = √(d/2) is unbounded in d")]
@@ -227,8 +230,8 @@ def _sphere_sum() -> list[Finding]:
 
 def _bessel_mixture() -> list[Finding]:
     """½ (the Bessel law of Eq. (3)) + ½ N(0, I/d)."""
-    return [_exact(Condition.MASS, True, "the Gaussian half alone: ½ P[‖N(0, I/d)‖ ≤ 2] ≥ ½ (1 − 1/4) = 3/8 (Markov)",
-                   C=0.375)]
+    return [_exact(Condition.MASS, True,
+                   "the Gaussian half alone: ½ P[‖N(0, I/d)‖ ≤ 2] ≥ ½ (1 − 1/4) = 3/8 (Markov)", C=0.375)]
 
 
 SEQUENCES = (
@@ -283,7 +286,7 @@ def assess(sequence: LawSequence, dims: Sequence[int], *, c1: float = 1.0) -> As
     proofs = sequence.proofs()
     deciding = []
     for condition in Condition:
-        mine = [f for f in proofs if f.condition is condition] + [f for f in surveyed if f.condition is condition]
+        mine = [f for f in [*proofs, *surveyed] if f.condition is condition]
         failed = [f for f in mine if f.verdict is Verdict.REFUTED and f.every_d]
         deciding.append(failed[0] if failed else mine[0])
     return Assessment(sequence, tuple(deciding), tuple(surveyed))

@@ -88,7 +88,8 @@ def _(law: BesselMixture, x) -> arb:
         raise InputError(f"{law!r}: the Bessel tail has a closed form for even d only")
     x, nu = _ball(x), law.d // 2
     s = bessel_rate(law) * x
-    bessel = s.bessel_j(0) ** 2 + 2 * sum((s.bessel_j(j) ** 2 for j in range(1, nu)), arb(0)) + s.bessel_j(nu) ** 2
+    inner = sum((s.bessel_j(j) ** 2 for j in range(1, nu)), arb(0))
+    bessel = s.bessel_j(0) ** 2 + 2 * inner + s.bessel_j(nu) ** 2
     gauss = (arb(law.d) * x * x / 2).gamma_upper(arb(law.d) / 2, regularized=1)
     return (bessel + gauss) / 2
 

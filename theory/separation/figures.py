@@ -49,7 +49,8 @@ def risk_against_width(records: list[dict]) -> plt.Figure:
                 row = by_width(mine, at)
                 risks = [final_risk(r, at) for r in row]
                 mean = np.array([e["mean"] for e in risks])
-                error = np.array([[e["mean"] - e["low"] for e in risks], [e["high"] - e["mean"] for e in risks]])
+                error = np.array([[e["mean"] - e["low"] for e in risks],
+                                  [e["high"] - e["mean"] for e in risks]])
                 axis.errorbar([r["width"] for r in row], mean, yerr=error, marker=markers[d],
                               color=colours[at], capsize=2, ms=4, lw=1)
             dead = [r for r in mine if stuck(r)]
@@ -105,7 +106,8 @@ def weak_against_strong(pairs: list[dict], level: float) -> plt.Figure:
         for kind, style in (("weak", "-o"), ("strong", "--s")):
             run = pair[kind]
             mean = np.array([r["mean"] for r in run["risk"]])
-            error = np.array([mean - [r["low"] for r in run["risk"]], [r["high"] for r in run["risk"]] - mean])
+            error = np.array([mean - [r["low"] for r in run["risk"]],
+                              [r["high"] for r in run["risk"]] - mean])
             axis.errorbar(run["recorded"], mean, yerr=error, fmt=style, color=colour, ms=4, lw=1.2, capsize=2,
                           label=f"{kind}, r = {run['width']}")
     axis.axhline(level, color="tab:red", ls=":", label=f"level 1/{1 / level:.0f}")

@@ -45,7 +45,8 @@ BLOCK_ENTRIES = 2**22
 
 def radius(value, name: str = "λ") -> float:
     """The radius λ of the target ball: a finite number in (0, ∞) (the paper takes λ ∈ [1, 2])."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        and math.isfinite(value) and value > 0
     if not ok:
         raise InputError(f"{name} must be a finite positive radius, λ ∈ (0, ∞), got {value!r}")
     return float(value)
@@ -114,7 +115,8 @@ class RiskEstimate:
                 "interval": self.interval.value}
 
 
-def estimate(losses: np.ndarray, confidence: float = 0.95, interval: Interval = Interval.NORMAL) -> RiskEstimate:
+def estimate(losses: np.ndarray, confidence: float = 0.95,
+             interval: Interval = Interval.NORMAL) -> RiskEstimate:
     """The mean of i.i.d. ``losses`` with its confidence interval (clipped to [0, ∞): losses are ≥ 0)."""
     losses = np.asarray(losses, dtype=float).ravel()
     if not len(losses):
@@ -176,7 +178,8 @@ def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float,
     cuts = sorted(cuts)
 
     def integrand(t):
-        miss = float(np.asarray(profile(np.asarray([t])), dtype=float).ravel()[0]) - (1.0 if t <= lam else 0.0)
+        value = float(np.asarray(profile(np.asarray([t])), dtype=float).ravel()[0])
+        miss = value - (1.0 if t <= lam else 0.0)
         return miss * miss * float(law.radius_pdf(t))
 
     value, error, notes = 0.0, 0.0, []

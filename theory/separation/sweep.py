@@ -43,7 +43,8 @@ class Law(enum.Enum):
         try:
             return cls(value)
         except ValueError:
-            raise InputError(f"law must be one of {', '.join(law.value for law in cls)}, got {value!r}") from None
+            laws = ", ".join(law.value for law in cls)
+            raise InputError(f"law must be one of {laws}, got {value!r}") from None
 
     def make(self, d: int):
         from . import laws
@@ -100,7 +101,8 @@ def grid(laws: Iterable[Law], dims: Iterable[int], widths: Iterable[int], steps:
     steps = sorted({validators.count(s, "steps", 1) for s in steps})
     if not steps:
         raise InputError("steps: give at least one number of GD steps")
-    tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1), "width": validators.count(r, "width r", 1),
+    tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1),
+              "width": validators.count(r, "width r", 1),
               "lam": radius(lam), "steps": steps, "seed": validators.seed(seed),
               "test": validators.count(test, "test", 2)}
              for law in laws for d in dims for r in widths for seed in seeds]
@@ -135,7 +137,8 @@ def by_width(cells: list[dict], at: int | None = None) -> list[dict]:
 def median_risks(records: list[dict], at: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The widths of ``records`` and, per width, the median over seeds of the risk at step ``at``."""
     widths = np.array(sorted({r["width"] for r in records}))
-    medians = np.array([np.median([final_risk(r, at)["mean"] for r in records if r["width"] == w]) for w in widths])
+    medians = np.array([np.median([final_risk(r, at)["mean"] for r in records if r["width"] == w])
+                        for w in widths])
     return widths, medians
 
 

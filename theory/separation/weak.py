@@ -9,7 +9,8 @@ The objective is Eq. (6) with no ½, :math:`L(\theta) = \frac1n\sum_i (N_\theta(
 gradient is
 
 .. math:: \partial_{b_0} L = \sum_i g_i,\quad \partial_{w_j} L = \sum_i g_i\,\sigma(z_{ij}),\quad
-   \partial_{b_j} L = \sum_i g_i w_j \sigma'(z_{ij}),\quad \partial_{u_j} L = \sum_i g_i w_j \sigma'(z_{ij})\,x_i .
+   \partial_{b_j} L = \sum_i g_i w_j \sigma'(z_{ij}),\quad
+   \partial_{u_j} L = \sum_i g_i w_j \sigma'(z_{ij})\,x_i .
 
 Theorem 3 (negative half) assumes T ≥ 4 steps, a step :math:`\eta \le 2/L - 1/T` with L the
 smoothness :math:`\max\|\nabla^2 L(\theta)\|_{sp}` over a ball the iterates stay in, and an initialisation
@@ -141,10 +142,12 @@ class WeakNetwork:
         Z = self._pre_activations(X)
         g = 2 / len(y) * (self.activation(Z) @ self.w + self.b0 - y)
         hidden = (g[:, None] * self.activation.derivative(Z)) * self.w          # g_i w_j σ'(z_ij)
-        return np.concatenate([(hidden.T @ X).ravel(), self.activation(Z).T @ g, hidden.sum(axis=0), [g.sum()]])
+        return np.concatenate([(hidden.T @ X).ravel(), self.activation(Z).T @ g, hidden.sum(axis=0),
+                               [g.sum()]])
 
 
-def initialise(d: int, width: int, seed: int, activation: SmoothActivation = SmoothActivation.ERF) -> WeakNetwork:
+def initialise(d: int, width: int, seed: int,
+               activation: SmoothActivation = SmoothActivation.ERF) -> WeakNetwork:
     """Assumption 7's scheme on the weak class: u_j ~ N(0, I_d/4), b_j ~ N(0, 1/4), w ~ N(0, I_r/r²), b₀ = 0
     (E‖θ₀‖² = r(d + 1)/4 + 1/r, a polynomial, as Theorem 3 asks)."""
     d, r = validators.count(d, "d", 1, DIMENSION_MAX), validators.count(width, "width r", 1, WIDTH_MAX)
@@ -274,7 +277,8 @@ def train(network: WeakNetwork, X: np.ndarray, y: np.ndarray, steps: int, step: 
 
 
 def train_within_hypothesis(network: WeakNetwork, X: np.ndarray, y: np.ndarray, steps: int, *,
-                            record: tuple[int, ...] = (), attempts: int = 4, progress: str = "") -> WeakTraining:
+                            record: tuple[int, ...] = (), attempts: int = 4,
+                            progress: str = "") -> WeakTraining:
     """:func:`train` at the default step; while the run leaves Theorem 3's step hypothesis (η > 2/L̂ − 1/T for
     the largest L̂ it met), again from the same start at half of 2/L̂ − 1/T, at most ``attempts`` runs in all
     (the last run is returned either way: see :attr:`WeakTraining.within_hypothesis`)."""

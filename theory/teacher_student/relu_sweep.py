@@ -129,7 +129,8 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
     try:
         protocol = Protocol(protocol)
     except ValueError as why:
-        raise InputError(f"protocol must be one of {', '.join(p.value for p in Protocol)}, got {protocol!r}") from why
+        names = ", ".join(p.value for p in Protocol)
+        raise InputError(f"protocol must be one of {names}, got {protocol!r}") from why
     ks = [] if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__") else list(ks)
     if not ks:
         raise InputError(f"ks must be a non-empty list of integers in 2..{K_MAX}, got {ks!r}")

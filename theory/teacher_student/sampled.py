@@ -87,7 +87,8 @@ _MODULES = [{"heaviside_half": lambda u: np.heaviside(u, 0.5),
 def _compiled(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     if not expr.has(t):  # a constant such as the derivative of a linear activation
         return lambda z: np.full(np.shape(z), float(expr))
-    elementwise = expr.replace(sp.Heaviside, lambda u, *_: _STEP(u)).replace(sp.Max, _MAX).replace(sp.Min, _MIN)
+    elementwise = expr.replace(sp.Heaviside, lambda u, *_: _STEP(u))
+    elementwise = elementwise.replace(sp.Max, _MAX).replace(sp.Min, _MIN)
     return sp.lambdify(t, elementwise, _MODULES)
 
 

@@ -303,7 +303,8 @@ class Landscape:
         for i, j, cj, p in self._pairs(x):
             alpha, beta = (f(*self._arguments(p)) for f in self.coefficients)
             w = 2 * self.a[i] * cj
-            grad[i] = [g + w * (alpha * xi + beta * yj) for g, xi, yj in zip(grad[i], rows[i], Y[j], strict=True)]
+            grad[i] = [g + w * (alpha * xi + beta * yj)
+                       for g, xi, yj in zip(grad[i], rows[i], Y[j], strict=True)]
         if self.self_terms is not None:
             for i, row in enumerate(rows):
                 n = _squares(row).sqrt()
@@ -464,7 +465,8 @@ def inertia(H: np.ndarray, shift=0) -> tuple[int, int] | str:
     for j in range(n):
         pivot = A[j, j]
         if not (pivot > 0 or pivot < 0):
-            return f"pivot d_{j} of the LDLᵀ of H − μI (μ = {mu.str(6, radius=False)}) is {pivot.str(5)}: sign not certified"
+            return (f"pivot d_{j} of the LDLᵀ of H − μI (μ = {mu.str(6, radius=False)}) is {pivot.str(5)}: "
+                    "sign not certified")
         negatives += pivot < 0
         if j + 1 < n:
             column = A[j + 1:, j]
@@ -509,7 +511,7 @@ class Certificate:
     <Certificate strict local minimum (Morse index 0): unique critical point in ‖x − x̃‖_∞ ≤ 1e-02, L ∈ 0 ± 0.00e+00, λ_min ∈ 2.000000000 ± 2.00e-12>
     >>> prove(Polynomial(x**2, (x,)), [0.5]).failed
     '‖∇L(x̃)‖ ≤ 1e-12 fails: ‖∇L(x̃)‖ ∈ 1.00000 ± 0.00e+00, above by 1: not a critical point'
-    """
+    """  # noqa: E501 - doctest output is verbatim
 
     proven: bool
     kind: CertifiedKind
@@ -579,9 +581,9 @@ def certify(equilibrium, *, expect: Claim | str | None = None, clusters: bool = 
                          gradient_tolerance=gradient_tolerance, precision=precision)
 
 
-def certify_point(loss: Loss, electrons, charges=None, *, expect: Claim | str | None = None, clusters: bool = True,
-                  gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION,
-                  symmetric: bool = False) -> Certificate:
+def certify_point(loss: Loss, electrons, charges=None, *, expect: Claim | str | None = None,
+                  clusters: bool = True, gradient_tolerance: float = GRADIENT_TOLERANCE,
+                  precision: int = PRECISION, symmetric: bool = False) -> Certificate:
     """A certificate for the electrons ``electrons`` (k, d) of ``loss`` (fixed ``charges``, default −1).
 
     The point is not polished: a point that is not critical to ``gradient_tolerance``
@@ -757,7 +759,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     if index == 0:
         kind = CertifiedKind.STRICT_MINIMUM
     if subspace is not None:
-        zero_modes = f"restricted to the fixed space span(𝟙) of the symmetry group (radius in t); {zero_modes}"
+        zero_modes = ("restricted to the fixed space span(𝟙) of the symmetry group (radius in t); "
+                      f"{zero_modes}")
     return Certificate(True, kind, X.astype(float), radius, index, land.value(box), lam, gnorm,
                        _clusters(spectrum) if clusters else [], zero_modes)
 
