@@ -56,8 +56,8 @@ def _single_node_descent(settings: Settings) -> Check:
         if number < 100 or number % 100 == 0:
             path.append(phase.copy())
             recorded.append(number)
-        cosines = np.clip(np.outer(np.cos(phase), protons[:, 0]) + np.outer(np.sin(phase), protons[:, 1]), -1,
-                          1)
+        along = np.outer(np.cos(phase), protons[:, 0]) + np.outer(np.sin(phase), protons[:, 1])
+        cosines = np.clip(along, -1, 1)
         value = (1 - 2 * np.arccos(cosines) / np.pi) @ b             # Σ b_j f(θᵀw_j), per start
         # dα_j/dφ = sign sin(φ − φ_j), so d(−value²)/dφ = −2·value·Σ b_j (−2/π) sign sin(φ − φ_j)
         turning = np.sign(np.sin(phase[:, None] - angles[None, :])) @ b

@@ -1,5 +1,5 @@
-"""Theorem 3.6: a strictly subharmonic Φ with ‖∇²Φ‖ ≤ B and fixed charges (eq. 9) has no spurious local
-minimum.
+"""Theorem 3.6: a strictly subharmonic Φ with ‖∇²Φ‖ ≤ B and fixed charges (eq. 9) has no
+spurious local minimum.
 
 The proof moves all electrons together by v: for a translation-invariant Φ the
 electron–electron terms are constant and Tr ∇²_v L = −2 Σ_ij ΔΦ(θ_i, w_j) < 0.
@@ -155,8 +155,8 @@ def _sphere_is_empty() -> Check:
 
 
 def _singular() -> Check:
-    """Dropping ‖∇²Φ‖ ≤ B: the Riesz potential r^{−(d−2+ε)} peaks (to +∞) at w and is strictly subharmonic
-    off it."""
+    """Dropping ‖∇²Φ‖ ≤ B: the Riesz potential r^{−(d−2+ε)} peaks (to +∞) at w and is
+    strictly subharmonic off it."""
     riesz = CANDIDATES["Riesz r^{−(d−2+ε)}, ε = 1/2"]
     sub = classify(given(riesz, "radial"), d=3)[EarnshawClass.STRICTLY_SUBHARMONIC]
     holds = sub.verdict is Verdict.PROVEN and sub.region == sp.Interval.open(0, sp.oo)

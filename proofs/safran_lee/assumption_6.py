@@ -1,5 +1,5 @@
-r"""Assumption 6 for the paper's data laws: D_d (Eq. (4)), D′_d (Eq. (5)) and "heavy-tailed laws such as
-Cauchy".
+r"""Assumption 6 for the paper's data laws: D_d (Eq. (4)), D′_d (Eq. (5)) and "heavy-tailed laws
+such as Cauchy".
 
 The paper states that D_d satisfies Assumption 6 (used for Theorem 2's positive half) and proves it for D′_d
 in an appendix (for Theorem 3's); it remarks that the assumption admits Cauchy. Each condition is decided

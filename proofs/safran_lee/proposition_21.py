@@ -116,8 +116,8 @@ def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int], radii: tuple
     verdict = Verdict.from_bool(max(gaps) < 10.0 ** (3 - digits[0])) if confirmed else Verdict.UNDECIDED
     return Check(f"B ≥ {truncation}: {kind} against the stated form at ‖x‖ = {radii}", verdict,
                  Evidence(Method.NUMERIC, f"largest |difference| {max(gaps):.1e} at {digits[1]} digits; the "
-                          f"two precisions {digits} {'agree' if confirmed else 'disagree'}", {"gaps": gaps}),
-                 "evidence")
+                          f"two precisions {digits} {'agree' if confirmed else 'disagree'}",
+                          {"gaps": gaps}), "evidence")
 
 
 def _monte_carlo_check(truncation: sp.Expr, samples: int, d: int = 5, seed: int = 21) -> Check:

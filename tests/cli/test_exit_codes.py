@@ -1,5 +1,5 @@
-"""Every subcommand's outcomes map to one ExitCode table; a defect is exit 4 with one line, never a
-traceback."""
+"""Every subcommand's outcomes map to one ExitCode table; a defect is exit 4 with one line,
+never a traceback."""
 
 import pytest
 

@@ -1,5 +1,5 @@
-"""LaTeX round trip: the printed Φ reads back (SymPy's ANTLR parser) to the same function, or fails
-clearly."""
+"""LaTeX round trip: the printed Φ reads back (SymPy's ANTLR parser) to the same function,
+or fails clearly."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Theorem 3.6, Corollary 4.3 and Theorem 5.1: their checks, fast pieces by default, whole claims marked
-slow."""
+"""Theorem 3.6, Corollary 4.3 and Theorem 5.1: their checks, fast pieces by default, whole
+claims marked slow."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
-"""Results survive faults: torn or foreign checkpoints, two writers, dead workers, a dead parent, a full
-disk."""
+"""Results survive faults: torn or foreign checkpoints, two writers, dead workers, a dead parent,
+a full disk."""
 
 import errno
 import json

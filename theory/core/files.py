@@ -73,8 +73,8 @@ def make_folder(folder: str | Path) -> Path:
 
 
 def output_file(path: str | Path, name: str) -> Path:
-    """``path`` for a file to be written later, refused now if its folder does not exist or is not
-    writable."""
+    """``path`` for a file to be written later, refused now if its folder does not exist or
+    is not writable."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):

@@ -387,8 +387,8 @@ def write(results: Sequence[Result], folder: str | Path, *, figures: bool = True
         note = f"partial: {len(results)} of {total} claims"
         record = {"partial": {"claims": len(results), "of": total}, **record}
         md = f"> **{note}** (the run stopped or is still running)\n\n{md}"
-        tex = tex.replace("\\begin{document}\n", f"\\begin{{document}}\n\\noindent\\textbf{{{note}}}\\par\n",
-                          1)
+        heading = f"\\begin{{document}}\n\\noindent\\textbf{{{note}}}\\par\n"
+        tex = tex.replace("\\begin{document}\n", heading, 1)
     stem = "report.partial" if partial else "report"
     outputs = {f"{stem}.md": md, f"{stem}.tex": tex, f"{stem}.json": json.dumps(record, indent=2)}
     paths = [write_atomic(folder / name, text) for name, text in outputs.items()]
@@ -509,8 +509,8 @@ def _interval(text: str, match: re.Match):
 
 
 def _read(piece: str):
-    """``piece`` read by the project's parser with its names as plain symbols; ``None`` if it is no
-    formula."""
+    """``piece`` read by the project's parser with its names as plain symbols; ``None`` if it
+    is no formula."""
     names = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*\b(?!\()", piece)}
     if not all(_SYMBOL_NAME.fullmatch(name) for name in names):
         return None  # an English word ("of", "at") is no symbol

@@ -280,8 +280,8 @@ def assess(sequence: LawSequence, dims: Sequence[int], *, c1: float = 1.0) -> As
     """Assumption 6 for ``sequence``: a proof decides a condition where one exists, else the survey over
     ``dims``.
 
-    A condition that fails (a proof that it fails, or an exact zero of the density) decides before one that
-    holds."""
+    A condition that fails (a proof that it fails, or an exact zero of the density) decides before
+    one that holds."""
     surveyed = survey(sequence, dims, c1=c1)
     proofs = sequence.proofs()
     deciding = []

@@ -117,8 +117,8 @@ def final_risk(record: dict, at: int | None = None) -> dict:
 
 
 def stuck(record: dict, fraction: float = 0.9) -> bool:
-    """GD left F̂ above ``fraction`` of its value at initialisation: the start sat on the clip's flat
-    pieces."""
+    """GD left F̂ above ``fraction`` of its value at initialisation: the start sat on the
+    clip's flat pieces."""
     return record["objective"][-1] > fraction * record["objective"][0]
 
 

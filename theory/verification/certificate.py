@@ -559,8 +559,8 @@ def certify(equilibrium, *, expect: Claim | str | None = None, clusters: bool = 
 
     ``expect`` (a :class:`~theory.dynamics.kinds.Claim` or its name, or None) is the claim
     to check; by default the equilibrium's own kind's
-    (:attr:`~theory.dynamics.kinds.EquilibriumKind.claim`). Held electrons and optimised charges are not
-    covered.
+    (:attr:`~theory.dynamics.kinds.EquilibriumKind.claim`). Held electrons and optimised charges
+    are not covered.
 
     >>> import numpy as np
     >>> from theory.teacher_student.relu import relu_potential
