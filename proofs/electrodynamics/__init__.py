@@ -1,7 +1,8 @@
 """The claims of Panigrahy, Rahimi, Sachdeva & Zhang (arXiv 1702.00458), one module per claim.
 
-Each module defines ``CLAIMS``, a list of :class:`theory.paper.claims.Claim`.
-:func:`all_claims` collects them in the paper's order.
+Each claim module (:data:`MODULES`) defines ``CLAIMS``, a list of :class:`theory.paper.claims.Claim`.
+:func:`all_claims` collects them in the paper's order. :mod:`.predictions` is the paper's table of
+predictions by Earnshaw class, which ``theory verify`` checks.
 """
 
 from __future__ import annotations

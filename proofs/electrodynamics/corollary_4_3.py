@@ -29,6 +29,7 @@ from theory.core.symbols import d, rho
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.dynamics.flow import gradient_descent
 from theory.dynamics.loss import Loss
+from theory.dynamics.matching import nearest
 from theory.paper.claims import Check, Claim
 from theory.paper.compare import identity
 from theory.potentials.potential import given
@@ -90,10 +91,10 @@ def instance(dim: int, k: int, scale: int, seed: int) -> dict:
     W = np.random.default_rng(seed).normal(size=(k, dim))
     W /= np.linalg.norm(W, axis=1)[:, None]
     X = algorithm2(Loss(given(EXPONENTIAL.subs(c, scale), "zonal"), W), k, scale)
-    distances = np.linalg.norm(X[:, None] - W[None], axis=2)
+    closest, gaps = nearest(X, W)
     rho_max = float(np.max(W @ W.T - 2 * np.eye(k)))
-    return {"d": dim, "k": k, "c": scale, "seed": seed, "matching": distances.argmin(axis=1).tolist(),
-            "distance": float(distances.min(axis=1).max()),
+    return {"d": dim, "k": k, "c": scale, "seed": seed, "matching": closest.tolist(),
+            "distance": float(gaps.max()),
             "first_order": float((k - 1) * np.exp(-scale * (1 - rho_max)))}
 
 

@@ -35,6 +35,7 @@ from theory.core.symbols import coordinates, d, r, rho
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.dynamics.flow import gradient_descent
 from theory.dynamics.loss import Loss
+from theory.dynamics.matching import nearest
 from theory.paper.claims import Check, Claim
 from theory.paper.compare import identity
 from theory.potentials.potential import given
@@ -119,15 +120,11 @@ def _matched_is_not_minimal() -> Check:
 def drift(seeds=(0, 1, 2), iterations: int = 300) -> Check:
     """Algorithm 1 (α = 1/(4k²B) = 1/16) from electrons near the protons: do they stay?"""
     loss, W = Loss(given(PLUMMER, "radial"), np.array(PROTONS, dtype=float)), np.array(PROTONS, dtype=float)
-
-    def nearest(X):
-        return float(np.linalg.norm(X[:, None] - W[None], axis=2).min(axis=1).max())
-
     moves = []
     for seed in seeds:
         start = W + 0.3 * np.random.default_rng(seed).normal(size=W.shape)
         end = gradient_descent(loss, start, step=1 / 16, iterations=iterations).positions
-        moves.append((nearest(start), nearest(end)))
+        moves.append(tuple(float(nearest(X, W)[1].max()) for X in (start, end)))
     away = all(after > 2 * before for before, after in moves)
     return Check(f"Algorithm 1 from {len(seeds)} random starts near the protons: electrons drift away",
                  Verdict.from_bool(away), Evidence(Method.EXPERIMENT, "largest distance to a proton, start → "

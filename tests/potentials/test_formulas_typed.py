@@ -8,6 +8,7 @@ from theory.core.errors import InputError
 from theory.core.symbols import dot, na, nb, t
 from theory.potentials import gaussian
 from theory.potentials.activations import REGISTRY, activation
+from theory.potentials.routes import Route
 
 H = sp.Heaviside
 
@@ -101,7 +102,7 @@ def _half_square_moment(a, b, c) -> mpmath.mpf:
 def test_a_squared_relu_written_as_piecewise_gets_the_orthant_closed_form():
     spec = sp.Piecewise((t * sp.Abs(t), t > 0), (0, True))
     result = gaussian.expectation(spec)
-    assert result.method == "orthant integrals (exact)"
+    assert result.method is Route.ORTHANT
     assert sp.simplify(result.expr - gaussian.expectation(sp.Max(t, 0) ** 2).expr) == 0
     point = {na: sp.Integer(1), nb: sp.Rational(3, 2), dot: sp.Rational(1, 2)}
     for dps in (30, 45):

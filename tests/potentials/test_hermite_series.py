@@ -15,7 +15,8 @@ from theory import potential
 from theory.core.errors import DerivationError, InputError, PrecisionError
 from theory.core.symbols import t
 from theory.potentials import hermite_series
-from theory.potentials.potential import NUMERIC, Potential, given
+from theory.potentials.potential import Potential, given
+from theory.potentials.routes import Route
 from theory.potentials.quadrature import gaussian_mean
 
 from tests.potentials.test_quadrature import FORMULAS, MEHLER, POINT, SPHERE, assert_every_digit
@@ -28,7 +29,7 @@ SMOOTH = {**{k: v for k, v in FORMULAS.items() if k != "elu"}, "mish": MISH}
 @pytest.mark.parametrize("point", [POINT, SPHERE], ids=["norms", "sphere"])
 def test_series_gives_every_digit_against_the_tanh_sinh_reference(name, point):
     phi = potential(FORMULAS[name])
-    assert phi.method == NUMERIC
+    assert phi.method is Route.NUMERIC
     assert_every_digit(phi.at(*point, dps=25), MEHLER[(name, point)], 25)
 
 

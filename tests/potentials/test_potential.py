@@ -12,7 +12,8 @@ from theory.core.errors import DerivationError, InputError
 from theory.potentials.formulas import PRODUCT, RIDGE
 from theory.potentials.hermite import dual_series, hermite_coefficients
 from theory.core.latex import parse
-from theory.potentials.potential import NUMERIC, given
+from theory.potentials.potential import given
+from theory.potentials.routes import Route
 from theory.potentials.quadrature import bivariate
 from theory.conditions.realizability import product_potential_value
 from theory.core.symbols import dot, na, nb, rho, s
@@ -58,7 +59,7 @@ def test_registry_derives_exactly_except_the_smooth_non_polynomial_ones():
 
 def test_numeric_potential_says_so_and_factorises_at_zero_correlation():
     phi = potential("sigmoid").sphere()
-    assert phi.method == NUMERIC and phi.expr is None
+    assert phi.method is Route.NUMERIC and phi.expr is None
     assert_agree(phi.at(0, dps=20), sp.Rational(1, 4), digits=19)  # E[sigmoid(X)] = 1/2 by symmetry
 
 

@@ -27,13 +27,16 @@ from ..core.errors import InputError
 from ..core.latex import readable
 from ..core.parsing import parse_expression
 from ..core.verdict import Evidence, Method, Verdict
+from ..potentials.forms import FORMS
+from ..potentials.routes import Route
 from ..potentials.potential import Potential, potential
-from ..conditions.realizability import Realizability, fourier_realizable, radial_realizable, taylor_realizable
+from ..conditions.realizability import Realizability
 from ..core.symbols import d as d_symbol
 from ..core.symbols import r, rho, s
 
 
-_FORMS = {r: ("radial", "euclidean"), rho: ("zonal", "sphere"), s: ("product", "euclidean")}
+#: The one-variable forms by their variable (r, ρ, s).
+_FORMS = {f.variable: f for f in FORMS.values() if f.variable is not None}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -79,11 +82,12 @@ def _potential(args: argparse.Namespace) -> Potential:
     variables = expr.free_symbols - {d_symbol}
     if len(variables) != 1:
         raise InputError(f"a potential is a formula in exactly one of r, rho, s (and d); got {args.potential!r}")
-    form, manifold = _FORMS[variables.pop()]
+    form = _FORMS[variables.pop()]
+    manifold = form.manifold
     if args.manifold and args.manifold != manifold:
         raise InputError(f"a potential in {next(iter(expr.free_symbols - {d_symbol}))} is {form} and "
                          f"lives on the {manifold} manifold, not the {args.manifold}")
-    return Potential(expr, form, "given")
+    return Potential(expr, form, Route.GIVEN)
 
 
 def _realizability(result: Classification, seconds: float) -> Realizability | None:
@@ -92,13 +96,7 @@ def _realizability(result: Classification, seconds: float) -> Realizability | No
         return _by_construction(phi)
     if phi.expr is None or phi.expr.has(d_symbol):
         return None
-    if phi.form == "product":
-        return fourier_realizable(phi.expr, seconds=seconds)
-    if phi.form == "zonal":
-        return taylor_realizable(phi.expr)
-    if phi.form == "radial" and not isinstance(result.d, sp.Symbol):
-        return radial_realizable(phi.expr, result.d)
-    return None
+    return phi.form.realizability(phi.expr, result.d, seconds)
 
 
 def _by_construction(phi: Potential) -> Realizability:

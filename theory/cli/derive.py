@@ -20,6 +20,7 @@ from ..core.errors import InputError
 from ..core.exitcodes import ExitCode
 from ..core import validators as valid
 from ..potentials.biased import BiasedPotential
+from ..potentials.forms import Geometry
 from ..potentials.potential import Potential, potential
 
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     records = []
     for name in names:
         phi = potential(name, seconds=args.seconds)
-        if args.sphere and phi.form == "ridge":
+        if args.sphere and phi.form.restriction:
             phi = phi.sphere()
         records.append(_record(phi, args))
         if not args.json:
@@ -93,12 +94,12 @@ def _biased_record(phi: BiasedPotential, args: argparse.Namespace) -> dict:
 
 
 def _record(phi: Potential, args: argparse.Namespace) -> dict:
-    record = {"activation": phi.name, "form": phi.form, "manifold": phi.manifold,
+    record = {"activation": phi.name, "form": str(phi.form), "manifold": phi.manifold,
               "method": phi.method, "expr": None if phi.expr is None else str(phi.expr),
               "latex": phi.latex(), "conditions": str(phi.conditions)}
     if args.at is not None:
         names = tuple(map(str, phi.variables))
-        values = valid.values_of(args.at, names, "--at", any_count=phi.form == "product")
+        values = valid.values_of(args.at, names, "--at", any_count=phi.form.geometry is Geometry.COORDINATES)
         record["value"] = str(phi.at(*values, dps=args.dps))
     return record
 

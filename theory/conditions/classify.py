@@ -32,17 +32,14 @@ import sympy as sp
 from ..core.choices import Choice, spelling
 from ..core.errors import InputError, Timeout
 from .laplacian import (
-    DOMAIN,
-    VARIABLE,
     dimension,
     laplacian,
     pieces,
     product_ratio,
-    radial_laplacian,
-    zonal_laplacian,
 )
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
+from ..potentials.forms import Form, Geometry
 from ..potentials.potential import Potential
 from .signs import SignChart, certified_sign, sample_points, sign_chart, witness
 from ..core.symbols import coordinates, s
@@ -176,7 +173,7 @@ class Classification(Typeset):
 
     def to_json(self) -> dict:
         lap = None if self.laplacian is None else {"sympy": str(self.laplacian), "latex": self.latex()}
-        return {"potential": str(self.potential.expr), "form": self.potential.form,
+        return {"potential": str(self.potential.expr), "form": str(self.potential.form),
                 "manifold": self.potential.manifold, "d": str(self.d), "laplacian": lap,
                 "domain": str(self.domain), "classes": [c.to_json() for c in self.conditions],
                 "verdict": self.verdict.value, "notes": list(self.notes)}
@@ -252,16 +249,16 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
     if not isinstance(phi, Potential):
         raise InputError(f"classify takes a Potential (theory.potential(…) or given(…)), not {type(phi).__name__}")
     phi = _on_manifold(phi, manifold)
-    d = dimension(d, sphere=phi.form == "zonal")
+    d = dimension(d, sphere=phi.manifold == "sphere")
     if phi.expr is None:
         return _undecided(phi, d, "the potential is numeric (no closed form): no symbolic Laplacian")
-    if phi.form == "ridge":
+    variable = phi.form.variable
+    if variable is None:
         return _undecided(phi, d, "a ridge potential on R^d depends on ‖θ‖, ‖w‖ and θᵀw; "
                                   "only its restriction to the sphere is classified", laplacian(phi, d))
-    variable = VARIABLE[phi.form]
     parts = pieces(phi.expr, variable, _domain(phi.form, variable, domain))
     notes = _kink_notes(phi, parts)
-    if phi.form == "product":
+    if phi.form.geometry is Geometry.COORDINATES:
         return _classify_product(phi, d, parts, notes, seconds)
     laps = [(piece, f, _simplified(_laplacian_on(phi, f, d), seconds)) for piece, f in parts]
     lap = laps[0][2] if len(laps) == 1 else laplacian(phi, d)
@@ -277,39 +274,36 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
 def _on_manifold(phi: Potential, manifold: str | None) -> Potential:
     if manifold not in (None, "sphere", "euclidean"):
         raise InputError(f"manifold must be 'sphere' or 'euclidean', got {manifold!r}")
-    if phi.form == "ridge" and manifold != "euclidean":
+    if phi.form.restriction and manifold != "euclidean":
         return phi.sphere()
-    if manifold and manifold != phi.manifold and phi.form != "ridge":
+    if manifold and manifold != phi.manifold:
         raise InputError(f"a {phi.form} potential lives on the {phi.manifold} manifold, not {manifold}")
     return phi
 
 
-def _domain(form: str, variable: sp.Symbol, domain: sp.Set | None) -> sp.Set:
-    natural = DOMAIN[form]
+def _domain(form: Form, variable: sp.Symbol, domain: sp.Set | None) -> sp.Set:
+    natural = form.domain
     if domain is None:
         return natural
     if not isinstance(domain, sp.Set):
         raise InputError(f"domain must be a SymPy set such as sympy.Interval(0, 1), not {domain!r}")
     if not sp.Complement(domain, natural).is_empty:
         raise InputError(f"the region {domain} leaves the domain {natural} of {variable}"
-                         + (" (|ρ| ≤ 1 on the sphere; ρ = ±1 is θ = ±w)" if form == "zonal" else ""))
+                         + form.domain_note)
     if domain.is_empty or domain.measure == 0:
         raise InputError(f"the region {domain} is empty or has no interior; nothing to classify")
     return domain
 
 
 def _laplacian_on(phi: Potential, smooth: sp.Expr, d) -> sp.Expr:
-    rule = radial_laplacian if phi.form == "radial" else zonal_laplacian
-    return rule(smooth, d)
+    return phi.form.laplacian(smooth, d)
 
 
 def _kink_notes(phi: Potential, parts) -> list[str]:
     if len(parts) == 1:
         return []
     cuts = sorted({p.sup for p, _ in parts[:-1]}, key=float)
-    variable = VARIABLE[phi.form]
-    where = {"product": "the hyperplanes θᵢ − wᵢ = {}", "radial": "the spheres ‖θ − w‖ = {}",
-             "zonal": "the circles θᵀw = {}"}[phi.form]
+    variable, where = phi.form.variable, phi.form.kink_sets
     return [f"Φ is not smooth at {variable} = {', '.join(map(str, cuts))} ("
             + where.format(", ".join(map(str, cuts))) + "); the classes hold off these sets only, "
             "and the distributional Laplacian has a singular part there (e.g. h = e^{−|s|}: "

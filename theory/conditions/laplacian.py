@@ -33,12 +33,8 @@ from ..core.errors import DerivationError, InputError
 from ..core.symbols import coordinates, dot, na, nb, r, rho, s
 from ..core.symbols import d as d_symbol
 from ..core.timebound import budgeted
+from ..potentials.forms import PRODUCT, RADIAL, ZONAL, Form
 from ..potentials.potential import Potential
-
-#: Open domain of the one variable of each one-variable form (kinks removed later).
-DOMAIN = {"radial": sp.Interval.open(0, sp.oo), "zonal": sp.Interval.open(-1, 1),
-          "product": sp.Interval.open(-sp.oo, sp.oo)}
-VARIABLE = {"radial": r, "zonal": rho, "product": s}
 
 _NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta, sp.Max, sp.Min, sp.Piecewise)
 
@@ -84,7 +80,7 @@ def radial_laplacian(h: sp.Expr, d=d_symbol) -> sp.Expr:
     0
     """
     d = dimension(d)
-    return _on_pieces(h, r, "radial", lambda f: _tidy(sp.diff(f, r, 2) + (d - 1) / r * sp.diff(f, r)))
+    return _on_pieces(h, r, RADIAL, lambda f: _tidy(sp.diff(f, r, 2) + (d - 1) / r * sp.diff(f, r)))
 
 
 def zonal_laplacian(f: sp.Expr, d=d_symbol) -> sp.Expr:
@@ -96,7 +92,7 @@ def zonal_laplacian(f: sp.Expr, d=d_symbol) -> sp.Expr:
     2*(1 - 3*rho**2)
     """
     d = dimension(d, sphere=True)
-    return _on_pieces(f, rho, "zonal",
+    return _on_pieces(f, rho, ZONAL,
                       lambda g: _tidy((1 - rho**2) * sp.diff(g, rho, 2) - (d - 1) * rho * sp.diff(g, rho)))
 
 
@@ -110,7 +106,7 @@ def product_ratio(h: sp.Expr) -> sp.Expr:
     >>> product_ratio(sp.exp(-s**2/2))
     s**2 - 1
     """
-    return _on_pieces(h, s, "product", lambda g: sp.simplify(sp.diff(g, s, 2) / g))
+    return _on_pieces(h, s, PRODUCT, lambda g: sp.simplify(sp.diff(g, s, 2) / g))
 
 
 def product_laplacian(h: sp.Expr, d=d_symbol) -> sp.Expr:
@@ -159,9 +155,7 @@ def laplacian(phi: Potential, d=d_symbol) -> sp.Expr:
                          f"{type(phi).__name__}")
     if phi.expr is None:
         raise DerivationError(f"the potential of {phi.name} is numeric; its Laplacian needs an exact Φ")
-    rule = {"radial": radial_laplacian, "zonal": zonal_laplacian, "product": product_laplacian,
-            "ridge": ridge_laplacian}[phi.form]
-    return rule(phi.expr, d)
+    return phi.form.laplacian(phi.expr, d)
 
 
 def kinks(expr: sp.Expr, variable: sp.Symbol) -> tuple[sp.Expr, ...]:
@@ -247,12 +241,12 @@ def _smooth_on(expr: sp.Expr, variable: sp.Symbol, point: sp.Expr) -> sp.Expr:
     return smooth
 
 
-def _on_pieces(expr: sp.Expr, variable: sp.Symbol, form: str, operator) -> sp.Expr:
+def _on_pieces(expr: sp.Expr, variable: sp.Symbol, form: Form, operator) -> sp.Expr:
     extra = expr.free_symbols - {variable, d_symbol}
     if extra:
         raise InputError(f"a {form} potential is a formula in {variable}; "
                          f"unexpected symbol(s) {', '.join(sorted(map(str, extra)))}")
-    parts = [(piece, operator(f)) for piece, f in pieces(expr, variable, DOMAIN[form])]
+    parts = [(piece, operator(f)) for piece, f in pieces(expr, variable, form.domain)]
     if all(f == parts[0][1] for _, f in parts):
         return parts[0][1]  # one formula on every piece: valid off the kinks
     return sp.Piecewise(*[(f, piece.as_relational(variable)) for piece, f in parts])

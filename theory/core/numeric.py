@@ -63,10 +63,12 @@ def output_context(dps: int) -> mpmath.MPContext:
     return context(dps)
 
 
-def mpmath_function(expr: sp.Expr, args: Sequence[sp.Symbol], ctx: mpmath.MPContext) -> Callable:
-    """``expr`` as a Python function of ``args`` evaluated in ``ctx``."""
+def mpmath_function(expr: sp.Expr, args: Sequence[sp.Symbol], ctx: mpmath.MPContext, *,
+                    cse: bool = False) -> Callable:
+    """``expr`` as a Python function of ``args`` evaluated in ``ctx`` (``cse=True``: common
+    subexpressions computed once)."""
     return sp.lambdify(tuple(args), expr, modules=[{"mpmath": ctx}, "mpmath"],
-                       printer=MpmathPrinter)
+                       printer=MpmathPrinter, cse=cse)
 
 
 def numpy_function(expr, args: Sequence[sp.Symbol], *, cse: bool = False) -> Callable:

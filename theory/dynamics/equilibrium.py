@@ -54,6 +54,9 @@ from .charges import Fixed, Optimal, charge_policy
 from .kinds import EquilibriumKind
 from .flow import Trajectory, odd, polish, run_algorithm
 from .loss import Arithmetic, Loss, NotSmooth, positions
+from .matching import match_rows
+from ..potentials.forms import Geometry
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
 
@@ -201,7 +204,7 @@ def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> 
     critical point; one < 0: a descent direction, not a critical point)."""
     ctx = Arithmetic(dps).ctx
     value = loss.value(X, a, dps=dps)
-    matching = _matching(X.astype(float), loss.protons)
+    matching = match_rows(X.astype(float), loss.protons)
     on_protons = len(matching) == len(X) and all(dist < tolerance for _, _, dist in matching)
     one_sided = _one_sided(loss, X, a, dps)
     zero = ctx.mpf(10) ** -(dps // 3)
@@ -234,7 +237,7 @@ def _one_sided(loss: Loss, X, a, dps: int) -> list:
             D = []
             for step in (h, h / 2):
                 Y = X.copy()
-                Y[i] = X[i] * ctx.cos(step) + u * ctx.sin(step) if loss.manifold == "sphere" else X[i] + step * u
+                Y[i] = loss.manifold.geodesic(X[i], u, step, ctx)
                 D.append((loss.value(Y, a, dps=dps, validate=False) - base) / step)
             out.append((i, [float(v) for v in u], 2 * D[1] - D[0], 4 * (D[0] - D[1]) / h))
     return out
@@ -258,7 +261,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
     if converged and gnorm > ctx.mpf(10) ** -(dps - 5):
         converged, reason = False, f"‖∇L‖ = {ctx.nstr(gnorm, 5)} at the optimal charges of all electrons"
     value = loss.value(Xmp, a, dps=dps)
-    matching = _matching(Xmp.astype(float), loss.protons)
+    matching = match_rows(Xmp.astype(float), loss.protons)
     on_protons = len(matching) == len(Xmp) and all(dist < tolerance for _, _, dist in matching)
     eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
     if converged and free:
@@ -287,15 +290,6 @@ def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps:
     return EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
 
 
-def _matching(X: np.ndarray, W: np.ndarray) -> list:
-    """Optimal assignment of electrons to protons by distance (scipy linear_sum_assignment)."""
-    from scipy.optimize import linear_sum_assignment  # scipy.optimize only when an end point is matched
-
-    distances = np.linalg.norm(X[:, None, :] - W[None, :, :], axis=2)
-    rows, cols = linear_sum_assignment(distances)
-    return [(int(i), int(j), float(distances[i, j])) for i, j in zip(rows, cols)]
-
-
 def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:
     """How many independent motions of the electrons leave L unchanged by symmetry.
 
@@ -305,7 +299,7 @@ def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:
     tangent space.
     """
     W = loss.protons
-    centre = W[0] if loss.potential.form == "radial" else np.zeros(W.shape[1])
+    centre = W[0] if loss.potential.form.geometry is Geometry.DISTANCE else np.zeros(W.shape[1])
     _, singular, span = np.linalg.svd(W - centre)
     complement = span[int(np.sum(singular > 1e-10)):]
     basis = loss.tangent_basis(X)
@@ -372,9 +366,7 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
         policy = Optimal()
     rng = np.random.default_rng(seed)
     W = _protons(protons, d, k, manifold, rng)
-    start = rng.normal(size=(k, d))
-    if manifold == "sphere":
-        start /= np.linalg.norm(start, axis=1)[:, None]
+    start = manifold_named(manifold).retract(rng.normal(size=(k, d)))
     loss = Loss(phi, W, manifold=manifold)
     run = run_algorithm(loss, start, algorithm, policy, seed=seed, gtol=gtol, seconds=seconds, **options)
     eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=policy,
@@ -399,7 +391,7 @@ def _protons(spec, d: int, k: int, manifold: str, rng: np.random.Generator) -> n
             return np.eye(d)[:k]
         if spec == "random":
             W = rng.normal(size=(k, d))
-            return W / np.linalg.norm(W, axis=1)[:, None] if manifold == "sphere" else W
+            return manifold_named(manifold).retract(W)
         raise InputError(f"protons must be orthonormal, identity, random or an array, got {spec!r}")
     W = positions(spec, "protons", sphere=manifold == "sphere")
     if W.shape[1] != d:

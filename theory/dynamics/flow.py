@@ -16,7 +16,7 @@ remaining electrons move on (:meth:`theory.dynamics.loss.Loss.with_fixed`). A pr
 potential ∏_k h(θ_k − w_k) whose h has kinks has no gradient on the creases
 θ_k = w_jk + s₀ either, and descent chatters across them: a coordinate that comes
 within ``capture`` of a crease where L has a V along it is held there (and
-released when the V is gone), the others move on (:meth:`_State.fold`).
+released when the V is gone), the others move on (:meth:`theory.dynamics.holds.Holds.fold`).
 
 Output weights follow a charge policy (:mod:`theory.dynamics.charges`; ``charges``
 is anything :func:`~theory.dynamics.charges.charge_policy` reads): fixed (``None``:
@@ -40,14 +40,16 @@ dynamics.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.errors import DerivationError, InputError
 from .charges import Optimal, charge_policy
+from .holds import Holds
 from .loss import Arithmetic, Loss, positions
+from .matching import distances
+from ..potentials.forms import Geometry
 
 ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
@@ -93,65 +95,60 @@ class Trajectory:
 
 
 class _State:
-    """Positions with the captured electrons held; the loss seen by the free ones.
+    """Positions, the charge policy and the holds; the loss seen by the free electrons.
 
     ``charges`` is read by :func:`~theory.dynamics.charges.charge_policy` into ``policy``:
     fixed, or optimised (a = a*(θ) of all electrons, held ones included, at every evaluation).
-    ``held`` maps electrons already captured to their protons, ``creases`` (electron,
-    coordinate) to the crease it is held on. The start is checked here once; later
-    positions are the runners' own and reach the loss unchecked (its results are
+    ``holds`` (:class:`~theory.dynamics.holds.Holds`) keeps the electrons captured on protons
+    (``held`` maps electrons already captured to their protons) and the coordinates held on
+    creases (``creases`` maps (electron, coordinate) to its crease). The start is checked here
+    once; later positions are the runners' own and reach the loss unchecked (its results are
     still checked).
     """
 
     def __init__(self, loss: Loss, start, charges, capture: float, held: dict | None = None,
                  creases: dict | None = None):
-        self.loss, self.capture = loss, capture
+        self.loss = loss
         self.X = positions(start, "start", sphere=loss.manifold == "sphere")
         if self.X.shape[1] != loss.dimension:
             raise InputError(f"start has dimension {self.X.shape[1]} but protons {loss.dimension}")
         self.policy = charge_policy(charges, len(self.X))
-        self.captured: dict[int, int] = {}
-        self.creases: dict[tuple[int, int], float] = {}  # (electron, coordinate) → its crease
-        for i, j in (held or {}).items():
-            self.hold(i, j)
-        for (i, k), crease in (creases or {}).items():
-            if i not in self.captured:
-                self.X[i, k], self.creases[(i, k)] = crease, crease
-        self._refresh()
-        self.cusp = float(loss.kernel.cusp) > 0
-        self.kinks = loss.kernel.kinks if loss.kernel.form == "product" else ()
-        #: crease_values[k] lists w_jk + s₀ over protons j and kinks s₀ of h
-        self.crease_values = (loss.protons.T[:, :, None] + np.array(self.kinks, dtype=float)).reshape(
-            loss.dimension, -1)
+        self.holds = Holds(loss, capture, self.X, held, creases)
+        self._fixed_active: tuple[list, Loss] | None = None  # (held electrons, their loss): fixed charges
         self.odd = self.policy.optimised and odd(loss)
         if len(self.free):  # the one checked evaluation: fails on a singular start
             a = self.charges()
             self.active(a).gradient(self.X[self.free], a[self.free], side=1 if self.creases else None)
 
-    def hold(self, i: int, j: int) -> None:
-        """Electron i is captured by proton j: it sits there from now on."""
-        self.X[i], self.captured[i] = self.loss.protons[j], j
-        self.creases = {ik: c for ik, c in self.creases.items() if ik[0] != i}
-        self._refresh()
+    @property
+    def free(self) -> np.ndarray:
+        """The electrons not captured."""
+        return self.holds.free
 
-    def _refresh(self) -> None:
-        """The free electrons, and (fixed charges) the loss they see, after a capture."""
-        self.free = np.array([i for i in range(len(self.X)) if i not in self.captured], dtype=int)
-        self.held, self._fixed_active = sorted(self.captured), None
-        if self.held and not self.policy.optimised:
-            self._fixed_active = self.active(self.charges())
+    @property
+    def creases(self) -> dict:
+        """(electron, coordinate) → the crease it is held on."""
+        return self.holds.creases
+
+    @creases.setter
+    def creases(self, creases: dict) -> None:
+        self.holds.creases = creases
 
     def charges(self, X: np.ndarray | None = None) -> np.ndarray:
         """The output weights at X (default: here), by the policy."""
         return self.policy.charges(self.loss, self.X if X is None else X, validate=False)
 
     def active(self, a: np.ndarray) -> Loss:
-        """The loss of the free electrons: the held ones (charges a) join the protons."""
-        if not self.held:
+        """The loss of the free electrons: the held ones (charges a) join the protons; with fixed
+        charges it changes only with a capture, so it is kept until the next one."""
+        held = self.holds.held
+        if not held:
             return self.loss
-        if self._fixed_active is not None:
-            return self._fixed_active
-        return self.loss.with_fixed(self.X[self.held], a[self.held])
+        if self.policy.optimised:
+            return self.loss.with_fixed(self.X[held], a[held])
+        if self._fixed_active is None or self._fixed_active[0] != held:
+            self._fixed_active = (held, self.loss.with_fixed(self.X[held], a[held]))
+        return self._fixed_active[1]
 
     def value(self, X: np.ndarray | None = None) -> float:
         X = self.X if X is None else X
@@ -160,10 +157,7 @@ class _State:
     def gradient(self, X: np.ndarray | None = None) -> np.ndarray:
         """The gradient of the free electrons at X (default: here); zero in captured rows
         and in coordinates held on a crease."""
-        g = self._slopes(self.X if X is None else X, +1 if self.creases else None)
-        for i, k in self.creases:
-            g[i, k] = 0
-        return g
+        return self.holds.zero_held(self._slopes(self.X if X is None else X, +1 if self.creases else None))
 
     def _slopes(self, X: np.ndarray, side: int | None = None) -> np.ndarray:
         """∇L of the free electrons at X, one-sided on creases if ``side``; captured rows zero."""
@@ -177,7 +171,7 @@ class _State:
         of ℓ when the charges are optimised (the held electrons' charges then kept at their
         present optimum). Held coordinates are evaluated a few ulps off their creases,
         distinct for each electron (the entries kept are continuous there)."""
-        a, free, X = self.charges(), self.free, self._off_creases()
+        a, free, X = self.charges(), self.free, self.holds.off_creases(self.X)
         H = self.policy.restricted(a, free).hessian(self.active(a), X[free])
         if not self.creases:
             return H
@@ -201,104 +195,13 @@ class _State:
 
     def settle(self) -> bool:
         """Canonical signs, then captures on protons and creases (no-ops when they do not
-        apply); True if a capture moved an electron."""
+        apply, :meth:`~theory.dynamics.holds.Holds.absorb` and
+        :meth:`~theory.dynamics.holds.Holds.fold`); True if a capture moved an electron."""
         self.canonical()
-        before = len(self.captured)
-        self.absorb()
-        folded = self.fold()
-        return len(self.captured) > before or folded
-
-    def fold(self) -> bool:
-        """Hold coordinates on creases of a product potential with kinks; True if one moved.
-
-        Coordinate k of a free electron within ``capture`` of a crease θ_k = w_jk + s₀ (s₀
-        a kink of h) is placed on it and held when L, along that coordinate, has a
-        V-shaped minimum there: one-sided slopes ∂⁻ ≤ 0 ≤ ∂⁺ (the steepest descent
-        direction then keeps it). A coordinate without a V there, or a held one whose
-        slopes stop bracketing 0, is placed a few ulps (:meth:`ulps`) past the crease on
-        the side where L descends, unless it is on that side already: the flow crosses
-        the crease, or leaves it. An electron held in every coordinate on one proton is
-        captured. The slopes are the one-sided derivatives of
-        :meth:`theory.dynamics.loss.Loss.gradient` (``side``), taken with every coordinate in
-        question on its crease at once; electrons that meet on one crease (the same
-        coordinate and value) are then decided one at a time, each with the others where
-        they are, since on the crease their own pair has a kink too.
-        """
-        if not self.kinks:
-            return False
-        trial = dict(self.creases)
-        gaps = self.crease_gaps(self.X[self.free])
-        nearest = gaps.argmin(axis=2)
-        for n, k in zip(*np.nonzero(gaps.min(axis=2) < 2 * self.capture)):
-            trial.setdefault((int(self.free[n]), int(k)), float(self.crease_values[k, nearest[n, k]]))
-        if not trial:
-            return False
-        before, X = self.X.copy(), self.X.copy()
-        for ik, crease in trial.items():
-            X[ik] = crease
-        slopes = np.stack([self._slopes(X, side) for side in (-1, 1)])
-        meetings = Counter((k, crease) for (_, k), crease in trial.items())
-        self.creases = {}
-        for ik, crease in sorted(trial.items()):
-            if meetings[ik[1], crease] > 1:
-                X = self.X.copy()
-                X[ik] = crease
-                slopes[:, ik[0], ik[1]] = [self._slopes(X, side)[ik] for side in (-1, 1)]
-            self._place(ik, crease, *slopes[:, ik[0], ik[1]])
-        for i in self.free:
-            if all((i, k) in self.creases for k in range(self.X.shape[1])):
-                on = np.nonzero((self.loss.protons == self.X[i]).all(axis=1))[0]
-                if len(on):
-                    self.hold(int(i), int(on[0]))
-        return not np.array_equal(before, self.X)
-
-    def _place(self, ik: tuple[int, int], crease: float, left: float, right: float) -> None:
-        """Coordinate ``ik`` on its crease if the one-sided slopes make a V there, else a few
-        ulps past it on the side where L descends (if not on that side already)."""
-        if left <= 0 <= right:
-            self.X[ik], self.creases[ik] = crease, crease
-        elif (self.X[ik] - crease) * (downhill := 1 if right < 0 else -1) <= 0:
-            self.X[ik] = crease + downhill * self.ulps(ik[0], crease)
-
-    def crease_gaps(self, X: np.ndarray) -> np.ndarray:
-        """|θ_ik − c| for rows θ_i of X, coordinates k and the creases c of coordinate k,
-        as a (rows, d, creases) array (no creases: none)."""
-        return np.abs(X[:, :, None] - self.crease_values[None, :, :])
-
-    def brackets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For the electrons ``rows``: the nearest crease strictly below and strictly above
-        each coordinate (±∞ where there is none), and which coordinates move (not held)."""
-        X, c = self.X[rows][:, :, None], self.crease_values[None, :, :]
-        below = np.where(c < X, c, -np.inf).max(axis=2, initial=-np.inf)
-        above = np.where(c > X, c, np.inf).min(axis=2, initial=np.inf)
-        moving = np.array([[(int(i), k) not in self.creases for k in range(X.shape[1])] for i in rows],
-                          dtype=bool).reshape(below.shape)
-        return below, above, moving
-
-    def _off_creases(self) -> np.ndarray:
-        """The positions with held coordinates moved :meth:`ulps` off their creases."""
-        X = self.X.copy()
-        for (i, k), crease in self.creases.items():
-            X[i, k] = crease + self.ulps(i, crease)
-        return X
-
-    @staticmethod
-    def ulps(i: int, crease: float) -> float:
-        """4(i + 1) ulps of the crease: a step off it, distinct for each electron i (two
-        electrons moved off one crease must not meet on a kink of their own pair)."""
-        return 4 * (i + 1) * np.spacing(abs(crease))
-
-    def absorb(self) -> None:
-        """Capture free electrons that came within ``capture`` of a proton of a cusp potential."""
-        if not self.cusp:
-            return
-        taken = set(self.captured.values())
-        for i in self.free:
-            distances = np.linalg.norm(self.loss.protons - self.X[i], axis=1)
-            j = int(np.argmin(distances))
-            if distances[j] < 2 * self.capture and j not in taken:
-                self.hold(i, j)
-                taken.add(j)
+        before = len(self.holds.captured)
+        self.holds.absorb(self.X)
+        folded = self.holds.fold(self.X, self._slopes)
+        return len(self.holds.captured) > before or folded
 
     def project(self, X: np.ndarray) -> np.ndarray:
         if self.loss.manifold == "sphere":
@@ -308,7 +211,7 @@ class _State:
 
 def odd(loss: Loss) -> bool:
     """Φ(−θ, w) = −Φ(θ, w), tested on a few points (zonal and ridge potentials only)."""
-    if loss.kernel.form == "radial":
+    if loss.kernel.form.geometry is Geometry.DISTANCE:
         return False
     points = np.random.default_rng(0).normal(size=(4, loss.dimension))
     if loss.manifold == "sphere":
@@ -339,7 +242,7 @@ def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, evalu
     the distance at all turns on the last bits of the path. So a window ends on the
     crease itself: an event fires when a moving coordinate reaches either crease that
     brackets it at the window's start (a sign change, located by root finding to a few
-    ulps in t, however long the integrator's step). There :meth:`_State.fold` holds the
+    ulps in t, however long the integrator's step). There :meth:`~theory.dynamics.holds.Holds.fold` holds the
     coordinate if L has a V along it, else places it a few ulps past the crease on the
     side where L descends, and the next window starts the integrator afresh, on one
     smooth side of every crease.
@@ -406,12 +309,12 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
 
     def near_proton(_, y):
         X = state.project(y.reshape(shape))
-        gaps = np.linalg.norm(X[:, None, :] - state.loss.protons[None, :, :], axis=2)
+        gaps = distances(X, state.loss.protons)
         if state.odd:  # −w_j is the same hidden unit as w_j
-            gaps = np.minimum(gaps, np.linalg.norm(X[:, None, :] + state.loss.protons[None, :, :], axis=2))
-        return gaps.min() - state.capture
+            gaps = np.minimum(gaps, distances(X, -state.loss.protons))
+        return gaps.min() - state.holds.capture
 
-    below, above, moving = state.brackets(free)
+    below, above, moving = state.holds.brackets(state.X, free)
 
     def on_crease(_, y):  # > 0 while every moving coordinate stays strictly inside its bracket
         Y = y.reshape(shape)
@@ -419,7 +322,8 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
 
     stationary.terminal = near_proton.terminal = on_crease.terminal = True
     on_crease.direction = -1
-    events = [stationary] + ([near_proton] if state.cusp else []) + ([on_crease] if state.kinks else [])
+    holds = state.holds
+    events = [stationary] + ([near_proton] if holds.cusp else []) + ([on_crease] if holds.kinks else [])
     try:
         solution = solve_ivp(field, (0.0, window), state.X[free].ravel(), method=method, rtol=1e-9,
                              atol=gtol * 1e-3, events=events)
@@ -616,16 +520,16 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
             return _finish(run, state, clock, False, f"time budget spent with ‖∇L‖ = {norm:.3g}")
         noise = np.zeros_like(state.X)
         noise[state.free] = rng.normal(size=noise[state.free].shape)
-        for i, k in state.creases:
-            noise[i, k] = 0
+        state.holds.zero_held(noise)
         state.X[:] = state.project(state.X - step * (g + noise / np.linalg.norm(noise)))
     else:
         return _finish(run, state, clock, False, f"FAIL: no ε-second-order point (ε = {epsilon:g}) "
                        f"in {iterations} noisy steps")
     noisy = _finish(run, state, clock, True, "")
     left = None if seconds is None else max(seconds - noisy.seconds, 1.0)
-    finish = gradient_descent(loss, state.X, state.policy, gtol=gtol, capture=capture, held=state.captured,
-                              creases=state.creases, seconds=left, step=max(10 * step, 0.1))
+    finish = gradient_descent(loss, state.X, state.policy, gtol=gtol, capture=capture,
+                              held=state.holds.captured, creases=state.creases, seconds=left,
+                              step=max(10 * step, 0.1))
     finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
     return _joined("sgd", [noisy], finish, clock)
 
@@ -679,7 +583,7 @@ def _finish(run: Trajectory, state: _State, clock: float, converged: bool, reaso
     run.charges = state.charges()
     run.path.append(state.X.copy())
     run.seconds = time.perf_counter() - clock
-    run.captured = sorted((int(i), int(j)) for i, j in state.captured.items())
+    run.captured = sorted((int(i), int(j)) for i, j in state.holds.captured.items())
     run.creases = sorted((i, k, crease) for (i, k), crease in state.creases.items())
     return run
 

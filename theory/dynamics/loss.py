@@ -59,16 +59,15 @@ import sympy as sp
 from ..core import cache, timebound
 from ..core.errors import DerivationError, InputError, Timeout
 from ..core.numeric import context, mpmath_function, numpy_function
+from ..potentials.forms import N1, N2, Q, Form, Geometry
+from ..potentials.manifolds import SPHERE
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
-from ..core.symbols import dot, na, nb, r, rho, s
+from ..core.symbols import rho, s
 from ..core.timebound import BUDGET, bounded, check_budget
 
-N1, N2 = sp.Symbol("n1", positive=True), sp.Symbol("n2", positive=True)
-Q = sp.Symbol("q", nonnegative=True)
 C = sp.Symbol("c", nonnegative=True)
 PHI = sp.Symbol("phi", nonnegative=True)
-INVARIANTS = {"ridge": ("n1", "n2", "rho"), "zonal": ("rho",), "radial": ("q",), "product": ("s",)}
-_SYMBOL = {"n1": N1, "n2": N2, "rho": rho, "q": Q, "s": s}
 #: |ρ| above which c = 1 − ρ² is recomputed from differences of unit vectors.
 _NEAR = 0.99
 #: Up to this many entries of the (k, m, d) array of differences, q = ‖θ − w‖² is summed
@@ -98,7 +97,7 @@ class Kernel:
     ``kink_slopes`` {s₀: (h′(s₀ − 0), h′(s₀ + 0))} its one-sided slopes there.
     """
 
-    form: str
+    form: Form
     derivatives: dict
     self_terms: tuple | None
     cusp: sp.Expr = sp.S.Zero
@@ -109,17 +108,17 @@ class Kernel:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return INVARIANTS[self.form]
+        return tuple(map(str, self.form.invariants))
 
     @property
     def arguments(self) -> tuple[sp.Symbol, ...]:
-        if self.form == "product":
-            return (s,)
-        return tuple(_SYMBOL[n] for n in self.names) + (C, PHI)
+        if self.form.geometry is Geometry.COORDINATES:
+            return self.form.invariants
+        return (*self.form.invariants, C, PHI)
 
     @property
     def coefficient_arguments(self) -> tuple[sp.Symbol, ...]:
-        return (Q,) if self.form == "radial" else (N1, N2, rho, C, PHI)
+        return (Q,) if self.form.geometry is Geometry.DISTANCE else (N1, N2, rho, C, PHI)
 
     @functools.cached_property
     def uses_angle(self) -> bool:
@@ -134,8 +133,8 @@ class Kernel:
     def self_value(self) -> sp.Expr:
         """F at coincidence (ρ = 1, q = 0, s = 0): Φ(θ, θ) when it does not depend on θ
         (for a product potential the factor h(0), raised to the power d by the loss)."""
-        at = {"rho": 1, "q": 0, "s": 0}
-        value = self.derivatives[()].subs({_SYMBOL[n]: at[n] for n in self.names})
+        at = {rho: 1, Q: 0, s: 0}
+        value = self.derivatives[()].subs({u: at[u] for u in self.form.invariants})
         return value.subs({C: 0, PHI: 0})
 
     def compiled(self, name: str, arith: Arithmetic) -> Callable:
@@ -158,7 +157,7 @@ class Kernel:
     @property
     def small(self) -> int:
         """Index of the invariant that vanishes at coincidence (ρ ↦ c = 1 − ρ², or q)."""
-        return self.names.index("q" if self.form == "radial" else "rho")
+        return self.form.invariants.index(_coincidence_invariants(self.form)[0])
 
     @functools.cached_property
     def hessian_terms(self) -> dict:
@@ -169,7 +168,7 @@ class Kernel:
         to the coefficient (the unit vector û is bounded). Each is cancelled in t = √z,
         which removes polynomial 0/0 such as ReLU²'s F_{n₁} = (…)√c/√c.
         """
-        z = Q if self.form == "radial" else C
+        z = _coincidence_invariants(self.form)[1]
         terms = {}
         for key, expr in self.derivatives.items():
             if key:
@@ -190,7 +189,7 @@ class Kernel:
         """
         named = {"value": self.derivatives[()], **dict(zip(("alpha", "beta"), self.coefficients)),
                  **self.hessian_terms}
-        signs = (1,) if self.form == "radial" else (1, -1)
+        signs = (1,) if self.form.geometry is Geometry.DISTANCE else (1, -1)
         return {sign: {name: _coincidence_limit(expr, self.form, sign) for name, expr in named.items()}
                 for sign in signs}
 
@@ -225,15 +224,15 @@ def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
     >>> kernel(given("exp(-Abs(s))", "product")).kinks
     (0,)
     """
-    if phi.form not in INVARIANTS:
-        raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi.form}")
+    if not isinstance(phi, Potential):
+        raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi!r}")
     if phi.expr is None:
         raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
     return _kernel(phi.expr, phi.form, check_budget(budget))
 
 
 @functools.lru_cache(maxsize=64)
-def _kernel(expr: sp.Expr, form: str, budget: float) -> Kernel:
+def _kernel(expr: sp.Expr, form: Form, budget: float) -> Kernel:
     name = cache.key("kernel", cache.text(expr), form)
     found = _cached_kernel(name, form)
     if found is not None:
@@ -256,7 +255,7 @@ def _kernel_entry(k: Kernel) -> dict:
             "kink_slopes": [[text(p), text(a), text(b)] for p, (a, b) in k.kink_slopes.items()]}
 
 
-def _cached_kernel(name: str, form: str) -> Kernel | None:
+def _cached_kernel(name: str, form: Form) -> Kernel | None:
     """The kernel stored under ``name``, or None (absent, unreadable or corrupt)."""
     entry, read = cache.load(name), cache.expression
     try:
@@ -271,18 +270,17 @@ def _cached_kernel(name: str, form: str) -> Kernel | None:
     return found if () in derivatives and all(isinstance(e, sp.Expr) for e in expressions) else None
 
 
-def _derived_kernel(expr: sp.Expr, form: str) -> Kernel:
-    if form == "product":
-        return _product_kernel(expr)
-    F = {"ridge": lambda e: e.subs({na: N1, nb: N2}).subs(dot, rho * N1 * N2),
-         "zonal": lambda e: e, "radial": lambda e: e.subs(r, sp.sqrt(Q))}[form](expr)
-    symbols = [_SYMBOL[n] for n in INVARIANTS[form]]
+def _derived_kernel(expr: sp.Expr, form: Form) -> Kernel:
+    if form.geometry is Geometry.COORDINATES:
+        return _product_kernel(expr, form)
+    F = form.in_invariants(expr)
+    symbols = form.invariants
     derivatives = {(): _stable(F)}
     for order in (1, 2):
         for key in itertools.combinations_with_replacement(range(len(symbols)), order):
             derivatives[key] = _stable(_simplified(sp.diff(F, *[symbols[i] for i in key])))
     self_terms = None
-    if form == "ridge":
+    if form.norms:
         G = derivatives[()].subs({N2: N1}).subs({rho: 1, C: 0})
         self_terms = (G, sp.diff(G, N1), sp.diff(G, N1, 2))
     cusp, coefficients = _cusp(form, derivatives), _coefficients(form, derivatives)
@@ -295,17 +293,17 @@ def _angle(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({sp.atan2(sp.sqrt(C), rho): PHI, sp.atan2(rho, sp.sqrt(C)): sp.pi / 2 - PHI})
 
 
-def _coefficients(form: str, derivatives: dict) -> tuple[sp.Expr, sp.Expr]:
+def _coefficients(form: Form, derivatives: dict) -> tuple[sp.Expr, sp.Expr]:
     """(α, β) with ∇_θΦ = α θ + β w by the chain rule: ∇q = 2(θ − w), ∇n₁ = θ/n₁,
     ∇ρ = w/(n₁n₂) − ρθ/n₁² (ρ = θᵀw/(n₁n₂))."""
-    if form == "radial":
+    if form.geometry is Geometry.DISTANCE:
         first = derivatives[(0,)]
         return 2 * first, -2 * first
-    names = INVARIANTS[form]
-    by_rho = derivatives[(names.index("rho"),)]
+    names = form.invariants
+    by_rho = derivatives[(names.index(rho),)]
     alpha = -by_rho * rho / N1**2
-    if "n1" in names:
-        alpha = alpha + derivatives[(names.index("n1"),)] / N1
+    if N1 in names:
+        alpha = alpha + derivatives[(names.index(N1),)] / N1
     return _shortest(alpha), _shortest(by_rho / (N1 * N2))
 
 
@@ -315,7 +313,7 @@ def _shortest(expr: sp.Expr) -> sp.Expr:
     return min(candidates, key=lambda e: (e.has(sp.Piecewise), sp.count_ops(e)))
 
 
-def _product_kernel(h: sp.Expr) -> Kernel:
+def _product_kernel(h: sp.Expr, form: Form) -> Kernel:
     """h, h′, h″ of a product potential ∏_k h(s_k); Dirac terms of h″ dropped (they live on the kinks)."""
     if h.has(sp.Piecewise, sp.Max, sp.Min):
         raise DerivationError(f"h(s) = {h}: write kinks with Abs, sign or Heaviside for the dynamics")
@@ -331,7 +329,7 @@ def _product_kernel(h: sp.Expr) -> Kernel:
         except (Timeout, NotImplementedError, ValueError):
             cusp = sp.S.One  # a kink at coincidence, of unknown slope
     slopes = {kink: tuple(sp.limit(derivatives[(0,)], s, kink, side) for side in ("-", "+")) for kink in kinks}
-    return Kernel("product", derivatives, None, cusp, (), kinks, slopes)
+    return Kernel(form, derivatives, None, cusp, (), kinks, slopes)
 
 
 def _kinks(*exprs: sp.Expr) -> tuple:
@@ -346,12 +344,11 @@ def _kinks(*exprs: sp.Expr) -> tuple:
     return tuple(sorted(points))
 
 
-def _cusp(form: str, derivatives: dict) -> sp.Expr:
+def _cusp(form: Form, derivatives: dict) -> sp.Expr:
     """lim ‖∇_θ Φ(θ, w)‖ as θ → w (unit vectors): 0 where Φ is smooth there, > 0 at a
     cusp (sign: 2/π), ∞ at a singularity (Coulomb). ‖∇ρ‖ = √c, ‖∇q‖ = 2√q."""
-    index = INVARIANTS[form].index("q" if form == "radial" else "rho")
-    first = derivatives[(index,)]
-    if form == "radial":
+    first = derivatives[(form.invariants.index(_coincidence_invariants(form)[0]),)]
+    if form.geometry is Geometry.DISTANCE:
         slope = 2 * first * sp.sqrt(Q)
         variable = Q
     else:
@@ -361,6 +358,12 @@ def _cusp(form: str, derivatives: dict) -> sp.Expr:
         return sp.Abs(bounded(sp.limit, slope, variable, 0, "+", seconds=5, what="cusp limit"))
     except (Timeout, NotImplementedError, ValueError):
         return sp.S.Zero
+
+
+def _coincidence_invariants(form: Form) -> tuple[sp.Symbol, sp.Symbol]:
+    """(u, z): the invariant that tells a coincident pair, and the one vanishing there —
+    (q, q) for a Φ of the distance, (ρ, c = 1 − ρ²) for a Φ of the angle."""
+    return (Q, Q) if form.geometry is Geometry.DISTANCE else (rho, C)
 
 
 def _cancelled(expr: sp.Expr, z: sp.Symbol) -> sp.Expr:
@@ -378,10 +381,10 @@ def _cancelled(expr: sp.Expr, z: sp.Symbol) -> sp.Expr:
     return cancelled.subs(T, sp.sqrt(z))
 
 
-def _coincidence_limit(expr: sp.Expr, form: str, sign: int) -> sp.Expr | None:
+def _coincidence_limit(expr: sp.Expr, form: Form, sign: int) -> sp.Expr | None:
     """lim of a kernel term as the pair coincides (z = t² → 0⁺; ρ = sign·√(1 − t²),
     φ = asin t or π − asin t): substitution where continuous, else SymPy's limit."""
-    if form == "radial":
+    if form.geometry is Geometry.DISTANCE:
         at = expr.subs(Q, T**2)
     else:
         angle = sp.asin(T) if sign > 0 else sp.pi - sp.asin(T)
@@ -511,7 +514,7 @@ class _Pairs:
         return f"electron {i} {relation} {other}"
 
 
-def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: str, angle: bool = False) -> _Pairs:
+def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: Form, angle: bool = False) -> _Pairs:
     """The invariants of the pairs (x_i, y_j) for Y whose first rows are X; n₁ as (k, 1),
     n₂ as (1, m), the rest (k, m); the angle φ if ``angle``.
 
@@ -519,9 +522,9 @@ def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: str, angle: bo
     pairs (handled by the kernel's limits), harmless values are stored so that no
     singular formula is evaluated there.
     """
-    if form == "product":
+    if form.geometry is Geometry.COORDINATES:
         return _Pairs({"s": X[:, None, :] - Y[None, :, :]})
-    if form == "radial":
+    if form.geometry is Geometry.DISTANCE:
         q = _squared_distances(X, Y, arith)
         coincident = _coincident(q, np.ones(q.shape), arith)
         q[coincident[:2]] = 1
@@ -660,15 +663,14 @@ class Loss:
     """
 
     def __init__(self, phi: Potential, protons, *, proton_charges=None, manifold: str | None = None):
-        manifold = manifold or phi.manifold
-        if manifold not in ("euclidean", "sphere"):
-            raise InputError(f"manifold must be 'euclidean' or 'sphere', got {manifold!r}")
-        if manifold == "sphere" and phi.form == "ridge":
-            phi = phi.sphere()
-        if manifold == "euclidean" and phi.form == "zonal":
-            raise InputError("a zonal potential lives on the sphere; use manifold='sphere'")
-        if manifold == "sphere" and phi.form != "zonal":
+        manifold = manifold_named(manifold or phi.manifold)
+        if manifold == "sphere" and phi.form.restriction is None:
             raise InputError(f"a {phi.form} potential has no restriction to the sphere")
+        if manifold == "sphere":
+            phi = phi.sphere()
+        if manifold != phi.manifold:
+            raise InputError(f"a {phi.form} potential lives on the {phi.manifold}; "
+                             f"use manifold='{phi.manifold}'")
         self.potential, self.manifold, self.kernel = phi, manifold, kernel(phi)
         self.protons = positions(protons, "protons", sphere=manifold == "sphere")
         m = len(self.protons)
@@ -720,7 +722,7 @@ class Loss:
         """[Φ(x_i, y_j)] for Y whose first rows are X, with Φ(x_i, x_i) on the diagonal."""
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
         F = self.kernel.compiled("value", arith)
-        if self.kernel.form == "product":
+        if self.kernel.form.geometry is Geometry.COORDINATES:
             M = np.prod(np.broadcast_to(F(pairs.values["s"]), pairs.values["s"].shape), axis=2)
         else:
             M = _at_coincidences(self.kernel, "value", F(*self._arguments(pairs)), pairs, arith)
@@ -738,7 +740,7 @@ class Loss:
         key = ("self", arith.dps)
         if key not in self._constants:
             value = self.kernel.self_value
-            if self.kernel.form == "product":
+            if self.kernel.form.geometry is Geometry.COORDINATES:
                 value = value**self.dimension
             if not value.is_finite:
                 raise InputError(f"Φ(θ, θ) = {value}: the self-energy of this potential is infinite")
@@ -763,8 +765,7 @@ class Loss:
         X, a, W, b = self._inputs(thetas, charges, arith, validate)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked below
             grad = self._ambient_gradient(X, a, W, b, arith, side)
-        if self.manifold == "sphere":
-            grad = grad - X * (X * grad).sum(axis=1)[:, None]
+        grad = self.manifold.project(X, grad)
         if not arith.finite(grad):
             raise InputError("the gradient is not finite: an electron sits on a singular point of Φ")
         return grad
@@ -791,9 +792,9 @@ class Loss:
         (one-sided at kinks of a product potential if ``side``, see :meth:`gradient`)."""
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
         v = pairs.values
-        if self.kernel.form == "product":
+        if self.kernel.form.geometry is Geometry.COORDINATES:
             return self._product_gradient(v["s"], weights, arith, side)
-        if self.kernel.form == "radial":  # β = −α
+        if self.kernel.form.geometry is Geometry.DISTANCE:  # β = −α
             A = weights * _at_coincidences(self.kernel, "alpha", self.kernel.compiled("alpha", arith)(v["q"]),
                                            pairs, arith)
             return X * A.sum(axis=1)[:, None] - A @ Y
@@ -891,14 +892,14 @@ class Loss:
     def _ambient_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
         """∇²L on R^{kd}: Σ_j C_ij ∇_xxΦ(x_i, y_j) on the diagonal blocks (plus a_i²∇²G),
         C_il ∇_xyΦ(x_i, x_l) off them, C = 2a(a, b)ᵀ, all pairs at once."""
-        if self.kernel.form == "product":
+        if self.kernel.form.geometry is Geometry.COORDINATES:
             return self._product_hessian(X, a, W, b, arith)
         k, d = X.shape
         Y = np.concatenate([X, W])
         pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
         F = self._hessian_values(pairs, arith)
         weights = np.array(self._pair_weights(a, b))
-        blocks = _radial_blocks if self.kernel.form == "radial" else _angular_blocks
+        blocks = _radial_blocks if self.kernel.form.geometry is Geometry.DISTANCE else _angular_blocks
         diagonal, off = blocks(X, Y, pairs, F, self.kernel.names, weights, arith)
         if self.kernel.self_terms is not None:
             G1, G2 = (np.broadcast_to(arith.function(e, (N1,))(pairs.n1), (k,))
@@ -930,7 +931,7 @@ class Loss:
         h′(s_k)h′(s_l)∏_{m≠k,l}h(s_m) off it."""
         k, d = X.shape
         Y, charges = np.concatenate([X, W]), np.concatenate([a, b])
-        S = _pairs(X, Y, arith, "product").values["s"]
+        S = _pairs(X, Y, arith, self.kernel.form).values["s"]
         self._check_kinks(S, arith)
         derivatives = tuple(self.kernel.derivatives[key] for key in ((), (0,), (0, 0)))
         h, dh, ddh = (np.broadcast_to(v, S.shape) for v in arith.functions(derivatives, (s,))(S))
@@ -955,8 +956,9 @@ class Loss:
             X = positions(thetas, "electrons", sphere=self.manifold == "sphere")
             if X.shape[1] != self.dimension:
                 raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
-            if self.potential.form == "ridge" and not X.any(axis=1).all():
-                raise InputError("an electron at the origin is a singular point of a ridge potential")
+            if self.potential.form.norms and not X.any(axis=1).all():
+                raise InputError(f"an electron at the origin is a singular point of a "
+                                 f"{self.potential.form} potential")
             if charges is not None:
                 charges = charges_of(charges, len(X))
             if not (isinstance(thetas, np.ndarray) and thetas.dtype == object):
@@ -997,8 +999,7 @@ class Loss:
             _set_diagonal(weights, 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 column = self._weighted_gradient(X, Y, weights, self_weights, arith)
-            if self.manifold == "sphere":
-                column = column - X * (X * column).sum(axis=1)[:, None]
+            column = self.manifold.project(X, column)
             columns.append(column.ravel())
         mixed = self.tangent_basis(X, arith).T @ np.array(columns).T
         if not arith.finite(mixed):
@@ -1173,8 +1174,8 @@ def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
         raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
     if not np.isfinite(X).all():
         raise InputError(f"{name} contain NaN or infinite coordinates")
-    if sphere and np.abs(np.einsum("ij,ij->i", X, X) - 1).max() > 2e-8:  # ‖θ‖ within 1e-8 of 1
-        raise InputError(f"{name} must be unit vectors on the sphere")
+    if sphere:
+        SPHERE.check(X, name)
     return X
 
 

@@ -26,6 +26,7 @@ from ..core.latex import latex as house_latex
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import d as d_symbol
 from ..core.symbols import r, rho
+from ..potentials.forms import Zonal
 from ..potentials.potential import Potential
 
 ELECTRON, PROTON = "tab:blue", "tab:red"
@@ -148,7 +149,7 @@ def _polygon_projection(protons: np.ndarray) -> np.ndarray:
 
 def potential_and_laplacian(phi: Potential, *, d: int, file: str | Path | None = None) -> plt.Figure:
     """A zonal Φ(ρ) and ΔΦ on S^{d−1}, the ρ-intervals where ΔΦ > 0 shaded green, ΔΦ < 0 red."""
-    if phi.form != "zonal" or phi.expr is None:
+    if not isinstance(phi.form, Zonal) or phi.expr is None:
         raise InputError("potential_and_laplacian draws an exact zonal potential f(ρ); use .sphere()")
     grid = np.linspace(-0.999, 0.999, 801)
     f = sp.lambdify(rho, phi.expr, "numpy")

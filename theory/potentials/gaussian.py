@@ -29,8 +29,8 @@ Orthant integrals (``half`` family). With X = r cos φ, Y = r cos(φ − α),
 >>> from theory.core.symbols import t, na, nb, dot
 >>> expectation(t**2, t**2).expr
 2*dot**2 + na**2*nb**2
->>> expectation(sp.Heaviside(t), sp.Heaviside(t)).method
-'orthant integrals (exact)'
+>>> print(expectation(sp.Heaviside(t), sp.Heaviside(t)).method)
+piecewise reduction: orthant integrals (exact)
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import flint
 import sympy as sp
 
+from .routes import Route
 from ..core.errors import DerivationError
 from ..core.symbols import dot, na, nb, t
 from ..core.timebound import bounded, budgeted
@@ -78,7 +79,7 @@ class Expectation:
     """An exact expectation with its provenance."""
 
     expr: sp.Expr
-    method: str
+    method: Route
     conditions: sp.Basic = sp.true
     steps: tuple[str, ...] = field(default=())
 
@@ -549,18 +550,18 @@ def expectation(f: sp.Expr, g: sp.Expr | None = None, a: sp.Expr = na, b: sp.Exp
     if families <= {"mono"}:
         try:
             if max(term.power for term in terms_f + terms_g) > EXPANDED_DEGREE:
-                return Expectation(taylor_in_covariance(terms_f, terms_g, a, b, c), "bivariate moments (exact)")
+                return Expectation(taylor_in_covariance(terms_f, terms_g, a, b, c), Route.MOMENTS)
         except Unsupported:
             pass  # coefficients of unrelated irrationals: the expanded sum below
         value = sp.Add(*[u.coeff * v.coeff * centred_moment(u.power, v.power, a**2, c, b**2)
                          for u in terms_f for v in terms_g])
-        return Expectation(sp.expand(value), "bivariate moments (exact)")
+        return Expectation(sp.expand(value), Route.MOMENTS)
     if "half" in families:
         if not families <= {"half", "mono"}:
             raise Unsupported("half-line pieces mixed with non-polynomial terms")
         value = sp.Add(*[_orthant_pair(u, v, a, b, c)
                          for u in _as_halves(terms_f) for v in _as_halves(terms_g)])
-        return Expectation(_tidy(value), "orthant integrals (exact)")
+        return Expectation(_tidy(value), Route.ORTHANT)
     if "erf" not in families:
         return _gaussian_integral(terms_f, terms_g, a, b, c)
     return _price(f, g, a, b, c, seconds)
@@ -583,7 +584,7 @@ def _gaussian_integral(terms_f, terms_g, a, b, c) -> Expectation:
             piece, condition = _expq_pair(u, v, a, b, c)
             value += piece
             conditions = sp.And(conditions, condition)
-    return Expectation(_real_part(value), "Gaussian integral, completing the square (exact)",
+    return Expectation(_real_part(value), Route.GAUSSIAN_INTEGRAL,
                        conditions)
 
 
@@ -662,7 +663,7 @@ def _price(f, g, a, b, c, seconds: float) -> Expectation:
                 piece, condition = _price_pair(u, v, a, b, c, seconds)
             total += piece
             conditions = sp.And(conditions, condition)
-    return Expectation(_real_part(total), "Price's theorem and integration (exact)", conditions,
+    return Expectation(_real_part(total), Route.PRICE, conditions,
                        ("Price's theorem per pair of terms, integrals in c by reduction formulas",))
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 
 import mpmath
 import numpy as np
@@ -42,6 +43,8 @@ import sympy as sp
 from ..core.errors import InputError, PrecisionError
 from ..core.numeric import check_dps, context, flint_precision, mpmath_function, output_context
 from ..core.symbols import t
+from .forms import Form
+from .forms import form as form_named
 from .quadrature import _standard_nodes
 
 MAX_DPS = 100  # digits the series route confirms
@@ -241,7 +244,7 @@ def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *, toleranc
 SHOWN = 6  # coefficients printed in the LaTeX form
 
 
-def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: str) -> str:
+def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: Form | str) -> str:
     """The series with its first coefficients (at unit norm, 10 digits; zeros by parity exact).
 
     No ``=`` inside: :func:`theory.core.latex.parse` reads the text after the last one.
@@ -257,7 +260,7 @@ c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190
              if skip is None or k % 2 != skip][:SHOWN // (1 if skip is None else 2)]
     zeros = {"odd": [r"c_{2j} \equiv 0"], "even": [r"c_{2j+1} \equiv 0"]}.get(parity, [])
     listed = r",\ ".join(zeros + shown + [r"\ldots"])
-    if form == "zonal":
+    if form_named(form).unit_norms:
         return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, \quad c_k \equiv \mathbb{E}\left[\sigma(X)\, h_k(X)\right]:\ "
                 + listed)
     return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) \left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "
@@ -281,14 +284,18 @@ def flint_function(expr: sp.Expr, variables: tuple) -> callable:
     """``expr`` as a function of python-flint balls (arb or acb) ``f(*balls, analytic=False)``.
 
     Branch cuts (log, non-integer powers) forward ``analytic`` so that acb.integral sees them;
-    anything else than elementary functions is refused."""
+    anything else than elementary functions is refused. Integers are built once (exact at any
+    precision), sums and products of two terms are one call, x**(k/2) goes through √x."""
     from flint import acb, arb
 
     def build(node):
         if node in variables:
             index = variables.index(node)
             return lambda args, analytic: args[index]
-        if node.is_Integer or node.is_Rational:
+        if node.is_Integer:
+            value = arb(int(node))
+            return lambda args, analytic: value
+        if node.is_Rational:
             p, q = int(node.p), int(node.q)
             return lambda args, analytic: arb(p) / q
         if node is sp.pi:
@@ -297,14 +304,17 @@ def flint_function(expr: sp.Expr, variables: tuple) -> callable:
             return lambda args, analytic: arb(1).exp()
         parts = [build(a) for a in node.args]
         if node.is_Add:
-            return lambda args, analytic: _fold(parts, args, analytic, lambda u, v: u + v)
+            return _fold(parts, operator.add)
         if node.is_Mul:
-            return lambda args, analytic: _fold(parts, args, analytic, lambda u, v: u * v)
+            return _fold(parts, operator.mul)
         if node.is_Pow:
             base, power = parts
             if node.exp.is_Integer:
                 n = int(node.exp)
                 return lambda args, analytic: _integer_power(base(args, analytic), n)
+            if node.exp.is_Rational and node.exp.q == 2:
+                n = int(node.exp.p)
+                return lambda args, analytic: _integer_power(_sqrt(base(args, analytic), analytic), n)
             return lambda args, analytic: _power(base(args, analytic), power(args, analytic), analytic)
         if node.func is sp.log:
             return lambda args, analytic: _log(parts[0](args, analytic), analytic)
@@ -313,14 +323,24 @@ def flint_function(expr: sp.Expr, variables: tuple) -> callable:
             return lambda args, analytic: getattr(parts[0](args, analytic), name)()
         raise PrecisionError(f"no ball-arithmetic evaluation of {node.func} (in {expr}): no certified value")
 
-    def _fold(parts, args, analytic, op):
-        value = parts[0](args, analytic)
-        for part in parts[1:]:
-            value = op(value, part(args, analytic))
-        return value
+    def _fold(parts, op):
+        first, *rest = parts
+        if len(rest) == 1:
+            second = rest[0]
+            return lambda args, analytic: op(first(args, analytic), second(args, analytic))
+
+        def folded(args, analytic):
+            value = first(args, analytic)
+            for part in rest:
+                value = op(value, part(args, analytic))
+            return value
+        return folded
 
     def _log(z, analytic):
         return z.log(analytic=analytic) if isinstance(z, acb) else z.log()
+
+    def _sqrt(z, analytic):
+        return z.sqrt(analytic=analytic) if isinstance(z, acb) else z.sqrt()
 
     def _power(z, p, analytic):
         if isinstance(z, acb):
@@ -348,7 +368,7 @@ def ball(value, dps: int):
         return arb(int(value.p)) / int(value.q)
     if isinstance(value, (float, np.floating)):
         return arb(float(value))                                   # a double is an exact binary number
-    if isinstance(value, mpmath.mpf):
+    if isinstance(value, (mpmath.mpf, sp.Float)) or type(value).__name__ == "mpf":  # any context's mpf
         sign, man, exp, _ = value._mpf_
         return arb(int(man) * (-1) ** sign) * arb(2) ** int(exp) if man else arb(0)
     if isinstance(value, sp.Basic) and value.is_number:
@@ -361,12 +381,16 @@ def _integer_power(z, n: int):
     """z**n by squaring: flint's ``**`` gives nan for a ball that contains 0."""
     if n < 0:
         return 1 / _integer_power(z, -n)
-    result, square = z * 0 + 1, z
-    while n:
+    if n == 0:
+        return z * 0 + 1
+    result, square = None, z
+    while True:
         if n & 1:
-            result = result * square
-        square, n = square * square, n >> 1
-    return result
+            result = square if result is None else result * square
+        n >>= 1
+        if not n:
+            return result
+        square = square * square
 
 
 def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30):

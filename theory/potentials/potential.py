@@ -1,15 +1,8 @@
 """The induced potential Φ(θ, w) = E_x[σ(x, θ) σ(x, w)], x ~ N(0, I_d).
 
-A :class:`Potential` is a SymPy expression in the variables of its *form*:
-
-===========  ====================  =====================================  ==========
-form         variables             Φ(θ, w)                                manifold
-===========  ====================  =====================================  ==========
-``ridge``    ``na, nb, dot``       f(‖θ‖, ‖w‖, θᵀw)                       R^d
-``zonal``    ``rho``               f(ρ), ρ = θᵀw                          S^{d−1}
-``radial``   ``r``                 h(‖θ − w‖)                             R^d
-``product``  ``s``                 ∏ᵢ h(θᵢ − wᵢ)                          R^d
-===========  ====================  =====================================  ==========
+A :class:`Potential` is a SymPy expression in the variables of its *form*, one of
+:mod:`theory.potentials.forms` (ridge f(‖θ‖, ‖w‖, θᵀw), zonal f(ρ) on S^{d−1}, radial
+h(‖θ − w‖), product ∏ᵢ h(θᵢ − wᵢ)).
 
 :func:`potential` derives it from an activation: exact routes first (see
 :mod:`theory.potentials.gaussian`), and when none applies a *numeric* potential evaluated
@@ -20,8 +13,8 @@ computations at different precisions agree to them, or
 :class:`~theory.core.errors.PrecisionError` says they could not be confirmed.
 
 >>> relu = potential("relu")
->>> relu.method
-'piecewise reduction: orthant integrals (exact)'
+>>> print(relu.method)
+piecewise reduction: orthant integrals (exact)
 >>> relu.sphere().expr
 (-rho*acos(rho) + pi*rho + sqrt(1 - rho**2))/(2*pi)
 >>> str(relu.sphere().evaluate([1, 0], [0, 1], dps=20))      # 1/(2π)
@@ -42,38 +35,26 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import evaluation
 from . import gaussian
 from . import hermite_series
 from . import quadrature
 from .activations import Activation, activation
 from .biased import BiasedPotential, biased
+from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
+from .forms import form as form_named
+from .manifolds import Manifold
+from .routes import Route
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
 from ..core.latex import parse as parse_latex
-from ..core.numeric import check_dps, context, mpmath_function, numpy_function, output_context
+from ..core.numeric import check_dps, output_context
 from ..core.parsing import as_expression, as_number
-from ..core.symbols import dot, na, nb, r, rho, s, t, theta, w, x
+from ..core.symbols import s, t, theta, w, x
 from ..core import cache, timebound
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
 
-Form = Literal["ridge", "zonal", "radial", "product"]
-Manifold = Literal["euclidean", "sphere"]
-
-VARIABLES: dict[str, tuple[sp.Symbol, ...]] = {
-    "ridge": (na, nb, dot), "zonal": (rho,), "radial": (r,), "product": (s,)}
-MANIFOLD: dict[str, Manifold] = {
-    "ridge": "euclidean", "zonal": "sphere", "radial": "euclidean", "product": "euclidean"}
-
-#: How each exact route of :mod:`theory.potentials.gaussian` is reported.
-_ROUTE_NAMES = {
-    "bivariate moments (exact)": "finite Hermite series: bivariate moments (exact)",
-    "orthant integrals (exact)": "piecewise reduction: orthant integrals (exact)",
-    "Gaussian integral, completing the square (exact)": "closed form: Gaussian integral (exact)",
-    "Price's theorem and integration (exact)": "closed form: Price's theorem (exact)",
-}
-NUMERIC = ("numeric: Mehler–Hermite series Σ c_k(‖θ‖)c_k(‖w‖)ρ^k with a Parseval tail bound, "
-           "digits confirmed by two rules; nested quadrature where it needs over 1024 terms")
 
 
 @dataclass(frozen=True)
@@ -84,9 +65,10 @@ class Potential(Typeset):
     ----------
     expr : sympy.Expr or None
         Φ in the variables of ``form`` (``None`` for a numeric potential).
-    form : {"ridge", "zonal", "radial", "product"}
-    method : str
-        How Φ was obtained.
+    form : Form
+        One of :mod:`theory.potentials.forms` (given by its name, e.g. ``"ridge"``, it is looked up).
+    method : Route
+        How Φ was obtained (given by its printed text or name, it is looked up).
     activation : Activation or None
         The activation it was derived from (``None`` for a potential given directly).
     conditions : sympy.Boolean
@@ -105,19 +87,23 @@ class Potential(Typeset):
 
     expr: sp.Expr | None
     form: Form
-    method: str
+    method: Route
     activation: Activation | None = None
     conditions: sp.Basic = sp.true
     steps: tuple[str, ...] = field(default=(), compare=False)
 
+    def __post_init__(self):
+        object.__setattr__(self, "form", form_named(self.form))
+        object.__setattr__(self, "method", Route(self.method))
+
     # ------------------------------------------------------------------ basics
     @property
     def variables(self) -> tuple[sp.Symbol, ...]:
-        return VARIABLES[self.form]
+        return self.form.variables
 
     @property
     def manifold(self) -> Manifold:
-        return MANIFOLD[self.form]
+        return self.form.manifold
 
     @property
     def exact(self) -> bool:
@@ -132,17 +118,17 @@ class Potential(Typeset):
 
         The formula is tidied (acos terms collected, conditions simplified) within
         ten seconds, else returned as substituted."""
-        if self.form == "zonal":
-            return self
-        if self.form != "ridge":
+        on_sphere = self.form.restriction
+        if on_sphere is None:
             raise InputError(f"a {self.form} potential h(θ − w) has no zonal form on the sphere")
-        on_sphere = {na: 1, nb: 1, dot: rho}
+        if not on_sphere:
+            return self
         raw = (None if self.expr is None else self.expr.subs(on_sphere), self.conditions.subs(on_sphere))
         try:
             expr, conditions = bounded(_tidy_on_sphere, *raw, seconds=DEFAULT_SECONDS, what="tidying Φ(ρ)")
         except Timeout:
             expr, conditions = raw
-        return replace(self, expr=expr, form="zonal", conditions=conditions)
+        return replace(self, expr=expr, form=ZONAL, conditions=conditions)
 
     def in_coordinates(self, dim: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
         """Φ as an expression in coordinates θ₁…θ_d, w₁…w_d; returns (Φ, θ, w).
@@ -153,22 +139,13 @@ class Potential(Typeset):
 
         self._require_exact("coordinates")
         th, wv = coordinates("theta", dim), coordinates("w", dim)
-        inner = sum(a * b for a, b in zip(th, wv))
-        if self.form == "ridge":
-            sub = {na: sp.sqrt(sum(a**2 for a in th)), nb: sp.sqrt(sum(b**2 for b in wv)), dot: inner}
-            return self.expr.subs(sub), th, wv
-        if self.form == "zonal":
-            return self.expr.subs(rho, inner), th, wv
-        if self.form == "radial":
-            return self.expr.subs(r, sp.sqrt(sum((a - b) ** 2 for a, b in zip(th, wv)))), th, wv
-        return sp.Mul(*[self.expr.subs(s, a - b) for a, b in zip(th, wv)]), th, wv
+        return self.form.in_coordinates(self.expr, th, wv), th, wv
 
     # ------------------------------------------------------------------ numbers
     def evaluate(self, theta_: Sequence, w_: Sequence, *, dps: int = 30, certified: bool = False):
         """Φ(θ, w) for two points (sequences of numbers), with ``dps`` correct digits.
 
-        The value is computed at two working precisions and returned only when
-        they agree to ``dps`` digits. With ``certified=True`` the result is a
+        The value carries only confirmed digits (see :meth:`at`). With ``certified=True`` the result is a
         python-flint ``arb`` ball proven to contain Φ at the exact inputs: the
         norms and θᵀw are formed in ball arithmetic, then :meth:`at` certifies.
         """
@@ -181,7 +158,9 @@ class Potential(Typeset):
     def at(self, *values, dps: int = 30, certified: bool = False):
         """Φ at values of the form's variables (``na, nb, dot`` / ``rho`` / ``r`` / ``s``), to ``dps`` digits.
 
-        A closed form is evaluated at two working precisions, a numeric potential
+        A closed form is evaluated once in arb ball arithmetic and returned when the
+        ball's radius proves ``dps`` digits — else (a branch point, a formula without ball
+        functions such as Max, cancellation) at two working precisions; a numeric potential
         by two Hermite series (:func:`theory.potentials.hermite_series.value`) or two
         quadratures (:func:`theory.potentials.quadrature.bivariate`); the value is
         returned when they agree, else :class:`~theory.core.errors.PrecisionError`.
@@ -213,9 +192,37 @@ class Potential(Typeset):
             raise InputError(f"values of {', '.join(map(str, self.variables))} must be finite, got {values}")
         if self.expr is None:
             return self._numeric_at(values, dps)
-        if self.form == "ridge" and (values[0] == 0 or values[1] == 0):
+        if self.form.at_origin(values):
             return self._degenerate_at(values, dps)
-        return _stable_value(self._mpmath_at, values, dps)
+        return evaluation.confirmed_value(self.expr, self.variables, values, dps, self._mpmath_at,
+                                          product=self.form.geometry is Geometry.COORDINATES)
+
+    def at_many(self, points, *, dps: int = 30) -> np.ndarray:
+        """Φ at many points of the form's variables, each to ``dps`` digits: an object array of mpf.
+
+        ``points`` holds one point per row: ρ (zonal) or r (radial) values, rows (‖θ‖, ‖w‖, θᵀw)
+        (ridge) or rows s₁…s_d (product). A closed form is evaluated once per point in arb
+        ball arithmetic (:func:`theory.potentials.evaluation.ball_values`): the ball's radius
+        proves the digits returned — fewer operations than :meth:`at`'s two precisions, and a
+        proof instead of an agreement. Points where the ball is not finite or too wide (a zero
+        norm, a branch point, cancellation), and every point of a numeric potential, are
+        handed to :meth:`at`, whose InputError / PrecisionError then apply.
+
+        >>> [str(v) for v in potential("relu").sphere().at_many([0, 1, -1], dps=12)]
+        ['0.159154943092', '0.5', '0.0']
+        """
+        check_dps(dps)
+        coordinatewise = self.form.geometry is Geometry.COORDINATES
+        rows = evaluation.rows(points, None if coordinatewise else len(self.variables))
+        if self.expr is None:
+            return np.array([self.at(*row, dps=dps) for row in rows] + [None], dtype=object)[:-1]
+        for row in rows:
+            self._check_values(row)
+        values, failed = evaluation.ball_values(self.expr, self.variables, rows, dps,
+                                                product=self.form.geometry is Geometry.COORDINATES)
+        for i in failed:
+            values[i] = self.at(*rows[i], dps=dps)
+        return values
 
     def numpy(self) -> Callable[..., np.ndarray]:
         """A vectorised float64 function of the form's variables.
@@ -225,7 +232,7 @@ class Potential(Typeset):
         :class:`~theory.potentials.hermite_series.Float64Series`. A non-smooth σ
         raises :class:`~theory.core.errors.PrecisionError` (no such guarantee).
         """
-        if self.expr is None and self.form == "zonal":
+        if self.expr is None and self.form.unit_norms:
             act = self.activation
             return _float64_series(act.expr, act.kinks, act.parity)
         self._require_exact("a float64 evaluator")
@@ -238,19 +245,8 @@ class Potential(Typeset):
             raise InputError(f"θ has dimension {thetas.shape[1]} but w has {ws.shape[1]}")
         angular = None if self.expr is None else _angle_form(self.expr, self.form)
         if angular is not None:
-            return _angle_matrix(angular, thetas, ws, self.form)
-        f = self.numpy()
-        if self.form in ("ridge", "zonal"):
-            inner = thetas @ ws.T
-            if self.form == "zonal":
-                return f(np.clip(inner, -1.0, 1.0))
-            a = np.linalg.norm(thetas, axis=1)[:, None]
-            b = np.linalg.norm(ws, axis=1)[None, :]
-            return f(a, b, np.clip(inner, -a * b, a * b))
-        diff = thetas[:, None, :] - ws[None, :, :]
-        if self.form == "radial":
-            return f(np.linalg.norm(diff, axis=2))
-        return np.prod(f(diff), axis=2)
+            return evaluation.angle_matrix(angular, thetas, ws, zonal=self.form.unit_norms)
+        return self.form.matrix(self.numpy(), thetas, ws)
 
     # ------------------------------------------------------------------ printing
     def latex(self, *, definition: bool = False) -> str:
@@ -264,25 +260,20 @@ class Potential(Typeset):
         \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
         """
         body = self._numeric_latex() if self.expr is None else house_latex(self.expr)
-        head = {"ridge": r"\Phi(\theta, w)", "zonal": r"\Phi(\rho)",
-                "radial": r"\Phi(\theta, w)", "product": r"h(s)"}[self.form]
-        if definition and self.form in ("ridge", "zonal"):
+        head = self.form.head
+        if definition and self.form.expectation:
             head += r" = \mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]"
-        text = f"{head} = {body}"
-        if self.form == "product":
-            text = r"\Phi(\theta, w) = \prod_{i=1}^{d} h(\theta_i - w_i), \quad " + text
-        return text
+        return f"{self.form.prefix}{head} = {body}"
 
     @classmethod
-    def from_latex(cls, text: str, form: Form) -> Potential:
+    def from_latex(cls, text: str, form: Form | str) -> Potential:
         """The potential whose formula is the right-hand side of ``text`` (as printed by :meth:`latex`).
 
         >>> Potential.from_latex(r"\\Phi(\\rho) = \\frac{1}{\\sqrt{4 - \\rho^{2}}}", "zonal").expr
         1/sqrt(4 - rho**2)
         """
-        if form not in VARIABLES:
-            raise InputError(f"form must be one of {', '.join(VARIABLES)}, got {form!r}")
-        return given(parse_latex(text, VARIABLES[form]), form)
+        form = form_named(form)
+        return given(parse_latex(text, form.variables), form)
 
     def __str__(self) -> str:
         body = "numeric" if self.expr is None else str(self.expr)
@@ -301,9 +292,8 @@ class Potential(Typeset):
         with hermite_series.flint_digits(dps + 15):
             balls = [hermite_series.ball(v, dps) for v in values]
             if self.expr is None:
-                if self.form == "zonal":
-                    return hermite_series.certified_value(self.activation.expr, 1, 1, balls[0], dps=dps)
-                return hermite_series.certified_value(self.activation.expr, *balls, dps=dps)
+                ridge = self.form.ridge_values(balls)
+                return hermite_series.certified_value(self.activation.expr, *ridge, dps=dps)
             result = hermite_series.flint_function(self.expr, self.variables)(*balls)
         if not result.is_finite():
             raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: "
@@ -312,18 +302,11 @@ class Potential(Typeset):
 
     def _form_balls(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
         """The form's variables as arb balls computed from the exact coordinates."""
-        from flint import arb
-
-        if self.form not in ("zonal", "ridge"):
-            raise PrecisionError(f"no certified value for a {self.form} potential")
         with hermite_series.flint_digits(dps + 15):
             a, b = ([hermite_series.ball(v, dps) for v in vec] for vec in (theta_, w_))
             if len(a) != len(b) or not a:
                 raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(a)} and {len(b)}")
-            inner = sum((u * v for u, v in zip(a, b)), arb(0))
-            if self.form == "zonal":
-                return (inner,)
-            return sum((u * u for u in a), arb(0)).sqrt(), sum((v * v for v in b), arb(0)).sqrt(), inner
+            return self.form.balls(a, b)
 
     def _require_exact(self, what: str) -> None:
         if self.expr is None:
@@ -334,41 +317,15 @@ class Potential(Typeset):
         a, b = (_vector(v, ctx, name) for v, name in ((theta_, "θ"), (w_, "w")))
         if len(a) != len(b):
             raise InputError(f"θ has dimension {len(a)} but w has {len(b)}")
-        if self.form == "ridge":
-            return ctx.sqrt(ctx.fsum(v**2 for v in a)), ctx.sqrt(ctx.fsum(v**2 for v in b)), ctx.fdot(a, b)
-        if self.form == "zonal":
-            for v, name in ((a, "θ"), (b, "w")):
-                if abs(ctx.fsum(u**2 for u in v) - 1) > ctx.mpf(10) ** (-dps // 2):
-                    raise InputError(f"{name} is not a unit vector; a zonal potential lives on the sphere")
-            return (ctx.fdot(a, b),)
-        if self.form == "radial":
-            return (ctx.sqrt(ctx.fsum((u - v) ** 2 for u, v in zip(a, b))),)
-        return tuple(u - v for u, v in zip(a, b))
+        return self.form.values(a, b, ctx, dps)
 
     def _check_values(self, values: Sequence) -> None:
-        expected = len(self.variables)
-        if self.form != "product" and len(values) != expected:
-            names = ", ".join(map(str, self.variables))
-            raise InputError(f"a {self.form} potential takes {expected} value(s) ({names}), got {len(values)}")
-        if self.form == "ridge":
-            a, b, c = (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)
-            if a < 0 or b < 0:
-                raise InputError(f"norms must be non-negative, got ‖θ‖={a}, ‖w‖={b}")
-            if abs(c) > a * b * (1 + mpmath.mpf(10) ** -12):
-                raise InputError(f"θᵀw = {c} exceeds ‖θ‖‖w‖ = {a * b} (Cauchy–Schwarz)")
-        if self.form == "zonal" and abs(values[0]) > 1:
-            raise InputError(f"ρ = {values[0]} is outside [-1, 1]")
-        if self.form == "radial" and values[0] < 0:
-            raise InputError(f"r = ‖θ − w‖ must be non-negative, got {values[0]}")
+        self.form.check(values)
 
     def _mpmath_at(self, values: Sequence, dps: int):
-        ctx, f = _compiled(self.expr, self.variables, dps)
+        ctx, f = evaluation.working_function(self.expr, self.variables, dps)
         args = [ctx.mpf(sp.N(v, dps)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in values]
-        if self.form == "ridge":  # rounding must not push θᵀw past ‖θ‖‖w‖
-            args[2] = max(min(args[2], args[0] * args[1]), -args[0] * args[1])
-        if self.form == "product":
-            return ctx.fprod(f(v) for v in args)
-        return f(*args)
+        return self.form.apply(f, args, ctx)
 
     def _degenerate_at(self, values: Sequence, dps: int) -> mpmath.mpf:
         """Φ when θ = 0 or w = 0: σ(0)·E[σ(‖other‖X)]."""
@@ -383,7 +340,7 @@ class Potential(Typeset):
         """The Hermite series; at ρ = ±1 (one line integral) and where the series needs
         more than 1024 terms, the nested quadrature."""
         sigma, kinks = self.activation.expr, self.activation.kinks
-        a, b, c = (1, 1, values[0]) if self.form == "zonal" else values
+        a, b, c = self.form.ridge_values(values)
         if a == 0 or b == 0:
             return self._degenerate_at(values, dps)
         if dps > hermite_series.MAX_DPS:
@@ -439,8 +396,8 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
     --------
     >>> potential("erf").sphere().expr
     2*asin(2*rho/3)/pi
-    >>> potential("tanh").method
-    'numeric: Mehler–Hermite series Σ c_k(‖θ‖)c_k(‖w‖)ρ^k with a Parseval tail bound, digits confirmed by two rules; nested quadrature where it needs over 1024 terms'
+    >>> potential("tanh").method.name
+    'NUMERIC'
     >>> str(potential("relu", bias=True).at(1, 1, 0, 0, 0, dps=15))    # β = γ = 0, θ ⊥ w: 1/(2π)
     '0.159154943091895'
     """
@@ -465,8 +422,8 @@ def _ridge_potential(act: Activation, seconds: float, budget: float) -> Potentia
             raise Timeout(f"the budget was spent on building {act.name}")
         result = gaussian.expectation(act.expr, seconds=seconds, budget=budget)
     except (gaussian.Unsupported, Timeout) as why:
-        return Potential(None, "ridge", NUMERIC, act, steps=(f"no exact route: {why}",))
-    phi = Potential(result.expr, "ridge", _ROUTE_NAMES.get(result.method, result.method), act,
+        return Potential(None, RIDGE, Route.NUMERIC, act, steps=(f"no exact route: {why}",))
+    phi = Potential(result.expr, RIDGE, result.method, act,
                     result.conditions, result.steps)
     if timebound.timeouts() == timeouts:  # a pure function of σ: no step fell back for lack of time
         cache.store(name, {"expr": cache.text(phi.expr), "method": phi.method,
@@ -479,7 +436,8 @@ def _cached_potential(name: str, act: Activation) -> Potential | None:
     try:
         expr, conditions = cache.expression(entry["expr"]), cache.expression(entry["conditions"])
         if isinstance(expr, sp.Expr) and isinstance(conditions, sp.Basic):
-            return Potential(expr, "ridge", str(entry["method"]), act, conditions, tuple(map(str, entry["steps"])))
+            steps = tuple(map(str, entry["steps"]))
+            return Potential(expr, RIDGE, Route(str(entry["method"])), act, conditions, steps)
     except (TypeError, KeyError, ValueError, SyntaxError, AttributeError):
         pass
     return None
@@ -491,7 +449,7 @@ def _product_potential(act: Activation, seconds: float) -> Potential:
 
     entry = product_entry(act)
     if entry is not None:
-        return Potential(entry.result, "product", f"closed form: table ({entry.reference})", act)
+        return Potential(entry.result, PRODUCT, Route.TABLE, act, steps=(f"table: {entry.reference}",))
     integrand = act.expr * act.expr.subs(theta, w) * sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)
     try:
         value = bounded(_integrate_line, integrand, seconds=seconds, what="product potential")
@@ -500,7 +458,7 @@ def _product_potential(act: Activation, seconds: float) -> Potential:
     h = sp.simplify(value.subs(theta, w + s))
     if h.has(w):
         raise DerivationError(f"E[g(x,θ)g(x,w)] for {act.name} is not a function of θ − w: {value}")
-    return Potential(h, "product", "closed form: Gaussian integral (exact)", act)
+    return Potential(h, PRODUCT, "closed form: Gaussian integral (exact)", act)
 
 
 def _integrate_line(integrand: sp.Expr) -> sp.Expr:
@@ -512,7 +470,7 @@ def _integrate_line(integrand: sp.Expr) -> sp.Expr:
 
 # ---------------------------------------------------------------------- given potentials
 
-def given(expr, form: Form) -> Potential:
+def given(expr, form: Form | str) -> Potential:
     """A potential given by its formula rather than derived, e.g. the Coulomb potential.
 
     >>> given("exp(-r^2/2)", "radial").expr
@@ -520,16 +478,15 @@ def given(expr, form: Form) -> Potential:
     >>> given("rho^3", "zonal").manifold
     'sphere'
     """
-    if form not in VARIABLES:
-        raise InputError(f"form must be one of {', '.join(VARIABLES)}, got {form!r}")
-    names = {str(v): v for v in VARIABLES[form]}
+    form = form_named(form)
+    names = {str(v): v for v in form.variables}
     expr = as_expression(expr, names, what=f"a {form} potential")
     expr = expr.subs({sym: names[sym.name] for sym in expr.free_symbols if sym.name in names})
-    extra = expr.free_symbols - set(VARIABLES[form])
+    extra = expr.free_symbols - set(form.variables)
     if extra:
         raise InputError(f"a {form} potential is a formula in {', '.join(names)}; "
                          f"unexpected symbol(s) {', '.join(sorted(map(str, extra)))}")
-    return Potential(expr, form, "given")
+    return Potential(expr, form, Route.GIVEN)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -539,52 +496,25 @@ def _float64_series(sigma: sp.Expr, kinks: tuple, parity) -> hermite_series.Floa
     return hermite_series.float64_series(sigma, kinks, parity)
 
 
-@functools.lru_cache(maxsize=256)
 def _numpy(expr: sp.Expr, variables: tuple) -> Callable:
-    return numpy_function(expr, variables)
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(expr: sp.Expr, variables: tuple, dps: int) -> tuple[mpmath.MPContext, Callable]:
-    """A private context at ``dps`` digits and ``expr`` compiled in it (read-only: never mutate)."""
-    ctx = context(dps)
-    return ctx, mpmath_function(expr, variables, ctx)
-
-
-def _stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
-    """Evaluate at two working precisions; return when they agree to ``dps`` significant digits.
-
-    Both below the working precision's resolution 10^{5−work} (a zero of Φ that
-    the formula reaches by cancellation) is 0.
-    """
-    work = dps + quadrature.GUARD
-    for _ in range(6):
-        low, high = evaluate(values, work), evaluate(values, work + 20)
-        if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
-            raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
-        if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 2):
-            return output_context(dps).mpf(high)
-        if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
-            return output_context(dps).mpf(0)
-        work *= 2
-    raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+    return evaluation.float64_function(expr, variables)
 
 
 _ANGLE = sp.Symbol("vartheta", nonnegative=True)
-NEARLY_PARALLEL = 0.99  # |cos ∠(θ, w)| above this: the angle from Kahan's formula, not arccos
+_COSINE = sp.Symbol("cos_vartheta", real=True)
 
 
 @functools.lru_cache(maxsize=128)
-def _angle_form(expr: sp.Expr, form: str) -> Callable | None:
-    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ) (ridge) or ϑ (zonal), ϑ = ∠(θ, w), when writing
+def _angle_form(expr: sp.Expr, form: Form) -> Callable | None:
+    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ, cos ϑ) (ridge) or (ϑ, cos ϑ) (zonal), ϑ = ∠(θ, w), when writing
     θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
     (‖θ‖‖w‖ sin ϑ)^p — the cancellation-free form of the orthant (ReLU-family) potentials.
     None when the formula has neither, or something else is left depending on cos ϑ under a root."""
-    if form not in ("ridge", "zonal") or not expr.has(sp.acos):
+    if form.inner is None or not expr.has(sp.acos):
         return None
     cos = sp.cos(_ANGLE)
-    scale = na * nb if form == "ridge" else sp.S.One
-    angled = expr.subs(dot if form == "ridge" else rho, scale * cos)
+    scale = form.norm_product
+    angled = expr.subs(form.inner, scale * cos)
 
     def acos(arg):
         return _ANGLE if sp.cancel(arg - cos) == 0 else sp.acos(arg)
@@ -601,26 +531,8 @@ def _angle_form(expr: sp.Expr, form: str) -> Callable | None:
     if angled.has(sp.acos) or any(p.exp.q == 2 and p.base.has(_ANGLE) for p in angled.atoms(sp.Pow)
                                   if p.exp.is_Rational):
         return None
-    return _numpy(angled, (na, nb, _ANGLE) if form == "ridge" else (_ANGLE,))
-
-
-def _angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, form: str) -> np.ndarray:
-    """[Φ(θᵢ, w_j)] from ‖θᵢ‖, ‖w_j‖ and the angle ϑᵢⱼ, accurate to a few ulps also for nearly
-    parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan)."""
-    a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
-    u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
-    v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)
-    cos = np.clip(u @ v.T, -1.0, 1.0)
-    angle = np.arccos(cos)
-    i, j = np.nonzero(np.abs(cos) > NEARLY_PARALLEL)
-    if i.size:
-        du, dv = u[i] - v[j], u[i] + v[j]
-        angle[i, j] = 2 * np.arctan2(np.linalg.norm(du, axis=1), np.linalg.norm(dv, axis=1))
-    if form == "zonal":
-        return f(angle)
-    zero = (a[:, None] == 0) | (b[None, :] == 0)
-    angle[zero] = np.pi / 2
-    return f(a[:, None], b[None, :], angle) * np.ones_like(angle)
+    angled = sp.factor_terms(angled).subs(cos, _COSINE)  # cos ϑ is known: no third transcendental
+    return _numpy(angled, (*(v for v in form.variables if v != form.inner), _ANGLE, _COSINE))
 
 
 def _vector(values: Sequence, ctx: mpmath.MPContext, name: str) -> list:

@@ -34,11 +34,11 @@ True
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from scipy.stats import linregress, ortho_group
 
 from ..core.errors import InputError
 from ..dynamics.loss import positions
+from ..dynamics.matching import match_rows
 
 SQRT_2PI = np.sqrt(2 * np.pi)
 
@@ -154,11 +154,10 @@ def gradient_descent(W0, X, y, *, step: float = 0.5, iterations: int = 300,
 
 
 def parameter_error(W, W_star) -> float:
-    """min over permutations π of ‖W_π − W*‖_F (optimal row assignment)."""
+    """min over permutations π of ‖W_π − W*‖_F (optimal row assignment,
+    :func:`~theory.dynamics.matching.match_rows`)."""
     W, W_star = np.asarray(W, dtype=float), np.asarray(W_star, dtype=float)
-    cost = ((W[:, None, :] - W_star[None, :, :]) ** 2).sum(axis=2)
-    rows, cols = linear_sum_assignment(cost)
-    return float(np.sqrt(cost[rows, cols].sum()))
+    return float(np.sqrt(np.sum([cost for *_, cost in match_rows(W, W_star, squared=True)])))
 
 
 def sample_run(task: dict) -> dict:

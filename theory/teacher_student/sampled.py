@@ -215,7 +215,7 @@ def canonical_units(net: Network) -> tuple[np.ndarray, np.ndarray]:
 
 def matching_error(student: Network, teacher: Network) -> float:
     """min over permutations π of ‖Ŵ_π − W‖_F / ‖W‖_F for the canonical hidden rows (optimal
-    assignment by :func:`scipy.optimize.linear_sum_assignment`)."""
+    assignment by :func:`~theory.dynamics.matching.match_rows`)."""
     W_hat, W = canonical_units(student)[0], canonical_units(teacher)[0]
     if W_hat.shape != W.shape:
         raise InputError(f"student {W_hat.shape} and teacher {W.shape} hidden layers differ")

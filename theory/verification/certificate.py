@@ -91,6 +91,7 @@ from ..core.errors import DerivationError, InputError
 from ..core.numeric import flint_precision
 from ..dynamics.kinds import Claim, EquilibriumKind
 from ..dynamics.loss import N1, C, Loss, charges_of
+from ..potentials.forms import Ridge
 
 #: Working precision of the ball arithmetic, in bits.
 PRECISION = 192
@@ -213,7 +214,7 @@ class Landscape:
     """
 
     def __init__(self, loss: Loss, charges=None):
-        if loss.manifold != "euclidean" or loss.kernel.form != "ridge":
+        if loss.manifold != "euclidean" or not isinstance(loss.kernel.form, Ridge):
             raise InputError(f"certificates cover ridge potentials on R^d, not a {loss.kernel.form} "
                              f"potential on the {loss.manifold} manifold")
         self.loss, self.kernel = loss, loss.kernel

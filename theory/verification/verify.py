@@ -3,38 +3,17 @@
 :func:`verify` derives Φ, classifies it (:mod:`theory.conditions.classify`), turns the
 classification into a prediction that names the result it rests on, runs
 seeded starts of the dynamics (:mod:`theory.dynamics.equilibrium`, in parallel through
-:mod:`theory.verification.executor`) and compares:
+:mod:`theory.verification.executor`) and compares.
 
-==========================================  ==========================================
-proven class (fixed charges a_i = −1)       prediction
-==========================================  ==========================================
-harmonic                                    Theorem 3.3: no strict local minimum with
-                                            an electron off every proton and electron
-strictly subharmonic                        Theorem 3.6: every local minimum is global
-strictly subharmonic only for r > R         at every local minimum some electron lies
-(radial Φ)                                  within R of some proton (the correlated-
-                                            motion argument of Theorem 3.6)
-anything else                               NO PREDICTION
-==========================================  ==========================================
-
-With free output weights (``charges="optimal"``) the dynamics runs on the reduced
-loss ℓ(θ) = min_a L(a, θ) (a = a*(θ) throughout) and end points are classified
-by the Hessian of ℓ:
-
-==========================================  ==========================================
-proven class (free output weights)          prediction
-==========================================  ==========================================
-harmonic                                    Theorem 3.3 as above (it needs no sign of a)
-λ-harmonic, Φ(θ, θ) constant                Theorem 3.9 (by Lemma 3.8): no local
-                                            minimum of ℓ with L > 0 has an electron off
-                                            every proton and electron with a_i* ≠ 0
-anything else (strictly subharmonic         NO PREDICTION (Theorem 3.6 rests on
-included)                                   Assumption 1, fixed weights)
-==========================================  ==========================================
-
-A free-weight end point where a hypothesis of Theorem 3.9 fails (an electron
-switched off, a_i* ≈ 0; two electrons merged) is counted apart, never as a
-counter-example.
+Which prediction a class earns is a paper's knowledge: a :class:`Predictions` table,
+by default the electrodynamics paper's
+(:data:`theory.proofs.electrodynamics.predictions.TABLE`, whose module shows it). Each
+prediction has a :class:`Rule`: what it forbids at an end point, and which hypothesis
+to suspect when an end point breaks it. With free output weights
+(``charges="optimal"``) the dynamics runs on the reduced loss ℓ(θ) = min_a L(a, θ)
+(a = a*(θ) throughout) and end points are classified by the Hessian of ℓ; an end point
+where an electron is switched off (a_i* ≈ 0) or two electrons merged is counted apart
+(the hypotheses of the table's free-weight result), never as a counter-example.
 
 A run whose loss falls below 0 contradicts every prediction that rests on
 L = E(f − f̂)² ≥ 0 (realizability). The outcome is CONFIRMED, CONTRADICTED,
@@ -51,13 +30,13 @@ import enum
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import sympy as sp
 
-from ..conditions.classify import Classification, EarnshawClass, classify
+from ..conditions.classify import Classification, classify
 from ..dynamics.charges import Fixed, Optimal, charge_policy
 from ..dynamics.equilibrium import _potential, simulate
 from ..core import validators as valid
@@ -72,16 +51,17 @@ from ..core.latex import latex as house_latex
 from ..core.latex import readable
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
+from ..dynamics.matching import distances
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
-from ..core.verdict import Verdict
 
 #: A loss below −NEGATIVE (float64) is taken as L < 0, not rounding.
 NEGATIVE = 1e-9
 
-_REALIZABLE = "Φ is realizable: L = E(f − f̂)² ≥ 0 (Φ a positive-definite kernel)"
-_SMOOTH = "sup‖∇²Φ‖ ≤ B (Φ twice differentiable with a bounded Hessian)"
-_FIXED = "Assumption 1: output weights fixed, a_i = −b_i = −1"
-_DISTINCT = "electrons distinct from each other and from the protons, optimal weights a_i* ≠ 0"
+#: The hypothesis to suspect when the loss falls below 0.
+REALIZABLE = "Φ is realizable: L = E(f − f̂)² ≥ 0 (Φ a positive-definite kernel)"
+#: The hypothesis to suspect when a prediction of :attr:`Rule.GLOBAL` is broken.
+SMOOTH = "sup‖∇²Φ‖ ≤ B (Φ twice differentiable with a bounded Hessian)"
 
 
 class Outcome(enum.Enum):
@@ -124,13 +104,13 @@ class Prediction:
         """(why ``run`` contradicts the prediction, the hypothesis to suspect), else ``None``."""
         if self.rule is not Rule.STRICT and run["final_loss"] < -NEGATIVE:
             return ((f"the loss fell to {run['final_loss']:.6g} < 0, below the value 0 of every "
-                    "global minimum: L is not E(f − f̂)²"), _REALIZABLE)
+                    "global minimum: L is not E(f − f̂)²"), REALIZABLE)
         strict = run["kind"] == EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
         if self.rule is Rule.STRICT and strict and run["isolated"]:
             return (("a strict local minimum with an electron off every proton and every other "
                     "electron"), "Φ harmonic on M (or a bug in the classifier)")
         if self.rule is Rule.GLOBAL and strict:
-            return f"a strict local minimum with L = {run['loss']} > 0", _SMOOTH
+            return f"a strict local minimum with L = {run['loss']} > 0", SMOOTH
         if self.rule is Rule.CHARGED and run["kind"] in MINIMA[1:] and run["isolated_charged"]:
             return ((f"a local minimum of min_a L with L = {run['loss']} > 0 and an electron away from "
                      "every proton and electron carrying a_i* ≠ 0 (Lemma 3.8 says it cannot be one)"),
@@ -145,60 +125,41 @@ class Prediction:
                 "hypotheses": list(self.hypotheses), "rule": self.rule.value, "radius": self.radius}
 
 
-def predict(classification: Classification, charges=Fixed()) -> tuple[Prediction | None, str]:
-    """The prediction for fixed or free output weights (``charges``: a charge policy or its name,
-    :func:`~theory.dynamics.charges.charge_policy`) and the reason it was (not) made.
+@dataclass(frozen=True)
+class Predictions:
+    """A paper's theorem table, as :func:`verify` reads it.
+
+    ``predict(classification, policy)`` is the prediction for a classified Φ under a charge
+    policy (or ``None``) and the reason it was (not) made; ``refuse(policy, k)`` says why the
+    paper predicts nothing for k electrons with these charges (``None``: it does);
+    ``free_result`` names the result whose hypotheses (distinct electrons, a_i* ≠ 0) the end
+    points with optimised charges are checked against (:attr:`Verification.violations`).
+    """
+
+    predict: Callable[[Classification, Fixed | Optimal], tuple[Prediction | None, str]]
+    refuse: Callable[[Fixed | Optimal, int], str | None]
+    free_result: str
+
+
+def default_table() -> Predictions:
+    """The default table: the electrodynamics paper's (:mod:`theory.proofs.electrodynamics.predictions`)."""
+    from ..proofs.electrodynamics.predictions import TABLE  # the paper side, read only when verify runs
+
+    return TABLE
+
+
+def predict(classification: Classification, charges=Fixed(), table: Predictions | None = None
+            ) -> tuple[Prediction | None, str]:
+    """The prediction of ``table`` (default :func:`default_table`) for fixed or free output weights
+    (``charges``: a charge policy or its name, :func:`~theory.dynamics.charges.charge_policy`) and
+    the reason it was (not) made.
 
     >>> from theory.potentials.potential import given
     >>> prediction, why = predict(classify(given("exp(-r^2/2)", "radial"), d=3))
-    >>> prediction.rule.value, round(prediction.radius, 6)
-    ('near', 1.732051)
-    >>> predict(classify(given("exp(-r)", "radial"), d=1), "optimal")[0].theorem
-    'Theorem 3.9'
+    >>> prediction.theorem, why
+    ('Theorem 3.6 (region-restricted)', 'Φ is strictly subharmonic on Interval.open(sqrt(3), oo)')
     """
-    c = classification
-    if c[EarnshawClass.HARMONIC].verdict is Verdict.PROVEN:
-        return Prediction("Theorem 3.3 (Earnshaw)", "no strict local minimum (λ_min > 0) has an "
-                          "electron away from every proton and every other electron",
-                          ("Φ harmonic on M", "Φ twice differentiable off the charges"), Rule.STRICT), \
-            "Φ is harmonic"
-    if charge_policy(charges).optimised:
-        return _predict_free(c)
-    sub = c[EarnshawClass.STRICTLY_SUBHARMONIC]
-    if sub.verdict is Verdict.PROVEN:
-        return Prediction("Theorem 3.6", "every local minimum is a global minimum (L = 0, every "
-                          "electron on a proton)", ("Φ strictly subharmonic on M", _SMOOTH, _FIXED,
-                                                    _REALIZABLE), Rule.GLOBAL), "Φ is strictly subharmonic"
-    radius = _threshold(c, sub.region)
-    if radius is None:
-        return None, (f"no Earnshaw class holds on all of M (strictly subharmonic on {sub.region}) "
-                      "and no region-restricted result applies")
-    return Prediction("Theorem 3.6 (region-restricted)", f"at every local minimum some electron lies "
-                      f"within {radius:.6g} of some proton (ΔΦ > 0 for r > {radius:.6g}, so moving all "
-                      "electrons together lowers L when every pair is farther)",
-                      (f"Φ strictly subharmonic for r > {radius:.6g}", "Φ translation invariant",
-                       _FIXED, _REALIZABLE), Rule.NEAR, radius), f"Φ is strictly subharmonic on {sub.region}"
-
-
-def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
-    eigen = c[EarnshawClass.LAMBDA_HARMONIC]
-    if eigen.verdict is Verdict.PROVEN and c.potential.form in ("radial", "zonal"):
-        return Prediction("Theorem 3.9", "no local minimum of ℓ(θ) = min_a L(a, θ) with L > 0 has an "
-                          "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
-                          "under the hypotheses every local minimum is global",
-                          (f"Φ λ-harmonic on M (λ = {eigen.value})", "Φ(θ, θ) constant (radial or zonal Φ)",
-                           _DISTINCT, _REALIZABLE), Rule.CHARGED), f"Φ is λ-harmonic with λ = {eigen.value}"
-    if c[EarnshawClass.STRICTLY_SUBHARMONIC].verdict is Verdict.PROVEN:
-        return None, ("Φ is strictly subharmonic, but Theorem 3.6 needs fixed output weights (Assumption 1), "
-                      "and Φ is neither harmonic nor λ-harmonic")
-    return None, "Φ is neither harmonic nor λ-harmonic on M: no result covers free output weights"
-
-
-def _threshold(c: Classification, region) -> float | None:
-    """R when a radial Φ is strictly subharmonic exactly on (R, ∞)."""
-    if c.potential.form != "radial" or not isinstance(region, sp.Interval) or region.sup != sp.oo:
-        return None
-    return float(region.inf) if region.inf.is_finite else None
+    return (table or default_table()).predict(classification, charge_policy(charges))
 
 
 # --------------------------------------------------------------------------- starts
@@ -220,8 +181,8 @@ def _start(task: dict) -> dict:
                 "final_loss": math.nan, "nearest": math.nan, "isolated": False, "isolated_charged": False}
     record = run.to_json()
     X, W = run.equilibrium.positions.astype(float), run.protons
-    to_protons = np.linalg.norm(X[:, None] - W[None], axis=2)
-    to_others = np.linalg.norm(X[:, None] - X[None], axis=2) + np.diag(np.full(len(X), np.inf))
+    to_protons = distances(X, W)
+    to_others = distances(X, X) + np.diag(np.full(len(X), np.inf))
     near = np.minimum(to_protons.min(axis=1), to_others.min(axis=1))
     charged = np.abs(run.equilibrium.charges.astype(float)) > task["tolerance"]
     losses = run.trajectory.losses
@@ -234,7 +195,8 @@ def _start(task: dict) -> dict:
 
 
 def _violated(closest: float, charged: np.ndarray, tolerance: float) -> str | None:
-    """Which hypothesis of Theorem 3.9 fails at an end point (free weights), if any."""
+    """Which hypothesis of a free-weight result (distinct electrons, a_i* ≠ 0) fails at an end
+    point, if any."""
     if closest < tolerance:
         return "two electrons merged (θ_i = θ_j)"
     if not charged.all():
@@ -280,6 +242,7 @@ class Verification(Typeset):
     algorithm: str
     protons: np.ndarray
     runs: list[dict]
+    table: Predictions
     counterexamples: list[dict] = field(default_factory=list)
 
     @property
@@ -300,7 +263,8 @@ class Verification(Typeset):
 
     @property
     def violations(self) -> dict[str, int]:
-        """Free weights: end points with L > 0 where a hypothesis of Theorem 3.9 fails, by hypothesis."""
+        """Free weights: end points with L > 0 where a hypothesis of the table's free-weight result
+        (:attr:`Predictions.free_result`) fails, by hypothesis."""
         return dict(Counter(r["hypothesis"] for r in self.runs if r.get("hypothesis") and r["kind"] in STOPS))
 
     @property
@@ -349,8 +313,8 @@ class Verification(Typeset):
         lines += ["## Observed", "", observed, "", "| kind | count |", "|---|---|"]
         lines += [f"| {kind} | {n} |" for kind, n in sorted(self.kinds.items())]
         if self.violations:
-            lines += ["", "End points with L > 0 outside the hypotheses of Theorem 3.9 (not counter-examples): "
-                      + "; ".join(f"{why}: {n}" for why, n in self.violations.items()) + "."]
+            lines += ["", f"End points with L > 0 outside the hypotheses of {self.table.free_result} "
+                      "(not counter-examples): " + "; ".join(f"{why}: {n}" for why, n in self.violations.items()) + "."]
         for title, runs in (("Counter-examples", self.counterexamples), ("Spurious minima", self.spurious)):
             if runs:
                 lines += ["", f"## {title}", ""] + [_run_line(r) for r in runs]
@@ -427,7 +391,8 @@ def _run_line(run: dict) -> str:
 def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fixed(),
            starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
            seconds: float | None = 30.0, budget: int | None = None, tolerance: float = 1e-6,
-           algorithm: str | None = None, progress: bool | None = None) -> Verification:
+           algorithm: str | None = None, progress: bool | None = None,
+           table: Predictions | None = None) -> Verification:
     """Derive, classify, predict and confirm over ``starts`` seeded runs.
 
     Parameters
@@ -457,6 +422,8 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fi
         One of :data:`theory.dynamics.flow.ALGORITHMS`; default ``gd`` for a Φ with a cusp, else ``flow``.
     progress : bool, optional
         A progress bar over the starts on stderr; by default only when stderr is a terminal.
+    table : Predictions, optional
+        The paper's predictions by class; by default the electrodynamics paper's (:func:`default_table`).
 
 
     Examples
@@ -469,10 +436,9 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fi
     ('Theorem 3.6 (region-restricted)', 'CONFIRMED: 3/3 starts matched (Wilson 95% [0.439, 1.000])')
     """
     d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts", 1, valid.RUNS_MAX)
-    policy = charge_policy(charges, k)
-    if not (policy.optimised or np.all(policy.at(k) == -1)):
-        raise InputError(f"verify predicts for the paper's charges, fixed at a_i = −1 (Assumption 1) or "
-                         f"optimal, got {policy}; simulate runs other fixed charges")
+    policy, table = charge_policy(charges, k), table or default_table()
+    if refusal := table.refuse(policy, k):
+        raise InputError(refusal)
     valid.hessian_memory(d, k, "verify")
     check_engine(workers, "loky", None)
     seed, dps = valid.seed(seed), valid.digits(dps)
@@ -481,7 +447,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fi
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
     classification = classify(phi, d=d, manifold=manifold)
-    prediction, reason = predict(classification, policy)
+    prediction, reason = table.predict(classification, policy)
     protons = _protons(d, k, manifold, seed)
     algorithm = algorithm or ("gd" if _cusp(classification.potential) else "flow")
     if algorithm not in ALGORITHMS:
@@ -493,7 +459,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fi
     runs = run_all(_start, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
                    config={"verify": spec, "d": d, "k": k, "manifold": manifold, "charges": mode})
     result = Verification(classification.potential, manifold, d, k, policy, classification, prediction,
-                          reason, algorithm, protons, runs)
+                          reason, algorithm, protons, runs, table)
     if prediction:
         result.counterexamples = [dict(r, contradiction=found[0], suspect=found[1]) for r in runs
                                   if (found := prediction.counterexample(r))]
@@ -514,7 +480,7 @@ def _protons(d: int, k: int, manifold: str, seed: int) -> np.ndarray:
     if k <= d:
         return np.eye(d)[:k]
     W = np.random.default_rng([seed, 0x5EED]).normal(size=(k, d))
-    return W / np.linalg.norm(W, axis=1)[:, None] if manifold == "sphere" else W
+    return manifold_named(manifold).retract(W)
 
 
 def _cusp(phi: Potential) -> bool:
