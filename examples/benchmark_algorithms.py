@@ -38,8 +38,8 @@ def main() -> None:
                     matched += run.equilibrium.matched
                 median = statistics.median(dynamics)
                 base = base or median
-                print(f"  {algorithm:17s} {charges:8s} {median:7.2f} s  + {statistics.median(classify):5.2f} s"
-                      f"  matched {matched}/{len(SEEDS)}  ×{median / base:5.2f}", flush=True)
+                print(f"  {algorithm:17s} {charges:8s} {median:7.2f} s  + {statistics.median(classify):5.2f} "
+                      f"s  matched {matched}/{len(SEEDS)}  ×{median / base:5.2f}", flush=True)
 
 
 if __name__ == "__main__":

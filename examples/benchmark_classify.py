@@ -10,9 +10,9 @@ harmonic, strictly subharmonic, superharmonic, λ-harmonic.
 import argparse
 import time
 
-from theory.potentials.activations import REGISTRY
-from theory.conditions.classify import classify
 from theory.cli.derive import EXAMPLE_PARAMETERS
+from theory.conditions.classify import classify
+from theory.potentials.activations import REGISTRY
 from theory.potentials.potential import potential
 
 LETTER = {"proven": "P", "refuted": "R", "undecided": "U"}

@@ -35,7 +35,8 @@ def timed(fn, *args, **kwargs):
 def flow_to(loss, teacher, student, target: float):
     """(matching error, gtol, wall, CPU) of the first gradient tolerance whose flow reaches the target."""
     for gtol in 10.0 ** -np.arange(2, 13):
-        run, wall, cpu = timed(gradient_flow, loss, student.hidden[0], -student.output, gtol=gtol, seconds=120)
+        run, wall, cpu = timed(gradient_flow, loss, student.hidden[0], -student.output, gtol=gtol,
+                               seconds=120)
         error = matching_error(network([run.positions], student.output, teacher.activation.name), teacher)
         if error < target or not run.converged:
             break

@@ -57,14 +57,16 @@ def main() -> None:
     losses = np.array([r["loss"] for c in chunks for r in c["records"]])
     agree = np.allclose(ss18.loss(ends, np.eye(k)), losses, atol=1e-12)
     bad = [np.array(r["positions"]) for c in chunks for r in c["records"] if "positions" in r]
-    same = all(np.allclose(e, b, atol=1e-10) for e, b in zip(ends[losses >= 2 * ss18.BAD_VALUE], bad))
+    same = all(np.allclose(e, b, atol=1e-10)
+               for e, b in zip(ends[losses >= 2 * ss18.BAD_VALUE], bad, strict=True))
     assert agree and same, "the two descents end at different points"
     print(f"k = {k}, {runs} runs, same seeds and end points: ss18 protocol {runs / toolkit:.1f} runs/s, "
           f"hand-written numpy {runs / hand:.1f} runs/s, ratio {hand / toolkit:.2f}")
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         sweep([k], runs, protocol="ss18", checkpoint=folder, progress=False)
-        print(f"whole sweep (descent, orbits, one polish an orbit): {runs / (time.perf_counter() - start):.1f} runs/s")
+        print("whole sweep (descent, orbits, one polish an orbit): "
+              f"{runs / (time.perf_counter() - start):.1f} runs/s")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ def line(name, cert):
         print(f"{name:<18} REFUSED: {cert.failed}")
         return
     clusters = "; ".join(f"{m}×({lo:.4g}, {hi:.4g})" for lo, hi, m in cert.clusters)
-    print(f"{name:<18} {cert.kind}, index {cert.morse_index}, r = {cert.radius:g}, L ∈ {show(cert.loss, 12)}, "
-          f"λ_min ∈ {show(cert.lambda_min, 12)}, {cert.seconds:.2f} s wall\n{'':<18} clusters {clusters}")
+    print(f"{name:<18} {cert.kind}, index {cert.morse_index}, r = {cert.radius:g}, "
+          f"L ∈ {show(cert.loss, 12)}, λ_min ∈ {show(cert.lambda_min, 12)}, {cert.seconds:.2f} s "
+          f"wall\n{'':<18} clusters {clusters}")
 
 
 def collapsed(K, t):

@@ -23,14 +23,16 @@ FAMILIES = [(6, 142), (7, 5), (8, 9), (9, 10), (9, 244), (10, 3), (10, 55), (10,
 
 
 def main(ks: set[int]) -> None:
-    print("k   seed  kind                     L enclosure                 λ_min enclosure           r      CPU")
+    print("k   seed  kind                     L enclosure                 λ_min enclosure "
+          "          r      CPU")
     for k, seed in (family for family in FAMILIES if not ks or family[0] in ks):
         end = ss18.descend(ss18.xavier_starts(k, k, [seed]), np.eye(k)).positions[0]
         start = time.process_time()
         eq = theory.equilibrium(relu_potential(), end, np.eye(k), manifold="euclidean", certify=True)
         c = eq.certificate
         seconds = time.process_time() - start
-        print(f"{k:<3} {seed:<5} {eq.kind:24} {show(c.loss):27} {show(c.lambda_min):25} {c.radius:<6.0e} {seconds:.1f} s"
+        print(f"{k:<3} {seed:<5} {eq.kind:24} {show(c.loss):27} {show(c.lambda_min):25} "
+              f"{c.radius:<6.0e} {seconds:.1f} s"
               if c.proven else f"{k:<3} {seed:<5} not certified: {c.failed}")
 
 

@@ -6,8 +6,8 @@ Run: ``python examples/latex_table.py > potentials.tex``
 import sympy as sp
 
 from theory import potential
-from theory.potentials.activations import REGISTRY
 from theory.cli.derive import EXAMPLE_PARAMETERS
+from theory.potentials.activations import REGISTRY
 
 print(r"\begin{tabular}{lll}")
 print(r"activation & $\sigma$ & $\Phi$ \\ \hline")

@@ -20,13 +20,16 @@ STARTS = 50 if FULL else 6
 
 def show(title, result):
     print(f"## {title}\n{result.headline()}")
-    print(f"   prediction: {result.prediction.theorem + ': ' + result.prediction.statement if result.prediction else result.reason}")
+    prediction = result.prediction
+    text = prediction.theorem + ": " + prediction.statement if prediction else result.reason
+    print(f"   prediction: {text}")
     print(f"   end points: {result.kinds}")
     for run in result.counterexamples[:1]:
         print(f"   counter-example (seed {run['seed']}): {run['contradiction']}")
     for run in result.spurious:
         print(f"   spurious minimum (seed {run['seed']}): L = {float(run['loss']):.6g}, smallest Hessian "
-              f"eigenvalue {float(run['hessian_eigenvalues'][0]):.3g}, ‖∇L‖ = {float(run['gradient_norm']):.2g}")
+              f"eigenvalue {float(run['hessian_eigenvalues'][0]):.3g}, "
+              f"‖∇L‖ = {float(run['gradient_norm']):.2g}")
     print()
 
 

@@ -42,4 +42,5 @@ def all_claims(papers: tuple[str, ...] | None = None) -> list[Claim]:
     """The claims of ``papers`` (keys; all papers by default), paper by paper."""
     chosen = PAPERS if papers is None else tuple(paper(key) for key in papers)
     return [dataclasses.replace(claim, paper=p)
-            for p in chosen for claim in importlib.import_module(f"{__name__}.{p.key.replace('-', '_')}").all_claims()]
+            for p in chosen
+            for claim in importlib.import_module(f"{__name__}.{p.key.replace('-', '_')}").all_claims()]

@@ -10,8 +10,8 @@ import sympy as sp
 import theory
 import theory.testing
 from theory.core.errors import InputError
-from theory.potentials.potential import given
 from theory.core.symbols import rho
+from theory.potentials.potential import given
 
 PUBLIC = [(f"theory.{n}", getattr(theory, n)) for n in theory.__all__] + [
     (f"theory.testing.{n}", getattr(theory.testing, n)) for n in theory.testing.__all__]

@@ -13,9 +13,9 @@ import sympy as sp
 from matplotlib.image import imread
 from scipy.special import erf
 
-from theory.potentials.activations import REGISTRY
 from theory.core.latex import parse
 from theory.core.symbols import rho
+from theory.potentials.activations import REGISTRY
 
 from tests.helpers import read_back, same
 
@@ -31,8 +31,8 @@ def run(tmp_path, script, *argv):
 
 
 def test_every_example_is_tested():
-    tested = {"certify_gallery.py", "certify_ss18_families.py", "derive_potential.py", "latex_table.py", "verify_gallery.py",
-              "watch_electrons.py"}
+    tested = {"certify_gallery.py", "certify_ss18_families.py", "derive_potential.py", "latex_table.py",
+              "verify_gallery.py", "watch_electrons.py"}
     assert {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("benchmark")} == tested
 
 
@@ -40,7 +40,10 @@ def _gelu_potential(correlation: float) -> float:
     """E[gelu(X) gelu(Y)], (X, Y) standard normal of the given correlation: 80² Gauss–Hermite nodes."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(80)
     weights = weights / np.sqrt(2 * np.pi)
-    gelu = lambda t: t * (1 + erf(t / np.sqrt(2))) / 2
+
+    def gelu(t):
+        return t * (1 + erf(t / np.sqrt(2))) / 2
+
     x, z = nodes[:, None], nodes[None, :]
     y = correlation * x + np.sqrt(1 - correlation**2) * z
     return float(np.sum(weights[:, None] * weights[None, :] * gelu(x) * gelu(y)))
@@ -121,7 +124,8 @@ def test_samples_benchmark_runs_quick(tmp_path):
 
 
 def test_certify_ss18_families_certifies_the_k6_family(tmp_path):
-    [row] = [line for line in run(tmp_path, "certify_ss18_families.py", "6").splitlines() if line.startswith("6 ")]
+    printed = run(tmp_path, "certify_ss18_families.py", "6")
+    [row] = [line for line in printed.splitlines() if line.startswith("6 ")]
     assert "spurious local minimum" in row and "0.05016116200 ±" in row and "0.009400709407 ±" in row
 
 

@@ -19,12 +19,12 @@ import sympy.parsing.sympy_parser as sympy_parser
 import theory
 from theory import testing
 from theory.cli import main
-from theory.core.errors import InputError
-from theory.core.latex import parse as parse_latex
-from theory.potentials.potential import Potential, given
 from theory.conditions.realizability import fourier_realizable, radial_realizable, taylor_realizable
 from theory.conditions.signs import certified_sign
-from theory.core.symbols import r, rho
+from theory.core.errors import InputError
+from theory.core.latex import parse as parse_latex
+from theory.core.symbols import rho
+from theory.potentials.potential import Potential, given
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -50,14 +50,14 @@ _ZONAL = given("rho", "zonal")
 #: Every public way a string reaches SymPy, as a function of the payload.
 PATHS = {
     "activation(formula)": lambda p: theory.activation(p),
-    **{f"activation({name!r}, p)": (lambda name: lambda p: theory.activation(name, p))(name)
+    **{f"activation({name!r}, p)": lambda p, name=name: theory.activation(name, p)
        for name in ("hermite", "leaky_relu", "erf", "relu_power")},
-    **{f"activation('{name}(p)')": (lambda name: lambda p: theory.activation(f"{name}({p})"))(name)
+    **{f"activation('{name}(p)')": lambda p, name=name: theory.activation(f"{name}({p})")
        for name in ("hermite", "leaky_relu", "erf", "relu_power")},
     "activation(name, [p])": lambda p: theory.activation("leaky_relu", [p]),
     "Activation(p)": lambda p: theory.activation("relu")(p),
     "potential(p)": lambda p: theory.potential(p),
-    **{f"given(p, {form!r})": (lambda form: lambda p: given(p, form))(form)
+    **{f"given(p, {form!r})": lambda p, form=form: given(p, form)
        for form in ("ridge", "zonal", "radial", "product")},
     "given([p])": lambda p: given([p], "radial"),
     "Potential.from_latex": lambda p: Potential.from_latex(p, "zonal"),
@@ -86,7 +86,8 @@ COMMANDS = {
     "check p": lambda p: ["check", p],
     "check --potential p": lambda p: ["check", "--potential", p],
     "check --d p": lambda p: ["check", "relu", "--d", p],
-    "simulate radial:p": lambda p: ["simulate", f"radial:{p}", "--d", "2", "--k", "1", "--manifold", "euclidean"],
+    "simulate radial:p": lambda p: ["simulate", f"radial:{p}", "--d", "2", "--k", "1", "--manifold",
+                                    "euclidean"],
     "verify zonal:p": lambda p: ["verify", f"zonal:{p}", "--manifold", "sphere", "--d", "2", "--k", "1"],
 }
 
@@ -135,15 +136,13 @@ def test_no_payload_runs_through_the_quadrature(payloads):
     from theory.potentials.quadrature import bivariate, gaussian_mean
 
     relu = sp.Max(sp.Symbol("t"), 0)
+    calls = (lambda p: bivariate(relu, kinks=[p], dps=15), lambda p: bivariate(relu, None, p, 1, 0, dps=15),
+             lambda p: bivariate(relu, None, 1, 1, p, dps=15), lambda p: bivariate(p, dps=15),
+             lambda p: gaussian_mean(relu, p, dps=15), lambda p: gaussian_mean(p, dps=15))
     for payload in payloads:
-        for call in (lambda: bivariate(relu, kinks=[payload], dps=15),
-                     lambda: bivariate(relu, None, payload, 1, 0, dps=15),
-                     lambda: bivariate(relu, None, 1, 1, payload, dps=15),
-                     lambda: bivariate(payload, dps=15),
-                     lambda: gaussian_mean(relu, payload, dps=15),
-                     lambda: gaussian_mean(payload, dps=15)):
+        for call in calls:
             with pytest.raises(InputError):
-                call()
+                call(payload)
 
 
 # ---------------------------------------------------------------------- the class
@@ -160,27 +159,36 @@ VETTED = {
         "SymPy's ANTLR LaTeX grammar builds SymPy objects without eval; unknown names are refused after",
     ("theory/potentials/potential.py", "Potential.from_latex", "parse_latex"):
         "theory.core.latex.parse, the house wrapper above",
-    ("theory/potentials/activations.py", "_kinks", "nsimplify"): "applied to a root SymPy found (a SymPy number)",
+    ("theory/potentials/activations.py", "_kinks", "nsimplify"):
+        "applied to a root SymPy found (a SymPy number)",
     ("theory/conditions/signs.py", "sample_points", "nsimplify"): "applied to a SymPy Float computed here",
     ("theory/conditions/signs.py", "ball", "Rational"): "applied to a SymPy Float (expr.is_Float)",
     ("theory/core/numeric.py", "mpmath_function", "lambdify"): "compiles a SymPy expression (never a string)",
     ("theory/core/numeric.py", "numpy_function", "lambdify"): "compiles a SymPy expression (never a string)",
     ("theory/potentials/random_features.py", "_mpmath_of", "lambdify"):
         "compiles a derived mean (a SymPy expression, never a string)",
-    ("theory/paper/plots.py", "potential_and_laplacian", "lambdify"): "compiles a Potential's SymPy expression",
-    ("theory/paper/plots.py", "radial_laplacian_sign", "lambdify"): "compiles a Laplacian (a SymPy expression)",
-    ("theory/teacher_student/sampled.py", "_compiled", "lambdify"): "compiles an Activation's SymPy expression",
-    ("proofs/electrodynamics/theorem_3_6.py", "_sphere_is_empty", "lambdify"): "compiles a fixed SymPy expression",
-    ("proofs/electrodynamics/lemma_3_8.py", "_example", "nsimplify"): "applied to a SymPy number computed there",
-    ("theory/cli/__init__.py", "build_parser", "import_module"): "module names from the fixed SUBCOMMANDS table",
+    ("theory/paper/plots.py", "potential_and_laplacian", "lambdify"):
+        "compiles a Potential's SymPy expression",
+    ("theory/paper/plots.py", "radial_laplacian_sign", "lambdify"):
+        "compiles a Laplacian (a SymPy expression)",
+    ("theory/teacher_student/sampled.py", "_compiled", "lambdify"):
+        "compiles an Activation's SymPy expression",
+    ("proofs/electrodynamics/theorem_3_6.py", "_sphere_is_empty", "lambdify"):
+        "compiles a fixed SymPy expression",
+    ("proofs/electrodynamics/lemma_3_8.py", "_example", "nsimplify"):
+        "applied to a SymPy number computed there",
+    ("theory/cli/__init__.py", "build_parser", "import_module"):
+        "module names from the fixed SUBCOMMANDS table",
     ("theory/__init__.py", "__getattr__", "import_module"): "module names from the fixed _HOMES table",
-    ("theory/paper/claims.py", "collect", "import_module"): "module names from a paper package's fixed MODULES tuple",
+    ("theory/paper/claims.py", "collect", "import_module"):
+        "module names from a paper package's fixed MODULES tuple",
     ("proofs/__init__.py", "all_claims", "import_module"): "package names from the fixed PAPERS tuple",
 }
 
 
 def _literal(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) or (isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant))
+    return isinstance(node, ast.Constant) or (isinstance(node, ast.UnaryOp)
+                                              and isinstance(node.operand, ast.Constant))
 
 
 def _eval_like(call: ast.Call) -> str | None:
@@ -195,32 +203,37 @@ def _eval_like(call: ast.Call) -> str | None:
         return None  # Rational(p, q) of two numbers
     if call.args and all(_literal(a) for a in call.args):
         return None  # sp.S(1), sp.Rational("1/3"): constants written in the source
-    if name == "sympify" and any(k.arg == "strict" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords):
+    if name == "sympify" and any(k.arg == "strict" and isinstance(k.value, ast.Constant)
+                                 and k.value.value is True for k in call.keywords):
         return None  # sympify(…, strict=True) refuses strings
     return name
 
 
+class _EvalLikeCalls(ast.NodeVisitor):
+    """The eval-like calls of one module, as (file, enclosing scope, call, line)."""
+
+    def __init__(self, file: str):
+        self.file, self.scopes, self.found = file, [], []
+
+    def visit_FunctionDef(self, node):
+        self.scopes.append(node.name)
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_Call(self, node):
+        name = _eval_like(node)
+        if name:
+            self.found.append((self.file, ".".join(self.scopes) or "<module>", name, node.lineno))
+        self.generic_visit(node)
+
+
 def _eval_like_calls():
     for path in sorted([*ROOT.joinpath("theory").rglob("*.py"), *ROOT.joinpath("proofs").rglob("*.py")]):
-        scopes: list[str] = []
-        found = []
-
-        class Visitor(ast.NodeVisitor):
-            def visit_FunctionDef(self, node):
-                scopes.append(node.name)
-                self.generic_visit(node)
-                scopes.pop()
-
-            visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
-
-            def visit_Call(self, node):
-                name = _eval_like(node)
-                if name:
-                    found.append((str(path.relative_to(ROOT)), ".".join(scopes) or "<module>", name, node.lineno))
-                self.generic_visit(node)
-
-        Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
-        yield from found
+        visitor = _EvalLikeCalls(str(path.relative_to(ROOT)))
+        visitor.visit(ast.parse(path.read_text(encoding="utf-8")))
+        yield from visitor.found
 
 
 def test_every_eval_like_call_in_the_package_is_vetted():
@@ -228,7 +241,8 @@ def test_every_eval_like_call_in_the_package_is_vetted():
     unvetted = [f"{file}:{line} {name}() in {scope}" for file, scope, name, line in calls
                 if (file, scope, name) not in VETTED]
     assert not unvetted, ("eval-like calls that may see user text (route the text through "
-                          "theory.core.parsing.as_expression / as_number, or vet the call here): " + "; ".join(unvetted))
+                          "theory.core.parsing.as_expression / as_number, or vet the call here): "
+                          + "; ".join(unvetted))
     stale = set(VETTED) - {(file, scope, name) for file, scope, name, _ in calls}
     assert not stale, f"vetted calls that no longer exist (remove them): {sorted(stale)}"
 

@@ -2,11 +2,12 @@
 
 A ```console block holds ``$ command`` lines, each followed by its output (stdout and stderr). A line
 ``...`` stands for any number of lines the README leaves out (it says so in the text). Timings
-(``0.81 s``) and residues below 10⁻²⁰ (``1.2e-31``) compare equal whatever their value. An HTML comment ``<!-- readme: slow -->`` or
-``<!-- readme: very_slow -->`` on the line before a block puts its commands under that marker.
-(The Python examples run as doctests: ``--doctest-glob=README.md``.)
+(``0.81 s``) and residues below 10⁻²⁰ (``1.2e-31``) compare equal whatever their value. An HTML comment
+``<!-- readme: slow -->`` or ``<!-- readme: very_slow -->`` on the line before a block puts its commands
+under that marker. (The Python examples run as doctests: ``--doctest-glob=README.md``.)
 """
 
+import contextlib
 import pathlib
 import re
 import shlex
@@ -29,7 +30,7 @@ def examples() -> list:
     found = []
     for marker, body in BLOCK.findall(README.read_text(encoding="utf-8")):
         command, output = None, []
-        for line in body.rstrip("\n").split("\n") + ["$"]:
+        for line in [*body.rstrip("\n").split("\n"), "$"]:
             if line.startswith("$"):
                 if command:
                     found.append((command, [o for o in output if o.strip()], marker or None))
@@ -65,7 +66,8 @@ def _normal(line: str) -> str:
 def test_the_readme_has_console_examples_and_every_one_names_a_theory_command():
     found = examples()
     assert len(found) >= 8 and all(command.startswith("theory ") for command, _, _ in found)
-    assert all(expected for _, expected, _ in found), "a console example shows no output (a long run? indent it)"
+    assert all(expected for _, expected, _ in found), \
+        "a console example shows no output (a long run? indent it)"
 
 
 def test_the_comparison_allows_gaps_and_timings_only():
@@ -79,10 +81,8 @@ def test_readme_console_example(command, expected, tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
-    try:
+    with contextlib.suppress(SystemExit):  # argparse's usage errors
         main(shlex.split(command)[1:])
-    except SystemExit:  # argparse's usage errors
-        pass
     captured = capsys.readouterr()
     printed = [line.rstrip() for line in (captured.out + captured.err).split("\n") if line.strip()]
     assert matches(expected, printed), "README.md shows:\n" + "\n".join(expected) + "\n\nprinted:\n" + \

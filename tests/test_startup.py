@@ -81,7 +81,7 @@ def test_every_public_name_resolves_and_is_listed():
         assert getattr(theory, name).__name__ == name
     assert theory.testing.__name__ == "theory.testing"
     star: dict = {}
-    exec("from theory import *", star)  # noqa: S102 - a fixed statement
+    exec("from theory import *", star)  # a fixed statement
     assert set(star) - {"__builtins__"} == set(theory.__all__)
 
 

@@ -12,10 +12,10 @@ import mpmath
 import sympy as sp
 
 from .conditions.classify import EarnshawClass, classify
-from .paper.compare import identity
 from .core.errors import InputError
 from .core.parsing import as_expression, as_number
 from .core.verdict import Verdict
+from .paper.compare import identity
 
 __all__ = ["assert_agree", "assert_condition", "assert_identical", "assert_strict_local_minimum"]
 
@@ -33,9 +33,10 @@ def assert_agree(actual, expected, *, digits: int) -> None:
     Traceback (most recent call last):
     ...
     AssertionError: 3.1415926536 and 3.1415929204 differ by 2.67e-7, more than the 3.14e-8 allowed for 8 digits
-    """
+    """  # noqa: E501 - doctest output is verbatim
     with mpmath.workdps(digits + 20):
-        a, b = (mpmath.mpf(sp.N(as_number(v), digits + 20)) if isinstance(v, (sp.Basic, str)) else mpmath.mpf(v)
+        a, b = (mpmath.mpf(sp.N(as_number(v), digits + 20)) if isinstance(v, (sp.Basic, str))
+                else mpmath.mpf(v)
                 for v in (actual, expected))
         error, allowed = abs(a - b), mpmath.mpf(10) ** (-digits) * max(1, abs(b))
         if error > allowed:
@@ -87,7 +88,7 @@ def assert_condition(phi, condition: EarnshawClass | str, *, d, region=None, man
     Traceback (most recent call last):
     ...
     AssertionError: strictly subharmonic on the whole domain: refuted (holds on Interval.open(sqrt(3), oo)); counter-example with certified sign: ΔΦ at r = ... is [-...]
-    """
+    """  # noqa: E501 - doctest output is verbatim
     condition = EarnshawClass(condition)
     if region is not None and not isinstance(region, sp.Set):
         raise InputError(f"region must be a SymPy set such as sympy.Interval(2, 10), not {region!r}")

@@ -12,8 +12,8 @@ antipodal electrons cancel (see examples/watch_electrons.py).
 
 from __future__ import annotations
 
-from theory.paper.claims import Check, Claim
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
 from theory.verification.verify import verify
 
 D = K = 3
@@ -32,6 +32,7 @@ def _evidence(starts: int = STARTS) -> Check:
 
 
 CLAIMS = [Claim("conj3.13", "Conjecture 3.13 (sign activation, all nodes, free output weights)",
-                r"\sigma = \operatorname{sgn},\ M = S^{d-1}:\ \text{no spurious local minimum of (5) with } a \ne 0",
+                r"\sigma = \operatorname{sgn},\ M = S^{d-1}:\ "
+                r"\text{no spurious local minimum of (5) with } a \ne 0",
                 check=lambda settings: [_evidence(settings.choose(STARTS, 3))], conjecture=True,
                 hypotheses=("M = S^{d−1}", "k = poly(d)", "output weights optimised"))]

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.conditions.classify import EarnshawClass, classify
-from theory.potentials.potential import given
 from theory.conditions.realizability import radial_realizable
 from theory.core.symbols import r
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.potentials.potential import given
 
 
 def _checks() -> list[Check]:

@@ -11,8 +11,8 @@ import random
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
 
 
 def _algebra() -> Check:
@@ -40,20 +40,25 @@ def _example() -> Check:
     protons = [sp.Rational(rng.randint(-20, 20), 5) for _ in range(3)]
     a_others = [sp.Rational(rng.randint(-9, 9) or 1, 4) for _ in others]
     b = [sp.Rational(rng.randint(1, 9), 3) for _ in protons]
-    phi = lambda u, v: sp.exp(-sp.Abs(u - v))
+
+    def phi(u, v):
+        return sp.exp(-sp.Abs(u - v))
+
     theta = sp.Rational(1, 3)
-    a_opt = -(sum(aj * phi(theta, t) for aj, t in zip(a_others, others))
-              + sum(bj * phi(theta, w) for bj, w in zip(b, protons)))  # c = 1
-    loss = a_opt**2 + 2 * sum(a_opt * aj * phi(x, t) for aj, t in zip(a_others, others)) \
-        + 2 * sum(a_opt * bj * phi(x, w) for bj, w in zip(b, protons))
+    a_opt = -(sum(aj * phi(theta, t) for aj, t in zip(a_others, others, strict=True))
+              + sum(bj * phi(theta, w) for bj, w in zip(b, protons, strict=True)))  # c = 1
+    loss = a_opt**2 + 2 * sum(a_opt * aj * phi(x, t) for aj, t in zip(a_others, others, strict=True)) \
+        + 2 * sum(a_opt * bj * phi(x, w) for bj, w in zip(b, protons, strict=True))
     second = sp.diff(loss.rewrite(sp.Piecewise), x, 2).subs(x, theta)
     holds = sp.simplify(second + 2 * a_opt**2) == 0
     return Check("e^{−|θ−w|} on R¹ (λ = 1, c = 1): d²L/dθ_i² = −2a_i*² at a random configuration",
-                 Verdict.from_bool(holds), Evidence(Method.EXACT, f"θ_i = {theta}, a_i* = {sp.nsimplify(a_opt)}"))
+                 Verdict.from_bool(holds), Evidence(Method.EXACT, f"θ_i = {theta}, "
+                                                                  f"a_i* = {sp.nsimplify(a_opt)}"))
 
 
 CLAIMS = [Claim("lemma3.8", "Lemma 3.8 (λ-harmonic potentials)",
                 r"\Delta\Phi = \lambda\Phi,\ \Phi(\theta,\theta) = c,\ a_i = a_i^* \ne 0 "
                 r"\;\Rightarrow\; \Delta_{\theta_i} L = -2c\lambda a_i^2 < 0",
                 check=lambda: [_algebra(), _example()],
-                hypotheses=("Φ λ-harmonic off θ = w", "Φ(θ, θ) = c > 0", "θ_i distinct from the other charges"))]
+                hypotheses=("Φ λ-harmonic off θ = w", "Φ(θ, θ) = c > 0",
+                            "θ_i distinct from the other charges"))]

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import kendalltau
 
+from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim
 from theory.teacher_student.sampled import depth_width_grid
-from theory.core.verdict import Evidence, Method, Verdict
 
 #: Table 2 of the paper: test error by (depth, width).
 PAPER_TABLE_2 = {
@@ -132,4 +132,5 @@ def table_2(activations=ACTIVATIONS, depths=DEPTHS, widths=WIDTHS, scale=None) -
 CLAIMS = [Claim("sec5-table2", "Section 5, Table 2 (SGD on random teacher networks; scaled down)",
                 r"\text{depth-2 networks are learned by gradient descent; deeper, wider ones are not}",
                 check=table_2, conjecture=True, experiment=True,
-                hypotheses=("x ~ N(0, I_d)", "teacher with Gaussian weights", "student of the same architecture"))]
+                hypotheses=("x ~ N(0, I_d)", "teacher with Gaussian weights",
+                            "student of the same architecture"))]

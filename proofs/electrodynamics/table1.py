@@ -17,14 +17,14 @@ from dataclasses import dataclass, replace
 import mpmath
 import sympy as sp
 
-from theory.core.latex import latex as house_latex
-from theory.potentials.activations import Activation, activation
-from theory.paper.claims import Check, Claim, Settings
-from theory.paper.compare import identity
-from theory.potentials.potential import potential
 from theory.conditions.realizability import product_potential_value
+from theory.core.latex import latex as house_latex
 from theory.core.symbols import rho, s, t, theta, x
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Settings
+from theory.paper.compare import identity
+from theory.potentials.activations import Activation, activation
+from theory.potentials.potential import potential
 
 RHO_POINTS = {rho: [sp.Rational(1, 3), sp.Rational(-1, 2), sp.Rational(9, 10)]}
 S_POINTS = {s: [sp.Rational(1, 2), sp.Rational(-7, 5)]}
@@ -72,9 +72,10 @@ def _row_checks(row: Row, settings: Settings) -> list[Check]:
     if stated.verdict is Verdict.REFUTED:
         correction, fixed = _correction(row, derived)
         checks.append(correction)
-    facts = {"name": row.name, "consistent": stated.verdict is Verdict.PROVEN, "derived_potential": str(derived),
+    facts = {"name": row.name, "consistent": stated.verdict is Verdict.PROVEN,
+             "derived_potential": str(derived),
              "correction": str(fixed) if fixed is not None and checks[-1].verdict is Verdict.PROVEN else None}
-    return [replace(stated, facts=facts)] + checks[1:]
+    return [replace(stated, facts=facts), *checks[1:]]
 
 
 def _quadrature_check(row: Row, digits: int) -> Check:
@@ -109,7 +110,8 @@ def _row_claim(row: Row) -> Claim:
     statement = (rf"\sigma = {house_latex(row.sigma)} \;\Rightarrow\; "
                  rf"\Phi = {house_latex(row.stated)}\ \text{{in }} {variable}")
     manifold = "R^d (per coordinate)" if row.product else "S^{d-1}"
-    return Claim(f"table1-{row.key}", f"Table 1, row {row.name}", statement, check=lambda settings: _row_checks(row, settings),
+    return Claim(f"table1-{row.key}", f"Table 1, row {row.name}", statement,
+                 check=lambda settings: _row_checks(row, settings),
                  hypotheses=("x ~ N(0, I_d)", f"M = {manifold}"))
 
 

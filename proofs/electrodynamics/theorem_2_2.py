@@ -15,40 +15,49 @@ import numpy as np
 import sympy as sp
 from scipy.special import erf
 
-from theory.paper.claims import Check, Claim, Settings
-from theory.dynamics.loss import Loss
-from theory.potentials.potential import potential
 from theory.core.symbols import coordinates, dot, na, nb, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.dynamics.loss import Loss
+from theory.paper.claims import Check, Claim, Settings
+from theory.potentials.potential import potential
 
 
 def _forces(f: sp.Expr, inner, self_value) -> list[sp.Expr]:
     """½∇_{θ₁}L − Σ forces for L = a₁²Φ(θ₁,θ₁) + 2a₁a₂Φ(θ₁,θ₂) + 2a₁bΦ(θ₁,w) (+ terms without θ₁)."""
     t1, t2, w = coordinates("theta", 3), coordinates("u", 3), coordinates("p", 3)
     a1, a2, b = sp.symbols("a1 a2 b", real=True)
-    phi = lambda x, y: inner(f, x, y)
+
+    def phi(x, y):
+        return inner(f, x, y)
+
     half_loss = (a1**2 * self_value(t1) + 2 * a1 * a2 * phi(t1, t2) + 2 * a1 * b * phi(t1, w)) / 2
     forces = [a1 * a2 * sp.diff(phi(t1, t2), x) + a1 * b * sp.diff(phi(t1, w), x) for x in t1]
-    return [sp.simplify(sp.diff(half_loss, x) - force) for x, force in zip(t1, forces)]
+    return [sp.simplify(sp.diff(half_loss, x) - force) for x, force in zip(t1, forces, strict=True)]
 
 
 def _zonal_check() -> Check:
     f = potential("erf").sphere().expr
-    gap = _forces(f, lambda g, x, y: g.subs(rho, sum(u * v for u, v in zip(x, y))), lambda x: f.subs(rho, 1))
+
+    def inner(g, x, y):
+        return g.subs(rho, sum(u * v for u, v in zip(x, y, strict=True)))
+
+    gap = _forces(f, inner, lambda x: f.subs(rho, 1))
     return Check("sphere, Φ(θ,θ) = f(1) constant: −∇(½L) is the force sum of Definition 2.1",
                  Verdict.from_bool(all(g == 0 for g in gap)), Evidence(Method.EXACT, f"difference {gap}"))
 
 
 def _relu_check() -> Check:
-    norm = lambda x: sp.sqrt(sum(u**2 for u in x))
     relu = potential("relu").expr
 
+    def norm(x):
+        return sp.sqrt(sum(u**2 for u in x))
+
     def inner(g, x, y):
-        return g.subs({na: norm(x), nb: norm(y), dot: sum(u * v for u, v in zip(x, y))})
+        return g.subs({na: norm(x), nb: norm(y), dot: sum(u * v for u, v in zip(x, y, strict=True))})
 
     gap = _forces(relu, inner, lambda x: norm(x) ** 2 / 2)
     extra = all(sp.simplify(g - sp.Symbol("a1", real=True) ** 2 * x / 2) == 0
-                for g, x in zip(gap, coordinates("theta", 3)))
+                for g, x in zip(gap, coordinates("theta", 3), strict=True))
     return Check("R^d with ReLU, Φ(θ,θ) = ‖θ‖²/2: an extra self-force a₁²θ₁/2 (the hypothesis matters)",
                  Verdict.from_bool(extra), Evidence(Method.EXACT, f"difference {gap}"), "corrected")
 
@@ -67,7 +76,8 @@ def _sampled_gradient(settings: Settings) -> Check:
     worst = float(np.max(np.abs(exact - estimate) / error))
     return Check("∇L from Φ agrees with the gradient of the sampled loss (erf, d = 3, k = 2)",
                  Verdict.from_bool(worst < 5), Evidence(
-                     Method.EXPERIMENT, f"largest deviation {worst:.2f} standard errors over {k * d} components, {len(x)} samples"))
+                     Method.EXPERIMENT, f"largest deviation {worst:.2f} standard errors over {k * d} "
+                                        f"components, {len(x)} samples"))
 
 
 CLAIMS = [Claim("thm2.2", "Theorem 2.2 (gradient descent is electron–proton dynamics)",

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.conditions.realizability import fourier_realizable, product_potential_value
 from theory.core.symbols import s
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
 
 CASES = (sp.exp(-s**2 / 2), sp.exp(-sp.Abs(s)))
 THETA, W = sp.Rational(7, 10), sp.Rational(-1, 5)

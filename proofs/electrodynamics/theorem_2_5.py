@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from theory.core.symbols import rho
 from theory.paper.claims import Check, Claim
 from theory.paper.compare import identity
 from theory.potentials.hermite import normalised_hermite
 from theory.potentials.potential import potential
-from theory.core.symbols import rho
 
 POINTS = {rho: [sp.Rational(1, 3), sp.Rational(-3, 4)]}
 EXAMPLES = (1 + rho, (1 + rho) ** 3 / 8, sp.Rational(1, 2) + rho**2 / 3 + rho**5)
@@ -32,7 +32,8 @@ def _checks() -> list[Check]:
         stated = potential(synthesised(f, 1)).sphere().expr
         checks.append(identity(stated, f, POINTS, name=f"sum from i = 1 realises f = {f}"))
         corrected = potential(synthesised(f, 0)).sphere().expr
-        checks.append(identity(corrected, f, POINTS, subject="corrected", name=f"sum from i = 0 realises f = {f}"))
+        checks.append(identity(corrected, f, POINTS, subject="corrected",
+                               name=f"sum from i = 0 realises f = {f}"))
     return checks
 
 
@@ -41,4 +42,5 @@ CLAIMS = [Claim(
     r"f(\rho) = \sum_{i \ge 0} c_i \rho^i,\ c_i \ge 0 \;\Rightarrow\; "
     r"\sigma = \sum_{i \ge 1} \sqrt{c_i}\, h_i \text{ realises } f",
     check=_checks, hypotheses=("M = S^{d-1}", "c_i ≥ 0", "the series of √c_i h_i converges"),
-    correction=r"\sigma = \sum_{i \ge 0} \sqrt{c_i}\, h_i \text{ (the constant term } \sqrt{c_0}\,h_0 \text{ included)}")]
+    correction=r"\sigma = \sum_{i \ge 0} \sqrt{c_i}\, h_i "
+               r"\text{ (the constant term } \sqrt{c_0}\,h_0 \text{ included)}")]

@@ -17,9 +17,9 @@ from dataclasses import replace
 import numpy as np
 import sympy as sp
 
+from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim, Figure
 from theory.paper.plots import profiles
-from theory.core.verdict import Evidence, Method, Verdict
 
 
 def _diagonal_entry() -> Check:
@@ -70,8 +70,9 @@ CLAIMS = [Claim("thm3.10", "Theorems 3.10 and 4.5 (polynomial potentials ρ^l)",
                 r"\Phi = (\theta^{\top}w)^l,\ l \ge 3,\ w_j \text{ orthonormal} \;\Rightarrow\; "
                 r"\text{every local minimum of (11) is global}",
                 check=lambda: [replace(_diagonal_entry(), figures=(Figure(
-                    "thm3.10-circle", "Theorems 3.10/4.5: the single-node loss −(Σ_j θ_j^l)² (b_j = 1, a optimised) "
-                    "along the great circle from e₁ to e₂; for l ≥ 3 the midpoint is a maximum along the circle "
-                    "(a saddle), for l = 2 the loss is flat.", _along_the_circle),)),
+                    "thm3.10-circle",
+                    "Theorems 3.10/4.5: the single-node loss −(Σ_j θ_j^l)² (b_j = 1, a optimised) "
+                    "along the great circle from e₁ to e₂; for l ≥ 3 the midpoint is a maximum along the "
+                    "circle (a saddle), for l = 2 the loss is flat.", _along_the_circle),)),
                                _saddle(3), _saddle(4), _saddle(2)],
                 hypotheses=("M = S^{d-1}", "orthonormal protons", "single node, optimised a (eq. 11)"))]

@@ -15,13 +15,13 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory.paper.claims import Check, Claim, Figure, Settings
 from theory.conditions.classify import EarnshawClass, classify
 from theory.conditions.laplacian import zonal_laplacian
-from theory.paper.plots import line_trajectories, potential_and_laplacian
-from theory.potentials.potential import potential
 from theory.core.symbols import d, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Figure, Settings
+from theory.paper.plots import line_trajectories, potential_and_laplacian
+from theory.potentials.potential import potential
 
 STARTS = 20
 
@@ -56,20 +56,23 @@ def _single_node_descent(settings: Settings) -> Check:
         if number < 100 or number % 100 == 0:
             path.append(phase.copy())
             recorded.append(number)
-        cosines = np.clip(np.outer(np.cos(phase), protons[:, 0]) + np.outer(np.sin(phase), protons[:, 1]), -1, 1)
+        along = np.outer(np.cos(phase), protons[:, 0]) + np.outer(np.sin(phase), protons[:, 1])
+        cosines = np.clip(along, -1, 1)
         value = (1 - 2 * np.arccos(cosines) / np.pi) @ b             # Σ b_j f(θᵀw_j), per start
         # dα_j/dφ = sign sin(φ − φ_j), so d(−value²)/dφ = −2·value·Σ b_j (−2/π) sign sin(φ − φ_j)
         turning = np.sign(np.sin(phase[:, None] - angles[None, :])) @ b
         phase -= step * (-2 * value * (-2 / np.pi) * turning)
     distances = np.abs(np.angle(np.exp(1j * (phase[:, None] - angles[None, :]))))
     matched = int(np.sum((distances.min(axis=1) < 1e-2) | (np.abs(np.pi - distances).min(axis=1) < 1e-2)))
-    path, recorded = np.array(path + [phase]), recorded + [coarse + coarse // 5]
+    path, recorded = np.array([*path, phase]), [*recorded, coarse + coarse // 5]
     targets = (angles[:, None] + np.pi * np.arange(-4, 5)).ravel()      # the angles of ±w_j, unwrapped
     targets = targets[(targets > path.min() - 0.3) & (targets < path.max() + 0.3)]
-    figure = Figure("thm3.11-descent", f"Theorem 3.11: the angle of a single electron on S¹ against the step, "
+    figure = Figure("thm3.11-descent",
+                    f"Theorem 3.11: the angle of a single electron on S¹ against the step, "
                     f"{STARTS} seeded starts; dashed: the angles of ±w_j.",
                     lambda: line_trajectories([path], targets, steps=recorded,
-                                              titles=["single-node descent on S¹ (loss 11)"], ylabel="angle of θ"))
+                                              titles=["single-node descent on S¹ (loss 11)"],
+                                              ylabel="angle of θ"))
     return Check(f"single-node descent (loss 11) on S¹ ends at ±w_j from {STARTS} seeded starts",
                  Verdict.from_bool(matched == STARTS),
                  Evidence(Method.EXPERIMENT, f"{matched}/{STARTS} starts ended within 0.01 rad of ±w_j"),
@@ -79,5 +82,5 @@ def _single_node_descent(settings: Settings) -> Check:
 CLAIMS = [Claim("thm3.11", "Theorem 3.11 and Corollary 3.12 (sign activation)",
                 r"\sigma = \operatorname{sgn},\ M = S^1 \;\Rightarrow\; \text{gradient descent on (11) "
                 r"converges to some } w_j",
-                check=lambda settings: _harmonic_on_the_circle() + [_single_node_descent(settings)],
+                check=lambda settings: [*_harmonic_on_the_circle(), _single_node_descent(settings)],
                 hypotheses=("M = S¹ (or k ≤ 2 on S^{d−1})", "single node, loss (11)"))]

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.conditions.classify import EarnshawClass, classify
 from theory.conditions.laplacian import coordinate_laplacian
-from theory.potentials.potential import given
 from theory.core.symbols import coordinates
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
+from theory.potentials.potential import given
 
 
 def _harmonic(expr: str, d: int, subject="as stated") -> Check:
@@ -31,10 +31,13 @@ def _trace_vanishes() -> Check:
     """Δ_{θ₁} L for L = 2a₁a₂Φ(θ₁,θ₂) + 2Σ a_i b_j Φ(θ_i, w_j), Φ = 1/‖θ − w‖ in R³."""
     t1, t2, w1, w2 = (coordinates(name, 3) for name in ("theta", "u", "p", "q"))
     a1, a2, b1, b2 = sp.symbols("a1 a2 b1 b2", real=True)
-    phi = lambda x, y: 1 / sp.sqrt(sum((u - v) ** 2 for u, v in zip(x, y)))
+
+    def phi(x, y):
+        return 1 / sp.sqrt(sum((u - v) ** 2 for u, v in zip(x, y, strict=True)))
+
     loss = 2 * a1 * a2 * phi(t1, t2) + 2 * sum(a * b * phi(x, y) for a, x in ((a1, t1), (a2, t2))
                                                for b, y in ((b1, w1), (b2, w2)))
-    point = dict(zip(t2 + w1 + w2, [1, 2, -1, 0, 3, 1, -2, 1, 5]))
+    point = dict(zip(t2 + w1 + w2, [1, 2, -1, 0, 3, 1, -2, 1, 5], strict=True))
     # Δ is linear: each pair term's Laplacian is a rational function of θ₁ and the radical
     zero = all(sp.cancel(sp.together(coordinate_laplacian(term, t1))) == 0
                for term in sp.Add.make_args(sp.expand(loss.subs(point))))
@@ -44,7 +47,7 @@ def _trace_vanishes() -> Check:
 
 
 def _checks() -> list[Check]:
-    return [_trace_vanishes()] + [_harmonic("r^(2-3)", 3), _harmonic("r^(2-4)", 4), _harmonic("r^(2-5)", 5)]
+    return [_trace_vanishes(), _harmonic("r^(2-3)", 3), _harmonic("r^(2-4)", 4), _harmonic("r^(2-5)", 5)]
 
 
 def _corollary_checks() -> list[Check]:

@@ -1,4 +1,5 @@
-"""Theorem 3.6: a strictly subharmonic Φ with ‖∇²Φ‖ ≤ B and fixed charges (eq. 9) has no spurious local minimum.
+"""Theorem 3.6: a strictly subharmonic Φ with ‖∇²Φ‖ ≤ B and fixed charges (eq. 9) has no
+spurious local minimum.
 
 The proof moves all electrons together by v: for a translation-invariant Φ the
 electron–electron terms are constant and Tr ∇²_v L = −2 Σ_ij ΔΦ(θ_i, w_j) < 0.
@@ -25,19 +26,19 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory.paper.claims import Check, Claim
 from theory.conditions.classify import EarnshawClass, classify
-from theory.paper.compare import identity
-from theory.dynamics.flow import gradient_descent
 from theory.conditions.laplacian import radial_laplacian, zonal_laplacian
-from theory.dynamics.loss import Loss
-from theory.dynamics.matching import nearest
-from theory.core.numeric import context
-from theory.potentials.potential import given
 from theory.conditions.realizability import radial_realizable
 from theory.conditions.signs import sign_chart
+from theory.core.numeric import context
 from theory.core.symbols import coordinates, d, r, rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.dynamics.flow import gradient_descent
+from theory.dynamics.loss import Loss
+from theory.dynamics.matching import nearest
+from theory.paper.claims import Check, Claim
+from theory.paper.compare import identity
+from theory.potentials.potential import given
 
 #: Negated Plummer potential: strictly subharmonic on all of R³ with ‖∇²Φ‖ ≤ 1, not positive definite.
 PLUMMER = -1 / sp.sqrt(1 + r**2)
@@ -50,17 +51,20 @@ CANDIDATES = {"Gaussian e^{−r²/2}": sp.exp(-r**2 / 2), "Laplace e^{−r}": sp
 
 
 def _distance(x, y):
-    return sp.sqrt(sum((u - v) ** 2 for u, v in zip(x, y)))
+    return sp.sqrt(sum((u - v) ** 2 for u, v in zip(x, y, strict=True)))
 
 
 def _correlated_trace() -> Check:
     """Tr ∇²_v L(θ + v) at v = 0 for (9) with two electrons and two protons in R³, Φ = PLUMMER."""
     v = coordinates("v", 3)
     thetas, protons = ((1, 2, -1), (0, 3, 1)), ((-2, 1, 2), (1, -1, 0))
-    h = lambda x, y: PLUMMER.subs(r, _distance(x, y))
-    moved = [[t + vi for t, vi in zip(theta, v)] for theta in thetas]
+
+    def h(x, y):
+        return PLUMMER.subs(r, _distance(x, y))
+
+    moved = [[t + vi for t, vi in zip(theta, v, strict=True)] for theta in thetas]
     loss = 2 * h(*moved) - 2 * sum(h(x, w) for x in moved for w in protons)
-    trace = sum(sp.diff(loss, vi, 2) for vi in v).subs({vi: 0 for vi in v})
+    trace = sum(sp.diff(loss, vi, 2) for vi in v).subs(dict.fromkeys(v, 0))
     lap = radial_laplacian(PLUMMER, 3)
     expected = -2 * sum(lap.subs(r, _distance(x, w)) for x in thetas for w in protons)
     return identity(trace, expected, {}, name="correlated move: Tr ∇²_v L = −2 Σ_ij ΔΦ(θ_i, w_j) "
@@ -85,7 +89,10 @@ def _hypotheses() -> Check:
 
 def _arb_loss(thetas, protons) -> flint.arb:
     """The loss (9), 2Σ_{i<j}Φ(θ_i, θ_j) − 2Σ_ij Φ(θ_i, w_j), Φ = PLUMMER, in ball arithmetic."""
-    phi = lambda x, y: -1 / (1 + sum((u - v) ** 2 for u, v in zip(x, y))).sqrt()
+
+    def phi(x, y):
+        return -1 / (1 + sum((u - v) ** 2 for u, v in zip(x, y, strict=True))).sqrt()
+
     pairs = sum(phi(thetas[i], thetas[j]) for i in range(len(thetas)) for j in range(i + 1, len(thetas)))
     return 2 * pairs - 2 * sum(phi(x, w) for x in thetas for w in protons)
 
@@ -103,7 +110,8 @@ def _matched_is_not_minimal() -> Check:
     library = loss.value(shifted, dps=30) - loss.value(np.array(PROTONS, dtype=object), dps=30)
     agree = abs(library - ctx.mpf(drop.mid().str(40, radius=False))) < ctx.mpf(10) ** -25
     return Check("θ_i = w_i (claimed global minimum) is not a local minimum: moving both electrons by "
-                 f"{MOVE}·e₂ lowers L", Verdict.REFUTED if certified and agree else Verdict.UNDECIDED, Evidence(
+                 f"{MOVE}·e₂ lowers L", Verdict.REFUTED if certified and agree else Verdict.UNDECIDED,
+                 Evidence(
                      Method.COUNTEREXAMPLE, f"w₁ = {PROTONS[0]}, w₂ = {PROTONS[1]}: L(w + v) − L(w) = "
                      f"{drop.str(20)} (arb, 200 bits); Loss.value at 30 digits: {mpmath.nstr(library, 20)}",
                      {"protons": PROTONS, "move": str(MOVE)}))
@@ -144,14 +152,16 @@ def _sphere_is_empty() -> Check:
 
 
 def _singular() -> Check:
-    """Dropping ‖∇²Φ‖ ≤ B: the Riesz potential r^{−(d−2+ε)} peaks (to +∞) at w and is strictly subharmonic off it."""
+    """Dropping ‖∇²Φ‖ ≤ B: the Riesz potential r^{−(d−2+ε)} peaks (to +∞) at w and is
+    strictly subharmonic off it."""
     riesz = CANDIDATES["Riesz r^{−(d−2+ε)}, ε = 1/2"]
     sub = classify(given(riesz, "radial"), d=3)[EarnshawClass.STRICTLY_SUBHARMONIC]
     holds = sub.verdict is Verdict.PROVEN and sub.region == sp.Interval.open(0, sp.oo)
-    return Check("singular Φ = ‖θ − w‖^{−3/2} on R³: strictly subharmonic off w, so by the correlated move no "
-                 "local minimum of (9) has every electron off the protons", Verdict.from_bool(holds),
-                 Evidence(Method.EXACT, f"ΔΦ = {sp.simplify(radial_laplacian(riesz, 3))} > 0 on {sub.region}; "
-                          "its self-energy Φ(θ, θ) is infinite, so the library's loss (5) cannot run it"),
+    return Check("singular Φ = ‖θ − w‖^{−3/2} on R³: strictly subharmonic off w, so by the correlated move "
+                 "no local minimum of (9) has every electron off the protons", Verdict.from_bool(holds),
+                 Evidence(Method.EXACT, f"ΔΦ = {sp.simplify(radial_laplacian(riesz, 3))} > 0 on "
+                          f"{sub.region}; its self-energy Φ(θ, θ) is infinite, so the library's "
+                          "loss (5) cannot run it"),
                  "corrected")
 
 
@@ -175,7 +185,8 @@ def survey(candidates=CANDIDATES) -> Check:
     return Check("no surveyed potential is strictly subharmonic off w, of bounded Hessian and realizable",
                  Verdict.from_bool(not complete), Evidence(Method.EXACT, "; ".join(rows) + (
                      ". Reason: |h(r)| ≤ h(0) puts the maximum of a realizable Φ(·, w) at w, and a "
-                     "subharmonic function with bounded Hessian has no interior maximum"), {"complete": complete}),
+                     "subharmonic function with bounded Hessian has no interior maximum"),
+                                                           {"complete": complete}),
                  "evidence")
 
 
@@ -183,8 +194,8 @@ CLAIMS = [Claim("thm3.6", "Theorem 3.6 (strictly subharmonic potentials, fixed c
                 r"\Delta_\theta\Phi > 0 \ (\theta \ne w),\ \|\nabla^2\Phi\| \le B,\ a_i = -1, b_j = 1 "
                 r"\;\Rightarrow\; \text{every local minimum of (9) is global; Algorithm 1 with } "
                 r"\alpha = 1/(4k^2B) \text{ converges to it}",
-                check=lambda: [_correlated_trace(), _hypotheses(), _matched_is_not_minimal(), _sphere_is_empty(),
-                               drift(), survey(), _singular()],
+                check=lambda: [_correlated_trace(), _hypotheses(), _matched_is_not_minimal(),
+                               _sphere_is_empty(), drift(), survey(), _singular()],
                 hypotheses=("Φ translation invariant (used by the proof)", "Assumption 1 (fixed charges)",
                             "‖∇²Φ‖ ≤ B"),
                 correction=r"\text{with } \|\nabla^2\Phi\| \le B \text{ the matched configuration is never a "

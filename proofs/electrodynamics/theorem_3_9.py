@@ -14,8 +14,8 @@ could be counter-examples. (The theorem's algebra is Lemma 3.8.)
 
 from __future__ import annotations
 
-from theory.paper.claims import Check, Claim
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim
 from theory.verification.verify import verify
 
 LAPLACE = "radial:exp(-r)"
@@ -42,4 +42,5 @@ CLAIMS = [Claim("thm3.9", "Theorem 3.9 (λ-harmonic potential, e^{−|θ−w|} o
                     _evidence("gd", "gradient descent (Algorithm 1)", settings.choose(STARTS, 4)),
                     _evidence("nodewise-optimal", "node-wise (Algorithm 3)", settings.choose(STARTS, 4))],
                 conjecture=True,
-                hypotheses=("M = R¹", "output weights optimised", "θ_i distinct from each other and from w_j"))]
+                hypotheses=("M = R¹", "output weights optimised",
+                            "θ_i distinct from each other and from w_j"))]

@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import sympy as sp
 
-from theory.paper.claims import Check, Claim, Figure
 from theory.conditions.classify import EarnshawClass, classify
-from theory.paper.compare import identity
 from theory.conditions.laplacian import radial_laplacian
-from theory.paper.plots import radial_laplacian_sign
-from theory.potentials.potential import given
 from theory.core.symbols import d, r
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Figure
+from theory.paper.compare import identity
+from theory.paper.plots import radial_laplacian_sign
+from theory.potentials.potential import given
 
 GAUSSIAN = sp.exp(-r**2 / 2)
 
@@ -30,8 +30,10 @@ GAUSSIAN = sp.exp(-r**2 / 2)
 def _checks() -> list[Check]:
     lap = identity(radial_laplacian(GAUSSIAN, d), (r**2 - d) * GAUSSIAN, {r: [sp.Rational(3, 2)], d: [3, 7]},
                    name="ΔΦ = (r² − d)e^{−r²/2}")
-    figure = Figure("thm4.2-laplacian", "Theorem 4.2: the Laplacian (r² − d)e^{−r²/2} of the Gaussian potential "
-                    "for d = 2 and 5; it is positive (shaded) exactly beyond r = √d, well before the theorem's √(2d).",
+    figure = Figure("thm4.2-laplacian",
+                    "Theorem 4.2: the Laplacian (r² − d)e^{−r²/2} of the Gaussian potential "
+                    "for d = 2 and 5; it is positive (shaded) exactly beyond r = √d, well before "
+                    "the theorem's √(2d).",
                     lambda: radial_laplacian_sign(GAUSSIAN, (2, 5), marks={"r = √d": sp.sqrt(d),
                                                                            "r = √(2d)": sp.sqrt(2 * d)}))
     checks = [replace(lap, figures=(figure,))]
@@ -48,10 +50,12 @@ def _checks() -> list[Check]:
     c = sp.Symbol("c", positive=True)
     dims = [10, 50]  # k = 1: the largest root of log(c²) − c = −2d is the smallest admissible c
     needed = [sp.nsolve(sp.log(c**2) - c + 2 * dim, c, 3 * dim) for dim in dims]
-    constant = all(n > 2 * dim for n, dim in zip(needed, dims))
-    checks.append(Check("kc²e^{−c} ≤ e^{−2d} with a constant c > 2 for all d", Verdict.from_bool(not constant),
+    constant = all(n > 2 * dim for n, dim in zip(needed, dims, strict=True))
+    checks.append(Check("kc²e^{−c} ≤ e^{−2d} with a constant c > 2 for all d",
+                        Verdict.from_bool(not constant),
                         Evidence(Method.COUNTEREXAMPLE, "even for k = 1 the smallest admissible c is "
-                                 + ", ".join(f"{float(n):.1f} at d = {dim}" for n, dim in zip(needed, dims))
+                                 + ", ".join(f"{float(n):.1f} at d = {dim}"
+                                             for n, dim in zip(needed, dims, strict=True))
                                  + ": c must grow like 2d")))
     return checks
 

@@ -24,7 +24,8 @@ from theory.paper.compare import identity
 # ---------------------------------------------------------------- the construction
 
 def almost_harmonic_coefficients(d, degree: int) -> list[sp.Expr]:
-    """The coefficients of f_N: c_0 = 1, c_1 = 0, c_{n+2} = c_n (n(n − 1) + (d − 1)n + 1)/((n + 2)(n + 1)), n ≤ degree − 2.
+    """The coefficients of f_N: c_0 = 1, c_1 = 0,
+    c_{n+2} = c_n (n(n − 1) + (d − 1)n + 1)/((n + 2)(n + 1)), n ≤ degree − 2.
 
     The Taylor recurrence of (1 − ρ²)f'' − (d − 1)ρf' = f (the paper's Theorem 4.4).
 
@@ -97,6 +98,6 @@ def _realizable() -> Check:
 
 CLAIMS = [Claim("thm4.4", "Theorem 4.4 (synthetic almost λ-harmonic potential)",
                 r"f_N = \sum_{n \le N} c_n\rho^n:\ \Delta f_N = f_N + k_N\rho^N,\ k_N = N^2 + (d-2)N + 1",
-                check=lambda: _residual_checks() + [_divergence(), _realizable()],
+                check=lambda: [*_residual_checks(), _divergence(), _realizable()],
                 hypotheses=("M = S^{d−1}", "N even", "optimised output weights (Algorithm 3)"),
                 correction=r"\Delta f_N - f_N = -c_N k_N \rho^N")]

@@ -2,7 +2,8 @@
 
 With Φ = (2/π) asin ρ and b₂ = … = b_k = 0 the loss (5) is
 
-.. math::  L = \\sum_{ij} a_i a_j \\Phi(\\theta_i^\\top\\theta_j) - 2 b_1 \\sum_i a_i \\Phi(\\theta_i^\\top w_1) + b_1^2.
+.. math::  L = \\sum_{ij} a_i a_j \\Phi(\\theta_i^\\top\\theta_j)
+           - 2 b_1 \\sum_i a_i \\Phi(\\theta_i^\\top w_1) + b_1^2.
 
 As stated (a *signed* correlation) it is false: sgn is odd, so θ₁ = −w₁ with
 a₁ = −b₁ is the target itself (L = 0) while w₁ᵀθ₁ = −1. The corrected reading
@@ -23,13 +24,13 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
-from theory.paper.claims import Check, Claim
-from theory.paper.compare import identity
-from theory.dynamics.loss import Loss
 from theory.core.numeric import context
-from theory.potentials.potential import potential
 from theory.core.symbols import rho
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.dynamics.loss import Loss
+from theory.paper.claims import Check, Claim
+from theory.paper.compare import identity
+from theory.potentials.potential import potential
 
 #: The search: number of nodes, starts per k, the correlation cap C/√k and the loss level it must not reach.
 SEARCH_K, STARTS, CAP, LEVEL = (1, 2, 4, 8), 4, sp.Rational(1, 2), sp.Rational(1, 4)
@@ -108,7 +109,10 @@ def _profile_loss(z: np.ndarray, k: int, d: int, cap: float) -> float:
     first = cap * np.tanh(z[:, 0])
     rest = z[:, 1:] / np.linalg.norm(z[:, 1:], axis=1)[:, None]
     thetas = np.column_stack([first, np.sqrt(1 - first**2)[:, None] * rest])
-    phi = lambda x: 2 / np.pi * np.arcsin(np.clip(x, -1, 1))
+
+    def phi(x):
+        return 2 / np.pi * np.arcsin(np.clip(x, -1, 1))
+
     K, g = phi(thetas @ thetas.T), phi(first)
     np.fill_diagonal(K, 1.0)   # Φ(θ, θ) = 1 exactly: asin's cusp at 1 turns a rounding of ρ into a 1e-8 error
     return float(1 - g @ np.linalg.lstsq(K, g, rcond=1e-12)[0])
@@ -130,10 +134,12 @@ def search(ks=SEARCH_K, *, starts: int = STARTS) -> Check:
     violated = {k: v for k, v in table.items() if v < LEVEL}
     text = ", ".join(f"k = {k}: {v:.4f}" for k, v in table.items())
     verdict = Verdict.REFUTED if violated else Verdict.UNDECIDED
-    return Check(f"max |w₁ᵀθ_i| ≤ C/√k, C = {CAP} ⇒ L ≥ c₀ = {LEVEL} (< 1 − 2/π): searched k = {', '.join(map(str, ks))}",
-                 verdict, Evidence(Method.EXPERIMENT, f"smallest loss found ({starts} starts each, d = k + 1, "
-                                   f"optimal charges): {text}" + ("; below the level: counter-example"
-                                                                  if violated else "; no violation (not a proof)"),
+    return Check(f"max |w₁ᵀθ_i| ≤ C/√k, C = {CAP} ⇒ L ≥ c₀ = {LEVEL} (< 1 − 2/π): searched "
+                 f"k = {', '.join(map(str, ks))}",
+                 verdict, Evidence(Method.EXPERIMENT, f"smallest loss found ({starts} starts each, "
+                                   f"d = k + 1, optimal charges): {text}"
+                                   + ("; below the level: counter-example" if violated
+                                      else "; no violation (not a proof)"),
                                    {"smallest_loss": table}), "corrected")
 
 
@@ -144,5 +150,5 @@ CLAIMS = [Claim("thm5.1", "Theorem 5.1 (sign activation: small loss forces corre
                                         search(settings.choose(SEARCH_K, SEARCH_K[:3]))],
                 hypotheses=("M = S^{d−1}", "σ = sgn", "b₂ = … = b_k = 0", "a free"),
                 correction=r"L < c_0 < 1 - 2/\pi \;\Rightarrow\; \exists i:\ |w_1^{\top}\theta_i| > "
-                           r"\Omega(1/\sqrt{k}) \text{ (sgn is odd: } \theta_i = -w_1, a_i = -b_1 \text{ has } L = 0"
-                           r"\text{; above } 1 - 2/\pi,\ O(1/k) \text{ suffices)}")]
+                           r"\Omega(1/\sqrt{k}) \text{ (sgn is odd: } \theta_i = -w_1, a_i = -b_1 "
+                           r"\text{ has } L = 0\text{; above } 1 - 2/\pi,\ O(1/k) \text{ suffices)}")]

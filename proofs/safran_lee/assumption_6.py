@@ -1,4 +1,5 @@
-r"""Assumption 6 for the paper's data laws: D_d (Eq. (4)), D′_d (Eq. (5)) and "heavy-tailed laws such as Cauchy".
+r"""Assumption 6 for the paper's data laws: D_d (Eq. (4)), D′_d (Eq. (5)) and "heavy-tailed laws
+such as Cauchy".
 
 The paper states that D_d satisfies Assumption 6 (used for Theorem 2's positive half) and proves it for D′_d
 in an appendix (for Theorem 3's); it remarks that the assumption admits Cauchy. Each condition is decided
@@ -44,8 +45,8 @@ def _condition_checks(key: str, dims, subject: str = "as stated") -> list[Check]
         checks.append(Check(name, Verdict.UNDECIDED, Evidence(
             Method.INCONCLUSIVE, f"no proof for every d; the survey at d = {tuple(dims)} "
             f"{'agrees' if f.verdict is Verdict.PROVEN else 'disagrees'} (below)"), subject))
-        checks.append(Check(f"{name}: survey", f.verdict, Evidence(f.method, f.detail, {"constants": f.constants}),
-                            "evidence"))
+        checks.append(Check(f"{name}: survey", f.verdict,
+                            Evidence(f.method, f.detail, {"constants": f.constants}), "evidence"))
     return checks
 
 
@@ -68,11 +69,13 @@ def _corrected_bound_check(dims) -> Check:
         certified = balls.density_bound(SphereSum(d), 0.9, 2.0, cells=200)
         below_root = proved.upper() < arb(d).sqrt().lower()
         ok &= bool(below_root)
-        rows.append(f"d = {d}: max γ′_d ≤ {float(certified.upper()):.4f} ≤ bound {float(proved.upper()):.4f} < √d")
+        rows.append(f"d = {d}: max γ′_d ≤ {float(certified.upper()):.4f} ≤ bound "
+                    f"{float(proved.upper()):.4f} < √d")
     return Check("D′_d appendix (corrected step x·(x² − x⁴/4)^{(d−3)/2} ≤ 2): γ′_d ≤ √d on [0, 2] for d ≥ 3",
                  Verdict.from_bool(ok), Evidence(
-                     Method.EXACT, "for every d ≥ 3 by the corrected step and Gautschi's Γ(d/2)/Γ((d−1)/2) < √(d/2); "
-                     "the bound √(2d/π) < √d; against the certified density maximum (arb): " + "; ".join(rows)),
+                     Method.EXACT, "for every d ≥ 3 by the corrected step and Gautschi's "
+                     "Γ(d/2)/Γ((d−1)/2) < √(d/2); the bound √(2d/π) < √d; against the certified "
+                     "density maximum (arb): " + "; ".join(rows)),
                  "corrected")
 
 
@@ -95,15 +98,21 @@ CLAIMS = [
           r"\{\mathcal D_d\}_{d \ge 2} \text{ satisfies Assumption 6}", check=_bessel,
           hypotheses=("D_d = ½ μ_d + ½ N(0, I_d/d), μ_d the Bessel law of Eq. (3) with α = 1",
                       "condition 2's positivity read on x > 0")),
-    Claim("sl-asm6-sphere-sum", "Safran & Lee 2022, Assumption 6 for D′_d (Eq. (5), Appendix, with Theorem 3)",
+    Claim("sl-asm6-sphere-sum",
+          "Safran & Lee 2022, Assumption 6 for D′_d (Eq. (5), Appendix, with Theorem 3)",
           r"\{\mathcal D'_d\}_{d \ge 3} \text{ satisfies Assumption 6}", check=_sphere_sum,
           correction=(r"\text{the density of } \mathcal D'_d \text{ vanishes on all of } (2, \infty)"
-                      r"\text{, not only at the boundary; mixing in a law of positive density repairs condition 2. "
+                      r"\text{, not only at the boundary; mixing in a law of positive density "
+                      r"repairs condition 2. "
                       r"The step } x^{d-2}(1 - x^2/4)^{(d-3)/2} \le 1 \text{ fails for } x > 1"
-                      r"\text{; corrected, } x^{d-2}(1 - x^2/4)^{(d-3)/2} = x\,(x^2 - x^4/4)^{(d-3)/2} \le 2"
-                      r"\text{ gives } \gamma'_d \le \frac{2\Gamma(d/2)}{\sqrt\pi\,\Gamma((d-1)/2)} < \sqrt d"),
+                      r"\text{; corrected, } x^{d-2}(1 - x^2/4)^{(d-3)/2} "
+                      r"= x\,(x^2 - x^4/4)^{(d-3)/2} \le 2"
+                      r"\text{ gives } \gamma'_d \le \frac{2\Gamma(d/2)}{\sqrt\pi\,\Gamma((d-1)/2)} "
+                      r"< \sqrt d"),
           hypotheses=("d ≥ 3 (D′_2 has an unbounded density at 2)",)),
     Claim("sl-asm6-cauchy", "Safran & Lee 2022, Assumption 6 admits heavy-tailed laws such as Cauchy",
-          r"\text{the multivariate Cauchy law (scale } 1/\sqrt d) \text{ satisfies Assumption 6}", check=_cauchy,
-          hypotheses=("x = s z/|g|, z ~ N(0, I_d), g ~ N(0, 1); s = 1/√d (a fixed s fails conditions 1 and 3)",)),
+          r"\text{the multivariate Cauchy law (scale } 1/\sqrt d) \text{ satisfies Assumption 6}",
+          check=_cauchy,
+          hypotheses=("x = s z/|g|, z ~ N(0, I_d), g ~ N(0, 1); "
+                      "s = 1/√d (a fixed s fails conditions 1 and 3)",)),
 ]

@@ -51,7 +51,8 @@ def _exact_check(truncation: sp.Expr, stated_expr: sp.Expr) -> Check:
     derived = feature_mean("erf", U_SCALE, B_SCALE, truncation)
     name = f"B ≥ {truncation}: the engine's E[erf(⟨U, x⟩ + B) | B ≥ {truncation}] equals the stated form"
     if derived.expr is None:
-        return Check(name, Verdict.UNDECIDED, Evidence(Method.EXACT, f"no closed form derived ({derived.method})"))
+        return Check(name, Verdict.UNDECIDED,
+                     Evidence(Method.EXACT, f"no closed form derived ({derived.method})"))
     same = vanishes(derived.expr - stated_expr)
     return Check(name, Verdict.from_bool(same), Evidence(
         Method.EXACT, f"derived {derived.expr} ({'; '.join(derived.steps)}); minus the stated form: "
@@ -69,7 +70,8 @@ def stated(truncation: sp.Expr, radius: float):
     if truncation == 0:
         return 2 / mpmath.pi * mpmath.atan(a)
     h = mpmath.sqrt(2)
-    owen = mpmath.quad(lambda s: mpmath.exp(-h ** 2 * (1 + s ** 2) / 2) / (1 + s ** 2), [0, a]) / (2 * mpmath.pi)
+    owen = mpmath.quad(lambda s: mpmath.exp(-h ** 2 * (1 + s ** 2) / 2) / (1 + s ** 2), [0, a]) \
+        / (2 * mpmath.pi)
     return 4 / (1 - mpmath.erf(1)) * owen
 
 
@@ -87,14 +89,16 @@ def expectation(truncation: sp.Expr, radius: float):
     if s == 0:
         inner = mpmath.erf
     else:
-        inner = lambda b: mpmath.quad(lambda z: mpmath.erf(z + b) * _density(z, s), [-mpmath.inf, -b, mpmath.inf])
+        def inner(b):
+            return mpmath.quad(lambda z: mpmath.erf(z + b) * _density(z, s), [-mpmath.inf, -b, mpmath.inf])
     return mpmath.quad(lambda b: inner(b) * _density(b, mpmath.mpf(1) / 2), [t, mpmath.inf]) / _mass(t)
 
 
 def smoothed_expectation(truncation: sp.Expr, radius: float):
     """E[erf(cB) | B ≥ t], c = (1 + radius²/2)^{−1/2}, B ~ N(0, 1/4), as a 1-D quadrature (mpmath)."""
     c, t = 1 / mpmath.sqrt(1 + mpmath.mpf(radius) ** 2 / 2), _mp(truncation)
-    return mpmath.quad(lambda b: mpmath.erf(c * b) * _density(b, mpmath.mpf(1) / 2), [t, mpmath.inf]) / _mass(t)
+    return mpmath.quad(lambda b: mpmath.erf(c * b) * _density(b, mpmath.mpf(1) / 2),
+                       [t, mpmath.inf]) / _mass(t)
 
 
 def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int], radii: tuple = RADII, *,
@@ -105,14 +109,15 @@ def _quadrature_check(truncation: sp.Expr, digits: tuple[int, int], radii: tuple
         for dps in digits:
             with mpmath.workdps(dps):
                 values.append((integral(truncation, radius), stated(truncation, radius)))
-        (low_e, low_s), (high_e, high_s) = values
+        (low_e, _low_s), (high_e, high_s) = values
         agree.append(abs(low_e - high_e) < mpmath.mpf(10) ** (3 - digits[0]))
         gaps.append(float(abs(high_e - high_s)))
     confirmed = all(agree)
     verdict = Verdict.from_bool(max(gaps) < 10.0 ** (3 - digits[0])) if confirmed else Verdict.UNDECIDED
     return Check(f"B ≥ {truncation}: {kind} against the stated form at ‖x‖ = {radii}", verdict,
-                 Evidence(Method.NUMERIC, f"largest |difference| {max(gaps):.1e} at {digits[1]} digits; the two "
-                          f"precisions {digits} {'agree' if confirmed else 'disagree'}", {"gaps": gaps}), "evidence")
+                 Evidence(Method.NUMERIC, f"largest |difference| {max(gaps):.1e} at {digits[1]} digits; the "
+                          f"two precisions {digits} {'agree' if confirmed else 'disagree'}",
+                          {"gaps": gaps}), "evidence")
 
 
 def _monte_carlo_check(truncation: sp.Expr, samples: int, d: int = 5, seed: int = 21) -> Check:
@@ -127,15 +132,18 @@ def _monte_carlo_check(truncation: sp.Expr, samples: int, d: int = 5, seed: int 
     z = (mean - target) / error
     return Check(f"B ≥ {truncation}: Monte Carlo at ‖x‖ = 1.5, d = {d} ({samples} samples)",
                  Verdict.from_bool(abs(z) < 4), Evidence(
-                     Method.EXPERIMENT, f"mean {mean:.5f} ± {error:.1e} against {target:.5f} (z = {z:+.2f}); a "
-                     f"deviation of {5 * error:.1e} ({5 * error / target:.1%}) would have been detected at 5σ",
+                     Method.EXPERIMENT, f"mean {mean:.5f} ± {error:.1e} against {target:.5f} (z = {z:+.2f}); "
+                     f"a deviation of {5 * error:.1e} ({5 * error / target:.1%}) would "
+                     "have been detected at 5σ",
                      {"mean": mean, "standard_error": error, "stated": target}), "evidence")
 
 
 def _check(settings) -> list[Check]:
     digits = settings.choose((20, 30), (15, 20))
     samples = settings.choose(400_000, 100_000)
-    independent = settings.choose({}, {"integral": smoothed_expectation, "kind": "1-D quadrature over B of erf(cB)"})
+    independent = settings.choose({},
+                                  {"integral": smoothed_expectation,
+                                   "kind": "1-D quadrature over B of erf(cB)"})
     return [*(_exact_check(t, stated_form(t)) for t in TRUNCATIONS),
             *(_quadrature_check(t, digits, **independent) for t in TRUNCATIONS),
             *(_monte_carlo_check(t, samples) for t in TRUNCATIONS)]
@@ -145,7 +153,8 @@ CLAIMS = [Claim(
     "sl-prop21", "Safran & Lee 2022, Proposition 21 (mean of a random erf feature, truncated bias)",
     r"\mathbb{E}_{U,B}\!\left[\operatorname{erf}(\langle U, x\rangle + B) \,\middle|\, B \ge 0\right]"
     r" = \frac{2}{\pi}\arctan\frac{1}{\sqrt{2 + \|x\|^2}},\quad"
-    r"\mathbb{E}_{U,B}\!\left[\operatorname{erf}(\langle U, x\rangle + B) \,\middle|\, B \ge \tfrac{1}{\sqrt 2}\right]"
+    r"\mathbb{E}_{U,B}\!\left[\operatorname{erf}(\langle U, x\rangle + B) \,\middle|\, "
+    r"B \ge \tfrac{1}{\sqrt 2}\right]"
     r" = \frac{4}{1 - \operatorname{erf} 1}\, T\!\left(\sqrt 2, \frac{1}{\sqrt{2 + \|x\|^2}}\right)",
     check=_check, hypotheses=("U ~ N(0, I_d/4), B ~ N(0, 1/4) independent (Assumption 7)",
                               "T is Owen's T function"))]

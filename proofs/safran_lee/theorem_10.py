@@ -51,8 +51,18 @@ from scipy import stats
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim
 from theory.separation.laws import SphereSum
-from theory.separation.marginals import (Cells, Pair, averaged_sample, beta_bound, density_bounds, frozen_sample,
-                                         frozen_support_gap, pair_density, span_basis, stratum_radii)
+from theory.separation.marginals import (
+    Cells,
+    Pair,
+    averaged_sample,
+    beta_bound,
+    density_bounds,
+    frozen_sample,
+    frozen_support_gap,
+    pair_density,
+    span_basis,
+    stratum_radii,
+)
 from theory.separation.strong import ALPHA, initialise
 from theory.separation.sweep import Law
 
@@ -108,10 +118,10 @@ def _density_check(law_name: Law, d: int, widths, n: int, entries: int, seed: in
     return Check(f"{law_name.value}, d = {d}: the averaged marginal's density on ‖z‖ ≤ 1/9 is ≥ β = C·10⁻⁶ "
                  f"= {beta:.3g} for widths {tuple(wide)} and pairs {', '.join(p.value for p in Pair)}",
                  verdict, Evidence(
-                     Method.EXPERIMENT, f"smallest lower bound on a cell's average density, {CELLS.count} equal "
-                     f"polar cells, {strata}Clopper–Pearson, all {2 * family} one-sided bounds together at "
-                     f"{LEVEL:.0%}: {'; '.join(rows)}; smallest {low:.3g} = {low / beta:.3g} β (smallest upper "
-                     f"bound {high:.3g}); the bound is on cell averages, not on the infimum",
+                     Method.EXPERIMENT, f"smallest lower bound on a cell's average density, {CELLS.count} "
+                     f"equal polar cells, {strata}Clopper–Pearson, all {2 * family} one-sided bounds "
+                     f"together at {LEVEL:.0%}: {'; '.join(rows)}; smallest {low:.3g} = {low / beta:.3g} β "
+                     f"(smallest upper bound {high:.3g}); the bound is on cell averages, not on the infimum",
                      {"cases": data, "beta": beta, "smallest_low": low, "smallest_high": high}), "evidence")
 
 
@@ -129,11 +139,12 @@ def _quadrature_check(law_name: Law, d: int) -> Check:
     verdict = bound_verdict(low, high, beta)
     return Check(f"{law_name.value}, d = {d}: the exact averaged marginal on span(e₁, e₂), "
                  "p(z) = ∫ f(z₁|t) f(z₂|t) γ(t) dt, is ≥ β at the probe points", verdict, Evidence(
-                     Method.NUMERIC, f"adaptive quadrature (quad_vec) at {len(quad.values)} points of the disc "
-                     f"(cell points, centre, boundary circle): smallest p = {quad.values.min():.4g} "
-                     f"(at ‖z‖ = {np.linalg.norm(_probe_points()[quad.values.argmin()]):.3f}), largest "
-                     f"{quad.values.max():.4g}; error estimate {quad.error:.1e}, tail beyond the cut-off "
-                     f"≤ {quad.tail.max():.1e}; β = {beta:.3g}; a grid, not the infimum over the disc",
+                     Method.NUMERIC, f"adaptive quadrature (quad_vec) at {len(quad.values)} points of the "
+                     f"disc (cell points, centre, boundary circle): smallest p = {quad.values.min():.4g} (at "
+                     f"‖z‖ = {np.linalg.norm(_probe_points()[quad.values.argmin()]):.3f}), largest "
+                     f"{quad.values.max():.4g}; error estimate {quad.error:.1e}, tail beyond the "
+                     f"cut-off ≤ {quad.tail.max():.1e}; β = {beta:.3g}; a grid, not the infimum over the "
+                     "disc",
                      {"values": quad.values.tolist(), "error": quad.error, "beta": beta}), "evidence")
 
 
@@ -142,14 +153,16 @@ def _dependent_check() -> Check:
     for w1, w2 in ((np.ones(1), 2 * np.ones(1)), (np.eye(4)[0], 2 * np.eye(4)[0])):
         try:
             span_basis(w1, w2)
-        except Exception as why:  # noqa: BLE001 — the refusal is the finding
+        except Exception as why:  # the refusal is the finding
             refused.append(str(why))
     return Check("as stated, for any w₁ ≠ w₂: dependent pairs (w₂ = 2w₁; every pair when r = 1) span a line",
                  Verdict.from_bool(not refused), Evidence(
-                     Method.EXACT, "for w₂ = c·w₁, c ≠ 1, span(w₁, w₂) = ℝw₁ and the projected features lie on a "
-                     "line of ℝ², a Lebesgue-null set: no density on ℝ², so no inf over a disc; for r = 1 every "
-                     "pair is dependent (the one feature lies in (−1, 1)). The statement needs w₁, w₂ linearly "
-                     f"independent (r ≥ 2); span_basis refuses both examples ({len(refused)} of 2)", {"refusals": refused}),
+                     Method.EXACT, "for w₂ = c·w₁, c ≠ 1, span(w₁, w₂) = ℝw₁ and the projected features lie "
+                     "on a line of ℝ², a Lebesgue-null set: no density on ℝ², so no inf over a disc; for "
+                     "r = 1 every pair is dependent (the one feature lies in (−1, 1)). The statement needs "
+                     "w₁, w₂ linearly independent (r ≥ 2); span_basis refuses both examples "
+                     f"({len(refused)} of 2)",
+                     {"refusals": refused}),
                  "as stated")
 
 
@@ -169,21 +182,24 @@ def _frozen_check(d: int, layers: int, n: int) -> Check:
     low, high = stats.binomtest(len(failing), layers).proportion_ci(LEVEL, "exact")
     wide = initialise(d, 16, 0).features
     pairs = [(j, k) for j in range(16) for k in range(j + 1, 16)]
-    dead = sum(frozen_support_gap(replace(wide, U=wide.U[[j, k]], b=wide.b[[j, k]]), 2.0) > 0 for j, k in pairs)
+    dead = sum(frozen_support_gap(replace(wide, U=wide.U[[j, k]], b=wide.b[[j, k]]), 2.0) > 0
+               for j, k in pairs)
     confirm = ""
     if len(failing):
         features = initialise(d, 2, int(failing[0])).features
         Z = frozen_sample(features, SphereSum(d), np.eye(2), n, np.random.default_rng(0))
-        confirm = (f"; layer seed {failing[0]} (gap {gaps[failing[0]]:.3f}): {int((np.hypot(*Z.T) <= ALPHA).sum())} "
-                   f"of {n} sampled points in the disc")
+        confirm = (f"; layer seed {failing[0]} (gap {gaps[failing[0]]:.3f}): "
+                   f"{int((np.hypot(*Z.T) <= ALPHA).sum())} of {n} sampled points in the disc")
     verdict = Verdict.REFUTED if len(failing) else Verdict.UNDECIDED
     return Check(f"D'_d, d = {d}, one frozen layer (x alone random), pair e₁, e₂: the marginal's density on "
                  "‖z‖ ≤ 1/9 is ≥ β = 10⁻⁶", verdict, Evidence(
-                     Method.NUMERIC, f"‖U⁺b‖ − ‖U⁺‖ erf⁻¹(1/9) > 2 (the disc's preimage misses the support ‖x‖ ≤ 2 "
-                     f"of D'_d, so the density is 0 on the whole disc) for {len(failing)} of {layers} seeded "
-                     f"layers of two features (95 % Clopper–Pearson interval for the probability [{low:.3f}, "
-                     f"{high:.3f}]); in one layer of width 16, {dead} of {len(pairs)} pairs (e_j, e_k) have a "
-                     f"zero-density disc{confirm}", {"gaps": gaps.tolist(), "dead_pairs": int(dead)}), "evidence")
+                     Method.NUMERIC, "‖U⁺b‖ − ‖U⁺‖ erf⁻¹(1/9) > 2 (the disc's preimage misses the support "
+                     f"‖x‖ ≤ 2 of D'_d, so the density is 0 on the whole disc) for {len(failing)} of "
+                     f"{layers} seeded layers of two features (95 % Clopper–Pearson interval for the "
+                     f"probability [{low:.3f}, {high:.3f}]); in one layer of width 16, {dead} of "
+                     f"{len(pairs)} pairs (e_j, e_k) have a zero-density disc{confirm}",
+                     {"gaps": gaps.tolist(), "dead_pairs": int(dead)}),
+                 "evidence")
 
 
 def frozen_evidence(dims, layers, n) -> list[Check]:
@@ -201,7 +217,8 @@ def _frozen(settings) -> list[Check]:
 
 
 CLAIMS = [
-    Claim("sl-thm10", "Safran & Lee 2022, Theorem 10: the random features' 2-D marginals have density ≥ C·10⁻⁶ "
+    Claim("sl-thm10",
+          "Safran & Lee 2022, Theorem 10: the random features' 2-D marginals have density ≥ C·10⁻⁶ "
           "on the disc of radius 1/9", r"\inf_{\|z\| \le 1/9} p_{w_1, w_2}(z) \ge C \cdot 10^{-6}"
           r"\ \text{for all } w_1 \ne w_2 \in \mathbb{R}^r",
           check=_check, conjecture=True,
@@ -209,7 +226,8 @@ CLAIMS = [
           hypotheses=("radial data with P[‖x‖ ≤ 2] ≥ C (Assumption 6(1)): D_d, D'_d, radial Cauchy",
                       "Assumption 7 initialisation",
                       "the law of the features averaged over x, U and B (the proof's reading)")),
-    Claim("sl-thm10-frozen", "Safran & Lee 2022, Theorem 10 read for one frozen layer (as Proposition 11 uses it)",
+    Claim("sl-thm10-frozen",
+          "Safran & Lee 2022, Theorem 10 read for one frozen layer (as Proposition 11 uses it)",
           r"\inf_{\|z\| \le 1/9} p^{U,B}_{w_1, w_2}(z) \ge C \cdot 10^{-6} \text{ for the drawn } U, B",
           check=_frozen, conjecture=True,
           hypotheses=("x ~ D'_d", "U, B drawn by Assumption 7 once and fixed; x alone random")),

@@ -20,7 +20,8 @@ c of moderate size — see the numbers.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import linregress, t as student_t
+from scipy.stats import linregress
+from scipy.stats import t as student_t
 
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim
@@ -44,7 +45,8 @@ def lowest(runs: list[dict]) -> dict:
 
 
 def dimension_rate(dims, risks, level: float = 0.95) -> tuple[float, float, float]:
-    """Slope p of log risk ≈ a + p log d by least squares, with its ``level`` Student-t interval (nan: < 3 d)."""
+    """Slope p of log risk ≈ a + p log d by least squares, with its ``level`` Student-t interval
+    (nan: < 3 d)."""
     if len(dims) < 3:
         return float("nan"), float("nan"), float("nan")
     fit = linregress(np.log(dims), np.log(risks))
@@ -62,21 +64,24 @@ def evidence(dims, widths, steps, n, test, *, progress=None) -> list[Check]:
         mass = float(Law.BESSEL_MIXTURE.make(d).radius_cdf(LAM))
         rows.append(f"d = {d} (best constant P(1 − P) = {mass * (1 - mass):.4f}): weak {weak['mean']:.4f} "
                     f"[{weak['low']:.4f}, {weak['high']:.4f}] (r = {weak['width']}, "
-                    f"step {weak['step']}), strong {strong['mean']:.4f} [{strong['low']:.4f}, {strong['high']:.4f}] "
-                    f"(r = {strong['width']}, step {strong['step']})")
+                    f"step {weak['step']}), strong {strong['mean']:.4f} [{strong['low']:.4f}, "
+                    f"{strong['high']:.4f}] (r = {strong['width']}, step {strong['step']})")
     p, low, high = dimension_rate(list(dims), best)
     baseline = ", ".join(f"{best_constant_risk(Law.BESSEL_MIXTURE.make(d), LAM):.4f}" for d in dims)
-    verdict = Verdict.UNDECIDED if np.isnan(p) or low <= BOUND_RATE <= high else Verdict.from_bool(low > BOUND_RATE)
-    steps_used = ", ".join(f"d = {q['weak']['d']}, r = {q['weak']['width']}: η = {q['weak']['step_size']:.3g}, "
-                           f"max L̂ = {max(q['weak']['smoothness']):.3g}, within 2/L̂ − 1/T: "
-                           f"{q['weak']['within_hypothesis']}" for q in pairs)
+    undecided = np.isnan(p) or low <= BOUND_RATE <= high
+    verdict = Verdict.UNDECIDED if undecided else Verdict.from_bool(low > BOUND_RATE)
+    steps_used = ", ".join(f"d = {q['weak']['d']}, r = {q['weak']['width']}: "
+                           f"η = {q['weak']['step_size']:.3g}, max L̂ = {max(q['weak']['smoothness']):.3g}, "
+                           f"within 2/L̂ − 1/T: {q['weak']['within_hypothesis']}" for q in pairs)
     return [Check(f"D_d, λ = {LAM}: the lowest risk GD reaches on the weak class falls no faster than d⁻⁴",
                   verdict, Evidence(
                       Method.EXPERIMENT, f"lowest risk [95 % interval] over widths {tuple(widths)} and steps "
-                      f"{tuple(steps)}: {'; '.join(rows)}; risk ∝ d^p with p = {p:.3f}, 95 % interval [{low:.3f}, "
-                      f"{high:.3f}] (the bound's exponent −4); the best constant predictor has risk {baseline} "
-                      f"on D_d at λ = {LAM} (d = {', '.join(map(str, dims))}); steps: {steps_used}",
-                      {"pairs": pairs, "exponent": [p, low, high], "lowest": dict(zip(dims, best, strict=True))}),
+                      f"{tuple(steps)}: {'; '.join(rows)}; risk ∝ d^p with p = {p:.3f}, 95 % interval "
+                      f"[{low:.3f}, {high:.3f}] (the bound's exponent −4); the best constant predictor has "
+                      f"risk {baseline} on D_d at λ = {LAM} "
+                      f"(d = {', '.join(map(str, dims))}); steps: {steps_used}",
+                      {"pairs": pairs, "exponent": [p, low, high],
+                       "lowest": dict(zip(dims, best, strict=True))}),
                   "evidence")]
 
 
@@ -87,11 +92,13 @@ def _check(settings) -> list[Check]:
 HYPOTHESES = ("x ~ D_d (Eq. (4), α = 1)", "weak class of Eq. (1), σ = erf, trained by GD on all parameters",
               "λ = 1.5 standing for the unknown λ_d ∈ [1, 2]")
 CLAIMS = [
-    Claim("sl-thm2", "Safran & Lee 2022, Theorem 2 (negative half): depth-2 networks cannot reach c/d⁴ on D_d "
+    Claim("sl-thm2",
+          "Safran & Lee 2022, Theorem 2 (negative half): depth-2 networks cannot reach c/d⁴ on D_d "
           "efficiently",
           r"\mathbb{E}_{x\sim D_d}\big(N(x) - \mathbb{1}\{\|x\| \le \lambda_d\}\big)^2 \ge \frac{c_2}{d^4}"
           r"\ \text{unless time} \ge c_3 e^{c_4 d}", check=_check, conjecture=True, hypotheses=HYPOTHESES),
-    Claim("sl-thm2-grid", "Safran & Lee 2022, Theorem 2 (negative half): the larger grid (d up to 64, r up to 128, "
+    Claim("sl-thm2-grid",
+          "Safran & Lee 2022, Theorem 2 (negative half): the larger grid (d up to 64, r up to 128, "
           "10⁴ steps)",
           r"\text{as sl-thm2}", check=lambda: evidence(*EXPERIMENTS, progress=True), conjecture=True,
           experiment=True, hypotheses=HYPOTHESES),

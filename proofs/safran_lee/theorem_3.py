@@ -36,7 +36,8 @@ from theory.separation.risk import best_constant_risk
 from theory.separation.stall import THEOREM_3_LEVEL, grid
 from theory.separation.sweep import Law
 
-#: (dimensions, widths, steps, training points, test points, radii) of a quick, a default and an --experiments run.
+#: (dimensions, widths, steps, training points, test points, radii) of a quick, a default and an
+#: --experiments run.
 QUICK = ((4,), (4, 16), (30, 300), 500, 5000, "median")
 DEFAULT = ((4, 8), (4, 16, 64), (100, 300, 1000), 1000, 20_000, "median")
 EXPERIMENTS = ((4, 8, 16), (4, 16, 64, 128), (100, 1000, 3000, 10_000), 2000, 20_000, "both")
@@ -65,19 +66,22 @@ def _stall_check(d: int, lam: float, pairs: list[dict]) -> Check:
     rows = []
     for p in pairs:
         w, s = p["weak"], p["strong"]
-        curve = ", ".join(f"{t}: {_interval(r)}" for t, r in zip(w["recorded"][1:], w["risk"][1:], strict=True))
-        rows.append(f"r = {w['width']} (n = {w['n']}, η = {w['step_size']:.3g}, max L̂ = {max(w['smoothness']):.3g}, "
-                    f"{w['seconds']:.1f} s): weak {curve}; strong after {s['recorded'][-1]} steps "
-                    f"{_interval(s['risk'][-1])}")
-    below = [f"r = {w['width']}, step {t}" for w in weak for t, r in zip(w["recorded"], w["risk"], strict=True)
+        curve = ", ".join(f"{t}: {_interval(r)}"
+                          for t, r in zip(w["recorded"][1:], w["risk"][1:], strict=True))
+        rows.append(f"r = {w['width']} (n = {w['n']}, η = {w['step_size']:.3g}, max "
+                    f"L̂ = {max(w['smoothness']):.3g}, {w['seconds']:.1f} s): weak {curve}; strong after "
+                    f"{s['recorded'][-1]} steps {_interval(s['risk'][-1])}")
+    below = [f"r = {w['width']}, step {t}" for w in weak
+             for t, r in zip(w["recorded"], w["risk"], strict=True)
              if r["high"] < THEOREM_3_LEVEL]
-    best = min((r["mean"], w["width"], t) for w in weak for t, r in zip(w["recorded"], w["risk"], strict=True))
-    return Check(f"D'_d, d = {d}, λ = {lam:.4f}: GD on the weak class keeps the risk above 1/400 at every width and "
-                 "step", stall_verdict(weak), Evidence(
-                     Method.EXPERIMENT, f"risk [95 % interval] after t steps; {'; '.join(rows)}; lowest weak risk "
-                     f"{best[0]:.4f} (r = {best[1]}, step {best[2]}); below 1/400: {', '.join(below) or 'none'}; "
-                     f"the best constant predictor has risk {best_constant_risk(Law.SPHERE_SUM.make(d), lam):.4f} "
-                     f"on D'_{d} at λ = {lam:.4f}",
+    best = min((r["mean"], w["width"], t) for w in weak
+               for t, r in zip(w["recorded"], w["risk"], strict=True))
+    return Check(f"D'_d, d = {d}, λ = {lam:.4f}: GD on the weak class keeps the risk above 1/400 at "
+                 "every width and step", stall_verdict(weak), Evidence(
+                     Method.EXPERIMENT, f"risk [95 % interval] after t steps; {'; '.join(rows)}; lowest weak "
+                     f"risk {best[0]:.4f} (r = {best[1]}, step {best[2]}); below 1/400: "
+                     f"{', '.join(below) or 'none'}; the best constant predictor has risk "
+                     f"{best_constant_risk(Law.SPHERE_SUM.make(d), lam):.4f} on D'_{d} at λ = {lam:.4f}",
                      {"pairs": pairs, "below": below, "lowest": best[0]}), "evidence")
 
 
@@ -91,12 +95,13 @@ def _hypotheses_check(pairs: list[dict]) -> Check:
     verdict = Verdict.PROVEN if not outside and not heavy and lowest_l >= 2 - 1e-6 else Verdict.UNDECIDED
     steps = ", ".join(f"d = {w['d']}, r = {w['width']}: η = {w['step_size']:.3g} ≤ 2/L̂ − 1/T = "
                       f"{2 / max(w['smoothness']) - 1 / w['recorded'][-1]:.3g}" for w in weak)
-    return Check("Theorem 3's hypotheses hold along every weak run (T ≥ 4; η ≤ 2/L̂ − 1/T for the largest L̂ met; "
-                 "‖θ₀‖² ≤ p(d, r))", verdict, Evidence(
-                     Method.EXPERIMENT, f"{steps}; runs outside the step bound: {', '.join(outside) or 'none'}; "
-                     f"‖θ₀‖² above p(d, r): {', '.join(heavy) or 'none'}; widths where our Chernoff bound on "
-                     f"P[‖θ₀‖² > p(d, r)] does not reach e^-d (the draw is within p, the probability is unproven): "
-                     f"{', '.join(unlikely) or 'none'}; smallest L̂ {lowest_l:.3f} (≥ 2, the b₀-curvature)"),
+    return Check("Theorem 3's hypotheses hold along every weak run (T ≥ 4; η ≤ 2/L̂ − 1/T for the largest L̂ "
+                 "met; ‖θ₀‖² ≤ p(d, r))", verdict, Evidence(
+                     Method.EXPERIMENT, f"{steps}; runs outside the step bound: "
+                     f"{', '.join(outside) or 'none'}; ‖θ₀‖² above p(d, r): {', '.join(heavy) or 'none'}; "
+                     "widths where our Chernoff bound on P[‖θ₀‖² > p(d, r)] does not reach e^-d (the draw is "
+                     f"within p, the probability is unproven): {', '.join(unlikely) or 'none'}; smallest L̂ "
+                     f"{lowest_l:.3f} (≥ 2, the b₀-curvature)"),
                  "evidence")
 
 
@@ -106,7 +111,8 @@ def _displacement_check(pairs: list[dict]) -> Check:
     return Check("the proof's Eq. (11): ‖θ_T − θ₀‖ ≤ (2T/L̂)√L(θ₀) on every weak run",
                  Verdict.from_bool(max(ratios) <= 1), Evidence(
                      Method.EXPERIMENT, "‖θ_T − θ₀‖ / bound: " + ", ".join(
-                         f"d = {w['d']}, r = {w['width']}: {w['displacement']:.3g}/{w['displacement_bound']:.3g}"
+                         f"d = {w['d']}, r = {w['width']}: "
+                         f"{w['displacement']:.3g}/{w['displacement_bound']:.3g}"
                          for w in weak) + f" (largest ratio {max(ratios):.3g})"), "evidence")
 
 
@@ -121,9 +127,10 @@ def evidence(dims, widths, steps, n, test, which, *, progress=None, name="sl-thm
 
     from theory.separation.figures import weak_against_strong
     (d, lam), cells = next(iter(groups.items()))
-    figure = Figure(f"{name}-risk", f"Theorem 3: risk against GD steps on D'_d (d = {d}, λ = {lam:.4f}) of the weak "
-                    "class at several widths (solid) and the strong class on the same data (dashed), with 95 % "
-                    "intervals and the level 1/400.", lambda: weak_against_strong(cells, THEOREM_3_LEVEL))
+    figure = Figure(f"{name}-risk",
+                    f"Theorem 3: risk against GD steps on D'_d (d = {d}, λ = {lam:.4f}) of the weak "
+                    "class at several widths (solid) and the strong class on the same data (dashed), with 95 "
+                    "% intervals and the level 1/400.", lambda: weak_against_strong(cells, THEOREM_3_LEVEL))
     checks[0] = replace(checks[0], figures=(figure,))
     return checks
 
@@ -136,14 +143,17 @@ HYPOTHESES = ("x ~ D'_d (Eq. (5)), d ≥ 4", "weak class of Eq. (1), σ = erf (C
               "T ≥ 4, η ≤ 2/L − 1/T (L estimated)", "‖θ₀‖² ≤ p(d, r) (Assumption 7's scheme)",
               "λ_d² ∈ [2 − 1/√d, 2]")
 CLAIMS = [
-    Claim("sl-thm3", "Safran & Lee 2022, Theorem 3 (negative half): GD on depth-2 networks stays above 1/400 on D'_d",
-          r"\mathbb{E}_{x\sim D'_d}\big(N_{\theta_t}(x) - \mathbb{1}\{\|x\| \le \lambda_d\}\big)^2 > \tfrac{1}{400}"
+    Claim("sl-thm3",
+          "Safran & Lee 2022, Theorem 3 (negative half): GD on depth-2 networks stays above 1/400 on D'_d",
+          r"\mathbb{E}_{x\sim D'_d}\big(N_{\theta_t}(x) - \mathbb{1}\{\|x\| \le \lambda_d\}\big)^2 "
+          r"> \tfrac{1}{400}"
           r"\ \text{for all } t \le T \text{ unless } \max\{r, T\} \ge c_1 e^{c_2 \min\{"
           r"\epsilon^{-1/2}\ln(d\sqrt\epsilon + 2),"
           r"\, d \ln(1/(d\sqrt\epsilon) + 2)\}}",
           check=_check, conjecture=True, hypotheses=HYPOTHESES),
-    Claim("sl-thm3-grid", "Safran & Lee 2022, Theorem 3 (negative half): the larger grid (d up to 16, r up to 128, "
+    Claim("sl-thm3-grid",
+          "Safran & Lee 2022, Theorem 3 (negative half): the larger grid (d up to 16, r up to 128, "
           "10⁴ steps, both ends of λ_d's range)", r"\text{as sl-thm3}",
-          check=lambda: evidence(*EXPERIMENTS, progress=True, name="sl-thm3-grid"), conjecture=True, experiment=True,
-          hypotheses=HYPOTHESES),
+          check=lambda: evidence(*EXPERIMENTS, progress=True, name="sl-thm3-grid"), conjecture=True,
+          experiment=True, hypotheses=HYPOTHESES),
 ]

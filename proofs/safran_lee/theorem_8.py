@@ -31,7 +31,8 @@ from theory.separation.sweep import Law, by_width, final_risk, grid, median_cell
 LAM = 1.5
 #: Seeds per cell (odd: the median is a run).
 SEEDS = (0, 1, 2)
-LABELS = {Law.BESSEL_MIXTURE: "$D_d$", Law.SPHERE_SUM: "$D'_d$", Law.RADIAL_CAUCHY: r"radial Cauchy (scale $1/\sqrt{d}$)"}
+LABELS = {Law.BESSEL_MIXTURE: "$D_d$", Law.SPHERE_SUM: "$D'_d$",
+          Law.RADIAL_CAUCHY: r"radial Cauchy (scale $1/\sqrt{d}$)"}
 #: The exponent Theorem 8's width condition r ∝ ε⁻⁵ gives.
 THEOREM_RATE = -1 / 5
 #: (dimensions, widths, steps, test points) of a quick, a default and an --experiments run.
@@ -59,12 +60,12 @@ def _width_check(law: Law, d: int, cells: list[dict]) -> Check:
     inside = "inside" if low <= THEOREM_RATE <= high else "outside"
     seeds = len({c["seed"] for c in cells})
     return Check(f"{law.value}, d = {d}: the risk falls with the width r ({at} GD steps, λ = {LAM})", verdict,
-                 Evidence(Method.EXPERIMENT, f"median over {seeds} seeds of the risk [its 95 % normal interval]: "
-                          f"{table}; risk ∝ r^p with p = {p:.3f}, 95 % interval [{low:.3f}, {high:.3f}] "
-                          f"(Theorem 8's −1/5 {inside}); stuck starts (F̂ > 0.9 F̂₀): "
-                          f"{', '.join(stuck_runs) or 'none'} of {len(cells)} runs; the best constant predictor "
-                          f"has risk {best_constant_risk(law.make(d), LAM):.4f} on {law.value}, d = {d}, at "
-                          f"λ = {LAM}; {_constants_text(cells[-1], law.make(d))}",
+                 Evidence(Method.EXPERIMENT, f"median over {seeds} seeds of the risk [its 95 % normal "
+                          f"interval]: {table}; risk ∝ r^p with p = {p:.3f}, 95 % interval [{low:.3f}, "
+                          f"{high:.3f}] (Theorem 8's −1/5 {inside}); stuck starts (F̂ > 0.9 F̂₀): "
+                          f"{', '.join(stuck_runs) or 'none'} of {len(cells)} runs; the best constant "
+                          f"predictor has risk {best_constant_risk(law.make(d), LAM):.4f} on {law.value}, "
+                          f"d = {d}, at λ = {LAM}; {_constants_text(cells[-1], law.make(d))}",
                           {"cells": cells, "exponent": [p, low, high], "stuck": stuck_runs}), "evidence")
 
 
@@ -80,24 +81,28 @@ def _steps_check(law: Law, d: int, widest: dict) -> Check:
         verdict = Verdict.PROVEN
     else:
         verdict = Verdict.REFUTED if last["low"] > min(constant, first["high"]) else Verdict.UNDECIDED
-    curve = "; ".join(f"{s} steps: {_interval(r)}" for s, r in zip(widest["recorded"], widest["risk"], strict=True))
-    return Check(f"{law.value}, d = {d}, r = {widest['width']} (median seed): more GD steps lower the risk, below "
-                 "every constant",
-                 verdict, Evidence(Method.EXPERIMENT, f"{curve}; best constant predictor P(1 − P) = {constant:.4f} "
-                                   f"(P = P[‖x‖ ≤ {LAM}] = {mass:.4f}); cell time {widest['seconds']:.1f} s"),
+    curve = "; ".join(f"{s} steps: {_interval(r)}"
+                      for s, r in zip(widest["recorded"], widest["risk"], strict=True))
+    return Check(f"{law.value}, d = {d}, r = {widest['width']} (median seed): more GD steps lower the risk, "
+                 "below every constant",
+                 verdict, Evidence(Method.EXPERIMENT, f"{curve}; best constant predictor "
+                                   f"P(1 − P) = {constant:.4f} (P = P[‖x‖ ≤ {LAM}] = {mass:.4f}); cell time "
+                                   f"{widest['seconds']:.1f} s"),
                  "evidence")
 
 
 def _profile_figure(law: Law, d: int, width: int, steps: int) -> Figure:
     def draw():
         from theory.separation.figures import radial_profile
-        data, run = trained({"law": law.value, "d": d, "width": width, "lam": LAM, "steps": [steps], "seed": 0})
+        task = {"law": law.value, "d": d, "width": width, "lam": LAM, "steps": [steps], "seed": 0}
+        data, run = trained(task)
         return radial_profile(run.network, LAM, np.linspace(0, 4, 81),
                               f"strong class on {LABELS[law]}, d = {d}, r = {width}, {steps} steps", law=data)
     slug = {"D_d": "bessel", "D'_d": "sphere-sum", "Cauchy": "cauchy"}[law.value]
-    return Figure(f"sl-thm8-profile-{slug}-d{d}", f"Theorem 8: the output of the trained strong class on {law.value} "
-                  f"(d = {d}, r = {width}, {steps} GD steps) averaged over directions at radius t, against the "
-                  f"target 1{{t ≤ {LAM}}}; grey: the density of ‖x‖.", draw)
+    return Figure(f"sl-thm8-profile-{slug}-d{d}",
+                  f"Theorem 8: the output of the trained strong class on {law.value} "
+                  f"(d = {d}, r = {width}, {steps} GD steps) averaged over directions at radius t, against "
+                  f"the target 1{{t ≤ {LAM}}}; grey: the density of ‖x‖.", draw)
 
 
 def evidence(dims, widths, steps, test, *, progress=None, name="sl-thm8") -> list[Check]:
@@ -111,8 +116,9 @@ def evidence(dims, widths, steps, test, *, progress=None, name="sl-thm8") -> lis
     from dataclasses import replace
 
     from theory.separation.figures import risk_against_width
-    figures = (Figure(f"{name}-risk", "Theorem 8: risk of the strong class against width r (log–log), one line per "
-                      "dimension and number of GD steps, with 95 % intervals.", lambda: risk_against_width(records)),
+    figures = (Figure(f"{name}-risk", "Theorem 8: risk of the strong class against width r (log–log), "
+                      "one line per dimension and number of GD steps, with 95 % intervals.",
+                      lambda: risk_against_width(records)),
                *(_profile_figure(law, max(dims), max(widths), max(steps)) for law in Law))
     checks[0] = replace(checks[0], figures=figures)
     return checks
@@ -124,14 +130,16 @@ def _check(settings) -> list[Check]:
 
 
 CLAIMS = [
-    Claim("sl-thm8", "Safran & Lee 2022, Theorem 8 and Theorems 2, 3 (positive halves): the strong class learns "
-          "ball indicators", r"\mathbb{E}_{x\sim D}\big([w_T^\top \tilde x]_+^1 - \mathbb{1}\{\|x\| \le \lambda\}\big)^2"
+    Claim("sl-thm8",
+          "Safran & Lee 2022, Theorem 8 and Theorems 2, 3 (positive halves): the strong class learns "
+          "ball indicators",
+          r"\mathbb{E}_{x\sim D}\big([w_T^\top \tilde x]_+^1 - \mathbb{1}\{\|x\| \le \lambda\}\big)^2"
           r" \le \epsilon \text{ for } r, n, T = \mathrm{poly}(d, 1/\epsilon, \ln(1/\delta))",
           check=_check, conjecture=True,
-          hypotheses=("radial data (Assumption 6): D_d, D'_d, radial Cauchy with scale 1/√d", "Assumption 7 initialisation",
-                      "hidden layer frozen; GD on w", "λ ∈ [1, 2]")),
+          hypotheses=("radial data (Assumption 6): D_d, D'_d, radial Cauchy with scale 1/√d",
+                      "Assumption 7 initialisation", "hidden layer frozen; GD on w", "λ ∈ [1, 2]")),
     Claim("sl-thm8-grid", "Safran & Lee 2022, Theorem 8: the larger grid (d up to 32, r up to 1024)",
           r"\text{risk of the strong class} \to 0 \text{ as } r, T \to \infty",
-          check=lambda: evidence(*EXPERIMENTS, progress=True, name="sl-thm8-grid"), conjecture=True, experiment=True,
-          hypotheses=("as sl-thm8",)),
+          check=lambda: evidence(*EXPERIMENTS, progress=True, name="sl-thm8-grid"), conjecture=True,
+          experiment=True, hypotheses=("as sl-thm8",)),
 ]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import linregress, t as student_t
+from scipy.stats import linregress
+from scipy.stats import t as student_t
 
 from theory.core.errors import InputError
 from theory.teacher_student.relu_samples import (
-    conditioned_teacher, gradient_descent, moment_initialisation, parameter_error, teacher_samples)
+    conditioned_teacher,
+    gradient_descent,
+    moment_initialisation,
+    parameter_error,
+    teacher_samples,
+)
 
 STEP = 0.5   # η on the empirical risk (1/2n) Σ (f̂ − y)²
 K = D = 3

@@ -39,6 +39,6 @@ def _evidence(ns: tuple[int, ...], seeds: int) -> Check:
 CLAIMS = [Claim(
     "zhang-floor", "Zhang et al. 2019, main theorem: statistical error of order √(d log n / n)",
     r"\lim_{t\to\infty}\|W_t - W^*\|_F = O\!\left(\sqrt{d\log n / n}\right)",
-    check=lambda settings: [_evidence(settings.choose((2000, 4000, 8000, 16000, 32000), (2000, 4000, 8000, 16000)),
-                                      settings.choose(4, 3))],
+    check=lambda settings: [_evidence(settings.choose((2000, 4000, 8000, 16000, 32000),
+                                                      (2000, 4000, 8000, 16000)), settings.choose(4, 3))],
     conjecture=True, hypotheses=("x ~ N(0, I_d)", "σ = ReLU", "noise ε ~ N(0, ν²) independent of x"))]

@@ -3,16 +3,22 @@
 Run from anywhere: python tests/cli/campaign.py (PYTHONPATH=OLD_CHECKOUT to measure an older tree).
 The heavy steps are tripwires: "work started" means the input was not refused before running.
 """
-import contextlib, io, sys, time
-from pathlib import Path
-from collections import Counter, defaultdict
+import contextlib
 import importlib.util
+import io
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
 
 
 def main() -> None:
     import theory
     print("theory from", theory.__file__, file=sys.stderr)
-    import theory.dynamics.equilibrium, theory.paper.claims, theory.teacher_student.relu_sweep, theory.verification.verify
+    import theory.dynamics.equilibrium
+    import theory.paper.claims
+    import theory.teacher_student.relu_sweep
+    import theory.verification.verify
     from theory.cli import main as cli_main
     from theory.core.errors import TheoryError
 
@@ -26,7 +32,10 @@ def main() -> None:
                       (theory.teacher_student.relu_sweep, "run_all")]:
         setattr(mod, name, tripwire)
     theory.paper.claims.Claim.run = tripwire
-    spec = importlib.util.spec_from_file_location("corpus", str(Path(__file__).with_name("test_malformed.py"))); corpus = importlib.util.module_from_spec(spec); spec.loader.exec_module(corpus)
+    corpus_file = str(Path(__file__).with_name("test_malformed.py"))
+    spec = importlib.util.spec_from_file_location("corpus", corpus_file)
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
 
     outcomes = defaultdict(Counter)
     slowest = 0.0
@@ -46,7 +55,8 @@ def main() -> None:
             else:
                 kind = f"exit {int(code)}"
         except SystemExit as stop:
-            kind = "refused, named" if stop.code == 2 and word in err.getvalue() else f"SystemExit {stop.code}"
+            named = stop.code == 2 and word in err.getvalue()
+            kind = "refused, named" if named else f"SystemExit {stop.code}"
         except Tripwire:
             kind = "not refused: work started (would run/hang)"
         except BaseException as why:
@@ -54,7 +64,7 @@ def main() -> None:
         slowest = max(slowest, time.perf_counter() - start)
         outcomes[category][kind] += 1
     api = Counter()
-    for category, call, word in corpus.API:
+    for _category, call, word in corpus.API:
         try:
             call()
             kind = "silently accepted"
@@ -67,7 +77,8 @@ def main() -> None:
         api[kind] += 1
     for category, counts in sorted(outcomes.items()):
         print(f"CLI {category:8} {sum(counts.values()):3}: {dict(counts)}")
-    print("CLI total", sum(sum(c.values()) for c in outcomes.values()), dict(sum(outcomes.values(), Counter())))
+    print("CLI total", sum(sum(c.values()) for c in outcomes.values()),
+          dict(sum(outcomes.values(), Counter())))
     print("API total", sum(api.values()), dict(api))
     print(f"slowest CLI case {slowest:.2f} s")
 

@@ -7,8 +7,8 @@ import pytest
 from theory.cli import main
 
 NOTE = "--charges free is now spelled --charges optimal"
-SIMULATE = ["simulate", "radial:exp(-r^2/2)", "--manifold", "euclidean", "--d", "2", "--k", "1", "--dps", "20",
-            "--json"]
+SIMULATE = ["simulate", "radial:exp(-r^2/2)", "--manifold", "euclidean", "--d", "2", "--k", "1", "--dps",
+            "20", "--json"]
 VERIFY = ["verify", "radial:exp(-r)", "--manifold", "euclidean", "--d", "1", "--k", "1", "--starts", "1",
           "--dps", "20", "--json"]
 

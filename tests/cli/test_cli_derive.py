@@ -28,7 +28,8 @@ def test_derive_json_is_parseable_and_evaluates(capsys):
 
 
 def test_derive_bias_prints_the_closed_form_and_evaluates(capsys):
-    assert main(["derive", "relu", "--bias", "--json", "--at", "na=1,nb=1,dot=0,beta=0,gamma=0", "--dps", "20"]) == 0
+    at = "na=1,nb=1,dot=0,beta=0,gamma=0"
+    assert main(["derive", "relu", "--bias", "--json", "--at", at, "--dps", "20"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["form"] == "biased" and "Sheppard" in record["method"]
     assert record["latex"].startswith(r"\Phi(\theta, \beta; w, \gamma) = ")
@@ -59,7 +60,8 @@ def test_bad_input_exits_2_with_the_reason(argv, problem, capsys):
 
 
 def test_module_entry_point_and_help():
-    out = subprocess.run([sys.executable, "-m", "theory", "--help"], capture_output=True, text=True, check=False)
+    out = subprocess.run([sys.executable, "-m", "theory", "--help"], capture_output=True, text=True,
+                         check=False)
     assert out.returncode == 0 and "electrons" in out.stdout and "derive" in out.stdout
 
 

@@ -59,11 +59,12 @@ def test_charges_optimal_classifies_by_the_reduced_hessian(capsys):
               "--protons", "random", "--seed", "1", "--dps", "20", "--json"]
     records = []
     for charges in ("optimal", "fixed"):
-        assert main(common + ["--charges", charges]) == 0
+        assert main([*common, "--charges", charges]) == 0
         records.append(json.loads(capsys.readouterr().out))
     optimal, fixed = records
     assert optimal["kind"] == fixed["kind"] == "global minimum"
     # the Schur complement subtracts H_θa H_aa⁻¹ H_aθ ⪰ 0: each eigenvalue at most the fixed-charge
     # one, and strictly less here (at the match H_θa ≠ 0: electron l's field on θ_i scales with a_l)
     reduced, full = ([float(v) for v in r["hessian_eigenvalues"]] for r in (optimal, fixed))
-    assert all(0 < r <= f + 1e-12 for r, f in zip(reduced, full)) and sum(reduced) < sum(full) - 0.1
+    assert all(0 < r <= f + 1e-12 for r, f in zip(reduced, full, strict=True))
+    assert sum(reduced) < sum(full) - 0.1

@@ -1,4 +1,5 @@
-"""Every subcommand's outcomes map to one ExitCode table; a defect is exit 4 with one line, never a traceback."""
+"""Every subcommand's outcomes map to one ExitCode table; a defect is exit 4 with one line,
+never a traceback."""
 
 import pytest
 
@@ -6,9 +7,8 @@ from theory.cli import SUBCOMMANDS, main
 from theory.cli import prove as prove_command
 from theory.core.errors import InputError, Timeout
 from theory.core.exitcodes import ExitCode
-from theory.core.verdict import Verdict
+from theory.core.verdict import Evidence, Method, Verdict
 from theory.paper.claims import Check, Claim, Settings
-from theory.core.verdict import Evidence, Method
 
 MINIMAL = {"derive": ["relu"], "check": ["relu"], "simulate": ["relu", "--d", "2", "--k", "1"],
            "verify": ["relu", "--manifold", "sphere", "--d", "2", "--k", "1"],
@@ -31,7 +31,8 @@ def _raising(error):
     (PermissionError(13, "Permission denied", "/x/report.md"), ExitCode.BAD_INPUT, "/x/report.md"),
     (MemoryError(), ExitCode.BAD_INPUT, "out of memory"),
 ])
-def test_every_subcommand_turns_an_exception_into_its_exit_code(command, error, code, words, monkeypatch, capsys):
+def test_every_subcommand_turns_an_exception_into_its_exit_code(command, error, code, words, monkeypatch,
+                                                                capsys):
     module = __import__(f"theory.cli.{command}", fromlist=["run"])
     monkeypatch.setattr(module, "run", _raising(error))
     assert main([command, *MINIMAL[command]]) == code

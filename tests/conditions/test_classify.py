@@ -7,12 +7,12 @@ import pytest
 import sympy as sp
 
 from theory import EarnshawClass, classify
-from theory.testing import assert_condition
-from theory.core.errors import InputError
-from theory.potentials.potential import Potential, given, potential
 from theory.conditions.signs import sign_chart
+from theory.core.errors import InputError
 from theory.core.symbols import d, r, rho
 from theory.core.verdict import Method, Verdict
+from theory.potentials.potential import Potential, given, potential
+from theory.testing import assert_condition
 
 from tests.helpers import read_back, same
 
@@ -70,7 +70,8 @@ def test_gaussian_region_is_r_squared_above_d(dim):
     witness = next(e for e in sub.evidence if e.method is Method.COUNTEREXAMPLE)
     point = sp.Rational(witness.data["point"])
     assert point**2 < dim   # the counter-example lies where Δ < 0 ...
-    assert numeric_laplacian(sp.exp(-r**2 / 2), r, str(sp.N(point, 40)), dim, "radial") < 0  # ... independently
+    # ... independently
+    assert numeric_laplacian(sp.exp(-r**2 / 2), r, str(sp.N(point, 40)), dim, "radial") < 0
 
 
 def test_gaussian_with_symbolic_d_gives_a_condition_set_not_a_verdict():

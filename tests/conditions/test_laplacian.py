@@ -5,7 +5,6 @@ import random
 import pytest
 import sympy as sp
 
-from theory.core.errors import DerivationError, InputError
 from theory.conditions.laplacian import (
     coordinate_laplacian,
     laplacian,
@@ -15,8 +14,9 @@ from theory.conditions.laplacian import (
     ridge_laplacian,
     zonal_laplacian,
 )
-from theory.potentials.potential import Potential, given, potential
+from theory.core.errors import DerivationError, InputError
 from theory.core.symbols import coordinates, d, dot, na, nb, r, rho, s
+from theory.potentials.potential import Potential, given, potential
 
 RNG = random.Random(2024)
 
@@ -39,8 +39,8 @@ def test_radial_shortcut_matches_coordinates(h, dim):
     short = laplacian(phi, dim)
     for _ in range(2):
         a, b = _point(dim), _point(dim)
-        at = dict(zip(th + wv, a + b))
-        dist = sp.sqrt(sum((u - v) ** 2 for u, v in zip(a, b)))
+        at = dict(zip(th + wv, a + b, strict=True))
+        dist = sp.sqrt(sum((u - v) ** 2 for u, v in zip(a, b, strict=True)))
         assert _close(box.subs(at), short.subs(r, dist))
 
 
@@ -62,14 +62,14 @@ def test_zonal_shortcut_is_the_restricted_ambient_laplacian(f, dim):
     phi = given(f, "zonal")
     th, wv = coordinates("theta", dim), coordinates("w", dim)
     norm = sp.sqrt(sum(u**2 for u in th))
-    extension = phi.expr.subs(rho, sum(u * v for u, v in zip(th, wv)) / norm)
+    extension = phi.expr.subs(rho, sum(u * v for u, v in zip(th, wv, strict=True)) / norm)
     box = coordinate_laplacian(extension, th)
     short = zonal_laplacian(phi.expr, dim)
     a, b = _point(dim), _point(dim)
     a = [u / sp.sqrt(sum(v**2 for v in a)) for u in a]
     b = [u / sp.sqrt(sum(v**2 for v in b)) for u in b]
-    at = dict(zip(th + wv, a + b))
-    assert _close(box.subs(at), short.subs(rho, sum(u * v for u, v in zip(a, b))))
+    at = dict(zip(th + wv, a + b, strict=True))
+    assert _close(box.subs(at), short.subs(rho, sum(u * v for u, v in zip(a, b, strict=True))))
 
 
 def test_sign_potential_laplacian_on_the_sphere():
@@ -84,11 +84,11 @@ def test_product_shortcut_matches_coordinates_off_the_kinks(dim):
     phi = potential("bessel_k0")  # e^{-|s|} per coordinate
     full, th, wv = phi.in_coordinates(dim)
     a, b = _point(dim), _point(dim)
-    at = dict(zip(th + wv, a + b))
+    at = dict(zip(th + wv, a + b, strict=True))
     box = coordinate_laplacian(full, th).subs(at)   # sign' = 2δ vanishes off the kinks
     box = box.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: 0)
-    short = product_laplacian(phi.expr, dim).subs(dict(zip(coordinates("s", dim),
-                                                               [u - v for u, v in zip(a, b)])))
+    differences = [u - v for u, v in zip(a, b, strict=True)]
+    short = product_laplacian(phi.expr, dim).subs(dict(zip(coordinates("s", dim), differences, strict=True)))
     assert _close(box, short)
     assert _close(short, dim * phi.in_coordinates(dim)[0].subs(at))  # Δ = dΦ off the hyperplanes
 
@@ -111,10 +111,10 @@ def test_ridge_shortcut_matches_coordinates(dim):
     phi = potential("relu_power(2)")
     full, th, wv = phi.in_coordinates(dim)
     a, b = _point(dim), _point(dim)
-    at = dict(zip(th + wv, a + b))
+    at = dict(zip(th + wv, a + b, strict=True))
     box = coordinate_laplacian(full, th).subs(at)
     values = {na: sp.sqrt(sum(u**2 for u in a)), nb: sp.sqrt(sum(u**2 for u in b)),
-              dot: sum(u * v for u, v in zip(a, b))}
+              dot: sum(u * v for u, v in zip(a, b, strict=True))}
     assert _close(box, ridge_laplacian(phi.expr, dim).subs(values))
 
 

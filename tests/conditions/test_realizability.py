@@ -4,10 +4,6 @@ import mpmath
 import pytest
 import sympy as sp
 
-from theory.potentials.activations import Activation
-from theory.core.errors import InputError
-from theory.conditions.laplacian import zonal_laplacian
-from theory.potentials.potential import potential
 from theory.conditions.realizability import (
     fourier,
     fourier_realizable,
@@ -17,9 +13,12 @@ from theory.conditions.realizability import (
     radial_realizable,
     taylor_realizable,
 )
-from theory.core.symbols import d, r, rho, s, theta, x
-from theory.testing import assert_agree
+from theory.core.errors import InputError
+from theory.core.symbols import r, rho, s, theta, x
 from theory.core.verdict import Verdict
+from theory.potentials.activations import Activation
+from theory.potentials.potential import potential
+from theory.testing import assert_agree
 
 THETA, W = sp.Rational(1, 3), sp.Rational(-1, 2)
 
@@ -45,8 +44,8 @@ def test_fourier_of_the_cauchy_density_is_even():
 def test_inverse_table_entry_numerically():
     g = inverse_fourier(sp.sqrt(2) / sp.sqrt(1 + k**2))
     with mpmath.workdps(30):   # (1/π)∫₀^∞ √2 cos(kx)/√(1+k²) dk at x = 0.7
-        value = mpmath.quadosc(lambda q: mpmath.sqrt(2) * mpmath.cos(mpmath.mpf(7) / 10 * q) / mpmath.sqrt(1 + q**2),
-                               [0, mpmath.inf], omega=0.7) / mpmath.pi
+        value = mpmath.quadosc(lambda q: mpmath.sqrt(2) * mpmath.cos(mpmath.mpf(7) / 10 * q)
+                               / mpmath.sqrt(1 + q**2), [0, mpmath.inf], omega=0.7) / mpmath.pi
         assert abs(value - mpmath.mpf(sp.N(g.subs(x, sp.Rational(7, 10)), 40))) < mpmath.mpf(10) ** -20
 
 
@@ -64,7 +63,8 @@ def test_laplace_synthesis_is_the_bessel_activation_and_round_trips():
     assert res.verdict is Verdict.PROVEN
     expected = (2 / sp.pi) ** sp.Rational(3, 4) * sp.exp(x**2 / 4) * sp.besselk(0, sp.Abs(x - theta))
     assert sp.simplify(res.activation.expr - expected) == 0
-    assert_agree(product_potential_value(res.activation, THETA, W, dps=25), sp.exp(-sp.Abs(THETA - W)), digits=25)
+    assert_agree(product_potential_value(res.activation, THETA, W, dps=25), sp.exp(-sp.Abs(THETA - W)),
+                 digits=25)
 
 
 def test_the_unitary_convention_gives_a_wrong_constant(gaussian):

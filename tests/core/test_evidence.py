@@ -5,14 +5,14 @@ import sympy as sp
 from theory import potential
 from theory.conditions import classify as CLASSIFY
 from theory.conditions import realizability, signs
+from theory.conditions.realizability import fourier_realizable
+from theory.conditions.signs import certified_sign_at, sign_chart
+from theory.core.errors import Timeout
+from theory.core.symbols import r, rho, s
+from theory.core.verdict import Method, Verdict
 from theory.paper import compare
 from theory.paper.claims import Claim
 from theory.paper.compare import identity
-from theory.core.errors import Timeout
-from theory.conditions.realizability import fourier_realizable
-from theory.conditions.signs import certified_sign_at, sign_chart
-from theory.core.symbols import r, rho, s
-from theory.core.verdict import Method, Verdict
 
 THIRD = sp.Rational(1, 3)
 

@@ -30,6 +30,7 @@ _LEAVES = st.one_of(
     st.sampled_from([("0.25", sp.Rational(1, 4)), ("1.5", sp.Rational(3, 2))]),
 )
 
+_BINARY = {"+": sp.Add, "-": lambda a, b: a - b, "*": sp.Mul, "/": lambda a, b: a / b}
 _UNARY = {
     "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tanh": sp.tanh, "atan": sp.atan, "erf": sp.erf,
     "abs": sp.Abs, "sign": sp.sign, "step": lambda u: sp.Heaviside(u, H), "sqrt": sp.sqrt,
@@ -65,16 +66,18 @@ _ACTIVATIONS = st.one_of(
 def _branches(children):
     binary = st.tuples(st.sampled_from(["+", "-", "*", "/"]), children, children).map(
         lambda o: (f"({o[1][0]}) {o[0]} ({o[2][0]})",
-                   _meaning({"+": sp.Add, "-": lambda a, b: a - b, "*": sp.Mul, "/": lambda a, b: a / b}[o[0]],
-                            o[1][1], o[2][1])))
-    power = st.tuples(children, st.sampled_from([("2", 2), ("3", 3), ("-1", -1), ("(1/2)", H), ("0", 0)])).map(
+                   _meaning(_BINARY[o[0]], o[1][1], o[2][1])))
+    exponents = st.sampled_from([("2", 2), ("3", 3), ("-1", -1), ("(1/2)", H), ("0", 0)])
+    power = st.tuples(children, exponents).map(
         lambda o: (f"({o[0][0]})^{o[1][0]}", _meaning(lambda a: a ** sp.S(o[1][1]), o[0][1])))
     negative = children.map(lambda c: (f"-({c[0]})", _meaning(lambda a: -a, c[1])))
     unary = st.tuples(st.sampled_from(sorted(_UNARY)), children).map(
         lambda o: (f"{o[0]}({o[1][0]})", _meaning(_UNARY[o[0]], o[1][1])))
     extremum = st.tuples(st.sampled_from(["max", "Min"]), children, children).map(
-        lambda o: (f"{o[0]}({o[1][0]}, {o[2][0]})", _meaning(sp.Max if o[0] == "max" else sp.Min, o[1][1], o[2][1])))
-    activation = st.tuples(_ACTIVATIONS, children).map(lambda o: (f"{o[0][0]}{o[1][0]})", _meaning(o[0][1], o[1][1])))
+        lambda o: (f"{o[0]}({o[1][0]}, {o[2][0]})",
+                   _meaning(sp.Max if o[0] == "max" else sp.Min, o[1][1], o[2][1])))
+    activation = st.tuples(_ACTIVATIONS, children).map(
+        lambda o: (f"{o[0][0]}{o[1][0]})", _meaning(o[0][1], o[1][1])))
     return st.one_of(binary, power, negative, unary, extremum, activation)
 
 
@@ -102,8 +105,8 @@ def _round_trip(tree) -> None:
     assert back == meaning or sp.expand(back - meaning) == 0 or sp.simplify(back - meaning) == 0, printed
 
 
-_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-                 derandomize=True)
+_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+                 "derandomize": True}
 
 
 @settings(max_examples=300, **_SETTINGS)

@@ -1,16 +1,17 @@
-"""LaTeX round trip: the printed Φ reads back (SymPy's ANTLR parser) to the same function, or fails clearly."""
+"""LaTeX round trip: the printed Φ reads back (SymPy's ANTLR parser) to the same function,
+or fails clearly."""
 
 from __future__ import annotations
 
 import pytest
 import sympy as sp
 
-from theory.potentials.activations import REGISTRY
 from theory.core.errors import InputError
 from theory.core.latex import HousePrinter, parse
 from theory.core.latex import latex as house_latex
-from theory.potentials.potential import Potential, given, potential
 from theory.core.symbols import dot, na, nb, rho
+from theory.potentials.activations import REGISTRY
+from theory.potentials.potential import Potential, given, potential
 
 EXTRA = ("leaky_relu(1/5)", "erf(1/3)", "relu_power(2)", "relu_power(3)", "hermite(3)", "hermite(4)")
 SPECS = [name for name, entry in REGISTRY.items() if not entry.params or entry.defaults] + list(EXTRA)
@@ -46,7 +47,8 @@ def test_ridge_names_read_back():
 
 def test_exact_round_trip_of_a_rational_and_a_radical():
     assert parse(r"\Phi(\rho) = \frac{1}{\sqrt{4 - \rho^{2}}}", (rho,)) == 1 / sp.sqrt(4 - rho**2)
-    assert sp.simplify(parse(potential("erf").sphere().latex(), (rho,)) - 2 * sp.asin(2 * rho / 3) / sp.pi) == 0
+    read = parse(potential("erf").sphere().latex(), (rho,))
+    assert sp.simplify(read - 2 * sp.asin(2 * rho / 3) / sp.pi) == 0
 
 
 @pytest.mark.parametrize("expr,message", [
@@ -69,7 +71,9 @@ def test_broken_latex_and_stray_symbols_fail_clearly():
         parse(r"\frac{\rho}{", (rho,))
 
 
-@pytest.mark.parametrize("text", [r"\Phi(\rho) = 1 + \rho )))", r"\Phi(\rho) = \frac{1}{2} ++", r"\Phi(\rho) = \rho}{\rho"])
+@pytest.mark.parametrize("text",
+                         [r"\Phi(\rho) = 1 + \rho )))", r"\Phi(\rho) = \frac{1}{2} ++",
+                          r"\Phi(\rho) = \rho}{\rho"])
 def test_text_after_a_syntax_error_is_not_dropped(text):
     with pytest.raises(InputError):
         parse(text, (rho,))

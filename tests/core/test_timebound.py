@@ -11,8 +11,8 @@ import inspect
 import math
 import multiprocessing
 import os
-import re
 import queue
+import re
 import signal
 import threading
 import time
@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 import theory
+from theory.conditions.realizability import taylor_realizable
 from theory.core.errors import InputError, Timeout
+from theory.core.timebound import GRACE, bounded, remaining
 from theory.dynamics.loss import kernel
 from theory.potentials.potential import given
-from theory.conditions.realizability import taylor_realizable
-from theory.core.timebound import GRACE, bounded, remaining
 
 
 def _nap(seconds: float, value="slept"):
@@ -165,7 +165,7 @@ def test_a_slow_classification_is_undecided_by_time_out():
 
 
 def test_a_slow_kernel_is_a_timeout():
-    with pytest.raises(Timeout, match="kernel of .* did not finish within 1 s"):
+    with pytest.raises(Timeout, match=r"kernel of .* did not finish within 1 s"):
         _ends_within_budget(lambda: kernel(given("sin(r)^60*exp(cos(r)^30)", "radial"), budget=BUDGET))
 
 

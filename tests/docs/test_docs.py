@@ -64,7 +64,8 @@ def test_every_public_name_is_documented_where_it_is_defined(built):
 def test_the_package_page_links_its_lazy_names(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     for target in ("potentials.html#theory.potentials.potential.potential",
-                   "conditions.html#theory.conditions.classify.classify", "paper.html#theory.paper.prove.prove"):
+                   "conditions.html#theory.conditions.classify.classify",
+                   "paper.html#theory.paper.prove.prove"):
         assert f'href="api/{target}"' in page
 
 

@@ -9,11 +9,11 @@ import sys
 import matplotlib.pyplot as plt
 import pytest
 
-from theory.proofs import all_claims
-from theory.paper.claims import Check, Claim, Figure, Settings
 from theory.cli import main
-from theory.paper.report import label, latex, markdown, tex_text, write
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Figure, Settings
+from theory.paper.report import label, latex, markdown, tex_text, write
+from theory.proofs import all_claims
 
 CLAIMS = {claim.key: claim for claim in all_claims()}
 
@@ -21,7 +21,8 @@ CLAIMS = {claim.key: claim for claim in all_claims()}
 @pytest.fixture(scope="module")
 def results():
     keys = ["table1-sign", "table1-relu", "table1-exponential", "table1-hermite-probabilists",
-            "table1-hermite-physicists", "thm2.5", "thm3.3", "lemma3.8", "thm3.10", "thm4.2", "thm4.4", "conj3.14"]
+            "table1-hermite-physicists", "thm2.5", "thm3.3", "lemma3.8", "thm3.10", "thm4.2", "thm4.4",
+            "conj3.14"]
     return {key: CLAIMS[key].run() for key in keys}
 
 
@@ -146,7 +147,8 @@ def test_prove_refuses_a_working_precision_out_of_range(capsys, dps):
 def test_progress_bar_on_a_terminal_and_silent_under_quiet(capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     main(["prove", "--only", "table1-relu"])
-    err = capsys.readouterr().err   # tqdm may skip the 1/1 refresh of a fast claim (mininterval): not asserted
+    # tqdm may skip the 1/1 refresh of a fast claim (mininterval): not asserted
+    err = capsys.readouterr().err
     assert "/1 [" in err and "claim/s" in err and "table1-relu" in err
     main(["prove", "--only", "table1-relu", "--quiet"])
     assert capsys.readouterr().err == ""
@@ -183,11 +185,13 @@ def test_report_compiles_with_pdflatex(tmp_path, results):
         axis.plot([0, 1], [1, 0])
         return figure
 
-    chosen = [results[key] for key in ("table1-exponential", "thm2.5", "thm4.2")] + [_unicode_claim(picture).run()]
+    chosen = [results[key] for key in ("table1-exponential", "thm2.5", "thm4.2")]
+    chosen.append(_unicode_claim(picture).run())
     write(chosen, tmp_path)
-    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["thm4.2-laplacian.png", "unicode-figure.png"]
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], check=False,
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    pictures = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert pictures == ["thm4.2-laplacian.png", "unicode-figure.png"]
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                         check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     log = (tmp_path / "report.log").read_text(errors="replace")
     assert run.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
     assert (tmp_path / "report.pdf").stat().st_size > 10_000

@@ -1,15 +1,16 @@
-"""Theorem 3.6, Corollary 4.3 and Theorem 5.1: their checks, fast pieces by default, whole claims marked slow."""
+"""Theorem 3.6, Corollary 4.3 and Theorem 5.1: their checks, fast pieces by default, whole
+claims marked slow."""
 
 import numpy as np
 import pytest
 import sympy as sp
 
-from theory.proofs import all_claims
-from theory.proofs.electrodynamics import corollary_4_3, theorem_3_6, theorem_5_1
-from theory.dynamics.loss import Loss
-from theory.potentials.potential import potential
 from theory.core.symbols import r
 from theory.core.verdict import Method, Verdict
+from theory.dynamics.loss import Loss
+from theory.potentials.potential import potential
+from theory.proofs import all_claims
+from theory.proofs.electrodynamics import corollary_4_3, theorem_3_6, theorem_5_1
 
 
 def test_registered_in_the_papers_order():
@@ -31,7 +32,7 @@ def test_matched_protons_are_not_a_minimum_of_a_potential_meeting_the_hypotheses
     # distance d becomes √(d² + t²), so L(w + v) − L(w) = −2 Σ_ij [Φ(√(d_ij² + t²)) − Φ(d_ij)] < 0
     w, t = theorem_3_6.PROTONS, theorem_3_6.MOVE
     phi = sp.Lambda(r, theorem_3_6.PLUMMER)
-    distances = [sp.sqrt(sum((a - b) ** 2 for a, b in zip(x, y))) for x in w for y in w]
+    distances = [sp.sqrt(sum((a - b) ** 2 for a, b in zip(x, y, strict=True))) for x in w for y in w]
     drop = -2 * sum(phi(sp.sqrt(e**2 + t**2)) - phi(e) for e in distances)
     assert sp.simplify(drop - (4 / sp.sqrt(5) + 8 / sp.sqrt(21) - 4)) == 0 and drop.is_negative
 
@@ -83,7 +84,8 @@ def test_single_node_threshold_and_paired_electrons_above_the_linear_level():
 
 def test_capped_search_stays_above_the_level_and_can_go_below_it():
     assert theorem_5_1.search(ks=(2,), starts=2).verdict is Verdict.UNDECIDED    # no violation found
-    assert theorem_5_1.smallest_capped_loss(2, 0.99, starts=2) < float(theorem_5_1.LEVEL)  # cap near 1: small loss
+    # cap near 1: small loss
+    assert theorem_5_1.smallest_capped_loss(2, 0.99, starts=2) < float(theorem_5_1.LEVEL)
 
 
 def test_profile_loss_is_the_loss_at_optimal_charges():

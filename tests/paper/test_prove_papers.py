@@ -50,7 +50,8 @@ def test_conditioned_teacher_has_the_asked_condition_number():
         W = conditioned_teacher(k, d, kappa, seed=2)
         assert W.shape == (k, d) and np.linalg.cond(W) == pytest.approx(kappa, rel=1e-12)
     assert np.array_equal(conditioned_teacher(3, 4, 2.0, seed=1), conditioned_teacher(3, 4, 2.0, seed=1))
-    for bad in [dict(k=4, d=3, kappa=2.0), dict(k=2, d=3, kappa=0.5), dict(k=2, d=3, kappa=float("nan"))]:
+    for bad in [{"k": 4, "d": 3, "kappa": 2.0}, {"k": 2, "d": 3, "kappa": 0.5},
+                {"k": 2, "d": 3, "kappa": float("nan")}]:
         with pytest.raises(InputError):
             conditioned_teacher(**bad)
 
@@ -78,6 +79,6 @@ def test_linear_convergence_claim_is_supported_with_rates_below_one():
 def test_statistical_floor_and_initialisation_claims():
     results = {c.key: c.run(Settings(quick=True)) for c in claims(["zhang-floor", "zhang-init"])}
     floor, init = results["zhang-floor"], results["zhang-init"]
-    p, low, high = floor.checks[0].evidence.data["exponent"]
+    p, low, _high = floor.checks[0].evidence.data["exponent"]
     assert floor.verdict is Verdict.PROVEN and low <= -0.5 and -1 < p < 0
     assert init.verdict is Verdict.PROVEN and "κ = 5" in str(init.checks[0].evidence)

@@ -7,10 +7,22 @@ from dataclasses import replace
 
 import pytest
 
-from theory.paper.claims import Check, Claim, Paper, Settings
-from theory.paper.report import (Finding, VOCABULARY, check_finding, corrected_finding, display, exit_status,
-                                 finding, latex, markdown, tex_text, to_json, write)
 from theory.core.verdict import Evidence, Method, Verdict
+from theory.paper.claims import Check, Claim, Paper, Settings
+from theory.paper.report import (
+    VOCABULARY,
+    Finding,
+    check_finding,
+    corrected_finding,
+    display,
+    exit_status,
+    finding,
+    latex,
+    markdown,
+    tex_text,
+    to_json,
+    write,
+)
 from theory.proofs import all_claims
 
 CLAIMS = {claim.key: claim for claim in all_claims()}
@@ -29,9 +41,12 @@ def _result(*checks, conjecture=False):
 
 @pytest.mark.parametrize("verdict,method,expected", [
     (Verdict.PROVEN, Method.EXACT, Finding.PROVEN), (Verdict.PROVEN, Method.INTERVAL, Finding.PROVEN),
-    (Verdict.PROVEN, Method.NUMERIC, Finding.SUPPORTED), (Verdict.PROVEN, Method.EXPERIMENT, Finding.SUPPORTED),
-    (Verdict.REFUTED, Method.COUNTEREXAMPLE, Finding.REFUTED), (Verdict.REFUTED, Method.EXACT, Finding.REFUTED),
-    (Verdict.REFUTED, Method.EXPERIMENT, Finding.NOT_SUPPORTED), (Verdict.UNDECIDED, Method.TIMEOUT, Finding.UNDECIDED),
+    (Verdict.PROVEN, Method.NUMERIC, Finding.SUPPORTED),
+    (Verdict.PROVEN, Method.EXPERIMENT, Finding.SUPPORTED),
+    (Verdict.REFUTED, Method.COUNTEREXAMPLE, Finding.REFUTED),
+    (Verdict.REFUTED, Method.EXACT, Finding.REFUTED),
+    (Verdict.REFUTED, Method.EXPERIMENT, Finding.NOT_SUPPORTED),
+    (Verdict.UNDECIDED, Method.TIMEOUT, Finding.UNDECIDED),
 ])
 def test_a_check_finding_follows_from_its_verdict_and_method(verdict, method, expected):
     assert check_finding(_check(verdict, method)) is expected
@@ -41,10 +56,10 @@ def test_a_claim_is_proven_only_with_a_certified_check_and_an_experiment_never_r
     assert finding(_result(_check(Verdict.PROVEN, Method.EXACT), _check(Verdict.PROVEN, Method.EXPERIMENT))) \
         is Finding.PROVEN
     assert finding(_result(_check(Verdict.PROVEN, Method.NUMERIC))) is Finding.SUPPORTED
-    assert finding(_result(_check(Verdict.PROVEN, Method.EXACT), _check(Verdict.REFUTED, Method.EXPERIMENT))) \
-        is Finding.NOT_SUPPORTED
-    assert finding(_result(_check(Verdict.REFUTED, Method.EXPERIMENT), _check(Verdict.REFUTED, Method.EXACT))) \
-        is Finding.REFUTED
+    assert finding(_result(_check(Verdict.PROVEN, Method.EXACT),
+                           _check(Verdict.REFUTED, Method.EXPERIMENT))) is Finding.NOT_SUPPORTED
+    assert finding(_result(_check(Verdict.REFUTED, Method.EXPERIMENT),
+                           _check(Verdict.REFUTED, Method.EXACT))) is Finding.REFUTED
     assert finding(_result(_check(Verdict.PROVEN, Method.EXACT), _check(Verdict.UNDECIDED, Method.TIMEOUT))) \
         is Finding.UNDECIDED
 
@@ -68,8 +83,10 @@ def test_one_vocabulary_in_markdown_latex_and_json():
     result = _result(_check(Verdict.PROVEN, Method.EXPERIMENT, "evidence"), conjecture=True)
     md, tex, data = markdown([result]), latex([result]), to_json([result])
     for word in VOCABULARY:
-        assert f"**{word.value}**" in md and rf"\item[{word.value}]" in tex and word.value in data["vocabulary"]
-    assert data["claims"][0]["finding"] == "SUPPORTED" and data["claims"][0]["checks"][0]["finding"] == "SUPPORTED"
+        assert f"**{word.value}**" in md and rf"\item[{word.value}]" in tex \
+            and word.value in data["vocabulary"]
+    claim = data["claims"][0]
+    assert claim["finding"] == "SUPPORTED" and claim["checks"][0]["finding"] == "SUPPORTED"
     assert "SUPPORTED (evidence)" not in md + tex and "**proven**" not in md and r"\textbf{proven}" not in tex
 
 
@@ -89,7 +106,8 @@ def test_exit_status_counts_theorems_only_and_refuted_takes_precedence():
     ("difference [a1**2*theta1/2, 0]", r"difference [\ensuremath{\frac{a_{1}^{2} \theta_{1}}{2}}, 0]"),
     ("check f = e^(3(ρ−1)), d = 5", r"check f = \ensuremath{e^{3(ρ−1)}}, d = 5"),
     ("(1 − ρ²)^((d−3)/2) f", r"(1 − \ensuremath{ρ²)^{(d−3)/2}} f"),
-    ("f̂ ≪ 1 ⇒ |σ| → oo at rho = 1/3", r"\ensuremath{\hat{f}} ≪ 1 ⇒ \ensuremath{|}σ\ensuremath{|} → ∞ at ρ = 1/3"),
+    ("f̂ ≪ 1 ⇒ |σ| → oo at rho = 1/3",
+     r"\ensuremath{\hat{f}} ≪ 1 ⇒ \ensuremath{|}σ\ensuremath{|} → ∞ at ρ = 1/3"),
     ("σ = 2**(3/4)*besselk(0, Abs(theta - x)) gives",
      r"σ = \ensuremath{2^{\frac{3}{4}} K_{0}\left(\left|{\theta - x}\right|\right)} gives"),  # a call's comma
     ("sum from i = 1 realises f", "sum from i = 1 realises f"),            # no formula: left alone
@@ -106,9 +124,11 @@ def test_a_character_without_tex_is_a_query_mark_named_on_stderr(capsys):
 
 
 def test_a_long_statement_becomes_breakable_text_and_inline_math():
-    statement = r"a_i = -1,\ b_j = 1 \;\Rightarrow\; \text{every minimum is global; step } \alpha = \frac{1}{4k^2B}"
+    statement = (r"a_i = -1,\ b_j = 1 \;\Rightarrow\; \text{every minimum is global; step } "
+                 r"\alpha = \frac{1}{4k^2B}")
     tex = display(statement)
-    assert r"\(\displaystyle a_i = -1,\allowbreak\ b_j = 1 \;\Rightarrow\; \)every minimum is global; step " in tex
+    head = r"\(\displaystyle a_i = -1,\allowbreak\ b_j = 1 \;\Rightarrow\; \)every minimum is global; step "
+    assert head in tex
     assert r"\(\displaystyle  \alpha = \frac{1}{4k^2B}\)" in tex and r"\text{" not in tex
     assert display(r"\frac{\text{a}}{2}") .count(r"\text{a}") == 1  # \text inside a group stays math
 
@@ -116,8 +136,8 @@ def test_a_long_statement_becomes_breakable_text_and_inline_math():
 def compile_report(results, folder):
     """Write the report, run pdflatex twice-safe once, and return the .tex and the log."""
     write(results, folder)
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], check=False,
-                         cwd=folder, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                         check=False, cwd=folder, capture_output=True, text=True, timeout=300)
     log = (folder / "report.log").read_text(errors="replace")
     assert run.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
     return (folder / "report.tex").read_text(), log
@@ -158,13 +178,15 @@ def test_an_english_word_before_a_formula_is_not_a_symbol():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (see .ci/run)")
 def test_two_papers_get_a_table_and_a_section_each_and_compile_clean(tmp_path, capsys):
     long = "A Title Long Enough to Need Two Lines of the Summary Table, on Convergence of Networks"
-    first, second = (Paper(key, "Some, Authors, And, Others", long, "a venue, 2019") for key in ("one", "two"))
+    first, second = (Paper(key, "Some, Authors, And, Others", long, "a venue, 2019")
+                     for key in ("one", "two"))
     results = [replace(_result(_check(Verdict.PROVEN, Method.EXACT)), claim=Claim(
         key, "Theorem 1", "x = x", check=list, paper=paper)) for key, paper in (("a", first), ("b", second))]
     tex, log = compile_report(results, tmp_path)
     assert_clean(tex, log, capsys.readouterr().err)
     assert tex.count(r"\begin{tabularx}") == 2 and tex.count(r"\section*{Some, Authors") == 2
-    assert tex.count(r"\itshape Some, Authors") == 2 and tex.count("}: 1 PROVEN.") == 2   # each table's totals
+    # each table's totals
+    assert tex.count(r"\itshape Some, Authors") == 2 and tex.count("}: 1 PROVEN.") == 2
     assert [p["key"] for p in to_json(results)["papers"]] == ["one", "two"]
 
 

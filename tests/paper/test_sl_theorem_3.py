@@ -21,12 +21,14 @@ def test_the_claim_is_evidence_with_its_hypotheses_and_eq_11_checked(quick):
     assert quick.crashed is None and quick.claim.conjecture and not quick.claim.experiment
     assert len(quick.deciding) == len(quick.checks) == len(t3.QUICK[0]) + 2
     assert all(c.evidence.method is Method.EXPERIMENT for c in quick.checks)
-    assert {check_finding(c) for c in quick.checks} <= {Finding.SUPPORTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED}
+    assert {check_finding(c) for c in quick.checks} <= {Finding.SUPPORTED, Finding.NOT_SUPPORTED,
+                                                        Finding.UNDECIDED}
     hypotheses, displacement = quick.checks[-2:]
     assert hypotheses.verdict is Verdict.PROVEN and displacement.verdict is Verdict.PROVEN
     assert [f.name for f in quick.figures] == ["sl-thm3-risk"]
     p = Gaussian(4).radius_cdf(math.sqrt(2))              # the stand-in law's best constant, P(1 − P)
-    assert f"the best constant predictor has risk {p * (1 - p):.4f} on D'_4" in quick.checks[0].evidence.detail
+    detail = quick.checks[0].evidence.detail
+    assert f"the best constant predictor has risk {p * (1 - p):.4f} on D'_4" in detail
 
 
 def test_every_weak_run_trained_within_the_step_bound_and_lowered_its_risk(quick):
@@ -61,6 +63,6 @@ def test_the_radii_lie_in_the_proofs_range(d):
 def test_the_figure_draws_weak_strong_and_the_level(quick):
     figure = quick.figures[0].draw()
     axis = figure.axes[0]
-    pairs = [c for c in quick.checks[0].evidence.data["pairs"]]
+    pairs = list(quick.checks[0].evidence.data["pairs"])
     assert len(axis.containers) == 2 * len(pairs)                 # an errorbar per class and width
     assert any(list(line.get_ydata()) == [THEOREM_3_LEVEL] * 2 for line in axis.get_lines())

@@ -2,15 +2,15 @@
 
 import pytest
 import sympy as sp
+
+from theory.conditions.laplacian import zonal_laplacian
+from theory.core.errors import InputError
+from theory.core.symbols import d, rho
 from theory.proofs.electrodynamics.theorem_4_4 import (
     almost_harmonic,
     almost_harmonic_coefficients,
     almost_harmonic_growth,
 )
-
-from theory.conditions.laplacian import zonal_laplacian
-from theory.core.errors import InputError
-from theory.core.symbols import d, rho
 
 
 def test_the_first_coefficients_and_residual_at_d_3():
@@ -28,7 +28,8 @@ def test_theorem_4_4_residual_is_minus_c_n_k_n_rho_n(dim, degree):
     paper = k_n * rho**degree                                         # the paper: Δf = f + k_N x^N
     assert sp.simplify(residual - paper) != 0
     if dim != d:   # independent numeric check of Δf − f at ρ = 0.4
-        value = sp.N(zonal_laplacian(f, dim).subs(rho, sp.Rational(2, 5)) - f.subs(rho, sp.Rational(2, 5)), 30)
+        value = sp.N(zonal_laplacian(f, dim).subs(rho, sp.Rational(2, 5)) - f.subs(rho, sp.Rational(2, 5)),
+                     30)
         assert abs(value + sp.N(c_n * k_n * sp.Rational(2, 5) ** degree, 30)) < 1e-25
 
 
@@ -38,7 +39,8 @@ def test_theorem_4_4_series_diverges_at_rho_one_for_d_at_least_three():
     for dim, exponent in ((3, -1), (4, -sp.Rational(1, 2))):   # m^{-β}·c_{2m} levels off
         c = almost_harmonic_coefficients(dim, 4000)
         ratios = [float(c[2 * m] / sp.Integer(m) ** exponent) for m in (500, 1000, 2000)]
-        assert abs(ratios[2] - ratios[1]) < abs(ratios[1] - ratios[0]) and abs(ratios[2] / ratios[1] - 1) < 2e-3
+        assert abs(ratios[2] - ratios[1]) < abs(ratios[1] - ratios[0])
+        assert abs(ratios[2] / ratios[1] - 1) < 2e-3
     partial = [float(sum(almost_harmonic_coefficients(3, 2 * m))) for m in (100, 1000)]
     assert partial[1] - partial[0] > 0.2 * (sp.log(1000) - sp.log(100))   # ~ C log m: unbounded
 

@@ -43,7 +43,8 @@ def test_the_proofs_constants_hold_at_certified_values():
         assert balls.mass(Gaussian(d, 1 / d), 2).lower() >= 0.75
         cauchy = RadialCauchy(d, 1 / math.sqrt(d))
         assert balls.mass(cauchy, 2).lower() >= math.erfc(0.5) / 2
-        assert all((x * balls.survival(cauchy, x)).upper() <= math.sqrt(2 / math.pi) for x in (0.1, 1, 10, 1e4))
+        assert all((x * balls.survival(cauchy, x)).upper() <= math.sqrt(2 / math.pi)
+                   for x in (0.1, 1, 10, 1e4))
         assert balls.mass(RadialCauchy(d), 2).upper() <= 16 / d
         if d > 4:
             assert balls.mass(Gaussian(d), 2).upper() <= 2 * d / (d - 4) ** 2
@@ -109,6 +110,7 @@ def test_bad_input_names_the_problem():
         balls.density_bound(Gaussian(3), 0, 1)
     with pytest.raises(InputError, match="unbounded"):
         balls.density_bound(SphereSum(2), 0.9, 2.05)
-    uniform = type("Uniform", (RadialLaw,), {"radius_pdf": None, "radius_cdf": None, "sample_radius": None})(3)
+    methods = {"radius_pdf": None, "radius_cdf": None, "sample_radius": None}
+    uniform = type("Uniform", (RadialLaw,), methods)(3)
     with pytest.raises(InputError, match="no ball-arithmetic form"):
         balls.survival(uniform, arb(1))

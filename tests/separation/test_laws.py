@@ -9,8 +9,16 @@ import pytest
 from scipy import stats
 
 from theory.core.errors import InputError
-from theory.separation.laws import (TABLE_ERROR, BesselMixture, Gaussian, RadialCauchy, SphereSum,
-                                    bessel_cdf_closed, bessel_cdf_mp, bessel_table)
+from theory.separation.laws import (
+    TABLE_ERROR,
+    BesselMixture,
+    Gaussian,
+    RadialCauchy,
+    SphereSum,
+    bessel_cdf_closed,
+    bessel_cdf_mp,
+    bessel_table,
+)
 
 LAWS = [Gaussian(3), Gaussian(2, variance=4), RadialCauchy(1), RadialCauchy(4, scale=2), SphereSum(2),
         SphereSum(4), SphereSum(7), BesselMixture(2), BesselMixture(5), BesselMixture(20, alpha=2)]
@@ -20,7 +28,10 @@ LAWS = [Gaussian(3), Gaussian(2, variance=4), RadialCauchy(1), RadialCauchy(4, s
 def test_sampler_passes_ks_and_a_wrong_cdf_fails(law):
     radii = law.sample_radius(4000, np.random.default_rng(6))
     assert stats.kstest(radii, law.radius_cdf).pvalue > 1e-3
-    wrong = lambda r: law.radius_cdf(np.asarray(r) * 1.25)       # the law of R/1.25: 25 % off in scale
+
+    def wrong(r):  # the law of R/1.25: 25 % off in scale
+        return law.radius_cdf(np.asarray(r) * 1.25)
+
     assert stats.kstest(radii, wrong).pvalue < 1e-6
 
 
@@ -39,7 +50,8 @@ def test_pdf_integrates_to_one_mpmath(law):
             total = mpmath.quad(law.radius_pdf_mp, [0, 1, 2])
         else:   # the mixture's mass on [0, 3], plus its tails beyond 3: Bessel (the table), Gaussian
             total = mpmath.quad(law.radius_pdf_mp, np.linspace(0, 3, 61).tolist()) \
-                + (1 - bessel_table(law.nu).cdf(3 * law.k)) / 2 + (1 - Gaussian(law.d, 1 / law.d).radius_cdf(3)) / 2
+                + (1 - bessel_table(law.nu).cdf(3 * law.k)) / 2 \
+                + (1 - Gaussian(law.d, 1 / law.d).radius_cdf(3)) / 2
     assert float(total) == pytest.approx(1, abs=1e-7)
 
 
@@ -53,17 +65,20 @@ def test_sample_is_radial_with_the_right_radius():
 def test_sphere_sum_against_simulated_unit_vectors():
     rng = np.random.default_rng(3)
     u, v = (rng.standard_normal((4000, 5)) for _ in range(2))
-    radii = np.linalg.norm(u / np.linalg.norm(u, axis=1)[:, None] + v / np.linalg.norm(v, axis=1)[:, None], axis=1)
+    radii = np.linalg.norm(u / np.linalg.norm(u, axis=1)[:, None] + v / np.linalg.norm(v, axis=1)[:, None],
+                           axis=1)
     assert stats.kstest(radii, SphereSum(5).radius_cdf).pvalue > 1e-3
 
 
 def test_sphere_sum_exact_edges():
-    # d = 2: arcsine law, P[R ≤ r] = (2/π) arcsin(r/2); d = 4: density r²(1 − r²/4)^{1/2}/(4·B(3/2, 3/2)) = (2/π) r² √(1 − r²/4)
+    # d = 2: arcsine law, P[R ≤ r] = (2/π) arcsin(r/2);
+    # d = 4: density r²(1 − r²/4)^{1/2}/(4·B(3/2, 3/2)) = (2/π) r² √(1 − r²/4)
     r = np.array([0.0, 0.5, 1.0, 2 * math.sin(math.pi / 8), 2.0])
     assert SphereSum(2).radius_cdf(r) == pytest.approx(2 / math.pi * np.arcsin(r / 2), abs=1e-14)
     assert SphereSum(4).radius_pdf(1.0) == pytest.approx(2 / math.pi * math.sqrt(0.75), rel=1e-13)
     assert SphereSum(4).radius_cdf([0.0, 2.0, 2.5]).tolist() == [0.0, 1.0, 1.0]
-    assert SphereSum(3).radius_pdf([0.0, 1.0, 2.0, 2.1]) == pytest.approx([0, 0.5, 0, 0], abs=1e-14)  # uniform on [0, 2]
+    # uniform on [0, 2]
+    assert SphereSum(3).radius_pdf([0.0, 1.0, 2.0, 2.1]) == pytest.approx([0, 0.5, 0, 0], abs=1e-14)
 
 
 @pytest.mark.parametrize("nu", [1, 2, 5])
@@ -81,7 +96,7 @@ def test_bessel_table_error_within_the_stated_bound(nu):
     points = np.concatenate([rng.uniform(0, 40, 6), far])
     with mpmath.workdps(20):
         exact = [bessel_cdf_closed(s, int(nu)) if nu == int(nu) else bessel_cdf_mp(s, nu) for s in points]
-    assert max(abs(float(table.cdf(s)) - float(e)) for s, e in zip(points, exact)) < TABLE_ERROR
+    assert max(abs(float(table.cdf(s)) - float(e)) for s, e in zip(points, exact, strict=True)) < TABLE_ERROR
     assert table.normalisation_gap < 1e-7                     # the tabulated mass + the 1/s tail = 1
 
 

@@ -11,9 +11,20 @@ from scipy.special import erf
 
 from theory.core.errors import InputError
 from theory.separation.laws import Gaussian, RadialCauchy, SphereSum
-from theory.separation.marginals import (ALPHA, Cells, Pair, averaged_sample, beta_bound, conditional_density,
-                                         density_bounds, frozen_sample, frozen_support_gap, pair_density,
-                                         span_basis, stratum_radii)
+from theory.separation.marginals import (
+    ALPHA,
+    Cells,
+    Pair,
+    averaged_sample,
+    beta_bound,
+    conditional_density,
+    density_bounds,
+    frozen_sample,
+    frozen_support_gap,
+    pair_density,
+    span_basis,
+    stratum_radii,
+)
 from theory.separation.strong import RandomFeatures
 
 
@@ -102,7 +113,10 @@ def test_bounds_cover_a_known_density_and_strata_add_with_their_weights():
     covered, excluded = [], []
     for seed in range(200):
         rng = np.random.default_rng(seed)
-        square = lambda n, s: rng.uniform(-s * ALPHA, s * ALPHA, size=(n, 2))
+
+        def square(n, s, rng=rng):
+            return rng.uniform(-s * ALPHA, s * ALPHA, size=(n, 2))
+
         plain = density_bounds([(1.0, square(20_000, 1))])
         both = density_bounds([(0.3, square(20_000, 1)), (0.7, square(20_000, 2))])
         covered.append(bool(np.all((plain.low <= one) & (one <= plain.high))
@@ -130,8 +144,10 @@ def test_a_frozen_layer_whose_disc_misses_the_support_has_no_mass_there():
     far, near = RandomFeatures(np.eye(2), np.array([3.0, 0.0])), RandomFeatures(np.eye(2), np.zeros(2))
     assert frozen_support_gap(far, 2.0) > 0 > frozen_support_gap(near, 2.0)
     rng = np.random.default_rng(7)
-    count = lambda layer: int((np.hypot(*frozen_sample(layer, SphereSum(2), np.eye(2), 50_000, rng).T)
-                               <= ALPHA).sum())
+
+    def count(layer):
+        return int((np.hypot(*frozen_sample(layer, SphereSum(2), np.eye(2), 50_000, rng).T) <= ALPHA).sum())
+
     assert count(far) == 0 and count(near) > 100
     with pytest.raises(InputError, match="two features"):
         frozen_support_gap(RandomFeatures(np.eye(3), np.zeros(3)), 2.0)

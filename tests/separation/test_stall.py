@@ -9,15 +9,14 @@ from theory.separation.stall import grid, pair, points_per_width
 from theory.separation.sweep import Law, risk_seed, training_sample
 from theory.separation.weak import SmoothActivation, initialise
 
-
-TASK = {"law": Law.SPHERE_SUM.value, "d": 3, "width": 4, "lam": 1.5, "steps": [5, 20], "seed": 3, "test": 2000,
-        "per_width": 40, "activation": "tanh"}
+TASK = {"law": Law.SPHERE_SUM.value, "d": 3, "width": 4, "lam": 1.5, "steps": [5, 20], "seed": 3,
+        "test": 2000, "per_width": 40, "activation": "tanh"}
 
 pytestmark = pytest.mark.usefixtures("gaussian_laws")
 
 
 def test_both_classes_train_on_one_sample_and_are_scored_on_one_test_sample():
-    law, network_seed, X, y = training_sample(TASK)
+    law, network_seed, X, _y = training_sample(TASK)
     again = training_sample(TASK)[2]
     assert np.array_equal(X, again) and len(X) == 160
     result = pair(TASK)
@@ -37,4 +36,5 @@ def test_points_per_width_gives_about_n_points_and_at_least_16_per_unit():
 def test_bad_grids_are_refused(kwargs):
     args = {"dims": (3,), "widths": (4,), "steps": (10,), "lams": lambda d: (1.5,)} | kwargs
     with pytest.raises(InputError):
-        grid(Law.SPHERE_SUM, args.pop("dims"), args.pop("widths"), args.pop("steps"), args.pop("lams"), **args)
+        grid(Law.SPHERE_SUM, args.pop("dims"), args.pop("widths"), args.pop("steps"), args.pop("lams"),
+             **args)

@@ -5,7 +5,14 @@ from theory.core.errors import InputError
 from theory.separation.laws import Gaussian
 from theory.separation.risk import ball_indicator, population_risk
 from theory.separation.strong import (
-    clip, empirical_objective, gradient, initialise, smoothness, theorem_8_step, train)
+    clip,
+    empirical_objective,
+    gradient,
+    initialise,
+    smoothness,
+    theorem_8_step,
+    train,
+)
 
 
 def _data(d=3, width=20, n=400, seed=0, lam=1.5):
@@ -34,7 +41,8 @@ def test_gradient_matches_finite_differences():
     for _ in range(5):
         v = rng.normal(size=w.shape)
         v /= np.linalg.norm(v)
-        numeric = (empirical_objective(w + h * v, features, y) - empirical_objective(w - h * v, features, y)) / (2 * h)
+        numeric = (empirical_objective(w + h * v, features, y)
+                   - empirical_objective(w - h * v, features, y)) / (2 * h)
         assert gradient(w, features, y) @ v == pytest.approx(numeric, rel=1e-6, abs=1e-9)
 
 
@@ -81,7 +89,7 @@ def test_output_is_clipped_and_profile_is_in_the_unit_interval():
     assert np.all((out >= 0) & (out <= 1)) and np.any(out == 0) and np.any(out == 1)
     assert np.all(clip(np.array([-2.0, 0.5, 3.0])) == [0.0, 0.5, 1.0])
     profile = big.radial_profile(np.array([0.0, 1.0, 5.0]), directions=50, seed=0)
-    assert profile.shape == (3,) and np.all((0 <= profile) & (profile <= 1))
+    assert profile.shape == (3,) and np.all((profile >= 0) & (profile <= 1))
 
 
 def test_theorem_8_step_is_astronomically_small():
@@ -126,5 +134,6 @@ def test_risk_intervals_of_a_trained_network_cover_its_risk_at_the_stated_rate()
     law = Gaussian(3)
     reference = population_risk(trained, law, 1.5, 400_000, 10**6, width=20)
     assert reference.high - reference.low < 2e-3
-    covered = [population_risk(trained, law, 1.5, 2000, seed, width=20).covers(reference.mean) for seed in range(100)]
+    covered = [population_risk(trained, law, 1.5, 2000, seed, width=20).covers(reference.mean)
+               for seed in range(100)]
     assert np.mean(covered) >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 100)

@@ -37,7 +37,7 @@ def test_a_stuck_start_is_one_that_gd_did_not_move():
 def test_grid_is_seeded_and_training_lowers_the_risk(gaussian_laws):
     """Cells are reproducible; at r = 32 and 200 steps the risk on N(0, I_2) is below its start and
     below P(1 − P), the best constant's risk (P = P[‖x‖ ≤ 1.5] = 1 − e^{−9/8})."""
-    kwargs = dict(dims=(2,), widths=(32,), steps=(200,), test=4000)
+    kwargs = {"dims": (2,), "widths": (32,), "steps": (200,), "test": 4000}
     one, = grid([Law.SPHERE_SUM], **kwargs)
     assert one == {**grid([Law.SPHERE_SUM], **kwargs)[0], "seconds": one["seconds"]}
     p = 1 - np.exp(-1.5 ** 2 / 2)

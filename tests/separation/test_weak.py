@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from theory.core.errors import InputError
-from theory.separation.weak import (SmoothActivation, WeakNetwork, initial_norm_bound, initialisation_failure,
-                                    initialise, smoothness,
-                                    theorem_3_step, train, train_within_hypothesis)
+from theory.separation.weak import (
+    SmoothActivation,
+    WeakNetwork,
+    initial_norm_bound,
+    initialisation_failure,
+    initialise,
+    smoothness,
+    theorem_3_step,
+    train,
+    train_within_hypothesis,
+)
 
 
 def _data(n=60, d=3, seed=0):
@@ -25,11 +35,12 @@ def _objective_at(net, theta, X, y):
 def test_gradient_matches_central_differences_in_every_parameter(activation):
     X, y = _data()
     net = initialise(3, 4, seed=1, activation=activation)
-    net = net.with_parameters(net.parameters + np.random.default_rng(2).normal(scale=0.3, size=net.parameters.size))
+    net = net.with_parameters(net.parameters
+                              + np.random.default_rng(2).normal(scale=0.3, size=net.parameters.size))
     theta, exact = net.parameters, net.gradient(X, y)
     h = 1e-6
-    numeric = np.array([(_objective_at(net, theta + h * e, X, y) - _objective_at(net, theta - h * e, X, y)) / (2 * h)
-                        for e in np.eye(theta.size)])
+    numeric = np.array([(_objective_at(net, theta + h * e, X, y) - _objective_at(net, theta - h * e, X, y))
+                        / (2 * h) for e in np.eye(theta.size)])
     assert np.max(np.abs(numeric - exact)) < 1e-7 * (1 + np.max(np.abs(exact)))
 
 
@@ -64,7 +75,7 @@ def test_smoothness_is_at_least_two_the_b0_curvature():
 def test_gd_below_two_over_l_decreases_the_objective_at_every_recorded_step():
     X, y = _data(n=200)
     run = train(initialise(3, 8, seed=4), X, y, steps=200, record=tuple(range(0, 200, 20)))
-    assert all(b < a for a, b in zip(run.objectives, run.objectives[1:]))
+    assert all(b < a for a, b in itertools.pairwise(run.objectives))
     assert run.step_size <= 2 / run.smoothness[0] - 1 / 200
     assert run.displacement <= run.displacement_bound
 
@@ -79,7 +90,8 @@ def test_a_step_far_above_two_over_l_does_not_decrease():
 def test_a_run_that_leaves_the_step_bound_is_redone_within_it():
     """On a sum of two sphere points (d = 4) the curvature doubles along this run, past the default step."""
     rng = np.random.default_rng(1)
-    X = sum(v / np.linalg.norm(v, axis=1, keepdims=True) for v in (rng.normal(size=(300, 4)) for _ in range(2)))
+    X = sum(v / np.linalg.norm(v, axis=1, keepdims=True)
+            for v in (rng.normal(size=(300, 4)) for _ in range(2)))
     y = (np.linalg.norm(X, axis=1) <= np.sqrt(2)).astype(float)
     net = initialise(4, 16, seed=1)
     first = train(net, X, y, 1000, record=(100, 300))
@@ -116,7 +128,8 @@ def test_initialisation_is_seeded_and_within_the_polynomial():
     lambda: initialise(0, 4, 0), lambda: initialise(3, -1, 0), lambda: initialise(3, 2.5, 0),
     lambda: initialise(3, 10**7, 0), lambda: initialise(3, 4, -1), lambda: initialise(3, 4, 0, "erf"),
     lambda: initialise(10**5, 10**6, 0),
-    lambda: train(initialise(3, 2, 0), *_data(), steps=0), lambda: train(initialise(3, 2, 0), *_data(), steps=1.5),
+    lambda: train(initialise(3, 2, 0), *_data(), steps=0),
+    lambda: train(initialise(3, 2, 0), *_data(), steps=1.5),
     lambda: train(initialise(3, 2, 0), *_data(), steps=5, step=0.0),
     lambda: train(initialise(3, 2, 0), *_data(), steps=5, step=-1e-3),
     lambda: train(initialise(3, 2, 0), *_data(), steps=5, step=float("inf")),

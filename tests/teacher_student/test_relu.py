@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from theory.teacher_student import relu
 from theory.core.errors import InputError
 from theory.core.numeric import context
+from theory.teacher_student import relu
 
 RNG = np.random.default_rng(7)
 TEACHER, STUDENT = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))

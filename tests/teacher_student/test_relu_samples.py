@@ -5,7 +5,6 @@ import pytest
 from scipy.stats import ortho_group
 
 from theory.core.errors import InputError
-from theory.verification.executor import run_all
 from theory.teacher_student.relu_samples import (
     contraction_rate,
     empirical_gradient,
@@ -16,6 +15,7 @@ from theory.teacher_student.relu_samples import (
     sample_run,
     teacher_samples,
 )
+from theory.verification.executor import run_all
 
 TEACHER = np.hstack([np.diag([1.0, 1.5, 2.0]), np.zeros((3, 2))])  # k = 3 units in d = 5
 

@@ -12,23 +12,25 @@ import pytest
 
 from theory.cli import main
 from theory.core.errors import InputError
-from theory.teacher_student.relu_sweep import families, summarise, sweep, wilson, xavier_start
 from theory.dynamics.kinds import EquilibriumKind as Kind
+from theory.teacher_student.relu_sweep import families, summarise, sweep, wilson, xavier_start
 
 X = np.array([[1.0, 0.2], [0.1, 0.9]])
 
 
 def _record(kind, loss, positions, k=2, lambda_min=0.01):
-    return {"k": k, "kind": kind, "loss": loss, "positions": np.asarray(positions).tolist(), "lambda_min": lambda_min}
+    return {"k": k, "kind": kind, "loss": loss, "positions": np.asarray(positions).tolist(),
+            "lambda_min": lambda_min}
 
 
 def test_families_are_orbits_of_students_and_coordinates():
     other = np.array([[0.9, 0.1], [0.3, 1.0]])
     swapped = X[::-1][:, ::-1]  # students and coordinates permuted together: the same orbit
-    records = [_record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, X), _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, swapped + 1e-9),
+    records = [_record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, X),
+               _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, swapped + 1e-9),
                _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05, X[::-1]),
-               _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05 * (1 + 1e-9), other), _record(Kind.GLOBAL_MINIMUM, 0.0, np.eye(2)),
-               _record(Kind.SADDLE, 0.05, X)]
+               _record(Kind.SPURIOUS_LOCAL_MINIMUM, 0.05 * (1 + 1e-9), other),
+               _record(Kind.GLOBAL_MINIMUM, 0.0, np.eye(2)), _record(Kind.SADDLE, 0.05, X)]
     rows = families(records)
     assert [row["runs"] for row in rows] == [3, 1]  # X[::-1] is X with its students swapped
     assert [row["orbit_size"] for row in rows] == [4, 4] and rows[0]["isotropy"] == "1"
@@ -78,7 +80,8 @@ def test_cli_writes_json_and_plot_and_refuses_a_foreign_checkpoint(tmp_path, cap
                                   ["--k", "4", "--runs", "0"], ["--k", "4", "--runs", "2", "--dps", "5"],
                                   ["--k", "4", "--runs", "2", "--workers", "0"],
                                   ["--k", "4", "--runs", "2", "--scheduler", "tcp://127.0.0.1:1"]],
-                         ids=["k-low", "k-high", "empty", "text", "runs", "dps", "workers", "scheduler-without-dask"])
+                         ids=["k-low", "k-high", "empty", "text", "runs", "dps", "workers",
+                              "scheduler-without-dask"])
 def test_cli_refuses_bad_input(argv, tmp_path, capsys):
     assert main(["sweep", "relu", *argv, "--resume", str(tmp_path / "x")]) == 2
     assert "error" in capsys.readouterr().err

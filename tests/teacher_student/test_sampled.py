@@ -112,8 +112,8 @@ def test_a_diverging_step_size_is_reported():
     (lambda: network([np.ones((2, 3)), np.ones((4, 3))], np.ones(4), "relu"), "do not chain"),
     (lambda: sgd(random_network(3, 2, 2, "relu", seed=0), random_network(4, 2, 2, "relu", seed=0),
                  steps=1, batch=1, step_size=0.1, seed=0), "input dimension"),
-    (lambda: population_loss(random_network(3, 2, 3, "relu", seed=0), random_network(3, 2, 3, "relu", seed=0)),
-     "depth-2"),
+    (lambda: population_loss(random_network(3, 2, 3, "relu", seed=0),
+                             random_network(3, 2, 3, "relu", seed=0)), "depth-2"),
 ])
 def test_bad_input_is_named(call, message):
     with pytest.raises(InputError, match=message):

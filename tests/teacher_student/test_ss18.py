@@ -87,7 +87,8 @@ def test_cli_protocol_is_a_closed_set(tmp_path, capsys):
     assert main(["sweep", "relu", "--k", "3", "--runs", "2", "--protocol", "ss18",
                  "--resume", str(tmp_path / "a")]) == 0
     assert "spurious %" in capsys.readouterr().out
-    assert main(["sweep", "relu", "--k", "3", "--runs", "2", "--protocol", "ss17"]) == 2  # argparse's code, returned
+    # argparse's code, returned
+    assert main(["sweep", "relu", "--k", "3", "--runs", "2", "--protocol", "ss17"]) == 2
     assert "--protocol" in capsys.readouterr().err
     with pytest.raises(InputError):
         sweep([3], 2, protocol="ss17")

@@ -4,7 +4,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from flint import arb, ctx
+from flint import arb
 
 from theory.cli import main
 from theory.core.errors import InputError
@@ -12,8 +12,17 @@ from theory.dynamics.equilibrium import equilibrium
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import potential
 from theory.teacher_student.relu import relu_potential
-from theory.verification.certificate import (CertifiedKind, Landscape, Polynomial, arb_function, certify, certify_point,
-                                              inertia, prove, refine)
+from theory.verification.certificate import (
+    CertifiedKind,
+    Landscape,
+    Polynomial,
+    arb_function,
+    certify,
+    certify_point,
+    inertia,
+    prove,
+    refine,
+)
 
 ERF = potential("erf(1/sqrt(2))")  # g = erf(x/√2)
 RELU = relu_potential()
@@ -45,7 +54,10 @@ def test_ball_landscape_encloses_the_float_loss(phi):
     loss, land = Loss(phi, W), Landscape(Loss(phi, W))
     land.setup(Xf)
     x = np.array([arb(v) for v in Xf.ravel()], dtype=object)
-    mid = lambda a: np.array([float(v.mid()) for v in np.ravel(a)])  # noqa: E731
+
+    def mid(a):
+        return np.array([float(v.mid()) for v in np.ravel(a)])
+
     assert abs(float(land.value(x).mid()) - loss.value(Xf)) < 1e-12
     assert np.allclose(mid(land.gradient(x)), loss.gradient(Xf).ravel(), atol=1e-12)
     assert np.allclose(mid(land.hessian(x)), loss.hessian(Xf).ravel(), atol=1e-10)
@@ -73,7 +85,8 @@ def test_saddle_with_eigenvalue_minus_1e12_is_refused_as_a_minimum():
     assert not refused.proven and refused.check == "claim" and "λ_min > 0 fails" in refused.failed
     assert refused.lambda_min.contains(arb(-1) / 10**12) and refused.lambda_min.rad() < 1e-15
     saddle = prove(f, [0, 0])
-    assert saddle.proven and saddle.morse_index == 1 and saddle.radius <= 1e-6  # H over the box stays indefinite
+    # H over the box stays indefinite
+    assert saddle.proven and saddle.morse_index == 1 and saddle.radius <= 1e-6
 
 
 def test_zero_neuron_is_refused_as_non_smooth():
@@ -141,7 +154,7 @@ def test_equilibrium_certify_keyword_attaches_the_certificate():
 
 
 def test_refine_reaches_a_point_on_the_protons():
-    X = refine(Loss(RELU, np.eye(2)), np.eye(2) + [[0.01, -0.02], [0.03, 0.0]])
+    X = refine(Loss(RELU, np.eye(2)), np.eye(2) + np.array([[0.01, -0.02], [0.03, 0.0]]))
     assert np.abs(X.astype(float) - np.eye(2)).max() < 1e-30
 
 

@@ -12,8 +12,8 @@ from threadpoolctl import threadpool_info
 
 from theory.cli import main
 from theory.core.errors import InputError
-from theory.verification.executor import run_all
 from theory.teacher_student.relu_sweep import sweep
+from theory.verification.executor import run_all
 
 
 def cube(task):

@@ -1,4 +1,5 @@
-"""Results survive faults: torn or foreign checkpoints, two writers, dead workers, a dead parent, a full disk."""
+"""Results survive faults: torn or foreign checkpoints, two writers, dead workers, a dead parent,
+a full disk."""
 
 import errno
 import json
@@ -56,15 +57,14 @@ def test_a_corrupt_or_foreign_checkpoint_is_refused_naming_the_file(tmp_path, da
 
 def test_a_folder_of_other_files_is_not_taken_for_a_checkpoint(tmp_path):
     (tmp_path / "thesis.tex").write_text("mine")
-    with pytest.raises(InputError, match="no sweep.json"):
+    with pytest.raises(InputError, match=r"no sweep\.json"):
         run_all(cube, TASKS, checkpoint=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "thesis.tex"]
 
 
 def test_a_second_writer_of_a_results_folder_is_refused(tmp_path):
-    with folder_lock(tmp_path):
-        with pytest.raises(InputError, match="in use by another run"):
-            run_all(cube, TASKS, checkpoint=tmp_path)
+    with folder_lock(tmp_path), pytest.raises(InputError, match="in use by another run"):
+        run_all(cube, TASKS, checkpoint=tmp_path)
     assert len(run_all(cube, TASKS, checkpoint=tmp_path)) == 4  # free again once released
 
 
@@ -83,10 +83,10 @@ def test_two_runs_started_at_once_on_one_folder_one_wins_and_no_result_mixes(tmp
     script = tmp_path / "race.py"
     script.write_text(RACE)
     folder = tmp_path / "shared"
-    runs = [subprocess.Popen([sys.executable, str(script), str(folder), str(k)], stderr=subprocess.PIPE, text=True)
-            for k in (5, 6)]
+    runs = [subprocess.Popen([sys.executable, str(script), str(folder), str(k)], stderr=subprocess.PIPE,
+                             text=True) for k in (5, 6)]
     outcomes = [(p.wait(timeout=60), p.stderr.read()) for p in runs]
-    winners = [k for (code, _), k in zip(outcomes, (5, 6)) if code == 0]
+    winners = [k for (code, _), k in zip(outcomes, (5, 6), strict=True) if code == 0]
     assert len(winners) >= 1
     for code, err in outcomes:
         assert code == 0 or ("in use by another run" in err or "another configuration" in err)
@@ -102,7 +102,7 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(files.os, "fsync", full)
-    with pytest.raises(InputError, match="cannot write .*report.md: No space left on device"):
+    with pytest.raises(InputError, match=r"cannot write .*report\.md: No space left on device"):
         write_atomic(target, "a new report that does not fit")
     assert target.read_text() == "complete report" and [p.name for p in tmp_path.iterdir()] == ["report.md"]
 

@@ -7,13 +7,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from theory.conditions.classify import classify
 from theory.cli import main
+from theory.conditions.classify import classify
 from theory.core.errors import InputError
 from theory.dynamics.charges import Fixed, Optimal
+from theory.dynamics.kinds import EquilibriumKind as Kind
 from theory.potentials.potential import given, potential
 from theory.verification.verify import Outcome, Prediction, predict, verify, wilson
-from theory.dynamics.kinds import EquilibriumKind as Kind
 
 GAUSSIAN = "radial:exp(-r^2/2)"
 #: Strictly subharmonic with a bounded Hessian, but not a positive-definite kernel.
@@ -180,8 +180,9 @@ def test_verify_refuses_charges_outside_the_papers_predictions():
         verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=Fixed(-0.5), starts=1)
     with pytest.raises(InputError, match="expected 2 finite charges"):
         verify(LAPLACE, manifold="euclidean", d=1, k=2, charges=[-1.0], starts=1)
-    assert verify(LAPLACE, manifold="euclidean", d=1, k=1, charges=[-1.0], starts=1, dps=20).charges.describe \
-        == "fixed"  # a_i = −1 spelled out is Assumption 1
+    # a_i = −1 spelled out is Assumption 1
+    spelled = verify(LAPLACE, manifold="euclidean", d=1, k=1, charges=[-1.0], starts=1, dps=20)
+    assert spelled.charges.describe == "fixed"
 
 
 def test_free_weights_predictions():
@@ -219,15 +220,16 @@ def test_cli_exit_codes(tmp_path, capsys):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (see .ci/run)")
 def test_verify_report_compiles_on_its_own_and_the_terminal_gets_no_markdown(tmp_path, capsys):
-    common = ["--manifold", "euclidean", "--d", "2", "--k", "1", "--starts", "1", "--dps", "20", "--budget", "500"]
+    common = ["--manifold", "euclidean", "--d", "2", "--k", "1", "--starts", "1", "--dps", "20", "--budget",
+              "500"]
     assert main(["verify", MULTIQUADRIC, *common, "--report", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("!!! CONTRADICTED") and "counter-example: seed 0" in out
     assert not any(mark in out for mark in ("|---", "**", "## ", "$$", "`"))
     tex = (tmp_path / "verify.tex").read_text()
     assert tex.startswith(r"\documentclass") and r"\subsection*{Counter-examples}" in tex
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "verify.tex"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "verify.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     log = (tmp_path / "verify.log").read_text(errors="replace")
     assert run.returncode == 0 and "Missing character" not in log and "Overfull" not in log
     assert main(["verify", MULTIQUADRIC, *common, "--markdown"]) == 1

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, ExitCode.BAD_INPUT, f"error: cannot use{where}: {why.strerror or why}")
     except MemoryError:
         return _fail(args, ExitCode.BAD_INPUT, "error: out of memory; choose smaller sizes")
-    except Exception as why:  # noqa: BLE001 — a defect of the toolkit: one line, exit 4
+    except Exception as why:  # a defect of the toolkit: one line, exit 4
         if getattr(args, "debug", False):
             traceback.print_exc()
         return _fail(args, ExitCode.INTERNAL, f"internal error: {type(why).__name__}: {why} "

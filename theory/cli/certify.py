@@ -30,10 +30,9 @@ import numpy as np
 from ..core import validators as valid
 from ..core.files import read_table
 from ..dynamics.equilibrium import _potential
-from ..dynamics.loss import Loss
 from ..dynamics.kinds import Claim
+from ..dynamics.loss import Loss
 from ..verification.certificate import Certificate, certify_point, refine, show
-
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--electrons", required=True, metavar="FILE", help="one electron a row")
     parser.add_argument("--protons", default="identity", help="identity (= orthonormal, k = d) or a FILE")
     parser.add_argument("--expect", choices=list(Claim), help="the kind to prove (default: any)")
-    parser.add_argument("--symmetric", action="store_true", help="a collapsed point: prove on the fixed space")
+    parser.add_argument("--symmetric", action="store_true",
+                        help="a collapsed point: prove on the fixed space")
     parser.add_argument("--no-polish", action="store_true", help="certify the electrons as given")
 
 

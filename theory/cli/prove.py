@@ -33,13 +33,13 @@ import sys
 
 from tqdm import tqdm
 
-from ..paper.claims import Settings
 from ..core import validators as valid
-from ..proofs import PAPERS
-from ..paper.prove import claims, prove
-from ..paper.report import check_finding, corrected_finding, label, summary, to_json
 from ..core.exitcodes import ExitCode
 from ..core.verdict import Verdict
+from ..paper.claims import Settings
+from ..paper.prove import claims, prove
+from ..paper.report import check_finding, corrected_finding, label, summary, to_json
+from ..proofs import PAPERS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="cheaper checks: fewer starts and steps, half the digits (a smoke run)")
     parser.add_argument("--dps", type=int, metavar="N",
-                        help="working precision in digits for claims that use mpmath (default: each claim's own)")
+                        help="working precision in digits for claims that use mpmath "
+                             "(default: each claim's own)")
     parser.add_argument("--list", action="store_true", help="list the claims and exit")
 
 
@@ -79,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 bar.update(1)
 
-        results = prove(args.only, experiments=args.experiments, papers=papers, settings=settings, report=args.report,
-                        progress=progress)
+        results = prove(args.only, experiments=args.experiments, papers=papers, settings=settings,
+                        report=args.report, progress=progress)
     if args.json:
         print(json.dumps(to_json(results), indent=2))
     else:
@@ -102,7 +103,8 @@ def _print(results, args) -> None:
     width = max(len(r.claim.key) for r in results)
     for r in results:
         corrected = corrected_finding(r)
-        print(f"{r.claim.key:{width}}  {label(r):13}" + (f"  corrected statement: {corrected.value}" if corrected else ""))
+        print(f"{r.claim.key:{width}}  {label(r):13}"
+              + (f"  corrected statement: {corrected.value}" if corrected else ""))
         if not args.quiet and r.verdict is not Verdict.PROVEN:
             for check in r.checks:
                 print(f"{'':{width}}    {check_finding(check).value:13} {check.subject}: {check.name}")

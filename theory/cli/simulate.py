@@ -26,12 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import charges_option
-from ..dynamics.equilibrium import Simulation, simulate
 from ..core import validators as valid
-from ..core.files import output_file, read_table
 from ..core.exitcodes import ExitCode
+from ..core.files import output_file, read_table
+from ..dynamics.equilibrium import Simulation, simulate
 from ..dynamics.flow import ALGORITHMS, work_budget
+from . import charges_option
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +49,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dps", type=int, default=30, help="digits of the Newton polishing")
     parser.add_argument("--seconds", type=float, default=60.0, help="time budget of the run")
     parser.add_argument("--certify", action="store_true",
-                        help="prove the end point in ball arithmetic (ridge potentials on R^d, fixed charges)")
+                        help="prove the end point in ball arithmetic "
+                             "(ridge potentials on R^d, fixed charges)")
     parser.add_argument("--budget", type=int, help="work budget of the run, the same on any machine: "
                                                    "field evaluations (flow) or iterations (descent)")
 

@@ -39,20 +39,22 @@ import tempfile
 
 from ..core import validators as valid
 from ..core.errors import InputError
-from ..core.files import make_folder, output_file
 from ..core.exitcodes import ExitCode
+from ..core.files import make_folder, output_file
 from ..dynamics.kinds import EquilibriumKind as Kind
-from ..verification.executor import BACKENDS
 from ..teacher_student.relu_sweep import K_MAX, Protocol, plot, sweep
+from ..verification.executor import BACKENDS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problem", choices=("relu",), help="the teacher–student problem")
     parser.add_argument("--k", required=True, help=f"k = d, a number or a range A..B (2 ≤ k ≤ {K_MAX})")
     parser.add_argument("--runs", type=int, required=True, help="seeds per k")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (loky, or a Dask LocalCluster)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (loky, or a Dask LocalCluster)")
     parser.add_argument("--backend", choices=BACKENDS, default="loky", help="joblib backend")
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (with --backend dask)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="a running Dask scheduler (with --backend dask)")
     parser.add_argument("--resume", metavar="DIR", help="results folder (created, or resumed)")
     parser.add_argument("--plot", metavar="FILE", help="save the spurious fraction against k")
     parser.add_argument("--dps", type=int, default=20, help="digits of the Newton polishing")
@@ -102,8 +104,9 @@ def _print(table: list[dict], folder: str, quiet: bool) -> None:
         other = c[Kind.DEGENERATE] + c[Kind.NOT_CONVERGED]
         low, high = row["interval"]
         share = f"{100 * row['spurious_fraction']:.1f} ({100 * low:.1f}–{100 * high:.1f})"
-        print(f"{row['k']:>3} {row['runs']:>5} {c[Kind.GLOBAL_MINIMUM]:>7} {c[Kind.SPURIOUS_LOCAL_MINIMUM]:>9} "
-              f"{c[Kind.SADDLE]:>7} {other:>6}  {share:<24} {_families(row['families'])}")
+        print(f"{row['k']:>3} {row['runs']:>5} {c[Kind.GLOBAL_MINIMUM]:>7} "
+              f"{c[Kind.SPURIOUS_LOCAL_MINIMUM]:>9} {c[Kind.SADDLE]:>7} {other:>6}  {share:<24} "
+              f"{_families(row['families'])}")
     if not quiet:
         print("λ_min: least Hessian eigenvalue of L = E(f − f̂)² (twice Safran & Shamir's scaling)")
         print(f"results: {folder}/summary.json (one checkpoint a run in {folder}/results)")

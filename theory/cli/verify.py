@@ -22,11 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import charges_option
 from ..core import validators as valid
 from ..core.files import make_folder
 from ..dynamics.flow import ALGORITHMS
 from ..verification.verify import verify
+from . import charges_option
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

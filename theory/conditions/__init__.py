@@ -1,1 +1,2 @@
-"""Stage 2 — potential → condition: Laplacians, certified signs, the Earnshaw classification and realizability."""
+"""Stage 2 — potential → condition: Laplacians, certified signs, the Earnshaw classification and
+realizability."""

@@ -30,11 +30,11 @@ import itertools
 import sympy as sp
 
 from ..core.errors import DerivationError, InputError
-from ..potentials.forms import PRODUCT, RADIAL, ZONAL, Form
-from ..potentials.potential import Potential
 from ..core.symbols import coordinates, dot, na, nb, r, rho, s
 from ..core.symbols import d as d_symbol
 from ..core.timebound import budgeted
+from ..potentials.forms import PRODUCT, RADIAL, ZONAL, Form
+from ..potentials.potential import Potential
 
 _NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.DiracDelta, sp.Max, sp.Min, sp.Piecewise)
 
@@ -151,7 +151,8 @@ def laplacian(phi: Potential, d=d_symbol) -> sp.Expr:
     (d - 1)/r
     """
     if not isinstance(phi, Potential):
-        raise InputError(f"laplacian takes a Potential (theory.potential(…) or given(…)), not {type(phi).__name__}")
+        raise InputError("laplacian takes a Potential (theory.potential(…) or given(…)), not "
+                         f"{type(phi).__name__}")
     if phi.expr is None:
         raise DerivationError(f"the potential of {phi.name} is numeric; its Laplacian needs an exact Φ")
     return phi.form.laplacian(phi.expr, d)

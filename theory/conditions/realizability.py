@@ -33,15 +33,14 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ..potentials.activations import Activation
 from ..core.errors import InputError, PrecisionError, Timeout
-from .laplacian import zonal_laplacian
 from ..core.numeric import context, mpmath_function, output_context
 from ..core.parsing import as_expression
-from .signs import certified_sign, sign_chart
 from ..core.symbols import r, rho, s, t, theta, x
 from ..core.timebound import bounded, budgeted
 from ..core.verdict import Evidence, Method, Verdict
+from ..potentials.activations import Activation
+from .signs import certified_sign, sign_chart
 
 #: Frequency variable of the Fourier transform (k > 0; ĥ is even for even h).
 k = sp.Symbol("k", positive=True)
@@ -100,7 +99,8 @@ def inverse_fourier(transform: sp.Expr, *, seconds: float = 10.0) -> sp.Expr:
     a, b, c = (sp.Wild(n, exclude=[k]) for n in "abc")
     match = sp.factor(transform).match(c * (a + b * k**2) ** sp.Rational(-1, 2))
     if match and match[a].is_positive and match[b].is_positive:
-        return match[c] * sp.besselk(0, sp.sqrt(match[a] / match[b]) * sp.Abs(x)) / (sp.pi * sp.sqrt(match[b]))
+        scale = sp.sqrt(match[a] / match[b])
+        return match[c] * sp.besselk(0, scale * sp.Abs(x)) / (sp.pi * sp.sqrt(match[b]))
     value = bounded(sp.inverse_cosine_transform, transform, k, _u, seconds=seconds,
                     what="inverse Fourier transform")
     if value.has(sp.InverseCosineTransform):
@@ -131,15 +131,15 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
     evidence = [Evidence(Method.EXACT, f"ĥ(k) = {transform} (ĥ(k) = ∫h(s)e^{{-iks}}ds, even in k)"),
                 chart.evidence]
     if chart.negative.is_empty is False:
-        return Realizability(Verdict.REFUTED, tuple(evidence + [Evidence(
-            chart.method, f"ĥ < 0 on {chart.negative}: Φ is not positive definite (Bochner)")]), transform)
+        refuted = Evidence(chart.method, f"ĥ < 0 on {chart.negative}: Φ is not positive definite (Bochner)")
+        return Realizability(Verdict.REFUTED, (*evidence, refuted), transform)
     if not sp.Complement(chart.domain, chart.positive).is_empty:
         return Realizability(Verdict.UNDECIDED, tuple(evidence), transform)
     try:
         g = inverse_fourier(sp.sqrt(transform), seconds=seconds)
     except Timeout as why:
         missing = Evidence(Method.TIMEOUT, f"no σ: {why}")
-        return Realizability(Verdict.PROVEN, tuple(evidence + [missing]), transform)
+        return Realizability(Verdict.PROVEN, (*evidence, missing), transform)
     sigma = (2 * sp.pi) ** sp.Rational(1, 4) * sp.exp(x**2 / 4) * g.subs(x, x - theta)
     act = Activation(f"synthesised from h = {h}", sp.simplify(sigma), "product",
                      "(2π)^{1/4} e^{x²/4} g(x − θ), g = F⁻¹√(F h)")
@@ -255,7 +255,8 @@ def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
         evidence.append(Evidence(Method.EXACT, f"σ is the truncation at degree {len(coefficients) - 1}: "
                                                f"|f − f_N| ≤ f(1) − f_N(1) = {tail} on [−1, 1]",
                                  {"tail": tail}))
-    return Realizability(verdict, tuple(evidence), sp.Add(*[c * rho**j for j, c in enumerate(coefficients)]), act)
+    return Realizability(verdict, tuple(evidence), sp.Add(*[c * rho**j for j, c in enumerate(coefficients)]),
+                         act)
 
 
 def hermite_synthesis(coefficients) -> sp.Expr:

@@ -219,7 +219,8 @@ def _factor_signs(factor: sp.Expr, variable: sp.Symbol, domain: sp.Set):
 
 
 #: Monotone functions g with their direction, inverse and open range.
-_MONOTONE = {sp.acos: (-1, sp.cos, sp.Interval(0, sp.pi)), sp.asin: (1, sp.sin, sp.Interval(-sp.pi / 2, sp.pi / 2)),
+_MONOTONE = {sp.acos: (-1, sp.cos, sp.Interval(0, sp.pi)),
+             sp.asin: (1, sp.sin, sp.Interval(-sp.pi / 2, sp.pi / 2)),
              sp.atan: (1, sp.tan, sp.Interval.open(-sp.pi / 2, sp.pi / 2)),
              sp.exp: (1, sp.log, sp.Interval.open(0, sp.oo)), sp.log: (1, sp.exp, sp.Reals)}
 

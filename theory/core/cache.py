@@ -150,16 +150,17 @@ def expression(source: str) -> sp.Basic:
         return _rebuild(ast.parse(source, mode="eval").body)
     except ValueError:
         raise
-    except Exception as why:  # noqa: BLE001 - whatever a corrupt entry makes SymPy raise, it is a miss
+    except Exception as why:  # whatever a corrupt entry makes SymPy raise, it is a miss
         raise ValueError(f"not a SymPy tree: {type(why).__name__}: {why}") from None
 
 
 def _rebuild(node: ast.AST):
     names = _sympy_names()
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)) or (
+    if (isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool))) or (
             isinstance(node, ast.Constant) and node.value is None):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and isinstance(node.operand, ast.Constant):
         return -_rebuild(node.operand)
     if isinstance(node, ast.Tuple):
         return tuple(_rebuild(e) for e in node.elts)
@@ -175,5 +176,6 @@ def _rebuild(node: ast.AST):
         if any(isinstance(a, str) for i, a in enumerate(args) if not (named and i == 0)):
             raise ValueError(f"not a SymPy tree: text handed to {node.func.id}")  # SymPy would sympify it
         return names[node.func.id](*args, **kwargs)
-    piece = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else type(node).__name__
+    piece = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+        else type(node).__name__
     raise ValueError(f"not a SymPy tree: {piece}")

@@ -17,7 +17,7 @@ Every OS failure becomes an :class:`~theory.core.errors.InputError` naming the p
 Traceback (most recent call last):
 ...
 theory.core.errors.InputError: results folder ... is in use by another run (pid ...); wait for it or choose another folder
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def make_folder(folder: str | Path) -> Path:
 
 
 def output_file(path: str | Path, name: str) -> Path:
-    """``path`` for a file to be written later, refused now if its folder does not exist or is not writable."""
+    """``path`` for a file to be written later, refused now if its folder does not exist or
+    is not writable."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):

@@ -11,9 +11,9 @@ LaTeX parser reads the text, and the result is accepted only if every symbol and
 function in it is known. What that parser cannot read raises :class:`InputError`
 instead of coming back as a product of letters: ``cases`` (a Piecewise), and
 functions it lacks — erf, Bessel K₀, Max/Min. The parser runs in strict mode:
-the lenient one silently drops whatever follows a syntax error. Every closed-form potential of the registry reads back (``tests/test_latex.py``).
-Only the ANTLR backend is used: in SymPy 1.14 the Lark backend fails on ``\\pi``
-and on implicit products such as ``2 \\pi \\rho``.
+the lenient one silently drops whatever follows a syntax error. Every closed-form potential of the registry
+reads back (``tests/test_latex.py``). Only the ANTLR backend is used: in SymPy 1.14 the Lark backend fails on
+``\\pi`` and on implicit products such as ``2 \\pi \\rho``.
 
 >>> from theory.core.symbols import rho
 >>> text = latex(sp.acos(rho) * sp.exp(rho))
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -58,8 +59,8 @@ class HousePrinter(LatexPrinter):
     '\\\\frac{\\\\arcsin{\\\\left(\\\\rho \\\\right)}}{2}'
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "inv_trig_style": "full",
-                         "symbol_names": LATEX_NAMES}
+    _default_settings: ClassVar[dict] = {**LatexPrinter._default_settings, "inv_trig_style": "full",
+                                         "symbol_names": LATEX_NAMES}
 
     def _print_Potential(self, potential) -> str:
         return potential.latex()
@@ -120,7 +121,8 @@ def parse(text: str, variables: Sequence[sp.Symbol]) -> sp.Expr:
     body = right_hand_side(text)
     for construct, what in _NOT_READABLE.items():
         if construct in body:
-            raise InputError(f"cannot read {what} back from LaTeX: {construct} is not in the parser's grammar")
+            raise InputError(f"cannot read {what} back from LaTeX: "
+                             f"{construct} is not in the parser's grammar")
     body = _OPERATOR.sub(_operator, body).replace(r"\left|", "|").replace(r"\right|", "|")
     placeholders = {}
     for index, variable in sorted(enumerate(variables), key=lambda p: -len(LATEX_NAMES.get(p[1], ""))):
@@ -138,7 +140,8 @@ def parse(text: str, variables: Sequence[sp.Symbol]) -> sp.Expr:
 def _operator(match: re.Match) -> str:
     name = match.group(1)
     if name not in _OPERATOR_NAMES:
-        raise InputError(rf"cannot read \operatorname{{{name}}} back: SymPy's LaTeX parser does not know {name}")
+        raise InputError(rf"cannot read \operatorname{{{name}}} back: "
+                         f"SymPy's LaTeX parser does not know {name}")
     return _OPERATOR_NAMES[name]
 
 

@@ -23,7 +23,7 @@ t/10 + Max(0, t)**2
 Traceback (most recent call last):
 ...
 theory.core.errors.InputError: expression "__import__('os')": calling '__import__' is not allowed; known functions: Abs, Heaviside, K0, Max, Min, abs, acos, asin, atan, besselk, cos, cosh, erf, erfc, exp, gamma, log, max, min, sign, sin, sinh, sqrt, step, tan, tanh
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 
@@ -216,7 +216,8 @@ class _Builder:
             raise self.fail("keyword and starred arguments are not allowed")
         args = [self.build(arg) for arg in node.args]
         if name == "gamma" and args and args[0].is_Rational and abs(args[0]) > _MAX_GAMMA:
-            raise self.fail(f"gamma({_short(args[0])}) is too large to evaluate exactly (|argument| ≤ {_MAX_GAMMA})")
+            raise self.fail(f"gamma({_short(args[0])}) is too large to evaluate exactly "
+                            f"(|argument| ≤ {_MAX_GAMMA})")
         if name in FUNCTIONS:
             try:
                 return self.checked(FUNCTIONS[name](*args))
@@ -244,8 +245,8 @@ class _Builder:
         if base.is_Rational and exponent.is_Rational:  # SymPy builds the power at once
             bits = max(abs(base.p).bit_length(), base.q.bit_length()) * abs(exponent)
             if bits > _MAX_BITS:
-                raise self.fail(f"the power {_short(base)}**{_short(exponent)} has about {int(bits * 0.30103)} digits; "
-                                f"the limit is {int(_MAX_BITS * 0.30103)}")
+                raise self.fail(f"the power {_short(base)}**{_short(exponent)} has about "
+                                f"{int(bits * 0.30103)} digits; the limit is {int(_MAX_BITS * 0.30103)}")
 
 
 def _short(number: sp.Expr) -> str:
@@ -270,7 +271,7 @@ def as_expression(value, symbols: Mapping[str, sp.Symbol], *, what: str = "value
     Traceback (most recent call last):
     ...
     theory.core.errors.InputError: the slope must be a number, a formula (string) or a SymPy expression, not list
-    """
+    """  # noqa: E501 - doctest output is verbatim
     if isinstance(value, sp.Expr):
         return value
     if isinstance(value, str):
@@ -300,7 +301,7 @@ def as_number(value, *, what: str = "value") -> sp.Expr:
     Traceback (most recent call last):
     ...
     theory.core.errors.InputError: --at: expression "__import__('os')": calling '__import__' is not allowed; known functions: Abs, Heaviside, K0, Max, Min, abs, acos, asin, atan, besselk, cos, cosh, erf, erfc, exp, gamma, log, max, min, sign, sin, sinh, sqrt, step, tan, tanh
-    """
+    """  # noqa: E501 - doctest output is verbatim
     try:
         number = as_expression(value, {}, what=what)
     except InputError as why:

@@ -51,6 +51,7 @@ in-process without a bound.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -154,11 +155,13 @@ def budgeted(default: float = BUDGET, *, timed_out: Callable[..., Any] | None = 
                 return timed_out(why, *args, **kwargs)
 
         signature = inspect.signature(function)
-        extra = inspect.Parameter("budget", inspect.Parameter.KEYWORD_ONLY, default=default, annotation="float")
+        extra = inspect.Parameter("budget", inspect.Parameter.KEYWORD_ONLY, default=default,
+                                  annotation="float")
         parameters = list(signature.parameters.values())
         position = next((i for i, p in enumerate(parameters) if p.kind is inspect.Parameter.VAR_KEYWORD),
                         len(parameters))
-        bounded_signature = signature.replace(parameters=[*parameters[:position], extra, *parameters[position:]])
+        with_budget = [*parameters[:position], extra, *parameters[position:]]
+        bounded_signature = signature.replace(parameters=with_budget)
         wrapper.__signature__ = bounded_signature  # type: ignore[attr-defined]
         return wrapper
 
@@ -214,10 +217,8 @@ def _call(name: str, args: tuple) -> str:
 
 
 def _end(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     os.waitpid(pid, 0)
 
 
@@ -235,11 +236,11 @@ def _child(writer, function: Callable[..., Any], args: tuple, deadline: float) -
             pass  # no alarm: the parent's kill alone ends this child
         try:
             message = (True, function(*args))
-        except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
+        except BaseException as exc:  # every failure is reported to the parent
             message = (False, exc)
         try:
             data = pickle.dumps((*message, _timeouts - before))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # an unpicklable result is reported, not lost
             data = pickle.dumps((False, RuntimeError(f"unpicklable result: {exc}"), _timeouts - before))
         writer.send_bytes(data)
         writer.close()

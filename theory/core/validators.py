@@ -89,7 +89,8 @@ def seconds(value, name: str = "seconds", *, optional: bool = False) -> float | 
 
 def positive(value, name: str) -> float:
     """A finite real number > 0 (a scale, a variance, a constant)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and float(value) > 0
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        and math.isfinite(value) and float(value) > 0
     if not ok:
         raise InputError(f"{name} must be a finite number > 0, got {value!r}")
     return float(value)
@@ -135,9 +136,11 @@ def _bytes(n: float) -> str:
     return f"{n / 1024 ** power:.3g} {units[power]}"
 
 
-def values_of(text: str | None, names: tuple[str, ...], what: str = "--at", *, any_count: bool = False) -> list:
-    """Exact numbers for the variables ``names`` from ``"0.3"``, ``"1.5,0.7,0.2"`` or ``"nb=0.7,na=1.5,dot=0.2"``
-    (positional or all by name, in any order); ``any_count`` admits any number of positional values.
+def values_of(text: str | None, names: tuple[str, ...], what: str = "--at", *,
+              any_count: bool = False) -> list:
+    """Exact numbers for the variables ``names`` from ``"0.3"``, ``"1.5,0.7,0.2"`` or
+    ``"nb=0.7,na=1.5,dot=0.2"`` (positional or all by name, in any order); ``any_count`` admits any number of
+    positional values.
 
     >>> values_of("dot=1/5, na=3/2, nb=0.7", ("na", "nb", "dot"))
     [3/2, 7/10, 1/5]
@@ -163,7 +166,7 @@ def values_of(text: str | None, names: tuple[str, ...], what: str = "--at", *, a
             raise InputError(f"{what}: {len(items)} value(s) for the {len(names)} variable(s) "
                              f"{', '.join(names)}; {hint}")
         labels = names if not any_count else [f"{names[0]}{i + 1}" for i in range(len(items))]
-        return [as_number(item, what=f"{what} {label}") for label, item in zip(labels, items)]
+        return [as_number(item, what=f"{what} {label}") for label, item in zip(labels, items, strict=True)]
     given: dict[str, str] = {}
     for item in items:
         name, _, value = (part.strip() for part in item.partition("="))

@@ -1,1 +1,2 @@
-"""Stage 5 — verdict → report: claims, identity checks, `prove`, the Markdown/LaTeX/JSON report and its figures."""
+"""Stage 5 — verdict → report: claims, identity checks, `prove`, the Markdown/LaTeX/JSON report
+and its figures."""

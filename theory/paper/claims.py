@@ -114,12 +114,13 @@ class Claim:
 
     def run(self, settings: Settings = Settings()) -> Result:
         """Run the checks (``check(settings=…)`` when it has a ``settings`` parameter, else ``check()``);
-        an exception becomes an UNDECIDED check named :data:`CRASHED`: a defect, see :attr:`Result.crashed`."""
+        an exception becomes an UNDECIDED check named :data:`CRASHED`: a defect, see
+        :attr:`Result.crashed`."""
         start = time.perf_counter()
         try:
             takes_settings = "settings" in inspect.signature(self.check).parameters
             checks = tuple(self.check(settings=settings) if takes_settings else self.check())
-        except Exception as why:  # noqa: BLE001 — a broken check must not look like a verdict
+        except Exception as why:  # a broken check must not look like a verdict
             detail = f"{type(why).__name__}: {why}"
             checks = (Check(CRASHED, Verdict.UNDECIDED, Evidence(
                 Method.INCONCLUSIVE, detail, {"traceback": traceback.format_exc(limit=3)})),)
@@ -164,7 +165,8 @@ class Result(Typeset):
 
     def __repr__(self) -> str:
         n = len(self.checks)
-        return f"<Result {self.claim.key}: {self.verdict.value} ({self.claim.source}; {n} check{'s' * (n != 1)})>"
+        checks = f"{n} check{'s' * (n != 1)}"
+        return f"<Result {self.claim.key}: {self.verdict.value} ({self.claim.source}; {checks})>"
     @property
     def deciding(self) -> list[Check]:
         """The checks the verdict is the conjunction of."""
@@ -182,10 +184,12 @@ class Result(Typeset):
     def to_json(self) -> dict:
         corrected = self.corrected_verdict
         paper = self.claim.paper.key if self.claim.paper else None
-        return {"id": self.claim.key, "paper": paper, "source": self.claim.source, "statement": self.claim.statement,
+        return {"id": self.claim.key, "paper": paper, "source": self.claim.source,
+                "statement": self.claim.statement,
                 "hypotheses": list(self.claim.hypotheses), "conjecture": self.claim.conjecture,
                 "verdict": self.verdict.value, "evidence": [str(c.evidence) for c in self.deciding],
-                "correction": self.claim.correction, "corrected_verdict": corrected.value if corrected else None,
+                "correction": self.claim.correction,
+                "corrected_verdict": corrected.value if corrected else None,
                 "facts": self.facts, "seconds": round(self.seconds, 3),
                 "checks": [c.to_json() for c in self.checks]}
 

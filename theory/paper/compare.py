@@ -23,12 +23,12 @@ import itertools
 
 import sympy as sp
 
-from .claims import Check, Subject
+from ..conditions.signs import certified_sign_at
 from ..core.errors import Timeout
 from ..core.latex import latex as house_latex
-from ..conditions.signs import certified_sign_at
 from ..core.timebound import bounded
 from ..core.verdict import Evidence, Method, Verdict
+from .claims import Check, Subject
 
 DIGITS = 30
 THRESHOLD = sp.Float("1e-20")
@@ -78,4 +78,4 @@ def _is_zero(expr: sp.Expr) -> bool:
 def _grid(points: dict):
     keys = list(points)
     for values in itertools.product(*(points[k] for k in keys)):
-        yield dict(zip(keys, values))
+        yield dict(zip(keys, values, strict=True))

@@ -9,7 +9,7 @@ protons are numbered from 1, as in the report's text (θ₁, w₁).
 >>> figure = potential_and_laplacian(potential("sign").sphere(), d=3)
 >>> [axis.get_title() for axis in figure.axes]
 ['$\\\\Phi(\\\\rho) = - \\\\frac{2 \\\\arccos{\\\\left(\\\\rho \\\\right)}}{\\\\pi} + 1$', '$\\\\Delta\\\\Phi$ on $S^{2}$: superharmonic where $\\\\rho > 0$']
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
+from ..conditions.laplacian import radial_laplacian, zonal_laplacian
 from ..core.errors import InputError
 from ..core.latex import latex as house_latex
-from ..conditions.laplacian import radial_laplacian, zonal_laplacian
 from ..core.parsing import as_expression, as_number
-from ..potentials.forms import Zonal
-from ..potentials.potential import Potential
 from ..core.symbols import d as d_symbol
 from ..core.symbols import r, rho
+from ..potentials.forms import Zonal
+from ..potentials.potential import Potential
 
 ELECTRON, PROTON = "tab:blue", "tab:red"
 
@@ -47,7 +47,8 @@ def simulation(path, protons, losses, gradient_norms, *, manifold: str = "sphere
     """One figure of a run: the trajectories (left) and the loss and ‖∇L‖ curves (right)."""
     path, protons = _checked(path, protons)
     figure = plt.figure(figsize=(11, 4.8))
-    _draw_trajectories(figure, figure.add_subplot(1, 2, 1, **_axes_kind(protons)), path, protons, manifold, "")
+    _draw_trajectories(figure, figure.add_subplot(1, 2, 1, **_axes_kind(protons)), path, protons, manifold,
+                       "")
     _draw_convergence(figure.add_subplot(1, 2, 2), losses, gradient_norms, "loss and gradient norm")
     if title:
         figure.suptitle(title)
@@ -159,8 +160,10 @@ def potential_and_laplacian(phi: Potential, *, d: int, file: str | Path | None =
     top.set_title(rf"$\Phi(\rho) = {house_latex(phi.expr)}$")
     bottom.plot(grid, laplacian, color="black")
     bottom.axhline(0, color="grey", lw=0.8)
-    bottom.fill_between(grid, laplacian, 0, where=laplacian > 0, color="tab:green", alpha=0.3, label=r"$\Delta\Phi > 0$")
-    bottom.fill_between(grid, laplacian, 0, where=laplacian < 0, color="tab:red", alpha=0.3, label=r"$\Delta\Phi < 0$")
+    bottom.fill_between(grid, laplacian, 0, where=laplacian > 0, color="tab:green", alpha=0.3,
+                        label=r"$\Delta\Phi > 0$")
+    bottom.fill_between(grid, laplacian, 0, where=laplacian < 0, color="tab:red", alpha=0.3,
+                        label=r"$\Delta\Phi < 0$")
     bottom.set_title(rf"$\Delta\Phi$ on $S^{{{d - 1}}}$: {_sign_summary(grid, laplacian)}")
     bottom.set_xlabel(r"$\rho = \theta^{\top} w$")
     bottom.legend(fontsize=8)
@@ -187,8 +190,10 @@ def line_trajectories(paths, protons, *, steps=None, titles=(), ylabel: str = r"
         raise InputError("line_trajectories needs one (records, k) array of positions per run")
     columns = min(len(paths), 2)
     rows = -(-len(paths) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), sharey=True, squeeze=False)
-    for axis, path, title in zip(axes.flat, paths, list(titles) + [""] * len(paths)):
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), sharey=True,
+                                squeeze=False)
+    # the paths are the shortest: the grid may have a spare axis and the titles are padded with blanks
+    for axis, path, title in zip(axes.flat, paths, list(titles) + [""] * len(paths), strict=False):
         for w in protons:
             axis.axhline(w, color=PROTON, ls="--", lw=1)
         axis.plot(np.arange(len(path)) if steps is None else steps, path, color=ELECTRON, lw=1.3)
@@ -208,15 +213,17 @@ def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None 
     (label → expression in d) are drawn as vertical lines for each d."""
     grid = np.linspace(1e-3, r_max, 800)
     figure, axis = plt.subplots(figsize=(6, 3.6))
-    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims):
+    # not strict: fewer dimensions than colours and marks than styles are the usual case; beyond four
+    # dimensions or three marks the extra ones are not drawn
+    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims, strict=False):
         values = np.broadcast_to(sp.lambdify(r, radial_laplacian(h, dim), "numpy")(grid), grid.shape)
         axis.plot(grid, values, color=colour, label=f"d = {dim}")
         axis.fill_between(grid, values, 0, where=values > 0, color=colour, alpha=0.15)
-        for (name, where), style in zip((marks or {}).items(), (":", "-.", "--")):
+        for (name, where), style in zip((marks or {}).items(), (":", "-.", "--"), strict=False):
             mark = as_number(as_expression(where, {"d": d_symbol}, what=f"mark {name!r}").subs(d_symbol, dim),
                              what=f"mark {name!r} at d = {dim}")
             axis.axvline(float(mark), color=colour, ls=style, lw=1)
-    for (name, _), style in zip((marks or {}).items(), (":", "-.", "--")):
+    for (name, _), style in zip((marks or {}).items(), (":", "-.", "--"), strict=False):
         axis.plot([], [], color="grey", ls=style, label=name)
     axis.axhline(0, color="grey", lw=0.8)
     axis.set_xlabel(r"$r = \|\theta - w\|$")
@@ -235,7 +242,8 @@ def profiles(x, curves: dict[str, np.ndarray], *, xlabel: str, ylabel: str, titl
         axis.plot(x, values, label=label)
     for label, where in (marks or {}).items():
         axis.axvline(where, color="grey", ls=":", lw=1)
-        axis.annotate(label, (where, 1), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=8)
+        axis.annotate(label, (where, 1), xycoords=("data", "axes fraction"), ha="center", va="bottom",
+                      fontsize=8)
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
     axis.set_title(title, pad=14)

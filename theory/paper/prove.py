@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 
-from .claims import Claim, Result, Settings
 from ..core.errors import InputError
 from ..core.files import folder_lock
+from .claims import Claim, Result, Settings
 
 
 def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False,
@@ -33,7 +33,8 @@ def claims(only: Iterable[str] | str | None = None, *, experiments: bool = False
         return chosen
     prefixes = [only] if isinstance(only, str) else list(only)
     if not prefixes or not all(isinstance(p, str) and p.strip() for p in prefixes):
-        raise InputError(f"only: every key prefix must be a non-empty string, got {only!r}; see theory prove --list")
+        raise InputError(f"only: every key prefix must be a non-empty string, got {only!r}; "
+                         "see theory prove --list")
     chosen = [c for c in chosen if any(c.key.startswith(p) for p in prefixes)]
     if not chosen:
         raise InputError(f"no claim key starts with {', '.join(prefixes)}; see theory prove --list")

@@ -13,7 +13,7 @@ math, and gives each non-ASCII character a ``\\DeclareUnicodeCharacter``.
 
 >>> tex_text("Φ on S^{d−1} & R^d: sqrt(2)*t**2 on Interval.open(sqrt(3), oo)")
 'Φ on \\\\ensuremath{S^{d−1}} \\\\& \\\\ensuremath{R^{d}}: \\\\ensuremath{\\\\sqrt{2} t^{2}} on \\\\ensuremath{\\\\left(\\\\sqrt{3}, \\\\infty\\\\right)}'
-"""
+"""  # noqa: E501 - doctest output is verbatim
 
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ from pathlib import Path
 
 import sympy as sp
 
-from .claims import Check, Result
 from ..core.errors import InputError
 from ..core.files import make_folder, write_atomic
 from ..core.latex import latex as house_latex
 from ..core.parsing import parse_expression
 from ..core.verdict import Method, Verdict
+from .claims import Check, Result
 
 FIGURES = "figures"
 
@@ -71,7 +71,9 @@ def papers(results: Sequence[Result]) -> list:
 def _title(results: Sequence[Result]) -> str:
     """The one paper's citation, or the number of papers (the table names each)."""
     cited = papers(results)
-    return f"Claims of {cited[0]}" if len(cited) == 1 else f"Claims of {len(cited)} papers" if cited else "Claims"
+    if not cited:
+        return "Claims"
+    return f"Claims of {cited[0]}" if len(cited) == 1 else f"Claims of {len(cited)} papers"
 
 
 def _parts(results: Sequence[Result]):
@@ -96,7 +98,8 @@ def _combined(checks: Sequence[Check]) -> Finding:
     """The checks' conjunction: any failure decides (certified: REFUTED, else NOT SUPPORTED), then any
     UNDECIDED; passing checks give PROVEN when one of them is certified, else SUPPORTED."""
     findings = {check_finding(c) for c in checks}
-    for finding in (Finding.REFUTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED, Finding.PROVEN, Finding.SUPPORTED):
+    for finding in (Finding.REFUTED, Finding.NOT_SUPPORTED, Finding.UNDECIDED, Finding.PROVEN,
+                    Finding.SUPPORTED):
         if finding in findings:
             return finding
     return Finding.UNDECIDED
@@ -132,7 +135,8 @@ def exit_status(results: Sequence[Result]) -> tuple[int, str]:
     """``theory prove``'s exit status for these results and what it means (conjectures do not count)."""
     verdict = Verdict.all(r.verdict for r in results if not r.claim.conjecture)
     meaning = {Verdict.PROVEN: "no theorem was refuted or left undecided",
-               Verdict.REFUTED: "at least one theorem was refuted (this takes precedence over undecided ones)",
+               Verdict.REFUTED:
+                   "at least one theorem was refuted (this takes precedence over undecided ones)",
                Verdict.UNDECIDED: "no theorem was refuted, at least one was left undecided"}[verdict]
     return verdict.exit_code, meaning
 
@@ -221,10 +225,13 @@ def latex(results: Sequence[Result], folder: Path | None = None) -> str:
 def _tex_table(paper, results: Sequence[Result], headed: bool) -> str:
     """One paper's summary table (its name and totals above it when the report has several papers)."""
     counts = ", ".join(f"{n} {v}" for v, n in summary(results).items() if n)
-    head = [rf"{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}}: {counts}.\par"] if headed else []
+    head = [rf"{{\raggedright\itshape {tex_text(str(paper or 'other claims'))}}}: {counts}.\par"] \
+        if headed else []
     rows = (rf"{{\scriptsize\texttt{{{tex_text(r.claim.key)}}}}} & {tex_text(r.claim.source)} & {label(r)} & "
-            rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\" for r in results)
-    return "\n".join([r"\par\medskip\noindent\begin{minipage}{\textwidth}", *head,  # heading and table: one page
+            rf"{corrected.value if (corrected := corrected_finding(r)) else ''} & {r.seconds:.1f} \\"
+            for r in results)
+    # heading and table: one page
+    return "\n".join([r"\par\medskip\noindent\begin{minipage}{\textwidth}", *head,
                       r"\smallskip\footnotesize\setlength{\tabcolsep}{4pt}",
                       r"\begin{tabularx}{\textwidth}{@{}l>{\raggedright\arraybackslash}Xllr@{}}",
                       r"\toprule claim & source & finding & corrected & s \\ \midrule", *rows,
@@ -266,7 +273,8 @@ def _tex_section(r: Result, folder: Path | None) -> str:
     lines.append(r"\end{itemize}")
     for figure in _drawn(r, folder):
         width = _figure_width(Path(folder) / FIGURES / f"{figure.name}.png")
-        lines += [r"\begin{center}", rf"\includegraphics[width={width:.2f}\textwidth]{{{FIGURES}/{figure.name}.png}}",
+        lines += [r"\begin{center}",
+                  rf"\includegraphics[width={width:.2f}\textwidth]{{{FIGURES}/{figure.name}.png}}",
                   rf"\captionof{{figure}}{{{tex_text(figure.caption)}}}", r"\end{center}"]
     lines.append(rf"\noindent{{\small\itshape checked in {r.seconds:.1f} s}}" "\n")
     return "\n".join(lines)
@@ -300,7 +308,8 @@ def _text_pieces(formula: str):
             depth += 1
         elif formula.startswith(r"\right", index) or formula[index] == "}":
             depth -= 1
-        index += 2 if formula[index] == "\\" and index + 1 < len(formula) and not formula[index + 1].isalpha() else 1
+        escaped = formula[index] == "\\" and index + 1 < len(formula) and not formula[index + 1].isalpha()
+        index += 2 if escaped else 1
     return [*out, (False, formula[position:])]
 
 
@@ -322,7 +331,8 @@ def to_json(results: Sequence[Result]) -> dict:
     """The report as JSON: each claim's ``finding`` (and ``corrected_finding``) in the report's vocabulary
     beside the three-valued ``verdict``; ``vocabulary`` defines the words."""
     code, meaning = exit_status(results)
-    return {"papers": [{"key": p.key, "citation": str(p)} for p in papers(results)], "vocabulary": {f.value: text for f, text in VOCABULARY.items()},
+    return {"papers": [{"key": p.key, "citation": str(p)} for p in papers(results)],
+            "vocabulary": {f.value: text for f, text in VOCABULARY.items()},
             "summary": summary(results), "exit_status": {"code": code, "meaning": meaning},
             "claims": [_claim_json(r) for r in results]}
 
@@ -352,7 +362,7 @@ def draw(result: Result, folder: str | Path) -> list[Path]:
             picture.savefig(png, format="png", dpi=130, bbox_inches="tight")
             plt.close(picture)
             paths.append(write_atomic(path, png.getvalue()))
-        except Exception as why:  # noqa: BLE001 — a broken picture must not lose the report
+        except Exception as why:  # a broken picture must not lose the report
             print(f"figure {figure.name} of {result.claim.key} not drawn: {type(why).__name__}: {why}",
                   file=sys.stderr)
     return paths
@@ -377,7 +387,8 @@ def write(results: Sequence[Result], folder: str | Path, *, figures: bool = True
         note = f"partial: {len(results)} of {total} claims"
         record = {"partial": {"claims": len(results), "of": total}, **record}
         md = f"> **{note}** (the run stopped or is still running)\n\n{md}"
-        tex = tex.replace("\\begin{document}\n", f"\\begin{{document}}\n\\noindent\\textbf{{{note}}}\\par\n", 1)
+        heading = f"\\begin{{document}}\n\\noindent\\textbf{{{note}}}\\par\n"
+        tex = tex.replace("\\begin{document}\n", heading, 1)
     stem = "report.partial" if partial else "report"
     outputs = {f"{stem}.md": md, f"{stem}.tex": tex, f"{stem}.json": json.dumps(record, indent=2)}
     paths = [write_atomic(folder / name, text) for name, text in outputs.items()]
@@ -403,8 +414,8 @@ def _drawn(result: Result, folder: Path | None):
 # spaces), e.g. "S^{d−1}", "e^{−‖θ − w‖²/2}", "θ_i", "(1 − r²)e^{−r²/2}" → "(1 − " + "r²)e^{−r²/2}".
 _SCRIPTED = re.compile(r"(?:[^\s{}]|\{[^{}]*\})*[\^_](?:[^\s{}]|\{[^{}]*\})+")
 # Computer Modern in OT1 has no <, >, |, ~, \, $ in text; the math fonts do (TS1 would need bitmap fonts).
-_TEXT_ESCAPES = {"\\": r"\ensuremath{\backslash}", "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}", "#": r"\#",
-                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\ensuremath{\sim}", "^": r"\^{}",
+_TEXT_ESCAPES = {"\\": r"\ensuremath{\backslash}", "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}",
+                 "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\ensuremath{\sim}", "^": r"\^{}",
                  "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
                  "*": r"*\allowbreak{}"}  # break lines inside long SymPy output such as a*b*c
 _MATH_ESCAPES = {"\\": r"\backslash ", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "~": r"\sim "}
@@ -437,8 +448,8 @@ _PROSE_NAMES = {"oo": "∞", "rho": "ρ", "theta": "θ", "EmptySet": "∅"}  # S
 _HELD = 0xF0000  # private-use characters hold typeset formulas while the rest of the text is escaped
 _COMBINING_HAT = re.compile("(\\w)\u0302")
 _INTERVAL = re.compile(r"Interval(?:\.(open|Lopen|Ropen))?\(")
-_GREEK = ("alpha beta gamma delta epsilon zeta eta theta kappa lambda mu nu xi pi rho sigma tau phi chi psi "
-          "omega").split()
+_GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa", "lambda", "mu", "nu",
+          "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"]
 #: Names SymPy prints for symbols: a letter with digits, a Greek name with digits, the house names.
 _SYMBOL_NAME = re.compile(rf"(?:[A-Za-z]|{'|'.join(_GREEK)}|na|nb|dot|oo)_?\d*")
 _FORMULA_CHARS = re.compile(r"[\w.*/+\-(), ]")
@@ -498,7 +509,8 @@ def _interval(text: str, match: re.Match):
 
 
 def _read(piece: str):
-    """``piece`` read by the project's parser with its names as plain symbols; ``None`` if it is no formula."""
+    """``piece`` read by the project's parser with its names as plain symbols; ``None`` if it
+    is no formula."""
     names = {name: sp.Symbol(name) for name in re.findall(r"[A-Za-z_]\w*\b(?!\()", piece)}
     if not all(_SYMBOL_NAME.fullmatch(name) for name in names):
         return None  # an English word ("of", "at") is no symbol
@@ -544,14 +556,15 @@ UNICODE = {
     "≫": r"\gg", "∉": r"\notin", "⊂": r"\subset", "∪": r"\cup", "∩": r"\cap", "∖": r"\setminus",
     "∘": r"\circ", "∼": r"\sim", "⊤": r"\top", "ℓ": r"\ell", "∀": r"\forall",
     "∃": r"\exists", "ξ": r"\xi", "ζ": r"\zeta", "Ω": r"\Omega", "Ψ": r"\Psi", "Θ": r"\Theta",
-    "∅": r"\emptyset", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "↑": r"\uparrow", "↓": r"\downarrow",
-    "∂": r"\partial", "∇": r"\nabla", "∈": r"\in", "∏": r"\prod", "∑": r"\sum",
+    "∅": r"\emptyset", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "↑": r"\uparrow",
+    "↓": r"\downarrow", "∂": r"\partial", "∇": r"\nabla", "∈": r"\in", "∏": r"\prod", "∑": r"\sum",
     "−": "-", "∓": r"\mp", "√": r"\surd", "∞": r"\infty", "∫": r"\int", "≈": r"\approx", "≍": r"\asymp",
-    "≠": r"\neq", "≡": r"\equiv", "∝": r"\propto", "≤": r"\leq", "≥": r"\geq", "⊆": r"\subseteq", "⊗": r"\otimes",
+    "≠": r"\neq", "≡": r"\equiv", "∝": r"\propto", "≤": r"\leq", "≥": r"\geq", "⊆": r"\subseteq",
+    "⊗": r"\otimes",
     "⊥": r"\perp", "⋆": r"\star", "⟨": r"\langle", "⟩": r"\rangle", "○": r"\circ", "●": r"\bullet",
     "✚": r"+", "ᵀ": r"^{\top}", "⁺": "^{+}", "⁻": "^{-}", "⁽": "^{(}", "⁾": "^{)}",
-    **{sup: f"^{{{c}}}" for sup, c in zip("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱⁿᵏᵐʲ", "0123456789inkmj")},
-    **{sub: f"_{{{c}}}" for sub, c in zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ", "0123456789ijk")},
+    **{sup: f"^{{{c}}}" for sup, c in zip("⁰¹²³⁴⁵⁶⁷⁸⁹ⁱⁿᵏᵐʲ", "0123456789inkmj", strict=True)},
+    **{sub: f"_{{{c}}}" for sub, c in zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ", "0123456789ijk", strict=True)},
 }
 _TEXT_UNICODE = {"–": r"\textendash{}", "—": r"\textemdash{}", "’": "'", "“": "``", "”": "''"}
 

@@ -14,8 +14,8 @@ For a law of :mod:`theory.separation.laws`, :func:`survival` encloses P[‖x‖ 
 
 Density bounds split the interval into cells [a, b] and bound γ on each by monotone factors
 (γ = u·v with u increasing and v decreasing gives γ ≤ u(b)·v(a)), and for the Bessel part
-d·J_ν(kr)²/r by J_ν at the cell's midpoint and the derivative bound abs(J_ν′) ≤ 1: every step is an enclosure, so the
-maximum over the cells is a proven upper bound.
+d·J_ν(kr)²/r by J_ν at the cell's midpoint and the derivative bound abs(J_ν′) ≤ 1: every step is an
+enclosure, so the maximum over the cells is a proven upper bound.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def _(law: BesselMixture, x) -> arb:
         raise InputError(f"{law!r}: the Bessel tail has a closed form for even d only")
     x, nu = _ball(x), law.d // 2
     s = bessel_rate(law) * x
-    bessel = s.bessel_j(0) ** 2 + 2 * sum((s.bessel_j(j) ** 2 for j in range(1, nu)), arb(0)) + s.bessel_j(nu) ** 2
+    inner = sum((s.bessel_j(j) ** 2 for j in range(1, nu)), arb(0))
+    bessel = s.bessel_j(0) ** 2 + 2 * inner + s.bessel_j(nu) ** 2
     gauss = (arb(law.d) * x * x / 2).gamma_upper(arb(law.d) / 2, regularized=1)
     return (bessel + gauss) / 2
 
@@ -129,8 +130,8 @@ def _(law: SphereSum, a: arb, b: arb) -> arb:
 
 @cell_bound.register
 def _(law: BesselMixture, a: arb, b: arb) -> arb:
-    """½ d J_ν(kr)²/r + ½ (the radius density of N(0, I/d)), with abs(J_ν) ≤ abs(J_ν(km)) + k(b − a)/2 on the cell
-    (m its midpoint): abs(J_ν′) = abs(J_{ν−1} − J_{ν+1})/2 ≤ 1 for ν ≥ 1 (DLMF 10.6.1, 10.14.1)."""
+    """½ d J_ν(kr)²/r + ½ (the radius density of N(0, I/d)), with abs(J_ν) ≤ abs(J_ν(km)) + k(b − a)/2 on the
+    cell (m its midpoint): abs(J_ν′) = abs(J_{ν−1} − J_{ν+1})/2 ≤ 1 for ν ≥ 1 (DLMF 10.6.1, 10.14.1)."""
     if law.d < 2:
         raise InputError(f"{law!r}: the derivative bound needs ν = d/2 ≥ 1")
     k = bessel_rate(law)

@@ -49,11 +49,13 @@ def risk_against_width(records: list[dict]) -> plt.Figure:
                 row = by_width(mine, at)
                 risks = [final_risk(r, at) for r in row]
                 mean = np.array([e["mean"] for e in risks])
-                error = np.array([[e["mean"] - e["low"] for e in risks], [e["high"] - e["mean"] for e in risks]])
-                axis.errorbar([r["width"] for r in row], mean, yerr=error, marker=markers[d], color=colours[at],
-                              capsize=2, ms=4, lw=1)
+                error = np.array([[e["mean"] - e["low"] for e in risks],
+                                  [e["high"] - e["mean"] for e in risks]])
+                axis.errorbar([r["width"] for r in row], mean, yerr=error, marker=markers[d],
+                              color=colours[at], capsize=2, ms=4, lw=1)
             dead = [r for r in mine if stuck(r)]
-            axis.plot([r["width"] for r in dead], [final_risk(r)["mean"] for r in dead], "x", color="tab:red", ms=7)
+            axis.plot([r["width"] for r in dead], [final_risk(r)["mean"] for r in dead], "x", color="tab:red",
+                      ms=7)
         widths = sorted({r["width"] for r in cells})
         axis.set(xscale="log", yscale="log", xlabel="width $r$ (median of the seeds)", title=f"${_tex(law)}$")
         axis.set_xticks(widths, [str(w) for w in widths])
@@ -76,7 +78,8 @@ def radial_profile(network, lam: float, radii: np.ndarray, title: str, law=None,
     if law is not None:
         norms = np.linalg.norm(law.sample(20_000, np.random.default_rng(seed)), axis=1)
         shade = axis.twinx()
-        shade.hist(norms[norms <= radii[-1]], bins=60, range=(radii[0], radii[-1]), density=True, color="0.85")
+        shade.hist(norms[norms <= radii[-1]], bins=60, range=(radii[0], radii[-1]), density=True,
+                   color="0.85")
         shade.set_ylabel(r"density of $\|x\|$ (grey)")
         axis.set_zorder(shade.get_zorder() + 1)
         axis.patch.set_visible(False)
@@ -103,7 +106,8 @@ def weak_against_strong(pairs: list[dict], level: float) -> plt.Figure:
         for kind, style in (("weak", "-o"), ("strong", "--s")):
             run = pair[kind]
             mean = np.array([r["mean"] for r in run["risk"]])
-            error = np.array([mean - [r["low"] for r in run["risk"]], [r["high"] for r in run["risk"]] - mean])
+            error = np.array([mean - [r["low"] for r in run["risk"]],
+                              [r["high"] for r in run["risk"]] - mean])
             axis.errorbar(run["recorded"], mean, yerr=error, fmt=style, color=colour, ms=4, lw=1.2, capsize=2,
                           label=f"{kind}, r = {run['width']}")
     axis.axhline(level, color="tab:red", ls=":", label=f"level 1/{1 / level:.0f}")

@@ -23,12 +23,14 @@ area(S^{d−1}) R_d^d = d)
     g(s) = d · J_ν(s)²/s,  ν = d/2,
 
 a probability density since ∫₀^∞ J_ν(t)²/t dt = 1/(2ν) (a Weber–Schafheitlin integral; for even d
-exactly by the closed form :func:`bessel_cdf_closed`, for odd d checked by the table's total). Its tail is d/(πs) + O(ν²/s²), so P[R ≥ t] ~ d/(πkt): a 1/t tail.
+exactly by the closed form :func:`bessel_cdf_closed`, for odd d checked by the table's total). Its tail is
+d/(πs) + O(ν²/s²), so P[R ≥ t] ~ d/(πkt): a 1/t tail.
 
 Radius of the sphere sum. With t = ⟨u, v⟩, of density ∝ (1 − t²)^{(d−3)/2} on [−1, 1], R² = 2 + 2t, so
 R²/4 = (1 + t)/2 ~ Beta((d−1)/2, (d−1)/2) and, on [0, 2],
 
-    P[R ≤ r] = I_{r²/4}((d−1)/2, (d−1)/2),   f(r) = r^{d−2}(1 − r²/4)^{(d−3)/2} / (2^{d−2} B((d−1)/2, (d−1)/2)).
+    P[R ≤ r] = I_{r²/4}((d−1)/2, (d−1)/2),
+    f(r) = r^{d−2}(1 − r²/4)^{(d−3)/2} / (2^{d−2} B((d−1)/2, (d−1)/2)).
 
 For d = 2 the density is unbounded at r = 2 (an arcsine law); for d = 3, R is uniform on [0, 2].
 """
@@ -147,7 +149,8 @@ class SphereSum(RadialLaw):
         return np.where(inside, 2 * r * self._beta.pdf(np.where(inside, r * r, 1.0)), 0.0)
 
     def radius_pdf_mp(self, r) -> mpmath.mpf:
-        """The radius density at working precision: r^{d−2}(1 − r²/4)^{(d−3)/2} / (2^{d−2} B(a, a)), a = (d−1)/2."""
+        """The radius density at working precision: r^{d−2}(1 − r²/4)^{(d−3)/2} / (2^{d−2} B(a, a)),
+        a = (d−1)/2."""
         r, a = mpmath.mpf(r), mpmath.mpf(self.d - 1) / 2
         if not 0 < r < 2:
             return mpmath.mpf(0)

@@ -134,11 +134,14 @@ def pair_density(Z: np.ndarray, law, cutoff: float = CUTOFF) -> Quadrature:
     return Quadrature(values, float(error), float(1 - law.radius_cdf(end)) * peak)
 
 
-def stratum_radii(law, n: int, rng: np.random.Generator, low: float = 0.0, high: float = math.inf) -> np.ndarray:
+def stratum_radii(law, n: int, rng: np.random.Generator, low: float = 0.0,
+                  high: float = math.inf) -> np.ndarray:
     """n radii of ``law`` conditioned on low < R ≤ high, by rejection (refused below mass 10⁻⁴)."""
-    mass = float(law.radius_cdf(high) - law.radius_cdf(low)) if math.isfinite(high) else float(1 - law.radius_cdf(low))
+    upper = law.radius_cdf(high) if math.isfinite(high) else 1
+    mass = float(upper - law.radius_cdf(low))
     if mass < 1e-4:
-        raise InputError(f"the radius of {law.name} has mass {mass:.2g} in ({low:g}, {high:g}]: too little to sample")
+        raise InputError(f"the radius of {law.name} has mass {mass:.2g} in ({low:g}, {high:g}]: "
+                         "too little to sample")
     kept, total = [], 0
     while total < n:
         radii = law.sample_radius(int(1.2 * (n - total) / mass) + 16, rng)
@@ -159,7 +162,8 @@ def averaged_sample(basis: np.ndarray, radii: np.ndarray, rng: np.random.Generat
     return special.erf(scale[:, None] * rng.standard_normal((len(scale), len(rows)))) @ basis[rows]
 
 
-def frozen_sample(features: RandomFeatures, law, basis: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+def frozen_sample(features: RandomFeatures, law, basis: np.ndarray, n: int,
+                  rng: np.random.Generator) -> np.ndarray:
     """n points z = Qᵀ erf(U x + b) (n × 2) of the frozen reading: the layer fixed, x ~ law."""
     return features(law.sample(validators.count(n, "n", 1), rng)) @ basis
 
@@ -197,8 +201,8 @@ class Cells:
         """The cell of each row of ``Z`` (ring-major), −1 outside the disc."""
         r2 = (Z ** 2).sum(axis=1) / self.radius ** 2
         ring = np.minimum((r2 * self.rings).astype(int), self.rings - 1)
-        sector = np.minimum(((np.arctan2(Z[:, 1], Z[:, 0]) + math.pi) / (2 * math.pi) * self.sectors).astype(int),
-                            self.sectors - 1)
+        turn = (np.arctan2(Z[:, 1], Z[:, 0]) + math.pi) / (2 * math.pi)
+        sector = np.minimum((turn * self.sectors).astype(int), self.sectors - 1)
         return np.where(r2 <= 1, ring * self.sectors + sector, -1)
 
     def centres(self) -> np.ndarray:

@@ -26,6 +26,7 @@ array([1., 0.])
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 import numbers
 import warnings
@@ -44,7 +45,8 @@ BLOCK_ENTRIES = 2**22
 
 def radius(value, name: str = "λ") -> float:
     """The radius λ of the target ball: a finite number in (0, ∞) (the paper takes λ ∈ [1, 2])."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        and math.isfinite(value) and value > 0
     if not ok:
         raise InputError(f"{name} must be a finite positive radius, λ ∈ (0, ∞), got {value!r}")
     return float(value)
@@ -113,7 +115,8 @@ class RiskEstimate:
                 "interval": self.interval.value}
 
 
-def estimate(losses: np.ndarray, confidence: float = 0.95, interval: Interval = Interval.NORMAL) -> RiskEstimate:
+def estimate(losses: np.ndarray, confidence: float = 0.95,
+             interval: Interval = Interval.NORMAL) -> RiskEstimate:
     """The mean of i.i.d. ``losses`` with its confidence interval (clipped to [0, ∞): losses are ≥ 0)."""
     losses = np.asarray(losses, dtype=float).ravel()
     if not len(losses):
@@ -157,7 +160,8 @@ class RadialRisk:
 TAIL_START = 10.0
 
 
-def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float, breaks: tuple[float, ...] = ()) \
+def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float,
+                breaks: tuple[float, ...] = ()) \
         -> RadialRisk:
     r"""The risk :math:`\int_0^\infty (g(t) - \mathbb{1}\{t \le \lambda\})^2 \gamma(t)\, dt` of the radial
     predictor x ↦ g(‖x‖), g = ``profile`` (radii in, values out), on a radial ``law`` (density γ of ‖x‖).
@@ -174,11 +178,12 @@ def radial_risk(profile: Callable[[np.ndarray], np.ndarray], law, lam: float, br
     cuts = sorted(cuts)
 
     def integrand(t):
-        miss = float(np.asarray(profile(np.asarray([t])), dtype=float).ravel()[0]) - (1.0 if t <= lam else 0.0)
+        value = float(np.asarray(profile(np.asarray([t])), dtype=float).ravel()[0])
+        miss = value - (1.0 if t <= lam else 0.0)
         return miss * miss * float(law.radius_pdf(t))
 
     value, error, notes = 0.0, 0.0, []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, b in itertools.pairwise(cuts):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", IntegrationWarning)
             piece, piece_error = quad(integrand, a, b, limit=1000)

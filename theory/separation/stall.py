@@ -23,7 +23,13 @@ from ..core import validators
 from ..core.errors import InputError
 from .risk import population_risk, radius
 from .sweep import Law, cell, risk_seed, training_sample
-from .weak import SmoothActivation, initial_norm_bound, initialisation_failure, initialise, train_within_hypothesis
+from .weak import (
+    SmoothActivation,
+    initial_norm_bound,
+    initialisation_failure,
+    initialise,
+    train_within_hypothesis,
+)
 
 #: Theorem 3's risk level: GD on the weak class stays above it.
 THEOREM_3_LEVEL = 1 / 400
@@ -37,21 +43,25 @@ def weak_cell(task: dict) -> dict:
     activation = SmoothActivation.named(task.get("activation", SmoothActivation.ERF.value))
     network = initialise(law.d, task["width"], network_seed, activation)
     label = f"weak d = {law.d}, r = {task['width']}, λ = {task['lam']:.3f}" if task.get("verbose") else ""
-    run = train_within_hypothesis(network, X, y, max(task["steps"]), record=tuple(task["steps"]), progress=label)
+    run = train_within_hypothesis(network, X, y, max(task["steps"]), record=tuple(task["steps"]),
+                                  progress=label)
     risks = [population_risk(run.at(i), law, task["lam"], task["test"], risk_seed(task), width=task["width"])
              for i in range(len(run.recorded))]
     return {**task, "class": "weak", "n": len(X), "step_size": run.step_size, "recorded": list(run.recorded),
             "objective": list(run.objectives), "smoothness": list(run.smoothness),
-            "within_hypothesis": run.within_hypothesis, "initial_norm2": float(np.sum(network.parameters ** 2)),
+            "within_hypothesis": run.within_hypothesis,
+            "initial_norm2": float(np.sum(network.parameters ** 2)),
             "norm_bound": initial_norm_bound(law.d, task["width"]),
-            "initialisation_failure": initialisation_failure(law.d, task["width"]), "displacement": run.displacement,
+            "initialisation_failure": initialisation_failure(law.d, task["width"]),
+            "displacement": run.displacement,
             "displacement_bound": run.displacement_bound, "risk": [r.to_json() for r in risks],
             "seconds": time.perf_counter() - start}
 
 
 def pair(task: dict) -> dict:
     """The weak and the strong class on the same task: {"weak": record, "strong": record}."""
-    strong = {**cell({k: v for k, v in task.items() if k not in ("activation", "verbose")}), "class": "strong"}
+    strong = {**cell({k: v for k, v in task.items() if k not in ("activation", "verbose")}),
+              "class": "strong"}
     return {"weak": weak_cell(task), "strong": strong}
 
 

@@ -43,7 +43,8 @@ from .risk import objective
 
 #: Largest width, dimension and number of steps one call accepts.
 WIDTH_MAX, DIMENSION_MAX, STEPS_MAX = 10**6, 10**5, 10**8
-#: Theorem 10's constants: the 2-D marginals of the features have density ≥ β = C·10⁻⁶ on the disc of radius α.
+#: Theorem 10's constants: the 2-D marginals of the features have density ≥ β = C·10⁻⁶ on the disc
+#: of radius α.
 ALPHA, BETA_PER_C = 1 / 9, 1e-6
 
 

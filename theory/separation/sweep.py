@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterable
 
 import numpy as np
-from scipy.stats import linregress, t as student_t
+from scipy.stats import linregress
+from scipy.stats import t as student_t
 
 from ..core import validators
 from ..core.errors import InputError
@@ -42,7 +43,8 @@ class Law(enum.Enum):
         try:
             return cls(value)
         except ValueError:
-            raise InputError(f"law must be one of {', '.join(law.value for law in cls)}, got {value!r}") from None
+            laws = ", ".join(law.value for law in cls)
+            raise InputError(f"law must be one of {laws}, got {value!r}") from None
 
     def make(self, d: int):
         from . import laws
@@ -99,8 +101,10 @@ def grid(laws: Iterable[Law], dims: Iterable[int], widths: Iterable[int], steps:
     steps = sorted({validators.count(s, "steps", 1) for s in steps})
     if not steps:
         raise InputError("steps: give at least one number of GD steps")
-    tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1), "width": validators.count(r, "width r", 1),
-              "lam": radius(lam), "steps": steps, "seed": validators.seed(seed), "test": validators.count(test, "test", 2)}
+    tasks = [{"law": Law.named(law).value, "d": validators.count(d, "d", 1),
+              "width": validators.count(r, "width r", 1),
+              "lam": radius(lam), "steps": steps, "seed": validators.seed(seed),
+              "test": validators.count(test, "test", 2)}
              for law in laws for d in dims for r in widths for seed in seeds]
     return run_all(cell, tasks, workers=workers, checkpoint=checkpoint, progress=progress,
                    config={"what": "strong-class risk grid", "per_width": PER_WIDTH})
@@ -113,7 +117,8 @@ def final_risk(record: dict, at: int | None = None) -> dict:
 
 
 def stuck(record: dict, fraction: float = 0.9) -> bool:
-    """GD left F̂ above ``fraction`` of its value at initialisation: the start sat on the clip's flat pieces."""
+    """GD left F̂ above ``fraction`` of its value at initialisation: the start sat on the
+    clip's flat pieces."""
     return record["objective"][-1] > fraction * record["objective"][0]
 
 
@@ -125,13 +130,15 @@ def median_cell(cells: list[dict], at: int | None = None) -> dict:
 
 def by_width(cells: list[dict], at: int | None = None) -> list[dict]:
     """The median seed's run at each width of ``cells``, in increasing width."""
-    return [median_cell([c for c in cells if c["width"] == w], at) for w in sorted({c["width"] for c in cells})]
+    return [median_cell([c for c in cells if c["width"] == w], at)
+            for w in sorted({c["width"] for c in cells})]
 
 
 def median_risks(records: list[dict], at: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The widths of ``records`` and, per width, the median over seeds of the risk at step ``at``."""
     widths = np.array(sorted({r["width"] for r in records}))
-    medians = np.array([np.median([final_risk(r, at)["mean"] for r in records if r["width"] == w]) for w in widths])
+    medians = np.array([np.median([final_risk(r, at)["mean"] for r in records if r["width"] == w])
+                        for w in widths])
     return widths, medians
 
 

@@ -28,9 +28,9 @@ import functools
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.numeric import context
 from ..dynamics.arithmetic import arithmetic
 from ..dynamics.loss import Loss, positions
-from ..core.numeric import context
 from ..potentials.potential import Potential, potential
 
 
@@ -104,7 +104,7 @@ def tian_gradient(W, W_star, v=None, u=None) -> np.ndarray:
     u = _weights(u, len(W_star), "teacher output weights")
     grad = (v * v)[:, None] * W
     for i in range(len(W)):
-        others = [(v[j], W[j]) for j in range(len(W)) if j != i] + list(zip(-u, W_star))
+        others = [(v[j], W[j]) for j in range(len(W)) if j != i] + list(zip(-u, W_star, strict=True))
         grad[i] += 2 * v[i] * sum(c * _tian_pair(W[i], w) for c, w in others)
     return grad
 

@@ -27,14 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dynamics.equilibrium import equilibrium
-from ..dynamics.kinds import EquilibriumKind
 from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.files import write_atomic
-from ..verification.executor import check_engine, run_all
+from ..dynamics.equilibrium import equilibrium
 from ..dynamics.flow import gradient_descent
+from ..dynamics.kinds import EquilibriumKind
 from ..dynamics.loss import Loss
+from ..verification.executor import check_engine, run_all
 from . import ss18
 from .relu import relu_potential
 from .symmetry import orbit_groups
@@ -47,7 +47,7 @@ KINDS = (EquilibriumKind.GLOBAL_MINIMUM, EquilibriumKind.SPURIOUS_LOCAL_MINIMUM,
 ORBIT_TOLERANCE = 1e-6
 
 
-class Protocol(str, Enum):
+class Protocol(str, Enum):  # noqa: UP042 - a StrEnum would print differently (str(), format())
     """How each run descends: ``default`` (step 0.5 on L, Newton-polished, classified
     run by run) or ``ss18`` (Safran & Shamir's released code, :mod:`.ss18`)."""
 
@@ -81,15 +81,16 @@ def families(records: list[dict], tolerance: float = ORBIT_TOLERANCE) -> list[di
     groups = orbit_groups([np.array(r["positions"]) for r in minima], tolerance=tolerance)
     rows = [{"loss": min(minima[i]["loss"] for i in members), "runs": len(members),
              "orbit_size": form.orbit_size, "isotropy": form.isotropy,
-             "lambda_min": minima[members[0]]["lambda_min"], "representative": minima[members[0]]["positions"]}
+             "lambda_min": minima[members[0]]["lambda_min"],
+             "representative": minima[members[0]]["positions"]}
             for form, members in groups]
     return sorted(rows, key=lambda row: row["loss"])
 
 
 def family_certificate(k: int, representative, dps: int, seconds: float) -> dict:
     """The certificate of one family's representative (W* = I_k), as JSON."""
-    eq = equilibrium(relu_potential(), np.asarray(representative, dtype=float), np.eye(k), manifold="euclidean",
-                     dps=dps, seconds=seconds, certify=True)
+    eq = equilibrium(relu_potential(), np.asarray(representative, dtype=float), np.eye(k),
+                     manifold="euclidean", dps=dps, seconds=seconds, certify=True)
     if eq.certificate is None:
         return {"proven": False, "failed": f"not certified: the point is {eq.kind} ({eq.reason})"}
     return eq.certificate.to_json()
@@ -128,7 +129,8 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
     try:
         protocol = Protocol(protocol)
     except ValueError as why:
-        raise InputError(f"protocol must be one of {', '.join(p.value for p in Protocol)}, got {protocol!r}") from why
+        names = ", ".join(p.value for p in Protocol)
+        raise InputError(f"protocol must be one of {names}, got {protocol!r}") from why
     ks = [] if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__") else list(ks)
     if not ks:
         raise InputError(f"ks must be a non-empty list of integers in 2..{K_MAX}, got {ks!r}")

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sympy as sp
 
-from ..potentials.activations import Activation, activation
 from ..core.errors import InputError
+from ..core.symbols import t
 from ..dynamics.loss import Loss
+from ..potentials.activations import Activation, activation
 from ..potentials.potential import potential
 from .relu_samples import parameter_error
-from ..core.symbols import t
 
 #: A seed of numpy's generators: an integer or a sequence of integers (e.g. [seed, depth, width]).
 Seed = int | Sequence[int]
@@ -87,7 +87,8 @@ _MODULES = [{"heaviside_half": lambda u: np.heaviside(u, 0.5),
 def _compiled(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
     if not expr.has(t):  # a constant such as the derivative of a linear activation
         return lambda z: np.full(np.shape(z), float(expr))
-    elementwise = expr.replace(sp.Heaviside, lambda u, *_: _STEP(u)).replace(sp.Max, _MAX).replace(sp.Min, _MIN)
+    elementwise = expr.replace(sp.Heaviside, lambda u, *_: _STEP(u))
+    elementwise = elementwise.replace(sp.Max, _MAX).replace(sp.Min, _MIN)
     return sp.lambdify(t, elementwise, _MODULES)
 
 
@@ -127,7 +128,7 @@ class Network:
         delta = np.outer(residual, self.output)  # ∂L̂/∂h_{D−1}
         grad_v = outputs[-1].T @ residual
         grads = []
-        for W, h, z in zip(self.hidden[::-1], outputs[-2::-1], pre[::-1]):
+        for W, h, z in zip(self.hidden[::-1], outputs[-2::-1], pre[::-1], strict=True):
             delta = delta * self.activation.derivative(z)  # ∂L̂/∂z_l
             grads.append(delta.T @ h)
             delta = delta @ W
@@ -278,7 +279,7 @@ def sgd(student: Network, teacher: Network, *, steps: int, batch: int, step_size
         if not np.isfinite(value):
             run.diverged = True
             break
-        hidden = [W - step_size * g for W, g in zip(student.hidden, grads)]
+        hidden = [W - step_size * g for W, g in zip(student.hidden, grads, strict=True)]
         if sphere:
             hidden[0] = hidden[0] / np.linalg.norm(hidden[0], axis=1)[:, None]
         output = student.output - step_size * grad_v if train_output else student.output

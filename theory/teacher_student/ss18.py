@@ -33,9 +33,9 @@ Each choice follows them:
 
 Two departures, both stated where they act: their loop has no step cap (a run that
 never meets the gradient test never returns), so :func:`descend` stops at ``max_steps``
-and reports the run as not converged (so is a run whose end point is not finite); and MATLAB's ``abs(acos(c))`` returns a tiny
-positive angle (≤ 3·10⁻⁸) for a cosine that rounds above 1, where this module uses
-arccos of the clipped cosine — on the diagonal the two give the same G to O(θ³) ≈ 10⁻²⁴.
+and reports the run as not converged (so is a run whose end point is not finite); and MATLAB's
+``abs(acos(c))`` returns a tiny positive angle (≤ 3·10⁻⁸) for a cosine that rounds above 1, where this module
+uses arccos of the clipped cosine — on the diagonal the two give the same G to O(θ³) ≈ 10⁻²⁴.
 
 >>> import numpy as np
 >>> run = descend(np.eye(3)[None] + 0.01, np.eye(3))
@@ -109,7 +109,8 @@ def descend(starts, teacher, *, step: float = STEP, tolerance: float = GRADIENT_
     """Their loop on every run of ``starts`` (R, k, d) at once; a stopped run is frozen."""
     starts, teacher = _checked(starts, teacher)
     if not (max_steps >= 1 and step > 0 and tolerance > 0):
-        raise InputError(f"need step > 0, tolerance > 0 and max_steps ≥ 1, got {step}, {tolerance}, {max_steps}")
+        raise InputError(f"need step > 0, tolerance > 0 and max_steps ≥ 1, got {step}, "
+                         f"{tolerance}, {max_steps}")
     W = starts.copy()
     eta = np.full(len(W), step / (2 * np.pi))
     steps = np.zeros(len(W), dtype=int)
@@ -133,7 +134,8 @@ def descend(starts, teacher, *, step: float = STEP, tolerance: float = GRADIENT_
 def _checked(starts, teacher) -> tuple[np.ndarray, np.ndarray]:
     starts, teacher = np.asarray(starts, dtype=float), np.asarray(teacher, dtype=float)
     if starts.ndim != 3 or teacher.ndim != 2 or starts.shape[2] != teacher.shape[1]:
-        raise InputError(f"starts must be (runs, k, d) and the teacher (m, d), got {starts.shape}, {teacher.shape}")
+        raise InputError("starts must be (runs, k, d) and the teacher (m, d), got "
+                         f"{starts.shape}, {teacher.shape}")
     if not (np.all(np.isfinite(starts)) and np.all(np.isfinite(teacher))):
         raise InputError("starts and teacher must be finite")
     if np.any(np.linalg.norm(starts, axis=2) == 0) or np.any(np.linalg.norm(teacher, axis=1) == 0):
@@ -184,7 +186,8 @@ def classify(records: list[dict], *, dps: int, seconds: float) -> list[dict]:
         for form, members in orbit_groups([r["positions"] for r in bad], tolerance=FAMILY_TOLERANCE):
             eq = equilibrium(relu_potential(), np.asarray(form.representative, dtype=float), np.eye(k),
                              manifold="euclidean", dps=dps, seconds=seconds)
-            named = {"kind": eq.kind, "loss": float(eq.loss), "positions": [[float(x) for x in row] for row in eq.positions],
+            named = {"kind": eq.kind, "loss": float(eq.loss),
+                     "positions": [[float(x) for x in row] for row in eq.positions],
                      "lambda_min": float(eq.eigenvalues[0]) if eq.eigenvalues else None}
             for i in members:
                 bad[i].update(named)

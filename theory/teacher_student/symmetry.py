@@ -118,7 +118,7 @@ def _classes(Y: np.ndarray, tolerance: float) -> np.ndarray:
         labels = np.empty(len(flat), dtype=int)
         labels[order] = np.concatenate([[0], np.cumsum(jumps)])
         return labels.reshape(Y.shape)
-    values = sorted(set(_exact(x) for x in flat))
+    values = sorted({_exact(x) for x in flat})
     index = {v: i for i, v in enumerate(values)}
     return np.array([index[_exact(x)] for x in flat]).reshape(Y.shape)
 
@@ -127,7 +127,8 @@ def _exact(x):
     if isinstance(x, (int, np.integer, Fraction, bool, np.bool_)):
         return Fraction(int(x)) if not isinstance(x, Fraction) else x
     if isinstance(x, float):
-        raise InputError("an object array mixes floats with exact numbers; pass a float array with a tolerance")
+        raise InputError("an object array mixes floats with exact numbers; pass a float "
+                         "array with a tolerance")
     return x  # a SymPy number: compared exactly, sorted by its value
 
 
@@ -173,7 +174,8 @@ class _Structure:
             rows, cols = colours[:k], colours[k:]
             row_codes = np.sort(cols[None, :] * classes + (classes - 1 - M), axis=1)
             col_codes = np.sort(rows[:, None] * classes + (classes - 1 - M), axis=0).T
-            row_rank, col_rank = _ranks(np.column_stack([rows, row_codes])), _ranks(np.column_stack([cols, col_codes]))
+            row_rank = _ranks(np.column_stack([rows, row_codes]))
+            col_rank = _ranks(np.column_stack([cols, col_codes]))
             new = np.concatenate([row_rank, col_rank + row_rank.max() + 1])
             if len(np.unique(new)) == len(np.unique(colours)):
                 return tuple(int(c) for c in new)
@@ -257,7 +259,8 @@ class _Structure:
         """Δ(S_{n_1} × … × S_{n_m}) when that is what the isotropy is, else order and orbits."""
         if colours.aut_order == 1:
             return "1"
-        rows, cols = self._orbit_sizes(self.start, range(self.k)), self._orbit_sizes(self.start, range(self.k, self.k + self.d))
+        rows = self._orbit_sizes(self.start, range(self.k))
+        cols = self._orbit_sizes(self.start, range(self.k, self.k + self.d))
         product = math.prod(math.factorial(n) for n in rows)
         faithful = self._row_kernel_trivial()
         if sorted(rows) == sorted(cols) and product == colours.aut_order and faithful:
@@ -265,7 +268,8 @@ class _Structure:
             if len(sizes) == 1:
                 return f"ΔS_{sizes[0]}"
             return "Δ(" + " × ".join(f"S_{n}" for n in sizes) + ")"
-        return f"order {colours.aut_order}, row orbits {sorted(rows, reverse=True)}, column orbits {sorted(cols, reverse=True)}"
+        return (f"order {colours.aut_order}, row orbits {sorted(rows, reverse=True)}, "
+                f"column orbits {sorted(cols, reverse=True)}")
 
     def _orbit_sizes(self, colours: tuple, vertices) -> list[int]:
         """Sizes of the isotropy orbits on ``vertices`` (isomorphism of individualised structures)."""
@@ -279,6 +283,11 @@ class _Structure:
         return self._search(fixed)[2] == 1
 
 
+def _within(a, b, tolerance: float) -> bool:
+    """max |a − b| ≤ tolerance, entry by entry."""
+    return bool(np.all(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) <= tolerance))
+
+
 def orbit_groups(points, teacher=None, *, tolerance: float = TOLERANCE) -> list[tuple[Canonical, list[int]]]:
     """Points grouped by orbit: (canonical form of the first member, member indices), in order
     of first appearance; equal inputs are canonicalised once, and only first members named."""
@@ -289,8 +298,8 @@ def orbit_groups(points, teacher=None, *, tolerance: float = TOLERANCE) -> list[
         form = seen.get(point.tobytes()) or canonical(point, teacher, tolerance=tolerance, named=False)
         seen[point.tobytes()] = form
         for first, members in groups:
-            if first.key[:2] == form.key[:2] and np.all(np.abs(np.asarray(first.representative, dtype=float)
-                                                                - np.asarray(form.representative, dtype=float)) <= tolerance):
+            if first.key[:2] == form.key[:2] \
+                    and _within(first.representative, form.representative, tolerance):
                 members.append(index)
                 break
         else:

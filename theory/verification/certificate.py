@@ -77,6 +77,7 @@ True strict local minimum 0
 from __future__ import annotations
 
 import functools
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -85,11 +86,11 @@ import numpy as np
 import sympy as sp
 from flint import arb, arb_mat, ctx
 
-from ..core.errors import DerivationError, InputError
 from ..core.choices import Choice
+from ..core.errors import DerivationError, InputError
 from ..core.numeric import flint_precision
 from ..dynamics.kinds import Claim, EquilibriumKind
-from ..dynamics.loss import C, N1, Loss, charges_of
+from ..dynamics.loss import N1, C, Loss, charges_of
 from ..potentials.forms import Ridge
 
 #: Working precision of the ball arithmetic, in bits.
@@ -262,7 +263,7 @@ class Landscape:
         Y = X + self.W
         charges = self.a + self.b
         norms = [_squares(y).sqrt() for y in Y]
-        units = [[v / n for v in y] for y, n in zip(Y, norms)]
+        units = [[v / n for v in y] for y, n in zip(Y, norms, strict=True)]
         for i in range(self.k):
             for j in range(len(Y)):
                 if j != i:
@@ -303,12 +304,13 @@ class Landscape:
         for i, j, cj, p in self._pairs(x):
             alpha, beta = (f(*self._arguments(p)) for f in self.coefficients)
             w = 2 * self.a[i] * cj
-            grad[i] = [g + w * (alpha * xi + beta * yj) for g, xi, yj in zip(grad[i], rows[i], Y[j])]
+            grad[i] = [g + w * (alpha * xi + beta * yj)
+                       for g, xi, yj in zip(grad[i], rows[i], Y[j], strict=True)]
         if self.self_terms is not None:
             for i, row in enumerate(rows):
                 n = _squares(row).sqrt()
                 slope = self.self_terms[1](n) / n
-                grad[i] = [g + self.a[i] * self.a[i] * slope * v for g, v in zip(grad[i], row)]
+                grad[i] = [g + self.a[i] * self.a[i] * slope * v for g, v in zip(grad[i], row, strict=True)]
         return np.array([v for row in grad for v in row], dtype=object)
 
     def hessian(self, x) -> np.ndarray:
@@ -341,7 +343,8 @@ class Landscape:
         xx_, yy_, xy_ = np.outer(xh, xh), np.outer(yh, yh), np.outer(xh, yh)
         derivatives = {"n1": (xh, None, (I - xx_) / p.n1, None),
                        "n2": (None, yh, None, None),
-                       "rho": (v / p.n1, u / p.n2, (3 * p.rho * xx_ - xy_ - xy_.T - p.rho * I) / (p.n1 * p.n1),
+                       "rho": (v / p.n1, u / p.n2,
+                               (3 * p.rho * xx_ - xy_ - xy_.T - p.rho * I) / (p.n1 * p.n1),
                                (I - xx_ - yy_ + p.rho * xy_) / (p.n1 * p.n2))}
         parts = [derivatives[name] for name in self.kernel.names]
         xx, xy = 0 * I, 0 * I
@@ -403,9 +406,9 @@ class _Pair:
 
     def __post_init__(self):
         """ρ = ±(1 − h), c = h(2 − h), φ from h = ‖x̂ ∓ ŷ‖²/2 (sign of mid ρ): no cancellation, no ρ > 1."""
-        dot = functools.reduce(lambda s, t: s + t[0] * t[1], zip(self.xh, self.yh), arb(0))
+        dot = functools.reduce(lambda s, t: s + t[0] * t[1], zip(self.xh, self.yh, strict=True), arb(0))
         sign = 1 if dot.mid() >= 0 else -1
-        h = _squares([a - sign * b for a, b in zip(self.xh, self.yh)]) / 2
+        h = _squares([a - sign * b for a, b in zip(self.xh, self.yh, strict=True)]) / 2
         self.rho = sign * (1 - h)
         self.c = (h * (2 - h)).nonnegative_part()
         half = 2 * (h / 2).nonnegative_part().sqrt().asin()
@@ -463,7 +466,8 @@ def inertia(H: np.ndarray, shift=0) -> tuple[int, int] | str:
     for j in range(n):
         pivot = A[j, j]
         if not (pivot > 0 or pivot < 0):
-            return f"pivot d_{j} of the LDLᵀ of H − μI (μ = {mu.str(6, radius=False)}) is {pivot.str(5)}: sign not certified"
+            return (f"pivot d_{j} of the LDLᵀ of H − μI (μ = {mu.str(6, radius=False)}) is {pivot.str(5)}: "
+                    "sign not certified")
         negatives += pivot < 0
         if j + 1 < n:
             column = A[j + 1:, j]
@@ -508,7 +512,7 @@ class Certificate:
     <Certificate strict local minimum (Morse index 0): unique critical point in ‖x − x̃‖_∞ ≤ 1e-02, L ∈ 0 ± 0.00e+00, λ_min ∈ 2.000000000 ± 2.00e-12>
     >>> prove(Polynomial(x**2, (x,)), [0.5]).failed
     '‖∇L(x̃)‖ ≤ 1e-12 fails: ‖∇L(x̃)‖ ∈ 1.00000 ± 0.00e+00, above by 1: not a critical point'
-    """
+    """  # noqa: E501 - doctest output is verbatim
 
     proven: bool
     kind: CertifiedKind
@@ -556,7 +560,8 @@ def certify(equilibrium, *, expect: Claim | str | None = None, clusters: bool = 
 
     ``expect`` (a :class:`~theory.dynamics.kinds.Claim` or its name, or None) is the claim
     to check; by default the equilibrium's own kind's
-    (:attr:`~theory.dynamics.kinds.EquilibriumKind.claim`). Held electrons and optimised charges are not covered.
+    (:attr:`~theory.dynamics.kinds.EquilibriumKind.claim`). Held electrons and optimised charges
+    are not covered.
 
     >>> import numpy as np
     >>> from theory.teacher_student.relu import relu_potential
@@ -577,9 +582,9 @@ def certify(equilibrium, *, expect: Claim | str | None = None, clusters: bool = 
                          gradient_tolerance=gradient_tolerance, precision=precision)
 
 
-def certify_point(loss: Loss, electrons, charges=None, *, expect: Claim | str | None = None, clusters: bool = True,
-                  gradient_tolerance: float = GRADIENT_TOLERANCE, precision: int = PRECISION,
-                  symmetric: bool = False) -> Certificate:
+def certify_point(loss: Loss, electrons, charges=None, *, expect: Claim | str | None = None,
+                  clusters: bool = True, gradient_tolerance: float = GRADIENT_TOLERANCE,
+                  precision: int = PRECISION, symmetric: bool = False) -> Certificate:
     """A certificate for the electrons ``electrons`` (k, d) of ``loss`` (fixed ``charges``, default −1).
 
     The point is not polished: a point that is not critical to ``gradient_tolerance``
@@ -661,10 +666,10 @@ def collapsed(loss: Loss, X: np.ndarray) -> np.ndarray | str:
     so a critical point of L on it is one of L (principle of symmetric criticality). Else why not."""
     W = loss.protons
     k, d = X.shape
-    if len({v for v in X.ravel()}) != 1:
+    if len(set(X.ravel())) != 1:
         return "the electrons are not all equal to t·(1, …, 1)"
     rows = {tuple(w) for w in W}
-    for perm in ([1, 0] + list(range(2, d)), list(range(1, d)) + [0]) if d > 1 else ():
+    for perm in ([1, 0, *range(2, d)], [*range(1, d), 0]) if d > 1 else ():
         if {tuple(w[perm]) for w in W} != rows:
             return "the protons are not permuted by every permutation of the coordinates"
     if len(set(loss.proton_charges)) > 1:
@@ -680,8 +685,9 @@ def _certify(land: Landscape, loss: Loss, X: np.ndarray, expect, clusters: bool,
     modes = symmetry_zero_modes(loss, X.astype(float))
     if modes:
         return Certificate(False, CertifiedKind.REFUSED, X.astype(float), check="symmetry",
-                           failed=f"{modes} symmetry zero modes (rotations fixing the protons move the electrons): "
-                                  f"the critical point is not isolated and the quotient is not taken")
+                           failed=f"{modes} symmetry zero modes (rotations fixing the protons move the "
+                                  "electrons): the critical point is not isolated and the "
+                                  "quotient is not taken")
     subspace = None
     if symmetric:
         subspace = collapsed(loss, X)
@@ -702,7 +708,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     expect = None if expect is None else Claim(expect)
     X = np.asarray(point, dtype=object)
     centre = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X], dtype=object)
-    refuse = functools.partial(Certificate, False, CertifiedKind.REFUSED, X.astype(float), zero_modes=zero_modes)
+    refuse = functools.partial(Certificate, False, CertifiedKind.REFUSED, X.astype(float),
+                               zero_modes=zero_modes)
     failure = land.smoothness(centre)
     if failure:
         return refuse(failed=failure, check="smoothness")
@@ -711,7 +718,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     refuse = functools.partial(refuse, gradient_norm=gnorm)
     if not gnorm < tolerance:
         return refuse(failed=f"‖∇L(x̃)‖ ≤ {tolerance:g} fails: ‖∇L(x̃)‖ ∈ {show(gnorm, 6)}, above by "
-                             f"{float(gnorm.lower()) - tolerance:.3g}: not a critical point", check="gradient")
+                             f"{float(gnorm.lower()) - tolerance:.3g}: not a critical point",
+                      check="gradient")
     if subspace is not None:
         restricted = Restriction(land, subspace)
         z0 = np.array([centre[0]], dtype=object)
@@ -731,7 +739,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     if isinstance(counts, str):
         degenerate = _zero_cluster(spectrum) if subspace is not None else None
         if degenerate is None or degenerate[0] == 0:
-            return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}", check="inertia")
+            return refuse(failed=f"non-degeneracy λ ≠ 0 for every eigenvalue fails: {counts}",
+                          check="inertia")
         index, nearly, mu = degenerate
         kind = CertifiedKind.ZERO_MODE_SADDLE
         zero_modes = (f"{nearly} eigenvalues in (−{mu:.0e}, {mu:.0e}), not separated from 0: directions in "
@@ -751,7 +760,8 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     if index == 0:
         kind = CertifiedKind.STRICT_MINIMUM
     if subspace is not None:
-        zero_modes = f"restricted to the fixed space span(𝟙) of the symmetry group (radius in t); {zero_modes}"
+        zero_modes = ("restricted to the fixed space span(𝟙) of the symmetry group (radius in t); "
+                      f"{zero_modes}")
     return Certificate(True, kind, X.astype(float), radius, index, land.value(box), lam, gnorm,
                        _clusters(spectrum) if clusters else [], zero_modes)
 
@@ -792,20 +802,21 @@ def _krawczyk(land: Landscape, centre: np.ndarray, g: np.ndarray):
                 step = _krawczyk_step(land, centre, Ym, Yg, K)
                 if isinstance(step, str):
                     break
-                K = [a.intersection(b) for a, b in zip(K, step)]
+                K = [a.intersection(b) for a, b in zip(K, step, strict=True)]
                 if max(float(v.rad()) for v in K) > width * 0.9:
                     break
-            return np.array([c + o for c, o in zip(centre, K)], dtype=object), r, None
+            return np.array([c + o for c, o in zip(centre, K, strict=True)], dtype=object), r, None
         reach = max(float(abs(v).upper()) for v in K)
         if closest is None or reach / r < closest[0]:
-            closest = (reach / r, f"at r = {r:g}, max_i |K_i − x̃_i| ≤ {reach:.3g} exceeds r by {reach - r:.3g}")
+            closest = (reach / r,
+                       f"at r = {r:g}, max_i |K_i − x̃_i| ≤ {reach:.3g} exceeds r by {reach - r:.3g}")
     return None, None, (f"Krawczyk's K(B) ⊂ int B fails at every radius {RADII[0]:g} … {RADII[-1]:g}; "
                         f"nearest: {closest[1]}")
 
 
 def _krawczyk_step(land: Landscape, centre, Ym, Yg, offsets):
     """K(B) − x̃ = −Y g(x̃) + (I − Y H(B))(B − x̃) for B = x̃ + offsets, or why H(B) is not available."""
-    B = np.array([c + o for c, o in zip(centre, offsets)], dtype=object)
+    B = np.array([c + o for c, o in zip(centre, offsets, strict=True)], dtype=object)
     failure = land.smoothness(B)
     if failure:
         return failure
@@ -847,11 +858,11 @@ def _clusters(spectrum: Spectrum) -> list:
     cuts = np.nonzero(gaps > 1e-6 * scale)[0]
     cuts = np.sort(cuts[np.argsort(gaps[cuts])[::-1][:CLUSTER_SHIFTS]])  # the widest gaps
     groups = np.split(estimate, cuts + 1)
-    shifts = [groups[0][0] - 1e-6 * scale] + [(a[-1] + b[0]) / 2 for a, b in zip(groups, groups[1:])] \
+    shifts = [groups[0][0] - 1e-6 * scale] + [(a[-1] + b[0]) / 2 for a, b in itertools.pairwise(groups)] \
         + [groups[-1][-1] + 1e-6 * scale]
     below = []
     for mu in shifts:
         counts = spectrum.inertia(mu)
         if isinstance(counts, tuple):
             below.append((float(mu), counts[0]))
-    return [(lo, hi, b - a) for (lo, a), (hi, b) in zip(below, below[1:]) if b > a]
+    return [(lo, hi, b - a) for (lo, a), (hi, b) in itertools.pairwise(below) if b > a]

@@ -82,11 +82,13 @@ def run_all(task_fn: Callable[[dict], dict], tasks: Sequence[dict], *, workers: 
         results = _finished(_prepare(folder, tasks, config), len(tasks)) if folder else {}
         running = folder / RUNNING if folder else Path(stack.enter_context(_scratch()))
         running.mkdir(exist_ok=True)
-        for stale in running.iterdir():  # markers of a killed earlier run (the folder is locked: none is live)
+        # markers of a killed earlier run (the folder is locked: none is live)
+        for stale in running.iterdir():
             stale.unlink()
         todo = [i for i in range(len(tasks)) if i not in results]
-        bar = stack.enter_context(tqdm(total=len(tasks), initial=len(results), unit="task", dynamic_ncols=True,
-                                       disable=None if progress is None else not progress))
+        disable = None if progress is None else not progress
+        bar = stack.enter_context(tqdm(total=len(tasks), initial=len(results), unit="task",
+                                       dynamic_ncols=True, disable=disable))
         stack.enter_context(_engine(backend, workers, scheduler))
         runner = Parallel(return_as="generator_unordered")
         calls = (delayed(_indexed)(task_fn, i, tasks[i], running, os.getpid()) for i in todo)
