@@ -56,17 +56,17 @@ def is_elu(sigma: sp.Expr) -> bool:
 
 
 class Float64Elu:
-    """ELU's Φ(a, b, c) (``ridge``) or Φ(ρ) (``zonal``) on float64 arrays, broadcast.
+    """ELU's Φ(a, b, c) (ridge) or, ``on_sphere``, Φ(ρ) (zonal) on float64 arrays, broadcast.
 
     ``error_bound``: the validated bound :data:`ERROR_BOUND` · (1 + ab) at unit norms;
     :meth:`bound` gives it at any norms."""
 
-    def __init__(self, form: str):
-        self.form = form
+    def __init__(self, *, on_sphere: bool):
+        self.on_sphere = on_sphere
         self.error_bound = 2 * ERROR_BOUND
 
     def __call__(self, *values) -> np.ndarray:
-        if self.form == "zonal":
+        if self.on_sphere:
             (rho,) = values
             rho = np.asarray(rho, dtype=float)
             if np.any(np.abs(rho) > 1):

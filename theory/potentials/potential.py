@@ -237,11 +237,11 @@ class Potential(Typeset):
         orthant form, any norms (:class:`~theory.potentials.elu.Float64Elu`). Another non-smooth
         σ raises :class:`~theory.core.errors.PrecisionError` (no such guarantee).
         """
-        if self.expr is None and (self.form.unit_norms or self.form == "ridge"):
+        if self.expr is None and (self.form.unit_norms or self.form is RIDGE):
             act = self.activation
             if elu.is_elu(act.expr):
-                return elu.Float64Elu("zonal" if self.form.unit_norms else "ridge")
-            if self.form == "ridge":
+                return elu.Float64Elu(on_sphere=self.form.unit_norms)
+            if self.form is RIDGE:
                 return hermite_norms.float64_ridge(act.expr, act.kinks, act.parity)
             return _float64_series(act.expr, act.kinks, act.parity)
         self._require_exact("a float64 evaluator")
