@@ -40,6 +40,8 @@ from .laplacian import (
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
 from ..potentials.forms import Form, Geometry
+from ..potentials.manifolds import SPHERE
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 from .signs import SignChart, certified_sign, sample_points, sign_chart, witness
 from ..core.symbols import coordinates, s
@@ -167,7 +169,7 @@ class Classification(Typeset):
         \\Delta_{S^{2}} \\Phi = 2 - 6 \\rho^{2}
         """
         body = r"\text{(numeric)}" if self.laplacian is None else house_latex(self.laplacian)
-        if self.potential.manifold == "sphere":
+        if self.potential.manifold.codimension:  # the Laplace–Beltrami operator of S^{d−1}
             return rf"\Delta_{{S^{{{house_latex(self.d - 1)}}}}} \Phi = {body}"
         return rf"\Delta_\theta \Phi = {body}"
 
@@ -249,7 +251,7 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
     if not isinstance(phi, Potential):
         raise InputError(f"classify takes a Potential (theory.potential(…) or given(…)), not {type(phi).__name__}")
     phi = _on_manifold(phi, manifold)
-    d = dimension(d, sphere=phi.manifold == "sphere")
+    d = dimension(d, sphere=phi.manifold.codimension > 0)
     if phi.expr is None:
         return _undecided(phi, d, "the potential is numeric (no closed form): no symbolic Laplacian")
     variable = phi.form.variable
@@ -271,12 +273,16 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
 
 # --------------------------------------------------------------------------- pieces
 
-def _on_manifold(phi: Potential, manifold: str | None) -> Potential:
-    if manifold not in (None, "sphere", "euclidean"):
-        raise InputError(f"manifold must be 'sphere' or 'euclidean', got {manifold!r}")
-    if phi.form.restriction and manifold != "euclidean":
-        return phi.sphere()
-    if manifold and manifold != phi.manifold:
+def _on_manifold(phi: Potential, spec: str | None) -> Potential:
+    """Φ on the manifold named ``spec``; by default on the sphere if Φ has a restriction
+    to it (a ridge potential), else on its own manifold."""
+    if spec is None:
+        manifold = SPHERE if phi.form.restriction else phi.manifold
+    else:
+        manifold = manifold_named(spec)
+    if phi.form.restriction:
+        phi = manifold.restrict(phi)
+    if manifold != phi.manifold:
         raise InputError(f"a {phi.form} potential lives on the {phi.manifold} manifold, not {manifold}")
     return phi
 

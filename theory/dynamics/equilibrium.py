@@ -54,9 +54,10 @@ from .charges import Fixed, Optimal, charge_policy
 from .kinds import EquilibriumKind
 from .flow import Trajectory, odd, polish, run_algorithm
 from .arithmetic import arithmetic
-from .loss import Loss, NotSmooth, positions
+from .loss import Loss, NotSmooth
 from .matching import match_rows
 from ..potentials.forms import Geometry
+from ..potentials.manifolds import Manifold
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
@@ -155,7 +156,7 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     global minimum True 30
     """
     loss = Loss(phi, protons, manifold=manifold)
-    X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
+    X = loss.manifold.positions(electrons, "electrons")
     policy = charge_policy(charges, len(X))
     held = {int(i): int(j) for i, j in captured}
     for i, j in held.items():
@@ -361,13 +362,13 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     valid.hessian_memory(d, k, "simulate")
     seed, dps = valid.seed(seed), valid.digits(dps)
     seconds = valid.seconds(seconds, optional=True)
-    phi = _potential(phi)
+    phi, manifold = _potential(phi), manifold_named(manifold)
     policy = charge_policy(charges, k)
     if algorithm == "nodewise-optimal":
         policy = Optimal()
     rng = np.random.default_rng(seed)
     W = _protons(protons, d, k, manifold, rng)
-    start = manifold_named(manifold).retract(rng.normal(size=(k, d)))
+    start = manifold.retract(rng.normal(size=(k, d)))
     loss = Loss(phi, W, manifold=manifold)
     run = run_algorithm(loss, start, algorithm, policy, seed=seed, gtol=gtol, seconds=seconds, **options)
     eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=policy,
@@ -384,7 +385,7 @@ def _potential(spec) -> Potential:
     return derive(spec)
 
 
-def _protons(spec, d: int, k: int, manifold: str, rng: np.random.Generator) -> np.ndarray:
+def _protons(spec, d: int, k: int, manifold: Manifold, rng: np.random.Generator) -> np.ndarray:
     if isinstance(spec, str):
         if spec in ("orthonormal", "identity"):
             if k > d:
@@ -392,9 +393,9 @@ def _protons(spec, d: int, k: int, manifold: str, rng: np.random.Generator) -> n
             return np.eye(d)[:k]
         if spec == "random":
             W = rng.normal(size=(k, d))
-            return manifold_named(manifold).retract(W)
+            return manifold.retract(W)
         raise InputError(f"protons must be orthonormal, identity, random or an array, got {spec!r}")
-    W = positions(spec, "protons", sphere=manifold == "sphere")
+    W = manifold.positions(spec, "protons")
     if W.shape[1] != d:
         raise InputError(f"protons have dimension {W.shape[1]}, expected d = {d}")
     return W

@@ -53,7 +53,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.symbols import s
 from ..potentials.forms import N1, Geometry
-from ..potentials.manifolds import SPHERE
+from ..potentials.manifolds import EUCLIDEAN
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 from . import reduced
@@ -91,15 +91,12 @@ class Loss:
 
     def __init__(self, phi: Potential, protons, *, proton_charges=None, manifold: str | None = None):
         manifold = manifold_named(manifold or phi.manifold)
-        if manifold == "sphere" and phi.form.restriction is None:
-            raise InputError(f"a {phi.form} potential has no restriction to the sphere")
-        if manifold == "sphere":
-            phi = phi.sphere()
+        phi = manifold.restrict(phi)
         if manifold != phi.manifold:
             raise InputError(f"a {phi.form} potential lives on the {phi.manifold}; "
                              f"use manifold='{phi.manifold}'")
         self.potential, self.manifold, self.kernel = phi, manifold, kernel(phi)
-        self.protons = positions(protons, "protons", sphere=manifold == "sphere")
+        self.protons = manifold.positions(protons, "protons")
         m = len(self.protons)
         self.proton_charges = np.ones(m) if proton_charges is None else charges_of(proton_charges, m)
         self._constants, self._last_weights = {}, (None, None)
@@ -107,8 +104,7 @@ class Loss:
     def with_fixed(self, electrons, charges) -> Loss:
         """The loss of the other electrons when ``electrons`` (charges ``charges``) are held
         fixed: they join the protons. Used for captured electrons and node-wise descent."""
-        extra = positions(electrons, "fixed electrons", sphere=self.manifold == "sphere") \
-            if len(electrons) else np.zeros((0, self.dimension))
+        extra = self.manifold.positions(electrons, "fixed electrons") if len(electrons) else np.zeros((0, self.dimension))
         fixed = Loss.__new__(Loss)
         fixed.potential, fixed.manifold, fixed.kernel = self.potential, self.manifold, self.kernel
         fixed.protons = np.concatenate([self.protons, extra])
@@ -135,7 +131,7 @@ class Loss:
         k = len(X)
         M = self._matrix(X, np.concatenate([X, W]), arith)
         total = a @ (M[:, :k] @ a + 2 * (M[:, k:] @ b)) + self._proton_energy(arith)
-        return total if arith.ctx else float(total)
+        return arith.scalar(total)
 
     def _proton_energy(self, arith: Arithmetic):
         """The constant Σ b_i b_j Φ(w_i, w_j), computed once per precision."""
@@ -160,7 +156,7 @@ class Loss:
         """Φ(θ, θ): G(‖θ‖) for ridge potentials, F at coincidence otherwise (h(0)^d for a product)."""
         if self.kernel.self_terms is not None:
             return np.broadcast_to(self.kernel.compiled("self_value", arith)(norms), norms.shape)
-        return np.full(k, self._self_constant(arith), dtype=object if arith.ctx else float)
+        return np.full(k, self._self_constant(arith), dtype=arith.dtype)
 
     def _self_constant(self, arith: Arithmetic):
         """The constant Φ(θ, θ) in this arithmetic, computed once per precision."""
@@ -248,9 +244,7 @@ class Loss:
             dh[S == arith.constant(kink)] = arith.constant(slopes[side > 0])
         D = dh * _leave_one_out(h)
         D[np.arange(len(S)), np.arange(len(S))] = 0  # the self pair (constant Φ(θ, θ))
-        if arith.ctx is None:
-            return np.einsum("ij,ijk->ik", weights, D)
-        return (weights[:, :, None] * D).sum(axis=1)
+        return arith.contract(weights, D)
 
     def _check_kinks(self, S: np.ndarray, arith: Arithmetic) -> None:
         """Φ has no derivative when a coordinate of θ_i − y_j (i ≠ j) sits on a kink of h."""
@@ -269,6 +263,15 @@ class Loss:
         X, a, W, b = self._inputs(thetas, charges, arith)
         return 2 * self._matrix(X, np.concatenate([X, W]), arith) @ np.concatenate([a, b])
 
+    def charge_system(self, thetas, arith: Arithmetic | None = None, *,
+                      validate: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(G, c) with G = [Φ(θ_i, θ_j)] and c = [Φ(θ_i, w_j)] b, so that
+        L(a, θ) = aᵀGa + 2aᵀc + const and a*(θ) solves G a* = −c (float64 by default)."""
+        arith = arith or arithmetic()
+        X, _, W, b = self._inputs(thetas, None, arith, validate)
+        M = self._matrix(X, np.concatenate([X, W]), arith)
+        return M[:, :len(X)], M[:, len(X):] @ b
+
     def optimal_charges(self, thetas) -> np.ndarray:
         """a*(θ), the minimum-norm one where it is not unique (float64):
         :func:`theory.dynamics.reduced.best_charges` with ``unique=False``; :meth:`best_charges`
@@ -284,7 +287,7 @@ class Loss:
         X, a, W, b = self._inputs(thetas, charges, arith)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked in _ambient_hessian
             H = self._ambient_hessian(X, a, W, b, arith)
-        if self.manifold == "euclidean":
+        if not self.manifold.codimension:
             return H
         k, d = X.shape
         grad = self._ambient_gradient(X, a, W, b, arith)
@@ -300,7 +303,7 @@ class Loss:
         arith = arith or arithmetic()
         X = arith.array(X)
         k, d = X.shape
-        if self.manifold == "euclidean":
+        if not self.manifold.codimension:
             return _identity(k * d, arith)
         basis = arith.array(np.zeros((k * d, k * (d - 1))))
         for i, x in enumerate(X):
@@ -374,7 +377,7 @@ class Loss:
     def _inputs(self, thetas, charges, arith: Arithmetic, validate: bool = True):
         """(θ, a, w, b) in this arithmetic; θ and a checked unless ``validate`` is false."""
         if validate:
-            X = positions(thetas, "electrons", sphere=self.manifold == "sphere")
+            X = self.manifold.positions(thetas, "electrons")
             if X.shape[1] != self.dimension:
                 raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
             if self.potential.form.norms and not X.any(axis=1).all():
@@ -555,19 +558,11 @@ def _identity(n: int, arith: Arithmetic) -> np.ndarray:
     return arith.array(np.eye(n))
 
 
-def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
-    """Validate a (k, d) array of positions: finite, non-empty, on S^{d−1} if ``sphere``."""
-    try:
-        X = np.array(values, dtype=float)
-    except (TypeError, ValueError) as why:
-        raise InputError(f"{name} must be an array of real numbers: {why}") from why
-    if X.ndim != 2 or not X.size:
-        raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise InputError(f"{name} contain NaN or infinite coordinates")
-    if sphere:
-        SPHERE.check(X, name)
-    return X
+def positions(values, name: str) -> np.ndarray:
+    """Validate a (k, d) array of positions in R^d: finite and non-empty
+    (:meth:`Manifold.positions <theory.potentials.manifolds.Manifold.positions>`, which
+    checks membership of a manifold too)."""
+    return EUCLIDEAN.positions(values, name)
 
 
 def charges_of(values, k: int) -> np.ndarray:
