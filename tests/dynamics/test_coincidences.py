@@ -9,10 +9,10 @@ import pytest
 from theory import equilibrium
 from theory.core.errors import InputError
 from theory.core.numeric import context
+from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss, NotSmooth
 from theory.potentials.potential import potential
 from theory.teacher_student.relu import teacher_hessian, tian_collapsed_point
-from theory.dynamics.kinds import EquilibriumKind
 
 RELU = potential("relu")
 ERF = potential("erf(t/sqrt(2))")  # g = erf(x/√2): Φ = (2/π) asin(θᵀw/√((1+‖θ‖²)(1+‖w‖²)))

@@ -5,8 +5,8 @@ import pytest
 
 from theory import equilibrium, simulate
 from theory.core.errors import InputError
-from theory.potentials.potential import given, potential
 from theory.dynamics.kinds import EquilibriumKind
+from theory.potentials.potential import given, potential
 
 SIGN = potential("sign").sphere()
 #: Three protons on S^1, well apart (k = 3 > d = 2, so "orthonormal-ish").

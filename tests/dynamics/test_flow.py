@@ -5,9 +5,9 @@ import pytest
 
 from theory.core.errors import DerivationError, InputError
 from theory.dynamics.flow import gradient_descent, gradient_flow, nodewise, polish, run_algorithm
+from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given, potential
-from theory.dynamics.kinds import EquilibriumKind
 
 GAUSS = given("exp(-r^2/2)", "radial")
 

@@ -6,9 +6,9 @@ import pytest
 from theory import equilibrium, simulate
 from theory.core.errors import InputError
 from theory.dynamics.flow import gradient_descent, nodewise, nodewise_optimal, run_algorithm, sgd
+from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given, potential
-from theory.dynamics.kinds import EquilibriumKind
 
 GAUSS = given("exp(-r^2/2)", "radial")
 SIGN = potential("sign").sphere()

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory.dynamics import pairs as pairs_module
 from theory.core.errors import InputError
+from theory.core.numeric import context
+from theory.dynamics import pairs as pairs_module
 from theory.dynamics.arithmetic import arithmetic
 from theory.dynamics.loss import Loss, kernel, single_node_loss
-from theory.core.numeric import context
 from theory.potentials.potential import given, potential
 
 RELU = potential("relu")

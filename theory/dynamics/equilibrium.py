@@ -50,17 +50,17 @@ import numpy as np
 
 from ..core import validators as valid
 from ..core.errors import DerivationError, InputError
-from .charges import Fixed, Optimal, charge_policy
-from .kinds import EquilibriumKind
-from .flow import Trajectory, odd, polish, run_algorithm
-from .arithmetic import arithmetic
-from .loss import Loss, NotSmooth
-from .matching import match_rows
 from ..potentials.forms import Geometry
 from ..potentials.manifolds import Manifold
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
+from .arithmetic import arithmetic
+from .charges import FIXED, Fixed, Optimal, charge_policy
+from .flow import Trajectory, odd, polish, run_algorithm
+from .kinds import EquilibriumKind
+from .loss import Loss, NotSmooth
+from .matching import match_rows
 
 
 @dataclass
@@ -216,7 +216,8 @@ def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> 
     elif steepest >= -zero:
         kind, reason = EquilibriumKind.NON_SMOOTH, f"{why}; every one-sided slope is ≥ 0"
     else:
-        kind, reason = EquilibriumKind.NOT_CONVERGED, f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
+        kind = EquilibriumKind.NOT_CONVERGED
+        reason = f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
     converged = kind != EquilibriumKind.NOT_CONVERGED
     return Equilibrium(X, a, converged, reason, None, value, [], kind, matching,
                        converged and on_protons, dps=dps, one_sided=one_sided, objective=loss)
@@ -228,7 +229,7 @@ def _one_sided(loss: Loss, X, a, dps: int) -> list:
     s = 2D(h/2) − D(h), q = 4(D(h) − D(h/2))/h with D(h) = (L(x + hu) − L)/h); on the sphere
     along the geodesic x cos h + u sin h. Numeric evidence, not a proof."""
     arith = arithmetic(dps)
-    ctx, (k, d) = arith.ctx, X.shape
+    ctx, d = arith.ctx, X.shape[1]
     base, h = loss.value(X, a, dps=dps), ctx.mpf(10) ** -(dps // 3)
     basis = loss.tangent_basis(X.astype(float))
     out = []
@@ -327,7 +328,7 @@ class Simulation:
     start: np.ndarray
     seed: int
     manifold: str = "sphere"
-    charges: Fixed | Optimal = Fixed()
+    charges: Fixed | Optimal = FIXED
 
     @property
     def converged(self) -> bool:
@@ -341,7 +342,7 @@ class Simulation:
 
 
 def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonormal",
-             algorithm: str = "flow", charges=Fixed(), seed: int = 0, dps: int = 30,
+             algorithm: str = "flow", charges=FIXED, seed: int = 0, dps: int = 30,
              gtol: float = 1e-10, seconds: float = 60.0, **options) -> Simulation:
     """Run the dynamics from a seeded random start and classify where it ends.
 

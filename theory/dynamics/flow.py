@@ -45,12 +45,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import DerivationError, InputError
-from .charges import Optimal, charge_policy
-from .holds import Holds
+from ..potentials.forms import Geometry
 from .arithmetic import arithmetic
+from .charges import OPTIMAL, Optimal, charge_policy
+from .holds import Holds
 from .loss import Loss
 from .matching import distances
-from ..potentials.forms import Geometry
 
 ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
@@ -410,7 +410,7 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
     return _joined("nodewise", runs, final, clock)
 
 
-def nodewise_optimal(loss: Loss, start, charges=Optimal(), *, seed: int = 0, epsilon: float = 1e-2,
+def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsilon: float = 1e-2,
                      tries: int = 100, node_gtol: float = 1e-4, **options) -> Trajectory:
     """Node-wise descent with optimised output weights (paper Algorithm 3).
 
@@ -511,7 +511,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
             run.losses.append(state.value())
             run.gradient_norms.append(norm)
             run.path.append(state.X.copy())
-        if not len(state.free) or norm <= 2 * epsilon / 3 and _lowest(state) >= -2 * epsilon / 3:
+        if not len(state.free) or (norm <= 2 * epsilon / 3 and _lowest(state) >= -2 * epsilon / 3):
             break
         if _late(clock, seconds):
             return _finish(run, state, clock, False, f"time budget spent with ‖∇L‖ = {norm:.3g}")
@@ -527,7 +527,8 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
     finish = gradient_descent(loss, state.X, state.policy, gtol=gtol, capture=capture,
                               held=state.holds.captured, creases=state.creases, seconds=left,
                               step=max(10 * step, 0.1))
-    finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
+    finish.reason = (f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; "
+                     f"then {finish.reason}")
     return _joined("sgd", [noisy], finish, clock)
 
 

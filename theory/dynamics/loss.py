@@ -16,26 +16,16 @@ fixed charges of eq. 6 / 9 are a_i = −1, b_j = +1 (the default). The constant
 proton–proton term is kept, so the value is the loss itself, not the loss up
 to a constant; single-node loss (eq. 11) is the case of one electron.
 
-Derivatives are exact: Φ is written as F(u) in *invariants* u of the pair,
-
-=======  ==============================  ===========================
-form     invariants                      manifold
-=======  ==============================  ===========================
-ridge    n₁ = ‖θ‖, n₂ = ‖w‖, ρ = θ̂ᵀŵ     R^d
-zonal    ρ = θ̂ᵀŵ                         S^{d−1}
-radial   q = ‖θ − w‖²                    R^d
-product  s = θ_k − w_k (Φ = ∏_k h(s))    R^d
-=======  ==============================  ===========================
-
-and the partial derivatives of F are taken symbolically once, simplified, and
-rewritten in c = 1 − ρ² and the angle φ = acos ρ (asin ρ = π/2 − φ), with c
-and φ computed from ‖θ̂ ∓ ŵ‖² where ``|ρ|`` is near 1, so that nothing cancels
-catastrophically when an electron sits on a proton. They are combined into the coefficients of ∇_θΦ = α θ + β w, compiled
-once with common subexpressions shared, to numpy (float64) and to mpmath on a
-local context. A product potential is differentiated through h′ and h″ of its
-one-dimensional factor (away from the kinks of h, where Φ has no derivative).
-The self-interaction Φ(θ, θ) is differentiated as the function G(‖θ‖) it is
-(e.g. ‖θ‖²/2 for ReLU), never through the off-diagonal formula.
+:class:`Loss` evaluates L, its gradient and Hessian in θ (on S^{d−1} the Riemannian
+ones, in an orthonormal tangent basis), the mixed derivative ∂²L/∂θ∂a and the charge
+system of the reduced loss (:mod:`theory.dynamics.reduced`), in float64 or mpmath
+(:mod:`theory.dynamics.arithmetic`). The derivatives are exact: it sums, over the pairs
+of :mod:`theory.dynamics.pairs`, the symbolic derivatives of Φ compiled by
+:mod:`theory.dynamics.kernel`, with their limits where an electron sits on a proton or on
+another electron. A product potential ∏_k h(θ_k − w_k) is differentiated through h′
+and h″ of its one-dimensional factor (away from the kinks of h, where Φ has no
+derivative). The self-interaction Φ(θ, θ) is differentiated as the function G(‖θ‖) it
+is (e.g. ‖θ‖²/2 for ReLU), never through the off-diagonal formula.
 
 >>> import numpy as np
 >>> from theory.potentials.potential import potential
@@ -104,7 +94,8 @@ class Loss:
     def with_fixed(self, electrons, charges) -> Loss:
         """The loss of the other electrons when ``electrons`` (charges ``charges``) are held
         fixed: they join the protons. Used for captured electrons and node-wise descent."""
-        extra = self.manifold.positions(electrons, "fixed electrons") if len(electrons) else np.zeros((0, self.dimension))
+        extra = (self.manifold.positions(electrons, "fixed electrons") if len(electrons)
+                 else np.zeros((0, self.dimension)))
         fixed = Loss.__new__(Loss)
         fixed.potential, fixed.manifold, fixed.kernel = self.potential, self.manifold, self.kernel
         fixed.protons = np.concatenate([self.protons, extra])
@@ -124,7 +115,10 @@ class Loss:
     def value(self, thetas, charges=None, *, dps: int | None = None, validate: bool = True):
         """L(a, θ), float64 or an mpf at ``dps`` digits.
 
-        .. math::  L = a^{\\top}\\Phi(\\theta, \\theta)a + 2a^{\\top}\\Phi(\\theta, w)b + b^{\\top}\\Phi(w, w)b
+        .. math::
+
+            L = a^{\\top}\\Phi(\\theta, \\theta)a + 2a^{\\top}\\Phi(\\theta, w)b
+              + b^{\\top}\\Phi(w, w)b
         """
         arith = arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith, validate)
@@ -195,7 +189,8 @@ class Loss:
 
     def _ambient_gradient(self, X, a, W, b, arith: Arithmetic, side: int | None = None) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
-        return self._weighted_gradient(X, np.concatenate([X, W]), self._pair_weights(a, b), a * a, arith, side)
+        Y = np.concatenate([X, W])
+        return self._weighted_gradient(X, Y, self._pair_weights(a, b), a * a, arith, side)
 
     def _pair_weights(self, a, b) -> np.ndarray:
         """C = 2a(a, b)ᵀ with C_ii = 0; the last float64 one is kept (fixed charges repeat)."""
@@ -221,9 +216,10 @@ class Loss:
             A = weights * _at_coincidences(self.kernel, "alpha", self.kernel.compiled("alpha", arith)(v["q"]),
                                            pairs, arith)
             return X * A.sum(axis=1)[:, None] - A @ Y
-        alpha, beta = (_at_coincidences(self.kernel, name, value, pairs, arith) for name, value in zip(
-            ("alpha", "beta"), self.kernel.compiled("coefficients", arith)(
-                v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))))
+        coefficients = self.kernel.compiled("coefficients", arith)(
+            v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))
+        alpha, beta = (_at_coincidences(self.kernel, name, value, pairs, arith)
+                       for name, value in zip(("alpha", "beta"), coefficients, strict=True))
         along_x = (weights * alpha).sum(axis=1)
         if self.kernel.self_terms is not None:  # ∇G(‖θ‖) = G′(n)/n θ
             along_x = along_x + self_weights * self.kernel.compiled("self_slope", arith)(pairs.n1)
@@ -233,7 +229,8 @@ class Loss:
         """The compiled functions' arguments: the invariants, then c and φ (0 where unused)."""
         return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get(n, 0) for n in ("c", "phi")]
 
-    def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic, side: int | None = None) -> np.ndarray:
+    def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic,
+                          side: int | None = None) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j), with ∂Φ/∂x_k = h′(s_k) ∏_{l≠k} h(s_l), s = x − y; at a kink
         s₀ the one-sided h′(s₀ ± 0) of ``side`` (without one, a kink raises)."""
         if side is None:
@@ -241,7 +238,7 @@ class Loss:
         h, dh = (np.array(np.broadcast_to(v, S.shape)) for v in arith.functions(
             (self.kernel.derivatives[()], self.kernel.derivatives[(0,)]), (s,))(S))
         for kink, slopes in (self.kernel.kink_slopes.items() if side else ()):
-            dh[S == arith.constant(kink)] = arith.constant(slopes[side > 0])
+            dh[arith.constant(kink) == S] = arith.constant(slopes[side > 0])
         D = dh * _leave_one_out(h)
         D[np.arange(len(S)), np.arange(len(S))] = 0  # the self pair (constant Φ(θ, θ))
         return arith.contract(weights, D)
@@ -249,7 +246,7 @@ class Loss:
     def _check_kinks(self, S: np.ndarray, arith: Arithmetic) -> None:
         """Φ has no derivative when a coordinate of θ_i − y_j (i ≠ j) sits on a kink of h."""
         for kink in self.kernel.kinks:
-            hits = S == arith.constant(kink)
+            hits = arith.constant(kink) == S
             hits[np.arange(len(S)), np.arange(len(S))] = False
             if hits.any():
                 i, j, k = (int(n) for n in np.argwhere(hits)[0])
@@ -343,11 +340,12 @@ class Loss:
         raw = self.kernel.hessian_function(arith)(*self._arguments(pairs))
         values = {key: _at_coincidences(self.kernel, key, v, pairs, arith) for key, v in raw.items()}
         small = self.kernel.small
-        rows, cols, signs = pairs.coincident
+        rows, cols, _ = pairs.coincident
         for key, v in values.items():
-            if len(key) == 2 and small in key and len(rows) and any(v[r, c] != 0 for r, c in zip(rows, cols)):
-                index = next(n for n, (r, c) in enumerate(zip(rows, cols)) if v[r, c] != 0)
-                raise NotSmooth(pairs.describe(index), 2)
+            if len(key) == 2 and small in key and len(rows):
+                nonzero = [n for n, (r, c) in enumerate(zip(rows, cols, strict=True)) if v[r, c] != 0]
+                if nonzero:
+                    raise NotSmooth(pairs.describe(nonzero[0]), 2)
         return values
 
     def _product_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
@@ -388,7 +386,8 @@ class Loss:
             if not (isinstance(thetas, np.ndarray) and thetas.dtype == object):
                 thetas = X  # keep exact (mpf) input exact
         a = self.default_charges(len(thetas)) if charges is None else charges
-        return arith.array(thetas), arith.array(a), arith.array(self.protons), arith.array(self.proton_charges)
+        return (arith.array(thetas), arith.array(a), arith.array(self.protons),
+                arith.array(self.proton_charges))
 
     # -------------------------------------------------------------- optimised output weights
     def best_charges(self, thetas, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
@@ -401,7 +400,8 @@ class Loss:
 
         .. math::
 
-            \\partial_{a_l}\\nabla_{\\theta_i} L = 2a_i\\nabla_1\\Phi(\\theta_i, \\theta_l)\\ (i \\ne l),\\quad
+            \\partial_{a_l}\\nabla_{\\theta_i} L
+              = 2a_i\\nabla_1\\Phi(\\theta_i, \\theta_l)\\ (i \\ne l),\\quad
             \\partial_{a_l}\\nabla_{\\theta_l} L = 2\\sum_{j \\ne l} a_j\\nabla_1\\Phi(\\theta_l, \\theta_j)
               + 2a_l\\nabla G(\\theta_l) + 2\\sum_j b_j\\nabla_1\\Phi(\\theta_l, w_j)
         """
@@ -578,7 +578,10 @@ def single_node_loss(phi: Potential, theta, protons, a1: float = -1.0, *, dps: i
                      manifold: str | None = None):
     """Eq. (11) plus the constant Σ b_i b_j Φ(w_i, w_j): one electron θ₁ of charge a₁.
 
-    .. math::  L(a_1, \\theta_1) = a_1^2\\Phi(\\theta_1,\\theta_1) + 2\\sum_j a_1 b_j\\Phi(\\theta_1, w_j) + \\text{const}
+    .. math::
+
+        L(a_1, \\theta_1) = a_1^2\\Phi(\\theta_1,\\theta_1)
+          + 2\\sum_j a_1 b_j\\Phi(\\theta_1, w_j) + \\text{const}
 
     >>> from theory.potentials.potential import given
     >>> single_node_loss(given("exp(-r^2/2)", "radial"), [0.0, 0.0], [[0.0, 0.0]])
