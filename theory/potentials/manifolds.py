@@ -45,8 +45,8 @@ class Manifold(str):
     def latex(self, d) -> str:
         """The manifold in R^d as LaTeX (no dollars): ``\\mathbb{R}^{d}`` or ``S^{d-1}``.
 
-        >>> SPHERE.latex(3), EUCLIDEAN.latex(2)
-        ('S^{2}', '\\mathbb{R}^{2}')
+        >>> print(SPHERE.latex(3), EUCLIDEAN.latex(2))
+        S^{2} \\mathbb{R}^{2}
         """
         return f"\\mathbb{{R}}^{{{d}}}"
 
