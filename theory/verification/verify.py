@@ -50,6 +50,7 @@ from ..dynamics.flow import ALGORITHMS, work_budget
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
 from ..dynamics.matching import distances
+from ..potentials.manifolds import Manifold
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 from .executor import check_engine, run_all
@@ -442,6 +443,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=FI
     ('Theorem 3.6 (region-restricted)', 'CONFIRMED: 3/3 starts matched (Wilson 95% [0.439, 1.000])')
     """
     d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts", 1, valid.RUNS_MAX)
+    manifold = manifold_named(manifold)
     policy, table = charge_policy(charges, k), table or default_table()
     if refusal := table.refuse(policy, k):
         raise InputError(refusal)
@@ -480,13 +482,13 @@ def _spec(phi: Potential) -> str:
     return f"{phi.form}:{phi.expr}"
 
 
-def _protons(d: int, k: int, manifold: str, seed: int) -> np.ndarray:
+def _protons(d: int, k: int, manifold: Manifold, seed: int) -> np.ndarray:
     if not (isinstance(d, int) and isinstance(k, int) and d >= 1 and k >= 1):
         raise InputError(f"d and k must be integers ≥ 1, got d={d!r}, k={k!r}")
     if k <= d:
         return np.eye(d)[:k]
     W = np.random.default_rng([seed, 0x5EED]).normal(size=(k, d))
-    return manifold_named(manifold).retract(W)
+    return manifold.retract(W)
 
 
 def _cusp(phi: Potential) -> bool:
