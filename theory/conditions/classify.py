@@ -282,7 +282,7 @@ def _on_manifold(phi: Potential, spec: str | None) -> Potential:
     manifold = default if spec is None else manifold_named(spec)
     if phi.form.restriction:
         phi = manifold.restrict(phi)
-    if manifold != phi.manifold:
+    if manifold is not phi.manifold:
         raise InputError(f"a {phi.form} potential lives on the {phi.manifold} manifold, not {manifold}")
     return phi
 

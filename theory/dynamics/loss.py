@@ -82,7 +82,7 @@ class Loss:
     def __init__(self, phi: Potential, protons, *, proton_charges=None, manifold: str | None = None):
         manifold = manifold_named(manifold or phi.manifold)
         phi = manifold.restrict(phi)
-        if manifold != phi.manifold:
+        if manifold is not phi.manifold:
             raise InputError(f"a {phi.form} potential lives on the {phi.manifold}; "
                              f"use manifold='{phi.manifold}'")
         self.potential, self.manifold, self.kernel = phi, manifold, kernel(phi)
