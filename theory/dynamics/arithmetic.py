@@ -66,12 +66,12 @@ class Arithmetic(abc.ABC):
 
     @abc.abstractmethod
     def clamp_unit(self, values: np.ndarray) -> None:
-        """Cosines clamped to [−1, 1] in place: float64 round-off can leave |ρ| > 1;
+        """Cosines clamped to [−1, 1] in place: float64 round-off can leave ρ outside;
         mpmath values are left as computed."""
 
     @abc.abstractmethod
     def angles(self, rho_: np.ndarray, c: np.ndarray, near) -> np.ndarray:
-        """φ = acos ρ ∈ [0, π] given c = 1 − ρ²: arccos where |ρ| is not ``near`` 1 (well
+        """φ = acos ρ ∈ [0, π] given c = 1 − ρ²: arccos where ρ is not near ±1 (well
         conditioned), atan2(√c, ρ) at the entries ``near`` (and everywhere in mpmath)."""
 
     @abc.abstractmethod
