@@ -33,7 +33,7 @@ def test_free_is_read_as_optimal_with_one_deprecation_warning_naming_the_caller(
 
 
 def test_a_run_asked_for_free_warns_once_and_equals_the_optimal_run():
-    options = dict(d=2, k=1, manifold="euclidean", protons=[[1.0, 0.0]], seed=0, dps=20)
+    options = {"d": 2, "k": 1, "manifold": "euclidean", "protons": [[1.0, 0.0]], "seed": 0, "dps": 20}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         old = simulate("radial:exp(-r^2/2)", charges="free", **options)
@@ -58,7 +58,8 @@ def test_unknown_names_are_input_errors_naming_the_choices(name):
 
 @pytest.mark.parametrize("value,k,problem", [
     ([-1.0, -1.0], 3, "expected 3 finite charges"), ([-1.0, -1.0, -1.0], 2, "expected 2 finite charges"),
-    ([-1.0, np.nan], 2, "finite"), (np.inf, 2, "finite"), (["a", "b"], 2, "numbers"), ([[-1, 2], [3]], 2, "numbers")])
+    ([-1.0, np.nan], 2, "finite"), (np.inf, 2, "finite"), (["a", "b"], 2, "numbers"),
+    ([[-1, 2], [3]], 2, "numbers")])
 def test_fixed_charges_are_checked(value, k, problem):
     with pytest.raises(InputError, match=problem):
         charge_policy(value, k)
@@ -89,9 +90,11 @@ def test_policies_agree_with_their_names_at_a_saddle_of_the_reduced_loss():
     named = equilibrium(GAUSS, [[0.0, 0.0]], PROTONS, charges="optimal", dps=30)
     policy = equilibrium(GAUSS, [[0.0, 0.0]], PROTONS, charges=Optimal(), dps=30)
     assert named.eigenvalues == policy.eigenvalues
-    assert [float(v) for v in policy.eigenvalues] == pytest.approx([-24 * np.exp(-4), 8 * np.exp(-4)], rel=1e-12)
+    assert [float(v) for v in policy.eigenvalues] == pytest.approx(
+        [-24 * np.exp(-4), 8 * np.exp(-4)], rel=1e-12)
     fixed = equilibrium(GAUSS, [[0.0, 0.0]], PROTONS, charges=Fixed(), dps=30)
-    assert [float(v) for v in fixed.eigenvalues] == pytest.approx([-12 * np.exp(-2), 4 * np.exp(-2)], rel=1e-12)
+    assert [float(v) for v in fixed.eigenvalues] == pytest.approx(
+        [-12 * np.exp(-2), 4 * np.exp(-2)], rel=1e-12)
 
 
 def test_policies_print_and_serialise_as_today():

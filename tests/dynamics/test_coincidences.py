@@ -9,10 +9,10 @@ import pytest
 from theory import equilibrium
 from theory.core.errors import InputError
 from theory.core.numeric import context
+from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss, NotSmooth
 from theory.potentials.potential import potential
 from theory.teacher_student.relu import teacher_hessian, tian_collapsed_point
-from theory.dynamics.kinds import EquilibriumKind
 
 RELU = potential("relu")
 ERF = potential("erf(t/sqrt(2))")  # g = erf(x/√2): Φ = (2/π) asin(θᵀw/√((1+‖θ‖²)(1+‖w‖²)))
@@ -48,10 +48,12 @@ def finite_difference_hessian(loss: Loss, X, dps: int, exponent: int) -> np.ndar
     for p in range(n):
         step = Qmp[:, p].reshape(X.shape)
 
-        def central(t):
-            return (loss.gradient(X + t * step, dps=dps) - loss.gradient(X - t * step, dps=dps)).ravel() / (2 * t)
+        def central(t, step=step):
+            forward, backward = loss.gradient(X + t * step, dps=dps), loss.gradient(X - t * step, dps=dps)
+            return (forward - backward).ravel() / (2 * t)
         columns.append(2 * central(h / 2) - central(h))
-    inverse = np.array(ctx.inverse(ctx.matrix(Qmp.tolist())).tolist(), dtype=object)  # Q is orthogonal in float64 only
+    # Q is orthogonal in float64 only
+    inverse = np.array(ctx.inverse(ctx.matrix(Qmp.tolist())).tolist(), dtype=object)
     return np.array(columns).T @ inverse
 
 
@@ -85,7 +87,7 @@ def test_hessian_at_a_coincident_pair_is_the_limit_of_nearby_hessians(name, expo
 
 def test_sign_at_a_coincidence_is_reported_not_smooth():
     loss = Loss(potential("sign"), np.eye(3), manifold="sphere")
-    with pytest.raises(NotSmooth, match="electron 0 sits on proton 0.*not C1"):
+    with pytest.raises(NotSmooth, match=r"electron 0 sits on proton 0.*not C1"):
         loss.hessian(np.eye(3))
     assert loss.value(np.eye(3)) == 0  # the value has its limit
 
@@ -106,8 +108,9 @@ def identity_spectrum_holds(k: int) -> None:
         assert multiplicity[float(mpmath.nstr(1 / ctx.mpf(2) + 1 / ctx.pi, 25))] == k * (k - 3) // 2
     rest = sorted(m for v, m in found if m not in (k * (k - 1) // 2, k * (k - 3) // 2))
     assert rest == [1, 1, k - 1, k - 1] and found[0][0] > 0
-    independent = sorted(ctx.eigsy(ctx.matrix(teacher_hessian(np.eye(k), dps=40).tolist()), eigvals_only=True))
-    assert max(abs(a - b) for a, b in zip(eq.eigenvalues, independent)) < ctx.mpf(10) ** -35
+    hessian = ctx.matrix(teacher_hessian(np.eye(k), dps=40).tolist())
+    independent = sorted(ctx.eigsy(hessian, eigvals_only=True))
+    assert max(abs(a - b) for a, b in zip(eq.eigenvalues, independent, strict=True)) < ctx.mpf(10) ** -35
 
 
 @pytest.mark.parametrize("k", [3, 4, 5, 6])
@@ -147,7 +150,8 @@ def test_tian_formula_is_the_only_collapsed_critical_point_nearby():
 def test_tian_point_is_a_saddle_of_morse_index_k_minus_one_squared(K):
     """Morse index (K − 1)² and K − 1 zero eigenvalues: collinear ReLU students act as one of
     summed norm, so redistributing the norms (Σ‖θ_i‖ fixed) is an exactly flat family."""
-    eq = equilibrium(RELU, tian_collapsed_point(K, dps=40), np.eye(K, dtype=int), manifold="euclidean", dps=40)
+    eq = equilibrium(RELU, tian_collapsed_point(K, dps=40), np.eye(K, dtype=int), manifold="euclidean",
+                     dps=40)
     assert eq.kind == EquilibriumKind.SADDLE and not eq.matched
     found = clusters(eq.eigenvalues, 30)
     assert sum(m for v, m in found if v < 0) == (K - 1) ** 2
@@ -244,5 +248,5 @@ def test_bad_protons_are_refused():
 
 def test_a_potential_without_second_derivative_at_the_point_is_a_clear_error():
     loss = Loss(potential("step"), [[1.0, 0.0, 0.0]], manifold="sphere")
-    with pytest.raises(InputError, match="sits on proton 0.*no derivative"):
+    with pytest.raises(InputError, match=r"sits on proton 0.*no derivative"):
         loss.hessian([[1.0, 0.0, 0.0]], dps=30)

@@ -5,8 +5,8 @@ import pytest
 
 from theory import equilibrium, simulate
 from theory.core.errors import InputError
-from theory.potentials.potential import given, potential
 from theory.dynamics.kinds import EquilibriumKind
+from theory.potentials.potential import given, potential
 
 SIGN = potential("sign").sphere()
 #: Three protons on S^1, well apart (k = 3 > d = 2, so "orthonormal-ish").
@@ -112,6 +112,7 @@ def test_potentials_with_a_cusp_at_coincidence_run():
 def test_a_kind_is_looked_up_by_its_printed_name_and_an_unknown_one_names_the_choices():
     assert EquilibriumKind("spurious-local-minimum") is EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
     assert EquilibriumKind("NON_SMOOTH") is EquilibriumKind.NON_SMOOTH
-    with pytest.raises(InputError, match="no equilibrium kind 'maximum': choose global minimum, .* or failed"):
+    with pytest.raises(InputError,
+                       match=r"no equilibrium kind 'maximum': choose global minimum, .* or failed"):
         EquilibriumKind("maximum")
     assert [kind.claim for kind in EquilibriumKind][:4] == ["minimum", "minimum", "saddle", None]

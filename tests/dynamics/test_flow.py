@@ -1,13 +1,15 @@
 """Flows and descent algorithms: convergence, honesty about failure, reproducibility."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
 from theory.core.errors import DerivationError, InputError
 from theory.dynamics.flow import gradient_descent, gradient_flow, nodewise, polish, run_algorithm
+from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given, potential
-from theory.dynamics.kinds import EquilibriumKind
 
 GAUSS = given("exp(-r^2/2)", "radial")
 
@@ -52,7 +54,7 @@ def test_a_diverging_step_size_is_caught_not_followed():
     loss = Loss(GAUSS, [[0.0, 0.0]])
     run = gradient_descent(loss, [[0.5, 0.5]], step=100.0)
     assert run.converged
-    assert all(later <= earlier + 1e-12 for earlier, later in zip(run.losses, run.losses[1:]))
+    assert all(later <= earlier + 1e-12 for earlier, later in pairwise(run.losses))
 
 
 def test_polishing_reaches_the_requested_digits():
@@ -103,7 +105,7 @@ def _reaches_the_protons(seed: int, perturbation: float = 0.0):
     run = gradient_flow(loss, start, evaluations=BUDGET, seconds=None)
     assert run.converged, (seed, perturbation, run.reason)
     assert sorted(j for _, j in run.captured) == [0, 1, 2] and abs(run.losses[-1]) < 1e-14
-    electrons, protons = zip(*run.captured)
+    electrons, protons = zip(*run.captured, strict=True)
     assert np.array_equal(run.positions[list(electrons)], loss.protons[list(protons)])
     assert run.evaluations <= BUDGET
 
@@ -185,7 +187,8 @@ def test_a_crease_is_held_only_where_the_loss_has_a_v_along_it():
         loss = Loss(LAPLACE, [[0.0, 0.0], [0.6, 0.4]], proton_charges=charges)
         state = _State(loss, [[0.1, 0.5]], None, capture=1e-9)
         state.X[0, 0], state.creases = 0.0, {(0, 0): 0.0}
-        rises = [loss.value(state.X + side * np.array([[1e-7, 0.0]])) > loss.value(state.X) for side in (-1, 1)]
+        nudge = np.array([[1e-7, 0.0]])
+        rises = [loss.value(state.X + side * nudge) > loss.value(state.X) for side in (-1, 1)]
         state.settle()
         assert bool(state.creases) == held == all(rises)
         if not held:  # off the crease, downhill: the gradient points back at it

@@ -1,14 +1,16 @@
 """Optimised output weights (charges="optimal"), Algorithms 3 and 4, and node-wise descent on cusps."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
 from theory import equilibrium, simulate
 from theory.core.errors import InputError
 from theory.dynamics.flow import gradient_descent, nodewise, nodewise_optimal, run_algorithm, sgd
+from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given, potential
-from theory.dynamics.kinds import EquilibriumKind
 
 GAUSS = given("exp(-r^2/2)", "radial")
 SIGN = potential("sign").sphere()
@@ -21,7 +23,7 @@ def test_reduced_descent_lowers_the_reduced_loss_to_a_critical_point():
     assert run.converged, run.reason
     assert np.linalg.norm(loss.reduced_gradient(run.positions)) < 1e-10
     assert np.allclose(run.charges, loss.best_charges(run.positions))
-    assert all(later <= earlier + 1e-12 for earlier, later in zip(run.losses, run.losses[1:]))
+    assert all(later <= earlier + 1e-12 for earlier, later in pairwise(run.losses))
 
 
 def test_the_reduced_loss_has_its_own_saddle():

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory.dynamics import pairs as pairs_module
 from theory.core.errors import InputError
+from theory.core.numeric import context
+from theory.dynamics import pairs as pairs_module
 from theory.dynamics.arithmetic import arithmetic
 from theory.dynamics.loss import Loss, kernel, single_node_loss
-from theory.core.numeric import context
 from theory.potentials.potential import given, potential
 
 RELU = potential("relu")
@@ -64,7 +64,7 @@ def test_gradient_matches_high_precision_finite_differences(phi):
     h = mpmath.mpf(10) ** -15
     exact = loss.gradient(X, dps=40)
     fd = _mp_fd_gradient(loss, X, 40, h)
-    assert max(abs(u - v) for u, v in zip(exact.ravel(), fd.ravel())) < mpmath.mpf(10) ** -20
+    assert max(abs(u - v) for u, v in zip(exact.ravel(), fd.ravel(), strict=True)) < mpmath.mpf(10) ** -20
     assert np.allclose(loss.gradient(X), exact.astype(float), rtol=1e-12, atol=1e-13)
 
 
@@ -81,7 +81,7 @@ def test_hessian_is_the_derivative_of_the_gradient():
         up = loss.gradient(arith.array(X) + shift.reshape(2, 3), dps=30).ravel()
         down = loss.gradient(arith.array(X) - shift.reshape(2, 3), dps=30).ravel()
         fd = (up - down) / (2 * h)
-        assert max(abs(u - v) for u, v in zip(fd, H[:, column])) < mpmath.mpf(10) ** -18
+        assert max(abs(u - v) for u, v in zip(fd, H[:, column], strict=True)) < mpmath.mpf(10) ** -18
 
 
 def test_riemannian_gradient_and_hessian_on_the_sphere():
@@ -163,7 +163,8 @@ def test_euclidean_relu_gradient_is_accurate_next_to_a_proton():
 
 FORMS = {
     "ridge relu": (RELU, "euclidean"),
-    "zonal relu": (RELU, "sphere"), "zonal asin": (given("rho*asin(rho) + sqrt(1 - rho^2)", "zonal"), "sphere"),
+    "zonal relu": (RELU, "sphere"),
+    "zonal asin": (given("rho*asin(rho) + sqrt(1 - rho^2)", "zonal"), "sphere"),
     "radial laplace": (given("exp(-r)", "radial"), "euclidean"),
     "radial cauchy": (given("1/(1+r^2)", "radial"), "euclidean"),
     "product bump": (potential("gaussian_bump"), "euclidean"),
@@ -248,7 +249,8 @@ def test_product_loss_is_the_charge_energy_of_the_potential(phi):
     X, W, a, b = rng.normal(size=(3, 2)), rng.normal(size=(2, 2)), rng.normal(size=3), rng.normal(size=2)
     points, charges = np.concatenate([X, W]), np.concatenate([a, b])
     ctx = context(35)
-    direct = ctx.fsum(ctx.mpf(charges[i]) * ctx.mpf(charges[j]) * ctx.mpf(phi.evaluate(points[i], points[j], dps=30))
+    direct = ctx.fsum(ctx.mpf(charges[i]) * ctx.mpf(charges[j])
+                      * ctx.mpf(phi.evaluate(points[i], points[j], dps=30))
                       for i in range(5) for j in range(5))
     loss = Loss(phi, W, proton_charges=b)
     assert abs(loss.value(X, a, dps=30) - direct) < mpmath.mpf(10) ** -25
@@ -273,7 +275,7 @@ def test_product_gradient_and_hessian_match_high_precision_finite_differences(ph
         fd = (loss.value(plus, a, dps=40) - loss.value(minus, a, dps=40)) / (2 * h)
         assert abs(fd - exact[idx]) < mpmath.mpf(10) ** -20
         column = (loss.gradient(plus, a, dps=40) - loss.gradient(minus, a, dps=40)).ravel() / (2 * h)
-        assert max(abs(u - v) for u, v in zip(column, H[:, n])) < mpmath.mpf(10) ** -20
+        assert max(abs(u - v) for u, v in zip(column, H[:, n], strict=True)) < mpmath.mpf(10) ** -20
     assert np.allclose(loss.hessian(X, a), H.astype(float), rtol=1e-12, atol=1e-13)
 
 

@@ -44,9 +44,10 @@ def test_gaussian_in_the_plane():
         return _reduced(phi, [X[0] + mpmath.matrix(v[:2]), X[1] + mpmath.matrix(v[2:])], W)
 
     loss = Loss(given("exp(-r^2/2)", "radial"), [[1.0, 0.0], [-1.0, 0.5]])
-    thetas = np.array([[x for x in row] for row in X], dtype=object)
+    thetas = np.array([list(row) for row in X], dtype=object)
     assert abs(loss.reduced_value(thetas, dps=DPS) - ell(0, 0, 0, 0)) < mpmath.mpf(10) ** -30
-    gradient = mpmath.matrix([mpmath.diff(ell, [0] * 4, tuple(int(m == p) for m in range(4))) for p in range(4)])
+    gradient = mpmath.matrix([mpmath.diff(ell, [0] * 4, tuple(int(m == p) for m in range(4)))
+                              for p in range(4)])
     assert _close(loss.reduced_gradient(thetas, dps=DPS).ravel(), gradient, 25)
     assert _close(loss.reduced_hessian(thetas, dps=DPS), _hessian(ell, 4), 20)
 
@@ -72,11 +73,11 @@ def test_exponential_zonal_potential_on_the_sphere():
         return _reduced(phi, [moved(X[0], bases[0], v[:2]), moved(X[1], bases[1], v[2:])], W)
 
     loss = Loss(given("exp(rho)", "zonal"), np.eye(3))
-    thetas = np.array([[x for x in row] for row in X], dtype=object)
+    thetas = np.array([list(row) for row in X], dtype=object)
     ours = sorted(mpmath.eigsy(mpmath.matrix(loss.reduced_hessian(thetas, dps=DPS).tolist()),
                                eigvals_only=True))
     theirs = sorted(mpmath.eigsy(_hessian(ell, 4), eigvals_only=True))
-    assert max(abs(p - q) for p, q in zip(ours, theirs)) < mpmath.mpf(10) ** -20
+    assert max(abs(p - q) for p, q in zip(ours, theirs, strict=True)) < mpmath.mpf(10) ** -20
     assert min(ours) < 0 < max(ours)  # a point with both signs, so the check is not vacuous
 
 
@@ -85,7 +86,7 @@ def _tangent(x):
     vectors = []
     for e in ([1, 0, 0], [0, 1, 0], [0, 0, 1]):
         v = mpmath.matrix(e)
-        for u in [x] + vectors:
+        for u in [x, *vectors]:
             v = v - (u.T * v)[0] * u
         if mpmath.norm(v) > mpmath.mpf(1) / 10 and len(vectors) < 2:
             vectors.append(v / mpmath.norm(v))

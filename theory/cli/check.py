@@ -28,6 +28,7 @@ from ..core.latex import readable
 from ..core.parsing import parse_expression
 from ..core.verdict import Evidence, Method, Verdict
 from ..potentials.forms import FORMS
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.routes import Route
 from ..potentials.potential import Potential, potential
 from ..conditions.realizability import Realizability
@@ -84,7 +85,7 @@ def _potential(args: argparse.Namespace) -> Potential:
         raise InputError(f"a potential is a formula in exactly one of r, rho, s (and d); got {args.potential!r}")
     form = _FORMS[variables.pop()]
     manifold = form.manifold
-    if args.manifold and args.manifold != manifold:
+    if args.manifold and manifold_named(args.manifold) is not manifold:
         raise InputError(f"a potential in {next(iter(expr.free_symbols - {d_symbol}))} is {form} and "
                          f"lives on the {manifold} manifold, not the {args.manifold}")
     return Potential(expr, form, Route.GIVEN)

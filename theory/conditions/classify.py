@@ -31,21 +31,24 @@ import sympy as sp
 
 from ..core.choices import Choice, spelling
 from ..core.errors import InputError, Timeout
+from ..core.latex import Typeset
+from ..core.latex import latex as house_latex
+from ..core.symbols import coordinates, s
+from ..core.symbols import d as d_symbol
+from ..core.timebound import bounded, budgeted
+from ..core.verdict import Evidence, Method, Verdict
+from ..potentials.forms import Form, Geometry
+from ..potentials.manifolds import SPHERE
+from ..potentials.manifolds import manifold as manifold_named
+from ..potentials.potential import Potential
 from .laplacian import (
     dimension,
     laplacian,
     pieces,
     product_ratio,
 )
-from ..core.latex import Typeset
-from ..core.latex import latex as house_latex
-from ..potentials.forms import Form, Geometry
-from ..potentials.potential import Potential
 from .signs import SignChart, certified_sign, sample_points, sign_chart, witness
-from ..core.symbols import coordinates, s
-from ..core.symbols import d as d_symbol
-from ..core.timebound import bounded, budgeted
-from ..core.verdict import Evidence, Method, Verdict
+
 
 class EarnshawClass(Choice):
     """The Earnshaw classes, by the sign of ΔΦ in θ (a string enum: each prints as its name).
@@ -60,7 +63,7 @@ class EarnshawClass(Choice):
     >>> EarnshawClass("subharmonic")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    theory.core.errors.InputError: no Earnshaw class 'subharmonic': choose harmonic, ... (ΔΦ > 0 is 'strictly subharmonic')
+    theory.core.errors.InputError: no Earnshaw class 'subharmonic': ... (ΔΦ > 0 is 'strictly subharmonic')
     """
 
     HARMONIC = "harmonic"
@@ -129,8 +132,8 @@ class Classification(Typeset):
 
     >>> from theory.potentials.potential import given
     >>> c = classify(given("rho^2", "zonal"), d=3)
-    >>> c
-    <Classification of Φ[rho**2, zonal] = rho**2, d = 3: harmonic refuted, strictly subharmonic refuted, superharmonic refuted, λ-harmonic refuted>
+    >>> c  # doctest: +ELLIPSIS
+    <Classification of Φ[rho**2, zonal] = rho**2, d = 3: harmonic refuted, ..., λ-harmonic refuted>
     >>> c["strictly subharmonic"].region
     Interval.open(-sqrt(3)/3, sqrt(3)/3)
     """
@@ -167,7 +170,7 @@ class Classification(Typeset):
         \\Delta_{S^{2}} \\Phi = 2 - 6 \\rho^{2}
         """
         body = r"\text{(numeric)}" if self.laplacian is None else house_latex(self.laplacian)
-        if self.potential.manifold == "sphere":
+        if self.potential.manifold.codimension:  # the Laplace–Beltrami operator of S^{d−1}
             return rf"\Delta_{{S^{{{house_latex(self.d - 1)}}}}} \Phi = {body}"
         return rf"\Delta_\theta \Phi = {body}"
 
@@ -247,9 +250,10 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
     <Verdict.PROVEN: 'proven'>
     """
     if not isinstance(phi, Potential):
-        raise InputError(f"classify takes a Potential (theory.potential(…) or given(…)), not {type(phi).__name__}")
+        raise InputError(f"classify takes a Potential (theory.potential(…) or given(…)), "
+                         f"not {type(phi).__name__}")
     phi = _on_manifold(phi, manifold)
-    d = dimension(d, sphere=phi.manifold == "sphere")
+    d = dimension(d, sphere=phi.manifold.codimension > 0)
     if phi.expr is None:
         return _undecided(phi, d, "the potential is numeric (no closed form): no symbolic Laplacian")
     variable = phi.form.variable
@@ -271,12 +275,14 @@ def classify(phi: Potential, *, d=d_symbol, manifold: str | None = None, domain:
 
 # --------------------------------------------------------------------------- pieces
 
-def _on_manifold(phi: Potential, manifold: str | None) -> Potential:
-    if manifold not in (None, "sphere", "euclidean"):
-        raise InputError(f"manifold must be 'sphere' or 'euclidean', got {manifold!r}")
-    if phi.form.restriction and manifold != "euclidean":
-        return phi.sphere()
-    if manifold and manifold != phi.manifold:
+def _on_manifold(phi: Potential, spec: str | None) -> Potential:
+    """Φ on the manifold named ``spec``; by default on the sphere if Φ has a restriction
+    to it (a ridge potential), else on its own manifold."""
+    default = SPHERE if phi.form.restriction else phi.manifold
+    manifold = default if spec is None else manifold_named(spec)
+    if phi.form.restriction:
+        phi = manifold.restrict(phi)
+    if manifold is not phi.manifold:
         raise InputError(f"a {phi.form} potential lives on the {phi.manifold} manifold, not {manifold}")
     return phi
 

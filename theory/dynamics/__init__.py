@@ -1,1 +1,2 @@
-"""Stage 3 — condition → dynamics: the charge energy (Loss), gradient flows and the paper's algorithms, equilibria."""
+"""Stage 3 — condition → dynamics: the charge energy (Loss), gradient flows and the paper's
+algorithms, equilibria."""

@@ -92,7 +92,8 @@ class Fixed:
             raise InputError(f"charges must be numbers, got {self.a!r}") from None
         if not finite:
             raise InputError(f"charges must be finite, got {self.a!r}")
-        object.__setattr__(self, "a", float(values) if values.ndim == 0 else tuple(values.reshape(-1).tolist()))
+        a = float(values) if values.ndim == 0 else tuple(values.reshape(-1).tolist())
+        object.__setattr__(self, "a", a)
 
     def at(self, k: int) -> np.ndarray:
         """The charges of k electrons (InputError unless one per electron, or one for all)."""
@@ -154,6 +155,10 @@ class Optimal:
     def hessian(self, loss: Loss, thetas, *, dps: int | None = None) -> np.ndarray:
         """∇²ℓ(θ), the Schur complement of the a-block."""
         return loss.reduced_hessian(thetas, dps=dps)
+
+
+#: The default policies, shared (both are immutable): a_i = −1, and a = a*(θ).
+FIXED, OPTIMAL = Fixed(), Optimal()
 
 
 def charge_policy(value, k: int | None = None) -> Fixed | Optimal:

@@ -50,16 +50,17 @@ import numpy as np
 
 from ..core import validators as valid
 from ..core.errors import DerivationError, InputError
-from .charges import Fixed, Optimal, charge_policy
-from .kinds import EquilibriumKind
-from .flow import Trajectory, odd, polish, run_algorithm
-from .arithmetic import arithmetic
-from .loss import Loss, NotSmooth, positions
-from .matching import match_rows
 from ..potentials.forms import Geometry
+from ..potentials.manifolds import Manifold
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
+from .arithmetic import arithmetic
+from .charges import FIXED, Fixed, Optimal, charge_policy
+from .flow import Trajectory, odd, polish, run_algorithm
+from .kinds import EquilibriumKind
+from .loss import Loss, NotSmooth
+from .matching import match_rows
 
 
 @dataclass
@@ -155,7 +156,7 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     global minimum True 30
     """
     loss = Loss(phi, protons, manifold=manifold)
-    X = positions(electrons, "electrons", sphere=loss.manifold == "sphere")
+    X = loss.manifold.positions(electrons, "electrons")
     policy = charge_policy(charges, len(X))
     held = {int(i): int(j) for i, j in captured}
     for i, j in held.items():
@@ -215,7 +216,8 @@ def _nonsmooth(loss: Loss, X, a, why: NotSmooth, dps: int, tolerance: float) -> 
     elif steepest >= -zero:
         kind, reason = EquilibriumKind.NON_SMOOTH, f"{why}; every one-sided slope is ≥ 0"
     else:
-        kind, reason = EquilibriumKind.NOT_CONVERGED, f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
+        kind = EquilibriumKind.NOT_CONVERGED
+        reason = f"{why}; a one-sided slope is {ctx.nstr(steepest, 5)} < 0"
     converged = kind != EquilibriumKind.NOT_CONVERGED
     return Equilibrium(X, a, converged, reason, None, value, [], kind, matching,
                        converged and on_protons, dps=dps, one_sided=one_sided, objective=loss)
@@ -227,7 +229,7 @@ def _one_sided(loss: Loss, X, a, dps: int) -> list:
     s = 2D(h/2) − D(h), q = 4(D(h) − D(h/2))/h with D(h) = (L(x + hu) − L)/h); on the sphere
     along the geodesic x cos h + u sin h. Numeric evidence, not a proof."""
     arith = arithmetic(dps)
-    ctx, (k, d) = arith.ctx, X.shape
+    ctx, d = arith.ctx, X.shape[1]
     base, h = loss.value(X, a, dps=dps), ctx.mpf(10) ** -(dps // 3)
     basis = loss.tangent_basis(X.astype(float))
     out = []
@@ -326,7 +328,7 @@ class Simulation:
     start: np.ndarray
     seed: int
     manifold: str = "sphere"
-    charges: Fixed | Optimal = Fixed()
+    charges: Fixed | Optimal = FIXED
 
     @property
     def converged(self) -> bool:
@@ -340,7 +342,7 @@ class Simulation:
 
 
 def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonormal",
-             algorithm: str = "flow", charges=Fixed(), seed: int = 0, dps: int = 30,
+             algorithm: str = "flow", charges=FIXED, seed: int = 0, dps: int = 30,
              gtol: float = 1e-10, seconds: float = 60.0, **options) -> Simulation:
     """Run the dynamics from a seeded random start and classify where it ends.
 
@@ -361,13 +363,13 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     valid.hessian_memory(d, k, "simulate")
     seed, dps = valid.seed(seed), valid.digits(dps)
     seconds = valid.seconds(seconds, optional=True)
-    phi = _potential(phi)
+    phi, manifold = _potential(phi), manifold_named(manifold)
     policy = charge_policy(charges, k)
     if algorithm == "nodewise-optimal":
         policy = Optimal()
     rng = np.random.default_rng(seed)
     W = _protons(protons, d, k, manifold, rng)
-    start = manifold_named(manifold).retract(rng.normal(size=(k, d)))
+    start = manifold.retract(rng.normal(size=(k, d)))
     loss = Loss(phi, W, manifold=manifold)
     run = run_algorithm(loss, start, algorithm, policy, seed=seed, gtol=gtol, seconds=seconds, **options)
     eq = equilibrium(loss.potential, run.positions, W, manifold=manifold, dps=dps, charges=policy,
@@ -384,7 +386,7 @@ def _potential(spec) -> Potential:
     return derive(spec)
 
 
-def _protons(spec, d: int, k: int, manifold: str, rng: np.random.Generator) -> np.ndarray:
+def _protons(spec, d: int, k: int, manifold: Manifold, rng: np.random.Generator) -> np.ndarray:
     if isinstance(spec, str):
         if spec in ("orthonormal", "identity"):
             if k > d:
@@ -392,9 +394,9 @@ def _protons(spec, d: int, k: int, manifold: str, rng: np.random.Generator) -> n
             return np.eye(d)[:k]
         if spec == "random":
             W = rng.normal(size=(k, d))
-            return manifold_named(manifold).retract(W)
+            return manifold.retract(W)
         raise InputError(f"protons must be orthonormal, identity, random or an array, got {spec!r}")
-    W = positions(spec, "protons", sphere=manifold == "sphere")
+    W = manifold.positions(spec, "protons")
     if W.shape[1] != d:
         raise InputError(f"protons have dimension {W.shape[1]}, expected d = {d}")
     return W

@@ -45,12 +45,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import DerivationError, InputError
-from .charges import Optimal, charge_policy
-from .holds import Holds
-from .arithmetic import arithmetic
-from .loss import Loss, positions
-from .matching import distances
 from ..potentials.forms import Geometry
+from .arithmetic import arithmetic
+from .charges import OPTIMAL, Optimal, charge_policy
+from .holds import Holds
+from .loss import Loss
+from .matching import distances
 
 ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
@@ -110,7 +110,7 @@ class _State:
     def __init__(self, loss: Loss, start, charges, capture: float, held: dict | None = None,
                  creases: dict | None = None):
         self.loss = loss
-        self.X = positions(start, "start", sphere=loss.manifold == "sphere")
+        self.X = loss.manifold.positions(start, "start")
         if self.X.shape[1] != loss.dimension:
             raise InputError(f"start has dimension {self.X.shape[1]} but protons {loss.dimension}")
         self.policy = charge_policy(charges, len(self.X))
@@ -205,9 +205,7 @@ class _State:
         return len(self.holds.captured) > before or folded
 
     def project(self, X: np.ndarray) -> np.ndarray:
-        if self.loss.manifold == "sphere":
-            return X / np.linalg.norm(X, axis=1)[:, None]
-        return X
+        return self.loss.manifold.retract(X)
 
 
 def odd(loss: Loss) -> bool:
@@ -215,8 +213,7 @@ def odd(loss: Loss) -> bool:
     if loss.kernel.form.geometry is Geometry.DISTANCE:
         return False
     points = np.random.default_rng(0).normal(size=(4, loss.dimension))
-    if loss.manifold == "sphere":
-        points /= np.linalg.norm(points, axis=1)[:, None]
+    points = loss.manifold.retract(points)
     phi = loss.with_fixed(np.zeros((0, loss.dimension)), [])
     plus = phi.charge_gradient(points[:2], np.zeros(2))   # 2 Σ_j b_j Φ(θ_i, w_j)
     return bool(np.allclose(phi.charge_gradient(-points[:2], np.zeros(2)), -plus, atol=1e-12))
@@ -394,7 +391,7 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
     descends alone stays captured in the joint descent. ``options`` go to
     :func:`gradient_descent`; its budgets hold for each stage.
     """
-    X = positions(start, "start", sphere=loss.manifold == "sphere")
+    X = loss.manifold.positions(start, "start")
     policy = charge_policy(charges, len(X))
     if policy.optimised:
         raise InputError("nodewise keeps the output weights fixed (Algorithm 2); for optimised weights "
@@ -413,7 +410,7 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
     return _joined("nodewise", runs, final, clock)
 
 
-def nodewise_optimal(loss: Loss, start, charges=Optimal(), *, seed: int = 0, epsilon: float = 1e-2,
+def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsilon: float = 1e-2,
                      tries: int = 100, node_gtol: float = 1e-4, **options) -> Trajectory:
     """Node-wise descent with optimised output weights (paper Algorithm 3).
 
@@ -430,7 +427,7 @@ def nodewise_optimal(loss: Loss, start, charges=Optimal(), *, seed: int = 0, eps
     final stage beyond the paper, so that the end point is a critical point of ℓ).
     ``options`` go to :func:`gradient_descent`; its budgets hold for each stage.
     """
-    X = positions(start, "start", sphere=loss.manifold == "sphere")
+    X = loss.manifold.positions(start, "start")
     if not charge_policy(charges, len(X)).optimised:
         raise InputError("nodewise-optimal optimises the output weights; it takes no fixed charges")
     rng, a = np.random.default_rng([seed, _DRAWS]), np.zeros(len(X))
@@ -454,8 +451,7 @@ def _draw(fixed: Loss, first: np.ndarray, rng: np.random.Generator, epsilon: flo
     best, force = first, -1.0
     for attempt in range(tries):
         theta = first if attempt == 0 else rng.normal(size=first.shape)
-        if fixed.manifold == "sphere":
-            theta = theta / np.linalg.norm(theta)
+        theta = fixed.manifold.retract(theta[None])[0]
         derivative = float(fixed.charge_gradient([theta], [0.0])[0])
         if derivative ** 2 > force:
             best, force = theta, derivative ** 2
@@ -515,7 +511,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
             run.losses.append(state.value())
             run.gradient_norms.append(norm)
             run.path.append(state.X.copy())
-        if not len(state.free) or norm <= 2 * epsilon / 3 and _lowest(state) >= -2 * epsilon / 3:
+        if not len(state.free) or (norm <= 2 * epsilon / 3 and _lowest(state) >= -2 * epsilon / 3):
             break
         if _late(clock, seconds):
             return _finish(run, state, clock, False, f"time budget spent with ‖∇L‖ = {norm:.3g}")
@@ -531,7 +527,8 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
     finish = gradient_descent(loss, state.X, state.policy, gtol=gtol, capture=capture,
                               held=state.holds.captured, creases=state.creases, seconds=left,
                               step=max(10 * step, 0.1))
-    finish.reason = f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; then {finish.reason}"
+    finish.reason = (f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; "
+                     f"then {finish.reason}")
     return _joined("sgd", [noisy], finish, clock)
 
 
@@ -629,7 +626,6 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
         step = np.linalg.lstsq(hessian, -basis.T @ g.astype(float).ravel(),
                                rcond=1e-13)[0]
         X = X + arith.array((basis @ step).reshape(X.shape))
-        if loss.manifold == "sphere":
-            X = X / arith.sqrt((X * X).sum(axis=1))[:, None]
+        X = loss.manifold.retract(X, arith.sqrt)
     raise DerivationError(f"Newton polishing did not reach ‖∇L‖ < 1e-{dps - 5} "
                           f"(last {arith.ctx.nstr(norm, 5)})")

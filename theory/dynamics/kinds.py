@@ -51,7 +51,8 @@ class Claim(Choice):
     SADDLE = "saddle"
 
 
-_CLAIMS = {EquilibriumKind.GLOBAL_MINIMUM: Claim.MINIMUM, EquilibriumKind.SPURIOUS_LOCAL_MINIMUM: Claim.MINIMUM,
+_CLAIMS = {EquilibriumKind.GLOBAL_MINIMUM: Claim.MINIMUM,
+           EquilibriumKind.SPURIOUS_LOCAL_MINIMUM: Claim.MINIMUM,
            EquilibriumKind.SADDLE: Claim.SADDLE}
 #: The kinds at which the loss is (numerically) locally minimal.
 MINIMA = (EquilibriumKind.GLOBAL_MINIMUM, EquilibriumKind.SPURIOUS_LOCAL_MINIMUM, EquilibriumKind.DEGENERATE)

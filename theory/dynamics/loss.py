@@ -16,26 +16,16 @@ fixed charges of eq. 6 / 9 are a_i = −1, b_j = +1 (the default). The constant
 proton–proton term is kept, so the value is the loss itself, not the loss up
 to a constant; single-node loss (eq. 11) is the case of one electron.
 
-Derivatives are exact: Φ is written as F(u) in *invariants* u of the pair,
-
-=======  ==============================  ===========================
-form     invariants                      manifold
-=======  ==============================  ===========================
-ridge    n₁ = ‖θ‖, n₂ = ‖w‖, ρ = θ̂ᵀŵ     R^d
-zonal    ρ = θ̂ᵀŵ                         S^{d−1}
-radial   q = ‖θ − w‖²                    R^d
-product  s = θ_k − w_k (Φ = ∏_k h(s))    R^d
-=======  ==============================  ===========================
-
-and the partial derivatives of F are taken symbolically once, simplified, and
-rewritten in c = 1 − ρ² and the angle φ = acos ρ (asin ρ = π/2 − φ), with c
-and φ computed from ‖θ̂ ∓ ŵ‖² where ``|ρ|`` is near 1, so that nothing cancels
-catastrophically when an electron sits on a proton. They are combined into the coefficients of ∇_θΦ = α θ + β w, compiled
-once with common subexpressions shared, to numpy (float64) and to mpmath on a
-local context. A product potential is differentiated through h′ and h″ of its
-one-dimensional factor (away from the kinks of h, where Φ has no derivative).
-The self-interaction Φ(θ, θ) is differentiated as the function G(‖θ‖) it is
-(e.g. ‖θ‖²/2 for ReLU), never through the off-diagonal formula.
+:class:`Loss` evaluates L, its gradient and Hessian in θ (on S^{d−1} the Riemannian
+ones, in an orthonormal tangent basis), the mixed derivative ∂²L/∂θ∂a and the charge
+system of the reduced loss (:mod:`theory.dynamics.reduced`), in float64 or mpmath
+(:mod:`theory.dynamics.arithmetic`). The derivatives are exact: it sums, over the pairs
+of :mod:`theory.dynamics.pairs`, the symbolic derivatives of Φ compiled by
+:mod:`theory.dynamics.kernel`, with their limits where an electron sits on a proton or on
+another electron. A product potential ∏_k h(θ_k − w_k) is differentiated through h′
+and h″ of its one-dimensional factor (away from the kinks of h, where Φ has no
+derivative). The self-interaction Φ(θ, θ) is differentiated as the function G(‖θ‖) it
+is (e.g. ‖θ‖²/2 for ReLU), never through the off-diagonal formula.
 
 >>> import numpy as np
 >>> from theory.potentials.potential import potential
@@ -53,7 +43,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.symbols import s
 from ..potentials.forms import N1, Geometry
-from ..potentials.manifolds import SPHERE
+from ..potentials.manifolds import EUCLIDEAN
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 from . import reduced
@@ -91,15 +81,12 @@ class Loss:
 
     def __init__(self, phi: Potential, protons, *, proton_charges=None, manifold: str | None = None):
         manifold = manifold_named(manifold or phi.manifold)
-        if manifold == "sphere" and phi.form.restriction is None:
-            raise InputError(f"a {phi.form} potential has no restriction to the sphere")
-        if manifold == "sphere":
-            phi = phi.sphere()
-        if manifold != phi.manifold:
+        phi = manifold.restrict(phi)
+        if manifold is not phi.manifold:
             raise InputError(f"a {phi.form} potential lives on the {phi.manifold}; "
                              f"use manifold='{phi.manifold}'")
         self.potential, self.manifold, self.kernel = phi, manifold, kernel(phi)
-        self.protons = positions(protons, "protons", sphere=manifold == "sphere")
+        self.protons = manifold.positions(protons, "protons")
         m = len(self.protons)
         self.proton_charges = np.ones(m) if proton_charges is None else charges_of(proton_charges, m)
         self._constants, self._last_weights = {}, (None, None)
@@ -107,8 +94,8 @@ class Loss:
     def with_fixed(self, electrons, charges) -> Loss:
         """The loss of the other electrons when ``electrons`` (charges ``charges``) are held
         fixed: they join the protons. Used for captured electrons and node-wise descent."""
-        extra = positions(electrons, "fixed electrons", sphere=self.manifold == "sphere") \
-            if len(electrons) else np.zeros((0, self.dimension))
+        extra = (self.manifold.positions(electrons, "fixed electrons") if len(electrons)
+                 else np.zeros((0, self.dimension)))
         fixed = Loss.__new__(Loss)
         fixed.potential, fixed.manifold, fixed.kernel = self.potential, self.manifold, self.kernel
         fixed.protons = np.concatenate([self.protons, extra])
@@ -128,14 +115,17 @@ class Loss:
     def value(self, thetas, charges=None, *, dps: int | None = None, validate: bool = True):
         """L(a, θ), float64 or an mpf at ``dps`` digits.
 
-        .. math::  L = a^{\\top}\\Phi(\\theta, \\theta)a + 2a^{\\top}\\Phi(\\theta, w)b + b^{\\top}\\Phi(w, w)b
+        .. math::
+
+            L = a^{\\top}\\Phi(\\theta, \\theta)a + 2a^{\\top}\\Phi(\\theta, w)b
+              + b^{\\top}\\Phi(w, w)b
         """
         arith = arithmetic(dps)
         X, a, W, b = self._inputs(thetas, charges, arith, validate)
         k = len(X)
         M = self._matrix(X, np.concatenate([X, W]), arith)
         total = a @ (M[:, :k] @ a + 2 * (M[:, k:] @ b)) + self._proton_energy(arith)
-        return total if arith.ctx else float(total)
+        return arith.scalar(total)
 
     def _proton_energy(self, arith: Arithmetic):
         """The constant Σ b_i b_j Φ(w_i, w_j), computed once per precision."""
@@ -160,7 +150,7 @@ class Loss:
         """Φ(θ, θ): G(‖θ‖) for ridge potentials, F at coincidence otherwise (h(0)^d for a product)."""
         if self.kernel.self_terms is not None:
             return np.broadcast_to(self.kernel.compiled("self_value", arith)(norms), norms.shape)
-        return np.full(k, self._self_constant(arith), dtype=object if arith.ctx else float)
+        return np.full(k, self._self_constant(arith), dtype=arith.dtype)
 
     def _self_constant(self, arith: Arithmetic):
         """The constant Φ(θ, θ) in this arithmetic, computed once per precision."""
@@ -199,7 +189,8 @@ class Loss:
 
     def _ambient_gradient(self, X, a, W, b, arith: Arithmetic, side: int | None = None) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + a_i² ∇G(x_i), y = (θ, w), C_ij = 2a_i(a, b)_j, C_ii = 0."""
-        return self._weighted_gradient(X, np.concatenate([X, W]), self._pair_weights(a, b), a * a, arith, side)
+        Y = np.concatenate([X, W])
+        return self._weighted_gradient(X, Y, self._pair_weights(a, b), a * a, arith, side)
 
     def _pair_weights(self, a, b) -> np.ndarray:
         """C = 2a(a, b)ᵀ with C_ii = 0; the last float64 one is kept (fixed charges repeat)."""
@@ -225,9 +216,10 @@ class Loss:
             A = weights * _at_coincidences(self.kernel, "alpha", self.kernel.compiled("alpha", arith)(v["q"]),
                                            pairs, arith)
             return X * A.sum(axis=1)[:, None] - A @ Y
-        alpha, beta = (_at_coincidences(self.kernel, name, value, pairs, arith) for name, value in zip(
-            ("alpha", "beta"), self.kernel.compiled("coefficients", arith)(
-                v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))))
+        coefficients = self.kernel.compiled("coefficients", arith)(
+            v["n1"], v["n2"], v["rho"], v["c"], v.get("phi", 0))
+        alpha, beta = (_at_coincidences(self.kernel, name, value, pairs, arith)
+                       for name, value in zip(("alpha", "beta"), coefficients, strict=True))
         along_x = (weights * alpha).sum(axis=1)
         if self.kernel.self_terms is not None:  # ∇G(‖θ‖) = G′(n)/n θ
             along_x = along_x + self_weights * self.kernel.compiled("self_slope", arith)(pairs.n1)
@@ -237,7 +229,8 @@ class Loss:
         """The compiled functions' arguments: the invariants, then c and φ (0 where unused)."""
         return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get(n, 0) for n in ("c", "phi")]
 
-    def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic, side: int | None = None) -> np.ndarray:
+    def _product_gradient(self, S: np.ndarray, weights, arith: Arithmetic,
+                          side: int | None = None) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j), with ∂Φ/∂x_k = h′(s_k) ∏_{l≠k} h(s_l), s = x − y; at a kink
         s₀ the one-sided h′(s₀ ± 0) of ``side`` (without one, a kink raises)."""
         if side is None:
@@ -245,17 +238,15 @@ class Loss:
         h, dh = (np.array(np.broadcast_to(v, S.shape)) for v in arith.functions(
             (self.kernel.derivatives[()], self.kernel.derivatives[(0,)]), (s,))(S))
         for kink, slopes in (self.kernel.kink_slopes.items() if side else ()):
-            dh[S == arith.constant(kink)] = arith.constant(slopes[side > 0])
+            dh[arith.constant(kink) == S] = arith.constant(slopes[side > 0])
         D = dh * _leave_one_out(h)
         D[np.arange(len(S)), np.arange(len(S))] = 0  # the self pair (constant Φ(θ, θ))
-        if arith.ctx is None:
-            return np.einsum("ij,ijk->ik", weights, D)
-        return (weights[:, :, None] * D).sum(axis=1)
+        return arith.contract(weights, D)
 
     def _check_kinks(self, S: np.ndarray, arith: Arithmetic) -> None:
         """Φ has no derivative when a coordinate of θ_i − y_j (i ≠ j) sits on a kink of h."""
         for kink in self.kernel.kinks:
-            hits = S == arith.constant(kink)
+            hits = arith.constant(kink) == S
             hits[np.arange(len(S)), np.arange(len(S))] = False
             if hits.any():
                 i, j, k = (int(n) for n in np.argwhere(hits)[0])
@@ -268,6 +259,15 @@ class Loss:
         arith = arithmetic()
         X, a, W, b = self._inputs(thetas, charges, arith)
         return 2 * self._matrix(X, np.concatenate([X, W]), arith) @ np.concatenate([a, b])
+
+    def charge_system(self, thetas, arith: Arithmetic | None = None, *,
+                      validate: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(G, c) with G = [Φ(θ_i, θ_j)] and c = [Φ(θ_i, w_j)] b, so that
+        L(a, θ) = aᵀGa + 2aᵀc + const and a*(θ) solves G a* = −c (float64 by default)."""
+        arith = arith or arithmetic()
+        X, _, W, b = self._inputs(thetas, None, arith, validate)
+        M = self._matrix(X, np.concatenate([X, W]), arith)
+        return M[:, :len(X)], M[:, len(X):] @ b
 
     def optimal_charges(self, thetas) -> np.ndarray:
         """a*(θ), the minimum-norm one where it is not unique (float64):
@@ -284,7 +284,7 @@ class Loss:
         X, a, W, b = self._inputs(thetas, charges, arith)
         with np.errstate(divide="ignore", invalid="ignore"):  # checked in _ambient_hessian
             H = self._ambient_hessian(X, a, W, b, arith)
-        if self.manifold == "euclidean":
+        if not self.manifold.codimension:
             return H
         k, d = X.shape
         grad = self._ambient_gradient(X, a, W, b, arith)
@@ -300,7 +300,7 @@ class Loss:
         arith = arith or arithmetic()
         X = arith.array(X)
         k, d = X.shape
-        if self.manifold == "euclidean":
+        if not self.manifold.codimension:
             return _identity(k * d, arith)
         basis = arith.array(np.zeros((k * d, k * (d - 1))))
         for i, x in enumerate(X):
@@ -340,11 +340,12 @@ class Loss:
         raw = self.kernel.hessian_function(arith)(*self._arguments(pairs))
         values = {key: _at_coincidences(self.kernel, key, v, pairs, arith) for key, v in raw.items()}
         small = self.kernel.small
-        rows, cols, signs = pairs.coincident
+        rows, cols, _ = pairs.coincident
         for key, v in values.items():
-            if len(key) == 2 and small in key and len(rows) and any(v[r, c] != 0 for r, c in zip(rows, cols)):
-                index = next(n for n, (r, c) in enumerate(zip(rows, cols)) if v[r, c] != 0)
-                raise NotSmooth(pairs.describe(index), 2)
+            if len(key) == 2 and small in key and len(rows):
+                nonzero = [n for n, (r, c) in enumerate(zip(rows, cols, strict=True)) if v[r, c] != 0]
+                if nonzero:
+                    raise NotSmooth(pairs.describe(nonzero[0]), 2)
         return values
 
     def _product_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
@@ -374,7 +375,7 @@ class Loss:
     def _inputs(self, thetas, charges, arith: Arithmetic, validate: bool = True):
         """(θ, a, w, b) in this arithmetic; θ and a checked unless ``validate`` is false."""
         if validate:
-            X = positions(thetas, "electrons", sphere=self.manifold == "sphere")
+            X = self.manifold.positions(thetas, "electrons")
             if X.shape[1] != self.dimension:
                 raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
             if self.potential.form.norms and not X.any(axis=1).all():
@@ -385,7 +386,8 @@ class Loss:
             if not (isinstance(thetas, np.ndarray) and thetas.dtype == object):
                 thetas = X  # keep exact (mpf) input exact
         a = self.default_charges(len(thetas)) if charges is None else charges
-        return arith.array(thetas), arith.array(a), arith.array(self.protons), arith.array(self.proton_charges)
+        return (arith.array(thetas), arith.array(a), arith.array(self.protons),
+                arith.array(self.proton_charges))
 
     # -------------------------------------------------------------- optimised output weights
     def best_charges(self, thetas, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
@@ -398,7 +400,8 @@ class Loss:
 
         .. math::
 
-            \\partial_{a_l}\\nabla_{\\theta_i} L = 2a_i\\nabla_1\\Phi(\\theta_i, \\theta_l)\\ (i \\ne l),\\quad
+            \\partial_{a_l}\\nabla_{\\theta_i} L
+              = 2a_i\\nabla_1\\Phi(\\theta_i, \\theta_l)\\ (i \\ne l),\\quad
             \\partial_{a_l}\\nabla_{\\theta_l} L = 2\\sum_{j \\ne l} a_j\\nabla_1\\Phi(\\theta_l, \\theta_j)
               + 2a_l\\nabla G(\\theta_l) + 2\\sum_j b_j\\nabla_1\\Phi(\\theta_l, w_j)
         """
@@ -555,19 +558,11 @@ def _identity(n: int, arith: Arithmetic) -> np.ndarray:
     return arith.array(np.eye(n))
 
 
-def positions(values, name: str, *, sphere: bool = False) -> np.ndarray:
-    """Validate a (k, d) array of positions: finite, non-empty, on S^{d−1} if ``sphere``."""
-    try:
-        X = np.array(values, dtype=float)
-    except (TypeError, ValueError) as why:
-        raise InputError(f"{name} must be an array of real numbers: {why}") from why
-    if X.ndim != 2 or not X.size:
-        raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise InputError(f"{name} contain NaN or infinite coordinates")
-    if sphere:
-        SPHERE.check(X, name)
-    return X
+def positions(values, name: str) -> np.ndarray:
+    """Validate a (k, d) array of positions in R^d: finite and non-empty
+    (:meth:`Manifold.positions <theory.potentials.manifolds.Manifold.positions>`, which
+    checks membership of a manifold too)."""
+    return EUCLIDEAN.positions(values, name)
 
 
 def charges_of(values, k: int) -> np.ndarray:
@@ -583,7 +578,10 @@ def single_node_loss(phi: Potential, theta, protons, a1: float = -1.0, *, dps: i
                      manifold: str | None = None):
     """Eq. (11) plus the constant Σ b_i b_j Φ(w_i, w_j): one electron θ₁ of charge a₁.
 
-    .. math::  L(a_1, \\theta_1) = a_1^2\\Phi(\\theta_1,\\theta_1) + 2\\sum_j a_1 b_j\\Phi(\\theta_1, w_j) + \\text{const}
+    .. math::
+
+        L(a_1, \\theta_1) = a_1^2\\Phi(\\theta_1,\\theta_1)
+          + 2\\sum_j a_1 b_j\\Phi(\\theta_1, w_j) + \\text{const}
 
     >>> from theory.potentials.potential import given
     >>> single_node_loss(given("exp(-r^2/2)", "radial"), [0.0, 0.0], [[0.0, 0.0]])

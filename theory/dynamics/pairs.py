@@ -85,8 +85,7 @@ def _pairs(X: np.ndarray, Y: np.ndarray, arith: Arithmetic, form: Form, angle: b
 def _coincident(z: np.ndarray, rho_: np.ndarray, arith: Arithmetic) -> tuple:
     """(rows, columns, signs of ρ) of the off-diagonal pairs with √z < 10^−(digits + 3)
     (digits: 16 in float64, dps in mpmath), z = c or q."""
-    digits = 16 if arith.ctx is None else arith.dps
-    switch = (10.0 if arith.ctx is None else arith.ctx.mpf(10)) ** (-2 * (digits + _COINCIDENT_DIGITS))
+    switch = arith.exp10(-2 * (arith.digits + _COINCIDENT_DIGITS))
     small = z < switch
     _set_diagonal(small, False)
     rows, cols = np.nonzero(small)
@@ -129,9 +128,7 @@ def _cosines(xh, yh, arith: Arithmetic):
     """ρ = θ̂ᵀŵ and c = 1 − ρ²; where |ρ| is near 1 both from h = ‖θ̂ ∓ ŵ‖²/2 = 1 ∓ ρ
     (sign of ρ), as ρ = ±(1 − h) and c = h(2 − h), free of cancellation."""
     rho_ = xh @ yh.T
-    if arith.ctx is None:
-        np.minimum(rho_, 1.0, out=rho_)
-        np.maximum(rho_, -1.0, out=rho_)
+    arith.clamp_unit(rho_)
     _set_diagonal(rho_, 0)
     c = 1 - rho_ * rho_
     near = np.nonzero(c < 1 - _NEAR**2)
@@ -147,12 +144,7 @@ def _cosines(xh, yh, arith: Arithmetic):
 def _angles(rho_, c, near, arith: Arithmetic):
     """φ = acos ρ ∈ [0, π]: arccos where |ρ| ≤ 0.99 (well conditioned), atan2(√c, ρ) where
     |ρ| is near 1 (and everywhere in mpmath)."""
-    if arith.ctx is not None:
-        return np.asarray(np.frompyfunc(arith.ctx.atan2, 2, 1)(arith.sqrt(c), rho_), dtype=object)
-    phi = np.arccos(rho_)
-    if near is not None:
-        phi[near] = np.arctan2(np.sqrt(c[near]), rho_[near])
-    return phi
+    return arith.angles(rho_, c, near)
 
 
 def _squared_distances(X, Y, arith: Arithmetic):
@@ -160,9 +152,8 @@ def _squared_distances(X, Y, arith: Arithmetic):
     array of them is small (or in mpmath); for large float64 arrays as ‖θ‖² + ‖w‖² − 2θᵀw
     (one matrix product), recomputed from the differences where q is small, as the
     cancellation there would cost digits."""
-    if arith.ctx is not None or X.size * len(Y) <= _DIRECT_DIFFERENCES:
-        D = X[:, None, :] - Y[None, :, :]
-        q = (D * D).sum(axis=2) if arith.ctx else np.einsum("ijk,ijk->ij", D, D)
+    if not arith.fast_products or X.size * len(Y) <= _DIRECT_DIFFERENCES:
+        q = arith.squares(X[:, None, :] - Y[None, :, :])
         _set_diagonal(q, 1)
         return q
     squares = np.einsum("ij,ij->i", Y, Y)

@@ -5,7 +5,8 @@ G = [Φ(θ_i, θ_j)] and linear term c = [Φ(θ_i, w_j)] b, so its minimiser sol
 
 .. math::  G a^* = -c, \\qquad \\ell(\\theta) = L(a^*(\\theta), \\theta).
 
-Each function takes the :class:`~theory.dynamics.loss.Loss` whose a is optimised;
+Each function takes the :class:`~theory.dynamics.loss.Loss` whose a is optimised
+(G and c are its :meth:`~theory.dynamics.loss.Loss.charge_system`);
 :class:`~theory.dynamics.loss.Loss` offers them as methods too (``best_charges``,
 ``reduced_value``, …).
 """
@@ -23,14 +24,6 @@ if TYPE_CHECKING:
     from .loss import Loss
 
 
-def charge_system(loss: Loss, thetas, arith: Arithmetic,
-                  validate: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(G, c) with G = [Φ(θ_i, θ_j)] and c = [Φ(θ_i, w_j)] b: a*(θ) solves G a* = −c."""
-    X, _, W, b = loss._inputs(thetas, None, arith, validate)
-    M = loss._matrix(X, np.concatenate([X, W]), arith)
-    return M[:, :len(X)], M[:, len(X):] @ b
-
-
 def best_charges(loss: Loss, thetas, *, dps: int | None = None, validate: bool = True,
                  unique: bool = True) -> np.ndarray:
     """a*(θ), the minimiser of the quadratic a ↦ L(a, θ), at ``dps`` digits:
@@ -46,7 +39,7 @@ def best_charges(loss: Loss, thetas, *, dps: int | None = None, validate: bool =
         return _optimum(loss, thetas, arith, validate)[1]
     if dps is not None:
         raise InputError("the minimum-norm optimal charges are computed in float64 only (dps=None)")
-    gram, cross = charge_system(loss, thetas, arith, validate)
+    gram, cross = loss.charge_system(thetas, arith, validate=validate)
     return -np.linalg.lstsq(gram, cross, rcond=None)[0]
 
 
@@ -76,7 +69,7 @@ def reduced_hessian(loss: Loss, thetas, *, dps: int | None = None) -> np.ndarray
 
 def _optimum(loss: Loss, thetas, arith: Arithmetic, validate: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(G, a*): the Gram matrix and the unique optimal charges (InputError where G is singular)."""
-    gram, cross = charge_system(loss, thetas, arith, validate)
+    gram, cross = loss.charge_system(thetas, arith, validate=validate)
     return gram, -_solve(gram, cross, arith)
 
 
@@ -86,7 +79,4 @@ def _solve(gram: np.ndarray, rhs: np.ndarray, arith: Arithmetic) -> np.ndarray:
     if np.linalg.cond(gram.astype(float)) > 1e12:
         raise InputError("the Gram matrix [Φ(θ_i, θ_j)] is singular (electrons coincide, or are antipodal "
                          "for an odd Φ): the optimal output weights a*(θ) are not unique")
-    if arith.ctx is None:
-        return np.linalg.solve(gram, rhs)
-    inverse = arith.ctx.inverse(arith.ctx.matrix(gram.tolist()))
-    return np.array(inverse.tolist(), dtype=object) @ rhs
+    return arith.solve(gram, rhs)

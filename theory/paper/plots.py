@@ -27,6 +27,8 @@ from ..core.parsing import as_expression, as_number
 from ..core.symbols import d as d_symbol
 from ..core.symbols import r, rho
 from ..potentials.forms import Zonal
+from ..potentials.manifolds import Manifold
+from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
 
 ELECTRON, PROTON = "tab:blue", "tab:red"
@@ -36,7 +38,7 @@ def trajectories(path: list[np.ndarray], protons: np.ndarray, *, manifold: str =
                  title: str = "", file: str | Path | None = None) -> plt.Figure:
     """Electron paths (start ○ → end ●) and protons (red ✚): on S¹ / in R² in the plane, on S²
     in 3-D, on R¹ against the step, otherwise projected on the protons' two main directions."""
-    path, protons = _checked(path, protons)
+    path, protons, manifold = *_checked(path, protons), manifold_named(manifold)
     figure = plt.figure(figsize=(5.5, 5))
     _draw_trajectories(figure, figure.add_subplot(**_axes_kind(protons)), path, protons, manifold, title)
     return _saved(figure, file)
@@ -45,7 +47,7 @@ def trajectories(path: list[np.ndarray], protons: np.ndarray, *, manifold: str =
 def simulation(path, protons, losses, gradient_norms, *, manifold: str = "sphere", title: str = "",
                file: str | Path | None = None) -> plt.Figure:
     """One figure of a run: the trajectories (left) and the loss and ‖∇L‖ curves (right)."""
-    path, protons = _checked(path, protons)
+    path, protons, manifold = *_checked(path, protons), manifold_named(manifold)
     figure = plt.figure(figsize=(11, 4.8))
     _draw_trajectories(figure, figure.add_subplot(1, 2, 1, **_axes_kind(protons)), path, protons, manifold,
                        "")
@@ -67,16 +69,17 @@ def _axes_kind(protons: np.ndarray) -> dict:
     return {"projection": "3d"} if protons.shape[1] == 3 else {}
 
 
-def _draw_trajectories(figure, axis, path: np.ndarray, protons: np.ndarray, manifold: str, title: str):
-    d, sphere = protons.shape[1], manifold == "sphere"
-    space = f"$S^{{{d - 1}}}$" if sphere else f"$\\mathbb{{R}}^{{{d}}}$"
+def _draw_trajectories(figure, axis, path: np.ndarray, protons: np.ndarray, manifold: Manifold,
+                       title: str):
+    d = protons.shape[1]
+    space = f"${manifold.latex(d)}$"
     if d == 1:
         return _draw_line(axis, path, protons, title or f"electron–proton dynamics on {space}")
     if d > 3:
         P = _polygon_projection(protons)
         path, protons = path @ P.T, protons @ P.T
         space += ", projected: protons to a polygon's vertices"
-    if sphere and d <= 3:
+    if manifold.codimension and d <= 3:
         _draw_sphere(axis, d)
         path = _geodesic(_broken_at_flips(path))
     axis.scatter(*protons.T, color=PROTON, marker="P", s=220, alpha=0.45, label="protons $w_j$", zorder=2)

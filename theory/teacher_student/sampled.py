@@ -36,6 +36,7 @@ from ..core.errors import InputError
 from ..core.symbols import t
 from ..dynamics.loss import Loss
 from ..potentials.activations import Activation, activation
+from ..potentials.manifolds import EUCLIDEAN, SPHERE
 from ..potentials.potential import potential
 from .relu_samples import parameter_error
 
@@ -188,7 +189,7 @@ def population_loss(student: Network, teacher: Network) -> float:
     if student.depth != 2 or student.activation.name != teacher.activation.name:
         raise InputError("the population loss of eq. (2)–(4) is for depth-2 networks with one activation")
     rows = np.concatenate([student.hidden[0], teacher.hidden[0]])
-    manifold = "sphere" if np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-12) else "euclidean"
+    manifold = SPHERE if np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-12) else EUCLIDEAN
     return float(charge_energy(teacher, manifold).value(student.hidden[0], -student.output))
 
 

@@ -214,7 +214,7 @@ class Landscape:
     """
 
     def __init__(self, loss: Loss, charges=None):
-        if loss.manifold != "euclidean" or not isinstance(loss.kernel.form, Ridge):
+        if loss.manifold.codimension or not isinstance(loss.kernel.form, Ridge):
             raise InputError(f"certificates cover ridge potentials on R^d, not a {loss.kernel.form} "
                              f"potential on the {loss.manifold} manifold")
         self.loss, self.kernel = loss, loss.kernel

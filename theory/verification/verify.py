@@ -37,23 +37,23 @@ from pathlib import Path
 import numpy as np
 
 from ..conditions.classify import Classification, classify
-from ..dynamics.charges import Fixed, Optimal, charge_policy
-from ..dynamics.equilibrium import _potential, simulate
 from ..core import validators as valid
 from ..core.choices import Choice
+from ..core.errors import InputError, TheoryError
 from ..core.exitcodes import ExitCode
 from ..core.files import make_folder, write_atomic
-from ..core.errors import InputError, TheoryError
-from .executor import check_engine, run_all
-from ..dynamics.flow import ALGORITHMS, work_budget
-from ..core.latex import Typeset
+from ..core.latex import Typeset, readable
 from ..core.latex import latex as house_latex
-from ..core.latex import readable
+from ..dynamics.charges import FIXED, Fixed, Optimal, charge_policy
+from ..dynamics.equilibrium import _potential, simulate
+from ..dynamics.flow import ALGORITHMS, work_budget
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
 from ..dynamics.matching import distances
+from ..potentials.manifolds import Manifold
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
+from .executor import check_engine, run_all
 
 #: A loss below −NEGATIVE (float64) is taken as L < 0, not rounding.
 NEGATIVE = 1e-9
@@ -148,7 +148,7 @@ def default_table() -> Predictions:
     return TABLE
 
 
-def predict(classification: Classification, charges=Fixed(), table: Predictions | None = None
+def predict(classification: Classification, charges=FIXED, table: Predictions | None = None
             ) -> tuple[Prediction | None, str]:
     """The prediction of ``table`` (default :func:`default_table`) for fixed or free output weights
     (``charges``: a charge policy or its name, :func:`~theory.dynamics.charges.charge_policy`) and
@@ -213,7 +213,8 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
     if n == 0:
         return (0.0, 1.0)
     p, z2 = successes / n, z * z
-    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
@@ -273,7 +274,8 @@ class Verification(Typeset):
             return Outcome.NO_PREDICTION
         if self.counterexamples:
             return Outcome.CONTRADICTED
-        informative = any(r["kind"] not in (EquilibriumKind.NOT_CONVERGED, EquilibriumKind.FAILED) for r in self.runs)
+        uninformative = (EquilibriumKind.NOT_CONVERGED, EquilibriumKind.FAILED)
+        informative = any(r["kind"] not in uninformative for r in self.runs)
         return Outcome.CONFIRMED if informative else Outcome.UNDECIDED
 
     def __repr__(self) -> str:
@@ -313,8 +315,9 @@ class Verification(Typeset):
         lines += ["## Observed", "", observed, "", "| kind | count |", "|---|---|"]
         lines += [f"| {kind} | {n} |" for kind, n in sorted(self.kinds.items())]
         if self.violations:
+            counts = "; ".join(f"{why}: {n}" for why, n in self.violations.items())
             lines += ["", f"End points with L > 0 outside the hypotheses of {self.table.free_result} "
-                      "(not counter-examples): " + "; ".join(f"{why}: {n}" for why, n in self.violations.items()) + "."]
+                      f"(not counter-examples): {counts}."]
         for title, runs in (("Counter-examples", self.counterexamples), ("Spurious minima", self.spurious)):
             if runs:
                 lines += ["", f"## {title}", ""] + [_run_line(r) for r in runs]
@@ -329,10 +332,13 @@ class Verification(Typeset):
                              rf"{'' if c.region is None else '$' + house_latex(c.region) + '$'} \\\\"
                              for c in self.classification.conditions)
         kinds = "\n".join(rf"{tex_text(kind)} & {n} \\\\" for kind, n in sorted(self.kinds.items()))
-        prediction = f"{p.theorem}: {p.statement}. Because {self.reason}." if p else f"No prediction: {self.reason}."
-        body = [rf"\section*{{{tex_text(f'verify {self.potential.name} on {self.manifold}, d = {self.d}, k = {self.k}')}}}",
+        prediction = (f"{p.theorem}: {p.statement}. Because {self.reason}." if p
+                      else f"No prediction: {self.reason}.")
+        heading = f"verify {self.potential.name} on {self.manifold}, d = {self.d}, k = {self.k}"
+        body = [rf"\section*{{{tex_text(heading)}}}",
                 rf"\textbf{{{tex_text(self.headline())}}}", "", display(self.potential.latex()),
-                tex_text(self.potential.method), r"\subsection*{Classification}", display(self.classification.latex()),
+                tex_text(self.potential.method), r"\subsection*{Classification}",
+                display(self.classification.latex()),
                 r"\begin{center}\begin{tabular}{lll}\toprule class & verdict & region \\\\ \midrule", classes,
                 r"\bottomrule\end{tabular}\end{center}", r"\subsection*{Prediction}", tex_text(prediction),
                 r"\subsection*{Observed}",
@@ -350,7 +356,8 @@ class Verification(Typeset):
         """A terminal summary: the headline, Φ, the Earnshaw classes, the prediction and the end points."""
         p = self.prediction
         lines = [self.headline(), f"Φ = {readable(str(self.potential.expr))}  ({self.potential.method})",
-                 "classes: " + ", ".join(f"{c.name} {c.verdict.value}" for c in self.classification.conditions),
+                 "classes: " + ", ".join(f"{c.name} {c.verdict.value}"
+                                         for c in self.classification.conditions),
                  f"prediction: {p.theorem}: {p.statement}" if p else f"no prediction: {self.reason}",
                  f"observed ({len(self.runs)} starts, {self.algorithm}, charges {self.charges.describe}): "
                  + ", ".join(f"{kind} {n}" for kind, n in sorted(self.kinds.items()))]
@@ -388,7 +395,7 @@ def _run_line(run: dict) -> str:
 
 # --------------------------------------------------------------------------- driver
 
-def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fixed(),
+def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=FIXED,
            starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
            seconds: float | None = 30.0, budget: int | None = None, tolerance: float = 1e-6,
            algorithm: str | None = None, progress: bool | None = None,
@@ -436,6 +443,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=Fi
     ('Theorem 3.6 (region-restricted)', 'CONFIRMED: 3/3 starts matched (Wilson 95% [0.439, 1.000])')
     """
     d, k, starts = valid.count(d, "d"), valid.count(k, "k"), valid.count(starts, "starts", 1, valid.RUNS_MAX)
+    manifold = manifold_named(manifold)
     policy, table = charge_policy(charges, k), table or default_table()
     if refusal := table.refuse(policy, k):
         raise InputError(refusal)
@@ -474,13 +482,13 @@ def _spec(phi: Potential) -> str:
     return f"{phi.form}:{phi.expr}"
 
 
-def _protons(d: int, k: int, manifold: str, seed: int) -> np.ndarray:
+def _protons(d: int, k: int, manifold: Manifold, seed: int) -> np.ndarray:
     if not (isinstance(d, int) and isinstance(k, int) and d >= 1 and k >= 1):
         raise InputError(f"d and k must be integers ≥ 1, got d={d!r}, k={k!r}")
     if k <= d:
         return np.eye(d)[:k]
     W = np.random.default_rng([seed, 0x5EED]).normal(size=(k, d))
-    return manifold_named(manifold).retract(W)
+    return manifold.retract(W)
 
 
 def _cusp(phi: Potential) -> bool:
