@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 import flint
 import sympy as sp
 
-from .routes import Route
 from ..core.errors import DerivationError
 from ..core.symbols import dot, na, nb, t
 from ..core.timebound import bounded, budgeted
+from .routes import Route
 
 P, N = sp.symbols("P_pos N_neg", commutative=True)  # indicators 1{t>0}, 1{t<0}
 
@@ -122,12 +122,14 @@ def decompose(expr: sp.Expr) -> list[Term]:
     Raises :class:`Unsupported` when σ is outside the families, or when its
     expansion would exceed :data:`MAX_EXPANDED_TERMS` terms.
 
-    >>> decompose(sp.Max(t, 0) + 2*t)
-    [Term(coeff=3, family='half', power=1, side=1, alpha=0, beta=0), Term(coeff=2, family='half', power=1, side=-1, alpha=0, beta=0)]
+    >>> decompose(sp.Max(t, 0) + 2*t)  # doctest: +NORMALIZE_WHITESPACE
+    [Term(coeff=3, family='half', power=1, side=1, alpha=0, beta=0),
+     Term(coeff=2, family='half', power=1, side=-1, alpha=0, beta=0)]
     """
     size = expanded_size(expr)
     if size > MAX_EXPANDED_TERMS:
-        raise Unsupported(f"expanding σ would give up to {size} terms; the exact routes stop at {MAX_EXPANDED_TERMS}")
+        raise Unsupported(f"expanding σ would give up to {size} terms; "
+                          f"the exact routes stop at {MAX_EXPANDED_TERMS}")
     indicator_form = sp.expand(_indicators(expr))
     if not indicator_form.has(P, N):
         return _smooth_terms(indicator_form)
@@ -193,7 +195,7 @@ def _piecewise(node: sp.Piecewise, args) -> sp.Expr:
     or a comparison of t with 0, and the pieces must cover both half-lines.
     """
     value, covered = sp.S.Zero, set()
-    for (piece, _), (_, cond) in zip(args, node.args):
+    for (piece, _), (_, cond) in zip(args, node.args, strict=True):
         sides = {P, N} if cond is sp.true else set(_half_lines(cond, node))
         for side in sides - covered:
             value += piece * side
@@ -347,7 +349,7 @@ def _derivative_means(terms: list[Term]) -> tuple[sp.Expr, list]:
     scale = split[0][1]
     if any(rest != scale for _, rest in split):
         raise Unsupported("polynomial coefficients that are not rational multiples of one number")
-    ratios = {term.power: rational for term, (rational, _) in zip(terms, split)}
+    ratios = {term.power: rational for term, (rational, _) in zip(terms, split, strict=True)}
     degree = max(ratios)
     means = []
     for k in range(degree + 1):
@@ -372,7 +374,8 @@ def _in_variance(poly, a) -> sp.Expr:
     shifted = poly(flint.fmpq_poly([1, 1]))  # poly(1 + s)
     terms = lambda p: sum(1 for q in p.coeffs() if q != 0)  # noqa: E731
     base, chosen = (a**2 - 1, shifted) if terms(shifted) < terms(poly) else (a**2, poly)
-    return sp.Add(*[sp.Rational(int(q.p), int(q.q)) * base**j for j, q in enumerate(chosen.coeffs()) if q != 0])
+    monomials = (sp.Rational(int(q.p), int(q.q)) * base**j for j, q in enumerate(chosen.coeffs()) if q != 0)
+    return sp.Add(*monomials)
 
 
 # --------------------------------------------------------------------------- orthant route
@@ -546,7 +549,8 @@ def expectation(f: sp.Expr, g: sp.Expr | None = None, a: sp.Expr = na, b: sp.Exp
     terms_g = terms_f if g == f else decompose(g)
     families = {term.family for term in terms_f + terms_g}
     if len(terms_f) * len(terms_g) > MAX_PAIRS and not families <= {"mono"}:
-        raise Unsupported(f"{len(terms_f)}·{len(terms_g)} pairs of terms; the exact routes stop at {MAX_PAIRS}")
+        raise Unsupported(f"{len(terms_f)}·{len(terms_g)} pairs of terms; "
+                          f"the exact routes stop at {MAX_PAIRS}")
     if families <= {"mono"}:
         try:
             if max(term.power for term in terms_f + terms_g) > EXPANDED_DEGREE:
@@ -602,7 +606,7 @@ def _tidy(value: sp.Expr) -> sp.Expr:
     if value.has(sp.exp):
         value = sp.factor_terms(sp.powsimp(sp.expand(value), combine="exp"))
     elif value.has(sp.acos):
-        value = sp.collect(sp.expand(value), [a for a in value.atoms(sp.acos)])
+        value = sp.collect(sp.expand(value), list(value.atoms(sp.acos)))
     return value
 
 
