@@ -271,7 +271,7 @@ class Potential(Typeset):
         head = self.form.head
         if definition and self.form.expectation:
             head += (r" = \mathbb{E}_{x \sim N(0, I_d)}"
-                 r"\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]")
+                     r"\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]")
         return f"{self.form.prefix}{head} = {body}"
 
     @classmethod
