@@ -12,6 +12,7 @@ import pytest
 import sympy as sp
 
 from theory import potential
+from theory.core.balls import digits as flint_digits
 from theory.core.errors import InputError, PrecisionError
 from theory.core.symbols import t
 from theory.potentials import hermite_series
@@ -147,7 +148,7 @@ def test_latex_shows_the_series_and_its_first_coefficients():
 def _contains(ball, reference: str, digits: int = 27) -> bool:
     """``ball`` meets the reference, itself known to within 10^{−digits} (its rounding)."""
     from flint import arb
-    with hermite_series.flint_digits(60):
+    with flint_digits(60):
         return ball.overlaps(arb(reference, f"1e-{digits}"))
 
 
@@ -177,7 +178,8 @@ def test_certified_refuses_where_there_is_no_proof():
     with pytest.raises(PrecisionError, match="no proven envelope"):   # a kinked σ other than ELU
         potential("Max(t, 0) + tanh(Min(t, 0))").sphere().at(sp.Rational(1, 2), certified=True)
     with pytest.raises(PrecisionError, match="no ball-arithmetic evaluation"):
-        given("Abs(rho)", "zonal").at(sp.Rational(1, 2), certified=True)
+        given("Max(rho, 0)", "zonal").at(sp.Rational(1, 2), certified=True)
+    assert given("Abs(rho)", "zonal").at(sp.Rational(-1, 2), certified=True).contains(0.5)
     with pytest.raises(InputError, match="outside"):
         potential("relu").sphere().at(sp.Rational(3, 2), certified=True)
 

@@ -29,8 +29,9 @@ from mpmath.libmp import from_man_exp
 import numpy as np
 import sympy as sp
 
-from . import hermite_series
 from .quadrature import GUARD
+from ..core.balls import ball, ball_function
+from ..core.balls import digits as flint_digits
 from ..core.errors import DerivationError, InputError, PrecisionError
 from ..core.numeric import context, mpmath_function, numpy_function, output_context
 from ..core.parsing import as_number
@@ -121,10 +122,10 @@ def stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
 def _ball_function(expr: sp.Expr, variables: tuple, work: int) -> tuple[Callable, tuple, object]:
     """``expr`` on balls, its lifted constants as balls at ``work`` digits, and the ball 10^{5−work}."""
     body, symbols, numbers = lift_constants(expr)
-    with hermite_series.flint_digits(work):
-        constants = tuple(hermite_series.ball(c, work) for c in numbers)
-        zero = hermite_series.ball(sp.Rational(1, 10) ** (work - 5), work)
-    return hermite_series.flint_function(body, (*variables, *symbols)), constants, zero
+    with flint_digits(work):
+        constants = tuple(ball(c, evalf=work) for c in numbers)
+        zero = ball(sp.Rational(1, 10) ** (work - 5))
+    return ball_function(body, (*variables, *symbols)), constants, zero
 
 
 def ball_values(expr: sp.Expr, variables: tuple, points: Sequence[Sequence], dps: int,
@@ -147,13 +148,13 @@ def ball_values(expr: sp.Expr, variables: tuple, points: Sequence[Sequence], dps
     values = np.empty(len(points), dtype=object)
     try:
         function, constants, zero = _ball_function(expr, variables, work)
-    except PrecisionError:  # a function without a ball evaluation (Max, Abs, K₀, …)
+    except PrecisionError:  # a function without a ball evaluation (Max, K₀, …)
         return values, list(range(len(points)))
     failed = []
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
-    with hermite_series.flint_digits(work):
+    with flint_digits(work):
         for i, point in enumerate(points):
-            balls = [arb(v) if type(v) is float else hermite_series.ball(v, work) for v in point]
+            balls = [arb(v) if type(v) is float else ball(v, evalf=work) for v in point]
             if product:
                 value = functools.reduce(lambda u, v: u * v, (function(b, *constants) for b in balls))
             else:
