@@ -25,16 +25,16 @@ import math
 from collections.abc import Callable, Sequence
 
 import mpmath
-from mpmath.libmp import from_man_exp
 import numpy as np
 import sympy as sp
+from mpmath.libmp import from_man_exp
 
-from .quadrature import GUARD
 from ..core.balls import ball, ball_function
 from ..core.balls import digits as flint_digits
 from ..core.errors import DerivationError, InputError, PrecisionError
 from ..core.numeric import context, mpmath_function, numpy_function, output_context
 from ..core.parsing import as_number
+from .quadrature import GUARD
 
 #: Digits by which the second precision of :func:`stable_value` exceeds the first.
 SECOND = 20
@@ -212,8 +212,9 @@ def float64_function(expr: sp.Expr, variables: tuple) -> Callable[..., np.ndarra
     """``expr`` as a vectorised float64 function: common factors pulled out, constants folded
     (:func:`lift_constants`),
     radicands factored (√((2‖θ‖² + 1)(2‖w‖² + 1)) = √(2‖θ‖² + 1)·√(2‖w‖² + 1): one root per row
-    and per column, not per entry of a matrix), common subexpressions computed once, and arrays of more than 2·BLOCK elements evaluated
-    BLOCK elements at a time along their first axis, so that no temporary leaves the cache.
+    and per column, not per entry of a matrix), common subexpressions computed once, and arrays of
+    more than 2·BLOCK elements evaluated BLOCK elements at a time along their first axis, so that no
+    temporary leaves the cache.
 
     Raises :class:`~theory.core.errors.DerivationError` if a constant has no real value.
     """
@@ -241,7 +242,8 @@ def _blockwise(f: Callable, args: tuple, constants: list) -> np.ndarray:
     spans = [np.ndim(a) == len(shape) and np.shape(a)[0] == shape[0] for a in args]
     out = None
     for start in range(0, shape[0], rows):
-        part = f(*(a[start:start + rows] if span else a for a, span in zip(args, spans)), *constants)
+        block = (a[start:start + rows] if span else a for a, span in zip(args, spans, strict=True))
+        part = f(*block, *constants)
         if out is None:
             out = np.empty(shape, dtype=np.result_type(part))
         out[start:start + rows] = part
@@ -291,8 +293,9 @@ def inner_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, *, zonal: bool
 
 def angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, *, zonal: bool) -> np.ndarray:
     """[Φ(θᵢ, w_j)] = f(ϑᵢⱼ, cos ϑᵢⱼ) (zonal) or f(‖θᵢ‖, ‖w_j‖, ϑᵢⱼ, cos ϑᵢⱼ) from the angle
-    ϑᵢⱼ = ∠(θᵢ, w_j) and its cosine uᵢᵀv_j, BLOCK entries at a time; accurate to a few ulps also for nearly parallel pairs: there
-    ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan). A zero row has ϑ = π/2."""
+    ϑᵢⱼ = ∠(θᵢ, w_j) and its cosine uᵢᵀv_j, BLOCK entries at a time; accurate to a few ulps also for
+    nearly parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan).
+    A zero row has ϑ = π/2."""
     a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
     u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
     v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)
