@@ -35,23 +35,24 @@ split at the kinks, confirmed at two precisions.
 from __future__ import annotations
 
 import enum
-from fractions import Fraction
-from types import SimpleNamespace
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
+from types import SimpleNamespace
 
 import mpmath
 import sympy as sp
 
-from . import biased_forms as forms
-from .activations import Activation, activation
-from .orthant import orthant, sign_product
-from .quadrature import GUARD
 from ..core.errors import InputError, PrecisionError
 from ..core.latex import latex as house_latex
-from ..core.parsing import as_number
 from ..core.numeric import check_dps, context, mpmath_function, output_context
+from ..core.parsing import as_number
 from ..core.validators import DIGITS
+from . import biased_forms as forms
+from .activations import Activation, activation
+from .forms import PRODUCT
+from .orthant import orthant, sign_product
+from .quadrature import GUARD
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -288,7 +289,7 @@ def biased(spec) -> BiasedPotential:
     σ² growing like e^{2κt²} with κ > 0 makes E[σ(θᵀx + β)²] infinite once ‖θ‖² ≥ 1/(4κ), whatever β.
     """
     act = spec if isinstance(spec, Activation) else activation(spec)
-    if act.kind == "product":
+    if act.kind is PRODUCT:
         raise InputError(f"activation {act.name}: biases apply to ridge activations σ(θᵀx + β) only")
     rate = act.growth
     if rate is sp.oo or (rate.is_number and rate > 0):
@@ -441,7 +442,8 @@ def _number(value, what: str):
 
 
 def _checked(na, nb, dot, beta_, gamma_) -> tuple:
-    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")))
+    names = ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")
+    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), names, strict=True))
     if not all(mpmath.isfinite(v) for v in values):
         raise InputError(f"‖θ‖, ‖w‖, θᵀw, β, γ must be finite, got {values}")
     if values[0] < 0 or values[1] < 0:

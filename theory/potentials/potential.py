@@ -417,7 +417,7 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
     deadline = time.monotonic() + check_budget(budget)
     act = activation(spec, budget=budget)
     left = deadline - time.monotonic()
-    if act.kind == "product":
+    if act.kind is PRODUCT:
         return bounded(_product_potential, act, seconds, seconds=left, what=f"the potential of {act.name}")
     return _ridge_potential(act, seconds, left)
 
