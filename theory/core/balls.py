@@ -128,7 +128,7 @@ def ball_function(expr: sp.Basic, symbols: Sequence[sp.Symbol]) -> Callable[...,
     theory.core.balls.NoEnclosure: no ball-arithmetic evaluation of Max (in Max(0, x)): no certified value
     """
     symbols = tuple(symbols)
-    body = _compile(sp.sympify(expr), symbols, expr)
+    body = _compile(expr, symbols, expr)
     return lambda *balls, analytic=False: body(balls, analytic)
 
 
