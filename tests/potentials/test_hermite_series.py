@@ -4,7 +4,6 @@ The references are the tanh–sinh Mehler values of tests/potentials/test_quadra
 node, rule or recurrence shared with the route) and 1-D Gauss–Legendre means.
 """
 
-import math
 
 import mpmath
 import numpy as np
@@ -17,8 +16,8 @@ from theory.core.errors import InputError, PrecisionError
 from theory.core.symbols import t
 from theory.potentials import hermite_series
 from theory.potentials.potential import Potential, given
-from theory.potentials.routes import Route
 from theory.potentials.quadrature import gaussian_mean
+from theory.potentials.routes import Route
 
 from tests.potentials.test_quadrature import FORMULAS, MEHLER, POINT, SPHERE, assert_every_digit
 
@@ -94,7 +93,7 @@ def test_float64_evaluator_meets_its_bound_on_adversarial_points(name):
     f = potential(sigma).sphere().numpy()
     assert f.error_bound <= 1e-15
     values = f(np.array(ADVERSARIAL))
-    for rho_, got in zip(ADVERSARIAL, values):
+    for rho_, got in zip(ADVERSARIAL, values, strict=True):
         if abs(rho_) == 1:
             other = sigma if rho_ == 1 else sigma.subs(t, -t)
             exact = gaussian_mean(sigma * other, dps=30)

@@ -6,7 +6,7 @@ With normalised Hermite polynomials h_k = He_k/√(k!) (orthonormal for N(0, 1))
 .. math::
 
     \\Phi(\\rho) = \\mathbb{E}[\\sigma(X)\\sigma(\\rho X + \\sqrt{1-\\rho^2}\\,Y)]
-    = \\sum_{k\\ge 0} c_k^2 \\rho^k .
+                 = \\sum_{k\\ge 0} c_k^2 \\rho^k .
 
 >>> from theory.potentials.activations import activation
 >>> hermite_coefficients(activation("relu"), 4)

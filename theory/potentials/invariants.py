@@ -26,7 +26,7 @@ import numpy as np
 if TYPE_CHECKING:   # the dynamics' arithmetic is passed in: no import of the stage downstream
     from ..dynamics.arithmetic import Arithmetic
 
-#: |ρ| above which c = 1 − ρ² is recomputed from differences of unit vectors.
+#: ``|ρ|`` above which c = 1 − ρ² is recomputed from differences of unit vectors.
 _NEAR = 0.99
 #: Up to this many entries of the (k, m, d) array of differences, q = ‖θ − w‖² is summed
 #: from them (exact, and faster than a matrix product at this size; see squared_distances).
@@ -116,7 +116,7 @@ def set_diagonal(M: np.ndarray, values) -> None:
 
 
 def cosines(xh, yh, arith: Arithmetic):
-    """ρ = θ̂ᵀŵ and c = 1 − ρ²; where |ρ| is near 1 both from h = ‖θ̂ ∓ ŵ‖²/2 = 1 ∓ ρ
+    """ρ = θ̂ᵀŵ and c = 1 − ρ²; where ``|ρ|`` is near 1 both from h = ‖θ̂ ∓ ŵ‖²/2 = 1 ∓ ρ
     (sign of ρ), as ρ = ±(1 − h) and c = h(2 − h), free of cancellation."""
     rho_ = xh @ yh.T
     arith.clamp_unit(rho_)

@@ -262,15 +262,18 @@ class Potential(Typeset):
 
         >>> print(given("exp(-r^2/2)", "radial").latex())
         \\Phi(\\theta, w) = e^{- \\frac{\\|\\theta - w\\|^{2}}{2}}
-        >>> print(potential("sign").sphere().latex(definition=True))
-        \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \
-\\sigma(w^{\\top} x)\\right] = - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
+        >>> head, expectation, body = potential("sign").sphere().latex(definition=True).split(" = ")
+        >>> print(head, expectation, sep="\\n")
+        \\Phi(\\rho)
+        \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right]
+        >>> print(body)
+        - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
         """
         body = self._numeric_latex() if self.expr is None else house_latex(self.expr)
         head = self.form.head
         if definition and self.form.expectation:
             head += (r" = \mathbb{E}_{x \sim N(0, I_d)}"
-                     r"\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]")
+                 r"\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]")
         return f"{self.form.prefix}{head} = {body}"
 
     @classmethod
@@ -343,8 +346,8 @@ class Potential(Typeset):
         at_zero = sigma.subs(t, 0)
         if at_zero == 0:
             return output_context(dps).mpf(0)
-        mean = quadrature.gaussian_mean(sigma, other, dps=dps)
-        return output_context(dps).mpf(sp.N(at_zero, dps + 10)) * mean
+        factor = output_context(dps).mpf(sp.N(at_zero, dps + 10))
+        return factor * quadrature.gaussian_mean(sigma, other, dps=dps)
 
     def _numeric_at(self, values: Sequence, dps: int) -> mpmath.mpf:
         """The Hermite series; at ρ = ±1 (one line integral) and where the series needs
