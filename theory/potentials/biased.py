@@ -52,6 +52,7 @@ from ..core.validators import DIGITS
 from . import biased_forms as forms
 from . import hermite_series
 from .activations import Activation, activation
+from .forms import PRODUCT
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
 
@@ -308,7 +309,7 @@ def biased(spec) -> BiasedPotential:
     σ² growing like e^{2κt²} with κ > 0 makes E[σ(θᵀx + β)²] infinite once ‖θ‖² ≥ 1/(4κ), whatever β.
     """
     act = spec if isinstance(spec, Activation) else activation(spec)
-    if act.kind == "product":
+    if act.kind is PRODUCT:
         raise InputError(f"activation {act.name}: biases apply to ridge activations σ(θᵀx + β) only")
     rate = act.growth
     if rate is sp.oo or (rate.is_number and rate > 0):
@@ -462,7 +463,8 @@ def _number(value, what: str):
 
 
 def _checked(na, nb, dot, beta_, gamma_) -> tuple:
-    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")))
+    names = ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")
+    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), names, strict=True))
     if not all(mpmath.isfinite(v) for v in values):
         raise InputError(f"‖θ‖, ‖w‖, θᵀw, β, γ must be finite, got {values}")
     if values[0] < 0 or values[1] < 0:
