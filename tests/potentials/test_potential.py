@@ -8,7 +8,7 @@ import sympy as sp
 from theory import potential
 from theory.cli.derive import EXAMPLE_PARAMETERS
 from theory.conditions.realizability import product_potential_value
-from theory.core.errors import DerivationError, InputError
+from theory.core.errors import DerivationError, InputError, PrecisionError
 from theory.core.latex import parse
 from theory.core.symbols import dot, na, nb, rho, s
 from theory.potentials.activations import REGISTRY
@@ -159,3 +159,12 @@ def test_bad_input_is_refused_with_a_reason(call, problem):
 def test_numeric_potential_has_no_coordinate_expression():
     with pytest.raises(DerivationError, match="numeric"):
         potential("tanh").in_coordinates(2)
+
+
+def test_a_certified_value_never_trusts_evalf_for_its_inputs():
+    """besselk(0, 1) has no ball evaluation: certified=True refuses it instead of evalf'ing it."""
+    for phi, point in [(potential("relu").sphere(), (sp.besselk(0, 1) / 2,)),
+                       (potential("tanh"), (1, 1, sp.besselk(0, 1) / 2))]:
+        with pytest.raises(PrecisionError, match="besselk"):
+            phi.at(*point, dps=20, certified=True)
+        assert phi.at(*point, dps=20) > 0  # the uncertified value is still given

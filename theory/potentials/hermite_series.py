@@ -335,7 +335,7 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
                              f"is known (certified: {', '.join(map(str, ENVELOPES))})")
     with flint_digits(dps + 15):
-        a_, b_, c_ = (ball(v, evalf=dps) for v in (a, b, c))
+        a_, b_, c_ = (ball(v) for v in (a, b, c))
         if not (a_ > 0 and b_ > 0):
             raise PrecisionError("a certified value needs norms that are provably positive")
         rho = c_ / (a_ * b_)

@@ -301,7 +301,7 @@ class Potential(Typeset):
 
     def _certified_at(self, values: Sequence, dps: int):
         with flint_digits(dps + 15):
-            balls = [ball(v, evalf=dps) for v in values]
+            balls = [ball(v) for v in values]
             if self.expr is None:
                 ridge = self.form.ridge_values(balls)
                 return hermite_series.certified_value(self.activation.expr, *ridge, dps=dps,
@@ -315,7 +315,7 @@ class Potential(Typeset):
     def _form_balls(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
         """The form's variables as arb balls computed from the exact coordinates."""
         with flint_digits(dps + 15):
-            a, b = ([ball(v, evalf=dps) for v in vec] for vec in (theta_, w_))
+            a, b = ([ball(v) for v in vec] for vec in (theta_, w_))
             if len(a) != len(b) or not a:
                 raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(a)} and {len(b)}")
             return self.form.balls(a, b)
