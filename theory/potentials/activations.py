@@ -216,6 +216,9 @@ REGISTRY: dict[str, Entry] = {
     "sin": Entry(lambda: sp.sin(t), (), "sine"),
     "gaussian": Entry(lambda: sp.exp(-t**2 / 2), (), "Gaussian e^{-t²/2}"),
     "gelu": Entry(lambda: t * (1 + sp.erf(t / sp.sqrt(2))) / 2, (), "GELU t·Φ(t)"),
+    "swish": Entry(lambda: t / (1 + sp.exp(-t)), (), "swish / SiLU t/(1 + e^{-t})"),
+    "elu": Entry(lambda: sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1, (), "ELU max(t, 0) + min(e^t − 1, 0)"),
+    "mish": Entry(lambda: t * sp.tanh(sp.log(1 + sp.exp(t))), (), "mish t·tanh(log(1 + e^t))"),
     "hermite": Entry(_hermite, ("m",), f"normalised Hermite h_m = He_m/√(m!), m = 0…{HERMITE_MAX}"),
     "gaussian_bump": Entry(
         lambda: sp.sqrt(2) * sp.exp(x**2 / 4) * sp.exp(-(x - theta) ** 2), (),
