@@ -35,23 +35,24 @@ split at the kinks, confirmed at two precisions.
 from __future__ import annotations
 
 import enum
-from fractions import Fraction
-from types import SimpleNamespace
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
+from types import SimpleNamespace
 
 import mpmath
 import sympy as sp
 
+from ..core.errors import InputError
+from ..core.latex import latex as house_latex
+from ..core.numeric import check_dps, context, mpmath_function
+from ..core.parsing import as_number
+from ..core.validators import DIGITS
 from . import biased_forms as forms
+from . import evaluation
 from .activations import Activation, activation
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
-from ..core.errors import InputError, PrecisionError
-from ..core.latex import latex as house_latex
-from ..core.parsing import as_number
-from ..core.numeric import check_dps, context, mpmath_function, output_context
-from ..core.validators import DIGITS
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -192,7 +193,9 @@ class BiasedPotential:
         return self.activation.name
 
     def at(self, na, nb, dot, beta_, gamma_, *, dps: int = 30, certified: bool = False):
-        """Φ at ‖θ‖, ‖w‖, θᵀw, β, γ with ``dps`` digits confirmed at two working precisions."""
+        """Φ at ‖θ‖, ‖w‖, θᵀw, β, γ with ``dps`` digits confirmed at two working precisions, under
+        the zero rule of :func:`~theory.potentials.evaluation.stable_value` (:meth:`decided` settles
+        the exact zeros; the numeric route tries :data:`QUADRATURE_TRIES` precisions)."""
         check_dps(dps)
         if certified:
             raise InputError("certified=True: no ball-arithmetic proof exists for a biased potential "
@@ -200,7 +203,30 @@ class BiasedPotential:
         if not self.exact:
             check_numeric_dps(dps, "the numeric route of a biased potential")
         values = _checked(na, nb, dot, beta_, gamma_)
-        return two_precisions(self.working_value, values, dps, "the biased potential")
+        return evaluation.stable_value(self.working_value, values, dps, "the biased potential",
+                                       tries=evaluation.TRIES if self.exact else QUADRATURE_TRIES,
+                                       exact=self.decided)
+
+    def decided(self, values: tuple) -> sp.Rational | None:
+        """Φ at the exact ``values`` (mpf) when no rounding is needed to decide it, else None: 0 when
+        a factor vanishes exactly (θ = 0 and σ(β) = 0; θ ⊥ w, so Φ = E[σ(u)]E[σ(v)], with σ odd and
+        β = 0; and the mirrors), the rational moment of a polynomial σ with rational coefficients."""
+        na, nb, dot, bt, gm = map(_fraction, values)
+        sigma, t = self.activation.expr, self.activation.variable
+
+        def vanishes(mean: Fraction) -> bool:
+            return sigma.subs(t, sp.Rational(mean.numerator, mean.denominator)) == 0
+
+        odd = self.activation.parity == "odd"
+        if (na == 0 and vanishes(bt)) or (nb == 0 and vanishes(gm)) or (dot == 0 and odd and 0 in (bt, gm)):
+            return sp.Integer(0)
+        if self.family is Family.POLYNOMIAL:
+            kappa2, p = self.parameters
+            if kappa2.is_Rational and all(q.is_Rational for q in p):
+                total = forms.polynomial_moment((1, tuple(Fraction(int(q.p), int(q.q)) for q in p)),
+                                                na**2, nb**2, dot, bt, gm)
+                return kappa2 * sp.Rational(total.numerator, total.denominator)
+        return None
 
     def working_value(self, values: tuple, dps: int):
         """Φ at ``values`` = (‖θ‖, ‖w‖, θᵀw, β, γ) computed once at ``dps`` working digits (unconfirmed)."""
@@ -405,21 +431,14 @@ def check_numeric_dps(dps: int, route: str) -> None:
         raise InputError(f"dps: {route} is confirmed to at most {MAX_DPS} digits, {dps} were asked")
 
 
-def two_precisions(evaluate: Callable, values: tuple, dps: int, what: str):
-    """``evaluate(values, work)`` at two working precisions, returned to ``dps`` digits when they agree.
+#: Working precisions tried by a route built on nested quadrature (each doubling costs far more).
+QUADRATURE_TRIES = 3
 
-    The working precision doubles (three tries) until they do, else :class:`PrecisionError`."""
-    work = dps + GUARD
-    for _ in range(3):
-        low, high = evaluate(values, work), evaluate(values, work + 15)
-        if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
-            raise PrecisionError(f"{what} is not finite at {values}")
-        if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 1):
-            return output_context(dps).mpf(high)
-        if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
-            return output_context(dps).mpf(0)
-        work *= 2
-    raise PrecisionError(f"could not confirm {dps} digits of {what} at {values}")
+
+def two_precisions(evaluate: Callable, values: tuple, dps: int, what: str):
+    """:func:`~theory.potentials.evaluation.stable_value` with the :data:`QUADRATURE_TRIES` of a
+    nested quadrature (its zero rule, its errors)."""
+    return evaluation.stable_value(evaluate, values, dps, what, tries=QUADRATURE_TRIES)
 
 
 #: Digits kept of an input (above the largest dps asked), whatever mpmath's global precision is.
@@ -441,7 +460,8 @@ def _number(value, what: str):
 
 
 def _checked(na, nb, dot, beta_, gamma_) -> tuple:
-    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")))
+    names = ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")
+    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), names, strict=True))
     if not all(mpmath.isfinite(v) for v in values):
         raise InputError(f"‖θ‖, ‖w‖, θᵀw, β, γ must be finite, got {values}")
     if values[0] < 0 or values[1] < 0:
