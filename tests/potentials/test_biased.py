@@ -8,6 +8,7 @@ from theory.core.errors import InputError
 from theory.core.numeric import context
 from theory.potentials.biased import BiasedPotential, Family, biased, bivariate_quadrature
 from theory.potentials.potential import potential
+from theory.potentials.routes import Route
 
 CASES = [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 1, 1, 0.5, -0.2), (1, 2, -2, 0.5, 0.3),
          (0, 1, 0, 2, 0.5), (1.2, 0.8, 0, -0.3, 0.6)]
@@ -65,6 +66,15 @@ def test_exp_and_families():
     with mpmath.workdps(30):
         assert abs(phi.at(1, 1, 1, 0, 0, dps=20) - mpmath.exp(2)) < mpmath.mpf(10) ** -18
     assert biased("erf").family is Family.ERF and biased("sigmoid").family is None
+
+
+def test_methods_are_routes_that_print_as_before():
+    assert biased("relu").method is Route.SHEPPARD and biased("step").method is Route.SHEPPARD
+    assert biased("sigmoid").method is Route.QUADRATURE and biased("t**2").method is Route.BIASED_MOMENTS
+    assert biased("erf").method is Route.ERF_ORTHANT and biased("relu_power(2)").method is Route.STEIN
+    assert str(biased("cos").method).startswith("closed form: the bivariate normal moment generating")
+    assert repr(biased("relu")).endswith("(derived, checked by 2-D quadrature))>")
+    assert BiasedPotential(biased("relu").activation, Family.RELU, "sheppard").method is Route.SHEPPARD
 
 
 def test_bad_input():

@@ -53,6 +53,7 @@ from . import evaluation
 from .activations import Activation, activation
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
+from .routes import Route
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -74,20 +75,11 @@ class Family(enum.Enum):
 
 _T = forms.T
 _FAMILY_OF = {sp.Heaviside(_T): Family.STEP, sp.sign(_T): Family.SIGN, sp.Max(0, _T): Family.RELU}
-ORTHANT_METHOD = ("closed form: bivariate normal CDF, Sheppard's integral / Owen's T "
-                  "(derived, checked by 2-D quadrature)")
-METHODS = {
-    Family.EXP: "closed form: the bivariate normal moment generating function E[e^{λu + μv}] "
-                "at complex λ, μ (exact)",
-    Family.GAUSSIAN: "closed form: Gaussian integral E[e^{−pu² + λu − qv² + μv}] "
-                     "of a bivariate normal (exact)",
-    Family.ERF: "closed form: erf = 2Φ(√2·) − 1, E[Φ(U)Φ(V)] a bivariate normal CDF by Sheppard's integral "
-                "(derived, checked by 2-D quadrature)",
-    Family.POLYNOMIAL: "closed form: bivariate normal moments Σ_k (θᵀw)^k/k!·E[σ^{(k)}(u)]E[σ^{(k)}(v)] "
-                       "(exact)",
-    Family.RELU_POWER: "closed form: truncated bivariate normal moments by Stein's recurrence from L, φ, Φ "
-                       "(derived, checked by 2-D quadrature)",
-}
+#: The route of each closed form (``None``: the numeric one).
+METHODS = {Family.STEP: Route.SHEPPARD, Family.SIGN: Route.SHEPPARD, Family.RELU: Route.SHEPPARD,
+           Family.EXP: Route.MOMENT_GENERATING, Family.GAUSSIAN: Route.BIASED_GAUSSIAN,
+           Family.ERF: Route.ERF_ORTHANT, Family.POLYNOMIAL: Route.BIASED_MOMENTS,
+           Family.RELU_POWER: Route.STEIN, None: Route.QUADRATURE}
 
 # symbols of the printed formula
 a, b, c = sp.symbols(r"\|\theta\| \|w\| \theta^{\top}w", positive=True)
@@ -172,8 +164,8 @@ class BiasedPotential:
     activation : Activation
     family : Family or None
         The closed form used (``None``: the numeric route).
-    method : str
-        How Φ is obtained.
+    method : Route
+        How Φ is obtained (given by its printed text or name, it is looked up).
     parameters : tuple
         What the family's form needs of σ: erf's scale s, the power n, the polynomial's
         (κ², coefficients), the exponentials' (α, p, λ) (see :mod:`theory.potentials.biased_forms`).
@@ -181,8 +173,11 @@ class BiasedPotential:
 
     activation: Activation
     family: Family | None
-    method: str
+    method: Route
     parameters: tuple = field(default=(), compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "method", Route(self.method))
 
     @property
     def exact(self) -> bool:
@@ -322,11 +317,8 @@ def biased(spec) -> BiasedPotential:
                          f"exp({2 * rate}·t²), so E[σ(θᵀx + β)²] = ∞ once ‖θ‖² ≥ {1 / (4 * rate)}); "
                          "no biased potential")
     recognised = _recognised(act.expr)
-    if recognised is None:
-        return BiasedPotential(act, None, "numeric: nested 2-D quadrature split at the kinks, "
-                                          "digits confirmed at two precisions")
-    family, parameters = recognised
-    return BiasedPotential(act, family, METHODS.get(family, ORTHANT_METHOD), parameters)
+    family, parameters = recognised or (None, ())
+    return BiasedPotential(act, family, METHODS[family], parameters)
 
 
 # ---------------------------------------------------------------------- formulas
