@@ -136,3 +136,19 @@ def test_exact_zeros_are_decided_not_searched_for():
     assert tanh.at(1.5, 1, 0, 0, 0.3, dps=15) == 0                  # the numeric route: no quadrature at all
     cubic = biased("t**3 - t")
     assert cubic.decided(tuple(map(mpmath.mpf, (1, 1, 0.5, 0.25, 0)))) == sp.Rational(47, 16)   # by Isserlis
+
+
+@pytest.mark.parametrize("name", ["step", "sign", "relu", "erf", "relu_power(2)"])
+def test_the_ball_route_agrees_with_two_precisions(name):
+    """Sheppard's families take one arb ball pass; it must agree with the two mpmath precisions."""
+    from theory.potentials import evaluation
+    from theory.potentials.biased import _checked
+
+    phi = biased(name)
+    for case in [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 2, -1.9, 0.5, 0.3), (1.2, 0.8, 0, -3, 2.5)]:
+        values = _checked(*case)
+        ball = phi._ball_value(values, 30)
+        mpmath_only = evaluation.stable_value(phi.working_value, values, 30)
+        assert ball is not None and abs(ball - mpmath_only) <= abs(mpmath_only) * mpmath.mpf(10) ** -29
+    parallel, zero_norm = _checked(1, 2, 2, 0.5, 0.3), _checked(0, 1, 0, 0.5, 0.3)
+    assert phi._ball_value(parallel, 30) is None and phi._ball_value(zero_norm, 30) is None   # exact cases

@@ -142,3 +142,21 @@ def test_an_exact_rational_decides_a_value_lost_to_cancellation():
     value = evaluation.stable_value(evaluate, (0,), 15, exact=lambda _: sp.Rational(1, 10**900))
     assert _digits_agree(value, sp.Rational(1, 10**900), 15)
     assert evaluation.stable_value(evaluate, (0,), 15) == 0       # |Φ| ≤ 10⁻⁴⁰⁰: the documented accuracy
+
+
+def test_the_ball_context_matches_mpmath():
+    from flint import arb
+
+    from theory.core.numeric import context
+    from theory.potentials import hermite_series
+    from theory.potentials.orthant import orthant
+
+    ctx = context(50)
+    h, k, r = ctx.mpf(-1.25), ctx.mpf(0.5), ctx.mpf(-0.75)
+    with hermite_series.flint_digits(40):
+        balls = evaluation.BallContext(40)
+        pairs = [(balls.ncdf(arb(h)), ctx.ncdf(h)), (balls.npdf(arb(h)), ctx.npdf(h)),
+                 (orthant(balls, arb(h), arb(k), arb(r)), orthant(ctx, h, k, r))]  # acb.integral, tanh–sinh
+        for ball, plain in pairs:
+            assert ball.rel_accuracy_bits() > 120
+            assert abs(ctx.mpf(ball.mid().str(45, radius=False)) - plain) < abs(plain) * ctx.mpf(10) ** -36

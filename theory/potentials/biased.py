@@ -75,6 +75,9 @@ class Family(enum.Enum):
 
 _T = forms.T
 _FAMILY_OF = {sp.Heaviside(_T): Family.STEP, sp.sign(_T): Family.SIGN, sp.Max(0, _T): Family.RELU}
+#: The families whose closed form runs on arb balls: those built on Sheppard's integral.
+BALL_FAMILIES = frozenset({Family.STEP, Family.SIGN, Family.RELU, Family.ERF, Family.RELU_POWER})
+
 #: The route of each closed form (``None``: the numeric one).
 METHODS = {Family.STEP: Route.SHEPPARD, Family.SIGN: Route.SHEPPARD, Family.RELU: Route.SHEPPARD,
            Family.EXP: Route.MOMENT_GENERATING, Family.GAUSSIAN: Route.BIASED_GAUSSIAN,
@@ -188,9 +191,15 @@ class BiasedPotential:
         return self.activation.name
 
     def at(self, na, nb, dot, beta_, gamma_, *, dps: int = 30, certified: bool = False):
-        """Φ at ‖θ‖, ‖w‖, θᵀw, β, γ with ``dps`` digits confirmed at two working precisions, under
-        the zero rule of :func:`~theory.potentials.evaluation.stable_value` (:meth:`decided` settles
-        the exact zeros; the numeric route tries :data:`QUADRATURE_TRIES` precisions)."""
+        """Φ at ‖θ‖, ‖w‖, θᵀw, β, γ to ``dps`` digits.
+
+        The closed forms built on Sheppard's integral (:data:`BALL_FAMILIES`), for θ, w neither zero
+        nor parallel, are evaluated once on arb balls
+        (:class:`~theory.potentials.evaluation.BallContext`) and returned when the ball's radius proves
+        the digits of the formula. Otherwise — and for the other routes — they are confirmed at two
+        working precisions under the zero rule of :func:`~theory.potentials.evaluation.stable_value`
+        (:meth:`decided` settles the exact zeros; the numeric route tries :data:`QUADRATURE_TRIES`
+        precisions)."""
         check_dps(dps)
         if certified:
             raise InputError("certified=True: no ball-arithmetic proof exists for a biased potential "
@@ -198,6 +207,9 @@ class BiasedPotential:
         if not self.exact:
             check_numeric_dps(dps, "the numeric route of a biased potential")
         values = _checked(na, nb, dot, beta_, gamma_)
+        proven = self._ball_value(values, dps)
+        if proven is not None:
+            return proven
         return evaluation.stable_value(self.working_value, values, dps, "the biased potential",
                                        tries=evaluation.TRIES if self.exact else QUADRATURE_TRIES,
                                        exact=self.decided)
@@ -225,7 +237,7 @@ class BiasedPotential:
 
     def working_value(self, values: tuple, dps: int):
         """Φ at ``values`` = (‖θ‖, ‖w‖, θᵀw, β, γ) computed once at ``dps`` working digits (unconfirmed)."""
-        return self._closed(values, dps) if self.exact else self._numeric(values, dps)
+        return self._closed(context(dps), values) if self.exact else self._numeric(values, dps)
 
     def evaluate(self, theta_: Sequence, beta_, w_: Sequence, gamma_, *, dps: int = 30):
         """Φ(θ, β; w, γ) for coordinates θ, w (sequences of numbers) and biases β, γ."""
@@ -274,8 +286,17 @@ class BiasedPotential:
         return f"<BiasedPotential {self} ({self.method})>"
 
     # ------------------------------------------------------------------ internals
-    def _closed(self, values: tuple, dps: int):
-        ctx = context(dps)
+    def _ball_value(self, values: tuple, dps: int):
+        """The closed form on arb balls (:func:`~theory.potentials.evaluation.ball_value`) when it is
+        one of :data:`BALL_FAMILIES` and −‖θ‖‖w‖ < θᵀw < ‖θ‖‖w‖ (no zero norm, not parallel), else None."""
+        na, nb, dot = values[:3]
+        if self.family not in BALL_FAMILIES or na == 0 or nb == 0 or abs(dot) >= na * nb:
+            return None
+        return evaluation.ball_value(lambda ctx: self._closed(ctx, values), dps,
+                                     exact=lambda: self.decided(values))
+
+    def _closed(self, ctx, values: tuple):
+        """The closed form in ``ctx`` (an mpmath context or a BallContext)."""
         na, nb, dot, bt, gm = (ctx.mpf(v) for v in values)
         if self.family in _FORMS:
             return _FORMS[self.family](ctx, self.parameters, na, nb, dot, bt, gm)

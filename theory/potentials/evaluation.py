@@ -9,6 +9,8 @@ Three compilations of one SymPy expression, each cached per expression:
   (1/2, 1/π, π/4, …) computed once per precision rather than at each call;
   :func:`stable_value` evaluates it at two precisions and keeps the digits they share: the
   route where a ball is not finite or too wide (:func:`confirmed_value` chooses).
+* :class:`BallContext` — the mpmath functions that hand-written closed forms (the biased
+  potentials) call, on balls; :func:`ball_value` keeps the digits one pass proves.
 * :func:`float64_function` — NumPy, with the numeric constants folded into one factor
   per term, so the array passes are those a hand-written formula makes.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 
 import mpmath
@@ -255,6 +258,60 @@ def _refined(expr: sp.Expr, variables: tuple, point: Sequence, dps: int, product
                 return None
             small = abs(value) < hermite_series.ball(sp.Rational(1, 10) ** zero_digits(dps), work)
     return output_context(dps).mpf(0) if small else None
+
+
+class BallContext:
+    """The part of an mpmath context that the closed forms of :mod:`theory.potentials.biased` use, on
+    python-flint ``arb`` balls at ``dps`` digits (flint's precision set by the caller): numbers,
+    √, exp, sin, cos, asin, π, the normal density φ(x) = e^{−x²/2}/√(2π) and CDF
+    Φ(x) = erfc(−x/√2)/2, and ``quad`` — ``acb.integral``, whose ball bounds its own error.
+    Comparisons of balls hold only when certain, so callers keep exact cases (a zero norm,
+    ρ = ±1) away from it."""
+
+    def __init__(self, dps: int):
+        from flint import acb, arb
+
+        self.dps, self._acb = dps, acb
+        self.one, self.zero, self.pi = arb(1), arb(0), arb.pi()
+        self._root_two, self._root_two_pi = arb(2).sqrt(), (2 * self.pi).sqrt()
+
+    def mpf(self, value):
+        return hermite_series.ball(value, self.dps)
+
+    #: √, exp, sin, cos, asin: the ball's own (arb or acb) methods.
+    sqrt, exp, sin, cos, asin = map(operator.methodcaller, ("sqrt", "exp", "sin", "cos", "asin"))
+
+    def npdf(self, x):
+        return (-x * x / 2).exp() / self._root_two_pi
+
+    def ncdf(self, x):
+        return (-x / self._root_two).erfc() / 2
+
+    def quad(self, f: Callable, interval: Sequence):
+        """∫ f over [a, b] (a real integrand): the real part of ``acb.integral``."""
+        a, b = interval
+        return self._acb.integral(lambda z, _analytic: f(z), self._acb(a), self._acb(b)).real
+
+
+def ball_value(evaluate: Callable[[BallContext], object], dps: int, *,
+               exact: Callable[[], sp.Rational | None] | None = None) -> mpmath.mpf | None:
+    """``evaluate(ctx)`` for a :class:`BallContext` at the working digits of :func:`precisions`,
+    rounded to ``dps`` digits once the ball's relative radius proves them (as in :func:`ball_values`).
+
+    A first ball that contains 0 is decided by ``exact()`` when that gives a rational; a ball that is
+    not finite, or still too wide at the last precision, gives None (the caller's two precisions)."""
+    accuracy = mpmath.libmp.dps_to_prec(dps + 3)
+    for i, work in enumerate(precisions(dps)):
+        with hermite_series.flint_digits(work):
+            value = evaluate(BallContext(work))
+        if value.rel_accuracy_bits() >= accuracy:
+            return _midpoint(value, dps)
+        if not value.is_finite():
+            return None
+        known = exact() if i == 0 and exact is not None and value.contains(0) else None
+        if known is not None:
+            return rounded(known, dps)
+    return None
 
 
 def rows(points, width: int | None) -> list[tuple]:
