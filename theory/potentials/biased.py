@@ -35,6 +35,7 @@ split at the kinks, confirmed at two precisions.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -380,8 +381,17 @@ def _fraction(value) -> Fraction:
 
 
 def _exponentials(ctx, parameters, *values):
-    return forms.exponential_value(ctx, forms.exponential_formula(parameters, a, b, c, beta, gamma),
-                                   (a, b, c, beta, gamma), values)
+    own, compiled = _exponential_function(parameters, ctx.dps)
+    return own.re(compiled(*values))
+
+
+@functools.lru_cache(maxsize=64)
+def _exponential_function(parameters: tuple, dps: int) -> tuple[mpmath.MPContext, Callable]:
+    """A private context at ``dps`` digits and :func:`~theory.potentials.biased_forms.exponential_formula`
+    compiled in it once (read-only: never mutate), rather than built and compiled at each value."""
+    ctx = context(dps)
+    formula = forms.exponential_formula(parameters, a, b, c, beta, gamma)
+    return ctx, mpmath_function(formula, (a, b, c, beta, gamma), ctx, cse=True)
 
 
 def _relu_power(ctx, parameters, *values):
