@@ -187,15 +187,43 @@ def _ball_function(expr: sp.Expr, variables: tuple, work: int) -> tuple[Callable
     return hermite_series.flint_function(body, (*variables, *symbols)), constants
 
 
-def _ball(expr: sp.Expr, variables: tuple, point: Sequence, work: int, product: bool):
-    """``expr`` at ``point`` as one arb ball at ``work`` digits (flint's precision set by the caller)."""
-    from flint import arb
-
-    function, constants = _ball_function(expr, variables, work)
-    balls = [arb(v) if type(v) is float else hermite_series.ball(v, work) for v in point]
+def _ball(function: Callable, constants: tuple, point: Sequence, work: int, product: bool):
+    """``function`` (of :func:`_ball_function`) at ``point`` as one arb ball at ``work`` digits
+    (flint's precision set by the caller)."""
+    balls = [_input_ball(v, work) for v in point]
     if product:
         return functools.reduce(lambda u, v: u * v, (function(b, *constants) for b in balls))
     return function(*balls, *constants)
+
+
+def _input_ball(value, work: int):
+    """An input as an exact ball where it is a binary number (a float, an mpf: (−1)^s·m·2^e), else
+    :func:`~theory.potentials.hermite_series.ball`; an infinite or NaN mpf is a NaN ball."""
+    from flint import arb
+
+    if type(value) is float:
+        return arb(value)
+    if type(value).__name__ == "mpf":
+        sign, man, exp, _ = value._mpf_
+        if not man and exp:                       # mpmath's special values: ±inf, nan
+            return arb("nan")
+        return arb((-int(man) if sign else int(man), int(exp)))
+    return hermite_series.ball(value, work)
+
+
+def _point_value(expr: sp.Expr, variables: tuple, point: Sequence, dps: int,
+                 product: bool) -> mpmath.mpf | None:
+    """One point under the rule of :func:`ball_values` (None: no ball functions, not finite, too wide)."""
+    work = dps + GUARD
+    try:
+        function, constants = _ball_function(expr, variables, work)
+    except PrecisionError:
+        return None
+    with hermite_series.flint_digits(work):
+        value = _ball(function, constants, point, work, product)
+    if value.rel_accuracy_bits() >= mpmath.libmp.dps_to_prec(dps + 3):
+        return _midpoint(value, dps)
+    return _refined(expr, variables, point, dps, product) if value.is_finite() else None
 
 
 def _midpoint(value, dps: int) -> mpmath.mpf:
@@ -223,14 +251,14 @@ def ball_values(expr: sp.Expr, variables: tuple, points: Sequence[Sequence], dps
     values = np.empty(len(points), dtype=object)
     work = dps + GUARD
     try:
-        _ball_function(expr, variables, work)
+        function, constants = _ball_function(expr, variables, work)
     except PrecisionError:  # a function without a ball evaluation (Max, Abs, K₀, …)
         return values, list(range(len(points)))
     failed, wide = [], []
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
     with hermite_series.flint_digits(work):
         for i, point in enumerate(points):
-            value = _ball(expr, variables, point, work, product)
+            value = _ball(function, constants, point, work, product)
             if value.rel_accuracy_bits() >= accuracy:
                 values[i] = _midpoint(value, dps)
             else:
@@ -250,8 +278,9 @@ def _refined(expr: sp.Expr, variables: tuple, point: Sequence, dps: int, product
         return rounded(known, dps)
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
     for work in precisions(dps)[1:]:
+        function, constants = _ball_function(expr, variables, work)
         with hermite_series.flint_digits(work):
-            value = _ball(expr, variables, point, work, product)
+            value = _ball(function, constants, point, work, product)
             if value.rel_accuracy_bits() >= accuracy:
                 return _midpoint(value, dps)
             if not value.is_finite():
@@ -341,9 +370,9 @@ def confirmed_value(expr: sp.Expr, variables: tuple, values: tuple, dps: int, ev
     """``expr`` at one point to ``dps`` digits: ball evaluations (:func:`ball_values`) when their
     radius proves them, else :func:`stable_value` of ``evaluate`` (two mpmath precisions, the
     exact value by :func:`rational_value` deciding a value that does not separate from 0)."""
-    found, failed = ball_values(expr, variables, [values], dps, product=product)
-    if not failed:
-        return found[0]
+    found = _point_value(expr, variables, values, dps, product)
+    if found is not None:
+        return found
     return stable_value(evaluate, values, dps,
                         exact=lambda point: rational_value(expr, variables, point, product=product))
 
