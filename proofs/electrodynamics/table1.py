@@ -21,7 +21,7 @@ from theory.conditions.realizability import product_potential_value
 from theory.core.latex import latex as house_latex
 from theory.core.symbols import rho, s, t, theta, x
 from theory.core.verdict import Evidence, Method, Verdict
-from theory.paper.claims import Check, Claim, Settings
+from theory.paper.claims import Check, Claim, Settings, Subject
 from theory.paper.compare import identity
 from theory.potentials.activations import Activation, activation
 from theory.potentials.potential import potential
@@ -101,7 +101,7 @@ def _correction(row: Row, derived: sp.Expr) -> tuple[Check, sp.Expr | None]:
         fixed, why = row.corrected, f"derived/stated = {kappa} is not constant"
     else:
         fixed, why = sp.simplify(row.sigma / sp.sqrt(kappa)), f"derived/stated = {kappa}"
-    return identity(row.derive(fixed), row.stated, row.points, subject="corrected",
+    return identity(row.derive(fixed), row.stated, row.points, subject=Subject.CORRECTED,
                     name=f"σ = {fixed} gives the stated Φ ({why})"), fixed
 
 

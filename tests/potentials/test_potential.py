@@ -6,17 +6,17 @@ import pytest
 import sympy as sp
 
 from theory import potential
-from theory.potentials.activations import REGISTRY
 from theory.cli.derive import EXAMPLE_PARAMETERS
+from theory.conditions.realizability import product_potential_value
 from theory.core.errors import DerivationError, InputError
+from theory.core.latex import parse
+from theory.core.symbols import dot, na, nb, rho, s
+from theory.potentials.activations import REGISTRY
 from theory.potentials.formulas import PRODUCT, RIDGE
 from theory.potentials.hermite import dual_series, hermite_coefficients
-from theory.core.latex import parse
 from theory.potentials.potential import given
-from theory.potentials.routes import Route
 from theory.potentials.quadrature import bivariate
-from theory.conditions.realizability import product_potential_value
-from theory.core.symbols import dot, na, nb, rho, s
+from theory.potentials.routes import Route
 from theory.testing import assert_agree
 
 from tests.helpers import POINT, mp

@@ -48,9 +48,10 @@ from ..core.errors import InputError
 from ..core.latex import latex as house_latex
 from ..core.numeric import check_dps, context, mpmath_function
 from ..core.parsing import as_number
+from ..core.symbols import t
 from ..core.validators import DIGITS
 from . import biased_forms as forms
-from . import evaluation
+from . import evaluation, hermite_series
 from .activations import Activation, activation
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
@@ -83,7 +84,7 @@ BALL_FAMILIES = frozenset({Family.STEP, Family.SIGN, Family.RELU, Family.ERF, Fa
 METHODS = {Family.STEP: Route.SHEPPARD, Family.SIGN: Route.SHEPPARD, Family.RELU: Route.SHEPPARD,
            Family.EXP: Route.MOMENT_GENERATING, Family.GAUSSIAN: Route.BIASED_GAUSSIAN,
            Family.ERF: Route.ERF_ORTHANT, Family.POLYNOMIAL: Route.BIASED_MOMENTS,
-           Family.RELU_POWER: Route.STEIN, None: Route.QUADRATURE}
+           Family.RELU_POWER: Route.STEIN, None: Route.BIASED_NUMERIC}
 
 # symbols of the printed formula
 a, b, c = sp.symbols(r"\|\theta\| \|w\| \theta^{\top}w", positive=True)
@@ -195,12 +196,12 @@ class BiasedPotential:
         """Φ at ‖θ‖, ‖w‖, θᵀw, β, γ to ``dps`` digits.
 
         The closed forms built on Sheppard's integral (:data:`BALL_FAMILIES`), for θ, w neither zero
-        nor parallel, are evaluated once on arb balls
-        (:class:`~theory.potentials.evaluation.BallContext`) and returned when the ball's radius proves
-        the digits of the formula. Otherwise — and for the other routes — they are confirmed at two
-        working precisions under the zero rule of :func:`~theory.potentials.evaluation.stable_value`
-        (:meth:`decided` settles the exact zeros; the numeric route tries :data:`QUADRATURE_TRIES`
-        precisions)."""
+        nor parallel, are evaluated on arb balls (:class:`~theory.potentials.evaluation.BallContext`)
+        and returned when the ball's radius proves the digits of the formula; the numeric route
+        takes an exact zero from :meth:`decided`, else the Mehler–Hermite series (:meth:`_series`).
+        Otherwise the value is confirmed at two working precisions under the zero rule of
+        :func:`~theory.potentials.evaluation.stable_value` (:meth:`decided` settles the exact zeros;
+        the numeric route tries :data:`QUADRATURE_TRIES` precisions)."""
         check_dps(dps)
         if certified:
             raise InputError("certified=True: no ball-arithmetic proof exists for a biased potential "
@@ -208,9 +209,9 @@ class BiasedPotential:
         if not self.exact:
             check_numeric_dps(dps, "the numeric route of a biased potential")
         values = _checked(na, nb, dot, beta_, gamma_)
-        proven = self._ball_value(values, dps)
-        if proven is not None:
-            return proven
+        found = self._ball_value(values, dps) if self.exact else self._decided_or_series(values, dps)
+        if found is not None:
+            return found
         return evaluation.stable_value(self.working_value, values, dps, "the biased potential",
                                        tries=evaluation.TRIES if self.exact else QUADRATURE_TRIES,
                                        exact=self.decided)
@@ -220,10 +221,10 @@ class BiasedPotential:
         a factor vanishes exactly (θ = 0 and σ(β) = 0; θ ⊥ w, so Φ = E[σ(u)]E[σ(v)], with σ odd and
         β = 0; and the mirrors), the rational moment of a polynomial σ with rational coefficients."""
         na, nb, dot, bt, gm = map(_fraction, values)
-        sigma, t = self.activation.expr, self.activation.variable
+        sigma, variable = self.activation.expr, self.activation.variable
 
         def vanishes(mean: Fraction) -> bool:
-            return sigma.subs(t, sp.Rational(mean.numerator, mean.denominator)) == 0
+            return sigma.subs(variable, sp.Rational(mean.numerator, mean.denominator)) == 0
 
         odd = self.activation.parity == "odd"
         if (na == 0 and vanishes(bt)) or (nb == 0 and vanishes(gm)) or (dot == 0 and odd and 0 in (bt, gm)):
@@ -258,7 +259,7 @@ class BiasedPotential:
         head = r"\Phi(\theta, \beta; w, \gamma) = "
         if not self.exact:
             return head + r"\mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x + \beta)\, " \
-                          r"\sigma(w^{\top} x + \gamma)\right] \quad \text{(numeric: 2-D quadrature)}"
+                          r"\sigma(w^{\top} x + \gamma)\right] \quad \text{(numeric: Mehler--Hermite series)}"
         if self.family in (Family.EXP, Family.GAUSSIAN, Family.POLYNOMIAL):
             return head + _elementary_latex(self.family, self.parameters)
         if self.family is Family.RELU_POWER and self.parameters[0] > RELU_POWER_PRINTED:
@@ -317,6 +318,24 @@ class BiasedPotential:
         if na == 0:
             return sigma(ctx, bt, 0) * sigma(ctx, gm, nb)
         return sigma(ctx, bt, na) * sigma(ctx, gm, 0)
+
+    def _decided_or_series(self, values: tuple, dps: int):
+        known = self.decided(values)
+        return evaluation.rounded(known, dps) if known is not None else self._series(values, dps)
+
+    def _series(self, values: tuple, dps: int):
+        """The Mehler–Hermite series Σ c_k(‖θ‖, β) c_k(‖w‖, γ) ρ^k, confirmed by its two rules
+        (:func:`~theory.potentials.hermite_series.value`); None at a zero norm, at ρ = ±1 and where
+        it needs more than 1024 terms (the nested quadrature's cases)."""
+        na, nb, dot, bt, gm = values
+        if na == 0 or nb == 0 or not abs(dot) < na * nb:
+            return None
+        sigma = self.activation.expr
+        try:
+            return hermite_series.value(sigma.subs(_T_of(sigma), t), self.activation.kinks, na, nb, dot,
+                                        dps=dps, biases=(bt, gm))
+        except hermite_series.SlowConvergence:
+            return None
 
     def _numeric(self, values: tuple, dps: int):
         ctx = context(dps)

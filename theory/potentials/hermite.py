@@ -5,7 +5,8 @@ With normalised Hermite polynomials h_k = He_k/√(k!) (orthonormal for N(0, 1))
 
 .. math::
 
-    \\Phi(\\rho) = \\mathbb{E}[\\sigma(X)\\sigma(\\rho X + \\sqrt{1-\\rho^2}\\,Y)] = \\sum_{k\\ge 0} c_k^2 \\rho^k .
+    \\Phi(\\rho) = \\mathbb{E}[\\sigma(X)\\sigma(\\rho X + \\sqrt{1-\\rho^2}\\,Y)]
+                 = \\sum_{k\\ge 0} c_k^2 \\rho^k .
 
 >>> from theory.potentials.activations import activation
 >>> hermite_coefficients(activation("relu"), 4)
@@ -16,12 +17,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import gaussian
-from . import quadrature
-from .activations import activation
 from ..core.errors import InputError
 from ..core.symbols import rho, t
 from ..core.timebound import BUDGET, bounded, budgeted, check_budget
+from . import gaussian, quadrature
+from .activations import activation
 
 
 def normalised_hermite(k: int) -> sp.Expr:

@@ -59,13 +59,16 @@ class SlowConvergence(PrecisionError):
 
 
 @functools.lru_cache(maxsize=128)
-def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, shifted: bool = False) -> tuple:
-    """(c_0 … c_{terms−1} of σ(a·), E[σ(aX)²]) to about ``digits`` absolute digits, a = ``scale``.
+def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, shifted: bool = False,
+                 *, bias=0, refine: int = 0) -> tuple:
+    """(c_0 … c_{terms−1} of σ(a· + β), E[σ(aX + β)²]) to about ``digits`` absolute digits,
+    a = ``scale``, β = ``bias``.
 
-    ``shifted`` offsets the grid by half a piece (a second, independent rule)."""
+    ``shifted`` offsets the grid by half a piece (a second, independent rule); ``refine`` halves
+    the pieces that many times."""
     ctx = context(digits)
     bits = ctx.prec + 16
-    nodes, weights, values = _rule(sigma, kinks, scale, digits, terms, shifted, ctx)
+    nodes, weights, values = _rule(sigma, kinks, (scale, bias), digits, terms, (shifted, refine), ctx)
     fixed = (lambda v: int(ctx.ldexp(v, bits)))
     xs = np.array([fixed(x) for x in nodes], dtype=object)
     damp = [ctx.exp(-x * x / 4) for x in nodes]
@@ -81,16 +84,25 @@ def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, s
     return tuple(ctx.ldexp(s, -2 * bits) for s in sums[:terms]), second
 
 
-def _rule(sigma, kinks, scale, digits, terms, shifted, ctx) -> tuple[list, list, list]:
-    """Nodes x, weights W·φ(x) (the Gaussian density included) and values σ(ax) on [−L, L]."""
+def _rule(sigma, kinks, affine, digits, terms, grid, ctx) -> tuple[list, list, list]:
+    """Nodes x, weights W·φ(x) (the Gaussian density included) and values σ(ax + β) on [−L, L],
+    ``affine`` = (a, β), ``grid`` = (shifted, refine).
+
+    The pieces have width 2/2^refine: the Gauss–Legendre error of a piece falls with the distance
+    of σ(a·)'s complex singularities from it measured in half-widths, and that distance shrinks as
+    1/a (a large norm, or many digits, may need finer pieces)."""
     f = mpmath_function(sigma, (t,), ctx)
-    a = ctx.mpf(sp.N(scale, ctx.dps + 5)) if isinstance(scale, sp.Basic) else ctx.mpf(scale)
-    reach = 2 * math.sqrt((digits + 3 + math.log10(max(1.0, float(a)) ** 2 + 1)) * _LN10) + 2
-    reach = WIDTH * math.ceil(reach / WIDTH)
-    offset = WIDTH / 2 if shifted else 0
+    a, beta = (ctx.mpf(sp.N(v, ctx.dps + 5)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in affine)
+    shifted, refine = grid
+    size = max(1.0, float(a) + abs(float(beta)))
+    reach = math.ceil(2 * math.sqrt((digits + 3 + math.log10(size**2 + 1)) * _LN10) + 2)
+    width = ctx.mpf(WIDTH) / 2**refine
+    offset = width / 2 if shifted else 0
     cuts = {ctx.mpf(-reach), ctx.mpf(reach)}
-    cuts.update(ctx.mpf(p + offset) for p in range(-reach, reach, WIDTH) if -reach < p + offset < reach)
-    cuts.update(k for k in (ctx.mpf(sp.N(kink, ctx.dps + 5)) / a for kink in kinks) if -reach < k < reach)
+    cuts.update(p for p in (-reach + offset + j * width for j in range(int(2 * reach / width) + 1))
+                if -reach < p < reach)
+    cuts.update(k for k in ((ctx.mpf(sp.N(kink, ctx.dps + 5)) - beta) / a for kink in kinks)
+                if -reach < k < reach)
     cuts = sorted(cuts)
     degree = _degree(digits, terms)
     tier = 128 * -(-ctx.prec // 128)  # node sets shared between nearby precisions
@@ -103,7 +115,7 @@ def _rule(sigma, kinks, scale, digits, terms, shifted, ctx) -> tuple[list, list,
             x = middle + half * xi
             nodes.append(x)
             weights.append(half * w * norm * ctx.exp(-x * x / 2))
-            values.append(f(a * x))
+            values.append(f(a * x + beta))
     return nodes, weights, values
 
 
@@ -115,8 +127,15 @@ def _degree(digits: int, terms: int) -> int:
 
 # ---------------------------------------------------------------------- the value
 
-def value(sigma: sp.Expr, kinks: tuple, a, b, c, *, dps: int = 30) -> mpmath.mpf:
-    """Φ = E[σ(U)σ(V)], Var U = a², Var V = b², Cov = c (a, b > 0), confirmed to ``dps`` digits.
+#: Times the rule's pieces are halved before two disagreeing series are an error.
+REFINEMENTS = 2
+
+
+def value(sigma: sp.Expr, kinks: tuple, a, b, c, *, dps: int = 30, biases=(0, 0)) -> mpmath.mpf:
+    """Φ = E[σ(U + β)σ(V + γ)], Var U = a², Var V = b², Cov = c (a, b > 0), (β, γ) = ``biases``,
+    confirmed to ``dps`` digits: the series of c_k(a, β) = E[σ(aX + β) h_k(X)] and c_k(b, γ),
+    by two rules that must agree; when they do not, the pieces are halved (:data:`REFINEMENTS`
+    times) before :class:`~theory.core.errors.PrecisionError`.
 
     Raises :class:`SlowConvergence` past :data:`MAX_TERMS` terms."""
     check_dps(dps)
@@ -125,25 +144,30 @@ def value(sigma: sp.Expr, kinks: tuple, a, b, c, *, dps: int = 30) -> mpmath.mpf
     ctx = context(dps + 25)
     a_, b_, c_ = (ctx.mpf(sp.N(v, dps + 30)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in (a, b, c))
     rho = max(min(c_ / (a_ * b_), ctx.one), -ctx.one)
-    low = _series(sigma, kinks, a, b, rho, dps, dps + 8, shifted=False)
-    high = _series(sigma, kinks, a, b, rho, dps, dps + 16, shifted=True)
     tolerance = mpmath.mpf(10) ** -(dps + 2)
-    (v1, m1), (v2, m2) = low, high
-    if abs(v1 - v2) <= tolerance * abs(v2):
-        return output_context(dps).mpf(v2)
-    if max(abs(v1), abs(v2)) <= tolerance * m2:
-        return output_context(dps).mpf(0)
+    sides = ((a, biases[0]), (b, biases[1]))
+    for refine in range(REFINEMENTS + 1):
+        v1, _ = _series(sigma, kinks, sides, rho, dps, dps + 8, (False, refine))
+        v2, m2 = _series(sigma, kinks, sides, rho, dps, dps + 16, (True, refine))
+        if abs(v1 - v2) <= tolerance * abs(v2):
+            return output_context(dps).mpf(v2)
+        if max(abs(v1), abs(v2)) <= tolerance * m2:
+            return output_context(dps).mpf(0)
     raise PrecisionError(f"the two Hermite series of E[σ(U)σ(V)] agree to "
                          f"{-float(mpmath.log10(abs(v1 - v2) / abs(v2))):.1f} digits, not {dps}")
 
 
-def _series(sigma, kinks, a, b, rho, dps: int, digits: int, shifted: bool) -> tuple:
-    """(Σ_{k<N} c_k(a)c_k(b)ρ^k, Σ|terms| + tail) with the tail |ρ|^N √(r_N(a) r_N(b)) ≤ 10^{−dps−4}·scale."""
+def _series(sigma, kinks, sides, rho, dps: int, digits: int, grid: tuple) -> tuple:
+    """(Σ_{k<N} c_k(a, β)c_k(b, γ)ρ^k, Σ|terms| + tail) with the tail |ρ|^N √(r_N(a, β) r_N(b, γ))
+    ≤ 10^{−dps−4}·scale; ``sides`` = ((a, β), (b, γ)), ``grid`` = (shifted, refine)."""
     ctx = context(digits + 5)
     tolerance = ctx.mpf(10) ** -(dps + 4)
+    shifted, refine = grid
+    (a, beta), (b, gamma) = sides
     for terms in _blocks(abs(rho), dps):
-        ca, sa = coefficients(sigma, kinks, a, terms, digits, shifted)
-        cb, sb = (ca, sa) if b == a else coefficients(sigma, kinks, b, terms, digits, shifted)
+        ca, sa = coefficients(sigma, kinks, a, terms, digits, shifted, bias=beta, refine=refine)
+        cb, sb = (ca, sa) if (b, gamma) == (a, beta) else coefficients(
+            sigma, kinks, b, terms, digits, shifted, bias=gamma, refine=refine)
         scale = ctx.sqrt(sa * sb)
         ra, rb, power = sa, sb, ctx.one
         total = magnitude = ctx.zero

@@ -35,18 +35,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import elu
-from . import evaluation
-from . import gaussian
-from . import hermite_norms
-from . import hermite_series
-from . import quadrature
-from .activations import Activation, activation
-from .biased import BiasedPotential, biased
-from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
-from .forms import form as form_named
-from .manifolds import Manifold
-from .routes import Route
+from ..core import cache, timebound
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -54,9 +43,14 @@ from ..core.latex import parse as parse_latex
 from ..core.numeric import check_dps, output_context
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import s, t, theta, w, x
-from ..core import cache, timebound
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
-
+from . import elu, evaluation, gaussian, hermite_norms, hermite_series, quadrature
+from .activations import Activation, activation
+from .biased import BiasedPotential, biased
+from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
+from .forms import form as form_named
+from .manifolds import Manifold
+from .routes import Route
 
 
 @dataclass(frozen=True)
@@ -190,7 +184,8 @@ class Potential(Typeset):
                 self._check_values(values)
             return self._certified_at(values, dps)
         self._check_values(values)
-        if not all(mpmath.isfinite(v) for v in (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)):
+        numbers = (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)
+        if not all(mpmath.isfinite(v) for v in numbers):
             raise InputError(f"values of {', '.join(map(str, self.variables))} must be finite, got {values}")
         if self.expr is None:
             return self._numeric_at(values, dps)
@@ -265,13 +260,18 @@ class Potential(Typeset):
 
         >>> print(given("exp(-r^2/2)", "radial").latex())
         \\Phi(\\theta, w) = e^{- \\frac{\\|\\theta - w\\|^{2}}{2}}
-        >>> print(potential("sign").sphere().latex(definition=True))
-        \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
+        >>> head, expectation, body = potential("sign").sphere().latex(definition=True).split(" = ")
+        >>> print(head, expectation, sep="\\n")
+        \\Phi(\\rho)
+        \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right]
+        >>> print(body)
+        - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
         """
         body = self._numeric_latex() if self.expr is None else house_latex(self.expr)
         head = self.form.head
         if definition and self.form.expectation:
-            head += r" = \mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]"
+            head += (r" = \mathbb{E}_{x \sim N(0, I_d)}"
+                     r"\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]")
         return f"{self.form.prefix}{head} = {body}"
 
     @classmethod
@@ -344,7 +344,8 @@ class Potential(Typeset):
         at_zero = sigma.subs(t, 0)
         if at_zero == 0:
             return output_context(dps).mpf(0)
-        return output_context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
+        factor = output_context(dps).mpf(sp.N(at_zero, dps + 10))
+        return factor * quadrature.gaussian_mean(sigma, other, dps=dps)
 
     def _numeric_at(self, values: Sequence, dps: int) -> mpmath.mpf:
         """The Hermite series; at ρ = ±1 (one line integral) and where the series needs
@@ -367,7 +368,8 @@ class Potential(Typeset):
 # ---------------------------------------------------------------------- derivation
 
 @overload
-def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[False] = ...) -> Potential: ...
+def potential(spec, *, seconds: float = ..., budget: float = ...,
+              bias: Literal[False] = ...) -> Potential: ...
 @overload
 def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[True]) -> BiasedPotential: ...
 def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
@@ -516,8 +518,8 @@ _COSINE = sp.Symbol("cos_vartheta", real=True)
 
 @functools.lru_cache(maxsize=128)
 def _angle_form(expr: sp.Expr, form: Form) -> Callable | None:
-    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ, cos ϑ) (ridge) or (ϑ, cos ϑ) (zonal), ϑ = ∠(θ, w), when writing
-    θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
+    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ, cos ϑ) (ridge) or (ϑ, cos ϑ) (zonal), ϑ = ∠(θ, w),
+    when writing θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
     (‖θ‖‖w‖ sin ϑ)^p — the cancellation-free form of the orthant (ReLU-family) potentials.
     None when the formula has neither, or something else is left depending on cos ϑ under a root."""
     if form.inner is None or not expr.has(sp.acos):

@@ -53,5 +53,7 @@ class Route(Choice):
     #: ReLU powers t₊ⁿ: truncated moments by Stein's recurrence.
     STEIN = ("closed form: truncated bivariate normal moments by Stein's recurrence from L, φ, Φ "
              "(derived, checked by 2-D quadrature)")
-    #: No closed form: nested tanh–sinh quadrature over (X, Z).
-    QUADRATURE = "numeric: nested 2-D quadrature split at the kinks, digits confirmed at two precisions"
+    #: No closed form: the Mehler–Hermite series in the biased Hermite coefficients, else quadrature.
+    BIASED_NUMERIC = ("numeric: Mehler–Hermite series Σ c_k(‖θ‖, β)c_k(‖w‖, γ)ρ^k confirmed by two rules; "
+                      "nested 2-D quadrature split at the kinks at ρ = ±1 and where the series needs over "
+                      "1024 terms")
