@@ -101,7 +101,8 @@ def exact_point(values: Sequence) -> tuple | None:
         elif isinstance(v, (int, np.integer)):
             point.append(sp.Integer(int(v)))
         elif isinstance(v, (float, np.floating)):
-            point.append(sp.Rational(float(v)))       # a double is an exact binary number
+            numerator, denominator = float(v).as_integer_ratio()   # a double is an exact binary number
+            point.append(sp.Rational(numerator, denominator))
         elif type(v).__name__ == "mpf":               # any context's mpf: (−1)^s·m·2^e
             sign, man, exp, _ = v._mpf_
             point.append((-1) ** sign * sp.Integer(int(man)) * sp.Integer(2) ** int(exp))
