@@ -87,8 +87,8 @@ def precisions(dps: int, tries: int = TRIES) -> tuple[int, ...]:
 
 
 def zero_digits(dps: int, tries: int = TRIES) -> int:
-    """cap of the zero rule: half the last working precision, so a value reported as 0 is
-    |Φ| ≤ 10^{−cap} (for dps = 15 and six tries, cap = 400)."""
+    """cap of the zero rule: half the last working precision, so a value reported as 0 lies in
+    [−10^{−cap}, 10^{−cap}] (for dps = 15 and six tries, cap = 400)."""
     return precisions(dps, tries)[-1] // 2
 
 
