@@ -147,13 +147,13 @@ def test_an_exact_rational_decides_a_value_lost_to_cancellation():
 def test_the_ball_context_matches_mpmath():
     from flint import arb
 
+    from theory.core.balls import digits
     from theory.core.numeric import context
-    from theory.potentials import hermite_series
     from theory.potentials.orthant import orthant
 
     ctx = context(50)
     h, k, r = ctx.mpf(-1.25), ctx.mpf(0.5), ctx.mpf(-0.75)
-    with hermite_series.flint_digits(40):
+    with digits(40):
         balls = evaluation.BallContext(40)
         pairs = [(balls.ncdf(arb(h)), ctx.ncdf(h)), (balls.npdf(arb(h)), ctx.npdf(h)),
                  (orthant(balls, arb(h), arb(k), arb(r)), orthant(ctx, h, k, r))]  # acb.integral, tanh–sinh

@@ -53,6 +53,7 @@ from ..core.validators import DIGITS
 from . import biased_forms as forms
 from . import evaluation, hermite_series
 from .activations import Activation, activation
+from .forms import PRODUCT
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
 from .routes import Route
@@ -350,7 +351,7 @@ def biased(spec) -> BiasedPotential:
     σ² growing like e^{2κt²} with κ > 0 makes E[σ(θᵀx + β)²] infinite once ‖θ‖² ≥ 1/(4κ), whatever β.
     """
     act = spec if isinstance(spec, Activation) else activation(spec)
-    if act.kind == "product":
+    if act.kind is PRODUCT:
         raise InputError(f"activation {act.name}: biases apply to ridge activations σ(θᵀx + β) only")
     rate = act.growth
     if rate is sp.oo or (rate.is_number and rate > 0):

@@ -32,10 +32,11 @@ import numpy as np
 import sympy as sp
 from mpmath.libmp import from_man_exp, from_rational
 
+from ..core.balls import ball, ball_function
+from ..core.balls import digits as flint_digits
 from ..core.errors import DerivationError, InputError, PrecisionError
 from ..core.numeric import context, mpmath_function, numpy_function, output_context
 from ..core.parsing import as_number
-from . import hermite_series
 from .quadrature import GUARD
 
 #: Digits by which the second precision of :func:`stable_value` exceeds the first.
@@ -183,9 +184,9 @@ def stable_value(evaluate: Callable, values: Sequence, dps: int, what: str = "th
 def _ball_function(expr: sp.Expr, variables: tuple, work: int) -> tuple[Callable, tuple]:
     """``expr`` on balls and its lifted constants as balls at ``work`` digits."""
     body, symbols, numbers = lift_constants(expr)
-    with hermite_series.flint_digits(work):
-        constants = tuple(hermite_series.ball(c, work) for c in numbers)
-    return hermite_series.flint_function(body, (*variables, *symbols)), constants
+    with flint_digits(work):
+        constants = tuple(ball(c, evalf=work) for c in numbers)
+    return ball_function(body, (*variables, *symbols)), constants
 
 
 def _ball(function: Callable, constants: tuple, point: Sequence, work: int, product: bool):
@@ -199,7 +200,7 @@ def _ball(function: Callable, constants: tuple, point: Sequence, work: int, prod
 
 def _input_ball(value, work: int):
     """An input as an exact ball where it is a binary number (a float, an mpf: (−1)^s·m·2^e), else
-    :func:`~theory.potentials.hermite_series.ball`; an infinite or NaN mpf is a NaN ball."""
+    :func:`~theory.core.balls.ball`; an infinite or NaN mpf is a NaN ball."""
     from flint import arb
 
     if type(value) is float:
@@ -209,7 +210,7 @@ def _input_ball(value, work: int):
         if not man and exp:                       # mpmath's special values: ±inf, nan
             return arb("nan")
         return arb((-int(man) if sign else int(man), int(exp)))
-    return hermite_series.ball(value, work)
+    return ball(value, evalf=work)
 
 
 def _point_value(expr: sp.Expr, variables: tuple, point: Sequence, dps: int,
@@ -220,7 +221,7 @@ def _point_value(expr: sp.Expr, variables: tuple, point: Sequence, dps: int,
         function, constants = _ball_function(expr, variables, work)
     except PrecisionError:
         return None
-    with hermite_series.flint_digits(work):
+    with flint_digits(work):
         value = _ball(function, constants, point, work, product)
     if value.rel_accuracy_bits() >= mpmath.libmp.dps_to_prec(dps + 3):
         return _midpoint(value, dps)
@@ -253,11 +254,11 @@ def ball_values(expr: sp.Expr, variables: tuple, points: Sequence[Sequence], dps
     work = dps + GUARD
     try:
         function, constants = _ball_function(expr, variables, work)
-    except PrecisionError:  # a function without a ball evaluation (Max, Abs, K₀, …)
+    except PrecisionError:  # a function without a ball evaluation (Max, K₀, …)
         return values, list(range(len(points)))
     failed, wide = [], []
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
-    with hermite_series.flint_digits(work):
+    with flint_digits(work):
         for i, point in enumerate(points):
             value = _ball(function, constants, point, work, product)
             if value.rel_accuracy_bits() >= accuracy:
@@ -280,13 +281,13 @@ def _refined(expr: sp.Expr, variables: tuple, point: Sequence, dps: int, product
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
     for work in precisions(dps)[1:]:
         function, constants = _ball_function(expr, variables, work)
-        with hermite_series.flint_digits(work):
+        with flint_digits(work):
             value = _ball(function, constants, point, work, product)
             if value.rel_accuracy_bits() >= accuracy:
                 return _midpoint(value, dps)
             if not value.is_finite():
                 return None
-            small = abs(value) < hermite_series.ball(sp.Rational(1, 10) ** zero_digits(dps), work)
+            small = abs(value) < ball(sp.Rational(1, 10) ** zero_digits(dps))
     return output_context(dps).mpf(0) if small else None
 
 
@@ -306,7 +307,7 @@ class BallContext:
         self._root_two, self._root_two_pi = arb(2).sqrt(), (2 * self.pi).sqrt()
 
     def mpf(self, value):
-        return hermite_series.ball(value, self.dps)
+        return ball(value, evalf=self.dps)
 
     #: √, exp, sin, cos, asin: the ball's own (arb or acb) methods.
     sqrt, exp, sin, cos, asin = map(operator.methodcaller, ("sqrt", "exp", "sin", "cos", "asin"))
@@ -332,7 +333,7 @@ def ball_value(evaluate: Callable[[BallContext], object], dps: int, *,
     not finite, or still too wide at the last precision, gives None (the caller's two precisions)."""
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
     for i, work in enumerate(precisions(dps)):
-        with hermite_series.flint_digits(work):
+        with flint_digits(work):
             value = evaluate(BallContext(work))
         if value.rel_accuracy_bits() >= accuracy:
             return _midpoint(value, dps)
@@ -391,9 +392,9 @@ def float64_function(expr: sp.Expr, variables: tuple) -> Callable[..., np.ndarra
     """``expr`` as a vectorised float64 function: common factors pulled out, constants folded
     (:func:`lift_constants`),
     radicands factored (√((2‖θ‖² + 1)(2‖w‖² + 1)) = √(2‖θ‖² + 1)·√(2‖w‖² + 1): one root per row
-    and per column, not per entry of a matrix), common subexpressions computed once, and arrays
-    of more than 2·BLOCK elements evaluated BLOCK elements at a time along their first axis, so
-    that no temporary leaves the cache.
+    and per column, not per entry of a matrix), common subexpressions computed once, and arrays of
+    more than 2·BLOCK elements evaluated BLOCK elements at a time along their first axis, so that no
+    temporary leaves the cache.
 
     Raises :class:`~theory.core.errors.DerivationError` if a constant has no real value.
     """
@@ -421,8 +422,8 @@ def _blockwise(f: Callable, args: tuple, constants: list) -> np.ndarray:
     spans = [np.ndim(a) == len(shape) and np.shape(a)[0] == shape[0] for a in args]
     out = None
     for start in range(0, shape[0], rows):
-        part = f(*(a[start:start + rows] if span else a for a, span in zip(args, spans, strict=True)),
-                 *constants)
+        block = (a[start:start + rows] if span else a for a, span in zip(args, spans, strict=True))
+        part = f(*block, *constants)
         if out is None:
             out = np.empty(shape, dtype=np.result_type(part))
         out[start:start + rows] = part
@@ -472,9 +473,9 @@ def inner_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, *, zonal: bool
 
 def angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, *, zonal: bool) -> np.ndarray:
     """[Φ(θᵢ, w_j)] = f(ϑᵢⱼ, cos ϑᵢⱼ) (zonal) or f(‖θᵢ‖, ‖w_j‖, ϑᵢⱼ, cos ϑᵢⱼ) from the angle
-    ϑᵢⱼ = ∠(θᵢ, w_j) and its cosine uᵢᵀv_j, BLOCK entries at a time; accurate to a few ulps also
-    for nearly parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions;
-    Kahan). A zero row has ϑ = π/2."""
+    ϑᵢⱼ = ∠(θᵢ, w_j) and its cosine uᵢᵀv_j, BLOCK entries at a time; accurate to a few ulps also for
+    nearly parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan).
+    A zero row has ϑ = π/2."""
     a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
     u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
     v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)

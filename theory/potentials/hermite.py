@@ -22,6 +22,7 @@ from ..core.symbols import rho, t
 from ..core.timebound import BUDGET, bounded, budgeted, check_budget
 from . import gaussian, quadrature
 from .activations import activation
+from .forms import RIDGE
 
 
 def normalised_hermite(k: int) -> sp.Expr:
@@ -36,7 +37,7 @@ def hermite_coefficients(act, n: int, *, dps: int | None = None, budget: float =
 
     The exact route has ``budget`` seconds (default 60), else :class:`~theory.core.errors.Timeout`."""
     act = activation(act)
-    if act.kind != "ridge":
+    if act.kind is not RIDGE:
         raise InputError(f"{act.name} is not a ridge activation σ(t)")
     if dps is None:
         try:

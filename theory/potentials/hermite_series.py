@@ -33,15 +33,17 @@ raised and the caller uses the nested quadrature instead.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
-import operator
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from ..core.balls import ball, ball_function, integer_power
+from ..core.balls import digits as flint_digits
 from ..core.errors import InputError, PrecisionError
-from ..core.numeric import check_dps, context, flint_precision, mpmath_function, output_context
+from ..core.numeric import check_dps, context, mpmath_function, output_context
 from ..core.symbols import t
 from .forms import Form
 from .forms import form as form_named
@@ -69,10 +71,13 @@ def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, s
     ctx = context(digits)
     bits = ctx.prec + 16
     nodes, weights, values = _rule(sigma, kinks, (scale, bias), digits, terms, (shifted, refine), ctx)
-    fixed = (lambda v: int(ctx.ldexp(v, bits)))
+
+    def fixed(v) -> int:
+        return int(ctx.ldexp(v, bits))
+
     xs = np.array([fixed(x) for x in nodes], dtype=object)
     damp = [ctx.exp(-x * x / 4) for x in nodes]
-    us = np.array([fixed(w * v / d) for w, v, d in zip(weights, values, damp)], dtype=object)
+    us = np.array([fixed(w * v / d) for w, v, d in zip(weights, values, damp, strict=True)], dtype=object)
     previous = np.array([fixed(d) for d in damp], dtype=object)
     current = (xs * previous) >> bits
     sums = [int((us * previous).sum()), int((us * current).sum())]
@@ -80,7 +85,7 @@ def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, s
         a, b = fixed(1 / ctx.sqrt(k + 1)), fixed(ctx.sqrt(ctx.mpf(k) / (k + 1)))
         previous, current = current, (((xs * current) >> bits) * a - previous * b) >> bits
         sums.append(int((us * current).sum()))
-    second = ctx.fsum(w * v * v for w, v in zip(weights, values))
+    second = ctx.fsum(w * v * v for w, v in zip(weights, values, strict=True))
     return tuple(ctx.ldexp(s, -2 * bits) for s in sums[:terms]), second
 
 
@@ -109,7 +114,7 @@ def _rule(sigma, kinks, affine, digits, terms, grid, ctx) -> tuple[list, list, l
     standard = [(+ctx.make_mpf(x), +ctx.make_mpf(w)) for x, w in _standard_nodes(degree, tier)]
     norm = 1 / ctx.sqrt(2 * ctx.pi)
     nodes, weights, values = [], [], []
-    for u, v in zip(cuts, cuts[1:]):
+    for u, v in itertools.pairwise(cuts):
         half, middle = (v - u) / 2, (v + u) / 2
         for xi, w in standard:
             x = middle + half * xi
@@ -215,7 +220,7 @@ class Float64Series:
         kept = [float(q) for q in squares[start::step]]
         self.coefficients = np.array(kept)
         gamma = [(m * _UNIT) / (1 - m * _UNIT) for m in range(2, 2 * len(kept) + 2, 2)]
-        horner = sum(g * abs(q) for g, q in zip(gamma, kept))
+        horner = sum(g * abs(q) for g, q in zip(gamma, kept, strict=True))
         square = 0.0 if parity is None else _UNIT * sum(k * float(q) for k, q in enumerate(squares))
         rounding = _UNIT * sum(abs(q) for q in kept)
         self.error_bound = float(tail) + rounding + horner + square + _UNIT * float(sum(squares))
@@ -239,7 +244,8 @@ class Float64Series:
         return rho * value if self.parity == "odd" else value
 
 
-def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *, tolerance: float = 1e-17) -> Float64Series:
+def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *,
+                   tolerance: float = 1e-17) -> Float64Series:
     """The float64 evaluator of Φ(ρ) = Σ c_k² ρ^k (unit norms), tail ≤ ``tolerance``.
 
     Only for smooth σ: at a kink the c_k decay algebraically and no :data:`MAX_TERMS`-term
@@ -255,7 +261,7 @@ def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *, toleranc
         for n in range(terms + 1):
             tail = max(tail1, tail2)
             if tail <= tolerance:
-                if max(abs(a - b) for a, b in zip(c1[:n], c2[:n])) > 1e-20:
+                if max(abs(a - b) for a, b in zip(c1[:n], c2[:n], strict=True)) > 1e-20:
                     raise PrecisionError("the two coefficient rules disagree beyond 1e-20")
                 return Float64Series([c ** 2 for c in c2[:n]], max(tail, 0), parity)
             if n < terms:
@@ -276,7 +282,8 @@ def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: Form | str) ->
     >>> from theory.core.symbols import t
     >>> print(latex(sp.tanh(t), (), "odd", "zonal"))
     \\sum_{k \\ge 0} c_k^{2} \\rho^{k}, \\quad c_k \\equiv \\mathbb{E}\\left[\\sigma(X)\\, h_k(X)\\right]:\\ \
-c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190787,\\ c_{5} \\approx 0.0625475237527,\\ \\ldots
+c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190787,\\ \
+c_{5} \\approx 0.0625475237527,\\ \\ldots
     """
     values, _ = coefficients(sigma, kinks, 1, 2 * SHOWN, 20)
     skip = {"odd": 0, "even": 1}.get(parity)
@@ -285,10 +292,12 @@ c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190
     zeros = {"odd": [r"c_{2j} \equiv 0"], "even": [r"c_{2j+1} \equiv 0"]}.get(parity, [])
     listed = r",\ ".join(zeros + shown + [r"\ldots"])
     if form_named(form).unit_norms:
-        return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, \quad c_k \equiv \mathbb{E}\left[\sigma(X)\, h_k(X)\right]:\ "
-                + listed)
-    return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) \left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "
-            r"\quad c_k(a) \equiv \mathbb{E}\left[\sigma(a X)\, h_k(X)\right],\ c_k \equiv c_k(1):\ " + listed)
+        return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, "
+                r"\quad c_k \equiv \mathbb{E}\left[\sigma(X)\, h_k(X)\right]:\ " + listed)
+    return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) "
+            r"\left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "
+            r"\quad c_k(a) \equiv \mathbb{E}\left[\sigma(a X)\, h_k(X)\right],\ c_k \equiv c_k(1):\ "
+            + listed)
 
 
 # ---------------------------------------------------------------------- certified enclosures
@@ -302,123 +311,6 @@ ENVELOPES = {
     sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1: (1, 1), sp.Piecewise((t, t > 0), (sp.exp(t) - 1, True)): (1, 1),
 }
 MAX_CERTIFIED_TERMS = 400
-_FLINT_UNARY = {sp.exp: "exp", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh", sp.sin: "sin",
-                sp.cos: "cos", sp.erf: "erf", sp.atan: "atan", sp.asin: "asin", sp.acos: "acos"}
-
-
-def flint_function(expr: sp.Expr, variables: tuple) -> callable:
-    """``expr`` as a function of python-flint balls (arb or acb) ``f(*balls, analytic=False)``.
-
-    Branch cuts (log, non-integer powers) forward ``analytic`` so that acb.integral sees them;
-    anything else than elementary functions is refused. Integers are built once (exact at any
-    precision), sums and products of two terms are one call, x**(k/2) goes through √x."""
-    from flint import acb, arb
-
-    def build(node):
-        if node in variables:
-            index = variables.index(node)
-            return lambda args, analytic: args[index]
-        if node.is_Integer:
-            value = arb(int(node))
-            return lambda args, analytic: value
-        if node.is_Rational:
-            p, q = int(node.p), int(node.q)
-            return lambda args, analytic: arb(p) / q
-        if node is sp.pi:
-            return lambda args, analytic: arb.pi()
-        if node is sp.E:
-            return lambda args, analytic: arb(1).exp()
-        parts = [build(a) for a in node.args]
-        if node.is_Add:
-            return _fold(parts, operator.add)
-        if node.is_Mul:
-            return _fold(parts, operator.mul)
-        if node.is_Pow:
-            base, power = parts
-            if node.exp.is_Integer:
-                n = int(node.exp)
-                return lambda args, analytic: _integer_power(base(args, analytic), n)
-            if node.exp.is_Rational and node.exp.q == 2:
-                n = int(node.exp.p)
-                return lambda args, analytic: _integer_power(_sqrt(base(args, analytic), analytic), n)
-            return lambda args, analytic: _power(base(args, analytic), power(args, analytic), analytic)
-        if node.func is sp.log:
-            return lambda args, analytic: _log(parts[0](args, analytic), analytic)
-        if node.func in _FLINT_UNARY:
-            name = _FLINT_UNARY[node.func]
-            return lambda args, analytic: getattr(parts[0](args, analytic), name)()
-        raise PrecisionError(f"no ball-arithmetic evaluation of {node.func} (in {expr}): no certified value")
-
-    def _fold(parts, op):
-        first, *rest = parts
-        if len(rest) == 1:
-            second = rest[0]
-            return lambda args, analytic: op(first(args, analytic), second(args, analytic))
-
-        def folded(args, analytic):
-            value = first(args, analytic)
-            for part in rest:
-                value = op(value, part(args, analytic))
-            return value
-        return folded
-
-    def _log(z, analytic):
-        return z.log(analytic=analytic) if isinstance(z, acb) else z.log()
-
-    def _sqrt(z, analytic):
-        return z.sqrt(analytic=analytic) if isinstance(z, acb) else z.sqrt()
-
-    def _power(z, p, analytic):
-        if isinstance(z, acb):
-            return (p * z.log(analytic=analytic)).exp()
-        return z ** p
-
-    body = build(expr)
-    return lambda *balls, analytic=False: body(balls, analytic)
-
-
-def flint_digits(dps: int):
-    """python-flint's (global) working precision set to ``dps`` digits, restored afterwards."""
-    return flint_precision(mpmath.libmp.dps_to_prec(dps))
-
-
-def ball(value, dps: int):
-    """An exact number (int, float, Rational, mpf, arb) as an arb ball containing it."""
-    from flint import arb
-
-    if isinstance(value, arb):
-        return value
-    if isinstance(value, (int, np.integer)) or isinstance(value, sp.Integer):
-        return arb(int(value))
-    if isinstance(value, sp.Rational):
-        return arb(int(value.p)) / int(value.q)
-    if isinstance(value, (float, np.floating)):
-        return arb(float(value))                                   # a double is an exact binary number
-    if isinstance(value, (mpmath.mpf, sp.Float)) or type(value).__name__ == "mpf":  # any context's mpf
-        sign, man, exp, _ = value._mpf_
-        return arb(int(man) * (-1) ** sign) * arb(2) ** int(exp) if man else arb(0)
-    if isinstance(value, sp.Basic) and value.is_number:
-        mid = arb(str(sp.N(value, dps + 20)))
-        return mid + arb(0, abs(mid).upper() * arb(10) ** -(dps + 18))
-    raise InputError(f"cannot read {value!r} as a real number for a certified value")
-
-
-def _integer_power(z, n: int):
-    """z**n by squaring: flint's ``**`` gives nan for a ball that contains 0."""
-    if n < 0:
-        return 1 / _integer_power(z, -n)
-    if n == 0:
-        return z * 0 + 1
-    result, square = None, z
-    while True:
-        if n & 1:
-            result = square if result is None else result * square
-        n >>= 1
-        if not n:
-            return result
-        square = square * square
-
-
 def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()):
     """A python-flint ``arb`` ball proven to contain Φ = E[σ(U)σ(V)] (Var U = a², Var V = b², Cov c).
 
@@ -443,7 +335,7 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
                              f"is known (certified: {', '.join(map(str, ENVELOPES))})")
     with flint_digits(dps + 15):
-        a_, b_, c_ = (ball(v, dps) for v in (a, b, c))
+        a_, b_, c_ = (ball(v) for v in (a, b, c))
         if not (a_ > 0 and b_ > 0):
             raise PrecisionError("a certified value needs norms that are provably positive")
         rho = c_ / (a_ * b_)
@@ -455,16 +347,17 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         need = (dps + 2) * _LN10 / -math.log(max(float(abs(rho).upper()), 1e-300))
         terms = math.ceil(need) + 1
         if terms > MAX_CERTIFIED_TERMS:
-            raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs more than "
-                                 f"{MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
+            raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs "
+                                 f"more than {MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
         ca, sa = _certified_coefficients(sigma, kinks, a_, terms, dps)
-        cb, sb = (ca, sa) if (a_ == b_) is True or (a == b) else _certified_coefficients(sigma, kinks, b_, terms, dps)
+        same = (a_ == b_) is True or (a == b)
+        cb, sb = (ca, sa) if same else _certified_coefficients(sigma, kinks, b_, terms, dps)
         total, power = arb(0), arb(1)
         for k in range(terms):
             total += ca[k] * cb[k] * power
             power *= rho
             sa, sb = sa - ca[k] * ca[k], sb - cb[k] * cb[k]
-        tail = _integer_power(abs(rho), terms) * (sa.upper().max(arb(0)) * sb.upper().max(arb(0))).sqrt()
+        tail = integer_power(abs(rho), terms) * (sa.upper().max(arb(0)) * sb.upper().max(arb(0))).sqrt()
         return total + arb(0, tail.upper())
 
 
@@ -479,8 +372,10 @@ def _certified_coefficients(sigma: sp.Expr, kinks: tuple, a, terms: int, dps: in
     root2, norm = arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
 
     def integral(weight):
-        return sum((acb.integral(lambda x, analytic, f=f: f(a * x, analytic=analytic) * weight(x, f, analytic),
-                                 lo, hi).real for f, lo, hi in pieces), arb(0))
+        def integrand(x, analytic, f):
+            return f(a * x, analytic=analytic) * weight(x, f, analytic)
+        return sum((acb.integral(functools.partial(integrand, f=f), lo, hi).real for f, lo, hi in pieces),
+                   arb(0))
 
     coefficients = []
     for k in range(terms):
@@ -500,10 +395,11 @@ def _branches(sigma: sp.Expr, kinks: tuple) -> list[tuple]:
     """(ball function, −1 or 0, 0 or 1): σ itself on [−1, 1]·L, or for a kink at 0 its analytic branch
     on each side (read off σ(±p) with p > 0), so that ``acb.integral`` sees analytic integrands."""
     if not kinks:
-        return [(flint_function(sigma, (t,)), -1, 1)]
+        return [(ball_function(sigma, (t,)), -1, 1)]
     if tuple(kinks) != (0,):
-        raise PrecisionError(f"no certified value for σ = {sigma}: kinks at {kinks}, only a kink at 0 is split")
+        raise PrecisionError(f"no certified value for σ = {sigma}: kinks at {kinks}, "
+                             "only a kink at 0 is split")
     p = sp.Symbol("p", positive=True)
     sides = [(sp.piecewise_fold(sigma.subs(t, -p)).subs(p, -t), -1, 0),
              (sp.piecewise_fold(sigma.subs(t, p)).subs(p, t), 0, 1)]
-    return [(flint_function(branch, (t,)), lo, hi) for branch, lo, hi in sides]
+    return [(ball_function(branch, (t,)), lo, hi) for branch, lo, hi in sides]

@@ -36,6 +36,8 @@ import numpy as np
 import sympy as sp
 
 from ..core import cache, timebound
+from ..core.balls import ball, ball_function
+from ..core.balls import digits as flint_digits
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -298,13 +300,13 @@ class Potential(Typeset):
         return hermite_series.latex(act.expr, act.kinks, act.parity, self.form)
 
     def _certified_at(self, values: Sequence, dps: int):
-        with hermite_series.flint_digits(dps + 15):
-            balls = [hermite_series.ball(v, dps) for v in values]
+        with flint_digits(dps + 15):
+            balls = [ball(v) for v in values]
             if self.expr is None:
                 ridge = self.form.ridge_values(balls)
                 return hermite_series.certified_value(self.activation.expr, *ridge, dps=dps,
                                                       kinks=self.activation.kinks)
-            result = hermite_series.flint_function(self.expr, self.variables)(*balls)
+            result = ball_function(self.expr, self.variables)(*balls)
         if not result.is_finite():
             raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: "
                                  "the ball evaluation is not finite (a branch point within the input balls?)")
@@ -312,8 +314,8 @@ class Potential(Typeset):
 
     def _form_balls(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
         """The form's variables as arb balls computed from the exact coordinates."""
-        with hermite_series.flint_digits(dps + 15):
-            a, b = ([hermite_series.ball(v, dps) for v in vec] for vec in (theta_, w_))
+        with flint_digits(dps + 15):
+            a, b = ([ball(v) for v in vec] for vec in (theta_, w_))
             if len(a) != len(b) or not a:
                 raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(a)} and {len(b)}")
             return self.form.balls(a, b)
@@ -418,7 +420,7 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
     deadline = time.monotonic() + check_budget(budget)
     act = activation(spec, budget=budget)
     left = deadline - time.monotonic()
-    if act.kind == "product":
+    if act.kind is PRODUCT:
         return bounded(_product_potential, act, seconds, seconds=left, what=f"the potential of {act.name}")
     return _ridge_potential(act, seconds, left)
 

@@ -113,7 +113,8 @@ class Prediction:
             return f"a strict local minimum with L = {run['loss']} > 0", SMOOTH
         if self.rule is Rule.CHARGED and run["kind"] in MINIMA[1:] and run["isolated_charged"]:
             return ((f"a local minimum of min_a L with L = {run['loss']} > 0 and an electron away from "
-                     "every proton and electron carrying a_i* ≠ 0 (Lemma 3.8 says it cannot be one)"),
+                     "every proton and electron carrying a_i* ≠ 0, where Δ_{θ_i} L = −2cλ(a_i*)² < 0 "
+                     "for ΔΦ = λΦ and Φ(θ, θ) = c, so it cannot be one"),
                     "Φ λ-harmonic (ΔΦ = λΦ, λ > 0) with Φ(θ, θ) constant on M")
         if self.rule is Rule.NEAR and run["kind"] in MINIMA and run["nearest"] > self.radius:
             return ((f"a local minimum with every electron farther than {self.radius:.6g} from every "
