@@ -69,6 +69,8 @@ class Family(enum.Enum):
     ERF = "erf"
     POLYNOMIAL = "polynomial"
     RELU_POWER = "relu power"
+    #: σ(t) = m·t + n·t₊: leaky ReLU, |t|
+    TWO_SLOPE = "two slopes"
 
 
 _T = forms.T
@@ -84,6 +86,8 @@ METHODS = {
                 "(derived, checked by 2-D quadrature)",
     Family.POLYNOMIAL: "closed form: bivariate normal moments Σ_k (θᵀw)^k/k!·E[σ^{(k)}(u)]E[σ^{(k)}(v)] "
                        "(exact)",
+    Family.TWO_SLOPE: "closed form: m²E[uv] + mn(E[u v₊] + E[u₊ v]) + n²E[u₊v₊] for σ = m·t + n·t₊, the "
+                      "biased ReLU form and Stein's identity (derived, checked by 2-D quadrature)",
     Family.RELU_POWER: "closed form: truncated bivariate normal moments by Stein's recurrence from L, φ, Φ "
                        "(derived, checked by 2-D quadrature)",
 }
@@ -107,8 +111,17 @@ def _formula(family: Family, parameters: tuple) -> sp.Expr:
         return 4 * L - 2 * _N(_h) - 2 * _N(_k) + 1
     if family is Family.RELU_POWER:
         return _relu_power_formula(parameters[0])
+    if family is Family.TWO_SLOPE:
+        return _two_slope_formula(*parameters)
     return ((beta * gamma + c) * L + beta * b * _n(_k) * _N((_h - _rho * _k) / r)
             + gamma * a * _n(_h) * _N((_k - _rho * _h) / r) + a * b * r * _n(_h) * _n((_k - _rho * _h) / r))
+
+
+def _two_slope_formula(m: sp.Expr, n: sp.Expr) -> sp.Expr:
+    """m²(βγ + θᵀw) + mn(βE[v₊] + γE[u₊] + θᵀw(Φ(h) + Φ(k))) + n²·(the ReLU form)."""
+    cross = (beta * (gamma * _N(_k) + b * _n(_k)) + gamma * (beta * _N(_h) + a * _n(_h))
+             + c * (_N(_h) + _N(_k)))
+    return m**2 * (beta * gamma + c) + m * n * cross + n**2 * _formula(Family.RELU, ())
 
 
 #: ReLU powers up to this n print their closed form; higher ones the recurrence.
@@ -349,9 +362,13 @@ def _relu_power(ctx, parameters, *values):
     return forms.relu_power_moment(ctx, parameters[0], *values)
 
 
+def _two_slope(ctx, parameters, *values):
+    return forms.two_slope_moment(ctx, *(_constant(ctx, q) for q in parameters), *values)
+
+
 #: Families evaluated by :mod:`theory.potentials.biased_forms`: (ctx, parameters, ‖θ‖, ‖w‖, θᵀw, β, γ) ↦ Φ.
 _FORMS = {Family.ERF: _erf, Family.POLYNOMIAL: _polynomial, Family.EXP: _exponentials,
-          Family.GAUSSIAN: _exponentials, Family.RELU_POWER: _relu_power}
+          Family.GAUSSIAN: _exponentials, Family.RELU_POWER: _relu_power, Family.TWO_SLOPE: _two_slope}
 
 
 def _constant(ctx, value: sp.Expr):
@@ -477,6 +494,9 @@ def _recognised(expr: sp.Expr) -> tuple[Family, tuple] | None:
         return Family.ERF, (scale,)
     if power is not None:
         return Family.RELU_POWER, (power,)
+    slopes = forms.two_slopes(sigma)
+    if slopes is not None:
+        return Family.TWO_SLOPE, slopes
     terms = forms.exponential_terms(sigma)
     if terms is None:
         return None
