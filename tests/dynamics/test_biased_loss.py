@@ -19,7 +19,7 @@ W, G = RNG.normal(size=(2, 3)), RNG.normal(size=2)
 X, B = RNG.normal(size=(3, 3)), RNG.normal(size=3)
 
 
-def _case(name: str):
+def _case(name: str, X=X, B=B, W=W, G=G):
     """Electrons with one exact input each: the rows X, B edited."""
     Xc, Bc = X.copy(), B.copy()
     if name == "parallel":          # 2·w₀ with another bias: ρ = 1, h ≠ k
@@ -170,3 +170,102 @@ def test_flow_reports_a_spent_budget():
     loss = BiasedLoss("relu", W, G)
     run = biased_flow(loss, X[:2], B[:2], evaluations=50)
     assert not run.converged and "budget spent" in run.reason and run.evaluations <= 50
+
+
+# ---------------------------------------------------------------------- the Hessian
+
+def _dyadic(values):
+    """Rounded to multiples of 2⁻³⁰: a displacement by 2⁻²⁴ × small integers is then exact in float64."""
+    return np.round(np.asarray(values) * 2.0**30) / 2.0**30
+
+
+DYADIC = {"W": _dyadic(W), "G": _dyadic(G), "X": _dyadic(X), "B": _dyadic(B)}
+
+
+def _stacked_gradient(loss, y, k, d):
+    Y = y.reshape(k, d + 1)
+    grad_theta, grad_beta = loss.gradient(Y[:, :d], Y[:, d])
+    return np.hstack([grad_theta, grad_beta[:, None]]).ravel()
+
+
+def _gradient_differences(loss, Xc, Bc, eps):
+    """Central differences of the exact float64 gradient, column by column."""
+    k, d = Xc.shape
+    y = np.hstack([Xc, Bc[:, None]]).ravel()
+    columns = [_stacked_gradient(loss, y + eps * e, k, d) - _stacked_gradient(loss, y - eps * e, k, d)
+               for e in np.eye(len(y))]
+    return np.array(columns).T / (2 * eps)
+
+
+def _second_difference(loss, Xc, Bc, u, v, eps):
+    """uᵀ∇²L v from the 30-digit value, (L(+u+v) − L(+u−v) − L(−u+v) + L(−u−v))/(4ε²), at exact inputs."""
+    k, d = Xc.shape
+    y = np.hstack([Xc, Bc[:, None]]).ravel()
+    values = {}
+    for s, t in itertools.product((1, -1), repeat=2):
+        Y = (y + s * eps * u + t * eps * v).reshape(k, d + 1)
+        values[s, t] = loss.value(Y[:, :d], Y[:, d], dps=30)
+    with mpmath.workdps(30):
+        second = values[1, 1] - values[1, -1] - values[-1, 1] + values[-1, -1]
+        return float(second / (4 * mpmath.mpf(eps) ** 2))
+
+
+SMOOTH_HESSIAN = ["generic", "parallel", "antipodal", "theta zero", "zero bias"]
+#: where two nodes coincide the ReLU Hessian is continuous with a kink (|δ|-like third derivatives):
+#: differences converge at O(ε) there, O(ε²) elsewhere
+KINKED = ["coincident", "on proton"]
+
+
+@pytest.mark.parametrize("name", ["relu", "exp"])
+@pytest.mark.parametrize("case", CASES)
+def test_hessian_matches_differences_of_the_gradient(name, case):
+    loss = BiasedLoss(name, W, G)
+    Xc, Bc = _case(case)
+    H = loss.hessian(Xc, Bc)
+    assert H.shape == (3 * 4, 3 * 4) and np.array_equal(H, H.T)
+    kinked = case in KINKED and name == "relu"
+    eps = 1e-6 if kinked else 1e-5
+    reference = _gradient_differences(loss, Xc, Bc, eps)
+    scale = max(1.0, np.abs(reference).max())
+    tolerance = (0.5 * eps if kinked else 5e-9) * scale
+    assert np.abs(H - reference).max() <= tolerance
+    assert np.abs(reference - reference.T).max() <= tolerance     # the differences are symmetric too
+
+
+QUICK_HESSIAN = (("relu", "generic"), ("relu", "on proton"))
+
+
+@pytest.mark.parametrize("name,case", [pytest.param(*p, marks=[] if p in QUICK_HESSIAN else pytest.mark.slow)
+                                       for p in itertools.product(["relu", "exp"], CASES)])
+def test_hessian_matches_second_differences_of_the_30_digit_value(name, case):
+    """uᵀHv for integer directions u, v against the 30-digit value at dyadic points displaced by 2⁻²⁴·u
+    (exact inputs, so the differences see the value's 30 digits, not float64 rounding of the inputs)."""
+    loss = BiasedLoss(name, DYADIC["W"], DYADIC["G"])
+    Xc, Bc = _case(case, **DYADIC)
+    H = loss.hessian(Xc, Bc)
+    draws = np.random.default_rng(7)
+    u, v = draws.integers(-3, 4, size=len(H)).astype(float), draws.integers(-3, 4, size=len(H)).astype(float)
+    reference = _second_difference(loss, Xc, Bc, u, v, 2.0**-24)
+    tolerance = 1e-6 if case in KINKED else 1e-11
+    assert abs(u @ H @ v - reference) <= tolerance * max(1.0, abs(reference))
+
+
+def test_hessian_at_the_teacher_is_twice_the_gram_of_the_features():
+    """At L = 0, ∇²L = 2E[∇f ∇fᵀ] (f = Σ a_i σ(ỹ_iᵀx̃) + Σ b_j σ(w̃_jᵀx̃) vanishes), here with ∇f =
+    −1{u_i > 0}x̃ stacked: against 10⁶ Monte Carlo draws (seed 3), and positive definite."""
+    loss = BiasedLoss("relu", W, G)
+    H = loss.hessian(W[::-1], G[::-1])
+    x = np.random.default_rng(3).normal(size=(10**6, 3))
+    xt = np.hstack([x, np.ones((len(x), 1))])
+    rows = np.hstack([W, G[:, None]])[::-1]
+    features = np.hstack([-1.0 * (xt @ row > 0)[:, None] * xt for row in rows])
+    sample = 2 * features.T @ features / len(x)
+    assert np.abs(H - sample).max() <= 0.01
+    assert np.linalg.eigvalsh(H)[0] > 0.01
+
+
+def test_hessian_refuses_what_it_cannot_do():
+    with pytest.raises(InputError, match="erf.*no float64 biased Hessian"):
+        BiasedLoss("erf", W, G).hessian(X, B)
+    with pytest.raises(NotSmooth, match="θ = 0 and β = 0"):
+        BiasedLoss("relu", W, G).hessian([[0.0, 0.0, 0.0]], [0.0])
