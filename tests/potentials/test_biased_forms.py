@@ -256,10 +256,16 @@ def test_the_printed_two_slope_formula_is_the_value():
         assert abs(value - phi.at(na, nb, dot, bt, gm, dps=25)) < mpmath.mpf(10) ** -24
 
 
-@pytest.mark.slow
+#: generic ρ (the nested quadrature takes ~280 s: very slow), ρ = 1, ρ = −1, θ = 0 (1-D quadrature: slow)
+QUADRATURE_CASES = [pytest.param((1.5, 0.7, 0.3, 0.4, -0.9), marks=pytest.mark.very_slow),
+                    *(pytest.param(case, marks=pytest.mark.slow)
+                      for case in [(1, "0.5", "0.5", 0.5, -0.2), (1, 2, -2, 0.5, 0.3), (0, 1, 0, 2, 0.5)])]
+
+
 @pytest.mark.parametrize("name", ["abs", "leaky_relu(1/10)", "leaky_relu(-1/2)"])
-@pytest.mark.parametrize("case", [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 2, -2, 0.5, 0.3), (0, 1, 0, 2, 0.5)])
+@pytest.mark.parametrize("case", QUADRATURE_CASES)
 def test_two_slopes_match_quadrature_at_25_digits(name, case):
+    """Measured: the quadrature's two precisions agree to ≥ 27.6 digits, the closed form to ≥ 30.8."""
     phi = biased(name)
     act = phi.activation
     low, high = (bivariate_quadrature(context(d), act.expr, act.kinks, *map(mpmath.mpf, case))
