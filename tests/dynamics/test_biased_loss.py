@@ -10,7 +10,8 @@ import pytest
 from theory.core.errors import InputError
 from theory.core.numeric import context
 from theory.dynamics.biased_flow import biased_flow
-from theory.dynamics.biased_loss import BiasedLoss, NotSmooth, orthant
+from theory.dynamics.biased_loss import BiasedLoss, BiasedRows, NotSmooth, orthant
+from theory.dynamics.charges import FIXED, OPTIMAL, Fixed
 from theory.potentials.biased import biased
 from theory.potentials.biased import orthant as exact_orthant
 
@@ -265,7 +266,68 @@ def test_hessian_at_the_teacher_is_twice_the_gram_of_the_features():
 
 
 def test_hessian_refuses_what_it_cannot_do():
-    with pytest.raises(InputError, match="erf.*no float64 biased Hessian"):
+    with pytest.raises(InputError, match=r"erf.*no float64 biased Hessian"):
         BiasedLoss("erf", W, G).hessian(X, B)
     with pytest.raises(NotSmooth, match="θ = 0 and β = 0"):
         BiasedLoss("relu", W, G).hessian([[0.0, 0.0, 0.0]], [0.0])
+
+
+# ---------------------------------------------------------------------- optimal charges
+
+NO_COINCIDENCE = [case for case in CASES if case != "coincident"]
+
+
+def _rows(case: str) -> np.ndarray:
+    Xc, Bc = _case(case)
+    return np.hstack([Xc, Bc[:, None]])
+
+
+def _columns(f, y: np.ndarray, eps: float) -> np.ndarray:
+    """Central differences of a vector function f of the flat rows, column by column."""
+    return np.array([(f(y + eps * e) - f(y - eps * e)) / (2 * eps) for e in np.eye(len(y))]).T
+
+
+@pytest.mark.parametrize("name", ["relu", "exp"])
+@pytest.mark.parametrize("case", NO_COINCIDENCE)
+def test_optimal_charges_minimise_and_their_derivatives_match_differences(name, case):
+    rows, Y = BiasedRows(BiasedLoss(name, W, G)), _rows(case)
+    k, n = Y.shape
+    a = OPTIMAL.charges(rows, Y)
+    gram, cross = rows.charge_system(Y)
+    assert np.abs(gram @ a + cross).max() <= 1e-12 * max(1.0, np.abs(cross).max())  # ∂L/∂a = 2(Ga + c) = 0
+    for e in np.eye(k):                                                              # a minimum in every a_j
+        assert rows.value(Y, a + 1e-3 * e) > rows.value(Y, a)
+    mixed = _columns(lambda b: rows.gradient(Y, b).ravel(), a, 1e-6)
+    assert np.abs(rows.mixed_hessian(Y, a) - mixed).max() <= 1e-7 * max(1.0, np.abs(mixed).max())
+    flat = Y.ravel()
+    gradient = OPTIMAL.gradient(rows, Y).ravel()
+    assert np.array_equal(gradient, rows.gradient(Y, a).ravel())                     # the envelope theorem
+    if name == "relu":   # exp's Gram matrices are ill-conditioned here (a* up to 10³): a* in float64 is not
+        u = np.random.default_rng(4).normal(size=len(flat))     # accurate enough for differences of ℓ
+        with mpmath.workdps(30):   # the slope along u from the 20-digit reduced value
+            slope = float((rows.reduced_value((flat + 1e-6 * u).reshape(k, n), dps=20)
+                           - rows.reduced_value((flat - 1e-6 * u).reshape(k, n), dps=20)) / 2e-6)
+        assert abs(gradient @ u - slope) <= 1e-8 * max(1.0, abs(slope))
+    hessian = OPTIMAL.hessian(rows, Y)
+    reference = _columns(lambda y: OPTIMAL.gradient(rows, y.reshape(k, n)).ravel(), flat, 1e-6)
+    tolerance = 1e-6 if case in KINKED else 1e-8
+    assert np.array_equal(hessian, hessian.T)
+    assert np.abs(hessian - reference).max() <= tolerance * max(1.0, np.abs(reference).max())
+
+
+def test_charge_policies_on_the_biased_loss():
+    """Fixed charges give the plain derivatives; on the teacher a* = −b; coincident electrons are refused."""
+    loss = BiasedLoss("relu", W, G)
+    rows, Y = BiasedRows(loss), _rows("generic")
+    assert np.array_equal(FIXED.hessian(rows, Y), loss.hessian(Y[:, :3], Y[:, 3]))
+    half = loss.gradient(Y[:, :3], Y[:, 3], [-0.5] * 3)[1]
+    assert np.array_equal(Fixed(-0.5).gradient(rows, Y)[:, 3], half)
+    teacher = np.hstack([W, G[:, None]])[::-1]
+    assert np.abs(OPTIMAL.charges(rows, teacher) + 1).max() <= 1e-12
+    assert float(rows.reduced_value(teacher, dps=30)) <= 1e-25
+    with pytest.raises(InputError, match=r"Gram matrix.*singular"):
+        OPTIMAL.charges(rows, _rows("coincident"))
+    with pytest.raises(InputError, match="float64"):
+        OPTIMAL.hessian(rows, Y, dps=30)
+    with pytest.raises(InputError, match="need 4 columns"):
+        rows.gradient(Y[:, :3], [-1.0] * 3)

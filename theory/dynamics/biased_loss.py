@@ -205,6 +205,107 @@ class BiasedLoss:
         return two_precisions(total, invariants, dps, "the biased loss")
 
 
+class BiasedRows:
+    """The biased loss as a function of the electrons' rows ỹ_i = (θ_i, β_i) (an array (k, d + 1), the bias
+    last) and charges a: the interface :class:`~theory.dynamics.charges.Fixed` and
+    :class:`~theory.dynamics.charges.Optimal` call, so a charge policy runs on the biased loss.
+
+    For fixed rows L is a quadratic in a with Gram matrix G = [Φ(ỹ_i, ỹ_j)] and linear term
+    c = [Φ(ỹ_i, w̃_j)] b: the optimal charges solve G a* = −c, the reduced loss ℓ = L(a*, ỹ) has
+    ∇ℓ = ∇_ỹL(a*, ỹ) (envelope theorem) and ∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ (the Schur complement).
+    float64 only (ReLU and exp have Hessians; step, sign and erf gradients).
+
+    >>> rows = BiasedRows(BiasedLoss("relu", [[1.0, 0.0]], [0.5]))
+    >>> rows.best_charges([[1.0, 0.0, 0.5]]).round(12)             # on the proton: a* = −b
+    array([-1.])
+    """
+
+    def __init__(self, loss: BiasedLoss):
+        self.loss = loss
+
+    def split(self, rows) -> tuple[np.ndarray, np.ndarray]:
+        """(θ (k, d), β (k,)) of rows (k, d + 1)."""
+        Y = _matrix(rows, "electron rows (θ_i, β_i)")
+        if Y.shape[1] != self.loss.dimension + 1:
+            raise InputError(f"electron rows (θ_i, β_i) need {self.loss.dimension + 1} columns, "
+                             f"got {Y.shape[1]}")
+        return Y[:, :-1], Y[:, -1]
+
+    def value(self, rows, a, *, dps: int | None = None):
+        return self.loss.value(*self.split(rows), a, dps=dps)
+
+    def gradient(self, rows, a, *, dps: int | None = None) -> np.ndarray:
+        """∇_ỹL (k, d + 1)."""
+        _float_only(dps)
+        grad_theta, grad_beta = self.loss.gradient(*self.split(rows), a)
+        return np.hstack([grad_theta, grad_beta[:, None]])
+
+    def hessian(self, rows, a, *, dps: int | None = None) -> np.ndarray:
+        """∇²_ỹL (k(d + 1), k(d + 1)), :meth:`BiasedLoss.hessian`."""
+        _float_only(dps)
+        return self.loss.hessian(*self.split(rows), a)
+
+    def charge_system(self, rows) -> tuple[np.ndarray, np.ndarray]:
+        """(G, c): G_ij = Φ(ỹ_i, ỹ_j) over electrons, c_i = Σ_j Φ(ỹ_i, w̃_j) b_j."""
+        mine = self.loss.electrons(*self.split(rows))
+        value = self.loss._kernel().terms(mine, mine + self.loss.protons).value
+        k = len(mine.charges)
+        return value[:, :k], value[:, k:] @ self.loss.protons.charges
+
+    def mixed_hessian(self, rows, a) -> np.ndarray:
+        """∂²L/∂ỹ_i∂a_j (k(d + 1), k): 2a_i∇₁Φ(ỹ_i, ỹ_j) for j ≠ i, and
+        2Σ_{q≠i} c_q∇₁Φ(ỹ_i, P_q) + 2a_i∇G_i for j = i (∇₁Φ = (Aθ + Cy_q, D) as in
+        :meth:`BiasedLoss.gradient`)."""
+        mine = self.loss.electrons(*self.split(rows), a)
+        nodes = mine + self.loss.protons
+        terms = self.loss._kernel().terms(mine, nodes, gradient=True)
+        X, k = mine.positions, len(mine.charges)
+        # ∇₁Φ(ỹ_i, P_q): (k, k + m, d + 1)
+        g = np.concatenate([terms.A[..., None] * X[:, None, :] + terms.C[..., None] * nodes.positions[None],
+                            terms.D[..., None]], axis=-1)
+        M = 2 * mine.charges[:, None, None] * np.swapaxes(g[:, :k], 1, 2)     # (k, d + 1, k)
+        others = nodes.charges[None, :].repeat(k, axis=0)
+        others[np.arange(k), np.arange(k)] = 0.0
+        self_gradient = np.hstack([terms.self_A[:, None] * X, terms.self_D[:, None]])
+        for i in range(k):
+            M[i, :, i] = 2 * others[i] @ g[i] + 2 * mine.charges[i] * self_gradient[i]
+        return M.reshape(k * (X.shape[1] + 1), k)
+
+    def best_charges(self, rows, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
+        """a* = −G⁻¹c (InputError where G is singular: electrons coincide)."""
+        from .arithmetic import arithmetic
+        from .reduced import _solve
+
+        _float_only(dps)
+        gram, cross = self.charge_system(rows)
+        return -_solve(gram, cross, arithmetic(None))
+
+    def reduced_value(self, rows, *, dps: int | None = None):
+        """ℓ = L(a*, ỹ) (a* in float64; the value at ``dps`` digits)."""
+        return self.value(rows, self.best_charges(rows), dps=dps)
+
+    def reduced_gradient(self, rows, *, dps: int | None = None) -> np.ndarray:
+        """∇ℓ = ∇_ỹL(a*, ỹ)."""
+        return self.gradient(rows, self.best_charges(rows), dps=dps)
+
+    def reduced_hessian(self, rows, *, dps: int | None = None) -> np.ndarray:
+        """∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ at a = a*."""
+        from .arithmetic import arithmetic
+        from .reduced import _solve
+
+        _float_only(dps)
+        gram, _ = self.charge_system(rows)
+        a = self.best_charges(rows)
+        H, M = self.hessian(rows, a), self.mixed_hessian(rows, a)
+        reduced = H - M @ _solve(2 * gram, M.T, arithmetic(None))
+        return (reduced + reduced.T) / 2
+
+
+def _float_only(dps: int | None) -> None:
+    if dps is not None:
+        raise InputError(f"the biased loss's charges and derivatives are float64 (dps=None), not dps={dps}")
+
+
 def _invariants(nodes: Nodes, p: int, q: int) -> tuple:
     """(‖θ‖, ‖w‖, θᵀw, β, γ) of nodes p, q as mpf at INPUT_DIGITS; θᵀw = ±‖θ‖‖w‖ exactly when parallel."""
     ctx = context(INPUT_DIGITS)
