@@ -380,3 +380,11 @@ def test_equilibrium_says_when_newton_did_not_converge():
     loss, _, X0, B0 = _teacher_demo()
     eq = biased_equilibrium(loss, X0, B0, steps=0)
     assert not eq.converged and eq.kind is EquilibriumKind.NOT_CONVERGED and eq.eigenvalues == []
+
+
+def test_the_digits_value_weights_pairs_exactly():
+    """Charges −1/3 (rounded to float64) on the teacher scaled by 3: L = E[f²] with f of order 10⁻¹⁷, so
+    L ~ 10⁻³³ ≥ 0. Weights c_p c_q rounded in float64 gave −2.7·10⁻¹⁷ at a similar point of the demo."""
+    loss = BiasedLoss("relu", W, G)
+    value = loss.value(3 * W, 3 * G, [-1 / 3] * 2, dps=30)
+    assert 0 <= value <= 1e-30

@@ -195,13 +195,14 @@ class BiasedLoss:
         if not self.potential.exact:
             check_numeric_dps(dps, "the numeric route of a biased potential")
         n, c = len(nodes.charges), nodes.charges
-        pairs = [(p, q, (1 if p == q else 2) * c[p] * c[q]) for p in range(n) for q in range(p, n)]
-        invariants = tuple(_invariants(nodes, p, q) for p, q, _ in pairs)
+        pairs = [(p, q) for p in range(n) for q in range(p, n)]
+        invariants = tuple(_invariants(nodes, p, q) for p, q in pairs)
 
         def total(values, work):
-            with mpmath.workdps(work):
-                return mpmath.fsum(mpmath.mpf(w) * self.potential.working_value(v, work)
-                                   for (_, _, w), v in zip(pairs, values, strict=True))
+            with mpmath.workdps(work):   # the weights (2 −[p = q])c_p c_q in mpmath: exact for float charges
+                return mpmath.fsum((1 if p == q else 2) * mpmath.mpf(c[p]) * mpmath.mpf(c[q])
+                                   * self.potential.working_value(v, work)
+                                   for (p, q), v in zip(pairs, values, strict=True))
         return two_precisions(total, invariants, dps, "the biased loss")
 
 
