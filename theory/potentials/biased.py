@@ -35,23 +35,23 @@ split at the kinks, confirmed at two precisions.
 from __future__ import annotations
 
 import enum
-from fractions import Fraction
-from types import SimpleNamespace
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
+from types import SimpleNamespace
 
 import mpmath
 import sympy as sp
 
+from ..core.errors import InputError, PrecisionError
+from ..core.latex import latex as house_latex
+from ..core.numeric import check_dps, context, mpmath_function, output_context
+from ..core.parsing import as_number
+from ..core.validators import DIGITS
 from . import biased_forms as forms
 from .activations import Activation, activation
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
-from ..core.errors import InputError, PrecisionError
-from ..core.latex import latex as house_latex
-from ..core.parsing import as_number
-from ..core.numeric import check_dps, context, mpmath_function, output_context
-from ..core.validators import DIGITS
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -458,7 +458,8 @@ def _number(value, what: str):
 
 
 def _checked(na, nb, dot, beta_, gamma_) -> tuple:
-    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")))
+    names = ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")
+    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), names, strict=True))
     if not all(mpmath.isfinite(v) for v in values):
         raise InputError(f"‖θ‖, ‖w‖, θᵀw, β, γ must be finite, got {values}")
     if values[0] < 0 or values[1] < 0:
