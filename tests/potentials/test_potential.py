@@ -6,17 +6,17 @@ import pytest
 import sympy as sp
 
 from theory import potential
-from theory.potentials.activations import REGISTRY
 from theory.cli.derive import EXAMPLE_PARAMETERS
-from theory.core.errors import DerivationError, InputError
+from theory.conditions.realizability import product_potential_value
+from theory.core.errors import DerivationError, InputError, PrecisionError
+from theory.core.latex import parse
+from theory.core.symbols import dot, na, nb, rho, s
+from theory.potentials.activations import REGISTRY
 from theory.potentials.formulas import PRODUCT, RIDGE
 from theory.potentials.hermite import dual_series, hermite_coefficients
-from theory.core.latex import parse
 from theory.potentials.potential import given
-from theory.potentials.routes import Route
 from theory.potentials.quadrature import bivariate
-from theory.conditions.realizability import product_potential_value
-from theory.core.symbols import dot, na, nb, rho, s
+from theory.potentials.routes import Route
 from theory.testing import assert_agree
 
 from tests.helpers import POINT, mp
@@ -159,3 +159,12 @@ def test_bad_input_is_refused_with_a_reason(call, problem):
 def test_numeric_potential_has_no_coordinate_expression():
     with pytest.raises(DerivationError, match="numeric"):
         potential("tanh").in_coordinates(2)
+
+
+def test_a_certified_value_never_trusts_evalf_for_its_inputs():
+    """besselk(0, 1) has no ball evaluation: certified=True refuses it instead of evalf'ing it."""
+    for phi, point in [(potential("relu").sphere(), (sp.besselk(0, 1) / 2,)),
+                       (potential("tanh"), (1, 1, sp.besselk(0, 1) / 2))]:
+        with pytest.raises(PrecisionError, match="besselk"):
+            phi.at(*point, dps=20, certified=True)
+        assert phi.at(*point, dps=20) > 0  # the uncertified value is still given

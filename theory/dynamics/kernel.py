@@ -5,7 +5,7 @@ c = 1 − ρ² and the angle φ = acos ρ, combined into the coefficients (α, �
 ∇_θΦ = α θ + β w, and cached on disk (:mod:`theory.core.cache`). Their limits where a pair
 coincides (θ̂ = ±ŵ, or θ = w) are taken here too, and the kernel compiles its expressions
 for an :mod:`~theory.dynamics.arithmetic` once per precision. :mod:`theory.dynamics.loss`
-evaluates them on the pairs of :mod:`theory.dynamics.pairs`.
+evaluates them on the pairs of :meth:`~theory.potentials.forms.Form.pairs`.
 """
 
 from __future__ import annotations
@@ -136,8 +136,8 @@ class Kernel:
         that is C⁰ in t it errs by at most t·abs(∂_t E(0⁺)) at a pair with √z = t, which
         below the switch-over t < 10^−(digits+3) is under the working precision.
         """
-        named = {"value": self.derivatives[()], **dict(zip(("alpha", "beta"), self.coefficients)),
-                 **self.hessian_terms}
+        coefficients = dict(zip(("alpha", "beta"), self.coefficients, strict=False))
+        named = {"value": self.derivatives[()], **coefficients, **self.hessian_terms}
         signs = (1,) if self.form.geometry is Geometry.DISTANCE else (1, -1)
         return {sign: {name: _coincidence_limit(expr, self.form, sign) for name, expr in named.items()}
                 for sign in signs}
@@ -157,7 +157,7 @@ class Kernel:
             keys = tuple(self.hessian_terms)
             exprs = tuple(self.hessian_terms[k] for k in keys)
             compiled = arith.functions(exprs, self.arguments)
-            self._compiled[key] = lambda *args: dict(zip(keys, compiled(*args)))
+            self._compiled[key] = lambda *args: dict(zip(keys, compiled(*args), strict=True))
         return self._compiled[key]
 
 
@@ -277,7 +277,8 @@ def _product_kernel(h: sp.Expr, form: Form) -> Kernel:
             cusp = sp.Abs(bounded(sp.limit, first, s, 0, "+", seconds=5, what="cusp limit"))
         except (Timeout, NotImplementedError, ValueError):
             cusp = sp.S.One  # a kink at coincidence, of unknown slope
-    slopes = {kink: tuple(sp.limit(derivatives[(0,)], s, kink, side) for side in ("-", "+")) for kink in kinks}
+    slopes = {kink: tuple(sp.limit(derivatives[(0,)], s, kink, side) for side in ("-", "+"))
+              for kink in kinks}
     return Kernel(form, derivatives, None, cusp, (), kinks, slopes)
 
 
@@ -360,8 +361,10 @@ def _stable(expr: sp.Expr) -> sp.Expr:
     """Rewrite in c = 1 − ρ²: acos ρ = atan2(√c, ρ), asin ρ = atan2(ρ, √c), polynomials in ρ²."""
     expr = expr.replace(sp.acos, lambda z: sp.atan2(sp.sqrt(1 - z**2), z))
     expr = expr.replace(sp.asin, lambda z: sp.atan2(z, sp.sqrt(1 - z**2)))
-    polynomial = (lambda n: n.is_Add and n.has(rho) and n.is_polynomial(rho)
-                  and sp.degree(n, rho) >= 2)
+
+    def polynomial(n):
+        return n.is_Add and n.has(rho) and n.is_polynomial(rho) and sp.degree(n, rho) >= 2
+
     expr = expr.replace(lambda n: n.is_Pow and polynomial(n.base),
                         lambda n: sp.Pow(sp.factor(sp.expand(n.base.subs(rho**2, 1 - C))), n.exp))
     expr = expr.replace(polynomial, lambda n: sp.factor(sp.expand(n.subs(rho**2, 1 - C))))
