@@ -140,14 +140,14 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     (:func:`theory.dynamics.equilibrium.equilibrium`) applied to the sorted float64 eigenvalues
     λ₁ ≤ … of the analytic Hessian (:meth:`BiasedLoss.hessian`, or the Schur complement ∇²ℓ):
     L = 0 (at 30 digits) with every row (θ_i, β_i) within ``tolerance`` of a proton's (w_j, γ_j) is
-    the global minimum; λ₁ < −10⁻⁸·max|λ| a saddle of index #{λ < 0}; more zero eigenvalues than the
+    the global minimum; λ₁ < −10⁻⁸·max abs(λ) a saddle of index #{λ < 0}; more zero eigenvalues than the
     rotations fixing the protons explain, degenerate; else a spurious local minimum. All of it is
     numeric evidence (float64 eigenvalues), stated in ``reason``; ``certificate`` stays None.
     The result's ``positions`` are the rows (θ_i, β_i).
 
-    ReLU with optimal charges: a·relu(ỹᵀx̃) = sign(a)·relu(|a|ỹᵀx̃), so ℓ is constant along each
+    ReLU with optimal charges: a·relu(ỹᵀx̃) = sign(a)·relu(abs(a)·ỹᵀx̃), so ℓ is constant along each
     ray ỹ_i ↦ sỹ_i (s > 0): the k scale motions are counted as symmetry zero modes, and the point
-    is reported (and matched) as the hidden units' canonical rows |a_i|ỹ_i with charges sign(a_i).
+    is reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i).
     """
     rows = BiasedRows(loss)
     Y = np.hstack([loss.electrons(thetas, biases).positions, np.reshape(np.asarray(biases, float), (-1, 1))])

@@ -72,7 +72,7 @@ class Family(enum.Enum):
     ERF = "erf"
     POLYNOMIAL = "polynomial"
     RELU_POWER = "relu power"
-    #: σ(t) = m·t + n·t₊: leaky ReLU, |t|
+    #: σ(t) = m·t + n·t₊: leaky ReLU, abs(t)
     TWO_SLOPE = "two slopes"
 
 

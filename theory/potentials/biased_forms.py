@@ -1,5 +1,5 @@
 """Closed forms of the biased potential for erf, Gaussian exponentials, polynomials, ReLU powers and
-two-slope piecewise-linear σ (leaky ReLU, |t|).
+two-slope piecewise-linear σ (leaky ReLU, abs(t)).
 
 :mod:`theory.potentials.biased` recognises the activation and calls these. With u = θᵀx + β,
 v = wᵀx + γ bivariate normal (means β, γ; variances a² = ‖θ‖², b² = ‖w‖²; covariance c = θᵀw;
@@ -24,7 +24,7 @@ v = wᵀx + γ bivariate normal (means β, γ; variances a² = ‖θ‖², b² =
   moments G_j(μ, s) = E[W^j; W > 0], W ~ N(μ, s²): G_j = μG_{j−1} + (j−1)s²G_{j−2},
   G_0 = Φ(μ/s), G_1 = μG_0 + sφ(μ/s). Parallel θ, w (ρ = ±1) and zero norms use one-dimensional
   truncated moments instead.
-* **two slopes** σ(t) = m·t + n·t₊ (leaky ReLU m = α, n = 1 − α; |t| = 2t₊ − t: m = −1, n = 2):
+* **two slopes** σ(t) = m·t + n·t₊ (leaky ReLU m = α, n = 1 − α; abs(t) = 2t₊ − t: m = −1, n = 2):
   Φ = m²E[uv] + mn(E[u v₊] + E[u₊ v]) + n²E[u₊v₊] with E[uv] = βγ + c, E[u v₊] = βE[v₊] + cP(v > 0)
   (Stein: E[(u − β)g(v)] = cE[g′(v)]), E[v₊] = γΦ(k) + bφ(k), P(v > 0) = Φ(k), and E[u₊v₊] the biased
   ReLU form (Stein's recurrence at n = 1, so ρ = ±1 and zero norms come with it).
