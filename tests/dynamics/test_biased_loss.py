@@ -388,3 +388,21 @@ def test_the_digits_value_weights_pairs_exactly():
     loss = BiasedLoss("relu", W, G)
     value = loss.value(3 * W, 3 * G, [-1 / 3] * 2, dps=30)
     assert 0 <= value <= 1e-30
+
+
+@pytest.mark.parametrize("name", ["relu", "exp"])
+def test_hessian_with_charges_and_proton_charges(name):
+    """Charges (−0.5, 2, −1) and proton charges (1.5, −0.7): against central differences of the gradient."""
+    loss = BiasedLoss(name, W, G, proton_charges=[1.5, -0.7])
+    a = np.array([-0.5, 2.0, -1.0])
+    Xc, Bc = _case("generic")
+    k, d = Xc.shape
+    y = np.hstack([Xc, Bc[:, None]]).ravel()
+
+    def gradient(z):
+        Y = z.reshape(k, d + 1)
+        grad_theta, grad_beta = loss.gradient(Y[:, :d], Y[:, d], a)
+        return np.hstack([grad_theta, grad_beta[:, None]]).ravel()
+
+    reference = _columns(gradient, y, 1e-5)
+    assert np.abs(loss.hessian(Xc, Bc, a) - reference).max() <= 5e-9 * max(1.0, np.abs(reference).max())
