@@ -406,3 +406,13 @@ def test_hessian_with_charges_and_proton_charges(name):
 
     reference = _columns(gradient, y, 1e-5)
     assert np.abs(loss.hessian(Xc, Bc, a) - reference).max() <= 5e-9 * max(1.0, np.abs(reference).max())
+
+
+def test_equilibrium_and_flow_name_bad_input():
+    loss = BiasedLoss("relu", W, G)
+    with pytest.raises(InputError, match="one bias per row"):
+        biased_equilibrium(loss, X, B[:2])
+    with pytest.raises(InputError, match=r"Gram matrix.*singular"):
+        biased_flow(loss, [[0.3, 0.3, 0.3]] * 2, [0.1, 0.1], "optimal")
+    with pytest.raises(InputError, match="no charges 'best'"):
+        biased_equilibrium(loss, X, B, "best")

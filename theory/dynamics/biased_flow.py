@@ -150,7 +150,8 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     is reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i).
     """
     rows = BiasedRows(loss)
-    Y = np.hstack([loss.electrons(thetas, biases).positions, np.reshape(np.asarray(biases, float), (-1, 1))])
+    start = loss.electrons(thetas, biases)
+    Y = np.hstack([start.positions, start.biases[:, None]])
     policy = charge_policy(charges, len(Y))
     Y, norm = _newton(policy, rows, Y, gtol, steps)
     converged = norm < gtol
