@@ -31,6 +31,12 @@ derivative (step and sign where two nodes coincide or are antipodal with h = ρk
 At ``dps`` digits the value is the sum of :meth:`BiasedPotential.working_value` over
 pairs, confirmed at two precisions as a whole (so L = 0 at the teacher is exactly 0).
 
+The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for ReLU and exp
+(:meth:`BiasedLoss.hessian`; a ReLU pair's moments by conditioning on u = 0 and Stein's lemma,
+exact at coincident, parallel and zero-norm nodes). :class:`BiasedRows` puts the loss in the
+interface of the charge policies (:mod:`theory.dynamics.charges`): fixed charges, or the optimal
+a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
+
 >>> loss = BiasedLoss("relu", [[1.0, 0.0]], [0.5])
 >>> float(loss.value([[1.0, 0.0]], [0.5]))             # the electron on the proton
 0.0
