@@ -9,8 +9,10 @@ import pytest
 
 from theory.core.errors import InputError
 from theory.core.numeric import context
-from theory.dynamics.biased_flow import biased_flow
-from theory.dynamics.biased_loss import BiasedLoss, NotSmooth, orthant
+from theory.dynamics.biased_flow import biased_equilibrium, biased_flow
+from theory.dynamics.biased_loss import BiasedLoss, BiasedRows, NotSmooth, orthant
+from theory.dynamics.charges import FIXED, OPTIMAL, Fixed
+from theory.dynamics.kinds import EquilibriumKind
 from theory.potentials.biased import biased
 from theory.potentials.biased import orthant as exact_orthant
 
@@ -19,7 +21,7 @@ W, G = RNG.normal(size=(2, 3)), RNG.normal(size=2)
 X, B = RNG.normal(size=(3, 3)), RNG.normal(size=3)
 
 
-def _case(name: str):
+def _case(name: str, X=X, B=B, W=W, G=G):
     """Electrons with one exact input each: the rows X, B edited."""
     Xc, Bc = X.copy(), B.copy()
     if name == "parallel":          # 2·w₀ with another bias: ρ = 1, h ≠ k
@@ -170,3 +172,247 @@ def test_flow_reports_a_spent_budget():
     loss = BiasedLoss("relu", W, G)
     run = biased_flow(loss, X[:2], B[:2], evaluations=50)
     assert not run.converged and "budget spent" in run.reason and run.evaluations <= 50
+
+
+# ---------------------------------------------------------------------- the Hessian
+
+def _dyadic(values):
+    """Rounded to multiples of 2⁻³⁰: a displacement by 2⁻²⁴ × small integers is then exact in float64."""
+    return np.round(np.asarray(values) * 2.0**30) / 2.0**30
+
+
+DYADIC = {"W": _dyadic(W), "G": _dyadic(G), "X": _dyadic(X), "B": _dyadic(B)}
+
+
+def _stacked_gradient(loss, y, k, d):
+    Y = y.reshape(k, d + 1)
+    grad_theta, grad_beta = loss.gradient(Y[:, :d], Y[:, d])
+    return np.hstack([grad_theta, grad_beta[:, None]]).ravel()
+
+
+def _gradient_differences(loss, Xc, Bc, eps):
+    """Central differences of the exact float64 gradient, column by column."""
+    k, d = Xc.shape
+    y = np.hstack([Xc, Bc[:, None]]).ravel()
+    columns = [_stacked_gradient(loss, y + eps * e, k, d) - _stacked_gradient(loss, y - eps * e, k, d)
+               for e in np.eye(len(y))]
+    return np.array(columns).T / (2 * eps)
+
+
+def _second_difference(loss, Xc, Bc, u, v, eps):
+    """uᵀ∇²L v from the 30-digit value, (L(+u+v) − L(+u−v) − L(−u+v) + L(−u−v))/(4ε²), at exact inputs."""
+    k, d = Xc.shape
+    y = np.hstack([Xc, Bc[:, None]]).ravel()
+    values = {}
+    for s, t in itertools.product((1, -1), repeat=2):
+        Y = (y + s * eps * u + t * eps * v).reshape(k, d + 1)
+        values[s, t] = loss.value(Y[:, :d], Y[:, d], dps=30)
+    with mpmath.workdps(30):
+        second = values[1, 1] - values[1, -1] - values[-1, 1] + values[-1, -1]
+        return float(second / (4 * mpmath.mpf(eps) ** 2))
+
+
+SMOOTH_HESSIAN = ["generic", "parallel", "antipodal", "theta zero", "zero bias"]
+#: where two nodes coincide the ReLU Hessian is continuous with a kink (|δ|-like third derivatives):
+#: differences converge at O(ε) there, O(ε²) elsewhere
+KINKED = ["coincident", "on proton"]
+
+
+@pytest.mark.parametrize("name", ["relu", "exp"])
+@pytest.mark.parametrize("case", CASES)
+def test_hessian_matches_differences_of_the_gradient(name, case):
+    loss = BiasedLoss(name, W, G)
+    Xc, Bc = _case(case)
+    H = loss.hessian(Xc, Bc)
+    assert H.shape == (3 * 4, 3 * 4) and np.array_equal(H, H.T)
+    kinked = case in KINKED and name == "relu"
+    eps = 1e-6 if kinked else 1e-5
+    reference = _gradient_differences(loss, Xc, Bc, eps)
+    scale = max(1.0, np.abs(reference).max())
+    tolerance = (0.5 * eps if kinked else 5e-9) * scale
+    assert np.abs(H - reference).max() <= tolerance
+    assert np.abs(reference - reference.T).max() <= tolerance     # the differences are symmetric too
+
+
+QUICK_HESSIAN = (("relu", "generic"), ("relu", "on proton"))
+
+
+@pytest.mark.parametrize("name,case", [pytest.param(*p, marks=[] if p in QUICK_HESSIAN else pytest.mark.slow)
+                                       for p in itertools.product(["relu", "exp"], CASES)])
+def test_hessian_matches_second_differences_of_the_30_digit_value(name, case):
+    """uᵀHv for integer directions u, v against the 30-digit value at dyadic points displaced by 2⁻²⁴·u
+    (exact inputs, so the differences see the value's 30 digits, not float64 rounding of the inputs)."""
+    loss = BiasedLoss(name, DYADIC["W"], DYADIC["G"])
+    Xc, Bc = _case(case, **DYADIC)
+    H = loss.hessian(Xc, Bc)
+    draws = np.random.default_rng(7)
+    u, v = draws.integers(-3, 4, size=len(H)).astype(float), draws.integers(-3, 4, size=len(H)).astype(float)
+    reference = _second_difference(loss, Xc, Bc, u, v, 2.0**-24)
+    tolerance = 1e-6 if case in KINKED else 1e-11
+    assert abs(u @ H @ v - reference) <= tolerance * max(1.0, abs(reference))
+
+
+def test_hessian_at_the_teacher_is_twice_the_gram_of_the_features():
+    """At L = 0, ∇²L = 2E[∇f ∇fᵀ] (f = Σ a_i σ(ỹ_iᵀx̃) + Σ b_j σ(w̃_jᵀx̃) vanishes), here with ∇f =
+    −1{u_i > 0}x̃ stacked: against 10⁶ Monte Carlo draws (seed 3), and positive definite."""
+    loss = BiasedLoss("relu", W, G)
+    H = loss.hessian(W[::-1], G[::-1])
+    x = np.random.default_rng(3).normal(size=(10**6, 3))
+    xt = np.hstack([x, np.ones((len(x), 1))])
+    rows = np.hstack([W, G[:, None]])[::-1]
+    features = np.hstack([-1.0 * (xt @ row > 0)[:, None] * xt for row in rows])
+    sample = 2 * features.T @ features / len(x)
+    assert np.abs(H - sample).max() <= 0.01
+    assert np.linalg.eigvalsh(H)[0] > 0.01
+
+
+def test_hessian_refuses_what_it_cannot_do():
+    with pytest.raises(InputError, match=r"erf.*no float64 biased Hessian"):
+        BiasedLoss("erf", W, G).hessian(X, B)
+    with pytest.raises(NotSmooth, match="θ = 0 and β = 0"):
+        BiasedLoss("relu", W, G).hessian([[0.0, 0.0, 0.0]], [0.0])
+
+
+# ---------------------------------------------------------------------- optimal charges
+
+NO_COINCIDENCE = [case for case in CASES if case != "coincident"]
+
+
+def _rows(case: str) -> np.ndarray:
+    Xc, Bc = _case(case)
+    return np.hstack([Xc, Bc[:, None]])
+
+
+def _columns(f, y: np.ndarray, eps: float) -> np.ndarray:
+    """Central differences of a vector function f of the flat rows, column by column."""
+    return np.array([(f(y + eps * e) - f(y - eps * e)) / (2 * eps) for e in np.eye(len(y))]).T
+
+
+@pytest.mark.parametrize("name", ["relu", "exp"])
+@pytest.mark.parametrize("case", NO_COINCIDENCE)
+def test_optimal_charges_minimise_and_their_derivatives_match_differences(name, case):
+    rows, Y = BiasedRows(BiasedLoss(name, W, G)), _rows(case)
+    k, n = Y.shape
+    a = OPTIMAL.charges(rows, Y)
+    gram, cross = rows.charge_system(Y)
+    assert np.abs(gram @ a + cross).max() <= 1e-12 * max(1.0, np.abs(cross).max())  # ∂L/∂a = 2(Ga + c) = 0
+    for e in np.eye(k):                                                              # a minimum in every a_j
+        assert rows.value(Y, a + 1e-3 * e) > rows.value(Y, a)
+    mixed = _columns(lambda b: rows.gradient(Y, b).ravel(), a, 1e-6)
+    assert np.abs(rows.mixed_hessian(Y, a) - mixed).max() <= 1e-7 * max(1.0, np.abs(mixed).max())
+    flat = Y.ravel()
+    gradient = OPTIMAL.gradient(rows, Y).ravel()
+    assert np.array_equal(gradient, rows.gradient(Y, a).ravel())                     # the envelope theorem
+    if name == "relu":   # exp's Gram matrices are ill-conditioned here (a* up to 10³): a* in float64 is not
+        u = np.random.default_rng(4).normal(size=len(flat))     # accurate enough for differences of ℓ
+        with mpmath.workdps(30):   # the slope along u from the 20-digit reduced value
+            slope = float((rows.reduced_value((flat + 1e-6 * u).reshape(k, n), dps=20)
+                           - rows.reduced_value((flat - 1e-6 * u).reshape(k, n), dps=20)) / 2e-6)
+        assert abs(gradient @ u - slope) <= 1e-8 * max(1.0, abs(slope))
+    hessian = OPTIMAL.hessian(rows, Y)
+    reference = _columns(lambda y: OPTIMAL.gradient(rows, y.reshape(k, n)).ravel(), flat, 1e-6)
+    tolerance = 1e-6 if case in KINKED else 1e-8
+    assert np.array_equal(hessian, hessian.T)
+    assert np.abs(hessian - reference).max() <= tolerance * max(1.0, np.abs(reference).max())
+
+
+def test_charge_policies_on_the_biased_loss():
+    """Fixed charges give the plain derivatives; on the teacher a* = −b; coincident electrons are refused."""
+    loss = BiasedLoss("relu", W, G)
+    rows, Y = BiasedRows(loss), _rows("generic")
+    assert np.array_equal(FIXED.hessian(rows, Y), loss.hessian(Y[:, :3], Y[:, 3]))
+    half = loss.gradient(Y[:, :3], Y[:, 3], [-0.5] * 3)[1]
+    assert np.array_equal(Fixed(-0.5).gradient(rows, Y)[:, 3], half)
+    teacher = np.hstack([W, G[:, None]])[::-1]
+    assert np.abs(OPTIMAL.charges(rows, teacher) + 1).max() <= 1e-12
+    assert float(rows.reduced_value(teacher, dps=30)) <= 1e-25
+    with pytest.raises(InputError, match=r"Gram matrix.*singular"):
+        OPTIMAL.charges(rows, _rows("coincident"))
+    with pytest.raises(InputError, match="float64"):
+        OPTIMAL.hessian(rows, Y, dps=30)
+    with pytest.raises(InputError, match="need 4 columns"):
+        rows.gradient(Y[:, :3], [-1.0] * 3)
+
+
+# ---------------------------------------------------------------------- equilibria
+
+def _teacher_demo():
+    draws = np.random.default_rng(0)
+    W0, G0 = draws.normal(size=(2, 3)), draws.normal(size=2) / 2
+    X0, B0 = draws.normal(size=(2, 3)), draws.normal(size=2) / 2
+    return BiasedLoss("relu", W0, G0), np.hstack([W0, G0[:, None]]), X0, B0
+
+
+@pytest.mark.parametrize("charges", [None, "optimal"])
+def test_flow_then_equilibrium_is_a_strict_global_minimum_on_the_teacher(charges):
+    """The biased ReLU teacher (d = 3, k = m = 2): flow, Newton, classification. Fixed charges: every
+    eigenvalue > 0 (measured λ_min = 0.0104); optimal: ℓ is flat along each electron's ray (ReLU is
+    positively homogeneous), two zero modes explained, the canonical rows |a_i|ỹ_i matched."""
+    loss, teacher, X0, B0 = _teacher_demo()
+    run = biased_flow(loss, X0, B0, charges, gtol=1e-9, evaluations=10_000)
+    assert run.converged
+    eq = biased_equilibrium(loss, run.positions[:, :3], run.positions[:, 3], charges)
+    assert eq.converged and eq.kind is EquilibriumKind.GLOBAL_MINIMUM and eq.matched
+    assert abs(eq.loss) <= 1e-15 and eq.gradient_norm <= 1e-11
+    error = min(np.abs(eq.positions - teacher[list(p)]).max() for p in itertools.permutations(range(2)))
+    assert error <= 1e-12 and np.array_equal(eq.charges, [-1.0, -1.0])
+    zero_modes = 0 if charges is None else 2
+    assert eq.symmetry_zero_modes == zero_modes and "not certified" in eq.reason
+    assert min(eq.eigenvalues[zero_modes:]) > 1e-3
+    assert all(abs(v) <= 1e-12 for v in eq.eigenvalues[:zero_modes])
+
+
+def test_equilibrium_names_a_saddle_and_an_underparametrised_minimum():
+    """Protons e₁, e₂ (γ = 0.2) symmetric under swapping the coordinates; starts on the diagonal stay there.
+    One electron: the symmetric point is a minimum with L > 0 (k < m); two coincident electrons: a saddle
+    (index 2; one more zero: a coincident ReLU pair is flat along s·ỹ, (2 − s)·ỹ)."""
+    loss = BiasedLoss("relu", np.eye(2), [0.2, 0.2])
+    one = biased_flow(loss, [[0.3, 0.3]], [0.1], gtol=1e-10, evaluations=5000)
+    eq = biased_equilibrium(loss, one.positions[:, :2], one.positions[:, 2])
+    assert eq.kind is EquilibriumKind.SPURIOUS_LOCAL_MINIMUM and eq.eigenvalues[0] > 0.1 and eq.loss > 0.1
+    two = biased_flow(loss, [[0.3, 0.3]] * 2, [0.1, 0.1], gtol=1e-10, evaluations=5000)
+    eq = biased_equilibrium(loss, two.positions[:, :2], two.positions[:, 2])
+    assert eq.kind is EquilibriumKind.SADDLE and not eq.matched and "index 2" in eq.reason
+    assert sum(v < -0.1 for v in eq.eigenvalues) == 2
+
+
+def test_equilibrium_says_when_newton_did_not_converge():
+    loss, _, X0, B0 = _teacher_demo()
+    eq = biased_equilibrium(loss, X0, B0, steps=0)
+    assert not eq.converged and eq.kind is EquilibriumKind.NOT_CONVERGED and eq.eigenvalues == []
+
+
+def test_the_digits_value_weights_pairs_exactly():
+    """Charges −1/3 (rounded to float64) on the teacher scaled by 3: L = E[f²] with f of order 10⁻¹⁷, so
+    L ~ 10⁻³³ ≥ 0. Weights c_p c_q rounded in float64 gave −2.7·10⁻¹⁷ at a similar point of the demo."""
+    loss = BiasedLoss("relu", W, G)
+    value = loss.value(3 * W, 3 * G, [-1 / 3] * 2, dps=30)
+    assert 0 <= value <= 1e-30
+
+
+@pytest.mark.parametrize("name", ["relu", "exp"])
+def test_hessian_with_charges_and_proton_charges(name):
+    """Charges (−0.5, 2, −1) and proton charges (1.5, −0.7): against central differences of the gradient."""
+    loss = BiasedLoss(name, W, G, proton_charges=[1.5, -0.7])
+    a = np.array([-0.5, 2.0, -1.0])
+    Xc, Bc = _case("generic")
+    k, d = Xc.shape
+    y = np.hstack([Xc, Bc[:, None]]).ravel()
+
+    def gradient(z):
+        Y = z.reshape(k, d + 1)
+        grad_theta, grad_beta = loss.gradient(Y[:, :d], Y[:, d], a)
+        return np.hstack([grad_theta, grad_beta[:, None]]).ravel()
+
+    reference = _columns(gradient, y, 1e-5)
+    assert np.abs(loss.hessian(Xc, Bc, a) - reference).max() <= 5e-9 * max(1.0, np.abs(reference).max())
+
+
+def test_equilibrium_and_flow_name_bad_input():
+    loss = BiasedLoss("relu", W, G)
+    with pytest.raises(InputError, match="one bias per row"):
+        biased_equilibrium(loss, X, B[:2])
+    with pytest.raises(InputError, match=r"Gram matrix.*singular"):
+        biased_flow(loss, [[0.3, 0.3, 0.3]] * 2, [0.1, 0.1], "optimal")
+    with pytest.raises(InputError, match="no charges 'best'"):
+        biased_equilibrium(loss, X, B, "best")

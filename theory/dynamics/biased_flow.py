@@ -2,12 +2,19 @@
 
 .. math::  \\dot\\theta_i = -\\nabla_{\\theta_i} L, \\qquad \\dot\\beta_i = -\\partial_{\\beta_i} L
 
-for :class:`~theory.dynamics.biased_loss.BiasedLoss` with fixed charges, integrated by
+for :class:`~theory.dynamics.biased_loss.BiasedLoss` with fixed charges (or, with
+``charges="optimal"``, the reduced loss ℓ = min_a L of :class:`~theory.dynamics.biased_loss.BiasedRows`,
+a = a*(θ, β) at every evaluation), integrated by
 :func:`scipy.integrate.solve_ivp` over time windows (doubled after each window run to its
 end) until ‖∇L‖ < ``gtol``, within a budget of field evaluations. The result is a
 :class:`~theory.dynamics.flow.Trajectory` whose ``positions`` are the rows (θ_i, β_i)
 (the bias the last column). :func:`theory.dynamics.flow.gradient_flow` is not reused:
 its state (captures, creases, the sphere) is built on the unbiased loss.
+
+:func:`biased_equilibrium` polishes an end point by Newton's method on the analytic Hessian and
+classifies it with the unbiased machinery's kinds (:mod:`theory.dynamics.kinds`) from the
+Hessian's float64 eigenvalues: numeric evidence, not a certificate (there is no ball-arithmetic
+biased Hessian).
 
 >>> from theory.dynamics.biased_loss import BiasedLoss
 >>> loss = BiasedLoss("relu", [[1.0, 0.0]], [0.5])
@@ -18,13 +25,20 @@ its state (captures, creases, the sphere) is built on the unbiased loss.
 
 from __future__ import annotations
 
+import itertools
 import time
 
+import mpmath
 import numpy as np
 
 from ..core.errors import InputError
-from .biased_loss import BiasedLoss
+from ..potentials.biased import Family
+from .biased_loss import BiasedLoss, BiasedRows
+from .charges import charge_policy
+from .equilibrium import Equilibrium, _kind
 from .flow import Trajectory
+from .kinds import EquilibriumKind
+from .matching import match_rows
 
 
 class _Exhausted(Exception):
@@ -33,24 +47,23 @@ class _Exhausted(Exception):
 
 def biased_flow(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: float = 1e-9,
                 evaluations: int = 50_000, t_max: float = 1e8, method: str = "LSODA") -> Trajectory:
-    """Integrate (θ̇, β̇) = −∇L until ‖∇L‖ < ``gtol`` (float64).
+    """Integrate (θ̇, β̇) = −∇L until ‖∇L‖ < ``gtol`` (float64); ``charges`` as
+    :func:`~theory.dynamics.charges.charge_policy` reads them (default −1; ``"optimal"``: descend ℓ).
 
     The budget is ``evaluations`` of the field and flow time ``t_max``; a run that spends
     one ends unconverged and says which. A start where Φ has no derivative raises
     :class:`~theory.dynamics.biased_loss.NotSmooth`; a flow that reaches such a point ends
     unconverged and says so.
     """
-    start = loss.electrons(thetas, biases, charges)
+    start = loss.electrons(thetas, biases)
     k, d = start.positions.shape
-    a = start.charges
+    policy, rows = charge_policy(charges, k), BiasedRows(loss)
     y = np.hstack([start.positions, start.biases[:, None]]).ravel()
     clock, count = time.perf_counter(), [0]
-    run = Trajectory("biased flow", y.reshape(k, d + 1), a, False, "")
+    run = Trajectory("biased flow", y.reshape(k, d + 1), policy.charges(rows, y.reshape(k, d + 1)), False, "")
 
     def gradient(y):
-        Y = y.reshape(k, d + 1)
-        grad_theta, grad_beta = loss.gradient(Y[:, :d], Y[:, d], a)
-        return np.hstack([grad_theta, grad_beta[:, None]]).ravel()
+        return policy.gradient(rows, y.reshape(k, d + 1)).ravel()
 
     def field(_, y):
         if count[0] >= evaluations:
@@ -60,7 +73,8 @@ def biased_flow(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: float =
 
     def record(y) -> float:
         norm = float(np.linalg.norm(gradient(y)))
-        run.losses.append(loss.value(y.reshape(k, d + 1)[:, :d], y.reshape(k, d + 1)[:, d], a))
+        run.charges = policy.charges(rows, y.reshape(k, d + 1))
+        run.losses.append(rows.value(y.reshape(k, d + 1), run.charges))
         run.gradient_norms.append(norm)
         return norm
 
@@ -110,3 +124,88 @@ def _finish(run: Trajectory, y: np.ndarray, count: list, clock: float, converged
     run.converged, run.reason, run.evaluations = converged, reason, count[0]
     run.seconds = time.perf_counter() - clock
     return run
+
+
+#: The digits float64 carries: the kinds' thresholds are those of dps = 16 (zero eigenvalue ≤ 10⁻⁸·scale).
+FLOAT_DIGITS = 16
+#: The value's digits (L = 0 at the teacher is confirmed at this precision).
+VALUE_DIGITS = 30
+
+
+def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: float = 1e-11,
+                       steps: int = 30, tolerance: float = 1e-6) -> Equilibrium:
+    """Polish (θ, β) by Newton's method on ∇L (or ∇ℓ with ``charges="optimal"``) and classify it.
+
+    The kind (:class:`~theory.dynamics.kinds.EquilibriumKind`) is the unbiased loss's rule
+    (:func:`theory.dynamics.equilibrium.equilibrium`) applied to the sorted float64 eigenvalues
+    λ₁ ≤ … of the analytic Hessian (:meth:`BiasedLoss.hessian`, or the Schur complement ∇²ℓ):
+    L = 0 (at 30 digits) with every row (θ_i, β_i) within ``tolerance`` of a proton's (w_j, γ_j) is
+    the global minimum; λ₁ < −10⁻⁸·max abs(λ) a saddle of index #{λ < 0}; more zero eigenvalues than the
+    rotations fixing the protons explain, degenerate; else a spurious local minimum. All of it is
+    numeric evidence (float64 eigenvalues), stated in ``reason``; ``certificate`` stays None.
+    The result's ``positions`` are the rows (θ_i, β_i).
+
+    ReLU with optimal charges: a·relu(ỹᵀx̃) = sign(a)·relu(abs(a)·ỹᵀx̃), so ℓ is constant along each
+    ray ỹ_i ↦ sỹ_i (s > 0): the k scale motions are counted as symmetry zero modes, and the point
+    is reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i).
+    """
+    rows = BiasedRows(loss)
+    start = loss.electrons(thetas, biases)
+    Y = np.hstack([start.positions, start.biases[:, None]])
+    policy = charge_policy(charges, len(Y))
+    Y, norm = _newton(policy, rows, Y, gtol, steps)
+    converged = norm < gtol
+    a = policy.charges(rows, Y)
+    value = rows.value(Y, a, dps=VALUE_DIGITS)
+    scaled = policy.optimised and loss.potential.family is Family.RELU
+    units = np.abs(a)[:, None] * Y if scaled else Y
+    teacher = np.hstack([loss.protons.positions, loss.protons.biases[:, None]])
+    matching = match_rows(units, teacher)
+    on_protons = len(matching) == len(Y) and all(dist < tolerance for _, _, dist in matching)
+    eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
+    reason = f"Newton in float64 ended with ‖∇‖ = {norm:.3g}" + ("" if converged else f" ≥ {gtol:g}")
+    if converged:
+        eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(rows, Y))]
+        symmetric = rotation_zero_modes(loss.protons.positions, Y) + (len(Y) if scaled else 0)
+        kind = _kind(value, eigenvalues, symmetric, on_protons, False, FLOAT_DIGITS, mpmath)
+        zero = max([abs(v) for v in eigenvalues] + [1.0]) * 10.0 ** -(FLOAT_DIGITS // 2)
+        index = sum(1 for v in eigenvalues if v < -zero)
+        flat = sum(1 for v in eigenvalues if abs(v) <= zero)
+        reason += (f"; λ_min = {eigenvalues[0]:.6g}, index {index}, {flat} of {len(eigenvalues)} eigenvalues "
+                   f"within ±{zero:.1g} ({symmetric} explained by symmetry): numeric evidence (float64 "
+                   "eigenvalues of the analytic Hessian), not certified")
+    if scaled:
+        Y, a = units, np.sign(a)
+    return Equilibrium(Y, a, converged, reason, norm, value, eigenvalues, kind, matching,
+                       converged and on_protons, symmetric, dps=VALUE_DIGITS)
+
+
+def _newton(policy, rows: BiasedRows, Y: np.ndarray, gtol: float, steps: int) -> tuple[np.ndarray, float]:
+    """Newton steps y ← y − H⁻¹∇ (least squares where H is singular) while ‖∇‖ falls: (y, ‖∇‖)."""
+    shape = Y.shape
+    gradient = policy.gradient(rows, Y).ravel()
+    norm = float(np.linalg.norm(gradient))
+    for _ in range(steps):
+        if norm < gtol:
+            break
+        step = np.linalg.lstsq(policy.hessian(rows, Y), gradient, rcond=None)[0]
+        trial = Y - step.reshape(shape)
+        trial_gradient = policy.gradient(rows, trial).ravel()
+        trial_norm = float(np.linalg.norm(trial_gradient))
+        if not trial_norm < norm:
+            break
+        Y, gradient, norm = trial, trial_gradient, trial_norm
+    return Y, norm
+
+
+def rotation_zero_modes(protons: np.ndarray, Y: np.ndarray) -> int:
+    """The rank of the motions θ_i ↦ Aθ_i (β fixed) for skew A on the orthogonal complement of the
+    protons' span: rotations fixing every proton leave L unchanged (x ~ N(0, I) is isotropic)."""
+    _, singular, span = np.linalg.svd(protons)
+    complement = span[int(np.sum(singular > 1e-10)):]
+    X = Y[:, :-1]
+    motions = []
+    for p, q in itertools.combinations(range(len(complement)), 2):
+        A = np.outer(complement[p], complement[q]) - np.outer(complement[q], complement[p])
+        motions.append(np.hstack([X @ A.T, np.zeros((len(X), 1))]).ravel())
+    return int(np.linalg.matrix_rank(np.array(motions), tol=1e-8)) if motions else 0

@@ -31,6 +31,12 @@ derivative (step and sign where two nodes coincide or are antipodal with h = ρk
 At ``dps`` digits the value is the sum of :meth:`BiasedPotential.working_value` over
 pairs, confirmed at two precisions as a whole (so L = 0 at the teacher is exactly 0).
 
+The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for ReLU and exp
+(:meth:`BiasedLoss.hessian`; a ReLU pair's moments by conditioning on u = 0 and Stein's lemma,
+exact at coincident, parallel and zero-norm nodes). :class:`BiasedRows` puts the loss in the
+interface of the charge policies (:mod:`theory.dynamics.charges`): fixed charges, or the optimal
+a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
+
 >>> loss = BiasedLoss("relu", [[1.0, 0.0]], [0.5])
 >>> float(loss.value([[1.0, 0.0]], [0.5]))             # the electron on the proton
 0.0
@@ -144,6 +150,46 @@ class BiasedLoss:
         grad_beta = (weights * terms.D).sum(axis=1) + self_weights * terms.self_D
         return grad_theta, grad_beta
 
+    def hessian(self, thetas, biases, charges=None) -> np.ndarray:
+        """∇²L in the electrons' rows ỹ_i = (θ_i, β_i), a (k(d+1), k(d+1)) float64 matrix (ReLU and exp).
+
+        With x̃ = (x, 1), u_i = ỹ_iᵀx̃ and L = Σ c_p c_q E[σ(u_p)σ(u_q)]:
+
+        .. math::  \\nabla^2_{\\tilde y_i \\tilde y_j} L = 2a_ia_j\\,
+                   \\mathbb{E}[\\sigma'(u_i)\\sigma'(u_j)\\tilde x\\tilde x^{\\top}] \\ (i \\ne j), \\qquad
+                   \\nabla^2_{\\tilde y_i \\tilde y_i} L = 2a_i\\sum_{q \\ne i} c_q\\,
+                   \\mathbb{E}[\\sigma''(u_i)\\sigma(u_q)\\tilde x\\tilde x^{\\top}] + a_i^2\\nabla^2 G_i,
+
+        G the self-energy E[σ(u)²]. The pair moments are in :func:`relu_moments` and :func:`exp_moments`.
+        Raises :class:`NotSmooth` where Φ has no derivative (ReLU: θ_i = 0 with β_i = 0).
+        """
+        mine = self.electrons(thetas, biases, charges)
+        nodes = mine + self.protons
+        kernel = self._kernel()
+        moments = _MOMENTS.get(kernel.family)
+        if moments is None:
+            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian (ReLU and exp(t) "
+                             "have one)")
+        pair = _Pairs.of(mine, nodes, smoothing=0.0)
+        kernel._check_smooth(pair, mine)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            same, cross, self_part = moments(mine, nodes, pair)
+        k, n = len(mine.charges), mine.positions.shape[1] + 1
+        same[np.arange(k), np.arange(k)] = 0.0            # the self pair is G's, not a cross term
+        weights = 2 * np.multiply.outer(mine.charges, nodes.charges)
+        np.fill_diagonal(weights, 0)
+        H = np.zeros((k, n, k, n))
+        a = mine.charges
+        for i in range(k):
+            H[i, :, i, :] = np.tensordot(weights[i], same[i], axes=1) + 2 * a[i] ** 2 * self_part[i]
+            for j in range(k):
+                if j != i:
+                    H[i, :, j, :] = 2 * a[i] * a[j] * cross[i, j]
+        H = H.reshape(k * n, k * n)
+        if not np.isfinite(H).all():
+            raise InputError("the biased Hessian is not finite at these parameters (overflow)")
+        return (H + H.T) / 2
+
     def _kernel(self) -> _Float:
         if (self.potential.family, self.potential.parameters) not in FLOAT_FORMS:
             raise InputError(f"activation {self.potential.name}: no float64 biased loss (step, sign, "
@@ -155,14 +201,116 @@ class BiasedLoss:
         if not self.potential.exact:
             check_numeric_dps(dps, "the numeric route of a biased potential")
         n, c = len(nodes.charges), nodes.charges
-        pairs = [(p, q, (1 if p == q else 2) * c[p] * c[q]) for p in range(n) for q in range(p, n)]
-        invariants = tuple(_invariants(nodes, p, q) for p, q, _ in pairs)
+        pairs = [(p, q) for p in range(n) for q in range(p, n)]
+        invariants = tuple(_invariants(nodes, p, q) for p, q in pairs)
 
         def total(values, work):
-            with mpmath.workdps(work):
-                return mpmath.fsum(mpmath.mpf(w) * self.potential.working_value(v, work)
-                                   for (_, _, w), v in zip(pairs, values, strict=True))
+            with mpmath.workdps(work):   # the weights (2 −[p = q])c_p c_q in mpmath: exact for float charges
+                return mpmath.fsum((1 if p == q else 2) * mpmath.mpf(c[p]) * mpmath.mpf(c[q])
+                                   * self.potential.working_value(v, work)
+                                   for (p, q), v in zip(pairs, values, strict=True))
         return two_precisions(total, invariants, dps, "the biased loss")
+
+
+class BiasedRows:
+    """The biased loss as a function of the electrons' rows ỹ_i = (θ_i, β_i) (an array (k, d + 1), the bias
+    last) and charges a: the interface :class:`~theory.dynamics.charges.Fixed` and
+    :class:`~theory.dynamics.charges.Optimal` call, so a charge policy runs on the biased loss.
+
+    For fixed rows L is a quadratic in a with Gram matrix G = [Φ(ỹ_i, ỹ_j)] and linear term
+    c = [Φ(ỹ_i, w̃_j)] b: the optimal charges solve G a* = −c, the reduced loss ℓ = L(a*, ỹ) has
+    ∇ℓ = ∇_ỹL(a*, ỹ) (envelope theorem) and ∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ (the Schur complement).
+    float64 only (ReLU and exp have Hessians; step, sign and erf gradients).
+
+    >>> rows = BiasedRows(BiasedLoss("relu", [[1.0, 0.0]], [0.5]))
+    >>> rows.best_charges([[1.0, 0.0, 0.5]]).round(12)             # on the proton: a* = −b
+    array([-1.])
+    """
+
+    def __init__(self, loss: BiasedLoss):
+        self.loss = loss
+
+    def split(self, rows) -> tuple[np.ndarray, np.ndarray]:
+        """(θ (k, d), β (k,)) of rows (k, d + 1)."""
+        Y = _matrix(rows, "electron rows (θ_i, β_i)")
+        if Y.shape[1] != self.loss.dimension + 1:
+            raise InputError(f"electron rows (θ_i, β_i) need {self.loss.dimension + 1} columns, "
+                             f"got {Y.shape[1]}")
+        return Y[:, :-1], Y[:, -1]
+
+    def value(self, rows, a, *, dps: int | None = None):
+        return self.loss.value(*self.split(rows), a, dps=dps)
+
+    def gradient(self, rows, a, *, dps: int | None = None) -> np.ndarray:
+        """∇_ỹL (k, d + 1)."""
+        _float_only(dps)
+        grad_theta, grad_beta = self.loss.gradient(*self.split(rows), a)
+        return np.hstack([grad_theta, grad_beta[:, None]])
+
+    def hessian(self, rows, a, *, dps: int | None = None) -> np.ndarray:
+        """∇²_ỹL (k(d + 1), k(d + 1)), :meth:`BiasedLoss.hessian`."""
+        _float_only(dps)
+        return self.loss.hessian(*self.split(rows), a)
+
+    def charge_system(self, rows) -> tuple[np.ndarray, np.ndarray]:
+        """(G, c): G_ij = Φ(ỹ_i, ỹ_j) over electrons, c_i = Σ_j Φ(ỹ_i, w̃_j) b_j."""
+        mine = self.loss.electrons(*self.split(rows))
+        value = self.loss._kernel().terms(mine, mine + self.loss.protons).value
+        k = len(mine.charges)
+        return value[:, :k], value[:, k:] @ self.loss.protons.charges
+
+    def mixed_hessian(self, rows, a) -> np.ndarray:
+        """∂²L/∂ỹ_i∂a_j (k(d + 1), k): 2a_i∇₁Φ(ỹ_i, ỹ_j) for j ≠ i, and
+        2Σ_{q≠i} c_q∇₁Φ(ỹ_i, P_q) + 2a_i∇G_i for j = i (∇₁Φ = (Aθ + Cy_q, D) as in
+        :meth:`BiasedLoss.gradient`)."""
+        mine = self.loss.electrons(*self.split(rows), a)
+        nodes = mine + self.loss.protons
+        terms = self.loss._kernel().terms(mine, nodes, gradient=True)
+        X, k = mine.positions, len(mine.charges)
+        # ∇₁Φ(ỹ_i, P_q): (k, k + m, d + 1)
+        g = np.concatenate([terms.A[..., None] * X[:, None, :] + terms.C[..., None] * nodes.positions[None],
+                            terms.D[..., None]], axis=-1)
+        M = 2 * mine.charges[:, None, None] * np.swapaxes(g[:, :k], 1, 2)     # (k, d + 1, k)
+        others = nodes.charges[None, :].repeat(k, axis=0)
+        others[np.arange(k), np.arange(k)] = 0.0
+        self_gradient = np.hstack([terms.self_A[:, None] * X, terms.self_D[:, None]])
+        for i in range(k):
+            M[i, :, i] = 2 * others[i] @ g[i] + 2 * mine.charges[i] * self_gradient[i]
+        return M.reshape(k * (X.shape[1] + 1), k)
+
+    def best_charges(self, rows, *, dps: int | None = None, validate: bool = True) -> np.ndarray:
+        """a* = −G⁻¹c (InputError where G is singular: electrons coincide)."""
+        from .arithmetic import arithmetic
+        from .reduced import _solve
+
+        _float_only(dps)
+        gram, cross = self.charge_system(rows)
+        return -_solve(gram, cross, arithmetic(None))
+
+    def reduced_value(self, rows, *, dps: int | None = None):
+        """ℓ = L(a*, ỹ) (a* in float64; the value at ``dps`` digits)."""
+        return self.value(rows, self.best_charges(rows), dps=dps)
+
+    def reduced_gradient(self, rows, *, dps: int | None = None) -> np.ndarray:
+        """∇ℓ = ∇_ỹL(a*, ỹ)."""
+        return self.gradient(rows, self.best_charges(rows), dps=dps)
+
+    def reduced_hessian(self, rows, *, dps: int | None = None) -> np.ndarray:
+        """∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ at a = a*."""
+        from .arithmetic import arithmetic
+        from .reduced import _solve
+
+        _float_only(dps)
+        gram, _ = self.charge_system(rows)
+        a = self.best_charges(rows)
+        H, M = self.hessian(rows, a), self.mixed_hessian(rows, a)
+        reduced = H - M @ _solve(2 * gram, M.T, arithmetic(None))
+        return (reduced + reduced.T) / 2
+
+
+def _float_only(dps: int | None) -> None:
+    if dps is not None:
+        raise InputError(f"the biased loss's charges and derivatives are float64 (dps=None), not dps={dps}")
 
 
 def _invariants(nodes: Nodes, p: int, q: int) -> tuple:
@@ -435,3 +583,111 @@ def _vector(values, n: int, what: str) -> np.ndarray:
     if not np.isfinite(v).all():
         raise InputError(f"{what} must be finite (got NaN or ±inf)")
     return v
+
+
+# ---------------------------------------------------------------------- Hessian moments
+
+def _tilde(xx: np.ndarray, x1: np.ndarray, one: np.ndarray) -> np.ndarray:
+    """[[xx, x1], [x1ᵀ, one]]: the moment E[g x̃x̃ᵀ] from E[g xxᵀ], E[g x], E[g] (x̃ = (x, 1))."""
+    top = np.concatenate([xx, x1[..., :, None]], axis=-1)
+    bottom = np.concatenate([x1, one[..., None]], axis=-1)[..., None, :]
+    return np.concatenate([top, bottom], axis=-2)
+
+
+def _outer(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return u[..., :, None] * v[..., None, :]
+
+
+def _units(X: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(X, axis=-1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1)
+
+
+def step_moment(nodes: Nodes) -> np.ndarray:
+    """E[1{u > 0} x̃x̃ᵀ] per node, u = θᵀx + β: with h = β/‖θ‖, θ̂ = θ/‖θ‖,
+    E[1{u > 0} xxᵀ] = Φ(h)I − hφ(h)θ̂θ̂ᵀ, E[1{u > 0} x] = φ(h)θ̂, E[1{u > 0}] = Φ(h);
+    θ = 0: 1{β > 0}·diag(I, 1)."""
+    X, beta = nodes.positions, nodes.biases
+    norm = np.linalg.norm(X, axis=1)
+    unit = _units(X)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(norm > 0, beta / np.where(norm > 0, norm, 1), np.sign(beta) * np.inf)
+    P, f = _ncdf(h), _npdf(h)
+    fh = np.where(np.isfinite(h), h * f, 0.0)
+    xx = P[:, None, None] * np.eye(X.shape[1]) - fh[:, None, None] * _outer(unit, unit)
+    return _tilde(xx, f[:, None] * unit, P)
+
+
+def relu_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ReLU's (S, C, ½∇²G) with S_pq = E[δ(u_p)(u_q)₊ x̃x̃ᵀ], C_pq = E[1{u_p > 0}1{u_q > 0} x̃x̃ᵀ] (pairs
+    (n, m, d+1, d+1)) and half the self-energy's Hessian, ½∇²G = E[1{u > 0} x̃x̃ᵀ] (n, d+1, d+1).
+
+    S: condition on u = 0, i.e. x = −hθ̂ + ηŵ⊥ + z (η, z independent), where v ~ N(m, s²), m = γ − ρ‖w‖h,
+    s = ‖w‖r, and with v⊥ = ŵ − ρθ̂ = rŵ⊥, M₀ = E[v₊] = mΦ(m/s) + sφ(m/s):
+
+    .. math::  S = \\frac{\\varphi(h)}{\\|\\theta\\|}\\Big[M_0(I + (h^2 - 1)\\hat\\theta\\hat\\theta^{\\top})
+               - h\\|w\\|\\Phi(m/s)(\\hat\\theta v_\\perp^{\\top} + v_\\perp\\hat\\theta^{\\top})
+               + \\|w\\|\\frac{\\varphi(m/s)}{r} v_\\perp v_\\perp^{\\top}\\Big],
+               \\quad E[\\cdot\\, x] = \\tfrac{\\varphi(h)}{\\|\\theta\\|}
+               (-hM_0\\hat\\theta + \\|w\\|\\Phi(m/s)v_\\perp),
+               \\quad E[\\cdot] = \\tfrac{\\varphi(h)}{\\|\\theta\\|} M_0.
+
+    C: Stein's lemma E[g xxᵀ] = E[g]I + E[∇g xᵀ], E[g x] = E[∇g], with
+    E[δ(u)1{v > 0} x] = φ(h)/‖θ‖·(−hΦ(k′/r)θ̂ + φ(k′/r)/r·v⊥), k′ = k − ρh, and the mirror;
+    at r = 0 the limits Φ(x/0) = 1{x > 0} (½ at 0), φ(x/0)/0 = 0 (where v⊥ = 0 too)."""
+    X, Y = left.positions, right.positions
+    th, wh = _units(X)[:, None, :], _units(Y)[None, :, :]
+    rho, r, h, k = p.rho[..., None], p.r, p.h, p.k
+    has_a, has_b = p.raw_a > 0, p.raw_b > 0
+    vperp = np.where((has_a & has_b)[..., None], wh - rho * th, 0.0)
+    tperp = np.where((has_a & has_b)[..., None], th - rho * wh, 0.0)
+    eye = np.eye(X.shape[1])
+    # S
+    b = np.where(has_b, p.b, 0.0)
+    m = np.where(has_b, b * p.km, p.gamma)
+    s_ = b * np.where(has_b, r, 0.0)
+    M0, F = _relu_mean(m, s_), _step_mean(m, s_)
+    lead = np.where(has_a, _npdf(h) / np.where(has_a, p.a, 1), 0.0)
+    hh = np.where(has_a, h, 0.0)
+    density = np.where(has_b, b * _pdf_ratio(p.km, r), 0.0)
+    xx = (M0[..., None, None] * (eye + (hh**2 - 1)[..., None, None] * _outer(th, th))
+          - (hh * b * F)[..., None, None] * (_outer(th, vperp) + _outer(vperp, th))
+          + density[..., None, None] * _outer(vperp, vperp))
+    x1 = -(hh * M0)[..., None] * th + (b * F)[..., None] * vperp
+    S = np.where(has_a[..., None, None], lead[..., None, None] * _tilde(xx, x1, M0), 0.0)
+    # C
+    L = orthant(h, k, p.rho, r, p.hm, p.km)
+    fh, fk = np.where(has_a, _npdf(h), 0.0), np.where(has_b, _npdf(k), 0.0)
+    ch, ck = _cdf_ratio(p.km, r), _cdf_ratio(p.hm, r)
+    ru, rv = _pdf_ratio(p.km, r), _pdf_ratio(p.hm, r)
+    kk = np.where(has_b, k, 0.0)
+    grad_u = fh[..., None] * (-(hh * ch)[..., None] * th + ru[..., None] * vperp)   # ‖θ‖·E[δ(u)1{v>0}x]
+    grad_v = fk[..., None] * (-(kk * ck)[..., None] * wh + rv[..., None] * tperp)
+    xx = L[..., None, None] * eye + _outer(th, grad_u) + _outer(wh, grad_v)
+    C = _tilde((xx + np.swapaxes(xx, -1, -2)) / 2, (fh * ch)[..., None] * th + (fk * ck)[..., None] * wh, L)
+    # a zero norm: 1{β > 0}·E[1{v > 0} x̃x̃ᵀ] (or the mirror); both: 1{β > 0}1{γ > 0}·diag(I, 1)
+    left_steps, right_steps = step_moment(left), step_moment(right)
+    on_u, on_v = (p.beta > 0) * 1.0, (p.gamma > 0) * 1.0
+    C = np.where((~has_a & has_b)[..., None, None], on_u[..., None, None] * right_steps[None], C)
+    C = np.where((has_a & ~has_b)[..., None, None], on_v[..., None, None] * left_steps[:, None], C)
+    C = np.where((~has_a & ~has_b)[..., None, None], (on_u * on_v)[..., None, None] * _tilde(
+        np.broadcast_to(eye, (*L.shape, *eye.shape)), np.zeros((*L.shape, len(eye))), np.ones(L.shape)), C)
+    return S, C, left_steps
+
+
+def exp_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """exp's (S, C, self): σ = σ′ = σ″, and E[e^{u+v} x̃x̃ᵀ] = Φ·[[I + μμᵀ, μ], [μᵀ, 1]], μ = θ + w (the
+    exponential tilt shifts x to N(μ, I)); the self-energy G = e^{2β + 2‖θ‖²} has
+    ∇²G = G·[[4I + 16θθᵀ, 8θ], [8θᵀ, 4]]."""
+    mu = left.positions[:, None, :] + right.positions[None, :, :]
+    value = _exp_terms(p).value
+    eye = np.eye(mu.shape[-1])
+    moment = value[..., None, None] * _tilde(eye + _outer(mu, mu), mu, np.ones(value.shape))
+    X = left.positions
+    G = np.exp(2 * left.biases + 2 * (X * X).sum(axis=1))
+    self_part = G[:, None, None] * _tilde(4 * eye + 16 * _outer(X, X), 8 * X, 4 * np.ones(len(X)))
+    return moment, moment, self_part / 2
+
+
+#: The Hessian's pair moments by family: (S, C, ½∇²G) of (left, right, pairs).
+_MOMENTS = {Family.RELU: relu_moments, Family.EXP: exp_moments}

@@ -74,6 +74,8 @@ class Family(enum.Enum):
     ERF = "erf"
     POLYNOMIAL = "polynomial"
     RELU_POWER = "relu power"
+    #: σ(t) = m·t + n·t₊: leaky ReLU, abs(t)
+    TWO_SLOPE = "two slopes"
 
 
 _T = forms.T
@@ -85,7 +87,8 @@ BALL_FAMILIES = frozenset({Family.STEP, Family.SIGN, Family.RELU, Family.ERF, Fa
 METHODS = {Family.STEP: Route.SHEPPARD, Family.SIGN: Route.SHEPPARD, Family.RELU: Route.SHEPPARD,
            Family.EXP: Route.MOMENT_GENERATING, Family.GAUSSIAN: Route.BIASED_GAUSSIAN,
            Family.ERF: Route.ERF_ORTHANT, Family.POLYNOMIAL: Route.BIASED_MOMENTS,
-           Family.RELU_POWER: Route.STEIN, None: Route.BIASED_NUMERIC}
+           Family.RELU_POWER: Route.STEIN, Family.TWO_SLOPE: Route.TWO_SLOPE,
+           None: Route.BIASED_NUMERIC}
 
 # symbols of the printed formula
 a, b, c = sp.symbols(r"\|\theta\| \|w\| \theta^{\top}w", positive=True)
@@ -106,8 +109,17 @@ def _formula(family: Family, parameters: tuple) -> sp.Expr:
         return 4 * L - 2 * _N(_h) - 2 * _N(_k) + 1
     if family is Family.RELU_POWER:
         return _relu_power_formula(parameters[0])
+    if family is Family.TWO_SLOPE:
+        return _two_slope_formula(*parameters)
     return ((beta * gamma + c) * L + beta * b * _n(_k) * _N((_h - _rho * _k) / r)
             + gamma * a * _n(_h) * _N((_k - _rho * _h) / r) + a * b * r * _n(_h) * _n((_k - _rho * _h) / r))
+
+
+def _two_slope_formula(m: sp.Expr, n: sp.Expr) -> sp.Expr:
+    """m²(βγ + θᵀw) + mn(βE[v₊] + γE[u₊] + θᵀw(Φ(h) + Φ(k))) + n²·(the ReLU form)."""
+    cross = (beta * (gamma * _N(_k) + b * _n(_k)) + gamma * (beta * _N(_h) + a * _n(_h))
+             + c * (_N(_h) + _N(_k)))
+    return m**2 * (beta * gamma + c) + m * n * cross + n**2 * _formula(Family.RELU, ())
 
 
 #: ReLU powers up to this n print their closed form; higher ones the recurrence.
@@ -418,9 +430,13 @@ def _relu_power(ctx, parameters, *values):
     return forms.relu_power_moment(ctx, parameters[0], *values)
 
 
+def _two_slope(ctx, parameters, *values):
+    return forms.two_slope_moment(ctx, *(_constant(ctx, q) for q in parameters), *values)
+
+
 #: Families evaluated by :mod:`theory.potentials.biased_forms`: (ctx, parameters, ‖θ‖, ‖w‖, θᵀw, β, γ) ↦ Φ.
 _FORMS = {Family.ERF: _erf, Family.POLYNOMIAL: _polynomial, Family.EXP: _exponentials,
-          Family.GAUSSIAN: _exponentials, Family.RELU_POWER: _relu_power}
+          Family.GAUSSIAN: _exponentials, Family.RELU_POWER: _relu_power, Family.TWO_SLOPE: _two_slope}
 
 
 def _constant(ctx, value: sp.Expr):
@@ -540,6 +556,9 @@ def _recognised(expr: sp.Expr) -> tuple[Family, tuple] | None:
         return Family.ERF, (scale,)
     if power is not None:
         return Family.RELU_POWER, (power,)
+    slopes = forms.two_slopes(sigma)
+    if slopes is not None:
+        return Family.TWO_SLOPE, slopes
     terms = forms.exponential_terms(sigma)
     if terms is None:
         return None

@@ -1,4 +1,5 @@
-"""Closed forms of the biased potential for erf, Gaussian exponentials, polynomials and ReLU powers.
+"""Closed forms of the biased potential for erf, Gaussian exponentials, polynomials, ReLU powers and
+two-slope piecewise-linear σ (leaky ReLU, abs(t)).
 
 :mod:`theory.potentials.biased` recognises the activation and calls these. With u = θᵀx + β,
 v = wᵀx + γ bivariate normal (means β, γ; variances a² = ‖θ‖², b² = ‖w‖²; covariance c = θᵀw;
@@ -23,6 +24,10 @@ v = wᵀx + γ bivariate normal (means β, γ; variances a² = ‖θ‖², b² =
   moments G_j(μ, s) = E[W^j; W > 0], W ~ N(μ, s²): G_j = μG_{j−1} + (j−1)s²G_{j−2},
   G_0 = Φ(μ/s), G_1 = μG_0 + sφ(μ/s). Parallel θ, w (ρ = ±1) and zero norms use one-dimensional
   truncated moments instead.
+* **two slopes** σ(t) = m·t + n·t₊ (leaky ReLU m = α, n = 1 − α; abs(t) = 2t₊ − t: m = −1, n = 2):
+  Φ = m²E[uv] + mn(E[u v₊] + E[u₊ v]) + n²E[u₊v₊] with E[uv] = βγ + c, E[u v₊] = βE[v₊] + cP(v > 0)
+  (Stein: E[(u − β)g(v)] = cE[g′(v)]), E[v₊] = γΦ(k) + bφ(k), P(v > 0) = Φ(k), and E[u₊v₊] the biased
+  ReLU form (Stein's recurrence at n = 1, so ρ = ±1 and zero norms come with it).
 
 >>> coefficients = polynomial_coefficients(sp.Symbol("t", real=True) ** 2)
 >>> polynomial_moment(coefficients, 1, 1, 1, 0, 0)            # E[X²Y²] at ρ = 1: E[X⁴] = 3
@@ -56,6 +61,25 @@ def relu_power_exponent(expr: sp.Expr) -> int | None:
     if isinstance(expr, sp.Pow) and expr.base == sp.Max(0, T) and expr.exp.is_Integer and expr.exp >= 2:
         return int(expr.exp)
     return None
+
+
+def two_slopes(expr: sp.Expr) -> tuple | None:
+    """(m, n) when σ(t) = m·t + n·max(t, 0) for every t ≠ 0 (slope m + n on t > 0, m on t < 0), real
+    numbers, else None: σ(t)/t is read on a positive and on a negative symbol (so ``Max(t, 0) + Min(t, 0)``,
+    which is t but not written as a polynomial, is (1, 0)).
+
+    >>> two_slopes(sp.Abs(T)), two_slopes(sp.Max(T, 0) + sp.Min(T, 0) / 10), two_slopes(T**2)
+    ((-1, 2), (1/10, 9/10), None)
+    """
+    slopes = []
+    for assumption in ("positive", "negative"):
+        side = sp.Symbol("t", **{assumption: True})
+        slope = sp.simplify(expr.subs(T, side) / side)
+        if not (slope.is_number and slope.is_real and slope.is_finite):
+            return None
+        slopes.append(slope)
+    right, left = slopes
+    return left, right - left
 
 
 def polynomial_coefficients(expr: sp.Expr) -> tuple | None:
@@ -221,3 +245,20 @@ def parallel_moment(ctx, n: int, na, nb, bt, gm, sign: int):
     left = [comb(n, i) * bt ** (n - i) * na**i for i in range(n + 1)]
     right = [comb(n, j) * gm ** (n - j) * (sign * nb) ** j for j in range(n + 1)]
     return sum(left[i] * right[j] * moments[i + j] for i in range(n + 1) for j in range(n + 1))
+
+
+# ---------------------------------------------------------------------- two slopes
+
+def two_slope_moment(ctx, m, n, na, nb, dot, bt, gm):
+    """E[σ(u)σ(v)] for σ(t) = m·t + n·t₊ in ``ctx`` (see the module):
+
+    .. math::  m^2(\\beta\\gamma + c) + mn\\big(\\beta E[v_+] + \\gamma E[u_+] + c(P(u > 0) + P(v > 0))\\big)
+               + n^2 E[u_+ v_+]."""
+    cross = (bt * _power_mean(ctx, 1, gm, nb) + gm * _power_mean(ctx, 1, bt, na)
+             + dot * (_positive(ctx, bt, na) + _positive(ctx, gm, nb)))
+    return m**2 * (bt * gm + dot) + m * n * cross + n**2 * relu_power_moment(ctx, 1, na, nb, dot, bt, gm)
+
+
+def _positive(ctx, mu, s):
+    """P(μ + sX > 0) (s = 0: 1{μ > 0}; then c = 0 and the value is not used)."""
+    return ctx.ncdf(mu / s) if s else ctx.one * (mu > 0)

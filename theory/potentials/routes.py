@@ -53,6 +53,9 @@ class Route(Choice):
     #: ReLU powers t₊ⁿ: truncated moments by Stein's recurrence.
     STEIN = ("closed form: truncated bivariate normal moments by Stein's recurrence from L, φ, Φ "
              "(derived, checked by 2-D quadrature)")
+    #: σ = m·t + n·t₊ (leaky ReLU, abs): the biased ReLU form and Stein's identity.
+    TWO_SLOPE = ("closed form: m²E[uv] + mn(E[u v₊] + E[u₊ v]) + n²E[u₊v₊] for σ = m·t + n·t₊, the "
+                 "biased ReLU form and Stein's identity (derived, checked by 2-D quadrature)")
     #: No closed form: the Mehler–Hermite series in the biased Hermite coefficients, else quadrature.
     BIASED_NUMERIC = ("numeric: Mehler–Hermite series Σ c_k(‖θ‖, β)c_k(‖w‖, γ)ρ^k confirmed by two rules; "
                       "nested 2-D quadrature split at the kinks at ρ = ±1 and where the series needs over "
