@@ -6,6 +6,10 @@ c = 1 − ρ² and the angle φ = acos ρ, combined into the coefficients (α, �
 coincides (θ̂ = ±ŵ, or θ = w) are taken here too, and the kernel compiles its expressions
 for an :mod:`~theory.dynamics.arithmetic` once per precision. :mod:`theory.dynamics.loss`
 evaluates them on the pairs of :mod:`theory.dynamics.pairs`.
+
+A numeric ridge potential on R^d (tanh, sigmoid, softplus, swish, mish: no closed form) has a
+:class:`NumericKernel` instead: Φ and its first derivatives in float64 from
+:class:`~theory.potentials.hermite_norms.Float64Ridge`, no Hessian and no other precision.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
 from ..core import cache, timebound
 from ..core.errors import DerivationError, InputError, Timeout
 from ..core.symbols import rho, s
 from ..core.timebound import BUDGET, bounded, check_budget
-from ..potentials.forms import N1, N2, Form, Geometry, Q
+from ..potentials.forms import N1, N2, RIDGE, Form, Geometry, Q
+from ..potentials.hermite_norms import Float64Ridge
 from ..potentials.potential import Potential
 from .arithmetic import Arithmetic
 
@@ -136,8 +142,8 @@ class Kernel:
         that is C⁰ in t it errs by at most t·abs(∂_t E(0⁺)) at a pair with √z = t, which
         below the switch-over t < 10^−(digits+3) is under the working precision.
         """
-        named = {"value": self.derivatives[()], **dict(zip(("alpha", "beta"), self.coefficients)),
-                 **self.hessian_terms}
+        coefficients = dict(zip(("alpha", "beta"), self.coefficients, strict=True))
+        named = {"value": self.derivatives[()], **coefficients, **self.hessian_terms}
         signs = (1,) if self.form.geometry is Geometry.DISTANCE else (1, -1)
         return {sign: {name: _coincidence_limit(expr, self.form, sign) for name, expr in named.items()}
                 for sign in signs}
@@ -157,12 +163,69 @@ class Kernel:
             keys = tuple(self.hessian_terms)
             exprs = tuple(self.hessian_terms[k] for k in keys)
             compiled = arith.functions(exprs, self.arguments)
-            self._compiled[key] = lambda *args: dict(zip(keys, compiled(*args)))
+            self._compiled[key] = lambda *args: dict(zip(keys, compiled(*args), strict=True))
         return self._compiled[key]
 
 
-def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
-    """The symbolic derivative kernel of a potential (cached).
+@dataclass(frozen=True)
+class NumericKernel:
+    """The kernel of a numeric ridge potential on R^d: F(n₁, n₂, ρ) = Φ and, by the chain rule of
+    :func:`_coefficients`, α = F_{n₁}/n₁ − F_ρ ρ/n₁² and β = F_ρ/(n₁n₂), from
+    :meth:`Float64Ridge.derivatives <theory.potentials.hermite_norms.Float64Ridge.derivatives>`
+    (Φ within its bound; the derivatives measured, not bounded). Float64 only, norms within the
+    evaluator's interval, no Hessian. G(n) = Φ(θ, θ) = F(n, n, 1) and G′(n) = 2F_{n₁}(n, n, 1)."""
+
+    form: Form
+    evaluator: Float64Ridge
+    self_terms: tuple = ("G", "G′")           # not None: Φ(θ, θ) depends on ‖θ‖
+    cusp: sp.Expr = sp.S.Zero
+    kinks: tuple = ()
+    kink_slopes: dict = field(default_factory=dict)
+    uses_angle: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(map(str, self.form.invariants))
+
+    def compiled(self, name: str, arith: Arithmetic) -> Callable:
+        """"value" F(n₁, n₂, ρ, c, φ), "coefficients" (α, β), "self_value" G(n), "self_slope" G′(n)/n."""
+        if arith.dps is not None:
+            raise DerivationError(f"the potential is numeric: its loss runs in float64 only, "
+                                  f"not at {arith.dps} digits")
+        functions = {"value": self._value, "coefficients": self._coefficients,
+                     "self_value": lambda n: self.evaluator(n, n, n * n),
+                     "self_slope": self._self_slope}
+        if name not in functions:
+            raise DerivationError(f"the potential is numeric: no {name} (a Hessian needs a closed form)")
+        return functions[name]
+
+    def coincidence_function(self, name: str, sign: int, arith: Arithmetic) -> Callable:
+        """The value, α or β at ρ = sign (the evaluator is smooth there)."""
+        if name not in ("value", "alpha", "beta"):
+            raise DerivationError(f"the potential is numeric: no {name} (a Hessian needs a closed form)")
+        index = {"alpha": 0, "beta": 1}.get(name)
+        function = self.compiled("value" if index is None else "coefficients", arith)
+        return lambda n1, n2: (function(n1, n2, sign) if index is None else function(n1, n2, sign)[index])
+
+    def hessian_function(self, arith: Arithmetic) -> Callable:
+        raise DerivationError("the potential is numeric: no Hessian (it needs a closed form)")
+
+    def _value(self, n1, n2, rho_, *_):
+        return self.evaluator(n1, n2, rho_ * n1 * n2)
+
+    def _coefficients(self, n1, n2, rho_, *_):
+        n1, n2, rho_ = np.broadcast_arrays(n1, n2, rho_)
+        _, by_n1, _, by_rho = self.evaluator.derivatives(n1, n2, rho_ * n1 * n2)
+        return by_n1 / n1 - by_rho * rho_ / n1**2, by_rho / (n1 * n2)
+
+    def _self_slope(self, n):
+        _, by_n1, by_n2, _ = self.evaluator.derivatives(n, n, n * n)
+        return (by_n1 + by_n2) / n
+
+
+def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:
+    """The symbolic derivative kernel of a potential (cached); a :class:`NumericKernel` for a
+    numeric ridge potential of a smooth σ.
 
     Derived within ``budget`` seconds (default 60), else :class:`~theory.core.errors.Timeout`.
 
@@ -176,6 +239,9 @@ def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
     if not isinstance(phi, Potential):
         raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi!r}")
     if phi.expr is None:
+        evaluator = phi.numpy() if phi.form is RIDGE and not phi.activation.kinks else None
+        if isinstance(evaluator, Float64Ridge):
+            return NumericKernel(phi.form, evaluator)
         raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
     return _kernel(phi.expr, phi.form, check_budget(budget))
 
@@ -277,7 +343,8 @@ def _product_kernel(h: sp.Expr, form: Form) -> Kernel:
             cusp = sp.Abs(bounded(sp.limit, first, s, 0, "+", seconds=5, what="cusp limit"))
         except (Timeout, NotImplementedError, ValueError):
             cusp = sp.S.One  # a kink at coincidence, of unknown slope
-    slopes = {kink: tuple(sp.limit(derivatives[(0,)], s, kink, side) for side in ("-", "+")) for kink in kinks}
+    slopes = {kink: tuple(sp.limit(derivatives[(0,)], s, kink, side) for side in ("-", "+"))
+              for kink in kinks}
     return Kernel(form, derivatives, None, cusp, (), kinks, slopes)
 
 
@@ -356,12 +423,16 @@ def _simplified(expr: sp.Expr) -> sp.Expr:
         return expr
 
 
+def _polynomial_in_rho(n: sp.Expr) -> bool:
+    """Whether ``n`` is a sum polynomial in ρ of degree ≥ 2 (rewritten in c by :func:`_stable`)."""
+    return n.is_Add and n.has(rho) and n.is_polynomial(rho) and sp.degree(n, rho) >= 2
+
+
 def _stable(expr: sp.Expr) -> sp.Expr:
     """Rewrite in c = 1 − ρ²: acos ρ = atan2(√c, ρ), asin ρ = atan2(ρ, √c), polynomials in ρ²."""
     expr = expr.replace(sp.acos, lambda z: sp.atan2(sp.sqrt(1 - z**2), z))
     expr = expr.replace(sp.asin, lambda z: sp.atan2(z, sp.sqrt(1 - z**2)))
-    polynomial = (lambda n: n.is_Add and n.has(rho) and n.is_polynomial(rho)
-                  and sp.degree(n, rho) >= 2)
+    polynomial = _polynomial_in_rho
     expr = expr.replace(lambda n: n.is_Pow and polynomial(n.base),
                         lambda n: sp.Pow(sp.factor(sp.expand(n.base.subs(rho**2, 1 - C))), n.exp))
     expr = expr.replace(polynomial, lambda n: sp.factor(sp.expand(n.subs(rho**2, 1 - C))))

@@ -122,6 +122,8 @@ class Float64Ridge:
         self._head = np.ascontiguousarray(series[:, 0, :-1])   # (piece, kept): the constant terms
         self._tail = np.ascontiguousarray(series[:, 1:, :-1].transpose(0, 2, 1))   # (piece, kept, p − 1)
         self._log_root = np.ascontiguousarray(series[:, :, -1])                     # (piece, p)
+        slopes = np.polynomial.chebyshev.chebder(series, axis=1)   # d/dy: (piece, p − 1, kept + 1)
+        self._slopes = np.ascontiguousarray(slopes.transpose(0, 2, 1))              # (piece, kept + 1, p − 1)
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, a, b, c) -> np.ndarray:
@@ -139,6 +141,50 @@ class Float64Ridge:
                 parts = [None if i is None else i[part] for i in index]
                 out[part] = self._chunk([f[part] for f in flat], sources, parts)
         return out.reshape(shape)
+
+    def derivatives(self, a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(Φ, ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) of Φ(a, b, ρ) at ρ = c/(ab), for a, b ∈ [a₀, a₁] (not 0).
+
+        With Φ = S(a)S(b) Σ_k d_k(a)d_k(b)ρ^k, S = √s: ∂Φ/∂a = Φ·(log S)′(a) + S(a)S(b) Σ_k d_k′(a)d_k(b)ρ^k
+        and ∂Φ/∂ρ = S(a)S(b) Σ_k k d_k(a)d_k(b)ρ^{k−1}, all terms kept (the band of |ρ| = 1), the
+        derivatives in a from each piece's Chebyshev derivative. Their error is *measured*, not bounded
+        (the tests compare them with central differences of the ball quadrature)."""
+        a, b, c = (np.asarray(v, dtype=float) for v in (a, b, c))
+        shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
+        self._check(a, b, c)
+        if (a == 0).any() or (b == 0).any():
+            raise InputError("∂Φ/∂‖θ‖ is not provided at a zero norm")
+        a, b, c = (np.broadcast_to(v, shape).ravel() for v in (a, b, c))
+        rho = np.clip(c / (a * b), -1.0, 1.0)
+        n = self.band_terms[-1]
+        with _blas().limit(limits=1, user_api="blas"):
+            (da, sa, ea, la), (db, sb, eb, lb) = (self._with_slopes(v, n) for v in (a, b))
+        products, scale = da * db, sa * sb
+        series = self._horner(products, rho)
+        out = (scale * series, scale * (la * series + self._horner(ea * db, rho)),
+               scale * (lb * series + self._horner(da * eb, rho)), scale * self._slope(products, rho))
+        return tuple(v.reshape(shape) for v in out)
+
+    def _with_slopes(self, norms: np.ndarray, n: int) -> tuple:
+        """(d, S, d′, (log S)′) at nonzero norms, ′ = d/da = (1/(a h)) d/dy on the norm's piece."""
+        located = self._locate(norms)
+        d, root = self._normalised(located, n)
+        piece, y, _ = located
+        basis = _chebyshev_basis(y, self.degree - 1)
+        slopes = np.empty((self._slopes.shape[1], norms.size))
+        for i in np.unique(piece):
+            where = np.nonzero(piece == i)[0]
+            slopes[:, where] = self._slopes[i] @ basis[:, where] / (norms[where] * self._halves[i])
+        return d, root, slopes[:n], slopes[-1]
+
+    def _slope(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
+        """Σ_k k p_k ρ^{k−1} for the rows p_k of the kept k."""
+        weighted = self.kept[:len(products), None] * products
+        if self.parity == "odd":                                   # Σ_m (2m + 1) p ρ^{2m}
+            return _polynomial(weighted, rho * rho)
+        if self.parity == "even":                                  # ρ Σ_{m≥1} 2m p ρ^{2(m−1)}
+            return rho * _polynomial(weighted[1:], rho * rho)
+        return _polynomial(weighted[1:], rho)
 
     def bound(self, a, b) -> np.ndarray:
         """The absolute error bound ε √(s(a)s(b)) at the norms a, b."""
@@ -213,11 +259,7 @@ class Float64Ridge:
         return np.where(zero, abs(self.at_zero), np.exp(log_root))
 
     def _horner(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
-        x = rho if self.parity is None else rho * rho
-        value = products[-1].copy()
-        for row in products[-2::-1]:
-            value *= x
-            value += row
+        value = _polynomial(products, rho if self.parity is None else rho * rho)
         return rho * value if self.parity == "odd" else value
 
     def _check(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
@@ -231,6 +273,17 @@ class Float64Ridge:
             raise InputError("θᵀw must be finite")
         if (np.abs(c) > np.abs(a * b) * (1 + 1e-12) + 1e-300).any():
             raise InputError("θᵀw exceeds ‖θ‖‖w‖ (Cauchy–Schwarz)")
+
+
+def _polynomial(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Σ_m rows[m] x^m by Horner's rule (0 for no rows)."""
+    if not len(rows):
+        return np.zeros_like(x)
+    value = rows[-1].copy()
+    for row in rows[-2::-1]:
+        value *= x
+        value += row
+    return value
 
 
 @functools.cache
