@@ -199,8 +199,8 @@ class Float64Ridge:
         rho = np.clip(np.divide(c, product, out=np.zeros_like(c), where=product > 0), -1.0, 1.0)
         band = np.searchsorted(BANDS, np.abs(rho))
         located = [self._locate(v) if s is None else None for v, s in zip((a, b), sources, strict=True)]
-        key = band * PIECES + (0 if located[0] is None else located[0][0])
-        order = np.argsort(key, kind="stable")
+        key = band.astype(np.int16) * PIECES + (0 if located[0] is None else located[0][0])
+        order = np.argsort(key, kind="stable")                     # 16-bit keys: a radix sort
         edges = np.searchsorted(key[order], np.arange(len(BANDS) + 1) * PIECES)
         out = np.empty_like(rho)
         for j, n in enumerate(self.band_terms):
@@ -223,7 +223,7 @@ class Float64Ridge:
         """(piece, local coordinate y ∈ [−1, 1], a = 0) of each norm (a = 0 placed at a₀)."""
         zero = norms == 0
         log = np.log(np.where(zero, self.norms[0], norms))
-        piece = np.clip(((log - self._start) / self._width).astype(np.intp), 0, PIECES - 1)
+        piece = np.clip(((log - self._start) / self._width).astype(np.int16), 0, PIECES - 1)
         y = np.clip((log - self._centres[piece]) / self._halves[piece], -1.0, 1.0)
         return piece, y, zero
 
