@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 
 import numpy as np
 
@@ -77,7 +78,8 @@ def finite_differences(loss: Loss, X: np.ndarray, h: float = 1e-6) -> np.ndarray
         E = np.zeros(n)
         E[p] = h
         E = E.reshape(X.shape)
-        columns.append((loss.gradient(X + E, validate=False) - loss.gradient(X - E, validate=False)).ravel() / (2 * h))
+        step = loss.gradient(X + E, validate=False) - loss.gradient(X - E, validate=False)
+        columns.append(step.ravel() / (2 * h))
     return np.array(columns).T
 
 
@@ -117,7 +119,8 @@ def jax_rows(rng_seed: int = 0) -> None:
     if run is None:
         print("  skipped: jax is not importable")
         return
-    print(f"{'k=d':>4} {'compile':>10} {'jax':>10} {'hessian':>10} {'jax/hess':>9} {'|H-jax|':>9} {'|hand-jax|':>10}")
+    print(f"{'k=d':>4} {'compile':>10} {'jax':>10} {'hessian':>10} {'jax/hess':>9} "
+          f"{'|H-jax|':>9} {'|hand-jax|':>10}")
     rng = np.random.default_rng(rng_seed)
     for k in (10, 50):
         W, X = rng.normal(size=(k, k)), rng.normal(size=(k, k))
@@ -126,10 +129,11 @@ def jax_rows(rng_seed: int = 0) -> None:
         start = time.perf_counter()
         H_jax = run(X, W, a, b)
         compile_seconds = time.perf_counter() - start
-        t_jax = best(lambda: run(X, W, a, b), 5)
+        t_jax = best(partial(run, X, W, a, b), 5)
         H = loss.hessian(X)
-        t_new = best(lambda: loss.hessian(X), 5)
-        print(f"{k:>4} {compile_seconds:>9.2f}s {t_jax * 1e3:>8.2f}ms {t_new * 1e3:>8.2f}ms {t_jax / t_new:>9.2f} "
+        t_new = best(partial(loss.hessian, X), 5)
+        print(f"{k:>4} {compile_seconds:>9.2f}s {t_jax * 1e3:>8.2f}ms {t_new * 1e3:>8.2f}ms "
+              f"{t_jax / t_new:>9.2f} "
               f"{np.abs(H - H_jax).max():>9.1e} {np.abs(relu_hessian(X, W, a, b) - H_jax).max():>10.1e}")
 
 
@@ -164,21 +168,22 @@ def main() -> None:
         a, b = loss.default_charges(k), np.ones(k)
         repeat = 5 if arith is None and k <= 20 else 2
         H = loss.hessian(X, dps=arith)
-        t_new = best(lambda: loss.hessian(X, dps=arith), repeat)
+        t_new = best(partial(loss.hessian, X, dps=arith), repeat)
         t_hand = t_fd = float("nan")
         hand_error = fd_error = float("nan")
         if arith is None:
-            t_hand = best(lambda: relu_hessian(X, W, a, b), repeat)
-            t_fd = best(lambda: finite_differences(loss, X), repeat)
+            t_hand = best(partial(relu_hessian, X, W, a, b), repeat)
+            t_fd = best(partial(finite_differences, loss, X), repeat)
             hand_error = np.abs(H - relu_hessian(X, W, a, b)).max()
             fd_error = np.abs(H - finite_differences(loss, X)).max()
         t_old = float("nan")
         if old is not None:
             old_loss = old.Loss(RELU, W, manifold="euclidean")
-            t_old = best(lambda: old_loss.hessian(X, dps=arith), 1 if k >= 20 or arith else repeat)
+            t_old = best(partial(old_loss.hessian, X, dps=arith), 1 if k >= 20 or arith else repeat)
         label = "float64" if arith is None else f"mp{arith}"
         print(f"{k:>4} {label:>7} {t_new * 1e3:>8.2f}ms {t_hand * 1e3:>8.2f}ms {t_fd * 1e3:>8.2f}ms "
-              f"{t_old * 1e3:>8.2f}ms  {t_fd / t_new:>8.2f} {t_old / t_new:>9.2f} {hand_error:>9.1e} {fd_error:>9.1e}")
+              f"{t_old * 1e3:>8.2f}ms  {t_fd / t_new:>8.2f} {t_old / t_new:>9.2f} "
+              f"{hand_error:>9.1e} {fd_error:>9.1e}")
     jax_rows()
 
 

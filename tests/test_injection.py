@@ -162,7 +162,6 @@ VETTED = {
     ("theory/potentials/activations.py", "_kinks", "nsimplify"):
         "applied to a root SymPy found (a SymPy number)",
     ("theory/conditions/signs.py", "sample_points", "nsimplify"): "applied to a SymPy Float computed here",
-    ("theory/conditions/signs.py", "ball", "Rational"): "applied to a SymPy Float (expr.is_Float)",
     ("theory/core/numeric.py", "mpmath_function", "lambdify"): "compiles a SymPy expression (never a string)",
     ("theory/core/numeric.py", "numpy_function", "lambdify"): "compiles a SymPy expression (never a string)",
     ("theory/potentials/random_features.py", "_mpmath_of", "lambdify"):

@@ -90,8 +90,9 @@ def _predict_free(c: Classification) -> tuple[Prediction | None, str]:
     eigen = c[EarnshawClass.LAMBDA_HARMONIC]
     if eigen.verdict is Verdict.PROVEN and c.potential.form.isometry_invariant:
         return Prediction("Theorem 3.9", "no local minimum of ℓ(θ) = min_a L(a, θ) with L > 0 has an "
-                          "electron away from every proton and every other electron carrying a_i* ≠ 0, so "
-                          "under the hypotheses every local minimum is global",
+                          "electron away from every proton and every other electron carrying a_i* ≠ 0 "
+                          "(Lemma 3.8: Δ_{θ_i} L = −2cλ(a_i*)² < 0 there), so under the hypotheses "
+                          "every local minimum is global",
                           (f"Φ λ-harmonic on M (λ = {eigen.value})", "Φ(θ, θ) constant (radial or zonal Φ)",
                            _DISTINCT, REALIZABLE), Rule.CHARGED), f"Φ is λ-harmonic with λ = {eigen.value}"
     if c[EarnshawClass.STRICTLY_SUBHARMONIC].verdict is Verdict.PROVEN:

@@ -21,9 +21,10 @@ from theory.conditions.realizability import product_potential_value
 from theory.core.latex import latex as house_latex
 from theory.core.symbols import rho, s, t, theta, x
 from theory.core.verdict import Evidence, Method, Verdict
-from theory.paper.claims import Check, Claim, Settings
+from theory.paper.claims import Check, Claim, Settings, Subject
 from theory.paper.compare import identity
 from theory.potentials.activations import Activation, activation
+from theory.potentials.forms import PRODUCT
 from theory.potentials.potential import potential
 
 RHO_POINTS = {rho: [sp.Rational(1, 3), sp.Rational(-1, 2), sp.Rational(9, 10)]}
@@ -45,7 +46,7 @@ class Row:
 
     def derive(self, sigma: sp.Expr) -> sp.Expr:
         if self.product:
-            return potential(Activation(f"{self.name} row", sigma, "product")).expr
+            return potential(Activation(f"{self.name} row", sigma, PRODUCT)).expr
         return potential(activation(sigma)).sphere().expr
 
 
@@ -81,7 +82,7 @@ def _row_checks(row: Row, settings: Settings) -> list[Check]:
 def _quadrature_check(row: Row, digits: int) -> Check:
     """h(θ − w) = E[g(x,θ)g(x,w)] by quadrature split at θ and w (independent of the formula table)."""
     u, v = sp.Rational(7, 10), sp.Rational(-1, 5)
-    value = product_potential_value(Activation(f"{row.name} row", row.sigma, "product"), u, v, dps=digits)
+    value = product_potential_value(Activation(f"{row.name} row", row.sigma, PRODUCT), u, v, dps=digits)
     expected = sp.N(row.stated.subs(s, u - v), digits + 10)
     tolerance = sp.Rational(1, 10 ** (2 * digits // 3))
     agree = abs(value - sp.Float(expected, digits + 10)) < tolerance
@@ -101,7 +102,7 @@ def _correction(row: Row, derived: sp.Expr) -> tuple[Check, sp.Expr | None]:
         fixed, why = row.corrected, f"derived/stated = {kappa} is not constant"
     else:
         fixed, why = sp.simplify(row.sigma / sp.sqrt(kappa)), f"derived/stated = {kappa}"
-    return identity(row.derive(fixed), row.stated, row.points, subject="corrected",
+    return identity(row.derive(fixed), row.stated, row.points, subject=Subject.CORRECTED,
                     name=f"σ = {fixed} gives the stated Φ ({why})"), fixed
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.core.symbols import rho
-from theory.paper.claims import Check, Claim
+from theory.paper.claims import Check, Claim, Subject
 from theory.paper.compare import identity
 from theory.potentials.hermite import normalised_hermite
 from theory.potentials.potential import potential
@@ -32,7 +32,7 @@ def _checks() -> list[Check]:
         stated = potential(synthesised(f, 1)).sphere().expr
         checks.append(identity(stated, f, POINTS, name=f"sum from i = 1 realises f = {f}"))
         corrected = potential(synthesised(f, 0)).sphere().expr
-        checks.append(identity(corrected, f, POINTS, subject="corrected",
+        checks.append(identity(corrected, f, POINTS, subject=Subject.CORRECTED,
                                name=f"sum from i = 0 realises f = {f}"))
     return checks
 

@@ -16,11 +16,11 @@ from theory.conditions.classify import EarnshawClass, classify
 from theory.conditions.laplacian import coordinate_laplacian
 from theory.core.symbols import coordinates
 from theory.core.verdict import Evidence, Method, Verdict
-from theory.paper.claims import Check, Claim
+from theory.paper.claims import Check, Claim, Subject
 from theory.potentials.potential import given
 
 
-def _harmonic(expr: str, d: int, subject="as stated") -> Check:
+def _harmonic(expr: str, d: int, subject: Subject = Subject.AS_STATED) -> Check:
     condition = classify(given(expr, "radial"), d=d)[EarnshawClass.HARMONIC]
     return Check(f"{expr} is harmonic on R^{d} off θ = w", condition.verdict,
                  condition.evidence[0] if condition.evidence else Evidence(Method.EXACT, "classified"),

@@ -28,7 +28,7 @@ from theory.core.numeric import context
 from theory.core.symbols import rho
 from theory.core.verdict import Evidence, Method, Verdict
 from theory.dynamics.loss import Loss
-from theory.paper.claims import Check, Claim
+from theory.paper.claims import Check, Claim, Subject
 from theory.paper.compare import identity
 from theory.potentials.potential import potential
 
@@ -63,7 +63,7 @@ def _single_node() -> Check:
     best = sp.simplify(loss.subs(a, sp.solve(sp.diff(loss, a), a)[0]))
     return identity(best, 1 - _phi(rho) ** 2, {rho: [sp.Rational(1, 3), sp.Rational(-4, 5)]},
                     name="k = 1: min_a L = 1 − ((2/π) asin ρ)², so L < c₀ ⇔ |ρ| > sin(π√(1−c₀)/2)",
-                    subject="corrected")
+                    subject=Subject.CORRECTED)
 
 
 def _pair_loss(k, s):

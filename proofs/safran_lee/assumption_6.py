@@ -22,7 +22,7 @@ import sympy as sp
 from flint import arb
 
 from theory.core.verdict import Evidence, Method, Verdict
-from theory.paper.claims import Check, Claim
+from theory.paper.claims import Check, Claim, Subject
 from theory.separation import assumption6, balls
 from theory.separation.laws import SphereSum
 
@@ -31,7 +31,7 @@ DIMS = (4, 8, 16, 32, 64)
 QUICK_DIMS = (4, 8, 16)
 
 
-def _condition_checks(key: str, dims, subject: str = "as stated") -> list[Check]:
+def _condition_checks(key: str, dims, subject: Subject = Subject.AS_STATED) -> list[Check]:
     """One check per condition, for every d: a proof decides; a condition only surveyed is UNDECIDED for
     every d, and the survey (certified values, numeric trend) follows as evidence."""
     seq = assumption6.sequence(key)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from theory.core.errors import DerivationError, InputError
-from theory.dynamics.flow import gradient_descent, gradient_flow, nodewise, polish, run_algorithm
+from theory.dynamics.flow import Algorithm, gradient_descent, gradient_flow, nodewise, polish, run_algorithm
 from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import given, potential
@@ -76,8 +76,10 @@ def test_polishing_fails_loudly_when_it_cannot_converge():
 
 def test_unknown_algorithm_and_bad_start_are_input_errors():
     loss = Loss(GAUSS, [[0.0, 0.0]])
-    with pytest.raises(InputError, match="algorithm"):
+    choices = "flow, gd, nodewise, nodewise-optimal or sgd"
+    with pytest.raises(InputError, match=f"no algorithm 'adam': choose {choices}"):
         run_algorithm(loss, [[1.0, 0.0]], "adam")
+    assert run_algorithm(loss, [[1.0, 0.0]], "Nodewise_Optimal").algorithm is Algorithm.NODEWISE_OPTIMAL
     with pytest.raises(InputError, match="NaN"):
         gradient_flow(loss, [[np.inf, 0.0]])
 

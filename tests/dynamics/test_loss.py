@@ -7,9 +7,9 @@ import sympy as sp
 
 from theory.core.errors import InputError
 from theory.core.numeric import context
-from theory.dynamics import pairs as pairs_module
 from theory.dynamics.arithmetic import arithmetic
 from theory.dynamics.loss import Loss, kernel, single_node_loss
+from theory.potentials import invariants
 from theory.potentials.potential import given, potential
 
 RELU = potential("relu")
@@ -205,7 +205,7 @@ def test_large_radial_configurations_refine_near_pairs(form):
     rng = np.random.default_rng(4)
     X, W = rng.normal(size=(20, 20)), rng.normal(size=(20, 20))
     X[0] = W[3] + 1e-3 * rng.normal(size=20)
-    assert X.size * (len(X) + len(W)) > pairs_module._DIRECT_DIFFERENCES  # the matrix-product branch
+    assert X.size * (len(X) + len(W)) > invariants._DIRECT_DIFFERENCES  # the matrix-product branch
     loss = Loss(phi, W, manifold=manifold)
     exact = loss.gradient(X, dps=30).astype(float)
     assert np.abs(loss.gradient(X) - exact).max() <= 1e-12 * np.abs(exact).max()

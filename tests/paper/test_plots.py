@@ -1,8 +1,17 @@
 import numpy as np
 import pytest
+import sympy as sp
 
 from theory.core.errors import InputError
-from theory.paper.plots import convergence, simulation, trajectories
+from theory.core.symbols import d, r
+from theory.paper.plots import (
+    DIMENSION_COLOURS,
+    MARK_STYLES,
+    convergence,
+    radial_laplacian_sign,
+    simulation,
+    trajectories,
+)
 
 
 def test_trajectory_figure_is_saved_and_shows_every_electron(tmp_path):
@@ -58,3 +67,24 @@ def test_a_step_on_the_sphere_is_drawn_along_the_great_circle():
     assert np.allclose(arc[2, 0], [np.sqrt(0.5), np.sqrt(0.5), 0]) and np.allclose(arc[-1], path[-1])
     gap = _geodesic(np.array([[[1.0, 0, 0]], [[np.nan] * 3], [[0, 1.0, 0]]]), pieces=2)
     assert np.isnan(gap[1:4]).all() and np.allclose(gap[0, 0], [1, 0, 0])
+
+
+def test_every_dimension_and_mark_of_a_radial_laplacian_is_drawn():
+    dims = range(1, len(DIMENSION_COLOURS) + 1)
+    marks = {f"r = √(d + {k})": sp.sqrt(d + k) for k in range(len(MARK_STYLES))}
+    axis = radial_laplacian_sign(sp.exp(-r**2 / 2), dims, marks=marks).axes[0]
+    curves = [line for line in axis.lines if line.get_label().startswith("d = ")]
+    assert [line.get_label() for line in curves] == [f"d = {k}" for k in dims]
+    assert len({line.get_color() for line in curves}) == len(DIMENSION_COLOURS)
+    assert sum(line.get_label() in marks for line in axis.lines) == len(MARK_STYLES)   # legend entries
+    verticals = [line for line in axis.lines if len(line.get_xdata()) and np.ptp(line.get_xdata()) == 0]
+    assert len(verticals) == len(DIMENSION_COLOURS) * len(MARK_STYLES)
+
+
+@pytest.mark.parametrize("dims,marks,problem", [
+    (range(1, len(DIMENSION_COLOURS) + 2), {}, f"at most {len(DIMENSION_COLOURS)} dimensions"),
+    ((2,), {f"m{k}": d + k for k in range(len(MARK_STYLES) + 1)}, f"at most {len(MARK_STYLES)} marks"),
+])
+def test_a_radial_laplacian_beyond_its_colours_or_styles_is_refused(dims, marks, problem):
+    with pytest.raises(InputError, match=problem):
+        radial_laplacian_sign(sp.exp(-r**2 / 2), dims, marks=marks)

@@ -1,10 +1,11 @@
 import pytest
 import sympy as sp
 
-from theory.potentials.activations import REGISTRY, activation
 from theory.cli.derive import EXAMPLE_PARAMETERS
 from theory.core.errors import InputError
-from theory.core.symbols import t
+from theory.core.symbols import t, theta, x
+from theory.potentials.activations import REGISTRY, Activation, activation
+from theory.potentials.forms import PRODUCT, RIDGE
 
 
 @pytest.mark.parametrize("name,kinks,parity,degree", [
@@ -22,7 +23,7 @@ def test_every_registered_name_builds_with_its_metadata():
     for name in REGISTRY:
         act = activation(EXAMPLE_PARAMETERS.get(name, name))
         assert act.expr.free_symbols, name
-        assert act.kind == REGISTRY[name].kind
+        assert act.kind is REGISTRY[name].kind
 
 
 def test_formula_and_call_forms():
@@ -42,7 +43,8 @@ def test_a_formula_that_starts_with_a_registered_name_is_a_formula(formula, expe
 
 @pytest.mark.parametrize("spec,problem", [
     ("exp(t**2)", "diverges"), ("exp(t**2/4)", "diverges"), ("hermite(1/2)", "integer"),
-    ("relu_power(0)", "integer"), ("leaky_relu(1, 2)", "takes"), ("1/t", "singular at t = 0"), ("log(t)", "real"),
+    ("relu_power(0)", "integer"), ("leaky_relu(1, 2)", "takes"), ("1/t", "singular at t = 0"),
+    ("log(t)", "real"),
 ])
 def test_bad_activations_are_refused(spec, problem):
     with pytest.raises(InputError, match=problem):
@@ -51,3 +53,10 @@ def test_bad_activations_are_refused(spec, problem):
 
 def test_growth_just_below_the_divergence_threshold_is_accepted():
     assert activation("exp(t**2/5)").growth == sp.Rational(1, 5)
+
+
+def test_the_kind_of_an_activation_is_the_form_of_its_potential():
+    assert activation("relu").kind is RIDGE and activation("gaussian_bump").kind is PRODUCT
+    assert Activation("g", sp.exp(-(x - theta) ** 2), "product").kind is PRODUCT   # a name is read
+    with pytest.raises(InputError, match="kind must be one of ridge, product, got 'zonal'"):
+        Activation("f", t, "zonal")

@@ -32,7 +32,8 @@ def test_a_formula_whose_ends_are_parentheses_of_two_calls_is_a_formula(formula,
     ("relu(t) - relu(-t)", t),
     ("gelu(2*t)", t * (1 + sp.erf(sp.sqrt(2) * t))),
     ("softplus(t) - softplus(-t)", sp.log(1 + sp.exp(t)) - sp.log(1 + sp.exp(-t))),
-    ("leaky_relu(1/5, t) + leaky_relu(t)", 2 * sp.Max(t, 0) + sp.Min(t, 0) * (sp.Rational(1, 5) + sp.Rational(1, 100))),
+    ("leaky_relu(1/5, t) + leaky_relu(t)",
+     2 * sp.Max(t, 0) + sp.Min(t, 0) * (sp.Rational(1, 5) + sp.Rational(1, 100))),
     ("hermite(2, t/2)", ((t / 2) ** 2 - 1) / sp.sqrt(2)),
     ("hermite(3) + t", sp.sqrt(6) * (t**3 - 3 * t) / 6 + t),                    # parameters only: σ(t)
     ("relu_power(2, t - 1)", sp.Max(t - 1, 0) ** 2),
@@ -54,7 +55,8 @@ def test_every_ridge_entry_applied_to_t_is_the_entry():
         if entry.kind != "ridge":
             continue
         params = {"hermite": "4, ", "relu_power": "3, "}.get(name, "")
-        named = activation(f"hermite(4)" if name == "hermite" else "relu_power(3)" if name == "relu_power" else name)
+        spelled = {"hermite": "hermite(4)", "relu_power": "relu_power(3)"}.get(name, name)
+        named = activation(spelled)
         assert activation(f"{name}({params}t) + 0*t").expr == named.expr, name
 
 
@@ -81,13 +83,14 @@ def test_a_piecewise_with_three_pieces_is_refused_by_the_exact_routes_not_a_type
 
 
 def test_a_piecewise_reads_its_pieces_in_order():
-    pieces = sp.Piecewise((t**2, t > 0), (t, t > 0), (1, 0 < t), (-t, True), evaluate=False)
+    pieces = sp.Piecewise((t**2, t > 0), (t, t > 0), (1, t > 0), (-t, True), evaluate=False)
     terms = {(term.family, term.power, term.side, term.coeff) for term in gaussian.decompose(pieces)}
     assert terms == {("half", 2, 1, 1), ("half", 1, -1, -1)}
 
 
 def _half_square_moment(a, b, c) -> mpmath.mpf:
-    """E[U²1{U>0}·V²1{V>0}] by 1-D quadrature over U = aX, with E[W²1{W>0}] for W ~ N(μ, s²) in closed form."""
+    """E[U²1{U>0}·V²1{V>0}] by 1-D quadrature over U = aX, with E[W²1{W>0}] for W ~ N(μ, s²)
+    in closed form."""
     rho = c / (a * b)
     s = b * mpmath.sqrt(1 - rho**2)
 
@@ -127,8 +130,10 @@ from theory.potentials.potential import potential  # noqa: E402
 @pytest.mark.parametrize("spec,problem", [
     ("hermite(10**6)", f"hermite degree m must be an integer in \\[0, {HERMITE_MAX}\\], got 1000000"),
     (f"hermite({HERMITE_MAX + 1})", "hermite degree m"), ("hermite(-1)", "hermite degree m"),
-    ("relu_power(10**5)", f"relu_power exponent n must be an integer in \\[1, {RELU_POWER_MAX}\\], got 100000"),
-    ("erf(0)", "erf scale s must be a positive"), ("(t**200)**200", "t\\*\\*40000 has an exponent beyond the limit"),
+    ("relu_power(10**5)",
+     f"relu_power exponent n must be an integer in \\[1, {RELU_POWER_MAX}\\], got 100000"),
+    ("erf(0)", "erf scale s must be a positive"),
+    ("(t**200)**200", "t\\*\\*40000 has an exponent beyond the limit"),
     ("gamma(10**8)", "too large"), ("gamma(gamma(gamma(5)))", "too large"),
     ("1/(t**7-t-1)", "singular at t = 1.1127757"), ("exp(t)/(t**2 - 2)", "singular at t = -1.4142136"),
     ("(t - 1)/(t**2 - 1)", "singular at t = -1"),

@@ -11,8 +11,8 @@ import pytest
 
 from theory import potential
 from theory.cli.derive import EXAMPLE_PARAMETERS
-from theory.potentials.activations import REGISTRY
 from theory.potentials import potential as potential_module
+from theory.potentials.activations import REGISTRY
 
 TOLERANCE = 2e-15  # relative to max(1, |Φ|)
 SLOW = {"gelu"}    # its 30-digit closed form costs ~0.4 s a pair

@@ -6,22 +6,23 @@ import pytest
 import sympy as sp
 
 from theory import potential
-from theory.potentials.activations import REGISTRY
 from theory.cli.derive import EXAMPLE_PARAMETERS
-from theory.core.errors import DerivationError, InputError
+from theory.conditions.realizability import product_potential_value
+from theory.core.errors import DerivationError, InputError, PrecisionError
+from theory.core.latex import parse
+from theory.core.symbols import dot, na, nb, rho, s
+from theory.potentials.activations import REGISTRY
 from theory.potentials.formulas import PRODUCT, RIDGE
 from theory.potentials.hermite import dual_series, hermite_coefficients
-from theory.core.latex import parse
 from theory.potentials.potential import given
-from theory.potentials.routes import Route
 from theory.potentials.quadrature import bivariate
-from theory.conditions.realizability import product_potential_value
-from theory.core.symbols import dot, na, nb, rho, s
+from theory.potentials.routes import Route
 from theory.testing import assert_agree
 
 from tests.helpers import POINT, mp
 
-SMOOTH_NUMERIC = ["tanh", "sigmoid", "softplus"]
+#: Registered activations without a closed-form Φ (smooth, or ELU's exponential branch).
+NUMERIC = ["tanh", "sigmoid", "softplus", "swish", "elu", "mish"]
 QUICK = ["relu", "sign", "step"]  # every closed form: tests/test_quadrature.py
 
 
@@ -51,10 +52,10 @@ def test_product_rows_agree_with_one_dimensional_quadrature(formula):
     assert_agree(formula.result.subs(s, u - v).evalf(30), reference, digits=15)
 
 
-def test_registry_derives_exactly_except_the_smooth_non_polynomial_ones():
+def test_registry_derives_exactly_except_the_numeric_ones():
     for name in REGISTRY:
         phi = potential(EXAMPLE_PARAMETERS.get(name, name))
-        assert phi.exact == (name not in SMOOTH_NUMERIC), (name, phi.method)
+        assert phi.exact == (name not in NUMERIC), (name, phi.method)
 
 
 def test_numeric_potential_says_so_and_factorises_at_zero_correlation():
@@ -159,3 +160,12 @@ def test_bad_input_is_refused_with_a_reason(call, problem):
 def test_numeric_potential_has_no_coordinate_expression():
     with pytest.raises(DerivationError, match="numeric"):
         potential("tanh").in_coordinates(2)
+
+
+def test_a_certified_value_never_trusts_evalf_for_its_inputs():
+    """besselk(0, 1) has no ball evaluation: certified=True refuses it instead of evalf'ing it."""
+    for phi, point in [(potential("relu").sphere(), (sp.besselk(0, 1) / 2,)),
+                       (potential("tanh"), (1, 1, sp.besselk(0, 1) / 2))]:
+        with pytest.raises(PrecisionError, match="besselk"):
+            phi.at(*point, dps=20, certified=True)
+        assert phi.at(*point, dps=20) > 0  # the uncertified value is still given

@@ -1,4 +1,5 @@
-"""Random-feature means and kernels: closed forms against exact values, independent quadrature and Monte Carlo."""
+"""Random-feature means and kernels: closed forms against exact values, independent quadrature
+and Monte Carlo."""
 
 import mpmath
 import numpy as np
@@ -34,7 +35,8 @@ def test_erf_with_a_bias_at_zero_is_the_arctan_and_untruncated_zero():
     assert feature_mean("erf", 1, 3).at(2, dps=20) == 0
 
 
-@pytest.mark.parametrize("kappa,s_u,s_b,t", [(1, HALF, HALF, 1 / sp.sqrt(2)), (2, sp.Rational(1, 3), 2, HALF)])
+@pytest.mark.parametrize("kappa,s_u,s_b,t",
+                         [(1, HALF, HALF, 1 / sp.sqrt(2)), (2, sp.Rational(1, 3), 2, HALF)])
 def test_erf_with_a_truncated_bias_matches_a_one_dimensional_quadrature(kappa, s_u, s_b, t):
     m = feature_mean(f"erf({kappa}*t)" if kappa != 1 else "erf", s_u, s_b, t)
     assert m.expr.has(OwenT)
@@ -58,7 +60,10 @@ def test_relu_at_the_origin_is_a_truncated_normal_moment(t):
     value = feature_mean("relu", HALF, s_b, t).at(0, dps=30)
     ctx = context(40)
     sd = ctx.mpf(1.5)
-    exact = sd / ctx.sqrt(2 * ctx.pi) if t is None else sd * ctx.npdf(ctx.mpf(t) / sd) / ctx.ncdf(-ctx.mpf(t) / sd)
+    if t is None:
+        exact = sd / ctx.sqrt(2 * ctx.pi)
+    else:
+        exact = sd * ctx.npdf(ctx.mpf(t) / sd) / ctx.ncdf(-ctx.mpf(t) / sd)
     assert _close(value, exact, 29)
 
 
@@ -139,7 +144,8 @@ def test_owen_t_and_printing():
     h, a = sp.symbols("h a", positive=True)
     assert OwenT(0, a) == sp.atan(a) / (2 * sp.pi) and OwenT(h, 0) == 0
     assert sp.diff(OwenT(h, a), a) == sp.exp(-h**2 * (1 + a**2) / 2) / (2 * sp.pi * (1 + a**2))
-    assert sp.N(OwenT(1, 1), 20) - sp.N(sp.Integral(sp.exp(-(1 + a**2) / 2) / (1 + a**2), (a, 0, 1)) / (2 * sp.pi), 20) == 0
+    integral = sp.Integral(sp.exp(-(1 + a**2) / 2) / (1 + a**2), (a, 0, 1)) / (2 * sp.pi)
+    assert sp.N(OwenT(1, 1), 20) - sp.N(integral, 20) == 0
     m = feature_mean("erf", HALF, HALF, 1 / sp.sqrt(2))
     assert r"T\left(\sqrt{2}, \frac{1}{\sqrt{\|x\|^{2} + 2}}\right)" in m.latex()
     assert sp.latex(m) == m.latex() and "\n" not in repr(m)
@@ -169,10 +175,13 @@ def test_mean_and_diagonal_kernel_against_two_dimensional_quadrature():
     mass = ctx.ncdf(-t / s_b)
 
     def two_d(f):
-        inner = lambda b: ctx.quad(lambda z: f(b + s_u * radius * z) * ctx.npdf(z), [-ctx.inf, -b / (s_u * radius), ctx.inf])
+        def inner(b):
+            kink = -b / (s_u * radius)
+            return ctx.quad(lambda z: f(b + s_u * radius * z) * ctx.npdf(z), [-ctx.inf, kink, ctx.inf])
+
         return ctx.quad(lambda b: inner(b) * ctx.npdf(b / s_b) / s_b, [t, ctx.inf]) / mass
 
     third = sp.Rational(1, 3)
     assert _close(feature_mean("tanh", HALF, 1, third).at(1, dps=15), two_d(ctx.tanh), 14)
-    relu_sq = lambda v: max(v, 0) ** 2
-    assert _close(feature_kernel("relu", HALF, 1, third).at(1, 1, 1, dps=12), two_d(relu_sq), 11)
+    kernel = feature_kernel("relu", HALF, 1, third).at(1, 1, 1, dps=12)
+    assert _close(kernel, two_d(lambda v: max(v, 0) ** 2), 11)

@@ -90,8 +90,9 @@ def test_cli_protocol_is_a_closed_set(tmp_path, capsys):
     # argparse's code, returned
     assert main(["sweep", "relu", "--k", "3", "--runs", "2", "--protocol", "ss17"]) == 2
     assert "--protocol" in capsys.readouterr().err
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="no protocol 'ss17': choose default or ss18"):
         sweep([3], 2, protocol="ss17")
+    assert sweep([3], 1, protocol="SS18")["config"]["protocol"] == "ss18"   # any case
 
 
 def test_sweep_certifies_every_spurious_family():

@@ -16,7 +16,6 @@ from theory.verification.certificate import (
     CertifiedKind,
     Landscape,
     Polynomial,
-    arb_function,
     certify,
     certify_point,
     inertia,
@@ -31,12 +30,6 @@ X, Y = sp.symbols("x y")
 
 def _balls(M):
     return np.array([[arb(int(v)) for v in row] for row in M], dtype=object)
-
-
-def test_ball_powers_of_a_ball_around_zero_stay_finite():
-    f = arb_function(X**2 + X**3 + sp.sqrt(Y), (X, Y))
-    value = f(arb(0, 1e-3), arb(4))
-    assert value.is_finite() and value.contains(2) and value.rad() < 1e-5
 
 
 def test_inertia_of_integer_matrices_by_ball_ldlt():

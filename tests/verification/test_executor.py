@@ -174,7 +174,7 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
     assert "5/5" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("options, message", [({"backend": "ray"}, "backend must be one of"),
+@pytest.mark.parametrize("options, message", [({"backend": "ray"}, "no backend 'ray': choose loky or dask"),
                                               ({"scheduler": "tcp://127.0.0.1:1"}, "needs backend='dask'"),
                                               ({"workers": 0}, "workers must be an integer from 1 to 256")])
 def test_bad_engine_options_are_refused(options, message):

@@ -192,7 +192,10 @@ def test_free_weights_predictions():
     assert harmonic.theorem == "Theorem 3.3 (Earnshaw)"
     p = Prediction("T", "s", ("h",), "charged")
     run = {"kind": Kind.SPURIOUS_LOCAL_MINIMUM, "isolated_charged": True, "final_loss": 0.5, "loss": "0.5"}
-    assert "λ-harmonic" in p.counterexample(run)[1]
+    why, suspect = p.counterexample(run)
+    assert "λ-harmonic" in suspect and "−2cλ(a_i*)² < 0" in why and "Lemma" not in why  # the fact
+    eigen, _ = predict(classify(given("exp(-r)", "radial"), d=1), "optimal")
+    assert eigen.theorem == "Theorem 3.9" and "Lemma 3.8" in eigen.statement   # the paper cites it
     assert p.counterexample(dict(run, isolated_charged=False)) is None
     assert p.counterexample(dict(run, kind=Kind.SADDLE)) is None
     with pytest.raises(InputError, match="choose fixed or optimal"):

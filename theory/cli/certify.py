@@ -29,7 +29,7 @@ import numpy as np
 
 from ..core import validators as valid
 from ..core.files import read_table
-from ..dynamics.equilibrium import _potential
+from ..dynamics.equilibrium import Protons, _potential
 from ..dynamics.kinds import Claim
 from ..dynamics.loss import Loss
 from ..verification.certificate import Certificate, certify_point, refine, show
@@ -48,7 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     valid.text(args.activation, "activation")
     X = read_table(args.electrons, "--electrons")
-    identity = args.protons in ("identity", "orthonormal")
+    identity = Protons.find(args.protons) is Protons.ORTHONORMAL
     W = np.eye(X.shape[1]) if identity else read_table(args.protons, "--protons", " (or use identity)")
     phi = _potential(args.activation)
     loss = Loss(phi, W, manifold="euclidean")

@@ -22,19 +22,18 @@ import json
 import sympy as sp
 
 from ..conditions.classify import Classification, classify
+from ..conditions.realizability import Realizability
 from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.latex import readable
 from ..core.parsing import parse_expression
+from ..core.symbols import d as d_symbol
+from ..core.symbols import r, rho, s
 from ..core.verdict import Evidence, Method, Verdict
 from ..potentials.forms import FORMS
 from ..potentials.manifolds import manifold as manifold_named
-from ..potentials.routes import Route
 from ..potentials.potential import Potential, potential
-from ..conditions.realizability import Realizability
-from ..core.symbols import d as d_symbol
-from ..core.symbols import r, rho, s
-
+from ..potentials.routes import Route
 
 #: The one-variable forms by their variable (r, ρ, s).
 _FORMS = {f.variable: f for f in FORMS.values() if f.variable is not None}
@@ -82,7 +81,8 @@ def _potential(args: argparse.Namespace) -> Potential:
     expr = parse_expression(args.potential, {"r": r, "rho": rho, "s": s, "d": d_symbol})
     variables = expr.free_symbols - {d_symbol}
     if len(variables) != 1:
-        raise InputError(f"a potential is a formula in exactly one of r, rho, s (and d); got {args.potential!r}")
+        raise InputError("a potential is a formula in exactly one of r, rho, s (and d); "
+                         f"got {args.potential!r}")
     form = _FORMS[variables.pop()]
     manifold = form.manifold
     if args.manifold and manifold_named(args.manifold) is not manifold:
@@ -102,9 +102,8 @@ def _realizability(result: Classification, seconds: float) -> Realizability | No
 
 def _by_construction(phi: Potential) -> Realizability:
     """Φ = E[σ(θᵀx)σ(wᵀx)] was derived from σ: realizable by that σ, by definition."""
-    return Realizability(Verdict.PROVEN, (Evidence(
-        Method.EXACT, f"Φ was derived as E[σσ] from σ = {_text(phi.activation.expr)}: realizable by construction"),),
-        activation=phi.activation)
+    reason = f"Φ was derived as E[σσ] from σ = {_text(phi.activation.expr)}: realizable by construction"
+    return Realizability(Verdict.PROVEN, (Evidence(Method.EXACT, reason),), activation=phi.activation)
 
 
 def _print(result: Classification, realizable: Realizability | None) -> None:
@@ -121,7 +120,8 @@ def _print(result: Classification, realizable: Realizability | None) -> None:
     for note in result.notes:
         print(f"note: {note}")
     if any(_is_dyadic(end) for c in result.conditions for end in _ends(c.region)):
-        print("(≈: an endpoint located by certified bisection; the region is a certified inner approximation)")
+        print("(≈: an endpoint located by certified bisection; "
+              "the region is a certified inner approximation)")
     if realizable is not None:
         print(f"realizable            {realizable.verdict.value}")
         for e in realizable.evidence:

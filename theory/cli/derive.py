@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..potentials.activations import REGISTRY
+from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.exitcodes import ExitCode
-from ..core import validators as valid
+from ..potentials.activations import REGISTRY
 from ..potentials.biased import BiasedPotential
 from ..potentials.forms import Geometry
 from ..potentials.potential import Potential, potential
-
 
 #: Parameters used for the parametrised registry entries by ``--all``.
 EXAMPLE_PARAMETERS = {"relu_power": "relu_power(2)", "hermite": "hermite(3)"}
@@ -38,7 +37,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latex", action="store_true", help="print LaTeX only")
     parser.add_argument("--at", metavar="VALUES",
                         help="evaluate at values of the form's variables, by position or by name: "
-                             "1.5,0.7,0.2 or na=1.5,nb=0.7,dot=0.2 (‖θ‖, ‖w‖, θᵀw); 0.3 or rho=0.3 with --sphere; "
+                             "1.5,0.7,0.2 or na=1.5,nb=0.7,dot=0.2 (‖θ‖, ‖w‖, θᵀw); "
+                             "0.3 or rho=0.3 with --sphere; "
                              "with --bias na,nb,dot,beta,gamma")
     parser.add_argument("--dps", type=int, default=30, help="digits for --at, 1 to 1000 (default 30)")
     parser.add_argument("--seconds", type=float, default=10.0,

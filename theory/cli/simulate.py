@@ -29,7 +29,7 @@ import json
 from ..core import validators as valid
 from ..core.exitcodes import ExitCode
 from ..core.files import output_file, read_table
-from ..dynamics.equilibrium import Simulation, simulate
+from ..dynamics.equilibrium import Protons, Simulation, simulate
 from ..dynamics.flow import ALGORITHMS, work_budget
 from . import charges_option
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         output_file(args.plot, "--plot")
     valid.text(args.activation, "activation")
     protons = args.protons
-    if protons not in ("orthonormal", "identity", "random"):
+    if Protons.find(protons) is None:
         protons = read_table(protons, "--protons", " (or use orthonormal, identity, random)")
     result = simulate(args.activation, d=args.d, k=args.k, manifold=args.manifold, protons=protons,
                       algorithm=args.algorithm, charges=args.charges, seed=args.seed, dps=args.dps,

@@ -40,6 +40,7 @@ from ..core.symbols import r, rho, s, t, theta, x
 from ..core.timebound import bounded, budgeted
 from ..core.verdict import Evidence, Method, Verdict
 from ..potentials.activations import Activation
+from ..potentials.forms import PRODUCT, RIDGE
 from .signs import certified_sign, sign_chart
 
 #: Frequency variable of the Fourier transform (k > 0; ĥ is even for even h).
@@ -141,7 +142,7 @@ def fourier_realizable(h: sp.Expr, *, seconds: float = 10.0) -> Realizability:
         missing = Evidence(Method.TIMEOUT, f"no σ: {why}")
         return Realizability(Verdict.PROVEN, (*evidence, missing), transform)
     sigma = (2 * sp.pi) ** sp.Rational(1, 4) * sp.exp(x**2 / 4) * g.subs(x, x - theta)
-    act = Activation(f"synthesised from h = {h}", sp.simplify(sigma), "product",
+    act = Activation(f"synthesised from h = {h}", sp.simplify(sigma), PRODUCT,
                      "(2π)^{1/4} e^{x²/4} g(x − θ), g = F⁻¹√(F h)")
     return Realizability(Verdict.PROVEN, tuple(evidence), transform, act)
 
@@ -246,7 +247,7 @@ def taylor_realizable(f: sp.Expr, *, terms: int = 12) -> Realizability:
     if not all(c.is_nonnegative for c in coefficients):
         return Realizability(Verdict.UNDECIDED,
                              (Evidence(Method.INCONCLUSIVE, f"sign of some c_k undecided; {rule}"),))
-    act = Activation(f"Σ√c_k h_k for {f}", hermite_synthesis(coefficients), "ridge",
+    act = Activation(f"Σ√c_k h_k for {f}", hermite_synthesis(coefficients), RIDGE,
                      "σ = Σ √c_k He_k/√k!")
     verdict = Verdict.PROVEN if complete else Verdict.UNDECIDED
     evidence = [Evidence(Method.EXACT, f"c_0..c_{len(coefficients) - 1} ≥ 0; {rule}")]

@@ -32,69 +32,11 @@ from dataclasses import dataclass
 import flint
 import sympy as sp
 
+from ..core.balls import NoEnclosure, ball, ball_function, precision
 from ..core.errors import Timeout
-from ..core.numeric import flint_precision as precision
 from ..core.parsing import as_number
 from ..core.timebound import bounded
 from ..core.verdict import Evidence, Method
-
-
-class Unsupported(Exception):
-    """The expression has a function with no ball-arithmetic enclosure here."""
-
-
-_ARB_FUNCTIONS = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",
-                  sp.asin: "asin", sp.acos: "acos", sp.atan: "atan", sp.sinh: "sinh",
-                  sp.cosh: "cosh", sp.tanh: "tanh", sp.erf: "erf", sp.erfc: "erfc"}
-
-
-def ball(expr: sp.Expr, values: dict) -> flint.arb:
-    """An ``arb`` enclosure of ``expr`` with its symbols set to ``arb`` balls.
-
-    >>> from theory.core.symbols import rho
-    >>> with precision(80):
-    ...     (ball(sp.asin(rho), {rho: flint.arb(1)}) * 2 - flint.arb.pi()).contains(0)
-    True
-    """
-    if expr in values:
-        return values[expr]
-    if expr.is_Rational:
-        return flint.arb(flint.fmpq(int(expr.p), int(expr.q)))
-    if expr.is_Float:
-        return ball(sp.Rational(expr), values)
-    if expr is sp.pi:
-        return flint.arb.pi()
-    if expr is sp.E:
-        return flint.arb(1).exp()
-    if isinstance(expr, sp.Add):
-        return sum((ball(a, values) for a in expr.args), flint.arb(0))
-    if isinstance(expr, sp.Mul):
-        product = flint.arb(1)
-        for a in expr.args:
-            product *= ball(a, values)
-        return product
-    if isinstance(expr, sp.Pow):
-        return _power(ball(expr.base, values), expr.exp, values)
-    if isinstance(expr, sp.Abs):
-        return abs(ball(expr.args[0], values))
-    name = _ARB_FUNCTIONS.get(type(expr))
-    if name is None:
-        raise Unsupported(f"no ball enclosure for {type(expr).__name__}")
-    return getattr(ball(expr.args[0], values), name)()
-
-
-def _power(base: flint.arb, exponent: sp.Expr, values: dict) -> flint.arb:
-    if exponent.is_Integer:
-        n = int(exponent)
-        result, factor, k = flint.arb(1), base, abs(n)
-        while k:
-            if k & 1:
-                result *= factor
-            factor, k = factor * factor, k >> 1
-        return 1 / result if n < 0 else result
-    if exponent.is_Rational and exponent.q == 2:
-        return _power(base.sqrt(), sp.Integer(exponent.p), values)
-    return (ball(exponent, values) * base.log()).exp()
 
 
 def certified_sign(expr: sp.Expr, variable: sp.Symbol, point: sp.Rational, *,
@@ -117,13 +59,16 @@ def certified_sign_at(expr: sp.Expr, point: dict, *, bits: int = 128) -> tuple[i
     >>> certified_sign_at(sp.exp(rho) - r, {rho: 1, r: sp.Rational(27, 10)})[0]
     1
     """
+    try:
+        numbers = [as_number(v, what=f"the value of {symbol}") for symbol, v in point.items()]
+        function = ball_function(expr, tuple(point))
+    except (NoEnclosure, ValueError):
+        return None
     for extra in (0, 256, 1024):
         with precision(bits + extra):
             try:
-                values = {symbol: ball(as_number(v, what=f"the value of {symbol}"), {})
-                          for symbol, v in point.items()}
-                value = ball(expr, values)
-            except (Unsupported, ValueError, ZeroDivisionError):
+                value = function(*map(ball, numbers))
+            except (NoEnclosure, ValueError, ZeroDivisionError):
                 return None
             if value > 0:
                 return 1, value
@@ -259,11 +204,16 @@ def _interval_chart(expr, variable, domain, seconds, tolerance, boxes, exact_det
     low, high = _window(domain)
     queue, positive, negative = collections.deque([(low, high)]), [], []  # breadth first
     count = 0
+    try:
+        function = ball_function(expr, (variable,))
+    except NoEnclosure as why:
+        return SignChart(domain, sp.EmptySet, sp.EmptySet, sp.EmptySet, Method.INTERVAL,
+                         f"exact route: {exact_detail}; no arb bisection: {why}")
     with precision(96):
         while queue and count < boxes and time.monotonic() - start < seconds:
             a, b = queue.popleft()
             count += 1
-            sign = _box_sign(expr, variable, a, b)
+            sign = _box_sign(function, a, b)
             if sign > 0:
                 positive.append((a, b))
             elif sign < 0:
@@ -297,10 +247,10 @@ def _window(domain: sp.Set) -> tuple[sp.Rational, sp.Rational]:
     return sp.Rational(sp.floor(low * 2**20), 2**20), sp.Rational(sp.ceiling(high * 2**20), 2**20)
 
 
-def _box_sign(expr, variable, a, b) -> int:
+def _box_sign(function, a, b) -> int:
     try:
-        value = ball(expr, {variable: ball(a, {}).union(ball(b, {}))})
-    except (Unsupported, ValueError, ZeroDivisionError):
+        value = function(ball(a).union(ball(b)))
+    except (ValueError, ZeroDivisionError):
         return 0
     return 1 if value > 0 else -1 if value < 0 else 0
 

@@ -9,8 +9,8 @@ unknown name raises :class:`~theory.core.errors.InputError` naming the choices
 ...     '''A colour.'''
 ...     DARK_RED = "dark red"
 ...     BLUE = "blue"
->>> Colour("dark-red"), Colour("BLUE") == "blue"
-(<Colour.DARK_RED: 'dark red'>, True)
+>>> Colour("dark-red"), Colour("BLUE") == "blue", Colour.find("green")
+(<Colour.DARK_RED: 'dark red'>, True, None)
 >>> Colour("green")
 Traceback (most recent call last):
 ...
@@ -43,11 +43,18 @@ class Choice(enum.StrEnum):
 
     @classmethod
     def _missing_(cls, value):
-        key = spelling(value) if isinstance(value, str) else None
-        found = next((c for c in cls if key in (spelling(c.value), spelling(c.name))), None)
+        found = cls.find(value)
         if found is None:
             raise InputError(f"no {cls.noun()} {value!r}: choose {listing(cls)}")
         return found
+
+    @classmethod
+    def find(cls, value):
+        """The member ``value`` names (any spelling), or None when it names none."""
+        if isinstance(value, cls):
+            return value
+        key = spelling(value) if isinstance(value, str) else None
+        return next((c for c in cls if key in (spelling(c.value), spelling(c.name))), None)
 
     @classmethod
     def noun(cls) -> str:

@@ -16,9 +16,8 @@ at that context's precision.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import mpmath
 import numpy as np
@@ -26,20 +25,6 @@ import sympy as sp
 from sympy.printing.pycode import MpmathPrinter
 
 from .errors import InputError
-
-
-@contextlib.contextmanager
-def flint_precision(bits: int) -> Iterator[None]:
-    """python-flint's global working precision set to ``bits`` bits, restored afterwards
-    (for ``dps`` digits pass ``mpmath.libmp.dps_to_prec(dps)``, which is what ``flint.ctx.dps`` sets)."""
-    from flint import ctx as flint_ctx  # flint only when ball arithmetic is asked for
-
-    saved = flint_ctx.prec
-    flint_ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint_ctx.prec = saved
 
 
 def check_dps(dps) -> int:

@@ -49,6 +49,7 @@ import mpmath
 import numpy as np
 
 from ..core import validators as valid
+from ..core.choices import Choice, spelling
 from ..core.errors import DerivationError, InputError
 from ..potentials.forms import Geometry
 from ..potentials.manifolds import Manifold
@@ -57,7 +58,7 @@ from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
 from .arithmetic import arithmetic
 from .charges import FIXED, Fixed, Optimal, charge_policy
-from .flow import Trajectory, odd, polish, run_algorithm
+from .flow import Algorithm, Trajectory, odd, polish, run_algorithm
 from .kinds import EquilibriumKind
 from .loss import Loss, NotSmooth
 from .matching import match_rows
@@ -318,6 +319,21 @@ def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:
 
 # ---------------------------------------------------------------------- simulation
 
+class Protons(Choice):
+    """A named proton layout: ``orthonormal`` (also spelled ``identity``) is e_1 … e_k, k ≤ d;
+    ``random`` is k Gaussian draws retracted to the manifold."""
+
+    ORTHONORMAL = "orthonormal"
+    RANDOM = "random"
+
+    @classmethod
+    def find(cls, value):
+        """The layout ``value`` names, ``identity`` read as ``orthonormal``; None for none."""
+        if isinstance(value, str) and spelling(value) == "identity":
+            return cls.ORTHONORMAL
+        return super().find(value)
+
+
 @dataclass
 class Simulation:
     """A seeded run and the equilibrium it ends in; ``charges`` is the run's charge policy."""
@@ -342,7 +358,7 @@ class Simulation:
 
 
 def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonormal",
-             algorithm: str = "flow", charges=FIXED, seed: int = 0, dps: int = 30,
+             algorithm: Algorithm | str = Algorithm.FLOW, charges=FIXED, seed: int = 0, dps: int = 30,
              gtol: float = 1e-10, seconds: float = 60.0, **options) -> Simulation:
     """Run the dynamics from a seeded random start and classify where it ends.
 
@@ -365,7 +381,7 @@ def simulate(phi, *, d: int, k: int, manifold: str = "sphere", protons="orthonor
     seconds = valid.seconds(seconds, optional=True)
     phi, manifold = _potential(phi), manifold_named(manifold)
     policy = charge_policy(charges, k)
-    if algorithm == "nodewise-optimal":
+    if Algorithm(algorithm) is Algorithm.NODEWISE_OPTIMAL:
         policy = Optimal()
     rng = np.random.default_rng(seed)
     W = _protons(protons, d, k, manifold, rng)
@@ -388,13 +404,13 @@ def _potential(spec) -> Potential:
 
 def _protons(spec, d: int, k: int, manifold: Manifold, rng: np.random.Generator) -> np.ndarray:
     if isinstance(spec, str):
-        if spec in ("orthonormal", "identity"):
+        layout = Protons.find(spec)
+        if layout is Protons.ORTHONORMAL:
             if k > d:
                 raise InputError(f"{k} orthonormal protons do not fit in dimension {d}")
             return np.eye(d)[:k]
-        if spec == "random":
-            W = rng.normal(size=(k, d))
-            return manifold.retract(W)
+        if layout is Protons.RANDOM:
+            return manifold.retract(rng.normal(size=(k, d)))
         raise InputError(f"protons must be orthonormal, identity, random or an array, got {spec!r}")
     W = manifold.positions(spec, "protons")
     if W.shape[1] != d:

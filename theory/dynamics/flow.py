@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.choices import Choice
 from ..core.errors import DerivationError, InputError
 from ..potentials.forms import Geometry
 from .arithmetic import arithmetic
@@ -52,7 +53,19 @@ from .holds import Holds
 from .loss import Loss
 from .matching import distances
 
-ALGORITHMS = ("flow", "gd", "nodewise", "nodewise-optimal", "sgd")
+
+class Algorithm(Choice):
+    """The electron dynamics :func:`run_algorithm` runs."""
+
+    FLOW = "flow"
+    GD = "gd"
+    NODEWISE = "nodewise"
+    NODEWISE_OPTIMAL = "nodewise-optimal"
+    SGD = "sgd"
+
+
+#: The algorithms' names, as the command line spells them.
+ALGORITHMS = tuple(a.value for a in Algorithm)
 #: A rise of the loss below this (relative) is float64 rounding, not divergence.
 _NOISE = 1e-12
 #: Streams of the algorithms' random draws, ``default_rng([seed, stream])``: independent of
@@ -71,7 +84,7 @@ class Trajectory:
     accepted steps of a flow, ``evaluations`` the flow's evaluations of the field.
     """
 
-    algorithm: str
+    algorithm: Algorithm
     positions: np.ndarray
     charges: np.ndarray
     converged: bool
@@ -247,7 +260,7 @@ def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, evalu
     """
     state, clock = _State(loss, start, charges, capture), time.perf_counter()
     deadline = np.inf if seconds is None else clock + seconds
-    run = Trajectory("flow", state.X, state.charges(), False, "")
+    run = Trajectory(Algorithm.FLOW, state.X, state.charges(), False, "")
     window, t = 1.0, 0.0
     while True:
         state.settle()
@@ -334,7 +347,7 @@ def _integrate(state: _State, window: float, method: str, gtol: float, deadline:
 
 def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iterations: int = 100_000,
                      gtol: float = 1e-10, seconds: float | None = 60.0, capture: float = 1e-9,
-                     name: str = "gd", held: dict | None = None, creases: dict | None = None) -> Trajectory:
+                     held: dict | None = None, creases: dict | None = None) -> Trajectory:
     """Projected gradient descent θ ← Π_M(θ − α∇L) (paper Algorithm 1).
 
     When a step raises the loss the step size is halved (a diverging step size is
@@ -344,7 +357,7 @@ def gradient_descent(loss: Loss, start, charges=None, *, step: float = 0.1, iter
     coordinate) held on a crease to its value.
     """
     state, clock = _State(loss, start, charges, capture, held, creases), time.perf_counter()
-    run = Trajectory(name, state.X, state.charges(), False, "")
+    run = Trajectory(Algorithm.GD, state.X, state.charges(), False, "")
     alpha, value, trouble = step, state.value(), ""
     for run.steps in range(iterations):
         if state.settle():  # a capture: a new landscape, so the full step is tried again
@@ -407,7 +420,7 @@ def nodewise(loss: Loss, start, charges=None, *, node_gtol: float = 1e-4, **opti
         held.update(_captured_by(runs[-1], i, len(loss.protons)))
         creases.update({(i, k): c for _, k, c in runs[-1].creases})
     final = gradient_descent(loss, X, a, held=held, creases=creases, **options)
-    return _joined("nodewise", runs, final, clock)
+    return _joined(Algorithm.NODEWISE, runs, final, clock)
 
 
 def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsilon: float = 1e-2,
@@ -443,7 +456,7 @@ def nodewise_optimal(loss: Loss, start, charges=OPTIMAL, *, seed: int = 0, epsil
         creases.update({(i, k): c for _, k, c in runs[-1].creases})
         a[:i + 1] = loss.optimal_charges(X[:i + 1])
     final = gradient_descent(loss, X, Optimal(), held=held, creases=creases, **options)
-    return _joined("nodewise-optimal", runs, final, clock)
+    return _joined(Algorithm.NODEWISE_OPTIMAL, runs, final, clock)
 
 
 def _draw(fixed: Loss, first: np.ndarray, rng: np.random.Generator, epsilon: float, tries: int) -> np.ndarray:
@@ -476,7 +489,7 @@ def _frames(X: np.ndarray, i: int, node: Trajectory) -> list:
     return frames
 
 
-def _joined(name: str, stages: list, final: Trajectory, clock: float) -> Trajectory:
+def _joined(name: Algorithm, stages: list, final: Trajectory, clock: float) -> Trajectory:
     """One trajectory from consecutive stages: histories concatenated (a node-wise stage's loss is
     the loss of the network built so far, the later electrons switched off)."""
     final.algorithm, final.seconds = name, time.perf_counter() - clock
@@ -502,7 +515,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
     capture = step if capture is None else capture
     state, clock = _State(loss, start, charges, capture), time.perf_counter()
     rng = np.random.default_rng([seed, _NOISE_DRAWS])
-    run = Trajectory("sgd", state.X, state.charges(), False, "")
+    run = Trajectory(Algorithm.SGD, state.X, state.charges(), False, "")
     for run.steps in range(iterations):
         state.settle()
         g = state.gradient()
@@ -529,7 +542,7 @@ def sgd(loss: Loss, start, charges=None, *, step: float = 1e-2, epsilon: float =
                               step=max(10 * step, 0.1))
     finish.reason = (f"ε-second-order point (ε = {epsilon:g}) after {noisy.steps} noisy steps; "
                      f"then {finish.reason}")
-    return _joined("sgd", [noisy], finish, clock)
+    return _joined(Algorithm.SGD, [noisy], finish, clock)
 
 
 def _lowest(state: _State) -> float:
@@ -537,11 +550,11 @@ def _lowest(state: _State) -> float:
     return float(np.linalg.eigvalsh(state.hessian().astype(float))[0])
 
 
-RUNNERS = {"flow": gradient_flow, "gd": gradient_descent, "nodewise": nodewise,
-           "nodewise-optimal": nodewise_optimal, "sgd": sgd}
+RUNNERS = {Algorithm.FLOW: gradient_flow, Algorithm.GD: gradient_descent, Algorithm.NODEWISE: nodewise,
+           Algorithm.NODEWISE_OPTIMAL: nodewise_optimal, Algorithm.SGD: sgd}
 
 
-def work_budget(algorithm: str, work: int | None) -> dict:
+def work_budget(algorithm: Algorithm | str, work: int | None) -> dict:
     """``algorithm``'s deterministic budget as a keyword: ``work`` field evaluations of the
     flow, or iterations of the descent algorithms (of each stage of the node-wise ones, of
     the noisy phase of sgd); ``{}`` for ``None`` (the runner's default).
@@ -553,18 +566,18 @@ def work_budget(algorithm: str, work: int | None) -> dict:
         return {}
     if isinstance(work, bool) or not isinstance(work, (int, np.integer)) or work < 1:
         raise InputError(f"the work budget must be a positive integer, got {work!r}")
-    return {"evaluations" if algorithm == "flow" else "iterations": int(work)}
+    return {"evaluations" if Algorithm(algorithm) is Algorithm.FLOW else "iterations": int(work)}
 
 
-def run_algorithm(loss: Loss, start, algorithm: str, charges=None, *, seed: int = 0, **options) -> Trajectory:
-    """Run one of :data:`ALGORITHMS`; ``seed`` drives the random draws of ``sgd`` and
+def run_algorithm(loss: Loss, start, algorithm: Algorithm | str, charges=None, *, seed: int = 0,
+                  **options) -> Trajectory:
+    """Run an :class:`Algorithm` (or its name); ``seed`` drives the random draws of ``sgd`` and
     ``nodewise-optimal`` (the others are deterministic). ``nodewise-optimal`` always
     optimises the output weights."""
-    if algorithm not in ALGORITHMS:
-        raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
-    if algorithm == "nodewise-optimal":
+    algorithm = Algorithm(algorithm)
+    if algorithm is Algorithm.NODEWISE_OPTIMAL:
         return nodewise_optimal(loss, start, Optimal() if charges is None else charges, seed=seed, **options)
-    if algorithm == "sgd":
+    if algorithm is Algorithm.SGD:
         options["seed"] = seed
     return RUNNERS[algorithm](loss, start, charges, **options)
 

@@ -5,7 +5,7 @@ c = 1 − ρ² and the angle φ = acos ρ, combined into the coefficients (α, �
 ∇_θΦ = α θ + β w, and cached on disk (:mod:`theory.core.cache`). Their limits where a pair
 coincides (θ̂ = ±ŵ, or θ = w) are taken here too, and the kernel compiles its expressions
 for an :mod:`~theory.dynamics.arithmetic` once per precision. :mod:`theory.dynamics.loss`
-evaluates them on the pairs of :mod:`theory.dynamics.pairs`.
+evaluates them on the pairs of :meth:`~theory.potentials.forms.Form.pairs`.
 
 A numeric ridge potential on R^d (tanh, sigmoid, softplus, swish, mish: no closed form) has a
 :class:`NumericKernel` instead: Φ and its first derivatives in float64 from
@@ -142,7 +142,7 @@ class Kernel:
         that is C⁰ in t it errs by at most t·abs(∂_t E(0⁺)) at a pair with √z = t, which
         below the switch-over t < 10^−(digits+3) is under the working precision.
         """
-        coefficients = dict(zip(("alpha", "beta"), self.coefficients, strict=True))
+        coefficients = dict(zip(("alpha", "beta"), self.coefficients, strict=False))
         named = {"value": self.derivatives[()], **coefficients, **self.hessian_terms}
         signs = (1,) if self.form.geometry is Geometry.DISTANCE else (1, -1)
         return {sign: {name: _coincidence_limit(expr, self.form, sign) for name, expr in named.items()}
@@ -209,6 +209,13 @@ class NumericKernel:
 
     def hessian_function(self, arith: Arithmetic) -> Callable:
         raise DerivationError("the potential is numeric: no Hessian (it needs a closed form)")
+
+    def __getattr__(self, name: str):
+        """The symbolic fields of :class:`Kernel` (derivatives, coefficients, arguments, …): refused."""
+        if name in {*Kernel.__dataclass_fields__, "arguments", "self_value", "small", "self_slope"}:
+            raise DerivationError(f"the potential is numeric: no symbolic {name} (certificates and Hessians "
+                                  "need a closed form)")
+        raise AttributeError(name)
 
     def _value(self, n1, n2, rho_, *_):
         return self.evaluator(n1, n2, rho_ * n1 * n2)
@@ -423,16 +430,14 @@ def _simplified(expr: sp.Expr) -> sp.Expr:
         return expr
 
 
-def _polynomial_in_rho(n: sp.Expr) -> bool:
-    """Whether ``n`` is a sum polynomial in ρ of degree ≥ 2 (rewritten in c by :func:`_stable`)."""
-    return n.is_Add and n.has(rho) and n.is_polynomial(rho) and sp.degree(n, rho) >= 2
-
-
 def _stable(expr: sp.Expr) -> sp.Expr:
     """Rewrite in c = 1 − ρ²: acos ρ = atan2(√c, ρ), asin ρ = atan2(ρ, √c), polynomials in ρ²."""
     expr = expr.replace(sp.acos, lambda z: sp.atan2(sp.sqrt(1 - z**2), z))
     expr = expr.replace(sp.asin, lambda z: sp.atan2(z, sp.sqrt(1 - z**2)))
-    polynomial = _polynomial_in_rho
+
+    def polynomial(n):
+        return n.is_Add and n.has(rho) and n.is_polynomial(rho) and sp.degree(n, rho) >= 2
+
     expr = expr.replace(lambda n: n.is_Pow and polynomial(n.base),
                         lambda n: sp.Pow(sp.factor(sp.expand(n.base.subs(rho**2, 1 - C))), n.exp))
     expr = expr.replace(polynomial, lambda n: sp.factor(sp.expand(n.subs(rho**2, 1 - C))))

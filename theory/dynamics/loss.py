@@ -20,7 +20,7 @@ to a constant; single-node loss (eq. 11) is the case of one electron.
 ones, in an orthonormal tangent basis), the mixed derivative ∂²L/∂θ∂a and the charge
 system of the reduced loss (:mod:`theory.dynamics.reduced`), in float64 or mpmath
 (:mod:`theory.dynamics.arithmetic`). The derivatives are exact: it sums, over the pairs
-of :mod:`theory.dynamics.pairs`, the symbolic derivatives of Φ compiled by
+of :meth:`~theory.potentials.forms.Form.pairs`, the symbolic derivatives of Φ compiled by
 :mod:`theory.dynamics.kernel`, with their limits where an electron sits on a proton or on
 another electron. A product potential ∏_k h(θ_k − w_k) is differentiated through h′
 and h″ of its one-dimensional factor (away from the kinks of h, where Φ has no
@@ -43,6 +43,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.symbols import s
 from ..potentials.forms import N1, Geometry
+from ..potentials.invariants import Pairs, set_diagonal
 from ..potentials.manifolds import EUCLIDEAN
 from ..potentials.manifolds import manifold as manifold_named
 from ..potentials.potential import Potential
@@ -52,7 +53,7 @@ from .kernel import PHI as PHI
 from .kernel import C as C
 from .kernel import Kernel as Kernel
 from .kernel import kernel
-from .pairs import NotSmooth, _at_coincidences, _Pairs, _pairs, _set_diagonal
+from .pairs import NotSmooth, _at_coincidences
 
 # ---------------------------------------------------------------------- the loss
 
@@ -137,13 +138,13 @@ class Loss:
 
     def _matrix(self, X, Y, arith: Arithmetic) -> np.ndarray:
         """[Φ(x_i, y_j)] for Y whose first rows are X, with Φ(x_i, x_i) on the diagonal."""
-        pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
+        pairs = self.kernel.form.pairs(X, Y, arith, self.kernel.uses_angle)
         F = self.kernel.compiled("value", arith)
         if self.kernel.form.geometry is Geometry.COORDINATES:
             M = np.prod(np.broadcast_to(F(pairs.values["s"]), pairs.values["s"].shape), axis=2)
         else:
             M = _at_coincidences(self.kernel, "value", F(*self._arguments(pairs)), pairs, arith)
-        _set_diagonal(M, self._self_values(pairs.n1, len(X), arith))
+        set_diagonal(M, self._self_values(pairs.n1, len(X), arith))
         return M
 
     def _self_values(self, norms: np.ndarray | None, k: int, arith: Arithmetic) -> np.ndarray:
@@ -198,7 +199,7 @@ class Loss:
         if key is not None and self._last_weights[0] == key:
             return self._last_weights[1]
         weights = np.multiply.outer(a + a, np.concatenate([a, b]))
-        _set_diagonal(weights, 0)
+        set_diagonal(weights, 0)
         if key is not None:
             weights.flags.writeable = False
             self._last_weights = (key, weights)
@@ -208,7 +209,7 @@ class Loss:
                            side: int | None = None) -> np.ndarray:
         """Σ_j C_ij ∇₁Φ(x_i, y_j) + s_i ∇G(x_i) for pair weights C (C_ii = 0) and self weights s
         (one-sided at kinks of a product potential if ``side``, see :meth:`gradient`)."""
-        pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
+        pairs = self.kernel.form.pairs(X, Y, arith, self.kernel.uses_angle)
         v = pairs.values
         if self.kernel.form.geometry is Geometry.COORDINATES:
             return self._product_gradient(v["s"], weights, arith, side)
@@ -225,7 +226,7 @@ class Loss:
             along_x = along_x + self_weights * self.kernel.compiled("self_slope", arith)(pairs.n1)
         return X * along_x[:, None] + (weights * beta) @ Y
 
-    def _arguments(self, pairs: _Pairs) -> list:
+    def _arguments(self, pairs: Pairs) -> list:
         """The compiled functions' arguments: the invariants, then c and φ (0 where unused)."""
         return [pairs.values[n] for n in self.kernel.names] + [pairs.values.get(n, 0) for n in ("c", "phi")]
 
@@ -317,7 +318,7 @@ class Loss:
             return self._product_hessian(X, a, W, b, arith)
         k, d = X.shape
         Y = np.concatenate([X, W])
-        pairs = _pairs(X, Y, arith, self.kernel.form, self.kernel.uses_angle)
+        pairs = self.kernel.form.pairs(X, Y, arith, self.kernel.uses_angle)
         F = self._hessian_values(pairs, arith)
         weights = np.array(self._pair_weights(a, b))
         blocks = _radial_blocks if self.kernel.form.geometry is Geometry.DISTANCE else _angular_blocks
@@ -334,7 +335,7 @@ class Loss:
             raise InputError("the Hessian is not finite: an electron sits on a singular point of Φ")
         return H
 
-    def _hessian_values(self, pairs: _Pairs, arith: Arithmetic) -> dict:
+    def _hessian_values(self, pairs: Pairs, arith: Arithmetic) -> dict:
         """The kernel's :attr:`~Kernel.hessian_terms` at every pair, limits at coincidences;
         a term carrying a unit vector û (undefined there) must vanish in the limit."""
         raw = self.kernel.hessian_function(arith)(*self._arguments(pairs))
@@ -353,7 +354,7 @@ class Loss:
         h′(s_k)h′(s_l)∏_{m≠k,l}h(s_m) off it."""
         k, d = X.shape
         Y, charges = np.concatenate([X, W]), np.concatenate([a, b])
-        S = _pairs(X, Y, arith, self.kernel.form).values["s"]
+        S = self.kernel.form.pairs(X, Y, arith).values["s"]
         self._check_kinks(S, arith)
         derivatives = tuple(self.kernel.derivatives[key] for key in ((), (0,), (0, 0)))
         h, dh, ddh = (np.broadcast_to(v, S.shape) for v in arith.functions(derivatives, (s,))(S))
@@ -412,7 +413,7 @@ class Loss:
         for l in range(k):
             weights, self_weights = arith.array(np.zeros((k, len(Y)))), arith.array(np.zeros(k))
             weights[:, l], weights[l, :], self_weights[l] = 2 * a, 2 * c, 2 * a[l]
-            _set_diagonal(weights, 0)
+            set_diagonal(weights, 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 column = self._weighted_gradient(X, Y, weights, self_weights, arith)
             column = self.manifold.project(X, column)
@@ -440,7 +441,7 @@ def _eye_times(scale: np.ndarray, d: int, arith: Arithmetic) -> np.ndarray:
     return scale[:, None, None] * _identity(d, arith)[None]
 
 
-def _unit_normals(pairs: _Pairs, arith: Arithmetic) -> tuple:
+def _unit_normals(pairs: Pairs, arith: Arithmetic) -> tuple:
     """(ρ, √c, û, v̂) of every pair with the true ρ = ±1, √c = 0 at coincidences:
     û = (ŷ − ρx̂)/√c and v̂ = (x̂ − ρŷ)/√c, the unit directions of ∇_xρ and ∇_yρ, from
     ŷ − sx̂ (s = sign ρ) and 1 − sρ so that nothing cancels near ρ = ±1; 0 at coincidences."""
@@ -459,7 +460,7 @@ def _unit_normals(pairs: _Pairs, arith: Arithmetic) -> tuple:
     return rho_, root, u, v
 
 
-def _angular_blocks(X, Y, pairs: _Pairs, F: dict, names, weights, arith: Arithmetic):
+def _angular_blocks(X, Y, pairs: Pairs, F: dict, names, weights, arith: Arithmetic):
     """Σ_j C_ij ∇_xxΦ_ij as (k, d, d) and C_il ∇_xyΦ_il as (k, k, d, d) for Φ = F(n₁, n₂, ρ) (or F(ρ)).
 
     With ∇ρ = √c û/n₁, ∇²ρ = (ρx̂x̂ᵀ − x̂ûᵀ√c − √cûx̂ᵀ − ρI)/n₁², ∇n₁ = x̂, ∇²n₁ = (I − x̂x̂ᵀ)/n₁
@@ -507,7 +508,7 @@ def _angular_blocks(X, Y, pairs: _Pairs, F: dict, names, weights, arith: Arithme
     return diagonal, off
 
 
-def _radial_blocks(X, Y, pairs: _Pairs, F: dict, names, weights, arith: Arithmetic):
+def _radial_blocks(X, Y, pairs: Pairs, F: dict, names, weights, arith: Arithmetic):
     """As :func:`_angular_blocks` for Φ = F(q), q = ‖x − y‖²: ∇_xxΦ = −∇_xyΦ = 2F_q I + 4E_qq d̂d̂ᵀ,
     d̂ = (x − y)/√q, E_qq = F_qq q."""
     k, d = X.shape

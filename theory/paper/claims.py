@@ -24,12 +24,20 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from ..core.choices import Choice
 from ..core.latex import Typeset
 from ..core.verdict import Evidence, Method, Verdict
 
-Subject = Literal["as stated", "corrected", "evidence"]
+
+class Subject(Choice):
+    """What a check is about: the statement as stated, a corrected statement, or numerical
+    evidence for a conjecture (never proof)."""
+
+    AS_STATED = "as stated"
+    CORRECTED = "corrected"
+    EVIDENCE = "evidence"
 
 
 @dataclass(frozen=True)
@@ -64,20 +72,22 @@ class Figure:
 class Check:
     """One symbolic or numeric check.
 
-    ``subject`` says what it is about: the statement as stated, a corrected
-    statement, or numerical evidence for a conjecture (never proof).
+    ``subject`` (a :class:`Subject`, or its name) says what it is about.
     """
 
     name: str
     verdict: Verdict
     evidence: Evidence
-    subject: Subject = "as stated"
+    subject: Subject = Subject.AS_STATED
     latex: str = ""
     figures: tuple[Figure, ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self):
+        object.__setattr__(self, "subject", Subject(self.subject))
+
     def to_json(self) -> dict:
-        return {"name": self.name, "verdict": self.verdict.value, "subject": self.subject,
+        return {"name": self.name, "verdict": self.verdict.value, "subject": self.subject.value,
                 "evidence": self.evidence.to_json(), "latex": self.latex}
 
 
@@ -151,7 +161,7 @@ class Result(Typeset):
 
     @property
     def corrected_verdict(self) -> Verdict | None:
-        corrected = [c.verdict for c in self.checks if c.subject == "corrected"]
+        corrected = [c.verdict for c in self.checks if c.subject is Subject.CORRECTED]
         return Verdict.all(corrected) if corrected else None
 
     def latex(self) -> str:
@@ -170,8 +180,8 @@ class Result(Typeset):
     @property
     def deciding(self) -> list[Check]:
         """The checks the verdict is the conjunction of."""
-        subject = "evidence" if self.claim.conjecture else "as stated"
-        return [c for c in self.checks if c.subject == subject]
+        subject = Subject.EVIDENCE if self.claim.conjecture else Subject.AS_STATED
+        return [c for c in self.checks if c.subject is subject]
 
     @property
     def figures(self) -> list[Figure]:

@@ -35,7 +35,7 @@ THRESHOLD = sp.Float("1e-20")
 
 
 def identity(lhs: sp.Expr, rhs: sp.Expr, points: dict, *, name: str = "identity",
-             subject: Subject = "as stated", seconds: float = 10.0) -> Check:
+             subject: Subject = Subject.AS_STATED, seconds: float = 10.0) -> Check:
     """Check lhs ≡ rhs. ``points`` maps each free symbol to values tried for a counter-example."""
     latex = f"{house_latex(lhs)} = {house_latex(rhs)}"
     for point in _grid(points):

@@ -210,23 +210,37 @@ def line_trajectories(paths, protons, *, steps=None, titles=(), ylabel: str = r"
     return _saved(figure, file)
 
 
+#: One colour a dimension and one line style a mark in :func:`radial_laplacian_sign`: its limits.
+DIMENSION_COLOURS = tuple(f"tab:{c}" for c in ("blue", "orange", "purple", "brown", "green", "red", "pink",
+                                               "olive", "cyan"))   # grey is the marks' legend
+MARK_STYLES = (":", "-.", "--", (0, (5, 2, 1, 2, 1, 2)))
+
+
 def radial_laplacian_sign(h: sp.Expr, dims, *, marks: dict[str, sp.Expr] | None = None, r_max: float = 4.0,
-                     file: str | Path | None = None) -> plt.Figure:
+                          file: str | Path | None = None) -> plt.Figure:
     """ΔΦ(r) = h'' + (d − 1)h'/r of a radial h(r) on R^d, one curve per d, shaded where ΔΦ > 0; ``marks``
-    (label → expression in d) are drawn as vertical lines for each d."""
+    (label → expression in d) are drawn as vertical lines for each d.
+
+    At most ``len(DIMENSION_COLOURS)`` (9) dimensions and ``len(MARK_STYLES)`` (4) marks, each told
+    apart by its colour or style; more raise :class:`~theory.core.errors.InputError`."""
+    dims, marks = list(dims), dict(marks or {})
+    for what, drawn_by, given, limit in (("dimensions", "colour", dims, DIMENSION_COLOURS),
+                                         ("marks", "line style", marks, MARK_STYLES)):
+        if len(given) > len(limit):
+            raise InputError(f"radial_laplacian_sign draws at most {len(limit)} {what} (one {drawn_by} "
+                             f"each), got {len(given)}")
     grid = np.linspace(1e-3, r_max, 800)
     figure, axis = plt.subplots(figsize=(6, 3.6))
-    # not strict: fewer dimensions than colours and marks than styles are the usual case; beyond four
-    # dimensions or three marks the extra ones are not drawn
-    for colour, dim in zip(("tab:blue", "tab:orange", "tab:purple", "tab:brown"), dims, strict=False):
+    styles = MARK_STYLES[:len(marks)]
+    for colour, dim in zip(DIMENSION_COLOURS[:len(dims)], dims, strict=True):
         values = np.broadcast_to(sp.lambdify(r, radial_laplacian(h, dim), "numpy")(grid), grid.shape)
         axis.plot(grid, values, color=colour, label=f"d = {dim}")
         axis.fill_between(grid, values, 0, where=values > 0, color=colour, alpha=0.15)
-        for (name, where), style in zip((marks or {}).items(), (":", "-.", "--"), strict=False):
+        for (name, where), style in zip(marks.items(), styles, strict=True):
             mark = as_number(as_expression(where, {"d": d_symbol}, what=f"mark {name!r}").subs(d_symbol, dim),
                              what=f"mark {name!r} at d = {dim}")
             axis.axvline(float(mark), color=colour, ls=style, lw=1)
-    for (name, _), style in zip((marks or {}).items(), (":", "-.", "--"), strict=False):
+    for name, style in zip(marks, styles, strict=True):
         axis.plot([], [], color="grey", ls=style, label=name)
     axis.axhline(0, color="grey", lw=0.8)
     axis.set_xlabel(r"$r = \|\theta - w\|$")

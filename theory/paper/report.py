@@ -34,7 +34,7 @@ from ..core.files import make_folder, write_atomic
 from ..core.latex import latex as house_latex
 from ..core.parsing import parse_expression
 from ..core.verdict import Method, Verdict
-from .claims import Check, Result
+from .claims import Check, Result, Subject
 
 FIGURES = "figures"
 
@@ -112,7 +112,7 @@ def finding(result: Result) -> Finding:
 
 def corrected_finding(result: Result) -> Finding | None:
     """The corrected statement's finding, only where the statement as given was not established."""
-    corrected = [c for c in result.checks if c.subject == "corrected"]
+    corrected = [c for c in result.checks if c.subject is Subject.CORRECTED]
     if not corrected or finding(result) in (Finding.PROVEN, Finding.SUPPORTED):
         return None
     return _combined(corrected)
@@ -142,7 +142,7 @@ def exit_status(results: Sequence[Result]) -> tuple[int, str]:
 
 
 def _subject(result: Result, check: Check) -> str:
-    if check.subject != "corrected":
+    if check.subject is not Subject.CORRECTED:
         return ""
     return "corrected statement" if corrected_finding(result) else "beyond the statement"
 

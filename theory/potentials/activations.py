@@ -1,10 +1,13 @@
 """Activations σ: the named ones, custom SymPy expressions, and their metadata.
 
-Two kinds appear in the paper:
+Two kinds appear in the paper, named by the form of the potential they give
+(:mod:`theory.potentials.forms`):
 
-* **ridge** activations σ(θᵀx), given as an expression in the symbol ``t``;
-* **product** activations σ(x, θ) = ∏ᵢ g(xᵢ, θᵢ), given by the per-coordinate
-  factor g in the symbols ``x`` and ``theta``; these realise translation-invariant
+* **ridge** activations σ(θᵀx) (:data:`~theory.potentials.forms.RIDGE`), given as
+  an expression in the symbol ``t``;
+* **product** activations σ(x, θ) = ∏ᵢ g(xᵢ, θᵢ)
+  (:data:`~theory.potentials.forms.PRODUCT`), given by the per-coordinate factor g
+  in the symbols ``x`` and ``theta``; these realise translation-invariant
   potentials on R^d (the paper's Gaussian and Bessel rows of Table 1).
 
 >>> relu = activation("relu")
@@ -17,7 +20,8 @@ sqrt(6)*(t**3 - 3*t)/6
 >>> activation("exp(t**2)")
 Traceback (most recent call last):
 ...
-theory.core.errors.InputError: activation exp(t**2): its Gaussian second moment E[σ(X)²] diverges (σ² grows like exp(2·t²), faster than the Gaussian density decays)
+theory.core.errors.InputError: activation exp(t**2): its Gaussian second moment E[σ(X)²] diverges \
+(σ² grows like exp(2·t²), faster than the Gaussian density decays)
 """
 
 from __future__ import annotations
@@ -36,8 +40,28 @@ from ..core.latex import latex as house_latex
 from ..core.parsing import as_expression, as_number, parse_expression
 from ..core.symbols import t, theta, x
 from ..core.timebound import BUDGET, bounded, check_budget
+from .forms import PRODUCT, RIDGE, Form
+from .forms import form as form_named
 
-Kind = Literal["ridge", "product"]
+#: The forms an activation's potential takes: its kinds.
+KINDS = (RIDGE, PRODUCT)
+
+
+def activation_kind(spec: str | Form) -> Form:
+    """The kind of an activation, :data:`~theory.potentials.forms.RIDGE` or
+    :data:`~theory.potentials.forms.PRODUCT`, from the form or its name.
+
+    >>> activation_kind("product") is PRODUCT
+    True
+    >>> activation_kind("zonal")
+    Traceback (most recent call last):
+    ...
+    theory.core.errors.InputError: an activation's kind must be one of ridge, product, got 'zonal'
+    """
+    kind = form_named(spec)
+    if kind not in KINDS:
+        raise InputError(f"an activation's kind must be one of {', '.join(map(str, KINDS))}, got {spec!r}")
+    return kind
 
 
 @dataclass(frozen=True)
@@ -50,7 +74,9 @@ class Activation:
         Registry name with parameters (``"leaky_relu(1/10)"``) or the formula.
     expr : sympy.Expr
         σ(t) for a ridge activation; g(x, θ) per coordinate for a product one.
-    kind : {"ridge", "product"}
+    kind : Form
+        The form of its potential, :data:`~theory.potentials.forms.RIDGE` or
+        :data:`~theory.potentials.forms.PRODUCT` (a name is read by :func:`activation_kind`).
     description : str
         One line for tables and reports.
 
@@ -65,13 +91,16 @@ class Activation:
 
     name: str
     expr: sp.Expr
-    kind: Kind = "ridge"
+    kind: Form = RIDGE
     description: str = ""
     params: tuple = field(default=(), compare=False)
 
+    def __post_init__(self):
+        object.__setattr__(self, "kind", activation_kind(self.kind))
+
     @property
     def variable(self) -> sp.Symbol:
-        return t if self.kind == "ridge" else x
+        return t if self.kind is RIDGE else x
 
     @functools.cached_property
     def kinks(self) -> tuple[sp.Expr, ...]:
@@ -83,14 +112,14 @@ class Activation:
     @functools.cached_property
     def parity(self) -> Literal["even", "odd"] | None:
         """``"even"``, ``"odd"`` or ``None`` (neither, or not decidable)."""
-        if self.kind != "ridge":
+        if self.kind is not RIDGE:
             return None
         return _parity(self.expr)
 
     @functools.cached_property
     def degree(self) -> int | None:
         """n if σ(λt) = λⁿσ(t) for every λ > 0 (positively homogeneous), else None."""
-        if self.kind != "ridge":
+        if self.kind is not RIDGE:
             return None
         return _homogeneity(self.expr)
 
@@ -99,7 +128,7 @@ class Activation:
         """β = limsup log|σ(t)| / t² as ``|t| → ∞`` (0 for sub-Gaussian-square growth).
 
         E[σ(aX)²] is finite when β < 1/(4a²)."""
-        if self.kind != "ridge":
+        if self.kind is not RIDGE:
             return sp.S.Zero
         return _growth_rate(self.expr)
 
@@ -126,7 +155,7 @@ class Entry:
     factory: Callable[..., sp.Expr]
     params: tuple[str, ...]
     description: str
-    kind: Kind = "ridge"
+    kind: Form = RIDGE
     defaults: tuple = ()
 
 
@@ -187,14 +216,17 @@ REGISTRY: dict[str, Entry] = {
     "sin": Entry(lambda: sp.sin(t), (), "sine"),
     "gaussian": Entry(lambda: sp.exp(-t**2 / 2), (), "Gaussian e^{-t²/2}"),
     "gelu": Entry(lambda: t * (1 + sp.erf(t / sp.sqrt(2))) / 2, (), "GELU t·Φ(t)"),
+    "swish": Entry(lambda: t / (1 + sp.exp(-t)), (), "swish / SiLU t/(1 + e^{-t})"),
+    "elu": Entry(lambda: sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1, (), "ELU max(t, 0) + min(e^t − 1, 0)"),
+    "mish": Entry(lambda: t * sp.tanh(sp.log(1 + sp.exp(t))), (), "mish t·tanh(log(1 + e^t))"),
     "hermite": Entry(_hermite, ("m",), f"normalised Hermite h_m = He_m/√(m!), m = 0…{HERMITE_MAX}"),
     "gaussian_bump": Entry(
         lambda: sp.sqrt(2) * sp.exp(x**2 / 4) * sp.exp(-(x - theta) ** 2), (),
-        "√2·e^{x²/4}·e^{-(x-θ)²} per coordinate (Gaussian row of Table 1)", kind="product"),
+        "√2·e^{x²/4}·e^{-(x-θ)²} per coordinate (Gaussian row of Table 1)", kind=PRODUCT),
     "bessel_k0": Entry(
         lambda: (2 / sp.pi) ** sp.Rational(3, 4) * sp.exp(x**2 / 4)
         * sp.besselk(0, sp.Abs(x - theta)), (),
-        "(2/π)^{3/4}·e^{x²/4}·K₀(|x-θ|) per coordinate (Bessel row of Table 1)", kind="product"),
+        "(2/π)^{3/4}·e^{x²/4}·K₀(|x-θ|) per coordinate (Bessel row of Table 1)", kind=PRODUCT),
 }
 
 
@@ -206,7 +238,8 @@ def activation(spec: str | sp.Expr | Activation, *params, budget: float = BUDGET
     spec : str, sympy.Expr or Activation
         ``"relu"``, ``"leaky_relu(0.2)"``, ``"hermite(4)"``, a formula in ``t`` such
         as ``"t**3 - 3*t"`` or ``"t*sigmoid(t)"`` (registered names are functions
-        there: ``name(u)``, ``name(p…, u)``, or ``name(p…)`` for σ(t)), or a SymPy expression in :data:`theory.core.symbols.t`.
+        there: ``name(u)``, ``name(p…, u)``, or ``name(p…)`` for σ(t)), or a SymPy expression
+        in :data:`theory.core.symbols.t`.
         Parameter ranges: hermite m ∈ [0, HERMITE_MAX], relu_power n ∈
         [1, RELU_POWER_MAX], leaky_relu α real, erf scale s > 0.
     *params
@@ -299,7 +332,7 @@ def _instance(name: str, args: tuple) -> sp.Expr:
     if len(args) != len(entry.params):
         wanted = ", ".join(entry.params) or "no parameters"
         raise InputError(f"activation {name!r} takes {wanted}; got {len(args)} argument(s)")
-    for pname, value in zip(entry.params, args):
+    for pname, value in zip(entry.params, args, strict=True):
         if value.free_symbols or not value.is_real:
             raise InputError(f"parameter {pname} of {name!r} must be a real number, got {_shown(value)}")
     return entry.factory(*args)
@@ -317,8 +350,9 @@ def _applied(name: str) -> Callable[..., sp.Expr]:
     k = len(entry.params)
 
     def apply(*args: sp.Expr) -> sp.Expr:
-        if entry.kind != "ridge":
-            raise InputError(f"{name} is a product activation in x and θ, not a function inside a formula in t")
+        if entry.kind is not RIDGE:
+            raise InputError(f"{name} is a product activation in x and θ, "
+                             "not a function inside a formula in t")
         if len(args) == k + 1:
             params, argument = args[:k], args[k]
         elif len(args) == k and not any(a.free_symbols for a in args):
@@ -333,7 +367,8 @@ def _applied(name: str) -> Callable[..., sp.Expr]:
     return apply
 
 
-#: Every registered activation as a function inside a formula (a name of parsing.FUNCTIONS keeps its meaning there).
+#: Every registered activation as a function inside a formula (a name of parsing.FUNCTIONS keeps
+#: its meaning there).
 FORMULA_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {name: _applied(name) for name in REGISTRY}
 
 
@@ -347,7 +382,7 @@ def _custom(expr: sp.Expr, label: str) -> Activation:
     if isinstance(expr, (sp.Eq, sp.Rel)) or not isinstance(expr, sp.Expr):
         raise InputError(f"activation {label} is not an expression")
     _check_defined(expr, label)
-    return _validated(Activation(label, expr, "ridge", "custom formula"))
+    return _validated(Activation(label, expr, RIDGE, "custom formula"))
 
 
 def _check_defined(expr: sp.Expr, label: str) -> None:
@@ -362,7 +397,7 @@ def _check_defined(expr: sp.Expr, label: str) -> None:
 
 
 def _validated(act: Activation) -> Activation:
-    if act.kind == "ridge":
+    if act.kind is RIDGE:
         _check_real(act)
         _check_second_moment(act)
     return act
@@ -398,7 +433,7 @@ def _check_second_moment(act: Activation) -> None:
 
 # --------------------------------------------------------------------------- metadata
 
-def _kinks(expr: sp.Expr, var: sp.Symbol, kind: Kind) -> tuple[sp.Expr, ...]:
+def _kinks(expr: sp.Expr, var: sp.Symbol, kind: Form) -> tuple[sp.Expr, ...]:
     arguments: list[sp.Expr] = []
     for node in sp.preorder_traversal(expr):
         if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
@@ -410,7 +445,7 @@ def _kinks(expr: sp.Expr, var: sp.Symbol, kind: Kind) -> tuple[sp.Expr, ...]:
             for _, cond in node.args:
                 for rel in cond.atoms(sp.Rel):
                     arguments.append(rel.lhs - rel.rhs)
-    if kind == "product":
+    if kind is PRODUCT:
         arguments = [a.subs(theta, 0) for a in arguments]
     points = set()
     for argument in arguments:
@@ -518,7 +553,7 @@ def _limit_rate(expr: sp.Expr) -> sp.Expr:
         try:
             rate = bounded(lambda e, s: sp.limit(sp.log(sp.Abs(e)) / t**2, t, s), expr, end,
                            seconds=5, what="growth check")
-        except (Timeout, Exception):  # noqa: BLE001 - undecidable growth is treated as unknown
+        except (Timeout, Exception):
             rate = None
         if rate is None or not (rate.is_number or rate is sp.oo):
             rate = sp.S.Zero if _bounded_by_polynomial(expr, end) else sp.oo

@@ -35,23 +35,26 @@ split at the kinks, confirmed at two precisions.
 from __future__ import annotations
 
 import enum
-from fractions import Fraction
-from types import SimpleNamespace
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
+from types import SimpleNamespace
 
 import mpmath
 import sympy as sp
 
-from . import biased_forms as forms
-from .activations import Activation, activation
-from .orthant import orthant, sign_product
-from .quadrature import GUARD
 from ..core.errors import InputError, PrecisionError
 from ..core.latex import latex as house_latex
-from ..core.parsing import as_number
 from ..core.numeric import check_dps, context, mpmath_function, output_context
+from ..core.parsing import as_number
+from ..core.symbols import t
 from ..core.validators import DIGITS
+from . import biased_forms as forms
+from . import hermite_series
+from .activations import Activation, activation
+from .forms import PRODUCT
+from .orthant import orthant, sign_product
+from .quadrature import GUARD
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -200,6 +203,10 @@ class BiasedPotential:
         if not self.exact:
             check_numeric_dps(dps, "the numeric route of a biased potential")
         values = _checked(na, nb, dot, beta_, gamma_)
+        if not self.exact:
+            series = self._series(values, dps)
+            if series is not None:
+                return series
         return two_precisions(self.working_value, values, dps, "the biased potential")
 
     def working_value(self, values: tuple, dps: int):
@@ -224,7 +231,7 @@ class BiasedPotential:
         head = r"\Phi(\theta, \beta; w, \gamma) = "
         if not self.exact:
             return head + r"\mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x + \beta)\, " \
-                          r"\sigma(w^{\top} x + \gamma)\right] \quad \text{(numeric: 2-D quadrature)}"
+                          r"\sigma(w^{\top} x + \gamma)\right] \quad \text{(numeric: Mehler--Hermite series)}"
         if self.family in (Family.EXP, Family.GAUSSIAN, Family.POLYNOMIAL):
             return head + _elementary_latex(self.family, self.parameters)
         if self.family is Family.RELU_POWER and self.parameters[0] > RELU_POWER_PRINTED:
@@ -275,6 +282,20 @@ class BiasedPotential:
             return sigma(ctx, bt, 0) * sigma(ctx, gm, nb)
         return sigma(ctx, bt, na) * sigma(ctx, gm, 0)
 
+    def _series(self, values: tuple, dps: int):
+        """The Mehler–Hermite series Σ c_k(‖θ‖, β) c_k(‖w‖, γ) ρ^k, confirmed by its two rules
+        (:func:`~theory.potentials.hermite_series.value`); None at a zero norm, at ρ = ±1 and where
+        it needs more than 1024 terms (the nested quadrature's cases)."""
+        na, nb, dot, bt, gm = values
+        if na == 0 or nb == 0 or not abs(dot) < na * nb:
+            return None
+        sigma = self.activation.expr
+        try:
+            return hermite_series.value(sigma.subs(_T_of(sigma), t), self.activation.kinks, na, nb, dot,
+                                        dps=dps, biases=(bt, gm))
+        except hermite_series.SlowConvergence:
+            return None
+
     def _numeric(self, values: tuple, dps: int):
         ctx = context(dps)
         return bivariate_quadrature(ctx, self.activation.expr, self.activation.kinks, *values)
@@ -288,7 +309,7 @@ def biased(spec) -> BiasedPotential:
     σ² growing like e^{2κt²} with κ > 0 makes E[σ(θᵀx + β)²] infinite once ‖θ‖² ≥ 1/(4κ), whatever β.
     """
     act = spec if isinstance(spec, Activation) else activation(spec)
-    if act.kind == "product":
+    if act.kind is PRODUCT:
         raise InputError(f"activation {act.name}: biases apply to ridge activations σ(θᵀx + β) only")
     rate = act.growth
     if rate is sp.oo or (rate.is_number and rate > 0):
@@ -297,8 +318,9 @@ def biased(spec) -> BiasedPotential:
                          "no biased potential")
     recognised = _recognised(act.expr)
     if recognised is None:
-        return BiasedPotential(act, None, "numeric: nested 2-D quadrature split at the kinks, "
-                                          "digits confirmed at two precisions")
+        return BiasedPotential(act, None, "numeric: Mehler–Hermite series Σ c_k(‖θ‖, β)c_k(‖w‖, γ)ρ^k "
+                                          "confirmed by two rules; nested 2-D quadrature split at the "
+                                          "kinks at ρ = ±1 and where the series needs over 1024 terms")
     family, parameters = recognised
     return BiasedPotential(act, family, METHODS.get(family, ORTHANT_METHOD), parameters)
 
@@ -441,7 +463,8 @@ def _number(value, what: str):
 
 
 def _checked(na, nb, dot, beta_, gamma_) -> tuple:
-    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")))
+    names = ("‖θ‖", "‖w‖", "θᵀw", "β", "γ")
+    values = tuple(_number(v, n) for v, n in zip((na, nb, dot, beta_, gamma_), names, strict=True))
     if not all(mpmath.isfinite(v) for v in values):
         raise InputError(f"‖θ‖, ‖w‖, θᵀw, β, γ must be finite, got {values}")
     if values[0] < 0 or values[1] < 0:

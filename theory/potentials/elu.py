@@ -114,7 +114,8 @@ def _orthants(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
 
 
 def _tilted(h: np.ndarray, k: np.ndarray, rho: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """e^m Φ₂(h, k; ρ): by the ϑ-integral from 0 for |ρ| < :data:`HIGH`, else from ρ = ±1 (:func:`_near_one`)."""
+    """e^m Φ₂(h, k; ρ): by the ϑ-integral from 0 for |ρ| < :data:`HIGH`, else from ρ = ±1
+    (:func:`_near_one`)."""
     out = np.empty_like(rho)
     low = np.abs(rho) < HIGH
     out[low] = _from_zero(h[low], k[low], rho[low], m[low])

@@ -25,15 +25,16 @@ import math
 from collections.abc import Callable, Sequence
 
 import mpmath
-from mpmath.libmp import from_man_exp
 import numpy as np
 import sympy as sp
+from mpmath.libmp import from_man_exp
 
-from . import hermite_series
-from .quadrature import GUARD
+from ..core.balls import ball, ball_function
+from ..core.balls import digits as flint_digits
 from ..core.errors import DerivationError, InputError, PrecisionError
 from ..core.numeric import context, mpmath_function, numpy_function, output_context
 from ..core.parsing import as_number
+from .quadrature import GUARD
 
 #: Digits by which the second precision of :func:`stable_value` exceeds the first.
 SECOND = 20
@@ -121,10 +122,10 @@ def stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
 def _ball_function(expr: sp.Expr, variables: tuple, work: int) -> tuple[Callable, tuple, object]:
     """``expr`` on balls, its lifted constants as balls at ``work`` digits, and the ball 10^{5−work}."""
     body, symbols, numbers = lift_constants(expr)
-    with hermite_series.flint_digits(work):
-        constants = tuple(hermite_series.ball(c, work) for c in numbers)
-        zero = hermite_series.ball(sp.Rational(1, 10) ** (work - 5), work)
-    return hermite_series.flint_function(body, (*variables, *symbols)), constants, zero
+    with flint_digits(work):
+        constants = tuple(ball(c, evalf=work) for c in numbers)
+        zero = ball(sp.Rational(1, 10) ** (work - 5))
+    return ball_function(body, (*variables, *symbols)), constants, zero
 
 
 def ball_values(expr: sp.Expr, variables: tuple, points: Sequence[Sequence], dps: int,
@@ -147,13 +148,13 @@ def ball_values(expr: sp.Expr, variables: tuple, points: Sequence[Sequence], dps
     values = np.empty(len(points), dtype=object)
     try:
         function, constants, zero = _ball_function(expr, variables, work)
-    except PrecisionError:  # a function without a ball evaluation (Max, Abs, K₀, …)
+    except PrecisionError:  # a function without a ball evaluation (Max, K₀, …)
         return values, list(range(len(points)))
     failed = []
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
-    with hermite_series.flint_digits(work):
+    with flint_digits(work):
         for i, point in enumerate(points):
-            balls = [arb(v) if type(v) is float else hermite_series.ball(v, work) for v in point]
+            balls = [arb(v) if type(v) is float else ball(v, evalf=work) for v in point]
             if product:
                 value = functools.reduce(lambda u, v: u * v, (function(b, *constants) for b in balls))
             else:
@@ -211,8 +212,9 @@ def float64_function(expr: sp.Expr, variables: tuple) -> Callable[..., np.ndarra
     """``expr`` as a vectorised float64 function: common factors pulled out, constants folded
     (:func:`lift_constants`),
     radicands factored (√((2‖θ‖² + 1)(2‖w‖² + 1)) = √(2‖θ‖² + 1)·√(2‖w‖² + 1): one root per row
-    and per column, not per entry of a matrix), common subexpressions computed once, and arrays of more than 2·BLOCK elements evaluated
-    BLOCK elements at a time along their first axis, so that no temporary leaves the cache.
+    and per column, not per entry of a matrix), common subexpressions computed once, and arrays of
+    more than 2·BLOCK elements evaluated BLOCK elements at a time along their first axis, so that no
+    temporary leaves the cache.
 
     Raises :class:`~theory.core.errors.DerivationError` if a constant has no real value.
     """
@@ -240,7 +242,8 @@ def _blockwise(f: Callable, args: tuple, constants: list) -> np.ndarray:
     spans = [np.ndim(a) == len(shape) and np.shape(a)[0] == shape[0] for a in args]
     out = None
     for start in range(0, shape[0], rows):
-        part = f(*(a[start:start + rows] if span else a for a, span in zip(args, spans)), *constants)
+        block = (a[start:start + rows] if span else a for a, span in zip(args, spans, strict=True))
+        part = f(*block, *constants)
         if out is None:
             out = np.empty(shape, dtype=np.result_type(part))
         out[start:start + rows] = part
@@ -290,8 +293,9 @@ def inner_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, *, zonal: bool
 
 def angle_matrix(f: Callable, thetas: np.ndarray, ws: np.ndarray, *, zonal: bool) -> np.ndarray:
     """[Φ(θᵢ, w_j)] = f(ϑᵢⱼ, cos ϑᵢⱼ) (zonal) or f(‖θᵢ‖, ‖w_j‖, ϑᵢⱼ, cos ϑᵢⱼ) from the angle
-    ϑᵢⱼ = ∠(θᵢ, w_j) and its cosine uᵢᵀv_j, BLOCK entries at a time; accurate to a few ulps also for nearly parallel pairs: there
-    ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan). A zero row has ϑ = π/2."""
+    ϑᵢⱼ = ∠(θᵢ, w_j) and its cosine uᵢᵀv_j, BLOCK entries at a time; accurate to a few ulps also for
+    nearly parallel pairs: there ϑ = 2·atan2(‖u − v‖, ‖u + v‖) (u, v the unit directions; Kahan).
+    A zero row has ϑ = π/2."""
     a, b = np.linalg.norm(thetas, axis=1), np.linalg.norm(ws, axis=1)
     u = np.divide(thetas, a[:, None], out=np.zeros_like(thetas), where=a[:, None] > 0)
     v = np.divide(ws, b[:, None], out=np.zeros_like(ws), where=b[:, None] > 0)

@@ -37,6 +37,7 @@ import sympy as sp
 from ..core.choices import Choice, spelling
 from ..core.errors import InputError, PrecisionError
 from ..core.symbols import dot, na, nb, r, rho, s
+from . import invariants
 from .manifolds import EUCLIDEAN, SPHERE, Manifold
 
 #: The invariants of a pair that the dynamics differentiates in (see :mod:`theory.dynamics.loss`).
@@ -173,6 +174,12 @@ class Form:
     def matrix(self, f: Callable, thetas: np.ndarray, ws: np.ndarray) -> np.ndarray:
         """[Φ(θᵢ, w_j)] in float64 from the vectorised formula ``f``."""
         raise NotImplementedError
+
+    def pairs(self, X: np.ndarray, Y: np.ndarray, arith, angle: bool = False) -> invariants.Pairs:
+        """The :attr:`invariants` of every pair (x_i, y_j), Y's first rows X, in the
+        arithmetic ``arith`` (:mod:`theory.potentials.invariants`): for a Φ of the angle
+        (ridge, zonal) the norms, ρ, c = 1 − ρ² and, with ``angle``, φ = acos ρ."""
+        return invariants.angle_pairs(X, Y, arith, angle)
 
 
 class Ridge(Form):
@@ -323,6 +330,10 @@ class Radial(Form):
     def matrix(self, f, thetas, ws):
         return f(np.linalg.norm(thetas[:, None, :] - ws[None, :, :], axis=2))
 
+    def pairs(self, X, Y, arith, angle=False):
+        """q = ‖x_i − y_j‖² of every pair."""
+        return invariants.distance_pairs(X, Y, arith)
+
 
 class Product(Form):
     """Φ = ∏ᵢ h(θᵢ − wᵢ) on R^d: a per-coordinate activation's potential, h(s) in s = θᵢ − wᵢ."""
@@ -361,6 +372,10 @@ class Product(Form):
 
     def matrix(self, f, thetas, ws):
         return np.prod(f(thetas[:, None, :] - ws[None, :, :]), axis=2)
+
+    def pairs(self, X, Y, arith, angle=False):
+        """s = x_i − y_j of every pair, per coordinate."""
+        return invariants.coordinate_pairs(X, Y)
 
 
 RIDGE, ZONAL, RADIAL, PRODUCT = Ridge(), Zonal(), Radial(), Product()

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .activations import Activation
 from ..core.latex import latex as house_latex
 from ..core.symbols import dot, na, nb, rho, s
+from .activations import Activation
 
 _angle = sp.Symbol("vartheta", positive=True)
 _cos = dot / (na * nb)
@@ -50,7 +50,8 @@ def arc_cosine(n: int) -> sp.Expr:
         g = sp.diff(g, _angle) / sp.sin(_angle)
     value = sp.simplify((-1) ** n * sp.sin(_angle) ** (2 * n + 1) * g)
     value = value.subs(sp.sin(_angle), sp.sqrt(1 - rho**2))
-    value = sp.expand(sp.expand_trig(value).subs(sp.cos(_angle), rho).subs(sp.sin(_angle), sp.sqrt(1 - rho**2)))
+    value = sp.expand_trig(value).subs(sp.cos(_angle), rho).subs(sp.sin(_angle), sp.sqrt(1 - rho**2))
+    value = sp.expand(value)
     return value.subs(_angle, sp.acos(rho))
 
 

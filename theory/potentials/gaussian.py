@@ -43,12 +43,22 @@ from dataclasses import dataclass, field
 import flint
 import sympy as sp
 
-from .routes import Route
+from ..core.choices import Choice
 from ..core.errors import DerivationError
 from ..core.symbols import dot, na, nb, t
 from ..core.timebound import bounded, budgeted
+from .routes import Route
 
 P, N = sp.symbols("P_pos N_neg", commutative=True)  # indicators 1{t>0}, 1{t<0}
+
+
+class TermFamily(Choice):
+    """The families of terms of the module table."""
+
+    MONO = "mono"
+    HALF = "half"
+    EXPQ = "expq"
+    ERF = "erf"
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Term:
     give e^{αt+βt²} for ``expq``; ``alpha`` is the scale s of erf(s·t)."""
 
     coeff: sp.Expr
-    family: str
+    family: TermFamily
     power: int = 0
     side: int = 0
     alpha: sp.Expr = sp.S.Zero
@@ -65,11 +75,11 @@ class Term:
 
     def expr(self, var: sp.Symbol = t) -> sp.Expr:
         base = self.coeff * var**self.power
-        if self.family == "half":
+        if self.family == TermFamily.HALF:
             return base * sp.Heaviside(self.side * var, sp.S.Half)
-        if self.family == "expq":
+        if self.family == TermFamily.EXPQ:
             return base * sp.exp(self.alpha * var + self.beta * var**2)
-        if self.family == "erf":
+        if self.family == TermFamily.ERF:
             return base * sp.erf(self.alpha * var)
         return base
 
@@ -122,12 +132,14 @@ def decompose(expr: sp.Expr) -> list[Term]:
     Raises :class:`Unsupported` when σ is outside the families, or when its
     expansion would exceed :data:`MAX_EXPANDED_TERMS` terms.
 
-    >>> decompose(sp.Max(t, 0) + 2*t)
-    [Term(coeff=3, family='half', power=1, side=1, alpha=0, beta=0), Term(coeff=2, family='half', power=1, side=-1, alpha=0, beta=0)]
+    >>> decompose(sp.Max(t, 0) + 2*t)  # doctest: +NORMALIZE_WHITESPACE
+    [Term(coeff=3, family=<TermFamily.HALF: 'half'>, power=1, side=1, alpha=0, beta=0),
+     Term(coeff=2, family=<TermFamily.HALF: 'half'>, power=1, side=-1, alpha=0, beta=0)]
     """
     size = expanded_size(expr)
     if size > MAX_EXPANDED_TERMS:
-        raise Unsupported(f"expanding σ would give up to {size} terms; the exact routes stop at {MAX_EXPANDED_TERMS}")
+        raise Unsupported(f"expanding σ would give up to {size} terms; "
+                          f"the exact routes stop at {MAX_EXPANDED_TERMS}")
     indicator_form = sp.expand(_indicators(expr))
     if not indicator_form.has(P, N):
         return _smooth_terms(indicator_form)
@@ -135,9 +147,9 @@ def decompose(expr: sp.Expr) -> list[Term]:
     terms = []
     for part, side in ((smooth + pos, 1), (smooth + neg, -1)):
         for term in _smooth_terms(part):
-            if term.family != "mono":
+            if term.family is not TermFamily.MONO:
                 raise Unsupported(f"{term.expr()} on a half-line is outside the exact routes")
-            terms.append(Term(term.coeff, "half", term.power, side))
+            terms.append(Term(term.coeff, TermFamily.HALF, term.power, side))
     return _merged(terms)
 
 
@@ -193,7 +205,7 @@ def _piecewise(node: sp.Piecewise, args) -> sp.Expr:
     or a comparison of t with 0, and the pieces must cover both half-lines.
     """
     value, covered = sp.S.Zero, set()
-    for (piece, _), (_, cond) in zip(args, node.args):
+    for (piece, _), (_, cond) in zip(args, node.args, strict=True):
         sides = {P, N} if cond is sp.true else set(_half_lines(cond, node))
         for side in sides - covered:
             value += piece * side
@@ -256,15 +268,15 @@ def _term(part: sp.Expr) -> Term:
     if erf_scale is not None:
         if exp_arg != 0:
             raise Unsupported(f"{part}: erf times an exponential is outside the exact families")
-        return Term(coeff, "erf", power, alpha=erf_scale)
+        return Term(coeff, TermFamily.ERF, power, alpha=erf_scale)
     if exp_arg == 0:
-        return Term(coeff, "mono", power)
+        return Term(coeff, TermFamily.MONO, power)
     exp_arg = sp.expand(exp_arg)
     if not exp_arg.is_polynomial(t) or sp.Poly(exp_arg, t).degree() > 2:
         raise Unsupported(f"exponent {exp_arg} is not a quadratic in t")
     poly = sp.Poly(exp_arg, t)
     coeff = coeff * sp.exp(poly.coeff_monomial(1))
-    return Term(coeff, "expq", power, alpha=poly.coeff_monomial(t), beta=poly.coeff_monomial(t**2))
+    return Term(coeff, TermFamily.EXPQ, power, alpha=poly.coeff_monomial(t), beta=poly.coeff_monomial(t**2))
 
 
 def _linear_scale(arg: sp.Expr) -> sp.Expr:
@@ -347,7 +359,7 @@ def _derivative_means(terms: list[Term]) -> tuple[sp.Expr, list]:
     scale = split[0][1]
     if any(rest != scale for _, rest in split):
         raise Unsupported("polynomial coefficients that are not rational multiples of one number")
-    ratios = {term.power: rational for term, (rational, _) in zip(terms, split)}
+    ratios = {term.power: rational for term, (rational, _) in zip(terms, split, strict=True)}
     degree = max(ratios)
     means = []
     for k in range(degree + 1):
@@ -372,7 +384,8 @@ def _in_variance(poly, a) -> sp.Expr:
     shifted = poly(flint.fmpq_poly([1, 1]))  # poly(1 + s)
     terms = lambda p: sum(1 for q in p.coeffs() if q != 0)  # noqa: E731
     base, chosen = (a**2 - 1, shifted) if terms(shifted) < terms(poly) else (a**2, poly)
-    return sp.Add(*[sp.Rational(int(q.p), int(q.q)) * base**j for j, q in enumerate(chosen.coeffs()) if q != 0])
+    monomials = (sp.Rational(int(q.p), int(q.q)) * base**j for j, q in enumerate(chosen.coeffs()) if q != 0)
+    return sp.Add(*monomials)
 
 
 # --------------------------------------------------------------------------- orthant route
@@ -476,8 +489,8 @@ def _expq_parts(t1: Term, t2: Term, a, b, c) -> tuple[sp.Expr, _Quadratic, sp.Ba
     S = (I − 2ΣB)⁻¹Σ, and the value is D^{-1/2} e^{αᵀSα/2} E[Z₁ᵐZ₂ⁿ], Z ~ N(Sα, S).
     Returns the value in the placeholder ``D_det``, D(c), and the conditions.
     """
-    a1, b1 = (t1.alpha, t1.beta) if t1.family == "expq" else (0, 0)
-    a2, b2 = (t2.alpha, t2.beta) if t2.family == "expq" else (0, 0)
+    a1, b1 = (t1.alpha, t1.beta) if t1.family is TermFamily.EXPQ else (0, 0)
+    a2, b2 = (t2.alpha, t2.beta) if t2.family is TermFamily.EXPQ else (0, 0)
     sigma = sp.Matrix([[a**2, c], [c, b**2]])
     shaped = sp.eye(2) - 2 * sigma * sp.diag(b1, b2)
     quadratic = _Quadratic(sp.expand((1 - 2 * b1 * a**2) * (1 - 2 * b2 * b**2)),
@@ -513,20 +526,20 @@ def mean(expr: sp.Expr, a: sp.Expr = na) -> sp.Expr:
 
 
 def _mean_term(term: Term, a) -> sp.Expr:
-    if term.family == "mono":
+    if term.family is TermFamily.MONO:
         return term.coeff * centred_moment(term.power, 0, a**2, 0, 1)
-    if term.family == "half":
+    if term.family is TermFamily.HALF:
         parity = term.side if term.power % 2 else 1
         return term.coeff * parity * a**term.power * half_moment(term.power)
-    if term.family == "expq":
-        value, _ = _expq_pair(term, Term(sp.S.One, "mono"), a, 1, 0)
+    if term.family is TermFamily.EXPQ:
+        value, _ = _expq_pair(term, Term(sp.S.One, TermFamily.MONO), a, 1, 0)
         return value
     # erf: E[Uᵐ erf(sU)] = a²[(m−1)E[U^{m−2} erf] + E[U^{m−1} erf'(sU)]] (Stein), E[erf] = 0
     m, s = term.power, term.alpha
     if m % 2 == 0:
         return sp.S.Zero
-    derivative = Term(term.coeff * 2 * s / sp.sqrt(sp.pi), "expq", m - 1, beta=-s**2)
-    lower = Term(term.coeff, "erf", m - 2, alpha=s) if m >= 2 else None
+    derivative = Term(term.coeff * 2 * s / sp.sqrt(sp.pi), TermFamily.EXPQ, m - 1, beta=-s**2)
+    lower = Term(term.coeff, TermFamily.ERF, m - 2, alpha=s) if m >= 2 else None
     return a**2 * ((m - 1) * _mean_term(lower, a) if lower else 0) + a**2 * _mean_term(derivative, a)
 
 
@@ -545,9 +558,10 @@ def expectation(f: sp.Expr, g: sp.Expr | None = None, a: sp.Expr = na, b: sp.Exp
     terms_f = decompose(f)
     terms_g = terms_f if g == f else decompose(g)
     families = {term.family for term in terms_f + terms_g}
-    if len(terms_f) * len(terms_g) > MAX_PAIRS and not families <= {"mono"}:
-        raise Unsupported(f"{len(terms_f)}·{len(terms_g)} pairs of terms; the exact routes stop at {MAX_PAIRS}")
-    if families <= {"mono"}:
+    if len(terms_f) * len(terms_g) > MAX_PAIRS and not families <= {TermFamily.MONO}:
+        raise Unsupported(f"{len(terms_f)}·{len(terms_g)} pairs of terms; "
+                          f"the exact routes stop at {MAX_PAIRS}")
+    if families <= {TermFamily.MONO}:
         try:
             if max(term.power for term in terms_f + terms_g) > EXPANDED_DEGREE:
                 return Expectation(taylor_in_covariance(terms_f, terms_g, a, b, c), Route.MOMENTS)
@@ -556,13 +570,13 @@ def expectation(f: sp.Expr, g: sp.Expr | None = None, a: sp.Expr = na, b: sp.Exp
         value = sp.Add(*[u.coeff * v.coeff * centred_moment(u.power, v.power, a**2, c, b**2)
                          for u in terms_f for v in terms_g])
         return Expectation(sp.expand(value), Route.MOMENTS)
-    if "half" in families:
-        if not families <= {"half", "mono"}:
+    if TermFamily.HALF in families:
+        if not families <= {TermFamily.HALF, TermFamily.MONO}:
             raise Unsupported("half-line pieces mixed with non-polynomial terms")
         value = sp.Add(*[_orthant_pair(u, v, a, b, c)
                          for u in _as_halves(terms_f) for v in _as_halves(terms_g)])
         return Expectation(_tidy(value), Route.ORTHANT)
-    if "erf" not in families:
+    if TermFamily.ERF not in families:
         return _gaussian_integral(terms_f, terms_g, a, b, c)
     return _price(f, g, a, b, c, seconds)
 
@@ -570,8 +584,8 @@ def expectation(f: sp.Expr, g: sp.Expr | None = None, a: sp.Expr = na, b: sp.Exp
 def _as_halves(terms: list[Term]) -> list[Term]:
     halves = []
     for term in terms:
-        if term.family == "mono":
-            halves += [Term(term.coeff, "half", term.power, 1), Term(term.coeff, "half", term.power, -1)]
+        if term.family is TermFamily.MONO:
+            halves += [Term(term.coeff, TermFamily.HALF, term.power, side) for side in (1, -1)]
         else:
             halves.append(term)
     return halves
@@ -602,7 +616,7 @@ def _tidy(value: sp.Expr) -> sp.Expr:
     if value.has(sp.exp):
         value = sp.factor_terms(sp.powsimp(sp.expand(value), combine="exp"))
     elif value.has(sp.acos):
-        value = sp.collect(sp.expand(value), [a for a in value.atoms(sp.acos)])
+        value = sp.collect(sp.expand(value), list(value.atoms(sp.acos)))
     return value
 
 
@@ -657,7 +671,7 @@ def _price(f, g, a, b, c, seconds: float) -> Expectation:
     total, conditions = sp.S.Zero, sp.true
     for u in decompose(f):
         for v in decompose(g):
-            if "erf" not in (u.family, v.family):
+            if TermFamily.ERF not in (u.family, v.family):
                 piece, condition = _expq_pair(u, v, a, b, c)
             else:
                 piece, condition = _price_pair(u, v, a, b, c, seconds)
@@ -668,7 +682,7 @@ def _price(f, g, a, b, c, seconds: float) -> Expectation:
 
 
 def _price_pair(u: Term, v: Term, a, b, c, seconds: float) -> tuple[sp.Expr, sp.Basic]:
-    order = 1 + max(term.power for term in (u, v) if term.family == "erf")
+    order = 1 + max(term.power for term in (u, v) if term.family is TermFamily.ERF)
     fu, gv = u.expr(), v.expr()
     taylor = sp.Add(*[mean(sp.diff(fu, t, j), a) * mean(sp.diff(gv, t, j), b) * c**j
                       / sp.factorial(j) for j in range(order)])

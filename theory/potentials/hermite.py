@@ -5,7 +5,8 @@ With normalised Hermite polynomials h_k = He_k/√(k!) (orthonormal for N(0, 1))
 
 .. math::
 
-    \\Phi(\\rho) = \\mathbb{E}[\\sigma(X)\\sigma(\\rho X + \\sqrt{1-\\rho^2}\\,Y)] = \\sum_{k\\ge 0} c_k^2 \\rho^k .
+    \\Phi(\\rho) = \\mathbb{E}[\\sigma(X)\\sigma(\\rho X + \\sqrt{1-\\rho^2}\\,Y)]
+                 = \\sum_{k\\ge 0} c_k^2 \\rho^k .
 
 >>> from theory.potentials.activations import activation
 >>> hermite_coefficients(activation("relu"), 4)
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import gaussian
-from . import quadrature
-from .activations import activation
 from ..core.errors import InputError
 from ..core.symbols import rho, t
 from ..core.timebound import BUDGET, bounded, budgeted, check_budget
+from . import gaussian, quadrature
+from .activations import activation
+from .forms import RIDGE
 
 
 def normalised_hermite(k: int) -> sp.Expr:
@@ -36,7 +37,7 @@ def hermite_coefficients(act, n: int, *, dps: int | None = None, budget: float =
 
     The exact route has ``budget`` seconds (default 60), else :class:`~theory.core.errors.Timeout`."""
     act = activation(act)
-    if act.kind != "ridge":
+    if act.kind is not RIDGE:
         raise InputError(f"{act.name} is not a ridge activation σ(t)")
     if dps is None:
         try:

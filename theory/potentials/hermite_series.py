@@ -33,15 +33,17 @@ raised and the caller uses the nested quadrature instead.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
-import operator
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from ..core.balls import ball, ball_function, integer_power
+from ..core.balls import digits as flint_digits
 from ..core.errors import InputError, PrecisionError
-from ..core.numeric import check_dps, context, flint_precision, mpmath_function, output_context
+from ..core.numeric import check_dps, context, mpmath_function, output_context
 from ..core.symbols import t
 from .forms import Form
 from .forms import form as form_named
@@ -59,17 +61,23 @@ class SlowConvergence(PrecisionError):
 
 
 @functools.lru_cache(maxsize=128)
-def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, shifted: bool = False) -> tuple:
-    """(c_0 … c_{terms−1} of σ(a·), E[σ(aX)²]) to about ``digits`` absolute digits, a = ``scale``.
+def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, shifted: bool = False,
+                 *, bias=0, refine: int = 0) -> tuple:
+    """(c_0 … c_{terms−1} of σ(a· + β), E[σ(aX + β)²]) to about ``digits`` absolute digits,
+    a = ``scale``, β = ``bias``.
 
-    ``shifted`` offsets the grid by half a piece (a second, independent rule)."""
+    ``shifted`` offsets the grid by half a piece (a second, independent rule); ``refine`` halves
+    the pieces that many times."""
     ctx = context(digits)
     bits = ctx.prec + 16
-    nodes, weights, values = _rule(sigma, kinks, scale, digits, terms, shifted, ctx)
-    fixed = (lambda v: int(ctx.ldexp(v, bits)))
+    nodes, weights, values = _rule(sigma, kinks, (scale, bias), digits, terms, (shifted, refine), ctx)
+
+    def fixed(v) -> int:
+        return int(ctx.ldexp(v, bits))
+
     xs = np.array([fixed(x) for x in nodes], dtype=object)
     damp = [ctx.exp(-x * x / 4) for x in nodes]
-    us = np.array([fixed(w * v / d) for w, v, d in zip(weights, values, damp)], dtype=object)
+    us = np.array([fixed(w * v / d) for w, v, d in zip(weights, values, damp, strict=True)], dtype=object)
     previous = np.array([fixed(d) for d in damp], dtype=object)
     current = (xs * previous) >> bits
     sums = [int((us * previous).sum()), int((us * current).sum())]
@@ -77,33 +85,42 @@ def coefficients(sigma: sp.Expr, kinks: tuple, scale, terms: int, digits: int, s
         a, b = fixed(1 / ctx.sqrt(k + 1)), fixed(ctx.sqrt(ctx.mpf(k) / (k + 1)))
         previous, current = current, (((xs * current) >> bits) * a - previous * b) >> bits
         sums.append(int((us * current).sum()))
-    second = ctx.fsum(w * v * v for w, v in zip(weights, values))
+    second = ctx.fsum(w * v * v for w, v in zip(weights, values, strict=True))
     return tuple(ctx.ldexp(s, -2 * bits) for s in sums[:terms]), second
 
 
-def _rule(sigma, kinks, scale, digits, terms, shifted, ctx) -> tuple[list, list, list]:
-    """Nodes x, weights W·φ(x) (the Gaussian density included) and values σ(ax) on [−L, L]."""
+def _rule(sigma, kinks, affine, digits, terms, grid, ctx) -> tuple[list, list, list]:
+    """Nodes x, weights W·φ(x) (the Gaussian density included) and values σ(ax + β) on [−L, L],
+    ``affine`` = (a, β), ``grid`` = (shifted, refine).
+
+    The pieces have width 2/2^refine: the Gauss–Legendre error of a piece falls with the distance
+    of σ(a·)'s complex singularities from it measured in half-widths, and that distance shrinks as
+    1/a (a large norm, or many digits, may need finer pieces)."""
     f = mpmath_function(sigma, (t,), ctx)
-    a = ctx.mpf(sp.N(scale, ctx.dps + 5)) if isinstance(scale, sp.Basic) else ctx.mpf(scale)
-    reach = 2 * math.sqrt((digits + 3 + math.log10(max(1.0, float(a)) ** 2 + 1)) * _LN10) + 2
-    reach = WIDTH * math.ceil(reach / WIDTH)
-    offset = WIDTH / 2 if shifted else 0
+    a, beta = (ctx.mpf(sp.N(v, ctx.dps + 5)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in affine)
+    shifted, refine = grid
+    size = max(1.0, float(a) + abs(float(beta)))
+    reach = math.ceil(2 * math.sqrt((digits + 3 + math.log10(size**2 + 1)) * _LN10) + 2)
+    width = ctx.mpf(WIDTH) / 2**refine
+    offset = width / 2 if shifted else 0
     cuts = {ctx.mpf(-reach), ctx.mpf(reach)}
-    cuts.update(ctx.mpf(p + offset) for p in range(-reach, reach, WIDTH) if -reach < p + offset < reach)
-    cuts.update(k for k in (ctx.mpf(sp.N(kink, ctx.dps + 5)) / a for kink in kinks) if -reach < k < reach)
+    cuts.update(p for p in (-reach + offset + j * width for j in range(int(2 * reach / width) + 1))
+                if -reach < p < reach)
+    cuts.update(k for k in ((ctx.mpf(sp.N(kink, ctx.dps + 5)) - beta) / a for kink in kinks)
+                if -reach < k < reach)
     cuts = sorted(cuts)
     degree = _degree(digits, terms)
     tier = 128 * -(-ctx.prec // 128)  # node sets shared between nearby precisions
     standard = [(+ctx.make_mpf(x), +ctx.make_mpf(w)) for x, w in _standard_nodes(degree, tier)]
     norm = 1 / ctx.sqrt(2 * ctx.pi)
     nodes, weights, values = [], [], []
-    for u, v in zip(cuts, cuts[1:]):
+    for u, v in itertools.pairwise(cuts):
         half, middle = (v - u) / 2, (v + u) / 2
         for xi, w in standard:
             x = middle + half * xi
             nodes.append(x)
             weights.append(half * w * norm * ctx.exp(-x * x / 2))
-            values.append(f(a * x))
+            values.append(f(a * x + beta))
     return nodes, weights, values
 
 
@@ -115,8 +132,15 @@ def _degree(digits: int, terms: int) -> int:
 
 # ---------------------------------------------------------------------- the value
 
-def value(sigma: sp.Expr, kinks: tuple, a, b, c, *, dps: int = 30) -> mpmath.mpf:
-    """Φ = E[σ(U)σ(V)], Var U = a², Var V = b², Cov = c (a, b > 0), confirmed to ``dps`` digits.
+#: Times the rule's pieces are halved before two disagreeing series are an error.
+REFINEMENTS = 2
+
+
+def value(sigma: sp.Expr, kinks: tuple, a, b, c, *, dps: int = 30, biases=(0, 0)) -> mpmath.mpf:
+    """Φ = E[σ(U + β)σ(V + γ)], Var U = a², Var V = b², Cov = c (a, b > 0), (β, γ) = ``biases``,
+    confirmed to ``dps`` digits: the series of c_k(a, β) = E[σ(aX + β) h_k(X)] and c_k(b, γ),
+    by two rules that must agree; when they do not, the pieces are halved (:data:`REFINEMENTS`
+    times) before :class:`~theory.core.errors.PrecisionError`.
 
     Raises :class:`SlowConvergence` past :data:`MAX_TERMS` terms."""
     check_dps(dps)
@@ -125,25 +149,30 @@ def value(sigma: sp.Expr, kinks: tuple, a, b, c, *, dps: int = 30) -> mpmath.mpf
     ctx = context(dps + 25)
     a_, b_, c_ = (ctx.mpf(sp.N(v, dps + 30)) if isinstance(v, sp.Basic) else ctx.mpf(v) for v in (a, b, c))
     rho = max(min(c_ / (a_ * b_), ctx.one), -ctx.one)
-    low = _series(sigma, kinks, a, b, rho, dps, dps + 8, shifted=False)
-    high = _series(sigma, kinks, a, b, rho, dps, dps + 16, shifted=True)
     tolerance = mpmath.mpf(10) ** -(dps + 2)
-    (v1, m1), (v2, m2) = low, high
-    if abs(v1 - v2) <= tolerance * abs(v2):
-        return output_context(dps).mpf(v2)
-    if max(abs(v1), abs(v2)) <= tolerance * m2:
-        return output_context(dps).mpf(0)
+    sides = ((a, biases[0]), (b, biases[1]))
+    for refine in range(REFINEMENTS + 1):
+        v1, _ = _series(sigma, kinks, sides, rho, dps, dps + 8, (False, refine))
+        v2, m2 = _series(sigma, kinks, sides, rho, dps, dps + 16, (True, refine))
+        if abs(v1 - v2) <= tolerance * abs(v2):
+            return output_context(dps).mpf(v2)
+        if max(abs(v1), abs(v2)) <= tolerance * m2:
+            return output_context(dps).mpf(0)
     raise PrecisionError(f"the two Hermite series of E[σ(U)σ(V)] agree to "
                          f"{-float(mpmath.log10(abs(v1 - v2) / abs(v2))):.1f} digits, not {dps}")
 
 
-def _series(sigma, kinks, a, b, rho, dps: int, digits: int, shifted: bool) -> tuple:
-    """(Σ_{k<N} c_k(a)c_k(b)ρ^k, Σ|terms| + tail) with the tail |ρ|^N √(r_N(a) r_N(b)) ≤ 10^{−dps−4}·scale."""
+def _series(sigma, kinks, sides, rho, dps: int, digits: int, grid: tuple) -> tuple:
+    """(Σ_{k<N} c_k(a, β)c_k(b, γ)ρ^k, Σ|terms| + tail) with the tail |ρ|^N √(r_N(a, β) r_N(b, γ))
+    ≤ 10^{−dps−4}·scale; ``sides`` = ((a, β), (b, γ)), ``grid`` = (shifted, refine)."""
     ctx = context(digits + 5)
     tolerance = ctx.mpf(10) ** -(dps + 4)
+    shifted, refine = grid
+    (a, beta), (b, gamma) = sides
     for terms in _blocks(abs(rho), dps):
-        ca, sa = coefficients(sigma, kinks, a, terms, digits, shifted)
-        cb, sb = (ca, sa) if b == a else coefficients(sigma, kinks, b, terms, digits, shifted)
+        ca, sa = coefficients(sigma, kinks, a, terms, digits, shifted, bias=beta, refine=refine)
+        cb, sb = (ca, sa) if (b, gamma) == (a, beta) else coefficients(
+            sigma, kinks, b, terms, digits, shifted, bias=gamma, refine=refine)
         scale = ctx.sqrt(sa * sb)
         ra, rb, power = sa, sb, ctx.one
         total = magnitude = ctx.zero
@@ -191,7 +220,7 @@ class Float64Series:
         kept = [float(q) for q in squares[start::step]]
         self.coefficients = np.array(kept)
         gamma = [(m * _UNIT) / (1 - m * _UNIT) for m in range(2, 2 * len(kept) + 2, 2)]
-        horner = sum(g * abs(q) for g, q in zip(gamma, kept))
+        horner = sum(g * abs(q) for g, q in zip(gamma, kept, strict=True))
         square = 0.0 if parity is None else _UNIT * sum(k * float(q) for k, q in enumerate(squares))
         rounding = _UNIT * sum(abs(q) for q in kept)
         self.error_bound = float(tail) + rounding + horner + square + _UNIT * float(sum(squares))
@@ -215,7 +244,8 @@ class Float64Series:
         return rho * value if self.parity == "odd" else value
 
 
-def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *, tolerance: float = 1e-17) -> Float64Series:
+def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *,
+                   tolerance: float = 1e-17) -> Float64Series:
     """The float64 evaluator of Φ(ρ) = Σ c_k² ρ^k (unit norms), tail ≤ ``tolerance``.
 
     Only for smooth σ: at a kink the c_k decay algebraically and no :data:`MAX_TERMS`-term
@@ -231,7 +261,7 @@ def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *, toleranc
         for n in range(terms + 1):
             tail = max(tail1, tail2)
             if tail <= tolerance:
-                if max(abs(a - b) for a, b in zip(c1[:n], c2[:n])) > 1e-20:
+                if max(abs(a - b) for a, b in zip(c1[:n], c2[:n], strict=True)) > 1e-20:
                     raise PrecisionError("the two coefficient rules disagree beyond 1e-20")
                 return Float64Series([c ** 2 for c in c2[:n]], max(tail, 0), parity)
             if n < terms:
@@ -252,7 +282,8 @@ def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: Form | str) ->
     >>> from theory.core.symbols import t
     >>> print(latex(sp.tanh(t), (), "odd", "zonal"))
     \\sum_{k \\ge 0} c_k^{2} \\rho^{k}, \\quad c_k \\equiv \\mathbb{E}\\left[\\sigma(X)\\, h_k(X)\\right]:\\ \
-c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190787,\\ c_{5} \\approx 0.0625475237527,\\ \\ldots
+c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190787,\\ \
+c_{5} \\approx 0.0625475237527,\\ \\ldots
     """
     values, _ = coefficients(sigma, kinks, 1, 2 * SHOWN, 20)
     skip = {"odd": 0, "even": 1}.get(parity)
@@ -261,10 +292,12 @@ c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190
     zeros = {"odd": [r"c_{2j} \equiv 0"], "even": [r"c_{2j+1} \equiv 0"]}.get(parity, [])
     listed = r",\ ".join(zeros + shown + [r"\ldots"])
     if form_named(form).unit_norms:
-        return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, \quad c_k \equiv \mathbb{E}\left[\sigma(X)\, h_k(X)\right]:\ "
-                + listed)
-    return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) \left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "
-            r"\quad c_k(a) \equiv \mathbb{E}\left[\sigma(a X)\, h_k(X)\right],\ c_k \equiv c_k(1):\ " + listed)
+        return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, "
+                r"\quad c_k \equiv \mathbb{E}\left[\sigma(X)\, h_k(X)\right]:\ " + listed)
+    return (r"\sum_{k \ge 0} c_k(\|\theta\|)\, c_k(\|w\|) "
+            r"\left(\frac{\theta^{\top} w}{\|\theta\| \|w\|}\right)^{k}, "
+            r"\quad c_k(a) \equiv \mathbb{E}\left[\sigma(a X)\, h_k(X)\right],\ c_k \equiv c_k(1):\ "
+            + listed)
 
 
 # ---------------------------------------------------------------------- certified enclosures
@@ -278,123 +311,6 @@ ENVELOPES = {
     sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1: (1, 1), sp.Piecewise((t, t > 0), (sp.exp(t) - 1, True)): (1, 1),
 }
 MAX_CERTIFIED_TERMS = 400
-_FLINT_UNARY = {sp.exp: "exp", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh", sp.sin: "sin",
-                sp.cos: "cos", sp.erf: "erf", sp.atan: "atan", sp.asin: "asin", sp.acos: "acos"}
-
-
-def flint_function(expr: sp.Expr, variables: tuple) -> callable:
-    """``expr`` as a function of python-flint balls (arb or acb) ``f(*balls, analytic=False)``.
-
-    Branch cuts (log, non-integer powers) forward ``analytic`` so that acb.integral sees them;
-    anything else than elementary functions is refused. Integers are built once (exact at any
-    precision), sums and products of two terms are one call, x**(k/2) goes through √x."""
-    from flint import acb, arb
-
-    def build(node):
-        if node in variables:
-            index = variables.index(node)
-            return lambda args, analytic: args[index]
-        if node.is_Integer:
-            value = arb(int(node))
-            return lambda args, analytic: value
-        if node.is_Rational:
-            p, q = int(node.p), int(node.q)
-            return lambda args, analytic: arb(p) / q
-        if node is sp.pi:
-            return lambda args, analytic: arb.pi()
-        if node is sp.E:
-            return lambda args, analytic: arb(1).exp()
-        parts = [build(a) for a in node.args]
-        if node.is_Add:
-            return _fold(parts, operator.add)
-        if node.is_Mul:
-            return _fold(parts, operator.mul)
-        if node.is_Pow:
-            base, power = parts
-            if node.exp.is_Integer:
-                n = int(node.exp)
-                return lambda args, analytic: _integer_power(base(args, analytic), n)
-            if node.exp.is_Rational and node.exp.q == 2:
-                n = int(node.exp.p)
-                return lambda args, analytic: _integer_power(_sqrt(base(args, analytic), analytic), n)
-            return lambda args, analytic: _power(base(args, analytic), power(args, analytic), analytic)
-        if node.func is sp.log:
-            return lambda args, analytic: _log(parts[0](args, analytic), analytic)
-        if node.func in _FLINT_UNARY:
-            name = _FLINT_UNARY[node.func]
-            return lambda args, analytic: getattr(parts[0](args, analytic), name)()
-        raise PrecisionError(f"no ball-arithmetic evaluation of {node.func} (in {expr}): no certified value")
-
-    def _fold(parts, op):
-        first, *rest = parts
-        if len(rest) == 1:
-            second = rest[0]
-            return lambda args, analytic: op(first(args, analytic), second(args, analytic))
-
-        def folded(args, analytic):
-            value = first(args, analytic)
-            for part in rest:
-                value = op(value, part(args, analytic))
-            return value
-        return folded
-
-    def _log(z, analytic):
-        return z.log(analytic=analytic) if isinstance(z, acb) else z.log()
-
-    def _sqrt(z, analytic):
-        return z.sqrt(analytic=analytic) if isinstance(z, acb) else z.sqrt()
-
-    def _power(z, p, analytic):
-        if isinstance(z, acb):
-            return (p * z.log(analytic=analytic)).exp()
-        return z ** p
-
-    body = build(expr)
-    return lambda *balls, analytic=False: body(balls, analytic)
-
-
-def flint_digits(dps: int):
-    """python-flint's (global) working precision set to ``dps`` digits, restored afterwards."""
-    return flint_precision(mpmath.libmp.dps_to_prec(dps))
-
-
-def ball(value, dps: int):
-    """An exact number (int, float, Rational, mpf, arb) as an arb ball containing it."""
-    from flint import arb
-
-    if isinstance(value, arb):
-        return value
-    if isinstance(value, (int, np.integer)) or isinstance(value, sp.Integer):
-        return arb(int(value))
-    if isinstance(value, sp.Rational):
-        return arb(int(value.p)) / int(value.q)
-    if isinstance(value, (float, np.floating)):
-        return arb(float(value))                                   # a double is an exact binary number
-    if isinstance(value, (mpmath.mpf, sp.Float)) or type(value).__name__ == "mpf":  # any context's mpf
-        sign, man, exp, _ = value._mpf_
-        return arb(int(man) * (-1) ** sign) * arb(2) ** int(exp) if man else arb(0)
-    if isinstance(value, sp.Basic) and value.is_number:
-        mid = arb(str(sp.N(value, dps + 20)))
-        return mid + arb(0, abs(mid).upper() * arb(10) ** -(dps + 18))
-    raise InputError(f"cannot read {value!r} as a real number for a certified value")
-
-
-def _integer_power(z, n: int):
-    """z**n by squaring: flint's ``**`` gives nan for a ball that contains 0."""
-    if n < 0:
-        return 1 / _integer_power(z, -n)
-    if n == 0:
-        return z * 0 + 1
-    result, square = None, z
-    while True:
-        if n & 1:
-            result = square if result is None else result * square
-        n >>= 1
-        if not n:
-            return result
-        square = square * square
-
-
 def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()):
     """A python-flint ``arb`` ball proven to contain Φ = E[σ(U)σ(V)] (Var U = a², Var V = b², Cov c).
 
@@ -419,7 +335,7 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
                              f"is known (certified: {', '.join(map(str, ENVELOPES))})")
     with flint_digits(dps + 15):
-        a_, b_, c_ = (ball(v, dps) for v in (a, b, c))
+        a_, b_, c_ = (ball(v) for v in (a, b, c))
         if not (a_ > 0 and b_ > 0):
             raise PrecisionError("a certified value needs norms that are provably positive")
         rho = c_ / (a_ * b_)
@@ -431,16 +347,17 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         need = (dps + 2) * _LN10 / -math.log(max(float(abs(rho).upper()), 1e-300))
         terms = math.ceil(need) + 1
         if terms > MAX_CERTIFIED_TERMS:
-            raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs more than "
-                                 f"{MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
+            raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs "
+                                 f"more than {MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
         ca, sa = _certified_coefficients(sigma, kinks, a_, terms, dps)
-        cb, sb = (ca, sa) if (a_ == b_) is True or (a == b) else _certified_coefficients(sigma, kinks, b_, terms, dps)
+        same = (a_ == b_) is True or (a == b)
+        cb, sb = (ca, sa) if same else _certified_coefficients(sigma, kinks, b_, terms, dps)
         total, power = arb(0), arb(1)
         for k in range(terms):
             total += ca[k] * cb[k] * power
             power *= rho
             sa, sb = sa - ca[k] * ca[k], sb - cb[k] * cb[k]
-        tail = _integer_power(abs(rho), terms) * (sa.upper().max(arb(0)) * sb.upper().max(arb(0))).sqrt()
+        tail = integer_power(abs(rho), terms) * (sa.upper().max(arb(0)) * sb.upper().max(arb(0))).sqrt()
         return total + arb(0, tail.upper())
 
 
@@ -455,8 +372,10 @@ def _certified_coefficients(sigma: sp.Expr, kinks: tuple, a, terms: int, dps: in
     root2, norm = arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
 
     def integral(weight):
-        return sum((acb.integral(lambda x, analytic, f=f: f(a * x, analytic=analytic) * weight(x, f, analytic),
-                                 lo, hi).real for f, lo, hi in pieces), arb(0))
+        def integrand(x, analytic, f):
+            return f(a * x, analytic=analytic) * weight(x, f, analytic)
+        return sum((acb.integral(functools.partial(integrand, f=f), lo, hi).real for f, lo, hi in pieces),
+                   arb(0))
 
     coefficients = []
     for k in range(terms):
@@ -476,10 +395,11 @@ def _branches(sigma: sp.Expr, kinks: tuple) -> list[tuple]:
     """(ball function, −1 or 0, 0 or 1): σ itself on [−1, 1]·L, or for a kink at 0 its analytic branch
     on each side (read off σ(±p) with p > 0), so that ``acb.integral`` sees analytic integrands."""
     if not kinks:
-        return [(flint_function(sigma, (t,)), -1, 1)]
+        return [(ball_function(sigma, (t,)), -1, 1)]
     if tuple(kinks) != (0,):
-        raise PrecisionError(f"no certified value for σ = {sigma}: kinks at {kinks}, only a kink at 0 is split")
+        raise PrecisionError(f"no certified value for σ = {sigma}: kinks at {kinks}, "
+                             "only a kink at 0 is split")
     p = sp.Symbol("p", positive=True)
     sides = [(sp.piecewise_fold(sigma.subs(t, -p)).subs(p, -t), -1, 0),
              (sp.piecewise_fold(sigma.subs(t, p)).subs(p, t), 0, 1)]
-    return [(flint_function(branch, (t,)), lo, hi) for branch, lo, hi in sides]
+    return [(ball_function(branch, (t,)), lo, hi) for branch, lo, hi in sides]

@@ -21,14 +21,17 @@ from __future__ import annotations
 
 
 def orthant(ctx, h, k, rho):
-    """L(h, k; ρ) = P(X > −h, Y > −k) = Φ(h)Φ(k) + (1/2π)∫_0^{asin ρ} exp(−(h² + k² − 2hk sin t)/(2cos² t)) dt.
+    """L(h, k; ρ) = P(X > −h, Y > −k)
+    = Φ(h)Φ(k) + (1/2π)∫_0^{asin ρ} exp(−(h² + k² − 2hk sin t)/(2cos² t)) dt.
 
     At ρ = ±1 directly: Φ(min(h, k)) and max(0, Φ(h) + Φ(k) − 1)."""
     if rho == 1:
         return ctx.ncdf(min(h, k))
     if rho == -1:
         return max(ctx.zero, ctx.ncdf(h) + ctx.ncdf(k) - 1)
-    integrand = lambda s: ctx.exp(-(h**2 + k**2 - 2 * h * k * ctx.sin(s)) / (2 * ctx.cos(s) ** 2))
+    def integrand(s):
+        return ctx.exp(-(h**2 + k**2 - 2 * h * k * ctx.sin(s)) / (2 * ctx.cos(s) ** 2))
+
     return ctx.ncdf(h) * ctx.ncdf(k) + ctx.quad(integrand, [0, ctx.asin(rho)]) / (2 * ctx.pi)
 
 

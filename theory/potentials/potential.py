@@ -35,18 +35,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import elu
-from . import evaluation
-from . import gaussian
-from . import hermite_norms
-from . import hermite_series
-from . import quadrature
-from .activations import Activation, activation
-from .biased import BiasedPotential, biased
-from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
-from .forms import form as form_named
-from .manifolds import Manifold
-from .routes import Route
+from ..core import cache, timebound
+from ..core.balls import ball, ball_function
+from ..core.balls import digits as flint_digits
 from ..core.errors import DerivationError, InputError, PrecisionError, Timeout
 from ..core.latex import Typeset
 from ..core.latex import latex as house_latex
@@ -54,9 +45,14 @@ from ..core.latex import parse as parse_latex
 from ..core.numeric import check_dps, output_context
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import s, t, theta, w, x
-from ..core import cache, timebound
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
-
+from . import elu, evaluation, gaussian, hermite_norms, hermite_series, quadrature
+from .activations import Activation, activation
+from .biased import BiasedPotential, biased
+from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
+from .forms import form as form_named
+from .manifolds import Manifold
+from .routes import Route
 
 
 @dataclass(frozen=True)
@@ -190,7 +186,8 @@ class Potential(Typeset):
                 self._check_values(values)
             return self._certified_at(values, dps)
         self._check_values(values)
-        if not all(mpmath.isfinite(v) for v in (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)):
+        numbers = (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)
+        if not all(mpmath.isfinite(v) for v in numbers):
             raise InputError(f"values of {', '.join(map(str, self.variables))} must be finite, got {values}")
         if self.expr is None:
             return self._numeric_at(values, dps)
@@ -265,13 +262,18 @@ class Potential(Typeset):
 
         >>> print(given("exp(-r^2/2)", "radial").latex())
         \\Phi(\\theta, w) = e^{- \\frac{\\|\\theta - w\\|^{2}}{2}}
-        >>> print(potential("sign").sphere().latex(definition=True))
-        \\Phi(\\rho) = \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right] = - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
+        >>> head, expectation, body = potential("sign").sphere().latex(definition=True).split(" = ")
+        >>> print(head, expectation, sep="\\n")
+        \\Phi(\\rho)
+        \\mathbb{E}_{x \\sim N(0, I_d)}\\left[\\sigma(\\theta^{\\top} x)\\, \\sigma(w^{\\top} x)\\right]
+        >>> print(body)
+        - \\frac{2 \\arccos{\\left(\\rho \\right)}}{\\pi} + 1
         """
         body = self._numeric_latex() if self.expr is None else house_latex(self.expr)
         head = self.form.head
         if definition and self.form.expectation:
-            head += r" = \mathbb{E}_{x \sim N(0, I_d)}\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]"
+            head += (r" = \mathbb{E}_{x \sim N(0, I_d)}"
+                     r"\left[\sigma(\theta^{\top} x)\, \sigma(w^{\top} x)\right]")
         return f"{self.form.prefix}{head} = {body}"
 
     @classmethod
@@ -298,13 +300,13 @@ class Potential(Typeset):
         return hermite_series.latex(act.expr, act.kinks, act.parity, self.form)
 
     def _certified_at(self, values: Sequence, dps: int):
-        with hermite_series.flint_digits(dps + 15):
-            balls = [hermite_series.ball(v, dps) for v in values]
+        with flint_digits(dps + 15):
+            balls = [ball(v) for v in values]
             if self.expr is None:
                 ridge = self.form.ridge_values(balls)
                 return hermite_series.certified_value(self.activation.expr, *ridge, dps=dps,
                                                       kinks=self.activation.kinks)
-            result = hermite_series.flint_function(self.expr, self.variables)(*balls)
+            result = ball_function(self.expr, self.variables)(*balls)
         if not result.is_finite():
             raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: "
                                  "the ball evaluation is not finite (a branch point within the input balls?)")
@@ -312,8 +314,8 @@ class Potential(Typeset):
 
     def _form_balls(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
         """The form's variables as arb balls computed from the exact coordinates."""
-        with hermite_series.flint_digits(dps + 15):
-            a, b = ([hermite_series.ball(v, dps) for v in vec] for vec in (theta_, w_))
+        with flint_digits(dps + 15):
+            a, b = ([ball(v) for v in vec] for vec in (theta_, w_))
             if len(a) != len(b) or not a:
                 raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(a)} and {len(b)}")
             return self.form.balls(a, b)
@@ -344,7 +346,8 @@ class Potential(Typeset):
         at_zero = sigma.subs(t, 0)
         if at_zero == 0:
             return output_context(dps).mpf(0)
-        return output_context(dps).mpf(sp.N(at_zero, dps + 10)) * quadrature.gaussian_mean(sigma, other, dps=dps)
+        factor = output_context(dps).mpf(sp.N(at_zero, dps + 10))
+        return factor * quadrature.gaussian_mean(sigma, other, dps=dps)
 
     def _numeric_at(self, values: Sequence, dps: int) -> mpmath.mpf:
         """The Hermite series; at ρ = ±1 (one line integral) and where the series needs
@@ -367,7 +370,8 @@ class Potential(Typeset):
 # ---------------------------------------------------------------------- derivation
 
 @overload
-def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[False] = ...) -> Potential: ...
+def potential(spec, *, seconds: float = ..., budget: float = ...,
+              bias: Literal[False] = ...) -> Potential: ...
 @overload
 def potential(spec, *, seconds: float = ..., budget: float = ..., bias: Literal[True]) -> BiasedPotential: ...
 def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
@@ -416,7 +420,7 @@ def potential(spec, *, seconds: float = 10.0, budget: float = BUDGET,
     deadline = time.monotonic() + check_budget(budget)
     act = activation(spec, budget=budget)
     left = deadline - time.monotonic()
-    if act.kind == "product":
+    if act.kind is PRODUCT:
         return bounded(_product_potential, act, seconds, seconds=left, what=f"the potential of {act.name}")
     return _ridge_potential(act, seconds, left)
 
@@ -516,8 +520,8 @@ _COSINE = sp.Symbol("cos_vartheta", real=True)
 
 @functools.lru_cache(maxsize=128)
 def _angle_form(expr: sp.Expr, form: Form) -> Callable | None:
-    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ, cos ϑ) (ridge) or (ϑ, cos ϑ) (zonal), ϑ = ∠(θ, w), when writing
-    θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
+    """Φ as a float64 function of (‖θ‖, ‖w‖, ϑ, cos ϑ) (ridge) or (ϑ, cos ϑ) (zonal), ϑ = ∠(θ, w),
+    when writing θᵀw = ‖θ‖‖w‖cos ϑ turns every acos into ϑ and every (‖θ‖²‖w‖² − (θᵀw)²)^{p/2} into
     (‖θ‖‖w‖ sin ϑ)^p — the cancellation-free form of the orthant (ReLU-family) potentials.
     None when the formula has neither, or something else is left depending on cos ϑ under a root."""
     if form.inner is None or not expr.has(sp.acos):

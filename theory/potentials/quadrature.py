@@ -46,7 +46,7 @@ came back 13 digits right when 20 were asked).
 >>> bivariate(relu, None, 1, 1, sp.Rational(1, 2), dps=20, budget=100)
 Traceback (most recent call last):
 ...
-theory.core.errors.PrecisionError: could not confirm 20 digits of E[Max(0, t)(U)·Max(0, t)(V)]: the next quadrature needs ... integrand evaluations, beyond the budget of 100
+theory.core.errors.PrecisionError: could not confirm 20 digits ... beyond the budget of 100
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ class _Line:
         nodes = [_split(ctx, piece, ()) for piece in pieces]
 
         def rule(cuts: Sequence) -> list[tuple]:
-            return [node for piece, done in zip(pieces, nodes)
+            return [node for piece, done in zip(pieces, nodes, strict=True)
                     for node in (done if not any(piece[0] < p < piece[1] for p in cuts)
                                  else _split(ctx, piece, cuts))]
         return rule

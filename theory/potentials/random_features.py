@@ -62,20 +62,22 @@ import functools
 from dataclasses import dataclass
 
 import sympy as sp
-
 from sympy.printing.pycode import MpmathPrinter
 
-from .activations import Activation
-from .biased import BiasedPotential, biased, check_numeric_dps, two_precisions
-from .potential import Potential, potential
 from ..core.errors import InputError, Timeout
 from ..core.latex import Typeset
 from ..core.numeric import check_dps, context, mpmath_function
 from ..core.parsing import as_number
 from ..core.symbols import dot, na, nb, r
 from ..core.timebound import bounded
+from .activations import Activation
+from .biased import BiasedPotential, biased, check_numeric_dps, two_precisions
+from .potential import Potential, potential
 
 SECONDS = 20.0  # time bound of each symbolic step of the erf derivation
+#: The method of a mean without a closed form.
+NUMERIC_MEAN = ("numeric: quadrature of σ against the density of ⟨U, x⟩ + B (skew normal), "
+                "split at the kinks, digits confirmed at two precisions")
 
 #: LaTeX of the variables: r = ‖x‖ for the mean; na, nb, dot = ‖x‖, ‖x'‖, xᵀx' for the kernel.
 LATEX_NAMES = {r: r"\|x\|", na: r"\|x\|", nb: r"\|x'\|", dot: r"x^{\top}x'"}
@@ -123,7 +125,9 @@ class OwenT(sp.Function):
 
 def owen_t(ctx, h, a):
     """T(h, a) in the mpmath context ``ctx``, by quadrature of its defining integral."""
-    integrand = lambda s: ctx.exp(-h**2 * (1 + s**2) / 2) / (1 + s**2)
+    def integrand(s):
+        return ctx.exp(-h**2 * (1 + s**2) / 2) / (1 + s**2)
+
     return ctx.quad(integrand, [0, a]) / (2 * ctx.pi)
 
 
@@ -165,7 +169,8 @@ class FeatureMean(Typeset):
         return two_precisions(evaluate, (value,), dps, f"the mean of {self}")
 
     def latex(self) -> str:
-        head = rf"\mathbb{{E}}_{{U,B}}\left[\sigma(\langle U, x\rangle + B){_given(self.truncation)}\right] = "
+        given = _given(self.truncation)
+        head = rf"\mathbb{{E}}_{{U,B}}\left[\sigma(\langle U, x\rangle + B){given}\right] = "
         if self.expr is not None:
             return head + sp.latex(self.expr, symbol_names=LATEX_NAMES)
         return head + (r"\mathbb{E}_B\left[\mathbb{E}_Z\,\sigma(B + s_u\|x\|Z)" + _given(self.truncation)
@@ -192,8 +197,13 @@ class FeatureMean(Typeset):
             return _over_bias(ctx, sigma, act.kinks, self.s_b, self.truncation)
         sd, t = _mp(self.s_b, ctx), None if self.truncation is None else _mp(self.truncation, ctx)
         total = ctx.sqrt(s**2 + sd**2)
-        density = lambda v: ctx.npdf(v / total) / total * (
-            1 if t is None else ctx.ncdf((v * sd**2 / total**2 - t) * total / (sd * s)) / ctx.ncdf(-t / sd))
+
+        def density(v):
+            density = ctx.npdf(v / total) / total
+            if t is None:
+                return density
+            return density * ctx.ncdf((v * sd**2 / total**2 - t) * total / (sd * s)) / ctx.ncdf(-t / sd)
+
         cuts = sorted({ctx.zero, *(ctx.mpf(sp.N(q, ctx.dps)) for q in act.kinks)})
         return ctx.quad(lambda v: sigma(v) * density(v), [-ctx.inf, *cuts, ctx.inf])
 
@@ -233,8 +243,8 @@ class FeatureKernel(Typeset):
         _check_pair(*values)
         if self.unbiased is not None:
             s_u, s_b = self.s_u, self.s_b
-            return self.unbiased.at(sp.sqrt(s_u**2 * values[0]**2 + s_b**2),
-                                    sp.sqrt(s_u**2 * values[1]**2 + s_b**2), s_u**2 * values[2] + s_b**2, dps=dps)
+            nx, ny = (sp.sqrt(s_u**2 * v**2 + s_b**2) for v in values[:2])
+            return self.unbiased.at(nx, ny, s_u**2 * values[2] + s_b**2, dps=dps)
         check_numeric_dps(dps, "the numeric route")
         return two_precisions(self._numeric, values, dps,
                               f"the kernel of {self.activation.name}")
@@ -260,7 +270,10 @@ class FeatureKernel(Typeset):
         nx, ny, inner = (_mp(v, ctx) for v in values)
         phi = self.biased_potential
         assert phi is not None  # a truncated kernel is built with its biased potential
-        f = lambda bias: phi.working_value((s_u * nx, s_u * ny, s_u**2 * inner, bias, bias), ctx.dps)
+
+        def f(bias):
+            return phi.working_value((s_u * nx, s_u * ny, s_u**2 * inner, bias, bias), ctx.dps)
+
         return _over_bias(ctx, f, self.activation.kinks, self.s_b, self.truncation)
 
 
@@ -285,8 +298,8 @@ def feature_mean(sigma, s_u, s_b, truncation=None) -> FeatureMean:
 
     >>> feature_mean("erf", 1, 1).expr
     0
-    >>> feature_mean("relu", 1, 1).method
-    'numeric: quadrature of σ against the density of ⟨U, x⟩ + B (skew normal), split at the kinks, digits confirmed at two precisions'
+    >>> feature_mean("relu", 1, 1).method == NUMERIC_MEAN
+    True
     """
     phi = biased(sigma)
     s_u, s_b, t = _scales(s_u, s_b, truncation)
@@ -326,10 +339,10 @@ def _mean(act, s_u, s_b, t) -> FeatureMean:
         derived = _erf_mean(kappa, s_u, s_b, t)
         if derived is not None:
             expr, steps = derived
-            return FeatureMean(act, s_u, s_b, t, expr, "closed form: Gaussian smoothing of erf, then "
-                               + ("symmetry of B (exact)" if t is None else "Owen's T (exact algebra)"), steps)
-    return FeatureMean(act, s_u, s_b, t, None, "numeric: quadrature of σ against the density of ⟨U, x⟩ + B "
-                                               "(skew normal), split at the kinks, digits confirmed at two precisions")
+            bias = "symmetry of B (exact)" if t is None else "Owen's T (exact algebra)"
+            method = f"closed form: Gaussian smoothing of erf, then {bias}"
+            return FeatureMean(act, s_u, s_b, t, expr, method, steps)
+    return FeatureMean(act, s_u, s_b, t, None, NUMERIC_MEAN)
 
 
 # ---------------------------------------------------------------------- the erf derivation
@@ -338,7 +351,8 @@ def _erf_mean(kappa, s_u, s_b, t):
     """(m(r), steps) for σ = erf(κt), or ``None`` when a step cannot be checked in its time bound."""
     try:
         smoothing = bounded(_smoothing_holds, kappa, seconds=SECONDS, what="Gaussian smoothing of erf")
-        truncated = t is None or bounded(_truncation_holds, t, s_b, seconds=SECONDS, what="the truncated bias")
+        truncated = t is None or bounded(_truncation_holds, t, s_b, seconds=SECONDS,
+                                         what="the truncated bias")
     except (Timeout, NotImplementedError):  # the numeric route is the fallback
         return None
     if not (smoothing and truncated):
@@ -443,8 +457,8 @@ def _mpmath_of(expr: sp.Expr, ctx):
     """``expr`` (in r) as a function evaluated in ``ctx``, Owen's T by its integral."""
     if not expr.has(OwenT):
         return mpmath_function(expr, (r,), ctx)
-    return sp.lambdify((r,), expr, modules=[{"OwenT": lambda h, a: owen_t(ctx, h, a)}, {"mpmath": ctx}, "mpmath"],
-                       printer=_Printer)
+    modules = [{"OwenT": lambda h, a: owen_t(ctx, h, a)}, {"mpmath": ctx}, "mpmath"]
+    return sp.lambdify((r,), expr, modules=modules, printer=_Printer)
 
 
 class _Printer(MpmathPrinter):

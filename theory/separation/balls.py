@@ -20,12 +20,12 @@ enclosure, so the maximum over the cells is a proven upper bound.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 
-from flint import arb, ctx
+from flint import arb
 
+from theory.core.balls import digits
 from theory.core.errors import InputError
 
 from .laws import BesselMixture, Gaussian, RadialCauchy, RadialLaw, SphereSum
@@ -162,11 +162,6 @@ def tail_bound(law: RadialLaw, start, end, points: int = 200) -> arb:
                    key=lambda ball: ball.upper())
 
 
-@contextlib.contextmanager
 def _precision():
     """Work at :data:`DIGITS` digits, restoring the caller's precision."""
-    saved, ctx.dps = ctx.dps, DIGITS
-    try:
-        yield
-    finally:
-        ctx.dps = saved
+    return digits(DIGITS)

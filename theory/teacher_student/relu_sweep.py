@@ -22,12 +22,12 @@ global minimum
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 
 import numpy as np
 
 from ..core import validators as valid
+from ..core.choices import Choice
 from ..core.errors import InputError
 from ..core.files import write_atomic
 from ..dynamics.equilibrium import equilibrium
@@ -47,7 +47,7 @@ KINDS = (EquilibriumKind.GLOBAL_MINIMUM, EquilibriumKind.SPURIOUS_LOCAL_MINIMUM,
 ORBIT_TOLERANCE = 1e-6
 
 
-class Protocol(str, Enum):  # noqa: UP042 - a StrEnum would print differently (str(), format())
+class Protocol(Choice):
     """How each run descends: ``default`` (step 0.5 on L, Newton-polished, classified
     run by run) or ``ss18`` (Safran & Shamir's released code, :mod:`.ss18`)."""
 
@@ -126,11 +126,7 @@ def sweep(ks, runs: int, *, workers: int = 1, checkpoint: str | Path | None = No
     ``certify`` adds to every spurious family a ball-arithmetic certificate of its
     representative (:func:`theory.verification.certificate.certify`).
     Returns ``{"config", "table", "records"}``."""
-    try:
-        protocol = Protocol(protocol)
-    except ValueError as why:
-        names = ", ".join(p.value for p in Protocol)
-        raise InputError(f"protocol must be one of {names}, got {protocol!r}") from why
+    protocol = Protocol(protocol)
     ks = [] if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__") else list(ks)
     if not ks:
         raise InputError(f"ks must be a non-empty list of integers in 2..{K_MAX}, got {ks!r}")

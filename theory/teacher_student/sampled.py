@@ -36,6 +36,7 @@ from ..core.errors import InputError
 from ..core.symbols import t
 from ..dynamics.loss import Loss
 from ..potentials.activations import Activation, activation
+from ..potentials.forms import RIDGE
 from ..potentials.manifolds import EUCLIDEAN, SPHERE
 from ..potentials.potential import potential
 from .relu_samples import parameter_error
@@ -67,7 +68,7 @@ def numpy_activation(spec: str) -> NumpyActivation:
     ([0.0, 2.0], [0.0, 1.0])
     """
     act = activation(spec)
-    if act.kind != "ridge":
+    if act.kind is not RIDGE:
         raise InputError(f"activation {act.name}: SGD on samples needs a ridge activation σ(θᵀx)")
     derivative = sp.diff(act.expr, t)
     if derivative.has(sp.DiracDelta):

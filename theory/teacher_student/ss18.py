@@ -155,24 +155,24 @@ def chunk_run(task: dict) -> dict:
     """Descend seeds ``task["seeds"]`` at k = d = ``task["k"]`` against W* = I (a run_all task).
 
     A run is ``global minimum`` when it converged with F < 10⁻³ (their test, so without
-    a Hessian), ``not converged`` at the step cap, else ``bad`` with its end point kept
-    for :func:`classify` to name once per orbit."""
+    a Hessian), ``not converged`` at the step cap, else a bad run: kind ``None`` (not yet
+    named) with its end point kept for :func:`classify` to name once per orbit."""
     k = task["k"]
     run = descend(xavier_starts(k, k, task["seeds"]), np.eye(k), max_steps=task["max_steps"])
     records = []
     for r, seed in enumerate(task["seeds"]):
         kind = (EquilibriumKind.NOT_CONVERGED if not run.converged[r]
-                else EquilibriumKind.GLOBAL_MINIMUM if run.loss[r] < 2 * BAD_VALUE else "bad")
+                else EquilibriumKind.GLOBAL_MINIMUM if run.loss[r] < 2 * BAD_VALUE else None)
         record = {"k": k, "seed": int(seed), "kind": kind, "loss": float(run.loss[r]),
                   "steps": int(run.steps[r]), "step": float(run.step[r]), "lambda_min": None}
-        if kind != EquilibriumKind.GLOBAL_MINIMUM:
+        if kind is not EquilibriumKind.GLOBAL_MINIMUM:
             record["positions"] = run.positions[r].tolist()
         records.append(record)
     return {"records": records}
 
 
 def classify(records: list[dict], *, dps: int, seconds: float) -> list[dict]:
-    """Name every ``bad`` run by its orbit: group end points (:func:`orbit_groups`, tolerance
+    """Name every bad run (kind ``None``) by its orbit: group end points (:func:`orbit_groups`, tolerance
     FAMILY_TOLERANCE), polish and classify one member an orbit with
     :func:`theory.dynamics.equilibrium.equilibrium`, and give every member that kind,
     λ_min, loss and the polished representative as its positions."""
@@ -182,7 +182,7 @@ def classify(records: list[dict], *, dps: int, seconds: float) -> list[dict]:
 
     out = [dict(r) for r in records]
     for k in sorted({r["k"] for r in out}):
-        bad = [r for r in out if r["k"] == k and r["kind"] == "bad"]
+        bad = [r for r in out if r["k"] == k and r["kind"] is None]
         for form, members in orbit_groups([r["positions"] for r in bad], tolerance=FAMILY_TOLERANCE):
             eq = equilibrium(relu_potential(), np.asarray(form.representative, dtype=float), np.eye(k),
                              manifold="euclidean", dps=dps, seconds=seconds)

@@ -31,7 +31,7 @@ inequalities, of three statements about the box B = {x : ‖x − x̃‖_∞ ≤
 
 Evaluation over a ball. Φ = F(n₁, n₂, ρ) of a ridge potential on R^d and its
 derivatives are the SymPy expressions of :func:`theory.dynamics.loss.kernel`,
-evaluated with ``arb`` functions (:func:`arb_function`); ρ, c = 1 − ρ² and
+evaluated with ``arb`` functions (:func:`~theory.core.balls.ball_function`); ρ, c = 1 − ρ² and
 φ = acos ρ come from h = ‖θ̂ ∓ ŵ‖²/2 (ρ = ±(1 − h), c = h(2 − h),
 φ = 2 asin √(h/2)), which stay valid balls when a pair is parallel. Where
 ∂²F/∂ρ² has a removable singularity 1/√c (ReLU: n₁n₂/(2π√c)) the term
@@ -86,9 +86,10 @@ import numpy as np
 import sympy as sp
 from flint import arb, arb_mat, ctx
 
+from ..core.balls import ball, ball_function
+from ..core.balls import precision as flint_precision
 from ..core.choices import Choice
-from ..core.errors import DerivationError, InputError
-from ..core.numeric import flint_precision
+from ..core.errors import InputError
 from ..dynamics.kinds import Claim, EquilibriumKind
 from ..dynamics.loss import N1, C, Loss, charges_of
 from ..potentials.forms import Ridge
@@ -117,90 +118,7 @@ class CertifiedKind(Choice):
     REFUSED = "refused"
 
 
-# ---------------------------------------------------------------------- SymPy → arb
-
-_FUNCTIONS = {sp.exp: arb.exp, sp.log: arb.log, sp.erf: arb.erf, sp.erfc: arb.erfc, sp.asin: arb.asin,
-              sp.acos: arb.acos, sp.atan: arb.atan, sp.sin: arb.sin, sp.cos: arb.cos, sp.tan: arb.tan,
-              sp.sinh: arb.sinh, sp.cosh: arb.cosh, sp.tanh: arb.tanh, sp.Abs: abs}
-
-
-def arb_function(expr: sp.Basic, symbols: tuple):
-    """``expr`` as a function of ``symbols`` on ``arb`` balls (a tree walk, nothing eval'd).
-
-    Integer powers are repeated products (arb's pow of a ball containing 0 is NaN),
-    half-integer powers go through √.
-
-    >>> t = sp.Symbol("t")
-    >>> f = arb_function(sp.sqrt(t) * t**2 + sp.pi, (t,))
-    >>> f(arb(4)).contains(32 + arb.pi())
-    True
-    """
-    compiled = _compile(expr, {s: i for i, s in enumerate(symbols)})
-    return lambda *args: compiled(args)
-
-
-def _compile(e: sp.Expr, index: dict):
-    if e.is_Symbol:
-        if e not in index:
-            raise DerivationError(f"no value for {e} in the ball evaluation")
-        i = index[e]
-        return lambda args: args[i]
-    if e.is_Rational:
-        p, q = int(e.p), int(e.q)
-        return lambda args: arb(p) / q if q != 1 else arb(p)
-    if e.is_Float:
-        value = _ball(e)  # exact: the Float's own binary digits
-        return lambda args: value
-    if e is sp.pi:
-        return lambda args: arb.pi()
-    if e is sp.E:
-        return lambda args: arb.const_e()
-    parts = [_compile(a, index) for a in e.args]
-    if e.is_Add:
-        return lambda args: functools.reduce(lambda x, f: x + f(args), parts[1:], parts[0](args))
-    if e.is_Mul:
-        return lambda args: functools.reduce(lambda x, f: x * f(args), parts[1:], parts[0](args))
-    if e.is_Pow:
-        return _power(parts[0], e.exp, index)
-    if isinstance(e, sp.atan2):
-        return lambda args: arb.atan2(parts[0](args), parts[1](args))
-    for function, ball in _FUNCTIONS.items():
-        if isinstance(e, function):
-            return lambda args: ball(parts[0](args))
-    raise DerivationError(f"no ball evaluation of {type(e).__name__} in {e}")
-
-
-def _power(base, exponent: sp.Expr, index: dict):
-    if exponent.is_Integer:
-        n = int(exponent)
-        return lambda args: _integer_power(base(args), n)
-    if exponent.is_Rational and exponent.q == 2:
-        n = int(exponent.p)
-        return lambda args: _integer_power(base(args).sqrt(), n)
-    power = _compile(exponent, index)
-    return lambda args: (power(args) * base(args).log()).exp()
-
-
-def _integer_power(x: arb, n: int) -> arb:
-    if n < 0:
-        return 1 / _integer_power(x, -n)
-    result = arb(1)
-    for _ in range(n):
-        result = result * x
-    return result
-
-
 # ---------------------------------------------------------------------- the landscape in arb
-
-def _ball(value, radius: float = 0.0) -> arb:
-    """An exact arb from a float, an mpf or a SymPy Float, widened by ``radius``."""
-    if isinstance(value, (mpmath.mpf, sp.Float)):
-        sign, man, exp, _ = value._mpf_
-        centre = arb(int(man) * (-1 if sign else 1)) * arb(2) ** int(exp) if man else arb(0)
-    else:
-        centre = arb(float(value))
-    return centre + arb(0, radius) if radius else centre
-
 
 def _squares(v) -> arb:
     """Σ v_a², with the lower end clipped at 0 (a ball containing 0 squares to a signed ball)."""
@@ -221,15 +139,15 @@ class Landscape:
         self._charges = charges
         args = self.kernel.arguments  # (n1, n2, rho, c, phi)
         names = self.kernel.names
-        self.first = [arb_function(self.kernel.derivatives[(a,)], args) for a in range(len(names))]
-        self.value_kernel = arb_function(self.kernel.derivatives[()], args)
-        self.coefficients = [arb_function(e, args) for e in self.kernel.coefficients]
-        self.self_terms = [arb_function(e, (N1,)) for e in self.kernel.self_terms] \
+        self.first = [ball_function(self.kernel.derivatives[(a,)], args) for a in range(len(names))]
+        self.value_kernel = ball_function(self.kernel.derivatives[()], args)
+        self.coefficients = [ball_function(e, args) for e in self.kernel.coefficients]
+        self.self_terms = [ball_function(e, (N1,)) for e in self.kernel.self_terms] \
             if self.kernel.self_terms else None
         rr = (names.index("rho"),) * 2
         regular = _regular_form(self.kernel.derivatives[rr])
         self.singular = regular is not None
-        self.second = {key: arb_function(regular if key == rr and self.singular else e, args)
+        self.second = {key: ball_function(regular if key == rr and self.singular else e, args)
                        for key, e in self.kernel.derivatives.items() if len(key) == 2}
         self.rr = rr
 
@@ -241,9 +159,9 @@ class Landscape:
             raise InputError(f"electrons have dimension {d} but protons {self.loss.dimension}")
         a = self.loss.default_charges(k) if self._charges is None else charges_of(self._charges, k)
         self.k, self.d = k, d
-        self.a = [_ball(v) for v in a]
-        self.b = [_ball(v) for v in self.loss.proton_charges]
-        self.W = [[_ball(v) for v in row] for row in self.loss.protons]
+        self.a = [ball(v) for v in a]
+        self.b = [ball(v) for v in self.loss.proton_charges]
+        self.W = [[ball(v) for v in row] for row in self.loss.protons]
 
     def _rows(self, x) -> list:
         return [list(x[i * self.d:(i + 1) * self.d]) for i in range(self.k)]
@@ -293,7 +211,7 @@ class Landscape:
 
     def _self_value(self, n: arb) -> arb:
         if self.self_terms is None:
-            return arb_function(self.kernel.self_value, ())()
+            return ball_function(self.kernel.self_value, ())()
         return self.self_terms[0](n)
 
     def gradient(self, x) -> np.ndarray:
@@ -433,9 +351,9 @@ class Polynomial:
 
     def __init__(self, expr: sp.Expr, symbols: tuple):
         self.symbols = tuple(symbols)
-        self._value = arb_function(expr, self.symbols)
-        self._gradient = [arb_function(sp.diff(expr, v), self.symbols) for v in self.symbols]
-        self._hessian = [[arb_function(sp.diff(expr, v, w), self.symbols) for w in self.symbols]
+        self._value = ball_function(expr, self.symbols)
+        self._gradient = [ball_function(sp.diff(expr, v), self.symbols) for v in self.symbols]
+        self._hessian = [[ball_function(sp.diff(expr, v, w), self.symbols) for w in self.symbols]
                          for v in self.symbols]
 
     def smoothness(self, x) -> None:
@@ -609,7 +527,7 @@ def refine(loss: Loss, electrons, charges=None, *, steps: int = 8, precision: in
     land = Landscape(loss, charges)
     land.setup(X)
     with flint_precision(precision):
-        x = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X.ravel()], dtype=object)
+        x = np.array([ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X.ravel()], dtype=object)
         for _ in range(steps):
             g = land.gradient(x)
             if _squares(g).sqrt() < 1e-40:
@@ -644,7 +562,7 @@ class Restriction:
     """L on the linear subspace x = Q z (Q an exact n × m matrix): Qᵀ∇L(Qz), Qᵀ∇²L(Qz)Q."""
 
     def __init__(self, land: Landscape, Q: np.ndarray):
-        self.land, self.Q = land, np.array([[_ball(v) for v in row] for row in Q], dtype=object)
+        self.land, self.Q = land, np.array([[ball(v) for v in row] for row in Q], dtype=object)
 
     def point(self, z):
         return self.Q.dot(z)
@@ -707,7 +625,7 @@ def prove(land, point, *, expect: Claim | str | None = None, clusters: bool = Tr
     Krawczyk's test to a fixed space of symmetry; ``expect`` is the claim checked."""
     expect = None if expect is None else Claim(expect)
     X = np.asarray(point, dtype=object)
-    centre = np.array([_ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X], dtype=object)
+    centre = np.array([ball(v if isinstance(v, mpmath.mpf) else float(v)) for v in X], dtype=object)
     refuse = functools.partial(Certificate, False, CertifiedKind.REFUSED, X.astype(float),
                                zero_modes=zero_modes)
     failure = land.smoothness(centre)

@@ -44,16 +44,25 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from ..core import validators as valid
+from ..core.choices import Choice
 from ..core.errors import InputError, WorkerLost
 from ..core.files import folder_lock, make_folder, write_atomic
 
-#: The joblib backends :func:`run_all` accepts.
-BACKENDS = ("loky", "dask")
+
+class Backend(Choice):
+    """The joblib backends :func:`run_all` runs on: loky processes on this machine, or a Dask cluster."""
+
+    LOKY = "loky"
+    DASK = "dask"
+
+
+#: The backends' names, as the command line spells them.
+BACKENDS = tuple(b.value for b in Backend)
 
 
 def run_all(task_fn: Callable[[dict], dict], tasks: Sequence[dict], *, workers: int = 1,
             checkpoint: str | Path | None = None, config: dict | None = None,
-            backend: str = "loky", scheduler: str | None = None,
+            backend: Backend | str = Backend.LOKY, scheduler: str | None = None,
             progress: bool | None = None) -> list[dict]:
     """``[task_fn(task) for task in tasks]``, in parallel, checkpointed, in task order.
 
@@ -69,14 +78,14 @@ def run_all(task_fn: Callable[[dict], dict], tasks: Sequence[dict], *, workers: 
     config : dict, optional
         What the tasks mean (activation, d, k, …); stored with the checkpoint and
         compared on resume.
-    backend : {"loky", "dask"}
-        joblib backend.
+    backend : Backend or str
+        ``loky`` (the default) or ``dask``.
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:8786``); dask backend only.
     progress : bool, optional
         Show a progress bar on stderr; by default only when stderr is a terminal.
     """
-    check_engine(workers, backend, scheduler)
+    backend = check_engine(workers, backend, scheduler)
     with contextlib.ExitStack() as stack:
         folder = stack.enter_context(folder_lock(checkpoint)) if checkpoint else None
         results = _finished(_prepare(folder, tasks, config), len(tasks)) if folder else {}
@@ -135,20 +144,21 @@ def _alive(marker: Path) -> bool:
     return True
 
 
-def check_engine(workers: int, backend: str, scheduler: str | None) -> None:
-    """Refuse engine options :func:`run_all` cannot use (callers check them before any work)."""
+def check_engine(workers: int, backend: Backend | str, scheduler: str | None) -> Backend:
+    """The backend named, after refusing engine options :func:`run_all` cannot use (callers
+    check them before any work)."""
     valid.count(workers, "workers", 1, valid.WORKERS_MAX)
-    if backend not in BACKENDS:
-        raise InputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if scheduler is not None and backend != "dask":
-        raise InputError(f"a scheduler address needs backend='dask', not {backend!r}")
+    backend = Backend(backend)
+    if scheduler is not None and backend is not Backend.DASK:
+        raise InputError(f"a scheduler address needs backend='dask', not {backend.value!r}")
+    return backend
 
 
 @contextlib.contextmanager
-def _engine(backend: str, workers: int, scheduler: str | None) -> Iterator[None]:
+def _engine(backend: Backend, workers: int, scheduler: str | None) -> Iterator[None]:
     """The joblib configuration of ``backend``: loky processes whose BLAS pools start with one
     thread, or a Dask client (on ``scheduler``, or on a LocalCluster of one-thread workers)."""
-    if backend == "loky":
+    if backend is Backend.LOKY:
         with parallel_config(backend="loky", n_jobs=workers, inner_max_num_threads=1):
             yield
         return

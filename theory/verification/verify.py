@@ -46,7 +46,7 @@ from ..core.latex import Typeset, readable
 from ..core.latex import latex as house_latex
 from ..dynamics.charges import FIXED, Fixed, Optimal, charge_policy
 from ..dynamics.equilibrium import _potential, simulate
-from ..dynamics.flow import ALGORITHMS, work_budget
+from ..dynamics.flow import Algorithm, work_budget
 from ..dynamics.kinds import MINIMA, STOPS, EquilibriumKind
 from ..dynamics.loss import kernel
 from ..dynamics.matching import distances
@@ -113,7 +113,8 @@ class Prediction:
             return f"a strict local minimum with L = {run['loss']} > 0", SMOOTH
         if self.rule is Rule.CHARGED and run["kind"] in MINIMA[1:] and run["isolated_charged"]:
             return ((f"a local minimum of min_a L with L = {run['loss']} > 0 and an electron away from "
-                     "every proton and electron carrying a_i* ≠ 0 (Lemma 3.8 says it cannot be one)"),
+                     "every proton and electron carrying a_i* ≠ 0, where Δ_{θ_i} L = −2cλ(a_i*)² < 0 "
+                     "for ΔΦ = λΦ and Φ(θ, θ) = c, so it cannot be one"),
                     "Φ λ-harmonic (ΔΦ = λΦ, λ > 0) with Φ(θ, θ) constant on M")
         if self.rule is Rule.NEAR and run["kind"] in MINIMA and run["nearest"] > self.radius:
             return ((f"a local minimum with every electron farther than {self.radius:.6g} from every "
@@ -240,7 +241,7 @@ class Verification(Typeset):
     classification: Classification
     prediction: Prediction | None
     reason: str
-    algorithm: str
+    algorithm: Algorithm
     protons: np.ndarray
     runs: list[dict]
     table: Predictions
@@ -398,7 +399,7 @@ def _run_line(run: dict) -> str:
 def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=FIXED,
            starts: int = 20, seed: int = 0, dps: int = 30, workers: int = 1, checkpoint=None,
            seconds: float | None = 30.0, budget: int | None = None, tolerance: float = 1e-6,
-           algorithm: str | None = None, progress: bool | None = None,
+           algorithm: Algorithm | str | None = None, progress: bool | None = None,
            table: Predictions | None = None) -> Verification:
     """Derive, classify, predict and confirm over ``starts`` seeded runs.
 
@@ -426,7 +427,7 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=FI
         Deterministic work budget of each start, the same whatever the machine's load:
         field evaluations of the flow or iterations of descent (:func:`theory.dynamics.flow.work_budget`).
     algorithm : str, optional
-        One of :data:`theory.dynamics.flow.ALGORITHMS`; default ``gd`` for a Φ with a cusp, else ``flow``.
+        An :class:`~theory.dynamics.flow.Algorithm`; default ``gd`` for a Φ with a cusp, else ``flow``.
     progress : bool, optional
         A progress bar over the starts on stderr; by default only when stderr is a terminal.
     table : Predictions, optional
@@ -451,15 +452,13 @@ def verify(activation_or_potential, *, manifold: str, d: int, k: int, charges=FI
     check_engine(workers, "loky", None)
     seed, dps = valid.seed(seed), valid.digits(dps)
     seconds = valid.seconds(seconds, optional=True)
-    work_budget("flow", budget)  # checked here: a bad budget is the caller's error, not each start's
+    work_budget(Algorithm.FLOW, budget)  # checked here: a bad budget is the caller's error, not each start's
     phi = _potential(activation_or_potential)
     spec = activation_or_potential if isinstance(activation_or_potential, str) else _spec(phi)
     classification = classify(phi, d=d, manifold=manifold)
     prediction, reason = table.predict(classification, policy)
     protons = _protons(d, k, manifold, seed)
-    algorithm = algorithm or ("gd" if _cusp(classification.potential) else "flow")
-    if algorithm not in ALGORITHMS:
-        raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+    algorithm = Algorithm(algorithm or (Algorithm.GD if _cusp(classification.potential) else Algorithm.FLOW))
     mode = policy.mode.value  # the name, as the workers and the checkpoint's JSON take it
     tasks = [{"potential": spec, "d": d, "k": k, "manifold": manifold, "protons": protons.tolist(),
               "algorithm": algorithm, "charges": mode, "seed": seed + i, "dps": dps, "seconds": seconds,
