@@ -19,7 +19,7 @@ b·s inside), and at most
 :data:`GAUSSIAN` (where the density's growth e^{δ²/2} off the line is charged to the digits).
 
 **The digits are confirmed, not proven**: two rules, at two working precisions and with
-different numbers of nodes, must agree to 10^−digits·max(1, |Φ|), else
+different numbers of nodes, must agree to ``10^−digits·max(1, |Φ|)``, else
 :class:`~theory.core.errors.PrecisionError`. The route shares nothing with the Hermite series of
 :mod:`~theory.potentials.hermite_series` and :mod:`~theory.potentials.hermite_norms` (it is
 what their tests and benchmark check them against).

@@ -25,7 +25,7 @@ for growing σ. It adds
 * the coefficient error ``2 max ‖c̃(a) − c(a)‖₂/√s(a)`` of the global series, measured at 2M + 1
   check points, of which the ends ``a₀, a₁``, against a second, independent rule (grid shifted
   by half a piece, 8 more digits) and multiplied by :data:`SAFETY` (*validated*);
-* the pieces: the dropped terms Σ_{j≥p} |B_j| of each piece's re-expansion (``|T_j| ≤ 1``)
+* the pieces: the dropped terms ``Σ_{j≥p} |B_j|`` of each piece's re-expansion (``|T_j| ≤ 1``)
   and the rounding of the kept ones to float64, both from the balls (*proven*: the global series
   is a polynomial, its re-expansion on a piece exact up to the balls' radii);
 * float64 rounding of the piece series (the recurrence for T_j, the local coordinate, the
@@ -146,7 +146,7 @@ class Float64Ridge:
         """(Φ, ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) of Φ(a, b, ρ) at ρ = c/(ab), for a, b ∈ [a₀, a₁] (not 0).
 
         With Φ = S(a)S(b) Σ_k d_k(a)d_k(b)ρ^k, S = √s: ∂Φ/∂a = Φ·(log S)′(a) + S(a)S(b) Σ_k d_k′(a)d_k(b)ρ^k
-        and ∂Φ/∂ρ = S(a)S(b) Σ_k k d_k(a)d_k(b)ρ^{k−1}, all terms kept (the band of |ρ| = 1), the
+        and ∂Φ/∂ρ = S(a)S(b) Σ_k k d_k(a)d_k(b)ρ^{k−1}, all terms kept (the band of ``|ρ| = 1``), the
         derivatives in a from each piece's Chebyshev derivative. Their error is *measured*, not bounded
         (the tests compare them with central differences of the ball quadrature)."""
         a, b, c = (np.asarray(v, dtype=float) for v in (a, b, c))
