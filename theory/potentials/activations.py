@@ -31,10 +31,10 @@ import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 import sympy as sp
 
+from ..core.choices import Choice
 from ..core.errors import InputError, Timeout
 from ..core.latex import latex as house_latex
 from ..core.parsing import as_expression, as_number, parse_expression
@@ -62,6 +62,19 @@ def activation_kind(spec: str | Form) -> Form:
     if kind not in KINDS:
         raise InputError(f"an activation's kind must be one of {', '.join(map(str, KINDS))}, got {spec!r}")
     return kind
+
+
+class Parity(Choice):
+    """σ(−t) = σ(t) (even) or σ(−t) = −σ(t) (odd): the Hermite coefficients c_k of the other
+    parity vanish, and Φ(−ρ) = ±Φ(ρ)."""
+
+    EVEN = "even"
+    ODD = "odd"
+
+    @property
+    def first(self) -> int:
+        """The lowest index k of a coefficient c_k that can be nonzero (0 even, 1 odd)."""
+        return 0 if self is Parity.EVEN else 1
 
 
 @dataclass(frozen=True)
@@ -110,8 +123,8 @@ class Activation:
         return _kinks(self.expr, self.variable, self.kind)
 
     @functools.cached_property
-    def parity(self) -> Literal["even", "odd"] | None:
-        """``"even"``, ``"odd"`` or ``None`` (neither, or not decidable)."""
+    def parity(self) -> Parity | None:
+        """:class:`Parity` of σ, or ``None`` (neither, or not decidable)."""
         if self.kind is not RIDGE:
             return None
         return _parity(self.expr)
@@ -255,7 +268,7 @@ def activation(spec: str | sp.Expr | Activation, *params, budget: float = BUDGET
     >>> activation("hermite", 3).expr
     sqrt(6)*(t**3 - 3*t)/6
     >>> activation("t**2 - 1").parity
-    'even'
+    <Parity.EVEN: 'even'>
     """
     if isinstance(spec, Activation) and not params:
         return spec
@@ -485,11 +498,11 @@ def _zero_on_both_half_lines(difference: sp.Expr) -> bool:
     return True
 
 
-def _parity(expr: sp.Expr) -> Literal["even", "odd"] | None:
+def _parity(expr: sp.Expr) -> Parity | None:
     mirrored = expr.subs(t, -t)
-    for name, other in (("even", expr), ("odd", -expr)):
+    for parity, other in ((Parity.EVEN, expr), (Parity.ODD, -expr)):
         if _numerically_equal(mirrored, other) and _zero_on_both_half_lines(mirrored - other):
-            return name
+            return parity
     return None
 
 

@@ -45,6 +45,7 @@ from ..core.balls import digits as flint_digits
 from ..core.errors import InputError, PrecisionError
 from ..core.numeric import check_dps, context, mpmath_function, output_context
 from ..core.symbols import t
+from .activations import Parity
 from .forms import Form
 from .forms import form as form_named
 from .quadrature import _standard_nodes
@@ -213,9 +214,9 @@ class Float64Series:
     from two confirmed high-precision rules (numeric evidence, not a proof).
     """
 
-    def __init__(self, squares: list, tail, parity: str | None):
+    def __init__(self, squares: list, tail, parity: Parity | None):
         self.parity = parity
-        start = {"even": 0, "odd": 1}.get(parity, 0)
+        start = 0 if parity is None else parity.first
         step = 1 if parity is None else 2
         kept = [float(q) for q in squares[start::step]]
         self.coefficients = np.array(kept)
@@ -241,10 +242,10 @@ class Float64Series:
         for a in self.coefficients[-2::-1]:
             value *= x
             value += a
-        return rho * value if self.parity == "odd" else value
+        return rho * value if self.parity is Parity.ODD else value
 
 
-def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *,
+def float64_series(sigma: sp.Expr, kinks: tuple, parity: Parity | None, *,
                    tolerance: float = 1e-17) -> Float64Series:
     """The float64 evaluator of Φ(ρ) = Σ c_k² ρ^k (unit norms), tail ≤ ``tolerance``.
 
@@ -274,22 +275,22 @@ def float64_series(sigma: sp.Expr, kinks: tuple, parity: str | None, *,
 SHOWN = 6  # coefficients printed in the LaTeX form
 
 
-def latex(sigma: sp.Expr, kinks: tuple, parity: str | None, form: Form | str) -> str:
+def latex(sigma: sp.Expr, kinks: tuple, parity: Parity | None, form: Form | str) -> str:
     """The series with its first coefficients (at unit norm, 10 digits; zeros by parity exact).
 
     No ``=`` inside: :func:`theory.core.latex.parse` reads the text after the last one.
 
     >>> from theory.core.symbols import t
-    >>> print(latex(sp.tanh(t), (), "odd", "zonal"))
+    >>> print(latex(sp.tanh(t), (), Parity.ODD, "zonal"))
     \\sum_{k \\ge 0} c_k^{2} \\rho^{k}, \\quad c_k \\equiv \\mathbb{E}\\left[\\sigma(X)\\, h_k(X)\\right]:\\ \
 c_{2j} \\equiv 0,\\ c_{1} \\approx 0.605705509602,\\ c_{3} \\approx -0.148437190787,\\ \
 c_{5} \\approx 0.0625475237527,\\ \\ldots
     """
     values, _ = coefficients(sigma, kinks, 1, 2 * SHOWN, 20)
-    skip = {"odd": 0, "even": 1}.get(parity)
+    skip = None if parity is None else 1 - parity.first  # the index class that vanishes
     shown = [f"c_{{{k}}} \\approx {mpmath.nstr(c, 12) if abs(c) > 1e-15 else 0}" for k, c in enumerate(values)
              if skip is None or k % 2 != skip][:SHOWN // (1 if skip is None else 2)]
-    zeros = {"odd": [r"c_{2j} \equiv 0"], "even": [r"c_{2j+1} \equiv 0"]}.get(parity, [])
+    zeros = {Parity.ODD: [r"c_{2j} \equiv 0"], Parity.EVEN: [r"c_{2j+1} \equiv 0"]}.get(parity, [])
     listed = r",\ ".join(zeros + shown + [r"\ldots"])
     if form_named(form).unit_norms:
         return (r"\sum_{k \ge 0} c_k^{2} \rho^{k}, "

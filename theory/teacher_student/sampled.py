@@ -35,7 +35,7 @@ import sympy as sp
 from ..core.errors import InputError
 from ..core.symbols import t
 from ..dynamics.loss import Loss
-from ..potentials.activations import Activation, activation
+from ..potentials.activations import Activation, Parity, activation
 from ..potentials.forms import RIDGE
 from ..potentials.manifolds import EUCLIDEAN, SPHERE
 from ..potentials.potential import potential
@@ -207,7 +207,7 @@ def canonical_units(net: Network) -> tuple[np.ndarray, np.ndarray]:
         raise InputError("neuron matching is defined for depth-2 networks")
     W, v = net.hidden[0], net.output
     act = net.activation.symbolic
-    if act.parity == "odd":
+    if act.parity is Parity.ODD:
         sign = np.where(v < 0, -1.0, 1.0)
         return W * sign[:, None], v * sign
     if act.degree:
