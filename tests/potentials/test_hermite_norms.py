@@ -18,6 +18,7 @@ from theory import potential
 from theory.core.errors import InputError, PrecisionError
 from theory.core.symbols import t
 from theory.potentials import ball_quadrature, hermite_norms, hermite_series
+from theory.potentials.activations import Parity
 from theory.potentials.quadrature import gaussian_mean
 
 TANH = sp.tanh(t)
@@ -26,7 +27,7 @@ NORMS = (0.5, 1.0)
 
 @pytest.fixture(scope="module")
 def tanh64():
-    return hermite_norms.float64_ridge(TANH, (), "odd", norms=NORMS)
+    return hermite_norms.float64_ridge(TANH, (), Parity.ODD, norms=NORMS)
 
 
 def reference(sigma, a, b, rho) -> float:
@@ -57,7 +58,7 @@ def test_zero_norms_give_sigma_at_zero_times_a_mean():
     mean = float(gaussian_mean(1 / (1 + sp.exp(-0.75 * t)), dps=25))        # E[sigmoid(0.75 X)] = 1/2
     assert abs(float(f(0.0, 0.75, 0.0)) - 0.5 * mean) <= 1e-15
     assert float(f(0.0, 0.0, 0.0)) == 0.25
-    tanh = hermite_norms.float64_ridge(TANH, (), "odd", norms=NORMS)
+    tanh = hermite_norms.float64_ridge(TANH, (), Parity.ODD, norms=NORMS)
     assert float(tanh(0.0, 0.8, 0.0)) == 0.0
 
 
@@ -78,7 +79,7 @@ def test_bad_input_is_refused(tanh64):
     with pytest.raises(InputError, match="Cauchy–Schwarz"):
         tanh64(1.0, 0.5, 0.6)
     with pytest.raises(InputError, match="interval"):
-        hermite_norms.float64_ridge(TANH, (), "odd", norms=(1.0, 0.5))
+        hermite_norms.float64_ridge(TANH, (), Parity.ODD, norms=(1.0, 0.5))
     with pytest.raises(PrecisionError, match="not smooth"):
         hermite_norms.float64_ridge(sp.Max(t, 0) + sp.tanh(sp.Min(t, 0)), (0,), None, norms=NORMS)
 
@@ -113,7 +114,7 @@ def _exact_triples(low: float, high: float) -> list:
 
 
 @pytest.mark.parametrize("name, sigma, arb_sigma, parity, norms", [
-    ("tanh", TANH, lambda x: x.tanh(), "odd", NORMS),
+    ("tanh", TANH, lambda x: x.tanh(), Parity.ODD, NORMS),
     ("sigmoid", 1 / (1 + sp.exp(-t)), lambda x: 1 / (1 + (-x).exp()), None, hermite_norms.NORMS),
 ])
 def test_random_and_exact_triples_meet_the_bound_against_an_independent_quadrature(name, sigma, arb_sigma,

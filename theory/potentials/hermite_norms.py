@@ -40,8 +40,9 @@ evidence. The tests check the bound against mpmath quadrature at two precisions 
 exact triples.
 
 >>> import sympy as sp
+>>> from theory.potentials.activations import Parity
 >>> from theory.core.symbols import t
->>> f = float64_ridge(sp.tanh(t), (), "odd", norms=(0.5, 1.0))
+>>> f = float64_ridge(sp.tanh(t), (), Parity.ODD, norms=(0.5, 1.0))
 >>> f.error_bound < 1e-14
 True
 >>> print(f"{float(f(1.0, 1.0, 0.5)):.15f}")
@@ -60,6 +61,7 @@ import sympy as sp
 from ..core import cache
 from ..core.errors import InputError, PrecisionError
 from ..core.symbols import t
+from .activations import Parity
 from .hermite_series import BLOCKS, MAX_TERMS, SlowConvergence, coefficients
 
 NORMS = (0.25, 2.0)       # default interval of ‖θ‖, ‖w‖ (zero norms are also accepted)
@@ -105,7 +107,7 @@ class Float64Ridge:
 
     def __init__(self, table: dict, pieces: dict):
         self.norms = tuple(table["norms"])
-        self.parity = table["parity"]
+        self.parity = None if table["parity"] is None else Parity(table["parity"])
         self.kept = np.array(table["kept"])                    # the k of each kept column
         self.band_terms = tuple(table["band_terms"])           # kept columns used in each band
         self.at_zero = float(table["at_zero"])                 # σ(0)
@@ -180,9 +182,9 @@ class Float64Ridge:
     def _slope(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
         """Σ_k k p_k ρ^{k−1} for the rows p_k of the kept k."""
         weighted = self.kept[:len(products), None] * products
-        if self.parity == "odd":                                   # Σ_m (2m + 1) p ρ^{2m}
+        if self.parity is Parity.ODD:                              # Σ_m (2m + 1) p ρ^{2m}
             return _polynomial(weighted, rho * rho)
-        if self.parity == "even":                                  # ρ Σ_{m≥1} 2m p ρ^{2(m−1)}
+        if self.parity is Parity.EVEN:                             # ρ Σ_{m≥1} 2m p ρ^{2(m−1)}
             return rho * _polynomial(weighted[1:], rho * rho)
         return _polynomial(weighted[1:], rho)
 
@@ -260,7 +262,7 @@ class Float64Ridge:
 
     def _horner(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
         value = _polynomial(products, rho if self.parity is None else rho * rho)
-        return rho * value if self.parity == "odd" else value
+        return rho * value if self.parity is Parity.ODD else value
 
     def _check(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
         low, high = self.norms
@@ -308,7 +310,8 @@ def _chebyshev_basis(x: np.ndarray, degree: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------- construction
 
-def float64_ridge(sigma: sp.Expr, kinks: tuple, parity: str | None, *, norms: tuple = NORMS) -> Float64Ridge:
+def float64_ridge(sigma: sp.Expr, kinks: tuple, parity: Parity | None, *,
+                  norms: tuple = NORMS) -> Float64Ridge:
     """The float64 evaluator of Φ(‖θ‖, ‖w‖, θᵀw) for ‖θ‖, ‖w‖ ∈ {0} ∪ ``norms`` (built once, cached on disk).
 
     Raises :class:`~theory.potentials.hermite_series.SlowConvergence` when the tail at the
@@ -322,7 +325,7 @@ def float64_ridge(sigma: sp.Expr, kinks: tuple, parity: str | None, *, norms: tu
 
 
 @functools.lru_cache(maxsize=32)
-def _evaluator(sigma: sp.Expr, parity: str | None, low: float, high: float) -> Float64Ridge:
+def _evaluator(sigma: sp.Expr, parity: Parity | None, low: float, high: float) -> Float64Ridge:
     # "4, rounding 2": the key of the tables since they were first stored (their content is unchanged)
     name = cache.key("float64-ridge", cache.text(sigma), parity, repr(low), repr(high), TAIL, DIGITS, SAFETY,
                      4, "rounding 2")
@@ -346,7 +349,7 @@ def _degree(low: float, high: float) -> int:
     return max(12, math.ceil(20 * math.log(10) / math.log(ratio)) + 4)
 
 
-def _table(sigma: sp.Expr, parity: str | None, low: float, high: float) -> dict:
+def _table(sigma: sp.Expr, parity: Parity | None, low: float, high: float) -> dict:
     """Coefficients at the Chebyshev nodes, the interpolants, and their validation at check points."""
     ctx = mpmath.MPContext()
     ctx.dps = 40
@@ -357,7 +360,7 @@ def _table(sigma: sp.Expr, parity: str | None, low: float, high: float) -> dict:
     checks = [ctx.cos(ctx.pi * j / (2 * M)) for j in range(2 * M + 1)]
     at = [coefficients(sigma, (), ctx.exp(mid + half * x), terms, DIGITS) for x in nodes]
     truth = [coefficients(sigma, (), ctx.exp(mid + half * x), terms, DIGITS + 8, True) for x in checks]
-    start, step = {"odd": (1, 2), "even": (0, 2)}.get(parity, (0, 1))
+    start, step = (0, 1) if parity is None else (parity.first, 2)
     kept = list(range(start, terms, step))
     chebyshev = _interpolate([[c[k] / ctx.sqrt(s) for k in kept] for c, s in at], nodes, ctx)
     log_root = _interpolate([[ctx.log(s) / 2] for _, s in at], nodes, ctx)
