@@ -52,7 +52,9 @@ True
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
@@ -195,25 +197,55 @@ class Float64Ridge:
         return self.relative_bound * scale_a * scale_b
 
     def _chunk(self, values: list, sources: list, index: list) -> np.ndarray:
-        """Grouped by band of |ρ| and then by the piece of a, so that a's series need no reordering."""
+        """Sorted by (band of |ρ|, piece of a, piece of b): in a band every (piece, piece) group is a
+        run of columns, so both sides' series are matrix products written in place, then one Horner
+        pass per band."""
         a, b, c = values
         product = a * b
         rho = np.clip(np.divide(c, product, out=np.zeros_like(c), where=product > 0), -1.0, 1.0)
-        band = np.searchsorted(BANDS, np.abs(rho))
+        key = np.searchsorted(BANDS, np.abs(rho)).astype(np.int16)
         located = [self._locate(v) if s is None else None for v, s in zip((a, b), sources, strict=True)]
-        key = band.astype(np.int16) * PIECES + (0 if located[0] is None else located[0][0])
+        for at in located:
+            key = key * PIECES + (0 if at is None else at[0])
         order = np.argsort(key, kind="stable")                     # 16-bit keys: a radix sort
-        edges = np.searchsorted(key[order], np.arange(len(BANDS) + 1) * PIECES)
+        key, rho = key[order], rho[order]
+        sides = [self._side(at, s, i, order) for at, s, i in zip(located, sources, index, strict=True)]
+        groups = np.flatnonzero(np.diff(key)) + 1
+        edges = np.searchsorted(key, np.arange(len(BANDS) + 1) * PIECES * PIECES)
         out = np.empty_like(rho)
         for j, n in enumerate(self.band_terms):
-            group = order[edges[j]:edges[j + 1]]
             step = max(1024, BLOCK // n)
-            for block in (group[s:s + step] for s in range(0, group.size, step)):
-                (da, ra), (db, rb) = (self._normalised(tuple(v[block] for v in at), n) if s is None
-                                      else (s[0][:n, i[block]], s[1][i[block]])
-                                      for at, s, i in zip(located, sources, index, strict=True))
-                out[block] = self._horner(da * db, rho[block]) * (ra * rb)
-        return out
+            for start in range(edges[j], edges[j + 1], step):
+                block = slice(start, min(start + step, edges[j + 1]))
+                cuts = [block.start, *groups[(groups > block.start) & (groups < block.stop)], block.stop]
+                da, db = (side(n, block, cuts) for side, _ in sides)
+                out[block] = self._horner(da * db, rho[block]) * (sides[0][1][block] * sides[1][1][block])
+        result = np.empty_like(out)
+        result[order] = out
+        return result
+
+    def _side(self, located, source, index, order) -> tuple[Callable, np.ndarray]:
+        """(the first n kept d_k on a block of the sorted points, √s at the sorted points) of one side."""
+        if located is None:
+            table, root = source
+            return (lambda n, block, _: table[:n, index[order[block]]]), root[index[order]]
+        piece, y, zero = (v[order] for v in located)
+        basis = _chebyshev_basis(y, self.degree)
+        zero_e0 = np.sign(self.at_zero) if self.kept[0] == 0 else 0.0
+
+        def series(n: int, block: slice, cuts: list) -> np.ndarray:
+            out = np.empty((n, block.stop - block.start))
+            for left, right in itertools.pairwise(cuts):
+                i, part = piece[left], slice(left - block.start, right - block.start)
+                out[:, part] = self._tail[i, :n] @ basis[1:, left:right]
+                out[:, part] += self._head[i, :n, None]
+            where = np.flatnonzero(zero[block])
+            if where.size:
+                out[:, where] = 0.0
+                out[0, where] = zero_e0
+            return out
+
+        return series, self._scale(piece, y, zero, basis)
 
     def _own_table(self, norms: np.ndarray, total: int) -> tuple | None:
         """All coefficients of the array's own elements when broadcasting repeats them (a matrix)."""
