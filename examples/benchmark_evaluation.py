@@ -10,7 +10,10 @@ Prints, measured in this one run (each time the best of several interleaved repe
    over ``Potential.at``, against python-flint ``arb`` evaluating the hand-written formula;
 3. float64: every registered closed form on 10⁶ ρ values (s values for the product
    activations) against a hand-written NumPy formula, and ``Potential.matrix`` (2000 × 2000,
-   d = 10) for ReLU, erf, Gaussian and exp against a hand-written Gram matrix.
+   d = 10) for ReLU, erf, Gaussian and exp against a hand-written Gram matrix;
+4. the biased potentials (step, ReLU, erf) at 30 digits on 15 random pairs (θ, β; w, γ), d = 3:
+   ``BiasedPotential.evaluate`` against plain mpmath evaluating the hand-written Sheppard form
+   (tanh–sinh for the integral) at the same two working precisions (40 and 60 digits).
 
 Run: ``python examples/benchmark_evaluation.py``. The ratios are the numbers to read
 (toolkit time / hand-written time); the machine's load moves the absolute times.
@@ -47,11 +50,39 @@ def best(fn, minimum: float = 0.05) -> float:
 # ---------------------------------------------------------------------- 1. N digits, one point
 
 def hand_relu(ctx, na, nb, dot):
-    return (ctx.sqrt(na * na * nb * nb - dot * dot) + dot * (ctx.pi - ctx.acos(dot / (na * nb)))) / (2 * ctx.pi)
+    root = ctx.sqrt(na * na * nb * nb - dot * dot)
+    return (root + dot * (ctx.pi - ctx.acos(dot / (na * nb)))) / (2 * ctx.pi)
 
 
 def hand_erf(ctx, na, nb, dot):
     return 2 * ctx.asin(2 * dot / ctx.sqrt((1 + 2 * na * na) * (1 + 2 * nb * nb))) / ctx.pi
+
+
+def norms(ctx, theta, w):
+    """‖θ‖, ‖w‖, θᵀw in ``ctx``."""
+    a, b = [ctx.mpf(v) for v in theta], [ctx.mpf(v) for v in w]
+    return ctx.sqrt(ctx.fdot(a, a)), ctx.sqrt(ctx.fdot(b, b)), ctx.fdot(a, b)
+
+
+def single_point_row(name: str, hand, theta, w, dps: int, contexts: list) -> None:
+    phi = potential(name)
+    formed = [norms(ctx, theta, w) for ctx in contexts]
+    compiled = [mpmath_function(phi.expr, phi.variables, ctx) for ctx in contexts]
+
+    def given_norms():
+        return [hand(ctx, *values) for ctx, values in zip(contexts, formed, strict=True)]
+
+    def from_coordinates():
+        return [hand(ctx, *norms(ctx, theta, w)) for ctx in contexts]
+
+    def lambdified():
+        return [f(*values) for f, values in zip(compiled, formed, strict=True)]
+
+    assert abs(from_coordinates()[1] - phi.evaluate(theta, w, dps=dps)) < mpmath.mpf(10) ** -dps
+    ours, plain, coords, naive = (best(f) for f in (lambda: phi.evaluate(theta, w, dps=dps), given_norms,
+                                                    from_coordinates, lambdified))
+    print(f"   {name:6} {ours * 1e6:8.1f} µs {plain * 1e6:18.1f} µs {ours / plain:6.2f} "
+          f"{coords * 1e6:16.1f} µs {ours / coords:6.2f} {naive * 1e6:20.1f} µs {ours / naive:6.2f}")
 
 
 def single_point() -> None:
@@ -63,30 +94,7 @@ def single_point() -> None:
     print(f"   {'Φ':6} {'evaluate':>11} {'mpmath (norms given)':>21} {'ratio':>6} "
           f"{'mpmath (from θ, w)':>19} {'ratio':>6} {'lambdify (norms given)':>23} {'ratio':>6}")
     for name, hand in (("relu", hand_relu), ("erf", hand_erf)):
-        phi = potential(name)
-
-        def norms(ctx):
-            a, b = [ctx.mpf(v) for v in theta], [ctx.mpf(v) for v in w]
-            return ctx.sqrt(ctx.fdot(a, a)), ctx.sqrt(ctx.fdot(b, b)), ctx.fdot(a, b)
-
-        formed = [norms(ctx) for ctx in contexts]
-
-        def given_norms():
-            return [hand(ctx, *values) for ctx, values in zip(contexts, formed)]
-
-        def from_coordinates():
-            return [hand(ctx, *norms(ctx)) for ctx in contexts]
-
-        compiled = [mpmath_function(phi.expr, phi.variables, ctx) for ctx in contexts]
-
-        def lambdified():
-            return [f(*values) for f, values in zip(compiled, formed)]
-
-        assert abs(from_coordinates()[1] - phi.evaluate(theta, w, dps=dps)) < mpmath.mpf(10) ** -dps
-        ours, plain, coords, naive = (best(f) for f in (lambda: phi.evaluate(theta, w, dps=dps), given_norms,
-                                                        from_coordinates, lambdified))
-        print(f"   {name:6} {ours * 1e6:8.1f} µs {plain * 1e6:18.1f} µs {ours / plain:6.2f} "
-              f"{coords * 1e6:16.1f} µs {ours / coords:6.2f} {naive * 1e6:20.1f} µs {ours / naive:6.2f}")
+        single_point_row(name, hand, theta, w, dps, contexts)
 
 
 # ---------------------------------------------------------------------- 2. N digits, many points
@@ -99,34 +107,39 @@ def arb_erf(r, pi):
     return 2 * (2 * r / 3).asin() / pi
 
 
-def many_points() -> None:
-    from flint import arb, ctx as flint_ctx
+def many_points_row(name: str, hand, points: np.ndarray, dps: int) -> None:
+    from flint import arb
+    from flint import ctx as flint_ctx
 
+    phi = potential(name).sphere()
+
+    def by_hand():
+        saved = flint_ctx.dps
+        flint_ctx.dps = dps + 10
+        pi = arb.pi()
+        values = [hand(arb(x), pi) for x in points.tolist()]
+        flint_ctx.dps = saved
+        return values
+
+    values = phi.at_many(points, dps=dps)
+    assert all(abs(mpmath.mpf(v) - mpmath.mpf(r.mid().str(dps + 5, radius=False)))
+               <= abs(mpmath.mpf(v)) * mpmath.mpf(10) ** (1 - dps)
+               for v, r in zip(values, by_hand(), strict=True))
+    many = best(lambda: phi.at_many(points, dps=dps), 0.2) / points.size
+    loop = best(lambda: [phi.at(x, dps=dps) for x in points[:200].tolist()], 0.2) / 200
+    arb_time = best(by_hand, 0.2) / points.size
+    print(f"   {name:6} {dps:4} {1 / arb_time:11.3g} {1 / many:10.3g} {many / arb_time:6.2f} "
+          f"{1 / loop:12.3g} {loop / arb_time:6.2f}")
+
+
+def many_points() -> None:
     points = np.random.default_rng(0).uniform(-1, 1, 4000)
     print(f"\n2. Φ(ρ) on {points.size} ρ values: values per second")
-    print(f"   {'Φ':6} {'dps':>4} {'arb (hand)':>11} {'at_many':>10} {'ratio':>6} {'loop of .at':>12} {'ratio':>6}")
+    print(f"   {'Φ':6} {'dps':>4} {'arb (hand)':>11} {'at_many':>10} {'ratio':>6} "
+          f"{'loop of .at':>12} {'ratio':>6}")
     for name, hand in (("relu", arb_relu), ("erf", arb_erf)):
-        phi = potential(name).sphere()
         for dps in (30, 50):
-            def by_hand():
-                saved = flint_ctx.dps
-                flint_ctx.dps = dps + 10
-                pi = arb.pi()
-                values = [hand(arb(x), pi) for x in points.tolist()]
-                flint_ctx.dps = saved
-                return values
-
-            reference = by_hand()
-            many = None
-            if hasattr(phi, "at_many"):
-                values = phi.at_many(points, dps=dps)
-                assert all(abs(mpmath.mpf(v) - mpmath.mpf(r.mid().str(dps + 5, radius=False)))
-                           <= abs(mpmath.mpf(v)) * mpmath.mpf(10) ** (1 - dps) for v, r in zip(values, reference))
-                many = best(lambda: phi.at_many(points, dps=dps), 0.2) / points.size
-            loop = best(lambda: [phi.at(x, dps=dps) for x in points[:200].tolist()], 0.2) / 200
-            arb_time = best(by_hand, 0.2) / points.size
-            shown = "n/a" if many is None else f"{1 / many:10.3g} {many / arb_time:6.2f}"
-            print(f"   {name:6} {dps:4} {1 / arb_time:11.3g} {shown:>17} {1 / loop:12.3g} {loop / arb_time:6.2f}")
+            many_points_row(name, hand, points, dps)
 
 
 # ---------------------------------------------------------------------- 3. float64
@@ -171,43 +184,112 @@ def hand_gram(name: str):
         return 1 / np.sqrt((1 + a) * (1 + b) - inner * inner)
 
     def exp(X, Y):
-        a, b = np.exp(np.einsum("ij,ij->i", X, X) / 2)[:, None], np.exp(np.einsum("ij,ij->i", Y, Y) / 2)[None, :]
+        a = np.exp(np.einsum("ij,ij->i", X, X) / 2)[:, None]
+        b = np.exp(np.einsum("ij,ij->i", Y, Y) / 2)[None, :]
         return np.exp(X @ Y.T) * a * b
 
     return {"relu": relu, "erf": erf, "gaussian": gaussian, "exp": exp}[name]
 
 
+def float64_row(name: str, hand, rho: np.ndarray) -> float:
+    """Prints one closed form's float64 timings; returns the ratio."""
+    phi = potential(EXAMPLE_PARAMETERS.get(name, name))
+    f = (phi if phi.form == "product" else phi.sphere()).numpy()
+    error = float(np.max(np.abs(f(rho) - hand(rho)) / np.maximum(1, np.abs(hand(rho)))))
+    assert error < 1e-13, (name, error)
+    ours, theirs = best(lambda: f(rho), 0.1), best(lambda: hand(rho), 0.1)
+    print(f"   {name:14} {ours * 1e3:7.2f} ms {theirs * 1e3:7.2f} ms   ratio {ours / theirs:5.2f}")
+    return ours / theirs
+
+
+def gram_row(name: str, X: np.ndarray, Y: np.ndarray) -> None:
+    phi, hand = potential(name), hand_gram(name)
+    error = float(np.max(np.abs(phi.matrix(X, Y) - hand(X, Y)) / np.maximum(1, np.abs(hand(X, Y)))))
+    assert error < 1e-12, (name, error)
+    ours, theirs = best(lambda: phi.matrix(X, Y), 0.3), best(lambda: hand(X, Y), 0.3)
+    print(f"   {name:14} {ours * 1e3:7.1f} ms {theirs * 1e3:7.1f} ms   ratio {ours / theirs:5.2f}")
+
+
 def float64() -> None:
     rho = np.random.default_rng(1).uniform(-1, 1, 10**6)
-    print(f"\n3. float64, Φ(ρ) on {rho.size:.0e} values (h(s) for product activations): toolkit / hand-written")
-    worst = 0.0
-    for name, hand in HAND_SPHERE.items():
-        phi = potential(EXAMPLE_PARAMETERS.get(name, name))
-        phi = phi if phi.form == "product" else phi.sphere()
-        f = phi.numpy()
-        error = float(np.max(np.abs(f(rho) - hand(rho)) / np.maximum(1, np.abs(hand(rho)))))
-        assert error < 1e-13, (name, error)
-        ours, theirs = best(lambda: f(rho), 0.1), best(lambda: hand(rho), 0.1)
-        worst = max(worst, ours / theirs)
-        print(f"   {name:14} {ours * 1e3:7.2f} ms {theirs * 1e3:7.2f} ms   ratio {ours / theirs:5.2f}")
+    print(f"\n3. float64, Φ(ρ) on {rho.size:.0e} values (h(s) for product activations): "
+          "toolkit / hand-written")
+    worst = max(float64_row(name, hand, rho) for name, hand in HAND_SPHERE.items())
     print(f"   worst ratio {worst:.2f}")
 
     rng = np.random.default_rng(2)
     X, Y = rng.standard_normal((2000, 10)) / math.sqrt(10), rng.standard_normal((2000, 10)) / math.sqrt(10)
     print("\n   Potential.matrix, 2000 × 2000 Gram (d = 10): toolkit / hand-written")
     for name in ("relu", "erf", "gaussian", "exp"):
-        phi, hand = potential(name), hand_gram(name)
-        error = float(np.max(np.abs(phi.matrix(X, Y) - hand(X, Y)) / np.maximum(1, np.abs(hand(X, Y)))))
-        assert error < 1e-12, (name, error)
-        ours, theirs = best(lambda: phi.matrix(X, Y), 0.3), best(lambda: hand(X, Y), 0.3)
-        print(f"   {name:14} {ours * 1e3:7.1f} ms {theirs * 1e3:7.1f} ms   ratio {ours / theirs:5.2f}")
+        gram_row(name, X, Y)
+
+
+# ---------------------------------------------------------------------- 4. biased, N digits
+
+def hand_orthant(ctx, h, k, rho):
+    def integrand(t):
+        return ctx.exp(-(h * h + k * k - 2 * h * k * ctx.sin(t)) / (2 * ctx.cos(t) ** 2))
+
+    return ctx.ncdf(h) * ctx.ncdf(k) + ctx.quad(integrand, [0, ctx.asin(rho)]) / (2 * ctx.pi)
+
+
+def hand_biased(name: str, ctx, na, nb, dot, beta, gamma):
+    """Φ of step, ReLU, erf with biases, from ‖θ‖, ‖w‖, θᵀw, β, γ (Sheppard's orthant form)."""
+    if name == "erf":          # erf = 2Φ(√2·) − 1: the sign form at widened arguments
+        wide_u, wide_v = ctx.sqrt(1 + 2 * na * na), ctx.sqrt(1 + 2 * nb * nb)
+        h, k, rho = ctx.sqrt(2) * beta / wide_u, ctx.sqrt(2) * gamma / wide_v, 2 * dot / (wide_u * wide_v)
+        return 4 * hand_orthant(ctx, h, k, rho) - 2 * ctx.ncdf(h) - 2 * ctx.ncdf(k) + 1
+    h, k, rho = beta / na, gamma / nb, dot / (na * nb)
+    corner = hand_orthant(ctx, h, k, rho)
+    if name == "step":
+        return corner
+    r = ctx.sqrt(1 - rho * rho)
+    return ((beta * gamma + dot) * corner + beta * nb * ctx.npdf(k) * ctx.ncdf((h - rho * k) / r)
+            + gamma * na * ctx.npdf(h) * ctx.ncdf((k - rho * h) / r)
+            + na * nb * r * ctx.npdf(h) * ctx.npdf((k - rho * h) / r))
+
+
+def biased_row(name: str, pairs: list, contexts: list) -> None:
+    from theory.potentials.biased import biased
+
+    phi = biased(name)
+
+    def plain():
+        return [[hand_biased(name, ctx, *norms(ctx, th, w), ctx.mpf(bt), ctx.mpf(gm)) for ctx in contexts]
+                for th, bt, w, gm in pairs]
+
+    def ours():
+        return [phi.evaluate(th, bt, w, gm, dps=30) for th, bt, w, gm in pairs]
+
+    for value, (_, reference) in zip(ours(), plain(), strict=True):
+        assert abs(value - reference) <= abs(reference) * mpmath.mpf(10) ** -28, (name, value, reference)
+    mine, theirs = best(ours, 0.3), best(plain, 0.3)
+    print(f"   {name:6} {mine:8.3f} s {theirs:25.3f} s {mine / theirs:6.2f}")
+
+
+def biased_points() -> None:
+    rng = np.random.default_rng(3)
+    pairs = [(rng.standard_normal(3).tolist(), float(rng.standard_normal()), rng.standard_normal(3).tolist(),
+              float(rng.standard_normal())) for _ in range(15)]
+    contexts = [mpmath.MPContext(), mpmath.MPContext()]
+    contexts[0].dps, contexts[1].dps = 40, 60
+    print(f"\n4. biased Φ at 30 digits, {len(pairs)} pairs (θ, β; w, γ), d = 3: seconds for all")
+    print(f"   {'Φ':6} {'evaluate':>10} {'mpmath (hand, 2 precisions)':>28} {'ratio':>6}")
+    for name in ("step", "relu", "erf"):
+        biased_row(name, pairs, contexts)
 
 
 def main() -> None:
     single_point()
     many_points()
     float64()
+    biased_points()
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:] == ["biased"]:   # only section 4
+        biased_points()
+    else:
+        main()

@@ -2,11 +2,13 @@
 
 import mpmath
 import pytest
+import sympy as sp
 
 from theory.core.errors import InputError
 from theory.core.numeric import context
 from theory.potentials.biased import BiasedPotential, Family, biased, bivariate_quadrature
 from theory.potentials.potential import potential
+from theory.potentials.routes import Route
 
 CASES = [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 1, 1, 0.5, -0.2), (1, 2, -2, 0.5, 0.3),
          (0, 1, 0, 2, 0.5), (1.2, 0.8, 0, -0.3, 0.6)]
@@ -19,7 +21,8 @@ def test_closed_form_matches_quadrature_at_25_digits(name, case):
     phi = biased(name)
     value = phi.at(*case, dps=25)
     act = phi.activation
-    low, high = (bivariate_quadrature(context(d), act.expr, act.kinks, *map(mpmath.mpf, case)) for d in (25, 35))
+    low, high = (bivariate_quadrature(context(d), act.expr, act.kinks, *map(mpmath.mpf, case))
+                 for d in (25, 35))
     assert abs(low - high) <= abs(high) * mpmath.mpf(10) ** -24   # the check confirms its own digits
     assert abs(value - high) <= abs(high) * mpmath.mpf(10) ** -24
 
@@ -65,6 +68,15 @@ def test_exp_and_families():
     assert biased("erf").family is Family.ERF and biased("sigmoid").family is None
 
 
+def test_methods_are_routes_that_print_as_before():
+    assert biased("relu").method is Route.SHEPPARD and biased("step").method is Route.SHEPPARD
+    assert biased("sigmoid").method is Route.BIASED_NUMERIC and biased("t**2").method is Route.BIASED_MOMENTS
+    assert biased("erf").method is Route.ERF_ORTHANT and biased("relu_power(2)").method is Route.STEIN
+    assert str(biased("cos").method).startswith("closed form: the bivariate normal moment generating")
+    assert repr(biased("relu")).endswith("(derived, checked by 2-D quadrature))>")
+    assert BiasedPotential(biased("relu").activation, Family.RELU, "sheppard").method is Route.SHEPPARD
+
+
 def test_bad_input():
     with pytest.raises(InputError, match="certified"):
         biased("relu").at(1, 1, 0, 0, 0, certified=True)
@@ -98,6 +110,45 @@ def test_exact_inputs_keep_their_digits_whatever_mpmaths_global_precision():
     assert values[0] == values[1] == values[2]
     ctx = mpmath.MPContext()
     ctx.dps = 40
-    reference = bivariate_quadrature(ctx, sp.Max(0, sp.Symbol("t")), [0], 1, 1, ctx.mpf(1) / 2, ctx.mpf(1) / 5,
-                                     -ctx.mpf(3) / 10)
+    reference = bivariate_quadrature(ctx, sp.Max(0, sp.Symbol("t")), [0], 1, 1, ctx.mpf(1) / 2,
+                                     ctx.mpf(1) / 5, -ctx.mpf(3) / 10)
     assert abs(values[0] - reference) < mpmath.mpf(10) ** -29
+
+
+@pytest.mark.parametrize("h", [-6, -8])
+def test_a_tiny_orthant_probability_keeps_its_digits(h):
+    """P(X > 8, Y > 8) at ρ = −1/2 ≈ 1.8·10⁻⁵⁹: Sheppard's Φ(h)Φ(k) + ∫… cancels 28 digits. It was 0 (both
+    precisions below 10^{5−work}); the reference integrates over X the conditional tail of Y."""
+    ctx = context(80)
+    rho, r = ctx.mpf(-1) / 2, ctx.sqrt(ctx.mpf(3)) / 2
+    reference = ctx.quad(lambda x: ctx.npdf(x) * ctx.ncdf((rho * x + h) / r),
+                         [-h, 1 - h, 2 - h, 4 - h, ctx.inf])
+    value = biased("step").at(1, 1, -0.5, h, h, dps=15)
+    assert 0 < reference < 1e-30 and abs(value - reference) <= reference * mpmath.mpf(10) ** -14
+
+
+def test_exact_zeros_are_decided_not_searched_for():
+    """θ = 0 with relu(β) = 0, and θ ⊥ w with an odd σ and β = 0: Φ = 0 exactly, by :meth:`decided`."""
+    relu, tanh = biased("relu"), biased("tanh")
+    assert relu.decided(tuple(map(mpmath.mpf, (0, 1, 0, -1, 0.5)))) == 0
+    assert relu.decided(tuple(map(mpmath.mpf, (1, 1, 0, -1, 0.5)))) is None
+    assert tanh.decided(tuple(map(mpmath.mpf, (1.5, 1, 0, 0, 0.3)))) == 0
+    assert tanh.at(1.5, 1, 0, 0, 0.3, dps=15) == 0                  # the numeric route: no quadrature at all
+    cubic = biased("t**3 - t")
+    assert cubic.decided(tuple(map(mpmath.mpf, (1, 1, 0.5, 0.25, 0)))) == sp.Rational(47, 16)   # by Isserlis
+
+
+@pytest.mark.parametrize("name", ["step", "sign", "relu", "erf", "relu_power(2)"])
+def test_the_ball_route_agrees_with_two_precisions(name):
+    """Sheppard's families take one arb ball pass; it must agree with the two mpmath precisions."""
+    from theory.potentials import evaluation
+    from theory.potentials.biased import _checked
+
+    phi = biased(name)
+    for case in [(1.5, 0.7, 0.3, 0.4, -0.9), (1, 2, -1.9, 0.5, 0.3), (1.2, 0.8, 0, -3, 2.5)]:
+        values = _checked(*case)
+        ball = phi._ball_value(values, 30)
+        mpmath_only = evaluation.stable_value(phi.working_value, values, 30)
+        assert ball is not None and abs(ball - mpmath_only) <= abs(mpmath_only) * mpmath.mpf(10) ** -29
+    parallel, zero_norm = _checked(1, 2, 2, 0.5, 0.3), _checked(0, 1, 0, 0.5, 0.3)
+    assert phi._ball_value(parallel, 30) is None and phi._ball_value(zero_norm, 30) is None   # exact cases

@@ -35,6 +35,7 @@ split at the kinks, confirmed at two precisions.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -43,18 +44,19 @@ from types import SimpleNamespace
 import mpmath
 import sympy as sp
 
-from ..core.errors import InputError, PrecisionError
+from ..core.errors import InputError
 from ..core.latex import latex as house_latex
-from ..core.numeric import check_dps, context, mpmath_function, output_context
+from ..core.numeric import check_dps, context, mpmath_function
 from ..core.parsing import as_number
 from ..core.symbols import t
 from ..core.validators import DIGITS
 from . import biased_forms as forms
-from . import hermite_series
+from . import evaluation, hermite_series
 from .activations import Activation, activation
 from .forms import PRODUCT
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
+from .routes import Route
 
 MAX_DPS = 60  # the nested quadrature of the numeric route is confirmed to at most this many digits
 
@@ -76,20 +78,14 @@ class Family(enum.Enum):
 
 _T = forms.T
 _FAMILY_OF = {sp.Heaviside(_T): Family.STEP, sp.sign(_T): Family.SIGN, sp.Max(0, _T): Family.RELU}
-ORTHANT_METHOD = ("closed form: bivariate normal CDF, Sheppard's integral / Owen's T "
-                  "(derived, checked by 2-D quadrature)")
-METHODS = {
-    Family.EXP: "closed form: the bivariate normal moment generating function E[e^{λu + μv}] "
-                "at complex λ, μ (exact)",
-    Family.GAUSSIAN: "closed form: Gaussian integral E[e^{−pu² + λu − qv² + μv}] "
-                     "of a bivariate normal (exact)",
-    Family.ERF: "closed form: erf = 2Φ(√2·) − 1, E[Φ(U)Φ(V)] a bivariate normal CDF by Sheppard's integral "
-                "(derived, checked by 2-D quadrature)",
-    Family.POLYNOMIAL: "closed form: bivariate normal moments Σ_k (θᵀw)^k/k!·E[σ^{(k)}(u)]E[σ^{(k)}(v)] "
-                       "(exact)",
-    Family.RELU_POWER: "closed form: truncated bivariate normal moments by Stein's recurrence from L, φ, Φ "
-                       "(derived, checked by 2-D quadrature)",
-}
+#: The families whose closed form runs on arb balls: those built on Sheppard's integral.
+BALL_FAMILIES = frozenset({Family.STEP, Family.SIGN, Family.RELU, Family.ERF, Family.RELU_POWER})
+
+#: The route of each closed form (``None``: the numeric one).
+METHODS = {Family.STEP: Route.SHEPPARD, Family.SIGN: Route.SHEPPARD, Family.RELU: Route.SHEPPARD,
+           Family.EXP: Route.MOMENT_GENERATING, Family.GAUSSIAN: Route.BIASED_GAUSSIAN,
+           Family.ERF: Route.ERF_ORTHANT, Family.POLYNOMIAL: Route.BIASED_MOMENTS,
+           Family.RELU_POWER: Route.STEIN, None: Route.BIASED_NUMERIC}
 
 # symbols of the printed formula
 a, b, c = sp.symbols(r"\|\theta\| \|w\| \theta^{\top}w", positive=True)
@@ -174,8 +170,8 @@ class BiasedPotential:
     activation : Activation
     family : Family or None
         The closed form used (``None``: the numeric route).
-    method : str
-        How Φ is obtained.
+    method : Route
+        How Φ is obtained (given by its printed text or name, it is looked up).
     parameters : tuple
         What the family's form needs of σ: erf's scale s, the power n, the polynomial's
         (κ², coefficients), the exponentials' (α, p, λ) (see :mod:`theory.potentials.biased_forms`).
@@ -183,8 +179,11 @@ class BiasedPotential:
 
     activation: Activation
     family: Family | None
-    method: str
+    method: Route
     parameters: tuple = field(default=(), compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "method", Route(self.method))
 
     @property
     def exact(self) -> bool:
@@ -195,7 +194,15 @@ class BiasedPotential:
         return self.activation.name
 
     def at(self, na, nb, dot, beta_, gamma_, *, dps: int = 30, certified: bool = False):
-        """Φ at ‖θ‖, ‖w‖, θᵀw, β, γ with ``dps`` digits confirmed at two working precisions."""
+        """Φ at ‖θ‖, ‖w‖, θᵀw, β, γ to ``dps`` digits.
+
+        The closed forms built on Sheppard's integral (:data:`BALL_FAMILIES`), for θ, w neither zero
+        nor parallel, are evaluated on arb balls (:class:`~theory.potentials.evaluation.BallContext`)
+        and returned when the ball's radius proves the digits of the formula; the numeric route
+        takes an exact zero from :meth:`decided`, else the Mehler–Hermite series (:meth:`_series`).
+        Otherwise the value is confirmed at two working precisions under the zero rule of
+        :func:`~theory.potentials.evaluation.stable_value` (:meth:`decided` settles the exact zeros;
+        the numeric route tries :data:`QUADRATURE_TRIES` precisions)."""
         check_dps(dps)
         if certified:
             raise InputError("certified=True: no ball-arithmetic proof exists for a biased potential "
@@ -203,15 +210,37 @@ class BiasedPotential:
         if not self.exact:
             check_numeric_dps(dps, "the numeric route of a biased potential")
         values = _checked(na, nb, dot, beta_, gamma_)
-        if not self.exact:
-            series = self._series(values, dps)
-            if series is not None:
-                return series
-        return two_precisions(self.working_value, values, dps, "the biased potential")
+        found = self._ball_value(values, dps) if self.exact else self._decided_or_series(values, dps)
+        if found is not None:
+            return found
+        return evaluation.stable_value(self.working_value, values, dps, "the biased potential",
+                                       tries=evaluation.TRIES if self.exact else QUADRATURE_TRIES,
+                                       exact=self.decided)
+
+    def decided(self, values: tuple) -> sp.Rational | None:
+        """Φ at the exact ``values`` (mpf) when no rounding is needed to decide it, else None: 0 when
+        a factor vanishes exactly (θ = 0 and σ(β) = 0; θ ⊥ w, so Φ = E[σ(u)]E[σ(v)], with σ odd and
+        β = 0; and the mirrors), the rational moment of a polynomial σ with rational coefficients."""
+        na, nb, dot, bt, gm = map(_fraction, values)
+        sigma, variable = self.activation.expr, self.activation.variable
+
+        def vanishes(mean: Fraction) -> bool:
+            return sigma.subs(variable, sp.Rational(mean.numerator, mean.denominator)) == 0
+
+        odd = self.activation.parity == "odd"
+        if (na == 0 and vanishes(bt)) or (nb == 0 and vanishes(gm)) or (dot == 0 and odd and 0 in (bt, gm)):
+            return sp.Integer(0)
+        if self.family is Family.POLYNOMIAL:
+            kappa2, p = self.parameters
+            if kappa2.is_Rational and all(q.is_Rational for q in p):
+                total = forms.polynomial_moment((1, tuple(Fraction(int(q.p), int(q.q)) for q in p)),
+                                                na**2, nb**2, dot, bt, gm)
+                return kappa2 * sp.Rational(total.numerator, total.denominator)
+        return None
 
     def working_value(self, values: tuple, dps: int):
         """Φ at ``values`` = (‖θ‖, ‖w‖, θᵀw, β, γ) computed once at ``dps`` working digits (unconfirmed)."""
-        return self._closed(values, dps) if self.exact else self._numeric(values, dps)
+        return self._closed(context(dps), values) if self.exact else self._numeric(values, dps)
 
     def evaluate(self, theta_: Sequence, beta_, w_: Sequence, gamma_, *, dps: int = 30):
         """Φ(θ, β; w, γ) for coordinates θ, w (sequences of numbers) and biases β, γ."""
@@ -260,8 +289,17 @@ class BiasedPotential:
         return f"<BiasedPotential {self} ({self.method})>"
 
     # ------------------------------------------------------------------ internals
-    def _closed(self, values: tuple, dps: int):
-        ctx = context(dps)
+    def _ball_value(self, values: tuple, dps: int):
+        """The closed form on arb balls (:func:`~theory.potentials.evaluation.ball_value`) when it is
+        one of :data:`BALL_FAMILIES` and −‖θ‖‖w‖ < θᵀw < ‖θ‖‖w‖ (no zero norm, not parallel), else None."""
+        na, nb, dot = values[:3]
+        if self.family not in BALL_FAMILIES or na == 0 or nb == 0 or abs(dot) >= na * nb:
+            return None
+        return evaluation.ball_value(lambda ctx: self._closed(ctx, values), dps,
+                                     exact=lambda: self.decided(values))
+
+    def _closed(self, ctx, values: tuple):
+        """The closed form in ``ctx`` (an mpmath context or a BallContext)."""
         na, nb, dot, bt, gm = (ctx.mpf(v) for v in values)
         if self.family in _FORMS:
             return _FORMS[self.family](ctx, self.parameters, na, nb, dot, bt, gm)
@@ -281,6 +319,10 @@ class BiasedPotential:
         if na == 0:
             return sigma(ctx, bt, 0) * sigma(ctx, gm, nb)
         return sigma(ctx, bt, na) * sigma(ctx, gm, 0)
+
+    def _decided_or_series(self, values: tuple, dps: int):
+        known = self.decided(values)
+        return evaluation.rounded(known, dps) if known is not None else self._series(values, dps)
 
     def _series(self, values: tuple, dps: int):
         """The Mehler–Hermite series Σ c_k(‖θ‖, β) c_k(‖w‖, γ) ρ^k, confirmed by its two rules
@@ -317,12 +359,8 @@ def biased(spec) -> BiasedPotential:
                          f"exp({2 * rate}·t²), so E[σ(θᵀx + β)²] = ∞ once ‖θ‖² ≥ {1 / (4 * rate)}); "
                          "no biased potential")
     recognised = _recognised(act.expr)
-    if recognised is None:
-        return BiasedPotential(act, None, "numeric: Mehler–Hermite series Σ c_k(‖θ‖, β)c_k(‖w‖, γ)ρ^k "
-                                          "confirmed by two rules; nested 2-D quadrature split at the "
-                                          "kinks at ρ = ±1 and where the series needs over 1024 terms")
-    family, parameters = recognised
-    return BiasedPotential(act, family, METHODS.get(family, ORTHANT_METHOD), parameters)
+    family, parameters = recognised or (None, ())
+    return BiasedPotential(act, family, METHODS[family], parameters)
 
 
 # ---------------------------------------------------------------------- formulas
@@ -363,8 +401,17 @@ def _fraction(value) -> Fraction:
 
 
 def _exponentials(ctx, parameters, *values):
-    return forms.exponential_value(ctx, forms.exponential_formula(parameters, a, b, c, beta, gamma),
-                                   (a, b, c, beta, gamma), values)
+    own, compiled = _exponential_function(parameters, ctx.dps)
+    return own.re(compiled(*values))
+
+
+@functools.lru_cache(maxsize=64)
+def _exponential_function(parameters: tuple, dps: int) -> tuple[mpmath.MPContext, Callable]:
+    """A private context at ``dps`` digits and :func:`~theory.potentials.biased_forms.exponential_formula`
+    compiled in it once (read-only: never mutate), rather than built and compiled at each value."""
+    ctx = context(dps)
+    formula = forms.exponential_formula(parameters, a, b, c, beta, gamma)
+    return ctx, mpmath_function(formula, (a, b, c, beta, gamma), ctx, cse=True)
 
 
 def _relu_power(ctx, parameters, *values):
@@ -427,21 +474,14 @@ def check_numeric_dps(dps: int, route: str) -> None:
         raise InputError(f"dps: {route} is confirmed to at most {MAX_DPS} digits, {dps} were asked")
 
 
-def two_precisions(evaluate: Callable, values: tuple, dps: int, what: str):
-    """``evaluate(values, work)`` at two working precisions, returned to ``dps`` digits when they agree.
+#: Working precisions tried by a route built on nested quadrature (each doubling costs far more).
+QUADRATURE_TRIES = 3
 
-    The working precision doubles (three tries) until they do, else :class:`PrecisionError`."""
-    work = dps + GUARD
-    for _ in range(3):
-        low, high = evaluate(values, work), evaluate(values, work + 15)
-        if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
-            raise PrecisionError(f"{what} is not finite at {values}")
-        if abs(high - low) <= abs(high) * mpmath.mpf(10) ** (-dps - 1):
-            return output_context(dps).mpf(high)
-        if max(abs(low), abs(high)) <= mpmath.mpf(10) ** (5 - work):
-            return output_context(dps).mpf(0)
-        work *= 2
-    raise PrecisionError(f"could not confirm {dps} digits of {what} at {values}")
+
+def two_precisions(evaluate: Callable, values: tuple, dps: int, what: str):
+    """:func:`~theory.potentials.evaluation.stable_value` with the :data:`QUADRATURE_TRIES` of a
+    nested quadrature (its zero rule, its errors)."""
+    return evaluation.stable_value(evaluate, values, dps, what, tries=QUADRATURE_TRIES)
 
 
 #: Digits kept of an input (above the largest dps asked), whatever mpmath's global precision is.

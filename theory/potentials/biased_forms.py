@@ -35,7 +35,6 @@ from math import comb, factorial
 
 import sympy as sp
 
-from ..core.numeric import mpmath_function
 from .orthant import orthant
 
 T = sp.Symbol("t", real=True)
@@ -112,11 +111,6 @@ def exponential_formula(terms: tuple, a, b, c, beta, gamma) -> sp.Expr:
             exponent = -p * beta**2 - q * gamma**2 + lam * beta + mu * gamma + quadratic / (2 * d)
             total += alpha * alpha_ * sp.exp(exponent) / sp.sqrt(d)
     return total
-
-
-def exponential_value(ctx, formula: sp.Expr, symbols: tuple, values: tuple):
-    """The real part of ``formula`` (from :func:`exponential_formula`) at ``values``, in ``ctx``."""
-    return ctx.re(mpmath_function(formula, symbols, ctx)(*values))
 
 
 # ---------------------------------------------------------------------- polynomials

@@ -9,6 +9,8 @@ Three compilations of one SymPy expression, each cached per expression:
   (1/2, 1/π, π/4, …) computed once per precision rather than at each call;
   :func:`stable_value` evaluates it at two precisions and keeps the digits they share: the
   route where a ball is not finite or too wide (:func:`confirmed_value` chooses).
+* :class:`BallContext` — the mpmath functions that hand-written closed forms (the biased
+  potentials) call, on balls; :func:`ball_value` keeps the digits one pass proves.
 * :func:`float64_function` — NumPy, with the numeric constants folded into one factor
   per term, so the array passes are those a hand-written formula makes.
 
@@ -22,12 +24,13 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
-from mpmath.libmp import from_man_exp
+from mpmath.libmp import from_man_exp, from_rational
 
 from ..core.balls import ball, ball_function
 from ..core.balls import digits as flint_digits
@@ -72,6 +75,67 @@ def lift_constants(expr: sp.Expr) -> tuple[sp.Expr, tuple[sp.Dummy, ...], tuple[
     return body, tuple(table.values()), tuple(table)
 
 
+# ---------------------------------------------------------------------- the zero rule
+
+#: Working precisions tried by :func:`stable_value` and :func:`ball_values`: dps + GUARD digits,
+#: doubled up to TRIES − 1 times.
+TRIES = 6
+
+
+def precisions(dps: int, tries: int = TRIES) -> tuple[int, ...]:
+    """The working digits tried for ``dps`` digits: (dps + GUARD)·2^i, i = 0 … tries − 1."""
+    return tuple((dps + GUARD) << i for i in range(tries))
+
+
+def zero_digits(dps: int, tries: int = TRIES) -> int:
+    """cap of the zero rule: half the last working precision, so a value reported as 0 lies in
+    [−10^{−cap}, 10^{−cap}] (for dps = 15 and six tries, cap = 400)."""
+    return precisions(dps, tries)[-1] // 2
+
+
+def exact_point(values: Sequence) -> tuple | None:
+    """``values`` as exact SymPy numbers (an int, float, mpf or SymPy number is one), None for a ball."""
+    point = []
+    for v in values:
+        if isinstance(v, sp.Basic):
+            point.append(v)
+        elif isinstance(v, (int, np.integer)):
+            point.append(sp.Integer(int(v)))
+        elif isinstance(v, (float, np.floating)):
+            numerator, denominator = float(v).as_integer_ratio()   # a double is an exact binary number
+            point.append(sp.Rational(numerator, denominator))
+        elif type(v).__name__ == "mpf":               # any context's mpf: (−1)^s·m·2^e
+            sign, man, exp, _ = v._mpf_
+            point.append((-1) ** sign * sp.Integer(int(man)) * sp.Integer(2) ** int(exp))
+        else:
+            return None
+    return tuple(point)
+
+
+def rational_value(expr: sp.Expr, variables: tuple, values: Sequence, *,
+                   product: bool = False) -> sp.Rational | None:
+    """``expr`` at the exact ``values`` when SymPy's automatic evaluation decides it is a rational
+    (0 included: ρ = ±1 of ReLU, ρ = 0 of an odd σ, a polynomial at rational inputs), else None.
+
+    With ``product=True`` the values are s₁…s_d and the value ∏ᵢ expr(sᵢ)."""
+    point = exact_point(values)
+    if point is None:
+        return None
+    if product:
+        value = sp.Mul(*(expr.subs(variables[0], v) for v in point))
+    else:
+        value = expr.subs(dict(zip(variables, point, strict=True)))
+    if value.is_Rational:
+        return value
+    return sp.Integer(0) if value.is_zero else None
+
+
+def rounded(value: sp.Rational, dps: int) -> mpmath.mpf:
+    """A rational correctly rounded to ``dps`` digits."""
+    out = output_context(dps)
+    return out.make_mpf(from_rational(int(value.p), int(value.q), out.prec, "n"))
+
+
 # ---------------------------------------------------------------------- N digits, one point
 
 @functools.lru_cache(maxsize=256)
@@ -87,86 +151,198 @@ def working_function(expr: sp.Expr, variables: tuple, dps: int) -> tuple[mpmath.
     return ctx, lambda *args: compiled(*args, *constants)
 
 
-@functools.lru_cache(maxsize=64)
-def _resolution(dps: int) -> tuple[mpmath.mpf, mpmath.mpf]:
-    """(10^{−dps−2}, 10^{5−work}) at ``work = dps + GUARD``: the agreement asked, and 'zero'."""
-    return mpmath.mpf(10) ** (-dps - 2), mpmath.mpf(10) ** (5 - dps - GUARD)
+def stable_value(evaluate: Callable, values: Sequence, dps: int, what: str = "the potential", *,
+                 tries: int = TRIES, exact: Callable | None = None) -> mpmath.mpf:
+    """``evaluate(values, work)`` at work and work + SECOND digits, returned to ``dps`` significant
+    digits once the two agree to dps + 2 (relative), for work in :func:`precisions` (doubling).
 
-
-def stable_value(evaluate: Callable, values: Sequence, dps: int) -> mpmath.mpf:
-    """``evaluate(values, work)`` at work = dps + GUARD and work + 20 digits, returned to ``dps``
-    significant digits when the two agree to dps + 2 (relative); else the working precision doubles
-    (six tries) and then :class:`~theory.core.errors.PrecisionError`.
-
-    Both below the working precision's resolution 10^{5−work} (a zero of Φ that
-    the formula reaches by cancellation) is 0.
+    The zero rule: a value is never 0 because it is small. When the first two disagree,
+    ``exact(values)`` (if given) may decide Φ at the exact inputs: a rational (0 included), returned
+    correctly rounded. A value that never separates from 0 is 0 only if both evaluations at the
+    last precision lie in ±10^{−cap}, cap = :func:`zero_digits` (absolute accuracy 10^{−cap});
+    else :class:`~theory.core.errors.PrecisionError`. A value that is not finite:
+    :class:`~theory.core.errors.DerivationError`.
     """
-    work = dps + GUARD
-    agreement, zero = _resolution(dps)
-    for _ in range(6):
+    agreement = mpmath.mpf(10) ** (-dps - 2)
+    for i, work in enumerate(precisions(dps, tries)):
         low, high = evaluate(values, work), evaluate(values, work + SECOND)
         if not (mpmath.isfinite(low) and mpmath.isfinite(high)):
-            raise DerivationError(f"potential is not finite at {tuple(map(str, values))}")
-        if abs(high - low) <= abs(high) * agreement:
+            raise DerivationError(f"{what} is not finite at {tuple(map(str, values))}")
+        if high and abs(high - low) <= abs(high) * agreement:
             return output_context(dps).mpf(high)
-        if max(abs(low), abs(high)) <= zero:
-            return output_context(dps).mpf(0)
-        work *= 2
-        zero = mpmath.mpf(10) ** (5 - work)
-    raise PrecisionError(f"could not reach {dps} stable digits at {tuple(map(str, values))}")
+        known = exact(values) if i == 0 and exact is not None else None
+        if known is not None:
+            return rounded(known, dps)
+    if max(abs(low), abs(high)) <= mpmath.mpf(10) ** -zero_digits(dps, tries):
+        return output_context(dps).mpf(0)
+    raise PrecisionError(f"could not reach {dps} stable digits of {what} at {tuple(map(str, values))}")
 
 
 # ---------------------------------------------------------------------- N digits, many points
 
 @functools.lru_cache(maxsize=256)
-def _ball_function(expr: sp.Expr, variables: tuple, work: int) -> tuple[Callable, tuple, object]:
-    """``expr`` on balls, its lifted constants as balls at ``work`` digits, and the ball 10^{5−work}."""
+def _ball_function(expr: sp.Expr, variables: tuple, work: int) -> tuple[Callable, tuple]:
+    """``expr`` on balls and its lifted constants as balls at ``work`` digits."""
     body, symbols, numbers = lift_constants(expr)
     with flint_digits(work):
         constants = tuple(ball(c, evalf=work) for c in numbers)
-        zero = ball(sp.Rational(1, 10) ** (work - 5))
-    return ball_function(body, (*variables, *symbols)), constants, zero
+    return ball_function(body, (*variables, *symbols)), constants
+
+
+def _ball(function: Callable, constants: tuple, point: Sequence, work: int, product: bool):
+    """``function`` (of :func:`_ball_function`) at ``point`` as one arb ball at ``work`` digits
+    (flint's precision set by the caller)."""
+    balls = [_input_ball(v, work) for v in point]
+    if product:
+        return functools.reduce(lambda u, v: u * v, (function(b, *constants) for b in balls))
+    return function(*balls, *constants)
+
+
+def _input_ball(value, work: int):
+    """An input as an exact ball where it is a binary number (a float, an mpf: (−1)^s·m·2^e), else
+    :func:`~theory.core.balls.ball`; an infinite or NaN mpf is a NaN ball."""
+    from flint import arb
+
+    if type(value) is float:
+        return arb(value)
+    if type(value).__name__ == "mpf":
+        sign, man, exp, _ = value._mpf_
+        if not man and exp:                       # mpmath's special values: ±inf, nan
+            return arb("nan")
+        return arb((-int(man) if sign else int(man), int(exp)))
+    return ball(value, evalf=work)
+
+
+def _point_value(expr: sp.Expr, variables: tuple, point: Sequence, dps: int,
+                 product: bool) -> mpmath.mpf | None:
+    """One point under the rule of :func:`ball_values` (None: no ball functions, not finite, too wide)."""
+    work = dps + GUARD
+    try:
+        function, constants = _ball_function(expr, variables, work)
+    except PrecisionError:
+        return None
+    with flint_digits(work):
+        value = _ball(function, constants, point, work, product)
+    if value.rel_accuracy_bits() >= mpmath.libmp.dps_to_prec(dps + 3):
+        return _midpoint(value, dps)
+    return _refined(expr, variables, point, dps, product) if value.is_finite() else None
+
+
+def _midpoint(value, dps: int) -> mpmath.mpf:
+    out = output_context(dps)
+    man, exp = value.mid().man_exp()
+    return out.make_mpf(from_man_exp(int(man), int(exp), out.prec, "n"))
 
 
 def ball_values(expr: sp.Expr, variables: tuple, points: Sequence[Sequence], dps: int,
                 *, product: bool = False) -> tuple[np.ndarray, list[int]]:
     """``expr`` at each point (a tuple of exact numbers, one per variable) to ``dps`` digits, by arb balls.
 
-    Each value is evaluated once in ball arithmetic at dps + GUARD digits and kept when the
-    ball's relative radius is below 2^{−p}, p the binary precision of dps + 3 digits, so that
-    its midpoint rounded to ``dps`` digits is correct (a ball inside ±10^{5−work}, a zero
-    reached by cancellation, is 0). With ``product=True`` a point holds the coordinates
-    s₁…s_d and the value is ∏ᵢ expr(sᵢ).
+    Each value is evaluated in ball arithmetic at dps + GUARD digits and kept when the ball's
+    relative radius is below 2^{−p}, p the binary precision of dps + 3 digits, so that its
+    midpoint rounded to ``dps`` digits is correct. A finite ball too wide for that (cancellation)
+    is evaluated again at the doubled working precisions of :func:`precisions`, under the zero
+    rule of :func:`stable_value`: a ball that contains 0 is first decided exactly
+    (:func:`rational_value`), and a ball still not accurate at the last precision is 0 only
+    when it lies inside ±10^{−cap}, cap = :func:`zero_digits` — a proof that Φ lies there.
+    With ``product=True`` a point holds the coordinates s₁…s_d and the value is ∏ᵢ expr(sᵢ).
 
     Returns (values, failed): an object array of mpf (``None`` where the ball is not finite
-    or too wide — a branch point, an input off the domain, cancellation) and those indices.
+    or stays too wide — a branch point, an input off the domain) and those indices.
     """
-    from flint import arb
-
-    work = dps + GUARD
-    out = output_context(dps)
     values = np.empty(len(points), dtype=object)
+    work = dps + GUARD
     try:
-        function, constants, zero = _ball_function(expr, variables, work)
+        function, constants = _ball_function(expr, variables, work)
     except PrecisionError:  # a function without a ball evaluation (Max, K₀, …)
         return values, list(range(len(points)))
-    failed = []
+    failed, wide = [], []
     accuracy = mpmath.libmp.dps_to_prec(dps + 3)
     with flint_digits(work):
         for i, point in enumerate(points):
-            balls = [arb(v) if type(v) is float else ball(v, evalf=work) for v in point]
-            if product:
-                value = functools.reduce(lambda u, v: u * v, (function(b, *constants) for b in balls))
-            else:
-                value = function(*balls, *constants)
+            value = _ball(function, constants, point, work, product)
             if value.rel_accuracy_bits() >= accuracy:
-                man, exp = value.mid().man_exp()
-                values[i] = out.make_mpf(from_man_exp(int(man), int(exp), out.prec, "n"))
-            elif value.is_finite() and abs(value) < zero:
-                values[i] = out.mpf(0)
+                values[i] = _midpoint(value, dps)
             else:
-                failed.append(i)
-    return values, failed
+                (wide if value.is_finite() else failed).append(i)
+    for i in wide:
+        values[i] = _refined(expr, variables, points[i], dps, product)
+        if values[i] is None:
+            failed.append(i)
+    return values, sorted(failed)
+
+
+def _refined(expr: sp.Expr, variables: tuple, point: Sequence, dps: int, product: bool) -> mpmath.mpf | None:
+    """A point whose first ball was finite but too wide: its exact rational value if SymPy finds
+    one, else balls at the higher :func:`precisions` under the zero rule (None: no digits)."""
+    known = rational_value(expr, variables, point, product=product)
+    if known is not None:
+        return rounded(known, dps)
+    accuracy = mpmath.libmp.dps_to_prec(dps + 3)
+    for work in precisions(dps)[1:]:
+        function, constants = _ball_function(expr, variables, work)
+        with flint_digits(work):
+            value = _ball(function, constants, point, work, product)
+            if value.rel_accuracy_bits() >= accuracy:
+                return _midpoint(value, dps)
+            if not value.is_finite():
+                return None
+            small = abs(value) < ball(sp.Rational(1, 10) ** zero_digits(dps))
+    return output_context(dps).mpf(0) if small else None
+
+
+class BallContext:
+    """The part of an mpmath context that the closed forms of :mod:`theory.potentials.biased` use, on
+    python-flint ``arb`` balls at ``dps`` digits (flint's precision set by the caller): numbers,
+    √, exp, sin, cos, asin, π, the normal density φ(x) = e^{−x²/2}/√(2π) and CDF
+    Φ(x) = erfc(−x/√2)/2, and ``quad`` — ``acb.integral``, whose ball bounds its own error.
+    Comparisons of balls hold only when certain, so callers keep exact cases (a zero norm,
+    ρ = ±1) away from it."""
+
+    def __init__(self, dps: int):
+        from flint import acb, arb
+
+        self.dps, self._acb = dps, acb
+        self.one, self.zero, self.pi = arb(1), arb(0), arb.pi()
+        self._root_two, self._root_two_pi = arb(2).sqrt(), (2 * self.pi).sqrt()
+
+    def mpf(self, value):
+        return ball(value, evalf=self.dps)
+
+    #: √, exp, sin, cos, asin: the ball's own (arb or acb) methods.
+    sqrt, exp, sin, cos, asin = map(operator.methodcaller, ("sqrt", "exp", "sin", "cos", "asin"))
+
+    def npdf(self, x):
+        return (-x * x / 2).exp() / self._root_two_pi
+
+    def ncdf(self, x):
+        return (-x / self._root_two).erfc() / 2
+
+    def quad(self, f: Callable, interval: Sequence):
+        """∫ f over [a, b] (a real integrand): the real part of ``acb.integral``."""
+        a, b = interval
+        return self._acb.integral(lambda z, _analytic: f(z), self._acb(a), self._acb(b)).real
+
+
+def ball_value(evaluate: Callable[[BallContext], object], dps: int, *,
+               exact: Callable[[], sp.Rational | None] | None = None) -> mpmath.mpf | None:
+    """``evaluate(ctx)`` for a :class:`BallContext` at the working digits of :func:`precisions`,
+    rounded to ``dps`` digits once the ball's relative radius proves them (as in :func:`ball_values`).
+
+    A first ball that contains 0 is decided by ``exact()`` when that gives a rational; a ball that is
+    not finite, or still too wide at the last precision, gives None (the caller's two precisions)."""
+    accuracy = mpmath.libmp.dps_to_prec(dps + 3)
+    for i, work in enumerate(precisions(dps)):
+        with flint_digits(work):
+            value = evaluate(BallContext(work))
+        if value.rel_accuracy_bits() >= accuracy:
+            return _midpoint(value, dps)
+        if not value.is_finite():
+            return None
+        known = exact() if i == 0 and exact is not None and value.contains(0) else None
+        if known is not None:
+            return rounded(known, dps)
+    return None
 
 
 def rows(points, width: int | None) -> list[tuple]:
@@ -193,10 +369,14 @@ def _numeric(points) -> bool:
 
 def confirmed_value(expr: sp.Expr, variables: tuple, values: tuple, dps: int, evaluate: Callable,
                     *, product: bool = False) -> mpmath.mpf:
-    """``expr`` at one point to ``dps`` digits: one ball evaluation (:func:`ball_values`) when its
-    radius proves them, else :func:`stable_value` of ``evaluate`` (two mpmath precisions)."""
-    found, failed = ball_values(expr, variables, [values], dps, product=product)
-    return stable_value(evaluate, values, dps) if failed else found[0]
+    """``expr`` at one point to ``dps`` digits: ball evaluations (:func:`ball_values`) when their
+    radius proves them, else :func:`stable_value` of ``evaluate`` (two mpmath precisions, the
+    exact value by :func:`rational_value` deciding a value that does not separate from 0)."""
+    found = _point_value(expr, variables, values, dps, product)
+    if found is not None:
+        return found
+    return stable_value(evaluate, values, dps,
+                        exact=lambda point: rational_value(expr, variables, point, product=product))
 
 
 # ---------------------------------------------------------------------- float64 arrays

@@ -1,7 +1,8 @@
 """How a potential was obtained: the closed set of derivation routes.
 
-:attr:`Potential.method <theory.potentials.potential.Potential.method>` and
-:attr:`Expectation.method <theory.potentials.gaussian.Expectation.method>` are
+:attr:`Potential.method <theory.potentials.potential.Potential.method>`,
+:attr:`Expectation.method <theory.potentials.gaussian.Expectation.method>` and
+:attr:`BiasedPotential.method <theory.potentials.biased.BiasedPotential.method>` are
 :class:`Route` members; each prints as the sentence reports and JSON have always shown.
 
 >>> Route("orthant") is Route.ORTHANT, str(Route.ORTHANT)
@@ -14,7 +15,8 @@ from ..core.choices import Choice
 
 
 class Route(Choice):
-    """A derivation route of Φ = E[σ(U)σ(V)]."""
+    """A derivation route of Φ = E[σ(U)σ(V)]: centred (U, V) first, then the biased potentials, whose
+    (U, V) have means (β, γ) (:mod:`theory.potentials.biased`)."""
 
     #: Isserlis: E[UᵐVⁿ] from the covariance, for polynomial σ.
     MOMENTS = "finite Hermite series: bivariate moments (exact)"
@@ -32,3 +34,26 @@ class Route(Choice):
     #: Typed in by the user (``theory check``, :func:`~theory.potentials.potential.given`).
     GIVEN = "given"
 
+    # ------------------------------------------------------------------ biased: means (β, γ)
+    #: Step, sign, ReLU: orthant probabilities L(h, k; ρ) of a bivariate normal and normal tails.
+    SHEPPARD = ("closed form: bivariate normal CDF, Sheppard's integral / Owen's T "
+                "(derived, checked by 2-D quadrature)")
+    #: Sums α e^{λt}, λ complex (exp, cos, sin, cosh, sinh).
+    MOMENT_GENERATING = ("closed form: the bivariate normal moment generating function E[e^{λu + μv}] "
+                         "at complex λ, μ (exact)")
+    #: Sums α e^{−pt² + λt} with some p > 0: completing the square in two variables.
+    BIASED_GAUSSIAN = ("closed form: Gaussian integral E[e^{−pu² + λu − qv² + μv}] "
+                       "of a bivariate normal (exact)")
+    #: erf(st): erf = 2Φ(√2·) − 1 turns Φ into an orthant probability of widened (U, V).
+    ERF_ORTHANT = ("closed form: erf = 2Φ(√2·) − 1, E[Φ(U)Φ(V)] a bivariate normal CDF by Sheppard's "
+                   "integral (derived, checked by 2-D quadrature)")
+    #: Polynomials: Σ_k (θᵀw)^k/k!·E[σ^{(k)}(u)]E[σ^{(k)}(v)].
+    BIASED_MOMENTS = ("closed form: bivariate normal moments Σ_k (θᵀw)^k/k!·E[σ^{(k)}(u)]E[σ^{(k)}(v)] "
+                      "(exact)")
+    #: ReLU powers t₊ⁿ: truncated moments by Stein's recurrence.
+    STEIN = ("closed form: truncated bivariate normal moments by Stein's recurrence from L, φ, Φ "
+             "(derived, checked by 2-D quadrature)")
+    #: No closed form: the Mehler–Hermite series in the biased Hermite coefficients, else quadrature.
+    BIASED_NUMERIC = ("numeric: Mehler–Hermite series Σ c_k(‖θ‖, β)c_k(‖w‖, γ)ρ^k confirmed by two rules; "
+                      "nested 2-D quadrature split at the kinks at ρ = ±1 and where the series needs over "
+                      "1024 terms")
