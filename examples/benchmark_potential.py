@@ -11,11 +11,16 @@ Prints, measured in this one run:
   route at 15/30/50 digits, cold (a fresh process, derivation included) and warm (a new ρ
   in the same process), the nested quadrature (the previous route, 15 digits), tensor
   Gauss–Hermite of degree 25 and 100, neural-tangents' ``ElementwiseNumerical`` when
-  importable — digits correct against a 40-digit value — and the float64 evaluator's
+  importable — digits correct against a 40-digit reference that shares nothing with the route
+  (tensor Gauss–Legendre in python-flint balls, :mod:`theory.potentials.ball_quadrature`,
+  computed at 40 and 50 digits and their agreement printed) — and the float64 evaluator's
   values per second and maximal error on [−1, 1];
-* the float64 evaluators for general norms (Chebyshev-in-the-norm Hermite series; ELU's
-  orthant form): values per second on 10^6 random (‖θ‖, ‖w‖, θᵀw) and on a 1000 × 1000
-  matrix, maximal error on a grid of norms and ρ (ρ = ±1 included) against 20 digits.
+* the float64 evaluators for general norms (piecewise-Chebyshev-in-the-norm Hermite series; ELU's
+  orthant form): values per second on 10^6 random (‖θ‖, ‖w‖, θᵀw) against a plain alternative
+  (the global degree-M series per point in one GEMM, one BLAS thread, no rounding bound) and
+  tensor Gauss–Hermite of degree 25 and 100,
+  and on a 1000 × 1000 matrix; maximal error on a grid of norms and ρ (ρ = ±1, zero norms, equal
+  rows) and on random triples against the same ball quadrature at 20 digits.
 
 Run: ``python examples/benchmark_potential.py`` (``--numeric`` for the last two parts only,
 ``--ridge`` for the last, ``--no-nested`` to skip the slow nested quadrature).
@@ -24,21 +29,25 @@ Run: ``python examples/benchmark_potential.py`` (``--numeric`` for the last two 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import subprocess
 import sys
 import time
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 import sympy as sp
+import threadpoolctl
 
 from theory import potential
-from theory.potentials.activations import REGISTRY
 from theory.cli.derive import EXAMPLE_PARAMETERS
 from theory.core.numeric import context, mpmath_function
-from theory.potentials.quadrature import bivariate
 from theory.core.symbols import t
+from theory.potentials import ball_quadrature, hermite_norms
+from theory.potentials.activations import REGISTRY
+from theory.potentials.quadrature import bivariate
 
 RHO = 0.3
 
@@ -122,9 +131,15 @@ def closed_forms() -> None:
 NUMERIC = {"tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus", "swish": "t/(1+exp(-t))",
            "ELU": "Max(t, 0) + exp(Min(t, 0)) - 1", "mish": "t*tanh(log(1+exp(t)))"}
 POINT, OTHER = sp.Rational(1, 2), sp.Rational(2, 5)
+#: σ on python-flint balls, for the independent reference (tensor Gauss–Legendre), and its kinks
+ARB = {"tanh": lambda x: x.tanh(), "sigmoid": lambda x: 1 / (1 + (-x).exp()),
+       "softplus": lambda x: x.exp().log1p(),
+       "swish": lambda x: x / (1 + (-x).exp()), "ELU": lambda x: x if float(x.mid()) > 0 else x.exp() - 1,
+       "mish": lambda x: x * x.exp().log1p().tanh()}
+KINKS = {"ELU": (0,)}
 
 
-def digits(value, reference) -> str:
+def digits_of(value, reference) -> str:
     with mpmath.workdps(80):
         error = abs(mpmath.mpf(value) - mpmath.mpf(reference))
         return "all" if error == 0 else f"{max(0.0, -float(mpmath.log10(error / abs(reference)))):.1f}"
@@ -161,10 +176,28 @@ def neural_tangents(sigma, degree: int = 25):
     return float(kernel_fn(x, None, "nngp")[0, 1])
 
 
+def independent(name: str, rho, digits: int):
+    """Φ(1, 1, ρ) by tensor Gauss–Legendre in balls at ``digits`` and ``digits`` + 10 (each itself two
+    rules that agree): nothing shared with the Hermite-series route under test. Returns the first as
+    an mpmath number, and the two agreements' digits."""
+    rho = Fraction(int(rho.p), int(rho.q))
+    first, second = (ball_quadrature.pair_mean(ARB[name], 1, 1, rho, d, kinks=KINKS.get(name, ()))
+                     for d in (digits, digits + 10))
+    with mpmath.workdps(digits + 20):
+        value = mpmath.mpf(first.mid().str(digits + 15, radius=False))
+        other = mpmath.mpf(second.mid().str(digits + 15, radius=False))
+    return value, digits_of(value, other)
+
+
 def numeric_row(name: str, spec: str, nested: bool) -> list[str]:
     phi = potential(spec).sphere()
     sigma = phi.activation.expr
-    reference = phi.at(POINT, dps=40)
+    reference, agree = independent(name, POINT, 40)
+    check, agree_other = independent(name, OTHER, 50)
+    route = phi.at(POINT, dps=40)
+    print(f"  {name}: 40-digit reference (tensor Gauss–Legendre in balls) agrees with its 50-digit value to "
+          f"{agree} digits; at ρ = 2/5 50 vs 60: {agree_other}; "
+          f"the route's own 40 digits: {digits_of(route, reference)}", flush=True)
     row = [name]
     for dps in (15, 30, 50):
         seconds = cold(spec, dps)
@@ -172,21 +205,20 @@ def numeric_row(name: str, spec: str, nested: bool) -> list[str]:
         start = time.perf_counter()
         value = phi.at(OTHER, dps=dps)
         warm = time.perf_counter() - start
-        check = phi.at(OTHER, dps=min(dps + 10, 60))
-        row.append(f"{seconds:.2f}/{warm:.3f} ({digits(value, check)})")
+        row.append(f"{seconds:.2f}/{warm:.3f} ({digits_of(value, check)})")
     if nested:
         start = time.perf_counter()
         value = bivariate(sigma, None, 1, 1, POINT, dps=15)
-        row.append(f"{time.perf_counter() - start:.1f} s ({digits(value, reference)})")
+        row.append(f"{time.perf_counter() - start:.1f} s ({digits_of(value, reference)})")
     else:
         row.append("skipped")
     f = sp.lambdify(t, sigma, "numpy")
     for degree in (25, 100):
         start = time.perf_counter()
         value = tensor_gauss_hermite(f, degree)
-        row.append(f"{1e3 * (time.perf_counter() - start):.2f} ms ({digits(value, reference)})")
+        row.append(f"{1e3 * (time.perf_counter() - start):.2f} ms ({digits_of(value, reference)})")
     value = neural_tangents(sigma)
-    row.append("skipped (not importable)" if value is None else digits(value, reference))
+    row.append("skipped (not importable)" if value is None else digits_of(value, reference))
     row.append(float64_column(phi))
     return row
 
@@ -198,7 +230,7 @@ def float64_column(phi) -> str:
         return f"refused ({type(why).__name__})"
     grid = np.concatenate([np.linspace(-1, 1, 41), [-1 + 1e-12, -0.999, 0.999, 1 - 1e-12]])
     exact = [phi.at(sp.Float(x, 30) if abs(x) < 1 else int(x), dps=20) for x in grid]
-    error = max(abs(float(v) - float(e)) for v, e in zip(f(grid), exact))
+    error = max(abs(float(v) - float(e)) for v, e in zip(f(grid), exact, strict=True))
     points = np.random.default_rng(0).uniform(-1, 1, 10**6)
     rate, _ = per_second(lambda: f(points))
     return f"{rate * points.size:.3g}/s, err {error:.1e} (bound {f.error_bound:.1e})"
@@ -206,47 +238,117 @@ def float64_column(phi) -> str:
 
 RIDGE_PAIRS = ((0.25, 0.25), (0.25, 2.0), (1.3, 0.6), (2.0, 2.0))     # the ends of the norms, and inside
 RIDGE_RHOS = (-1.0, -0.97, -0.5, 0.0, 0.3, 0.9, 0.97, 1.0)
+RANDOM = 10**6                                                        # random triples timed
+
+
+def global_series(f, a, b, c):
+    """A plain alternative: each point sums the global degree-M Chebyshev series of its d_k in one
+    matrix product per band of |ρ| (2MN operations, all M terms in BLAS: no split of the large
+    terms, so no rounding bound at 1e-14), then Horner's rule; run, like the evaluator, with one
+    BLAS thread."""
+    low, high = (math.log(v) for v in f.norms)
+    rho = np.clip(c / (a * b), -1, 1)
+    band = np.searchsorted(hermite_norms.BANDS, np.abs(rho))
+    out = np.empty_like(rho)
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        _global_bands(f, a, b, rho, band, out, (low, high))
+    return out
+
+
+def _global_bands(f, a, b, rho, band, out, ends) -> None:
+    low, high = ends
+    for j, n in enumerate(f.band_terms):
+        where = np.nonzero(band == j)[0]
+        for part in np.array_split(where, max(1, where.size // 2048)):
+            d, root = [], 1.0
+            for v in (a[part], b[part]):
+                basis = np.polynomial.chebyshev.chebvander((2 * np.log(v) - low - high) / (high - low),
+                                                           len(f.chebyshev) - 1).T
+                d.append(f.chebyshev[:, :n].T @ basis)
+                root = root * np.exp(f.log_root @ basis)
+            out[part] = f._horner(d[0] * d[1], rho[part]) * root
+
+
+def tensor_gauss_hermite_triples(sigma, a, b, c, degree: int):
+    """Φ(a, b, c) by the degree² tensor Gauss–Hermite rule on each triple (NumPy, vectorised)."""
+    f = sp.lambdify(t, sigma, "numpy")
+    nodes, weights = np.polynomial.hermite_e.hermegauss(degree)
+    weights = weights / math.sqrt(2 * math.pi)
+    rho = np.clip(c / (a * b), -1, 1)[:, None, None]
+    u, v = nodes[None, :, None], nodes[None, None, :]
+    second = f(b[:, None, None] * (rho * u + np.sqrt(1 - rho**2) * v))
+    return np.einsum("i,j,nij->n", weights, weights, f(a[:, None, None] * u) * second)
+
+
+def ridge_reference(name: str, a: float, b: float, c: float, digits: int = 20):
+    """Φ(a, b, c) by tensor Gauss–Legendre in balls (two rules agreeing to ``digits``), at the exact
+    ρ = c/(ab) of the float inputs (clipped to [−1, 1] as the evaluators do)."""
+    rho = 0 if a * b == 0 else max(Fraction(-1), min(Fraction(1), Fraction(c) / (Fraction(a) * Fraction(b))))
+    return ball_quadrature.pair_mean(ARB[name], a, b, rho, digits, kinks=KINKS.get(name, ()))
 
 
 def ridge_row(name: str, spec: str) -> list[str]:
-    """values/s (random triples, a matrix) and max error / bound of the float64 Φ(‖θ‖, ‖w‖, θᵀw)."""
+    """values/s (random triples: this route, a plain global GEMM, tensor Gauss–Hermite; a matrix) and
+    max error / bound of the float64 Φ(‖θ‖, ‖w‖, θᵀw) against the independent reference."""
     phi = potential(spec)
     start = time.perf_counter()
     f = phi.numpy()
     built = time.perf_counter() - start
     worst = ratio = 0.0
-    for a, b in RIDGE_PAIRS:
-        for r in RIDGE_RHOS:
-            c = sp.Float(a, 30) * sp.Float(b, 30) * sp.Float(r, 30)
-            exact = float(phi.at(sp.Float(a, 30), sp.Float(b, 30), c, dps=20))
-            error = abs(float(f(a, b, float(c))) - exact)
-            worst, ratio = max(worst, error), max(ratio, error / float(f.bound(a, b)))
+    grid = ((a, b, a * b * r) for a, b in RIDGE_PAIRS for r in RIDGE_RHOS)
+    triples = [*grid, (0.0, 0.6, 0.0), (2.0, 2.0, 4.0)]
+    exact = [float(ridge_reference(name, *triple).mid()) for triple in triples]
+    for (a, b, c), value in zip(triples, exact, strict=True):
+        error = abs(float(f(a, b, c)) - value)
+        bound = float(f.bound(a, b))                                  # 0 where σ(0) = 0 and a norm is 0
+        worst, ratio = max(worst, error), max(ratio, error / bound if bound else (math.inf if error else 0.0))
     low, high = getattr(f, "norms", (0.25, 2.0))
     rng = np.random.default_rng(0)
-    a, b = rng.uniform(low, high, (2, 10**6))
-    c = rng.uniform(-1, 1, 10**6) * a * b
-    rate, _ = per_second(lambda: f(a, b, c))
+    a, b = rng.uniform(low, high, (2, RANDOM))
+    c = rng.uniform(-1, 1, RANDOM) * a * b
+    rate, values = per_second(lambda: f(a, b, c))
+    cells = [name, f"[{low}, {high}]", f"{built:.1f} s", f"{rate * RANDOM:.3g}/s"]
+    if isinstance(f, hermite_norms.Float64Ridge):
+        before, plain = per_second(lambda: global_series(f, a, b, c))
+        change = np.max(np.abs(plain - values))
+        cells.append(f"{before * RANDOM:.3g}/s ({rate / before:.2f}×, Δ {change:.0e})")
+    else:
+        cells.append("n/a")
+    few = slice(0, 2000)
+    spot = [float(ridge_reference(name, *triple).mid()) for triple in zip(a[:8], b[:8], c[:8], strict=True)]
+    sigma = phi.activation.expr
+    for degree in (25, 100):
+        rule = functools.partial(tensor_gauss_hermite_triples, sigma, a[few], b[few], c[few], degree)
+        speed, quadrature = per_second(rule)
+        miss = max(abs(q - e) for q, e in zip(quadrature[:8], spot, strict=True))
+        cells.append(f"{speed * 2000:.3g}/s ({rate * RANDOM / (speed * 2000):.0f}× slower, err {miss:.0e})")
+    own = max(abs(v - e) for v, e in zip(values[:8], spot, strict=True))
     rows, cols = rng.uniform(low, high, (1000, 1)), rng.uniform(low, high, (1, 1000))
     inner = rng.uniform(-1, 1, (1000, 1000)) * rows * cols
     matrix, _ = per_second(lambda: f(rows, cols, inner))
-    return [name, f"[{low}, {high}]", f"{built:.1f} s", f"{rate * 10**6:.3g}/s", f"{matrix * 10**6:.3g}/s",
-            f"{worst:.1e}", f"{f.error_bound:.1e}", f"{ratio:.2f}"]
+    errors = [f"{max(worst, own):.1e}", f"{f.error_bound:.1e}", f"{ratio:.2f}"]
+    return [*cells, f"{matrix * 10**6:.3g}/s", *errors]
 
 
 def ridge(names) -> None:
-    print("\nfloat64 Φ(‖θ‖, ‖w‖, θᵀw) for general norms (build: the cached table's load or the first build)")
-    header = ["activation", "norms", "build", "10^6 random triples", "1000×1000 matrix", "max error",
-              "bound", "max error/bound(a, b)"]
+    print("\nfloat64 Φ(‖θ‖, ‖w‖, θᵀw) for general norms (build: the cached table's load or the first build); "
+          f"errors against tensor Gauss–Legendre in balls (two rules agreeing to 20 digits) on "
+          f"{len(RIDGE_PAIRS) * len(RIDGE_RHOS) + 2} grid triples (ρ = ±1, zero norms, equal rows) "
+          "and 8 random ones")
+    header = ["activation", "norms", "build", f"{RANDOM:.0e} random triples",
+              "global series, plain GEMM (this route ×)", "tensor GH 25", "tensor GH 100", "1000×1000 matrix",
+              "max error", "bound", "max error/bound(a, b)"]
     rows = [header] + [ridge_row(name, spec) for name, spec in names]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
-        print(" | ".join(cell.ljust(width) for cell, width in zip(r, widths)))
+        print(" | ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)))
 
 
 def import_seconds() -> float:
     """Seconds a fresh process spends importing the toolkit: the floor of every cold column."""
     code = "import time; s = time.perf_counter(); import theory; print(time.perf_counter() - s)"
-    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout)
 
 
 def numeric(nested: bool) -> None:
@@ -259,7 +361,7 @@ def numeric(nested: bool) -> None:
     rows = [header] + [numeric_row(name, spec, nested) for name, spec in NUMERIC.items()]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
-        print(" | ".join(cell.ljust(width) for cell, width in zip(r, widths)))
+        print(" | ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)))
 
 
 def main() -> None:

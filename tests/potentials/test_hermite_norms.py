@@ -1,8 +1,13 @@
 """The float64 evaluator of Φ(‖θ‖, ‖w‖, θᵀw) for smooth σ, against the high-precision series.
 
 References: :func:`theory.potentials.hermite_series.value` at 20 digits (two rules confirmed) and,
-at ρ = ±1, the 1-D Gaussian mean E[σ(aX)σ(±bX)] (Gauss–Legendre, no Hermite coefficient shared).
+at ρ = ±1, the 1-D Gaussian mean E[σ(aX)σ(±bX)] (Gauss–Legendre, no Hermite coefficient shared);
+on random and exact triples, :func:`theory.potentials.ball_quadrature.pair_mean` (tensor
+Gauss–Legendre in balls, two precisions agreeing to 20 digits: nothing shared with the series).
 """
+
+import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -12,7 +17,8 @@ import sympy as sp
 from theory import potential
 from theory.core.errors import InputError, PrecisionError
 from theory.core.symbols import t
-from theory.potentials import hermite_norms, hermite_series
+from theory.potentials import ball_quadrature, hermite_norms, hermite_series
+from theory.potentials.activations import Parity
 from theory.potentials.quadrature import gaussian_mean
 
 TANH = sp.tanh(t)
@@ -21,7 +27,7 @@ NORMS = (0.5, 1.0)
 
 @pytest.fixture(scope="module")
 def tanh64():
-    return hermite_norms.float64_ridge(TANH, (), "odd", norms=NORMS)
+    return hermite_norms.float64_ridge(TANH, (), Parity.ODD, norms=NORMS)
 
 
 def reference(sigma, a, b, rho) -> float:
@@ -52,7 +58,7 @@ def test_zero_norms_give_sigma_at_zero_times_a_mean():
     mean = float(gaussian_mean(1 / (1 + sp.exp(-0.75 * t)), dps=25))        # E[sigmoid(0.75 X)] = 1/2
     assert abs(float(f(0.0, 0.75, 0.0)) - 0.5 * mean) <= 1e-15
     assert float(f(0.0, 0.0, 0.0)) == 0.25
-    tanh = hermite_norms.float64_ridge(TANH, (), "odd", norms=NORMS)
+    tanh = hermite_norms.float64_ridge(TANH, (), Parity.ODD, norms=NORMS)
     assert float(tanh(0.0, 0.8, 0.0)) == 0.0
 
 
@@ -73,7 +79,7 @@ def test_bad_input_is_refused(tanh64):
     with pytest.raises(InputError, match="Cauchy–Schwarz"):
         tanh64(1.0, 0.5, 0.6)
     with pytest.raises(InputError, match="interval"):
-        hermite_norms.float64_ridge(TANH, (), "odd", norms=(1.0, 0.5))
+        hermite_norms.float64_ridge(TANH, (), Parity.ODD, norms=(1.0, 0.5))
     with pytest.raises(PrecisionError, match="not smooth"):
         hermite_norms.float64_ridge(sp.Max(t, 0) + sp.tanh(sp.Min(t, 0)), (0,), None, norms=NORMS)
 
@@ -90,3 +96,37 @@ def test_a_numeric_ridge_potential_has_a_float64_matrix():
     second = float(gaussian_mean((1 / (1 + sp.exp(-sp.Rational(3, 5) * t))) ** 2, dps=25))
     assert abs(gram[0, 1] - second) <= f.error_bound                  # θ = w: ρ = 1
     assert mpmath.almosteq(gram[0, 1], phi.evaluate([0.6, 0, 0], [0.6, 0, 0], dps=20), 1e-14)
+
+
+# ------------------------------------------------------------------ against tensor Gauss–Legendre in balls
+
+def _exact_triples(low: float, high: float) -> list:
+    """(a, b, c) in float64: random norms and ρ, and the exact cases: ρ = ±1, equal rows (c = a·a rounded),
+    zero norms, integer vectors θ = (1, 1, 0)/2, w = (1, 0, 1)/2, θ = w = (1, 0)·a₁, and ρ = 1 − 2⁻⁴⁰."""
+    rng = np.random.default_rng(19)
+    a, b = rng.uniform(low, high, (2, 4))
+    rho = rng.uniform(-1, 1, 4)
+    triples = [(x, y, r * x * y) for x, y, r in zip(a, b, rho, strict=True)]
+    half = math.sqrt(0.5)
+    return [*triples, (low, high, low * high), (high, low, -low * high), (a[0], a[0], a[0] * a[0]),
+            (0.0, b[1], 0.0), (0.0, 0.0, 0.0), (half, half, 0.25), (high, high, high * high),
+            (high, high, (1 - 2.0 ** -40) * high * high)]
+
+
+@pytest.mark.parametrize("name, sigma, arb_sigma, parity, norms", [
+    ("tanh", TANH, lambda x: x.tanh(), Parity.ODD, NORMS),
+    ("sigmoid", 1 / (1 + sp.exp(-t)), lambda x: 1 / (1 + (-x).exp()), None, hermite_norms.NORMS),
+])
+def test_random_and_exact_triples_meet_the_bound_against_an_independent_quadrature(name, sigma, arb_sigma,
+                                                                                   parity, norms):
+    f = hermite_norms.float64_ridge(sigma, (), parity, norms=norms)
+    for a, b, c in _exact_triples(*norms):
+        got = float(f(a, b, c))
+        rho = 0 if a * b == 0 else min(Fraction(1), Fraction(c) / (Fraction(a) * Fraction(b)))   # as f clips
+        exact = ball_quadrature.pair_mean(arb_sigma, a, b, rho, 20)       # two rules agree to 1e-20
+        assert abs(got - float(exact.mid())) <= float(f.bound(a, b)), (name, a, b, c)
+
+
+def test_the_pieces_are_short_and_add_little(tanh64):
+    assert 2 <= tanh64.degree <= 16
+    assert tanh64.parts["pieces"] < 1e-15 and tanh64.parts["coefficients"] < 1e-15

@@ -6,6 +6,10 @@ c = 1 − ρ² and the angle φ = acos ρ, combined into the coefficients (α, �
 coincides (θ̂ = ±ŵ, or θ = w) are taken here too, and the kernel compiles its expressions
 for an :mod:`~theory.dynamics.arithmetic` once per precision. :mod:`theory.dynamics.loss`
 evaluates them on the pairs of :meth:`~theory.potentials.forms.Form.pairs`.
+
+A numeric ridge potential on R^d (tanh, sigmoid, softplus, swish, mish: no closed form) has a
+:class:`NumericKernel` instead: Φ and its first derivatives in float64 from
+:class:`~theory.potentials.hermite_norms.Float64Ridge`, no Hessian and no other precision.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
 from ..core import cache, timebound
 from ..core.errors import DerivationError, InputError, Timeout
 from ..core.symbols import rho, s
 from ..core.timebound import BUDGET, bounded, check_budget
-from ..potentials.forms import N1, N2, Form, Geometry, Q
+from ..potentials.forms import N1, N2, RIDGE, Form, Geometry, Q
+from ..potentials.hermite_norms import Float64Ridge
 from ..potentials.potential import Potential
 from .arithmetic import Arithmetic
 
@@ -161,8 +167,72 @@ class Kernel:
         return self._compiled[key]
 
 
-def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
-    """The symbolic derivative kernel of a potential (cached).
+@dataclass(frozen=True)
+class NumericKernel:
+    """The kernel of a numeric ridge potential on R^d: F(n₁, n₂, ρ) = Φ and, by the chain rule of
+    :func:`_coefficients`, α = F_{n₁}/n₁ − F_ρ ρ/n₁² and β = F_ρ/(n₁n₂), from
+    :meth:`Float64Ridge.derivatives <theory.potentials.hermite_norms.Float64Ridge.derivatives>`
+    (Φ within its bound; the derivatives measured, not bounded). Float64 only, norms within the
+    evaluator's interval, no Hessian. G(n) = Φ(θ, θ) = F(n, n, 1) and G′(n) = 2F_{n₁}(n, n, 1)."""
+
+    form: Form
+    evaluator: Float64Ridge
+    self_terms: tuple = ("G", "G′")           # not None: Φ(θ, θ) depends on ‖θ‖
+    cusp: sp.Expr = sp.S.Zero
+    kinks: tuple = ()
+    kink_slopes: dict = field(default_factory=dict)
+    uses_angle: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(map(str, self.form.invariants))
+
+    def compiled(self, name: str, arith: Arithmetic) -> Callable:
+        """"value" F(n₁, n₂, ρ, c, φ), "coefficients" (α, β), "self_value" G(n), "self_slope" G′(n)/n."""
+        if arith.dps is not None:
+            raise DerivationError(f"the potential is numeric: its loss runs in float64 only, "
+                                  f"not at {arith.dps} digits")
+        functions = {"value": self._value, "coefficients": self._coefficients,
+                     "self_value": lambda n: self.evaluator(n, n, n * n),
+                     "self_slope": self._self_slope}
+        if name not in functions:
+            raise DerivationError(f"the potential is numeric: no {name} (a Hessian needs a closed form)")
+        return functions[name]
+
+    def coincidence_function(self, name: str, sign: int, arith: Arithmetic) -> Callable:
+        """The value, α or β at ρ = sign (the evaluator is smooth there)."""
+        if name not in ("value", "alpha", "beta"):
+            raise DerivationError(f"the potential is numeric: no {name} (a Hessian needs a closed form)")
+        index = {"alpha": 0, "beta": 1}.get(name)
+        function = self.compiled("value" if index is None else "coefficients", arith)
+        return lambda n1, n2: (function(n1, n2, sign) if index is None else function(n1, n2, sign)[index])
+
+    def hessian_function(self, arith: Arithmetic) -> Callable:
+        raise DerivationError("the potential is numeric: no Hessian (it needs a closed form)")
+
+    def __getattr__(self, name: str):
+        """The symbolic fields of :class:`Kernel` (derivatives, coefficients, arguments, …): refused."""
+        if name in {*Kernel.__dataclass_fields__, "arguments", "self_value", "small", "self_slope"}:
+            raise DerivationError(f"the potential is numeric: no symbolic {name} (certificates and Hessians "
+                                  "need a closed form)")
+        raise AttributeError(name)
+
+    def _value(self, n1, n2, rho_, *_):
+        return self.evaluator(n1, n2, rho_ * n1 * n2)
+
+    def _coefficients(self, n1, n2, rho_, *_):
+        n1, n2, rho_ = np.broadcast_arrays(n1, n2, rho_)
+        _, by_n1, _, by_rho = self.evaluator.derivatives(n1, n2, rho_ * n1 * n2)
+        return by_n1 / n1 - by_rho * rho_ / n1**2, by_rho / (n1 * n2)
+
+    def _self_slope(self, n):
+        _, by_n1, by_n2, _ = self.evaluator.derivatives(n, n, n * n)
+        return (by_n1 + by_n2) / n
+
+
+def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:
+    """The symbolic derivative kernel of a potential (cached); a :class:`NumericKernel` for a
+    numeric ridge potential of a smooth σ.
 
     Derived within ``budget`` seconds (default 60), else :class:`~theory.core.errors.Timeout`.
 
@@ -176,6 +246,9 @@ def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel:
     if not isinstance(phi, Potential):
         raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi!r}")
     if phi.expr is None:
+        evaluator = phi.numpy() if phi.form is RIDGE and not phi.activation.kinks else None
+        if isinstance(evaluator, Float64Ridge):
+            return NumericKernel(phi.form, evaluator)
         raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
     return _kernel(phi.expr, phi.form, check_budget(budget))
 

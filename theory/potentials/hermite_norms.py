@@ -8,7 +8,12 @@ The Mehler–Hermite series of :mod:`theory.potentials.hermite_series`,
 
 with each coefficient c_k(a) = E[σ(aX)h_k(X)] interpolated in u = log a by a Chebyshev
 series of degree M on [log a₀, log a₁], built once from the high-precision rule of
-:func:`~theory.potentials.hermite_series.coefficients` at the M Chebyshev nodes.
+:func:`~theory.potentials.hermite_series.coefficients` at the M Chebyshev nodes. For speed the
+evaluator does not sum that global series: it re-expands it on :data:`PIECES` equal pieces of
+[log a₀, log a₁] in ball arithmetic (python-flint ``arb``, 128 bits) and keeps p ≪ M terms per
+piece, so a point costs about 2pN + N operations (its piece's two short series and Horner's
+rule) instead of 2MN. Points are grouped by the band of ``|ρ|`` (its number of terms N) and by
+the piece of ‖θ‖, so each group is one matrix product.
 
 **The error bound** is relative to the Cauchy–Schwarz scale √(s(a)s(b)), s(a) = E[σ(aX)²]
 (``|Φ| ≤ √(s(a)s(b))``), so it is an absolute bound for bounded σ (s ≤ 1) and a relative one
@@ -17,19 +22,27 @@ for growing σ. It adds
 * the tail ``|ρ|^N √(r_N(a) r_N(b))`` (Cauchy–Schwarz and Parseval, proven given the c_k),
   with N chosen per band of ``|ρ|`` and ``r_N/s`` taken at its largest over the nodes and
   the check points (*validated*: sampled, not proven between samples);
-* the coefficient error ``2 max ‖c̃(a) − c(a)‖₂/√s(a)``, measured at 2M + 1 check points,
-  of which the ends ``a₀, a₁``, against a second, independent rule (grid shifted by half a piece,
-  8 more digits) and multiplied by :data:`SAFETY` (*validated*);
-* float64 rounding of the products and of Horner's rule, ``Σ_k γ_{2k+2} |c_k(a)c_k(b)|``,
-  and of ρ = c/(ab), ``2u Σ_k k|c_k(a)c_k(b)|``, both bounded by Cauchy–Schwarz with
-  ``Σ_k (k+1) c_k²/s`` at its sampled largest (*a-priori*, given that sample).
+* the coefficient error ``2 max ‖c̃(a) − c(a)‖₂/√s(a)`` of the global series, measured at 2M + 1
+  check points, of which the ends ``a₀, a₁``, against a second, independent rule (grid shifted
+  by half a piece, 8 more digits) and multiplied by :data:`SAFETY` (*validated*);
+* the pieces: the dropped terms ``Σ_{j≥p} |B_j|`` of each piece's re-expansion (``|T_j| ≤ 1``)
+  and the rounding of the kept ones to float64, both from the balls (*proven*: the global series
+  is a polynomial, its re-expansion on a piece exact up to the balls' radii);
+* float64 rounding of the piece series (the recurrence for T_j, the local coordinate, the
+  matrix product), of the products and of Horner's rule, ``Σ_k γ_{2k+2} |c_k(a)c_k(b)|``,
+  and of ρ = c/(ab), ``2u Σ_k k|c_k(a)c_k(b)|``, the last two bounded by Cauchy–Schwarz with
+  ``Σ_k (k+1) c_k²/s`` at its sampled largest (*a-priori*, given that sample; ``log`` and
+  ``exp`` of NumPy taken within 2 ulps).
 
-So: the series, its tail inequality and the rounding analysis are proofs; the quadrature
-coefficients, the interpolation error and the suprema over a are numeric evidence.
+So: the series, its tail inequality, the re-expansion and the rounding analysis are proofs; the
+quadrature coefficients, the global interpolation error and the suprema over a are numeric
+evidence. The tests check the bound against mpmath quadrature at two precisions on random and
+exact triples.
 
 >>> import sympy as sp
+>>> from theory.potentials.activations import Parity
 >>> from theory.core.symbols import t
->>> f = float64_ridge(sp.tanh(t), (), "odd", norms=(0.5, 1.0))
+>>> f = float64_ridge(sp.tanh(t), (), Parity.ODD, norms=(0.5, 1.0))
 >>> f.error_bound < 1e-14
 True
 >>> print(f"{float(f(1.0, 1.0, 0.5)):.15f}")
@@ -39,7 +52,9 @@ True
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
@@ -48,6 +63,7 @@ import sympy as sp
 from ..core import cache
 from ..core.errors import InputError, PrecisionError
 from ..core.symbols import t
+from .activations import Parity
 from .hermite_series import BLOCKS, MAX_TERMS, SlowConvergence, coefficients
 
 NORMS = (0.25, 2.0)       # default interval of ‖θ‖, ‖w‖ (zero norms are also accepted)
@@ -55,18 +71,24 @@ TAIL = 1e-15              # target of the truncation, relative to √(s(a)s(b))
 SAFETY = 4                # factor on the coefficient error measured at the check points
 BANDS = (0.25, 0.5, 0.75, 0.9, 0.97, 0.99, 1.0)  # |ρ| ≤ band: its own number of terms
 DIGITS = 20               # digits of the coefficients at the nodes (the check points get 8 more)
-CHUNK = 2048
-HEAD = 4                  # Chebyshev terms summed last, one by one (they carry the magnitude)
+PIECES = 16               # equal pieces of [log a₀, log a₁], each with its own short series
+DROPPED = 1e-17           # target of a piece's dropped terms ‖Σ_{j≥p} B_j‖₂ (relative)
+WIDEN = 1e-12             # each piece is widened by this much (relative): rounding never leaves it
+PRECISION = 128           # bits of the balls of the re-expansion
+CHUNK = 2 ** 18           # points per pass (bounds the memory)
+BLOCK = 2 ** 18           # coefficients (terms × points) per matrix product
 _UNIT = 2.0 ** -53
 FIELDS = {"norms", "parity", "chebyshev", "log_root", "kept", "band_terms", "at_zero", "relative_bound",
           "largest_second", "parts"}
+PIECE_FIELDS = {"start", "width", "centres", "halves", "series", "parts"}
 
 
 class Float64Ridge:
     """Φ(a, b, c) on arrays (broadcast) for a, b ∈ {0} ∪ [a₀, a₁], with :meth:`bound`.
 
-    Stored: Chebyshev series in log a of d_k(a) = c_k(a)/√s(a) (``|d_k| ≤ 1``) and of log √s(a),
-    and Φ = √(s(a)s(b)) Σ_k d_k(a)d_k(b)ρ^k, so the error is uniform relative to that scale.
+    Stored: for each piece of [log a₀, log a₁], a Chebyshev series in its local coordinate of
+    d_k(a) = c_k(a)/√s(a) (``|d_k| ≤ 1``) and of log √s(a), and Φ = √(s(a)s(b)) Σ_k d_k(a)d_k(b)ρ^k,
+    so the error is uniform relative to that scale.
 
     Attributes
     ----------
@@ -78,24 +100,34 @@ class Float64Ridge:
         ε · max s: an absolute bound on the whole domain.
     terms : int
         Coefficients kept at ``|ρ| = 1``.
+    degree : int
+        Terms p of each piece's series.
+    chebyshev, log_root : numpy.ndarray
+        The global series the pieces re-expand: (M, kept) coefficients of d_k and (M,) of log √s
+        in x = (log a − m)/h, [m − h, m + h] = [log a₀, log a₁] (the benchmark sums them directly).
     """
 
-    def __init__(self, table: dict):
+    def __init__(self, table: dict, pieces: dict):
         self.norms = tuple(table["norms"])
-        self.parity = table["parity"]
-        self.chebyshev = np.array(table["chebyshev"])          # (M, kept): degree j, kept index
-        self.log_root = np.array(table["log_root"])            # Chebyshev of log √s(a)
+        self.parity = None if table["parity"] is None else Parity(table["parity"])
         self.kept = np.array(table["kept"])                    # the k of each kept column
         self.band_terms = tuple(table["band_terms"])           # kept columns used in each band
         self.at_zero = float(table["at_zero"])                 # σ(0)
-        self.relative_bound = float(table["relative_bound"])
-        self.parts = dict(table["parts"])                       # what the bound adds (relative)
+        self.parts = {name: table["parts"][name] for name in ("tail", "interpolation", "horner")}
+        self.parts.update(pieces["parts"])                     # what the bound adds (relative)
+        self.relative_bound = float(sum(self.parts.values()))
         self.error_bound = self.relative_bound * float(table["largest_second"])
         self.terms = int(self.kept[self.band_terms[-1] - 1]) + 1
-        low, high = math.log(self.norms[0]), math.log(self.norms[1])
-        self._map = ((low + high) / 2, (high - low) / 2)
-        self._tables: dict[int, tuple] = {}
-        self._log_root = _split(self.log_root[:, None])
+        self.chebyshev, self.log_root = np.array(table["chebyshev"]), np.array(table["log_root"])
+        self._start, self._width = float(pieces["start"]), float(pieces["width"])
+        self._centres, self._halves = np.array(pieces["centres"]), np.array(pieces["halves"])
+        series = np.array(pieces["series"])                    # (piece, degree, kept + 1): last is log √s
+        self.degree = series.shape[1]
+        self._head = np.ascontiguousarray(series[:, 0, :-1])   # (piece, kept): the constant terms
+        self._tail = np.ascontiguousarray(series[:, 1:, :-1].transpose(0, 2, 1))   # (piece, kept, p − 1)
+        self._log_root = np.ascontiguousarray(series[:, :, -1])                     # (piece, p)
+        slopes = np.polynomial.chebyshev.chebder(series, axis=1)   # d/dy: (piece, p − 1, kept + 1)
+        self._slopes = np.ascontiguousarray(slopes.transpose(0, 2, 1))              # (piece, kept + 1, p − 1)
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, a, b, c) -> np.ndarray:
@@ -105,72 +137,164 @@ class Float64Ridge:
         flat = [np.broadcast_to(v, shape).ravel() for v in (a, b, c)]
         sources = [self._own_table(v, flat[0].size) for v in (a, b)]
         index = [None if s is None else np.broadcast_to(np.arange(v.size).reshape(v.shape), shape).ravel()
-                 for s, v in zip(sources, (a, b))]
+                 for s, v in zip(sources, (a, b), strict=True)]
         out = np.empty(flat[0].size)
-        for start in range(0, out.size, CHUNK):
-            part = slice(start, start + CHUNK)
-            parts = [None if i is None else i[part] for i in index]
-            out[part] = self._chunk([f[part] for f in flat], sources, parts)
+        with _blas().limit(limits=1, user_api="blas"):
+            for start in range(0, out.size, CHUNK):
+                part = slice(start, start + CHUNK)
+                parts = [None if i is None else i[part] for i in index]
+                out[part] = self._chunk([f[part] for f in flat], sources, parts)
         return out.reshape(shape)
+
+    def derivatives(self, a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(Φ, ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) of Φ(a, b, ρ) at ρ = c/(ab), for a, b ∈ [a₀, a₁] (not 0).
+
+        With Φ = S(a)S(b) Σ_k d_k(a)d_k(b)ρ^k, S = √s: ∂Φ/∂a = Φ·(log S)′(a) + S(a)S(b) Σ_k d_k′(a)d_k(b)ρ^k
+        and ∂Φ/∂ρ = S(a)S(b) Σ_k k d_k(a)d_k(b)ρ^{k−1}, all terms kept (the band of ``|ρ| = 1``), the
+        derivatives in a from each piece's Chebyshev derivative. Their error is *measured*, not bounded
+        (the tests compare them with central differences of the ball quadrature)."""
+        a, b, c = (np.asarray(v, dtype=float) for v in (a, b, c))
+        shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
+        self._check(a, b, c)
+        if (a == 0).any() or (b == 0).any():
+            raise InputError("∂Φ/∂‖θ‖ is not provided at a zero norm")
+        a, b, c = (np.broadcast_to(v, shape).ravel() for v in (a, b, c))
+        rho = np.clip(c / (a * b), -1.0, 1.0)
+        n = self.band_terms[-1]
+        with _blas().limit(limits=1, user_api="blas"):
+            (da, sa, ea, la), (db, sb, eb, lb) = (self._with_slopes(v, n) for v in (a, b))
+        products, scale = da * db, sa * sb
+        series = self._horner(products, rho)
+        out = (scale * series, scale * (la * series + self._horner(ea * db, rho)),
+               scale * (lb * series + self._horner(da * eb, rho)), scale * self._slope(products, rho))
+        return tuple(v.reshape(shape) for v in out)
+
+    def _with_slopes(self, norms: np.ndarray, n: int) -> tuple:
+        """(d, S, d′, (log S)′) at nonzero norms, ′ = d/da = (1/(a h)) d/dy on the norm's piece."""
+        located = self._locate(norms)
+        d, root = self._normalised(located, n)
+        piece, y, _ = located
+        basis = _chebyshev_basis(y, self.degree - 1)
+        slopes = np.empty((self._slopes.shape[1], norms.size))
+        for i in np.unique(piece):
+            where = np.nonzero(piece == i)[0]
+            slopes[:, where] = self._slopes[i] @ basis[:, where] / (norms[where] * self._halves[i])
+        return d, root, slopes[:n], slopes[-1]
+
+    def _slope(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
+        """Σ_k k p_k ρ^{k−1} for the rows p_k of the kept k."""
+        weighted = self.kept[:len(products), None] * products
+        if self.parity is Parity.ODD:                              # Σ_m (2m + 1) p ρ^{2m}
+            return _polynomial(weighted, rho * rho)
+        if self.parity is Parity.EVEN:                             # ρ Σ_{m≥1} 2m p ρ^{2(m−1)}
+            return rho * _polynomial(weighted[1:], rho * rho)
+        return _polynomial(weighted[1:], rho)
 
     def bound(self, a, b) -> np.ndarray:
         """The absolute error bound ε √(s(a)s(b)) at the norms a, b."""
         a, b = (np.asarray(v, dtype=float) for v in (a, b))
-        scale_a, scale_b = (self._scale(v.ravel()).reshape(v.shape) for v in (a, b))
+        scale_a, scale_b = (self._scale(*self._locate(v.ravel())).reshape(v.shape) for v in (a, b))
         return self.relative_bound * scale_a * scale_b
 
     def _chunk(self, values: list, sources: list, index: list) -> np.ndarray:
+        """Sorted by (band of |ρ|, piece of a, piece of b): in a band every (piece, piece) group is a
+        run of columns, so both sides' series are matrix products written in place, then one Horner
+        pass per band."""
         a, b, c = values
         product = a * b
         rho = np.clip(np.divide(c, product, out=np.zeros_like(c), where=product > 0), -1.0, 1.0)
-        band = np.searchsorted(BANDS, np.abs(rho))
+        key = np.searchsorted(BANDS, np.abs(rho)).astype(np.int16)
+        located = [self._locate(v) if s is None else None for v, s in zip((a, b), sources, strict=True)]
+        for at in located:
+            key = key * PIECES + (0 if at is None else at[0])
+        order = np.argsort(key, kind="stable")                     # 16-bit keys: a radix sort
+        key, rho = key[order], rho[order]
+        sides = [self._side(at, s, i, order) for at, s, i in zip(located, sources, index, strict=True)]
+        groups = np.flatnonzero(np.diff(key)) + 1
+        edges = np.searchsorted(key, np.arange(len(BANDS) + 1) * PIECES * PIECES)
         out = np.empty_like(rho)
-        for j in np.unique(band):
-            where = np.nonzero(band == j)[0]
-            n = self.band_terms[j]
-            (da, ra), (db, rb) = (self._normalised(v[where], n) if s is None else (s[0][:n, i[where]], s[1][i[where]])
-                                  for v, s, i in zip((a, b), sources, index))
-            out[where] = self._horner(da * db, rho[where]) * (ra * rb)
-        return out
+        for j, n in enumerate(self.band_terms):
+            step = max(1024, BLOCK // n)
+            for start in range(edges[j], edges[j + 1], step):
+                block = slice(start, min(start + step, edges[j + 1]))
+                cuts = [block.start, *groups[(groups > block.start) & (groups < block.stop)], block.stop]
+                da, db = (side(n, block, cuts) for side, _ in sides)
+                out[block] = self._horner(da * db, rho[block]) * (sides[0][1][block] * sides[1][1][block])
+        result = np.empty_like(out)
+        result[order] = out
+        return result
+
+    def _side(self, located, source, index, order) -> tuple[Callable, np.ndarray]:
+        """(the first n kept d_k on a block of the sorted points, √s at the sorted points) of one side."""
+        if located is None:
+            table, root = source
+            return (lambda n, block, _: table[:n, index[order[block]]]), root[index[order]]
+        piece, y, zero = (v[order] for v in located)
+        basis = _chebyshev_basis(y, self.degree)
+        zero_e0 = np.sign(self.at_zero) if self.kept[0] == 0 else 0.0
+
+        def series(n: int, block: slice, cuts: list) -> np.ndarray:
+            out = np.empty((n, block.stop - block.start))
+            for left, right in itertools.pairwise(cuts):
+                i, part = piece[left], slice(left - block.start, right - block.start)
+                out[:, part] = self._tail[i, :n] @ basis[1:, left:right]
+                out[:, part] += self._head[i, :n, None]
+            where = np.flatnonzero(zero[block])
+            if where.size:
+                out[:, where] = 0.0
+                out[0, where] = zero_e0
+            return out
+
+        return series, self._scale(piece, y, zero, basis)
 
     def _own_table(self, norms: np.ndarray, total: int) -> tuple | None:
         """All coefficients of the array's own elements when broadcasting repeats them (a matrix)."""
-        return self._normalised(norms.ravel(), self.band_terms[-1]) if 4 * norms.size <= total else None
+        if 4 * norms.size > total:
+            return None
+        return self._normalised(self._locate(norms.ravel()), self.band_terms[-1])
 
-    def _normalised(self, norms: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """((n, len(norms)) the first n kept d_k, √s) at each norm; at a = 0, c_k(0) = σ(0)δ_k0,
-        so √s = |σ(0)| and d = sign σ(0) e_0."""
+    def _locate(self, norms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(piece, local coordinate y ∈ [−1, 1], a = 0) of each norm (a = 0 placed at a₀)."""
         zero = norms == 0
-        basis = self._basis(norms)
-        out = _series(self._band_table(n), basis)
+        log = np.log(np.where(zero, self.norms[0], norms))
+        piece = np.clip(((log - self._start) / self._width).astype(np.int16), 0, PIECES - 1)
+        y = np.clip((log - self._centres[piece]) / self._halves[piece], -1.0, 1.0)
+        return piece, y, zero
+
+    def _normalised(self, located: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """((n, points) the first n kept d_k, √s) at located norms: one matrix product per piece.
+        At a = 0, c_k(0) = σ(0)δ_k0, so √s = |σ(0)| and d = sign σ(0) e_0."""
+        piece, y, zero = located
+        basis = _chebyshev_basis(y, self.degree)
+        ordered = piece.size < 2 or bool(np.all(piece[:-1] <= piece[1:]))
+        order = None if ordered else np.argsort(piece, kind="stable")
+        sorted_piece, sorted_basis = (piece, basis) if ordered else (piece[order], basis[:, order])
+        edges = np.searchsorted(sorted_piece, np.arange(PIECES + 1))
+        out = np.empty((n, piece.size))
+        for i in np.nonzero(edges[1:] > edges[:-1])[0]:
+            part = slice(edges[i], edges[i + 1])
+            out[:, part] = self._tail[i, :n] @ sorted_basis[1:, part]
+            out[:, part] += self._head[i, :n, None]
+        if not ordered:
+            inverse = np.empty_like(order)
+            inverse[order] = np.arange(order.size)
+            out = out[:, inverse]
         if zero.any():
             out[:, zero] = 0.0
             if self.kept[0] == 0:
                 out[0, zero] = np.sign(self.at_zero)
-        return out, self._scale(norms, basis)
+        return out, self._scale(piece, y, zero, basis)
 
-    def _band_table(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The first n columns, split as :func:`_series` sums them (contiguous, kept per band)."""
-        if n not in self._tables:
-            self._tables[n] = _split(self.chebyshev[:, :n])
-        return self._tables[n]
-
-    def _scale(self, norms: np.ndarray, basis: np.ndarray | None = None) -> np.ndarray:
-        """√s(a) = √E[σ(aX)²], the exponential of its logarithm's Chebyshev series (|σ(0)| at a = 0)."""
-        basis = self._basis(norms) if basis is None else basis
-        return np.where(norms == 0, abs(self.at_zero), np.exp(_series(self._log_root, basis)[0]))
-
-    def _basis(self, norms: np.ndarray) -> np.ndarray:
-        x = (np.log(np.where(norms == 0, self.norms[0], norms)) - self._map[0]) / self._map[1]
-        return _chebyshev_basis(np.clip(x, -1.0, 1.0), len(self.chebyshev))
+    def _scale(self, piece: np.ndarray, y: np.ndarray, zero: np.ndarray,
+               basis: np.ndarray | None = None) -> np.ndarray:
+        """√s(a) = √E[σ(aX)²], the exponential of its logarithm's piece series (|σ(0)| at a = 0)."""
+        basis = _chebyshev_basis(y, self.degree) if basis is None else basis
+        log_root = np.einsum("ij,ji->i", self._log_root[piece, 1:], basis[1:]) + self._log_root[piece, 0]
+        return np.where(zero, abs(self.at_zero), np.exp(log_root))
 
     def _horner(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
-        x = rho if self.parity is None else rho * rho
-        value = products[-1].copy()
-        for row in products[-2::-1]:
-            value *= x
-            value += row
-        return rho * value if self.parity == "odd" else value
+        value = _polynomial(products, rho if self.parity is None else rho * rho)
+        return rho * value if self.parity is Parity.ODD else value
 
     def _check(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
         low, high = self.norms
@@ -185,19 +309,24 @@ class Float64Ridge:
             raise InputError("θᵀw exceeds ‖θ‖‖w‖ (Cauchy–Schwarz)")
 
 
-def _split(chebyshev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the terms j ≥ HEAD transposed, the first HEAD rows), both contiguous, for :func:`_series`."""
-    return np.ascontiguousarray(chebyshev[HEAD:].T), np.ascontiguousarray(chebyshev[:HEAD])
+def _polynomial(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Σ_m rows[m] x^m by Horner's rule (0 for no rows)."""
+    if not len(rows):
+        return np.zeros_like(x)
+    value = rows[-1].copy()
+    for row in rows[-2::-1]:
+        value *= x
+        value += row
+    return value
 
 
-def _series(split: tuple[np.ndarray, np.ndarray], basis: np.ndarray) -> np.ndarray:
-    """(columns, points): Σ_j A_j T_j, the small terms j ≥ HEAD by BLAS, then the large ones one by one
-    in a known order (the order :func:`_evaluation_rounding` assumes)."""
-    tail, head = split
-    out = tail @ basis[HEAD:]
-    for j in range(HEAD - 1, -1, -1):
-        out += head[j, :, None] * basis[j]
-    return out
+@functools.cache
+def _blas():
+    """The BLAS thread pools. The products have inner dimension p ≈ 10 and are bound by memory: a
+    second thread only adds synchronisation (measured 2–5× slower on a loaded 2-core machine)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _chebyshev_basis(x: np.ndarray, degree: int) -> np.ndarray:
@@ -213,7 +342,8 @@ def _chebyshev_basis(x: np.ndarray, degree: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------- construction
 
-def float64_ridge(sigma: sp.Expr, kinks: tuple, parity: str | None, *, norms: tuple = NORMS) -> Float64Ridge:
+def float64_ridge(sigma: sp.Expr, kinks: tuple, parity: Parity | None, *,
+                  norms: tuple = NORMS) -> Float64Ridge:
     """The float64 evaluator of Φ(‖θ‖, ‖w‖, θᵀw) for ‖θ‖, ‖w‖ ∈ {0} ∪ ``norms`` (built once, cached on disk).
 
     Raises :class:`~theory.potentials.hermite_series.SlowConvergence` when the tail at the
@@ -227,14 +357,20 @@ def float64_ridge(sigma: sp.Expr, kinks: tuple, parity: str | None, *, norms: tu
 
 
 @functools.lru_cache(maxsize=32)
-def _evaluator(sigma: sp.Expr, parity: str | None, low: float, high: float) -> Float64Ridge:
+def _evaluator(sigma: sp.Expr, parity: Parity | None, low: float, high: float) -> Float64Ridge:
+    # "4, rounding 2": the key of the tables since they were first stored (their content is unchanged)
     name = cache.key("float64-ridge", cache.text(sigma), parity, repr(low), repr(high), TAIL, DIGITS, SAFETY,
-                     HEAD, "rounding 2")
+                     4, "rounding 2")
     table = cache.load(name)
-    if table is None or not FIELDS <= set(table):
+    if table is None or not set(table) >= FIELDS:
         table = _table(sigma, parity, low, high)
         cache.store(name, table)
-    return Float64Ridge(table)
+    piece_name = cache.key("float64-ridge-pieces", name, PIECES, DROPPED, WIDEN, PRECISION, "rounding 1")
+    pieces = cache.load(piece_name)
+    if pieces is None or not set(pieces) >= PIECE_FIELDS:
+        pieces = _pieces(table)
+        cache.store(piece_name, pieces)
+    return Float64Ridge(table, pieces)
 
 
 def _degree(low: float, high: float) -> int:
@@ -245,7 +381,7 @@ def _degree(low: float, high: float) -> int:
     return max(12, math.ceil(20 * math.log(10) / math.log(ratio)) + 4)
 
 
-def _table(sigma: sp.Expr, parity: str | None, low: float, high: float) -> dict:
+def _table(sigma: sp.Expr, parity: Parity | None, low: float, high: float) -> dict:
     """Coefficients at the Chebyshev nodes, the interpolants, and their validation at check points."""
     ctx = mpmath.MPContext()
     ctx.dps = 40
@@ -256,48 +392,31 @@ def _table(sigma: sp.Expr, parity: str | None, low: float, high: float) -> dict:
     checks = [ctx.cos(ctx.pi * j / (2 * M)) for j in range(2 * M + 1)]
     at = [coefficients(sigma, (), ctx.exp(mid + half * x), terms, DIGITS) for x in nodes]
     truth = [coefficients(sigma, (), ctx.exp(mid + half * x), terms, DIGITS + 8, True) for x in checks]
-    start, step = {"odd": (1, 2), "even": (0, 2)}.get(parity, (0, 1))
+    start, step = (0, 1) if parity is None else (parity.first, 2)
     kept = list(range(start, terms, step))
     chebyshev = _interpolate([[c[k] / ctx.sqrt(s) for k in kept] for c, s in at], nodes, ctx)
     log_root = _interpolate([[ctx.log(s) / 2] for _, s in at], nodes, ctx)
     coefficient_error = max(_interpolation_error(chebyshev, [c[k] / ctx.sqrt(s) for k in kept], x, ctx)
-                            for x, (c, s) in zip(checks, truth))
-    root_error = max(_interpolation_error(log_root, [ctx.log(s) / 2], x, ctx) for x, (_, s) in zip(checks, truth))
+                            for x, (c, s) in zip(checks, truth, strict=True))
+    root_error = max(_interpolation_error(log_root, [ctx.log(s) / 2], x, ctx)
+                     for x, (_, s) in zip(checks, truth, strict=True))
     samples = at + truth
     band_terms = [_band_terms(samples, kept, band) for band in BANDS]
     dirichlet = max(float(sum((k + 1) * c[k] ** 2 for k in kept) / s) for c, s in samples)
     parts = {"tail": TAIL, "interpolation": 2 * SAFETY * (coefficient_error + root_error),
-             "horner": _UNIT * (4 + 2.02 * dirichlet + 2 * dirichlet),
-             "coefficients": 2 * _evaluation_rounding(chebyshev, mid, half),
-             "scale": 2 * (_evaluation_rounding(log_root, mid, half) + _UNIT)}
-    return {"norms": (low, high), "parity": parity, "chebyshev": chebyshev.tolist(), "log_root": log_root[:, 0].tolist(),
+             "horner": _UNIT * (4 + 2.02 * dirichlet + 2 * dirichlet)}
+    return {"norms": (low, high), "parity": parity, "chebyshev": chebyshev.tolist(),
+            "log_root": log_root[:, 0].tolist(),
             "kept": kept, "band_terms": band_terms, "at_zero": float(sp.N(sigma.subs(t, 0), 20)),
             "relative_bound": sum(parts.values()), "parts": parts,
             "largest_second": max(float(s) for _, s in samples)}
 
 
 def _interpolation_error(chebyshev: np.ndarray, truth: list, x, ctx) -> float:
-    """‖p(x) − truth‖₂ for the float64 Chebyshev series p (its columns), summed exactly, at one check point."""
+    """‖p(x) − truth‖₂ for the float64 Chebyshev series p (its columns), summed exactly, at a check point."""
     basis = [ctx.cos(j * ctx.acos(x)) for j in range(len(chebyshev))]
     errors = [ctx.fdot(basis, [ctx.mpf(v) for v in chebyshev[:, i]]) - value for i, value in enumerate(truth)]
     return float(ctx.sqrt(ctx.fsum(e * e for e in errors)))
-
-
-def _evaluation_rounding(chebyshev: np.ndarray, mid, half) -> float:
-    """A-priori ‖fl(c̃(a)) − c̃(a)‖₂ in float64, for |x| ≤ 1. The recurrence's local errors (≤ 3u)
-    travel with U_{j−i} (``|U_n| ≤ n + 1``), so T_j is within 1.5 j(j − 1)u; x = (log a − mid)/half
-    (log within 2u, mid and half rounded) is within (5 + 3|mid/half|)u, moving T_j by at most
-    ``|T_j'| ≤ j²`` times that; the terms j ≥ HEAD are summed by BLAS (γ_M Σ|A_jk|), then A_j T_j
-    for j = HEAD−1 … 0 one by one (each addition within u times the partial sum ≤ Σ_{i≥j}|A_ik|)."""
-    M = len(chebyshev)
-    j = np.arange(M, dtype=float)
-    size = np.abs(chebyshev)                                    # (M, kept)
-    moved = (1.5 * j * (j - 1) + (5 + 3 * abs(float(mid / half))) * j ** 2) @ size
-    blas = (M + 1) * size[HEAD:].sum(axis=0)
-    partial = np.cumsum(size[::-1], axis=0)[::-1]               # Σ_{i≥j} |A_ik|
-    head = (partial[:HEAD] + size[:HEAD]).sum(axis=0)
-    per = _UNIT * 1.01 * (moved + blas + head)
-    return float(np.sqrt(np.sum(per ** 2)))
 
 
 def _terms_needed(sigma: sp.Expr, high) -> int:
@@ -325,10 +444,92 @@ def _band_terms(samples: list, kept: list, band: float) -> int:
     """Kept columns needed so that band^N · max r_N/s ≤ TAIL over the sampled norms."""
     tails = [s for _, s in samples]
     for n, k in enumerate(kept):
-        if max(float(r / s) for r, (_, s) in zip(tails, samples)) * band ** k <= TAIL:
+        if max(float(r / s) for r, (_, s) in zip(tails, samples, strict=True)) * band ** k <= TAIL:
             return max(n, 1)
-        tails = [r - c[k] ** 2 for r, (c, _) in zip(tails, samples)]
-    worst = max(float(r / s) for r, (_, s) in zip(tails, samples))
+        tails = [r - c[k] ** 2 for r, (c, _) in zip(tails, samples, strict=True)]
+    worst = max(float(r / s) for r, (_, s) in zip(tails, samples, strict=True))
     if worst * band ** (kept[-1] + 1) > TAIL:
         raise SlowConvergence(f"the sampled tail r_N/s = {worst:.1e} exceeds {TAIL} at |ρ| = {band}")
     return len(kept)
+
+
+# ---------------------------------------------------------------------- the pieces
+
+def _pieces(table: dict) -> dict:
+    """The global series (d_k and log √s) re-expanded on each of :data:`PIECES` equal pieces of
+    [log a₀, log a₁] in balls, its first p terms kept (the least p whose dropped terms are below
+    :data:`DROPPED` on every piece), with what the pieces add to the bound (relative)."""
+    from flint import arb, arb_mat
+    from flint import ctx as flint
+
+    low, high = table["norms"]
+    series = np.column_stack([np.array(table["chebyshev"]), np.array(table["log_root"])])   # (M, kept + 1)
+    start = math.log(low)
+    width = (math.log(high) - start) / PIECES
+    centres = [start + (i + 0.5) * width for i in range(PIECES)]
+    half = width / 2 * (1 + WIDEN)
+    saved, flint.prec = flint.prec, PRECISION
+    try:
+        ends = arb(low).log(), arb(high).log()
+        mapping = (ends[0] + ends[1]) / 2, (ends[1] - ends[0]) / 2
+        global_series = arb_mat(series.tolist())
+        balls = [_reexpansion(arb(m), arb(half), mapping, len(series)) * global_series for m in centres]
+        mids, radii = (np.array([[[float(part(B[j, k])) for k in range(B.ncols())] for j in range(B.nrows())]
+                                 for B in balls]) for part in (arb.mid, arb.rad))
+    finally:
+        flint.prec = saved
+    sizes = np.abs(mids) + 2 * radii                            # ≥ |B_jk|
+    degree = _piece_degree(sizes)
+    stored = _UNIT * np.abs(mids[:, :degree]).sum(axis=1) + 2 * radii[:, :degree].sum(axis=1)
+    error = stored + sizes[:, degree:].sum(axis=1)              # (piece, column): sup of |B̃(y) − B(y)|
+    kept = mids[:, :degree]
+    rounding = np.array([_piece_rounding(kept[i], centres[i], half) for i in range(PIECES)])
+    parts = {"pieces": 2 * float(np.max(np.linalg.norm(error[:, :-1], axis=1)) + np.max(error[:, -1])),
+             "coefficients": 2 * float(np.max(np.linalg.norm(rounding[:, :-1], axis=1))),
+             "scale": 2 * float(np.max(rounding[:, -1])) + 6 * _UNIT}
+    return {"start": start, "width": width, "centres": centres, "halves": [half] * PIECES,
+            "series": kept.tolist(), "parts": parts}
+
+
+def _reexpansion(centre, half, mapping, M: int):
+    """The (M, M) ball matrix taking the global Chebyshev coefficients to those of the same polynomial
+    in y on the piece log a = centre + half·y: values at the piece's M first-kind nodes, then their
+    discrete cosine transform (exact for degree < M)."""
+    from flint import arb, arb_mat
+
+    angles = [arb.pi() * (2 * i + 1) / (2 * M) for i in range(M)]
+    values = arb_mat(M, M)
+    for i, angle in enumerate(angles):
+        x = (centre + half * angle.cos() - mapping[0]) / mapping[1]
+        previous, current = arb(1), x
+        values[i, 0] = previous
+        for j in range(1, M):
+            values[i, j] = current
+            previous, current = current, 2 * x * current - previous
+    transform = arb_mat(M, M)
+    for j in range(M):
+        for i, angle in enumerate(angles):
+            transform[j, i] = (j * angle).cos() * (1 if j == 0 else 2) / M
+    return transform * values
+
+
+def _piece_degree(sizes: np.ndarray) -> int:
+    """The least p with ‖Σ_{j≥p} |B_j|‖₂ ≤ DROPPED over the d columns, and for log √s, on every piece."""
+    for degree in range(2, sizes.shape[1]):
+        dropped = sizes[:, degree:].sum(axis=1)
+        if np.linalg.norm(dropped[:, :-1], axis=1).max() <= DROPPED and dropped[:, -1].max() <= DROPPED:
+            return degree
+    return sizes.shape[1]
+
+
+def _piece_rounding(series: np.ndarray, centre: float, half: float) -> np.ndarray:
+    """A-priori |fl(B̃(y)) − B̃(y)| per column in float64 on one piece. T_j by the recurrence is within
+    1.5 j(j − 1)u; y = (log a − centre)/half (log within 2 ulps) is within (2 max|log a|/half + 3)u, moving
+    T_j by at most ``|T_j'| ≤ j²`` times that; the terms j ≥ 1 are summed by BLAS (γ_{p+1} Σ|B_jk|) and
+    B_0 added last (u times the sum), for log √s as well."""
+    p = len(series)
+    j = np.arange(p, dtype=float)
+    size = np.abs(series)                                       # (p, columns)
+    moved = (1.5 * j * (j - 1) + (2 * (abs(centre) + half) / half + 3) * j ** 2) @ size
+    summed = (p + 2) * size[1:].sum(axis=0) + size[0]
+    return _UNIT * 1.01 * (moved + summed)
