@@ -27,7 +27,7 @@ def nested(a, b, rho) -> float:
 
 @pytest.mark.parametrize("a, b, rho", [(1, 1, R(99999, 100000)), (2, R(1, 2), R(-999, 1000)), (2, 2, 1),
                                        (R(1, 4), 3, -1), (R(3, 2), R(2, 3), R(-7, 10)), (1, 1, R(7, 10)),
-                                       (R(1, 10), 5, R(1, 3))])
+                                       (R(1, 10), 5, R(1, 3)), (5, 5, R(-999, 1000)), (4, 3, R(9999, 10000))])
 def test_float64_orthant_form_meets_its_validated_bound(a, b, rho):
     got = float(elu.value(float(a), float(b), float(a * b * rho)))
     assert abs(got - nested(a, b, rho)) <= float(elu.Float64Elu.bound(float(a), float(b)))

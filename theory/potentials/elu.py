@@ -103,12 +103,7 @@ def value(a, b, c) -> np.ndarray:
     live = (a > 0) & (b > 0)
     if live.any():
         x, y = a[live], b[live]
-        rho = np.clip(c[live] / (x * y), -1.0, 1.0)
-        values = np.empty_like(rho)
-        for start in range(0, rho.size, CHUNK):
-            part = slice(start, start + CHUNK)
-            values[part] = _orthants(x[part], y[part], rho[part])
-        out[live] = values
+        out[live] = _orthants(x, y, np.clip(c[live] / (x * y), -1.0, 1.0))
     return out
 
 
@@ -121,45 +116,55 @@ def _orthants(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
     mixed = (a * (_erfcx(b * s / _ROOT2) - 1) + b * (_erfcx(a * s / _ROOT2) - 1)) / (2 * _ROOT2PI)
     ends = np.exp(-a * b * (1 - rho)) * _erfcx((a + b) / _ROOT2) / 2 \
         - (_erfcx(a / _ROOT2) + _erfcx(b / _ROOT2)) / 2
-    integral = np.empty_like(rho)
+    return relu + signs + mixed + ends + _integrals(a, b, rho)
+
+
+def _integrals(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """:func:`_integral` on the points grouped by their :func:`nodes`, :data:`CHUNK` at a time."""
+    out = np.empty_like(rho)
     count, same = nodes(a, b), np.array_equal(a, b)
     for n in np.unique(count):
-        where = count == n
-        integral[where] = _integral(a[where], b[where], rho[where], int(n), same)
-    return relu + signs + mixed + ends + integral
+        where = np.flatnonzero(count == n)
+        for start in range(0, where.size, CHUNK):
+            part = where[start:start + CHUNK]
+            out[part] = _integral(a[part], b[part], rho[part], int(n), same)
+    return out
 
 
 def nodes(a, b) -> np.ndarray:
-    """Gauss–Legendre nodes for norms a, b: 12 + 4⌈max(a, b)⌉ (the integrand's layers have widths
-    ~ 1/a, 1/b, 1/(ab sin ϑ))."""
-    return 12 + 4 * np.ceil(np.maximum(a, b)).astype(int)
+    """Gauss–Legendre nodes for norms a, b: 12 + ⌈4 max(a, b)⌉ (the integrand's layers have widths
+    ~ 1/a, 1/b, 1/(ab sin ϑ); measured: the error falls ~75-fold per two nodes)."""
+    return 12 + np.ceil(4 * np.maximum(a, b)).astype(int)
 
 
 def _integral(a, b, rho, n: int, same: bool) -> np.ndarray:
     """(2π)⁻¹∫₀^{ϑ₀} [(1 + c)(2 − E) − e^{−ab(cos ϑ − ρ)}(1 − E)] dϑ, E = √π(w_a erfcx(w_a) +
     w_b erfcx(w_b)), by the n-node Gauss–Legendre rule: (1 + c)(G(a) + G(b)) minus T₄'s integral;
     ``same``: a = b, one erfcx."""
-    x, w = _rule(n)
+    fraction, weight = _rule(n)
     top = np.arccos(rho)
-    angle = top[:, None] * (1 + x[None, :]) / 2                  # (points, nodes)
-    sine = np.sin(angle)
-    a_, b_ = a[:, None], b[:, None]
-    wa = a_ * sine / _ROOT2
-    tails = wa * _erfcx(wa)
-    if same:
-        tails *= 2 * math.sqrt(math.pi)
-    else:
-        wb = b_ * sine / _ROOT2
-        tails = math.sqrt(math.pi) * (tails + wb * _erfcx(wb))
-    decay = np.exp(-a_ * b_ * (np.cos(angle) - rho[:, None]))
-    c = (rho * a * b)[:, None]
-    return (((1 + c) * (2 - tails) - decay * (1 - tails)) @ w) * top / (4 * np.pi)
+    angle = np.multiply.outer(top, fraction)                       # (points, nodes)
+    decay = np.exp((a * b)[:, None] * (rho[:, None] - np.cos(angle)))
+    sine = np.sin(angle, out=angle)
+    tails = _tail(a, sine)
+    if not same:
+        tails += _tail(b, sine)
+    scale = math.sqrt(math.pi) * (2 if same else 1)
+    mean, tilted = (tails @ weight) * scale, ((decay * tails) @ weight) * scale
+    return ((1 + rho * a * b) * (2 - mean) - (decay @ weight - tilted)) * top / (2 * np.pi)
+
+
+def _tail(a: np.ndarray, sine: np.ndarray) -> np.ndarray:
+    """w erfcx(w) at w = a sin ϑ/√2 on the (points, nodes) grid."""
+    w = (a / _ROOT2)[:, None] * sine
+    return w * _erfcx(w)
 
 
 @functools.cache
 def _rule(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The n-node Gauss–Legendre rule on [−1, 1]."""
-    return np.polynomial.legendre.leggauss(n)
+    """The n-node Gauss–Legendre rule on [0, 1]."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    return (1 + x) / 2, w / 2
 
 
 def _erfcx(x: np.ndarray) -> np.ndarray:
