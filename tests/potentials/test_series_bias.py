@@ -10,6 +10,7 @@ import mpmath
 import pytest
 import sympy as sp
 
+from theory.core.errors import InputError
 from theory.core.numeric import context
 from theory.core.symbols import t
 from theory.potentials import hermite_series
@@ -59,3 +60,13 @@ def test_biased_tanh_series_against_nested_quadrature():
     point = (1, 1, R(1, 2), R(1, 5), R(3, 10))
     reference = bivariate_quadrature(ctx, sp.tanh(t), (), *(ctx.mpf(sp.N(v, 40)) for v in point))
     assert abs(biased("tanh").at(*point, dps=20) - reference) <= 1e-19 * abs(reference)
+
+
+def test_biased_series_reaches_the_series_digits_and_the_fallback_keeps_its_limit():
+    phi, point = biased("tanh"), (1, 1, R(1, 2), R(1, 5), R(3, 10))
+    eighty = phi.at(*point, dps=80)
+    assert abs(eighty - phi.at(*point, dps=50)) <= mpmath.mpf(10) ** -50 * abs(eighty)
+    with pytest.raises(InputError, match=r"nested quadrature .* at most 60 digits, 80 were asked"):
+        phi.at(1, 1, 1, R(1, 5), R(3, 10), dps=80)  # ρ = 1: the quadrature's case
+    with pytest.raises(InputError, match="at most 100 digits, 120 were asked"):
+        phi.at(*point, dps=120)

@@ -219,12 +219,13 @@ class BiasedPotential:
         if certified:
             raise InputError("certified=True: no ball-arithmetic proof exists for a biased potential "
                              "(its values are numeric evidence at two precisions)")
-        if not self.exact:
-            check_numeric_dps(dps, "the numeric route of a biased potential")
         values = _checked(na, nb, dot, beta_, gamma_)
         found = self._ball_value(values, dps) if self.exact else self._decided_or_series(values, dps)
         if found is not None:
             return found
+        if not self.exact:
+            check_numeric_dps(dps, "the nested quadrature of a biased potential (ρ = ±1, a zero norm, "
+                                   "or a series needing over 1024 terms)")
         return evaluation.stable_value(self.working_value, values, dps, "the biased potential",
                                        tries=evaluation.TRIES if self.exact else QUADRATURE_TRIES,
                                        exact=self.decided)
