@@ -96,6 +96,21 @@ def positive(value, name: str) -> float:
     return float(value)
 
 
+def rows(values, name: str):
+    """``values`` as a non-empty finite (k, d) float64 array, k, d ≥ 1."""
+    import numpy as np
+
+    try:
+        X = np.array(values, dtype=float)
+    except (TypeError, ValueError) as why:
+        raise InputError(f"{name} must be an array of real numbers: {why}") from why
+    if X.ndim != 2 or not X.size:
+        raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError(f"{name} must be finite: they contain NaN or infinite coordinates")
+    return X
+
+
 def seed(value, name: str = "seed") -> int:
     """A seed: an integer in [0, 2⁶³)."""
     number = _integer(value, name)

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
+from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.numeric import check_dps, context
 from ..potentials.biased import (
@@ -105,7 +106,7 @@ class BiasedLoss:
 
     def __init__(self, phi, protons, proton_biases, *, proton_charges=None):
         self.potential = phi if isinstance(phi, BiasedPotential) else biased(phi)
-        W = _matrix(protons, "protons")
+        W = valid.rows(protons, "protons")
         charges = np.ones(len(W)) if proton_charges is None else charges_of(proton_charges, len(W))
         self.protons = Nodes(W, _vector(proton_biases, len(W), "proton biases"), charges)
 
@@ -115,7 +116,7 @@ class BiasedLoss:
 
     def electrons(self, thetas, biases, charges=None) -> Nodes:
         """The electrons as :class:`Nodes`, checked (shapes, finite); charges default to −1."""
-        X = _matrix(thetas, "electrons")
+        X = valid.rows(thetas, "electrons")
         if X.shape[1] != self.dimension:
             raise InputError(f"electrons have dimension {X.shape[1]} but protons {self.dimension}")
         return Nodes(X, _vector(biases, len(X), "electron biases"),
@@ -232,7 +233,7 @@ class BiasedRows:
 
     def split(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """(θ (k, d), β (k,)) of rows (k, d + 1)."""
-        Y = _matrix(rows, "electron rows (θ_i, β_i)")
+        Y = valid.rows(rows, "electron rows (θ_i, β_i)")
         if Y.shape[1] != self.loss.dimension + 1:
             raise InputError(f"electron rows (θ_i, β_i) need {self.loss.dimension + 1} columns, "
                              f"got {Y.shape[1]}")
@@ -558,19 +559,6 @@ def _dots(p: _Pairs) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- inputs
-
-def _matrix(values, what: str) -> np.ndarray:
-    """A finite (n, d) float array, n ≥ 1, d ≥ 1."""
-    try:
-        X = np.array(values, dtype=float)
-    except (TypeError, ValueError) as why:
-        raise InputError(f"{what} must be an (n, d) array of real numbers: {why}") from why
-    if X.ndim != 2 or not X.size:
-        raise InputError(f"{what} must be an (n, d) array with n, d ≥ 1, got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise InputError(f"{what} must be finite (got NaN or ±inf)")
-    return X
-
 
 def _vector(values, n: int, what: str) -> np.ndarray:
     """A finite float vector of length n."""

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..core import validators as valid
 from ..core.errors import InputError
 
 #: ‖θ‖² within this of 1 is on the sphere (‖θ‖ within 1e-8 of 1).
@@ -83,7 +84,7 @@ class Manifold(str):
         ...
         theory.core.errors.InputError: start must be unit vectors on the sphere
         """
-        X = _rows(values, name)
+        X = valid.rows(values, name)
         self.check(X, name)
         return X
 
@@ -127,19 +128,6 @@ class Sphere(Manifold):
 EUCLIDEAN, SPHERE = Euclidean(), Sphere()
 #: Every manifold by name.
 MANIFOLDS: dict[str, Manifold] = {m.name: m for m in (EUCLIDEAN, SPHERE)}
-
-
-def _rows(values, name: str) -> np.ndarray:
-    """``values`` as a non-empty finite (k, d) float64 array (InputError naming ``name``)."""
-    try:
-        X = np.array(values, dtype=float)
-    except (TypeError, ValueError) as why:
-        raise InputError(f"{name} must be an array of real numbers: {why}") from why
-    if X.ndim != 2 or not X.size:
-        raise InputError(f"{name} must be a non-empty (k, d) array with k, d ≥ 1, got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise InputError(f"{name} contain NaN or infinite coordinates")
-    return X
 
 
 def manifold(spec: str) -> Manifold:
