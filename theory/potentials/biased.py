@@ -52,7 +52,7 @@ from ..core.symbols import t
 from ..core.validators import DIGITS
 from . import biased_forms as forms
 from . import evaluation, hermite_series
-from .activations import Activation, activation
+from .activations import Activation, Parity, activation
 from .forms import PRODUCT
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
@@ -240,7 +240,7 @@ class BiasedPotential:
         def vanishes(mean: Fraction) -> bool:
             return sigma.subs(variable, sp.Rational(mean.numerator, mean.denominator)) == 0
 
-        odd = self.activation.parity == "odd"
+        odd = self.activation.parity is Parity.ODD
         if (na == 0 and vanishes(bt)) or (nb == 0 and vanishes(gm)) or (dot == 0 and odd and 0 in (bt, gm)):
             return sp.Integer(0)
         if self.family is Family.POLYNOMIAL:
