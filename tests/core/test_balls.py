@@ -59,3 +59,10 @@ def test_numbers_are_balls_and_evalf_is_an_explicit_fallback():
             ball(sp.besselk(0, 1))
         k0 = ball(sp.besselk(0, 1), evalf=50)
         assert k0.overlaps(arb(mpmath.nstr(mpmath.besselk(0, 1), 15), "1e-14")) and k0.rad() < 1e-60
+
+
+def test_mpmath_infinities_and_nan_are_nan_balls_not_zero():
+    for special in (mpmath.inf, -mpmath.inf, mpmath.nan):
+        assert not ball(mpmath.mpf(special)).is_finite()
+    with digits(30):
+        assert ball(mpmath.mpf(-3) / 8) == ball(sp.Rational(-3, 8)) and ball(mpmath.mpf(0)) == 0

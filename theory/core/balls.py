@@ -91,7 +91,9 @@ def ball(value, evalf: int | None = None):
         return arb(float(value))                                    # a double is an exact binary number
     if isinstance(value, (mpmath.mpf, sp.Float)) or type(value).__name__ == "mpf":   # any context's mpf
         sign, man, exp, _ = value._mpf_
-        return arb(int(man) * (-1) ** sign) * arb(2) ** int(exp) if man else arb(0)
+        if not man:                                    # 0, or mpmath's ±inf and nan: a NaN ball
+            return arb(0) if not exp else arb("nan")
+        return arb((-int(man) if sign else int(man), int(exp)))
     if isinstance(value, sp.Basic) and value.is_number:
         try:
             return ball_function(value, ())()

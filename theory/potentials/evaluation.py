@@ -192,25 +192,10 @@ def _ball_function(expr: sp.Expr, variables: tuple, work: int) -> tuple[Callable
 def _ball(function: Callable, constants: tuple, point: Sequence, work: int, product: bool):
     """``function`` (of :func:`_ball_function`) at ``point`` as one arb ball at ``work`` digits
     (flint's precision set by the caller)."""
-    balls = [_input_ball(v, work) for v in point]
+    balls = [ball(v, evalf=work) for v in point]
     if product:
         return functools.reduce(lambda u, v: u * v, (function(b, *constants) for b in balls))
     return function(*balls, *constants)
-
-
-def _input_ball(value, work: int):
-    """An input as an exact ball where it is a binary number (a float, an mpf: (−1)^s·m·2^e), else
-    :func:`~theory.core.balls.ball`; an infinite or NaN mpf is a NaN ball."""
-    from flint import arb
-
-    if type(value) is float:
-        return arb(value)
-    if type(value).__name__ == "mpf":
-        sign, man, exp, _ = value._mpf_
-        if not man and exp:                       # mpmath's special values: ±inf, nan
-            return arb("nan")
-        return arb((-int(man) if sign else int(man), int(exp)))
-    return ball(value, evalf=work)
 
 
 def _point_value(expr: sp.Expr, variables: tuple, point: Sequence, dps: int,
