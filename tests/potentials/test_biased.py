@@ -4,7 +4,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from theory.core.errors import InputError
+from theory.core.errors import InputError, PrecisionError
 from theory.core.numeric import context
 from theory.potentials.biased import BiasedPotential, Family, biased, bivariate_quadrature
 from theory.potentials.potential import potential
@@ -78,8 +78,8 @@ def test_methods_are_routes_that_print_as_before():
 
 
 def test_bad_input():
-    with pytest.raises(InputError, match="certified"):
-        biased("relu").at(1, 1, 0, 0, 0, certified=True)
+    with pytest.raises(PrecisionError, match=r"no certified value of Φ\[tanh"):
+        biased("tanh").at(1, 1, 0, 0, 0, certified=True)
     with pytest.raises(InputError, match="Cauchy"):
         biased("relu").at(1, 1, 2, 0, 0)
 
@@ -152,3 +152,45 @@ def test_the_ball_route_agrees_with_two_precisions(name):
         assert ball is not None and abs(ball - mpmath_only) <= abs(mpmath_only) * mpmath.mpf(10) ** -29
     parallel, zero_norm = _checked(1, 2, 2, 0.5, 0.3), _checked(0, 1, 0, 0.5, 0.3)
     assert phi._ball_value(parallel, 30) is None and phi._ball_value(zero_norm, 30) is None   # exact cases
+
+
+@pytest.mark.parametrize("name", ["step", "sign", "relu", "erf", "relu_power(2)"])
+def test_certified_balls_contain_the_mpmath_value(name):
+    """The arb enclosure contains the value of the same formula in mpmath (tanh–sinh, not acb.integral)
+    at two precisions, and its radius proves the digits asked for."""
+    from theory.potentials import evaluation
+    from theory.potentials.biased import _checked
+
+    phi = biased(name)
+    for case in [(1.5, 0.7, 0.3, 0.4, -0.9), ("1", "2", "-1.9", "1/2", "3/10"), (1.2, 0.8, 0, -3, 2.5)]:
+        ball = phi.at(*case, dps=30, certified=True)
+        with mpmath.workdps(40):
+            value = evaluation.stable_value(phi.working_value, _checked(*case), 35)
+            middle = mpmath.mpf(ball.mid().str(45, radius=False))
+            assert abs(middle - value) <= mpmath.mpf(ball.rad().str(5, radius=False)) + mpmath.mpf(10) ** -34
+        assert ball.rad() <= 1e-30 * max(1, abs(float(ball.mid())))
+
+
+def test_certified_relu_against_quadrature_and_at_irrational_norms():
+    """Independent: the 2-D quadrature of relu itself; exact coordinates give ‖θ‖ = √5, ‖w‖ = √2."""
+    phi = biased("relu")
+    ball = phi.at(1.5, 0.7, 0.3, 0.4, -0.9, dps=20, certified=True)
+    quadrature = bivariate_quadrature(context(15), phi.activation.expr, (0,), 1.5, 0.7, 0.3, 0.4, -0.9)
+    assert abs(float(ball.mid()) - float(quadrature)) < 1e-15
+    exact = phi.evaluate([1, 2, 0], "1/2", [0, 1, -1], -0.3, dps=30, certified=True)
+    numeric = phi.evaluate([1, 2, 0], "1/2", [0, 1, -1], -0.3, dps=30)
+    assert abs(float(exact.mid()) - float(numeric)) < 1e-16 and exact.rad() < 1e-30
+
+
+def test_certified_refuses_what_it_cannot_prove():
+    relu = biased("relu")
+    with pytest.raises(PrecisionError, match="provably below"):
+        relu.evaluate([1, 0], 0, [2, 0], 1, certified=True)          # parallel: ρ = 1 exactly
+    with pytest.raises(PrecisionError, match="provably below"):
+        relu.evaluate([1, 0], 0, [-1, 0], 1, certified=True)         # antiparallel
+    with pytest.raises(PrecisionError, match="provably positive"):
+        relu.at(0, 1, 0, 0.5, 0.3, certified=True)
+    with pytest.raises(PrecisionError, match="closed form: the bivariate normal moment"):
+        biased("exp").at(1, 1, 0.5, 0, 0, certified=True)
+    with pytest.raises(InputError, match="exact coordinates"):
+        relu.evaluate([object()], 0, [1], 0, certified=True)

@@ -44,7 +44,9 @@ from types import SimpleNamespace
 import mpmath
 import sympy as sp
 
-from ..core.errors import InputError
+from ..core.balls import ball
+from ..core.balls import digits as flint_digits
+from ..core.errors import InputError, PrecisionError
 from ..core.latex import latex as house_latex
 from ..core.numeric import check_dps, context, mpmath_function
 from ..core.parsing import as_number
@@ -214,11 +216,13 @@ class BiasedPotential:
         takes an exact zero from :meth:`decided`, else the Mehler–Hermite series (:meth:`_series`).
         Otherwise the value is confirmed at two working precisions under the zero rule of
         :func:`~theory.potentials.evaluation.stable_value` (:meth:`decided` settles the exact zeros;
-        the numeric route tries :data:`QUADRATURE_TRIES` precisions)."""
+        the numeric route tries :data:`QUADRATURE_TRIES` precisions).
+
+        With ``certified=True``, an ``arb`` ball proven to contain Φ at the exact inputs (see
+        :meth:`certified_at`)."""
         check_dps(dps)
         if certified:
-            raise InputError("certified=True: no ball-arithmetic proof exists for a biased potential "
-                             "(its values are numeric evidence at two precisions)")
+            return self.certified_at(na, nb, dot, beta_, gamma_, dps=dps)
         values = _checked(na, nb, dot, beta_, gamma_)
         found = self._ball_value(values, dps) if self.exact else self._decided_or_series(values, dps)
         if found is not None:
@@ -229,6 +233,42 @@ class BiasedPotential:
         return evaluation.stable_value(self.working_value, values, dps, "the biased potential",
                                        tries=evaluation.TRIES if self.exact else QUADRATURE_TRIES,
                                        exact=self.decided)
+
+    def certified_at(self, na, nb, dot, beta_, gamma_, *, dps: int = 30):
+        """An ``arb`` ball proven to contain Φ at the exact inputs (numbers, or ``arb`` balls), with
+        radius at most 10^{−dps}·max(1, |Φ|).
+
+        For the closed forms on Sheppard's integral (:data:`BALL_FAMILIES`) at norms provably
+        positive and |θᵀw| provably below ‖θ‖‖w‖. The proof rests on the exact derivation of the
+        closed form (checked against quadrature in the tests), arb's rigorous elementary functions
+        and ``acb.integral``, whose ball bounds its own error (the integrand is meromorphic, so a
+        subinterval meeting a pole gives a non-finite ball and is split). Elsewhere
+        :class:`~theory.core.errors.PrecisionError` names what is missing.
+
+        >>> ball = biased("relu").certified_at(1, 1, sp.Rational(1, 2), sp.Rational(1, 5), -1, dps=15)
+        >>> ball.str(15, radius=False), float(ball.rad()) < 1e-15
+        ('0.0995712384474808', True)
+        """
+        check_dps(dps)
+        if not self.exact or self.family not in BALL_FAMILIES:
+            raise PrecisionError(f"no certified value of {self}: a proof exists for step, sign, ReLU, "
+                                 f"erf and ReLU powers (this one is {self.method})")
+        raw = tuple(as_number(v, what="a biased value") if isinstance(v, str) else v
+                    for v in (na, nb, dot, beta_, gamma_))
+        if not any(type(v).__module__.startswith("flint") for v in raw):
+            _checked(*raw)
+        for work in evaluation.precisions(dps):
+            with flint_digits(work):
+                balls = tuple(ball(v) for v in raw)
+                _provably_generic(*balls[:3])
+                value = self._closed(evaluation.BallContext(work, proof=True), balls)
+                if not value.is_finite():
+                    raise PrecisionError(f"no certified value of {self} at {raw}: the ball evaluation "
+                                         "is not finite (ρ too close to ±1 for the input balls?)")
+                if value.rad() <= 10 ** ball(-dps) * max(ball(1), abs(value).upper()):
+                    return value
+        raise PrecisionError(f"no certified value of {self} at {raw} to {dps} digits: the ball stayed "
+                             f"wider than 10^-{dps} (cancellation; try fewer digits)")
 
     def decided(self, values: tuple) -> sp.Rational | None:
         """Φ at the exact ``values`` (mpf) when no rounding is needed to decide it, else None: 0 when
@@ -255,11 +295,17 @@ class BiasedPotential:
         """Φ at ``values`` = (‖θ‖, ‖w‖, θᵀw, β, γ) computed once at ``dps`` working digits (unconfirmed)."""
         return self._closed(context(dps), values) if self.exact else self._numeric(values, dps)
 
-    def evaluate(self, theta_: Sequence, beta_, w_: Sequence, gamma_, *, dps: int = 30):
-        """Φ(θ, β; w, γ) for coordinates θ, w (sequences of numbers) and biases β, γ."""
+    def evaluate(self, theta_: Sequence, beta_, w_: Sequence, gamma_, *, dps: int = 30,
+                 certified: bool = False):
+        """Φ(θ, β; w, γ) for coordinates θ, w (sequences of numbers) and biases β, γ.
+
+        With ``certified=True`` an ``arb`` ball (:meth:`certified_at`) at ‖θ‖, ‖w‖, θᵀw formed exactly
+        from the coordinates."""
         check_dps(dps)
         if len(theta_) != len(w_) or not len(theta_):
             raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(theta_)} and {len(w_)}")
+        if certified:
+            return self.certified_at(*_exact_invariants(theta_, w_), beta_, gamma_, dps=dps)
         ctx = context(dps + 2 * GUARD)
         th, wv = ([ctx.mpf(_number(v, "θ, w")) for v in vec] for vec in (theta_, w_))
         na, nb = ctx.sqrt(ctx.fdot(th, th)), ctx.sqrt(ctx.fdot(wv, wv))
@@ -529,6 +575,26 @@ def _checked(na, nb, dot, beta_, gamma_) -> tuple:
     if abs(values[2]) > values[0] * values[1] * (1 + mpmath.mpf(10) ** -12):
         raise InputError(f"θᵀw = {values[2]} exceeds ‖θ‖‖w‖ (Cauchy–Schwarz)")
     return values
+
+
+def _exact_invariants(theta_: Sequence, w_: Sequence) -> tuple:
+    """(‖θ‖, ‖w‖, θᵀw) as exact SymPy numbers from exact coordinates (numbers or strings)."""
+    th, wv = (evaluation.exact_point([as_number(v, what="θ, w") if isinstance(v, str) else v for v in vec])
+              for vec in (theta_, w_))
+    if th is None or wv is None:
+        raise InputError("certified=True needs exact coordinates (numbers, strings or SymPy numbers)")
+    dot = sum((x * y for x, y in zip(th, wv, strict=True)), sp.S.Zero)
+    return sp.sqrt(sum(x**2 for x in th)), sp.sqrt(sum(y**2 for y in wv)), dot
+
+
+def _provably_generic(na, nb, dot) -> None:
+    """Refuse balls that do not prove ‖θ‖ > 0, ‖w‖ > 0 and |θᵀw| < ‖θ‖‖w‖."""
+    if not (na > 0 and nb > 0):
+        raise PrecisionError("a certified biased value needs norms that are provably positive "
+                             "(a zero norm is an exact one-dimensional case: use at(..., dps=N))")
+    if not abs(dot) < na * nb:
+        raise PrecisionError("a certified biased value needs |θᵀw| provably below ‖θ‖‖w‖ (at ρ = ±1 "
+                             "the closed form is a one-dimensional one: use at(..., dps=N))")
 
 
 def exact_dot(theta_, w_, na, nb, dot):

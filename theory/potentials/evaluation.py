@@ -282,17 +282,18 @@ class BallContext:
     √, exp, sin, cos, asin, π, the normal density φ(x) = e^{−x²/2}/√(2π) and CDF
     Φ(x) = erfc(−x/√2)/2, and ``quad`` — ``acb.integral``, whose ball bounds its own error.
     Comparisons of balls hold only when certain, so callers keep exact cases (a zero norm,
-    ρ = ±1) away from it."""
+    ρ = ±1) away from it. With ``proof``, a number without a ball evaluation raises
+    :class:`~theory.core.balls.NoEnclosure` instead of being evalf'd (see :func:`~theory.core.balls.ball`)."""
 
-    def __init__(self, dps: int):
+    def __init__(self, dps: int, *, proof: bool = False):
         from flint import acb, arb
 
-        self.dps, self._acb = dps, acb
+        self.dps, self._acb, self._evalf = dps, acb, None if proof else dps
         self.one, self.zero, self.pi = arb(1), arb(0), arb.pi()
         self._root_two, self._root_two_pi = arb(2).sqrt(), (2 * self.pi).sqrt()
 
     def mpf(self, value):
-        return ball(value, evalf=self.dps)
+        return ball(value, evalf=self._evalf)
 
     #: √, exp, sin, cos, asin: the ball's own (arb or acb) methods.
     sqrt, exp, sin, cos, asin = map(operator.methodcaller, ("sqrt", "exp", "sin", "cos", "asin"))
