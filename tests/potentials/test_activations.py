@@ -60,3 +60,10 @@ def test_the_kind_of_an_activation_is_the_form_of_its_potential():
     assert Activation("g", sp.exp(-(x - theta) ** 2), "product").kind is PRODUCT   # a name is read
     with pytest.raises(InputError, match="kind must be one of ridge, product, got 'zonal'"):
         Activation("f", t, "zonal")
+
+
+def test_silu_is_another_spelling_of_swish():
+    assert activation("silu") == activation("swish") and activation("silu").name == "swish"
+    assert activation("2*silu(t)").expr == 2 * activation("swish").expr
+    with pytest.raises(InputError, match=r"silu = swish"):
+        activation("silux")

@@ -242,6 +242,9 @@ REGISTRY: dict[str, Entry] = {
         "(2/π)^{3/4}·e^{x²/4}·K₀(|x-θ|) per coordinate (Bessel row of Table 1)", kind=PRODUCT),
 }
 
+#: Other spellings of registered names (the activation keeps the registered name).
+ALIASES = {"silu": "swish"}
+
 
 def activation(spec: str | sp.Expr | Activation, *params, budget: float = BUDGET) -> Activation:
     """Build an :class:`Activation` from a registered name, a formula or an expression.
@@ -291,7 +294,7 @@ def _bounded(spec, params: tuple, budget: float) -> Activation:
 
 
 def _build(spec, params: tuple) -> Activation:
-    if params and not (isinstance(spec, str) and spec.strip() in REGISTRY):
+    if params and not (isinstance(spec, str) and ALIASES.get(spec.strip(), spec.strip()) in REGISTRY):
         raise InputError(f"separate parameters go with a registered name such as 'hermite', "
                          f"not with {spec!r}")
     if isinstance(spec, sp.Basic):
@@ -301,6 +304,7 @@ def _build(spec, params: tuple) -> Activation:
                          f"not {type(spec).__name__}")
     text = spec.strip()
     name, arg_texts = _named_call(text)
+    name = ALIASES.get(name, name)
     if name in REGISTRY and arg_texts is None:
         return _registered(name, tuple(as_number(p, what=f"parameter {i + 1} of {name!r}")
                                        for i, p in enumerate(params)))
@@ -309,8 +313,8 @@ def _build(spec, params: tuple) -> Activation:
         if not any(a.has(t) for a in args):  # "erf(2)" is erf with scale 2, "erf(2*t)" a formula
             return _registered(name, tuple(args))
     elif name is not None and arg_texts is None and name != "t":
-        raise InputError(f"unknown activation {text!r}; registered: {', '.join(REGISTRY)}; "
-                         "or give a formula in t")
+        raise InputError(f"unknown activation {text!r}; registered: {', '.join(REGISTRY)} "
+                         f"({', '.join(f'{a} = {n}' for a, n in ALIASES.items())}); or give a formula in t")
     return _custom(parse_expression(spec, {"t": t}, FORMULA_FUNCTIONS), text)
 
 
@@ -383,6 +387,7 @@ def _applied(name: str) -> Callable[..., sp.Expr]:
 #: Every registered activation as a function inside a formula (a name of parsing.FUNCTIONS keeps
 #: its meaning there).
 FORMULA_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {name: _applied(name) for name in REGISTRY}
+FORMULA_FUNCTIONS.update({alias: FORMULA_FUNCTIONS[name] for alias, name in ALIASES.items()})
 
 
 def _custom(expr: sp.Expr, label: str) -> Activation:
