@@ -11,6 +11,7 @@ from theory.core.numeric import context
 from theory.core.symbols import r
 from theory.potentials.potential import potential
 from theory.potentials.random_features import OwenT, feature_kernel, feature_mean
+from theory.potentials.routes import Route
 
 HALF = sp.Rational(1, 2)
 
@@ -30,8 +31,11 @@ def _erf_mean_by_quadrature(c, s_b, t, dps):
 def test_erf_with_a_bias_at_zero_is_the_arctan_and_untruncated_zero():
     m = feature_mean("erf", HALF, HALF, 0)
     assert sp.simplify(m.expr - 2 / sp.pi * sp.atan(1 / sp.sqrt(2 + r**2))) == 0
-    assert "Owen's T" in m.method and len(m.steps) == 2
-    assert feature_mean("erf", 1, 3).expr == 0
+    assert m.method is Route.FEATURE_ERF_OWEN and len(m.steps) == 2
+    untruncated = feature_mean("erf", 1, 3)
+    assert untruncated.expr == 0 and untruncated.method is Route.FEATURE_ERF_SYMMETRIC
+    assert feature_kernel("erf", 1, 1).method is Route.AUGMENTED
+    assert repr(feature_kernel("erf", 1, 1, 0)).endswith(f"({Route.BIAS_QUADRATURE}; {Route.ERF_ORTHANT})>")
     assert feature_mean("erf", 1, 3).at(2, dps=20) == 0
 
 

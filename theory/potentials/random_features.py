@@ -73,11 +73,9 @@ from ..core.timebound import bounded
 from .activations import Activation
 from .biased import BiasedPotential, biased, check_numeric_dps, two_precisions
 from .potential import Potential, potential
+from .routes import Route
 
 SECONDS = 20.0  # time bound of each symbolic step of the erf derivation
-#: The method of a mean without a closed form.
-NUMERIC_MEAN = ("numeric: quadrature of σ against the density of ⟨U, x⟩ + B (skew normal), "
-                "split at the kinks, digits confirmed at two precisions")
 
 #: LaTeX of the variables: r = ‖x‖ for the mean; na, nb, dot = ‖x‖, ‖x'‖, xᵀx' for the kernel.
 LATEX_NAMES = {r: r"\|x\|", na: r"\|x\|", nb: r"\|x'\|", dot: r"x^{\top}x'"}
@@ -144,7 +142,8 @@ class FeatureMean(Typeset):
         t of the condition B ≥ t (``None``: none).
     expr : sympy.Expr or None
         m as an expression in ``r`` (``None``: the numeric route).
-    method : str
+    method : Route
+        FEATURE_ERF_SYMMETRIC or FEATURE_ERF_OWEN (closed), FEATURE_QUADRATURE (numeric).
     steps : tuple of str
         The steps of the derivation, each checked by exact algebra.
     """
@@ -154,7 +153,7 @@ class FeatureMean(Typeset):
     s_b: sp.Expr
     truncation: sp.Expr | None
     expr: sp.Expr | None
-    method: str
+    method: Route
     steps: tuple = ()
 
     def at(self, radius, *, dps: int = 30):
@@ -219,7 +218,8 @@ class FeatureKernel(Typeset):
         As for :class:`FeatureMean`.
     expr : sympy.Expr or None
         k in ``na, nb, dot`` (standing for ‖x‖, ‖x'‖, xᵀx'), when the unbiased Φ is closed.
-    method : str
+    method : Route
+        AUGMENTED (then ``unbiased.method``) or BIAS_QUADRATURE (then ``biased_potential.method``).
     unbiased : Potential or None
         Φ of σ, evaluated at the augmented vectors (untruncated bias).
     biased_potential : BiasedPotential or None
@@ -231,7 +231,7 @@ class FeatureKernel(Typeset):
     s_b: sp.Expr
     truncation: sp.Expr | None
     expr: sp.Expr | None
-    method: str
+    method: Route
     unbiased: Potential | None = None
     biased_potential: BiasedPotential | None = None
 
@@ -262,7 +262,8 @@ class FeatureKernel(Typeset):
                f"{_given_text(self.truncation)}]"
 
     def __repr__(self) -> str:
-        return f"<FeatureKernel {self} ({self.method})>"
+        inner = self.unbiased if self.unbiased is not None else self.biased_potential
+        return f"<FeatureKernel {self} ({self.method}; {inner.method})>"
 
     def _numeric(self, values: tuple, dps: int):
         ctx = context(dps)
@@ -298,7 +299,7 @@ def feature_mean(sigma, s_u, s_b, truncation=None) -> FeatureMean:
 
     >>> feature_mean("erf", 1, 1).expr
     0
-    >>> feature_mean("relu", 1, 1).method == NUMERIC_MEAN
+    >>> feature_mean("relu", 1, 1).method is Route.FEATURE_QUADRATURE
     True
     """
     phi = biased(sigma)
@@ -320,16 +321,14 @@ def feature_kernel(sigma, s_u, s_b, truncation=None) -> FeatureKernel:
     s_u, s_b, t = _scales(s_u, s_b, truncation)
     act = phi.activation
     if t is not None:
-        return FeatureKernel(act, s_u, s_b, t, None, "numeric: quadrature over B ≥ t of the biased potential "
-                             f"({phi.method}), digits confirmed at two precisions", biased_potential=phi)
+        return FeatureKernel(act, s_u, s_b, t, None, Route.BIAS_QUADRATURE, biased_potential=phi)
     unbiased = potential(act)
     expr = None
     if unbiased.expr is not None:
         augmented = {na: sp.sqrt(s_u**2 * na**2 + s_b**2), nb: sp.sqrt(s_u**2 * nb**2 + s_b**2),
                      dot: s_u**2 * dot + s_b**2}
         expr = sp.simplify(unbiased.expr.subs(augmented, simultaneous=True))
-    return FeatureKernel(act, s_u, s_b, None, expr, f"the unbiased potential at the augmented vectors "
-                         f"(s_u x, s_b), (s_u x', s_b): {unbiased.method}", unbiased=unbiased)
+    return FeatureKernel(act, s_u, s_b, None, expr, Route.AUGMENTED, unbiased=unbiased)
 
 
 @functools.lru_cache(maxsize=32)
@@ -339,10 +338,9 @@ def _mean(act, s_u, s_b, t) -> FeatureMean:
         derived = _erf_mean(kappa, s_u, s_b, t)
         if derived is not None:
             expr, steps = derived
-            bias = "symmetry of B (exact)" if t is None else "Owen's T (exact algebra)"
-            method = f"closed form: Gaussian smoothing of erf, then {bias}"
+            method = Route.FEATURE_ERF_SYMMETRIC if t is None else Route.FEATURE_ERF_OWEN
             return FeatureMean(act, s_u, s_b, t, expr, method, steps)
-    return FeatureMean(act, s_u, s_b, t, None, NUMERIC_MEAN)
+    return FeatureMean(act, s_u, s_b, t, None, Route.FEATURE_QUADRATURE)
 
 
 # ---------------------------------------------------------------------- the erf derivation

@@ -1,8 +1,9 @@
 """How a potential was obtained: the closed set of derivation routes.
 
 :attr:`Potential.method <theory.potentials.potential.Potential.method>`,
-:attr:`Expectation.method <theory.potentials.gaussian.Expectation.method>` and
-:attr:`BiasedPotential.method <theory.potentials.biased.BiasedPotential.method>` are
+:attr:`Expectation.method <theory.potentials.gaussian.Expectation.method>`,
+:attr:`BiasedPotential.method <theory.potentials.biased.BiasedPotential.method>` and the ``method`` of
+the random-feature means and kernels (:mod:`theory.potentials.random_features`) are
 :class:`Route` members; each prints as the sentence reports and JSON have always shown.
 
 >>> Route("orthant") is Route.ORTHANT, str(Route.ORTHANT)
@@ -60,3 +61,18 @@ class Route(Choice):
     BIASED_NUMERIC = ("numeric: Mehler–Hermite series Σ c_k(‖θ‖, β)c_k(‖w‖, γ)ρ^k confirmed by two rules; "
                       "nested 2-D quadrature split at the kinks at ρ = ±1 and where the series needs over "
                       "1024 terms")
+
+    # ------------------------------------------------------------------ random features: U, B Gaussian
+    #: E_{U,B}[erf(κ(⟨U, x⟩ + B))]: smoothing by U, then B symmetric about 0 (untruncated).
+    FEATURE_ERF_SYMMETRIC = "closed form: Gaussian smoothing of erf, then symmetry of B (exact)"
+    #: The same with B ≥ t: the truncated normal mean of erf is an Owen's T expression.
+    FEATURE_ERF_OWEN = "closed form: Gaussian smoothing of erf, then Owen's T (exact algebra)"
+    #: Any other σ: ⟨U, x⟩ + B (| B ≥ t) has a (skew) normal density; integrate σ against it.
+    FEATURE_QUADRATURE = ("numeric: quadrature of σ against the density of ⟨U, x⟩ + B (skew normal), "
+                          "split at the kinks, digits confirmed at two precisions")
+    #: E[σ(⟨U, x⟩ + B)σ(⟨U, x'⟩ + B)] = Φ((s_u x, s_b), (s_u x', s_b)) for an untruncated B.
+    AUGMENTED = "the unbiased potential at the augmented vectors (s_u x, s_b), (s_u x', s_b)"
+    #: A truncated B: the biased potential integrated over B ≥ t.
+    BIAS_QUADRATURE = ("numeric: quadrature over B ≥ t of the biased potential, digits confirmed at two "
+                       "precisions")
+
