@@ -35,8 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manifold", choices=("sphere", "euclidean"), required=True)
     parser.add_argument("--d", type=int, required=True, help="dimension")
     parser.add_argument("--k", type=int, required=True, help="number of electrons = protons")
-    charges_option(parser, "output weights: fixed ±1, or optimal (optimised a*(θ); Theorem 3.9 for "
-                           "λ-harmonic Φ; free is the old name of optimal)")
+    charges_option(parser, "output weights: fixed ±1, or optimal (the optimised a*(θ), which "
+                           "Panigrahy et al. 2018, Theorem 3.9, use for λ-harmonic Φ; free is the old "
+                           "name of optimal)")
     parser.add_argument("--algorithm", choices=ALGORITHMS,
                         help="dynamics of each start (default: gd for a Φ with a cusp, else flow)")
     parser.add_argument("--starts", type=int, default=20, help="number of seeded starts")

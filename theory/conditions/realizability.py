@@ -8,9 +8,9 @@ convention
           \\sigma(x, \\theta) = (2\\pi)^{1/4} e^{x^2/4} g(x - \\theta)
 
 per coordinate, E_x[σ(x, θ)σ(x, w)] = ∫ g(x − θ) g(x − w) dx = (g ⋆ g)(θ − w) = h(θ − w)
-for an even h with ĥ ≥ 0; over d coordinates the constant is (2π)^{d/4}, as in the
-paper's Theorem 2.4 — *in this convention*. With the unitary transform
-(2π)^{−1/2}∫ e^{−iks} the same recipe returns (2π)^{d/2}·Φ.
+for an even h with ĥ ≥ 0; over d coordinates the constant is (2π)^{d/4}, as in
+Theorem 2.4 of Panigrahy, Rahimi, Sachdeva and Zhang (ITCS 2018) — *in this convention*.
+With the unitary transform (2π)^{−1/2}∫ e^{−iks} the same recipe returns (2π)^{d/2}·Φ.
 
 **Zonal** Φ = f(θᵀw) on S^{d−1}: f = Σ c_k ρ^k with every c_k ≥ 0 is realised by
 σ = Σ √c_k h_k, h_k = He_k/√(k!), since E[h_j(θᵀx) h_k(wᵀx)] = δ_jk ρ^k.
