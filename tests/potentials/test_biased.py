@@ -194,3 +194,32 @@ def test_certified_refuses_what_it_cannot_prove():
         biased("exp").at(1, 1, 0.5, 0, 0, certified=True)
     with pytest.raises(InputError, match="exact coordinates"):
         relu.evaluate([object()], 0, [1], 0, certified=True)
+
+
+@pytest.mark.parametrize("name", ["tanh", "elu", "swish"])
+def test_certified_numeric_route_contains_independent_values(name):
+    """At θ ⊥ w, Φ = E[σ(aX + β)]·E[σ(bY + γ)]: two 1-D quadratures of σ itself, independent of the
+    series; at a generic ρ the ball contains the two-rule series value (mpmath Gauss–Legendre, not arb)."""
+    phi = biased(name)
+    sigma = phi.activation
+    with mpmath.workdps(40):
+        f = sp.lambdify(sp.Symbol("t"), sigma.expr, "mpmath")
+
+        def mean(a, shift):
+            kink = -shift / a
+            return mpmath.quad(lambda x: f(a * x + shift) * mpmath.npdf(x), [-mpmath.inf, kink, mpmath.inf])
+
+        product = mean(mpmath.mpf(1), mpmath.mpf(1) / 5) * mean(mpmath.mpf(3) / 2, mpmath.mpf(-1))
+        ball = phi.at(1, sp.Rational(3, 2), 0, sp.Rational(1, 5), -1, dps=25, certified=True)
+        assert abs(mpmath.mpf(ball.mid().str(40, radius=False)) - product) < 1e-25
+        assert ball.rad() < 1e-25
+        ball = phi.at(1, sp.Rational(3, 2), sp.Rational(1, 2), sp.Rational(1, 5), -1, dps=25, certified=True)
+        value = phi.at(1, sp.Rational(3, 2), sp.Rational(1, 2), sp.Rational(1, 5), -1, dps=30)
+        assert abs(mpmath.mpf(ball.mid().str(40, radius=False)) - value) <= 1e-25
+
+
+def test_certified_numeric_route_refuses_without_an_envelope():
+    with pytest.raises(PrecisionError, match="no certified value"):
+        biased("t**2*tanh(t)").at(1, 1, 0.5, 0, 0, certified=True)
+    with pytest.raises(PrecisionError, match="provably below"):
+        biased("tanh").evaluate([1, 0], 0.1, [2, 0], 0.2, certified=True)

@@ -238,25 +238,38 @@ class BiasedPotential:
         """An ``arb`` ball proven to contain Φ at the exact inputs (numbers, or ``arb`` balls), with
         radius at most 10^{−dps}·max(1, |Φ|).
 
-        For the closed forms on Sheppard's integral (:data:`BALL_FAMILIES`) at norms provably
-        positive and |θᵀw| provably below ‖θ‖‖w‖. The proof rests on the exact derivation of the
-        closed form (checked against quadrature in the tests), arb's rigorous elementary functions
-        and ``acb.integral``, whose ball bounds its own error (the integrand is meromorphic, so a
-        subinterval meeting a pole gives a non-finite ball and is split). Elsewhere
-        :class:`~theory.core.errors.PrecisionError` names what is missing.
+        At norms provably positive and |θᵀw| provably below ‖θ‖‖w‖, for
+
+        * the closed forms built on Sheppard's integral (:data:`BALL_FAMILIES`): the proof rests on
+          the exact derivation of the closed form (checked against quadrature in the tests), arb's
+          rigorous elementary functions and ``acb.integral``, whose ball bounds its own error (the
+          integrand is meromorphic, so a subinterval meeting a pole gives a non-finite ball and is
+          split);
+        * the numeric route of an activation with a proven envelope (tanh, sigmoid, softplus, swish,
+          mish, ELU, GELU): the Mehler–Hermite series in rigorous coefficients c_k(‖θ‖, β) with a Parseval
+          tail bound (:func:`~theory.potentials.hermite_series.certified_value`).
+
+        Elsewhere :class:`~theory.core.errors.PrecisionError` names what is missing.
 
         >>> ball = biased("relu").certified_at(1, 1, sp.Rational(1, 2), sp.Rational(1, 5), -1, dps=15)
         >>> ball.str(15, radius=False), float(ball.rad()) < 1e-15
         ('0.0995712384474808', True)
         """
         check_dps(dps)
-        if not self.exact or self.family not in BALL_FAMILIES:
-            raise PrecisionError(f"no certified value of {self}: a proof exists for step, sign, ReLU, "
-                                 f"erf and ReLU powers (this one is {self.method})")
+        series = not self.exact and self.activation.expr in hermite_series.ENVELOPES
+        if not (series or self.family in BALL_FAMILIES):
+            raise PrecisionError(f"no certified value of {self}: a proof exists for step, sign, ReLU, erf, "
+                                 f"ReLU powers and the numeric route of tanh, sigmoid, softplus, swish, "
+                                 f"mish, ELU and GELU (this one is {self.method})")
         raw = tuple(as_number(v, what="a biased value") if isinstance(v, str) else v
                     for v in (na, nb, dot, beta_, gamma_))
         if not any(type(v).__module__.startswith("flint") for v in raw):
             _checked(*raw)
+        if series:
+            with flint_digits(dps + 15):
+                _provably_generic(*(ball(v) for v in raw[:3]))
+            return hermite_series.certified_value(self.activation.expr, *raw[:3], dps=dps,
+                                                  kinks=self.activation.kinks, biases=raw[3:])
         for work in evaluation.precisions(dps):
             with flint_digits(work):
                 balls = tuple(ball(v) for v in raw)

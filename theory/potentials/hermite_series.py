@@ -305,22 +305,27 @@ c_{5} \\approx 0.0625475237527,\\ \\ldots
 
 #: Proven envelopes ``|σ(t)| ≤ A + B|t|`` on the real line: ``|tanh| ≤ 1``, 0 < sigmoid < 1,
 #: 0 < softplus(t) ≤ log 2 + max(t, 0), ``|t·sigmoid(t)| ≤ |t|``, ``|t·tanh(softplus(t))| ≤ |t|``,
-#: and ELU (both spellings): t for t > 0, ``|e^t − 1| < 1`` for t ≤ 0, so ``|ELU(t)| ≤ 1 + |t|``.
+#: ELU (both spellings): t for t > 0, ``|e^t − 1| < 1`` for t ≤ 0, so ``|ELU(t)| ≤ 1 + |t|``; and
+#: GELU ``|t·Φ(t)| ≤ |t|``.
 ENVELOPES = {
     sp.tanh(t): (1, 0), 1 / (1 + sp.exp(-t)): (1, 0), sp.log(sp.exp(t) + 1): (sp.log(2), 1),
     t / (1 + sp.exp(-t)): (0, 1), t * sp.tanh(sp.log(sp.exp(t) + 1)): (0, 1),
     sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1: (1, 1), sp.Piecewise((t, t > 0), (sp.exp(t) - 1, True)): (1, 1),
+    t * (1 + sp.erf(t / sp.sqrt(2))) / 2: (0, 1),
 }
 MAX_CERTIFIED_TERMS = 400
-def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()):
-    """A python-flint ``arb`` ball proven to contain Φ = E[σ(U)σ(V)] (Var U = a², Var V = b², Cov c).
+def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = (), biases=(0, 0)):
+    """A python-flint ``arb`` ball proven to contain Φ = E[σ(U + β)σ(V + γ)] (Var U = a², Var V = b²,
+    Cov c, (β, γ) = ``biases``).
 
-    The proof rests on: (i) Mehler's formula and the tail bound ``|Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b))``;
-    (ii) each c_k(a) = ∫_{−L}^{L} σ(ax) h_k(x) φ(x) dx enclosed by arb's rigorous ``acb.integral``
-    (h_k(x) = H_k(x/√2)/(2^{k/2}√k!); for a σ with a kink at 0 such as ELU, one integral on each
-    side, of the analytic branch there), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}``
-    (Cramér's inequality) and the envelope ``|σ(t)| ≤ A + B|t|`` of :data:`ENVELOPES`;
-    (iii) E[σ(aX)²] bounded above the same way, so r_N is an upper bound. An activation without a
+    The proof rests on: (i) Mehler's formula and the tail bound ``|Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b))``
+    (Parseval: r_N = E[σ(aX + β)²] − Σ_{k<N} c_k², for any bias);
+    (ii) each c_k(a, β) = ∫ σ(y) h_k(x) φ(x) dy/a, x = (y − β)/a, over a y-interval with exact ends
+    covering |x| ≤ L, enclosed by arb's rigorous ``acb.integral`` (h_k(x) = H_k(x/√2)/(2^{k/2}√k!);
+    for a σ with a kink at 0 such as ELU, one integral on each side of y = 0, of the analytic branch
+    there), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}`` (Cramér's inequality) and the
+    envelope ``|σ(y)| ≤ A + B|y| ≤ (A + B|β|) + Ba|x|`` of :data:`ENVELOPES`;
+    (iii) E[σ(aX + β)²] bounded above the same way, so r_N is an upper bound. An activation without a
     proven envelope, or a ρ that would need more than :data:`MAX_CERTIFIED_TERMS` terms, raises
     :class:`~theory.core.errors.PrecisionError` (no float is dressed as a ball).
 
@@ -336,7 +341,7 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
                              f"is known (certified: {', '.join(map(str, ENVELOPES))})")
     with flint_digits(dps + 15):
-        a_, b_, c_ = (ball(v) for v in (a, b, c))
+        a_, b_, c_, beta, gamma = (ball(v) for v in (a, b, c, *biases))
         if not (a_ > 0 and b_ > 0):
             raise PrecisionError("a certified value needs norms that are provably positive")
         rho = c_ / (a_ * b_)
@@ -350,9 +355,9 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         if terms > MAX_CERTIFIED_TERMS:
             raise PrecisionError(f"a certified value at ρ = {mpmath.nstr(float(rho.mid()), 6)} needs "
                                  f"more than {MAX_CERTIFIED_TERMS} rigorous coefficient integrals")
-        ca, sa = _certified_coefficients(sigma, kinks, a_, terms, dps)
-        same = (a_ == b_) is True or (a == b)
-        cb, sb = (ca, sa) if same else _certified_coefficients(sigma, kinks, b_, terms, dps)
+        ca, sa = _certified_coefficients(sigma, kinks, a_, beta, terms, dps)
+        same = ((a_ == b_) is True or a == b) and ((beta == gamma) is True or biases[0] == biases[1])
+        cb, sb = (ca, sa) if same else _certified_coefficients(sigma, kinks, b_, gamma, terms, dps)
         total, power = arb(0), arb(1)
         for k in range(terms):
             total += ca[k] * cb[k] * power
@@ -362,45 +367,62 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
         return total + arb(0, tail.upper())
 
 
-def _certified_coefficients(sigma: sp.Expr, kinks: tuple, a, terms: int, dps: int) -> tuple[list, object]:
-    """Balls for c_0 … c_{terms−1} of σ(a·) and an upper ball for E[σ(aX)²] (see :func:`certified_value`)."""
+def _certified_coefficients(sigma: sp.Expr, kinks: tuple, a, shift, terms: int, dps: int) -> tuple:
+    """Balls for c_0 … c_{terms−1} of σ(a· + β), β = ``shift``, and an upper ball for E[σ(aX + β)²]
+    (see :func:`certified_value`)."""
     from flint import acb, arb
 
-    big_a, big_b = (arb(str(sp.N(v, dps + 20))) for v in ENVELOPES[sigma])
+    envelope_a, big_b = (arb(str(sp.N(v, dps + 20))) for v in ENVELOPES[sigma])
+    big_a = envelope_a + big_b * abs(shift)                     # |σ(ax + β)| ≤ big_a + big_b·a|x|
     reach = 2 * math.sqrt((dps + 6) * _LN10) + 2
-    L = arb(math.ceil(reach))
-    pieces = [(f, lo * L, hi * L) for f, lo, hi in _branches(sigma, kinks)]
+    ends = [arb(math.floor(float((shift - a * reach).mid())) - 1),     # exact ends in y = ax + β
+            arb(math.ceil(float((shift + a * reach).mid())) + 1)]
+    L = arb(min(((shift - ends[0]) / a).lower(), ((ends[1] - shift) / a).lower()))   # |x| ≤ L is covered
+    pieces = _pieces(_branches(sigma, kinks), ends)
     root2, norm = arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
 
     def integral(weight):
-        def integrand(x, analytic, f):
-            return f(a * x, analytic=analytic) * weight(x, f, analytic)
+        def integrand(y, analytic, f):
+            return f(y, analytic=analytic) * weight((y - shift) / a, f, y, analytic)
         return sum((acb.integral(functools.partial(integrand, f=f), lo, hi).real for f, lo, hi in pieces),
-                   arb(0))
+                   arb(0)) / a
 
     coefficients = []
     for k in range(terms):
         scale = norm / (root2 ** k * arb(k).fac().sqrt())
-        core = integral(lambda x, f, analytic, k=k: (x / root2).hermite_h(k) * (-x * x / 2).exp()) * scale
+        core = integral(lambda x, f, y, analytic, k=k: (x / root2).hermite_h(k) * (-x * x / 2).exp()) * scale
         # |∫_{|x|>L}| ≤ 2∫_L^∞ (A + B a x) e^{−x²/4}/√(2π) dx
         tail = 2 * norm * (big_a * arb.pi().sqrt() * (L / 2).erfc() + 2 * big_b * a * (-L * L / 4).exp())
         coefficients.append(core + arb(0, tail.upper()))
-    second = integral(lambda x, f, analytic: f(a * x, analytic=analytic) * (-x * x / 2).exp()) * norm
+    second = integral(lambda x, f, y, analytic: f(y, analytic=analytic) * (-x * x / 2).exp()) * norm
     # ∫_{|x|>L} (A + B a x)² φ ≤ 2(2A² Q(L) + 2B²a² (Lφ(L) + Q(L))), Q the normal tail
     q, phi_l = (L / root2).erfc() / 2, norm * (-L * L / 2).exp()
     second += 4 * (big_a * big_a * q + big_b * big_b * a * a * (L * phi_l + q))
     return coefficients, second
 
 
+def _pieces(branches: list, ends: list) -> list[tuple]:
+    """(branch, lo, hi): the y-interval [ends] cut at 0 between the branches of σ (−1: y < 0, 1: y > 0,
+    0: the whole line)."""
+    lo, hi = ends
+    out = []
+    for f, side in branches:
+        left, right = (lo, hi) if side == 0 else ((lo, min(hi, 0)) if side < 0 else (max(lo, 0), hi))
+        if left < right:
+            out.append((f, left, right))
+    return out
+
+
 def _branches(sigma: sp.Expr, kinks: tuple) -> list[tuple]:
-    """(ball function, −1 or 0, 0 or 1): σ itself on [−1, 1]·L, or for a kink at 0 its analytic branch
-    on each side (read off σ(±p) with p > 0), so that ``acb.integral`` sees analytic integrands."""
+    """(ball function, side): σ itself (side 0, the whole line), or for a kink at 0 its analytic branch
+    on each side (−1: t < 0, 1: t > 0; read off σ(±p) with p > 0), so that ``acb.integral`` sees
+    analytic integrands."""
     if not kinks:
-        return [(ball_function(sigma, (t,)), -1, 1)]
+        return [(ball_function(sigma, (t,)), 0)]
     if tuple(kinks) != (0,):
         raise PrecisionError(f"no certified value for σ = {sigma}: kinks at {kinks}, "
                              "only a kink at 0 is split")
     p = sp.Symbol("p", positive=True)
-    sides = [(sp.piecewise_fold(sigma.subs(t, -p)).subs(p, -t), -1, 0),
-             (sp.piecewise_fold(sigma.subs(t, p)).subs(p, t), 0, 1)]
-    return [(ball_function(branch, (t,)), lo, hi) for branch, lo, hi in sides]
+    sides = [(sp.piecewise_fold(sigma.subs(t, -p)).subs(p, -t), -1),
+             (sp.piecewise_fold(sigma.subs(t, p)).subs(p, t), 1)]
+    return [(ball_function(branch, (t,)), side) for branch, side in sides]
