@@ -236,9 +236,9 @@ class BiasedPotential:
 
     def certified_at(self, na, nb, dot, beta_, gamma_, *, dps: int = 30):
         """An ``arb`` ball proven to contain Φ at the exact inputs (numbers, or ``arb`` balls), with
-        radius at most 10^{−dps}·max(1, |Φ|).
+        radius at most 10^{−dps}·max(1, ``|Φ|``).
 
-        At norms provably positive and |θᵀw| provably below ‖θ‖‖w‖, for
+        At norms provably positive and ``|θᵀw|`` provably below ‖θ‖‖w‖, for
 
         * the closed forms built on Sheppard's integral (:data:`BALL_FAMILIES`): the proof rests on
           the exact derivation of the closed form (checked against quadrature in the tests), arb's

@@ -321,7 +321,7 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
     The proof rests on: (i) Mehler's formula and the tail bound ``|Σ_{k≥N}| ≤ |ρ|^N √(r_N(a) r_N(b))``
     (Parseval: r_N = E[σ(aX + β)²] − Σ_{k<N} c_k², for any bias);
     (ii) each c_k(a, β) = ∫ σ(y) h_k(x) φ(x) dy/a, x = (y − β)/a, over a y-interval with exact ends
-    covering |x| ≤ L, enclosed by arb's rigorous ``acb.integral`` (h_k(x) = H_k(x/√2)/(2^{k/2}√k!);
+    covering ``|x| ≤ L``, enclosed by arb's rigorous ``acb.integral`` (h_k(x) = H_k(x/√2)/(2^{k/2}√k!);
     for a σ with a kink at 0 such as ELU, one integral on each side of y = 0, of the analytic branch
     there), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}`` (Cramér's inequality) and the
     envelope ``|σ(y)| ≤ A + B|y| ≤ (A + B|β|) + Ba|x|`` of :data:`ENVELOPES`;
