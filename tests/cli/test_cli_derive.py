@@ -40,6 +40,21 @@ def test_derive_bias_prints_the_closed_form_and_evaluates(capsys):
     assert fields["form"] == "biased on R^d"
 
 
+def test_derive_certified_prints_an_enclosure_of_the_value(capsys):
+    assert main(["derive", "tanh", "--bias", "--json", "--at", "1,1,0.5,0.2,-0.3", "--certified"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert main(["derive", "tanh", "--bias", "--json", "--at", "1,1,0.5,0.2,-0.3", "--dps", "35"]) == 0
+    value = json.loads(capsys.readouterr().out)["value"]
+    middle, radius = record["value"].strip("[]").split(" +/- ")
+    assert record["certified"] is True and abs(float(middle) - float(value)) < 1e-15
+    assert abs(sp.Float(middle, 35) - sp.Float(value, 35)) <= sp.Float(radius) and float(radius) < 1e-30
+    assert main(["derive", "relu", "--sphere", "--at", "1/2", "--certified", "--dps", "20"]) == 0
+    fields = dict(line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines() if line.strip())
+    middle, radius = fields["enclosure"].strip("[]").split(" +/- ")
+    exact = (sp.sqrt(3) / 2 + sp.pi / 3) / (2 * sp.pi)              # (√(1 − ρ²) + (π − arccos ρ)ρ)/(2π)
+    assert abs(sp.Float(middle, 25) - exact.evalf(30)) <= sp.Float(radius) and float(radius) < 1e-20
+
+
 @pytest.mark.parametrize("argv,problem", [
     (["derive", "gaussian_bump", "--bias"], "ridge activations"),
     (["derive", "exp(t**2/8)", "--bias"], "with a bias Φ diverges"),
@@ -47,6 +62,10 @@ def test_derive_bias_prints_the_closed_form_and_evaluates(capsys):
     (["derive", "--all", "--bias"], "--bias takes one activation"),
     (["derive", "relu", "--bias", "--at", "1,1,0"], "3 value(s) for the 5 variable(s)"),
     (["derive", "relu", "--bias", "--at", "1,1,2,0,0"], "Cauchy"),
+    (["derive", "exp", "--bias", "--at", "1,1,0.5,0,0", "--certified"], "--certified: no certified value"),
+    (["derive", "relu", "--bias", "--at", "1,1,1,0,0", "--certified"], "provably below"),
+    (["derive", "tanh", "--sphere", "--at", "1", "--certified"], "provably below 1"),
+    (["derive", "relu", "--certified"], "goes with --at"),
     (["derive", "nonsense"], "unknown activation"),
     (["derive", "exp(t**2)"], "diverges"),
     (["derive", "__import__('os')"], "not allowed"),

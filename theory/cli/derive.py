@@ -5,6 +5,7 @@ With --bias, the biased potential Φ(θ, β; w, γ) = E_x[σ(θᵀx + β)σ(wᵀ
 Examples:
   theory derive relu
   theory derive relu --bias --at 1,1,0.5,0.2,-0.3
+  theory derive tanh --bias --at 1,1,0.5,0.2,-0.3 --certified
   theory derive "leaky_relu(0.2)" --sphere --latex
   theory derive "t**3 - 3*t" --json
   theory derive --all
@@ -16,7 +17,8 @@ import argparse
 import json
 
 from ..core import validators as valid
-from ..core.errors import InputError
+from ..core.balls import digits as flint_digits
+from ..core.errors import InputError, PrecisionError
 from ..core.exitcodes import ExitCode
 from ..potentials.activations import REGISTRY
 from ..potentials.biased import BiasedPotential
@@ -41,6 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "0.3 or rho=0.3 with --sphere; "
                              "with --bias na,nb,dot,beta,gamma")
     parser.add_argument("--dps", type=int, default=30, help="digits for --at, 1 to 1000 (default 30)")
+    parser.add_argument("--certified", action="store_true",
+                        help="with --at: an arb ball proven to contain Φ at the exact values, "
+                             "or the reason no proof is available")
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="time budget of each symbolic step before the numeric route")
 
@@ -51,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     valid.seconds(args.seconds, "--seconds")
     if args.at is not None:
         valid.digits(args.dps, "--dps", low=1)
+    elif args.certified:
+        raise InputError("--certified goes with --at (it proves a value)")
     if args.bias:
         return _run_biased(args)
     names = [EXAMPLE_PARAMETERS.get(n, n) for n in REGISTRY] if args.all else [args.activation]
@@ -89,7 +96,7 @@ def _biased_record(phi: BiasedPotential, args: argparse.Namespace) -> dict:
               "variables": ", ".join(BIASED_VARIABLES)}
     if args.at is not None:
         values = valid.values_of(args.at, BIASED_VARIABLES, "--at")
-        record["value"] = str(phi.at(*values, dps=args.dps))
+        record.update(_value(phi, values, args))
     return record
 
 
@@ -100,8 +107,21 @@ def _record(phi: Potential, args: argparse.Namespace) -> dict:
     if args.at is not None:
         names = tuple(map(str, phi.variables))
         values = valid.values_of(args.at, names, "--at", any_count=phi.form.geometry is Geometry.COORDINATES)
-        record["value"] = str(phi.at(*values, dps=args.dps))
+        record.update(_value(phi, values, args))
     return record
+
+
+def _value(phi: Potential | BiasedPotential, values: list, args: argparse.Namespace) -> dict:
+    """{"value": dps digits} or, with --certified, {"value": the ball as [mid +/- rad], "certified": True}."""
+    if not args.certified:
+        return {"value": str(phi.at(*values, dps=args.dps))}
+    try:
+        enclosure = phi.at(*values, dps=args.dps, certified=True)
+    except PrecisionError as why:     # no proof for this input: a refused request (exit 2)
+        raise InputError(f"--certified: {why}; without --certified the value has {args.dps} confirmed "
+                         "digits") from why
+    with flint_digits(args.dps + 5):
+        return {"value": enclosure.str(args.dps, radius=True), "certified": True}
 
 
 def _print(record: dict, args: argparse.Namespace) -> None:
@@ -122,5 +142,5 @@ def _print(record: dict, args: argparse.Namespace) -> None:
         print(f"valid when  {record['conditions']}")
     print(f"LaTeX       {record['latex']}")
     if "value" in record:
-        print(f"value       {record['value']}")
+        print(f"{'enclosure' if record.get('certified') else 'value':<11} {record['value']}")
     print()

@@ -604,10 +604,10 @@ def _provably_generic(na, nb, dot) -> None:
     """Refuse balls that do not prove ‖θ‖ > 0, ‖w‖ > 0 and |θᵀw| < ‖θ‖‖w‖."""
     if not (na > 0 and nb > 0):
         raise PrecisionError("a certified biased value needs norms that are provably positive "
-                             "(a zero norm is an exact one-dimensional case: use at(..., dps=N))")
+                             "(a zero norm is a one-dimensional case, evaluated without certification)")
     if not abs(dot) < na * nb:
-        raise PrecisionError("a certified biased value needs |θᵀw| provably below ‖θ‖‖w‖ (at ρ = ±1 "
-                             "the closed form is a one-dimensional one: use at(..., dps=N))")
+        raise PrecisionError("a certified biased value needs |θᵀw| provably below ‖θ‖‖w‖ (ρ = ±1 is a "
+                             "one-dimensional case, evaluated without certification)")
 
 
 def exact_dot(theta_, w_, na, nb, dot):
