@@ -11,7 +11,8 @@ With the sign convention of :class:`theory.dynamics.loss.Loss` (a_i = −1, b_j 
 summed over all nodes P (electrons (θ_i, β_i), then protons (w_j, γ_j)) with charges c = (a, b), Φ the biased
 potential (:mod:`theory.potentials.biased`). So L ≥ 0, and L = 0 at the teacher.
 
-float64 (value and exact gradient, vectorised over pairs) for step, sign, ReLU, erf and exp:
+float64 (value and exact gradient, vectorised over pairs) for step, sign, ReLU, erf, exp and every
+σ = m·t + n·t₊ (leaky ReLU, abs; from the ReLU terms by Stein's lemma, :func:`_two_slope_terms`):
 with u = θᵀx + β, v = wᵀx + γ, Stein's lemma gives ∇_θΦ = A θ + C w with
 A = E[σ″(u)σ(v)], C = E[σ′(u)σ′(v)], and ∂Φ/∂β = D = E[σ′(u)σ(v)]. For ReLU, with
 h = β/‖θ‖, k = γ/‖w‖, ρ = θ̂ᵀŵ, r = √(1 − ρ²) and L(h, k; ρ) = P(X < h, Y < k),
@@ -65,7 +66,8 @@ from ..potentials.biased import (
 )
 from .loss import charges_of
 
-#: Activations with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t).
+#: Activations with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t);
+#: and every σ = m·t + n·t₊ (leaky ReLU, abs: :data:`Family.TWO_SLOPE`, any parameters).
 FLOAT_FORMS = ((Family.STEP, ()), (Family.SIGN, ()), (Family.RELU, ()), (Family.ERF, (1,)),
                (Family.EXP, ((1, 0, 1),)))
 #: r = √(1 − ρ²) at or below this is rounding: the pair is parallel (ρ = ±1 exactly).
@@ -96,8 +98,8 @@ class BiasedLoss:
     Parameters
     ----------
     phi : BiasedPotential or activation spec
-        ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"`` have float64 routes; any
-        other ridge activation only ``value(..., dps=N)``.
+        ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"``, ``"leaky_relu(α)"``, ``"abs"`` (any
+        m·t + n·t₊) have float64 routes; any other ridge activation only ``value(..., dps=N)``.
     protons : array (m, d)
     proton_biases : array (m,)
     proton_charges : array (m,), optional
@@ -192,10 +194,14 @@ class BiasedLoss:
         return (H + H.T) / 2
 
     def _kernel(self) -> _Float:
-        if (self.potential.family, self.potential.parameters) not in FLOAT_FORMS:
+        family, parameters = self.potential.family, self.potential.parameters
+        if family is Family.TWO_SLOPE:
+            return _Float(family, tuple(float(q) for q in parameters))
+        if (family, parameters) not in FLOAT_FORMS:
             raise InputError(f"activation {self.potential.name}: no float64 biased loss (step, sign, "
-                             "ReLU, erf(t) and exp(t) have one); use value(..., dps=N)")
-        return _Float(self.potential.family)
+                             "ReLU, m·t + n·t₊ such as leaky ReLU and abs, erf(t) and exp(t) have one); "
+                             "use value(..., dps=N)")
+        return _Float(family)
 
     def _exact_value(self, nodes: Nodes, dps: int):
         check_dps(dps)
@@ -350,9 +356,10 @@ class _Terms:
 
 @dataclass(frozen=True)
 class _Float:
-    """The float64 pair kernel of one closed-form family."""
+    """The float64 pair kernel of one closed-form family (``parameters``: (m, n) of two slopes)."""
 
     family: Family
+    parameters: tuple = ()
 
     def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
         """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
@@ -364,6 +371,8 @@ class _Float:
                 terms = _exp_terms(pair)
             elif self.family is Family.RELU:
                 terms = _relu_terms(pair, gradient)
+            elif self.family is Family.TWO_SLOPE:
+                terms = _two_slope_terms(pair, *self.parameters, gradient=gradient)
             else:
                 terms = _orthant_terms(pair, self.family, gradient)
         parts = [terms.value] + ([terms.A, terms.C, terms.D] if gradient else [])
@@ -521,6 +530,30 @@ def _relu_terms(p: _Pairs, gradient: bool) -> _Terms:
     D = np.where(p.zero, step_u * mean_v, p.gamma * L + b * (fk * ck + rho * fh * ch))
     A = np.where(p.raw_a == 0, 0.0,
                  np.where(p.raw_b == 0, fh / a * mean_v, fh / a * _relu_mean(b * p.km, b * r)))
+    return _Terms(value, A, C, D)
+
+
+def _two_slope_terms(p: _Pairs, m: float, n: float, gradient: bool) -> _Terms:
+    """σ = m·t + n·t₊ from the ReLU terms R and the linear pieces, by Stein's lemma
+    (E[u g(v)] = βE[g(v)] + c E[g′(v)], c = θᵀw, P_u = P(u > 0), E_u = E[u₊]):
+
+    .. math::  \\Phi = m^2(\\beta\\gamma + c) + mn(\\beta E_v + \\gamma E_u + c(P_u + P_v)) + n^2 R,\\quad
+               C = m^2 + mn(P_u + P_v) + n^2 R_C,
+
+    D = m²γ + mn(E_v + γP_u + cφ(h)/a) + n²R_D and A = mn·φ(h)/a·(γ − cβ/a²) + n²R_A
+    (σ″ = nδ: A = E[σ″(u)σ(v)] is p_u(0) = φ(h)/a times E[σ(v) | u = 0], E[v | u = 0] = γ − cβ/a²)."""
+    relu = _relu_terms(p, gradient)
+    c = _dots(p)
+    P_u, P_v = _step_mean(p.beta, p.raw_a), _step_mean(p.gamma, p.raw_b)
+    E_u, E_v = _relu_mean(p.beta, p.raw_a), _relu_mean(p.gamma, p.raw_b)
+    value = m**2 * (p.beta * p.gamma + c) + m * n * (p.beta * E_v + p.gamma * E_u + c * (P_u + P_v)) \
+        + n**2 * relu.value
+    if not gradient:
+        return _Terms(value)
+    density = np.where(p.raw_a > 0, _npdf(p.h) / p.a, 0.0)              # p_u(0); u = β is constant at θ = 0
+    C = m**2 + m * n * (P_u + P_v) + n**2 * relu.C
+    D = m**2 * p.gamma + m * n * (E_v + p.gamma * P_u + c * density) + n**2 * relu.D
+    A = m * n * density * (p.gamma - np.where(p.raw_a > 0, c * p.beta / p.a**2, 0.0)) + n**2 * relu.A
     return _Terms(value, A, C, D)
 
 
