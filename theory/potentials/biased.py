@@ -265,9 +265,7 @@ class BiasedPotential:
                     for v in (na, nb, dot, beta_, gamma_))
         if not any(type(v).__module__.startswith("flint") for v in raw):
             _checked(*raw)
-        if series:
-            with flint_digits(dps + 15):
-                _provably_generic(*(ball(v) for v in raw[:3]))
+        if series:                            # it proves ‖θ‖, ‖w‖ > 0 and |ρ| < 1 itself
             return hermite_series.certified_value(self.activation.expr, *raw[:3], dps=dps,
                                                   kinks=self.activation.kinks, biases=raw[3:])
         for work in evaluation.precisions(dps):
