@@ -12,7 +12,9 @@ summed over all nodes P (electrons (θ_i, β_i), then protons (w_j, γ_j)) with 
 potential (:mod:`theory.potentials.biased`). So L ≥ 0, and L = 0 at the teacher.
 
 float64 (value and exact gradient, vectorised over pairs) for step, sign, ReLU, erf, exp and every
-σ = m·t + n·t₊ (leaky ReLU, abs; from the ReLU terms by Stein's lemma, :func:`_two_slope_terms`):
+σ = m·t + n·t₊ (leaky ReLU, abs; from the ReLU terms by Stein's lemma, :func:`_two_slope_terms`),
+and for every smooth σ (tanh, sigmoid, softplus, swish, mish, GELU, …) by Mehler's series of σ, σ′
+and σ″ (:mod:`theory.potentials.biased_series`; numeric evidence, norms up to about 3):
 with u = θᵀx + β, v = wᵀx + γ, Stein's lemma gives ∇_θΦ = A θ + C w with
 A = E[σ″(u)σ(v)], C = E[σ′(u)σ′(v)], and ∂Φ/∂β = D = E[σ′(u)σ(v)]. For ReLU, with
 h = β/‖θ‖, k = γ/‖w‖, ρ = θ̂ᵀŵ, r = √(1 − ρ²) and L(h, k; ρ) = P(X < h, Y < k),
@@ -64,10 +66,12 @@ from ..potentials.biased import (
     exact_dot,
     two_precisions,
 )
+from ..potentials.biased_series import SLOPE_TOLERANCE, SmoothSeries, smooth_series
 from .loss import charges_of
 
-#: Activations with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t);
-#: and every σ = m·t + n·t₊ (leaky ReLU, abs: :data:`Family.TWO_SLOPE`, any parameters).
+#: Closed forms with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t);
+#: and every σ = m·t + n·t₊ (leaky ReLU, abs: :data:`Family.TWO_SLOPE`, any parameters). Other σ
+#: without kinks take Mehler's series (:class:`_Series`).
 FLOAT_FORMS = ((Family.STEP, ()), (Family.SIGN, ()), (Family.RELU, ()), (Family.ERF, (1,)),
                (Family.EXP, ((1, 0, 1),)))
 #: r = √(1 − ρ²) at or below this is rounding: the pair is parallel (ρ = ±1 exactly).
@@ -99,7 +103,8 @@ class BiasedLoss:
     ----------
     phi : BiasedPotential or activation spec
         ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"``, ``"leaky_relu(α)"``, ``"abs"`` (any
-        m·t + n·t₊) have float64 routes; any other ridge activation only ``value(..., dps=N)``.
+        m·t + n·t₊) and every σ without kinks (``"tanh"``, ``"softplus"``, …) have float64 value and
+        gradient; any other ridge activation (kinked, such as ELU) only ``value(..., dps=N)``.
     protons : array (m, d)
     proton_biases : array (m,)
     proton_charges : array (m,), optional
@@ -172,7 +177,7 @@ class BiasedLoss:
         moments = _MOMENTS.get(kernel.family)
         if moments is None:
             raise InputError(f"activation {self.potential.name}: no float64 biased Hessian (ReLU and exp(t) "
-                             "have one)")
+                             "have one; the smooth σ of Mehler's series have value and gradient only)")
         pair = _Pairs.of(mine, nodes, smoothing=0.0)
         kernel._check_smooth(pair, mine)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -193,15 +198,18 @@ class BiasedLoss:
             raise InputError("the biased Hessian is not finite at these parameters (overflow)")
         return (H + H.T) / 2
 
-    def _kernel(self) -> _Float:
+    def _kernel(self) -> _Float | _Series:
         family, parameters = self.potential.family, self.potential.parameters
         if family is Family.TWO_SLOPE:
             return _Float(family, tuple(float(q) for q in parameters))
-        if (family, parameters) not in FLOAT_FORMS:
-            raise InputError(f"activation {self.potential.name}: no float64 biased loss (step, sign, "
-                             "ReLU, m·t + n·t₊ such as leaky ReLU and abs, erf(t) and exp(t) have one); "
-                             "use value(..., dps=N)")
-        return _Float(family)
+        if (family, parameters) in FLOAT_FORMS:
+            return _Float(family)
+        activation = self.potential.activation
+        if activation.kinks:
+            raise InputError(f"activation {self.potential.name}: no float64 biased loss (σ has kinks at "
+                             f"{', '.join(map(str, activation.kinks))}; step, sign, ReLU, m·t + n·t₊ such "
+                             "as leaky ReLU and abs, and every smooth σ have one); use value(..., dps=N)")
+        return _Series(smooth_series(activation.expr))
 
     def _exact_value(self, nodes: Nodes, dps: int):
         check_dps(dps)
@@ -397,6 +405,27 @@ class _Float:
                 other = f"electron {j}" if j < n else f"proton {j - n}"
                 raise NotSmooth(f"electron {i} and {other} are parallel with h = ρk (they coincide up to "
                                 f"scale): Φ of {self.family.value} has a cusp there, no gradient")
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The float64 pair kernel of a smooth σ by Mehler's series (:mod:`theory.potentials.biased_series`):
+    Φ = E[σσ], A = E[σ″σ], C = E[σ′σ′], D = E[σ′σ] over the pairs."""
+
+    series: SmoothSeries
+    family = None
+
+    def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
+        """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
+        pair = _Pairs.of(left, right, smoothing=0.0)
+        other = self.series.coefficients(pair.raw_b[0], right.biases, order=2 if gradient else 0)
+        mine = tuple(f.head(len(left.charges)) for f in other)
+        moment = self.series.moment
+        terms = _Terms(moment(mine[0], other[0], pair.rho))
+        if gradient:
+            terms.A, terms.C, terms.D = (moment(mine[i], other[j], pair.rho, SLOPE_TOLERANCE)
+                                         for i, j in ((2, 0), (1, 1), (1, 0)))
+        return terms
 
 
 @dataclass(frozen=True)
