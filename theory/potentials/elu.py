@@ -216,25 +216,28 @@ def nodes(a, b) -> np.ndarray:
 
 
 def _integral(a, b, rho, n: int, same: bool) -> np.ndarray:
-    """(G(a), G(b), (2π)⁻¹∫₀^{ϑ₀} e^{−ab(cos ϑ − ρ)}(r(w_a) + r(w_b) − 1) dϑ), r = :func:`_remainder`, by
-    the n-node Gauss–Legendre rule; ``same``: a = b, one r. sin ϑ and 1 − cos ϑ come from tan(ϑ/2)
-    (one SIMD tangent, not a sine and a cosine)."""
+    """(G(a), G(b), (2π)⁻¹∫₀^{ϑ₀} e^{−ab(cos ϑ − ρ)}(1 − √π(w_a erfcx(w_a) + w_b erfcx(w_b))) dϑ) by
+    the n-node Gauss–Legendre rule, G(a) = (2π)⁻¹ϑ₀(1 − √π Σ weight·w_a erfcx(w_a)); ``same``: a = b,
+    one erfcx. sin ϑ and 1 − cos ϑ come from tan(ϑ/2) (one SIMD tangent, not a sine and a cosine)."""
     fraction, weight = _rule(n)
     top = np.arccos(rho)
     half = np.tan(np.multiply.outer(top / 2, fraction))           # tan(ϑ/2) on (points, nodes)
     sine = 2 * half / (1 + half * half)
     versine = half * sine                                          # 1 − cos ϑ
     decay = np.exp((a * b)[:, None] * (versine - (1 - rho)[:, None]))
-    r_a = _remainder((a / _ROOT2)[:, None] * sine)
-    r_b = r_a if same else _remainder((b / _ROOT2)[:, None] * sine)
-    scale = top / (2 * np.pi)
-    return np.stack([(r_a @ weight) * scale, (r_b @ weight) * scale,
-                     ((decay * (r_a + r_b - 1)) @ weight) * scale])
+    tail_a = _tail(a, sine)
+    tails = 2 * tail_a if same else tail_a + _tail(b, sine)
+    mean_a = tail_a @ weight
+    mean_b = mean_a if same else (tails @ weight) - mean_a
+    scale, root = top / (2 * np.pi), math.sqrt(math.pi)
+    return np.stack([(1 - root * mean_a) * scale, (1 - root * mean_b) * scale,
+                     (decay @ weight - root * ((decay * tails) @ weight)) * scale])
 
 
-def _remainder(w: np.ndarray) -> np.ndarray:
-    """r(w) = 1 − √π w erfcx(w) ≥ 0."""
-    return 1 - math.sqrt(math.pi) * w * _erfcx(w)
+def _tail(a: np.ndarray, sine: np.ndarray) -> np.ndarray:
+    """w erfcx(w) at w = a sin ϑ/√2 on the (points, nodes) grid."""
+    w = (a / _ROOT2)[:, None] * sine
+    return w * _erfcx(w)
 
 
 @functools.cache
