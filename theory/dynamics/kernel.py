@@ -26,6 +26,7 @@ from ..core import cache, timebound
 from ..core.errors import DerivationError, InputError, Timeout
 from ..core.symbols import rho, s
 from ..core.timebound import BUDGET, bounded, check_budget
+from ..potentials import elu
 from ..potentials.forms import N1, N2, RIDGE, Form, Geometry, Q
 from ..potentials.hermite_norms import Float64Ridge
 from ..potentials.potential import Potential
@@ -176,7 +177,7 @@ class NumericKernel:
     evaluator's interval, no Hessian. G(n) = Φ(θ, θ) = F(n, n, 1) and G′(n) = 2F_{n₁}(n, n, 1)."""
 
     form: Form
-    evaluator: Float64Ridge
+    evaluator: Float64Ridge | elu.Float64Elu
     self_terms: tuple = ("G", "G′")           # not None: Φ(θ, θ) depends on ‖θ‖
     cusp: sp.Expr = sp.S.Zero
     kinks: tuple = ()
@@ -232,7 +233,7 @@ class NumericKernel:
 
 def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:
     """The symbolic derivative kernel of a potential (cached); a :class:`NumericKernel` for a
-    numeric ridge potential of a smooth σ.
+    numeric ridge potential of a smooth σ or ELU.
 
     Derived within ``budget`` seconds (default 60), else :class:`~theory.core.errors.Timeout`.
 
@@ -246,8 +247,9 @@ def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:
     if not isinstance(phi, Potential):
         raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi!r}")
     if phi.expr is None:
-        evaluator = phi.numpy() if phi.form is RIDGE and not phi.activation.kinks else None
-        if isinstance(evaluator, Float64Ridge):
+        smooth = not phi.activation.kinks or elu.is_elu(phi.activation.expr)    # ELU is C¹
+        evaluator = phi.numpy() if phi.form is RIDGE and smooth else None
+        if isinstance(evaluator, Float64Ridge | elu.Float64Elu):
             return NumericKernel(phi.form, evaluator)
         raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
     return _kernel(phi.expr, phi.form, check_budget(budget))

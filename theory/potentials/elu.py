@@ -35,12 +35,15 @@ T_4 = ½erfcx((a + b)/√2)) in ρ = cos ϑ, so that the factor e^{−ab(cos ϑ 
           \\big(1 - \\sqrt\\pi\\,(w_a\\mathrm{erfcx}(w_a) + w_b\\mathrm{erfcx}(w_b))\\big)\\,d\\vartheta.
 
 So Φ is elementary but for one integral over [0, ϑ₀] of a smooth, bounded integrand, computed by
-Gauss–Legendre with :func:`nodes` (a, b) nodes (16 at unit norms) for all three at once.
+Gauss–Legendre with :func:`nodes` (a, b) nodes (16 at unit norms) for all three at once, the rule
+computed once in python-flint balls and rounded (numpy's weights err by 1e-11 at large norms).
 Each T is bounded by 1 + ab, so the sum loses no digits to cancellation beyond that scale.
+:func:`derivatives` gives ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ from the same terms (Price's theorem).
 
-**Error** (*validated*, not proven): against the 40-digit value of the Hermite series and the
-nested quadrature on a grid of norms and ρ (ρ = ±1 included), the largest error is below
-:data:`ERROR_BOUND` · (1 + ab); see tests/potentials/test_elu.py.
+**Error** (*validated*, not proven): against the 40-digit value of the Hermite series, the
+nested quadrature and an arb enclosure of the conditional integral on adversarial points with
+norms up to 32 (ρ = ±1 included), the largest error is below :data:`ERROR_BOUND` · (1 + ab); see
+tests/potentials/test_elu.py.
 
 >>> print(f"{float(value(1.5, 2 / 3, 1 / 3)):.14f}")
 0.22026154758634
@@ -50,6 +53,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -59,6 +63,7 @@ from ..core.symbols import t
 
 CHUNK = 1024               # points per pass: the (points × nodes) arrays stay in cache
 ERROR_BOUND = 1e-14        # validated: |error| ≤ ERROR_BOUND · (1 + ‖θ‖‖w‖)
+DERIVATIVE_BOUND = 1e-13   # validated: each |error| of derivatives() ≤ DERIVATIVE_BOUND · (1 + ‖θ‖‖w‖)
 FORMS = (sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1, sp.Piecewise((t, t > 0), (sp.exp(t) - 1, True)))
 _ROOT2, _ROOT2PI = math.sqrt(2), math.sqrt(2 * math.pi)
 
@@ -72,7 +77,7 @@ class Float64Elu:
     """ELU's Φ(a, b, c) (ridge) or, ``on_sphere``, Φ(ρ) (zonal) on float64 arrays, broadcast.
 
     ``error_bound``: the validated bound :data:`ERROR_BOUND` · (1 + ab) at unit norms;
-    :meth:`bound` gives it at any norms."""
+    :meth:`bound` gives it at any norms, :meth:`derivative_bound` that of :meth:`derivatives`."""
 
     def __init__(self, *, on_sphere: bool):
         self.on_sphere = on_sphere
@@ -87,48 +92,121 @@ class Float64Elu:
             return value(np.ones_like(rho), np.ones_like(rho), rho)
         return value(*values)
 
+    def derivatives(self, a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(Φ, ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) at ρ = c/(ab), a, b > 0 (:func:`derivatives`)."""
+        return derivatives(a, b, c)
+
     @staticmethod
     def bound(a, b) -> np.ndarray:
         return ERROR_BOUND * (1 + np.asarray(a, float) * np.asarray(b, float))
 
+    @staticmethod
+    def derivative_bound(a, b) -> np.ndarray:
+        """The validated bound :data:`DERIVATIVE_BOUND` · (1 + ab) on each of ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ."""
+        return DERIVATIVE_BOUND * (1 + np.asarray(a, float) * np.asarray(b, float))
+
 
 def value(a, b, c) -> np.ndarray:
     """Φ = E[ELU(U)ELU(V)], Var U = a², Var V = b², Cov = c, on broadcast float64 arrays (see the module)."""
+    a, b, c = _checked(a, b, c)
+    out = np.zeros(a.shape)                                      # ELU(0) = 0: Φ = 0 at a zero norm
+    live = (a > 0) & (b > 0)
+    if live.any():
+        x, y = a[live], b[live]
+        out[live] = _orthants(x, y, np.clip(c[live] / (x * y), -1.0, 1.0)).value
+    return out
+
+
+def derivatives(a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(Φ, ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) of Φ(a, b, ρ) = Ψ(a², b², ρab) at ρ = c/(ab), a, b > 0.
+
+    For Ψ(A, B, c) = E[σ(U)σ(V)], Price's theorem gives Ψ_c = E[σ′(U)σ′(V)] and the heat equation
+    Ψ_A = ½E[σ″(U)σ(V)] (σ′ is continuous, so σ″ = eᵗ1{t<0} has no Dirac part). With σ′ = 1 − h + g
+    and σ″ = g, both are sums of the module's terms:
+
+    .. math::
+
+        D = E[σ′(U)σ′(V)] = T_6 + G(a) + G(b) + T_4, \\qquad
+        M(a, b) = E[σ″(U)σ(V)] = (1 + c)G(a) + T_4
+                  + \\tfrac{b(\\mathrm{erfcx}(as/\\sqrt2) - ρ)}{2\\sqrt{2π}}
+                  - \\tfrac12\\mathrm{erfcx}(a/\\sqrt2),
+
+        ∂Φ/∂a = a\\,M(a, b) + ρb\\,D, \\quad ∂Φ/∂b = a \\leftrightarrow b, \\quad ∂Φ/∂ρ = ab\\,D.
+
+    **Error** (*validated*, not proven): each within :data:`DERIVATIVE_BOUND` · (1 + ab) of central
+    differences of a 30-digit Φ (tests/potentials/test_elu.py)."""
+    a, b, c = _checked(a, b, c)
+    if np.any(a == 0) or np.any(b == 0):
+        raise InputError("∂Φ/∂‖θ‖ is not provided at a zero norm")
+    shape = a.shape
+    terms = _orthants(*(v.ravel() for v in (a, b, np.clip(c / (a * b), -1.0, 1.0))))
+    return tuple(v.reshape(shape) for v in (terms.value, *terms.slopes))
+
+
+def _checked(a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a, b, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c)))
     if np.any(a < 0) or np.any(b < 0) or not np.isfinite(a + b + c).all():
         raise InputError("norms must be finite and non-negative, θᵀw finite")
     if np.any(np.abs(c) > a * b * (1 + 1e-12) + 1e-300):
         raise InputError("θᵀw exceeds ‖θ‖‖w‖ (Cauchy–Schwarz)")
-    out = np.zeros(a.shape)                                      # ELU(0) = 0: Φ = 0 at a zero norm
-    live = (a > 0) & (b > 0)
-    if live.any():
-        x, y = a[live], b[live]
-        out[live] = _orthants(x, y, np.clip(c[live] / (x * y), -1.0, 1.0))
-    return out
+    return a, b, c
 
 
-def _orthants(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """Φ = T₁ + T₆ + T₄ + (1 + c)(G(a) + G(b)) + [a(erfcx(bs/√2) − 1) + b(erfcx(as/√2) − 1)]/(2√(2π))
-    − ½[erfcx(a/√2) + erfcx(b/√2)], the integrals of T₄ and G on one Gauss–Legendre rule."""
+@dataclass(frozen=True)
+class _Terms:
+    """The pieces of Φ at (a, b, ρ): T₁, T₆, T₄, G(a), G(b), erfcx(a/√2), erfcx(b/√2),
+    erfcx(as/√2), erfcx(bs/√2)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    rho: np.ndarray
+    relu: np.ndarray
+    signs: np.ndarray
+    t4: np.ndarray
+    g: tuple
+    ends: tuple
+    mixed: tuple
+
+    @property
+    def value(self) -> np.ndarray:
+        """Φ = T₁ + T₆ + T₄ + (1 + c)(G(a) + G(b)) + [a(erfcx(bs/√2) − 1) + b(erfcx(as/√2) − 1)]/(2√(2π))
+        − ½[erfcx(a/√2) + erfcx(b/√2)]."""
+        a, b = self.a, self.b
+        mixed = (a * (self.mixed[1] - 1) + b * (self.mixed[0] - 1)) / (2 * _ROOT2PI)
+        return self.relu + self.signs + self.t4 + (1 + self.rho * a * b) * (self.g[0] + self.g[1]) \
+            + mixed - (self.ends[0] + self.ends[1]) / 2
+
+    @property
+    def slopes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) of :func:`derivatives`."""
+        a, b, rho = self.a, self.b, self.rho
+        both = self.signs + self.g[0] + self.g[1] + self.t4                       # E[σ′(U)σ′(V)]
+        tilted = [(1 + rho * a * b) * self.g[i] + self.t4 + other * (self.mixed[i] - rho) / (2 * _ROOT2PI)
+                  - self.ends[i] / 2 for i, other in enumerate((b, a))]          # M(a, b), M(b, a)
+        return a * tilted[0] + rho * b * both, b * tilted[1] + rho * a * both, a * b * both
+
+
+def _orthants(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> _Terms:
+    """The terms of Φ, the integrals of T₄ and G on one Gauss–Legendre rule."""
     s = np.sqrt((1 - rho) * (1 + rho))
     relu = a * b * (s + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
     signs = 0.25 + np.arcsin(rho) / (2 * np.pi)
-    mixed = (a * (_erfcx(b * s / _ROOT2) - 1) + b * (_erfcx(a * s / _ROOT2) - 1)) / (2 * _ROOT2PI)
-    ends = np.exp(-a * b * (1 - rho)) * _erfcx((a + b) / _ROOT2) / 2 \
-        - (_erfcx(a / _ROOT2) + _erfcx(b / _ROOT2)) / 2
-    return relu + signs + mixed + ends + _integrals(a, b, rho)
+    g_a, g_b, integral = _integrals(a, b, rho)
+    t4 = np.exp(-a * b * (1 - rho)) * _erfcx((a + b) / _ROOT2) / 2 - integral
+    return _Terms(a, b, rho, relu, signs, t4, (g_a, g_b), (_erfcx(a / _ROOT2), _erfcx(b / _ROOT2)),
+                  (_erfcx(a * s / _ROOT2), _erfcx(b * s / _ROOT2)))
 
 
-def _integrals(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def _integrals(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_integral` on the points grouped by their :func:`nodes`, :data:`CHUNK` at a time."""
-    out = np.empty_like(rho)
+    out = np.empty((3, rho.size))
     count, same = nodes(a, b), np.array_equal(a, b)
     for n in np.unique(count):
         where = np.flatnonzero(count == n)
         for start in range(0, where.size, CHUNK):
             part = where[start:start + CHUNK]
-            out[part] = _integral(a[part], b[part], rho[part], int(n), same)
-    return out
+            out[:, part] = _integral(a[part], b[part], rho[part], int(n), same)
+    return out[0], out[1], out[2]
 
 
 def nodes(a, b) -> np.ndarray:
@@ -138,22 +216,22 @@ def nodes(a, b) -> np.ndarray:
 
 
 def _integral(a, b, rho, n: int, same: bool) -> np.ndarray:
-    """(2π)⁻¹∫₀^{ϑ₀} [(1 + c)(2 − E) − e^{−ab(cos ϑ − ρ)}(1 − E)] dϑ, E = √π(w_a erfcx(w_a) +
-    w_b erfcx(w_b)), by the n-node Gauss–Legendre rule: (1 + c)(G(a) + G(b)) minus T₄'s integral;
-    ``same``: a = b, one erfcx. sin ϑ and 1 − cos ϑ come from tan(ϑ/2) (one SIMD tangent, not a
-    sine and a cosine)."""
+    """(G(a), G(b), (2π)⁻¹∫₀^{ϑ₀} e^{−ab(cos ϑ − ρ)}(1 − √π(w_a erfcx(w_a) + w_b erfcx(w_b))) dϑ) by
+    the n-node Gauss–Legendre rule, G(a) = (2π)⁻¹ϑ₀(1 − √π Σ weight·w_a erfcx(w_a)); ``same``: a = b,
+    one erfcx. sin ϑ and 1 − cos ϑ come from tan(ϑ/2) (one SIMD tangent, not a sine and a cosine)."""
     fraction, weight = _rule(n)
     top = np.arccos(rho)
     half = np.tan(np.multiply.outer(top / 2, fraction))           # tan(ϑ/2) on (points, nodes)
     sine = 2 * half / (1 + half * half)
     versine = half * sine                                          # 1 − cos ϑ
     decay = np.exp((a * b)[:, None] * (versine - (1 - rho)[:, None]))
-    tails = _tail(a, sine)
-    if not same:
-        tails += _tail(b, sine)
-    scale = math.sqrt(math.pi) * (2 if same else 1)
-    mean, tilted = (tails @ weight) * scale, ((decay * tails) @ weight) * scale
-    return ((1 + rho * a * b) * (2 - mean) - (decay @ weight - tilted)) * top / (2 * np.pi)
+    tail_a = _tail(a, sine)
+    tails = 2 * tail_a if same else tail_a + _tail(b, sine)
+    mean_a = tail_a @ weight
+    mean_b = mean_a if same else (tails @ weight) - mean_a
+    scale, root = top / (2 * np.pi), math.sqrt(math.pi)
+    return np.stack([(1 - root * mean_a) * scale, (1 - root * mean_b) * scale,
+                     (decay @ weight - root * ((decay * tails) @ weight)) * scale])
 
 
 def _tail(a: np.ndarray, sine: np.ndarray) -> np.ndarray:
@@ -164,9 +242,17 @@ def _tail(a: np.ndarray, sine: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _rule(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The n-node Gauss–Legendre rule on [0, 1]."""
-    x, w = np.polynomial.legendre.leggauss(n)
-    return (1 + x) / 2, w / 2
+    """The n-node Gauss–Legendre rule on [0, 1], from python-flint's balls rounded to float64
+    (numpy's ``leggauss`` weights err by 4e-12 relative at 76 nodes, 1e-11 at 140)."""
+    from flint import arb, ctx
+
+    saved, ctx.prec = ctx.prec, 128
+    try:
+        rule = [arb.legendre_p_root(n, k, weight=True) for k in range(n)]
+        return (np.array([float(((1 + x) / 2).mid()) for x, _ in rule]),
+                np.array([float((w / 2).mid()) for _, w in rule]))
+    finally:
+        ctx.prec = saved
 
 
 def _erfcx(x: np.ndarray) -> np.ndarray:
