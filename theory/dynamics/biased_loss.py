@@ -185,15 +185,13 @@ class BiasedLoss:
         weights = 2 * np.multiply.outer(mine.charges, nodes.charges)
         np.fill_diagonal(weights, 0)                      # the self pair is G's, not a cross term
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            same, cross, self_part = moments(mine, nodes, pair, weights)
+            same, blocks, self_part = moments(mine, nodes, pair, weights)        # blocks (k, k, n, n)
         k, n = len(mine.charges), mine.positions.shape[1] + 1
-        a = mine.charges
-        H = 2 * np.multiply.outer(a, a)[:, None, :, None] * np.swapaxes(cross, 1, 2)
-        H[np.arange(k), :, np.arange(k), :] = same + 2 * (a**2)[:, None, None] * self_part
-        H = H.reshape(k * n, k * n)
-        if not np.isfinite(H).all():
+        blocks[np.arange(k), np.arange(k)] = same + 2 * (mine.charges**2)[:, None, None] * self_part
+        if not np.isfinite(blocks).all():
             raise InputError("the biased Hessian is not finite at these parameters (overflow)")
-        return (H + H.T) / 2
+        blocks = (blocks + blocks.transpose(1, 0, 3, 2)) / 2        # symmetric: blocks (i, j) = (j, i)ᵀ
+        return blocks.transpose(0, 2, 1, 3).reshape(k * n, k * n)
 
     def _kernel(self) -> _Float:
         family, parameters = self.potential.family, self.potential.parameters
@@ -717,12 +715,14 @@ def exp_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.nd
 
 
 def _summed(moments):
-    """Pair moments (S, C, ½∇²G) as the Hessian takes them: (Σ_q w_iq S_iq, C over electron pairs, ½∇²G)."""
+    """Pair moments (S, C, ½∇²G) as the Hessian takes them: (Σ_q w_iq S_iq, w_ij C_ij over electron pairs,
+    ½∇²G)."""
     def summed(left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
         same, cross, self_part = moments(left, right, p)
         k = len(left.charges)
         same[np.arange(k), np.arange(k)] = 0.0            # the self pair is G's, not a cross term
-        return np.einsum("iq,iqab->iab", weights, same), cross[:, :k], self_part
+        return (np.einsum("iq,iqab->iab", weights, same), weights[:, :k, None, None] * cross[:, :k],
+                self_part)
     return summed
 
 
@@ -811,12 +811,10 @@ def _tilde_rows(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.zeros((len(X), 1))])
 
 
-def _blocks(alpha: np.ndarray, M: np.ndarray, U: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """αP + E M Eᵀ with E = [U, V, e] (U, V broadcast over the pairs), materialised (…, n, n)."""
-    n = U.shape[-1]
-    e = np.zeros(n)
-    e[-1] = 1.0
-    E = np.stack(np.broadcast_arrays(U, V, e), axis=-1)
+def _electron_blocks(alpha: np.ndarray, M: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """αP + E M Eᵀ with E_ij = [T_i, T_j, e] over electron pairs: the blocks (k, k, n, n)."""
+    n = T.shape[1]
+    E = np.stack(np.broadcast_arrays(T[:, None], T[None], np.eye(n)[-1]), axis=-1)
     B = E @ M @ np.swapaxes(E, -1, -2)
     B[..., np.arange(n - 1), np.arange(n - 1)] += alpha[..., None]
     return B
@@ -840,8 +838,8 @@ def _weighted(weights: np.ndarray, alpha: np.ndarray, M: np.ndarray, T: np.ndarr
 
 
 def orthant_moments(family: Family, left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
-    """Step, sign and erf (Φ = F(h, k, ρ), :func:`orthant_jet`): (Σ_q w_iq∇²_xxΦ_iq, ∇²_xyΦ over electron
-    pairs, ½∇²G) by the chain rule (:func:`_basis_blocks`). The self-energy G = E[σ(u)²]: erf
+    """Step, sign and erf (Φ = F(h, k, ρ), :func:`orthant_jet`): (Σ_q w_iq∇²_xxΦ_iq, w_ij∇²_xyΦ_ij over
+    electron pairs, ½∇²G) by the chain rule (:func:`_basis_blocks`). The self-energy G = E[σ(u)²]: erf
     ½∇²G = ∇²_xxΦ + ∇²_xyΦ at y = x (Φ is smooth and symmetric); step and sign G = (s² − 2st)Φ(h) + t²
     (σ² = (s² − 2st)step + t²), ½∇²G = ½(s² − 2st)∇²Φ(h): 0 for sign."""
     scale, shift = (1.0, 0.0) if family is Family.STEP else (2.0, 1.0)
@@ -850,20 +848,21 @@ def orthant_moments(family: Family, left: Nodes, right: Nodes, p: _Pairs, weight
     k = len(left.charges)
     T, Y = _tilde_rows(left.positions), _tilde_rows(right.positions)
     same = _weighted(weights, alpha_xx, xx, T, Y)
-    cross = _blocks(alpha_xy[:, :k], xy[:, :k], T[:, None], T[None])
-    on = np.arange(k)
-    if family is Family.ERF:
-        self_part = _blocks(alpha_xx[on, on], xx[on, on], T, T) + _blocks(alpha_xy[on, on], xy[on, on], T, T)
+    w = weights[:, :k]
+    cross = _electron_blocks(w * alpha_xy[:, :k], w[..., None, None] * xy[:, :k], T)
+    if family is Family.ERF:                      # the blocks (i, i): Σ_q δ_iq(…) over the electrons
+        self_part = sum(_weighted(np.eye(k), alpha[:, :k], M[:, :k], T, T) for alpha, M in ((alpha_xx, xx),
+                                                                                       (alpha_xy, xy)))
         return same, cross, (self_part + np.swapaxes(self_part, 1, 2)) / 2
-    h = _finite(p.h[:, 0])
-    F_h = (scale**2 - 2 * scale * shift) / 2 * np.where(p.raw_a[:, 0] > 0, _npdf(h), 0.0)
-    none = np.zeros(k)
-    (alpha, M), _ = _basis_blocks(_Jet(F_h, none, none, -h * F_h, *(none,) * 5), h, none, none + 1,
-                                  p.a[:, 0], none + 1)
-    return same, cross, _blocks(alpha, M, T, T)
+    h = _finite(p.h[:, :1])                       # G = c·Φ(h): F_h = cφ(h), F_hh = −hF_h, the rest 0
+    F_h = (scale**2 - 2 * scale * shift) / 2 * np.where(p.raw_a > 0, _npdf(h), 0.0)
+    none = np.zeros((k, 1))
+    jet = _Jet(F_h, none, none, -h * F_h, *(none,) * 5)
+    (alpha, M), _ = _basis_blocks(jet, h, none, none + 1, p.a, none + 1)
+    return same, cross, _weighted(np.ones((k, 1)), alpha, M, T, np.zeros((1, T.shape[1])))
 
 
-#: The Hessian's pair moments by family: (Σ_q w_iq S_iq, C over electron pairs, ½∇²G) of
+#: The Hessian's pair moments by family: (Σ_q w_iq S_iq, w_ij C_ij over electron pairs (k, k, n, n), ½∇²G) of
 #: (left, right, pairs, weights).
 _MOMENTS = {Family.RELU: _summed(relu_moments), Family.EXP: _summed(exp_moments),
             **{f: partial(orthant_moments, f) for f in (Family.STEP, Family.SIGN, Family.ERF)}}
