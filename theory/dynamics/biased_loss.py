@@ -27,7 +27,7 @@ bivariate normal density), taken through h, k, ρ by the chain rule. L is Owen's
 Φ(x/0) = 1{x > 0} (½ at 0), φ(x/0)/0 = 0 for x ≠ 0), an electron with θ = 0
 (Φ = σ(β)E[σ(v)]), coincident electrons, the self-energy E[σ(u)²]. Where Φ has no
 derivative (step and sign where two nodes coincide or are antipodal with h = ρk, and
-θ = 0 with β = 0 for ReLU, step, sign) the gradient raises :class:`NotSmooth`.
+θ = 0 with β = 0 for ReLU, step, sign) the gradient and the Hessian raise :class:`NotSmooth`.
 
 At ``dps`` digits the value is the sum of :meth:`BiasedPotential.working_value` over
 pairs, confirmed at two precisions as a whole (so L = 0 at the teacher is exactly 0).
@@ -400,7 +400,7 @@ class _Float:
                 n = len(left.charges)
                 other = f"electron {j}" if j < n else f"proton {j - n}"
                 raise NotSmooth(f"electron {i} and {other} are parallel with h = ρk (they coincide up to "
-                                f"scale): Φ of {self.family.value} has a cusp there, no gradient")
+                                f"scale): Φ of {self.family.value} has a cusp there, no gradient or Hessian")
 
 
 @dataclass(frozen=True)
