@@ -3,7 +3,7 @@
 toolkit does not depend on it) and (optionally) the per-pair implementation of an earlier
 commit, in one run.
 
-    python examples/benchmark_hessian.py [--baseline COMMIT]
+    python examples/benchmark_hessian.py [--baseline COMMIT] [--biased-only]
 
 jax rows (k = d = 10 and 50, float64): the compile time of the first call, the best of a few
 calls after it, and the largest difference from Loss.hessian.
@@ -13,6 +13,10 @@ k = d = 5, 10, 20, 50; mpmath (30 digits) at k = d = 5, 10. Each time is the bes
 repetitions, all measured in the same process; ratios are what matter on a shared machine.
 ``--baseline`` loads theory/dynamics/loss.py of that commit (default 36f15cb, before the
 pair blocks were vectorised) through ``git show`` and times its Hessian too.
+
+Biased rows (``BiasedLoss.hessian`` in the rows (θ_i, β_i), float64): erf, step, sign (the chain rule
+through (h, k, ρ)) and ReLU against central differences of the analytic gradient (step 10⁻⁶,
+2k(d + 1) gradients), at k = d = 10 and 50, k protons with Gaussian biases (seed 1).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from functools import partial
 
 import numpy as np
 
+from theory.dynamics.biased_loss import BiasedLoss
 from theory.dynamics.loss import Loss
 from theory.potentials.potential import potential
 
@@ -137,6 +142,36 @@ def jax_rows(rng_seed: int = 0) -> None:
               f"{np.abs(H - H_jax).max():>9.1e} {np.abs(relu_hessian(X, W, a, b) - H_jax).max():>10.1e}")
 
 
+def biased_finite_differences(loss: BiasedLoss, X: np.ndarray, B: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of the biased gradient in the rows (θ_i, β_i), column by column."""
+    k, d = X.shape
+    y = np.hstack([X, B[:, None]]).ravel()
+
+    def gradient(z):
+        Y = z.reshape(k, d + 1)
+        grad_theta, grad_beta = loss.gradient(Y[:, :d], Y[:, d])
+        return np.hstack([grad_theta, grad_beta[:, None]]).ravel()
+    return np.array([(gradient(y + h * e) - gradient(y - h * e)) / (2 * h) for e in np.eye(len(y))]).T
+
+
+def biased_rows(rng_seed: int = 1) -> None:
+    print("\nBiasedLoss.hessian (rows (θ, β), float64) against central differences of its gradient")
+    print(f"{'σ':>5} {'k=d':>4} {'hessian':>10} {'FD':>10} {'FD/hess':>8} {'|H-FD|/|H|':>11}")
+    rng = np.random.default_rng(rng_seed)
+    for k in (10, 50):
+        W, G = rng.normal(size=(k, k)) / np.sqrt(k), rng.normal(size=k) / 2
+        X, B = rng.normal(size=(k, k)) / np.sqrt(k), rng.normal(size=k) / 2
+        for name in ("erf", "step", "sign", "relu"):
+            loss = BiasedLoss(name, W, G)
+            H = loss.hessian(X, B)
+            t_new = best(partial(loss.hessian, X, B), 5 if k <= 10 else 2)
+            start = time.perf_counter()
+            D = biased_finite_differences(loss, X, B)
+            t_fd = time.perf_counter() - start
+            print(f"{name:>5} {k:>4} {t_new * 1e3:>8.2f}ms {t_fd * 1e3:>8.0f}ms {t_fd / t_new:>8.1f} "
+                  f"{np.abs(H - D).max() / np.abs(H).max():>11.1e}")
+
+
 def baseline_module(commit: str):
     """theory/dynamics/loss.py at ``commit``, imported as a sibling module (None if unavailable)."""
     root = pathlib.Path(__file__).resolve().parents[1]
@@ -157,7 +192,11 @@ def baseline_module(commit: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="36f15cb")
+    parser.add_argument("--biased-only", action="store_true", help="only the biased rows")
     args = parser.parse_args()
+    if args.biased_only:
+        biased_rows()
+        return
     old = baseline_module(args.baseline)
     rng = np.random.default_rng(0)
     print(f"{'k=d':>4} {'arith':>7} {'hessian':>10} {'by hand':>10} {'FD':>10} {'baseline':>10}  "
@@ -185,6 +224,7 @@ def main() -> None:
               f"{t_old * 1e3:>8.2f}ms  {t_fd / t_new:>8.2f} {t_old / t_new:>9.2f} "
               f"{hand_error:>9.1e} {fd_error:>9.1e}")
     jax_rows()
+    biased_rows()
 
 
 if __name__ == "__main__":

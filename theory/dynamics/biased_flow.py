@@ -126,6 +126,8 @@ def _finish(run: Trajectory, y: np.ndarray, count: list, clock: float, converged
     return run
 
 
+#: Odd activations (σ(−t) = −σ(t)): a unit's sign is a symmetry under optimal charges.
+ODD = (Family.ERF, Family.SIGN)
 #: The digits float64 carries: the kinds' thresholds are those of dps = 16 (zero eigenvalue ≤ 10⁻⁸·scale).
 FLOAT_DIGITS = 16
 #: The value's digits (L = 0 at the teacher is confirmed at this precision).
@@ -148,6 +150,8 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     ReLU with optimal charges: a·relu(ỹᵀx̃) = sign(a)·relu(abs(a)·ỹᵀx̃), so ℓ is constant along each
     ray ỹ_i ↦ sỹ_i (s > 0): the k scale motions are counted as symmetry zero modes, and the point
     is reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i).
+    Odd σ (erf, sign) with optimal charges: a·σ(ỹᵀx̃) = (−a)·σ(−ỹᵀx̃), so a unit with a_i > 0 is reported
+    (and matched) as (−ỹ_i, −a_i), the sign of the teacher's electrons.
     """
     rows = BiasedRows(loss)
     start = loss.electrons(thetas, biases)
@@ -158,7 +162,9 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     a = policy.charges(rows, Y)
     value = rows.value(Y, a, dps=VALUE_DIGITS)
     scaled = policy.optimised and loss.potential.family is Family.RELU
-    units = np.abs(a)[:, None] * Y if scaled else Y
+    odd = policy.optimised and loss.potential.family in ODD
+    flips = np.where(a > 0, -1.0, 1.0) if odd else np.ones(len(a))
+    units = np.abs(a)[:, None] * Y if scaled else flips[:, None] * Y
     teacher = np.hstack([loss.protons.positions, loss.protons.biases[:, None]])
     matching = match_rows(units, teacher)
     on_protons = len(matching) == len(Y) and all(dist < tolerance for _, _, dist in matching)
@@ -174,8 +180,7 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
         reason += (f"; λ_min = {eigenvalues[0]:.6g}, index {index}, {flat} of {len(eigenvalues)} eigenvalues "
                    f"within ±{zero:.1g} ({symmetric} explained by symmetry): numeric evidence (float64 "
                    "eigenvalues of the analytic Hessian), not certified")
-    if scaled:
-        Y, a = units, np.sign(a)
+    Y, a = units, np.sign(a) if scaled else flips * a
     return Equilibrium(Y, a, converged, reason, norm, value, eigenvalues, kind, matching,
                        converged and on_protons, symmetric, dps=VALUE_DIGITS)
 

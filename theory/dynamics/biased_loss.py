@@ -29,14 +29,15 @@ bivariate normal density), taken through h, k, ρ by the chain rule. L is Owen's
 Φ(x/0) = 1{x > 0} (½ at 0), φ(x/0)/0 = 0 for x ≠ 0), an electron with θ = 0
 (Φ = σ(β)E[σ(v)]), coincident electrons, the self-energy E[σ(u)²]. Where Φ has no
 derivative (step and sign where two nodes coincide or are antipodal with h = ρk, and
-θ = 0 with β = 0 for ReLU, step, sign) the gradient raises :class:`NotSmooth`.
+θ = 0 with β = 0 for ReLU, step, sign) the gradient and the Hessian raise :class:`NotSmooth`.
 
 At ``dps`` digits the value is the sum of :meth:`BiasedPotential.working_value` over
 pairs, confirmed at two precisions as a whole (so L = 0 at the teacher is exactly 0).
 
-The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for ReLU and exp
+The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for step, sign, ReLU, erf and exp
 (:meth:`BiasedLoss.hessian`; a ReLU pair's moments by conditioning on u = 0 and Stein's lemma,
-exact at coincident, parallel and zero-norm nodes). :class:`BiasedRows` puts the loss in the
+exact at coincident, parallel and zero-norm nodes; step, sign and erf by the chain rule through
+(h, k, ρ), each pair block αP + E M Eᵀ in the basis E = [θ̃, w̃, e]). :class:`BiasedRows` puts the loss in the
 interface of the charge policies (:mod:`theory.dynamics.charges`): fixed charges, or the optimal
 a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
 
@@ -50,6 +51,7 @@ array([-0.131084])
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import mpmath
 import numpy as np
@@ -159,7 +161,8 @@ class BiasedLoss:
         return grad_theta, grad_beta
 
     def hessian(self, thetas, biases, charges=None) -> np.ndarray:
-        """∇²L in the electrons' rows ỹ_i = (θ_i, β_i), a (k(d+1), k(d+1)) float64 matrix (ReLU and exp).
+        """∇²L in the electrons' rows ỹ_i = (θ_i, β_i), a (k(d+1), k(d+1)) float64 matrix (step, sign, ReLU,
+        erf(t), exp(t)).
 
         With x̃ = (x, 1), u_i = ỹ_iᵀx̃ and L = Σ c_p c_q E[σ(u_p)σ(u_q)]:
 
@@ -168,35 +171,34 @@ class BiasedLoss:
                    \\nabla^2_{\\tilde y_i \\tilde y_i} L = 2a_i\\sum_{q \\ne i} c_q\\,
                    \\mathbb{E}[\\sigma''(u_i)\\sigma(u_q)\\tilde x\\tilde x^{\\top}] + a_i^2\\nabla^2 G_i,
 
-        G the self-energy E[σ(u)²]. The pair moments are in :func:`relu_moments` and :func:`exp_moments`.
-        Raises :class:`NotSmooth` where Φ has no derivative (ReLU: θ_i = 0 with β_i = 0).
+        G the self-energy E[σ(u)²]. The pair moments are in :func:`relu_moments` and :func:`exp_moments`;
+        step, sign and erf, Φ = F(h, k, ρ), by the chain rule (:func:`orthant_moments`).
+        Raises :class:`NotSmooth` where Φ has no derivative (ReLU, step, sign: θ_i = 0 with β_i = 0; step
+        and sign: a node coinciding with another up to scale, or antipodal with h = ρk), InputError for
+        σ = m·t + n·t₊ (leaky ReLU, abs: not implemented).
         """
         mine = self.electrons(thetas, biases, charges)
         nodes = mine + self.protons
         kernel = self._kernel()
         moments = _MOMENTS.get(kernel.family)
         if moments is None:
-            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian (ReLU and exp(t) "
-                             "have one; the smooth σ of Mehler's series have value and gradient only)")
-        pair = _Pairs.of(mine, nodes, smoothing=0.0)
+            missing = ("the smooth σ of Mehler's series have value and gradient only" if kernel.family is None
+                       else "σ = m·t + n·t₊ (its pair moments E[σ″(u)σ(v)x̃x̃ᵀ] with σ″ = nδ are not "
+                            "implemented")
+            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian for {missing}; "
+                             "step, sign, ReLU, erf(t) and exp(t) have one")
+        pair = kernel.pairs(mine, nodes)
         kernel._check_smooth(pair, mine)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            same, cross, self_part = moments(mine, nodes, pair)
-        k, n = len(mine.charges), mine.positions.shape[1] + 1
-        same[np.arange(k), np.arange(k)] = 0.0            # the self pair is G's, not a cross term
         weights = 2 * np.multiply.outer(mine.charges, nodes.charges)
-        np.fill_diagonal(weights, 0)
-        H = np.zeros((k, n, k, n))
-        a = mine.charges
-        for i in range(k):
-            H[i, :, i, :] = np.tensordot(weights[i], same[i], axes=1) + 2 * a[i] ** 2 * self_part[i]
-            for j in range(k):
-                if j != i:
-                    H[i, :, j, :] = 2 * a[i] * a[j] * cross[i, j]
-        H = H.reshape(k * n, k * n)
-        if not np.isfinite(H).all():
+        np.fill_diagonal(weights, 0)                      # the self pair is G's, not a cross term
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            same, blocks, self_part = moments(mine, nodes, pair, weights)        # blocks (k, k, n, n)
+        k, n = len(mine.charges), mine.positions.shape[1] + 1
+        blocks[np.arange(k), np.arange(k)] = same + 2 * (mine.charges**2)[:, None, None] * self_part
+        if not np.isfinite(blocks).all():
             raise InputError("the biased Hessian is not finite at these parameters (overflow)")
-        return (H + H.T) / 2
+        blocks = (blocks + blocks.transpose(1, 0, 3, 2)) / 2        # symmetric: blocks (i, j) = (j, i)ᵀ
+        return blocks.transpose(0, 2, 1, 3).reshape(k * n, k * n)
 
     def _kernel(self) -> _Float | _Series:
         family, parameters = self.potential.family, self.potential.parameters
@@ -235,7 +237,7 @@ class BiasedRows:
     For fixed rows L is a quadratic in a with Gram matrix G = [Φ(ỹ_i, ỹ_j)] and linear term
     c = [Φ(ỹ_i, w̃_j)] b: the optimal charges solve G a* = −c, the reduced loss ℓ = L(a*, ỹ) has
     ∇ℓ = ∇_ỹL(a*, ỹ) (envelope theorem) and ∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ (the Schur complement).
-    float64 only (ReLU and exp have Hessians; step, sign and erf gradients).
+    float64 only (step, sign, ReLU, erf and exp have Hessians; m·t + n·t₊ gradients).
 
     >>> rows = BiasedRows(BiasedLoss("relu", [[1.0, 0.0]], [0.5]))
     >>> rows.best_charges([[1.0, 0.0, 0.5]]).round(12)             # on the proton: a* = −b
@@ -371,7 +373,7 @@ class _Float:
 
     def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
         """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
-        pair = _Pairs.of(left, right, smoothing=0.5 if self.family is Family.ERF else 0.0)
+        pair = self.pairs(left, right)
         if gradient:
             self._check_smooth(pair, left)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -387,6 +389,10 @@ class _Float:
         if not all(np.isfinite(part).all() for part in parts):
             raise InputError("the biased loss is not finite at these parameters (overflow)")
         return terms
+
+    def pairs(self, left: Nodes, right: Nodes) -> _Pairs:
+        """The pairs' invariants; erf's norms smoothed, √(‖θ‖² + ½) (erf(u) = E_z[sign(u − z/√2)])."""
+        return _Pairs.of(left, right, smoothing=0.5 if self.family is Family.ERF else 0.0)
 
     def _check_smooth(self, pair: _Pairs, left: Nodes) -> None:
         if self.family in (Family.ERF, Family.EXP):
@@ -404,7 +410,7 @@ class _Float:
                 n = len(left.charges)
                 other = f"electron {j}" if j < n else f"proton {j - n}"
                 raise NotSmooth(f"electron {i} and {other} are parallel with h = ρk (they coincide up to "
-                                f"scale): Φ of {self.family.value} has a cusp there, no gradient")
+                                f"scale): Φ of {self.family.value} has a cusp there, no gradient or Hessian")
 
 
 @dataclass(frozen=True)
@@ -739,5 +745,155 @@ def exp_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.nd
     return moment, moment, self_part / 2
 
 
-#: The Hessian's pair moments by family: (S, C, ½∇²G) of (left, right, pairs).
-_MOMENTS = {Family.RELU: relu_moments, Family.EXP: exp_moments}
+def _summed(moments):
+    """Pair moments (S, C, ½∇²G) as the Hessian takes them: (Σ_q w_iq S_iq, w_ij C_ij over electron pairs,
+    ½∇²G)."""
+    def summed(left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
+        same, cross, self_part = moments(left, right, p)
+        k = len(left.charges)
+        same[np.arange(k), np.arange(k)] = 0.0            # the self pair is G's, not a cross term
+        return (np.einsum("iq,iqab->iab", weights, same), weights[:, :k, None, None] * cross[:, :k],
+                self_part)
+    return summed
+
+
+@dataclass(frozen=True)
+class _Jet:
+    """F(h, k, ρ)'s derivatives of order 1 and 2 over pairs."""
+
+    h: np.ndarray
+    k: np.ndarray
+    rho: np.ndarray
+    hh: np.ndarray
+    kk: np.ndarray
+    hk: np.ndarray
+    h_rho: np.ndarray
+    k_rho: np.ndarray
+    rho_rho: np.ndarray
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(x), x, 0.0)
+
+
+def orthant_jet(p: _Pairs, scale: float, shift: float) -> _Jet:
+    """The derivatives of F = s²L − st(Φ(h) + Φ(k)) + t² (step: s, t = 1, 0; sign and erf: 2, 1) with
+    L = L(h, k; ρ), h′ = h − ρk, k′ = k − ρh and L_ρ = φ(h)φ(k′/r)/r the bivariate normal density:
+
+    .. math::  L_h = \\varphi(h)\\Phi(k'/r),\\quad L_{hh} = -hL_h - \\rho L_\\rho,\\quad L_{hk} = L_\\rho,
+               \\quad L_{h\\rho} = -L_\\rho h'/r^2,\\quad
+               L_{\\rho\\rho} = L_\\rho(\\rho/r^2 + h'k'/r^4)
+
+    and the mirror in k. At r = 0 (parallel, h′ ≠ 0; h′ = 0 is refused as a cusp) the ρ-derivatives are
+    their limit 0 (φ(k′/r)/rⁿ → 0). Where w = 0 and θ ≠ 0, F = M(β, ‖θ‖)σ̄(γ): F_h = sφ(h)σ̄(γ),
+    F_hh = −hF_h, the rest 0; where θ = 0 (β ≠ 0), Φ is flat in (θ, β): 0."""
+    h, k, hm, km = (_finite(v) for v in (p.h, p.k, p.hm, p.km))
+    rho, r = p.rho, p.r
+    fh, fk = _npdf(h), _npdf(k)
+    L_rho = fh * _pdf_ratio(km, r)
+    inv = np.where(r > 0, 1 / np.where(r > 0, r, 1), 0.0) ** 2           # 1/r², 0 where L_ρ = 0
+    L_h, L_k = fh * _cdf_ratio(km, r), fk * _cdf_ratio(hm, r)
+    s2, st = scale**2, scale * shift
+    F_h, F_k = s2 * L_h - st * fh, s2 * L_k - st * fk
+    F_hh = s2 * (-h * L_h - rho * L_rho) + st * h * fh
+    F_kk = s2 * (-k * L_k - rho * L_rho) + st * k * fk
+    rest = (s2 * L_rho, -s2 * L_rho * hm * inv, -s2 * L_rho * km * inv,
+            s2 * L_rho * (rho + hm * km * inv) * inv)
+    only_u = p.zero & (p.raw_a > 0)
+    F_u = np.where(only_u, scale * fh * _sigma_mean(p.gamma, p.raw_b, scale, shift), 0.0)
+    return _Jet(np.where(p.zero, F_u, F_h), np.where(p.zero, 0.0, F_k), np.where(p.zero, 0.0, s2 * L_rho),
+                np.where(p.zero, -h * F_u, F_hh), np.where(p.zero, 0.0, F_kk),
+                *(np.where(p.zero, 0.0, v) for v in rest))
+
+
+def _basis_blocks(jet: _Jet, h, k, rho, a, b) -> tuple[tuple, tuple]:
+    """∇²_xxΦ and ∇²_xyΦ (x = (θ, β), y = (w, γ)) as αP + E M Eᵀ, E = [θ̃, w̃, e] (θ̃ = (θ, 0), e = (0, 1),
+    P = diag(I, 0)): (α, M) of each, M (…, 3, 3), by the chain rule through h = β/a, k = γ/b, ρ = θᵀw/(ab),
+    whose derivatives in the basis are
+
+    ∇_xh = −h/a²·θ̃ + e/a, ∇_xρ = w̃/(ab) − ρθ̃/a², ∇²_xxh = −(h/a²)P + 3hθ̃θ̃ᵀ/a⁴ − (θ̃eᵀ + eθ̃ᵀ)/a³,
+    ∇²_xxρ = −(ρ/a²)P + 3ρθ̃θ̃ᵀ/a⁴ − (w̃θ̃ᵀ + θ̃w̃ᵀ)/(a³b),
+    ∇²_xyρ = P/(ab) − θ̃θ̃ᵀ/(a³b) − w̃w̃ᵀ/(ab³) + ρθ̃w̃ᵀ/(a²b²) (a² = ‖θ‖² + smoothing)."""
+    a, b = (np.where(v > 0, v, 1.0) for v in (a, b))      # a zero norm: F's derivatives are 0 there
+    h, k, rho, a, b = np.broadcast_arrays(_finite(h), _finite(k), rho, a, b)
+    zero = np.zeros(h.shape)
+    g_h = np.stack([-h / a**2, zero, 1 / a], axis=-1)
+    g_k = np.stack([zero, -k / b**2, 1 / b], axis=-1)
+    g_rx = np.stack([-rho / a**2, 1 / (a * b), zero], axis=-1)
+    g_ry = np.stack([1 / (a * b), -rho / b**2, zero], axis=-1)
+    hess_h, hess_rx, hess_rxy = (np.zeros((*h.shape, 3, 3)) for _ in range(3))
+    hess_h[..., 0, 0], hess_h[..., 0, 2], hess_h[..., 2, 0] = 3 * h / a**4, -1 / a**3, -1 / a**3
+    hess_rx[..., 0, 0] = 3 * rho / a**4
+    hess_rx[..., 0, 1] = hess_rx[..., 1, 0] = -1 / (a**3 * b)
+    hess_rxy[..., 0, 0], hess_rxy[..., 1, 1] = -1 / (a**3 * b), -1 / (a * b**3)
+    hess_rxy[..., 0, 1] = rho / (a * b) ** 2
+
+    def c(v):
+        return v[..., None, None]
+    xx = (c(jet.hh) * _outer(g_h, g_h) + c(jet.rho_rho) * _outer(g_rx, g_rx)
+          + c(jet.h_rho) * (_outer(g_h, g_rx) + _outer(g_rx, g_h)) + c(jet.h) * hess_h + c(jet.rho) * hess_rx)
+    xy = (c(jet.hk) * _outer(g_h, g_k) + c(jet.h_rho) * _outer(g_h, g_ry) + c(jet.k_rho) * _outer(g_rx, g_k)
+          + c(jet.rho_rho) * _outer(g_rx, g_ry) + c(jet.rho) * hess_rxy)
+    return (-(jet.h * h + jet.rho * rho) / a**2, xx), (jet.rho / (a * b), xy)
+
+
+def _tilde_rows(X: np.ndarray) -> np.ndarray:
+    """θ̃ = (θ, 0) of each row."""
+    return np.hstack([X, np.zeros((len(X), 1))])
+
+
+def _electron_blocks(alpha: np.ndarray, M: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """αP + E M Eᵀ with E_ij = [T_i, T_j, e] over electron pairs: the blocks (k, k, n, n)."""
+    n = T.shape[1]
+    E = np.stack(np.broadcast_arrays(T[:, None], T[None], np.eye(n)[-1]), axis=-1)
+    B = E @ M @ np.swapaxes(E, -1, -2)
+    B[..., np.arange(n - 1), np.arange(n - 1)] += alpha[..., None]
+    return B
+
+
+def _weighted(weights: np.ndarray, alpha: np.ndarray, M: np.ndarray, T: np.ndarray,
+              Y: np.ndarray) -> np.ndarray:
+    """Σ_q w_iq (α P + E M Eᵀ)_iq with E = [T_i, Y_q, e], without forming the blocks: with Z_i = [T_i, e]
+    (fixed in q), = Z(ΣwM_ZZ)Zᵀ + Z(ΣwM_ZY Y_qᵀ) + (its transpose part) + Σ_q wM_YY Y_qY_qᵀ + (Σwα)P."""
+    n = T.shape[1]
+    Z = np.stack([T, np.broadcast_to(np.eye(n)[-1], T.shape)], axis=-1)            # (k, n, 2)
+    c = weights[..., None, None] * M
+    fixed = [0, 2]
+    zz = c[:, :, fixed][:, :, :, fixed].sum(axis=1)
+    zy = np.swapaxes(c[:, :, fixed, 1], 1, 2) @ Y                                   # (k, 2, n)
+    yz = np.swapaxes(c[:, :, 1, fixed], 1, 2) @ Y
+    yy = (Y.T[None] * c[:, None, :, 1, 1]) @ Y
+    S = Z @ zz @ np.swapaxes(Z, 1, 2) + Z @ zy + np.swapaxes(yz, 1, 2) @ np.swapaxes(Z, 1, 2) + yy
+    S[:, np.arange(n - 1), np.arange(n - 1)] += (weights * alpha).sum(axis=1)[:, None]
+    return S
+
+
+def orthant_moments(family: Family, left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
+    """Step, sign and erf (Φ = F(h, k, ρ), :func:`orthant_jet`): (Σ_q w_iq∇²_xxΦ_iq, w_ij∇²_xyΦ_ij over
+    electron pairs, ½∇²G) by the chain rule (:func:`_basis_blocks`). The self-energy G = E[σ(u)²]: erf
+    ½∇²G = ∇²_xxΦ + ∇²_xyΦ at y = x (Φ is smooth and symmetric); step and sign G = (s² − 2st)Φ(h) + t²
+    (σ² = (s² − 2st)step + t²), ½∇²G = ½(s² − 2st)∇²Φ(h): 0 for sign."""
+    scale, shift = (1.0, 0.0) if family is Family.STEP else (2.0, 1.0)
+    jet = orthant_jet(p, scale, shift)
+    (alpha_xx, xx), (alpha_xy, xy) = _basis_blocks(jet, p.h, p.k, p.rho, p.a, p.b)
+    k = len(left.charges)
+    T, Y = _tilde_rows(left.positions), _tilde_rows(right.positions)
+    same = _weighted(weights, alpha_xx, xx, T, Y)
+    w = weights[:, :k]
+    cross = _electron_blocks(w * alpha_xy[:, :k], w[..., None, None] * xy[:, :k], T)
+    if family is Family.ERF:                      # the blocks (i, i): Σ_q δ_iq(…) over the electrons
+        self_part = sum(_weighted(np.eye(k), alpha[:, :k], M[:, :k], T, T) for alpha, M in ((alpha_xx, xx),
+                                                                                       (alpha_xy, xy)))
+        return same, cross, (self_part + np.swapaxes(self_part, 1, 2)) / 2
+    h = _finite(p.h[:, :1])                       # G = c·Φ(h): F_h = cφ(h), F_hh = −hF_h, the rest 0
+    F_h = (scale**2 - 2 * scale * shift) / 2 * np.where(p.raw_a > 0, _npdf(h), 0.0)
+    none = np.zeros((k, 1))
+    jet = _Jet(F_h, none, none, -h * F_h, *(none,) * 5)
+    (alpha, M), _ = _basis_blocks(jet, h, none, none + 1, p.a, none + 1)
+    return same, cross, _weighted(np.ones((k, 1)), alpha, M, T, np.zeros((1, T.shape[1])))
+
+
+#: The Hessian's pair moments by family: (Σ_q w_iq S_iq, w_ij C_ij over electron pairs (k, k, n, n), ½∇²G) of
+#: (left, right, pairs, weights).
+_MOMENTS = {Family.RELU: _summed(relu_moments), Family.EXP: _summed(exp_moments),
+            **{f: partial(orthant_moments, f) for f in (Family.STEP, Family.SIGN, Family.ERF)}}
