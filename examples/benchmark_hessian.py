@@ -8,6 +8,12 @@ commit, in one run.
 jax rows (k = d = 10 and 50, float64): the compile time of the first call, the best of a few
 calls after it, and the largest difference from Loss.hessian.
 
+Numeric rows (tanh, no closed form: the float64 :class:`~theory.dynamics.kernel.NumericKernel`,
+second derivatives of :class:`~theory.potentials.hermite_norms.Float64Ridge`) at k = d = 10 and 50,
+rows drawn N(0, I/d) so that the norms lie in the evaluator's [1/4, 2]: Loss.hessian against
+central differences of its own gradient (the only Hessian there was before), and their largest
+difference. The first run builds the float64 table of tanh (minutes; cached on disk).
+
 ReLU on R^d, k = d electrons and protons at random (seed 0), fixed charges. float64 at
 k = d = 5, 10, 20, 50; mpmath (30 digits) at k = d = 5, 10. Each time is the best of a few
 repetitions, all measured in the same process; ratios are what matter on a shared machine.
@@ -172,6 +178,25 @@ def biased_rows(rng_seed: int = 1) -> None:
                   f"{np.abs(H - D).max() / np.abs(H).max():>11.1e}")
 
 
+def numeric_rows(rng_seed: int = 0) -> None:
+    print("\ntanh (numeric kernel, float64): Loss.hessian against central differences of the gradient")
+    print(f"{'k=d':>4} {'hessian':>10} {'FD':>10} {'FD/hess':>8} {'|H-FD|':>9} {'|H-Hᵀ|':>9}")
+    tanh = potential("tanh")
+    rng = np.random.default_rng(rng_seed)
+    for k in (10, 50):
+        W, X = (rng.normal(size=(k, k)) / np.sqrt(k) for _ in range(2))
+        loss = Loss(tanh, W)
+        H = loss.hessian(X)
+        t_new = best(partial(loss.hessian, X), 5 if k <= 10 else 2)
+        start = time.perf_counter()
+        D = finite_differences(loss, X)                 # 2kd gradients: once at k = d = 50
+        t_fd = time.perf_counter() - start
+        if k <= 10:
+            t_fd = min(t_fd, best(partial(finite_differences, loss, X), 2))
+        print(f"{k:>4} {t_new * 1e3:>8.2f}ms {t_fd * 1e3:>8.2f}ms {t_fd / t_new:>8.1f} "
+              f"{np.abs(H - D).max():>9.1e} {np.abs(H - H.T).max():>9.1e}")
+
+
 def baseline_module(commit: str):
     """theory/dynamics/loss.py at ``commit``, imported as a sibling module (None if unavailable)."""
     root = pathlib.Path(__file__).resolve().parents[1]
@@ -225,6 +250,7 @@ def main() -> None:
               f"{hand_error:>9.1e} {fd_error:>9.1e}")
     jax_rows()
     biased_rows()
+    numeric_rows()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from theory import potential
+from theory.core.errors import DerivationError
 from theory.dynamics.flow import gradient_descent
 from theory.dynamics.kernel import NumericKernel
 from theory.dynamics.loss import Loss
@@ -75,3 +76,8 @@ def test_a_teacher_student_descent_from_nearby_reaches_zero_loss():
     run = gradient_descent(loss, start, step=1.0, iterations=400, gtol=1e-9, seconds=None)
     assert run.converged and abs(run.losses[-1]) <= 1e-13 < run.losses[0]
     assert np.abs(run.positions - teacher).max() <= 1e-7
+
+
+def test_the_hessian_is_refused_by_name(elu_loss):
+    with pytest.raises(DerivationError, match="ELU potential has no float64 Hessian"):
+        elu_loss.hessian(ELECTRONS)

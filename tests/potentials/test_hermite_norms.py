@@ -6,6 +6,7 @@ on random and exact triples, :func:`theory.potentials.ball_quadrature.pair_mean`
 Gauss–Legendre in balls, two precisions agreeing to 20 digits: nothing shared with the series).
 """
 
+import functools
 import math
 from fractions import Fraction
 
@@ -130,3 +131,59 @@ def test_random_and_exact_triples_meet_the_bound_against_an_independent_quadratu
 def test_the_pieces_are_short_and_add_little(tanh64):
     assert 2 <= tanh64.degree <= 16
     assert tanh64.parts["pieces"] < 1e-15 and tanh64.parts["coefficients"] < 1e-15
+
+
+@functools.cache
+def exact_derivative_coefficients(sigma, x: float, digits: int, shifted: bool, terms: int = 200) -> tuple:
+    """c_k(x), ∂_x c_k(x) = E[Xσ′(xX)h_k(X)] = c_k[tσ′(t)](x)/x and ∂_x² c_k(x) = c_k[t²σ″(t)](x)/x²
+    (no differences, no interpolation)."""
+    ctx = mpmath.MPContext()
+    ctx.dps = digits
+    x = ctx.mpf(x)
+    c0, c1, c2 = (hermite_series.coefficients(g, (), x, terms, digits, shifted)[0]
+                  for g in (sigma, t * sp.diff(sigma, t), t**2 * sp.diff(sigma, t, 2)))
+    return c0, [v / x for v in c1], [v / x**2 for v in c2]
+
+
+def jet_reference(sigma, a, b, rho, digits: int, shifted: bool, terms: int = 200) -> tuple[dict, dict]:
+    """Φ and its derivatives of orders ≤ 2 in (a, b, ρ) as Mehler series of the exact derivatives of
+    the coefficients, summed to ``terms`` and to ``terms`` − 40 (the truncation check)."""
+    ctx = mpmath.MPContext()
+    ctx.dps = digits
+    A, B = (exact_derivative_coefficients(sigma, x, digits, shifted, terms) for x in (a, b))
+    rho = ctx.mpf(rho)
+    orders = {(): (0, 0, 0), (0,): (1, 0, 0), (1,): (0, 1, 0), (2,): (0, 0, 1), (0, 0): (2, 0, 0),
+              (1, 1): (0, 2, 0), (0, 1): (1, 1, 0), (0, 2): (1, 0, 1), (1, 2): (0, 1, 1), (2, 2): (0, 0, 2)}
+
+    def series(i, j, r, n):
+        return ctx.fsum(ctx.ff(k, r) * A[i][k] * B[j][k] * rho ** (k - r) for k in range(r, n))
+
+    return ({key: series(*o, terms) for key, o in orders.items()},
+            {key: series(*o, terms - 40) for key, o in orders.items()})
+
+
+@pytest.mark.parametrize("a, b, rho", [(0.7, 0.9, -0.3), (1.0, 1.0, 1.0), (0.5, 1.0, -1.0), (0.75, 0.75, 0.0),
+                                       (0.6180339887, 0.5, 0.999)])
+def test_second_derivatives_agree_with_series_of_exact_derivatives(tanh64, a, b, rho):
+    """Generic triples and exact ones (equal norms, ρ = ±1, ρ = 0, the ends of the norms); the
+    reference is confirmed by a second rule (shifted grid, 8 more digits) and by its truncation."""
+    first, truncated = jet_reference(TANH, a, b, rho, 30, False)
+    second, _ = jet_reference(TANH, a, b, rho, 38, True)
+    got = tanh64.second_derivatives(a, b, rho * a * b)
+    assert set(got) == set(first)
+    for key, value in first.items():
+        assert abs(value - second[key]) < 1e-25 and abs(value - truncated[key]) < 1e-11, key
+        assert abs(float(got[key]) - float(value)) < 1e-10, (key, float(got[key]), float(value))
+    value, by_a, by_b, by_rho = tanh64.derivatives(a, b, rho * a * b)
+    assert (value, by_a, by_b, by_rho) == (got[()], got[(0,)], got[(1,)], got[(2,)])
+
+
+def test_second_derivatives_broadcast_and_refuse_zero_norms(tanh64):
+    a, b = np.array([[0.6], [0.9]]), np.array([[0.5, 0.8, 1.0]])
+    rho = np.array([[0.3, -1.0, 0.0], [1.0, 0.5, -0.2]])
+    got = tanh64.second_derivatives(a, b, rho * a * b)
+    for i, j in np.ndindex(rho.shape):
+        one = tanh64.second_derivatives(a[i, 0], b[0, j], rho[i, j] * a[i, 0] * b[0, j])
+        assert all(abs(got[key][i, j] - one[key]) <= 1e-15 for key in one)
+    with pytest.raises(InputError, match="zero norm"):
+        tanh64.second_derivatives(0.0, 0.7, 0.0)

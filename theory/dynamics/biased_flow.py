@@ -28,14 +28,13 @@ from __future__ import annotations
 import itertools
 import time
 
-import mpmath
 import numpy as np
 
 from ..core.errors import InputError
 from ..potentials.biased import Family
 from .biased_loss import BiasedLoss, BiasedRows
 from .charges import charge_policy
-from .equilibrium import Equilibrium, _kind
+from .equilibrium import Equilibrium, float64_kind, float64_newton
 from .flow import Trajectory
 from .kinds import EquilibriumKind
 from .matching import match_rows
@@ -128,8 +127,6 @@ def _finish(run: Trajectory, y: np.ndarray, count: list, clock: float, converged
 
 #: Odd activations (σ(−t) = −σ(t)): a unit's sign is a symmetry under optimal charges.
 ODD = (Family.ERF, Family.SIGN)
-#: The digits float64 carries: the kinds' thresholds are those of dps = 16 (zero eigenvalue ≤ 10⁻⁸·scale).
-FLOAT_DIGITS = 16
 #: The value's digits (L = 0 at the teacher is confirmed at this precision).
 VALUE_DIGITS = 30
 
@@ -157,7 +154,7 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     start = loss.electrons(thetas, biases)
     Y = np.hstack([start.positions, start.biases[:, None]])
     policy = charge_policy(charges, len(Y))
-    Y, norm = _newton(policy, rows, Y, gtol, steps)
+    Y, norm = float64_newton(policy, rows, Y, gtol, steps)
     converged = norm < gtol
     a = policy.charges(rows, Y)
     value = rows.value(Y, a, dps=VALUE_DIGITS)
@@ -173,34 +170,11 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     if converged:
         eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(rows, Y))]
         symmetric = rotation_zero_modes(loss.protons.positions, Y) + (len(Y) if scaled else 0)
-        kind = _kind(value, eigenvalues, symmetric, on_protons, False, FLOAT_DIGITS, mpmath)
-        zero = max([abs(v) for v in eigenvalues] + [1.0]) * 10.0 ** -(FLOAT_DIGITS // 2)
-        index = sum(1 for v in eigenvalues if v < -zero)
-        flat = sum(1 for v in eigenvalues if abs(v) <= zero)
-        reason += (f"; λ_min = {eigenvalues[0]:.6g}, index {index}, {flat} of {len(eigenvalues)} eigenvalues "
-                   f"within ±{zero:.1g} ({symmetric} explained by symmetry): numeric evidence (float64 "
-                   "eigenvalues of the analytic Hessian), not certified")
+        kind, evidence = float64_kind(value, eigenvalues, symmetric, on_protons)
+        reason += f"; {evidence}"
     Y, a = units, np.sign(a) if scaled else flips * a
     return Equilibrium(Y, a, converged, reason, norm, value, eigenvalues, kind, matching,
                        converged and on_protons, symmetric, dps=VALUE_DIGITS)
-
-
-def _newton(policy, rows: BiasedRows, Y: np.ndarray, gtol: float, steps: int) -> tuple[np.ndarray, float]:
-    """Newton steps y ← y − H⁻¹∇ (least squares where H is singular) while ‖∇‖ falls: (y, ‖∇‖)."""
-    shape = Y.shape
-    gradient = policy.gradient(rows, Y).ravel()
-    norm = float(np.linalg.norm(gradient))
-    for _ in range(steps):
-        if norm < gtol:
-            break
-        step = np.linalg.lstsq(policy.hessian(rows, Y), gradient, rcond=None)[0]
-        trial = Y - step.reshape(shape)
-        trial_gradient = policy.gradient(rows, trial).ravel()
-        trial_norm = float(np.linalg.norm(trial_gradient))
-        if not trial_norm < norm:
-            break
-        Y, gradient, norm = trial, trial_gradient, trial_norm
-    return Y, norm
 
 
 def rotation_zero_modes(protons: np.ndarray, Y: np.ndarray) -> int:

@@ -30,6 +30,12 @@ H_θθ − H_θa H_aa⁻¹ H_aθ at a = a*(θ) (:meth:`theory.dynamics.loss.Loss
 the charges reported are a*(θ) at ``dps`` digits. For an odd Φ an electron
 whose a_i* > 0 is reported as −θ_i with charge −a_i* (the same hidden unit).
 
+A numeric ridge potential (tanh, sigmoid, softplus, swish, mish: the float64
+:class:`~theory.dynamics.kernel.NumericKernel`) has no loss at ``dps`` digits: the point
+is polished by Newton's method in float64 (:func:`float64_newton`, the analytic Hessian)
+and classified by :func:`float64_kind` from the float64 eigenvalues — numeric evidence,
+not proven, and said so in ``reason``.
+
 Zero modes from symmetry: Φ is invariant under rotations about the origin
 (ridge, zonal) or under rigid motions (radial); those fixing every proton move
 the electrons without changing L. Their number is computed and reported.
@@ -59,6 +65,7 @@ from ..potentials.potential import potential as derive
 from .arithmetic import arithmetic
 from .charges import FIXED, Fixed, Optimal, charge_policy
 from .flow import Algorithm, Trajectory, odd, polish, run_algorithm
+from .kernel import NumericKernel
 from .kinds import EquilibriumKind
 from .loss import Loss, NotSmooth
 from .matching import match_rows
@@ -159,6 +166,11 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     loss = Loss(phi, protons, manifold=manifold)
     X = loss.manifold.positions(electrons, "electrons")
     policy = charge_policy(charges, len(X))
+    if isinstance(loss.kernel, NumericKernel):
+        if captured or creases or certify:
+            raise DerivationError("the potential is numeric: its equilibria are classified in float64 "
+                                  "(no held electrons, no certificate)")
+        return _float64_equilibrium(loss, X, policy, tolerance, refine)
     held = {int(i): int(j) for i, j in captured}
     for i, j in held.items():
         X[i] = loss.protons[j]
@@ -292,6 +304,68 @@ def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps:
     if sum(1 for v in eigenvalues if abs(v) <= zero) > symmetric:
         return EquilibriumKind.DEGENERATE
     return EquilibriumKind.SPURIOUS_LOCAL_MINIMUM
+
+
+#: The digits float64 carries: the kinds' thresholds are those of dps = 16 (zero eigenvalue ≤ 10⁻⁸·scale).
+FLOAT_DIGITS = 16
+
+
+def float64_newton(policy, objective, Y: np.ndarray, gtol: float, steps: int) -> tuple[np.ndarray, float]:
+    """Newton steps y ← y − H⁻¹∇ (least squares where H is singular) while ‖∇‖ falls, in float64, with
+    ``policy.gradient(objective, Y)`` and ``policy.hessian(objective, Y)``: (y, ‖∇‖)."""
+    shape = Y.shape
+    gradient = policy.gradient(objective, Y).ravel()
+    norm = float(np.linalg.norm(gradient))
+    for _ in range(steps):
+        if norm < gtol:
+            break
+        step = np.linalg.lstsq(policy.hessian(objective, Y), gradient, rcond=None)[0]
+        trial = Y - step.reshape(shape)
+        trial_gradient = policy.gradient(objective, trial).ravel()
+        trial_norm = float(np.linalg.norm(trial_gradient))
+        if not trial_norm < norm:
+            break
+        Y, gradient, norm = trial, trial_gradient, trial_norm
+    return Y, norm
+
+
+def float64_kind(value, eigenvalues: list, symmetric: int, on_protons: bool) -> tuple[EquilibriumKind, str]:
+    """The kind of :func:`equilibrium`'s rule at the thresholds of :data:`FLOAT_DIGITS` (L = 0 below
+    10⁻¹¹, an eigenvalue zero within 10⁻⁸·max abs(λ)) from sorted float64 eigenvalues, and what it
+    rests on."""
+    kind = _kind(value, eigenvalues, symmetric, on_protons, False, FLOAT_DIGITS, mpmath)
+    zero = max([abs(v) for v in eigenvalues] + [1.0]) * 10.0 ** -(FLOAT_DIGITS // 2)
+    index = sum(1 for v in eigenvalues if v < -zero)
+    flat = sum(1 for v in eigenvalues if abs(v) <= zero)
+    return kind, (f"λ_min = {eigenvalues[0]:.6g}, index {index}, {flat} of {len(eigenvalues)} eigenvalues "
+                  f"within ±{zero:.1g} ({symmetric} explained by symmetry): numeric evidence (float64 "
+                  "eigenvalues of the analytic Hessian), not certified")
+
+
+def _float64_equilibrium(loss: Loss, X: np.ndarray, policy: Fixed | Optimal, tolerance: float,
+                         refine: bool, gtol: float = 1e-11, steps: int = 30) -> Equilibrium:
+    """:func:`equilibrium` of a numeric potential: Newton and the kind in float64 (:func:`float64_kind`)."""
+    if policy.optimised:
+        X = _canonical(loss, X)
+    if refine:
+        X, norm = float64_newton(policy, loss, X, gtol, steps)
+    else:
+        norm = float(np.linalg.norm(policy.gradient(loss, X)))
+    converged = refine and norm < gtol
+    a = policy.charges(loss, X)
+    value = loss.value(X, a)
+    matching = match_rows(X, loss.protons)
+    on_protons = len(matching) == len(X) and all(dist < tolerance for _, _, dist in matching)
+    eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
+    reason = ("the run did not converge; not refined" if not refine else
+              f"Newton in float64 ended with ‖∇L‖ = {norm:.3g}" + ("" if converged else f" ≥ {gtol:g}"))
+    if converged:
+        eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(loss, X))]
+        symmetric = symmetry_zero_modes(loss, X)
+        kind, evidence = float64_kind(value, eigenvalues, symmetric, on_protons)
+        reason += f"; L = {value:.3g} in float64; {evidence}"
+    return Equilibrium(X, a, converged, reason, norm, value, eigenvalues, kind, matching,
+                       converged and on_protons, symmetric, dps=FLOAT_DIGITS, objective=loss)
 
 
 def symmetry_zero_modes(loss: Loss, X: np.ndarray) -> int:

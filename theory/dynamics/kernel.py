@@ -9,7 +9,8 @@ evaluates them on the pairs of :meth:`~theory.potentials.forms.Form.pairs`.
 
 A numeric ridge potential on R^d (tanh, sigmoid, softplus, swish, mish: no closed form) has a
 :class:`NumericKernel` instead: Φ and its first derivatives in float64 from
-:class:`~theory.potentials.hermite_norms.Float64Ridge`, no Hessian and no other precision.
+:class:`~theory.potentials.hermite_norms.Float64Ridge` (its second derivatives for the Hessian),
+in float64 only.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class Kernel:
     def compiled(self, name: str, arith: Arithmetic) -> Callable:
         """One of the kernel's expressions compiled for ``arith``, once per precision: "value"
         (F), "coefficients" ((α, β), shared subexpressions), "alpha" (α alone), "self_value"
-        (G) or "self_slope" (G′/n)."""
+        (G), "self_slope" (G′/n) or "self_curvature" (G″)."""
         key = (name, arith.dps)
         if key not in self._compiled:
             if name == "coefficients":
@@ -105,7 +106,8 @@ class Kernel:
                 expr, args = {"value": lambda: (self.derivatives[()], self.arguments),
                               "alpha": lambda: (self.coefficients[0], self.coefficient_arguments),
                               "self_value": lambda: (self.self_terms[0], (N1,)),
-                              "self_slope": lambda: (self.self_slope, (N1,))}[name]()
+                              "self_slope": lambda: (self.self_slope, (N1,)),
+                              "self_curvature": lambda: (self.self_terms[2], (N1,))}[name]()
                 self._compiled[key] = arith.function(expr, args)
         return self._compiled[key]
 
@@ -173,48 +175,58 @@ class NumericKernel:
     """The kernel of a numeric ridge potential on R^d: F(n₁, n₂, ρ) = Φ and, by the chain rule of
     :func:`_coefficients`, α = F_{n₁}/n₁ − F_ρ ρ/n₁² and β = F_ρ/(n₁n₂), from
     :meth:`Float64Ridge.derivatives <theory.potentials.hermite_norms.Float64Ridge.derivatives>`
-    (Φ within its bound; the derivatives measured, not bounded). Float64 only, norms within the
-    evaluator's interval, no Hessian. G(n) = Φ(θ, θ) = F(n, n, 1) and G′(n) = 2F_{n₁}(n, n, 1)."""
+    (Φ within its bound; the derivatives measured, not bounded), and the Hessian terms of
+    :attr:`Kernel.hessian_terms` from
+    :meth:`~theory.potentials.hermite_norms.Float64Ridge.second_derivatives`.
+    Float64 only, norms within the evaluator's interval. G(n) = Φ(θ, θ) = F(n, n, 1),
+    G′(n) = 2F_{n₁}(n, n, 1) and G″(n) = F_{n₁n₁} + 2F_{n₁n₂} + F_{n₂n₂} at (n, n, 1)."""
 
     form: Form
     evaluator: Float64Ridge | elu.Float64Elu
-    self_terms: tuple = ("G", "G′")           # not None: Φ(θ, θ) depends on ‖θ‖
+    self_terms: tuple = ("G", "G′", "G″")     # not None: Φ(θ, θ) depends on ‖θ‖
     cusp: sp.Expr = sp.S.Zero
     kinks: tuple = ()
     kink_slopes: dict = field(default_factory=dict)
     uses_angle: bool = False
+    small: int = 2                            # ρ, the invariant that tells a coincident pair
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(map(str, self.form.invariants))
 
     def compiled(self, name: str, arith: Arithmetic) -> Callable:
-        """"value" F(n₁, n₂, ρ, c, φ), "coefficients" (α, β), "self_value" G(n), "self_slope" G′(n)/n."""
-        if arith.dps is not None:
-            raise DerivationError(f"the potential is numeric: its loss runs in float64 only, "
-                                  f"not at {arith.dps} digits")
+        """"value" F(n₁, n₂, ρ, c, φ), "coefficients" (α, β), "self_value" G(n), "self_slope" G′(n)/n,
+        "self_curvature" G″(n)."""
+        _float64_only(arith)
         functions = {"value": self._value, "coefficients": self._coefficients,
                      "self_value": lambda n: self.evaluator(n, n, n * n),
-                     "self_slope": self._self_slope}
+                     "self_slope": self._self_slope, "self_curvature": self._self_curvature}
         if name not in functions:
-            raise DerivationError(f"the potential is numeric: no {name} (a Hessian needs a closed form)")
+            raise DerivationError(f"the potential is numeric: no {name}")
         return functions[name]
 
-    def coincidence_function(self, name: str, sign: int, arith: Arithmetic) -> Callable:
-        """The value, α or β at ρ = sign (the evaluator is smooth there)."""
+    def coincidence_function(self, name, sign: int, arith: Arithmetic) -> Callable:
+        """The value, α, β or a Hessian term (a key of :meth:`hessian_function`) at ρ = sign, where
+        1 − ρ² = 0 (the evaluator is smooth there: the terms weighted by √(1 − ρ²) vanish)."""
+        if isinstance(name, tuple):
+            terms = self.hessian_function(arith)
+            return lambda n1, n2: terms(n1, n2, sign, 0)[name]
         if name not in ("value", "alpha", "beta"):
-            raise DerivationError(f"the potential is numeric: no {name} (a Hessian needs a closed form)")
+            raise DerivationError(f"the potential is numeric: no {name}")
         index = {"alpha": 0, "beta": 1}.get(name)
         function = self.compiled("value" if index is None else "coefficients", arith)
         return lambda n1, n2: (function(n1, n2, sign) if index is None else function(n1, n2, sign)[index])
 
     def hessian_function(self, arith: Arithmetic) -> Callable:
-        raise DerivationError("the potential is numeric: no Hessian (it needs a closed form)")
+        """(n₁, n₂, ρ, c, φ) ↦ the :attr:`Kernel.hessian_terms`: {(a,): F_a, (a, b): F_ab c^{m/2}}, indices
+        0, 1, 2 for n₁, n₂, ρ and m the number of them equal to 2 (c = 1 − ρ²)."""
+        _float64_only(arith)
+        return self._hessian_terms
 
     def __getattr__(self, name: str):
         """The symbolic fields of :class:`Kernel` (derivatives, coefficients, arguments, …): refused."""
-        if name in {*Kernel.__dataclass_fields__, "arguments", "self_value", "small", "self_slope"}:
-            raise DerivationError(f"the potential is numeric: no symbolic {name} (certificates and Hessians "
+        if name in {*Kernel.__dataclass_fields__, "arguments", "self_value", "self_slope"}:
+            raise DerivationError(f"the potential is numeric: no symbolic {name} (certificates "
                                   "need a closed form)")
         raise AttributeError(name)
 
@@ -226,9 +238,32 @@ class NumericKernel:
         _, by_n1, _, by_rho = self.evaluator.derivatives(n1, n2, rho_ * n1 * n2)
         return by_n1 / n1 - by_rho * rho_ / n1**2, by_rho / (n1 * n2)
 
+    def _jet(self, n1, n2, dot) -> dict:
+        """Φ and its first and second derivatives in (n₁, n₂, ρ); ELU has first derivatives only."""
+        if not hasattr(self.evaluator, "second_derivatives"):
+            raise DerivationError("the numeric ELU potential has no float64 Hessian yet (value and "
+                                  "gradient only)")
+        return self.evaluator.second_derivatives(n1, n2, dot)
+
+    def _hessian_terms(self, n1, n2, rho_, c=0, *_):
+        jet = self._jet(n1, n2, rho_ * n1 * n2)
+        root = np.sqrt(c)
+        weights = {(0, 2): root, (1, 2): root, (2, 2): c}
+        return {key: value * weights.get(key, 1) for key, value in jet.items() if key}
+
     def _self_slope(self, n):
         _, by_n1, by_n2, _ = self.evaluator.derivatives(n, n, n * n)
         return (by_n1 + by_n2) / n
+
+    def _self_curvature(self, n):
+        jet = self._jet(n, n, n * n)
+        return jet[(0, 0)] + 2 * jet[(0, 1)] + jet[(1, 1)]
+
+
+def _float64_only(arith: Arithmetic) -> None:
+    if arith.dps is not None:
+        raise DerivationError(f"the potential is numeric: its loss runs in float64 only, "
+                              f"not at {arith.dps} digits")
 
 
 def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:

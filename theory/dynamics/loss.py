@@ -42,7 +42,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.symbols import s
-from ..potentials.forms import N1, Geometry
+from ..potentials.forms import Geometry
 from ..potentials.invariants import Pairs, set_diagonal
 from ..potentials.manifolds import EUCLIDEAN
 from ..potentials.manifolds import manifold as manifold_named
@@ -324,11 +324,11 @@ class Loss:
         blocks = _radial_blocks if self.kernel.form.geometry is Geometry.DISTANCE else _angular_blocks
         diagonal, off = blocks(X, Y, pairs, F, self.kernel.names, weights, arith)
         if self.kernel.self_terms is not None:
-            G1, G2 = (np.broadcast_to(arith.function(e, (N1,))(pairs.n1), (k,))
-                      for e in self.kernel.self_terms[1:])
+            slope, curvature = (np.broadcast_to(self.kernel.compiled(name, arith)(pairs.n1), (k,))
+                                for name in ("self_slope", "self_curvature"))   # G′/n, G″
             outer = np.einsum("ip,iq->ipq", pairs.xh, pairs.xh)
-            along = (a * a * (G2 - G1 / pairs.n1))[:, None, None]
-            diagonal = diagonal + along * outer + _eye_times(a * a * G1 / pairs.n1, d, arith)
+            along = (a * a * (curvature - slope))[:, None, None]
+            diagonal = diagonal + along * outer + _eye_times(a * a * slope, d, arith)
         off[np.arange(k), np.arange(k)] += diagonal
         H = np.ascontiguousarray(off.transpose(0, 2, 1, 3)).reshape(k * d, k * d)
         if not arith.finite(H):

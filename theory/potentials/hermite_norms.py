@@ -126,8 +126,8 @@ class Float64Ridge:
         self._head = np.ascontiguousarray(series[:, 0, :-1])   # (piece, kept): the constant terms
         self._tail = np.ascontiguousarray(series[:, 1:, :-1].transpose(0, 2, 1))   # (piece, kept, p − 1)
         self._log_root = np.ascontiguousarray(series[:, :, -1])                     # (piece, p)
-        slopes = np.polynomial.chebyshev.chebder(series, axis=1)   # d/dy: (piece, p − 1, kept + 1)
-        self._slopes = np.ascontiguousarray(slopes.transpose(0, 2, 1))              # (piece, kept + 1, p − 1)
+        slopes = [np.polynomial.chebyshev.chebder(series, m, axis=1) for m in (1, 2)]   # d/dy, d²/dy²
+        self._slopes = [np.ascontiguousarray(v.transpose(0, 2, 1)) for v in slopes]   # (piece, kept+1, p−m)
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, a, b, c) -> np.ndarray:
@@ -153,42 +153,80 @@ class Float64Ridge:
         and ∂Φ/∂ρ = S(a)S(b) Σ_k k d_k(a)d_k(b)ρ^{k−1}, all terms kept (the band of ``|ρ| = 1``), the
         derivatives in a from each piece's Chebyshev derivative. Their error is *measured*, not bounded
         (the tests compare them with central differences of the ball quadrature)."""
+        jet = self._jet(a, b, c, 1)
+        return jet[()], jet[(0,)], jet[(1,)], jet[(2,)]
+
+    def second_derivatives(self, a, b, c) -> dict[tuple, np.ndarray]:
+        """Φ and its derivatives of orders 1 and 2 in (a, b, ρ), ρ = c/(ab), for a, b ∈ [a₀, a₁] (not 0):
+        ``{(): Φ, (0,): Φ_a, (1,): Φ_b, (2,): Φ_ρ, (0, 0): Φ_aa, (0, 1): Φ_ab, …, (2, 2): Φ_ρρ}``.
+
+        With P = Σ_k d_k(a)d_k(b)ρ^k and ℓ = log S, Φ = e^{ℓ(a)+ℓ(b)} P, so
+
+        .. math::
+
+            \\Phi_{aa} = S_aS_b[(\\ell'' + \\ell'^2)P + 2\\ell' P_a + P_{aa}],\\quad
+            \\Phi_{ab} = S_aS_b[\\ell'(a)\\ell'(b)P + \\ell'(a)P_b + \\ell'(b)P_a + P_{ab}],
+
+        Φ_aρ = S_aS_b(ℓ′P_ρ + P_aρ), Φ_ρρ = S_aS_b Σ_k k(k − 1)d_k(a)d_k(b)ρ^{k−2}, the derivatives of
+        d_k and ℓ in a from each piece's Chebyshev series differentiated twice in its coordinate y
+        (∂_a = ∂_y/(a h), ∂_a² = (∂_y²/h − ∂_y)/(a² h), h the piece's half-width). Their error is
+        *measured*, not bounded: against 30-digit Mehler series of the exact derivatives of c_k (tanh,
+        norms [1/2, 1]) it is about 3e-15 except at ``|ρ|`` near 1, where the N terms kept for Φ's tail
+        leave Σ_{k≥N} k(k − 1)c_k(a)c_k(b) out of Φ_ρρ: 8e-12 at a = b = 1, ρ = 1 (the tests assert
+        1e-10)."""
+        return self._jet(a, b, c, 2)
+
+    def _jet(self, a, b, c, order: int) -> dict[tuple, np.ndarray]:
+        """Φ and its derivatives in (a, b, ρ) up to ``order`` (1 or 2), keyed by sorted index tuples.
+        Each side's tables are computed at its own elements and gathered (a matrix of pairs repeats them)."""
         a, b, c = (np.asarray(v, dtype=float) for v in (a, b, c))
         shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
         self._check(a, b, c)
         if (a == 0).any() or (b == 0).any():
             raise InputError("∂Φ/∂‖θ‖ is not provided at a zero norm")
-        a, b, c = (np.broadcast_to(v, shape).ravel() for v in (a, b, c))
-        rho = np.clip(c / (a * b), -1.0, 1.0)
+        rho = np.clip(np.broadcast_to(c / (a * b), shape).ravel(), -1.0, 1.0)
         n = self.band_terms[-1]
         with _blas().limit(limits=1, user_api="blas"):
-            (da, sa, ea, la), (db, sb, eb, lb) = (self._with_slopes(v, n) for v in (a, b))
-        products, scale = da * db, sa * sb
-        series = self._horner(products, rho)
-        out = (scale * series, scale * (la * series + self._horner(ea * db, rho)),
-               scale * (lb * series + self._horner(da * eb, rho)), scale * self._slope(products, rho))
-        return tuple(v.reshape(shape) for v in out)
+            (sa, A), (sb, B) = (self._side_jet(v, shape, n, order) for v in (a, b))
+        scale = sa * sb
 
-    def _with_slopes(self, norms: np.ndarray, n: int) -> tuple:
-        """(d, S, d′, (log S)′) at nonzero norms, ′ = d/da = (1/(a h)) d/dy on the norm's piece."""
-        located = self._locate(norms)
+        def series(i: int, j: int, r: int) -> np.ndarray:   # Σ_k d_k^{(i)}(a) d_k^{(j)}(b) ∂_ρ^r ρ^k
+            return self._horner(A[i][0] * B[j][0], rho, r)
+
+        P, la, lb = series(0, 0, 0), A[1][1], B[1][1]
+        Pa, Pb, Pr = series(1, 0, 0), series(0, 1, 0), series(0, 0, 1)
+        jet = {(): P, (0,): la * P + Pa, (1,): lb * P + Pb, (2,): Pr}
+        if order == 2:
+            jet[(0, 0)] = (A[2][1] + la * la) * P + 2 * la * Pa + series(2, 0, 0)
+            jet[(1, 1)] = (B[2][1] + lb * lb) * P + 2 * lb * Pb + series(0, 2, 0)
+            jet[(0, 1)] = la * lb * P + la * Pb + lb * Pa + series(1, 1, 0)
+            jet[(0, 2)] = la * Pr + series(1, 0, 1)
+            jet[(1, 2)] = lb * Pr + series(0, 1, 1)
+            jet[(2, 2)] = series(0, 0, 2)
+        return {key: (scale * v).reshape(shape) for key, v in jet.items()}
+
+    def _side_jet(self, norms: np.ndarray, shape: tuple, n: int, order: int) -> tuple[np.ndarray, list]:
+        """(S, [(d, ·), (d′, ℓ′), (d″, ℓ″)][:order + 1]) at nonzero norms broadcast to ``shape``: d the first
+        n kept d_k (rows), ℓ = log S, ′ = d/da from the piece series' y-derivatives (∂_a = ∂_y/(a h))."""
+        own = norms.ravel()
+        located = self._locate(own)
         d, root = self._normalised(located, n)
         piece, y, _ = located
         basis = _chebyshev_basis(y, self.degree - 1)
-        slopes = np.empty((self._slopes.shape[1], norms.size))
+        by_y = [np.empty((self._slopes[0].shape[1], own.size)) for _ in range(order)]
+        halves = self._halves[piece]
         for i in np.unique(piece):
             where = np.nonzero(piece == i)[0]
-            slopes[:, where] = self._slopes[i] @ basis[:, where] / (norms[where] * self._halves[i])
-        return d, root, slopes[:n], slopes[-1]
-
-    def _slope(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
-        """Σ_k k p_k ρ^{k−1} for the rows p_k of the kept k."""
-        weighted = self.kept[:len(products), None] * products
-        if self.parity is Parity.ODD:                              # Σ_m (2m + 1) p ρ^{2m}
-            return _polynomial(weighted, rho * rho)
-        if self.parity is Parity.EVEN:                             # ρ Σ_{m≥1} 2m p ρ^{2(m−1)}
-            return rho * _polynomial(weighted[1:], rho * rho)
-        return _polynomial(weighted[1:], rho)
+            for r, out in enumerate(by_y):
+                coefficients = self._slopes[r][i]
+                out[:, where] = coefficients @ basis[:coefficients.shape[1], where]
+        first = by_y[0] / (own * halves)
+        jets = [(d, None), (first[:n], first[-1])]
+        if order == 2:
+            second = (by_y[1] / halves - by_y[0]) / (own * own * halves)
+            jets.append((second[:n], second[-1]))
+        index = np.broadcast_to(np.arange(own.size).reshape(norms.shape), shape).ravel()
+        return root[index], [(rows[:, index], None if last is None else last[index]) for rows, last in jets]
 
     def bound(self, a, b) -> np.ndarray:
         """The absolute error bound ε √(s(a)s(b)) at the norms a, b."""
@@ -292,9 +330,16 @@ class Float64Ridge:
         log_root = np.einsum("ij,ji->i", self._log_root[piece, 1:], basis[1:]) + self._log_root[piece, 0]
         return np.where(zero, abs(self.at_zero), np.exp(log_root))
 
-    def _horner(self, products: np.ndarray, rho: np.ndarray) -> np.ndarray:
-        value = _polynomial(products, rho if self.parity is None else rho * rho)
-        return rho * value if self.parity is Parity.ODD else value
+    def _horner(self, products: np.ndarray, rho: np.ndarray, order: int = 0) -> np.ndarray:
+        """Σ_k k(k − 1)…(k − order + 1) p_k ρ^{k−order} over the kept k (the rows p_k), by Horner's rule in
+        ρ, or in ρ² times ρ^{0 or 1} for a parity."""
+        kept = self.kept[:len(products)]
+        first = int(np.searchsorted(kept, order))
+        rows, powers = products[first:], kept[first:]
+        for j in range(order):
+            rows = (powers - j)[:, None] * rows
+        value = _polynomial(rows, rho if self.parity is None else rho * rho)
+        return rho * value if len(powers) and (powers[0] - order) % 2 else value
 
     def _check(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
         low, high = self.norms

@@ -91,8 +91,8 @@ from ..core.balls import precision as flint_precision
 from ..core.choices import Choice
 from ..core.errors import InputError
 from ..dynamics.kinds import Claim, EquilibriumKind
-from ..dynamics.loss import N1, C, Loss, charges_of
-from ..potentials.forms import Ridge
+from ..dynamics.loss import C, Loss, charges_of
+from ..potentials.forms import N1, Ridge
 
 #: Working precision of the ball arithmetic, in bits.
 PRECISION = 192
