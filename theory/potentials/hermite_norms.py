@@ -8,7 +8,8 @@ The Mehler–Hermite series of :mod:`theory.potentials.hermite_series`,
 
 with each coefficient c_k(a) = E[σ(aX)h_k(X)] interpolated in u = log a by a Chebyshev
 series of degree M on [log a₀, log a₁], built once from the high-precision rule of
-:func:`~theory.potentials.hermite_series.coefficients` at the M Chebyshev nodes. For speed the
+:func:`~theory.potentials.hermite_series.coefficients` at the M Chebyshev nodes and stored in
+double-double (``high + low``, so its rounding is ~1e-32, not ~1e-16). For speed the
 evaluator does not sum that global series: it re-expands it on :data:`PIECES` equal pieces of
 [log a₀, log a₁] in ball arithmetic (python-flint ``arb``, 128 bits) and keeps p ≪ M terms per
 piece, so a point costs about 2pN + N operations (its piece's two short series and Horner's
@@ -17,11 +18,13 @@ the piece of ‖θ‖, so each group is one matrix product.
 
 **The error bound** is relative to the Cauchy–Schwarz scale √(s(a)s(b)), s(a) = E[σ(aX)²]
 (``|Φ| ≤ √(s(a)s(b))``), so it is an absolute bound for bounded σ (s ≤ 1) and a relative one
-for growing σ. It adds
+for growing σ. It is ``ε₀ + ε(a) + ε(b)``: ε₀ common to all points, ε(a) what the piece of the norm a
+adds on its side (an error e in d(a) moves Σ_k d_k(a)d_k(b)ρ^k by at most ‖e‖₂, as ‖d(b)‖₂ ≤ 1). It adds
 
 * the tail ``|ρ|^N √(r_N(a) r_N(b))`` (Cauchy–Schwarz and Parseval, proven given the c_k),
-  with N chosen per band of ``|ρ|`` and ``r_N/s`` taken at its largest over the nodes and
-  the check points (*validated*: sampled, not proven between samples);
+  with N per band of ``|ρ|`` the least whose weighted tail ``band^N max r_N/s`` is ≤ :data:`TAIL`,
+  ``r_N/s`` taken at its largest over the nodes and the check points (*validated*: sampled, not
+  proven between samples), the largest of these tails over the bands entering ε₀;
 * the coefficient error ``2 max ‖c̃(a) − c(a)‖₂/√s(a)`` of the global series, measured at 2M + 1
   check points, of which the ends ``a₀, a₁``, against a second, independent rule (grid shifted
   by half a piece, 8 more digits) and multiplied by :data:`SAFETY` (*validated*);
@@ -31,8 +34,8 @@ for growing σ. It adds
 * float64 rounding of the piece series (the recurrence for T_j, the local coordinate, the
   matrix product), of the products and of Horner's rule, ``Σ_k γ_{2k+2} |c_k(a)c_k(b)|``,
   and of ρ = c/(ab), ``2u Σ_k k|c_k(a)c_k(b)|``, the last two bounded by Cauchy–Schwarz with
-  ``Σ_k (k+1) c_k²/s`` at its sampled largest (*a-priori*, given that sample; ``log`` and
-  ``exp`` of NumPy taken within 2 ulps).
+  D = ``Σ_k (k+1) c_k²/s`` at its sampled largest on each piece, ``4.02u√(D(a)D(b)) ≤ 2.01u(D(a) + D(b))``
+  (*a-priori*, given that sample; ``log`` and ``exp`` of NumPy taken within 2 ulps).
 
 So: the series, its tail inequality, the re-expansion and the rounding analysis are proofs; the
 quadrature coefficients, the global interpolation error and the suprema over a are numeric
@@ -67,7 +70,7 @@ from .activations import Parity
 from .hermite_series import BLOCKS, MAX_TERMS, SlowConvergence, coefficients
 
 NORMS = (0.25, 2.0)       # default interval of ‖θ‖, ‖w‖ (zero norms are also accepted)
-TAIL = 1e-15              # target of the truncation, relative to √(s(a)s(b))
+TAIL = 2.5e-16            # target of each band's weighted tail, relative to √(s(a)s(b))
 SAFETY = 4                # factor on the coefficient error measured at the check points
 BANDS = (0.25, 0.5, 0.75, 0.9, 0.97, 0.99, 1.0)  # |ρ| ≤ band: its own number of terms
 DIGITS = 20               # digits of the coefficients at the nodes (the check points get 8 more)
@@ -95,16 +98,21 @@ class Float64Ridge:
     norms : (float, float)
         The interval [a₀, a₁] of the norms.
     relative_bound : float
-        ε with ``|Φ̃ − Φ| ≤ ε √(s(a)s(b))`` (see the module docstring for what is proven).
+        ε with ``|Φ̃ − Φ| ≤ ε √(s(a)s(b))`` everywhere: ε₀ + 2 max ε(a) (see the module docstring for
+        what is proven; :meth:`bound` gives the sharper ``(ε₀ + ε(a) + ε(b)) √(s(a)s(b))``).
     error_bound : float
-        ε · max s: an absolute bound on the whole domain.
+        The largest of :meth:`bound` over pairs of pieces (√s at its largest on each): an absolute
+        bound on the whole domain.
+    parts : dict
+        What the bound adds, each at its largest (relative).
     terms : int
         Coefficients kept at ``|ρ| = 1``.
     degree : int
         Terms p of each piece's series.
     chebyshev, log_root : numpy.ndarray
         The global series the pieces re-expand: (M, kept) coefficients of d_k and (M,) of log √s
-        in x = (log a − m)/h, [m − h, m + h] = [log a₀, log a₁] (the benchmark sums them directly).
+        in x = (log a − m)/h, [m − h, m + h] = [log a₀, log a₁], their high parts (the benchmark
+        sums them directly).
     """
 
     def __init__(self, table: dict, pieces: dict):
@@ -433,10 +441,10 @@ def _interpolation_error(chebyshev: tuple, truth: list, x, ctx) -> float:
 
 
 def _terms_needed(sigma: sp.Expr, high) -> int:
-    """The smallest block of :data:`BLOCKS` whose r_N(a₁)/s(a₁) falls below TAIL/4."""
+    """The smallest block of :data:`BLOCKS` whose r_N(a₁)/s(a₁) falls below TAIL."""
     for terms in BLOCKS:
         c, s = coefficients(sigma, (), high, terms, DIGITS)
-        if s - sum(v * v for v in c) <= TAIL / 4 * s:
+        if s - sum(v * v for v in c) <= TAIL * s:
             return terms
     raise SlowConvergence(f"at ‖θ‖ = {float(high)} the Hermite series of σ = {sigma} needs more than "
                           f"{MAX_TERMS} terms for a float64 tail of {TAIL}: choose smaller norms")
