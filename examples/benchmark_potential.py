@@ -372,7 +372,7 @@ def against(names, other: str, rounds: int = 3) -> None:
     """values/s of this checkout's float64 Φ(‖θ‖, ‖w‖, θᵀw) and of another's on the same 10^6 random
     triples (the best of 5 calls in a fresh process), the two taking turns ``rounds`` times."""
     here = str(pathlib.Path(__file__).resolve().parents[1])
-    code = TIMED.format(points=RANDOM, repeats=5)
+    code = TIMED.format(points=RANDOM, repeats=5)              # run in root: ``-c`` puts the folder first
     print(f"\nfloat64 Φ(‖θ‖, ‖w‖, θᵀw), {RANDOM:.0e} random triples: this checkout ({here}) against {other}, "
           f"best of {rounds} turns each")
     for name, spec in names:
@@ -380,7 +380,7 @@ def against(names, other: str, rounds: int = 3) -> None:
         for _ in range(rounds):
             for root in rates:
                 done = subprocess.run([sys.executable, "-c", code, spec], capture_output=True, text=True,
-                                      check=True, env={**os.environ, "PYTHONPATH": root})
+                                      check=True, cwd=root, env={**os.environ, "PYTHONPATH": root})
                 rate, bound = (float(v) for v in done.stdout.split())
                 rates[root].append((rate, bound))
         (mine, bound), (theirs, old) = (max(rates[root]) for root in (here, other))
