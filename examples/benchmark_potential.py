@@ -22,6 +22,10 @@ Prints, measured in this one run:
   and on a 1000 × 1000 matrix; maximal error on a grid of norms and ρ (ρ = ±1, zero norms, equal
   rows) and on random triples against the same ball quadrature at 20 digits.
 
+With ``--against PATH`` (another checkout of the toolkit, e.g. a worktree of main) it prints only the
+values per second of the general-norm float64 evaluators of this checkout and of that one, each in
+fresh processes taking turns in this one run, and their ratio.
+
 Run: ``python examples/benchmark_potential.py`` (``--numeric`` for the last two parts only,
 ``--ridge`` for the last, ``--no-nested`` to skip the slow nested quadrature).
 """
@@ -31,6 +35,8 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import os
+import pathlib
 import subprocess
 import sys
 import time
@@ -344,6 +350,44 @@ def ridge(names) -> None:
         print(" | ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)))
 
 
+TIMED = """
+import sys, time
+import numpy as np
+from theory import potential
+f = potential(sys.argv[1]).numpy()
+rng = np.random.default_rng(0)
+a, b = rng.uniform(*f.norms, (2, {points}))
+c = rng.uniform(-1, 1, {points}) * a * b
+f(a, b, c)
+seconds = []
+for _ in range({repeats}):
+    start = time.perf_counter()
+    f(a, b, c)
+    seconds.append(time.perf_counter() - start)
+print({points} / min(seconds), f.error_bound)
+"""
+
+
+def against(names, other: str, rounds: int = 3) -> None:
+    """values/s of this checkout's float64 Φ(‖θ‖, ‖w‖, θᵀw) and of another's on the same 10^6 random
+    triples (the best of 5 calls in a fresh process), the two taking turns ``rounds`` times."""
+    here = str(pathlib.Path(__file__).resolve().parents[1])
+    code = TIMED.format(points=RANDOM, repeats=5)              # run in root: ``-c`` puts the folder first
+    print(f"\nfloat64 Φ(‖θ‖, ‖w‖, θᵀw), {RANDOM:.0e} random triples: this checkout ({here}) against {other}, "
+          f"best of {rounds} turns each")
+    for name, spec in names:
+        rates = {here: [], other: []}
+        for _ in range(rounds):
+            for root in rates:
+                done = subprocess.run([sys.executable, "-c", code, spec], capture_output=True, text=True,
+                                      check=True, cwd=root, env={**os.environ, "PYTHONPATH": root})
+                rate, bound = (float(v) for v in done.stdout.split())
+                rates[root].append((rate, bound))
+        (mine, bound), (theirs, old) = (max(rates[root]) for root in (here, other))
+        print(f"{name}: {mine:.3g}/s (bound {bound:.1e}) vs {theirs:.3g}/s (bound {old:.1e}): "
+              f"{mine / theirs:.2f}×")
+
+
 def import_seconds() -> float:
     """Seconds a fresh process spends importing the toolkit: the floor of every cold column."""
     code = "import time; s = time.perf_counter(); import theory; print(time.perf_counter() - s)"
@@ -369,7 +413,11 @@ def main() -> None:
     parser.add_argument("--numeric", action="store_true", help="only the activations without a closed form")
     parser.add_argument("--no-nested", action="store_true", help="skip the nested quadrature (slow)")
     parser.add_argument("--ridge", action="store_true", help="only the float64 evaluators for general norms")
+    parser.add_argument("--against", metavar="PATH", help="another checkout: compare its general-norm speed")
     args = parser.parse_args()
+    if args.against:
+        against([(name, spec) for name, spec in NUMERIC.items() if name != "ELU"], args.against)
+        return
     if not (args.numeric or args.ridge):
         closed_forms()
     if not args.ridge:

@@ -187,3 +187,51 @@ def test_second_derivatives_broadcast_and_refuse_zero_norms(tanh64):
         assert all(abs(got[key][i, j] - one[key]) <= 1e-15 for key in one)
     with pytest.raises(InputError, match="zero norm"):
         tanh64.second_derivatives(0.0, 0.7, 0.0)
+
+
+# ------------------------------------------------------------------ the bound per piece, below 1e-14
+
+def test_the_global_series_in_double_double_adds_nothing_and_the_bound_is_per_piece(tanh64):
+    assert tanh64.parts["interpolation"] < 1e-18           # float64 storage alone gave ~6e-16
+    assert tanh64.parts["tail"] <= hermite_norms.TAIL
+    a = np.exp(np.linspace(*np.log(NORMS), 41))
+    bounds = tanh64.bound(a[:, None], a[None, :])
+    assert bounds.shape == (41, 41) and np.allclose(bounds, bounds.T, rtol=1e-15, atol=0)
+    assert bounds.max() <= tanh64.error_bound < 1e-14
+    assert bounds[0, 0] < bounds[-1, -1]                     # not one worst case everywhere
+
+
+def _adversarial_triples(low: float, high: float) -> list:
+    """(a, b, c) at the float64 evaluator's weak spots: equal norms (ρ = 1, c = a·a rounded) at both ends,
+    ρ = −1 exact, ρ = 1 − 2⁻⁴⁰ and −1 + 10⁻⁹ at the largest norms, the smallest norm against the next
+    float (ρ = 0.999), a zero norm, equal norms on a boundary of two pieces (ρ = 0.995), two random ones."""
+    rng = np.random.default_rng(14)
+    edge = math.exp(math.log(low) + (math.log(high) - math.log(low)) * 11 / hermite_norms.PIECES)
+    near = math.nextafter(low, high)
+    (a, b), rho = rng.uniform(low, high, (2, 2)), rng.uniform(-1, 1, 2)
+    return [(low, low, low * low), (high, high, high * high), (low, high, -low * high),
+            (high, high, (1 - 2.0 ** -40) * high * high), (high, high, (-1 + 1e-9) * high * high),
+            (low, near, 0.999 * low * near), (0.0, high, 0.0), (edge, edge, 0.995 * edge * edge),
+            *((x, y, r * x * y) for x, y, r in zip(a, b, rho, strict=True))]
+
+
+ARB = {"tanh": lambda x: x.tanh(), "sigmoid": lambda x: 1 / (1 + (-x).exp()),
+       "softplus": lambda x: x.exp().log1p(), "swish": lambda x: x / (1 + (-x).exp()),
+       "mish": lambda x: x * x.exp().log1p().tanh()}
+
+
+#: the cold builds of [1/4, 2]: sigmoid's is shared with the tests above, tanh's takes the longest
+HEAVY = [*(pytest.param(n, marks=pytest.mark.slow) for n in ("sigmoid", "softplus")),
+         *(pytest.param(n, marks=pytest.mark.very_slow) for n in ("swish", "mish", "tanh"))]
+
+
+@pytest.mark.timeout(1200)                                  # tanh: 6–11 min cold on 2 loaded cores
+@pytest.mark.parametrize("name", HEAVY)
+def test_every_smooth_activation_meets_a_bound_below_1e_14_on_adversarial_triples(name):
+    f = potential(name).numpy()                              # norms [1/4, 2]: minutes to build cold
+    assert f.error_bound <= 1e-14
+    for a, b, c in _adversarial_triples(*f.norms):
+        rho = 0 if a * b == 0 else max(-1, min(1, Fraction(c) / (Fraction(a) * Fraction(b))))   # as f clips
+        exact = ball_quadrature.pair_mean(ARB[name], a, b, rho, 18)      # two rules agree to 1e-18
+        bound = float(f.bound(a, b))
+        assert abs(float(f(a, b, c)) - float(exact.mid())) <= bound <= f.error_bound, (name, a, b, c)
