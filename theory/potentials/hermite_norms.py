@@ -65,6 +65,7 @@ import sympy as sp
 
 from ..core import cache
 from ..core.errors import InputError, PrecisionError
+from ..core.numeric import one_blas_thread
 from ..core.symbols import t
 from .activations import Parity
 from .hermite_series import BLOCKS, MAX_TERMS, SlowConvergence, coefficients
@@ -153,7 +154,7 @@ class Float64Ridge:
         index = [None if s is None else np.broadcast_to(np.arange(v.size).reshape(v.shape), shape).ravel()
                  for s, v in zip(sources, (a, b), strict=True)]
         out = np.empty(flat[0].size)
-        with _blas().limit(limits=1, user_api="blas"):
+        with one_blas_thread():   # inner dimension p ≈ 10: bound by memory
             for start in range(0, out.size, CHUNK):
                 part = slice(start, start + CHUNK)
                 parts = [None if i is None else i[part] for i in index]
@@ -200,7 +201,7 @@ class Float64Ridge:
             raise InputError("∂Φ/∂‖θ‖ is not provided at a zero norm")
         rho = np.clip(np.broadcast_to(c / (a * b), shape).ravel(), -1.0, 1.0)
         n = self.band_terms[-1]
-        with _blas().limit(limits=1, user_api="blas"):
+        with one_blas_thread():   # inner dimension p ≈ 10: bound by memory
             (sa, A), (sb, B) = (self._side_jet(v, shape, n, order) for v in (a, b))
         scale = sa * sb
 
@@ -380,15 +381,6 @@ def _polynomial(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
         value *= x
         value += row
     return value
-
-
-@functools.cache
-def _blas():
-    """The BLAS thread pools. The products have inner dimension p ≈ 10 and are bound by memory: a
-    second thread only adds synchronisation (measured 2–5× slower on a loaded 2-core machine)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 def _chebyshev_basis(x: np.ndarray, degree: int) -> np.ndarray:
