@@ -23,3 +23,24 @@ def same(a: sp.Expr, b: sp.Expr) -> bool:
     through asin, which simplify does not relate on its own)."""
     difference = a - b
     return sp.simplify(difference) == 0 or sp.simplify(difference.rewrite(sp.asin)) == 0
+
+
+def relu_power_pair(ctx, n: int, na, nb, dot, bt, gm):
+    """E[(β + aX)₊ⁿ (γ + bY)₊ⁿ], Y = ρX + rZ, as one quadrature over X of a closed inner mean.
+
+    E[(m + sZ)₊ⁿ] = Σ_j C(n, j) m^{n−j} s^j M_j(−m/s), with the partial moments
+    M_j(h) = E[Z^j; Z > h]: M₀ = 1 − Φ(h), M₁ = φ(h), M_j = h^{j−1}φ(h) + (j − 1)M_{j−2}.
+    Needs a, b > 0 and |ρ| < 1; independent of the library's Owen's T and Stein recurrences."""
+    na, nb, dot, bt, gm = (ctx.mpf(v) for v in (na, nb, dot, bt, gm))
+    rho = dot / (na * nb)
+    s = nb * ctx.sqrt(1 - rho**2)
+
+    def inner(X):
+        m = gm + nb * rho * X
+        h = -m / s
+        moments = [1 - ctx.ncdf(h), ctx.npdf(h)]
+        for j in range(2, n + 1):
+            moments.append(h ** (j - 1) * ctx.npdf(h) + (j - 1) * moments[j - 2])
+        return ctx.fsum(ctx.binomial(n, j) * m ** (n - j) * s**j * moments[j] for j in range(n + 1))
+
+    return ctx.quad(lambda X: (bt + na * X) ** n * inner(X) * ctx.npdf(X), [-bt / na, ctx.inf])
