@@ -69,6 +69,7 @@ from ..potentials.biased import (
     two_precisions,
 )
 from ..potentials.biased_series import SLOPE_TOLERANCE, SmoothSeries, smooth_series
+from ..potentials.manifolds import EUCLIDEAN
 from .loss import charges_of
 
 #: Closed forms with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t);
@@ -244,8 +245,15 @@ class BiasedRows:
     array([-1.])
     """
 
+    manifold = EUCLIDEAN                    # the rows live in R^{d+1}
+
     def __init__(self, loss: BiasedLoss):
         self.loss = loss
+
+    def tangent_basis(self, rows) -> np.ndarray:
+        """The identity of R^{k(d+1)}, as :meth:`Loss.tangent_basis <theory.dynamics.loss.Loss.tangent_basis>`
+        on R^d."""
+        return np.eye(np.size(rows))
 
     def split(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """(θ (k, d), β (k,)) of rows (k, d + 1)."""

@@ -30,8 +30,9 @@ H_θθ − H_θa H_aa⁻¹ H_aθ at a = a*(θ) (:meth:`theory.dynamics.loss.Loss
 the charges reported are a*(θ) at ``dps`` digits. For an odd Φ an electron
 whose a_i* > 0 is reported as −θ_i with charge −a_i* (the same hidden unit).
 
-A numeric ridge potential (tanh, sigmoid, softplus, swish, mish: the float64
-:class:`~theory.dynamics.kernel.NumericKernel`) has no loss at ``dps`` digits: the point
+A numeric potential (tanh, sigmoid, softplus, swish, mish: the float64
+:class:`~theory.dynamics.kernel.NumericKernel` on R^d, :class:`~theory.dynamics.kernel.ZonalNumericKernel`
+on the sphere) has no loss at ``dps`` digits: the point
 is polished by Newton's method in float64 (:func:`float64_newton`, the analytic Hessian)
 and classified by :func:`float64_kind` from the float64 eigenvalues — numeric evidence,
 not proven, and said so in ``reason``.
@@ -65,7 +66,7 @@ from ..potentials.potential import potential as derive
 from .arithmetic import arithmetic
 from .charges import FIXED, Fixed, Optimal, charge_policy
 from .flow import Algorithm, Trajectory, odd, polish, run_algorithm
-from .kernel import NumericKernel
+from .kernel import NumericKernel, ZonalNumericKernel
 from .kinds import EquilibriumKind
 from .loss import Loss, NotSmooth
 from .matching import match_rows
@@ -166,7 +167,7 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     loss = Loss(phi, protons, manifold=manifold)
     X = loss.manifold.positions(electrons, "electrons")
     policy = charge_policy(charges, len(X))
-    if isinstance(loss.kernel, NumericKernel):
+    if isinstance(loss.kernel, NumericKernel | ZonalNumericKernel):
         if captured or creases or certify:
             raise DerivationError("the potential is numeric: its equilibria are classified in float64 "
                                   "(no held electrons, no certificate)")
@@ -311,16 +312,18 @@ FLOAT_DIGITS = 16
 
 
 def float64_newton(policy, objective, Y: np.ndarray, gtol: float, steps: int) -> tuple[np.ndarray, float]:
-    """Newton steps y ← y − H⁻¹∇ (least squares where H is singular) while ‖∇‖ falls, in float64, with
-    ``policy.gradient(objective, Y)`` and ``policy.hessian(objective, Y)``: (y, ‖∇‖)."""
+    """Newton steps y ← R_y(−B H⁻¹Bᵀ∇) (least squares where H is singular) while ‖∇‖ falls, in float64,
+    with ``policy.gradient(objective, Y)``, the Hessian ``policy.hessian(objective, Y)`` in the tangent
+    basis B = ``objective.tangent_basis(Y)`` and the retraction R of ``objective.manifold``: (y, ‖∇‖)."""
     shape = Y.shape
     gradient = policy.gradient(objective, Y).ravel()
     norm = float(np.linalg.norm(gradient))
     for _ in range(steps):
         if norm < gtol:
             break
-        step = np.linalg.lstsq(policy.hessian(objective, Y), gradient, rcond=None)[0]
-        trial = Y - step.reshape(shape)
+        basis = objective.tangent_basis(Y)
+        step = basis @ np.linalg.lstsq(policy.hessian(objective, Y), basis.T @ gradient, rcond=None)[0]
+        trial = objective.manifold.retract(Y - step.reshape(shape))
         trial_gradient = policy.gradient(objective, trial).ravel()
         trial_norm = float(np.linalg.norm(trial_gradient))
         if not trial_norm < norm:

@@ -10,7 +10,8 @@ evaluates them on the pairs of :meth:`~theory.potentials.forms.Form.pairs`.
 A numeric ridge potential on R^d (tanh, sigmoid, softplus, swish, mish: no closed form) has a
 :class:`NumericKernel` instead: Φ and its first derivatives in float64 from
 :class:`~theory.potentials.hermite_norms.Float64Ridge` (its second derivatives for the Hessian),
-in float64 only.
+in float64 only; on the sphere, :class:`ZonalNumericKernel` differentiates the Mehler series
+Φ(ρ) = Σ c_k² ρ^k of :class:`~theory.potentials.hermite_series.Float64Series`.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from ..core.errors import DerivationError, InputError, Timeout
 from ..core.symbols import rho, s
 from ..core.timebound import BUDGET, bounded, check_budget
 from ..potentials import elu
-from ..potentials.forms import N1, N2, RIDGE, Form, Geometry, Q
+from ..potentials.forms import N1, N2, RIDGE, ZONAL, Form, Geometry, Q
 from ..potentials.hermite_norms import Float64Ridge
+from ..potentials.hermite_series import Float64Series
 from ..potentials.potential import Potential
 from .arithmetic import Arithmetic
 
@@ -260,6 +262,65 @@ class NumericKernel:
         return jet[(0, 0)] + 2 * jet[(0, 1)] + jet[(1, 1)]
 
 
+@dataclass(frozen=True)
+class ZonalNumericKernel:
+    """The kernel of a numeric zonal potential on S^{d−1}: F(ρ) = Φ = Σ_k c_k² ρ^k and its
+    derivatives from :meth:`Float64Series.jet <theory.potentials.hermite_series.Float64Series.jet>`
+    (Φ within its bound; F′, F″ measured, not bounded), α = −F′ρ/n₁² and β = F′/(n₁n₂) by the
+    chain rule of :func:`_coefficients`, and the Hessian terms F′, F″·c of :attr:`Kernel.hessian_terms`.
+    Φ(θ, θ) = F(1) = E[σ²] is a constant. Float64 only."""
+
+    form: Form
+    evaluator: Float64Series
+    self_terms: None = None                   # Φ(θ, θ) = F(1) for every θ on the sphere
+    cusp: sp.Expr = sp.S.Zero
+    kinks: tuple = ()
+    kink_slopes: dict = field(default_factory=dict)
+    uses_angle: bool = False
+    small: int = 0                            # ρ, the only invariant
+
+    names = NumericKernel.names
+    __getattr__ = NumericKernel.__getattr__
+
+    @property
+    def self_value(self) -> sp.Float:
+        return sp.Float(float(self.evaluator(1.0)))
+
+    def compiled(self, name: str, arith: Arithmetic) -> Callable:
+        """"value" F(ρ, c, φ) and "coefficients" (α, β)(n₁, n₂, ρ, c, φ)."""
+        _float64_only(arith)
+        functions = {"value": lambda rho_, *_: self.evaluator(rho_), "coefficients": self._coefficients}
+        if name not in functions:
+            raise DerivationError(f"the potential is numeric: no {name}")
+        return functions[name]
+
+    def coincidence_function(self, name, sign: int, arith: Arithmetic) -> Callable:
+        """The value, α, β or a Hessian term at ρ = sign, as a function of (n₁, n₂)."""
+        if isinstance(name, tuple):
+            terms = self.hessian_function(arith)
+            return lambda n1, n2: terms(np.full(np.shape(n1), float(sign)), 0)[name]
+        if name not in ("value", "alpha", "beta"):
+            raise DerivationError(f"the potential is numeric: no {name}")
+        if name == "value":
+            return lambda n1, n2: self.evaluator(np.full(np.shape(n1), float(sign)))
+        index = {"alpha": 0, "beta": 1}[name]
+        return lambda n1, n2: self._coefficients(n1, n2, np.full(np.shape(n1), float(sign)))[index]
+
+    def hessian_function(self, arith: Arithmetic) -> Callable:
+        """(ρ, c, φ) ↦ {(0,): F′, (0, 0): F″c}."""
+        _float64_only(arith)
+        return self._hessian_terms
+
+    def _coefficients(self, n1, n2, rho_, *_):
+        n1, n2, rho_ = np.broadcast_arrays(n1, n2, rho_)
+        slope = self.evaluator.jet(rho_)[(0,)]
+        return -slope * rho_ / n1**2, slope / (n1 * n2)
+
+    def _hessian_terms(self, rho_, c=0, *_):
+        jet = self.evaluator.jet(rho_)
+        return {(0,): jet[(0,)], (0, 0): jet[(0, 0)] * c}
+
+
 def _float64_only(arith: Arithmetic) -> None:
     if arith.dps is not None:
         raise DerivationError(f"the potential is numeric: its loss runs in float64 only, "
@@ -282,12 +343,24 @@ def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:
     if not isinstance(phi, Potential):
         raise InputError(f"the dynamics supports ridge, zonal, radial and product potentials, not {phi!r}")
     if phi.expr is None:
-        smooth = not phi.activation.kinks or elu.is_elu(phi.activation.expr)    # ELU is C¹
-        evaluator = phi.numpy() if phi.form is RIDGE and smooth else None
+        return _numeric_kernel(phi)
+    return _kernel(phi.expr, phi.form, check_budget(budget))
+
+
+def _numeric_kernel(phi: Potential) -> NumericKernel | ZonalNumericKernel:
+    """Float64 kernels of numeric potentials: on R^d for a smooth σ or ELU, on the sphere for a smooth σ."""
+    kinks = phi.activation.kinks
+    if phi.form is RIDGE and (not kinks or elu.is_elu(phi.activation.expr)):    # ELU is C¹
+        evaluator = phi.numpy()
         if isinstance(evaluator, Float64Ridge | elu.Float64Elu):
             return NumericKernel(phi.form, evaluator)
-        raise DerivationError(f"potential of {phi.name} is numeric: exact gradients need a closed form")
-    return _kernel(phi.expr, phi.form, check_budget(budget))
+    if phi.form is ZONAL and not kinks:
+        evaluator = phi.numpy()
+        if isinstance(evaluator, Float64Series):
+            return ZonalNumericKernel(phi.form, evaluator)
+    where = "on the sphere" if phi.form is ZONAL else "on R^d"
+    raise DerivationError(f"potential of {phi.name} is numeric with no float64 derivatives {where}: "
+                          "exact gradients need a closed form")
 
 
 @functools.lru_cache(maxsize=64)

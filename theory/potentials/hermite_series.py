@@ -226,6 +226,7 @@ class Float64Series:
         rounding = _UNIT * sum(abs(q) for q in kept)
         self.error_bound = float(tail) + rounding + horner + square + _UNIT * float(sum(squares))
         self.terms = len(squares)
+        self._slopes = [np.polynomial.polynomial.polyder([float(q) for q in squares], m) for m in (1, 2)]
 
     def __call__(self, rho) -> np.ndarray:
         rho = np.asarray(rho, dtype=float)
@@ -235,6 +236,15 @@ class Float64Series:
         for start in range(0, flat.size, CHUNK):  # Horner on cache-sized pieces
             out[start:start + CHUNK] = self._horner(flat[start:start + CHUNK])
         return out.reshape(rho.shape)
+
+    def jet(self, rho) -> dict:
+        """{(): Φ, (0,): Φ′, (0, 0): Φ″} at ρ ∈ [−1, 1]: the series and its derivatives
+        Σ k c_k² ρ^{k−1}, Σ k(k−1) c_k² ρ^{k−2} of the same N terms (only Φ's error is bounded:
+        the derivatives' tails Σ_{k≥N} k c_k², Σ_{k≥N} k² c_k² are larger, and not bounded here)."""
+        value = self(rho)
+        rho = np.asarray(rho, dtype=float)
+        first, second = (np.polynomial.polynomial.polyval(rho, c) for c in self._slopes)
+        return {(): value, (0,): first, (0, 0): second}
 
     def _horner(self, rho: np.ndarray) -> np.ndarray:
         x = rho if self.parity is None else rho * rho
