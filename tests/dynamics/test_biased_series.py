@@ -45,6 +45,8 @@ def _series_pair(name, a, beta, b, gamma, rho) -> float:
     (2.0, -0.7, 2.0, -0.7, 1.0),      # the largest norm of the tests
     (1.5, 0.2, 0.5, -1.0, -1.0),      # antiparallel
     (0.0, 0.8, 1.2, 0.4, 0.0),        # a zero norm: σ(β)E[σ(v)]
+    (3.5, 0.4, 3.5, 0.4, 1.0),        # norms beyond the series (it raised): the rule directly
+    (4.0, -0.5, 1.5, 0.9, -1.0),
 ])
 def test_exact_configurations_agree_with_one_dimensional_quadrature(name, a, beta, b, gamma, rho):
     sigma = sp.lambdify(t, SIGMAS[name], "mpmath")
@@ -116,7 +118,7 @@ def test_flow_learns_a_biased_tanh_teacher():
 def test_norms_beyond_the_series_and_kinks_are_refused():
     W, G = _teacher()
     with pytest.raises(PrecisionError, match="norms are too large"):
-        BiasedLoss("tanh", 4 * W, G).value(3 * W, G)
+        BiasedLoss("tanh", 4 * W, G).value(3 * W + [[0, 0.3, 0], [0.3, 0, 0]], G)    # ρ ≈ 0.995
     with pytest.raises(InputError, match="σ has kinks"):
         BiasedLoss("elu", W, G).gradient(W, G)
     with pytest.raises(InputError, match="value and gradient only"):

@@ -27,7 +27,8 @@ moments of the gradient :data:`SLOPE_TOLERANCE`) raises
 is not certified, and the tests measure its error against the 20-digit values of
 :class:`~theory.potentials.biased.BiasedPotential`. The series converges fast while σ(a·) is
 analytic in a wide strip: for tanh-like σ, whose poles are at distance about π/(2a), the norms
-should be at most about 3.
+should be at most about 3, unless |ρ| is far from 1. At ρ = ±1 exactly (self pairs, parallel
+nodes) the rule gives the mean directly, at any norm.
 
 >>> import sympy as sp
 >>> from theory.core.symbols import t
@@ -64,15 +65,17 @@ BLOCK = 2 ** 21     # pairs × terms of powers at a time (bounds the memory)
 @dataclass(frozen=True)
 class Coefficients:
     """f_k(a_p, β_p) of one function f at n nodes: ``values`` (n, K), K one of :data:`STAGES`,
-    ``second`` E[f²] (n,) and ``remainder`` r_K = E[f²] − Σ_{k<K} f_k² (n,), floored at 0."""
+    ``second`` E[f²] (n,), ``remainder`` r_K = E[f²] − Σ_{k<K} f_k² (n,), floored at 0, and
+    ``nodal`` f(a_p x_i + β_p) at the rule's nodes x_i (n, nodes)."""
 
     values: np.ndarray
     second: np.ndarray
     remainder: np.ndarray
+    nodal: np.ndarray
 
     def head(self, n: int) -> Coefficients:
         """The first n nodes."""
-        return Coefficients(self.values[:n], self.second[:n], self.remainder[:n])
+        return Coefficients(self.values[:n], self.second[:n], self.remainder[:n], self.nodal[:n])
 
     def needed(self) -> int:
         """The least N with ``|f_k|`` ≤ :data:`NEGLIGIBLE`·√E[f²] for k ≥ N at every node (the rest is
@@ -107,24 +110,27 @@ class SmoothSeries:
                     break
                 c = np.hstack([c, values @ self.basis[:, start:stop]])
         remainder = np.maximum(second - (c**2).sum(axis=1), 0.0)
-        parts = (np.split(v, order + 1) for v in (c, second, remainder))
+        parts = (np.split(v, order + 1) for v in (c, second, remainder, values))
         return tuple(Coefficients(*part) for part in zip(*parts, strict=True))
 
-    @staticmethod
-    def moment(f: Coefficients, g: Coefficients, rho, tolerance: float = TOLERANCE) -> np.ndarray:
+    def moment(self, f: Coefficients, g: Coefficients, rho, tolerance: float = TOLERANCE) -> np.ndarray:
         """E[f(u_p) g(v_q)] = Σ_{k<N} f_k(p) g_k(q) ρ_pq^k for every pair (p, q), an (n, m) array
         (the powers by repeated products); N is the larger of the two sides'
-        :meth:`Coefficients.needed`, at most the terms both sides have (the rest is in their tails)."""
+        :meth:`Coefficients.needed`, at most the terms both sides have (the rest is in their tails).
+        Where ρ = ±1 (self pairs, parallel nodes), v = ±bX + γ and the rule gives the mean directly,
+        Σ_i w_i φ(x_i) f(a x_i + β) g(±b x_i + γ), at every norm (the series is slowest there)."""
         rho = np.asarray(rho, dtype=float)
         n = min(max(f.needed(), g.needed()), f.values.shape[1], g.values.shape[1])
-        bound = np.abs(rho) ** n * np.sqrt(np.multiply.outer(f.tail(n), g.tail(n)))
+        parallel = np.abs(rho) == 1
+        bound = np.where(parallel, 0.0, np.abs(rho) ** n * np.sqrt(np.multiply.outer(f.tail(n), g.tail(n))))
         scale = np.sqrt(np.multiply.outer(f.second, g.second))
         beyond = bound > tolerance * scale
         if beyond.any():
             p, q = (int(i) for i in np.argwhere(beyond)[0])
             raise PrecisionError(f"the float64 Mehler series of the biased potential does not converge "
                                  f"within {TERMS} terms for pair ({p}, {q}) (truncation bound "
-                                 f"{bound[p, q]:.1e}): the norms are too large for it; use dps=N")
+                                 f"{bound[p, q]:.1e}, ρ = {rho[p, q]:.6g}): the norms are too large "
+                                 "for it so near ρ = ±1; use dps=N")
         total = np.empty(rho.shape)
         rows = max(1, BLOCK // (n * max(1, rho.shape[1])))
         for start in range(0, len(rho), rows):
@@ -133,6 +139,9 @@ class SmoothSeries:
             powers[..., 1:] = rho[block, :, None]
             np.cumprod(powers, axis=-1, out=powers)
             total[block] = np.einsum("pk,qk,pqk->pq", f.values[block, :n], g.values[:, :n], powers)
+        for p, q in zip(*np.nonzero(parallel), strict=True):    # the nodes are symmetric: −x_i reversed
+            other = g.nodal[q] if rho[p, q] > 0 else g.nodal[q, ::-1]
+            total[p, q] = self.weights @ (f.nodal[p] * other)
         return total
 
 
