@@ -220,3 +220,20 @@ def test_certified_numeric_route_refuses_without_an_envelope():
         biased("t**2*tanh(t)").at(1, 1, 0.5, 0, 0, certified=True)
     with pytest.raises(PrecisionError, match="provably below"):
         biased("tanh").evaluate([1, 0], 0.1, [2, 0], 0.2, certified=True)
+
+
+def test_equal_float_rows_are_parallel_at_every_working_precision():
+    """θ = w as floats: the invariants keep their digits (a SymPy sign rounded θᵀw = ±‖θ‖‖w‖ to 15 digits,
+    and 30-digit norms left 1 − ρ ≈ 10⁻⁴² at 50: a nested quadrature of a near-delta, three minutes).
+    The value is the 1-D mean E[tanh(‖θ‖X + β)²] (two precisions agree)."""
+    row = [0.1257302210933933, -0.1321048632913019, 0.6404226504432804]
+    value = biased("tanh").evaluate(row, 0.45, row, 0.45, dps=20)
+
+    def mean(work):
+        with mpmath.workdps(work):
+            norm = mpmath.sqrt(mpmath.fsum(mpmath.mpf(v) ** 2 for v in row))
+            return +mpmath.quad(lambda x: mpmath.tanh(norm * x + mpmath.mpf(0.45)) ** 2 * mpmath.npdf(x),
+                               [-mpmath.inf, 0, mpmath.inf])
+    low, high = mean(30), mean(40)
+    assert abs(low - high) < mpmath.mpf(10) ** -28
+    assert abs(value - high) < mpmath.mpf(10) ** -19

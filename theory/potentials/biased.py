@@ -317,7 +317,7 @@ class BiasedPotential:
             raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(theta_)} and {len(w_)}")
         if certified:
             return self.certified_at(*_exact_invariants(theta_, w_), beta_, gamma_, dps=dps)
-        ctx = context(dps + 2 * GUARD)
+        ctx = context(INPUT_DIGITS)             # the invariants keep every digit a working precision reads
         th, wv = ([ctx.mpf(_number(v, "θ, w")) for v in vec] for vec in (theta_, w_))
         na, nb = ctx.sqrt(ctx.fdot(th, th)), ctx.sqrt(ctx.fdot(wv, wv))
         dot = ctx.fdot(th, wv)
@@ -517,7 +517,11 @@ def _mean_family(family: Family) -> Callable:
 def bivariate_quadrature(ctx, sigma: sp.Expr, kinks: Sequence, na, nb, dot, bt, gm):
     """E[σ(β + aX) σ(γ + bY)], Y = ρX + rZ, by nested tanh–sinh quadrature split at the kinks of σ.
 
-    Independent of the closed forms (it integrates the activations themselves)."""
+    Independent of the closed forms (it integrates the activations themselves). A 1 − |ρ| within
+    rounding of the inputs in ``ctx`` (8 ulps) is taken as ρ = ±1, a single quadrature: parallel nodes
+    whose norms were rounded to this precision must not leave a spurious r ≈ 10^{−dps/2}, whose inner
+    integrand is a near-delta (minutes, not a second). The two precisions of the callers still confirm
+    the digits."""
     f = mpmath_function(sigma, (_T_of(sigma),), ctx)
     na, nb, dot, bt, gm = (ctx.mpf(v) for v in (na, nb, dot, bt, gm))
     cuts = [ctx.mpf(sp.N(q, ctx.dps)) for q in kinks]
@@ -527,6 +531,8 @@ def bivariate_quadrature(ctx, sigma: sp.Expr, kinks: Sequence, na, nb, dot, bt, 
         pts = sorted({(q - shift) / scale for q in cuts} if scale else set())
         return ctx.quad(lambda X: inner(X) * ctx.npdf(X), [-ctx.inf, *pts, ctx.inf])
     rho = max(min(dot / (na * nb), ctx.one), -ctx.one)
+    if 1 - abs(rho) <= 8 * ctx.eps:
+        rho = ctx.sign(rho)
     r = ctx.sqrt(1 - rho**2)
     outer_pts = sorted({(q - bt) / na for q in cuts}
                        | ({((q - gm) / nb) / rho for q in cuts} if r == 0 else set()))
@@ -611,7 +617,8 @@ def _provably_generic(na, nb, dot) -> None:
 def exact_dot(theta_, w_, na, nb, dot):
     """θᵀw at the rounding boundary ±‖θ‖‖w‖: exactly ±‖θ‖‖w‖ when θ, w are exactly parallel."""
     th, wv = (sp.Matrix([as_number(str(v), what="θ, w") for v in vec]) for vec in (theta_, w_))
-    return na * nb * sp.sign(th.dot(wv)) if th.rank() and sp.Matrix.hstack(th, wv).rank() == 1 else dot
+    parallel = th.rank() and sp.Matrix.hstack(th, wv).rank() == 1
+    return na * nb * int(sp.sign(th.dot(wv))) if parallel else dot     # a SymPy sign would round to 15 digits
 
 
 def _T_of(sigma: sp.Expr):
