@@ -517,7 +517,7 @@ def _mean_family(family: Family) -> Callable:
 def bivariate_quadrature(ctx, sigma: sp.Expr, kinks: Sequence, na, nb, dot, bt, gm):
     """E[σ(β + aX) σ(γ + bY)], Y = ρX + rZ, by nested tanh–sinh quadrature split at the kinks of σ.
 
-    Independent of the closed forms (it integrates the activations themselves). A 1 − |ρ| within
+    Independent of the closed forms (it integrates the activations themselves). A 1 − ``|ρ|`` within
     rounding of the inputs in ``ctx`` (8 ulps) is taken as ρ = ±1, a single quadrature: parallel nodes
     whose norms were rounded to this precision must not leave a spurious r ≈ 10^{−dps/2}, whose inner
     integrand is a near-delta (minutes, not a second). The two precisions of the callers still confirm

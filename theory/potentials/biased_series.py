@@ -27,7 +27,7 @@ moments of the gradient :data:`SLOPE_TOLERANCE`) raises
 is not certified, and the tests measure its error against the 20-digit values of
 :class:`~theory.potentials.biased.BiasedPotential`. The series converges fast while σ(a·) is
 analytic in a wide strip: for tanh-like σ, whose poles are at distance about π/(2a), the norms
-should be at most about 3, unless |ρ| is far from 1. At ρ = ±1 exactly (self pairs, parallel
+should be at most about 3, unless ``|ρ|`` is far from 1. At ρ = ±1 exactly (self pairs, parallel
 nodes) the rule gives the mean directly, at any norm.
 
 >>> import sympy as sp
