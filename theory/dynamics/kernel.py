@@ -264,8 +264,8 @@ class NumericKernel:
 
 @dataclass(frozen=True)
 class ZonalNumericKernel:
-    """The kernel of a numeric zonal potential on S^{d−1}: F(ρ) = Φ = Σ_k c_k² ρ^k and its
-    derivatives from :meth:`Float64Series.jet <theory.potentials.hermite_series.Float64Series.jet>`
+    """The kernel of a numeric zonal potential on S^{d−1}: F(ρ) = Φ = Σ_k c_k² ρ^k and its derivatives
+    from :meth:`Float64Series.derivative <theory.potentials.hermite_series.Float64Series.derivative>`
     (Φ within its bound; F′, F″ measured, not bounded), α = −F′ρ/n₁² and β = F′/(n₁n₂) by the
     chain rule of :func:`_coefficients`, and the Hessian terms F′, F″·c of :attr:`Kernel.hessian_terms`.
     Φ(θ, θ) = F(1) = E[σ²] is a constant. Float64 only."""
@@ -313,12 +313,11 @@ class ZonalNumericKernel:
 
     def _coefficients(self, n1, n2, rho_, *_):
         n1, n2, rho_ = np.broadcast_arrays(n1, n2, rho_)
-        slope = self.evaluator.jet(rho_)[(0,)]
+        slope = self.evaluator.derivative(rho_, 1)
         return -slope * rho_ / n1**2, slope / (n1 * n2)
 
     def _hessian_terms(self, rho_, c=0, *_):
-        jet = self.evaluator.jet(rho_)
-        return {(0,): jet[(0,)], (0, 0): jet[(0, 0)] * c}
+        return {(0,): self.evaluator.derivative(rho_, 1), (0, 0): self.evaluator.derivative(rho_, 2) * c}
 
 
 def _float64_only(arith: Arithmetic) -> None:

@@ -237,14 +237,18 @@ class Float64Series:
             out[start:start + CHUNK] = self._horner(flat[start:start + CHUNK])
         return out.reshape(rho.shape)
 
-    def jet(self, rho) -> dict:
-        """{(): Φ, (0,): Φ′, (0, 0): Φ″} at ρ ∈ [−1, 1]: the series and its derivatives
-        Σ k c_k² ρ^{k−1}, Σ k(k−1) c_k² ρ^{k−2} of the same N terms (only Φ's error is bounded:
-        the derivatives' tails Σ_{k≥N} k c_k², Σ_{k≥N} k² c_k² are larger, and not bounded here)."""
-        value = self(rho)
+    def derivative(self, rho, order: int) -> np.ndarray:
+        """Φ′ (order 1) or Φ″ (order 2) at ρ ∈ [−1, 1]: Σ k c_k² ρ^{k−1} or Σ k(k−1) c_k² ρ^{k−2} over
+        the same N terms (only Φ's error is bounded: the derivatives' tails are larger, and not bounded
+        here)."""
         rho = np.asarray(rho, dtype=float)
-        first, second = (np.polynomial.polynomial.polyval(rho, c) for c in self._slopes)
-        return {(): value, (0,): first, (0, 0): second}
+        if np.any(np.abs(rho) > 1):
+            raise InputError("ρ must lie in [−1, 1]")
+        return np.polynomial.polynomial.polyval(rho, self._slopes[order - 1])
+
+    def jet(self, rho) -> dict:
+        """{(): Φ, (0,): Φ′, (0, 0): Φ″} at ρ ∈ [−1, 1] (:meth:`derivative`)."""
+        return {(): self(rho), (0,): self.derivative(rho, 1), (0, 0): self.derivative(rho, 2)}
 
     def _horner(self, rho: np.ndarray) -> np.ndarray:
         x = rho if self.parity is None else rho * rho
