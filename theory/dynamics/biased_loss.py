@@ -31,8 +31,9 @@ bivariate normal density), taken through h, k, ρ by the chain rule. L is Owen's
 derivative (step and sign where two nodes coincide or are antipodal with h = ρk, and
 θ = 0 with β = 0 for ReLU, step, sign) the gradient and the Hessian raise :class:`NotSmooth`.
 
-At ``dps`` digits the value is the sum of :meth:`BiasedPotential.working_value` over
-pairs, confirmed at two precisions as a whole (so L = 0 at the teacher is exactly 0).
+At ``dps`` digits the value sums the distinct pairs' :meth:`BiasedPotential.at` (the Mehler series first
+on the numeric route) under a Cauchy–Schwarz error bound (:meth:`BiasedLoss._exact_value`); L = 0 at the
+teacher, permuted or not, is exactly 0 (its pairs' weights cancel exactly).
 
 The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for step, sign, ReLU, erf and exp
 (:meth:`BiasedLoss.hessian`; a ReLU pair's moments by conditioning on u = 0 and Stein's lemma,
@@ -51,25 +52,29 @@ array([-0.131084])
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 
 import mpmath
 import numpy as np
 
 from ..core import validators as valid
-from ..core.errors import InputError
-from ..core.numeric import check_dps, context
+from ..core.errors import InputError, PrecisionError
+from ..core.numeric import check_dps, context, output_context
 from ..potentials.biased import (
     INPUT_DIGITS,
+    MAX_DPS,
+    QUADRATURE_TRIES,
     BiasedPotential,
     Family,
     biased,
-    check_numeric_dps,
     exact_dot,
     two_precisions,
 )
 from ..potentials.biased_series import SLOPE_TOLERANCE, SmoothSeries, smooth_series
+from ..potentials.evaluation import precisions
 from ..potentials.manifolds import EUCLIDEAN
+from ..potentials.quadrature import GUARD
 from .loss import charges_of
 
 #: Closed forms with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t);
@@ -215,19 +220,69 @@ class BiasedLoss:
         return _Series(smooth_series(activation.expr))
 
     def _exact_value(self, nodes: Nodes, dps: int):
+        """L to ``dps`` digits as Σ_g W_g Φ_g over the distinct pairs g (:func:`_pair_weights`): exactly 0
+        when every W_g is 0 (the teacher, permuted or not). A closed form is cheap at any precision: the
+        whole sum is confirmed at two (:func:`~theory.potentials.biased.two_precisions`). The numeric
+        route's pairs cost seconds each: :meth:`_bounded_sum`."""
         check_dps(dps)
+        groups = _pair_weights(nodes)
+        if not groups:
+            return output_context(dps).mpf(0)
         if not self.potential.exact:
-            check_numeric_dps(dps, "the numeric route of a biased potential")
-        n, c = len(nodes.charges), nodes.charges
-        pairs = [(p, q) for p in range(n) for q in range(p, n)]
-        invariants = tuple(_invariants(nodes, p, q) for p, q in pairs)
+            return self._bounded_sum(nodes, groups, dps)
+
+        invariants = tuple(_invariants(nodes, *pair) for pair in groups)
 
         def total(values, work):
-            with mpmath.workdps(work):   # the weights (2 −[p = q])c_p c_q in mpmath: exact for float charges
-                return mpmath.fsum((1 if p == q else 2) * mpmath.mpf(c[p]) * mpmath.mpf(c[q])
-                                   * self.potential.working_value(v, work)
-                                   for (p, q), v in zip(pairs, values, strict=True))
+            with mpmath.workdps(work):
+                return mpmath.fsum(_mpf(w) * self.potential.working_value(v, work)
+                                   for w, v in zip(groups.values(), values, strict=True))
         return two_precisions(total, invariants, dps, "the biased loss")
+
+    def _bounded_sum(self, nodes: Nodes, groups: dict, dps: int):
+        """Σ_g W_g Φ_g with each Φ_g from :meth:`BiasedPotential.at` (the Mehler series first), confirmed to
+        ``work`` digits. By Cauchy–Schwarz ``|Φ(P_p, P_q)|`` ≤ √(Φ_pp Φ_qq), so the sum errs by at most
+        ε = 10^{1−work} Σ_g ``|W_g|`` √(Φ_pp Φ_qq): L is returned once ε ≤ 10^{−dps−1}``|L|``, for work in
+        the doubling precisions up to the route's :data:`~theory.potentials.biased.MAX_DPS`; 0 when
+        ``|L|`` + ε ≤ 10^{−work/2} at the last (the zero rule of two precisions)."""
+        if dps + GUARD > MAX_DPS:
+            raise InputError(f"dps: the numeric route of a biased loss is confirmed to at most "
+                             f"{MAX_DPS - GUARD} digits, {dps} were asked")
+        works = [w for w in precisions(dps, QUADRATURE_TRIES) if w <= MAX_DPS]
+        ends = sorted({p for pair in groups for p in pair})
+        for work in works:
+            with mpmath.workdps(2 * work):
+                phi = {pair: mpmath.mpf(self.potential.at(*_invariants(nodes, *pair), dps=work))
+                       for pair in [*groups, *((p, p) for p in ends if (p, p) not in groups)]}
+                total = mpmath.fsum(_mpf(w) * phi[pair] for pair, w in groups.items())
+                error = mpmath.mpf(10) ** (1 - work) * mpmath.fsum(
+                    abs(_mpf(w)) * mpmath.sqrt(phi[p, p] * phi[q, q]) for (p, q), w in groups.items())
+            if error <= mpmath.mpf(10) ** (-dps - 1) * abs(total):
+                return output_context(dps).mpf(total)
+        if abs(total) + error <= mpmath.mpf(10) ** -(works[-1] // 2):
+            return output_context(dps).mpf(0)
+        raise PrecisionError(f"the biased loss {mpmath.nstr(total, 5)} is not separated from its error "
+                             f"bound {mpmath.nstr(error, 3)} at {works[-1]} working digits: {dps} digits "
+                             "not confirmed")
+
+
+def _mpf(value: Fraction) -> mpmath.mpf:
+    """A dyadic fraction (a weight of float charges) as an mpf at the working precision."""
+    return mpmath.mpf(value.numerator) / value.denominator
+
+
+def _pair_weights(nodes: Nodes) -> dict[tuple[int, int], Fraction]:
+    """{(p, q): W} over the distinct pairs of nodes with W ≠ 0: W the exact sum of (2 − [p = q]) c_p c_q
+    over the pairs sharing (p, q)'s invariants (Φ is symmetric, so a pair and its mirror share them)."""
+    n, c = len(nodes.charges), [Fraction(float(v)) for v in nodes.charges]
+    keys = {p: (tuple(nodes.positions[p]), float(nodes.biases[p])) for p in range(n)}
+    first, weights = {}, {}
+    for p in range(n):
+        for q in range(p, n):
+            key = tuple(sorted((keys[p], keys[q])))
+            pair = first.setdefault(key, (p, q))
+            weights[pair] = weights.get(pair, 0) + (1 if p == q else 2) * c[p] * c[q]
+    return {pair: w for pair, w in weights.items() if w}
 
 
 class BiasedRows:
