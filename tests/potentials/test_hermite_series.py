@@ -102,6 +102,25 @@ def test_float64_evaluator_meets_its_bound_on_adversarial_points(name):
         assert abs(got - float(exact)) <= f.error_bound, (rho_, got, exact)
 
 
+@pytest.mark.parametrize("name", sorted(SMOOTH))
+def test_float64_derivatives_meet_their_bounds(name):
+    """Φ^{(m)}(ρ) = E[σ^{(m)}(X)σ^{(m)}(Y)] (Price), m = 1, 2: at ρ = ±1 a Gaussian mean of σ^{(m)}
+    itself (tanh–sinh), inside the 18-digit Mehler series of σ^{(m)} (its own coefficients)."""
+    sigma = SMOOTH[name]
+    f = potential(sigma).sphere().numpy()
+    assert max(f.derivative_bounds) <= 3e-14
+    points = [-1.0, -0.999, 1e-9, 0.9, 1.0]
+    for order in (1, 2):
+        slope = sp.diff(sigma, t, order)
+        got = f.derivative(np.array(points), order)
+        for rho_, value in zip(points, got, strict=True):
+            if abs(rho_) == 1:
+                exact = gaussian_mean(slope * slope.subs(t, rho_ * t), dps=30)
+            else:
+                exact = hermite_series.value(slope, (), 1, 1, mpmath.mpf(rho_), dps=18)
+            assert abs(value - float(exact)) <= f.derivative_bounds[order - 1], (order, rho_, value, exact)
+
+
 def test_the_float64_series_is_truncated_by_its_own_tail_bound():
     f = potential("sigmoid").sphere().numpy()
     assert 0 < f.terms <= hermite_series.MAX_TERMS

@@ -205,46 +205,49 @@ CHUNK = 4096
 
 
 class Float64Series:
-    """Φ(ρ) ≈ Σ_{k<N} c_k² ρ^k on arrays in float64, with ``error_bound`` on [−1, 1].
+    """Φ(ρ) ≈ Σ_{k<N} c_k² ρ^k on arrays in float64, with ``error_bound`` on [−1, 1], and its
+    derivatives Φ′, Φ″ with ``derivative_bounds``.
 
     The bound adds (i) the tail r_N = E[σ²] − Σ_{k<N} c_k² (all terms are ≥ 0 at
     ρ = ±1, so it bounds the tail uniformly), (ii) rounding the c_k² to float64,
     (iii) Horner's rounding, Σ_k γ_{2k+2} c_k² with γ_m = mu/(1 − mu), and for a σ
-    of definite parity (iv) rounding ρ² (Σ_k k c_k² · u). The c_k themselves come
-    from two confirmed high-precision rules (numeric evidence, not a proof).
+    of definite parity (iv) rounding ρ² (Σ_k k c_k² · u). The derivatives' tails are as exact:
+    Σ_k k c_k² = E[σ′²] and Σ_k k(k − 1) c_k² = E[σ″²] (the Hermite coefficients of σ′ are
+    √(k+1) c_{k+1}), each kept to its own N_m terms. The c_k and these moments come from two
+    confirmed high-precision rules (numeric evidence, not a proof).
     """
 
-    def __init__(self, squares: list, tail, parity: Parity | None):
+    def __init__(self, squares: list, tails: tuple, parity: Parity | None, terms: tuple[int, int, int]):
         self.parity = parity
+        self.terms = terms[0]
+        value = squares[:self.terms]
         start = 0 if parity is None else parity.first
         step = 1 if parity is None else 2
-        kept = [float(q) for q in squares[start::step]]
+        kept = [float(q) for q in value[start::step]]
         self.coefficients = np.array(kept)
         gamma = [(m * _UNIT) / (1 - m * _UNIT) for m in range(2, 2 * len(kept) + 2, 2)]
         horner = sum(g * abs(q) for g, q in zip(gamma, kept, strict=True))
-        square = 0.0 if parity is None else _UNIT * sum(k * float(q) for k, q in enumerate(squares))
+        square = 0.0 if parity is None else _UNIT * sum(k * float(q) for k, q in enumerate(value))
         rounding = _UNIT * sum(abs(q) for q in kept)
-        self.error_bound = float(tail) + rounding + horner + square + _UNIT * float(sum(squares))
-        self.terms = len(squares)
-        self._slopes = [np.polynomial.polynomial.polyder([float(q) for q in squares], m) for m in (1, 2)]
+        self.error_bound = float(tails[0]) + rounding + horner + square + _UNIT * float(sum(value))
+        self._slopes = [np.array([float(q) for q in _polyder(squares[:n], m)]) for m, n in ((1, terms[1]),
+                                                                                          (2, terms[2]))]
+        self.derivative_bounds = tuple(float(tail) + (2 * _UNIT + _gamma(2 * len(a))) * float(np.abs(a).sum())
+                                       for tail, a in zip(tails[1:], self._slopes, strict=True))
 
     def __call__(self, rho) -> np.ndarray:
-        rho = np.asarray(rho, dtype=float)
-        if np.any(np.abs(rho) > 1):
-            raise InputError("ρ must lie in [−1, 1]")
+        rho = _unit_interval(rho)
         flat, out = rho.ravel(), np.empty(rho.size)
         for start in range(0, flat.size, CHUNK):  # Horner on cache-sized pieces
             out[start:start + CHUNK] = self._horner(flat[start:start + CHUNK])
         return out.reshape(rho.shape)
 
     def derivative(self, rho, order: int) -> np.ndarray:
-        """Φ′ (order 1) or Φ″ (order 2) at ρ ∈ [−1, 1]: Σ k c_k² ρ^{k−1} or Σ k(k−1) c_k² ρ^{k−2} over
-        the same N terms (only Φ's error is bounded: the derivatives' tails are larger, and not bounded
-        here)."""
-        rho = np.asarray(rho, dtype=float)
-        if np.any(np.abs(rho) > 1):
-            raise InputError("ρ must lie in [−1, 1]")
-        return np.polynomial.polynomial.polyval(rho, self._slopes[order - 1])
+        """Φ′ (order 1) or Φ″ (order 2) at ρ ∈ [−1, 1]: Σ_{k<N₁} k c_k² ρ^{k−1} or
+        Σ_{k<N₂} k(k−1) c_k² ρ^{k−2} by Horner, within ``derivative_bounds[order − 1]``: the tail
+        E[σ′²] − Σ_{k<N₁} k c_k² (or E[σ″²] − Σ k(k−1) c_k², every term ≥ 0 at ρ = ±1), rounding the
+        coefficients and Horner's γ_{2N}·Σ``|coefficients|``."""
+        return np.polynomial.polynomial.polyval(_unit_interval(rho), self._slopes[order - 1])
 
     def jet(self, rho) -> dict:
         """{(): Φ, (0,): Φ′, (0, 0): Φ″} at ρ ∈ [−1, 1] (:meth:`derivative`)."""
@@ -259,9 +262,32 @@ class Float64Series:
         return rho * value if self.parity is Parity.ODD else value
 
 
-def float64_series(sigma: sp.Expr, kinks: tuple, parity: Parity | None, *,
-                   tolerance: float = 1e-17) -> Float64Series:
-    """The float64 evaluator of Φ(ρ) = Σ c_k² ρ^k (unit norms), tail ≤ ``tolerance``.
+def _unit_interval(rho) -> np.ndarray:
+    rho = np.asarray(rho, dtype=float)
+    if np.any(np.abs(rho) > 1):
+        raise InputError("ρ must lie in [−1, 1]")
+    return rho
+
+
+def _gamma(m: int) -> float:
+    """γ_m = mu/(1 − mu): the relative rounding of m float64 operations."""
+    return m * _UNIT / (1 - m * _UNIT)
+
+
+def _polyder(squares: list, order: int) -> list:
+    """The coefficients of d^order/dρ^order Σ_k q_k ρ^k (exact in the inputs' arithmetic):
+    k(k−1)…(k−order+1) q_k at ρ^{k−order}."""
+    return [math.perm(k, order) * q for k, q in enumerate(squares)][order:]
+
+
+#: The tails kept by :func:`float64_series`: Φ, Φ′ and Φ″ (Σ_{k≥N} c_k², k c_k², k(k−1) c_k²).
+TAILS = (1e-17, 1e-17, 1e-15)
+
+
+def float64_series(sigma: sp.Expr, kinks: tuple, parity: Parity | None) -> Float64Series:
+    """The float64 evaluator of Φ(ρ) = Σ c_k² ρ^k (unit norms) and its two derivatives, the m-th
+    truncated where its tail Σ_{k≥N_m} k(k−1)…(k−m+1) c_k² = E[(σ^{(m)})²] − Σ_{k<N_m} … is ≤
+    :data:`TAILS` [m] by both coefficient rules.
 
     Only for smooth σ: at a kink the c_k decay algebraically and no :data:`MAX_TERMS`-term
     series reaches 1e-14 near ρ = ±1."""
@@ -269,19 +295,37 @@ def float64_series(sigma: sp.Expr, kinks: tuple, parity: Parity | None, *,
         raise PrecisionError(f"σ = {sigma} is not smooth at {', '.join(map(str, kinks))}: its Hermite "
                              "coefficients decay algebraically, so no float64 evaluator with a 1e-14 "
                              "guarantee on [−1, 1] is available")
+    rules = [(FLOAT64_DIGITS + shift, bool(shift)) for shift in (0, 8)]
+    moments = [[coefficients(sp.diff(sigma, t, m), (), 1, 1, *rule)[1] for m in (1, 2)] for rule in rules]
     for terms in BLOCKS:
-        sets = [coefficients(sigma, (), 1, terms, FLOAT64_DIGITS + shift, bool(shift)) for shift in (0, 8)]
-        (c1, s1), (c2, s2) = sets
-        tail1, tail2 = s1, s2
-        for n in range(terms + 1):
-            tail = max(tail1, tail2)
-            if tail <= tolerance:
-                if max(abs(a - b) for a, b in zip(c1[:n], c2[:n], strict=True)) > 1e-20:
-                    raise PrecisionError("the two coefficient rules disagree beyond 1e-20")
-                return Float64Series([c ** 2 for c in c2[:n]], max(tail, 0), parity)
-            if n < terms:
-                tail1, tail2 = tail1 - c1[n] ** 2, tail2 - c2[n] ** 2
-    raise SlowConvergence(f"Σ c_k² ρ^k needs more than {MAX_TERMS} terms for a float64 tail of {tolerance}")
+        sets = [coefficients(sigma, (), 1, terms, *rule) for rule in rules]
+        if max(abs(a - b) for a, b in zip(sets[0][0], sets[1][0], strict=True)) > 1e-20:
+            raise PrecisionError("the two coefficient rules disagree beyond 1e-20")
+        ends = [_first_below(tolerance, [_tails(c, [total, *m], order) for (c, total), m in zip(sets, moments,
+                                                                                           strict=True)])
+                for order, tolerance in enumerate(TAILS)]
+        if None not in ends:
+            c = sets[1][0]
+            tails = [max(0, *(_tails(c_, [total, *m], order)[n] for (c_, total), m in zip(sets, moments,
+                                                                                            strict=True)))
+                     for order, n in enumerate(ends)]
+            return Float64Series([q ** 2 for q in c[:max(ends)]], tuple(tails), parity, tuple(ends))
+    raise SlowConvergence(f"Σ c_k² ρ^k or a derivative needs more than {MAX_TERMS} terms for the float64 "
+                          f"tails {TAILS}")
+
+
+def _tails(c: tuple, totals: list, order: int) -> list:
+    """[Σ_{k≥n} k(k−1)…(k−order+1) c_k² for n = 0 … len(c)] as totals[order] minus partial sums."""
+    out, tail = [], totals[order]
+    for k, q in enumerate(c):
+        out.append(tail)
+        tail = tail - math.perm(k, order) * q * q
+    return [*out, tail]
+
+
+def _first_below(tolerance: float, rules: list) -> int | None:
+    """The first n at which every rule's tail is ≤ ``tolerance`` (None: not within these terms)."""
+    return next((n for n, tails in enumerate(zip(*rules, strict=True)) if max(tails) <= tolerance), None)
 
 
 # ---------------------------------------------------------------------- what is known, in LaTeX
