@@ -42,7 +42,7 @@ def test_the_kink_at_zero_is_refused_and_other_families_are_named():
     with pytest.raises(NotSmooth, match="θ = 0 and β = 0"):
         loss.gradient(np.array([[0.0, 0.0, 0.0]]), [0.0])
     with pytest.raises(InputError, match="leaky ReLU and abs"):
-        BiasedLoss("elu", W, G).gradient(W, G)
+        BiasedLoss("Max(t, 0) + tanh(Min(t, 0))", W, G).gradient(W, G)
 
 
 def _teacher_run(seed: int):

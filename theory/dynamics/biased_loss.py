@@ -13,8 +13,10 @@ potential (:mod:`theory.potentials.biased`). So L ≥ 0, and L = 0 at the teache
 
 float64 (value and exact gradient, vectorised over pairs) for step, sign, ReLU, erf, exp and every
 σ = m·t + n·t₊ (leaky ReLU, abs; from the ReLU terms by Stein's lemma, :func:`_two_slope_terms`),
-and for every smooth σ (tanh, sigmoid, softplus, swish, mish, GELU, …) by Mehler's series of σ, σ′
-and σ″ (:mod:`theory.potentials.biased_series`; numeric evidence, norms up to about 3):
+for every smooth σ (tanh, sigmoid, softplus, swish, mish, GELU, …) by Mehler's series of σ, σ′
+and σ″ (:mod:`theory.potentials.biased_series`; numeric evidence, norms up to about 3), and for ELU
+in closed form: σ, σ′, σ″ are pieces t^d e^{λt} on half-lines, and e^{λu + μv} only shifts the
+Gaussian's means, so each moment is a tilted orthant moment (:func:`_tilted`, Owen's T):
 with u = θᵀx + β, v = wᵀx + γ, Stein's lemma gives ∇_θΦ = A θ + C w with
 A = E[σ″(u)σ(v)], C = E[σ′(u)σ′(v)], and ∂Φ/∂β = D = E[σ′(u)σ(v)]. For ReLU, with
 h = β/‖θ‖, k = γ/‖w‖, ρ = θ̂ᵀŵ, r = √(1 − ρ²) and L(h, k; ρ) = P(X < h, Y < k),
@@ -61,6 +63,7 @@ import numpy as np
 from ..core import validators as valid
 from ..core.errors import InputError, PrecisionError
 from ..core.numeric import check_dps, context, output_context
+from ..potentials import elu
 from ..potentials.biased import (
     INPUT_DIGITS,
     MAX_DPS,
@@ -188,7 +191,8 @@ class BiasedLoss:
         kernel = self._kernel()
         moments = _MOMENTS.get(kernel.family)
         if moments is None:
-            missing = ("the smooth σ of Mehler's series have value and gradient only" if kernel.family is None
+            missing = ("ELU (σ″ jumps at 0) yet" if isinstance(kernel, _Elu) else
+                       "the smooth σ of Mehler's series have value and gradient only" if kernel.family is None
                        else "σ = m·t + n·t₊ (its pair moments E[σ″(u)σ(v)x̃x̃ᵀ] with σ″ = nδ are not "
                             "implemented")
             raise InputError(f"activation {self.potential.name}: no float64 biased Hessian for {missing}; "
@@ -213,10 +217,12 @@ class BiasedLoss:
         if (family, parameters) in FLOAT_FORMS:
             return _Float(family)
         activation = self.potential.activation
+        if elu.is_elu(activation.expr):
+            return _Elu()
         if activation.kinks:
             raise InputError(f"activation {self.potential.name}: no float64 biased loss (σ has kinks at "
                              f"{', '.join(map(str, activation.kinks))}; step, sign, ReLU, m·t + n·t₊ such "
-                             "as leaky ReLU and abs, and every smooth σ have one); use value(..., dps=N)")
+                             "as leaky ReLU and abs, ELU and every smooth σ have one); use value(..., dps=N)")
         return _Series(smooth_series(activation.expr))
 
     def _exact_value(self, nodes: Nodes, dps: int):
@@ -293,7 +299,7 @@ class BiasedRows:
     For fixed rows L is a quadratic in a with Gram matrix G = [Φ(ỹ_i, ỹ_j)] and linear term
     c = [Φ(ỹ_i, w̃_j)] b: the optimal charges solve G a* = −c, the reduced loss ℓ = L(a*, ỹ) has
     ∇ℓ = ∇_ỹL(a*, ỹ) (envelope theorem) and ∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ (the Schur complement).
-    float64 only (step, sign, ReLU, erf and exp have Hessians; m·t + n·t₊ gradients).
+    float64 only (step, sign, ReLU, erf and exp have Hessians; m·t + n·t₊, ELU and smooth σ gradients).
 
     >>> rows = BiasedRows(BiasedLoss("relu", [[1.0, 0.0]], [0.5]))
     >>> rows.best_charges([[1.0, 0.0, 0.5]]).round(12)             # on the proton: a* = −b
@@ -687,6 +693,86 @@ def _exp_terms(p: _Pairs) -> _Terms:
 
 def _dots(p: _Pairs) -> np.ndarray:
     return np.where(p.zero, 0.0, p.rho * p.a * p.b)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """coef · t^degree · e^{rate·t} on the half-line side·t > 0."""
+
+    coef: float
+    degree: int
+    rate: float
+    side: int
+
+
+#: ELU σ(t) = t₊ + (e^t − 1)1{t < 0} and its derivatives σ′ = 1{t > 0} + e^t 1{t < 0}, σ″ = e^t 1{t < 0}
+#: (σ′ is continuous, so σ″ has no δ), as pieces.
+ELU_PIECES = ((_Piece(1, 1, 0, 1), _Piece(1, 0, 1, -1), _Piece(-1, 0, 0, -1)),
+              (_Piece(1, 0, 0, 1), _Piece(1, 0, 1, -1)),
+              (_Piece(1, 0, 1, -1),))
+
+
+@dataclass(frozen=True)
+class _Elu:
+    """The float64 pair kernel of ELU: Φ = E[σσ], A = E[σ″σ], C = E[σ′σ′], D = E[σ′σ], each a sum over
+    pieces of :data:`ELU_PIECES` of tilted orthant moments (:func:`_tilted`; closed forms in Owen's T)."""
+
+    family = None
+
+    def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
+        """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
+        pair = _Pairs.of(left, right, smoothing=0.0)
+        tilted = {}                         # one orthant per (side, rate) of each node: 9 for all moments
+
+        def moment(x: _Piece, y: _Piece) -> np.ndarray:
+            key = (x.side, x.rate, y.side, y.rate)
+            if key not in tilted:
+                tilted[key] = _tilted(pair, *key)
+            value = x.side**x.degree * y.side**y.degree * tilted[key][x.degree, y.degree]
+            if pair.zero.any():
+                product = _piece_mean(x, pair.beta, pair.raw_a) * _piece_mean(y, pair.gamma, pair.raw_b)
+                value = np.where(pair.zero, product, value)
+            return x.coef * y.coef * value
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            moments = [sum(moment(x, y) for x in ELU_PIECES[i] for y in ELU_PIECES[j])
+                       for i, j in ((0, 0), *(((2, 0), (1, 1), (1, 0)) if gradient else ()))]
+        if not all(np.isfinite(m).all() for m in moments):
+            raise InputError("the biased ELU loss is not finite at these parameters (overflow)")
+        return _Terms(*moments)
+
+
+def _tilted(p: _Pairs, s: int, lam: float, t: int, mu: float) -> dict:
+    """{(i, j): E[U^i V^j e^{λu + μv} 1{U, V > 0}]}, U = su, V = tv, i, j ∈ {0, 1}, for u = aX + β,
+    v = bY + γ. Tilting: e^{λu + μv} times the Gaussian density is Z = exp(λβ + μγ + (λ²a² + 2λμc +
+    μ²b²)/2) (c = θᵀw) times the density of means β′ = β + λa² + μc, γ′ = γ + λc + μb². With
+    m_U = sβ′, m_V = tγ′, h = m_U/a, k = m_V/b, ρ_s = stρ, h_m = s(h_m + λar²), k_m = t(k_m + μbr²):
+
+    .. math::  P = L(h, k; ρ_s),\\quad E[U] = m_U P + aφ(h)Φ(k_m/r) + ρ_s aφ(k)Φ(h_m/r),\\quad
+               E[UV] = \\text{the ReLU } Φ \\text{ at } (m_U, m_V, ρ_s)
+
+    (:func:`_relu_terms`), all times Z."""
+    c = _dots(p)
+    z = np.exp(lam * p.beta + mu * p.gamma + (lam**2 * p.a**2 + 2 * lam * mu * c + mu**2 * p.b**2) / 2)
+    m_u, m_v = s * (p.beta + lam * p.a**2 + mu * c), t * (p.gamma + lam * c + mu * p.b**2)
+    rho, h, k = s * t * p.rho, m_u / p.a, m_v / p.b
+    hm, km = s * (p.hm + lam * p.a * p.r**2), t * (p.km + mu * p.b * p.r**2)
+    P = orthant(h, k, rho, p.r, hm, km)
+    fh, fk, ch, ck = _npdf(h), _npdf(k), _cdf_ratio(km, p.r), _cdf_ratio(hm, p.r)
+    both = (m_u * m_v + rho * p.a * p.b) * P + m_u * p.b * fk * ck + m_v * p.a * fh * ch \
+        + p.a * p.b * fh * p.r**2 * _pdf_ratio(km, p.r)
+    return {(0, 0): z * P, (1, 0): z * (m_u * P + p.a * (fh * ch + rho * fk * ck)),
+            (0, 1): z * (m_v * P + p.b * (fk * ck + rho * fh * ch)), (1, 1): z * both}
+
+
+def _piece_mean(x: _Piece, m, s) -> np.ndarray:
+    """E[x(m + sX)]/coef = e^{λm + λ²s²/2}·E[(m′ + sX)^d 1{side·(m′ + sX) > 0}], m′ = m + λs²; at s = 0
+    the piece at m, its side +1 closed (t ≥ 0), so σ′(0) = 1 (σ and σ′ are continuous there)."""
+    shifted = m + x.rate * s**2
+    signed, inside = x.side * shifted, (shifted >= 0) if x.side > 0 else (shifted < 0)
+    spread = _step_mean(signed, s) if x.degree == 0 else x.side * _relu_mean(signed, s)
+    moment = np.where(s > 0, spread, inside * shifted**x.degree)
+    return np.exp(x.rate * m + x.rate**2 * s**2 / 2) * moment
 
 
 # ---------------------------------------------------------------------- inputs
