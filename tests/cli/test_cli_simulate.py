@@ -21,6 +21,15 @@ def test_simulate_relu_sphere_json(capsys):
     assert float(record["loss"]) < 1e-25
 
 
+def test_simulate_elu_on_the_sphere_classifies_in_float64(capsys):
+    code = main(["simulate", "elu", "--manifold", "sphere", "--d", "3", "--k", "2", "--seed", "1", "--json"])
+    record = json.loads(capsys.readouterr().out)
+    assert code == 0 and record["converged"] is True and record["kind"] == "global minimum"
+    assert float(record["gradient_norm"]) < 1e-12 and float(record["loss"]) < 1e-14
+    assert len(record["hessian_eigenvalues"]) == 4 and min(map(float, record["hessian_eigenvalues"])) > 0.1
+    assert all(m["distance"] < 1e-10 for m in record["matching"])
+
+
 def test_simulate_text_and_protons_file(tmp_path, capsys):
     path = tmp_path / "protons.txt"
     np.savetxt(path, [[0.5, -1.0]])

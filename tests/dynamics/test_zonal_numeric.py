@@ -1,8 +1,9 @@
-"""The loss of a numeric potential on the sphere (tanh, no closed form) in float64: the Mehler
+"""The loss of a numeric potential on the sphere (tanh, ELU: no closed form) in float64: the Mehler
 series' derivatives against exact Gaussian means at ρ = ±1, the value against tensor
-Gauss–Legendre in balls (nothing shared with the Hermite series), the Riemannian gradient and
-Hessian against differences along retractions, at generic and exact inputs (equal rows, an
-electron on a proton, an antipodal pair), and a teacher classified as a strict global minimum."""
+Gauss–Legendre in balls (nothing shared with the Hermite series) or ELU's arb enclosure, the
+Riemannian gradient and Hessian against differences along retractions, at generic and exact inputs
+(equal rows, an electron on a proton, an antipodal pair), and teachers classified as strict global
+minima."""
 
 import math
 from fractions import Fraction
@@ -20,7 +21,10 @@ from theory.dynamics.kernel import ZonalNumericKernel
 from theory.dynamics.kinds import EquilibriumKind
 from theory.dynamics.loss import Loss
 from theory.potentials import ball_quadrature
+from theory.potentials.elu import Float64Elu
 from theory.potentials.quadrature import gaussian_mean
+
+from tests.potentials.test_elu import enclosure
 
 PROTONS = np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.8]])
 GENERIC = np.array([[0.6, 0.8, 0.0], [0.0, 0.6, -0.8], [0.48, 0.6, 0.64]])
@@ -35,9 +39,16 @@ def tanh_loss():
     return Loss(potential("tanh"), PROTONS, manifold="sphere")
 
 
-def test_a_numeric_potential_on_the_sphere_gets_the_series_kernel(tanh_loss):
+@pytest.fixture(scope="module")
+def elu_loss():
+    return Loss(potential("elu"), PROTONS, manifold="sphere")
+
+
+def test_a_numeric_potential_on_the_sphere_gets_the_series_kernel(tanh_loss, elu_loss):
     assert isinstance(tanh_loss.kernel, ZonalNumericKernel)
     assert tanh_loss.kernel.evaluator.error_bound < 1e-15
+    assert isinstance(elu_loss.kernel, ZonalNumericKernel)
+    assert isinstance(elu_loss.kernel.evaluator, Float64Elu)
 
 
 @pytest.mark.parametrize("name", ["tanh", "softplus"])
@@ -52,21 +63,25 @@ def test_the_series_derivatives_at_rho_one_are_gaussian_means_of_derivatives(nam
         assert abs(jet[(0,)][1] - first) <= bounds[0] and abs(jet[(0, 0)][1] + second) <= bounds[1]
 
 
-def _reference(x: np.ndarray, y: np.ndarray) -> float:
-    """E[tanh(xᵀg) tanh(yᵀg)] at unit norms, ρ exact from the float vectors."""
+def _reference(x: np.ndarray, y: np.ndarray, name: str) -> float:
+    """E[σ(xᵀg) σ(yᵀg)] at unit norms, ρ exact from the float vectors: tensor Gauss–Legendre for tanh,
+    the arb enclosure of the conditional integral for ELU."""
     rho = sum(Fraction(p) * Fraction(q) for p, q in zip(x, y, strict=True))
     rho = max(Fraction(-1), min(Fraction(1), rho))
+    if name == "elu":
+        return float(enclosure(1, 1, rho, 20).mid())
     return float(ball_quadrature.pair_mean(lambda v: v.tanh(), 1.0, 1.0, rho, 20).mid())
 
 
-@pytest.mark.parametrize("case", ["generic", "on a proton", "antipodal"])
-def test_the_loss_value_agrees_with_an_independent_quadrature(tanh_loss, case):
-    X = EXACT[case]
+@pytest.mark.parametrize("name, case", [("tanh", "generic"), ("tanh", "on a proton"), ("tanh", "antipodal"),
+                                        ("elu", "generic"), ("elu", "antipodal")])
+def test_the_loss_value_agrees_with_an_independent_quadrature(request, name, case):
+    loss, X = request.getfixturevalue(f"{name}_loss"), EXACT[case]
     points = np.concatenate([X, PROTONS])
-    charges = np.concatenate([tanh_loss.default_charges(len(X)), tanh_loss.proton_charges])
-    gram = np.array([[_reference(p, q) for q in points] for p in points])
-    bound = tanh_loss.kernel.evaluator.error_bound * np.abs(charges).sum() ** 2
-    assert abs(tanh_loss.value(X) - charges @ gram @ charges) <= bound + 1e-15
+    charges = np.concatenate([loss.default_charges(len(X)), loss.proton_charges])
+    gram = np.array([[_reference(p, q, name) for q in points] for p in points])
+    bound = loss.kernel.evaluator.error_bound * np.abs(charges).sum() ** 2
+    assert abs(loss.value(X) - charges @ gram @ charges) <= bound + 1e-15
 
 
 def _along(loss: Loss, X: np.ndarray, B: np.ndarray):
@@ -77,11 +92,12 @@ def _along(loss: Loss, X: np.ndarray, B: np.ndarray):
     return value
 
 
+@pytest.mark.parametrize("name", ["tanh", "elu"])
 @pytest.mark.parametrize("case", EXACT)
-def test_the_riemannian_gradient_and_hessian_agree_with_differences(tanh_loss, case):
-    X = EXACT[case]
-    g, H, B = tanh_loss.gradient(X), tanh_loss.hessian(X), tanh_loss.tangent_basis(X)
-    along, n = _along(tanh_loss, X, B), B.shape[1]
+def test_the_riemannian_gradient_and_hessian_agree_with_differences(request, name, case):
+    loss, X = request.getfixturevalue(f"{name}_loss"), EXACT[case]
+    g, H, B = loss.gradient(X), loss.hessian(X), loss.tangent_basis(X)
+    along, n = _along(loss, X, B), B.shape[1]
     assert np.abs((g * X).sum(axis=1)).max() <= 1e-15              # tangent
     h = 1e-5
     slopes = [(along(h * e) - along(-h * e)) / (2 * h) for e in np.eye(n)]
@@ -99,18 +115,21 @@ def test_a_descent_on_the_sphere_lowers_the_loss(tanh_loss):
     assert np.abs(np.linalg.norm(run.positions, axis=1) - 1).max() <= 1e-14
 
 
-def test_a_tanh_teacher_on_the_sphere_is_a_strict_global_minimum(tanh_loss):
+@pytest.mark.parametrize("name", ["tanh", "elu"])
+def test_a_teacher_on_the_sphere_is_a_strict_global_minimum(request, name):
+    loss = request.getfixturevalue(f"{name}_loss")
     start = PROTONS + 0.05 * np.array([[0.0, 1.0, -0.5], [1.0, 0.2, -0.15]])
     start /= np.linalg.norm(start, axis=1)[:, None]
-    eq = equilibrium(tanh_loss.potential, start, PROTONS)
+    eq = equilibrium(loss.potential, start, PROTONS)
     assert eq.kind is EquilibriumKind.GLOBAL_MINIMUM and eq.matched and eq.converged
     assert abs(eq.loss) < 1e-13 and np.abs(eq.positions - PROTONS).max() < 1e-8
     assert len(eq.eigenvalues) == 4 and eq.eigenvalues[0] > 1e-2
+    assert "numeric evidence" in eq.reason
 
 
 def test_other_precisions_and_kinked_sigma_are_refused(tanh_loss):
     with pytest.raises(DerivationError, match="float64 only"):
         tanh_loss.value(GENERIC, dps=30)
     with pytest.raises(DerivationError, match="on the sphere"):
-        Loss(potential("elu"), PROTONS, manifold="sphere")
+        Loss(potential("Max(t, 0) + tanh(Min(t, 0))"), PROTONS, manifold="sphere")
     assert math.isfinite(tanh_loss.value(GENERIC))

@@ -144,12 +144,6 @@ def test_float64_meets_its_bound_at_large_tiny_and_equal_norms(a, b, r):
     assert_within_bound(a, b, r)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("norms, r", list(itertools.product(NORMS, RHOS)))
-def test_float64_meets_its_bound_on_the_grid_of_norms_to_32(norms, r):
-    assert_within_bound(*norms, r)
-
-
 def central_differences(a, b, rho, h=Fraction(1, 10**12)):
     """(∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) by central differences of :func:`enclosure` (error ~ h²Φ‴/6)."""
     a, b = Fraction(a), Fraction(b)
@@ -199,3 +193,116 @@ def test_the_slope_in_rho_at_rho_pm1_is_price_s(a, b, sign):
 def test_derivatives_refuse_a_zero_norm():
     with pytest.raises(InputError, match="zero norm"):
         elu.derivatives(0.0, 1.0, 0.0)
+
+
+JET = ((), (0,), (1,), (2,), (0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+
+
+def price_jet(a, b, rho, keys=JET, digits: int = 20) -> dict:
+    """Φ and its derivatives in (a, b, ρ) (ρ a float or Fraction, taken exactly) by mpmath: for standard
+    (X, Y) with correlation ρ,
+    Φ_aa = E[X²σ″(aX)σ(bY)], Φ_ab = E[XYσ′(aX)σ′(bY)], Φ_aρ = bE[(σ′(aX) + aXσ″(aX))σ′(bY)] (Price),
+    Φ_ρρ = a²b²E[σ″(aX)σ″(bY)], …, each an integral over x (split at 0) of σ^{(k)}(ax) times the mean
+    over V = bY | X = x ~ N(μ, τ²), μ = bρx, τ = b√(1 − ρ²), in closed form: E[σ(V)] = μΦ(μ/τ) + τφ(μ/τ)
+    + e_t − Φ(−μ/τ), E[σ′(V)] = Φ(μ/τ) + e_t, E[σ″(V)] = e_t, E[Vσ′(V)] = μΦ(μ/τ) + (μ + τ²)e_t with
+    e_t = e^{μ+τ²/2}Φ(−(μ + τ²)/τ) (at τ = 0 the σ^{(k)}(μ) themselves). ``keys``: as in
+    ``second_derivatives``."""
+    import mpmath
+
+    ctx = mpmath.MPContext()
+    ctx.dps = digits
+
+    def jet(a, b):
+        a, b, r = ctx.mpf(a), ctx.mpf(b), ctx.mpf(Fraction(rho).numerator) / Fraction(rho).denominator
+        tau = b * ctx.sqrt((1 - r) * (1 + r))
+
+        def sigma(x, k):
+            return (x, ctx.one, ctx.zero)[k] if x > 0 else (ctx.expm1(x), ctx.exp(x), ctx.exp(x))[k]
+
+        def given(x):
+            mu = b * r * x
+            if tau == 0:
+                return sigma(mu, 0), sigma(mu, 1), sigma(mu, 2), mu * sigma(mu, 1)
+            up, tilt = ctx.ncdf(mu / tau), ctx.exp(mu + tau * tau / 2) * ctx.ncdf(-(mu + tau * tau) / tau)
+            return (mu * up + tau * ctx.npdf(mu / tau) + tilt - ctx.ncdf(-mu / tau), up + tilt, tilt,
+                    mu * up + (mu + tau * tau) * tilt)
+
+        def mean(f):
+            return ctx.quad(lambda x: ctx.npdf(x) * f(x, given(x)), [-ctx.inf, 0, ctx.inf])
+
+        return {(): lambda: mean(lambda x, m: sigma(a * x, 0) * m[0]),
+                (0,): lambda: mean(lambda x, m: x * sigma(a * x, 1) * m[0]),
+                (2,): lambda: a * b * mean(lambda x, m: sigma(a * x, 1) * m[1]),
+                (0, 0): lambda: mean(lambda x, m: x * x * sigma(a * x, 2) * m[0]),
+                (0, 1): lambda: mean(lambda x, m: x * sigma(a * x, 1) * m[3]) / b,
+                (0, 2): lambda: b * mean(lambda x, m: (sigma(a * x, 1) + a * x * sigma(a * x, 2)) * m[1]),
+                (2, 2): lambda: (a * b) ** 2 * mean(lambda x, m: sigma(a * x, 2) * m[2])}
+
+    sides, mirrored = (jet(a, b), jet(b, a)), {(1,): (0,), (1, 1): (0, 0), (1, 2): (0, 2)}
+    return {key: float(sides[key in mirrored][mirrored.get(key, key)]()) for key in keys}
+
+
+def assert_curvatures_within_bound(a, b, r):
+    """At the evaluator's ρ = fl(c/(ab)): near ρ = −1, Φ_ρρ moves by about 1e-4 of itself per ulp of
+    ρ = −1 + 1e-12 at norms 12, an error of the input, not of the evaluator."""
+    c = a * b * r
+    got = elu.Float64Elu(on_sphere=False).second_derivatives(a, b, c)
+    expected = price_jet(a, b, float(np.clip(c / (a * b), -1.0, 1.0)))
+    assert set(got) == set(expected)
+    bounds = (elu.Float64Elu.bound, elu.Float64Elu.derivative_bound, elu.Float64Elu.curvature_bound)
+    for key in expected:
+        assert abs(float(got[key]) - expected[key]) <= float(bounds[len(key)](a, b)), key
+
+
+@pytest.mark.parametrize("a, b, r", [(1.5, 2 / 3, 1 / 3), (16.0, 8.0, -1.0), (1e-3, 1e-3, 0.5),
+                                     (1.0, 1.0, -1 + 1e-12), (32.0, 32.0, -0.999)])
+def test_second_derivatives_agree_with_price_s_quadratures(a, b, r):
+    assert_curvatures_within_bound(a, b, r)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", [assert_within_bound, assert_curvatures_within_bound], ids=["value", "jet"])
+@pytest.mark.parametrize("norms, r", list(itertools.product(NORMS, RHOS)))
+def test_float64_meets_its_bounds_on_the_grid_of_norms_to_32(check, norms, r):
+    check(*norms, r)
+
+
+@pytest.mark.parametrize("a, b, r", [(1.5, 2 / 3, 1 / 3), (0.3, 4.0, -0.8), (2.0, 3.0, 1.0), (5.0, 0.5, -1)])
+def test_second_derivatives_are_differences_of_the_analytic_first(a, b, r):
+    jet, h = elu.second_derivatives(a, b, a * b * r), 1e-6
+
+    def slopes(x, y, z):
+        return np.array(elu.derivatives(x, y, x * y * z)[1:], dtype=float)
+
+    steps = [(h, 0, 0), (0, h, 0)] + ([(0, 0, h)] if abs(r) < 1 else [])
+    for i, (da, db, dr) in enumerate(steps):
+        difference = (slopes(a + da, b + db, r + dr) - slopes(a - da, b - db, r - dr)) / (2 * h)
+        got = [jet[tuple(sorted((i, j)))] for j in range(3)]
+        assert np.abs(np.array(got, dtype=float) - difference).max() <= 1e-8 * (1 + a * b)
+
+
+def test_second_derivatives_refuse_a_zero_norm():
+    with pytest.raises(InputError, match="zero norm"):
+        elu.second_derivatives(1.0, 0.0, 0.0)
+
+
+def test_on_the_sphere_the_derivatives_are_price_s_means_within_their_bounds():
+    """Φ′(ρ) = E[σ′(X)σ′(Y)] and Φ″(ρ) = E[σ″(X)σ″(Y)] at ρ = ±1 (where Φ″ is largest) and inside."""
+    zonal, rho = elu.Float64Elu(on_sphere=True), np.array([-1.0, 0.5, 1.0])
+    first, second = zonal.derivative(rho, 1), zonal.derivative(rho, 2)
+    assert zonal.derivative_bounds[0] < 3e-13 and zonal.derivative_bounds[1] < 3e-13
+    for k, r in enumerate(rho):
+        expected = price_jet(1, 1, r, keys=((2,), (2, 2)))
+        assert abs(first[k] - expected[(2,)]) <= zonal.derivative_bounds[0]
+        assert abs(second[k] - expected[(2, 2)]) <= zonal.derivative_bounds[1]
+    assert zonal.derivative(np.array([[0.25]]), 2).shape == (1, 1)
+
+
+def test_the_zonal_derivatives_refuse_bad_input():
+    zonal = elu.Float64Elu(on_sphere=True)
+    with pytest.raises(InputError, match="ρ must lie"):
+        zonal.derivative(np.array([1.5]), 1)
+    with pytest.raises(InputError, match="order 1 or 2"):
+        zonal.derivative(np.array([0.5]), 3)
+    with pytest.raises(InputError, match="on the sphere"):
+        elu.Float64Elu(on_sphere=False).derivative(np.array([0.5]), 1)

@@ -30,7 +30,7 @@ H_θθ − H_θa H_aa⁻¹ H_aθ at a = a*(θ) (:meth:`theory.dynamics.loss.Loss
 the charges reported are a*(θ) at ``dps`` digits. For an odd Φ an electron
 whose a_i* > 0 is reported as −θ_i with charge −a_i* (the same hidden unit).
 
-A numeric potential (tanh, sigmoid, softplus, swish, mish: the float64
+A numeric potential (tanh, sigmoid, softplus, swish, mish, ELU: the float64
 :class:`~theory.dynamics.kernel.NumericKernel` on R^d, :class:`~theory.dynamics.kernel.ZonalNumericKernel`
 on the sphere) has no loss at ``dps`` digits: the point
 is polished by Newton's method in float64 (:func:`float64_newton`, the analytic Hessian)

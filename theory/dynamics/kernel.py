@@ -7,11 +7,13 @@ coincides (θ̂ = ±ŵ, or θ = w) are taken here too, and the kernel compiles i
 for an :mod:`~theory.dynamics.arithmetic` once per precision. :mod:`theory.dynamics.loss`
 evaluates them on the pairs of :meth:`~theory.potentials.forms.Form.pairs`.
 
-A numeric ridge potential on R^d (tanh, sigmoid, softplus, swish, mish: no closed form) has a
+A numeric ridge potential on R^d (tanh, sigmoid, softplus, swish, mish, ELU: no closed form) has a
 :class:`NumericKernel` instead: Φ and its first derivatives in float64 from
-:class:`~theory.potentials.hermite_norms.Float64Ridge` (its second derivatives for the Hessian),
+:class:`~theory.potentials.hermite_norms.Float64Ridge` or :class:`~theory.potentials.elu.Float64Elu`
+(their second derivatives for the Hessian),
 in float64 only; on the sphere, :class:`ZonalNumericKernel` differentiates the Mehler series
-Φ(ρ) = Σ c_k² ρ^k of :class:`~theory.potentials.hermite_series.Float64Series`.
+Φ(ρ) = Σ c_k² ρ^k of :class:`~theory.potentials.hermite_series.Float64Series` (ELU: Φ′ = E[σ′(X)σ′(Y)] and
+Φ″ = E[σ″(X)σ″(Y)] from :class:`~theory.potentials.elu.Float64Elu`).
 """
 
 from __future__ import annotations
@@ -177,10 +179,10 @@ class NumericKernel:
     """The kernel of a numeric ridge potential on R^d: F(n₁, n₂, ρ) = Φ and, by the chain rule of
     :func:`_coefficients`, α = F_{n₁}/n₁ − F_ρ ρ/n₁² and β = F_ρ/(n₁n₂), from
     :meth:`Float64Ridge.derivatives <theory.potentials.hermite_norms.Float64Ridge.derivatives>`
-    (Φ within its bound; the derivatives measured, not bounded), and the Hessian terms of
-    :attr:`Kernel.hessian_terms` from
-    :meth:`~theory.potentials.hermite_norms.Float64Ridge.second_derivatives`.
-    Float64 only, norms within the evaluator's interval. G(n) = Φ(θ, θ) = F(n, n, 1),
+    (Φ within its bound; the derivatives measured, not bounded) or
+    :meth:`Float64Elu.derivatives <theory.potentials.elu.Float64Elu.derivatives>` (validated bounds), and
+    the Hessian terms of :attr:`Kernel.hessian_terms` from their ``second_derivatives``.
+    Float64 only, norms within the evaluator's interval (ELU: any nonzero norms). G(n) = Φ(θ, θ) = F(n, n, 1),
     G′(n) = 2F_{n₁}(n, n, 1) and G″(n) = F_{n₁n₁} + 2F_{n₁n₂} + F_{n₂n₂} at (n, n, 1)."""
 
     form: Form
@@ -240,15 +242,8 @@ class NumericKernel:
         _, by_n1, _, by_rho = self.evaluator.derivatives(n1, n2, rho_ * n1 * n2)
         return by_n1 / n1 - by_rho * rho_ / n1**2, by_rho / (n1 * n2)
 
-    def _jet(self, n1, n2, dot) -> dict:
-        """Φ and its first and second derivatives in (n₁, n₂, ρ); ELU has first derivatives only."""
-        if not hasattr(self.evaluator, "second_derivatives"):
-            raise DerivationError("the numeric ELU potential has no float64 Hessian yet (value and "
-                                  "gradient only)")
-        return self.evaluator.second_derivatives(n1, n2, dot)
-
     def _hessian_terms(self, n1, n2, rho_, c=0, *_):
-        jet = self._jet(n1, n2, rho_ * n1 * n2)
+        jet = self.evaluator.second_derivatives(n1, n2, rho_ * n1 * n2)
         root = np.sqrt(c)
         weights = {(0, 2): root, (1, 2): root, (2, 2): c}
         return {key: value * weights.get(key, 1) for key, value in jet.items() if key}
@@ -258,7 +253,7 @@ class NumericKernel:
         return (by_n1 + by_n2) / n
 
     def _self_curvature(self, n):
-        jet = self._jet(n, n, n * n)
+        jet = self.evaluator.second_derivatives(n, n, n * n)
         return jet[(0, 0)] + 2 * jet[(0, 1)] + jet[(1, 1)]
 
 
@@ -266,12 +261,13 @@ class NumericKernel:
 class ZonalNumericKernel:
     """The kernel of a numeric zonal potential on S^{d−1}: F(ρ) = Φ = Σ_k c_k² ρ^k and its derivatives
     from :meth:`Float64Series.derivative <theory.potentials.hermite_series.Float64Series.derivative>`
-    (Φ, F′ and F″ each within its bound, ≤ 3e-14 for tanh … GELU), α = −F′ρ/n₁² and β = F′/(n₁n₂) by the
-    chain rule of :func:`_coefficients`, and the Hessian terms F′, F″·c of :attr:`Kernel.hessian_terms`.
-    Φ(θ, θ) = F(1) = E[σ²] is a constant. Float64 only."""
+    (Φ, F′ and F″ each within its bound, ≤ 3e-14 for tanh … GELU) or, for ELU, from
+    :meth:`Float64Elu.derivative <theory.potentials.elu.Float64Elu.derivative>` (validated bounds ≤ 3e-13),
+    α = −F′ρ/n₁² and β = F′/(n₁n₂) by the chain rule of :func:`_coefficients`, and the Hessian terms
+    F′, F″·c of :attr:`Kernel.hessian_terms`. Φ(θ, θ) = F(1) = E[σ²] is a constant. Float64 only."""
 
     form: Form
-    evaluator: Float64Series
+    evaluator: Float64Series | elu.Float64Elu
     self_terms: None = None                   # Φ(θ, θ) = F(1) for every θ on the sphere
     cusp: sp.Expr = sp.S.Zero
     kinks: tuple = ()
@@ -328,7 +324,7 @@ def _float64_only(arith: Arithmetic) -> None:
 
 def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:
     """The symbolic derivative kernel of a potential (cached); a :class:`NumericKernel` for a
-    numeric ridge potential of a smooth σ or ELU.
+    numeric ridge potential of a smooth σ or ELU (a :class:`ZonalNumericKernel` on the sphere).
 
     Derived within ``budget`` seconds (default 60), else :class:`~theory.core.errors.Timeout`.
 
@@ -347,15 +343,15 @@ def kernel(phi: Potential, *, budget: float = BUDGET) -> Kernel | NumericKernel:
 
 
 def _numeric_kernel(phi: Potential) -> NumericKernel | ZonalNumericKernel:
-    """Float64 kernels of numeric potentials: on R^d for a smooth σ or ELU, on the sphere for a smooth σ."""
+    """Float64 kernels of numeric potentials, on R^d and on the sphere, for a smooth σ or ELU."""
     kinks = phi.activation.kinks
     if phi.form is RIDGE and (not kinks or elu.is_elu(phi.activation.expr)):    # ELU is C¹
         evaluator = phi.numpy()
         if isinstance(evaluator, Float64Ridge | elu.Float64Elu):
             return NumericKernel(phi.form, evaluator)
-    if phi.form is ZONAL and not kinks:
+    if phi.form is ZONAL and (not kinks or elu.is_elu(phi.activation.expr)):
         evaluator = phi.numpy()
-        if isinstance(evaluator, Float64Series):
+        if isinstance(evaluator, Float64Series | elu.Float64Elu):
             return ZonalNumericKernel(phi.form, evaluator)
     where = "on the sphere" if phi.form is ZONAL else "on R^d"
     raise DerivationError(f"potential of {phi.name} is numeric with no float64 derivatives {where}: "

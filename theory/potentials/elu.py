@@ -38,7 +38,9 @@ So Φ is elementary but for one integral over [0, ϑ₀] of a smooth, bounded in
 Gauss–Legendre with :func:`nodes` (a, b) nodes (16 at unit norms) for all three at once, the rule
 computed once in python-flint balls and rounded (numpy's weights err by 1e-11 at large norms).
 Each T is bounded by 1 + ab, so the sum loses no digits to cancellation beyond that scale.
-:func:`derivatives` gives ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ from the same terms (Price's theorem).
+:func:`derivatives` gives ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ from the same terms (Price's theorem),
+:func:`second_derivatives` the Hessian in (a, b, ρ) and :meth:`Float64Elu.derivative` Φ′(ρ), Φ″(ρ)
+on the sphere.
 
 **Error** (*validated*, not proven): against the 40-digit value of the Hermite series, the
 nested quadrature and an arb enclosure of the conditional integral on adversarial points with
@@ -64,6 +66,7 @@ from ..core.symbols import t
 CHUNK = 1024               # points per pass: the (points × nodes) arrays stay in cache
 ERROR_BOUND = 1e-14        # validated: |error| ≤ ERROR_BOUND · (1 + ‖θ‖‖w‖)
 DERIVATIVE_BOUND = 1e-13   # validated: each |error| of derivatives() ≤ DERIVATIVE_BOUND · (1 + ‖θ‖‖w‖)
+CURVATURE_BOUND = 1e-14    # validated: each |error| of second_derivatives() ≤ CURVATURE_BOUND · (1 + a + b)³
 FORMS = (sp.Max(t, 0) + sp.exp(sp.Min(t, 0)) - 1, sp.Piecewise((t, t > 0), (sp.exp(t) - 1, True)))
 _ROOT2, _ROOT2PI = math.sqrt(2), math.sqrt(2 * math.pi)
 
@@ -76,25 +79,38 @@ def is_elu(sigma: sp.Expr) -> bool:
 class Float64Elu:
     """ELU's Φ(a, b, c) (ridge) or, ``on_sphere``, Φ(ρ) (zonal) on float64 arrays, broadcast.
 
-    ``error_bound``: the validated bound :data:`ERROR_BOUND` · (1 + ab) at unit norms;
-    :meth:`bound` gives it at any norms, :meth:`derivative_bound` that of :meth:`derivatives`."""
+    ``error_bound``: the validated bound :data:`ERROR_BOUND` · (1 + ab) at unit norms, and
+    ``derivative_bounds`` those of Φ′(ρ), Φ″(ρ) there (:meth:`derivative`); :meth:`bound`,
+    :meth:`derivative_bound` and :meth:`curvature_bound` give them at any norms."""
 
     def __init__(self, *, on_sphere: bool):
         self.on_sphere = on_sphere
-        self.error_bound = 2 * ERROR_BOUND
+        self.error_bound = float(self.bound(1, 1))
+        self.derivative_bounds = (float(self.derivative_bound(1, 1)), float(self.curvature_bound(1, 1)))
 
     def __call__(self, *values) -> np.ndarray:
         if self.on_sphere:
-            (rho,) = values
-            rho = np.asarray(rho, dtype=float)
-            if np.any(np.abs(rho) > 1):
-                raise InputError("ρ must lie in [−1, 1]")
+            rho = _correlations(*values)
             return value(np.ones_like(rho), np.ones_like(rho), rho)
         return value(*values)
+
+    def derivative(self, rho, order: int) -> np.ndarray:
+        """Φ′(ρ) = E[σ′(X)σ′(Y)] = D (order 1) or Φ″(ρ) = E[σ″(X)σ″(Y)] = T₄ (order 2) at unit norms
+        (Price's theorem; :func:`derivatives`), within ``derivative_bounds[order − 1]``."""
+        if not self.on_sphere or order not in (1, 2):
+            raise InputError(f"derivative(ρ, {order}) is Φ′ or Φ″ (order 1 or 2) of ELU on the sphere")
+        rho = _correlations(rho)
+        flat = rho.ravel()
+        terms = _orthants(np.ones_like(flat), np.ones_like(flat), flat)
+        return (terms.means[0] if order == 1 else terms.t4).reshape(rho.shape)
 
     def derivatives(self, a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(Φ, ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) at ρ = c/(ab), a, b > 0 (:func:`derivatives`)."""
         return derivatives(a, b, c)
+
+    def second_derivatives(self, a, b, c) -> dict[tuple, np.ndarray]:
+        """Φ and its derivatives of orders 1 and 2 in (a, b, ρ) (:func:`second_derivatives`)."""
+        return second_derivatives(a, b, c)
 
     @staticmethod
     def bound(a, b) -> np.ndarray:
@@ -104,6 +120,12 @@ class Float64Elu:
     def derivative_bound(a, b) -> np.ndarray:
         """The validated bound :data:`DERIVATIVE_BOUND` · (1 + ab) on each of ∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ."""
         return DERIVATIVE_BOUND * (1 + np.asarray(a, float) * np.asarray(b, float))
+
+    @staticmethod
+    def curvature_bound(a, b) -> np.ndarray:
+        """The validated bound :data:`CURVATURE_BOUND` · (1 + a + b)³ on each second derivative of
+        :meth:`second_derivatives`."""
+        return CURVATURE_BOUND * (1 + np.asarray(a, float) + np.asarray(b, float)) ** 3
 
 
 def value(a, b, c) -> np.ndarray:
@@ -135,12 +157,52 @@ def derivatives(a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
     **Error** (*validated*, not proven): each within :data:`DERIVATIVE_BOUND` · (1 + ab) of central
     differences of a 30-digit Φ (tests/potentials/test_elu.py)."""
+    terms, shape = _nonzero_terms(a, b, c)
+    return tuple(v.reshape(shape) for v in (terms.value, *terms.slopes))
+
+
+def second_derivatives(a, b, c) -> dict[tuple, np.ndarray]:
+    """Φ and its derivatives of orders 1 and 2 in (a, b, ρ) at ρ = c/(ab), a, b > 0, keyed as
+    :meth:`Float64Ridge.second_derivatives <theory.potentials.hermite_norms.Float64Ridge.second_derivatives>`.
+
+    Φ = Ψ(a², b², ρab) with Ψ_A = ½M, Ψ_c = D (:func:`derivatives`) and Ψ_cc = 4Ψ_{AB} = E[σ″(U)σ″(V)] = T_4
+    (Price). As σ″ = eᵗ1{t<0} drops by 1 at 0, σ‴ = σ″ − δ and σ⁗ = σ″ − δ − δ′, so with
+    p = 1/√(2π) and m₀, m₁ the means of σ(V), σ′(V) given U = 0 (then V ~ N(0, τ²), τ = bs),
+
+    .. math::
+
+        m_0 = \\tfrac{τ}{\\sqrt{2π}} + \\tfrac12(\\mathrm{erfcx}(τ/\\sqrt2) - 1), \\quad
+        m_1 = \\tfrac12(1 + \\mathrm{erfcx}(τ/\\sqrt2)), \\quad
+        K_a = 2aΨ_{Ac} = a(G(a) + T_4) - p\\,m_1, \\quad 4a^2Ψ_{AA} = a^2M - a p\\,m_0 + ρb\\,p\\,m_1,
+
+        Φ_{aa} = (1 + a^2)M(a, b) - a p\\,m_0 + ρb(p\\,m_1 + 2K_a + ρbT_4), \\quad
+        Φ_{ab} = ab(1 + ρ^2)T_4 + ρ(aK_a + bK_b + D),
+
+        Φ_{aρ} = b(D + aK_a + ρabT_4), \\quad Φ_{ρρ} = a^2b^2T_4,
+
+    and a ↔ b for Φ_bb, Φ_bρ. **Error** (*validated*, not proven): each within :data:`CURVATURE_BOUND`
+    · (1 + a + b)³ of 20-digit quadratures of E[X²σ″(aX)σ(bY)], E[XYσ′(aX)σ′(bY)], … over norms to 32,
+    ρ = ±1 included, at the ρ = fl(c/(ab)) computed here (near ρ = −1 at large norms Φ_ρρ is ill-conditioned
+    in ρ: one ulp at ρ = −1 + 1e-12 moves it by 1e-5 of itself at norms 12; that is the input's error);
+    measured at most 7.4e-16 · (1 + a + b)³ (tests/potentials/test_elu.py)."""
+    terms, shape = _nonzero_terms(a, b, c)
+    jet = {(): terms.value, **dict(zip(((0,), (1,), (2,)), terms.slopes, strict=True)), **terms.curvatures}
+    return {key: v.reshape(shape) for key, v in jet.items()}
+
+
+def _nonzero_terms(a, b, c) -> tuple[_Terms, tuple]:
+    """The flattened :class:`_Terms` at checked inputs with nonzero norms, and their shape."""
     a, b, c = _checked(a, b, c)
     if np.any(a == 0) or np.any(b == 0):
         raise InputError("∂Φ/∂‖θ‖ is not provided at a zero norm")
-    shape = a.shape
-    terms = _orthants(*(v.ravel() for v in (a, b, np.clip(c / (a * b), -1.0, 1.0))))
-    return tuple(v.reshape(shape) for v in (terms.value, *terms.slopes))
+    return _orthants(*(v.ravel() for v in (a, b, np.clip(c / (a * b), -1.0, 1.0)))), a.shape
+
+
+def _correlations(rho) -> np.ndarray:
+    rho = np.asarray(rho, dtype=float)
+    if np.any(np.abs(rho) > 1) or not np.isfinite(rho).all():
+        raise InputError("ρ must lie in [−1, 1]")
+    return rho
 
 
 def _checked(a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,13 +239,38 @@ class _Terms:
             + mixed - (self.ends[0] + self.ends[1]) / 2
 
     @property
+    def means(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(D, M(a, b), M(b, a)) with D = E[σ′(U)σ′(V)] and M(a, b) = E[σ″(U)σ(V)] of :func:`derivatives`."""
+        a, b, rho = self.a, self.b, self.rho
+        both = self.signs + self.g[0] + self.g[1] + self.t4
+        tilted = [(1 + rho * a * b) * self.g[i] + self.t4 + other * (self.mixed[i] - rho) / (2 * _ROOT2PI)
+                  - self.ends[i] / 2 for i, other in enumerate((b, a))]
+        return both, tilted[0], tilted[1]
+
+    @property
     def slopes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(∂Φ/∂a, ∂Φ/∂b, ∂Φ/∂ρ) of :func:`derivatives`."""
         a, b, rho = self.a, self.b, self.rho
-        both = self.signs + self.g[0] + self.g[1] + self.t4                       # E[σ′(U)σ′(V)]
-        tilted = [(1 + rho * a * b) * self.g[i] + self.t4 + other * (self.mixed[i] - rho) / (2 * _ROOT2PI)
-                  - self.ends[i] / 2 for i, other in enumerate((b, a))]          # M(a, b), M(b, a)
-        return a * tilted[0] + rho * b * both, b * tilted[1] + rho * a * both, a * b * both
+        both, tilted_a, tilted_b = self.means
+        return a * tilted_a + rho * b * both, b * tilted_b + rho * a * both, a * b * both
+
+    @property
+    def curvatures(self) -> dict[tuple, np.ndarray]:
+        """The second derivatives of :func:`second_derivatives`, keyed (0, 0) for Φ_aa … (2, 2) for Φ_ρρ."""
+        a, b, rho, t4 = self.a, self.b, self.rho, self.t4
+        both, *tilted = self.means
+        sides = []
+        for i, (own, other) in enumerate(((a, b), (b, a))):
+            tau, ends = other * np.sqrt((1 - rho) * (1 + rho)), self.mixed[1 - i]
+            mean = tau / (2 * np.pi) + (ends - 1) / (2 * _ROOT2PI)        # p E[σ(V) | U = 0]
+            slope = (1 + ends) / (2 * _ROOT2PI)                             # p E[σ′(V) | U = 0]
+            shift = own * (self.g[i] + t4) - slope                          # K_a = 2aΨ_Ac
+            sides.append(((1 + own * own) * tilted[i] - own * mean
+                          + rho * other * (slope + 2 * shift + rho * other * t4),
+                          other * (both + own * shift + rho * own * other * t4), shift))
+        (aa, a_rho, a_shift), (bb, b_rho, b_shift) = sides
+        ab = a * b * (1 + rho * rho) * t4 + rho * (a * a_shift + b * b_shift + both)
+        return {(0, 0): aa, (0, 1): ab, (0, 2): a_rho, (1, 1): bb, (1, 2): b_rho, (2, 2): (a * b) ** 2 * t4}
 
 
 def _orthants(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> _Terms:
