@@ -72,7 +72,14 @@ from ..potentials.biased import (
     exact_dot,
     two_precisions,
 )
-from ..potentials.biased_series import HESSIAN_TOLERANCE, ORDER, SLOPE_TOLERANCE, SmoothSeries, smooth_series
+from ..potentials.biased_series import (
+    HESSIAN_TOLERANCE,
+    ORDER,
+    SLOPE_TOLERANCE,
+    Coefficients,
+    SmoothSeries,
+    smooth_series,
+)
 from ..potentials.evaluation import precisions
 from ..potentials.manifolds import EUCLIDEAN
 from ..potentials.quadrature import GUARD
@@ -510,9 +517,8 @@ class _Series:
     def moments(self, left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
         """(Σ_q w_iq S_iq, w_ij C_ij over electron pairs, ½∇²G) with S = E[σ″(u)σ(v)x̃x̃ᵀ],
         C = E[σ′(u)σ′(v)x̃x̃ᵀ] by Stein's lemma (:func:`_stein`) from E_ij = E[σ⁽ⁱ⁾(u)σ⁽ʲ⁾(v)]:
-        S from (E₂₀, E₃₀, E₂₁, E₄₀, E₃₁, E₂₂), C from (E₁₁, E₂₁, E₁₂, E₃₁, E₂₂, E₁₃). The self-energy's
-        ½∇²G = E[g(u)x̃x̃ᵀ], g = σ′² + σσ″, from the rule in u = aX + β: E[g xxᵀ] = E[g](I − θ̂θ̂ᵀ)
-        + E[gX²]θ̂θ̂ᵀ, E[g x] = E[gX]θ̂."""
+        S from (E₂₀, E₃₀, E₂₁, E₄₀, E₃₁, E₂₂), C from (E₁₁, E₂₁, E₁₂, E₃₁, E₂₂, E₁₃); ½∇²G by
+        :meth:`_half_self_hessian`."""
         k = len(left.charges)
         other = self.series.coefficients(p.raw_b[0], right.biases, order=ORDER)
         mine = tuple(f.head(k) for f in other)
@@ -527,10 +533,15 @@ class _Series:
         alpha, M = _stein(E11, E21, E21.T, E31, E22, E31.T)
         w = weights[:, :k]
         cross = _electron_blocks(w * alpha, w[..., None, None] * M, T)
+        return same, cross, self._half_self_hessian(mine, left.positions)
+
+    def _half_self_hessian(self, mine: tuple[Coefficients, ...], X: np.ndarray) -> np.ndarray:
+        """½∇²G = E[g(u)x̃x̃ᵀ], g = σ′² + σσ″ (G = E[σ(u)²]), from the rule in u = aX + β:
+        E[g xxᵀ] = E[g](I − θ̂θ̂ᵀ) + E[gX²]θ̂θ̂ᵀ, E[g x] = E[gX]θ̂ (n, d + 1, d + 1)."""
         mean, first, second = self.series.ridge_moments(mine[1].nodal**2 + mine[0].nodal * mine[2].nodal).T
-        unit = _units(left.positions)
+        unit = _units(X)
         xx = mean[:, None, None] * np.eye(unit.shape[1]) + (second - mean)[:, None, None] * _outer(unit, unit)
-        return same, cross, _tilde(xx, first[:, None] * unit, mean)
+        return _tilde(xx, first[:, None] * unit, mean)
 
 
 @dataclass(frozen=True)
