@@ -299,3 +299,19 @@ def test_hessian_names_the_norms_beyond_the_series():
     loss = BiasedLoss("tanh", 2.5 * W, G)
     with pytest.raises(PrecisionError, match=r"norms 3\.537 and 3\.536.* > 1e-09 relative"):
         loss.hessian(2.5 * W + [[0, 0.1, 0], [0.1, 0, 0]], G)
+
+
+def test_equilibrium_names_a_spurious_minimum_and_a_saddle_of_tanh():
+    """Protons e₁, e₂ (γ = 0.2), symmetric under swapping the coordinates; Newton from points of the
+    diagonal (found by the flow) stays there. One electron: a minimum with L > 0 (k < m; measured
+    λ_min = 0.130, L = 0.105); two electrons, coincident to rounding (measured 1.2e-13): a saddle of index 2
+    (measured λ = −0.315, −0.00189), its eigenvalues within 10⁻⁹ of those of extrapolated differences of
+    the gradient (measured 2.7e-12)."""
+    loss = BiasedLoss("tanh", np.eye(2), [0.2, 0.2])
+    eq = biased_equilibrium(loss, [[0.97, 0.97]], [0.39])
+    assert eq.kind is EquilibriumKind.SPURIOUS_LOCAL_MINIMUM and eq.eigenvalues[0] > 0.1 and eq.loss > 0.1
+    eq = biased_equilibrium(loss, [[0.37, 0.37]] * 2, [0.148] * 2)
+    assert eq.converged and np.abs(eq.positions[0] - eq.positions[1]).max() <= 1e-12
+    assert eq.kind is EquilibriumKind.SADDLE and "index 2" in eq.reason and not eq.matched
+    reference = _eigenvalues_of_differences(FIXED, BiasedRows(loss), eq.positions)
+    assert np.abs(np.array(eq.eigenvalues) - reference).max() <= 1e-9
