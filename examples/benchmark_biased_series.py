@@ -9,9 +9,11 @@ d = k, norms about 1):
   of the value (2k(d + 1) values);
 * the value's error of each against a 20-digit loss (k = 2 only): the cross pairs from
   ``BiasedPotential.at(..., dps=20)``, the self pairs E[σ(u)²] from a 1-D mpmath quadrature (the
-  20-digit route's nested quadrature at ρ = 1 takes about a minute a pair).
+  20-digit route's nested quadrature at ρ = 1 takes about a minute a pair);
+* the time of ``BiasedLoss.hessian`` against central differences of the analytic gradient
+  (2k(d + 1) gradients, ε = 10⁻⁵), and their largest difference.
 
-Run: ``python examples/benchmark_biased_series.py``. About two minutes.
+Run: ``python examples/benchmark_biased_series.py``. About two and a half minutes.
 """
 
 from __future__ import annotations
@@ -86,14 +88,19 @@ def _moved(sigma, W: np.ndarray, G: np.ndarray, charges: np.ndarray, Y: np.ndarr
     return gauss_hermite_loss(sigma, np.vstack([Y[:, :k], W]), np.concatenate([Y[:, k], G]), charges, 100)
 
 
+def instance(rng, k: int):
+    """Protons (W, G) with norms about 1 and electrons (X, B) near them, d = k."""
+    W, G = rng.normal(size=(k, k)) / np.sqrt(k), rng.normal(size=k) / 2
+    return W, G, W + 0.3 * rng.normal(size=(k, k)) / np.sqrt(k), G + 0.3 * rng.normal(size=k)
+
+
 def main() -> None:
     print(f"{'σ':>8} {'k=d':>4} {'value':>9} {'gradient':>9} {'GH25':>9} {'GH100':>9} {'GH100 FD':>10} "
           f"{'err series':>10} {'err GH25':>9} {'err GH100':>9}")
     rng = np.random.default_rng(0)
     for name, sigma in FUNCTIONS.items():
         for k in (2, 5, 10):
-            W, G = rng.normal(size=(k, k)) / np.sqrt(k), rng.normal(size=k) / 2
-            X, B = W + 0.3 * rng.normal(size=(k, k)) / np.sqrt(k), G + 0.3 * rng.normal(size=k)
+            W, G, X, B = instance(rng, k)
             loss = BiasedLoss(name, W, G)
             loss.gradient(X, B)                                         # the rule, once per process
             t_value, t_gradient = best(partial(loss.value, X, B)), best(partial(loss.gradient, X, B))
@@ -113,5 +120,31 @@ def main() -> None:
                   f"{errors[0]:>10} {errors[1]:>9} {errors[2]:>9}")
 
 
+def gradient_differences(loss: BiasedLoss, X: np.ndarray, B: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """The Hessian by central differences of ``loss.gradient`` in the rows (θ_i, β_i), column by column."""
+    Y = np.hstack([X, B[:, None]])
+
+    def gradient(Z):
+        grad_theta, grad_beta = loss.gradient(Z[:, :-1], Z[:, -1])
+        return np.hstack([grad_theta, grad_beta[:, None]]).ravel()
+    steps = np.eye(Y.size).reshape(-1, *Y.shape) * h
+    return np.array([(gradient(Y + e) - gradient(Y - e)) / (2 * h) for e in steps]).T
+
+
+def hessians() -> None:
+    print(f"\n{'σ':>8} {'k=d':>4} {'hessian':>9} {'gradient FD':>12} {'ratio':>6} {'max diff':>9}")
+    rng = np.random.default_rng(0)
+    for name in FUNCTIONS:
+        for k in (2, 5, 10):
+            W, G, X, B = instance(rng, k)
+            loss = BiasedLoss(name, W, G)
+            differences_of_gradient = partial(gradient_differences, loss, X, B)
+            t_hessian, t_fd = best(partial(loss.hessian, X, B)), best(differences_of_gradient, 1)
+            gap = np.abs(loss.hessian(X, B) - differences_of_gradient()).max()
+            print(f"{name:>8} {k:>4} {t_hessian * 1e3:>7.1f}ms {t_fd * 1e3:>10.0f}ms "
+                  f"{t_fd / t_hessian:>6.0f} {gap:>9.1e}")
+
+
 if __name__ == "__main__":
     main()
+    hessians()

@@ -13,7 +13,8 @@ its state (captures, creases, the sphere) is built on the unbiased loss.
 
 :func:`biased_equilibrium` polishes an end point by Newton's method on the analytic Hessian and
 classifies it with the unbiased machinery's kinds (:mod:`theory.dynamics.kinds`) from the
-Hessian's float64 eigenvalues: numeric evidence, not a certificate (there is no ball-arithmetic
+Hessian's float64 eigenvalues (every float64 family: step, sign, ReLU, erf, exp and the smooth σ of
+Mehler's series, such as tanh): numeric evidence, not a certificate (there is no ball-arithmetic
 biased Hessian).
 
 >>> from theory.dynamics.biased_loss import BiasedLoss
@@ -31,10 +32,11 @@ import time
 import numpy as np
 
 from ..core.errors import InputError
+from ..potentials.activations import Parity
 from ..potentials.biased import Family
 from .biased_loss import BiasedLoss, BiasedRows
 from .charges import charge_policy
-from .equilibrium import Equilibrium, float64_kind, float64_newton
+from .equilibrium import FLOAT_DIGITS, Equilibrium, float64_kind, float64_newton
 from .flow import Trajectory
 from .kinds import EquilibriumKind
 from .matching import match_rows
@@ -125,9 +127,9 @@ def _finish(run: Trajectory, y: np.ndarray, count: list, clock: float, converged
     return run
 
 
-#: Odd activations (σ(−t) = −σ(t)): a unit's sign is a symmetry under optimal charges.
-ODD = (Family.ERF, Family.SIGN)
-#: The value's digits (L = 0 at the teacher is confirmed at this precision).
+#: The value's digits for a closed-form Φ (L = 0 at the teacher is confirmed at this precision); the numeric
+#: route's (smooth σ by Mehler's series) is float64: near the teacher its pairs are nearly parallel, where
+#: ``dps=N`` takes minutes.
 VALUE_DIGITS = 30
 
 
@@ -138,16 +140,17 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     The kind (:class:`~theory.dynamics.kinds.EquilibriumKind`) is the unbiased loss's rule
     (:func:`theory.dynamics.equilibrium.equilibrium`) applied to the sorted float64 eigenvalues
     λ₁ ≤ … of the analytic Hessian (:meth:`BiasedLoss.hessian`, or the Schur complement ∇²ℓ):
-    L = 0 (at 30 digits) with every row (θ_i, β_i) within ``tolerance`` of a proton's (w_j, γ_j) is
-    the global minimum; λ₁ < −10⁻⁸·max abs(λ) a saddle of index #{λ < 0}; more zero eigenvalues than the
-    rotations fixing the protons explain, degenerate; else a spurious local minimum. All of it is
-    numeric evidence (float64 eigenvalues), stated in ``reason``; ``certificate`` stays None.
+    L = 0 (at 30 digits; in float64 for the smooth σ of Mehler's series) with every row (θ_i, β_i) within
+    ``tolerance`` of a proton's (w_j, γ_j) is the global minimum; λ₁ < −10⁻⁸·max abs(λ) a saddle of index
+    #{λ < 0}; more zero eigenvalues than the rotations fixing the protons explain, degenerate; else a
+    spurious local minimum. All of it is numeric evidence (float64 eigenvalues), stated in ``reason``;
+    ``certificate`` stays None.
     The result's ``positions`` are the rows (θ_i, β_i).
 
     ReLU with optimal charges: a·relu(ỹᵀx̃) = sign(a)·relu(abs(a)·ỹᵀx̃), so ℓ is constant along each
     ray ỹ_i ↦ sỹ_i (s > 0): the k scale motions are counted as symmetry zero modes, and the point
     is reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i).
-    Odd σ (erf, sign) with optimal charges: a·σ(ỹᵀx̃) = (−a)·σ(−ỹᵀx̃), so a unit with a_i > 0 is reported
+    Odd σ (erf, sign, tanh) with optimal charges: a·σ(ỹᵀx̃) = (−a)·σ(−ỹᵀx̃), so a unit with a_i > 0 is reported
     (and matched) as (−ỹ_i, −a_i), the sign of the teacher's electrons.
     """
     rows = BiasedRows(loss)
@@ -157,9 +160,11 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     Y, norm = float64_newton(policy, rows, Y, gtol, steps)
     converged = norm < gtol
     a = policy.charges(rows, Y)
-    value = rows.value(Y, a, dps=VALUE_DIGITS)
+    exact = loss.potential.exact
+    digits = VALUE_DIGITS if exact else FLOAT_DIGITS
+    value = rows.value(Y, a, dps=digits if exact else None)
     scaled = policy.optimised and loss.potential.family is Family.RELU
-    odd = policy.optimised and loss.potential.family in ODD
+    odd = policy.optimised and loss.potential.activation.parity is Parity.ODD
     flips = np.where(a > 0, -1.0, 1.0) if odd else np.ones(len(a))
     units = np.abs(a)[:, None] * Y if scaled else flips[:, None] * Y
     teacher = np.hstack([loss.protons.positions, loss.protons.biases[:, None]])
@@ -171,10 +176,10 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
         eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(rows, Y))]
         symmetric = rotation_zero_modes(loss.protons.positions, Y) + (len(Y) if scaled else 0)
         kind, evidence = float64_kind(value, eigenvalues, symmetric, on_protons)
-        reason += f"; {evidence}"
+        reason += f"; L = {float(value):.3g} at {digits} digits; {evidence}"
     Y, a = units, np.sign(a) if scaled else flips * a
     return Equilibrium(Y, a, converged, reason, norm, value, eigenvalues, kind, matching,
-                       converged and on_protons, symmetric, dps=VALUE_DIGITS)
+                       converged and on_protons, symmetric, dps=digits)
 
 
 def rotation_zero_modes(protons: np.ndarray, Y: np.ndarray) -> int:

@@ -37,12 +37,13 @@ At ``dps`` digits the value sums the distinct pairs' :meth:`BiasedPotential.at` 
 on the numeric route) under a Cauchy–Schwarz error bound (:meth:`BiasedLoss._exact_value`); L = 0 at the
 teacher, permuted or not, is exactly 0 (its pairs' weights cancel exactly).
 
-The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for step, sign, ReLU, erf and exp
-(:meth:`BiasedLoss.hessian`; a ReLU pair's moments by conditioning on u = 0 and Stein's lemma,
-exact at coincident, parallel and zero-norm nodes; step, sign and erf by the chain rule through
-(h, k, ρ), each pair block αP + E M Eᵀ in the basis E = [θ̃, w̃, e]). :class:`BiasedRows` puts the loss in the
-interface of the charge policies (:mod:`theory.dynamics.charges`): fixed charges, or the optimal
-a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
+The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for step, sign, ReLU, erf, exp and
+every smooth σ (:meth:`BiasedLoss.hessian`; a ReLU pair's moments by conditioning on u = 0 and Stein's
+lemma, exact at coincident, parallel and zero-norm nodes; step, sign and erf by the chain rule through
+(h, k, ρ); the smooth σ by Stein's lemma from Mehler's series of σ, …, σ⁗ (:meth:`_Series.moments`,
+numeric evidence); each pair block αP + E M Eᵀ in the basis E = [θ̃, w̃, e]). :class:`BiasedRows` puts
+the loss in the interface of the charge policies (:mod:`theory.dynamics.charges`): fixed charges, or the
+optimal a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
 
 >>> loss = BiasedLoss("relu", [[1.0, 0.0]], [0.5])
 >>> float(loss.value([[1.0, 0.0]], [0.5]))             # the electron on the proton
@@ -74,7 +75,14 @@ from ..potentials.biased import (
     exact_dot,
     two_precisions,
 )
-from ..potentials.biased_series import SLOPE_TOLERANCE, SmoothSeries, smooth_series
+from ..potentials.biased_series import (
+    HESSIAN_TOLERANCE,
+    ORDER,
+    SLOPE_TOLERANCE,
+    Coefficients,
+    SmoothSeries,
+    smooth_series,
+)
 from ..potentials.evaluation import precisions
 from ..potentials.manifolds import EUCLIDEAN
 from ..potentials.quadrature import GUARD
@@ -114,8 +122,9 @@ class BiasedLoss:
     ----------
     phi : BiasedPotential or activation spec
         ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"``, ``"leaky_relu(α)"``, ``"abs"`` (any
-        m·t + n·t₊) and every σ without kinks (``"tanh"``, ``"softplus"``, …) have float64 value and
-        gradient; any other ridge activation (kinked, such as ELU) only ``value(..., dps=N)``.
+        m·t + n·t₊) and every σ without kinks (``"tanh"``, ``"softplus"``, …) have float64 value,
+        gradient and (but m·t + n·t₊) Hessian; any other ridge activation (kinked, such as ELU) only
+        ``value(..., dps=N)``.
     protons : array (m, d)
     proton_biases : array (m,)
     proton_charges : array (m,), optional
@@ -171,7 +180,7 @@ class BiasedLoss:
 
     def hessian(self, thetas, biases, charges=None) -> np.ndarray:
         """∇²L in the electrons' rows ỹ_i = (θ_i, β_i), a (k(d+1), k(d+1)) float64 matrix (step, sign, ReLU,
-        erf(t), exp(t)).
+        erf(t), exp(t) and every smooth σ).
 
         With x̃ = (x, 1), u_i = ỹ_iᵀx̃ and L = Σ c_p c_q E[σ(u_p)σ(u_q)]:
 
@@ -181,7 +190,10 @@ class BiasedLoss:
                    \\mathbb{E}[\\sigma''(u_i)\\sigma(u_q)\\tilde x\\tilde x^{\\top}] + a_i^2\\nabla^2 G_i,
 
         G the self-energy E[σ(u)²]. The pair moments are in :func:`relu_moments` and :func:`exp_moments`;
-        step, sign and erf, Φ = F(h, k, ρ), by the chain rule (:func:`orthant_moments`).
+        step, sign and erf, Φ = F(h, k, ρ), by the chain rule (:func:`orthant_moments`); the smooth σ by
+        Stein's lemma from the Mehler series of σ, …, σ⁗ (:meth:`_Series.moments`; PrecisionError naming
+        the norms where a pair's truncation bound exceeds
+        :data:`~theory.potentials.biased_series.HESSIAN_TOLERANCE`).
         Raises :class:`NotSmooth` where Φ has no derivative (ReLU, step, sign: θ_i = 0 with β_i = 0; step
         and sign: a node coinciding with another up to scale, or antipodal with h = ρk), InputError for
         σ = m·t + n·t₊ (leaky ReLU, abs: not implemented).
@@ -189,14 +201,13 @@ class BiasedLoss:
         mine = self.electrons(thetas, biases, charges)
         nodes = mine + self.protons
         kernel = self._kernel()
-        moments = _MOMENTS.get(kernel.family)
+        moments = kernel.moments if kernel.family is None else _MOMENTS.get(kernel.family)
         if moments is None:
-            missing = ("ELU (σ″ jumps at 0) yet" if isinstance(kernel, _Elu) else
-                       "the smooth σ of Mehler's series have value and gradient only" if kernel.family is None
-                       else "σ = m·t + n·t₊ (its pair moments E[σ″(u)σ(v)x̃x̃ᵀ] with σ″ = nδ are not "
-                            "implemented")
-            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian for {missing}; "
-                             "step, sign, ReLU, erf(t) and exp(t) have one")
+            missing = ("ELU (σ″ jumps at 0, so σ‴ and σ⁗ carry δ terms)" if isinstance(kernel, _Elu)
+                       else "σ = m·t + n·t₊ (its pair moments E[σ″(u)σ(v)x̃x̃ᵀ] with σ″ = nδ)")
+            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian for {missing} "
+                             "yet; step, sign, ReLU, erf(t), exp(t) and the smooth σ of Mehler's series "
+                             "have one")
         pair = kernel.pairs(mine, nodes)
         kernel._check_smooth(pair, mine)
         weights = 2 * np.multiply.outer(mine.charges, nodes.charges)
@@ -210,7 +221,7 @@ class BiasedLoss:
         blocks = (blocks + blocks.transpose(1, 0, 3, 2)) / 2        # symmetric: blocks (i, j) = (j, i)ᵀ
         return blocks.transpose(0, 2, 1, 3).reshape(k * n, k * n)
 
-    def _kernel(self) -> _Float | _Series:
+    def _kernel(self) -> _Float | _Series | _Elu:
         family, parameters = self.potential.family, self.potential.parameters
         if family is Family.TWO_SLOPE:
             return _Float(family, tuple(float(q) for q in parameters))
@@ -299,7 +310,7 @@ class BiasedRows:
     For fixed rows L is a quadratic in a with Gram matrix G = [Φ(ỹ_i, ỹ_j)] and linear term
     c = [Φ(ỹ_i, w̃_j)] b: the optimal charges solve G a* = −c, the reduced loss ℓ = L(a*, ỹ) has
     ∇ℓ = ∇_ỹL(a*, ỹ) (envelope theorem) and ∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ (the Schur complement).
-    float64 only (step, sign, ReLU, erf and exp have Hessians; m·t + n·t₊, ELU and smooth σ gradients).
+    float64 only (every float64 family has a Hessian but m·t + n·t₊ and ELU, which have gradients).
 
     >>> rows = BiasedRows(BiasedLoss("relu", [[1.0, 0.0]], [0.5]))
     >>> rows.best_charges([[1.0, 0.0, 0.5]]).round(12)             # on the proton: a* = −b
@@ -485,14 +496,21 @@ class _Float:
 @dataclass(frozen=True)
 class _Series:
     """The float64 pair kernel of a smooth σ by Mehler's series (:mod:`theory.potentials.biased_series`):
-    Φ = E[σσ], A = E[σ″σ], C = E[σ′σ′], D = E[σ′σ] over the pairs."""
+    Φ = E[σσ], A = E[σ″σ], C = E[σ′σ′], D = E[σ′σ] over the pairs, and the Hessian's moments
+    (:meth:`moments`)."""
 
     series: SmoothSeries
     family = None
 
+    def pairs(self, left: Nodes, right: Nodes) -> _Pairs:
+        return _Pairs.of(left, right, smoothing=0.0)
+
+    def _check_smooth(self, pair: _Pairs, left: Nodes) -> None:
+        """σ has no kinks: Φ has every derivative."""
+
     def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
         """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
-        pair = _Pairs.of(left, right, smoothing=0.0)
+        pair = self.pairs(left, right)
         other = self.series.coefficients(pair.raw_b[0], right.biases, order=2 if gradient else 0)
         mine = tuple(f.head(len(left.charges)) for f in other)
         moment = self.series.moment
@@ -501,6 +519,35 @@ class _Series:
             terms.A, terms.C, terms.D = (moment(mine[i], other[j], pair.rho, SLOPE_TOLERANCE)
                                          for i, j in ((2, 0), (1, 1), (1, 0)))
         return terms
+
+    def moments(self, left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
+        """(Σ_q w_iq S_iq, w_ij C_ij over electron pairs, ½∇²G) with S = E[σ″(u)σ(v)x̃x̃ᵀ],
+        C = E[σ′(u)σ′(v)x̃x̃ᵀ] by Stein's lemma (:func:`_stein`) from E_ij = E[σ⁽ⁱ⁾(u)σ⁽ʲ⁾(v)]:
+        S from (E₂₀, E₃₀, E₂₁, E₄₀, E₃₁, E₂₂), C from (E₁₁, E₂₁, E₁₂, E₃₁, E₂₂, E₁₃); ½∇²G by
+        :meth:`_half_self_hessian`."""
+        k = len(left.charges)
+        other = self.series.coefficients(p.raw_b[0], right.biases, order=ORDER)
+        mine = tuple(f.head(k) for f in other)
+
+        def E(i, j):                                                # E[σ⁽ⁱ⁾(u_p)σ⁽ʲ⁾(v_q)] (k, k + m)
+            return self.series.moment(mine[i], other[j], p.rho, HESSIAN_TOLERANCE)
+        E21, E31, E22 = E(2, 1), E(3, 1), E(2, 2)
+        T, Y = _tilde_rows(left.positions), _tilde_rows(right.positions)
+        same = _weighted(weights, *_stein(E(2, 0), E(3, 0), E21, E(4, 0), E31, E22), T, Y)
+        E11 = self.series.moment(mine[1], mine[1], p.rho[:, :k], HESSIAN_TOLERANCE)
+        E21, E31, E22 = E21[:, :k], E31[:, :k], E22[:, :k]
+        alpha, M = _stein(E11, E21, E21.T, E31, E22, E31.T)
+        w = weights[:, :k]
+        cross = _electron_blocks(w * alpha, w[..., None, None] * M, T)
+        return same, cross, self._half_self_hessian(mine, left.positions)
+
+    def _half_self_hessian(self, mine: tuple[Coefficients, ...], X: np.ndarray) -> np.ndarray:
+        """½∇²G = E[g(u)x̃x̃ᵀ], g = σ′² + σσ″ (G = E[σ(u)²]), from the rule in u = aX + β:
+        E[g xxᵀ] = E[g](I − θ̂θ̂ᵀ) + E[gX²]θ̂θ̂ᵀ, E[g x] = E[gX]θ̂ (n, d + 1, d + 1)."""
+        mean, first, second = self.series.ridge_moments(mine[1].nodal**2 + mine[0].nodal * mine[2].nodal).T
+        unit = _units(X)
+        xx = mean[:, None, None] * np.eye(unit.shape[1]) + (second - mean)[:, None, None] * _outer(unit, unit)
+        return _tilde(xx, first[:, None] * unit, mean)
 
 
 @dataclass(frozen=True)
@@ -715,9 +762,11 @@ ELU_PIECES = ((_Piece(1, 1, 0, 1), _Piece(1, 0, 1, -1), _Piece(-1, 0, 0, -1)),
 @dataclass(frozen=True)
 class _Elu:
     """The float64 pair kernel of ELU: Φ = E[σσ], A = E[σ″σ], C = E[σ′σ′], D = E[σ′σ], each a sum over
-    pieces of :data:`ELU_PIECES` of tilted orthant moments (:func:`_tilted`; closed forms in Owen's T)."""
+    pieces of :data:`ELU_PIECES` of tilted orthant moments (:func:`_tilted`; closed forms in Owen's T).
+    No Hessian moments yet."""
 
     family = None
+    moments = None
 
     def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
         """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
@@ -984,6 +1033,15 @@ def _basis_blocks(jet: _Jet, h, k, rho, a, b) -> tuple[tuple, tuple]:
     xy = (c(jet.hk) * _outer(g_h, g_k) + c(jet.h_rho) * _outer(g_h, g_ry) + c(jet.k_rho) * _outer(g_rx, g_k)
           + c(jet.rho_rho) * _outer(g_rx, g_ry) + c(jet.rho) * hess_rxy)
     return (-(jet.h * h + jet.rho * rho) / a**2, xx), (jet.rho / (a * b), xy)
+
+
+def _stein(F, F_u, F_v, F_uu, F_uv, F_vv) -> tuple[np.ndarray, np.ndarray]:
+    """E[F(u, v) x̃x̃ᵀ] as αP + E M Eᵀ, E = [θ̃, w̃, e] (:func:`_basis_blocks`), from the expectations of F and
+    its derivatives: Stein's lemma gives E[F xxᵀ] = E[F]I + E[F_uu]θθᵀ + E[F_uv](θwᵀ + wθᵀ) + E[F_vv]wwᵀ and
+    E[F x] = E[F_u]θ + E[F_v]w, so α = E[F] and M = [[F_uu, F_uv, F_u], [F_uv, F_vv, F_v], [F_u, F_v, F]]."""
+    M = np.stack([np.stack(row, axis=-1) for row in ((F_uu, F_uv, F_u), (F_uv, F_vv, F_v), (F_u, F_v, F))],
+                 axis=-2)
+    return F, M
 
 
 def _tilde_rows(X: np.ndarray) -> np.ndarray:

@@ -9,9 +9,10 @@ for any f, g of finite Gaussian variance,
     \\mathbb{E}[f(u)\\,g(v)] = \\sum_{k \\ge 0} f_k(a, \\beta)\\, g_k(b, \\gamma)\\, \\rho^k, \\qquad
     f_k(a, \\beta) = \\mathbb{E}[f(aX + \\beta)\\, h_k(X)],
 
-with h_k = He_k/√k! the orthonormal Hermite polynomials. With f, g among σ, σ′, σ″ this gives Φ
-and, by Stein's lemma, the moments of its gradient: ∇_θΦ = E[σ″(u)σ(v)]θ + E[σ′(u)σ′(v)]w and
-∂Φ/∂β = E[σ′(u)σ(v)].
+with h_k = He_k/√k! the orthonormal Hermite polynomials. With f, g among σ, …, σ⁗ this gives Φ
+and, by Stein's lemma, the moments of its gradient, ∇_θΦ = E[σ″(u)σ(v)]θ + E[σ′(u)σ′(v)]w and
+∂Φ/∂β = E[σ′(u)σ(v)], and of its Hessian (up to E[σ⁗(u)σ(v)]:
+:meth:`theory.dynamics.biased_loss.BiasedLoss.hessian`).
 
 **The coefficients** of every node are one matrix product: the values of f at the nodes x_i of a
 composite Gauss–Legendre rule on [−:data:`REACH`, :data:`REACH`] (:data:`PANELS` panels of
@@ -22,9 +23,9 @@ nothing overflows.
 **The truncation** is bounded by Cauchy–Schwarz and Parseval:
 ``|Σ_{k≥N} f_k g_k ρ^k| ≤ |ρ|^N √(r_N(f) r_N(g))``, r_N(f) = E[f²] − Σ_{k<N} f_k², with E[f²] from
 the same rule. A pair whose bound exceeds :data:`TOLERANCE` (relative to √(E[f²]E[g²]); for the
-moments of the gradient :data:`SLOPE_TOLERANCE`) raises
-:class:`~theory.core.errors.PrecisionError`. This is numeric evidence, not a proof: the rule itself
-is not certified, and the tests measure its error against the 20-digit values of
+moments of the gradient :data:`SLOPE_TOLERANCE`, of the Hessian :data:`HESSIAN_TOLERANCE`) raises
+:class:`~theory.core.errors.PrecisionError` naming the pair's norms. This is numeric evidence, not a
+proof: the rule itself is not certified, and the tests measure its error against the 20-digit values of
 :class:`~theory.potentials.biased.BiasedPotential`. The series converges fast while σ(a·) is
 analytic in a wide strip: for tanh-like σ, whose poles are at distance about π/(2a), the norms
 should be at most about 3, unless ``|ρ|`` is far from 1. At ρ = ±1 exactly (self pairs, parallel
@@ -56,7 +57,11 @@ REACH = 14.0        # the rule covers |x| ≤ REACH: √φ(14) ≈ 2e-22
 PANELS = 56         # Gauss–Legendre panels of width 1/2 ...
 PER_PANEL = 32      # ... of this many nodes (h_{TERMS} oscillates about √(4·TERMS) times a unit)
 TOLERANCE = 1e-14   # largest accepted truncation bound of Φ, relative to √(E[f²]E[g²])
-SLOPE_TOLERANCE = 1e-12  # the same for the moments of the gradient (σ″ converges the slowest)
+SLOPE_TOLERANCE = 1e-12  # the same for the moments of the gradient (σ″ converges the slowest of theirs)
+#: the same for the Hessian's moments (σ‴, σ⁗ converge slower still): for tanh at norms 3 near ρ = 1 the
+#: bound of E[σ″σ″] is 1.7e-10 (of the gradient's E[σ″σ] 6e-13), so the Hessian exists where the gradient does
+HESSIAN_TOLERANCE = 1e-9
+ORDER = 4           # σ, …, σ⁗: the Hessian's moments by Stein's lemma
 NEGLIGIBLE = 1e-16  # coefficients below this (relative to √E[f²]) are dropped, into the bound
 STAGES = (256, 512, TERMS)  # terms computed while the last two are not negligible
 BLOCK = 2 ** 21     # pairs × terms of powers at a time (bounds the memory)
@@ -65,17 +70,19 @@ BLOCK = 2 ** 21     # pairs × terms of powers at a time (bounds the memory)
 @dataclass(frozen=True)
 class Coefficients:
     """f_k(a_p, β_p) of one function f at n nodes: ``values`` (n, K), K one of :data:`STAGES`,
-    ``second`` E[f²] (n,), ``remainder`` r_K = E[f²] − Σ_{k<K} f_k² (n,), floored at 0, and
-    ``nodal`` f(a_p x_i + β_p) at the rule's nodes x_i (n, nodes)."""
+    ``second`` E[f²] (n,), ``remainder`` r_K = E[f²] − Σ_{k<K} f_k² (n,), floored at 0,
+    ``nodal`` f(a_p x_i + β_p) at the rule's nodes x_i (n, nodes) and the ``norms`` a_p (n,)."""
 
     values: np.ndarray
     second: np.ndarray
     remainder: np.ndarray
     nodal: np.ndarray
+    norms: np.ndarray
 
     def head(self, n: int) -> Coefficients:
         """The first n nodes."""
-        return Coefficients(self.values[:n], self.second[:n], self.remainder[:n], self.nodal[:n])
+        return Coefficients(*(part[:n] for part in (self.values, self.second, self.remainder, self.nodal,
+                                                     self.norms)))
 
     def needed(self) -> int:
         """The least N with ``|f_k|`` ≤ :data:`NEGLIGIBLE`·√E[f²] for k ≥ N at every node (the rest is
@@ -89,16 +96,18 @@ class Coefficients:
 
 
 class SmoothSeries:
-    """The float64 Mehler coefficients of σ, σ′, σ″ (σ a SymPy expression in t, without kinks)."""
+    """The float64 Mehler coefficients of σ, …, σ^{(:data:`ORDER`)} (σ a SymPy expression in t, without
+    kinks)."""
 
     def __init__(self, sigma: sp.Expr):
-        self.derivatives = tuple(numpy_function(sp.diff(sigma, t, j), (t,)) for j in range(3))
+        self.derivatives = tuple(numpy_function(sp.diff(sigma, t, j), (t,)) for j in range(ORDER + 1))
         self.nodes, self.weights, self.basis = _rule()
 
     def coefficients(self, norms, biases, order: int = 2) -> tuple[Coefficients, ...]:
         """The coefficients of σ, …, σ^{(order)} at nodes of norms a_p and biases β_p (one matrix
         product per stage for all of them: the basis is read from memory once)."""
-        u = np.multiply.outer(np.asarray(norms, dtype=float), self.nodes)
+        norms = np.asarray(norms, dtype=float)
+        u = np.multiply.outer(norms, self.nodes)
         u += np.asarray(biases, dtype=float)[:, None]
         values = np.vstack([np.broadcast_to(f(u), u.shape) for f in self.derivatives[:order + 1]])
         second = values**2 @ self.weights
@@ -111,7 +120,7 @@ class SmoothSeries:
                 c = np.hstack([c, values @ self.basis[:, start:stop]])
         remainder = np.maximum(second - (c**2).sum(axis=1), 0.0)
         parts = (np.split(v, order + 1) for v in (c, second, remainder, values))
-        return tuple(Coefficients(*part) for part in zip(*parts, strict=True))
+        return tuple(Coefficients(*part, norms) for part in zip(*parts, strict=True))
 
     def moment(self, f: Coefficients, g: Coefficients, rho, tolerance: float = TOLERANCE) -> np.ndarray:
         """E[f(u_p) g(v_q)] = Σ_{k<N} f_k(p) g_k(q) ρ_pq^k for every pair (p, q), an (n, m) array
@@ -128,9 +137,10 @@ class SmoothSeries:
         if beyond.any():
             p, q = (int(i) for i in np.argwhere(beyond)[0])
             raise PrecisionError(f"the float64 Mehler series of the biased potential does not converge "
-                                 f"within {TERMS} terms for pair ({p}, {q}) (truncation bound "
-                                 f"{bound[p, q]:.1e}, ρ = {rho[p, q]:.6g}): the norms are too large "
-                                 "for it so near ρ = ±1; use dps=N")
+                                 f"within {TERMS} terms for pair ({p}, {q}) (norms {f.norms[p]:.4g} and "
+                                 f"{g.norms[q]:.4g}, ρ = {rho[p, q]:.6g}, truncation bound "
+                                 f"{bound[p, q] / scale[p, q]:.1e} > {tolerance:.0e} relative): the norms "
+                                 "are too large for it so near ρ = ±1; use dps=N")
         total = np.empty(rho.shape)
         rows = max(1, BLOCK // (n * max(1, rho.shape[1])))
         for start in range(0, len(rho), rows):
@@ -143,6 +153,10 @@ class SmoothSeries:
             other = g.nodal[q] if rho[p, q] > 0 else g.nodal[q, ::-1]
             total[p, q] = self.weights @ (f.nodal[p] * other)
         return total
+
+    def ridge_moments(self, nodal: np.ndarray) -> np.ndarray:
+        """E[g(aX + β) Xʲ], j = 0, 1, 2, from g(a x_i + β) at the rule's nodes (n, nodes): an (n, 3) array."""
+        return nodal @ (self.weights[:, None] * self.nodes[:, None] ** np.arange(3))
 
 
 @functools.lru_cache(maxsize=32)
