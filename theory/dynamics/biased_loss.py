@@ -122,9 +122,9 @@ class BiasedLoss:
     ----------
     phi : BiasedPotential or activation spec
         ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"``, ``"leaky_relu(α)"``, ``"abs"`` (any
-        m·t + n·t₊) and every σ without kinks (``"tanh"``, ``"softplus"``, …) have float64 value,
-        gradient and (but m·t + n·t₊) Hessian; any other ridge activation (kinked, such as ELU) only
-        ``value(..., dps=N)``.
+        m·t + n·t₊), ``"elu"`` and every σ without kinks (``"tanh"``, ``"softplus"``, …) have float64
+        value, gradient and (but m·t + n·t₊ and ELU) Hessian; any other ridge activation (kinked, such
+        as ``"Max(t, 0) + tanh(Min(t, 0))"``) only ``value(..., dps=N)``.
     protons : array (m, d)
     proton_biases : array (m,)
     proton_charges : array (m,), optional
@@ -196,7 +196,7 @@ class BiasedLoss:
         :data:`~theory.potentials.biased_series.HESSIAN_TOLERANCE`).
         Raises :class:`NotSmooth` where Φ has no derivative (ReLU, step, sign: θ_i = 0 with β_i = 0; step
         and sign: a node coinciding with another up to scale, or antipodal with h = ρk), InputError for
-        σ = m·t + n·t₊ (leaky ReLU, abs: not implemented).
+        σ = m·t + n·t₊ (leaky ReLU, abs) and ELU (not implemented).
         """
         mine = self.electrons(thetas, biases, charges)
         nodes = mine + self.protons
