@@ -3,7 +3,9 @@
 import mpmath
 import pytest
 import sympy as sp
+from flint import arb
 
+from theory.core.balls import digits as flint_digits
 from theory.core.errors import InputError, PrecisionError
 from theory.core.numeric import context
 from theory.potentials.biased import BiasedPotential, Family, biased, bivariate_quadrature
@@ -181,12 +183,12 @@ def test_certified_relu_against_quadrature_and_at_irrational_norms():
 
 def test_certified_refuses_what_it_cannot_prove():
     relu = biased("relu")
-    with pytest.raises(PrecisionError, match="provably below"):
-        relu.evaluate([1, 0], 0, [2, 0], 1, certified=True)          # parallel: ρ = 1 exactly
-    with pytest.raises(PrecisionError, match="provably below"):
-        relu.evaluate([1, 0], 0, [-1, 0], 1, certified=True)         # antiparallel
-    with pytest.raises(PrecisionError, match="provably positive"):
-        relu.at(0, 1, 0, 0.5, 0.3, certified=True)
+    with pytest.raises(PrecisionError, match="provably below"):        # a ball that contains ρ = 1
+        relu.at(arb(1, 1e-20), 1, 1, 0, 1, certified=True)
+    with pytest.raises(PrecisionError, match="provably below"):        # …and ρ = −1
+        relu.at(1, 1, arb(-1, 1e-20), 0, 1, certified=True)
+    with pytest.raises(PrecisionError, match="provably positive"):     # a ball that contains ‖θ‖ = 0
+        relu.at(arb(0, 1e-20), 1, 0, 0.5, 0.3, certified=True)
     with pytest.raises(PrecisionError, match="closed form: the bivariate normal moment"):
         biased("exp").at(1, 1, 0.5, 0, 0, certified=True)
     with pytest.raises(InputError, match="exact coordinates"):
@@ -219,7 +221,75 @@ def test_certified_numeric_route_refuses_without_an_envelope():
     with pytest.raises(PrecisionError, match="no certified value"):
         biased("t**2*tanh(t)").at(1, 1, 0.5, 0, 0, certified=True)
     with pytest.raises(PrecisionError, match="provably below"):
-        biased("tanh").evaluate([1, 0], 0.1, [2, 0], 0.2, certified=True)
+        biased("tanh").at(1, 2, arb(2, 1e-25), 0.1, 0.2, certified=True)
+    with pytest.raises(PrecisionError, match="no certified value"):   # exact ρ = 1 needs an envelope too
+        biased("t**2*tanh(t)").evaluate([1, 0], 0.1, [2, 0], 0.2, certified=True)
+
+
+#: Independent activations for the line references (mpmath, the step as 1{t > 0}).
+LINE_SIGMAS = {"relu": lambda u: max(u, 0), "step": lambda u: mpmath.mpf(u > 0), "sign": mpmath.sign,
+               "erf": mpmath.erf, "relu_power(2)": lambda u: max(u, 0) ** 2, "tanh": mpmath.tanh}
+
+#: (θ, β, w, γ) where Φ is a line integral: ρ = 1, ρ = −1 (θ = −2w), θ = −w, a node with itself
+#: (float coordinates), θ = 0 with β ≠ 0, both norms 0, θ = w at zero biases (coinciding kinks).
+ROW = [0.1257302210933933, -0.1321048632913019]
+LINE_POINTS = [([1, 2], "1/5", [1, 2], "-3/10"), ([-2, -4], "1/5", [1, 2], "-3/10"),
+               ([3, -1, 2], "1/2", [-3, 1, -2], "1/4"), (ROW, 0.45, ROW, 0.45),
+               ([0, 0], "-7/10", [1, 1], "1/3"), ([0, 0], "6/5", [0, 0], "-1/3"), ([1, 2], 0, [1, 2], 0)]
+
+
+def exact_number(v) -> sp.Expr:
+    """A float as its binary value, a string or SymPy number as SymPy reads it."""
+    return sp.Rational(v) if isinstance(v, float) else sp.sympify(v)
+
+
+def line_reference(name: str, a, c, beta, gamma, dps: int):
+    """E[σ(β + aX)σ(γ + cX)] by mpmath.quad split at the kinks −β/a, −γ/c, at ``dps`` digits."""
+    f = LINE_SIGMAS[name]
+    with mpmath.workdps(dps):
+        a, c, beta, gamma = (mpmath.mpf(str(sp.N(exact_number(v), dps + 10))) for v in (a, c, beta, gamma))
+        cuts = sorted({-shift / slope for shift, slope in ((beta, a), (gamma, c)) if slope})
+        return mpmath.quad(lambda x: f(beta + a * x) * f(gamma + c * x) * mpmath.npdf(x),
+                           [-mpmath.inf, *cuts, mpmath.inf])
+
+
+def line_slopes(theta, w) -> tuple:
+    """(‖θ‖, c): c = ±‖w‖ the sign of θᵀw (‖w‖ when θ = 0), exact (coordinates as SymPy numbers)."""
+    th, wv = ([exact_number(v) for v in vec] for vec in (theta, w))
+    na, nb = sp.sqrt(sum(x**2 for x in th)), sp.sqrt(sum(y**2 for y in wv))
+    dot = sum(x * y for x, y in zip(th, wv, strict=True))
+    return na, nb if na == 0 else nb * sp.sign(dot)
+
+
+@pytest.mark.parametrize("name", list(LINE_SIGMAS))
+def test_certified_line_integrals_contain_two_precision_quadrature(name):
+    """At ρ = ±1 and zero norms the ball contains the 1-D quadrature of σ itself, confirmed at 60 and 70
+    digits, and its radius is at most 10^−30·max(1, ``|Φ|``)."""
+    phi = biased(name)
+    for theta, beta, w, gamma in LINE_POINTS:
+        ball = phi.evaluate(theta, beta, w, gamma, dps=30, certified=True)
+        a, c = line_slopes(theta, w)
+        low, high = (line_reference(name, a, c, beta, gamma, d) for d in (60, 70))
+        with flint_digits(80):
+            assert abs(low - high) <= mpmath.mpf(10) ** -55 * max(1, abs(high))
+            assert ball.contains(arb(mpmath.nstr(high, 70))), (name, theta, w, ball)
+            assert ball.rad() <= arb(10) ** -30 * max(1, abs(float(high)))
+
+
+@pytest.mark.parametrize("name", ["relu", "step", "sign", "erf", "relu_power(2)", "tanh"])
+def test_certified_line_at_integer_rational_and_exact_ball_invariants(name):
+    """ρ = 1 from integer invariants, ρ = −1 from rational ones, ‖w‖ = 0 from exact arb balls: the ball
+    agrees with the 40-digit value of ``at``."""
+    phi = biased(name)
+    half = sp.Rational(1, 2)
+    for values in [(2, 3, 6, 1, -1), (half, sp.Rational(3, 2), -sp.Rational(3, 4), sp.Rational(1, 5), -half),
+                   (arb(3) / 4, arb(0), arb(0), arb(-1) / 8, arb(1) / 2)]:
+        ball = phi.at(*values, dps=30, certified=True)
+        exact = [sp.Rational(v.mid().str(20, radius=False)) if isinstance(v, arb) else v for v in values]
+        value = phi.at(*exact, dps=40)
+        with flint_digits(60):
+            assert abs(ball - arb(mpmath.nstr(value, 45))) < arb(10) ** -39 * max(1, abs(float(value)))
+            assert ball.rad() <= arb(10) ** -30 * max(1, abs(float(value)))
 
 
 def test_equal_float_rows_are_parallel_at_every_working_precision():

@@ -21,7 +21,8 @@ Closed forms (checked against 2-D quadrature in the tests), with L the orthant p
   polynomials (exact) and ReLU powers t₊ⁿ: :mod:`theory.potentials.biased_forms`.
 
 ρ = ±1 (θ, w parallel) and zero norms are exact inputs: they are evaluated by their own
-one-dimensional formulas (or by forms that hold there), never by a limit of the ones above.
+one-dimensional formulas (or by forms that hold there), never by a limit of the ones above; their
+certified values are line integrals (:mod:`theory.potentials.line_mean`).
 Any other activation takes the numeric route: nested quadrature over (X, Z), Y = ρX + rZ,
 split at the kinks, confirmed at two precisions.
 
@@ -56,6 +57,7 @@ from . import biased_forms as forms
 from . import evaluation, hermite_series
 from .activations import Activation, Parity, activation
 from .forms import PRODUCT
+from .line_mean import line_mean
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
 from .routes import Route
@@ -249,11 +251,21 @@ class BiasedPotential:
           mish, ELU, GELU): the Mehler–Hermite series in rigorous coefficients c_k(‖θ‖, β) with a Parseval
           tail bound (:func:`~theory.potentials.hermite_series.certified_value`).
 
-        Elsewhere :class:`~theory.core.errors.PrecisionError` names what is missing.
+        At exact inputs with ρ = ±1 or a zero norm (ints, Fractions, floats, SymPy numbers, ``arb`` balls of
+        radius 0; ρ = ±1 decided in exact arithmetic), for the same activations, the line integral
+        E[σ(β + ‖θ‖X) σ(γ + cX)], c = ±‖w‖ the sign of θᵀw (θ = 0: the constant σ(β) times
+        E[σ(γ + ‖w‖X)]; w = 0: the mirror): the proof rests on ``acb.integral`` on [−L, L], cut at the
+        kinks, and a tail bound from the envelope ``|σ(t)| ≤ A + B|t|^p`` of each activation
+        (:func:`~theory.potentials.line_mean.line_mean`).
+
+        Elsewhere (balls that merely contain ρ = ±1 or a zero norm, other activations)
+        :class:`~theory.core.errors.PrecisionError` names what is missing.
 
         >>> ball = biased("relu").certified_at(1, 1, sp.Rational(1, 2), sp.Rational(1, 5), -1, dps=15)
         >>> ball.str(15, radius=False), float(ball.rad()) < 1e-15
         ('0.0995712384474808', True)
+        >>> biased("relu").certified_at(1, 1, 1, 0, 0, dps=15).str(15, radius=False)   # θ = w: E[X₊²]
+        '0.500000000000000'
         """
         check_dps(dps)
         series = not self.exact and self.activation.expr in hermite_series.ENVELOPES
@@ -265,6 +277,9 @@ class BiasedPotential:
                     for v in (na, nb, dot, beta_, gamma_))
         if not any(type(v).__module__.startswith("flint") for v in raw):
             _checked(*raw)
+        exact = _exact_inputs(raw)
+        if exact is not None and _one_dimensional(*exact[:3]):
+            return self._certified_line(exact, dps)
         if series:                            # it proves ‖θ‖, ‖w‖ > 0 and |ρ| < 1 itself
             return hermite_series.certified_value(self.activation.expr, *raw[:3], dps=dps,
                                                   kinks=self.activation.kinks, biases=raw[3:])
@@ -280,6 +295,33 @@ class BiasedPotential:
                     return value
         raise PrecisionError(f"no certified value of {self} at {raw} to {dps} digits: the ball stayed "
                              f"wider than 10^-{dps} (cancellation; try fewer digits)")
+
+    def _certified_line(self, values: tuple, dps: int):
+        """E[σ(β + ‖θ‖X) σ(γ + cX)] at exact (‖θ‖, ‖w‖, θᵀw, β, γ) with ρ = ±1 or a zero norm:
+        c = sign(θᵀw)·‖w‖, or ‖w‖ when θ = 0 (:func:`~theory.potentials.line_mean.line_mean`)."""
+        _checked(*values)
+        na, nb, dot, bt, gm = values
+        slope = nb if na == 0 else nb * int(sp.sign(dot))
+        sigma = self.activation.expr
+        for work in evaluation.precisions(dps):
+            value = line_mean(sigma.subs(_T_of(sigma), t), self.activation.kinks, self._envelope(),
+                              (bt, na), (gm, slope), dps=work)
+            with flint_digits(work):
+                if value.rad() <= 10 ** ball(-dps) * max(ball(1), abs(value).upper()):
+                    return value
+        raise PrecisionError(f"no certified value of {self} at {values} to {dps} digits: the line "
+                             f"integral's ball stayed wider than 10^-{dps}")
+
+    def _envelope(self) -> tuple:
+        """(A, B, p) with ``|σ(t)| ≤ A + B|t|^p``: 1 for step, sign and erf, ``|t|`` for ReLU, ``|t|^n`` for
+        t₊ⁿ, the numeric route's :data:`~theory.potentials.hermite_series.ENVELOPES` (p = 1)."""
+        if self.family in (Family.STEP, Family.SIGN, Family.ERF):
+            return 1, 0, 0
+        if self.family is Family.RELU:
+            return 0, 1, 1
+        if self.family is Family.RELU_POWER:
+            return 0, 1, self.parameters[0]
+        return (*hermite_series.ENVELOPES[self.activation.expr], 1)
 
     def decided(self, values: tuple) -> sp.Rational | None:
         """Φ at the exact ``values`` (mpf) when no rounding is needed to decide it, else None: 0 when
@@ -604,14 +646,36 @@ def _exact_invariants(theta_: Sequence, w_: Sequence) -> tuple:
     return sp.sqrt(sum(x**2 for x in th)), sp.sqrt(sum(y**2 for y in wv)), dot
 
 
+def _exact_inputs(raw: tuple) -> tuple | None:
+    """The inputs as exact SymPy numbers (an ``arb`` of radius 0 and a Fraction are exact, a Float is its
+    binary value), None when one is a ball of positive radius."""
+    values = []
+    for v in raw:
+        if type(v).__module__.startswith("flint"):
+            if v.rad() != 0:
+                return None
+            man, exp = v.mid().man_exp()
+            v = sp.Integer(int(man)) * sp.Integer(2) ** int(exp)
+        elif isinstance(v, Fraction):
+            v = sp.Rational(v.numerator, v.denominator)
+        values.append(v)
+    point = evaluation.exact_point(values)
+    return None if point is None else tuple(sp.Rational(v) if isinstance(v, sp.Float) else v for v in point)
+
+
+def _one_dimensional(na, nb, dot) -> bool:
+    """A zero norm or θᵀw = ±‖θ‖‖w‖, decided in exact arithmetic (SymPy numbers)."""
+    return na == 0 or nb == 0 or sp.simplify(dot**2 - na**2 * nb**2) == 0
+
+
 def _provably_generic(na, nb, dot) -> None:
     """Refuse balls that do not prove ‖θ‖ > 0, ‖w‖ > 0 and |θᵀw| < ‖θ‖‖w‖."""
     if not (na > 0 and nb > 0):
         raise PrecisionError("a certified biased value needs norms that are provably positive "
-                             "(a zero norm is a one-dimensional case, evaluated without certification)")
+                             "(a zero norm is certified at exact inputs only)")
     if not abs(dot) < na * nb:
-        raise PrecisionError("a certified biased value needs |θᵀw| provably below ‖θ‖‖w‖ (ρ = ±1 is a "
-                             "one-dimensional case, evaluated without certification)")
+        raise PrecisionError("a certified biased value needs |θᵀw| provably below ‖θ‖‖w‖ (ρ = ±1 is "
+                             "certified at exact inputs only)")
 
 
 def exact_dot(theta_, w_, na, nb, dot):

@@ -436,7 +436,7 @@ def _certified_coefficients(sigma: sp.Expr, kinks: tuple, a, shift, terms: int, 
     ends = [arb(math.floor(float((shift - a * reach).mid())) - 1),     # exact ends in y = ax + β
             arb(math.ceil(float((shift + a * reach).mid())) + 1)]
     L = arb(min(((shift - ends[0]) / a).lower(), ((ends[1] - shift) / a).lower()))   # |x| ≤ L is covered
-    pieces = _pieces(_branches(sigma, kinks), ends)
+    pieces = _pieces(analytic_branches(sigma, kinks), ends)
     root2, norm = arb(2).sqrt(), 1 / (2 * arb.pi()).sqrt()
 
     def integral(weight):
@@ -471,7 +471,7 @@ def _pieces(branches: list, ends: list) -> list[tuple]:
     return out
 
 
-def _branches(sigma: sp.Expr, kinks: tuple) -> list[tuple]:
+def analytic_branches(sigma: sp.Expr, kinks: tuple) -> list[tuple]:
     """(ball function, side): σ itself (side 0, the whole line), or for a kink at 0 its analytic branch
     on each side (−1: t < 0, 1: t > 0; read off σ(±p) with p > 0), so that ``acb.integral`` sees
     analytic integrands."""
