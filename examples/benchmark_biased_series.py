@@ -1,6 +1,7 @@
-"""Benchmark: the float64 biased loss of smooth σ by Mehler's series (:mod:`theory.potentials.biased_series`).
+"""Benchmark: the float64 biased loss of smooth σ by Mehler's series (:mod:`theory.potentials.biased_series`)
+and of ELU by tilted orthants (:class:`theory.dynamics.biased_loss._Elu`).
 
-Prints, measured in this one run, for tanh and softplus with biases on R^d (k electrons, k protons,
+Prints, measured in this one run, for tanh, softplus and ELU with biases on R^d (k electrons, k protons,
 d = k, norms about 1):
 
 * the time of ``BiasedLoss.value`` and ``BiasedLoss.gradient`` (this route);
@@ -11,7 +12,8 @@ d = k, norms about 1):
   ``BiasedPotential.at(..., dps=20)``, the self pairs E[σ(u)²] from a 1-D mpmath quadrature (the
   20-digit route's nested quadrature at ρ = 1 takes about a minute a pair);
 * the time of ``BiasedLoss.hessian`` against central differences of the analytic gradient
-  (2k(d + 1) gradients, ε = 10⁻⁵), and their largest difference.
+  (2k(d + 1) gradients, ε = 10⁻⁵), and their largest difference (tanh and softplus: ELU has no
+  biased Hessian).
 
 Run: ``python examples/benchmark_biased_series.py``. About two and a half minutes.
 """
@@ -27,7 +29,11 @@ import numpy as np
 from theory.dynamics.biased_loss import BiasedLoss
 from theory.potentials.biased import biased
 
-FUNCTIONS = {"tanh": np.tanh, "softplus": lambda u: np.logaddexp(0.0, u)}
+FUNCTIONS = {"tanh": np.tanh, "softplus": lambda u: np.logaddexp(0.0, u),
+             "elu": lambda u: np.where(u > 0, u, np.expm1(np.minimum(u, 0.0)))}
+MPMATH = {"tanh": mpmath.tanh, "softplus": lambda u: mpmath.log1p(mpmath.exp(u)),
+          "elu": lambda u: u if u > 0 else mpmath.expm1(u)}
+SMOOTH = ("tanh", "softplus")
 
 
 def best(call, repeat: int = 5) -> float:
@@ -55,14 +61,14 @@ def gauss_hermite_loss(sigma, nodes: np.ndarray, biases: np.ndarray, charges: np
 
 def reference_loss(name: str, nodes: np.ndarray, biases: np.ndarray, charges: np.ndarray) -> float:
     """cᵀΦc at 20 digits: Φ_pq (p ≠ q) by the 20-digit route, Φ_pp = E[σ(a_pX + β_p)²] by mpmath."""
-    phi, sigma = biased(name), {"tanh": mpmath.tanh, "softplus": lambda u: mpmath.log1p(mpmath.exp(u))}[name]
+    phi, sigma = biased(name), MPMATH[name]
     total = mpmath.mpf(0)
     with mpmath.workdps(25):
         for p, q in np.ndindex(len(nodes), len(nodes)):
             if p == q:
                 a, beta = float(np.linalg.norm(nodes[p])), float(biases[p])
                 value = mpmath.quad(lambda x, a=a, beta=beta: sigma(a * x + beta) ** 2 * mpmath.npdf(x),
-                                    [-mpmath.inf, 0, mpmath.inf])
+                                    [-mpmath.inf, -beta / a, mpmath.inf])     # split at ELU's kink
             elif p < q:
                 value = 2 * phi.at(*(float(v) for v in (np.linalg.norm(nodes[p]), np.linalg.norm(nodes[q]),
                                                         nodes[p] @ nodes[q], biases[p], biases[q])), dps=20)
@@ -134,7 +140,7 @@ def gradient_differences(loss: BiasedLoss, X: np.ndarray, B: np.ndarray, h: floa
 def hessians() -> None:
     print(f"\n{'σ':>8} {'k=d':>4} {'hessian':>9} {'gradient FD':>12} {'ratio':>6} {'max diff':>9}")
     rng = np.random.default_rng(0)
-    for name in FUNCTIONS:
+    for name in SMOOTH:
         for k in (2, 5, 10):
             W, G, X, B = instance(rng, k)
             loss = BiasedLoss(name, W, G)
