@@ -51,7 +51,7 @@ def line_mean(sigma: sp.Expr, kinks: tuple, envelope: tuple, first: tuple, secon
     of σ (at most one, at 0). Computed at dps + :data:`GUARD` digits; the caller checks the radius."""
     from flint import acb, arb
 
-    factors = tuple(tuple(sp.sympify(v) for v in pair) for pair in (first, second))
+    factors = tuple(tuple(sp.sympify(v, strict=True) for v in pair) for pair in (first, second))
     with flint_digits(dps + GUARD):
         reach = _reach(factors, dps)
         cuts = _cuts(factors, kinks)
