@@ -60,6 +60,7 @@ from functools import partial
 
 import mpmath
 import numpy as np
+from tqdm import tqdm
 
 from ..core import validators as valid
 from ..core.errors import InputError, PrecisionError
@@ -261,16 +262,19 @@ class BiasedLoss:
         ``work`` digits. By Cauchy–Schwarz ``|Φ(P_p, P_q)|`` ≤ √(Φ_pp Φ_qq), so the sum errs by at most
         ε = 10^{1−work} Σ_g ``|W_g|`` √(Φ_pp Φ_qq): L is returned once ε ≤ 10^{−dps−1}``|L|``, for work in
         the doubling precisions up to the route's :data:`~theory.potentials.biased.MAX_DPS`; 0 when
-        ``|L|`` + ε ≤ 10^{−work/2} at the last (the zero rule of two precisions)."""
+        ``|L|`` + ε ≤ 10^{−work/2} at the last (the zero rule of two precisions). A progress bar over the
+        pairs is shown on stderr when it is a terminal (0.2–3 s a pair)."""
         if dps + GUARD > MAX_DPS:
             raise InputError(f"dps: the numeric route of a biased loss is confirmed to at most "
                              f"{MAX_DPS - GUARD} digits, {dps} were asked")
         works = [w for w in precisions(dps, QUADRATURE_TRIES) if w <= MAX_DPS]
         ends = sorted({p for pair in groups for p in pair})
+        needed = [*groups, *((p, p) for p in ends if (p, p) not in groups)]
         for work in works:
-            with mpmath.workdps(2 * work):
+            with mpmath.workdps(2 * work), tqdm(needed, desc=f"biased loss, pairs at {work} digits",
+                                                unit="pair", leave=False, disable=None) as bar:
                 phi = {pair: mpmath.mpf(self.potential.at(*_invariants(nodes, *pair), dps=work))
-                       for pair in [*groups, *((p, p) for p in ends if (p, p) not in groups)]}
+                       for pair in bar}
                 total = mpmath.fsum(_mpf(w) * phi[pair] for pair, w in groups.items())
                 error = mpmath.mpf(10) ** (1 - work) * mpmath.fsum(
                     abs(_mpf(w)) * mpmath.sqrt(phi[p, p] * phi[q, q]) for (p, q), w in groups.items())
