@@ -301,15 +301,13 @@ def float64_series(sigma: sp.Expr, kinks: tuple, parity: Parity | None) -> Float
         sets = [coefficients(sigma, (), 1, terms, *rule) for rule in rules]
         if max(abs(a - b) for a, b in zip(sets[0][0], sets[1][0], strict=True)) > 1e-20:
             raise PrecisionError("the two coefficient rules disagree beyond 1e-20")
-        ends = [_first_below(tolerance, [_tails(c, [total, *m], order) for (c, total), m in zip(sets, moments,
-                                                                                           strict=True)])
-                for order, tolerance in enumerate(TAILS)]
+        by_order = [[_tails(c, [total, *m], order) for (c, total), m in zip(sets, moments, strict=True)]
+                    for order in range(len(TAILS))]               # by_order[order][rule][n]
+        ends = [_first_below(tolerance, by_rule) for tolerance, by_rule in zip(TAILS, by_order, strict=True)]
         if None not in ends:
-            c = sets[1][0]
-            tails = [max(0, *(_tails(c_, [total, *m], order)[n] for (c_, total), m in zip(sets, moments,
-                                                                                            strict=True)))
-                     for order, n in enumerate(ends)]
-            return Float64Series([q ** 2 for q in c[:max(ends)]], tuple(tails), parity, tuple(ends))
+            tails = [max(0, *(tail[n] for tail in by_rule))
+                     for n, by_rule in zip(ends, by_order, strict=True)]
+            return Float64Series([q ** 2 for q in sets[1][0][:max(ends)]], tuple(tails), parity, tuple(ends))
     raise SlowConvergence(f"Σ c_k² ρ^k or a derivative needs more than {MAX_TERMS} terms for the float64 "
                           f"tails {TAILS}")
 
