@@ -111,6 +111,16 @@ def rows(values, name: str):
     return X
 
 
+def correlations(values):
+    """``values`` as a float64 array of correlations ρ ∈ [−1, 1] (NaN refused)."""
+    import numpy as np
+
+    rho = np.asarray(values, dtype=float)
+    if np.any(np.abs(rho) > 1) or not np.isfinite(rho).all():
+        raise InputError("ρ must lie in [−1, 1]")
+    return rho
+
+
 def seed(value, name: str = "seed") -> int:
     """A seed: an integer in [0, 2⁶³)."""
     number = _integer(value, name)

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from ..core import validators as valid
 from ..core.errors import InputError
 from ..core.symbols import t
 
@@ -90,7 +91,7 @@ class Float64Elu:
 
     def __call__(self, *values) -> np.ndarray:
         if self.on_sphere:
-            rho = _correlations(*values)
+            rho = valid.correlations(*values)
             return value(np.ones_like(rho), np.ones_like(rho), rho)
         return value(*values)
 
@@ -99,7 +100,7 @@ class Float64Elu:
         (Price's theorem; :func:`derivatives`), within ``derivative_bounds[order − 1]``."""
         if not self.on_sphere or order not in (1, 2):
             raise InputError(f"derivative(ρ, {order}) is Φ′ or Φ″ (order 1 or 2) of ELU on the sphere")
-        rho = _correlations(rho)
+        rho = valid.correlations(rho)
         flat = rho.ravel()
         terms = _orthants(np.ones_like(flat), np.ones_like(flat), flat)
         return (terms.means[0] if order == 1 else terms.t4).reshape(rho.shape)
@@ -196,13 +197,6 @@ def _nonzero_terms(a, b, c) -> tuple[_Terms, tuple]:
     if np.any(a == 0) or np.any(b == 0):
         raise InputError("∂Φ/∂‖θ‖ is not provided at a zero norm")
     return _orthants(*(v.ravel() for v in (a, b, np.clip(c / (a * b), -1.0, 1.0)))), a.shape
-
-
-def _correlations(rho) -> np.ndarray:
-    rho = np.asarray(rho, dtype=float)
-    if np.any(np.abs(rho) > 1) or not np.isfinite(rho).all():
-        raise InputError("ρ must lie in [−1, 1]")
-    return rho
 
 
 def _checked(a, b, c) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -40,6 +40,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..core import validators as valid
 from ..core.balls import ball, ball_function, integer_power
 from ..core.balls import digits as flint_digits
 from ..core.errors import InputError, PrecisionError
@@ -236,7 +237,7 @@ class Float64Series:
                                        for tail, a in zip(tails[1:], self._slopes, strict=True))
 
     def __call__(self, rho) -> np.ndarray:
-        rho = _unit_interval(rho)
+        rho = valid.correlations(rho)
         flat, out = rho.ravel(), np.empty(rho.size)
         for start in range(0, flat.size, CHUNK):  # Horner on cache-sized pieces
             out[start:start + CHUNK] = self._horner(flat[start:start + CHUNK])
@@ -247,7 +248,9 @@ class Float64Series:
         Σ_{k<N₂} k(k−1) c_k² ρ^{k−2} by Horner, within ``derivative_bounds[order − 1]``: the tail
         E[σ′²] − Σ_{k<N₁} k c_k² (or E[σ″²] − Σ k(k−1) c_k², every term ≥ 0 at ρ = ±1), rounding the
         coefficients and Horner's γ_{2N}·Σ``|coefficients|``."""
-        return np.polynomial.polynomial.polyval(_unit_interval(rho), self._slopes[order - 1])
+        if order not in (1, 2):
+            raise InputError(f"derivative(ρ, {order}) is Φ′ or Φ″ (order 1 or 2)")
+        return np.polynomial.polynomial.polyval(valid.correlations(rho), self._slopes[order - 1])
 
     def jet(self, rho) -> dict:
         """{(): Φ, (0,): Φ′, (0, 0): Φ″} at ρ ∈ [−1, 1] (:meth:`derivative`)."""
@@ -260,13 +263,6 @@ class Float64Series:
             value *= x
             value += a
         return rho * value if self.parity is Parity.ODD else value
-
-
-def _unit_interval(rho) -> np.ndarray:
-    rho = np.asarray(rho, dtype=float)
-    if np.any(np.abs(rho) > 1):
-        raise InputError("ρ must lie in [−1, 1]")
-    return rho
 
 
 def _gamma(m: int) -> float:
