@@ -672,20 +672,30 @@ def _relu_terms(p: _Pairs, gradient: bool) -> _Terms:
     where θ = 0 or w = 0, Φ = E[(β + aX)₊]E[(γ + bY)₊]."""
     a, b, rho, r, h, k = p.a, p.b, p.rho, p.r, p.h, p.k
     L = orthant(h, k, rho, r, p.hm, p.km)
-    ch, ck = _cdf_ratio(p.km, r), _cdf_ratio(p.hm, r)
-    fh, fk = _npdf(h), _npdf(k)
     mean_u, mean_v = _relu_mean(p.beta, p.raw_a), _relu_mean(p.gamma, p.raw_b)
-    value = np.where(p.zero, mean_u * mean_v,
-                     (p.beta * p.gamma + rho * a * b) * L + p.beta * b * fk * ck + p.gamma * a * fh * ch
-                     + a * b * fh * r * r * _pdf_ratio(p.km, r))
+    _, first_v, both = _orthant_moments(p.beta, p.gamma, a, b, h, k, rho, r, p.hm, p.km, L)
+    value = np.where(p.zero, mean_u * mean_v, both)
     if not gradient:
         return _Terms(value)
     step_u, step_v = _step_mean(p.beta, p.raw_a), _step_mean(p.gamma, p.raw_b)
     C = np.where(p.zero, step_u * step_v, L)
-    D = np.where(p.zero, step_u * mean_v, p.gamma * L + b * (fk * ck + rho * fh * ch))
+    D = np.where(p.zero, step_u * mean_v, first_v)
+    fh = _npdf(h)
     A = np.where(p.raw_a == 0, 0.0,
                  np.where(p.raw_b == 0, fh / a * mean_v, fh / a * _relu_mean(b * p.km, b * r)))
     return _Terms(value, A, C, D)
+
+
+def _orthant_moments(m_u, m_v, a, b, h, k, rho, r, hm, km, L) -> tuple:
+    """(E[U 1], E[V 1], E[UV 1]) on {U, V > 0} for U = m_u + aX, V = m_v + bY, corr(X, Y) = ρ, h = m_u/a,
+    k = m_v/b, h_m = h − ρk, k_m = k − ρh (given without cancellation) and L = L(h, k; ρ):
+
+    .. math::  E[U 1] = m_u L + aφ(h)Φ(k_m/r) + ρaφ(k)Φ(h_m/r),\\quad
+               E[UV 1] = (m_u m_v + ρab)L + m_u bφ(k)Φ(h_m/r) + m_v aφ(h)Φ(k_m/r) + abφ(h)rφ(k_m/r)."""
+    fh, fk, ch, ck = _npdf(h), _npdf(k), _cdf_ratio(km, r), _cdf_ratio(hm, r)
+    both = (m_u * m_v + rho * a * b) * L + m_u * b * fk * ck + m_v * a * fh * ch \
+        + a * b * fh * r * r * _pdf_ratio(km, r)
+    return m_u * L + a * (fh * ch + rho * fk * ck), m_v * L + b * (fk * ck + rho * fh * ch), both
 
 
 def _two_slope_terms(p: _Pairs, m: float, n: float, gradient: bool) -> _Terms:
@@ -801,21 +811,15 @@ def _tilted(p: _Pairs, s: int, lam: float, t: int, mu: float) -> dict:
     μ²b²)/2) (c = θᵀw) times the density of means β′ = β + λa² + μc, γ′ = γ + λc + μb². With
     m_U = sβ′, m_V = tγ′, h = m_U/a, k = m_V/b, ρ_s = stρ, h_m = s(h_m + λar²), k_m = t(k_m + μbr²):
 
-    .. math::  P = L(h, k; ρ_s),\\quad E[U] = m_U P + aφ(h)Φ(k_m/r) + ρ_s aφ(k)Φ(h_m/r),\\quad
-               E[UV] = \\text{the ReLU } Φ \\text{ at } (m_U, m_V, ρ_s)
-
-    (:func:`_relu_terms`), all times Z."""
+    P = L(h, k; ρ_s), and E[U], E[V], E[UV] on the orthant by :func:`_orthant_moments`, all times Z."""
     c = _dots(p)
     z = np.exp(lam * p.beta + mu * p.gamma + (lam**2 * p.a**2 + 2 * lam * mu * c + mu**2 * p.b**2) / 2)
     m_u, m_v = s * (p.beta + lam * p.a**2 + mu * c), t * (p.gamma + lam * c + mu * p.b**2)
     rho, h, k = s * t * p.rho, m_u / p.a, m_v / p.b
     hm, km = s * (p.hm + lam * p.a * p.r**2), t * (p.km + mu * p.b * p.r**2)
     P = orthant(h, k, rho, p.r, hm, km)
-    fh, fk, ch, ck = _npdf(h), _npdf(k), _cdf_ratio(km, p.r), _cdf_ratio(hm, p.r)
-    both = (m_u * m_v + rho * p.a * p.b) * P + m_u * p.b * fk * ck + m_v * p.a * fh * ch \
-        + p.a * p.b * fh * p.r**2 * _pdf_ratio(km, p.r)
-    return {(0, 0): z * P, (1, 0): z * (m_u * P + p.a * (fh * ch + rho * fk * ck)),
-            (0, 1): z * (m_v * P + p.b * (fk * ck + rho * fh * ch)), (1, 1): z * both}
+    first_u, first_v, both = _orthant_moments(m_u, m_v, p.a, p.b, h, k, rho, p.r, hm, km, P)
+    return {(0, 0): z * P, (1, 0): z * first_u, (0, 1): z * first_v, (1, 1): z * both}
 
 
 def _piece_mean(x: _Piece, m, s) -> np.ndarray:
