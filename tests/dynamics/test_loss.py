@@ -331,3 +331,12 @@ def test_gaussian_bump_flow_on_the_plane_reaches_the_protons():
     assert run.converged
     assert np.abs(run.positions - W).max() < 1e-8
     assert run.losses[-1] < 1e-15 < run.losses[0]
+
+
+def test_an_activation_spec_is_its_potential():
+    """Loss("relu", …) is Loss(potential("relu"), …) (it was an AttributeError); a bad spec is named."""
+    W, X = [[1.0, 0.0], [0.0, 2.0]], [[0.5, 0.5], [1.0, -1.0]]
+    assert Loss("relu", W).value(X) == Loss(RELU, W).value(X) > 0
+    assert Loss("tanh", [[1.0, 0.0]], manifold="sphere").manifold == "sphere"
+    with pytest.raises(InputError, match="nonsense"):
+        Loss("nonsense(", W)

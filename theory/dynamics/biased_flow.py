@@ -34,7 +34,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..potentials.activations import Parity
 from ..potentials.biased import Family
-from .biased_loss import BiasedLoss, BiasedRows
+from .biased_loss import BiasedLoss, BiasedRows, ScaleFreeRows
 from .charges import charge_policy
 from .equilibrium import FLOAT_DIGITS, Equilibrium, float64_kind, float64_newton
 from .flow import Trajectory
@@ -147,9 +147,11 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     ``certificate`` stays None.
     The result's ``positions`` are the rows (θ_i, β_i).
 
-    ReLU with optimal charges: a·relu(ỹᵀx̃) = sign(a)·relu(abs(a)·ỹᵀx̃), so ℓ is constant along each
-    ray ỹ_i ↦ sỹ_i (s > 0): the k scale motions are counted as symmetry zero modes, and the point
-    is reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i).
+    ReLU and every σ = m·t + n·t₊ with optimal charges: σ(su) = sσ(u) for s > 0, so
+    a·σ(ỹᵀx̃) = sign(a)·σ(abs(a)·ỹᵀx̃) and ℓ is constant along each ray ỹ_i ↦ sỹ_i (s > 0). Newton then
+    runs on the rows' directions (:class:`~theory.dynamics.biased_loss.ScaleFreeRows`), the point is
+    reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i), the
+    eigenvalues are those at these rows, and the k scale motions are counted as symmetry zero modes.
     Odd σ (erf, sign, tanh) with optimal charges: a·σ(ỹᵀx̃) = (−a)·σ(−ỹᵀx̃), so a unit with a_i > 0 is reported
     (and matched) as (−ỹ_i, −a_i), the sign of the teacher's electrons.
     """
@@ -157,13 +159,16 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     start = loss.electrons(thetas, biases)
     Y = np.hstack([start.positions, start.biases[:, None]])
     policy = charge_policy(charges, len(Y))
-    Y, norm = float64_newton(policy, rows, Y, gtol, steps)
+    scaled = policy.optimised and loss.potential.family in (Family.RELU, Family.TWO_SLOPE)
+    if scaled:                                   # Newton on the rows' directions (ScaleFreeRows)
+        Y, norm = float64_newton(policy, ScaleFreeRows(loss), _directions(Y), gtol, steps)
+    else:
+        Y, norm = float64_newton(policy, rows, Y, gtol, steps)
     converged = norm < gtol
     a = policy.charges(rows, Y)
     exact = loss.potential.exact
     digits = VALUE_DIGITS if exact else FLOAT_DIGITS
     value = rows.value(Y, a, dps=digits if exact else None)
-    scaled = policy.optimised and loss.potential.family is Family.RELU
     odd = policy.optimised and loss.potential.activation.parity is Parity.ODD
     flips = np.where(a > 0, -1.0, 1.0) if odd else np.ones(len(a))
     units = np.abs(a)[:, None] * Y if scaled else flips[:, None] * Y
@@ -173,13 +178,23 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
     reason = f"Newton in float64 ended with ‖∇‖ = {norm:.3g}" + ("" if converged else f" ≥ {gtol:g}")
     if converged:
-        eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(rows, Y))]
+        canonical = units if scaled else Y          # the scale of the rows fixes that of the eigenvalues
+        eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(rows, canonical))]
         symmetric = rotation_zero_modes(loss.protons.positions, Y) + (len(Y) if scaled else 0)
         kind, evidence = float64_kind(value, eigenvalues, symmetric, on_protons)
         reason += f"; L = {float(value):.3g} at {digits} digits; {evidence}"
     Y, a = units, np.sign(a) if scaled else flips * a
     return Equilibrium(Y, a, converged, reason, norm, value, eigenvalues, kind, matching,
                        converged and on_protons, symmetric, dps=digits)
+
+
+def _directions(Y: np.ndarray) -> np.ndarray:
+    """ỹ_i/‖ỹ_i‖ (InputError for a zero row: σ(0) is constant, it has no direction)."""
+    norms = np.linalg.norm(Y, axis=1)
+    if not (norms > 0).all():
+        raise InputError(f"electron {int(np.argmin(norms))} has θ = 0 and β = 0: a positively homogeneous σ "
+                         "is then the constant σ(0), with no direction to optimise")
+    return Y / norms[:, None]
 
 
 def rotation_zero_modes(protons: np.ndarray, Y: np.ndarray) -> int:

@@ -37,13 +37,13 @@ At ``dps`` digits the value sums the distinct pairs' :meth:`BiasedPotential.at` 
 on the numeric route) under a Cauchy–Schwarz error bound (:meth:`BiasedLoss._exact_value`); L = 0 at the
 teacher, permuted or not, is exactly 0 (its pairs' weights cancel exactly).
 
-The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for step, sign, ReLU, erf, exp and
-every smooth σ (:meth:`BiasedLoss.hessian`; a ReLU pair's moments by conditioning on u = 0 and Stein's
-lemma, exact at coincident, parallel and zero-norm nodes; step, sign and erf by the chain rule through
-(h, k, ρ); the smooth σ by Stein's lemma from Mehler's series of σ, …, σ⁗ (:meth:`_Series.moments`,
-numeric evidence); each pair block αP + E M Eᵀ in the basis E = [θ̃, w̃, e]). :class:`BiasedRows` puts
-the loss in the interface of the charge policies (:mod:`theory.dynamics.charges`): fixed charges, or the
-optimal a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
+The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for step, sign, ReLU, m·t + n·t₊, erf,
+exp and every smooth σ (:meth:`BiasedLoss.hessian`; the pair moments of m·t + n·t₊ by conditioning on
+u = 0 and Stein's lemma, exact at coincident, parallel and zero-norm nodes; step, sign and erf by the
+chain rule through (h, k, ρ); the smooth σ by Stein's lemma from Mehler's series of σ, …, σ⁗
+(:meth:`_Series.moments`, numeric evidence); each pair block αP + E M Eᵀ in the basis E = [θ̃, w̃, e]).
+:class:`BiasedRows` puts the loss in the interface of the charge policies (:mod:`theory.dynamics.charges`):
+fixed charges, or the optimal a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
 
 >>> loss = BiasedLoss("relu", [[1.0, 0.0]], [0.5])
 >>> float(loss.value([[1.0, 0.0]], [0.5]))             # the electron on the proton
@@ -85,9 +85,10 @@ from ..potentials.biased_series import (
     smooth_series,
 )
 from ..potentials.evaluation import precisions
-from ..potentials.manifolds import EUCLIDEAN
+from ..potentials.manifolds import EUCLIDEAN, SPHERE
 from ..potentials.quadrature import GUARD
-from .loss import charges_of
+from .arithmetic import arithmetic
+from .loss import charges_of, sphere_tangent_basis
 
 #: Closed forms with float64 value and gradient: (family, parameters) of step, sign, ReLU, erf(t), exp(t);
 #: and every σ = m·t + n·t₊ (leaky ReLU, abs: :data:`Family.TWO_SLOPE`, any parameters). Other σ
@@ -124,7 +125,7 @@ class BiasedLoss:
     phi : BiasedPotential or activation spec
         ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"``, ``"leaky_relu(α)"``, ``"abs"`` (any
         m·t + n·t₊), ``"elu"`` and every σ without kinks (``"tanh"``, ``"softplus"``, …) have float64
-        value, gradient and (but m·t + n·t₊ and ELU) Hessian; any other ridge activation (kinked, such
+        value, gradient and (but ELU) Hessian; any other ridge activation (kinked, such
         as ``"Max(t, 0) + tanh(Min(t, 0))"``) only ``value(..., dps=N)``.
     protons : array (m, d)
     proton_biases : array (m,)
@@ -181,7 +182,7 @@ class BiasedLoss:
 
     def hessian(self, thetas, biases, charges=None) -> np.ndarray:
         """∇²L in the electrons' rows ỹ_i = (θ_i, β_i), a (k(d+1), k(d+1)) float64 matrix (step, sign, ReLU,
-        erf(t), exp(t) and every smooth σ).
+        m·t + n·t₊, erf(t), exp(t) and every smooth σ).
 
         With x̃ = (x, 1), u_i = ỹ_iᵀx̃ and L = Σ c_p c_q E[σ(u_p)σ(u_q)]:
 
@@ -190,25 +191,23 @@ class BiasedLoss:
                    \\nabla^2_{\\tilde y_i \\tilde y_i} L = 2a_i\\sum_{q \\ne i} c_q\\,
                    \\mathbb{E}[\\sigma''(u_i)\\sigma(u_q)\\tilde x\\tilde x^{\\top}] + a_i^2\\nabla^2 G_i,
 
-        G the self-energy E[σ(u)²]. The pair moments are in :func:`relu_moments` and :func:`exp_moments`;
-        step, sign and erf, Φ = F(h, k, ρ), by the chain rule (:func:`orthant_moments`); the smooth σ by
-        Stein's lemma from the Mehler series of σ, …, σ⁗ (:meth:`_Series.moments`; PrecisionError naming
-        the norms where a pair's truncation bound exceeds
+        G the self-energy E[σ(u)²]. The pair moments are in :func:`slope_moments` (ReLU, m·t + n·t₊) and
+        :func:`exp_moments`; step, sign and erf, Φ = F(h, k, ρ), by the chain rule (:func:`orthant_moments`);
+        the smooth σ by Stein's lemma from the Mehler series of σ, …, σ⁗ (:meth:`_Series.moments`;
+        PrecisionError naming the norms where a pair's truncation bound exceeds
         :data:`~theory.potentials.biased_series.HESSIAN_TOLERANCE`).
         Raises :class:`NotSmooth` where Φ has no derivative (ReLU, step, sign: θ_i = 0 with β_i = 0; step
         and sign: a node coinciding with another up to scale, or antipodal with h = ρk), InputError for
-        σ = m·t + n·t₊ (leaky ReLU, abs) and ELU (not implemented).
+        ELU (not implemented).
         """
         mine = self.electrons(thetas, biases, charges)
         nodes = mine + self.protons
         kernel = self._kernel()
-        moments = kernel.moments if kernel.family is None else _MOMENTS.get(kernel.family)
+        moments = kernel.moments
         if moments is None:
-            missing = ("ELU (σ″ jumps at 0, so σ‴ and σ⁗ carry δ terms)" if isinstance(kernel, _Elu)
-                       else "σ = m·t + n·t₊ (its pair moments E[σ″(u)σ(v)x̃x̃ᵀ] with σ″ = nδ)")
-            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian for {missing} "
-                             "yet; step, sign, ReLU, erf(t), exp(t) and the smooth σ of Mehler's series "
-                             "have one")
+            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian for ELU (σ″ "
+                             "jumps at 0, so σ‴ and σ⁗ carry δ terms) yet; step, sign, ReLU, m·t + n·t₊, "
+                             "erf(t), exp(t) and the smooth σ of Mehler's series have one")
         pair = kernel.pairs(mine, nodes)
         kernel._check_smooth(pair, mine)
         weights = 2 * np.multiply.outer(mine.charges, nodes.charges)
@@ -314,7 +313,7 @@ class BiasedRows:
     For fixed rows L is a quadratic in a with Gram matrix G = [Φ(ỹ_i, ỹ_j)] and linear term
     c = [Φ(ỹ_i, w̃_j)] b: the optimal charges solve G a* = −c, the reduced loss ℓ = L(a*, ỹ) has
     ∇ℓ = ∇_ỹL(a*, ỹ) (envelope theorem) and ∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ (the Schur complement).
-    float64 only (every float64 family has a Hessian but m·t + n·t₊ and ELU, which have gradients).
+    float64 only (every float64 family has a Hessian but ELU, which has a gradient).
 
     >>> rows = BiasedRows(BiasedLoss("relu", [[1.0, 0.0]], [0.5]))
     >>> rows.best_charges([[1.0, 0.0, 0.5]]).round(12)             # on the proton: a* = −b
@@ -409,6 +408,26 @@ class BiasedRows:
         return (reduced + reduced.T) / 2
 
 
+class ScaleFreeRows(BiasedRows):
+    """:class:`BiasedRows` on the rows' directions, for Newton's method with optimal charges when σ is
+    positively homogeneous (σ(su) = sσ(u) for s > 0: ReLU, m·t + n·t₊). Then ℓ(…, sỹ_i, …) = ℓ(ỹ) for
+    every s > 0, ∇ℓ grows as 1/s and shrinks as s grows, so in R^{k(d+1)} a least-squares Newton step can
+    slide out along a ray until ‖∇ℓ‖ is below any tolerance without approaching a critical point. Here
+    each row lives on S^d (retraction ỹ_i/‖ỹ_i‖) with the tangent basis B of ỹ_i^⊥, and the Hessian is
+    Bᵀ∇²ℓB: by Euler's identity ỹ_iᵀ∇_iℓ = 0, so that is the Riemannian Hessian and the gradient is
+    already tangent."""
+
+    manifold = SPHERE
+
+    def tangent_basis(self, rows) -> np.ndarray:
+        Y = np.asarray(rows, dtype=float)
+        return sphere_tangent_basis(Y / np.linalg.norm(Y, axis=1)[:, None], arithmetic())
+
+    def reduced_hessian(self, rows, *, dps: int | None = None) -> np.ndarray:
+        basis = self.tangent_basis(rows)
+        return basis.T @ super().reduced_hessian(rows, dps=dps) @ basis
+
+
 def _float_only(dps: int | None) -> None:
     if dps is not None:
         raise InputError(f"the biased loss's charges and derivatives are float64 (dps=None), not dps={dps}")
@@ -473,6 +492,13 @@ class _Float:
         if not all(np.isfinite(part).all() for part in parts):
             raise InputError("the biased loss is not finite at these parameters (overflow)")
         return terms
+
+    @property
+    def moments(self):
+        """The Hessian's pair moments (:data:`_MOMENTS`; m·t + n·t₊ by :func:`slope_moments`)."""
+        if self.family is Family.TWO_SLOPE:
+            return _summed(partial(slope_moments, m=self.parameters[0], n=self.parameters[1]))
+        return _MOMENTS[self.family]
 
     def pairs(self, left: Nodes, right: Nodes) -> _Pairs:
         """The pairs' invariants; erf's norms smoothed, √(‖θ‖² + ½) (erf(u) = E_z[sign(u − z/√2)])."""
@@ -880,21 +906,31 @@ def step_moment(nodes: Nodes) -> np.ndarray:
     return _tilde(xx, f[:, None] * unit, P)
 
 
-def relu_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ReLU's (S, C, ½∇²G) with S_pq = E[δ(u_p)(u_q)₊ x̃x̃ᵀ], C_pq = E[1{u_p > 0}1{u_q > 0} x̃x̃ᵀ] (pairs
-    (n, m, d+1, d+1)) and half the self-energy's Hessian, ½∇²G = E[1{u > 0} x̃x̃ᵀ] (n, d+1, d+1).
+def slope_moments(left: Nodes, right: Nodes, p: _Pairs, m: float = 0.0, n: float = 1.0) -> tuple:
+    """(S, C, ½∇²G) of σ = m·t + n·t₊ (ReLU: m, n = 0, 1) with S_pq = E[σ″(u_p)σ(u_q) x̃x̃ᵀ], C_pq =
+    E[σ′(u_p)σ′(u_q) x̃x̃ᵀ] (pairs (n, m, d+1, d+1)) and half the self-energy's Hessian ½∇²G = E[σ′(u)² x̃x̃ᵀ]
+    (n, d+1, d+1; σσ″ = σ(0)nδ = 0). With σ′ = m + n1{t > 0}, σ″ = nδ, Ĩ = E[x̃x̃ᵀ] = diag(I, 1) and
+    T_p = E[1{u_p > 0} x̃x̃ᵀ] (:func:`step_moment`):
 
-    S: condition on u = 0, i.e. x = −hθ̂ + ηŵ⊥ + z (η, z independent), where v ~ N(m, s²), m = γ − ρ‖w‖h,
-    s = ‖w‖r, and with v⊥ = ŵ − ρθ̂ = rŵ⊥, M₀ = E[v₊] = mΦ(m/s) + sφ(m/s):
+    .. math::  S = n\\,E[\\delta(u)\\sigma(v)\\tilde x\\tilde x^{\\top}],\\quad
+               C = m^2\\tilde I + mn(T_p + T_q)
+                   + n^2E[1\\{u > 0\\}1\\{v > 0\\}\\tilde x\\tilde x^{\\top}],\\quad
+               \\tfrac12\\nabla^2G = m^2\\tilde I + (2mn + n^2)T_p.
 
-    .. math::  S = \\frac{\\varphi(h)}{\\|\\theta\\|}\\Big[M_0(I + (h^2 - 1)\\hat\\theta\\hat\\theta^{\\top})
-               - h\\|w\\|\\Phi(m/s)(\\hat\\theta v_\\perp^{\\top} + v_\\perp\\hat\\theta^{\\top})
-               + \\|w\\|\\frac{\\varphi(m/s)}{r} v_\\perp v_\\perp^{\\top}\\Big],
+    S: condition on u = 0, i.e. x = −hθ̂ + ηŵ⊥ + z (η, z independent), where v ~ N(μ, s²), μ = γ − ρ‖w‖h,
+    s = ‖w‖r, v⊥ = ŵ − ρθ̂ = rŵ⊥; Stein's lemma in z gives, with the conditional means M₀ = E[σ(v)],
+    M₁ = E[σ′(v)], M₂ = E[σ″(v)] (σ(v) = mv + nv₊: M₀ = mμ + n(μΦ(μ/s) + sφ(μ/s)), M₁ = m + nΦ(μ/s),
+    M₂ = nφ(μ/s)/s),
+
+    .. math::  E[\\delta(u)\\sigma(v)\\tilde x\\tilde x^{\\top}] = \\frac{\\varphi(h)}{\\|\\theta\\|}\\Big[
+               M_0(I + (h^2 - 1)\\hat\\theta\\hat\\theta^{\\top})
+               - h\\|w\\|M_1(\\hat\\theta v_\\perp^{\\top} + v_\\perp\\hat\\theta^{\\top})
+               + \\|w\\|^2M_2\\, v_\\perp v_\\perp^{\\top}\\Big],
                \\quad E[\\cdot\\, x] = \\tfrac{\\varphi(h)}{\\|\\theta\\|}
-               (-hM_0\\hat\\theta + \\|w\\|\\Phi(m/s)v_\\perp),
+               (-hM_0\\hat\\theta + \\|w\\|M_1v_\\perp),
                \\quad E[\\cdot] = \\tfrac{\\varphi(h)}{\\|\\theta\\|} M_0.
 
-    C: Stein's lemma E[g xxᵀ] = E[g]I + E[∇g xᵀ], E[g x] = E[∇g], with
+    The ReLU part of C: Stein's lemma E[g xxᵀ] = E[g]I + E[∇g xᵀ], E[g x] = E[∇g], with
     E[δ(u)1{v > 0} x] = φ(h)/‖θ‖·(−hΦ(k′/r)θ̂ + φ(k′/r)/r·v⊥), k′ = k − ρh, and the mirror;
     at r = 0 the limits Φ(x/0) = 1{x > 0} (½ at 0), φ(x/0)/0 = 0 (where v⊥ = 0 too)."""
     X, Y = left.positions, right.positions
@@ -906,17 +942,18 @@ def relu_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.n
     eye = np.eye(X.shape[1])
     # S
     b = np.where(has_b, p.b, 0.0)
-    m = np.where(has_b, b * p.km, p.gamma)
+    mu = np.where(has_b, b * p.km, p.gamma)
     s_ = b * np.where(has_b, r, 0.0)
-    M0, F = _relu_mean(m, s_), _step_mean(m, s_)
+    M0 = m * mu + n * _relu_mean(mu, s_)
+    M1 = m + n * _step_mean(mu, s_)
+    M2 = n * np.where(has_b, b * _pdf_ratio(p.km, r), 0.0)                  # ‖w‖²E[σ″(v)]
     lead = np.where(has_a, _npdf(h) / np.where(has_a, p.a, 1), 0.0)
     hh = np.where(has_a, h, 0.0)
-    density = np.where(has_b, b * _pdf_ratio(p.km, r), 0.0)
     xx = (M0[..., None, None] * (eye + (hh**2 - 1)[..., None, None] * _outer(th, th))
-          - (hh * b * F)[..., None, None] * (_outer(th, vperp) + _outer(vperp, th))
-          + density[..., None, None] * _outer(vperp, vperp))
-    x1 = -(hh * M0)[..., None] * th + (b * F)[..., None] * vperp
-    S = np.where(has_a[..., None, None], lead[..., None, None] * _tilde(xx, x1, M0), 0.0)
+          - (hh * b * M1)[..., None, None] * (_outer(th, vperp) + _outer(vperp, th))
+          + M2[..., None, None] * _outer(vperp, vperp))
+    x1 = -(hh * M0)[..., None] * th + (b * M1)[..., None] * vperp
+    S = n * np.where(has_a[..., None, None], lead[..., None, None] * _tilde(xx, x1, M0), 0.0)
     # C
     L = orthant(h, k, p.rho, r, p.hm, p.km)
     fh, fk = np.where(has_a, _npdf(h), 0.0), np.where(has_b, _npdf(k), 0.0)
@@ -927,14 +964,16 @@ def relu_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.n
     grad_v = fk[..., None] * (-(kk * ck)[..., None] * wh + rv[..., None] * tperp)
     xx = L[..., None, None] * eye + _outer(th, grad_u) + _outer(wh, grad_v)
     C = _tilde((xx + np.swapaxes(xx, -1, -2)) / 2, (fh * ch)[..., None] * th + (fk * ck)[..., None] * wh, L)
-    # a zero norm: 1{β > 0}·E[1{v > 0} x̃x̃ᵀ] (or the mirror); both: 1{β > 0}1{γ > 0}·diag(I, 1)
+    # a zero norm: 1{β > 0}·E[1{v > 0} x̃x̃ᵀ] (or the mirror); both: 1{β > 0}1{γ > 0}·Ĩ
     left_steps, right_steps = step_moment(left), step_moment(right)
+    plain = _tilde(np.broadcast_to(eye, (*L.shape, *eye.shape)), np.zeros((*L.shape, len(eye))),
+                   np.ones(L.shape))
     on_u, on_v = (p.beta > 0) * 1.0, (p.gamma > 0) * 1.0
     C = np.where((~has_a & has_b)[..., None, None], on_u[..., None, None] * right_steps[None], C)
     C = np.where((has_a & ~has_b)[..., None, None], on_v[..., None, None] * left_steps[:, None], C)
-    C = np.where((~has_a & ~has_b)[..., None, None], (on_u * on_v)[..., None, None] * _tilde(
-        np.broadcast_to(eye, (*L.shape, *eye.shape)), np.zeros((*L.shape, len(eye))), np.ones(L.shape)), C)
-    return S, C, left_steps
+    C = np.where((~has_a & ~has_b)[..., None, None], (on_u * on_v)[..., None, None] * plain, C)
+    C = m**2 * plain + m * n * (left_steps[:, None] + right_steps[None]) + n**2 * C
+    return S, C, m**2 * plain[:, 0] + (2 * m * n + n**2) * left_steps
 
 
 def exp_moments(left: Nodes, right: Nodes, p: _Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1110,5 +1149,5 @@ def orthant_moments(family: Family, left: Nodes, right: Nodes, p: _Pairs, weight
 
 #: The Hessian's pair moments by family: (Σ_q w_iq S_iq, w_ij C_ij over electron pairs (k, k, n, n), ½∇²G) of
 #: (left, right, pairs, weights).
-_MOMENTS = {Family.RELU: _summed(relu_moments), Family.EXP: _summed(exp_moments),
+_MOMENTS = {Family.RELU: _summed(slope_moments), Family.EXP: _summed(exp_moments),
             **{f: partial(orthant_moments, f) for f in (Family.STEP, Family.SIGN, Family.ERF)}}

@@ -46,7 +46,7 @@ from ..potentials.forms import Geometry
 from ..potentials.invariants import Pairs, set_diagonal
 from ..potentials.manifolds import EUCLIDEAN
 from ..potentials.manifolds import manifold as manifold_named
-from ..potentials.potential import Potential
+from ..potentials.potential import Potential, potential
 from . import reduced
 from .arithmetic import Arithmetic, arithmetic
 from .kernel import PHI as PHI
@@ -62,9 +62,10 @@ class Loss:
 
     Parameters
     ----------
-    phi : Potential
+    phi : Potential or activation spec
         A ridge potential (on R^d; pass ``manifold="sphere"`` or a zonal potential
-        for S^{d−1}), a zonal one, a radial one, or a product ∏_k h(θ_k − w_k) on R^d.
+        for S^{d−1}), a zonal one, a radial one, or a product ∏_k h(θ_k − w_k) on R^d;
+        a spec (``"relu"``, ``"tanh"``, a SymPy expression in t) is ``theory.potential(spec)``.
     protons : array (m, d)
         One proton a row.
     proton_charges : array (m,), optional
@@ -80,7 +81,8 @@ class Loss:
     checked either way.
     """
 
-    def __init__(self, phi: Potential, protons, *, proton_charges=None, manifold: str | None = None):
+    def __init__(self, phi, protons, *, proton_charges=None, manifold: str | None = None):
+        phi = phi if isinstance(phi, Potential) else potential(phi)
         manifold = manifold_named(manifold or phi.manifold)
         phi = manifold.restrict(phi)
         if manifold is not phi.manifold:
@@ -300,16 +302,9 @@ class Loss:
         (kd, k(d−1)) on the sphere (columns 2…d of the Householder reflection of θ_i)."""
         arith = arith or arithmetic()
         X = arith.array(X)
-        k, d = X.shape
         if not self.manifold.codimension:
-            return _identity(k * d, arith)
-        basis = arith.array(np.zeros((k * d, k * (d - 1))))
-        for i, x in enumerate(X):
-            v = x.copy()
-            v[0] = v[0] + (1 if x[0] >= 0 else -1)
-            reflection = _identity(d, arith) - 2 * np.outer(v, v) / (v @ v)
-            basis[i * d:(i + 1) * d, i * (d - 1):(i + 1) * (d - 1)] = reflection[:, 1:]
-        return basis
+            return _identity(X.size, arith)
+        return sphere_tangent_basis(X, arith)
 
     def _ambient_hessian(self, X, a, W, b, arith: Arithmetic) -> np.ndarray:
         """∇²L on R^{kd}: Σ_j C_ij ∇_xxΦ(x_i, y_j) on the diagonal blocks (plus a_i²∇²G),
@@ -553,6 +548,19 @@ def _leave_two_out(h: np.ndarray, arith: Arithmetic) -> np.ndarray:
         between, _ = _exclusive_products(h[:, k + 1:])
         out[:, k, k + 1:] = before[:, k, None] * between * after[:, k + 1:]
     return out + out.transpose(0, 2, 1)
+
+
+def sphere_tangent_basis(X, arith: Arithmetic) -> np.ndarray:
+    """Block-diagonal orthonormal basis (kd, k(d−1)) of the tangent spaces x_i^⊥ of unit rows x_i:
+    columns 2…d of the Householder reflection taking e₁ to ±x_i."""
+    k, d = X.shape
+    basis = arith.array(np.zeros((k * d, k * (d - 1))))
+    for i, x in enumerate(X):
+        v = x.copy()
+        v[0] = v[0] + (1 if x[0] >= 0 else -1)
+        reflection = _identity(d, arith) - 2 * np.outer(v, v) / (v @ v)
+        basis[i * d:(i + 1) * d, i * (d - 1):(i + 1) * (d - 1)] = reflection[:, 1:]
+    return basis
 
 
 def _identity(n: int, arith: Arithmetic) -> np.ndarray:
