@@ -116,3 +116,17 @@ def test_a_kind_is_looked_up_by_its_printed_name_and_an_unknown_one_names_the_ch
                        match=r"no equilibrium kind 'maximum': choose global minimum, .* or failed"):
         EquilibriumKind("maximum")
     assert [kind.claim for kind in EquilibriumKind][:4] == ["minimum", "minimum", "saddle", None]
+
+
+@pytest.mark.parametrize("start", ["scaled", "near"])
+def test_optimal_charges_of_a_homogeneous_sigma_are_classified_on_the_rays(start):
+    """ReLU on R^d with a = a*(θ): ℓ(sθ_i) = ℓ(θ). 2w_j (a* = −½) is the proton w_j, reported as its
+    canonical row; from 10⁻³ off the teacher Newton used to slide along the rays and stop short
+    (‖∇ℓ‖ = 1.8e-20 > 1e-25), and 2W was called degenerate and unmatched."""
+    W = np.random.default_rng(1).normal(size=(2, 3))
+    X = 2 * W[::-1] if start == "scaled" else W[::-1] + 1e-3 * np.random.default_rng(5).normal(size=W.shape)
+    eq = equilibrium(potential("relu"), X, W, charges="optimal")
+    assert eq.kind is EquilibriumKind.GLOBAL_MINIMUM and eq.matched and eq.symmetry_zero_modes == 2
+    assert np.abs(eq.positions.astype(float) - W[::-1]).max() <= 1e-20
+    assert [float(v) for v in eq.charges] == [-1.0, -1.0]
+    assert all(abs(v) <= 1e-25 for v in eq.eigenvalues[:2]) and eq.eigenvalues[2] > 0.1

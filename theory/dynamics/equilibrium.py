@@ -65,7 +65,7 @@ from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
 from .arithmetic import arithmetic
 from .charges import FIXED, Fixed, Optimal, charge_policy
-from .flow import Algorithm, Trajectory, odd, polish, run_algorithm
+from .flow import Algorithm, Trajectory, odd, polish, run_algorithm, scale_degree
 from .kernel import NumericKernel, ZonalNumericKernel
 from .kinds import EquilibriumKind
 from .loss import Loss, NotSmooth
@@ -137,7 +137,10 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
     charges : array (k,), "fixed", "optimal" or a charge policy, optional
         Electron charges (:func:`~theory.dynamics.charges.charge_policy`), default −1
         (protons +1; eq. 9); ``"optimal"``: a = a*(θ), and the point is a critical point
-        of ℓ(θ) = min_a L(a, θ).
+        of ℓ(θ) = min_a L(a, θ). For a ridge σ on R^d positively homogeneous of degree p
+        (ReLU, leaky ReLU, ReLU^p) ℓ is constant on each ray θ_i ↦ sθ_i: Newton steps across the
+        rays, the point is reported as the canonical rows abs(a_i)^{1/p}θ_i with charges sign(a_i)
+        (so 2w with a = −½ is the proton w), and the k rays count as symmetry zero modes.
     dps : int
         Working digits; the target is ‖∇L‖ < 10^{−(dps−5)}.
     tolerance : float
@@ -202,6 +205,11 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
         reason = "every electron is held on a cusp or crease: nothing to polish"
     if policy.optimised:  # the charges at the refined point, all electrons (held ones included) optimised
         a = policy.charges(loss, Xmp, dps=dps)
+        degree = scale_degree(loss, policy)
+        if degree is not None:        # the free units' canonical rows abs(a_i)^{1/p}θ_i, charges sign(a_i)
+            for i in free:
+                Xmp[i] = Xmp[i] * abs(a[i]) ** (arith.ctx.mpf(1) / degree)
+                a[i] = arith.ctx.sign(a[i])
         active = loss.with_fixed(X[fixed], a[fixed])
     try:
         eq = _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, policy)
@@ -285,6 +293,7 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
         hessian = policy.restricted(a, free).hessian(active, Xmp[free], dps=dps)
         eigenvalues = sorted(ctx.eigsy(ctx.matrix(hessian.tolist()), eigvals_only=True))
         symmetric = symmetry_zero_modes(active, Xmp[free].astype(float))
+        symmetric += len(free) if scale_degree(loss, policy) is not None else 0    # the rays θ_i ↦ sθ_i
     if converged:
         kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held or creases), dps, ctx)
     matched = converged and on_protons

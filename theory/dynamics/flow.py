@@ -46,11 +46,11 @@ import numpy as np
 
 from ..core.choices import Choice
 from ..core.errors import DerivationError, InputError
-from ..potentials.forms import Geometry
+from ..potentials.forms import RIDGE, Geometry
 from .arithmetic import arithmetic
 from .charges import OPTIMAL, Optimal, charge_policy
 from .holds import Holds
-from .loss import Loss
+from .loss import Loss, sphere_tangent_basis
 from .matching import distances
 
 
@@ -219,6 +219,17 @@ class _State:
 
     def project(self, X: np.ndarray) -> np.ndarray:
         return self.loss.manifold.retract(X)
+
+
+def scale_degree(loss: Loss, policy) -> int | None:
+    """p ≥ 1 when ℓ is constant on each ray θ_i ↦ sθ_i (s > 0): optimal charges on R^d with a ridge σ
+    positively homogeneous of degree p (a·σ(θᵀx) = sign(a)·σ(abs(a)^{1/p}θᵀx)); else None."""
+    activation = loss.potential.activation
+    degree = None if activation is None else activation.degree
+    if policy.optimised and loss.potential.form is RIDGE and not loss.manifold.codimension \
+            and degree is not None and degree >= 1:
+        return degree
+    return None
 
 
 def odd(loss: Loss) -> bool:
@@ -610,7 +621,10 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
     refinement: each step gains about 13 digits once in the quadratic basin).
     ``charges`` is read by :func:`~theory.dynamics.charges.charge_policy`; with optimised
     charges it is Newton on ℓ(θ) = min_a L(a, θ): gradient ∇_θL(a*, θ), Hessian the Schur
-    complement (:meth:`Loss.reduced_hessian`).
+    complement (:meth:`Loss.reduced_hessian`). Where ℓ is constant on each ray θ_i ↦ sθ_i
+    (:func:`scale_degree`) the steps are orthogonal to the rows (with the Hessian BᵀHB on
+    θ_i^⊥, by Euler's identity the Riemannian one): otherwise a least-squares step can slide out
+    along the rays, where ∇ℓ shrinks as 1/s without nearing a critical point.
 
     Returns
     -------
@@ -625,6 +639,7 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
     arith = arithmetic(dps)
     X = arith.array(electrons)
     policy = charge_policy(charges, len(X))
+    radial = scale_degree(loss, policy) is not None
     target, clock = arith.ctx.mpf(10) ** -(dps - 5), time.perf_counter()
     for _ in range(iterations):
         g = policy.gradient(loss, X, dps=dps)
@@ -634,8 +649,10 @@ def polish(loss: Loss, electrons, charges=None, *, dps: int = 30, iterations: in
         if _late(clock, seconds):
             break
         x64 = X.astype(float)
-        basis = loss.tangent_basis(x64)
-        hessian = policy.hessian(loss, x64)
+        basis, hessian = loss.tangent_basis(x64), policy.hessian(loss, x64)
+        if radial:                              # the rows' directions: ℓ is constant on each ray
+            basis = sphere_tangent_basis(x64 / np.linalg.norm(x64, axis=1)[:, None], arithmetic())
+            hessian = basis.T @ hessian @ basis
         step = np.linalg.lstsq(hessian, -basis.T @ g.astype(float).ravel(),
                                rcond=1e-13)[0]
         X = X + arith.array((basis @ step).reshape(X.shape))
