@@ -139,3 +139,16 @@ def test_another_start_ends_at_a_spurious_critical_point_not_an_artefact():
         eq = biased_equilibrium(loss, Xc, Bc, charges)
         assert eq.kind is EquilibriumKind.SPURIOUS_LOCAL_MINIMUM and not eq.matched
         assert eq.eigenvalues[eq.symmetry_zero_modes] > lowest
+
+
+@pytest.mark.parametrize("charges", [None, "optimal"])
+def test_abs_matches_a_unit_on_the_mirrored_row(charges):
+    """abs(−u) = abs(u): the row (−w₀, −γ₀) is the proton's unit; reported as (w₀, γ₀), matched."""
+    draws = np.random.default_rng(1)
+    W0, G0 = draws.normal(size=(2, 3)), draws.normal(size=2) / 2
+    teacher = np.hstack([W0, G0[:, None]])
+    start = teacher.copy()
+    start[0] *= -1
+    eq = biased_equilibrium(BiasedLoss("abs", W0, G0), start[:, :3], start[:, 3], charges)
+    assert eq.kind is EquilibriumKind.GLOBAL_MINIMUM and eq.matched
+    assert np.abs(eq.positions - teacher).max() <= 1e-12

@@ -130,3 +130,24 @@ def test_optimal_charges_of_a_homogeneous_sigma_are_classified_on_the_rays(start
     assert np.abs(eq.positions.astype(float) - W[::-1]).max() <= 1e-20
     assert [float(v) for v in eq.charges] == [-1.0, -1.0]
     assert all(abs(v) <= 1e-25 for v in eq.eigenvalues[:2]) and eq.eigenvalues[2] > 0.1
+
+
+@pytest.mark.parametrize("name", ["abs", "t**2"])
+@pytest.mark.parametrize("manifold", ["sphere", "euclidean"])
+def test_an_even_sigma_matches_an_electron_on_the_antipode(name, manifold):
+    """σ(−t) = σ(t): electrons on −w_j are the teacher's network (L = 0). They used to be called a
+    spurious local minimum (abs) or degenerate (t²), unmatched; now the global minimum, matched, the
+    rows reported as the protons."""
+    W = np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.8]])
+    eq = equilibrium(potential(name), -W, W, manifold=manifold)
+    assert eq.kind is EquilibriumKind.GLOBAL_MINIMUM and eq.matched and eq.loss == 0
+    assert np.abs(eq.positions.astype(float) - W).max() == 0
+
+
+def test_zero_loss_off_the_protons_is_a_global_minimum_not_a_spurious_one():
+    """σ = t² on R²: L depends on Σθ_iθ_iᵀ only, so a rotated pair of electrons (by π/4) has L = 0 off the
+    protons: a global minimum, not matched."""
+    W = np.array([[1.0, 0.0], [0.0, 1.0]])
+    c = np.sqrt(0.5)
+    eq = equilibrium(potential("t**2"), [[c, c], [-c, c]], W, manifold="euclidean")
+    assert eq.kind is EquilibriumKind.GLOBAL_MINIMUM and not eq.matched and abs(eq.loss) < 1e-25

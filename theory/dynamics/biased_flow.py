@@ -36,7 +36,7 @@ from ..potentials.activations import Parity
 from ..potentials.biased import Family
 from .biased_loss import BiasedLoss, BiasedRows, ScaleFreeRows
 from .charges import charge_policy
-from .equilibrium import FLOAT_DIGITS, Equilibrium, float64_kind, float64_newton
+from .equilibrium import FLOAT_DIGITS, Equilibrium, float64_kind, float64_newton, mirrored
 from .flow import Trajectory
 from .kinds import EquilibriumKind
 from .matching import match_rows
@@ -140,11 +140,11 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     The kind (:class:`~theory.dynamics.kinds.EquilibriumKind`) is the unbiased loss's rule
     (:func:`theory.dynamics.equilibrium.equilibrium`) applied to the sorted float64 eigenvalues
     λ₁ ≤ … of the analytic Hessian (:meth:`BiasedLoss.hessian`, or the Schur complement ∇²ℓ):
-    L = 0 (at 30 digits; in float64 for the smooth σ of Mehler's series) with every row (θ_i, β_i) within
-    ``tolerance`` of a proton's (w_j, γ_j) is the global minimum; λ₁ < −10⁻⁸·max abs(λ) a saddle of index
-    #{λ < 0}; more zero eigenvalues than the rotations fixing the protons explain, degenerate; else a
-    spurious local minimum. All of it is numeric evidence (float64 eigenvalues), stated in ``reason``;
-    ``certificate`` stays None.
+    L = 0 (at 30 digits; in float64 for the smooth σ of Mehler's series) is the global minimum (L ≥ 0),
+    matched when every row (θ_i, β_i) is within ``tolerance`` of a proton's (w_j, γ_j); λ₁ < −10⁻⁸·max abs(λ)
+    a saddle of index #{λ < 0}; more zero eigenvalues than the rotations fixing the protons explain,
+    degenerate; else a spurious local minimum. All of it is numeric evidence (float64 eigenvalues), stated
+    in ``reason``; ``certificate`` stays None.
     The result's ``positions`` are the rows (θ_i, β_i).
 
     ReLU and every σ = m·t + n·t₊ with optimal charges: σ(su) = sσ(u) for s > 0, so
@@ -153,7 +153,9 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i), the
     eigenvalues are those at these rows, and the k scale motions are counted as symmetry zero modes.
     Odd σ (erf, sign, tanh) with optimal charges: a·σ(ỹᵀx̃) = (−a)·σ(−ỹᵀx̃), so a unit with a_i > 0 is reported
-    (and matched) as (−ỹ_i, −a_i), the sign of the teacher's electrons.
+    (and matched) as (−ỹ_i, −a_i), the sign of the teacher's electrons. Even σ (abs): σ(−u) = σ(u), so a row
+    is reported as whichever of ±ỹ_i is nearer to a proton (:func:`~theory.dynamics.equilibrium.mirrored`).
+    L ≥ 0, so L = 0 is the global minimum whether or not the rows match.
     """
     rows = BiasedRows(loss)
     start = loss.electrons(thetas, biases)
@@ -173,6 +175,7 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     flips = np.where(a > 0, -1.0, 1.0) if odd else np.ones(len(a))
     units = np.abs(a)[:, None] * Y if scaled else flips[:, None] * Y
     teacher = np.hstack([loss.protons.positions, loss.protons.biases[:, None]])
+    units = mirrored(units, teacher, loss.potential.activation.parity is Parity.EVEN)
     matching = match_rows(units, teacher)
     on_protons = len(matching) == len(Y) and all(dist < tolerance for _, _, dist in matching)
     eigenvalues, symmetric, kind = [], 0, EquilibriumKind.NOT_CONVERGED
@@ -181,7 +184,7 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
         canonical = units if scaled else Y          # the scale of the rows fixes that of the eigenvalues
         eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(rows, canonical))]
         symmetric = rotation_zero_modes(loss.protons.positions, Y) + (len(Y) if scaled else 0)
-        kind, evidence = float64_kind(value, eigenvalues, symmetric, on_protons)
+        kind, evidence = float64_kind(value, eigenvalues, symmetric, True)      # L = E(…)² ≥ 0
         reason += f"; L = {float(value):.3g} at {digits} digits; {evidence}"
     Y, a = units, np.sign(a) if scaled else flips * a
     return Equilibrium(Y, a, converged, reason, norm, value, eigenvalues, kind, matching,

@@ -7,7 +7,10 @@ method at ``dps`` digits, computes the Hessian's eigenvalues at that precision
 (``eigsy`` on a local mpmath context) and names the point:
 
 * ``global minimum`` — L = 0 to working precision (L ≥ 0 always, being
-  E(f̂ + f)²) with every electron on a proton;
+  E(f̂ + f)²; for a potential given directly, with every electron on a proton).
+  It is *matched* when every electron is on a proton; L = 0 off them is another
+  parametrisation of the teacher (for an even Φ, Φ(−θ, ·) = Φ(θ, ·), an electron
+  is reported as whichever of ±θ_i is nearer to a proton, :func:`mirrored`);
 * ``saddle`` — some eigenvalue is negative;
 * ``spurious local minimum`` — L > 0 and all eigenvalues positive, apart
   from the zero modes forced by symmetry;
@@ -28,7 +31,9 @@ reduced loss ℓ(θ) = min_a L(a, θ): the point is refined by Newton on ℓ and
 classified by the eigenvalues of ∇²ℓ, the Schur complement
 H_θθ − H_θa H_aa⁻¹ H_aθ at a = a*(θ) (:meth:`theory.dynamics.loss.Loss.reduced_hessian`);
 the charges reported are a*(θ) at ``dps`` digits. For an odd Φ an electron
-whose a_i* > 0 is reported as −θ_i with charge −a_i* (the same hidden unit).
+whose a_i* > 0 is reported as −θ_i with charge −a_i* (the same hidden unit); for a
+σ positively homogeneous of degree p on R^d, as abs(a_i*)^{1/p}θ_i with charge sign(a_i*)
+(:func:`~theory.dynamics.flow.scale_degree`).
 
 A numeric potential (tanh, sigmoid, softplus, swish, mish, ELU: the float64
 :class:`~theory.dynamics.kernel.NumericKernel` on R^d, :class:`~theory.dynamics.kernel.ZonalNumericKernel`
@@ -58,6 +63,7 @@ import numpy as np
 from ..core import validators as valid
 from ..core.choices import Choice, spelling
 from ..core.errors import DerivationError, InputError
+from ..potentials.activations import Parity
 from ..potentials.forms import Geometry
 from ..potentials.manifolds import Manifold
 from ..potentials.manifolds import manifold as manifold_named
@@ -65,7 +71,7 @@ from ..potentials.potential import Potential, given
 from ..potentials.potential import potential as derive
 from .arithmetic import arithmetic
 from .charges import FIXED, Fixed, Optimal, charge_policy
-from .flow import Algorithm, Trajectory, odd, polish, run_algorithm, scale_degree
+from .flow import Algorithm, Trajectory, odd, polish, reflection, run_algorithm, scale_degree
 from .kernel import NumericKernel, ZonalNumericKernel
 from .kinds import EquilibriumKind
 from .loss import Loss, NotSmooth
@@ -211,6 +217,7 @@ def equilibrium(phi: Potential, electrons, protons, *, manifold: str | None = No
                 Xmp[i] = Xmp[i] * abs(a[i]) ** (arith.ctx.mpf(1) / degree)
                 a[i] = arith.ctx.sign(a[i])
         active = loss.with_fixed(X[fixed], a[fixed])
+    Xmp = mirrored(Xmp, loss.protons, reflection(loss) is Parity.EVEN)
     try:
         eq = _classify(loss, active, Xmp, a, free, held, creases, converged, reason, dps, tolerance, policy)
     except NotSmooth as why:
@@ -276,6 +283,16 @@ def _canonical(loss: Loss, X: np.ndarray) -> np.ndarray:
     return X
 
 
+def mirrored(X, protons: np.ndarray, even: bool):
+    """For an even Φ (Φ(−θ, ·) = Φ(θ, ·): L, its gradient and Hessian are unchanged when θ_i ↦ −θ_i), the
+    representative ±θ_i nearer to a proton, so an electron on −w_j matches w_j; X itself otherwise."""
+    if not even:
+        return X
+    near = np.abs(np.asarray(X, dtype=float)[:, None, :] - protons[None]).sum(axis=2).min(axis=1)
+    far = np.abs(np.asarray(X, dtype=float)[:, None, :] + protons[None]).sum(axis=2).min(axis=1)
+    return np.where((far < near)[:, None], -X, X)
+
+
 def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, reason, dps, tolerance,
               policy: Fixed | Optimal):
     ctx = arithmetic(dps).ctx
@@ -295,15 +312,19 @@ def _classify(loss: Loss, active: Loss, Xmp, a, free, held, creases, converged, 
         symmetric = symmetry_zero_modes(active, Xmp[free].astype(float))
         symmetric += len(free) if scale_degree(loss, policy) is not None else 0    # the rays θ_i ↦ sθ_i
     if converged:
-        kind = _kind(value, eigenvalues, symmetric, on_protons, bool(held or creases), dps, ctx)
+        zero_is_global = on_protons or loss.potential.activation is not None     # L = E(…)² ≥ 0
+        kind = _kind(value, eigenvalues, symmetric, zero_is_global, bool(held or creases), dps, ctx)
     matched = converged and on_protons
     return Equilibrium(Xmp, a, converged, reason, gnorm, value, eigenvalues, kind, matching, matched,
                        symmetric, sorted(held.items()), dps, creases, objective=loss)
 
 
-def _kind(value, eigenvalues, symmetric: int, on_protons: bool, held: bool, dps: int, ctx) -> EquilibriumKind:
+def _kind(value, eigenvalues, symmetric: int, zero_is_global: bool, held: bool, dps: int,
+          ctx) -> EquilibriumKind:
+    """L = 0 is the global minimum where ``zero_is_global`` (on the protons, or L a mean square, so L ≥ 0);
+    else the eigenvalues decide."""
     small = ctx.mpf(10) ** -(dps - 5)
-    if abs(value) < small and on_protons:
+    if abs(value) < small and zero_is_global:
         return EquilibriumKind.GLOBAL_MINIMUM
     if held:
         return EquilibriumKind.NON_SMOOTH
@@ -341,11 +362,12 @@ def float64_newton(policy, objective, Y: np.ndarray, gtol: float, steps: int) ->
     return Y, norm
 
 
-def float64_kind(value, eigenvalues: list, symmetric: int, on_protons: bool) -> tuple[EquilibriumKind, str]:
+def float64_kind(value, eigenvalues: list, symmetric: int,
+                 zero_is_global: bool) -> tuple[EquilibriumKind, str]:
     """The kind of :func:`equilibrium`'s rule at the thresholds of :data:`FLOAT_DIGITS` (L = 0 below
     10⁻¹¹, an eigenvalue zero within 10⁻⁸·max abs(λ)) from sorted float64 eigenvalues, and what it
     rests on."""
-    kind = _kind(value, eigenvalues, symmetric, on_protons, False, FLOAT_DIGITS, mpmath)
+    kind = _kind(value, eigenvalues, symmetric, zero_is_global, False, FLOAT_DIGITS, mpmath)
     zero = max([abs(v) for v in eigenvalues] + [1.0]) * 10.0 ** -(FLOAT_DIGITS // 2)
     index = sum(1 for v in eigenvalues if v < -zero)
     flat = sum(1 for v in eigenvalues if abs(v) <= zero)
@@ -364,6 +386,7 @@ def _float64_equilibrium(loss: Loss, X: np.ndarray, policy: Fixed | Optimal, tol
     else:
         norm = float(np.linalg.norm(policy.gradient(loss, X)))
     converged = refine and norm < gtol
+    X = mirrored(X, loss.protons, reflection(loss) is Parity.EVEN)
     a = policy.charges(loss, X)
     value = loss.value(X, a)
     matching = match_rows(X, loss.protons)
@@ -374,7 +397,7 @@ def _float64_equilibrium(loss: Loss, X: np.ndarray, policy: Fixed | Optimal, tol
     if converged:
         eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(loss, X))]
         symmetric = symmetry_zero_modes(loss, X)
-        kind, evidence = float64_kind(value, eigenvalues, symmetric, on_protons)
+        kind, evidence = float64_kind(value, eigenvalues, symmetric, True)     # numeric σ: L = E(…)² ≥ 0
         reason += f"; L = {value:.3g} in float64; {evidence}"
     return Equilibrium(X, a, converged, reason, norm, value, eigenvalues, kind, matching,
                        converged and on_protons, symmetric, dps=FLOAT_DIGITS, objective=loss)

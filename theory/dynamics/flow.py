@@ -46,6 +46,7 @@ import numpy as np
 
 from ..core.choices import Choice
 from ..core.errors import DerivationError, InputError
+from ..potentials.activations import Parity
 from ..potentials.forms import RIDGE, Geometry
 from .arithmetic import arithmetic
 from .charges import OPTIMAL, Optimal, charge_policy
@@ -232,15 +233,25 @@ def scale_degree(loss: Loss, policy) -> int | None:
     return None
 
 
-def odd(loss: Loss) -> bool:
-    """Φ(−θ, w) = −Φ(θ, w), tested on a few points (zonal and ridge potentials only)."""
+def reflection(loss: Loss) -> Parity | None:
+    """ODD if Φ(−θ, w) = −Φ(θ, w), EVEN if Φ(−θ, w) = Φ(θ, w), tested on a few points (zonal and ridge
+    potentials only; None otherwise)."""
     if loss.kernel.form.geometry is Geometry.DISTANCE:
-        return False
+        return None
     points = np.random.default_rng(0).normal(size=(4, loss.dimension))
     points = loss.manifold.retract(points)
     phi = loss.with_fixed(np.zeros((0, loss.dimension)), [])
     plus = phi.charge_gradient(points[:2], np.zeros(2))   # 2 Σ_j b_j Φ(θ_i, w_j)
-    return bool(np.allclose(phi.charge_gradient(-points[:2], np.zeros(2)), -plus, atol=1e-12))
+    minus = phi.charge_gradient(-points[:2], np.zeros(2))
+    for parity, sign in ((Parity.ODD, -1), (Parity.EVEN, 1)):
+        if np.allclose(minus, sign * plus, atol=1e-12):
+            return parity
+    return None
+
+
+def odd(loss: Loss) -> bool:
+    """Φ(−θ, w) = −Φ(θ, w) (:func:`reflection`)."""
+    return reflection(loss) is Parity.ODD
 
 
 def gradient_flow(loss: Loss, start, charges=None, *, gtol: float = 1e-10, evaluations: int = 100_000,
