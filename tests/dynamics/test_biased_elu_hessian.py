@@ -17,10 +17,13 @@ from tests.dynamics.test_biased_series import (
     polished_teacher,
 )
 
-HESSIAN_CASES = {**{case: (*CASES[case], None) for case in CASES},
-                 "mixed charges": (*CASES["generic"], [-0.7, 1.3]),
-                 "coincident, mixed charges": (*CASES["coincident"], [0.5, -1.5]),
-                 "integers": (np.array([[1, 0, -1], [0, 2, 1]]), np.array([1, -1]), [-1, 2])}
+FLAT = np.array([W[0], [0.0, 0.0, 0.0]])        # the second proton with w = 0 (σ(γ) for every x)
+HESSIAN_CASES = {**{case: (*CASES[case], None, W) for case in CASES},   # (θ, β, a, protons)
+                 "mixed charges": (*CASES["generic"], [-0.7, 1.3], W),
+                 "coincident, mixed charges": (*CASES["coincident"], [0.5, -1.5], W),
+                 "integers": (np.array([[1, 0, -1], [0, 2, 1]]), np.array([1, -1]), [-1, 2], W),
+                 "proton w = 0": (*CASES["generic"], None, FLAT),
+                 "theta zero, proton w = 0": (np.zeros((2, 3)), np.array([0.7, -0.4]), None, FLAT)}
 
 
 @pytest.mark.parametrize("case", HESSIAN_CASES)
@@ -28,8 +31,8 @@ def test_hessian_matches_extrapolated_differences_of_the_gradient(case):
     """∇²L against central differences of the analytic gradient at ε = 10⁻³, 5·10⁻⁴, extrapolated: measured
     3.8e-13 to 1.1e-11 relative (the larger where a pair is parallel, r = 0: there σ″'s jump set is shared
     and the third derivative is not continuous, so the extrapolation errs at O(ε³))."""
-    X, B, a = HESSIAN_CASES[case]
-    loss = BiasedLoss("elu", W, G)
+    X, B, a, protons = HESSIAN_CASES[case]
+    loss = BiasedLoss("elu", protons, G)
     H = loss.hessian(X, B, a)
     y = np.hstack([X, B[:, None]]).ravel().astype(float)
     reference = _richardson(lambda z: _flat_gradient(loss, z, (2, 4), a), y, 1e-3)
