@@ -8,7 +8,6 @@ import itertools
 import numpy as np
 import pytest
 
-from theory.core.errors import InputError
 from theory.dynamics.biased_flow import biased_flow
 from theory.dynamics.biased_loss import BiasedLoss
 
@@ -88,8 +87,3 @@ def test_flow_learns_a_biased_elu_teacher():
     teacher = np.hstack([W, G[:, None]])
     gaps = [np.abs(run.positions - teacher[list(p)]).max() for p in itertools.permutations(range(2))]
     assert min(gaps) <= 1e-6
-
-
-def test_elu_has_no_biased_hessian_yet():
-    with pytest.raises(InputError, match="ELU"):
-        BiasedLoss("elu", W, G).hessian(W, G)

@@ -31,19 +31,22 @@ bivariate normal density), taken through h, k, ρ by the chain rule. L is Owen's
 Φ(x/0) = 1{x > 0} (½ at 0), φ(x/0)/0 = 0 for x ≠ 0), an electron with θ = 0
 (Φ = σ(β)E[σ(v)]), coincident electrons, the self-energy E[σ(u)²]. Where Φ has no
 derivative (step and sign where two nodes coincide or are antipodal with h = ρk, and
-θ = 0 with β = 0 for ReLU, step, sign) the gradient and the Hessian raise :class:`NotSmooth`.
+θ = 0 with β = 0 for ReLU, step, sign) the gradient and the Hessian raise :class:`NotSmooth`; ELU's
+Φ is C¹ everywhere, and only its Hessian refuses θ = 0 with β = 0 (σ″ jumps at 0).
 
 At ``dps`` digits the value sums the distinct pairs' :meth:`BiasedPotential.at` (the Mehler series first
 on the numeric route) under a Cauchy–Schwarz error bound (:meth:`BiasedLoss._exact_value`); L = 0 at the
 teacher, permuted or not, is exactly 0 (its pairs' weights cancel exactly).
 
-The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for step, sign, ReLU, m·t + n·t₊, erf,
-exp and every smooth σ (:meth:`BiasedLoss.hessian`; the pair moments of m·t + n·t₊ by conditioning on
-u = 0 and Stein's lemma, exact at coincident, parallel and zero-norm nodes; step, sign and erf by the
-chain rule through (h, k, ρ); the smooth σ by Stein's lemma from Mehler's series of σ, …, σ⁗
-(:meth:`_Series.moments`, numeric evidence); each pair block αP + E M Eᵀ in the basis E = [θ̃, w̃, e]).
-:class:`BiasedRows` puts the loss in the interface of the charge policies (:mod:`theory.dynamics.charges`):
-fixed charges, or the optimal a*(ỹ) with the reduced loss's gradient and Schur-complement Hessian.
+The Hessian in the rows ỹ_i = (θ_i, β_i) is analytic in float64 for every family of the float64 loss
+(:meth:`BiasedLoss.hessian`; the pair moments of m·t + n·t₊ by conditioning on u = 0 and Stein's lemma,
+exact at coincident, parallel and zero-norm nodes; step, sign and erf by the chain rule through (h, k, ρ);
+the smooth σ by Stein's lemma from Mehler's series of σ, …, σ⁗ (:meth:`_Series.moments`, numeric
+evidence); ELU by Stein's lemma from tilted orthant moments, σ″'s jump giving δ terms, conditional means
+given u = 0 (:meth:`_Elu.moments`, closed forms); each pair block αP + E M Eᵀ in the basis
+E = [θ̃, w̃, e]). :class:`BiasedRows` puts the loss in the interface of the charge policies
+(:mod:`theory.dynamics.charges`): fixed charges, or the optimal a*(ỹ) with the reduced loss's gradient and
+Schur-complement Hessian.
 
 >>> loss = BiasedLoss("relu", [[1.0, 0.0]], [0.5])
 >>> float(loss.value([[1.0, 0.0]], [0.5]))             # the electron on the proton
@@ -56,7 +59,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import partial
+from functools import cache, partial
 
 import mpmath
 import numpy as np
@@ -125,7 +128,7 @@ class BiasedLoss:
     phi : BiasedPotential or activation spec
         ``"relu"``, ``"step"``, ``"sign"``, ``"erf"``, ``"exp"``, ``"leaky_relu(α)"``, ``"abs"`` (any
         m·t + n·t₊), ``"elu"`` and every σ without kinks (``"tanh"``, ``"softplus"``, …) have float64
-        value, gradient and (but ELU) Hessian; any other ridge activation (kinked, such
+        value, gradient and Hessian; any other ridge activation (kinked, such
         as ``"Max(t, 0) + tanh(Min(t, 0))"``) only ``value(..., dps=N)``.
     protons : array (m, d)
     proton_biases : array (m,)
@@ -182,7 +185,7 @@ class BiasedLoss:
 
     def hessian(self, thetas, biases, charges=None) -> np.ndarray:
         """∇²L in the electrons' rows ỹ_i = (θ_i, β_i), a (k(d+1), k(d+1)) float64 matrix (step, sign, ReLU,
-        m·t + n·t₊, erf(t), exp(t) and every smooth σ).
+        m·t + n·t₊, erf(t), exp(t), ELU and every smooth σ).
 
         With x̃ = (x, 1), u_i = ỹ_iᵀx̃ and L = Σ c_p c_q E[σ(u_p)σ(u_q)]:
 
@@ -195,25 +198,20 @@ class BiasedLoss:
         :func:`exp_moments`; step, sign and erf, Φ = F(h, k, ρ), by the chain rule (:func:`orthant_moments`);
         the smooth σ by Stein's lemma from the Mehler series of σ, …, σ⁗ (:meth:`_Series.moments`;
         PrecisionError naming the norms where a pair's truncation bound exceeds
-        :data:`~theory.potentials.biased_series.HESSIAN_TOLERANCE`).
-        Raises :class:`NotSmooth` where Φ has no derivative (ReLU, step, sign: θ_i = 0 with β_i = 0; step
-        and sign: a node coinciding with another up to scale, or antipodal with h = ρk), InputError for
-        ELU (not implemented).
+        :data:`~theory.potentials.biased_series.HESSIAN_TOLERANCE`); ELU by Stein's lemma from tilted
+        orthant moments (:meth:`_Elu.moments`).
+        Raises :class:`NotSmooth` where Φ has no second derivative (ReLU, step, sign, ELU: θ_i = 0 with
+        β_i = 0; step and sign: a node coinciding with another up to scale, or antipodal with h = ρk).
         """
         mine = self.electrons(thetas, biases, charges)
         nodes = mine + self.protons
         kernel = self._kernel()
-        moments = kernel.moments
-        if moments is None:
-            raise InputError(f"activation {self.potential.name}: no float64 biased Hessian for ELU (σ″ "
-                             "jumps at 0, so σ‴ and σ⁗ carry δ terms) yet; step, sign, ReLU, m·t + n·t₊, "
-                             "erf(t), exp(t) and the smooth σ of Mehler's series have one")
         pair = kernel.pairs(mine, nodes)
         kernel._check_smooth(pair, mine)
         weights = 2 * np.multiply.outer(mine.charges, nodes.charges)
         np.fill_diagonal(weights, 0)                      # the self pair is G's, not a cross term
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            same, blocks, self_part = moments(mine, nodes, pair, weights)        # blocks (k, k, n, n)
+            same, blocks, self_part = kernel.moments(mine, nodes, pair, weights)   # blocks (k, k, n, n)
         k, n = len(mine.charges), mine.positions.shape[1] + 1
         blocks[np.arange(k), np.arange(k)] = same + 2 * (mine.charges**2)[:, None, None] * self_part
         if not np.isfinite(blocks).all():
@@ -313,7 +311,7 @@ class BiasedRows:
     For fixed rows L is a quadratic in a with Gram matrix G = [Φ(ỹ_i, ỹ_j)] and linear term
     c = [Φ(ỹ_i, w̃_j)] b: the optimal charges solve G a* = −c, the reduced loss ℓ = L(a*, ỹ) has
     ∇ℓ = ∇_ỹL(a*, ỹ) (envelope theorem) and ∇²ℓ = H_ỹỹ − H_ỹa (2G)⁻¹ H_aỹ (the Schur complement).
-    float64 only (every float64 family has a Hessian but ELU, which has a gradient).
+    float64 only (every float64 family has a Hessian).
 
     >>> rows = BiasedRows(BiasedLoss("relu", [[1.0, 0.0]], [0.5]))
     >>> rows.best_charges([[1.0, 0.0, 0.5]]).round(12)             # on the proton: a* = −b
@@ -552,23 +550,17 @@ class _Series:
 
     def moments(self, left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
         """(Σ_q w_iq S_iq, w_ij C_ij over electron pairs, ½∇²G) with S = E[σ″(u)σ(v)x̃x̃ᵀ],
-        C = E[σ′(u)σ′(v)x̃x̃ᵀ] by Stein's lemma (:func:`_stein`) from E_ij = E[σ⁽ⁱ⁾(u)σ⁽ʲ⁾(v)]:
-        S from (E₂₀, E₃₀, E₂₁, E₄₀, E₃₁, E₂₂), C from (E₁₁, E₂₁, E₁₂, E₃₁, E₂₂, E₁₃); ½∇²G by
-        :meth:`_half_self_hessian`."""
+        C = E[σ′(u)σ′(v)x̃x̃ᵀ] by Stein's lemma (:func:`_stein_moments`) from E_ij = E[σ⁽ⁱ⁾(u)σ⁽ʲ⁾(v)];
+        ½∇²G by :meth:`_half_self_hessian`."""
         k = len(left.charges)
         other = self.series.coefficients(p.raw_b[0], right.biases, order=ORDER)
         mine = tuple(f.head(k) for f in other)
 
         def E(i, j):                                                # E[σ⁽ⁱ⁾(u_p)σ⁽ʲ⁾(v_q)] (k, k + m)
             return self.series.moment(mine[i], other[j], p.rho, HESSIAN_TOLERANCE)
-        E21, E31, E22 = E(2, 1), E(3, 1), E(2, 2)
-        T, Y = _tilde_rows(left.positions), _tilde_rows(right.positions)
-        same = _weighted(weights, *_stein(E(2, 0), E(3, 0), E21, E(4, 0), E31, E22), T, Y)
         E11 = self.series.moment(mine[1], mine[1], p.rho[:, :k], HESSIAN_TOLERANCE)
-        E21, E31, E22 = E21[:, :k], E31[:, :k], E22[:, :k]
-        alpha, M = _stein(E11, E21, E21.T, E31, E22, E31.T)
-        w = weights[:, :k]
-        cross = _electron_blocks(w * alpha, w[..., None, None] * M, T)
+        same, cross, _ = _stein_moments(E, E11, _tilde_rows(left.positions), _tilde_rows(right.positions),
+                                        weights)
         return same, cross, self._half_self_hessian(mine, left.positions)
 
     def _half_self_hessian(self, mine: tuple[Coefficients, ...], X: np.ndarray) -> np.ndarray:
@@ -802,33 +794,82 @@ ELU_PIECES = ((_Piece(1, 1, 0, 1), _Piece(1, 0, 1, -1), _Piece(-1, 0, 0, -1)),
 @dataclass(frozen=True)
 class _Elu:
     """The float64 pair kernel of ELU: Φ = E[σσ], A = E[σ″σ], C = E[σ′σ′], D = E[σ′σ], each a sum over
-    pieces of :data:`ELU_PIECES` of tilted orthant moments (:func:`_tilted`; closed forms in Owen's T).
-    No Hessian moments yet."""
+    pieces of :data:`ELU_PIECES` of tilted orthant moments (:func:`_tilted`; closed forms in Owen's T),
+    and the Hessian's moments (:meth:`moments`)."""
 
     family = None
-    moments = None
+
+    def pairs(self, left: Nodes, right: Nodes) -> _Pairs:
+        return _Pairs.of(left, right, smoothing=0.0)
+
+    def _check_smooth(self, pair: _Pairs, left: Nodes) -> None:
+        """Φ is C¹ everywhere and C² but where θ = 0 and β = 0: there σ″(θᵀx + β) = σ″(0) for every x, and
+        σ″ jumps at 0 (∂²Φ/∂β² = σ″(β)E[σ(v)] along θ = 0)."""
+        bad = np.nonzero((pair.raw_a[:, 0] == 0) & (left.biases == 0))[0]
+        if len(bad):
+            raise NotSmooth(f"electron {bad[0]} has θ = 0 and β = 0: σ(θᵀx + β) = σ(0) for every x, and σ″ "
+                            "of ELU jumps at 0, so Φ has no second derivative there")
 
     def terms(self, left: Nodes, right: Nodes, gradient: bool = False) -> _Terms:
         """Pairs (left p, right q); ``right`` begins with ``left`` (self pairs on the diagonal)."""
-        pair = _Pairs.of(left, right, smoothing=0.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            E = self._expectations(self.pairs(left, right))
+            moments = [E(i, j) for i, j in ((0, 0), *(((2, 0), (1, 1), (1, 0)) if gradient else ()))]
+        if not all(np.isfinite(m).all() for m in moments):
+            raise InputError("the biased ELU loss is not finite at these parameters (overflow)")
+        return _Terms(*moments)
+
+    def moments(self, left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
+        """(Σ_q w_iq S_iq, w_ij C_ij over electron pairs, ½∇²G) by Stein's lemma (:func:`_stein_moments`)
+        from E_ij = E[σ⁽ⁱ⁾(u)σ⁽ʲ⁾(v)] (:meth:`_expectations`); ½∇²G = E[(σ′² + σσ″)(u)x̃x̃ᵀ] = S_ii + C_ii,
+        the self pair's (v = u: ρ = 1, r = 0)."""
+        k = len(left.charges)
+        E = self._expectations(p)
+        T = _tilde_rows(left.positions)
+        same, cross, (S, C) = _stein_moments(E, E(1, 1)[:, :k], T, _tilde_rows(right.positions), weights)
+        return same, cross, _self_blocks((S, C), T)
+
+    def _expectations(self, p: _Pairs):
+        """E(i, j) = E[σ⁽ⁱ⁾(u)σ⁽ʲ⁾(v)] over the pairs, u = θᵀx + β, v = wᵀx + γ: for i, j ≤ 2 sums over
+        :data:`ELU_PIECES`; σ″ = e^t 1{t < 0} jumps by −1 at 0, so σ‴ = σ″ − δ and σ⁗ = σ″ − δ − δ′, and with
+        Δ_j = E[δ(u)σ⁽ʲ⁾(v)] = φ(h)/a · E[σ⁽ʲ⁾(v) | u = 0] (v | u = 0 ~ N(γ − cβ/a², b²r²), c = θᵀw):
+
+        .. math::  E_{3j} = E_{2j} - \\Delta_j, \\quad
+                   E_{40} = E_{20} - \\Delta_0 + (\\beta\\Delta_0 + c\\Delta_1)/a^2
+
+        (E[δ′(u)g(v)] = −∂_t[p_u(t)E[g(v) | u = t]] at t = 0), so by :func:`_stein`
+        S = E₂₀I + E₄₀θθᵀ + (E₂₁ − Δ₁)(θwᵀ + wθᵀ) + E₂₂wwᵀ. Only j ≤ 1 is asked (δ never meets the jump of
+        σ″), and σ, σ′ are continuous, so Δ_j holds at r = 0 too (v | u = 0 is then the point γ − cβ/a²).
+        Where θ = 0 (β ≠ 0), Δ_j = 0."""
         tilted = {}                         # one orthant per (side, rate) of each node: 9 for all moments
 
         def moment(x: _Piece, y: _Piece) -> np.ndarray:
             key = (x.side, x.rate, y.side, y.rate)
             if key not in tilted:
-                tilted[key] = _tilted(pair, *key)
+                tilted[key] = _tilted(p, *key)
             value = x.side**x.degree * y.side**y.degree * tilted[key][x.degree, y.degree]
-            if pair.zero.any():
-                product = _piece_mean(x, pair.beta, pair.raw_a) * _piece_mean(y, pair.gamma, pair.raw_b)
-                value = np.where(pair.zero, product, value)
+            if p.zero.any():
+                product = _piece_mean(x, p.beta, p.raw_a) * _piece_mean(y, p.gamma, p.raw_b)
+                value = np.where(p.zero, product, value)
             return x.coef * y.coef * value
 
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            moments = [sum(moment(x, y) for x in ELU_PIECES[i] for y in ELU_PIECES[j])
-                       for i, j in ((0, 0), *(((2, 0), (1, 1), (1, 0)) if gradient else ()))]
-        if not all(np.isfinite(m).all() for m in moments):
-            raise InputError("the biased ELU loss is not finite at these parameters (overflow)")
-        return _Terms(*moments)
+        has_a = p.raw_a > 0
+        density = _npdf(p.h) / p.a                                        # p_u(0)
+        mean = np.where(p.raw_b > 0, p.b * p.km, p.gamma)                 # E[v | u = 0]
+
+        def delta(j):
+            given = sum(y.coef * _piece_mean(y, mean, p.b * p.r) for y in ELU_PIECES[j])
+            return np.where(has_a, density * given, 0.0)
+
+        @cache
+        def E(i, j):
+            if i < 3:
+                return sum(moment(x, y) for x in ELU_PIECES[i] for y in ELU_PIECES[j])
+            if i == 3:
+                return E(2, j) - delta(j)
+            dipole = -(p.beta * delta(0) + _dots(p) * delta(1)) / np.where(has_a, p.a, 1) ** 2  # E[δ′(u)σ(v)]
+            return E(2, 0) - delta(0) - dipole
+        return E
 
 
 def _tilted(p: _Pairs, s: int, lam: float, t: int, mu: float) -> dict:
@@ -1122,6 +1163,28 @@ def _weighted(weights: np.ndarray, alpha: np.ndarray, M: np.ndarray, T: np.ndarr
     return S
 
 
+def _stein_moments(E, E11: np.ndarray, T: np.ndarray, Y: np.ndarray, weights: np.ndarray):
+    """(Σ_q w_iq S_iq, w_ij C_ij over electron pairs, (S, C) as (α, M) pairs) with S = E[σ″(u)σ(v)x̃x̃ᵀ],
+    C = E[σ′(u)σ′(v)x̃x̃ᵀ] by Stein's lemma (:func:`_stein`) from E(i, j) = E[σ⁽ⁱ⁾(u)σ⁽ʲ⁾(v)] over the
+    pairs (k, k + m) and E11 over the electron pairs (k, k): S from (E₂₀, E₃₀, E₂₁, E₄₀, E₃₁, E₂₂), C from
+    (E₁₁, E₂₁, E₁₂, E₃₁, E₂₂, E₁₃) (E₁₂ = E₂₁ᵀ, E₁₃ = E₃₁ᵀ over the electrons)."""
+    k = len(T)
+    E21, E31, E22 = E(2, 1), E(3, 1), E(2, 2)
+    S = _stein(E(2, 0), E(3, 0), E21, E(4, 0), E31, E22)
+    E21, E31, E22 = E21[:, :k], E31[:, :k], E22[:, :k]
+    C = _stein(E11, E21, E21.T, E31, E22, E31.T)
+    w = weights[:, :k]
+    return _weighted(weights, *S, T, Y), _electron_blocks(w * C[0], w[..., None, None] * C[1], T), (S, C)
+
+
+def _self_blocks(moments, T: np.ndarray) -> np.ndarray:
+    """½∇²G = (∇²_xxΦ + ∇²_xyΦ)(x, x) for a symmetric Φ (G(x) = Φ(x, x)): the blocks (i, i) of the pair
+    moments αP + E M Eᵀ (E = [T_i, T_i, e]) summed over ``moments`` ((α, M) over pairs (k, k + m))."""
+    k = len(T)
+    part = sum(_weighted(np.eye(k), alpha[:, :k], M[:, :k], T, T) for alpha, M in moments)
+    return (part + np.swapaxes(part, 1, 2)) / 2
+
+
 def orthant_moments(family: Family, left: Nodes, right: Nodes, p: _Pairs, weights: np.ndarray):
     """Step, sign and erf (Φ = F(h, k, ρ), :func:`orthant_jet`): (Σ_q w_iq∇²_xxΦ_iq, w_ij∇²_xyΦ_ij over
     electron pairs, ½∇²G) by the chain rule (:func:`_basis_blocks`). The self-energy G = E[σ(u)²]: erf
@@ -1135,10 +1198,8 @@ def orthant_moments(family: Family, left: Nodes, right: Nodes, p: _Pairs, weight
     same = _weighted(weights, alpha_xx, xx, T, Y)
     w = weights[:, :k]
     cross = _electron_blocks(w * alpha_xy[:, :k], w[..., None, None] * xy[:, :k], T)
-    if family is Family.ERF:                      # the blocks (i, i): Σ_q δ_iq(…) over the electrons
-        self_part = sum(_weighted(np.eye(k), alpha[:, :k], M[:, :k], T, T) for alpha, M in ((alpha_xx, xx),
-                                                                                       (alpha_xy, xy)))
-        return same, cross, (self_part + np.swapaxes(self_part, 1, 2)) / 2
+    if family is Family.ERF:
+        return same, cross, _self_blocks(((alpha_xx, xx), (alpha_xy, xy)), T)
     h = _finite(p.h[:, :1])                       # G = c·Φ(h): F_h = cφ(h), F_hh = −hF_h, the rest 0
     F_h = (scale**2 - 2 * scale * shift) / 2 * np.where(p.raw_a > 0, _npdf(h), 0.0)
     none = np.zeros((k, 1))
