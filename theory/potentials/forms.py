@@ -152,6 +152,10 @@ class Form:
         """The variables as arb balls from balls of the coordinates."""
         raise PrecisionError(f"no certified value for a {self} potential")
 
+    def exact_values(self, a: list, b: list) -> tuple:
+        """The variables as exact SymPy numbers from exact coordinates (SymPy numbers)."""
+        raise PrecisionError(f"no certified value for a {self} potential")
+
     def check(self, values: Sequence) -> None:
         """Raise :class:`~theory.core.errors.InputError` unless ``values`` are admissible here."""
         if len(values) != len(self.variables):
@@ -214,6 +218,10 @@ class Ridge(Form):
 
         inner = sum((u * v for u, v in zip(a, b, strict=True)), arb(0))
         return sum((u * u for u in a), arb(0)).sqrt(), sum((v * v for v in b), arb(0)).sqrt(), inner
+
+    def exact_values(self, a, b):
+        inner = sum(u * v for u, v in zip(a, b, strict=True))
+        return sp.sqrt(sum(u**2 for u in a)), sp.sqrt(sum(v**2 for v in b)), inner
 
     def check(self, values):
         super().check(values)
@@ -279,6 +287,13 @@ class Zonal(Form):
         from flint import arb
 
         return (sum((u * v for u, v in zip(a, b, strict=True)), arb(0)),)
+
+    def exact_values(self, a, b):
+        for v, name in ((a, "θ"), (b, "w")):
+            if sum(u**2 for u in v) != 1:
+                raise InputError(f"{name} is not exactly a unit vector; a certified zonal value lives on "
+                                 "the sphere")
+        return (sum(u * v for u, v in zip(a, b, strict=True)),)
 
     def check(self, values):
         super().check(values)
