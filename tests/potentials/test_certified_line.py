@@ -139,8 +139,11 @@ def test_balls_that_merely_contain_rho_one_or_a_zero_norm_are_refused():
 
 
 def test_inexact_and_impossible_inputs_are_named():
+    """Float or ball coordinates off the sphere (once a ball of Φ(θᵀw) was returned for any vectors)."""
     with pytest.raises(InputError, match="not exactly a unit vector"):
         potential("tanh").sphere().evaluate([0.6, 0.8], [0.6, 0.8], dps=DPS, certified=True)
+    with pytest.raises(InputError, match="θ is not a unit vector"):
+        potential("tanh").sphere().evaluate([arb(1) / 2], [arb(1)], dps=DPS, certified=True)
     with pytest.raises(InputError, match="outside"):
         potential("tanh").at(arb(2), arb(3), arb(7), dps=DPS, certified=True)
     with pytest.raises(InputError, match="non-negative"):

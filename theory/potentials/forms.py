@@ -278,21 +278,18 @@ class Zonal(Form):
         return taylor_realizable(expr)
 
     def values(self, a, b, ctx, dps):
-        for v, name in ((a, "θ"), (b, "w")):
-            if abs(ctx.fsum(u**2 for u in v) - 1) > ctx.mpf(10) ** (-dps // 2):
-                raise InputError(f"{name} is not a unit vector; a zonal potential lives on the sphere")
+        _unit_vectors((ctx.fsum(u**2 for u in v) for v in (a, b)),
+                      lambda square: abs(square - 1) <= ctx.mpf(10) ** (-dps // 2))
         return (ctx.fdot(a, b),)
 
     def balls(self, a, b):
         from flint import arb
 
+        _unit_vectors((sum((u * u for u in v), arb(0)) for v in (a, b)), lambda square: square.contains(1))
         return (sum((u * v for u, v in zip(a, b, strict=True)), arb(0)),)
 
     def exact_values(self, a, b):
-        for v, name in ((a, "θ"), (b, "w")):
-            if sum(u**2 for u in v) != 1:
-                raise InputError(f"{name} is not exactly a unit vector; a certified zonal value lives on "
-                                 "the sphere")
+        _unit_vectors((sum(u**2 for u in v) for v in (a, b)), lambda square: square == 1, "exactly ")
         return (sum(u * v for u, v in zip(a, b, strict=True)),)
 
     def check(self, values):
@@ -304,6 +301,13 @@ class Zonal(Form):
         from .evaluation import inner_matrix
 
         return inner_matrix(f, thetas, ws, zonal=True)
+
+
+def _unit_vectors(squares, unit: Callable, how: str = "") -> None:
+    """:class:`~theory.core.errors.InputError` unless ``unit`` holds for ‖θ‖² and ‖w‖² (``squares``)."""
+    for square, name in zip(squares, ("θ", "w"), strict=True):
+        if not unit(square):
+            raise InputError(f"{name} is not {how}a unit vector; a zonal potential lives on the sphere")
 
 
 class Radial(Form):
