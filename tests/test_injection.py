@@ -155,7 +155,7 @@ EVAL_LIKE = {"sympify", "S", "eval", "exec", "compile", "parse_expr", "parse_lat
 VETTED = {
     ("theory/core/parsing.py", "_Builder.number", "Rational"):
         "a float literal's own source text, already read by ast as a number",
-    ("theory/potentials/biased.py", "_exact_inputs", "Rational"):
+    ("theory/potentials/line_mean.py", "exact_inputs", "Rational"):
         "a SymPy Float from evaluation.exact_point (strings were read by as_number before), never text",
     ("theory/core/latex.py", "_parse_latex", "parse_latex"):
         "SymPy's ANTLR LaTeX grammar builds SymPy objects without eval; unknown names are refused after",

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import mpmath
 import pytest
 import sympy as sp
 
@@ -68,6 +69,20 @@ def test_derive_certified_at_parallel_nodes_and_a_zero_norm(name, at, capsys):
     assert abs(sp.Float(middle, 35) - sp.Float(value, 35)) <= sp.Float(radius) + sp.Float(10) ** -34
 
 
+@pytest.mark.parametrize("at", [["--sphere", "--at", "1"], ["--at", "1,1,1"], ["--sphere", "--at", "-1"]])
+def test_derive_certified_tanh_with_itself_prints_an_enclosure_of_the_self_energy(at, capsys):
+    """A node with itself (ρ = 1) and with its opposite: ±E[tanh(X)²], from a line quadrature of tanh."""
+    from tests.potentials.test_certified_line import two_precision_reference
+
+    assert main(["derive", "tanh", *at, "--certified"]) == 0
+    fields = dict(line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines() if line.strip())
+    middle, radius = fields["enclosure"].strip("[]").split(" +/- ")
+    self_energy = two_precision_reference(mpmath.tanh, [(0, 1), (0, 1)])
+    sign = -1 if at[-1] == "-1" else 1
+    assert float(radius) < 1e-30
+    assert abs(sp.Float(middle, 35) - sign * sp.Float(mpmath.nstr(self_energy, 38), 38)) <= sp.Float(radius)
+
+
 @pytest.mark.parametrize("argv,problem", [
     (["derive", "gaussian_bump", "--bias"], "ridge activations"),
     (["derive", "exp(t**2/8)", "--bias"], "with a bias Φ diverges"),
@@ -76,7 +91,6 @@ def test_derive_certified_at_parallel_nodes_and_a_zero_norm(name, at, capsys):
     (["derive", "relu", "--bias", "--at", "1,1,0"], "3 value(s) for the 5 variable(s)"),
     (["derive", "relu", "--bias", "--at", "1,1,2,0,0"], "Cauchy"),
     (["derive", "exp", "--bias", "--at", "1,1,0.5,0,0", "--certified"], "--certified: no certified value"),
-    (["derive", "tanh", "--sphere", "--at", "1", "--certified"], "provably below 1"),
     (["derive", "relu", "--certified"], "goes with --at"),
     (["derive", "nonsense"], "unknown activation"),
     (["derive", "exp(t**2)"], "diverges"),

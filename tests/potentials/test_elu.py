@@ -118,11 +118,23 @@ def test_certified_elu_ball_contains_the_reference(point):
     assert_every_digit(potential(ELU).at(*point, dps=20), MEHLER[("elu", point)], 20)
 
 
-def test_certified_elu_refuses_where_there_is_no_proof():
-    with pytest.raises(PrecisionError, match="provably below 1"):
-        potential(ELU).sphere().at(1, certified=True)
-    with pytest.raises(PrecisionError, match="only a kink at 0"):
-        hermite_series.analytic_branches(sp.Max(t, 1) + sp.exp(sp.Min(t, 1)) - 1, (1,))
+def test_certified_elu_refuses_a_ball_around_rho_one_and_a_missing_kink():
+    from flint import arb
+
+    with pytest.raises(PrecisionError, match="merely contains ρ = ±1"):
+        potential(ELU).sphere().at(arb(-1, 1e-40), certified=True)
+    with pytest.raises(PrecisionError, match="a kink is missing"):
+        hermite_series.analytic_branches(sp.Max(t, 1) + sp.exp(sp.Min(t, 1)) - 1, (0,))
+
+
+def test_analytic_branches_of_a_kink_away_from_zero():
+    """ELU shifted to a kink at 1: e^t below it, t − 1 + e above (exact ends 1 and ±∞)."""
+    from flint import arb
+
+    (below, lo, kink), (above, kink_, hi) = hermite_series.analytic_branches(
+        sp.Max(t, 1) + sp.exp(sp.Min(t, 1)) - 1, (1,))
+    assert (lo, kink, kink_, hi) == (-sp.oo, 1, 1, sp.oo)
+    assert below(arb(-2)).overlaps(arb(-2).exp()) and above(arb(3)).overlaps(arb(2) + arb(1).exp())
 
 
 LARGE = [(32.0, 32.0, -1.0), (32.0, 32.0, -1 + 1e-12), (24.0, 24.0, -0.999), (16.0, 16.0, 1.0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -63,6 +64,15 @@ def test_certified_values_exist_for_angle_forms_only():
     assert ball.overlaps(arb(str(phi.evaluate(a, b, dps=30)), "1e-29")) and float(ball.rad()) < 1e-19
     with pytest.raises(PrecisionError, match="no certified value for a radial potential"):
         CASES["radial"][0].evaluate([0, 0], [1, 1], dps=20, certified=True)
+
+
+def test_a_certified_product_value_multiplies_over_the_coordinates():
+    """Φ = ∏ᵢ e^{−sᵢ²/2} at s = (1, 2): e^{−5/2} (once only the first coordinate was read)."""
+    ball = potential("gaussian_bump").at(1, 2, dps=20, certified=True)
+    with mpmath.workdps(30):
+        assert ball.overlaps(arb(mpmath.nstr(mpmath.exp(mpmath.mpf(-5) / 2), 28), "1e-27"))
+    assert ball.rad() < 1e-20
+    assert not ball.overlaps(potential("gaussian_bump").at(1, dps=20, certified=True))
 
 
 def test_each_form_checks_its_own_values():

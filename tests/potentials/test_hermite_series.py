@@ -187,16 +187,19 @@ def test_certified_closed_forms_are_balls_around_the_exact_formula():
 
 
 def test_certified_refuses_where_there_is_no_proof():
+    from flint import arb
+
     with pytest.raises(PrecisionError, match="no proven envelope"):
         potential("exp(t)/(1 + t**2)").at(1, 1, sp.Rational(1, 2), certified=True)
-    with pytest.raises(PrecisionError, match="provably below 1"):
-        potential("tanh").sphere().at(1, certified=True)
+    with pytest.raises(PrecisionError, match="merely contains ρ = ±1"):      # ρ = 1 exactly is certified
+        potential("tanh").sphere().at(arb(1, 1e-40), certified=True)
     with pytest.raises(PrecisionError, match="more than 400"):
         potential("tanh").sphere().at(sp.Rational(99, 100), certified=True)
     with pytest.raises(PrecisionError, match="no proven envelope"):   # a kinked σ other than ELU
         potential("Max(t, 0) + tanh(Min(t, 0))").sphere().at(sp.Rational(1, 2), certified=True)
-    with pytest.raises(PrecisionError, match="no ball-arithmetic evaluation"):
-        given("Max(rho, 0)", "zonal").at(sp.Rational(1, 2), certified=True)
+    with pytest.raises(PrecisionError, match="no ball-arithmetic evaluation"):   # exact inputs: exact algebra
+        given("Max(rho, 0)", "zonal").at(arb(1) / 3, certified=True)
+    assert given("Max(rho, 0)", "zonal").at(sp.Rational(-1, 2), certified=True) == 0
     assert given("Abs(rho)", "zonal").at(sp.Rational(-1, 2), certified=True).contains(0.5)
     with pytest.raises(InputError, match="outside"):
         potential("relu").sphere().at(sp.Rational(3, 2), certified=True)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import operator
 from collections.abc import Callable, Iterator, Sequence
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -67,7 +68,7 @@ def digits(dps: int) -> contextlib.AbstractContextManager[None]:
 # ---------------------------------------------------------------------- numbers
 
 def ball(value, evalf: int | None = None):
-    """A number (int, float, Rational, mpf of any context, SymPy number, arb) as an arb ball
+    """A number (int, Fraction, float, Rational, mpf of any context, SymPy number, arb) as an arb ball
     containing it, at the working precision.
 
     A SymPy number the walker cannot enclose (besselk(0, 1), …) raises :class:`NoEnclosure`,
@@ -87,6 +88,8 @@ def ball(value, evalf: int | None = None):
         return arb(int(value))
     if isinstance(value, sp.Rational):
         return arb(int(value.p)) / int(value.q)
+    if isinstance(value, Fraction):
+        return arb(value.numerator) / value.denominator
     if isinstance(value, (float, np.floating)):
         return arb(float(value))                                    # a double is an exact binary number
     if isinstance(value, (mpmath.mpf, sp.Float)) or type(value).__name__ == "mpf":   # any context's mpf

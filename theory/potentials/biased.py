@@ -57,7 +57,7 @@ from . import biased_forms as forms
 from . import evaluation, hermite_series
 from .activations import Activation, Parity, activation
 from .forms import PRODUCT
-from .line_mean import line_mean
+from .line_mean import certified_line, on_a_line
 from .orthant import orthant, sign_product
 from .quadrature import GUARD
 from .routes import Route
@@ -256,7 +256,7 @@ class BiasedPotential:
         E[σ(β + ‖θ‖X) σ(γ + cX)], c = ±‖w‖ the sign of θᵀw (θ = 0: the constant σ(β) times
         E[σ(γ + ‖w‖X)]; w = 0: the mirror): the proof rests on ``acb.integral`` on [−L, L], cut at the
         kinks, and a tail bound from the envelope ``|σ(t)| ≤ A + B|t|^p`` of each activation
-        (:func:`~theory.potentials.line_mean.line_mean`).
+        (:func:`~theory.potentials.line_mean.certified_line`).
 
         Elsewhere (balls that merely contain ρ = ±1 or a zero norm, other activations)
         :class:`~theory.core.errors.PrecisionError` names what is missing.
@@ -277,8 +277,8 @@ class BiasedPotential:
                     for v in (na, nb, dot, beta_, gamma_))
         if not any(type(v).__module__.startswith("flint") for v in raw):
             _checked(*raw)
-        exact = _exact_inputs(raw)
-        if exact is not None and _one_dimensional(*exact[:3]):
+        exact = on_a_line(raw)
+        if exact is not None:
             return self._certified_line(exact, dps)
         if series:                            # it proves ‖θ‖, ‖w‖ > 0 and |ρ| < 1 itself
             return hermite_series.certified_value(self.activation.expr, *raw[:3], dps=dps,
@@ -297,20 +297,12 @@ class BiasedPotential:
                              f"wider than 10^-{dps} (cancellation; try fewer digits)")
 
     def _certified_line(self, values: tuple, dps: int):
-        """E[σ(β + ‖θ‖X) σ(γ + cX)] at exact (‖θ‖, ‖w‖, θᵀw, β, γ) with ρ = ±1 or a zero norm:
-        c = sign(θᵀw)·‖w‖, or ‖w‖ when θ = 0 (:func:`~theory.potentials.line_mean.line_mean`)."""
+        """E[σ(β + ‖θ‖X) σ(γ + cX)] at exact (‖θ‖, ‖w‖, θᵀw, β, γ) with ρ = ±1 or a zero norm
+        (:func:`~theory.potentials.line_mean.certified_line`)."""
         _checked(*values)
-        na, nb, dot, bt, gm = values
-        slope = nb if na == 0 else nb * int(sp.sign(dot))
         sigma = self.activation.expr
-        for work in evaluation.precisions(dps):
-            value = line_mean(sigma.subs(_T_of(sigma), t), self.activation.kinks, self._envelope(),
-                              (bt, na), (gm, slope), dps=work)
-            with flint_digits(work):
-                if value.rad() <= 10 ** ball(-dps) * max(ball(1), abs(value).upper()):
-                    return value
-        raise PrecisionError(f"no certified value of {self} at {values} to {dps} digits: the line "
-                             f"integral's ball stayed wider than 10^-{dps}")
+        return certified_line(sigma.subs(_T_of(sigma), t), self.activation.kinks, self._envelope(), values,
+                              dps=dps, what=str(self))
 
     def _envelope(self) -> tuple:
         """(A, B, p) with ``|σ(t)| ≤ A + B|t|^p``: 1 for step, sign and erf, ``|t|`` for ReLU, ``|t|^n`` for
@@ -321,7 +313,7 @@ class BiasedPotential:
             return 0, 1, 1
         if self.family is Family.RELU_POWER:
             return 0, 1, self.parameters[0]
-        return (*hermite_series.ENVELOPES[self.activation.expr], 1)
+        return hermite_series.envelope(self.activation.expr)
 
     def decided(self, values: tuple) -> sp.Rational | None:
         """Φ at the exact ``values`` (mpf) when no rounding is needed to decide it, else None: 0 when
@@ -644,28 +636,6 @@ def _exact_invariants(theta_: Sequence, w_: Sequence) -> tuple:
         raise InputError("certified=True needs exact coordinates (numbers, strings or SymPy numbers)")
     dot = sum((x * y for x, y in zip(th, wv, strict=True)), sp.S.Zero)
     return sp.sqrt(sum(x**2 for x in th)), sp.sqrt(sum(y**2 for y in wv)), dot
-
-
-def _exact_inputs(raw: tuple) -> tuple | None:
-    """The inputs as exact SymPy numbers (an ``arb`` of radius 0 and a Fraction are exact, a Float is its
-    binary value), None when one is a ball of positive radius."""
-    values = []
-    for v in raw:
-        if type(v).__module__.startswith("flint"):
-            if v.rad() != 0:
-                return None
-            man, exp = v.mid().man_exp()
-            v = sp.Integer(int(man)) * sp.Integer(2) ** int(exp)
-        elif isinstance(v, Fraction):
-            v = sp.Rational(v.numerator, v.denominator)
-        values.append(v)
-    point = evaluation.exact_point(values)
-    return None if point is None else tuple(sp.Rational(v) if isinstance(v, sp.Float) else v for v in point)
-
-
-def _one_dimensional(na, nb, dot) -> bool:
-    """A zero norm or θᵀw = ±‖θ‖‖w‖, decided in exact arithmetic (SymPy numbers)."""
-    return na == 0 or nb == 0 or sp.simplify(dot**2 - na**2 * nb**2) == 0
 
 
 def _provably_generic(na, nb, dot) -> None:

@@ -152,6 +152,10 @@ class Form:
         """The variables as arb balls from balls of the coordinates."""
         raise PrecisionError(f"no certified value for a {self} potential")
 
+    def exact_values(self, a: list, b: list) -> tuple:
+        """The variables as exact SymPy numbers from exact coordinates (SymPy numbers)."""
+        raise PrecisionError(f"no certified value for a {self} potential")
+
     def check(self, values: Sequence) -> None:
         """Raise :class:`~theory.core.errors.InputError` unless ``values`` are admissible here."""
         if len(values) != len(self.variables):
@@ -215,6 +219,10 @@ class Ridge(Form):
         inner = sum((u * v for u, v in zip(a, b, strict=True)), arb(0))
         return sum((u * u for u in a), arb(0)).sqrt(), sum((v * v for v in b), arb(0)).sqrt(), inner
 
+    def exact_values(self, a, b):
+        inner = sum(u * v for u, v in zip(a, b, strict=True))
+        return sp.sqrt(sum(u**2 for u in a)), sp.sqrt(sum(v**2 for v in b)), inner
+
     def check(self, values):
         super().check(values)
         a, b, c = (mpmath.mpf(sp.N(v, 30)) if isinstance(v, sp.Basic) else v for v in values)
@@ -270,15 +278,19 @@ class Zonal(Form):
         return taylor_realizable(expr)
 
     def values(self, a, b, ctx, dps):
-        for v, name in ((a, "θ"), (b, "w")):
-            if abs(ctx.fsum(u**2 for u in v) - 1) > ctx.mpf(10) ** (-dps // 2):
-                raise InputError(f"{name} is not a unit vector; a zonal potential lives on the sphere")
+        _unit_vectors((ctx.fsum(u**2 for u in v) for v in (a, b)),
+                      lambda square: abs(square - 1) <= ctx.mpf(10) ** (-dps // 2))
         return (ctx.fdot(a, b),)
 
     def balls(self, a, b):
         from flint import arb
 
+        _unit_vectors((sum((u * u for u in v), arb(0)) for v in (a, b)), lambda square: square.contains(1))
         return (sum((u * v for u, v in zip(a, b, strict=True)), arb(0)),)
+
+    def exact_values(self, a, b):
+        _unit_vectors((sum(u**2 for u in v) for v in (a, b)), lambda square: square == 1, "exactly ")
+        return (sum(u * v for u, v in zip(a, b, strict=True)),)
 
     def check(self, values):
         super().check(values)
@@ -289,6 +301,13 @@ class Zonal(Form):
         from .evaluation import inner_matrix
 
         return inner_matrix(f, thetas, ws, zonal=True)
+
+
+def _unit_vectors(squares, unit: Callable, how: str = "") -> None:
+    """:class:`~theory.core.errors.InputError` unless ``unit`` holds for ‖θ‖² and ‖w‖² (``squares``)."""
+    for square, name in zip(squares, ("θ", "w"), strict=True):
+        if not unit(square):
+            raise InputError(f"{name} is not {how}a unit vector; a zonal potential lives on the sphere")
 
 
 class Radial(Form):

@@ -366,6 +366,17 @@ ENVELOPES = {
     t * (1 + sp.erf(t / sp.sqrt(2))) / 2: (0, 1),
 }
 MAX_CERTIFIED_TERMS = 400
+
+
+def envelope(sigma: sp.Expr) -> tuple:
+    """(A, B, 1): the proven ``|σ(t)| ≤ A + B|t|`` of :data:`ENVELOPES`, else
+    :class:`~theory.core.errors.PrecisionError` (no certified value without one)."""
+    if sigma not in ENVELOPES:
+        raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
+                             f"is known (certified: {', '.join(map(str, ENVELOPES))})")
+    return (*ENVELOPES[sigma], 1)
+
+
 def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = (), biases=(0, 0)):
     """A python-flint ``arb`` ball proven to contain Φ = E[σ(U + β)σ(V + γ)] (Var U = a², Var V = b²,
     Cov c, (β, γ) = ``biases``).
@@ -374,11 +385,19 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
     (Parseval: r_N = E[σ(aX + β)²] − Σ_{k<N} c_k², for any bias);
     (ii) each c_k(a, β) = ∫ σ(y) h_k(x) φ(x) dy/a, x = (y − β)/a, over a y-interval with exact ends
     covering ``|x| ≤ L``, enclosed by arb's rigorous ``acb.integral`` (h_k(x) = H_k(x/√2)/(2^{k/2}√k!);
-    for a σ with a kink at 0 such as ELU, one integral on each side of y = 0, of the analytic branch
-    there), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}`` (Cramér's inequality) and the
-    envelope ``|σ(y)| ≤ A + B|y| ≤ (A + B|β|) + Ba|x|`` of :data:`ENVELOPES`;
-    (iii) E[σ(aX + β)²] bounded above the same way, so r_N is an upper bound. An activation without a
-    proven envelope, or a ρ that would need more than :data:`MAX_CERTIFIED_TERMS` terms, raises
+    for a kinked σ such as ELU, one integral between consecutive kinks, of the analytic branch there,
+    :func:`analytic_branches`), the rest ``|x| > L`` bounded with ``|h_k(x)| ≤ e^{x²/4}`` (Cramér's
+    inequality) and the envelope ``|σ(y)| ≤ A + B|y| ≤ (A + B|β|) + Ba|x|`` of :data:`ENVELOPES`
+    (proven by hand, a hypothesis of the proof);
+    (iii) E[σ(aX + β)²] bounded above the same way, so r_N is an upper bound.
+
+    It needs norms provably positive and ``|ρ|`` provably below 1: at ρ = ±1 the tail bound is no
+    smaller than r_N, which decays only like a power of N for a kinked σ. Exact inputs with ρ = ±1 or
+    a zero norm are certified by the line integral of :mod:`theory.potentials.line_mean` instead (the
+    callers :meth:`Potential.at <theory.potentials.potential.Potential.at>` and
+    :meth:`BiasedPotential.certified_at <theory.potentials.biased.BiasedPotential.certified_at>` decide
+    that exactly); a ball that merely contains ρ = ±1 or a zero norm, an activation without a proven
+    envelope, or a ρ that would need more than :data:`MAX_CERTIFIED_TERMS` terms, raises
     :class:`~theory.core.errors.PrecisionError` (no float is dressed as a ball).
 
     >>> from theory.core.symbols import t
@@ -389,19 +408,19 @@ def certified_value(sigma: sp.Expr, a, b, c, *, dps: int = 30, kinks: tuple = ()
     from flint import arb
 
     check_dps(dps)
-    if sigma not in ENVELOPES:
-        raise PrecisionError(f"no certified value for σ = {sigma}: no proven envelope |σ(t)| ≤ A + B|t| "
-                             f"is known (certified: {', '.join(map(str, ENVELOPES))})")
+    envelope(sigma)
     with flint_digits(dps + 15):
         a_, b_, c_, beta, gamma = (ball(v) for v in (a, b, c, *biases))
         if not (a_ > 0 and b_ > 0):
-            raise PrecisionError("a certified value needs norms that are provably positive")
+            raise PrecisionError("a certified series value needs norms that are provably positive (a zero "
+                                 "norm is certified at exact inputs only, by a line integral)")
         rho = c_ / (a_ * b_)
         if abs(rho) > 1:
             raise InputError(f"ρ = c/(ab) = {rho.str(10)} is outside [−1, 1]")
         if not abs(rho) < 1:
-            raise PrecisionError("a certified value needs |ρ| provably below 1 (at ρ = ±1 the series "
-                                 "converges too slowly for a proof)")
+            raise PrecisionError(f"a certified series value needs |ρ| provably below 1, and ρ = "
+                                 f"{rho.str(10)} is not (a ball that merely contains ρ = ±1 is refused; "
+                                 "ρ = ±1 at exact inputs is certified by a line integral)")
         need = (dps + 2) * _LN10 / -math.log(max(float(abs(rho).upper()), 1e-300))
         terms = math.ceil(need) + 1
         if terms > MAX_CERTIFIED_TERMS:
@@ -453,28 +472,41 @@ def _certified_coefficients(sigma: sp.Expr, kinks: tuple, a, shift, terms: int, 
     return coefficients, second
 
 
-def _pieces(branches: list, ends: list) -> list[tuple]:
-    """(branch, lo, hi): the y-interval [ends] cut at 0 between the branches of σ (−1: y < 0, 1: y > 0,
-    0: the whole line)."""
-    lo, hi = ends
+def _pieces(branches: tuple, ends: list) -> list[tuple]:
+    """(branch, lo, hi): the y-interval [ends] cut at the kinks, each piece with σ's branch there
+    (:func:`analytic_branches`)."""
     out = []
-    for f, side in branches:
-        left, right = (lo, hi) if side == 0 else ((lo, min(hi, 0)) if side < 0 else (max(lo, 0), hi))
+    for f, lo, hi in branches:
+        left = ends[0] if lo == -sp.oo else max(ends[0], ball(lo))
+        right = ends[1] if hi == sp.oo else min(ends[1], ball(hi))
         if left < right:
             out.append((f, left, right))
     return out
 
 
-def analytic_branches(sigma: sp.Expr, kinks: tuple) -> list[tuple]:
-    """(ball function, side): σ itself (side 0, the whole line), or for a kink at 0 its analytic branch
-    on each side (−1: t < 0, 1: t > 0; read off σ(±p) with p > 0), so that ``acb.integral`` sees
-    analytic integrands."""
-    if not kinks:
-        return [(ball_function(sigma, (t,)), 0)]
-    if tuple(kinks) != (0,):
-        raise PrecisionError(f"no certified value for σ = {sigma}: kinks at {kinks}, "
-                             "only a kink at 0 is split")
-    p = sp.Symbol("p", positive=True)
-    sides = [(sp.piecewise_fold(sigma.subs(t, -p)).subs(p, -t), -1),
-             (sp.piecewise_fold(sigma.subs(t, p)).subs(p, t), 1)]
-    return [(ball_function(branch, (t,)), side) for branch, side in sides]
+@functools.lru_cache(maxsize=64)
+def analytic_branches(sigma: sp.Expr, kinks: tuple) -> tuple[tuple, ...]:
+    """(ball function, lo, hi): σ's analytic branch on each open interval between consecutive kinks
+    (lo = −∞ and hi = ∞ at the ends), so that ``acb.integral`` sees analytic integrands.
+
+    The branch is read off σ with its case distinctions (Max, Min, Abs, sign, Heaviside, Piecewise)
+    rewritten as Piecewise: on (lo, hi) each Piecewise is its first piece whose condition holds on the
+    whole interval, decided exactly by SymPy's sets; a condition that changes inside the interval (a
+    kink missing from ``kinks``) raises :class:`~theory.core.errors.PrecisionError`."""
+    ends = [-sp.oo, *sorted(kinks), sp.oo]
+    return tuple((ball_function(_branch(sigma, sp.Interval.open(lo, hi)), (t,)), lo, hi)
+                 for lo, hi in itertools.pairwise(ends))
+
+
+def _branch(sigma: sp.Expr, interval: sp.Interval) -> sp.Expr:
+    """σ on ``interval`` without case distinctions (see :func:`analytic_branches`)."""
+    def piece_on_interval(*pieces):
+        for piece, condition in (pair.args for pair in pieces):
+            held = condition.as_set().intersect(interval)
+            if held == interval:
+                return piece
+            if held != sp.S.EmptySet:
+                raise PrecisionError(f"σ = {sigma} changes branch at {condition} inside {interval}: "
+                                     "a kink is missing, no certified integral")
+        raise PrecisionError(f"σ = {sigma} is undefined on {interval}")
+    return sp.piecewise_fold(sigma.rewrite(sp.Piecewise)).replace(sp.Piecewise, piece_on_interval)

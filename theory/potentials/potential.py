@@ -29,6 +29,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Literal, overload
 
 import mpmath
@@ -46,7 +47,7 @@ from ..core.numeric import check_dps, output_context
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import s, t, theta, w, x
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
-from . import elu, evaluation, gaussian, hermite_norms, hermite_series, quadrature
+from . import elu, evaluation, gaussian, hermite_norms, hermite_series, line_mean, quadrature
 from .activations import Activation, activation
 from .biased import BiasedPotential, biased
 from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
@@ -144,12 +145,13 @@ class Potential(Typeset):
         """Φ(θ, w) for two points (sequences of numbers), with ``dps`` correct digits.
 
         The value carries only confirmed digits (see :meth:`at`). With ``certified=True`` the result is a
-        python-flint ``arb`` ball proven to contain Φ at the exact inputs: the
-        norms and θᵀw are formed in ball arithmetic, then :meth:`at` certifies.
+        python-flint ``arb`` ball proven to contain Φ at the exact inputs: the norms and θᵀw are
+        formed exactly from exact coordinates (on the sphere they must be unit vectors exactly), or in
+        ball arithmetic from balls, then :meth:`at` certifies.
         """
         check_dps(dps)
         if certified:
-            return self.at(*self._form_balls(theta_, w_, dps), dps=dps, certified=True)
+            return self.at(*self._certified_inputs(theta_, w_, dps), dps=dps, certified=True)
         values = self._form_values(theta_, w_, dps + 2 * quadrature.GUARD)
         return self.at(*values, dps=dps)
 
@@ -164,12 +166,16 @@ class Potential(Typeset):
         returned when they agree, else :class:`~theory.core.errors.PrecisionError`.
 
         With ``certified=True``, an ``arb`` ball proven to contain Φ: a closed form
-        evaluated in ball arithmetic (the proof rests on the exact derivation and
-        arb's rigorous elementary functions), a numeric potential by
-        :func:`theory.potentials.hermite_series.certified_value` (rigorous
-        ``acb.integral`` coefficients and a Parseval tail bound). Where neither
-        applies (Max/Piecewise formulas, σ without a proven envelope, ``|ρ|`` near 1):
-        :class:`~theory.core.errors.PrecisionError`.
+        evaluated in ball arithmetic, exact inputs substituted exactly first (the proof rests on the
+        exact derivation, SymPy's exact algebra and arb's rigorous elementary functions); a numeric
+        potential at exact inputs with ρ = ±1 or a zero norm (ints, Fractions, floats, SymPy
+        numbers, ``arb`` balls of radius 0; decided in exact arithmetic) by the line integral
+        E[σ(‖θ‖X) σ(cX)], c = ±‖w‖ (:func:`theory.potentials.line_mean.certified_line`:
+        ``acb.integral`` cut at the kinks and an envelope tail bound), elsewhere by
+        :func:`theory.potentials.hermite_series.certified_value` (rigorous ``acb.integral``
+        coefficients and a Parseval tail bound). Where none applies (Max/Piecewise formulas at
+        balls, σ without a proven envelope, balls that merely contain ρ = ±1 or a zero norm,
+        ``|ρ|`` near 1): :class:`~theory.core.errors.PrecisionError`, naming what is missing.
 
         >>> str(potential("tanh").at(sp.Rational(3, 2), sp.Rational(2, 3), sp.Rational(1, 3), dps=15))
         '0.114777712464266'
@@ -179,7 +185,7 @@ class Potential(Typeset):
         ('0.114777712464266', True)
         """
         check_dps(dps)
-        values = tuple(as_number(v, what=f"value {i + 1} of Φ") if isinstance(v, str) else v
+        values = tuple(as_number(v, what=f"value {i + 1} of Φ") if isinstance(v, (str, Fraction)) else v
                        for i, v in enumerate(values))
         if certified:
             if not any(type(v).__module__.startswith("flint") for v in values):
@@ -300,17 +306,56 @@ class Potential(Typeset):
         return hermite_series.latex(act.expr, act.kinks, act.parity, self.form)
 
     def _certified_at(self, values: Sequence, dps: int):
+        """A ball for Φ: a numeric Φ by :meth:`_certified_numeric`, a closed form by
+        :meth:`_certified_formula` (a product form ∏ᵢ h(sᵢ) at each coordinate)."""
+        if self.expr is None:
+            return self._certified_numeric(self.form.ridge_values(values), dps)
+        if self.form.geometry is not Geometry.COORDINATES:
+            return self._certified_formula(values, dps)
         with flint_digits(dps + 15):
-            balls = [ball(v) for v in values]
-            if self.expr is None:
-                ridge = self.form.ridge_values(balls)
-                return hermite_series.certified_value(self.activation.expr, *ridge, dps=dps,
-                                                      kinks=self.activation.kinks)
-            result = ball_function(self.expr, self.variables)(*balls)
+            result = self._certified_formula(values[:1], dps)
+            for value in values[1:]:
+                result *= self._certified_formula((value,), dps)
+        return result
+
+    def _certified_formula(self, values: Sequence, dps: int):
+        """The closed form at ``values`` in ball arithmetic, exact values substituted first (SymPy's exact
+        algebra settles acos(1) = 0 at ρ = 1, where a ball of θᵀw/(‖θ‖‖w‖) would reach past 1)."""
+        exact = line_mean.exact_inputs(values)
+        expr = self.expr if exact is None else self.expr.subs(dict(zip(self.variables, exact, strict=True)),
+                                                                 simultaneous=True)
+        if expr.has(sp.nan, sp.zoo):
+            raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: the "
+                                 "formula is undefined there (0/0 at a zero norm?)")
+        with flint_digits(dps + 15):
+            result = ball_function(expr, self.variables)(*(ball(v) for v in values))
         if not result.is_finite():
             raise PrecisionError(f"no certified value of {self.name} at {tuple(map(str, values))}: "
                                  "the ball evaluation is not finite (a branch point within the input balls?)")
         return result
+
+    def _certified_numeric(self, ridge: tuple, dps: int):
+        """At exact inputs with ρ = ±1 or a zero norm the line integral E[σ(‖θ‖X) σ(cX)]
+        (:func:`~theory.potentials.line_mean.certified_line`), elsewhere the Mehler series
+        (:func:`~theory.potentials.hermite_series.certified_value`)."""
+        sigma, kinks = self.activation.expr, self.activation.kinks
+        exact = line_mean.on_a_line((*ridge, 0, 0))
+        if exact is None:
+            return hermite_series.certified_value(sigma, *ridge, dps=dps, kinks=kinks)
+        RIDGE.check(exact[:3])
+        return line_mean.certified_line(sigma, kinks, hermite_series.envelope(sigma), exact, dps=dps,
+                                        what=str(self))
+
+    def _certified_inputs(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
+        """The form's variables from exact coordinates exactly (so that ρ = ±1 and zero norms are seen),
+        else as balls (:meth:`_form_balls`)."""
+        a, b = (evaluation.exact_point([as_number(v, what="θ, w") if isinstance(v, (str, Fraction)) else v
+                                        for v in vec]) for vec in (theta_, w_))
+        if a is None or b is None:
+            return self._form_balls(theta_, w_, dps)
+        if len(a) != len(b) or not a:
+            raise InputError(f"θ and w must have one common dimension ≥ 1, got {len(a)} and {len(b)}")
+        return self.form.exact_values(a, b)
 
     def _form_balls(self, theta_: Sequence, w_: Sequence, dps: int) -> tuple:
         """The form's variables as arb balls computed from the exact coordinates."""
