@@ -18,7 +18,7 @@ import sympy as sp
 from theory import potential
 from theory.core.errors import InputError, PrecisionError
 from theory.core.symbols import t
-from theory.potentials import ball_quadrature, hermite_norms, hermite_series
+from theory.potentials import ball_quadrature, hermite_norms, hermite_series, pair_panels
 from theory.potentials.activations import Parity
 from theory.potentials.quadrature import gaussian_mean
 
@@ -87,7 +87,9 @@ def test_bad_input_is_refused(tanh64):
 
 def test_a_numeric_ridge_potential_has_a_float64_matrix():
     phi = potential("sigmoid")
-    f = phi.numpy()
+    routes = phi.numpy()
+    assert isinstance(routes, pair_panels.Float64RidgeRoutes)
+    f = routes.table
     assert isinstance(f, hermite_norms.Float64Ridge) and f.error_bound < 1e-14
     thetas = np.array([[0.6, 0.0, 0.0], [0.3, 1.2, -0.4]])
     ws = np.array([[0.0, 1.0, 0.0], [0.6, 0.0, 0.0]])

@@ -34,6 +34,7 @@ from ..potentials import elu
 from ..potentials.forms import N1, N2, RIDGE, ZONAL, Form, Geometry, Q
 from ..potentials.hermite_norms import Float64Ridge
 from ..potentials.hermite_series import Float64Series
+from ..potentials.pair_panels import Float64RidgeRoutes
 from ..potentials.potential import Potential
 from .arithmetic import Arithmetic
 
@@ -179,14 +180,15 @@ class NumericKernel:
     """The kernel of a numeric ridge potential on R^d: F(n₁, n₂, ρ) = Φ and, by the chain rule of
     :func:`_coefficients`, α = F_{n₁}/n₁ − F_ρ ρ/n₁² and β = F_ρ/(n₁n₂), from
     :meth:`Float64Ridge.derivatives <theory.potentials.hermite_norms.Float64Ridge.derivatives>`
-    (Φ within its bound; the derivatives measured, not bounded) or
+    (Φ within its bound; the derivatives measured, not bounded), its extension to norms up to 32 by
+    :class:`~theory.potentials.pair_panels.Float64RidgeRoutes` (the same, validated) or
     :meth:`Float64Elu.derivatives <theory.potentials.elu.Float64Elu.derivatives>` (validated bounds), and
     the Hessian terms of :attr:`Kernel.hessian_terms` from their ``second_derivatives``.
-    Float64 only, norms within the evaluator's interval (ELU: any nonzero norms). G(n) = Φ(θ, θ) = F(n, n, 1),
+    Float64 only, nonzero norms within the evaluator's interval (ELU: any). G(n) = Φ(θ, θ) = F(n, n, 1),
     G′(n) = 2F_{n₁}(n, n, 1) and G″(n) = F_{n₁n₁} + 2F_{n₁n₂} + F_{n₂n₂} at (n, n, 1)."""
 
     form: Form
-    evaluator: Float64Ridge | elu.Float64Elu
+    evaluator: Float64Ridge | Float64RidgeRoutes | elu.Float64Elu
     self_terms: tuple = ("G", "G′", "G″")     # not None: Φ(θ, θ) depends on ‖θ‖
     cusp: sp.Expr = sp.S.Zero
     kinks: tuple = ()
@@ -347,7 +349,7 @@ def _numeric_kernel(phi: Potential) -> NumericKernel | ZonalNumericKernel:
     kinks = phi.activation.kinks
     if phi.form is RIDGE and (not kinks or elu.is_elu(phi.activation.expr)):    # ELU is C¹
         evaluator = phi.numpy()
-        if isinstance(evaluator, Float64Ridge | elu.Float64Elu):
+        if isinstance(evaluator, Float64Ridge | Float64RidgeRoutes | elu.Float64Elu):
             return NumericKernel(phi.form, evaluator)
     if phi.form is ZONAL and (not kinks or elu.is_elu(phi.activation.expr)):
         evaluator = phi.numpy()

@@ -366,10 +366,15 @@ class Float64Ridge:
             if bad.any():
                 raise InputError(f"{name} = {v[bad].flat[0]} is outside the evaluator's norms "
                                  f"{{0}} ∪ [{low}, {high}] (build one with norms=(…) for others)")
-        if not np.isfinite(c).all():
-            raise InputError("θᵀw must be finite")
-        if (np.abs(c) > np.abs(a * b) * (1 + 1e-12) + 1e-300).any():
-            raise InputError("θᵀw exceeds ‖θ‖‖w‖ (Cauchy–Schwarz)")
+        check_inner_products(a, b, c)
+
+
+def check_inner_products(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
+    """InputError unless c = θᵀw is finite and ``|c| ≤ ab`` (Cauchy–Schwarz, to rounding)."""
+    if not np.isfinite(c).all():
+        raise InputError("θᵀw must be finite")
+    if (np.abs(c) > np.abs(a * b) * (1 + 1e-12) + 1e-300).any():
+        raise InputError("θᵀw exceeds ‖θ‖‖w‖ (Cauchy–Schwarz)")
 
 
 def _polynomial(rows: np.ndarray, x: np.ndarray) -> np.ndarray:

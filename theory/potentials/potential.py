@@ -47,7 +47,7 @@ from ..core.numeric import check_dps, output_context
 from ..core.parsing import as_expression, as_number
 from ..core.symbols import s, t, theta, w, x
 from ..core.timebound import BUDGET, DEFAULT_SECONDS, bounded, check_budget
-from . import elu, evaluation, gaussian, hermite_norms, hermite_series, line_mean, quadrature
+from . import elu, evaluation, gaussian, hermite_series, line_mean, pair_panels, quadrature
 from .activations import Activation, activation
 from .biased import BiasedPotential, biased
 from .forms import PRODUCT, RIDGE, ZONAL, Form, Geometry
@@ -235,8 +235,10 @@ class Potential(Typeset):
         For a numeric zonal potential: Σ_{k<N} c_k² ρ^k by Horner, with an
         ``error_bound`` (≈ 3e-16 for tanh … mish) on [−1, 1]; see
         :class:`~theory.potentials.hermite_series.Float64Series`. For a numeric ridge
-        potential: Σ_{k<N} c_k(‖θ‖)c_k(‖w‖)ρ^k with the c_k Chebyshev in the norm, for norms
-        in {0} ∪ [1/4, 2]; see :class:`~theory.potentials.hermite_norms.Float64Ridge`. ELU: its
+        potential: Σ_{k<N} c_k(‖θ‖)c_k(‖w‖)ρ^k with the c_k Chebyshev in the norm where both norms
+        are in {0} ∪ [1/4, 2] (:class:`~theory.potentials.hermite_norms.Float64Ridge`), graded
+        Gauss–Legendre panels at the other norms up to 32; see
+        :class:`~theory.potentials.pair_panels.Float64RidgeRoutes`. ELU: its
         orthant form, any norms (:class:`~theory.potentials.elu.Float64Elu`). Another non-smooth
         σ raises :class:`~theory.core.errors.PrecisionError` (no such guarantee).
         """
@@ -245,7 +247,7 @@ class Potential(Typeset):
             if elu.is_elu(act.expr):
                 return elu.Float64Elu(on_sphere=self.form.unit_norms)
             if self.form is RIDGE:
-                return hermite_norms.float64_ridge(act.expr, act.kinks, act.parity)
+                return pair_panels.routes(act.expr, act.kinks, act.parity)
             return _float64_series(act.expr, act.kinks, act.parity)
         self._require_exact("a float64 evaluator")
         return _numpy(self.expr, self.variables)
