@@ -522,3 +522,18 @@ def test_equilibrium_and_flow_name_bad_input():
         biased_flow(loss, [[0.3, 0.3, 0.3]] * 2, [0.1, 0.1], "optimal")
     with pytest.raises(InputError, match="no charges 'best'"):
         biased_equilibrium(loss, X, B, "best")
+
+
+def test_a_sign_stop_is_classified_on_the_rays():
+    """sign(su) = sign(u): L is constant on each ray ỹ_i ↦ sỹ_i whatever the charges, so the Hessian has k
+    zero modes by symmetry. A biased sign flow (d = 3, k = m = 2, seed 3) stops at L ≈ 1.25: it used to be
+    called degenerate; it is a spurious minimum (measured: the next eigenvalue 0.253), its rows unit."""
+    draws = np.random.default_rng(3)
+    W0, G0 = draws.normal(size=(2, 3)), draws.normal(size=2) / 2
+    X0, B0 = draws.normal(size=(2, 3)), draws.normal(size=2) / 2
+    loss = BiasedLoss("sign", W0, G0)
+    run = biased_flow(loss, X0, B0, gtol=1e-9, evaluations=5000)
+    eq = biased_equilibrium(loss, run.positions[:, :3], run.positions[:, 3])
+    assert eq.converged and eq.kind is EquilibriumKind.SPURIOUS_LOCAL_MINIMUM and 1.2 < eq.loss < 1.3
+    assert eq.symmetry_zero_modes == 2 and all(abs(v) <= 1e-12 for v in eq.eigenvalues[:2])
+    assert eq.eigenvalues[2] > 0.1 and np.allclose(np.linalg.norm(eq.positions, axis=1), 1.0)

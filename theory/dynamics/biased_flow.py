@@ -33,7 +33,6 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..potentials.activations import Parity
-from ..potentials.biased import Family
 from .biased_loss import BiasedLoss, BiasedRows, ScaleFreeRows
 from .charges import charge_policy
 from .equilibrium import FLOAT_DIGITS, Equilibrium, float64_kind, float64_newton, mirrored
@@ -147,11 +146,13 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     in ``reason``; ``certificate`` stays None.
     The result's ``positions`` are the rows (θ_i, β_i).
 
-    ReLU and every σ = m·t + n·t₊ with optimal charges: σ(su) = sσ(u) for s > 0, so
-    a·σ(ỹᵀx̃) = sign(a)·σ(abs(a)·ỹᵀx̃) and ℓ is constant along each ray ỹ_i ↦ sỹ_i (s > 0). Newton then
-    runs on the rows' directions (:class:`~theory.dynamics.biased_loss.ScaleFreeRows`), the point is
-    reported (and matched) as the hidden units' canonical rows abs(a_i)·ỹ_i with charges sign(a_i), the
-    eigenvalues are those at these rows, and the k scale motions are counted as symmetry zero modes.
+    σ positively homogeneous of degree p (σ(su) = s^pσ(u), s > 0): with p = 0 (step, sign) L is constant
+    along each ray ỹ_i ↦ sỹ_i whatever the charges; with p ≥ 1 (ReLU, m·t + n·t₊) and optimal charges
+    a·σ(ỹᵀx̃) = sign(a)·σ(abs(a)^{1/p}·ỹᵀx̃), so ℓ is. Newton then runs on the rows' directions
+    (:class:`~theory.dynamics.biased_loss.ScaleFreeRows`) and the k scale motions are counted as symmetry
+    zero modes. The point is reported (and matched) as the hidden units' canonical rows: for p ≥ 1
+    abs(a_i)^{1/p}·ỹ_i with charges sign(a_i); for p = 0 the unit rows, matched to the protons' unit rows.
+    The eigenvalues are those at these rows.
     Odd σ (erf, sign, tanh) with optimal charges: a·σ(ỹᵀx̃) = (−a)·σ(−ỹᵀx̃), so a unit with a_i > 0 is reported
     (and matched) as (−ỹ_i, −a_i), the sign of the teacher's electrons. Even σ (abs): σ(−u) = σ(u), so a row
     is reported as whichever of ±ỹ_i is nearer to a proton (:func:`~theory.dynamics.equilibrium.mirrored`).
@@ -161,8 +162,10 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     start = loss.electrons(thetas, biases)
     Y = np.hstack([start.positions, start.biases[:, None]])
     policy = charge_policy(charges, len(Y))
-    scaled = policy.optimised and loss.potential.family in (Family.RELU, Family.TWO_SLOPE)
-    if scaled:                                   # Newton on the rows' directions (ScaleFreeRows)
+    degree = loss.potential.activation.degree                 # σ(su) = s^p σ(u) for s > 0
+    rays = degree == 0 or (policy.optimised and degree is not None)   # L (or ℓ) constant on ỹ_i ↦ sỹ_i
+    scaled = rays and degree >= 1
+    if rays:                                     # Newton on the rows' directions (ScaleFreeRows)
         Y, norm = float64_newton(policy, ScaleFreeRows(loss), _directions(Y), gtol, steps)
     else:
         Y, norm = float64_newton(policy, rows, Y, gtol, steps)
@@ -173,8 +176,10 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     value = rows.value(Y, a, dps=digits if exact else None)
     odd = policy.optimised and loss.potential.activation.parity is Parity.ODD
     flips = np.where(a > 0, -1.0, 1.0) if odd else np.ones(len(a))
-    units = np.abs(a)[:, None] * Y if scaled else flips[:, None] * Y
+    units = np.abs(a)[:, None] ** (1 / degree) * Y if scaled else flips[:, None] * Y
     teacher = np.hstack([loss.protons.positions, loss.protons.biases[:, None]])
+    if degree == 0:                              # a row is its direction: compare with the protons'
+        teacher = _directions(teacher)
     units = mirrored(units, teacher, loss.potential.activation.parity is Parity.EVEN)
     matching = match_rows(units, teacher)
     on_protons = len(matching) == len(Y) and all(dist < tolerance for _, _, dist in matching)
@@ -183,7 +188,7 @@ def biased_equilibrium(loss: BiasedLoss, thetas, biases, charges=None, *, gtol: 
     if converged:
         canonical = units if scaled else Y          # the scale of the rows fixes that of the eigenvalues
         eigenvalues = [float(v) for v in np.linalg.eigvalsh(policy.hessian(rows, canonical))]
-        symmetric = rotation_zero_modes(loss.protons.positions, Y) + (len(Y) if scaled else 0)
+        symmetric = rotation_zero_modes(loss.protons.positions, Y) + (len(Y) if rays else 0)
         kind, evidence = float64_kind(value, eigenvalues, symmetric, True)      # L = E(…)² ≥ 0
         reason += f"; L = {float(value):.3g} at {digits} digits; {evidence}"
     Y, a = units, np.sign(a) if scaled else flips * a

@@ -401,25 +401,29 @@ class BiasedRows:
         _float_only(dps)
         gram, _ = self.charge_system(rows)
         a = self.best_charges(rows)
-        H, M = self.hessian(rows, a), self.mixed_hessian(rows, a)
+        H, M = self.loss.hessian(*self.split(rows), a), self.mixed_hessian(rows, a)
         reduced = H - M @ _solve(2 * gram, M.T, arithmetic(None))
         return (reduced + reduced.T) / 2
 
 
 class ScaleFreeRows(BiasedRows):
-    """:class:`BiasedRows` on the rows' directions, for Newton's method with optimal charges when σ is
-    positively homogeneous (σ(su) = sσ(u) for s > 0: ReLU, m·t + n·t₊). Then ℓ(…, sỹ_i, …) = ℓ(ỹ) for
-    every s > 0, ∇ℓ grows as 1/s and shrinks as s grows, so in R^{k(d+1)} a least-squares Newton step can
-    slide out along a ray until ‖∇ℓ‖ is below any tolerance without approaching a critical point. Here
-    each row lives on S^d (retraction ỹ_i/‖ỹ_i‖) with the tangent basis B of ỹ_i^⊥, and the Hessian is
-    Bᵀ∇²ℓB: by Euler's identity ỹ_iᵀ∇_iℓ = 0, so that is the Riemannian Hessian and the gradient is
-    already tangent."""
+    """:class:`BiasedRows` on the rows' directions, for Newton's method where the loss is constant on each
+    ray ỹ_i ↦ sỹ_i (s > 0): σ(su) = σ(u) (step, sign) with any charges, or σ(su) = sσ(u) (ReLU,
+    m·t + n·t₊) with optimal charges. Its gradient shrinks as s grows, so in R^{k(d+1)} a least-squares
+    Newton step can slide out along a ray until the gradient is below any tolerance without approaching
+    a critical point. Here each row lives on S^d (retraction ỹ_i/‖ỹ_i‖) with the tangent basis B of
+    ỹ_i^⊥, and the Hessian is Bᵀ∇²B: by Euler's identity ỹ_iᵀ∇_i = 0, so that is the Riemannian Hessian
+    and the gradient is already tangent."""
 
     manifold = SPHERE
 
     def tangent_basis(self, rows) -> np.ndarray:
         Y = np.asarray(rows, dtype=float)
         return sphere_tangent_basis(Y / np.linalg.norm(Y, axis=1)[:, None], arithmetic())
+
+    def hessian(self, rows, a, *, dps: int | None = None) -> np.ndarray:
+        basis = self.tangent_basis(rows)
+        return basis.T @ super().hessian(rows, a, dps=dps) @ basis
 
     def reduced_hessian(self, rows, *, dps: int | None = None) -> np.ndarray:
         basis = self.tangent_basis(rows)
