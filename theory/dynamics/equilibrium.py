@@ -288,8 +288,8 @@ def mirrored(X, protons: np.ndarray, even: bool):
     representative ±θ_i nearer to a proton, so an electron on −w_j matches w_j; X itself otherwise."""
     if not even:
         return X
-    near = np.abs(np.asarray(X, dtype=float)[:, None, :] - protons[None]).sum(axis=2).min(axis=1)
-    far = np.abs(np.asarray(X, dtype=float)[:, None, :] + protons[None]).sum(axis=2).min(axis=1)
+    rows = np.asarray(X, dtype=float)[:, None, :]
+    near, far = (np.abs(rows - sign * protons[None]).sum(axis=2).min(axis=1) for sign in (1, -1))
     return np.where((far < near)[:, None], -X, X)
 
 
